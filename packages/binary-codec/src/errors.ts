@@ -1,0 +1,60 @@
+/**
+ * The error families of tcg2sim. Every failure caused by outside data is a subclass of
+ * {@link Tcg2Error} carrying a machine-readable `code`; callers branch on `instanceof` + `code`,
+ * never on the message text.
+ */
+
+/** Base class of every data, protocol or TPM failure raised by tcg2sim. */
+export class Tcg2Error extends Error {
+  override readonly name: string = 'Tcg2Error';
+}
+
+/** Why a decoder gave up. */
+export type DecodeErrorCode =
+  | 'SHORT_BUFFER'
+  | 'TRAILING_BYTES'
+  | 'LIMIT_EXCEEDED'
+  | 'BAD_VALUE'
+  | 'UNKNOWN_SELECTOR'
+  | 'BAD_CHECKSUM'
+  | 'UNSUPPORTED';
+
+/** A path through a decoded structure: field names and list indexes, outermost first. */
+export type DecodePath = readonly (string | number)[];
+
+/**
+ * Bad input bytes. `offset` is the absolute offset in the buffer the reader was created over;
+ * `path` names the structure and field (`TPML_PCR_SELECTION.pcrSelections.0.hash`).
+ */
+export class DecodeError extends Tcg2Error {
+  override readonly name = 'DecodeError';
+  readonly code: DecodeErrorCode;
+  readonly offset: number;
+  readonly path: DecodePath;
+  /** The message without the path and offset decorations. */
+  readonly detail: string;
+
+  constructor(code: DecodeErrorCode, detail: string, offset: number, path: DecodePath = [], options?: ErrorOptions) {
+    super(formatDecodeMessage(detail, offset, path), options);
+    this.code = code;
+    this.offset = offset;
+    this.path = path;
+    this.detail = detail;
+  }
+}
+
+function formatDecodeMessage(detail: string, offset: number, path: DecodePath): string {
+  const where = path.length > 0 ? `${path.join('.')}: ` : '';
+  return `${where}${detail} (offset ${offset})`;
+}
+
+/**
+ * Returns `err` with `segment` prepended to its path (a new DecodeError; the cause is kept).
+ * Non-DecodeErrors are returned unchanged so they can be rethrown as they are.
+ */
+export function withPath(err: unknown, segment: string | number): unknown {
+  if (!(err instanceof DecodeError)) return err;
+  return new DecodeError(err.code, err.detail, err.offset, [segment, ...err.path], {
+    cause: err.cause,
+  });
+}

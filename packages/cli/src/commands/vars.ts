@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../context.ts';
+import type { SetStatus } from './index.ts';
+import { CommandFailure } from '../errors.ts';
+
+/** `tcg2sim vars`: not built yet (placeholder until its issue lands). */
+export function registerVars(program: Command, _io: CliIo, _setStatus: SetStatus): void {
+  program
+    .command('vars')
+    .description('(not built yet)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CommandFailure('tcg2sim vars is not built yet');
+    });
+}

@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { EXIT, UsageError, CommandFailure } from './errors.ts';
+import type { ExitCode } from './errors.ts';
+import type { CliIo } from './context.ts';
+import { registerCommands } from './commands/index.ts';
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/**
+ * Runs the tcg2sim CLI on `argv` (process.argv form: node, script, args…) and returns the exit
+ * status: 0 success, 1 simulated-boot failure or detected mismatch, 2 bad usage or input.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<ExitCode> {
+  let status: ExitCode = EXIT.OK;
+  const program = new Command('tcg2sim')
+    .description('TPM 2.0 measured boot as EDK II (OVMF) does it: predict event logs and PCRs without booting')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
+    .showHelpAfterError(false);
+  registerCommands(program, io, (s) => {
+    status = s;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return status;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: CliIo): ExitCode {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return EXIT.OK;
+    }
+    io.err(`tcg2sim: ${err.message.replace(/^error: /, '')}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof CommandFailure) {
+    io.err(`tcg2sim: ${err.message}\n`);
+    return EXIT.FAILURE;
+  }
+  if (err instanceof UsageError || err instanceof Tcg2Error) {
+    io.err(`tcg2sim: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES')) {
+    io.err(`tcg2sim: ${err.message}\n`);
+    return EXIT.USAGE;
+  }
+  throw err;
+}
