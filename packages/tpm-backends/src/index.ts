@@ -1,2 +1,5 @@
-/** @tcg2sim/tpm-backends: The TpmBackend contract and its implementations: soft TPM, swtpm (socket + control channel), transcript record/replay. */
-export {};
+/**
+ * @tcg2sim/tpm-backends: the TpmBackend contract and its implementations (soft TPM, swtpm,
+ * transcript record/replay).
+ */
+export type { TpmBackend, TpmBackendErrorCode } from './backend.ts';
