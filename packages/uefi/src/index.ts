@@ -34,3 +34,18 @@ export { bcjX86Convert, bcjX86Decode, bcjX86Encode } from './compress/bcj-x86.ts
 export type { BcjX86State } from './compress/bcj-x86.ts';
 export { brotliSectionDecompress, readBrotliSectionHeader, BROTLI_SECTION_HEADER_SIZE } from './compress/brotli.ts';
 export type { BrotliSectionHeader } from './compress/brotli.ts';
+
+// PE/COFF
+export {
+  IMAGE_DOS_SIGNATURE, IMAGE_NT_SIGNATURE, EFI_TE_IMAGE_HEADER_SIGNATURE, IMAGE_NT_OPTIONAL_HDR_MAGIC,
+  IMAGE_FILE_MACHINE, IMAGE_SUBSYSTEM, IMAGE_DIRECTORY_ENTRY, IMAGE_NUMBER_OF_DIRECTORY_ENTRIES,
+  IMAGE_SIZEOF_SECTION_HEADER, IMAGE_SIZEOF_FILE_HEADER, OPTIONAL_HEADER_FIXED_SIZE, EFI_TE_IMAGE_HEADER_SIZE,
+  ImageDosHeader, ImageFileHeader, ImageDataDirectory, ImageOptionalHeader32, ImageOptionalHeader64,
+  ImageSectionHeader, EFITeImageHeader, sectionName,
+} from './pe/headers.ts';
+export { parsePeImage, parseTeImage, parseEfiImage, imageInfo, teSectionFileOffset } from './pe/parse.ts';
+export type { PeImage, Pe32Image, Pe32PlusImage, TeImage, EfiImage, EfiImageInfo } from './pe/parse.ts';
+export {
+  EDK2_SUPPORTED_MACHINES, checkPeImageLoadable, sectionsInHashOrder, peImageHashRanges, peImageDigests,
+} from './pe/image-hash.ts';
+export type { ByteRange } from './pe/image-hash.ts';
