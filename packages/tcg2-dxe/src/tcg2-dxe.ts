@@ -85,7 +85,7 @@ export interface GetEventLogResult {
   readonly area?: LogArea;
   readonly location?: number;
   /** Offset of the last record, or undefined for LastEntry = 0. */
-  readonly lastEntry?: number;
+  readonly lastEntry?: number | undefined;
   readonly truncated?: boolean;
 }
 
