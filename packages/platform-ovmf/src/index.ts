@@ -12,3 +12,10 @@ export {
 export type { OvmfBuildFacts } from './platform-pei/platform-info.ts';
 export { locatePlatformPeiGlobals, PlatformPeiLocateError } from './platform-pei/locate.ts';
 export type { XipImage, LocatorSection, PlatformPeiGlobals } from './platform-pei/locate.ts';
+// SEC and the PEIFV PlatformPei writes into
+export { decompressMemFvs, OVMF_FV_NAME, SecError, DEFAULT_PEI_FV_BASE } from './sec.ts';
+export type { MemoryFv, SecOutput, SecOptions } from './sec.ts';
+export {
+  peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
+} from './platform-pei/peifv.ts';
+export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
