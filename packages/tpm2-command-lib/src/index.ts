@@ -16,3 +16,35 @@ export {
   TPM12_RC, decodeRc, rcName, formatRc, TpmResponseError,
 } from './rc.ts';
 export type { TpmRcKey, RcFormat, RcSubject, DecodedRc } from './rc.ts';
+export {
+  tpmiAlgHash, TPMIAlgHash, TPMIAlgHashOrNull, tpmtHa, TPMTHA, MAX_HASH_COUNT, tpmlDigestValues,
+  TPMLDigestValues, TPM2BDigest, TPM2BAuth, TPM2BNonce, TPM2BData, TPM2BEvent, TPM2BMaxBuffer,
+  TPM2BMaxNvBuffer, TPM2BName, TPMLDigest, tpmsPcrSelection, TPMSPCRSelection, TPMLPCRSelection,
+  pcrSelectBits, pcrsFromSelect,
+} from './structures/basic.ts';
+export {
+  MAX_CAP_DATA, MAX_CAP_ALGS, MAX_CAP_HANDLES, MAX_CAP_CC, MAX_TPM_PROPERTIES, MAX_PCR_PROPERTIES,
+  MAX_ECC_CURVES, MAX_TAGGED_POLICIES, MAX_ACT_DATA, TPMSAlgProperty, TPMSTaggedProperty,
+  TPMSTaggedPCRSelect, TPMSTaggedPolicy, TPMSACTData, TPMLCC, TPMLCCA, TPMLHandle, TPMLAlgProperty,
+  TPMLTaggedTPMProperty, TPMLTaggedPCRProperty, TPMLECCCurve, TPMLTaggedPolicy, TPMLACTData,
+  TPMSCapabilityData,
+} from './structures/capability.ts';
+export type { TPMUCapabilities } from './structures/capability.ts';
+export {
+  TPMSNVPublic, TPM2BNVPublic, NV_DATA_SIZE_MAX, TPMTTKHashcheck, TPMSClockInfo, TPMSTimeInfo,
+  TPMSSchemeHash, TPMSSchemeECDAA, TPMSSchemeXOR, TPMTKeyedHashScheme, TPMTRSAScheme,
+  TPMTECCScheme, TPMTKDFScheme, TPMUSymDetails, TPMTSymDefObject, TPMSKeyedHashParms,
+  TPMSSymCipherParms, TPMSRSAParms, TPMSECCParms, TPMTPublicParms,
+} from './structures/misc.ts';
+export type { SchemeDetails, TPMUPublicParms } from './structures/misc.ts';
+export { TPMSAuthCommand, TPMSAuthResponse, passwordSession } from './session.ts';
+export { defineCommand, NoParams, TPMHeader, encodeCommand, decodeResponse, execute, responseCode } from './command.ts';
+export type { TpmTransport, AuthRole, HandleDecl, CommandDecl, AnyCommandDecl, CommandInput, CommandOutput } from './command.ts';
+export { Startup, Shutdown, SelfTest, GetTestResult } from './commands/startup.ts';
+export { GetCapability, GetRandom, TestParms, ReadClock } from './commands/capability.ts';
+export { PCRExtend, PCREvent, PCRRead, PCRAllocate, PCRReset } from './commands/pcr.ts';
+export { Hash, HashSequenceStart, SequenceUpdate, SequenceComplete, EventSequenceComplete } from './commands/hash.ts';
+export { NVDefineSpace, NVUndefineSpace, NVReadPublic, NVWrite, NVRead } from './commands/nv.ts';
+export { COMMANDS, commandByCode, COMMAND_HANDLE_COUNT, handleCount } from './commands/registry.ts';
+export { parseCommand, parseResponse } from './trace.ts';
+export type { ParsedCommand, ParsedResponse } from './trace.ts';
