@@ -16,3 +16,5 @@ export {
   CRB_BITS, CRB_BUFFER_SIZE, CRB_REG, INTERFACE_ID, INTF_CAPABILITY_VERSION_SHIFT, LOCALITY_COUNT,
   LOCALITY_STRIDE, TIS_ACCESS, TIS_BUFFER_MAX, TIS_INT, TIS_REG, TIS_STS, TPM_BASE_ADDRESS,
 } from './registers.ts';
+export { CANCELED_RESPONSE, FakeBackend, FakeBackendCrash, SUCCESS_RESPONSE } from './fake-backend.ts';
+export type { FakeBackendOptions } from './fake-backend.ts';
