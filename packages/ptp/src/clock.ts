@@ -24,6 +24,7 @@ function aus(us: number): void {
   if (!Number.isFinite(us) || us < 0) throw new RangeError(`"us" expected a non-negative number, got ${us}`);
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -48,11 +49,12 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
-  async stall(us: number): Promise<void> {
+  stall(us: number): Promise<void> {
     aus(us);
     const fired = this.advance(us);
     this.#stalls++;
-    if (fired > 0 || this.#stalls % this.#yieldEvery === 0) await macrotask();
+    if (fired > 0 || this.#stalls % this.#yieldEvery === 0) return macrotask();
+    return RESOLVED;
   }
 
   delay(us: number): Promise<void> {

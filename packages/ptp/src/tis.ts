@@ -38,6 +38,11 @@ export interface TisOptions {
   readonly irq?: number;
   /** The TPM's tpmEstablished flag (ACCESS bit 0 reads its inverse). */
   readonly established?: boolean;
+  /**
+   * Caps burstCount (not QEMU, which reports all free space / all remaining bytes): real TPMs
+   * report small bursts, and drivers must cope with any value from 1 up.
+   */
+  readonly burstLimit?: number;
 }
 
 /** QEMU values (include/hw/acpi/tpm.h) for a TPM 2.0 backend. */
@@ -66,6 +71,8 @@ export class TisDevice implements MmioDevice {
   readonly size = LOCALITY_COUNT * 0x1000;
   /** Injected faults (tests). */
   faults: TisFaults = {};
+  /** See {@link TisOptions.burstLimit}; undefined = QEMU behaviour. */
+  burstLimit: number | undefined;
 
   readonly #link: BackendLink;
   readonly #bufferSize: number;
@@ -89,6 +96,7 @@ export class TisDevice implements MmioDevice {
     this.#bufferSize = size;
     this.#irq = options.irq ?? 5;
     this.#established = options.established ?? false;
+    this.burstLimit = options.burstLimit;
     this.#buffer = new Uint8Array(size);
     for (let i = 0; i < LOCALITY_COUNT; i++) {
       this.#loc.push({ access: 0, sts: 0, inte: 0, ints: 0, ifaceId: 0, state: 'idle' });
@@ -232,6 +240,7 @@ export class TisDevice implements MmioDevice {
       // QEMU: a byte-wide read must not show 0x00 for 0x100 available bytes.
       if (width === 1 && burst > 0xff) burst = 0xff;
     }
+    if (this.burstLimit !== undefined) burst = Math.min(burst, this.burstLimit);
     if (this.faults.burstCountZero) burst = 0;
     let sts = l.sts;
     if (this.faults.stsValidNever) sts &= ~TIS_STS.VALID;

@@ -67,7 +67,7 @@ export class Tpm2DeviceLib implements TpmTransport {
   }
 
   /** Tpm2SubmitCommand. @throws ProtocolError. */
-  submit(command: Uint8Array, options: SubmitOptions = {}): Promise<Uint8Array> {
+  async submit(command: Uint8Array, options: SubmitOptions = {}): Promise<Uint8Array> {
     return this.#need().submit(command, options);
   }
 
