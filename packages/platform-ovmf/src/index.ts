@@ -19,3 +19,15 @@ export {
   peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
+// the whole boot
+export { simulateBoot, imageBufferAddress } from './boot/boot.ts';
+export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
+export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
+export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
+export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
+export type { DxeTpmFacts } from './boot/dxe-entry.ts';
+export {
+  LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+} from './boot/bds.ts';
+export type { BootOption, BootTarget } from './boot/bds.ts';

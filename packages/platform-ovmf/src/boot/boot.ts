@@ -11,6 +11,7 @@ import {
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
+import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import { decompressMemFvs } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
@@ -38,7 +39,7 @@ export interface BootInput {
    * Address of the BDS pool buffer holding a loaded PE file (EFI_IMAGE_LOAD_EVENT
    * ImageLocationInMemory): run-specific allocator state. Defaults to {@link imageBufferAddress}.
    */
-  readonly imageBufferAddress?: (m: MachineDescription, fileSize: number) => bigint;
+  readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
 }
 
 /** What a simulated boot produced. */
@@ -62,14 +63,25 @@ export interface BootResult {
   readonly endState: string;
 }
 
+/** What the image-buffer model may depend on. */
+export interface ImageBufferContext {
+  readonly machine: MachineDescription;
+  /** ActivePcrBanks (EDK II bitmap): without SHA1 no TCG 1.2 log area is allocated. */
+  readonly activePcrBanks: number;
+  readonly fileSize: number;
+}
+
 /**
- * ImageLocationInMemory model: the BDS reads the Shell into a pool buffer that lands at the
- * same distance below the top of low RAM in every q35/pc configuration measured (0x1DE1FE8 for
- * the 4-bank logs). This is allocator state, not code; it is a model parameter, reported as such.
+ * ImageLocationInMemory model. BDS reads the file into a pool buffer that DXE's top-down page
+ * allocator places at a fixed distance below the top of low RAM for a given set of earlier
+ * allocations: 0x1DE1FE8 with the TCG 1.2 log area allocated (SHA1 active), 0xF000 less
+ * without it (measured on real OVMF 2022.11 boots, q35 and pc, 512 MiB to 2 GiB, TIS and CRB).
+ * This is allocator state, not code: a model parameter, reported as such and overridable.
  */
-export function imageBufferAddress(m: MachineDescription, _fileSize: number): bigint {
-  const low = m.memoryMiB * 1024 * 1024 >= (m.machine === 'q35' ? 0xb0000000 : 0xe0000000) ? (m.machine === 'q35' ? 0x80000000 : 0xc0000000) : m.memoryMiB * 1024 * 1024;
-  return BigInt(low) - 0x1de1fe8n;
+export function imageBufferAddress(ctx: ImageBufferContext): bigint {
+  const top = ramLayout(ctx.machine).belowFourG;
+  const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
+  return BigInt(top) - (sha1Log ? 0x1de1fe8n : 0x1dd2fe8n);
 }
 
 /**
@@ -213,7 +225,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const st = await handler.fileAuthentication(dxe, {
       devicePath: o.filePath,
       fileBuffer: body,
-      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)(input.machine, body.length),
+      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({ machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: body.length }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
     notes.push(`BDS: LoadImage(${o.description}) -> ${st}`);
