@@ -1,5 +1,5 @@
-import { DecodeError, Tcg2Error } from '@tcg2sim/binary-codec';
-import type { DecodeErrorCode, DecodePath } from '@tcg2sim/binary-codec';
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import type { DecodeErrorCode, DecodePath , DecodeError} from '@tcg2sim/binary-codec';
 
 /**
  * A log that cannot be read past some record. Names the record (`eventIndex`, counted like

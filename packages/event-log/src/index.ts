@@ -32,3 +32,10 @@ export {
   STARTUP_LOCALITY_SIGNATURE, SP800_155_EVENT2_SIGNATURE, SP800_155_EVENT3_SIGNATURE, TCGEfiStartupLocalityEvent,
   TCGSp800155PlatformIdEvent2, TCGSp800155PlatformIdEvent3,
 } from './event-data/no-action.ts';
+export { toJson, toJsonValue, eventToJson, pcrsToJson, bankKey } from './format/json.ts';
+export type { Json } from './format/json.ts';
+export { toCelJson } from './format/cel.ts';
+export { lintEventLog, hasLintErrors, LINT_RULES } from './lint.ts';
+export type { LintFinding, LintRuleId, Severity } from './lint.ts';
+export { diffEventLogs } from './diff.ts';
+export type { LogDiff, Divergence, DiffField, PcrChange } from './diff.ts';

@@ -44,7 +44,7 @@ export interface EventDataContext {
   readonly uintnSize?: number;
 }
 
-function attempt<K extends EventDataView['kind'], T>(kind: K, codec: Codec<T>, data: Uint8Array): EventDataView {
+function attempt<T>(kind: EventDataView['kind'], codec: Codec<T>, data: Uint8Array): EventDataView {
   try {
     return { kind, value: decode(codec, data) } as EventDataView;
   } catch (err) {

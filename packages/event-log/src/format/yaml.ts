@@ -99,7 +99,7 @@ function eventData(out: string[], e: LogEvent, version: 1 | 2, uintnSize: number
     }
     case EV.EFI_PLATFORM_FIRMWARE_BLOB2: {
       const v = decodeEventData(e.eventType, data);
-      if (v.kind !== 'firmware-blob2') return fallback();
+      if (v.kind !== 'firmware-blob2') { fallback(); return; }
       const n = v.value.blobDescription.length;
       out.push(`  Event:\n    BlobDescriptionSize: ${n}\n    BlobDescription: "${boundedHex(v.value.blobDescription, 2 * n)}"\n`);
       out.push(`    BlobBase: ${hex64(v.value.blobBase)}\n    BlobLength: ${hex64(v.value.blobLength)}\n`);
@@ -116,7 +116,7 @@ function eventData(out: string[], e: LogEvent, version: 1 | 2, uintnSize: number
     case EV.EFI_BOOT_SERVICES_DRIVER:
     case EV.EFI_RUNTIME_SERVICES_DRIVER: {
       const v = decodeEventData(e.eventType, data, { uintnSize: 2 });
-      if (v.kind !== 'image-load') return fallback();
+      if (v.kind !== 'image-load') { fallback(); return; }
       const i = v.value;
       out.push(`  Event:\n    ImageLocationInMemory: ${hex64(i.imageLocationInMemory)}\n    ImageLengthInMemory: ${i.imageLengthInMemory}\n`);
       out.push(`    ImageLinkTimeAddress: ${hex64(i.imageLinkTimeAddress)}\n    LengthOfDevicePath: ${i.lengthOfDevicePath}\n`);
@@ -124,8 +124,8 @@ function eventData(out: string[], e: LogEvent, version: 1 | 2, uintnSize: number
       return;
     }
     case EV.EFI_GPT_EVENT:
-      if (version === 2) return gpt(out, data, uintnSize, fallback);
-      return fallback();
+      if (version === 2) { gpt(out, data, uintnSize, fallback); return; }
+      { fallback(); return; }
     case EV.NO_ACTION:
       if (version === 2 && data.length > 16) {
         const v = decodeEventData(e.eventType, data);
@@ -134,15 +134,15 @@ function eventData(out: string[], e: LogEvent, version: 1 | 2, uintnSize: number
           return;
         }
       }
-      return fallback();
+      { fallback(); return; }
     default:
-      return fallback();
+      { fallback(); return; }
   }
 }
 
 function gpt(out: string[], data: Uint8Array, uintnSize: number, fallback: () => void): void {
   const v = decodeEventData(EV.EFI_GPT_EVENT, data, { uintnSize });
-  if (v.kind !== 'gpt') return fallback();
+  if (v.kind !== 'gpt') { fallback(); return; }
   const h = v.value.uefiPartitionHeader;
   out.push(`  Event:\n    Header:\n      Signature: "${cString(h.signature)}"\n      Revision: ${hex64(h.revision)}\n`);
   out.push(`      HeaderSize: ${h.headerSize}\n      HeaderCRC32: ${hex64(h.headerCrc32)}\n      MyLBA: ${hex64(h.myLba)}\n`);
