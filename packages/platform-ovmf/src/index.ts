@@ -31,3 +31,9 @@ export {
   defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget } from './boot/bds.ts';
+export { predict, readPcrs } from './boot/predict.ts';
+export type { Prediction, PcrBanks, PcrMismatch } from './boot/predict.ts';
+// scenarios
+export { Scenario, parseScenario } from './scenario.ts';
+export type { ScenarioInput } from './scenario.ts';
+export { ConfigError } from './errors.ts';
