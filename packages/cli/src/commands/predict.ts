@@ -6,7 +6,7 @@ import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
 import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
-import type { Prediction, ScenarioInput } from '@tcg2sim/platform-ovmf';
+import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { RealClock, VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
@@ -38,7 +38,7 @@ function int(name: string, v: string | undefined): number | undefined {
 }
 
 /** CLI flags over the scenario file (flags win). Paths in the file are relative to it. */
-function scenarioFrom(o: PredictOptions): ScenarioInput {
+function scenarioFrom(o: PredictOptions): Record<string, unknown> {
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
@@ -73,7 +73,7 @@ function scenarioFrom(o: PredictOptions): ScenarioInput {
   set('tpmInterface', o.tpmInterface);
   set('tpm', o.tpm);
   if (o.banks !== undefined) base['banks'] = o.banks.split(',').map((b) => b.trim().toLowerCase());
-  return base as ScenarioInput;
+  return base;
 }
 
 function summary(p: Prediction, source: string): string {
