@@ -28,12 +28,13 @@ function pcrSelect3(pcrIndex: number): Uint8Array {
  * Tcg2Pei's TPM operations as Tpm2CommandLib encodes them (edk2-pei-facts §7), over the
  * firmware device library.
  */
-export function commandLibTpm(lib: PeiDeviceLib): Tcg2PeiTpm {
+export function commandLibTpm(lib: PeiDeviceLib, options: CommandLibOptions = {}): Tcg2PeiTpm {
+  const debug = options.debugCode ?? true;
   const rethrow = (what: string, e: unknown): never => {
     if (e instanceof TpmResponseError) throw new PeiTpmCommandError(`${what}: ${e.message}`, { cause: e });
     throw e;
   };
-  return {
+  const tpm: Tcg2PeiTpm = {
     requestUseTpm: () => lib.requestUseTpm(),
     async startup(su) {
       try {
@@ -81,6 +82,8 @@ export function commandLibTpm(lib: PeiDeviceLib): Tcg2PeiTpm {
       } catch (e) {
         rethrow('TPM2_PCR_Extend', e);
       }
+      // Tpm2PcrExtend's DEBUG_CODE block (active in OVMF's RELEASE builds): read the PCR back.
+      if (debug) await pcrReadForActiveBank(tpm, pcrIndex);
     },
     async pcrAllocate(supported, allocate) {
       const sel = HASH_ALGS.filter((h) => (supported & h.bitmap) !== 0).map((h) => ({
@@ -94,4 +97,27 @@ export function commandLibTpm(lib: PeiDeviceLib): Tcg2PeiTpm {
       }
     },
   };
+  return tpm;
+}
+
+/** Options of {@link commandLibTpm}. */
+export interface CommandLibOptions {
+  /** Run the DEBUG_CODE blocks (OVMF's PcdDebugPropertyMask 0x2F enables them in RELEASE). */
+  readonly debugCode?: boolean;
+}
+
+/**
+ * DEBUG_CODE Tpm2PcrReadForActiveBank: Tpm2GetCapabilityPcrs, then
+ * Tpm2GetCapabilitySupportedAndActivePcrs (a second GetCapability), then TPM2_PCR_Read of the
+ * PCR in every active bank. The result is only logged; failures are ignored.
+ */
+export async function pcrReadForActiveBank(tpm: Tcg2PeiTpm, pcrIndex: number): Promise<void> {
+  try {
+    await tpm.getCapabilityPcrs();
+    const sel = await tpm.getCapabilityPcrs();
+    const algs = sel.filter((s) => HASH_ALGS.some((h) => h.alg === s.hash) && s.pcrSelect.some((b) => b !== 0)).map((s) => s.hash);
+    await tpm.pcrRead(pcrIndex, algs);
+  } catch {
+    // Only logged by the firmware.
+  }
 }

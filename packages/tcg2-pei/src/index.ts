@@ -8,5 +8,5 @@ export {
 export type { GuidHob } from './hobs.ts';
 export { runTcg2Pei } from './tcg2-pei.ts';
 export type { Tcg2PeiTpm, PeiFv, Tcg2PeiInput, PeiMeasurement, Tcg2PeiResult } from './tcg2-pei.ts';
-export { commandLibTpm, PeiTpmCommandError } from './command-lib-tpm.ts';
-export type { PeiDeviceLib } from './command-lib-tpm.ts';
+export { commandLibTpm, PeiTpmCommandError, pcrReadForActiveBank } from './command-lib-tpm.ts';
+export type { PeiDeviceLib, CommandLibOptions } from './command-lib-tpm.ts';

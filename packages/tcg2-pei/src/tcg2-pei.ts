@@ -4,6 +4,7 @@ import type { BankDigest, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { EV, TCGPCREvent, tcgPcrEvent2, digestSizesOf } from '@tcg2sim/event-log';
 import { EFIPlatformFirmwareBlob, MeasuredHobData, TCG_HOB_GUID } from './hobs.ts';
 import type { GuidHob } from './hobs.ts';
+import { pcrReadForActiveBank } from './command-lib-tpm.ts';
 
 /** The TPM operations Tcg2Pei performs, in Tpm2CommandLib terms (one TPM command each). */
 export interface Tcg2PeiTpm {
@@ -155,7 +156,6 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
       hobs.push({ guid: TCG_HOB_GUID.TPM_ERROR, data: new Uint8Array() });
       return false;
     }
-    if (debug) await pcrReadForActiveBank(tpm, pcrIndex);
     logHashEvent(hobs, { pcrIndex, eventType, digests, eventData });
     measurements.push({ pcrIndex, eventType, digests, eventData });
     return true;
@@ -259,18 +259,6 @@ async function supportedAndActive(tpm: Tcg2PeiTpm, diagnostics: string[]): Promi
   } catch (e) {
     diagnostics.push(`GetCapability(PCRS) failed, assuming SHA1: ${String(e)}`);
     return { supported: 0x01, active: 0x01 };
-  }
-}
-
-/** DEBUG_CODE Tpm2PcrReadForActiveBank: GetCapability(PCRS) twice, then PCR_Read. */
-async function pcrReadForActiveBank(tpm: Tcg2PeiTpm, pcrIndex: number): Promise<void> {
-  try {
-    await tpm.getCapabilityPcrs();
-    const sel = await tpm.getCapabilityPcrs();
-    const algs = sel.filter((s) => EDK2_BANK_ALGS.has(s.hash) && s.pcrSelect.some((b) => b !== 0)).map((s) => s.hash);
-    await tpm.pcrRead(pcrIndex, algs);
-  } catch {
-    // Only logged by the firmware.
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { getVariable } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -21,6 +22,7 @@ import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
+import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
 import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION } from './bds.ts';
 import type { BootOption } from './bds.ts';
@@ -40,6 +42,12 @@ export interface BootInput {
    * ImageLocationInMemory): run-specific allocator state. Defaults to {@link imageBufferAddress}.
    */
   readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
+  /** Random bytes for RDRAND consumers (the platform auth); default node:crypto. */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return new Uint8Array(randomBytes(n));
 }
 
 /** What a simulated boot produced. */
@@ -177,6 +185,14 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
   const vars = new DxeVariables(input.vars, sec, notes);
   await measureSecureBootPolicy(dxe, vars);
+
+  // Tcg2ConfigDxe is dispatched after the variable-write protocol appeared.
+  stack.phase = 'dxe:Tcg2ConfigDxe';
+  await tcg2ConfigDxeEntry(stack.deviceLib());
+  // BDS PlatformBootManagerBeforeConsole: EndOfDxe, Tcg2PhysicalPresenceLibProcessRequest (no
+  // pending request: no TPM traffic), SmmReadyToLock -> Tcg2PlatformDxe.
+  stack.phase = 'dxe:Tcg2PlatformDxe';
+  await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
