@@ -175,6 +175,10 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       } catch (e) {
         if (!(e instanceof CaptureError)) throw e;
         if (e.code === 'BAD_OPTIONS') throw new UsageError(`capture: ${e.message}`, { cause: e });
+        if (e.serialLog !== undefined) {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'serial.log'), e.serialLog, 'latin1');
+        }
         throw new CommandFailure(`capture failed (${e.code}): ${e.message}`, { cause: e });
       }
       const summary = writeCapture(dir, result);

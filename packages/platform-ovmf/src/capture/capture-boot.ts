@@ -112,10 +112,12 @@ async function bootToShell(
     if (marker.test(serial)) return { qemu, serial: () => serial };
     if (scope.interrupted) throw new CaptureError('INTERRUPTED', `interrupted by ${scope.interrupted}`);
     if (qemu.hasExited()) {
-      throw new CaptureError('QEMU_EXITED', `QEMU exited before the UEFI Shell: ${qemu.stderr().trim() || '(no message)'}`);
+      throw new CaptureError('QEMU_EXITED', `QEMU exited before the UEFI Shell: ${qemu.stderr().trim() || '(no message)'}`, { serialLog: serial });
     }
     const now = performance.now();
-    if (now > until) throw new CaptureError('TIMEOUT', `no UEFI Shell after ${o.timeoutSeconds} s (${serial.length} bytes of serial output)`);
+    if (now > until) {
+      throw new CaptureError('TIMEOUT', `no UEFI Shell after ${o.timeoutSeconds} s (${serial.length} bytes of serial output)`, { serialLog: serial });
+    }
     if (now - lastTick >= 1000) {
       lastTick = now;
       progress({ phase: 'boot', serialBytes: serial.length, message: `booting (${serial.length} bytes of serial output)` });

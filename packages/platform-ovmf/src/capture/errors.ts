@@ -23,9 +23,12 @@ export type CaptureErrorCode =
 export class CaptureError extends Tcg2Error {
   override readonly name = 'CaptureError';
   readonly code: CaptureErrorCode;
+  /** The serial console output so far, when the failure happened while booting. */
+  readonly serialLog: string | undefined;
 
-  constructor(code: CaptureErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: CaptureErrorCode, message: string, options?: ErrorOptions & { serialLog?: string }) {
     super(message, options);
     this.code = code;
+    this.serialLog = options?.serialLog;
   }
 }
