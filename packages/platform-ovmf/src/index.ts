@@ -1,6 +1,6 @@
 /** @tcg2sim/platform-ovmf: The OVMF platform: SEC decompression, PlatformPei state in PEIFV, QEMU q35/pc devices, BDS boot options, whole-boot orchestration and the scenario schema. */
 export { captureBoot } from './capture/capture-boot.ts';
-export type { CaptureResult, CaptureTimings } from './capture/capture-boot.ts';
+export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/capture-boot.ts';
 export { CaptureError } from './capture/errors.ts';
 export type { CaptureErrorCode } from './capture/errors.ts';
 export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArguments, ramRanges } from './capture/options.ts';

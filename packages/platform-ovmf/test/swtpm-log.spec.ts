@@ -54,7 +54,8 @@ describe('swtpm log (level 20)', () => {
       [0x144, 0, 3],
       [0x17a, undefined, 3],
     ]);
-    expect(s[2]).to.deep.include({ command: '80010000000c000001440000', response: '80010000000a00000000' });
+    expect(s[2]).to.deep.include({ command: '80010000000c000001440000', response: '80010000000a00000000', name: 'TPM2_Startup' });
+    expect(s.map((r) => r.origin)).to.deep.equal(['qemu-probe', 'firmware', 'firmware', 'firmware']);
     expect(s[1]?.ctrlBefore).to.deep.equal(['0000000200000000', '0000000500000000']);
     expect(s[3]).to.not.have.property('response');
   });

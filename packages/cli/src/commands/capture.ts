@@ -109,6 +109,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
     options: { ...r.options, banks: r.options.banks ?? 'swtpm default (sha1,sha256,sha384,sha512)' },
     qemuCommandLine: r.qemuCommandLine,
     swtpmCommandLine: r.swtpmCommandLine,
+    bootEndReached: r.bootEndReached,
     eventLogAddress: `0x${r.eventLogAddress.toString(16)}`,
     eventLogLength: r.eventLog.length,
     eventCount: r.eventCount,
@@ -187,7 +188,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       const failed = checks.filter((c) => !c.ok);
       if (f.json) io.out(JSON.stringify({ ...summary, checks }, null, 1) + '\n');
       else {
-        io.out(`${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
+        io.out(`boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
         io.out(`boot ${(result.timings.bootMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s; written to ${dir}\n`);
         for (const c of checks) io.out(`${c.ok ? pc.green('ok') : pc.red('FAILED')}  ${c.name}: ${c.detail}\n`);
       }

@@ -68,6 +68,8 @@ export interface CaptureResult {
   readonly mmioTrace?: string;
   /** Everything the firmware wrote to the serial console. */
   readonly serialLog: string;
+  /** The serial-console marker the boot stopped at. */
+  readonly bootEndReached: BootEndReached;
   readonly qemuCommandLine: readonly string[];
   readonly swtpmCommandLine: readonly string[];
   readonly options: ResolvedCaptureOptions;
@@ -76,6 +78,14 @@ export interface CaptureResult {
 
 const BANNER_RE = /UEFI Interactive Shell/;
 const PROMPT_RE = /Shell> /;
+/**
+ * BDS gave up (e.g. Secure Boot refused the Shell: "failed to start Boot0002 … Security
+ * Violation") and waits for a key forever; nothing more is measured until then.
+ */
+const NO_BOOT_RE = /Press any key to enter the Boot Manager Menu/;
+
+/** Where the boot stopped. */
+export type BootEndReached = 'shell-banner' | 'shell-prompt' | 'no-bootable-option';
 
 async function waitForFile(path: string, owner: Managed, timeoutMs: number): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -98,7 +108,7 @@ async function bootToShell(
   o: ResolvedCaptureOptions,
   args: readonly string[],
   progress: (p: Omit<CaptureProgress, 'elapsedSeconds'>) => void
-): Promise<{ qemu: Managed; serial: () => string }> {
+): Promise<{ qemu: Managed; serial: () => string; reached: BootEndReached }> {
   const qemu = await scope.start('qemu', o.qemuBinary, args);
   let serial = '';
   qemu.child.stdout?.setEncoding('latin1');
@@ -109,7 +119,8 @@ async function bootToShell(
   const until = performance.now() + o.timeoutSeconds * 1000;
   let lastTick = 0;
   for (;;) {
-    if (marker.test(serial)) return { qemu, serial: () => serial };
+    if (marker.test(serial)) return { qemu, serial: () => serial, reached: o.bootEnd };
+    if (NO_BOOT_RE.test(serial)) return { qemu, serial: () => serial, reached: 'no-bootable-option' };
     if (scope.interrupted) throw new CaptureError('INTERRUPTED', `interrupted by ${scope.interrupted}`);
     if (qemu.hasExited()) {
       throw new CaptureError('QEMU_EXITED', `QEMU exited before the UEFI Shell: ${qemu.stderr().trim() || '(no message)'}`, { serialLog: serial });
@@ -154,10 +165,10 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
 
     progress({ phase: 'boot', message: 'booting QEMU' });
     const qemuArgs = qemuArguments(o, paths);
-    const { qemu, serial } = await bootToShell(scope, o, qemuArgs, progress);
+    const { qemu, serial, reached } = await bootToShell(scope, o, qemuArgs, progress);
     const t2 = performance.now();
 
-    progress({ phase: 'dump', message: 'reached the UEFI Shell; saving guest RAM' });
+    progress({ phase: 'dump', message: `boot stopped at ${reached}; saving guest RAM` });
     const qmp = await QmpClient.connect(paths.qmp);
     let scan;
     try {
@@ -202,6 +213,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       swtpmLog,
       ...(mmioTrace !== undefined ? { mmioTrace } : {}),
       serialLog: serial(),
+      bootEndReached: reached,
       qemuCommandLine: [o.qemuBinary, ...qemuArgs],
       swtpmCommandLine: [o.swtpmBinary, ...swtpmArgs],
       options: o,

@@ -24,6 +24,13 @@ export interface TpmCommandRecord {
   readonly locality: number;
   /** TPM_CC of a TPM 2.0 command or TPM_ORD of a TPM 1.2 one (big-endian u32 at offset 6). */
   readonly commandCode: number;
+  /** Spec name of the command (`TPM2_PCR_Extend`), or the hex code when not in the table. */
+  readonly name: string;
+  /**
+   * `qemu-probe`: sent by QEMU itself before it first initialised the TPM (CMD_INIT), to learn
+   * the TPM version; `firmware`: everything after, i.e. what the guest sent.
+   */
+  readonly origin: 'qemu-probe' | 'firmware';
   /** The command bytes, hex. */
   readonly command: string;
   /** The response bytes, hex (absent when the log ended before it). */
@@ -42,8 +49,33 @@ const TITLES: ReadonlyMap<string, SwtpmLogMessage['kind']> = new Map([
 ]);
 const TITLE_RE = /^\s*(SWTPM_IO_Read|SWTPM_IO_Write|Ctrl Cmd|Ctrl Rsp): length (\d+)\s*$/;
 const HEX_LINE_RE = /^\s*(?:[0-9A-Fa-f]{2}\s+)*[0-9A-Fa-f]{2}\s*$/;
-/** CMD_SET_LOCALITY of swtpm's control protocol (`include/swtpm/tpm_ioctl.h`). */
+/** CMD_INIT and CMD_SET_LOCALITY of swtpm's control protocol (`include/swtpm/tpm_ioctl.h`). */
+const CMD_INIT = 2;
 const CMD_SET_LOCALITY = 5;
+
+/** Names of the command codes seen on this path (TPM 2.0 Part 2 §6.5.2 TPM_CC; TPM 1.2 TPM_ORD). */
+const COMMAND_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x000000f1, 'TPM_ORD_GetTicks (TPM 1.2)'],
+  [0x0000011f, 'TPM2_NV_UndefineSpaceSpecial'],
+  [0x00000121, 'TPM2_Clear'],
+  [0x00000124, 'TPM2_HierarchyControl'],
+  [0x00000129, 'TPM2_HierarchyChangeAuth'],
+  [0x0000012a, 'TPM2_NV_DefineSpace'],
+  [0x0000012b, 'TPM2_PCR_Allocate'],
+  [0x00000131, 'TPM2_CreatePrimary'],
+  [0x00000137, 'TPM2_NV_Write'],
+  [0x00000143, 'TPM2_SelfTest'],
+  [0x00000144, 'TPM2_Startup'],
+  [0x00000145, 'TPM2_Shutdown'],
+  [0x0000014e, 'TPM2_NV_Read'],
+  [0x00000169, 'TPM2_NV_ReadPublic'],
+  [0x0000017a, 'TPM2_GetCapability'],
+  [0x0000017b, 'TPM2_GetRandom'],
+  [0x0000017e, 'TPM2_PCR_Read'],
+  [0x00000181, 'TPM2_ReadClock'],
+  [0x00000182, 'TPM2_PCR_Extend'],
+  [0x00000185, 'TPM2_PCR_Event'],
+]);
 /** A message longer than this is not something swtpm logs (its buffers are at most 4 KiB). */
 const MAX_MESSAGE = 0x10000;
 
@@ -86,14 +118,18 @@ export function tpmCommandStream(messages: readonly SwtpmLogMessage[]): TpmComma
   const out: TpmCommandRecord[] = [];
   let locality = 0;
   let ctrl: string[] = [];
-  let pending: { command: Uint8Array; locality: number; ctrl: string[] } | undefined;
+  let initialised = false;
+  let pending: { command: Uint8Array; locality: number; ctrl: string[]; origin: TpmCommandRecord['origin'] } | undefined;
   const emit = (response?: Uint8Array): void => {
     if (!pending) return;
     const responseCode = response ? u32be(response, 6) : undefined;
+    const commandCode = u32be(pending.command, 6) ?? 0;
     out.push({
       index: out.length,
       locality: pending.locality,
-      commandCode: u32be(pending.command, 6) ?? 0,
+      commandCode,
+      name: COMMAND_NAMES.get(commandCode) ?? `0x${commandCode.toString(16).padStart(8, '0')}`,
+      origin: pending.origin,
       command: toHex(pending.command),
       ...(response ? { response: toHex(response) } : {}),
       ...(responseCode !== undefined ? { responseCode } : {}),
@@ -106,12 +142,13 @@ export function tpmCommandStream(messages: readonly SwtpmLogMessage[]): TpmComma
       case 'ctrl-command':
         ctrl.push(toHex(m.bytes));
         if (u32be(m.bytes, 0) === CMD_SET_LOCALITY && m.bytes.length >= 5) locality = m.bytes[4] ?? 0;
+        if (u32be(m.bytes, 0) === CMD_INIT) initialised = true;
         break;
       case 'ctrl-response':
         break;
       case 'data-command':
         emit();
-        pending = { command: m.bytes, locality, ctrl };
+        pending = { command: m.bytes, locality, ctrl, origin: initialised ? 'firmware' : 'qemu-probe' };
         ctrl = [];
         break;
       case 'data-response':
