@@ -1,0 +1,110 @@
+import { extendPcrValue, findHashAlg, pcrInitValue } from '@tcg2sim/hash-lib';
+import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
+import { decodeEventData } from './event-data/decode.ts';
+import type { EventLog } from './log.ts';
+import { EV } from './structures.ts';
+import { STARTUP_LOCALITY_SIGNATURE } from './event-data/no-action.ts';
+import { hasSignature } from './spec-id.ts';
+
+/** Highest PCR index a PC Client TPM has (PTP: 24 PCRs). */
+export const MAX_PCR_INDEX = 23;
+
+/** Options of {@link replayEventLog}. */
+export interface ReplayOptions {
+  /** Banks to compute (default: the Spec ID's algorithms; SHA1 for a SHA1 log). */
+  readonly banks?: readonly TpmAlgHash[];
+  /**
+   * Extend EV_NO_ACTION digests like any other event. The spec says never (PFP 1.05 §10.4.5);
+   * tpm2-tools up to 5.4 did (fixed by its commit 9735dc33), so this reproduces its `pcrs:`.
+   */
+  readonly extendNoAction?: boolean;
+  readonly provider?: HashProvider;
+}
+
+/** Why an event did not reach a PCR. */
+export interface ReplaySkip {
+  readonly eventIndex: number;
+  readonly reason: 'pcr-out-of-range' | 'bank-missing';
+  readonly alg?: number;
+}
+
+/** PCR values computed from a log. */
+export interface PcrReplay {
+  /** bank → PCR index → value, for every PCR at least one event extended (in PCR order). */
+  readonly banks: ReadonlyMap<TpmAlgHash, ReadonlyMap<number, Uint8Array>>;
+  /** PCR0's starting locality (StartupLocality event), or 4 after an H-CRTM event. */
+  readonly startupLocality: number;
+  readonly hcrtm: boolean;
+  readonly skipped: readonly ReplaySkip[];
+}
+
+function defaultBanks(log: EventLog): TpmAlgHash[] {
+  if (!log.specId) return [0x0004];
+  const out: TpmAlgHash[] = [];
+  for (const a of log.specId.digestSizes) {
+    const info = findHashAlg(a.algorithmId);
+    if (info && !out.includes(info.alg)) out.push(info.alg);
+  }
+  return out;
+}
+
+/** PCR0's starting locality: from a PCR0 StartupLocality EV_NO_ACTION (PFP 1.05 §10.4.5.3). */
+export function startupLocalityOf(log: EventLog): number | undefined {
+  for (const e of log.events) {
+    if (e.pcrIndex === 0 && e.eventType === EV.NO_ACTION && e.format === 'TCG_PCR_EVENT2' && hasSignature(e.eventData, STARTUP_LOCALITY_SIGNATURE)) {
+      const v = decodeEventData(e.eventType, e.eventData);
+      if (v.kind === 'startup-locality') return v.value.startupLocality;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Replays a log into PCRs per bank: each PCR starts at zero and is extended (TPM 2.0 Part 1
+ * §17.3, new = H(old || digest)) with each event's digest for that bank, in log order.
+ * EV_NO_ACTION is not extended. PCR0 starts at 00…0L when a StartupLocality event says
+ * locality L (3: TPM2_Startup from locality 3), and at 00…04 when the log has an
+ * EV_EFI_HCRTM_EVENT (the H-CRTM sequence at locality 4, TPM 2.0 Part 1 §34.3); the H-CRTM
+ * event's own digest is then extended like any other.
+ */
+export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrReplay {
+  const banks = opts.banks ?? defaultBanks(log);
+  const hcrtm = log.events.some((e) => e.eventType === EV.EFI_HCRTM_EVENT && e.pcrIndex === 0);
+  const startupLocality = hcrtm ? 4 : (startupLocalityOf(log) ?? 0);
+  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
+  for (const b of banks) values.set(b, new Map());
+  const skipped: ReplaySkip[] = [];
+
+  const header = log.format === 'crypto-agile' ? 1 : 0;
+  for (let i = header; i < log.events.length; i++) {
+    const e = log.events[i];
+    if (e === undefined) continue;
+    if (e.eventType === EV.NO_ACTION && opts.extendNoAction !== true) continue;
+    if (e.pcrIndex > MAX_PCR_INDEX) {
+      skipped.push({ eventIndex: e.index, reason: 'pcr-out-of-range' });
+      continue;
+    }
+    for (const b of banks) {
+      const d = e.digests.find((x) => x.hashAlg === b);
+      if (d === undefined) {
+        skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b });
+        continue;
+      }
+      const bank = values.get(b);
+      if (bank === undefined) continue;
+      let old = bank.get(e.pcrIndex);
+      if (old === undefined) {
+        old = pcrInitValue(b);
+        if (e.pcrIndex === 0 && startupLocality !== 0) old[old.length - 1] = startupLocality;
+      }
+      if (d.digest.length !== old.length) {
+        skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b });
+        continue;
+      }
+      bank.set(e.pcrIndex, extendPcrValue(b, old, d.digest, opts.provider));
+    }
+  }
+  const sorted = new Map<TpmAlgHash, ReadonlyMap<number, Uint8Array>>();
+  for (const [b, m] of values) sorted.set(b, new Map([...m].sort((x, y) => x[0] - y[0])));
+  return { banks: sorted, startupLocality, hcrtm, skipped };
+}

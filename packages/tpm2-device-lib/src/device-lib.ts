@@ -1,0 +1,98 @@
+/**
+ * Tpm2DeviceLibDTpm as a whole: detect the interface once (the PCD cache), then dispatch
+ * Tpm2RequestUseTpm / Tpm2SubmitCommand to the FIFO or CRB driver (edk2-pei-facts §3.8).
+ * Also the TPM 1.2 probe OVMF's Tcg2ConfigPei sends before anything else (§1.2).
+ */
+import type { Clock, MmioBus } from '@tcg2sim/ptp';
+import { TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
+import { CrbDriver } from './crb-driver.ts';
+import { detectInterface } from './detect.ts';
+import type { Detection } from './detect.ts';
+import { ProtocolError } from './errors.ts';
+import type { PtpInterfaceKind } from './errors.ts';
+import { TisDriver } from './tis-driver.ts';
+import type { Tpm2Timeouts } from './timeouts.ts';
+import type { SubmitOptions, TpmTransport } from './transport.ts';
+
+/** Options of {@link Tpm2DeviceLib.open}. */
+export interface DeviceLibOptions {
+  readonly bus: MmioBus;
+  readonly clock: Clock;
+  readonly base?: number;
+  readonly timeouts?: Partial<Tpm2Timeouts>;
+}
+
+/** TPM_ORD_GetTicks with TPM_TAG_RQU_COMMAND: OVMF's TPM 1.2 probe command. */
+export const TPM12_GET_TICKS: Uint8Array = Uint8Array.of(0x00, 0xc1, 0, 0, 0, 0x0a, 0, 0, 0, 0xf1);
+
+/** The firmware TPM 2.0 device library over the MMIO bus. */
+export class Tpm2DeviceLib implements TpmTransport {
+  readonly detection: Detection;
+  readonly #driver: TisDriver | CrbDriver | undefined;
+
+  private constructor(detection: Detection, driver: TisDriver | CrbDriver | undefined) {
+    this.detection = detection;
+    this.#driver = driver;
+  }
+
+  /** Runs detection (the library constructor) and picks the driver. Never throws for "no TPM". */
+  static open(options: DeviceLibOptions): Tpm2DeviceLib {
+    const base = options.base ?? TPM_BASE_ADDRESS;
+    const detection = detectInterface(options.bus, base);
+    const common = { bus: options.bus, clock: options.clock, base, ...(options.timeouts ? { timeouts: options.timeouts } : {}) };
+    let driver: TisDriver | CrbDriver | undefined;
+    switch (detection.kind) {
+      case 'crb':
+        driver = new CrbDriver({ ...common, idleBypass: detection.crbIdleBypass });
+        break;
+      case 'fifo':
+      case 'tis':
+        driver = new TisDriver({ ...common, kind: detection.kind });
+        break;
+      case 'none':
+        driver = undefined;
+        break;
+    }
+    return new Tpm2DeviceLib(detection, driver);
+  }
+
+  /** The detected interface. */
+  get kind(): PtpInterfaceKind {
+    return this.detection.kind;
+  }
+
+  /** Tpm2RequestUseTpm. @throws ProtocolError NO_DEVICE, TIMEOUT_A. */
+  async requestUseTpm(): Promise<void> {
+    await this.#need().requestUseTpm();
+  }
+
+  /** Tpm2SubmitCommand. @throws ProtocolError. */
+  async submit(command: Uint8Array, options: SubmitOptions = {}): Promise<Uint8Array> {
+    return this.#need().submit(command, options);
+  }
+
+  /**
+   * OVMF's InternalTpm12Detect (Tcg12ConfigPei): Tpm12RequestUseTpm, then TPM_ORD_GetTicks.
+   * The TPM counts as 1.2 only if the transport succeeds with a 1.2 response tag
+   * (0x00C4..0x00C6). On CRB, Tpm12SubmitCommand fails without sending anything.
+   * @returns true for a TPM 1.2; false otherwise (any failure included).
+   */
+  async probeTpm12(): Promise<boolean> {
+    const d = this.#driver;
+    if (d === undefined) return false;
+    try {
+      await d.requestUseTpm();
+      if (d instanceof CrbDriver) return false;
+      await d.transact(TPM12_GET_TICKS, 10 + 32, (tag) => tag >= 0x00c4 && tag <= 0x00c6);
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof ProtocolError) return false;
+      throw e;
+    }
+  }
+
+  #need(): TisDriver | CrbDriver {
+    if (this.#driver === undefined) throw new ProtocolError('NO_DEVICE', 'detect', 'none', 'no TPM interface detected');
+    return this.#driver;
+  }
+}

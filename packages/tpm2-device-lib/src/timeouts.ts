@@ -1,0 +1,66 @@
+/**
+ * EDK II's timeouts (µs) and polling (edk2-pei-facts §3.4; MdePkg TpmTis.h / TpmPtp.h).
+ * Every wait loop reads the register, checks it, stalls 30 µs and counts only the stalls.
+ */
+import type { Clock } from '@tcg2sim/ptp';
+
+/** The timeouts the driver uses; defaults are EDK II's. */
+export interface Tpm2Timeouts {
+  /** TIS_TIMEOUT_A: locality request. */
+  readonly tisA: number;
+  /** TIS_TIMEOUT_B: commandReady; the wait after a cancel. */
+  readonly tisB: number;
+  /** TIS_TIMEOUT_C: Expect clear after the last byte. */
+  readonly tisC: number;
+  /** TIS_TIMEOUT_D: burstCount non-zero. */
+  readonly tisD: number;
+  /** TIS_TIMEOUT_MAX: dataAvail after tpmGo. */
+  readonly tisMax: number;
+  /** PTP_TIMEOUT_A: CRB LOC_STS.Granted. */
+  readonly ptpA: number;
+  /** PTP_TIMEOUT_B: CRB START clear after a cancel. */
+  readonly ptpB: number;
+  /** PTP_TIMEOUT_C: CRB idle / ready transitions. */
+  readonly ptpC: number;
+  /** PTP_TIMEOUT_MAX: CRB START clear. */
+  readonly ptpMax: number;
+}
+
+/** EDK II edk2-stable202211 values. */
+export const EDK2_TIMEOUTS: Tpm2Timeouts = {
+  tisA: 750_000,
+  tisB: 2_000_000,
+  tisC: 750_000,
+  tisD: 750_000,
+  tisMax: 90_000_000,
+  ptpA: 750_000,
+  ptpB: 2_000_000,
+  ptpC: 200_000,
+  ptpMax: 90_000_000,
+};
+
+/** The delay between two polls (MicroSecondDelay(30)). */
+export const POLL_STEP_US = 30;
+
+/** RETRY_CNT_MAX: CRB idle/ready attempts. */
+export const CRB_RETRY_MAX = 3;
+
+/**
+ * Polls `read` until `(v & set) === set && (v & clear) === 0`, as TisPcWaitRegisterBits /
+ * PtpCrbWaitRegisterBits do.
+ * @returns true on success, false once `timeoutUs` of stalls have passed.
+ */
+export async function waitRegisterBits(
+  clock: Clock,
+  read: () => number,
+  set: number,
+  clear: number,
+  timeoutUs: number
+): Promise<boolean> {
+  for (let waited = 0; waited < timeoutUs; waited += POLL_STEP_US) {
+    const v = read();
+    if ((v & set) === set && (v & clear) === 0) return true;
+    await clock.stall(POLL_STEP_US);
+  }
+  return false;
+}
