@@ -40,13 +40,14 @@ export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArgumen
 export type { CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
 export {
   SPEC_ID_SIGNATURE, TCG2_FINAL_EVENTS_TABLE_GUID, TCG_LOG_AREA_LENGTH, FINAL_EVENTS_AREA_LENGTH,
-  readSpecIdEvent, measureCryptoAgileLog, findSpecIdCandidates, findFinalEventsPointers,
+  findSpecIdCandidates, findFinalEventsPointers,
   measureFinalEventsTable, algorithmName,
 } from './capture/log-scan.ts';
 export type {
-  SpecIdAlgorithm, LogEndReason, CryptoAgileLogExtent, SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
+  SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
 } from './capture/log-scan.ts';
-export type { SpecIdCopy, MemoryScanResult } from './capture/memory-scan.ts';
+export { decodeLogArea } from './capture/memory-scan.ts';
+export type { SpecIdCopy, LogExtent, MemoryScanResult } from './capture/memory-scan.ts';
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
 export { QmpClient } from './capture/qmp.ts';

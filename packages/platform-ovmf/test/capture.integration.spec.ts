@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ByteReader } from '@tcg2sim/binary-codec';
-import {
-  captureBoot, comparePcrs, readSpecIdEvent, replayWithTpm2Eventlog, SPEC_ID_SIGNATURE,
-} from '@tcg2sim/platform-ovmf';
+import { decodeEventLog } from '@tcg2sim/event-log';
+import { captureBoot, comparePcrs, replayWithTpm2Eventlog, SPEC_ID_SIGNATURE } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Tpm2EventlogReplay } from '@tcg2sim/platform-ovmf';
 import { OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 
@@ -34,7 +32,7 @@ describe('captureBoot: real OVMF in QEMU with swtpm @integration', function () {
 
   it('takes a log that starts with the Spec ID Event03 event', () => {
     expect([...capture.eventLog.subarray(32, 48)]).to.deep.equal([...SPEC_ID_SIGNATURE]);
-    const banks = readSpecIdEvent(new ByteReader(capture.eventLog)).map((a) => a.algorithmId);
+    const banks = decodeEventLog(capture.eventLog).specId?.digestSizes.map((a) => a.algorithmId);
     expect(banks).to.deep.equal([0x0004, 0x000b, 0x000c, 0x000d]);
   });
 

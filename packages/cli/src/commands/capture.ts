@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { captureBoot, comparePcrs, replayWithTpm2Eventlog, CaptureError } from '@tcg2sim/platform-ovmf';
 import type { CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';
 import type { BankName } from '@tcg2sim/hash-lib';
+import { decodeEventLog, pcrsToJson, replayEventLog } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
@@ -53,12 +54,20 @@ export interface CaptureCheck {
 }
 
 /**
- * The checks applied to a capture written to `dir`. Today: tpm2_eventlog parses the log and its
- * replayed PCRs 0-7 equal the TPM's. This is the hook where the comparison with `tcg2sim predict`
- * for the same scenario goes once predict exists.
+ * The checks applied to a capture written to `dir`: our own replay (@tcg2sim/event-log) and
+ * tpm2_eventlog's replay of the log both give the TPM's PCRs 0-7. This is the hook where the
+ * comparison with `tcg2sim predict` for the same scenario goes once predict exists.
  */
 export async function checkCapture(dir: string, result: CaptureResult): Promise<CaptureCheck[]> {
   const checks: CaptureCheck[] = [];
+  const ours = pcrsToJson(replayEventLog(decodeEventLog(result.eventLog)));
+  const oursMismatches = comparePcrs(result.pcrs, ours, [0, 1, 2, 3, 4, 5, 6, 7]);
+  checks.push({
+    name: 'event-log replay = TPM PCRs 0-7',
+    ok: oursMismatches.length === 0,
+    detail: `${oursMismatches.length} PCR mismatches`,
+    mismatches: oursMismatches,
+  });
   try {
     const replay = await replayWithTpm2Eventlog(join(dir, 'eventlog.bin'));
     writeFileSync(join(dir, 'eventlog.tpm2_eventlog.yaml'), replay.yaml);

@@ -204,7 +204,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       eventLog: scan.eventLog,
       eventLogAddress: scan.eventLogAddress,
       eventCount: scan.extent.eventCount,
-      logBanks: scan.extent.algorithms.map((a) => algorithmName(a.algorithmId)),
+      logBanks: scan.specId.digestSizes.map((a) => algorithmName(a.algorithmId)),
       ...(scan.finalEvents ? { finalEvents: scan.finalEvents } : {}),
       ...(scan.finalEventsAddress !== undefined ? { finalEventsAddress: scan.finalEventsAddress } : {}),
       specIdCopies: scan.copies,

@@ -7,28 +7,53 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { DecodeError } from '@tcg2sim/binary-codec';
+import { decodeEventLog } from '@tcg2sim/event-log';
+import type { EventLog, TCGEfiSpecIDEvent } from '@tcg2sim/event-log';
 import type { QmpClient } from './qmp.ts';
 import {
   FINAL_EVENTS_AREA_LENGTH, TCG_LOG_AREA_LENGTH, findFinalEventsPointers, findSpecIdCandidates,
-  measureCryptoAgileLog, measureFinalEventsTable,
+  measureFinalEventsTable,
 } from './log-scan.ts';
-import type { CryptoAgileLogExtent, FinalEventsPointer, SpecIdCandidate } from './log-scan.ts';
+import type { FinalEventsPointer, SpecIdCandidate } from './log-scan.ts';
 import { CaptureError } from './errors.ts';
 
 /** Chunk size of the RAM scan. */
 const CHUNK = 64 * 0x100000;
 
-/** A Spec ID event found in RAM and what the walk from it gave. */
+/** Where a crypto-agile log found in RAM ends. */
+export interface LogExtent {
+  /** Bytes from the start of the Spec ID event to the end of the last record. */
+  readonly length: number;
+  /** Records, the Spec ID event included. */
+  readonly eventCount: number;
+  /**
+   * `free-space`: the next bytes are Tcg2Dxe's 0xFF fill (a whole log); `end-of-area`: the records
+   * fill the 64 KiB area; `invalid-record`: the next bytes are neither (a stale or torn copy).
+   */
+  readonly endReason: 'free-space' | 'end-of-area' | 'invalid-record';
+}
+
+/** A Spec ID event found in RAM and what decoding from it gave. */
 export interface SpecIdCopy extends SpecIdCandidate {
-  /** Present when the walk succeeded. */
-  readonly extent?: CryptoAgileLogExtent;
+  /** Present when a crypto-agile log decodes from here. */
+  readonly extent?: LogExtent;
+}
+
+/** Decodes the log at the start of `area` up to the free space; undefined when it is not a crypto-agile log. */
+export function decodeLogArea(area: Uint8Array): { log: EventLog; specId: TCGEfiSpecIDEvent; extent: LogExtent } | undefined {
+  const log = decodeEventLog(area, { lenient: true, stopAtFreeSpace: true });
+  if (log.format !== 'crypto-agile' || !log.specId || log.events.length === 0) return undefined;
+  const endReason = log.stop === undefined ? 'end-of-area' : log.stop.reason === 'free-space' ? 'free-space' : 'invalid-record';
+  return { log, specId: log.specId, extent: { length: log.usedLength, eventCount: log.events.length, endReason } };
 }
 
 /** What the scan found. */
 export interface MemoryScanResult {
   readonly eventLog: Uint8Array;
   readonly eventLogAddress: number;
-  readonly extent: CryptoAgileLogExtent;
+  readonly extent: LogExtent;
+  /** The log's Spec ID event. */
+  readonly specId: TCGEfiSpecIDEvent;
   readonly finalEvents?: Uint8Array;
   readonly finalEventsAddress?: number;
   /** Every Spec ID event seen, including stale or torn copies. */
@@ -73,7 +98,7 @@ export async function scanGuestMemory(
 ): Promise<MemoryScanResult> {
   const copies: SpecIdCopy[] = [];
   const pointers: FinalEventsPointer[] = [];
-  let best: { address: number; bytes: Uint8Array; extent: CryptoAgileLogExtent } | undefined;
+  let best: { address: number; bytes: Uint8Array; extent: LogExtent; specId: TCGEfiSpecIDEvent } | undefined;
   let scanned = 0;
   for (const [lo, hi] of chunksTopDown(ranges)) {
     const chunk = await save(qmp, scratch, lo, hi - lo);
@@ -85,15 +110,14 @@ export async function scanGuestMemory(
         continue;
       }
       const area = await save(qmp, scratch, c.address, Math.min(TCG_LOG_AREA_LENGTH, rangeEnd(ranges, c.address) - c.address));
-      try {
-        const extent = measureCryptoAgileLog(area);
-        copies.push({ ...c, extent });
-        if (extent.endReason !== 'invalid-record' && (!best || extent.eventCount > best.extent.eventCount)) {
-          best = { address: c.address, bytes: area.slice(0, extent.length), extent };
-        }
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
+      const d = decodeLogArea(area);
+      if (!d) {
         copies.push(c);
+        continue;
+      }
+      copies.push({ ...c, extent: d.extent });
+      if (d.extent.endReason !== 'invalid-record' && (!best || d.extent.eventCount > best.extent.eventCount)) {
+        best = { address: c.address, bytes: area.slice(0, d.extent.length), extent: d.extent, specId: d.specId };
       }
     }
     if (best && pointers.length > 0 && !all) break;
@@ -108,7 +132,7 @@ export async function scanGuestMemory(
     if (room < 16) continue;
     const area = await save(qmp, scratch, p.tableAddress, Math.min(FINAL_EVENTS_AREA_LENGTH, room));
     try {
-      const t = measureFinalEventsTable(area, best.extent.algorithms);
+      const t = measureFinalEventsTable(area, best.specId);
       finalEvents = area.slice(0, t.length);
       finalEventsAddress = p.tableAddress;
       break;
@@ -120,6 +144,7 @@ export async function scanGuestMemory(
     eventLog: best.bytes,
     eventLogAddress: best.address,
     extent: best.extent,
+    specId: best.specId,
     ...(finalEvents ? { finalEvents } : {}),
     ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
     copies,
