@@ -32,8 +32,31 @@ export {
 } from './boot/bds.ts';
 export type { BootOption, BootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
-export type { Prediction, PcrBanks, PcrMismatch } from './boot/predict.ts';
+export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';
 export { ConfigError } from './errors.ts';
+// real-firmware capture harness (QEMU + swtpm)
+export { captureBoot } from './capture/capture-boot.ts';
+export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/capture-boot.ts';
+export { CaptureError } from './capture/errors.ts';
+export type { CaptureErrorCode } from './capture/errors.ts';
+export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArguments, ramRanges } from './capture/options.ts';
+export type { CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
+export {
+  SPEC_ID_SIGNATURE, TCG2_FINAL_EVENTS_TABLE_GUID, TCG_LOG_AREA_LENGTH, FINAL_EVENTS_AREA_LENGTH,
+  findSpecIdCandidates, findFinalEventsPointers,
+  measureFinalEventsTable, algorithmName,
+} from './capture/log-scan.ts';
+export type {
+  SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
+} from './capture/log-scan.ts';
+export { decodeLogArea } from './capture/memory-scan.ts';
+export type { SpecIdCopy, LogExtent, MemoryScanResult } from './capture/memory-scan.ts';
+export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
+export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
+export { QmpClient } from './capture/qmp.ts';
+export { SWTPM_CTRL, swtpmControl, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
+export { replayWithTpm2Eventlog, parseTpm2EventlogPcrs, comparePcrs } from './capture/tpm2-eventlog.ts';
+export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts';

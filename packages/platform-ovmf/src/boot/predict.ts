@@ -12,7 +12,7 @@ import type { BootInput, BootResult } from './boot.ts';
 export type PcrBanks = ReadonlyMap<TpmAlgHash, ReadonlyMap<number, Uint8Array>>;
 
 /** A PCR whose value replayed from the log differs from the TPM's. */
-export interface PcrMismatch {
+export interface PredictedPcrMismatch {
   readonly bank: string;
   readonly pcr: number;
   readonly replayed: string;
@@ -26,7 +26,7 @@ export interface Prediction {
   readonly replay: PcrReplay;
   readonly tpmPcrs: PcrBanks;
   /** Empty when the log replays to exactly what the TPM holds (PCR 0-7, every active bank). */
-  readonly mismatches: readonly PcrMismatch[];
+  readonly mismatches: readonly PredictedPcrMismatch[];
 }
 
 /** PCR 0-7 of `banks`, one TPM2_PCR_Read per bank. */
@@ -52,7 +52,7 @@ export async function predict(input: BootInput): Promise<Prediction> {
   const active = algsFromBitmap(boot.dxeFacts?.activeBanks ?? 0);
   const transport: TpmTransport = { submit: (c) => input.backend.transmit(c, 0) };
   const tpmPcrs = await readPcrs(transport, active);
-  const mismatches: PcrMismatch[] = [];
+  const mismatches: PredictedPcrMismatch[] = [];
   for (const [alg, pcrs] of tpmPcrs) {
     const bank = hashAlgInfo(alg).name;
     for (const [i, v] of pcrs) {
