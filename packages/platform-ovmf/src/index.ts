@@ -20,7 +20,7 @@ export {
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
-export { simulateBoot, imageBufferAddress } from './boot/boot.ts';
+export { simulateBoot, imageBufferAddress, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
 export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
@@ -60,3 +60,6 @@ export { QmpClient } from './capture/qmp.ts';
 export { SWTPM_CTRL, swtpmControl, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
 export { replayWithTpm2Eventlog, parseTpm2EventlogPcrs, comparePcrs } from './capture/tpm2-eventlog.ts';
 export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts';
+export {
+  locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFORMATION_GUID, MEMORY_TYPE_INFORMATION_VARIABLE,
+} from './platform-pei/mem-type-info.ts';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { getVariable } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -24,7 +24,7 @@ import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION } from './bds.ts';
+import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** Inputs of one simulated boot. */
@@ -77,19 +77,36 @@ export interface ImageBufferContext {
   /** ActivePcrBanks (EDK II bitmap): without SHA1 no TCG 1.2 log area is allocated. */
   readonly activePcrBanks: number;
   readonly fileSize: number;
+  /** SHA-256 of the pristine DXEFV: identifies the firmware build. */
+  readonly dxeFvSha256: string;
+  /** TSEG bytes chipped from the top of low RAM (SMM builds). */
+  readonly tsegBytes: number;
 }
 
 /**
- * ImageLocationInMemory model. BDS reads the file into a pool buffer that DXE's top-down page
- * allocator places at a fixed distance below the top of low RAM for a given set of earlier
- * allocations: 0x1DE1FE8 with the TCG 1.2 log area allocated (SHA1 active), 0xF000 less
- * without it (measured on real OVMF 2022.11 boots, q35 and pc, 512 MiB to 2 GiB, TIS and CRB).
- * This is allocator state, not code: a model parameter, reported as such and overridable.
+ * Distance from the top of DXE's low RAM to the BDS file buffer, per firmware build, measured on
+ * real boots of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1
+ * active). DXE's page allocator works top-down, so the distance is the sum of everything DXE
+ * allocated before BDS reads the file: a property of the build, not of the machine.
+ */
+export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1de1fe8n], // OVMF_CODE_4M.fd
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
+]);
+/** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
+const NO_SHA1_LOG_SHIFT = 0xf000n;
+
+/**
+ * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
+ * distance. This is allocator state, not code: a model parameter, reported in the notes as
+ * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
-  const top = ramLayout(ctx.machine).belowFourG;
+  const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
+  const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  return BigInt(top) - (sha1Log ? 0x1de1fe8n : 0x1dd2fe8n);
+  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
 }
 
 /**
@@ -102,7 +119,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const notes: string[] = [];
   const sec = decompressMemFvs(input.code);
   const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
-  const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build);
+  const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes);
 
   await input.backend.powerOn();
@@ -196,10 +213,17 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
+  const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
+  notes.push(
+    IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
+      ? 'image buffer address: calibrated for this firmware build'
+      : 'image buffer address: this build is not calibrated (ImageLocationInMemory is a guess; use --image-buffer-address)'
+  );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
   const ready = new ReadyToBootMeasurement();
   const options = bootOptions(input.machine, sec, vars, notes);
+  const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
     const o = options.byNumber.get(opt);
@@ -211,18 +235,22 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       notes.push(`BDS: Boot${hex4(o.number)} has no loadable file (no media): attempt fails`);
       continue;
     }
-    const started = await loadFvApp(o, o.target.fileGuid);
-    if (started) {
+    const loaded = await loadFvApp(o, o.target.fileGuid);
+    if (loaded && secureBootOn && o.target.fileGuid === UEFI_SHELL_FILE_GUID) {
+      // Observed on OVMF 2022.11 with Secure Boot enabled: the Shell is measured by LoadImage,
+      // then StartImage fails with EFI_SECURITY_VIOLATION and BDS moves on.
+      notes.push(`BDS: StartImage(${o.description}) -> EFI_SECURITY_VIOLATION (Secure Boot)`);
+      continue;
+    }
+    if (loaded) {
       endState = `started Boot${hex4(o.number)} "${o.description}"`;
       break;
     }
   }
   if (!endState.startsWith('started')) {
-    // BdsEntry falls back to the Boot Manager Menu: no ReadyToBoot, UiApp loaded from the FV.
-    const ui = options.order.map((n) => options.byNumber.get(n)).find((o) => o !== undefined && (o.attributes & LOAD_OPTION.CATEGORY_MASK) === LOAD_OPTION.CATEGORY_APP);
-    if (ui !== undefined && ui.target.kind === 'fv-app' && (await loadFvApp(ui, ui.target.fileGuid))) {
-      endState = `no boot option started: Boot Manager Menu (Boot${hex4(ui.number)} "${ui.description}")`;
-    }
+    // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
+    // Menu (UiApp, no ReadyToBoot). The prediction stops before that, where a capture stops.
+    endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
 
   async function loadFvApp(o: BootOption, fileGuid: string): Promise<boolean> {
@@ -241,7 +269,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const st = await handler.fileAuthentication(dxe, {
       devicePath: o.filePath,
       fileBuffer: body,
-      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({ machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: body.length }),
+      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
+        machine: input.machine,
+        activePcrBanks: dxe.capability.activePcrBanks,
+        fileSize: body.length,
+        dxeFvSha256,
+        tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
+      }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
     notes.push(`BDS: LoadImage(${o.description}) -> ${st}`);

@@ -6,6 +6,10 @@ import type { MemoryFv } from '../sec.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals } from './locate.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
+import {
+  locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFO_ARRAY_SIZE, MEMORY_TYPE_INFORMATION_GUID,
+  MEMORY_TYPE_INFORMATION_VARIABLE,
+} from './mem-type-info.ts';
 import type { EFIHobPlatformInfo as PlatformInfo, OvmfBuildFacts } from './platform-info.ts';
 
 /** PlatformPei's FILE_GUID (OvmfPkg/PlatformPei/PlatformPei.inf). */
@@ -35,7 +39,12 @@ export function buildFactsFromPeiFv(volume: FirmwareVolume, base: OvmfBuildFacts
  * TRUE on QEMU, which has fw_cfg with DMA). Builds without such a PlatformPei (later edk2, other
  * platforms) are measured pristine, with a note saying so.
  */
-export function peiFvAtMeasurement(peiFv: MemoryFv, machine: MachineDescription, build: OvmfBuildFacts): MeasuredPeiFv {
+export function peiFvAtMeasurement(
+  peiFv: MemoryFv,
+  machine: MachineDescription,
+  build: OvmfBuildFacts,
+  readVariable?: (name: string, guid: string) => Uint8Array | undefined
+): MeasuredPeiFv {
   const bytes = peiFv.bytes.slice();
   const notes: string[] = [];
   const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
@@ -46,8 +55,11 @@ export function peiFvAtMeasurement(peiFv: MemoryFv, machine: MachineDescription,
   }
   const peOffsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset;
   let globals: PlatformPeiGlobals;
+  let dataRange: { start: number; end: number } | undefined;
   try {
     const pe = parsePeImage(pe32.body);
+    const dataSec = pe.sections.find((s) => sectionName(s) === '.data');
+    if (dataSec !== undefined) dataRange = { start: dataSec.virtualAddress, end: dataSec.virtualAddress + dataSec.virtualSize };
     globals = locatePlatformPeiGlobals({
       machine: pe.fileHeader.machine,
       imageBase: Number(pe.optionalHeader.imageBase),
@@ -69,6 +81,17 @@ export function peiFvAtMeasurement(peiFv: MemoryFv, machine: MachineDescription,
     `PlatformPei mPlatformInfoHob at PEIFV+0x${(peOffsetInFv + globals.platformInfoOffset).toString(16)}, ` +
       `fw_cfg flags at PEIFV+0x${(peOffsetInFv + globals.fwCfgSupportedOffset).toString(16)}`
   );
+  if (build.smmSmramRequire && dataRange !== undefined) {
+    // MemTypeInfo.c: only SMM builds have a PEI variable service to refresh the defaults from.
+    const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
+    if (at === undefined) {
+      notes.push('SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine');
+    } else {
+      const off = peOffsetInFv + dataRange.start + at;
+      const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
+      notes.push(`SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`);
+    }
+  }
   if (machine.msrFeatureControl !== undefined) {
     notes.push('etc/msr_feature_control is not modelled: mFeatureControlValue left pristine');
   }
