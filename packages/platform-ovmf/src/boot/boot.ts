@@ -122,6 +122,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes);
 
+  // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
+  await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
   await input.backend.powerOn();
   const stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
 
