@@ -15,8 +15,10 @@ import type { FfsFile, FirmwareVolume, FvNode } from './types.ts';
 export interface VolumeCandidate {
   /** Offset of EFI_FIRMWARE_VOLUME_HEADER in the image. */
   readonly offset: number;
-  /** FvLength. */
+  /** FvLength (what is left of the image when `truncated`). */
   readonly length: number;
+  /** FvLength runs past the end of the image. */
+  readonly truncated: boolean;
 }
 
 const SIG = Buffer.from('_FVH', 'latin1');
@@ -27,9 +29,8 @@ function toList(roots: FvNode | readonly FvNode[]): readonly FvNode[] {
 
 /**
  * Offsets of plausible volume headers in `image`: the `_FVH` signature at a header offset that is
- * a multiple of 8, with ZeroVector not required but FvLength fitting in the image, a sane
- * HeaderLength and a header checksum that sums to zero. Volumes do not overlap: after a hit the
- * scan resumes at its end.
+ * a multiple of 8, a sane HeaderLength and a header checksum that sums to zero (ZeroVector is
+ * not required). Volumes do not overlap: after a hit the scan resumes at its end.
  */
 export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
   const out: VolumeCandidate[] = [];
@@ -47,16 +48,20 @@ export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
     const length = view.getBigUint64(hdr + 0x20, true);
     const headerLength = view.getUint16(hdr + 0x30, true);
     const ok =
-      length <= BigInt(image.length - hdr) &&
       headerLength >= FVH_FIXED_SIZE + 16 &&
-      BigInt(headerLength) <= length &&
       headerLength % 2 === 0 &&
+      BigInt(headerLength) <= length &&
+      hdr + headerLength <= image.length &&
       sum16(image, hdr, headerLength) === 0;
     if (!ok) {
       start = hdr + 1;
       continue;
     }
-    out.push({ offset: hdr, length: Number(length) });
+    // A header with a valid checksum whose FvLength runs past the image is a truncated volume,
+    // not noise: report it (the parser then says TRUNCATED).
+    const fits = length <= BigInt(image.length - hdr);
+    out.push({ offset: hdr, length: fits ? Number(length) : image.length - hdr, truncated: !fits });
+    if (!fits) break;
     start = hdr + Number(length);
   }
   return out;

@@ -1,0 +1,115 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { main, EXIT } from '@tcg2sim/cli';
+import type { CliIo } from '@tcg2sim/cli';
+import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+
+interface Captured {
+  readonly status: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+async function run(...args: string[]): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
+  const status = await main(['node', 'tcg2sim', ...args], io);
+  return { status, out, err };
+}
+
+interface JsonNode {
+  kind: string;
+  guid: string | null;
+  name?: string;
+  type: string;
+  size: number;
+  offset: number | null;
+  children: JsonNode[];
+  sha256?: string;
+}
+
+function* walk(n: JsonNode): Generator<JsonNode> {
+  yield n;
+  for (const c of n.children) yield* walk(c);
+}
+
+const CODE_4M = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
+
+describe('tcg2sim fv', function () {
+  this.timeout(30_000);
+  before(function () {
+    requirePrerequisites(this, { files: [CODE_4M] });
+  });
+
+  it('prints the readable tree of OVMF_CODE_4M.fd with the TCG2 modules and exit status 0', async () => {
+    const r = await run('fv', CODE_4M);
+    expect(r.status).to.equal(EXIT.OK);
+    expect(r.err).to.equal('');
+    for (const module of ['PEIFV', 'DXEFV', 'Tcg2ConfigPei', 'Tcg2Dxe', 'SecMain']) expect(r.out).to.include(module);
+  });
+
+  it('prints JSON nodes with kind, guid, type, size, offset and children, matching UEFIExtract-checked values', async () => {
+    const r = await run('fv', CODE_4M, '--json');
+    expect(r.status).to.equal(EXIT.OK);
+    const doc = JSON.parse(r.out) as { volumes: JsonNode[] };
+    expect(doc.volumes.map((v) => [v.kind, v.guid, v.offset, v.size])).to.deep.equal([
+      ['volume', '48DB5E17-707C-472D-91CD-1613E7EF51B0', 0, 0x348000],
+      ['volume', '763BED0D-DE9F-48F5-81F1-3E90E1B1A015', 0x348000, 0x34000],
+    ]);
+    const all = doc.volumes.flatMap((v) => [...walk(v)]);
+    for (const n of all) {
+      expect(n).to.include.keys('kind', 'guid', 'type', 'size', 'offset', 'children');
+      expect(['volume', 'file', 'section']).to.include(n.kind);
+    }
+    // Sizes and offsets below are UEFIExtract's (OVMF_CODE_4M.fd.report.txt, Debian 2022.11-6+deb12u2).
+    const tcg2Dxe = all.find((n) => n.guid === 'FDFF263D-5F68-4591-87BA-B768F445A9AF');
+    expect(tcg2Dxe).to.include({ kind: 'file', type: 'EFI_FV_FILETYPE_DRIVER', size: 0xac12, offset: null, name: 'Tcg2Dxe' });
+    const secMain = all.find((n) => n.guid === 'DF1CCEF6-F301-4A63-9661-FC6030DCC880');
+    expect(secMain).to.include({ type: 'EFI_FV_FILETYPE_SECURITY_CORE', size: 0x2ebe, offset: 0x348078 });
+    const pads = all.filter((n) => n.type === 'pad');
+    expect(pads.length).to.equal(all.filter((n) => n.kind === 'file' && n.guid === 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF').length);
+    expect(pads.length).to.be.greaterThan(0);
+    expect(all.filter((n) => n.kind === 'volume').map((v) => v.name)).to.deep.equal(['FVMAIN_COMPACT', 'PEIFV', 'DXEFV', 'SECFV']);
+    expect(all.filter((n) => n.kind === 'volume').every((v) => /^[0-9a-f]{64}$/.test(v.sha256 ?? ''))).to.equal(true);
+  });
+
+  describe('bad input', () => {
+    const tmp = tempDir();
+    after(() => {
+      tmp.remove();
+    });
+
+    function mutated(name: string, edit: (b: Uint8Array) => Uint8Array): string {
+      const src = ovmfImage('OVMF_CODE_4M.fd');
+      if (src === undefined) throw new Error('OVMF_CODE_4M.fd missing');
+      const p = join(tmp.path, name);
+      writeFileSync(p, edit(new Uint8Array(readFileSync(src))));
+      return p;
+    }
+
+    const cases: readonly [string, (b: Uint8Array) => Uint8Array][] = [
+      ['a flash image cut inside its last volume', (b) => b.subarray(0, 0x348000 + 0x1000)],
+      ['a file header with a wrong checksum', (b) => { b[0x78 + 16] = (b[0x78 + 16] ?? 0) ^ 1; return b; }],
+      ['a volume header with a wrong checksum', (b) => { b[0x33] = (b[0x33] ?? 0) ^ 1; return b.subarray(0, 0x348000); }],
+      ['compressed data that is corrupt', (b) => { b.fill(0x41, 0x2000, 0x3000); return b; }],
+      ['a file that is not a firmware image', () => new TextEncoder().encode('hello, world\n')],
+    ];
+    for (const [what, edit] of cases) {
+      it(`exits with status 2 and a one-line message naming the file for ${what}`, async () => {
+        const p = mutated(`${what.replace(/\W+/g, '-')}.fd`, edit);
+        const r = await run('fv', p, '--json');
+        expect(r.status).to.equal(EXIT.USAGE);
+        expect(r.out).to.equal('');
+        expect(r.err.trimEnd().split('\n')).to.have.length(1);
+        expect(r.err).to.include(p);
+      });
+    }
+
+    it('exits with status 2 for a file that does not exist', async () => {
+      const r = await run('fv', join(tmp.path, 'missing.fd'));
+      expect(r.status).to.equal(EXIT.USAGE);
+    });
+  });
+});
