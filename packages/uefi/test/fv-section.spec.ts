@@ -1,6 +1,4 @@
-import { brotliCompressSync } from 'node:zlib';
 import { crc32 } from 'node:zlib';
-import { lzma } from '@napi-rs/lzma';
 import { expect } from 'chai';
 import { DecodeError, guidFromString } from '@tcg2sim/binary-codec';
 import {
@@ -8,28 +6,11 @@ import {
 } from '@tcg2sim/uefi';
 import type { FirmwareVolume, FvParseOptions, FvSection } from '@tcg2sim/uefi';
 import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
+import { brotliSection, lzmaAlone } from './packers.ts';
 
 const FILE = '11111111-2222-3333-4444-555555555555';
 const SUBTYPE = '01234567-89AB-CDEF-0123-456789ABCDEF';
 const UNKNOWN_GUID = '99999999-8888-7777-6666-555555555555';
-
-/** An EDK II LZMA stream: .lzma header with the uncompressed size filled in. */
-export function lzmaAlone(data: Uint8Array): Uint8Array {
-  const c = new Uint8Array(lzma.compressSync(data));
-  new DataView(c.buffer, c.byteOffset).setBigUint64(5, BigInt(data.length), true);
-  return c;
-}
-
-/** An EDK II Brotli section body: UINT64 size, UINT64 scratch size, Brotli stream. */
-export function brotliSection(data: Uint8Array): Uint8Array {
-  const stream = brotliCompressSync(data);
-  const out = new Uint8Array(16 + stream.length);
-  const v = new DataView(out.buffer);
-  v.setBigUint64(0, BigInt(data.length), true);
-  v.setBigUint64(8, 0x2000n, true);
-  out.set(stream, 16);
-  return out;
-}
 
 function inFile(data: Uint8Array, options?: FvParseOptions): FirmwareVolume {
   return parseFirmwareVolume(volume({ files: [{ guid: FILE, type: EFI_FV_FILETYPE.DRIVER, data }] }), options);
