@@ -40,6 +40,21 @@ describe('flash images', () => {
     expect(findVolumeOffsets(flash(noise.subarray(0, 96), a))).to.deep.equal([{ offset: 96, length: a.length, truncated: false }]);
   });
 
+  it('scans an image crafted with a plausible header every 64 bytes without checking each one in full', () => {
+    // Each candidate claims HeaderLength 0xFFFE: summing every one directly would be quadratic.
+    const image = new Uint8Array(2 << 20);
+    const view = new DataView(image.buffer);
+    for (let h = 0; h + 0x38 <= image.length; h += 0x40) {
+      image.set([0x5f, 0x46, 0x56, 0x48], h + 0x28);
+      view.setBigUint64(h + 0x20, 0xffffffn, true);
+      view.setUint16(h + 0x30, 0xfffe, true);
+    }
+    expect(findVolumeOffsets(image)).to.deep.equal([]);
+    // The same image with one real volume in it still finds that volume.
+    image.set(a, 0x1000);
+    expect(findVolumeOffsets(image).map((c) => c.offset)).to.include(0x1000);
+  });
+
   it('reports a volume cut off by the end of the image as TRUNCATED', () => {
     const image = flash(a, b.subarray(0, b.length - 8));
     expect(findVolumeOffsets(image)[1]).to.include({ truncated: true });
