@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { main, EXIT } from '@tcg2sim/cli';
@@ -73,6 +74,41 @@ describe('tcg2sim fv', function () {
     expect(pads.length).to.be.greaterThan(0);
     expect(all.filter((n) => n.kind === 'volume').map((v) => v.name)).to.deep.equal(['FVMAIN_COMPACT', 'PEIFV', 'DXEFV', 'SECFV']);
     expect(all.filter((n) => n.kind === 'volume').every((v) => /^[0-9a-f]{64}$/.test(v.sha256 ?? ''))).to.equal(true);
+  });
+
+  describe('against UEFIExtract @integration', () => {
+    before(function () {
+      requirePrerequisites(this, { tools: ['UEFIExtract'], files: [CODE_4M] });
+    });
+
+    it('lists the same volumes, files (GUID and whole size) and sections, in the same order, as UEFIExtract report', async () => {
+      const tmp = tempDir();
+      try {
+        const copy = join(tmp.path, 'OVMF_CODE_4M.fd');
+        copyFileSync(CODE_4M, copy);
+        execFileSync('UEFIExtract', [copy, 'report'], { stdio: 'ignore' });
+        // Report lines: Type | Subtype | Base | Size | CRC32 | dashes + name [| text].
+        const theirs = readFileSync(`${copy}.report.txt`, 'utf8')
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split('|').map((c) => c.trim()))
+          .filter((c) => c[0] === 'Volume' || c[0] === 'File' || c[0] === 'Section')
+          .map((c) => {
+            const name = (c[5] ?? '').replace(/^-+\s*/, '');
+            const id = c[0] === 'Section' ? '' : name === 'Padding file' ? 'pad' : name;
+            return `${(c[0] ?? '').toLowerCase()} ${id} ${parseInt(c[3] ?? '', 16)}`;
+          });
+        const r = await run('fv', copy, '--json');
+        const doc = JSON.parse(r.out) as { volumes: JsonNode[] };
+        const ours = doc.volumes
+          .flatMap((v) => [...walk(v)])
+          .map((n) => `${n.kind} ${n.kind === 'section' ? '' : n.type === 'pad' ? 'pad' : n.guid ?? ''} ${n.size}`);
+        expect(ours).to.deep.equal(theirs);
+        expect(ours.length).to.be.greaterThan(600);
+      } finally {
+        tmp.remove();
+      }
+    });
   });
 
   describe('bad input', () => {
