@@ -31,8 +31,21 @@ export function sum8(buf: Uint8Array, at: number, n: number): number {
   return s & 0xff;
 }
 
+/** Erased flash of each polarity, compared against in chunks (memcmp speed on large free space). */
+const ERASED_CHUNK = 4096;
+const ERASED: Readonly<Record<number, Uint8Array>> = {
+  0x00: new Uint8Array(ERASED_CHUNK),
+  0xff: new Uint8Array(ERASED_CHUNK).fill(0xff),
+};
+
 function isErased(buf: Uint8Array, from: number, to: number, erased: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== erased) return false;
+  const ref = ERASED[erased];
+  if (ref === undefined) return false;
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let at = from; at < to; at += ERASED_CHUNK) {
+    const n = Math.min(ERASED_CHUNK, to - at);
+    if (Buffer.compare(view.subarray(at, at + n), ref.subarray(0, n)) !== 0) return false;
+  }
   return true;
 }
 
