@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { parseFlashImage, walkFv } from '@tcg2sim/uefi';
+import { bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv } from '@tcg2sim/uefi';
 import type { FvNode } from '@tcg2sim/uefi';
+import { FFS3, guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
+import { lzmaAlone } from './packers.ts';
 import { parseUefiExtractReport } from './uefiextract.ts';
 
 /** UEFIExtract's subtype for each FFS file type (UEFITool's fileTypeToUString). */
@@ -37,6 +39,29 @@ function describe_(n: FvNode): string {
   }
 }
 
+/** UEFIExtract's report of `bytes` (written to a temp dir as `name`), in the comparable form. */
+function uefiExtractLines(bytes: Uint8Array, name: string): { lines: string[]; other: string[]; bases: (number | undefined)[] } {
+  const tmp = tempDir();
+  try {
+    const copy = join(tmp.path, name);
+    writeFileSync(copy, bytes);
+    execFileSync('UEFIExtract', [copy, 'report'], { stdio: 'ignore' });
+    const report = parseUefiExtractReport(readFileSync(`${copy}.report.txt`, 'utf8'));
+    const nodes = report.filter((e) => e.type === 'Volume' || e.type === 'File' || e.type === 'Section');
+    return {
+      lines: nodes.map((e) => {
+        const crc = e.crc32.toString(16).toUpperCase().padStart(8, '0');
+        if (e.type === 'Section') return `${e.depth} Section ${e.subtype} size=${e.size} crc=${crc}`;
+        return `${e.depth} ${e.type} ${e.subtype} ${e.name} size=${e.size} crc=${crc}`;
+      }),
+      other: report.filter((e) => !['Image', 'Volume', 'File', 'Section', 'Free space'].includes(e.type)).map((e) => `${e.type} ${e.subtype}`),
+      bases: nodes.filter((e) => e.base !== undefined).map((e) => e.base),
+    };
+  } finally {
+    tmp.remove();
+  }
+}
+
 const REQUIRED = ['OVMF_CODE_4M.fd', 'OVMF_CODE_4M.secboot.fd', 'OVMF_CODE.fd'];
 const OPTIONAL = ['OVMF.fd', 'OVMF_CODE.secboot.fd'];
 
@@ -50,36 +75,46 @@ describe('firmware volumes against UEFIExtract @integration', function () {
     it(`gives the same volumes, files and sections, with the same sizes and CRC32s, as UEFIExtract for ${name}`, () => {
       const src = ovmfImage(name);
       if (src === undefined) throw new Error(`${name} missing`);
-      const tmp = tempDir();
-      try {
-        const copy = join(tmp.path, name);
-        copyFileSync(src, copy);
-        execFileSync('UEFIExtract', [copy, 'report'], { stdio: 'ignore' });
-        const report = parseUefiExtractReport(readFileSync(`${copy}.report.txt`, 'utf8'));
-        const theirs = report
-          .filter((e) => e.type === 'Volume' || e.type === 'File' || e.type === 'Section')
-          .map((e) => {
-            const crc = e.crc32.toString(16).toUpperCase().padStart(8, '0');
-            if (e.type === 'Volume') return `${e.depth} Volume ${e.subtype} ${e.name} size=${e.size} crc=${crc}`;
-            if (e.type === 'File') return `${e.depth} File ${e.subtype} ${e.name} size=${e.size} crc=${crc}`;
-            return `${e.depth} Section ${e.subtype} size=${e.size} crc=${crc}`;
-          });
-        // Nothing UEFIExtract found outside volumes, files, sections and free space.
-        expect(report.filter((e) => !['Image', 'Volume', 'File', 'Section', 'Free space'].includes(e.type))).to.deep.equal([]);
-
-        const image = readFileSync(src);
-        const flash = parseFlashImage(image);
-        const ours = flash.volumes.flatMap((v) => [...walkFv(v)].map(describe_));
-        expect(ours).to.deep.equal(theirs);
-        expect(ours.filter((l) => l.includes(' File ')).length).to.be.greaterThan(100);
-
-        // Image-level offsets (UEFIExtract's Base column) match ours where both are known.
-        const based = report.filter((e) => e.base !== undefined && e.type !== 'Image' && e.type !== 'Free space');
-        const ourBased = flash.volumes.flatMap((v) => [...walkFv(v)].filter((n) => n.imageOffset !== undefined).map((n) => n.imageOffset));
-        expect(ourBased).to.deep.equal(based.map((e) => e.base));
-      } finally {
-        tmp.remove();
-      }
+      const image = new Uint8Array(readFileSync(src));
+      const theirs = uefiExtractLines(image, name);
+      // Nothing UEFIExtract found outside volumes, files, sections and free space.
+      expect(theirs.other).to.deep.equal([]);
+      const flash = parseFlashImage(image);
+      const ours = flash.volumes.flatMap((v) => [...walkFv(v)]);
+      expect(ours.map(describe_)).to.deep.equal(theirs.lines);
+      expect(ours.filter((n) => n.kind === 'file').length).to.be.greaterThan(100);
+      // Image-level offsets (UEFIExtract's Base column) match ours where both are known.
+      expect(ours.filter((n) => n.imageOffset !== undefined).map((n) => n.imageOffset)).to.deep.equal(theirs.bases);
     });
   }
+
+  it('agrees with UEFIExtract on a synthetic FFS3 volume: LZMA, LZMA-F86 and CRC32 sections, a large file, a nested volume, HEADER2 sections', () => {
+    const pe = new Uint8Array(300).map((_, i) => (i % 5 === 0 ? 0xe8 : i & 0xff));
+    const content = sections([section(EFI_SECTION.PE32, pe), section(EFI_SECTION.USER_INTERFACE, ucs2z('Synth'))]);
+    const crc = new Uint8Array(4);
+    new DataView(crc.buffer).setUint32(0, crc32(content), true);
+    const inner = volume({ files: [{ guid: '22222222-2222-2222-2222-222222222222', type: EFI_FV_FILETYPE.PEIM, data: content }] });
+    const fv = volume({
+      fileSystem: FFS3,
+      fvName: '33333333-3333-3333-3333-333333333333',
+      files: [
+        { guid: '11111111-1111-1111-1111-111111111111', type: EFI_FV_FILETYPE.DRIVER, data: sections([
+          guidedSection(SECTION_GUID.LZMA, 1, lzmaAlone(content)),
+          guidedSection(SECTION_GUID.LZMA_F86, 1, lzmaAlone(bcjX86Encode(content.slice()))),
+          guidedSection(SECTION_GUID.CRC32, 2, content, crc),
+        ]) },
+        { guid: '44444444-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FIRMWARE_VOLUME_IMAGE, data: section(EFI_SECTION.FIRMWARE_VOLUME_IMAGE, inner), large: true },
+        { guid: '55555555-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FREEFORM, attributes: 0x40, data: sections([
+          section(EFI_SECTION.RAW, new Uint8Array(5)),
+          section(EFI_SECTION.RAW, new Uint8Array(3), undefined, true),
+        ]) },
+      ],
+      free: 64,
+    });
+    const theirs = uefiExtractLines(fv, 'synth.fd');
+    const ours = [...walkFv(parseFirmwareVolume(fv))];
+    expect(ours.map(describe_)).to.deep.equal(theirs.lines);
+    expect(ours.filter((n) => n.kind === 'section' && n.imageOffset === undefined)).to.have.length(4);
+    expect(theirs.other).to.deep.equal([]);
+  });
 });
