@@ -3,6 +3,7 @@
  * them the way UEFITool does (look for the `_FVH` signature, check the header around it, skip
  * the whole volume once one is found), and look files up by GUID anywhere in the tree.
  */
+import { ByteReader } from '@tcg2sim/binary-codec';
 import { FVH_SIGNATURE_OFFSET } from './constants.ts';
 import { ParseContext } from './context.ts';
 import type { FvParseOptions } from './context.ts';
@@ -35,7 +36,6 @@ function toList(roots: FvNode | readonly FvNode[]): readonly FvNode[] {
 export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
   const out: VolumeCandidate[] = [];
   const checksum = headerChecksummer(image);
-  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   const haystack = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   let start = 0;
   while (start + FVH_FIXED_SIZE <= image.length) {
@@ -46,8 +46,10 @@ export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
       start = hdr + 1;
       continue;
     }
-    const length = view.getBigUint64(hdr + 0x20, true);
-    const headerLength = view.getUint16(hdr + 0x30, true);
+    const fields = new ByteReader(image, hdr + 0x20, hdr + 0x32);
+    const length = fields.u64le();
+    fields.skip(8);
+    const headerLength = fields.u16le();
     const ok =
       headerLength >= FVH_FIXED_SIZE + 16 &&
       headerLength % 2 === 0 &&

@@ -3,7 +3,7 @@
  * every leaf type, and the encapsulation types (COMPRESSION, GUID_DEFINED, DISPOSABLE,
  * FIRMWARE_VOLUME_IMAGE), opened with the context's extractors.
  */
-import { decodeFirst, guidToString } from '@tcg2sim/binary-codec';
+import { ByteReader, decodeFirst, guidToString } from '@tcg2sim/binary-codec';
 import { EFI_COMPRESSION, EFI_GUIDED_SECTION, EFI_SECTION, sectionTypeName } from './constants.ts';
 import type { ParseContext, Space } from './context.ts';
 import {
@@ -67,7 +67,7 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
   if (size === SECTION_SIZE_EXTENDED) {
     structure = 'EFI_COMMON_SECTION_HEADER2';
     if (end - pos < 8) throw ctx.error('TRUNCATED', structure, 'no room for ExtendedSize', space, pos);
-    size = new DataView(buf.buffer, buf.byteOffset + pos + 4, 4).getUint32(0, true);
+    size = new ByteReader(buf, pos + 4, pos + 8).u32le();
     hdr = 8;
   }
   if (size < hdr) throw ctx.error('BAD_SIZE', structure, `size 0x${size.toString(16)} is smaller than the header`, space, pos);
@@ -102,7 +102,7 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
       need(2, 'EFI_VERSION_SECTION');
       parts = {
         headerSize: hdr + 2,
-        version: { buildNumber: (buf[pos + hdr] ?? 0) | ((buf[pos + hdr + 1] ?? 0) << 8), text: ucs2(buf.subarray(pos + hdr + 2, sEnd)) },
+        version: { buildNumber: new ByteReader(buf, pos + hdr, pos + hdr + 2).u16le(), text: ucs2(buf.subarray(pos + hdr + 2, sEnd)) },
       };
       break;
     case EFI_SECTION.FREEFORM_SUBTYPE_GUID:
