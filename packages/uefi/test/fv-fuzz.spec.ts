@@ -11,6 +11,7 @@ import {
 import type { FvLimits } from '@tcg2sim/uefi';
 import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
 import { brotliSection, lzmaAlone } from './packers.ts';
+import { fuzz } from '../fuzz/fv.fuzz.ts';
 
 const limits: FvLimits = { maxDepth: 12, maxDecompressedBytes: 4 * 1024 * 1024, maxFiles: 2000, maxSections: 8000 };
 
@@ -95,6 +96,14 @@ describe('firmware volume parser under mutation (fast-check)', function () {
     before(function () {
       requirePrerequisites(this, { files: [join(OVMF_DIR, 'OVMF_CODE_4M.fd')] });
       image = new Uint8Array(readFileSync(join(OVMF_DIR, 'OVMF_CODE_4M.fd')));
+    });
+
+    it('runs the jazzer fuzz target on real volumes, truncated volumes and random bytes without an untyped error', () => {
+      const secfv = image.slice(0x348000);
+      fuzz(secfv);
+      fuzz(secfv.subarray(0, 0x1000));
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => fuzz(bytes)), { numRuns: 200, seed: 3 });
+      expect(() => fuzz(image.slice(0, 0x100))).to.not.throw();
     });
 
     it('survives byte edits and truncation of SECFV (OVMF_CODE_4M.fd)', () => {
