@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DecodeError, toHex } from '@tcg2sim/binary-codec';
 import { hash, TPM_ALG_HASH } from '@tcg2sim/hash-lib';
@@ -109,8 +109,15 @@ function textLines(j: FvJsonNode, indent: string, out: string[]): void {
   for (const c of j.children) textLines(c, `${indent}  `, out);
 }
 
+/** Flash parts are 64 MiB at most; anything far larger is not a firmware image. */
+const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
+
 /** Reads and parses FILE; bad input becomes a UsageError naming the file, structure and offset. */
 export function loadFv(file: string): FlashImage {
+  const st = statSync(file);
+  if (st.isFile() && st.size > MAX_IMAGE_BYTES) {
+    throw new UsageError(`${file}: ${st.size} bytes is larger than any firmware image (limit ${MAX_IMAGE_BYTES})`);
+  }
   const bytes = readFileSync(file);
   const image = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
