@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { main, EXIT } from '@tcg2sim/cli';
+import { main, EXIT, fvJsonNode } from '@tcg2sim/cli';
+import type { FvSectionAnnotator } from '@tcg2sim/cli';
+import { EFI_SECTION, parseFlashImage } from '@tcg2sim/uefi';
 import type { CliIo } from '@tcg2sim/cli';
 import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 
@@ -74,6 +76,16 @@ describe('tcg2sim fv', function () {
     expect(pads.length).to.be.greaterThan(0);
     expect(all.filter((n) => n.kind === 'volume').map((v) => v.name)).to.deep.equal(['FVMAIN_COMPACT', 'PEIFV', 'DXEFV', 'SECFV']);
     expect(all.filter((n) => n.kind === 'volume').every((v) => /^[0-9a-f]{64}$/.test(v.sha256 ?? ''))).to.equal(true);
+  });
+
+  it('adds the fields of section annotators to the JSON of the sections they describe (the PE32 hook)', () => {
+    const flash = parseFlashImage(new Uint8Array(readFileSync(CODE_4M)));
+    const pe32: FvSectionAnnotator = (s) => (s.type === EFI_SECTION.PE32 ? { authenticode: { bodySize: s.body.length } } : undefined);
+    const secfv = fvJsonNode(flash.volumes[1]!, [pe32]);
+    const secMainPe = secfv.children[0]?.children[0];
+    expect(secMainPe).to.include({ type: 'EFI_SECTION_PE32', size: 0x2e84 });
+    expect(secMainPe?.['authenticode']).to.deep.equal({ bodySize: 0x2e84 - 4 });
+    expect(secfv.children[0]?.children[1]?.['authenticode']).to.equal(undefined);
   });
 
   describe('against UEFIExtract @integration', () => {
