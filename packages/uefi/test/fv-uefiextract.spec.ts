@@ -8,7 +8,8 @@ import { bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseF
 import type { FvNode } from '@tcg2sim/uefi';
 import { FFS3, guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
 import { lzmaAlone } from './packers.ts';
-import { parseUefiExtractReport } from './uefiextract.ts';
+import { parseUefiExtractReport, readUefiExtractDump } from './uefiextract.ts';
+import type { DumpEntry } from './uefiextract.ts';
 
 /** UEFIExtract's subtype for each FFS file type (UEFITool's fileTypeToUString). */
 const FILE_SUBTYPE: Readonly<Record<number, string>> = {
@@ -60,6 +61,62 @@ function uefiExtractLines(bytes: Uint8Array, name: string): { lines: string[]; o
   } finally {
     tmp.remove();
   }
+}
+
+const h = (v: number, pad = 0): string => `${v.toString(16).toUpperCase().padStart(pad, '0')}h`;
+const ok = (valid: boolean): string => (valid ? 'valid' : 'invalid');
+
+/** The info.txt fields UEFIExtract writes for a node, derived from our node. */
+function infoFields(n: FvNode): Record<string, string> {
+  const size = (full: number, header: number): Record<string, string> => ({
+    'Full size': `${h(full)} (${full})`,
+    'Header size': `${h(header)} (${header})`,
+    'Body size': `${h(full - header)} (${full - header})`,
+  });
+  switch (n.kind) {
+    case 'volume':
+      return {
+        Type: 'Volume',
+        'FileSystem GUID': n.header.fileSystemGuid,
+        ...size(n.raw.length, n.filesOffset),
+        Revision: String(n.header.revision),
+        Attributes: h(n.header.attributes, 8),
+        'Erase polarity': String(n.erasePolarity),
+        Checksum: `${h(n.header.checksum, 4)}, ${ok(n.headerChecksumValid)}`,
+        ...(n.extHeader === undefined ? {} : { 'Volume GUID': n.extHeader.fvName }),
+      };
+    case 'file': {
+      const ui = n.sections?.find((s) => s.userInterface !== undefined)?.userInterface;
+      return {
+        Type: 'File',
+        ...(ui === undefined ? {} : { Text: ui }),
+        'File GUID': n.guid,
+        'Type#2': h(n.type, 2),
+        Attributes: h(n.header.attributes, 2),
+        ...size(n.size, n.headerSize),
+        State: h(n.header.state, 2),
+        'Header checksum': `${h(n.header.integrityCheckHeader, 2)}, ${ok(n.headerChecksumValid)}`,
+        'Data checksum': `${h(n.header.integrityCheckFile, 2)}, ${ok(n.dataChecksumValid)}`,
+      };
+    }
+    case 'section':
+      return {
+        Type: 'Section',
+        'Type#2': h(n.type, 2),
+        ...size(n.size, n.headerSize),
+        ...(n.userInterface === undefined ? {} : { Text: n.userInterface }),
+        ...(n.version === undefined ? {} : { 'Build number': String(n.version.buildNumber), 'Version string': n.version.text }),
+        ...(n.type === EFI_SECTION.GUID_DEFINED && n.guid !== undefined
+          ? { 'Section GUID': n.guid, Attributes: h(n.guidedAttributes ?? 0, 4), 'Data offset': h(n.headerSize) }
+          : {}),
+        ...(n.decompressed === undefined ? {} : { 'Decompressed size': `${h(n.decompressed.length)} (${n.decompressed.length})` }),
+      };
+  }
+}
+
+/** The same fields picked from a dump entry. */
+function pick(e: DumpEntry, keys: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(keys.map((k) => [k, e.info.get(k)]));
 }
 
 const REQUIRED = ['OVMF_CODE_4M.fd', 'OVMF_CODE_4M.secboot.fd', 'OVMF_CODE.fd'];
@@ -116,5 +173,26 @@ describe('firmware volumes against UEFIExtract @integration', function () {
     expect(ours.map(describe_)).to.deep.equal(theirs.lines);
     expect(ours.filter((n) => n.kind === 'section' && n.imageOffset === undefined)).to.have.length(4);
     expect(theirs.other).to.deep.equal([]);
+  });
+
+  it('gives every volume, file and section the header size, checksums, state, attributes and texts UEFIExtract dumps for OVMF_CODE_4M.fd', () => {
+    const tmp = tempDir();
+    try {
+      const copy = join(tmp.path, 'OVMF_CODE_4M.fd');
+      const image = new Uint8Array(readFileSync(join(OVMF_DIR, 'OVMF_CODE_4M.fd')));
+      writeFileSync(copy, image);
+      execFileSync('UEFIExtract', [copy, 'all'], { stdio: 'ignore' });
+      const theirs = readUefiExtractDump(`${copy}.dump`).filter((e) => ['Volume', 'File', 'Section'].includes(e.info.get('Type') ?? ''));
+      const ours = parseFlashImage(image).volumes.flatMap((v) => [...walkFv(v)]);
+      expect(ours.length).to.equal(theirs.length);
+      ours.forEach((n, i) => {
+        const want = infoFields(n);
+        const e = theirs[i]!;
+        expect(e.depth, `depth of node ${i}`).to.equal(n.depth);
+        expect(pick(e, Object.keys(want)), `node ${i} (${n.kind} at ${n.offset})`).to.deep.equal(want);
+      });
+    } finally {
+      tmp.remove();
+    }
   });
 });
