@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv } from '@tcg2sim/uefi';
+import { bcjX86Encode, depexOpText, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv } from '@tcg2sim/uefi';
 import type { FvNode } from '@tcg2sim/uefi';
 import { FFS3, guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
 import { lzmaAlone } from './packers.ts';
@@ -109,6 +109,7 @@ function infoFields(n: FvNode): Record<string, string> {
         ...(n.type === EFI_SECTION.GUID_DEFINED && n.guid !== undefined
           ? { 'Section GUID': n.guid, Attributes: h(n.guidedAttributes ?? 0, 4), 'Data offset': h(n.headerSize) }
           : {}),
+        ...(n.depex === undefined ? {} : { 'Parsed expression': n.depex.map(depexOpText).join('\n') }),
         ...(n.decompressed === undefined ? {} : { 'Decompressed size': `${h(n.decompressed.length)} (${n.decompressed.length})` }),
       };
   }
@@ -175,7 +176,7 @@ describe('firmware volumes against UEFIExtract @integration', function () {
     expect(theirs.other).to.deep.equal([]);
   });
 
-  it('gives every volume, file and section the header size, checksums, state, attributes and texts UEFIExtract dumps for OVMF_CODE_4M.fd', () => {
+  it('gives every volume, file and section the header size, checksums, state, attributes, texts and dependency expressions UEFIExtract dumps for OVMF_CODE_4M.fd', () => {
     const tmp = tempDir();
     try {
       const copy = join(tmp.path, 'OVMF_CODE_4M.fd');
@@ -185,6 +186,10 @@ describe('firmware volumes against UEFIExtract @integration', function () {
       const theirs = readUefiExtractDump(`${copy}.dump`).filter((e) => ['Volume', 'File', 'Section'].includes(e.info.get('Type') ?? ''));
       const ours = parseFlashImage(image).volumes.flatMap((v) => [...walkFv(v)]);
       expect(ours.length).to.equal(theirs.length);
+      // Every DEPEX section of the image decodes (PEI and DXE: 68 in OVMF_CODE_4M.fd).
+      const depex = ours.filter((n) => n.kind === 'section' && n.typeName.endsWith('_DEPEX'));
+      expect(depex.length).to.be.greaterThan(60);
+      expect(depex.every((n) => n.kind === 'section' && n.depex !== undefined)).to.equal(true);
       ours.forEach((n, i) => {
         const want = infoFields(n);
         const e = theirs[i]!;

@@ -59,9 +59,17 @@ export function readUefiExtractDump(dir: string): DumpEntry[] {
       const info = new Map<string, string>();
       const infoPath = join(path, 'info.txt');
       if (existsSync(infoPath)) {
+        let last: string | undefined;
         for (const line of readFileSync(infoPath, 'utf8').split('\n')) {
           const m = /^([^:]+):\s*(.*)$/.exec(line);
-          if (m?.[1] !== undefined && m[2] !== undefined) info.set(info.has(m[1]) ? `${m[1]}#2` : m[1], m[2].trim());
+          if (m?.[1] !== undefined && m[2] !== undefined) {
+            last = info.has(m[1]) ? `${m[1]}#2` : m[1];
+            info.set(last, m[2].trim());
+          } else if (last !== undefined && line.trim() !== '') {
+            // Continuation lines (ZeroVector bytes, the parsed dependency expression).
+            const prev = info.get(last) ?? '';
+            info.set(last, prev === '' ? line.trim() : `${prev}\n${line.trim()}`);
+          }
         }
       }
       out.push({ depth, info });

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DecodeError, toHex } from '@tcg2sim/binary-codec';
 import { hash, TPM_ALG_HASH } from '@tcg2sim/hash-lib';
-import { FvError, FVH_SIGNATURE, guidName, parseFirmwareVolume, parseFlashImage, SECTION_GUID } from '@tcg2sim/uefi';
+import { depexOpText, FvError, FVH_SIGNATURE, guidName, parseFirmwareVolume, parseFlashImage, SECTION_GUID } from '@tcg2sim/uefi';
 import type { FirmwareVolume, FlashImage, FvNode, FvSection } from '@tcg2sim/uefi';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
@@ -80,6 +80,7 @@ export function fvJsonNode(n: FvNode, annotators: readonly FvSectionAnnotator[] 
       if (n.guid !== undefined && GUIDED_NAMES[n.guid] !== undefined) extra['name'] = GUIDED_NAMES[n.guid];
       if (n.userInterface !== undefined) extra['text'] = n.userInterface;
       if (n.version !== undefined) Object.assign(extra, { buildNumber: n.version.buildNumber, text: n.version.text });
+      if (n.depex !== undefined) extra['depex'] = n.depex.map(depexOpText);
       if (n.compression !== undefined) extra['compression'] = n.compression;
       if (n.processing !== 'leaf') extra['processing'] = n.processing;
       if (n.decompressed !== undefined) extra['decompressedSize'] = n.decompressed.length;

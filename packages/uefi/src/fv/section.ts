@@ -3,9 +3,11 @@
  * every leaf type, and the encapsulation types (COMPRESSION, GUID_DEFINED, DISPOSABLE,
  * FIRMWARE_VOLUME_IMAGE), opened with the context's extractors.
  */
-import { ByteReader, decodeFirst, guidToString } from '@tcg2sim/binary-codec';
+import { ByteReader, DecodeError, decodeFirst, guidToString } from '@tcg2sim/binary-codec';
 import { EFI_COMPRESSION, EFI_GUIDED_SECTION, EFI_SECTION, sectionTypeName } from './constants.ts';
 import type { ParseContext, Space } from './context.ts';
+import { decodeDepex } from './depex.ts';
+import type { DepexOp } from './depex.ts';
 import {
   EFICommonSectionHeader,
   EFICompressionSectionInfo,
@@ -49,6 +51,7 @@ interface Parts {
   compression?: { uncompressedLength: number; type: number };
   userInterface?: string;
   version?: { buildNumber: number; text: string };
+  depex?: DepexOp[];
   processing?: FvSectionProcessing;
   decompressed?: Uint8Array;
   crc32Valid?: boolean;
@@ -109,8 +112,13 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
       need(16, 'EFI_FREEFORM_SUBTYPE_GUID_SECTION');
       parts = { headerSize: hdr + 16, guid: guidToString(buf.subarray(pos + hdr, pos + hdr + 16)) };
       break;
+    case EFI_SECTION.PEI_DEPEX:
+    case EFI_SECTION.DXE_DEPEX:
+    case EFI_SECTION.MM_DEPEX:
+      parts = { headerSize: hdr, ...depexOf(buf.subarray(pos + hdr, sEnd)) };
+      break;
     default:
-      // PE32, PIC, TE, the three DEPEX types, COMPATIBILITY16, RAW and unknown types: leaves.
+      // PE32, PIC, TE, COMPATIBILITY16, RAW and unknown types: leaves.
       break;
   }
   return {
@@ -130,12 +138,26 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
     compression: parts.compression,
     userInterface: parts.userInterface,
     version: parts.version,
+    depex: parts.depex,
     processing: parts.processing ?? 'leaf',
     decompressed: parts.decompressed,
     crc32Valid: parts.crc32Valid,
     children: parts.children,
     volume: parts.volume,
   };
+}
+
+/**
+ * The decoded expression of a DEPEX section. A malformed expression does not make the section
+ * unreadable (the firmware would only refuse to dispatch the module), so it is left undefined.
+ */
+function depexOf(body: Uint8Array): { depex?: DepexOp[] } {
+  try {
+    return { depex: decodeDepex(body) };
+  } catch (err) {
+    if (err instanceof DecodeError) return {};
+    throw err;
+  }
 }
 
 /** Parses the section stream `content` produced by a decompressor (a new space). */
