@@ -35,24 +35,37 @@ describe('flash images', () => {
     ]);
   });
 
-  it('ignores _FVH text that is not a volume header with a valid checksum', () => {
+  it('ignores _FVH text whose header fields are not plausible (revision, lengths)', () => {
     const noise = new TextEncoder().encode('........................................_FVH....................................................');
     expect(findVolumeOffsets(flash(noise.subarray(0, 96), a))).to.deep.equal([{ offset: 96, length: a.length, truncated: false }]);
   });
 
-  it('scans an image crafted with a plausible header every 64 bytes without checking each one in full', () => {
-    // Each candidate claims HeaderLength 0xFFFE: summing every one directly would be quadratic.
+  it('scans an image crafted with a _FVH every 64 bytes in linear time, still finding the real volume', () => {
     const image = new Uint8Array(2 << 20);
     const view = new DataView(image.buffer);
     for (let h = 0; h + 0x38 <= image.length; h += 0x40) {
       image.set([0x5f, 0x46, 0x56, 0x48], h + 0x28);
-      view.setBigUint64(h + 0x20, 0xffffffn, true);
+      view.setBigUint64(h + 0x20, 0x30n, true);
       view.setUint16(h + 0x30, 0xfffe, true);
     }
     expect(findVolumeOffsets(image)).to.deep.equal([]);
-    // The same image with one real volume in it still finds that volume.
     image.set(a, 0x1000);
-    expect(findVolumeOffsets(image).map((c) => c.offset)).to.include(0x1000);
+    expect(findVolumeOffsets(image).map((c) => c.offset)).to.deep.equal([0x1000]);
+  });
+
+  it('lists a volume whose header checksum is wrong (as UEFITool does) and the parser rejects it', () => {
+    const bad = b.slice();
+    bad[0x32] = (bad[0x32] ?? 0) ^ 1;
+    const image = flash(a, bad);
+    expect(findVolumeOffsets(image).map((c) => c.offset)).to.deep.equal([0, a.length]);
+    try {
+      parseFlashImage(image);
+      expect.fail('expected an FvError');
+    } catch (err) {
+      expect(err).to.be.instanceOf(FvError);
+      expect([(err as FvError).code, (err as FvError).offset]).to.deep.equal(['BAD_CHECKSUM', a.length + 0x32]);
+    }
+    expect(parseFlashImage(image, { verifyChecksums: false }).volumes[1]?.headerChecksumValid).to.equal(false);
   });
 
   it('reports a volume cut off by the end of the image as TRUNCATED', () => {

@@ -8,9 +8,12 @@ import { FVH_SIGNATURE_OFFSET } from './constants.ts';
 import { ParseContext } from './context.ts';
 import type { FvParseOptions } from './context.ts';
 import { FVH_FIXED_SIZE } from './structures.ts';
-import { parseVolumeAt, sum16 } from './volume.ts';
+import { parseVolumeAt } from './volume.ts';
 import { walkFv } from './types.ts';
 import type { FfsFile, FirmwareVolume, FvNode } from './types.ts';
+
+/** Fixed header plus one block-map entry and the terminating entry. */
+const MIN_HEADER_LENGTH = FVH_FIXED_SIZE + 16;
 
 /** A candidate volume header found by {@link findVolumeOffsets}. */
 export interface VolumeCandidate {
@@ -29,13 +32,14 @@ function toList(roots: FvNode | readonly FvNode[]): readonly FvNode[] {
 }
 
 /**
- * Offsets of plausible volume headers in `image`: the `_FVH` signature at a header offset that is
- * a multiple of 8, a sane HeaderLength and a header checksum that sums to zero (ZeroVector is
- * not required). Volumes do not overlap: after a hit the scan resumes at its end.
+ * Offsets of plausible volume headers in `image`, found the way UEFITool finds them: the `_FVH`
+ * signature (here at a header offset that is a multiple of 8), Revision 1 or 2, an FvLength of
+ * at least a fixed header plus two block-map entries, and an even HeaderLength between that and
+ * FvLength. The header checksum is not required (UEFITool lists such volumes too): the parser
+ * checks it. Volumes do not overlap: after a hit the scan resumes at its end.
  */
 export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
   const out: VolumeCandidate[] = [];
-  const checksum = headerChecksummer(image);
   const haystack = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   let start = 0;
   while (start + FVH_FIXED_SIZE <= image.length) {
@@ -46,51 +50,29 @@ export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
       start = hdr + 1;
       continue;
     }
-    const fields = new ByteReader(image, hdr + 0x20, hdr + 0x32);
+    const fields = new ByteReader(image, hdr + 0x20, hdr + FVH_FIXED_SIZE);
     const length = fields.u64le();
-    fields.skip(8);
+    fields.skip(8); // Signature, Attributes
     const headerLength = fields.u16le();
-    const ok =
-      headerLength >= FVH_FIXED_SIZE + 16 &&
+    fields.skip(5); // Checksum, ExtHeaderOffset, Reserved
+    const revision = fields.u8();
+    const plausible =
+      (revision === 1 || revision === 2) &&
+      length >= BigInt(MIN_HEADER_LENGTH) &&
+      headerLength >= MIN_HEADER_LENGTH &&
       headerLength % 2 === 0 &&
-      BigInt(headerLength) <= length &&
-      hdr + headerLength <= image.length &&
-      checksum(hdr, headerLength) === 0;
-    if (!ok) {
+      BigInt(headerLength) <= length;
+    if (!plausible) {
       start = hdr + 1;
       continue;
     }
-    // A header with a valid checksum whose FvLength runs past the image is a truncated volume,
-    // not noise: report it (the parser then says TRUNCATED).
+    // A volume whose FvLength runs past the image is reported (the parser then says TRUNCATED).
     const fits = length <= BigInt(image.length - hdr);
     out.push({ offset: hdr, length: fits ? Number(length) : image.length - hdr, truncated: !fits });
     if (!fits) break;
     start = hdr + Number(length);
   }
   return out;
-}
-
-/**
- * The 16-bit sum of `n` bytes at an even offset. Direct summing is fine for the few candidates
- * of a real image; an image crafted with a `_FVH` every 8 bytes would make that quadratic, so
- * after a few candidates a prefix-sum table answers each one in constant time.
- */
-function headerChecksummer(image: Uint8Array): (at: number, n: number) => number {
-  let calls = 0;
-  let prefix: Uint16Array | undefined;
-  return (at, n) => {
-    if (prefix === undefined && ++calls <= 32) return sum16(image, at, n);
-    if (prefix === undefined) {
-      const words = image.length >>> 1;
-      prefix = new Uint16Array(words + 1);
-      let s = 0;
-      for (let i = 0; i < words; i++) {
-        s = (s + (image[2 * i] ?? 0) + ((image[2 * i + 1] ?? 0) << 8)) & 0xffff;
-        prefix[i + 1] = s;
-      }
-    }
-    return ((prefix[(at + n) >>> 1] ?? 0) - (prefix[at >>> 1] ?? 0)) & 0xffff;
-  };
 }
 
 /** The volumes of a flash image, and the regions between them that are not volumes. */
