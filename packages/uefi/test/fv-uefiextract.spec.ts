@@ -26,13 +26,18 @@ const SECTION_SUBTYPE: Readonly<Record<number, string>> = {
   0x1b: 'PEI dependency', 0x1c: 'MM dependency',
 };
 
+/** EFI_SYSTEM_NV_DATA_FV_GUID: the variable store volume, which UEFIExtract shows as NVRAM. */
+const NV_DATA_FV = 'FFF12B8D-7696-4C8B-A985-2747075B4F50';
+
 /** One comparable line: what UEFIExtract prints for a node, derived from our tree. */
 function describe_(n: FvNode): string {
   const depth = n.depth + 1;
   const crc = crc32(n.raw).toString(16).toUpperCase().padStart(8, '0');
   switch (n.kind) {
-    case 'volume':
-      return `${depth} Volume FFSv${n.fileSystem === 'FFS3' ? 3 : 2} ${n.guid} size=${n.raw.length} crc=${crc}`;
+    case 'volume': {
+      const subtype = n.fileSystem === 'FFS3' ? 'FFSv3' : n.fileSystem === 'FFS2' ? 'FFSv2' : n.header.fileSystemGuid === NV_DATA_FV ? 'NVRAM' : 'Unknown';
+      return `${depth} Volume ${subtype} ${n.guid} size=${n.raw.length} crc=${crc}`;
+    }
     case 'file':
       return `${depth} File ${FILE_SUBTYPE[n.type] ?? '?'} ${n.type === 0xf0 ? 'Padding file' : n.guid} size=${n.size} crc=${crc}`;
     case 'section':
@@ -47,7 +52,14 @@ function uefiExtractLines(bytes: Uint8Array, name: string): { lines: string[]; o
     const copy = join(tmp.path, name);
     writeFileSync(copy, bytes);
     execFileSync('UEFIExtract', [copy, 'report'], { stdio: 'ignore' });
-    const report = parseUefiExtractReport(readFileSync(`${copy}.report.txt`, 'utf8'));
+    const all = parseUefiExtractReport(readFileSync(`${copy}.report.txt`, 'utf8'));
+    // The variable store inside an NVRAM volume (VSS/FTW stores) is not part of the FV tree.
+    let nvramDepth: number | undefined;
+    const report = all.filter((e) => {
+      if (nvramDepth !== undefined && e.depth > nvramDepth) return false;
+      nvramDepth = e.type === 'Volume' && e.subtype === 'NVRAM' ? e.depth : undefined;
+      return true;
+    });
     const nodes = report.filter((e) => e.type === 'Volume' || e.type === 'File' || e.type === 'Section');
     return {
       lines: nodes.map((e) => {
@@ -120,6 +132,12 @@ function pick(e: DumpEntry, keys: readonly string[]): Record<string, string | un
   return Object.fromEntries(keys.map((k) => [k, e.info.get(k)]));
 }
 
+/** OVMF.fd as OvmfPkg builds it: the variable store volume followed by the code volumes. */
+const COMBINED: readonly (readonly [string, string, string])[] = [
+  ['OVMF.fd (OVMF_VARS.fd + OVMF_CODE.fd)', 'OVMF_VARS.fd', 'OVMF_CODE.fd'],
+  ['OVMF_4M.fd (OVMF_VARS_4M.fd + OVMF_CODE_4M.fd)', 'OVMF_VARS_4M.fd', 'OVMF_CODE_4M.fd'],
+];
+
 const REQUIRED = ['OVMF_CODE_4M.fd', 'OVMF_CODE_4M.secboot.fd', 'OVMF_CODE.fd'];
 const OPTIONAL = ['OVMF.fd', 'OVMF_CODE.secboot.fd'];
 
@@ -142,6 +160,21 @@ describe('firmware volumes against UEFIExtract @integration', function () {
       expect(ours.map(describe_)).to.deep.equal(theirs.lines);
       expect(ours.filter((n) => n.kind === 'file').length).to.be.greaterThan(100);
       // Image-level offsets (UEFIExtract's Base column) match ours where both are known.
+      expect(ours.filter((n) => n.imageOffset !== undefined).map((n) => n.imageOffset)).to.deep.equal(theirs.bases);
+    });
+  }
+
+  for (const [title, vars, code] of COMBINED) {
+    it(`gives the same volumes, files and sections as UEFIExtract for ${title}, the variable store volume included`, function () {
+      const parts = [vars, code].map((f) => ovmfImage(f));
+      if (parts.some((p) => p === undefined)) this.skip();
+      const image = new Uint8Array(Buffer.concat(parts.map((p) => readFileSync(p ?? ''))));
+      const theirs = uefiExtractLines(image, 'OVMF.fd');
+      expect(theirs.other).to.deep.equal([]);
+      const flash = parseFlashImage(image);
+      const ours = flash.volumes.flatMap((v) => [...walkFv(v)]);
+      expect(ours.map(describe_)).to.deep.equal(theirs.lines);
+      expect(flash.volumes.map((v) => v.fileSystem)).to.deep.equal(['unknown', 'FFS2', 'FFS2']);
       expect(ours.filter((n) => n.imageOffset !== undefined).map((n) => n.imageOffset)).to.deep.equal(theirs.bases);
     });
   }
