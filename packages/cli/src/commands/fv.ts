@@ -151,6 +151,7 @@ export function registerFv(program: Command, io: CliIo, setStatus: SetStatus): v
       } else {
         const out: string[] = [`${file}: ${flash.volumes.length} volume(s), ${hex(flash.image.length)} bytes`];
         for (const n of nodes) textLines(n, '', out);
+        for (const g of flash.gaps) out.push(`not in a volume: size ${hex(g.size)} @${hex(g.offset)}`);
         io.out(`${out.join('\n')}\n`);
       }
       setStatus(EXIT.OK);
