@@ -28,6 +28,8 @@ export type {
   FvNode, FvNodeLocation, FirmwareVolume, FfsFile, FvSection, FvSectionProcessing, FvFileSystem,
 } from './fv/types.ts';
 export { guidName } from './fv/guid-names.ts';
+export { EFI_DEP, decodeDepex, depexOpText } from './fv/depex.ts';
+export type { DepexOp } from './fv/depex.ts';
 export { lzmaDecompress, readLzmaHeader, LZMA_HEADER_SIZE } from './compress/lzma.ts';
 export type { LzmaHeader } from './compress/lzma.ts';
 export { bcjX86Convert, bcjX86Decode, bcjX86Encode } from './compress/bcj-x86.ts';

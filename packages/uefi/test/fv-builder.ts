@@ -131,7 +131,7 @@ export function volume(spec: VolumeSpec): Uint8Array {
   fv.set(guidFromString(spec.fileSystem ?? FFS2), 16);
   fv.set(le(length, 8), 32);
   fv.set([0x5f, 0x46, 0x56, 0x48], 40);
-  fv.set(le(0x0004fe00 | (polarity === 1 ? 0x800 : 0) | 0xff, 4), 44);
+  fv.set(le(0x0004f6ff | (polarity === 1 ? 0x800 : 0), 4), 44);
   fv.set(le(headerLength, 2), 48);
   fv.set(le(0, 2), 50);
   fv.set(le(ext.length > 0 ? headerLength : 0, 2), 52);

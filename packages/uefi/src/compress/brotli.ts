@@ -4,7 +4,7 @@
  * hint), then a plain Brotli stream (RFC 7932). Decoding uses node:zlib with the output capped.
  */
 import { brotliDecompressSync, constants } from 'node:zlib';
-import { DecodeError } from '@tcg2sim/binary-codec';
+import { ByteReader, DecodeError } from '@tcg2sim/binary-codec';
 
 /** BROTLI_SCRATCH_MAX in BrotliCustomDecompressLib: the size of the two-UINT64 header. */
 export const BROTLI_SECTION_HEADER_SIZE = 16;
@@ -20,12 +20,13 @@ export function readBrotliSectionHeader(data: Uint8Array, maxOut: number): Brotl
   if (data.length < BROTLI_SECTION_HEADER_SIZE) {
     throw new DecodeError('SHORT_BUFFER', `Brotli section header needs 16 bytes, ${data.length} left`, 0, ['Brotli']);
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const size = view.getBigUint64(0, true);
+  const r = new ByteReader(data, 0, BROTLI_SECTION_HEADER_SIZE);
+  const size = r.u64le();
+  const scratchSize = r.u64le();
   if (size > BigInt(maxOut)) {
     throw new DecodeError('LIMIT_EXCEEDED', `Brotli decompressed size ${size} exceeds the budget ${maxOut}`, 0, ['Brotli']);
   }
-  return { decompressedSize: Number(size), scratchSize: view.getBigUint64(8, true) };
+  return { decompressedSize: Number(size), scratchSize };
 }
 
 /**

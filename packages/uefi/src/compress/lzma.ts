@@ -5,7 +5,7 @@
  * module validates the header and caps the announced size before anything is allocated.
  */
 import { lzma } from '@napi-rs/lzma';
-import { DecodeError } from '@tcg2sim/binary-codec';
+import { ByteReader, DecodeError } from '@tcg2sim/binary-codec';
 
 /** Size of the .lzma header: 5 property bytes + UINT64 uncompressed size. */
 export const LZMA_HEADER_SIZE = 13;
@@ -29,10 +29,11 @@ export function readLzmaHeader(data: Uint8Array, maxOut: number): LzmaHeader {
   if (data.length < LZMA_HEADER_SIZE) {
     throw new DecodeError('SHORT_BUFFER', `LZMA header needs ${LZMA_HEADER_SIZE} bytes, ${data.length} left`, 0, ['LZMA']);
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const props = view.getUint8(0);
+  const r = new ByteReader(data, 0, LZMA_HEADER_SIZE);
+  const props = r.u8();
+  const dictionarySize = r.u32le();
+  const size = r.u64le();
   if (props >= 9 * 5 * 5) throw new DecodeError('BAD_VALUE', `LZMA properties byte 0x${props.toString(16)} out of range`, 0, ['LZMA']);
-  const size = view.getBigUint64(5, true);
   if (size > BigInt(maxOut)) {
     throw new DecodeError('LIMIT_EXCEEDED', `LZMA uncompressed size ${size} exceeds the budget ${maxOut}`, 5, ['LZMA']);
   }
@@ -40,7 +41,7 @@ export function readLzmaHeader(data: Uint8Array, maxOut: number): LzmaHeader {
     lc: props % 9,
     lp: Math.floor(props / 9) % 5,
     pb: Math.floor(props / 45),
-    dictionarySize: view.getUint32(1, true),
+    dictionarySize,
     uncompressedSize: Number(size),
   };
 }

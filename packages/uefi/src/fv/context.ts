@@ -117,7 +117,7 @@ export class ParseContext {
       if (err instanceof FvError) throw err;
       if (err instanceof Tcg2Error) {
         const limit = err instanceof DecodeError && err.code === 'LIMIT_EXCEEDED';
-        throw this.error(limit ? 'LIMIT_EXCEEDED' : 'DECOMPRESSION_FAILED', structure, err.message, space, offset, err);
+        throw this.error(limit ? 'LIMIT_EXCEEDED' : 'DECOMPRESSION_FAILED', structure, err instanceof DecodeError ? err.detail : err.message, space, offset, err);
       }
       throw err;
     }

@@ -4,7 +4,7 @@
  * decompressor for EFI_STANDARD_COMPRESSION is supplied by the caller as `standard`.
  */
 import { crc32 } from 'node:zlib';
-import { DecodeError } from '@tcg2sim/binary-codec';
+import { ByteReader, DecodeError } from '@tcg2sim/binary-codec';
 import { lzmaDecompress } from '../compress/lzma.ts';
 import { bcjX86Decode } from '../compress/bcj-x86.ts';
 import { brotliSectionDecompress } from '../compress/brotli.ts';
@@ -70,8 +70,7 @@ const crc32Extractor: GuidedSectionExtractor = (input) => {
   if (input.headerExtra.length < 4) {
     throw new DecodeError('SHORT_BUFFER', 'CRC32 section header has no CRC32 field', 0, ['CRC32_SECTION_HEADER']);
   }
-  const h = input.headerExtra;
-  const expected = ((h[0] ?? 0) | ((h[1] ?? 0) << 8) | ((h[2] ?? 0) << 16) | ((h[3] ?? 0) << 24)) >>> 0;
+  const expected = new ByteReader(input.headerExtra).u32le();
   return { content: input.data, decompressed: false, checkValid: crc32(input.data) === expected };
 };
 

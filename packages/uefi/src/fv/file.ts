@@ -3,7 +3,7 @@
  * EFI_FFS_FILE_HEADER2 (FFS3 large files), header and data checksums, state bits under the
  * volume's erase polarity, free space at the end of the volume.
  */
-import { decodeFirst } from '@tcg2sim/binary-codec';
+import { ByteReader, decodeFirst } from '@tcg2sim/binary-codec';
 import { FFS_ATTRIB, FFS_FIXED_CHECKSUM, fileHasSections, fileState, fileTypeName } from './constants.ts';
 import type { ParseContext, Space } from './context.ts';
 import { parseSections } from './section.ts';
@@ -31,8 +31,21 @@ export function sum8(buf: Uint8Array, at: number, n: number): number {
   return s & 0xff;
 }
 
+/** Erased flash of each polarity, compared against in chunks (memcmp speed on large free space). */
+const ERASED_CHUNK = 4096;
+const ERASED: Readonly<Record<number, Uint8Array>> = {
+  0x00: new Uint8Array(ERASED_CHUNK),
+  0xff: new Uint8Array(ERASED_CHUNK).fill(0xff),
+};
+
 function isErased(buf: Uint8Array, from: number, to: number, erased: number): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== erased) return false;
+  const ref = ERASED[erased];
+  if (ref === undefined) return false;
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let at = from; at < to; at += ERASED_CHUNK) {
+    const n = Math.min(ERASED_CHUNK, to - at);
+    if (Buffer.compare(view.subarray(at, at + n), ref.subarray(0, n)) !== 0) return false;
+  }
   return true;
 }
 
@@ -81,7 +94,7 @@ function parseFile(ctx: ParseContext, space: Space, vol: VolumeFrame, pos: numbe
     if (end - pos < FFS_HEADER2_SIZE) {
       throw ctx.error('TRUNCATED', 'EFI_FFS_FILE_HEADER2', 'no room for ExtendedSize', space, pos);
     }
-    const ext = new DataView(buf.buffer, buf.byteOffset + pos + 24, 8).getBigUint64(0, true);
+    const ext = new ByteReader(buf, pos + 24, pos + 32).u64le();
     if (ext > BigInt(end - pos)) {
       throw ctx.error('TRUNCATED', 'EFI_FFS_FILE_HEADER2', `ExtendedSize 0x${ext.toString(16)} runs past the volume`, space, pos + 24);
     }

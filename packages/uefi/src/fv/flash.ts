@@ -3,20 +3,26 @@
  * them the way UEFITool does (look for the `_FVH` signature, check the header around it, skip
  * the whole volume once one is found), and look files up by GUID anywhere in the tree.
  */
+import { ByteReader } from '@tcg2sim/binary-codec';
 import { FVH_SIGNATURE_OFFSET } from './constants.ts';
 import { ParseContext } from './context.ts';
 import type { FvParseOptions } from './context.ts';
 import { FVH_FIXED_SIZE } from './structures.ts';
-import { parseVolumeAt, sum16 } from './volume.ts';
+import { parseVolumeAt } from './volume.ts';
 import { walkFv } from './types.ts';
 import type { FfsFile, FirmwareVolume, FvNode } from './types.ts';
+
+/** Fixed header plus one block-map entry and the terminating entry. */
+const MIN_HEADER_LENGTH = FVH_FIXED_SIZE + 16;
 
 /** A candidate volume header found by {@link findVolumeOffsets}. */
 export interface VolumeCandidate {
   /** Offset of EFI_FIRMWARE_VOLUME_HEADER in the image. */
   readonly offset: number;
-  /** FvLength. */
+  /** FvLength (what is left of the image when `truncated`). */
   readonly length: number;
+  /** FvLength runs past the end of the image. */
+  readonly truncated: boolean;
 }
 
 const SIG = Buffer.from('_FVH', 'latin1');
@@ -26,14 +32,14 @@ function toList(roots: FvNode | readonly FvNode[]): readonly FvNode[] {
 }
 
 /**
- * Offsets of plausible volume headers in `image`: the `_FVH` signature at a header offset that is
- * a multiple of 8, with ZeroVector not required but FvLength fitting in the image, a sane
- * HeaderLength and a header checksum that sums to zero. Volumes do not overlap: after a hit the
- * scan resumes at its end.
+ * Offsets of plausible volume headers in `image`, found the way UEFITool finds them: the `_FVH`
+ * signature (here at a header offset that is a multiple of 8), Revision 1 or 2, an FvLength of
+ * at least a fixed header plus two block-map entries, and an even HeaderLength between that and
+ * FvLength. The header checksum is not required (UEFITool lists such volumes too): the parser
+ * checks it. Volumes do not overlap: after a hit the scan resumes at its end.
  */
 export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
   const out: VolumeCandidate[] = [];
-  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   const haystack = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
   let start = 0;
   while (start + FVH_FIXED_SIZE <= image.length) {
@@ -44,19 +50,26 @@ export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
       start = hdr + 1;
       continue;
     }
-    const length = view.getBigUint64(hdr + 0x20, true);
-    const headerLength = view.getUint16(hdr + 0x30, true);
-    const ok =
-      length <= BigInt(image.length - hdr) &&
-      headerLength >= FVH_FIXED_SIZE + 16 &&
-      BigInt(headerLength) <= length &&
+    const fields = new ByteReader(image, hdr + 0x20, hdr + FVH_FIXED_SIZE);
+    const length = fields.u64le();
+    fields.skip(8); // Signature, Attributes
+    const headerLength = fields.u16le();
+    fields.skip(5); // Checksum, ExtHeaderOffset, Reserved
+    const revision = fields.u8();
+    const plausible =
+      (revision === 1 || revision === 2) &&
+      length >= BigInt(MIN_HEADER_LENGTH) &&
+      headerLength >= MIN_HEADER_LENGTH &&
       headerLength % 2 === 0 &&
-      sum16(image, hdr, headerLength) === 0;
-    if (!ok) {
+      BigInt(headerLength) <= length;
+    if (!plausible) {
       start = hdr + 1;
       continue;
     }
-    out.push({ offset: hdr, length: Number(length) });
+    // A volume whose FvLength runs past the image is reported (the parser then says TRUNCATED).
+    const fits = length <= BigInt(image.length - hdr);
+    out.push({ offset: hdr, length: fits ? Number(length) : image.length - hdr, truncated: !fits });
+    if (!fits) break;
     start = hdr + Number(length);
   }
   return out;

@@ -11,6 +11,8 @@ const NAMES: ReadonlyMap<string, string> = new Map([
   ['D42AE6BD-1352-4BFB-909A-CA72A6EAE889', 'gLzmaF86CustomDecompressGuid'],
   ['3D532050-5CDA-4FD0-879E-0F7F630D5AFB', 'gBrotliCustomDecompressGuid'],
   ['FC1BCDB0-7D31-49AA-936A-A4600D9DD083', 'gEfiCrc32GuidedSectionExtractionGuid'],
+  ['A31280AD-481E-41B6-95E8-127F4C984779', 'gTianoCustomDecompressGuid'],
+  ['FFF12B8D-7696-4C8B-A985-2747075B4F50', 'gEfiSystemNvDataFvGuid'],
   // OVMF volumes (OvmfPkg/OvmfPkgX64.fdf and friends)
   ['48DB5E17-707C-472D-91CD-1613E7EF51B0', 'FVMAIN_COMPACT'],
   ['6938079B-B503-4E3D-9D24-B28337A25806', 'PEIFV'],

@@ -3,9 +3,11 @@
  * every leaf type, and the encapsulation types (COMPRESSION, GUID_DEFINED, DISPOSABLE,
  * FIRMWARE_VOLUME_IMAGE), opened with the context's extractors.
  */
-import { decodeFirst, guidToString } from '@tcg2sim/binary-codec';
+import { ByteReader, DecodeError, decodeFirst, guidToString } from '@tcg2sim/binary-codec';
 import { EFI_COMPRESSION, EFI_GUIDED_SECTION, EFI_SECTION, sectionTypeName } from './constants.ts';
 import type { ParseContext, Space } from './context.ts';
+import { decodeDepex } from './depex.ts';
+import type { DepexOp } from './depex.ts';
 import {
   EFICommonSectionHeader,
   EFICompressionSectionInfo,
@@ -49,6 +51,7 @@ interface Parts {
   compression?: { uncompressedLength: number; type: number };
   userInterface?: string;
   version?: { buildNumber: number; text: string };
+  depex?: DepexOp[];
   processing?: FvSectionProcessing;
   decompressed?: Uint8Array;
   crc32Valid?: boolean;
@@ -67,7 +70,7 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
   if (size === SECTION_SIZE_EXTENDED) {
     structure = 'EFI_COMMON_SECTION_HEADER2';
     if (end - pos < 8) throw ctx.error('TRUNCATED', structure, 'no room for ExtendedSize', space, pos);
-    size = new DataView(buf.buffer, buf.byteOffset + pos + 4, 4).getUint32(0, true);
+    size = new ByteReader(buf, pos + 4, pos + 8).u32le();
     hdr = 8;
   }
   if (size < hdr) throw ctx.error('BAD_SIZE', structure, `size 0x${size.toString(16)} is smaller than the header`, space, pos);
@@ -102,15 +105,20 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
       need(2, 'EFI_VERSION_SECTION');
       parts = {
         headerSize: hdr + 2,
-        version: { buildNumber: (buf[pos + hdr] ?? 0) | ((buf[pos + hdr + 1] ?? 0) << 8), text: ucs2(buf.subarray(pos + hdr + 2, sEnd)) },
+        version: { buildNumber: new ByteReader(buf, pos + hdr, pos + hdr + 2).u16le(), text: ucs2(buf.subarray(pos + hdr + 2, sEnd)) },
       };
       break;
     case EFI_SECTION.FREEFORM_SUBTYPE_GUID:
       need(16, 'EFI_FREEFORM_SUBTYPE_GUID_SECTION');
       parts = { headerSize: hdr + 16, guid: guidToString(buf.subarray(pos + hdr, pos + hdr + 16)) };
       break;
+    case EFI_SECTION.PEI_DEPEX:
+    case EFI_SECTION.DXE_DEPEX:
+    case EFI_SECTION.MM_DEPEX:
+      parts = { headerSize: hdr, ...depexOf(buf.subarray(pos + hdr, sEnd)) };
+      break;
     default:
-      // PE32, PIC, TE, the three DEPEX types, COMPATIBILITY16, RAW and unknown types: leaves.
+      // PE32, PIC, TE, COMPATIBILITY16, RAW and unknown types: leaves.
       break;
   }
   return {
@@ -130,12 +138,26 @@ function parseSection(ctx: ParseContext, space: Space, pos: number, end: number,
     compression: parts.compression,
     userInterface: parts.userInterface,
     version: parts.version,
+    depex: parts.depex,
     processing: parts.processing ?? 'leaf',
     decompressed: parts.decompressed,
     crc32Valid: parts.crc32Valid,
     children: parts.children,
     volume: parts.volume,
   };
+}
+
+/**
+ * The decoded expression of a DEPEX section. A malformed expression does not make the section
+ * unreadable (the firmware would only refuse to dispatch the module), so it is left undefined.
+ */
+function depexOf(body: Uint8Array): { depex?: DepexOp[] } {
+  try {
+    return { depex: decodeDepex(body) };
+  } catch (err) {
+    if (err instanceof DecodeError) return {};
+    throw err;
+  }
 }
 
 /** Parses the section stream `content` produced by a decompressor (a new space). */

@@ -12,6 +12,7 @@ import type {
   EFIFvBlockMapEntry,
 } from './structures.ts';
 import type { FfsFileState } from './constants.ts';
+import type { DepexOp } from './depex.ts';
 
 /** Where a node lies. */
 export interface FvNodeLocation {
@@ -108,6 +109,8 @@ export interface FvSection extends FvNodeLocation {
   readonly userInterface: string | undefined;
   /** VERSION: BuildNumber and the version string. */
   readonly version: { readonly buildNumber: number; readonly text: string } | undefined;
+  /** PEI/DXE/MM_DEPEX: the decoded dependency expression (undefined when malformed). */
+  readonly depex: readonly DepexOp[] | undefined;
   readonly processing: FvSectionProcessing;
   /** The content the children were parsed from when it was decompressed (else undefined). */
   readonly decompressed: Uint8Array | undefined;
