@@ -14,3 +14,9 @@ export {
   EDK2_SUPPORTED_MACHINES, checkPeImageLoadable, sectionsInHashOrder, peImageHashRanges, peImageDigests,
 } from './pe/image-hash.ts';
 export type { ByteRange } from './pe/image-hash.ts';
+
+// compression: tiano
+export { tianoDecompress, tianoStreamSizes, TIANO, TIANO_VARIANT } from './compress/tiano.ts';
+export type { TianoVariant } from './compress/tiano.ts';
+export { tianoCompress, huffmanLengths } from './compress/tiano-encode.ts';
+export type { TianoCompressOptions } from './compress/tiano-encode.ts';
