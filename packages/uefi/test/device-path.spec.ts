@@ -212,6 +212,9 @@ describe('device paths: round trip through text (property)', () => {
     fc.tuple(fc.nat({ max: 0x1f }), fc.nat({ max: 7 })).map(([d, f]) => ({ type: 1, subType: 1, data: Uint8Array.of(f, d) })),
     fc.string({ maxLength: 20 }).map((s) => ({ type: 4, subType: 4, data: Buffer.from(`${s}\0`, 'utf16le') })),
     fc.record({ type: fc.constant(0x7f), subType: fc.constant(1), data: fc.constant(new Uint8Array()) }),
+    // End-typed nodes other than End Entire, with or without data (an End Instance with data is
+    // not a plain separator, so it prints generically).
+    fc.record({ type: fc.constant(0x7f), subType: fc.nat({ max: 0xfe }), data: fc.uint8Array({ maxLength: 4 }) }),
   );
   it('devicePathFromText(devicePathToText(p)) has the bytes of p', () => {
     fc.assert(

@@ -215,7 +215,8 @@ function readCSet(bits: BitIn, pt: Huffman): Huffman {
     const c = decodeSymbol(pt, bits);
     if (c <= 2) {
       const zeros = c === 0 ? 1 : c === 1 ? bits.bits(4) + 3 : bits.bits(TIANO.CBIT) + 20;
-      if (i + zeros > n) bad('Char&Len zero run passes the declared count', bits.offset, 'charLenSet');
+      // EDK II bounds a zero run by the alphabet, not by the declared count.
+      if (i + zeros > TIANO.NC) bad('Char&Len zero run passes the end of the alphabet', bits.offset, 'charLenSet');
       i += zeros; // already zero
     } else {
       lengths[i++] = c - 2;

@@ -74,7 +74,7 @@ export function devicePathToText(p: DevicePath | readonly DevicePathNode[]): str
   let s = '';
   let sep = '';
   for (const n of nodes) {
-    if (isEndInstance(n)) {
+    if (isEndInstance(n) && n.data.length === 0) {
       s += ',';
       sep = '';
       continue;
