@@ -84,3 +84,35 @@ export {
   openVarStore, readVarStore, listVariables, getVariable, setVariable, deleteVariable, recoverVarStore,
 } from './varstore/api.ts';
 export type { VarStoreLocation, UefiVariable, VarStoreReport, WriteOptions, WriteResult } from './varstore/api.ts';
+// compression: tiano
+export { tianoDecompress, tianoStreamSizes, TIANO, TIANO_VARIANT } from './compress/tiano.ts';
+export type { TianoVariant } from './compress/tiano.ts';
+export { tianoCompress, huffmanLengths } from './compress/tiano-encode.ts';
+export type { TianoCompressOptions } from './compress/tiano-encode.ts';
+
+// device paths
+export {
+  DEVICE_PATH_TYPE, END_SUBTYPE, isEndEntire, isEndInstance, readDevicePath, decodeDevicePath, decodeDevicePathList,
+  encodeDevicePath, encodeDevicePathNode,
+} from './device-path/node.ts';
+export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path/node.ts';
+export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
+export {
+  PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
+  AcpiHidDevicePath, AcpiAdrDevicePath, eisaPnpId,
+} from './device-path/forms-hw-acpi.ts';
+export {
+  AtapiDevicePath, ScsiDevicePath, FibreChannelDevicePath, UsbDevicePath, MacAddrDevicePath, Ipv4DevicePath,
+  Ipv6DevicePath, UartDevicePath, UsbClassDevicePath, DeviceLogicalUnitDevicePath, SataDevicePath, VlanDevicePath,
+  NvmeNamespaceDevicePath, UriDevicePath, UartFlowControlDevicePath, MSG_VENDOR_GUID,
+} from './device-path/forms-msg.ts';
+export {
+  HardDriveDevicePath, CdromDevicePath, FilePathDevicePath, MediaProtocolDevicePath, MediaFwVolFilePathDevicePath,
+  MediaFwVolDevicePath, MediaRelativeOffsetRangeDevicePath, BbsBbsDevicePath, char16ZToString, stringToChar16Z,
+} from './device-path/forms-media.ts';
+
+// load options
+export {
+  LOAD_OPTION, MAX_LOAD_OPTION_DESCRIPTION, EFILoadOption, efiLoadOptionCodec, decodeLoadOption, encodeLoadOption, makeLoadOption,
+} from './load-option.ts';
+export type { EfiLoadOption, LoadOptionInit } from './load-option.ts';

@@ -163,5 +163,8 @@ describe('EDK II PE/COFF image hash against pesign @integration', function () {
       { start: secs[0]!.pointerToRawData, end: secs[0]!.pointerToRawData + 0x20 },
     ]);
     expect(hex(peImageDigests(img, [TPM_ALG_HASH.SHA256])[0]!.digest)).to.not.equal(pesign(f, 'sha256'));
+    // pesign's value is the same ranges with the two sections in table order.
+    const tableOrder = [...ranges.slice(0, -2).map((r) => img.subarray(r.start, r.end)), ...secs.map((s) => img.subarray(s.pointerToRawData, s.pointerToRawData + s.sizeOfRawData))];
+    expect(hex(hash(TPM_ALG_HASH.SHA256, Buffer.concat(tableOrder)))).to.equal(pesign(f, 'sha256'));
   });
 });

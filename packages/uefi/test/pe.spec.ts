@@ -218,6 +218,17 @@ describe('EDK II PE/COFF image hash', () => {
     expectDecodeError(() => peImageHashRanges(e), 'UNSUPPORTED');
   });
 
+  it('refuses a file shorter than the headers EDK II reads (64-byte DOS header + 264-byte NT header union)', () => {
+    const f = buildPe({ format: 'pe32', sections: [], numberOfRvaAndSizes: 0, lfanew: 0x40 });
+    // Shrink SizeOfHeaders to 0x120 and the file with it: consistent, but shorter than 0x40 + 264.
+    const g = f.slice(0, 0x120);
+    new DataView(g.buffer).setUint32(0x58 + 60, 0x120, true);
+    expect(parsePeImage(g).sections).to.have.length(0);
+    expectDecodeError(() => peImageHashRanges(g), 'UNSUPPORTED', 'signature');
+    const h = f.slice();
+    expect(peImageHashRanges(h)).to.have.length(2);
+  });
+
   it('never throws anything but DecodeError on mutated or truncated images (property)', () => {
     const f = buildPe({ format: 'pe32+', ...base, certificate: bytes(40, 1), trailing: bytes(9, 9) });
     fc.assert(

@@ -47,6 +47,9 @@ export function checkPeImageLoadable(img: PeImage, fileSize: number, machines: r
   const o = img.optionalHeader;
   const fixed = img.format === 'pe32' ? OPTIONAL_HEADER_FIXED_SIZE.PE32 : OPTIONAL_HEADER_FIXED_SIZE.PE32_PLUS;
   const fhAt = img.peHeaderOffset + 4;
+  // PeCoffLoaderGetPeHeader reads the 64-byte DOS header and then sizeof
+  // (EFI_IMAGE_OPTIONAL_HEADER_UNION) = 264 bytes at the PE header; a short read is unsupported.
+  if (fileSize < 64 || img.peHeaderOffset + 264 > fileSize) refuse('file too short for the headers EDK II reads', img.peHeaderOffset, 'signature');
   if (!machines.includes(fh.machine)) refuse(`machine 0x${fh.machine.toString(16)} not supported`, fhAt, 'machine');
   if (fh.sizeOfOptionalHeader !== fixed + 8 * o.numberOfRvaAndSizes) {
     refuse(`SizeOfOptionalHeader ${fh.sizeOfOptionalHeader} != ${fixed} + 8 * ${o.numberOfRvaAndSizes}`, fhAt + 16, 'sizeOfOptionalHeader');
