@@ -13,8 +13,8 @@ export {
   NvFvHeader, VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
   FtwWriteHeader, FtwWriteRecord, ZERO_EFI_TIME,
 } from './varstore/structures.ts';
-export { parseNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
-export type { NvLayout, FtwAreas } from './varstore/layout.ts';
+export { parseNvLayout, locateNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
+export type { NvLayout, FtwAreas, LocatedLayout } from './varstore/layout.ts';
 export { walkStore, encodeVariableName, decodeVariableName } from './varstore/records.ts';
 export type { VariableRecord, StoreWalk } from './varstore/records.ts';
 export { findRecord, liveRecords } from './varstore/lookup.ts';

@@ -3,14 +3,15 @@
  * OVMF_VARS*.fd (or OVMF.fd) image, with the state transitions of EDK II's variable driver.
  */
 import { NorFlash } from './flash.ts';
+import type { VarStoreError } from './errors.ts';
 import { readFtwInfo } from './ftw-info.ts';
-import { parseNvLayout } from './layout.ts';
+import { locateNvLayout } from './layout.ts';
 import { encodeVariableName, walkStore } from './records.ts';
 import { findRecord } from './lookup.ts';
 import { NvVariableService } from './variable-service.ts';
 import type { FlashStats } from './flash.ts';
 import type { FtwInfo } from './ftw-info.ts';
-import type { FtwAreas, NvLayout } from './layout.ts';
+import type { FtwAreas, LocatedLayout, NvLayout } from './layout.ts';
 import type { VariableRecord } from './records.ts';
 import type { SetVariableOutcome, SetVariableRequest } from './variable-service.ts';
 import type { EFITime } from './structures.ts';
@@ -48,6 +49,10 @@ export interface VarStoreReport {
   readonly lastOffset: number;
   readonly freeAreaClean: boolean;
   readonly ftw: FtwInfo;
+  /** Why the walk of `records` stopped early, if it did (the store as it is on flash). */
+  readonly walkError: VarStoreError | undefined;
+  /** The FV/store headers were erased by an interrupted FTW write (see LocatedLayout). */
+  readonly headerFromSpare: boolean;
 }
 
 function toVariable(r: VariableRecord): UefiVariable {
@@ -57,9 +62,13 @@ function toVariable(r: VariableRecord): UefiVariable {
   };
 }
 
-/** Parses the layout (FV header, store header, FTW areas). @throws VarStoreError, DecodeError */
+/**
+ * Parses the layout (FV header, store header, FTW areas); when an interrupted FTW write erased
+ * the headers, takes them from the spare copy (see {@link LocatedLayout}).
+ * @throws VarStoreError, DecodeError
+ */
 export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): NvLayout {
-  return parseNvLayout(image, where.fvOffset ?? 0, where.ftw);
+  return locateNvLayout(image, where.fvOffset ?? 0, where.ftw).layout;
 }
 
 /**
@@ -68,9 +77,10 @@ export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): N
  * @throws VarStoreError, DecodeError on a malformed store
  */
 export function readVarStore(image: Uint8Array, where: VarStoreLocation = {}): VarStoreReport {
-  const layout = openVarStore(image, where);
-  const walk = walkStore(image, layout);
+  const { layout, headerFromSpare } = locateNvLayout(image, where.fvOffset ?? 0, where.ftw);
+  const walk = walkStore(image, layout, true);
   return {
+    headerFromSpare, walkError: walk.error,
     layout, records: walk.records.map(toVariable), variables: listVariables(image, where), lastOffset: walk.lastOffset,
     freeAreaClean: walk.freeAreaClean, ftw: readFtwInfo(image, layout),
   };
