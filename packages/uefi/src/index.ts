@@ -19,7 +19,7 @@ export { walkStore, encodeVariableName, decodeVariableName } from './varstore/re
 export type { VariableRecord, StoreWalk } from './varstore/records.ts';
 export { findRecord, liveRecords } from './varstore/lookup.ts';
 export type { FoundVariable } from './varstore/lookup.ts';
-export { NorFlash } from './varstore/flash.ts';
+export { NorFlash, PowerLossError } from './varstore/flash.ts';
 export type { FlashStats, NorFlashOptions } from './varstore/flash.ts';
 export { FtwDevice, expectedWorkingBlockHeader } from './varstore/ftw.ts';
 export { readFtwInfo } from './varstore/ftw-info.ts';

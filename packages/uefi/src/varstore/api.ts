@@ -11,7 +11,7 @@ import { findRecord } from './lookup.ts';
 import { NvVariableService } from './variable-service.ts';
 import type { FlashStats } from './flash.ts';
 import type { FtwInfo } from './ftw-info.ts';
-import type { FtwAreas, LocatedLayout, NvLayout } from './layout.ts';
+import type { FtwAreas, NvLayout } from './layout.ts';
 import type { VariableRecord } from './records.ts';
 import type { SetVariableOutcome, SetVariableRequest } from './variable-service.ts';
 import type { EFITime } from './structures.ts';
@@ -64,7 +64,7 @@ function toVariable(r: VariableRecord): UefiVariable {
 
 /**
  * Parses the layout (FV header, store header, FTW areas); when an interrupted FTW write erased
- * the headers, takes them from the spare copy (see {@link LocatedLayout}).
+ * the headers, takes them from the spare copy (see LocatedLayout).
  * @throws VarStoreError, DecodeError
  */
 export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): NvLayout {
