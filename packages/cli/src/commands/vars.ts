@@ -81,7 +81,9 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--attributes <attrs>', 'NV|BS|RT|AT|... or a number', 'NV|BS|RT')
     .option('--power-loss-after <n>', 'cut the power after n flash operations (programmed bytes + erased blocks)')
     .option('--json', 'JSON: {outcome, bytesProgrammed, blocksErased, powerLost}')
-    .action((file: string, opts: { name: string; guid: string; data: string; attributes: string; powerLossAfter?: string; json?: boolean }) => {
+    .action((file: string, opts: { name: string; guid: string; data: string; attributes: string; powerLossAfter?: string }, cmd: Command) => {
+      // `--json` after `set` is parsed by the parent `vars` command: read it from there too.
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
       if (!isGuidString(opts.guid)) throw new UsageError(`--guid: not a GUID: ${JSON.stringify(opts.guid)}`);
       let attributes: number;
       try {
@@ -116,7 +118,7 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
         stats = err.stats;
       }
       writeFileSync(file, image);
-      if (opts.json === true) {
+      if (json) {
         io.out(`${JSON.stringify({ outcome, bytesProgrammed: stats.bytesProgrammed, blocksErased: stats.blocksErased, powerLost })}\n`);
       } else {
         io.out(`${file}: ${opts.name} ${opts.guid}: ${outcome}; ${stats.bytesProgrammed} bytes programmed, ${stats.blocksErased} blocks erased${powerLost ? ' (power cut)' : ''}\n`);
