@@ -68,7 +68,7 @@ export class NvVariableService {
 
   /** GetVariable: the live copy, or undefined. */
   get(name: string, guid: string): VariableRecord | undefined {
-    return findRecord(this.walk().records, encodeVariableName(name), guid)?.current;
+    return findRecord(this.walk().records, encodeVariableName(name), guid.toUpperCase())?.current;
   }
 
   /**
@@ -77,7 +77,8 @@ export class NvVariableService {
    * @throws VarStoreError NOT_FOUND, INVALID_PARAMETER, OUT_OF_RESOURCES, POWER_LOSS
    */
   set(req: SetVariableRequest): SetVariableOutcome {
-    const { name, guid } = req;
+    const name = req.name;
+    const guid = req.guid.toUpperCase();
     guidFromString(guid);
     if (name.length === 0) throw new VarStoreError('INVALID_PARAMETER', 'SetVariable', 'empty variable name');
     const attributes = req.attributes >>> 0;
