@@ -112,6 +112,7 @@ describe('variable store written by us, booted by OVMF in QEMU', function () {
     // erase 0x42 spare blocks, program 0x40000 bytes, SpareComplete (1).
     expect(lo).to.equal(1 + 41 + 40 + 0x42 + 0x40000 + 1);
     const cut = cutAt(lo + 0x40 + 0x1800);
+    expect(readVarStore(cut).pendingFtwRestart).to.equal(true);
     // Our model (EDK II's FTW rules): the restart brings back every variable, Fill0 with its new value.
     expect(listVariables(cut).filter((v) => v.name.startsWith('Fill')).map((v) => [v.name, v.data[0]])).to.deep.equal(
       [['Fill1', 0x11], ['Fill2', 0x12], ['Fill3', 0x13], ['Fill4', 0x14], ['Fill5', 0x15], ['Fill6', 0x16], ['Fill0', 0xee]]);

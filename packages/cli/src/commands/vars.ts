@@ -53,6 +53,7 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
       const report = inFile(file, () => readVarStore(image));
       if (opts.json === true) {
         const out: Record<string, unknown> = { variables: report.variables.map(jsonVariable) };
+        if (report.pendingFtwRestart) out['pendingFtwRestart'] = true;
         if (opts.all === true) out['records'] = report.records.map((r) => ({ ...jsonVariable(r), offset: r.offset }));
         io.out(`${JSON.stringify(out, null, 2)}\n`);
       } else {
@@ -60,6 +61,7 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
         io.out(`${file}: ${fmt} variable store at 0x${report.layout.storeOffset.toString(16)}, size 0x${report.layout.storeSize.toString(16)}, ` +
           `${report.variables.length} variables, ${report.records.length} records\n`);
         if (report.headerFromSpare) io.out('warning: store headers erased by an interrupted FTW write; shown as the FTW restart will rewrite them\n');
+        if (report.pendingFtwRestart) io.out('warning: an interrupted FTW write is pending; shown after its restart (OVMF 2022.11 may lose variables here)\n');
         for (const v of report.variables) {
           io.out(`${v.guid}  ${v.name.padEnd(24)} ${attributeNames(v.attributes).padEnd(14)} ${String(v.data.length).padStart(6)} bytes\n`);
         }

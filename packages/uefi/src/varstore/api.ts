@@ -53,6 +53,12 @@ export interface VarStoreReport {
   readonly walkError: VarStoreError | undefined;
   /** The FV/store headers were erased by an interrupted FTW write (see LocatedLayout). */
   readonly headerFromSpare: boolean;
+  /**
+   * An FTW write whose spare copy is complete waits for its restart at the next boot. EDK II's
+   * FTW finishes it (and `variables` shows the result); OVMF 2022.11's variable driver caches the
+   * store before that restart and can lose variables (README, "Known limits").
+   */
+  readonly pendingFtwRestart: boolean;
 }
 
 function toVariable(r: VariableRecord): UefiVariable {
@@ -79,10 +85,13 @@ export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): N
 export function readVarStore(image: Uint8Array, where: VarStoreLocation = {}): VarStoreReport {
   const { layout, headerFromSpare } = locateNvLayout(image, where.fvOffset ?? 0, where.ftw);
   const walk = walkStore(image, layout, true);
+  const ftw = readFtwInfo(image, layout);
+  const open = ftw.writes.find((w) => !w.complete);
   return {
     headerFromSpare, walkError: walk.error,
+    pendingFtwRestart: open?.records.some((r) => r.spareComplete && !r.destinationComplete) ?? false,
     layout, records: walk.records.map(toVariable), variables: listVariables(image, where), lastOffset: walk.lastOffset,
-    freeAreaClean: walk.freeAreaClean, ftw: readFtwInfo(image, layout),
+    freeAreaClean: walk.freeAreaClean, ftw,
   };
 }
 
