@@ -147,4 +147,15 @@ describe('variable store reader: hostile input', () => {
     // The driver reclaims at boot: the listing (after recovery) is empty and clean.
     expect(listVariables(img)).to.have.length(0);
   });
+
+  it('a write queue EDK II would walk forever is BAD_FTW_QUEUE at the header offset', () => {
+    const img = fresh();
+    const ws = parseNvLayout(img).workingOffset;
+    // A Complete header (flags 0xF8) with NumberOfWrites 2^64-1 and PrivateDataSize 0:
+    // FTW_WRITE_TOTAL_SIZE wraps to 0, so FtwGetLastWriteHeader never advances.
+    img.fill(0, ws + 0x20, ws + 0x20 + 40);
+    img[ws + 0x20] = 0xf8;
+    img.fill(0xff, ws + 0x20 + 24, ws + 0x20 + 32);
+    expectCode(() => listVariables(img), 'BAD_FTW_QUEUE', ws + 0x20);
+  });
 });
