@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ovmfImage, requirePrerequisites } from '@tcg2sim/test-support';
 import {
   AUTHENTICATED_VARIABLE_GUID, VENDOR_GUID, VarStoreError, formatVarStore, listVariables, getVariable, readVarStore,
-  attributeNames, parseAttributes, walkStore, parseNvLayout,
+  attributeNames, parseAttributes, walkStore, parseNvLayout, setVariable,
 } from '@tcg2sim/uefi';
 import { uefiExtractReport } from './varstore-helpers.ts';
 
@@ -74,6 +74,21 @@ describe('variable store reader: Debian OVMF images', function () {
     expect(getVariable(img, 'db', VENDOR_GUID.IMAGE_SECURITY_DATABASE)!.data.length).to.equal(3143);
     expect(getVariable(img, 'SecureBootEnable', VENDOR_GUID.SECURE_BOOT_ENABLE_DISABLE)!.data).to.deep.equal(Uint8Array.of(1));
     expect(getVariable(img, 'db', VENDOR_GUID.GLOBAL_VARIABLE)).to.equal(undefined);
+  });
+
+  it('UEFIExtract still parses a 4M store after we reclaimed it through FTW', () => {
+    const img = load('OVMF_VARS_4M.ms.fd');
+    for (let i = 0; i < 8; i++) {
+      setVariable(img, { name: 'Big', guid: '5D6F3A1E-0B2C-4E8A-9F1D-2C3B4A5D6E7F', attributes: 7, data: new Uint8Array(0x8000).fill(i) });
+    }
+    const report = readVarStore(img);
+    expect(report.ftw.writes.length).to.be.greaterThan(0);
+    expect(report.ftw.writes.every((w) => w.complete && w.records.every((r) => r.spareComplete && r.destinationComplete))).to.equal(true);
+    const lines = uefiExtractReport(img);
+    const vss = lines.filter((l) => l.type === 'VSS entry');
+    expect(vss.map((l) => l.base)).to.deep.equal(report.records.map((r) => r.offset));
+    expect(vss.filter((l) => l.subtype === 'Auth').length).to.equal(report.variables.length);
+    expect(lines.some((l) => l.type === 'FTW store' && l.base === 0x41000)).to.equal(true);
   });
 
   it('reads the store at the start of a combined OVMF.fd image (VARS followed by CODE)', () => {
