@@ -68,6 +68,10 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
         if (opts.all === true) {
           io.out('records on flash:\n');
           for (const r of report.records) io.out(`  0x${r.offset.toString(16).padStart(5, '0')}  ${stateName(r.state).padEnd(28)} ${r.guid}  ${r.name}\n`);
+          const f = report.ftw;
+          const open = f.writes.filter((w) => !w.complete).length;
+          io.out(`FTW working block at 0x${f.workingOffset.toString(16)}: header ${f.headerValid ? 'valid' : 'INVALID'}, ` +
+            `${f.writes.length} writes in the queue (${open} open), spare area ${f.spareErased ? 'erased' : 'holds data'}\n`);
         }
       }
       setStatus(EXIT.OK);
