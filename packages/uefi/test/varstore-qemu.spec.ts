@@ -42,7 +42,7 @@ async function bootToShell(varsFile: string, serial: string, timeoutMs: number):
   return readFileSync(serial, 'latin1');
 }
 
-describe('variable store written by us, booted by OVMF in QEMU', function () {
+describe('variable store written by us, booted by OVMF in QEMU @integration', function () {
   this.timeout(150_000);
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'UEFIExtract'], files: [CODE, VARS] });

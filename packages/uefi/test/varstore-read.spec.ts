@@ -13,7 +13,7 @@ function load(name: string): Uint8Array {
   return new Uint8Array(readFileSync(ovmfImage(name) ?? name));
 }
 
-describe('variable store reader: Debian OVMF images', function () {
+describe('variable store reader: Debian OVMF images against UEFIExtract @integration', function () {
   before(function () {
     requirePrerequisites(this, { tools: ['UEFIExtract'], files: STORES.map((s) => `/usr/share/OVMF/${s}`) });
   });
