@@ -29,6 +29,8 @@ export type { SetVariableRequest, SetVariableOutcome } from './varstore/variable
 export { formatVarStore } from './varstore/format.ts';
 export type { VarStoreFormat } from './varstore/format.ts';
 export {
-  openVarStore, readVarStore, listVariables, getVariable, setVariable, deleteVariable, recoverVarStore,
+  openVarStore, readVarStore, listVariables, getVariable, snapshotVariables, setVariable, deleteVariable, recoverVarStore,
 } from './varstore/api.ts';
-export type { VarStoreLocation, UefiVariable, VarStoreReport, WriteOptions, WriteResult } from './varstore/api.ts';
+export type {
+  VarStoreLocation, UefiVariable, VarStoreReport, VariableSnapshot, WriteOptions, WriteResult,
+} from './varstore/api.ts';

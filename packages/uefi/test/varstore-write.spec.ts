@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   PowerLossError, VarStoreError, formatVarStore, getVariable, listVariables, readVarStore, setVariable, deleteVariable,
-  VENDOR_GUID, VAR_STATE,
+  VENDOR_GUID, VAR_STATE, snapshotVariables,
 } from '@tcg2sim/uefi';
 
 const G = VENDOR_GUID.GLOBAL_VARIABLE;
@@ -76,6 +76,17 @@ describe('variable store writer: EDK II state transitions', () => {
     const v = getVariable(img, 'db', VENDOR_GUID.IMAGE_SECURITY_DATABASE)!;
     expect(v.timeStamp).to.deep.equal(timeStamp);
     expect(v.monotonicCount).to.equal(5n);
+  });
+
+  it('a snapshot answers like getVariable/listVariables and does not see later writes', () => {
+    const img = formatVarStore();
+    setVariable(img, { name: 'X', guid: G, attributes: 7, data: Uint8Array.of(1) });
+    const snap = snapshotVariables(img);
+    setVariable(img, { name: 'X', guid: G, attributes: 7, data: Uint8Array.of(2) });
+    expect(snap.get('X', G.toLowerCase())?.data).to.deep.equal(Uint8Array.of(1));
+    expect(snap.list().map((v) => v.name)).to.deep.equal(['X']);
+    expect(getVariable(img, 'X', G)?.data).to.deep.equal(Uint8Array.of(2));
+    expect(snap.get('Y', G)).to.equal(undefined);
   });
 
   it('works on the normal (non-authenticated) format too', () => {

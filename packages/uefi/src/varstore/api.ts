@@ -7,7 +7,7 @@ import type { VarStoreError } from './errors.ts';
 import { readFtwInfo } from './ftw-info.ts';
 import { locateNvLayout } from './layout.ts';
 import { encodeVariableName, walkStore } from './records.ts';
-import { findRecord } from './lookup.ts';
+import { findRecord, liveRecords } from './lookup.ts';
 import { NvVariableService } from './variable-service.ts';
 import type { FlashStats } from './flash.ts';
 import type { FtwInfo } from './ftw-info.ts';
@@ -115,6 +115,30 @@ export function getVariable(image: Uint8Array, name: string, guid: string, where
   const svc = recovered(image, where);
   const rec = findRecord(svc.walk().records, encodeVariableName(name), guid.toUpperCase());
   return rec === undefined ? undefined : toVariable(rec.current);
+}
+
+/** Read-only variable services over one recovered copy of a store (many lookups, one recovery). */
+export interface VariableSnapshot {
+  /** GetVariable; undefined when absent. */
+  get(name: string, guid: string): UefiVariable | undefined;
+  /** The live variables, GetNextVariableName order. */
+  list(): UefiVariable[];
+}
+
+/**
+ * Recovers a copy of `image` once (as a boot would) and answers lookups from it; for callers
+ * that read many variables (the DXE measurements read SecureBoot, PK, KEK, db, dbx, Boot####…).
+ */
+export function snapshotVariables(image: Uint8Array, where: VarStoreLocation = {}): VariableSnapshot {
+  const records = recovered(image, where).walk().records;
+  const live = liveRecords(records).map(toVariable);
+  return {
+    get: (name, guid) => {
+      const rec = findRecord(records, encodeVariableName(name), guid.toUpperCase());
+      return rec === undefined ? undefined : toVariable(rec.current);
+    },
+    list: () => live.slice(),
+  };
 }
 
 /** Options of {@link setVariable} and {@link deleteVariable}. */
