@@ -65,13 +65,13 @@ export {
   NvFvHeader, VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
   FtwWriteHeader, FtwWriteRecord, ZERO_EFI_TIME,
 } from './varstore/structures.ts';
-export { parseNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
-export type { NvLayout, FtwAreas } from './varstore/layout.ts';
+export { parseNvLayout, locateNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
+export type { NvLayout, FtwAreas, LocatedLayout } from './varstore/layout.ts';
 export { walkStore, encodeVariableName, decodeVariableName } from './varstore/records.ts';
 export type { VariableRecord, StoreWalk } from './varstore/records.ts';
 export { findRecord, liveRecords } from './varstore/lookup.ts';
 export type { FoundVariable } from './varstore/lookup.ts';
-export { NorFlash } from './varstore/flash.ts';
+export { NorFlash, PowerLossError } from './varstore/flash.ts';
 export type { FlashStats, NorFlashOptions } from './varstore/flash.ts';
 export { FtwDevice, expectedWorkingBlockHeader } from './varstore/ftw.ts';
 export { readFtwInfo } from './varstore/ftw-info.ts';
@@ -81,7 +81,10 @@ export type { SetVariableRequest, SetVariableOutcome } from './varstore/variable
 export { formatVarStore } from './varstore/format.ts';
 export type { VarStoreFormat } from './varstore/format.ts';
 export {
-  openVarStore, readVarStore, listVariables, getVariable, setVariable, deleteVariable, recoverVarStore,
+  openVarStore, readVarStore, listVariables, getVariable, snapshotVariables, setVariable, deleteVariable, recoverVarStore,
+} from './varstore/api.ts';
+export type {
+  VarStoreLocation, UefiVariable, VarStoreReport, VariableSnapshot, WriteOptions, WriteResult,
 } from './varstore/api.ts';
 export type { VarStoreLocation, UefiVariable, VarStoreReport, WriteOptions, WriteResult } from './varstore/api.ts';
 // compression: tiano

@@ -3,10 +3,11 @@
  * OVMF_VARS*.fd (or OVMF.fd) image, with the state transitions of EDK II's variable driver.
  */
 import { NorFlash } from './flash.ts';
+import type { VarStoreError } from './errors.ts';
 import { readFtwInfo } from './ftw-info.ts';
-import { parseNvLayout } from './layout.ts';
+import { locateNvLayout } from './layout.ts';
 import { encodeVariableName, walkStore } from './records.ts';
-import { findRecord } from './lookup.ts';
+import { findRecord, liveRecords } from './lookup.ts';
 import { NvVariableService } from './variable-service.ts';
 import type { FlashStats } from './flash.ts';
 import type { FtwInfo } from './ftw-info.ts';
@@ -48,6 +49,16 @@ export interface VarStoreReport {
   readonly lastOffset: number;
   readonly freeAreaClean: boolean;
   readonly ftw: FtwInfo;
+  /** Why the walk of `records` stopped early, if it did (the store as it is on flash). */
+  readonly walkError: VarStoreError | undefined;
+  /** The FV/store headers were erased by an interrupted FTW write (see LocatedLayout). */
+  readonly headerFromSpare: boolean;
+  /**
+   * An FTW write whose spare copy is complete waits for its restart at the next boot. EDK II's
+   * FTW finishes it (and `variables` shows the result); OVMF 2022.11's variable driver caches the
+   * store before that restart and can lose variables (README, "Known limits").
+   */
+  readonly pendingFtwRestart: boolean;
 }
 
 function toVariable(r: VariableRecord): UefiVariable {
@@ -57,9 +68,13 @@ function toVariable(r: VariableRecord): UefiVariable {
   };
 }
 
-/** Parses the layout (FV header, store header, FTW areas). @throws VarStoreError, DecodeError */
+/**
+ * Parses the layout (FV header, store header, FTW areas); when an interrupted FTW write erased
+ * the headers, takes them from the spare copy (see LocatedLayout).
+ * @throws VarStoreError, DecodeError
+ */
 export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): NvLayout {
-  return parseNvLayout(image, where.fvOffset ?? 0, where.ftw);
+  return locateNvLayout(image, where.fvOffset ?? 0, where.ftw).layout;
 }
 
 /**
@@ -68,11 +83,15 @@ export function openVarStore(image: Uint8Array, where: VarStoreLocation = {}): N
  * @throws VarStoreError, DecodeError on a malformed store
  */
 export function readVarStore(image: Uint8Array, where: VarStoreLocation = {}): VarStoreReport {
-  const layout = openVarStore(image, where);
-  const walk = walkStore(image, layout);
+  const { layout, headerFromSpare } = locateNvLayout(image, where.fvOffset ?? 0, where.ftw);
+  const walk = walkStore(image, layout, true);
+  const ftw = readFtwInfo(image, layout);
+  const open = ftw.writes.find((w) => !w.complete);
   return {
+    headerFromSpare, walkError: walk.error,
+    pendingFtwRestart: open?.records.some((r) => r.spareComplete && !r.destinationComplete) ?? false,
     layout, records: walk.records.map(toVariable), variables: listVariables(image, where), lastOffset: walk.lastOffset,
-    freeAreaClean: walk.freeAreaClean, ftw: readFtwInfo(image, layout),
+    freeAreaClean: walk.freeAreaClean, ftw,
   };
 }
 
@@ -96,6 +115,30 @@ export function getVariable(image: Uint8Array, name: string, guid: string, where
   const svc = recovered(image, where);
   const rec = findRecord(svc.walk().records, encodeVariableName(name), guid.toUpperCase());
   return rec === undefined ? undefined : toVariable(rec.current);
+}
+
+/** Read-only variable services over one recovered copy of a store (many lookups, one recovery). */
+export interface VariableSnapshot {
+  /** GetVariable; undefined when absent. */
+  get(name: string, guid: string): UefiVariable | undefined;
+  /** The live variables, GetNextVariableName order. */
+  list(): UefiVariable[];
+}
+
+/**
+ * Recovers a copy of `image` once (as a boot would) and answers lookups from it; for callers
+ * that read many variables (the DXE measurements read SecureBoot, PK, KEK, db, dbx, Boot####…).
+ */
+export function snapshotVariables(image: Uint8Array, where: VarStoreLocation = {}): VariableSnapshot {
+  const records = recovered(image, where).walk().records;
+  const live = liveRecords(records).map(toVariable);
+  return {
+    get: (name, guid) => {
+      const rec = findRecord(records, encodeVariableName(name), guid.toUpperCase());
+      return rec === undefined ? undefined : toVariable(rec.current);
+    },
+    list: () => live.slice(),
+  };
 }
 
 /** Options of {@link setVariable} and {@link deleteVariable}. */

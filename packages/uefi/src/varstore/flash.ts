@@ -5,6 +5,15 @@
  */
 import { VarStoreError } from './errors.ts';
 
+/** The power was cut: `stats` says what the flash had done by then. Code 'POWER_LOSS'. */
+export class PowerLossError extends VarStoreError {
+  readonly stats: FlashStats;
+  constructor(offset: number, stats: FlashStats) {
+    super('POWER_LOSS', 'flash', 'power lost', offset);
+    this.stats = stats;
+  }
+}
+
 /** Counters of what the flash did. */
 export interface FlashStats {
   /** Bytes programmed (each byte of each write counts, even when it changes nothing). */
@@ -62,7 +71,7 @@ export class NorFlash {
   }
 
   #spend(offset: number): void {
-    if (this.#budget <= 0) throw new VarStoreError('POWER_LOSS', 'flash', 'power lost', offset);
+    if (this.#budget <= 0) throw new PowerLossError(offset, this.stats);
     this.#budget--;
   }
 

@@ -5,18 +5,21 @@
  * copy, and the boot-time recovery of InitFtwProtocol. Offsets are absolute in the image; the FVB
  * is the whole NV FV (as OVMF's QemuFlashFvbServicesRuntimeDxe exposes it).
  */
-import { encode, guidFromString } from '@tcg2sim/binary-codec';
+import { encode } from '@tcg2sim/binary-codec';
 import { FTW_WORKING_BLOCK_HEADER_SIZE, FTW_WORKING_STATE_OFFSET, FTW_WRITE_HEADER_SIZE, FTW_WRITE_RECORD_SIZE,
   VARIABLE_RUNTIME_DXE_FILE_GUID, WORKING_BLOCK_SIGNATURE_GUID } from './constants.ts';
 import { crc32 } from './crc32.ts';
 import { VarStoreError } from './errors.ts';
-import { FTW_HEADER_FLAG, FTW_RECORD_FLAG, FTW_WORKING_FLAG, FtwWorkingBlockHeader } from './structures.ts';
+import { FTW_HEADER_FLAG, FTW_RECORD_FLAG, FTW_WORKING_FLAG, FtwWorkingBlockHeader, FtwWriteHeader, FtwWriteRecord } from './structures.ts';
 import type { NorFlash } from './flash.ts';
 import type { NvLayout } from './layout.ts';
 
 const U64 = (1n << 64n) - 1n;
 const HDR = BigInt(FTW_WRITE_HEADER_SIZE);
 const REC = BigInt(FTW_WRITE_RECORD_SIZE);
+const FF3 = new Uint8Array(3).fill(0xff);
+const FF4 = new Uint8Array(4).fill(0xff);
+const FF7 = new Uint8Array(7).fill(0xff);
 
 /** FTW_WRITE_TOTAL_SIZE(n, p) with UINTN (64-bit) wrap-around, as the C macro computes it. */
 export function ftwWriteTotalSize(n: bigint, p: bigint): bigint {
@@ -246,11 +249,11 @@ export class FtwDevice {
       this.#reclaimWorkSpace(true);
       h = this.#lastHeader;
     }
-    const hdr = this.#ws.slice(h, h + FTW_WRITE_HEADER_SIZE);
-    hdr[0] = ((hdr[0] ?? 0xff) | FTW_HEADER_FLAG.WRITES_ALLOCATED | FTW_HEADER_FLAG.WRITES_COMPLETED) & ~FTW_HEADER_FLAG.HEADER_ALLOCATED;
-    hdr.set(guidFromString(callerId), 4);
-    new DataView(hdr.buffer).setBigUint64(24, BigInt(numberOfWrites), true);
-    new DataView(hdr.buffer).setBigUint64(32, 0n, true);
+    // The free slot is erased, so reserved bits and padding are written as 0xFF.
+    const hdr = encode(FtwWriteHeader, {
+      flags: 0xff & ~FTW_HEADER_FLAG.HEADER_ALLOCATED, pad: FF3, callerId, pad2: FF4,
+      numberOfWrites: BigInt(numberOfWrites), privateDataSize: 0n,
+    });
     this.#ws.set(hdr, h);
     this.#flash.program(this.#wsAbs + h, hdr);
     this.#updateFvState(this.#wsAbs + h, FTW_HEADER_FLAG.WRITES_ALLOCATED);
@@ -277,12 +280,11 @@ export class FtwDevice {
     }
     const blocks = Math.ceil((offset + data.length) / this.#bs);
     if (blocks > this.#spareBlocks) throw new VarStoreError('OUT_OF_RESOURCES', 'NV_FTW_SPARE', 'write larger than the spare area (EFI_BAD_BUFFER_SIZE)', this.#spareAbs);
-    const rec = this.#ws.slice(r, r + FTW_WRITE_RECORD_SIZE);
-    const dv = new DataView(rec.buffer);
-    dv.setBigUint64(8, BigInt(lba), true);
-    dv.setBigUint64(16, BigInt(offset), true);
-    dv.setBigUint64(24, BigInt(data.length), true);
-    dv.setBigInt64(32, BigInt(this.#fvOffset + lba * this.#bs - this.#spareAbs), true);
+    // RelativeOffset: target FVB address + Lba * BlockSize - spare address, an INT64.
+    const rec = encode(FtwWriteRecord, {
+      flags: 0xff, pad: FF7, lba: BigInt(lba), offset: BigInt(offset), length: BigInt(data.length),
+      relativeOffset: BigInt.asUintN(64, BigInt(this.#fvOffset + lba * this.#bs - this.#spareAbs)),
+    });
     this.#ws.set(rec, r);
     this.#flash.program(this.#wsAbs + r, rec);
 

@@ -139,3 +139,52 @@ export function ovmfFtwAreas(fvOffset: number, fvLength: number, blockSize: numb
   const spareOffset = workingOffset + blockSize;
   return { workingOffset, workingSize: blockSize, spareOffset, spareSize: fvOffset + fvLength - spareOffset };
 }
+
+/** A layout and whether its headers had to be taken from the FTW spare copy. */
+export interface LocatedLayout {
+  readonly layout: NvLayout;
+  /**
+   * True when the FV / store header in place was unreadable (a power cut after the FTW erased the
+   * target blocks) and the layout came from the copy staged in the spare area. EDK II's FTW
+   * restart rewrites it from there; OVMF's flash driver, which validates the FV header before FTW
+   * runs, would instead reinitialize the whole NV FV (QemuFlashFvbServicesRuntimeDxe
+   * InitializeVariableFvHeader), losing every variable.
+   */
+  readonly headerFromSpare: boolean;
+}
+
+const SPARE_SCAN_STEP = 0x200;
+
+/**
+ * {@link parseNvLayout}, falling back to the FV header copy in the spare area when the one in
+ * place was erased by an interrupted FTW write. The copy counts only if the layout it describes
+ * puts the spare area exactly where the copy was found.
+ */
+export function locateNvLayout(image: Uint8Array, fvOffset = 0, ftw?: FtwAreas): LocatedLayout {
+  try {
+    return { layout: parseNvLayout(image, fvOffset, ftw), headerFromSpare: false };
+  } catch (err) {
+    if (!(err instanceof VarStoreError) || (err.code !== 'BAD_FV_HEADER' && err.code !== 'NOT_NV_FV' && err.code !== 'BAD_STORE_HEADER')) throw err;
+    for (let off = fvOffset + SPARE_SCAN_STEP; off + 0x48 <= image.length; off += SPARE_SCAN_STEP) {
+      if (image[off + 0x28] !== 0x5f || image[off + 0x29] !== 0x46 || image[off + 0x2a] !== 0x56 || image[off + 0x2b] !== 0x48) continue;
+      const headerLength = (image[off + 0x30] ?? 0) | ((image[off + 0x31] ?? 0) << 8);
+      const n = Math.min(headerLength + VARIABLE_STORE_HEADER_SIZE, image.length - off);
+      // An interrupted rewrite leaves each header byte either erased or already equal to the copy.
+      let prefix = true;
+      for (let i = 0; i < n && prefix; i++) {
+        const b = image[fvOffset + i];
+        if (b !== 0xff && b !== image[off + i]) prefix = false;
+      }
+      if (!prefix) continue;
+      const patched = image.slice();
+      patched.set(image.subarray(off, off + n), fvOffset);
+      try {
+        const layout = parseNvLayout(patched, fvOffset, ftw);
+        if (layout.spareOffset === off) return { layout, headerFromSpare: true };
+      } catch {
+        // not a usable copy
+      }
+    }
+    throw err;
+  }
+}

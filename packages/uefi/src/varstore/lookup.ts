@@ -42,19 +42,30 @@ export function findRecord(records: readonly VariableRecord[], nameBytes: Uint8A
  * FindVariableEx would return.
  */
 export function liveRecords(records: readonly VariableRecord[]): VariableRecord[] {
+  const keyOf = (r: VariableRecord): string => `${r.vendorGuid}/${Buffer.from(r.nameBytes).toString('hex')}`;
+  // Index of the last 0x3F copy of each name, and the copy FindVariableEx returns.
+  const lastAdded = new Map<string, number>();
+  const found = new Map<string, VariableRecord>();
+  const inTransition = new Map<string, VariableRecord>();
+  records.forEach((rec, i) => {
+    if (!isLookupState(rec.state)) return;
+    const k = keyOf(rec);
+    if (rec.state === VAR_STATE.ADDED) {
+      lastAdded.set(k, i);
+      if (!found.has(k)) found.set(k, rec);
+    } else {
+      inTransition.set(k, rec);
+    }
+  });
   const out: VariableRecord[] = [];
   const seen = new Set<string>();
   records.forEach((rec, i) => {
     if (!isLookupState(rec.state)) return;
-    if (rec.state === VAR_ADDED_IN_TRANSITION) {
-      const laterAdded = records.slice(i + 1).some((o) => o.state === VAR_STATE.ADDED && recordIs(o, rec.nameBytes, rec.vendorGuid));
-      if (laterAdded) return;
-    }
-    const key = `${rec.vendorGuid}/${Buffer.from(rec.nameBytes).toString('hex')}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const found = findRecord(records, rec.nameBytes, rec.vendorGuid);
-    out.push(found === undefined ? rec : found.current);
+    const k = keyOf(rec);
+    if (rec.state === VAR_ADDED_IN_TRANSITION && (lastAdded.get(k) ?? -1) > i) return;
+    if (seen.has(k)) return;
+    seen.add(k);
+    out.push(found.get(k) ?? inTransition.get(k) ?? rec);
   });
   return out;
 }

@@ -39,6 +39,8 @@ export interface StoreWalk {
   readonly lastOffset: number;
   /** True when every byte from `lastOffset` to the store end is 0xFF (no reclaim needed at boot). */
   readonly freeAreaClean: boolean;
+  /** With `tolerant`, the error that stopped the walk early (records before it are listed). */
+  readonly error?: VarStoreError | undefined;
 }
 
 /** HEADER_ALIGN: records start on 4-byte boundaries. */
@@ -78,15 +80,25 @@ export function decodeVariableName(b: Uint8Array): string {
  * end). Sizes follow NameSizeOfVariable/DataSizeOfVariable: a record whose State is 0xFF, or whose
  * NameSize, DataSize or Attributes is all ones, counts as header-only (a header cut mid-write).
  *
+ * @param tolerant stop at a bad record and report it in `error` instead of throwing (for
+ *   showing a store as it is, for example one caught in the middle of an FTW rewrite)
  * @throws VarStoreError RECORD_OVERRUN when a header, name or data reaches past the store end
  */
-export function walkStore(image: Uint8Array, layout: NvLayout): StoreWalk {
+export function walkStore(image: Uint8Array, layout: NvLayout, tolerant = false): StoreWalk {
   const storeEnd = layout.storeOffset + layout.storeSize;
   const hs = recordHeaderSize(layout.authenticated);
   const records: VariableRecord[] = [];
   let pos = headerAlign(layout.storeOffset + VARIABLE_STORE_HEADER_SIZE);
+  let error: VarStoreError | undefined;
   while (pos + 2 <= storeEnd && ((image[pos] ?? 0) | ((image[pos + 1] ?? 0) << 8)) === VARIABLE_DATA) {
-    const rec = readRecord(image, pos, storeEnd, hs, layout.authenticated);
+    let rec: VariableRecord;
+    try {
+      rec = readRecord(image, pos, storeEnd, hs, layout.authenticated);
+    } catch (err) {
+      if (!tolerant || !(err instanceof VarStoreError)) throw err;
+      error = err;
+      break;
+    }
     records.push(rec);
     pos = rec.next;
   }
@@ -98,7 +110,7 @@ export function walkStore(image: Uint8Array, layout: NvLayout): StoreWalk {
       break;
     }
   }
-  return { records, lastOffset, freeAreaClean: clean };
+  return { records, lastOffset, freeAreaClean: clean, error };
 }
 
 function readRecord(image: Uint8Array, pos: number, storeEnd: number, hs: number, auth: boolean): VariableRecord {

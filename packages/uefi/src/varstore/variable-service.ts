@@ -4,14 +4,14 @@
  * Reclaim.c FtwVariableSpace) over a {@link NorFlash}: the same flash writes in the same order,
  * so a power cut at any byte leaves what the real driver would leave.
  */
-import { guidFromString } from '@tcg2sim/binary-codec';
+import { encode, guidFromString } from '@tcg2sim/binary-codec';
 import { STATE_OFFSET, VAR_ADDED_IN_TRANSITION, VAR_STATE, VARIABLE_ATTRIBUTE, VARIABLE_DATA,
   VARIABLE_STORE_HEADER_SIZE } from './constants.ts';
 import { VarStoreError } from './errors.ts';
 import { FtwDevice } from './ftw.ts';
 import { findRecord, liveRecords } from './lookup.ts';
 import { encodeVariableName, headerAlign, recordHeaderSize, recordIs, walkStore } from './records.ts';
-import { ZERO_EFI_TIME } from './structures.ts';
+import { AuthenticatedVariableHeader, VariableHeader, ZERO_EFI_TIME } from './structures.ts';
 import type { NorFlash } from './flash.ts';
 import type { NvLayout } from './layout.ts';
 import type { FoundVariable } from './lookup.ts';
@@ -68,7 +68,7 @@ export class NvVariableService {
 
   /** GetVariable: the live copy, or undefined. */
   get(name: string, guid: string): VariableRecord | undefined {
-    return findRecord(this.walk().records, encodeVariableName(name), guid)?.current;
+    return findRecord(this.walk().records, encodeVariableName(name), guid.toUpperCase())?.current;
   }
 
   /**
@@ -77,7 +77,8 @@ export class NvVariableService {
    * @throws VarStoreError NOT_FOUND, INVALID_PARAMETER, OUT_OF_RESOURCES, POWER_LOSS
    */
   set(req: SetVariableRequest): SetVariableOutcome {
-    const { name, guid } = req;
+    const name = req.name;
+    const guid = req.guid.toUpperCase();
     guidFromString(guid);
     if (name.length === 0) throw new VarStoreError('INVALID_PARAMETER', 'SetVariable', 'empty variable name');
     const attributes = req.attributes >>> 0;
@@ -150,33 +151,17 @@ export class NvVariableService {
 
   /** The record bytes UpdateVariable builds in its scratch buffer (State 0xFF, unaligned size). */
   #buildRecord(nameBytes: Uint8Array, guid: string, attributes: number, data: Uint8Array, req: SetVariableRequest): Uint8Array {
-    const auth = this.layout.authenticated;
-    const hs = recordHeaderSize(auth);
-    const out = new Uint8Array(hs + nameBytes.length + data.length).fill(0xff);
-    const dv = new DataView(out.buffer);
-    dv.setUint16(0, VARIABLE_DATA, true);
-    out[3] = 0; // Reserved
-    dv.setUint32(4, attributes, true);
-    if (auth) {
-      dv.setBigUint64(8, req.monotonicCount ?? 0n, true);
-      const t = (attributes & VARIABLE_ATTRIBUTE.AT) !== 0 ? (req.timeStamp ?? ZERO_EFI_TIME) : ZERO_EFI_TIME;
-      dv.setUint16(16, t.year, true);
-      out.set([t.month, t.day, t.hour, t.minute, t.second, t.pad1], 18);
-      dv.setUint32(24, t.nanosecond, true);
-      dv.setUint16(28, t.timeZone, true);
-      out.set([t.daylight, t.pad2], 30);
-      dv.setUint32(32, req.pubKeyIndex ?? 0, true);
-      dv.setUint32(36, nameBytes.length, true);
-      dv.setUint32(40, data.length, true);
-      out.set(guidFromString(guid), 44);
-    } else {
-      dv.setUint32(8, nameBytes.length, true);
-      dv.setUint32(12, data.length, true);
-      out.set(guidFromString(guid), 16);
-    }
-    out.set(nameBytes, hs);
-    out.set(data, hs + nameBytes.length);
-    return out;
+    const common = { startId: VARIABLE_DATA, state: 0xff, reserved: 0, attributes, nameSize: nameBytes.length, dataSize: data.length, vendorGuid: guid };
+    // TimeStamp is kept only for time-based authenticated variables (UpdateVariable zeroes it otherwise).
+    const header = this.layout.authenticated
+      ? encode(AuthenticatedVariableHeader, {
+        ...common,
+        monotonicCount: req.monotonicCount ?? 0n,
+        timeStamp: (attributes & VARIABLE_ATTRIBUTE.AT) !== 0 ? (req.timeStamp ?? ZERO_EFI_TIME) : ZERO_EFI_TIME,
+        pubKeyIndex: req.pubKeyIndex ?? 0,
+      })
+      : encode(VariableHeader, common);
+    return concat(concat(header, nameBytes), data);
   }
 
   /**
