@@ -62,3 +62,79 @@ export function generateLog(count: number, algs: readonly TpmAlgHash[] = [TPM_AL
   }
   return b.encode();
 }
+
+function certVariable(name: string, i: number, certBytes: number): Uint8Array {
+  // EFI_SIGNATURE_LIST {SignatureType = EFI_CERT_X509_GUID, ListSize, HeaderSize 0, SignatureSize}
+  // + one EFI_SIGNATURE_DATA {Owner GUID, DER bytes}: the shape of db/KEK with one certificate.
+  const w = new ByteWriter();
+  w.bytes(new Uint8Array([0xa1, 0x59, 0xc0, 0xa5, 0xe4, 0x94, 0xa7, 0x4a, 0x87, 0xb5, 0xab, 0x15, 0x5c, 0x2b, 0xf0, 0x72]));
+  w.u32le(28 + 16 + certBytes);
+  w.u32le(0);
+  w.u32le(16 + certBytes);
+  w.bytes(new Uint8Array(16).fill(0x77));
+  const der = new Uint8Array(certBytes);
+  for (let k = 0; k < der.length; k++) der[k] = (k * 7 + i) & 0xff;
+  w.bytes(der);
+  return encodeVariableData({ variableName: name === 'KEK' ? GLOBAL : 'D719B2CB-3D3A-4596-A3BC-DAD00E67656F', unicodeName: name, variableData: w.finish() });
+}
+
+/**
+ * A log with the event mix and data sizes of a Secure Boot machine booting Linux through shim and
+ * GRUB (per 16 events: a db/KEK certificate variable of 1.5 KB, a 1.4 KB authority, two boot
+ * variables, two drivers and an application with device paths, a separator, an action, six
+ * GRUB EV_IPL command lines, a firmware blob), repeated until `count` events. The average
+ * event carries ~250 bytes of data, like real firmware logs (edk2 + shim + GRUB).
+ */
+export function generateSecureBootLog(count: number, algs: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256]): Uint8Array {
+  const b = new EventLogBuilder({ algs });
+  const cmds = ['set root=hd0,gpt2', "linux /vmlinuz-6.1.0-13-amd64 root=UUID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 ro quiet", 'initrd /initrd.img-6.1.0-13-amd64', 'insmod part_gpt', 'search --no-floppy --fs-uuid --set=root 0f1e2d3c', 'echo Loading Linux ...'];
+  for (let i = 0; i < count; i++) {
+    switch (i % 16) {
+      case 0:
+        b.add({ pcrIndex: 7, eventType: EV.EFI_VARIABLE_DRIVER_CONFIG, eventData: certVariable(i % 32 === 0 ? 'KEK' : 'db', i, 1450) });
+        break;
+      case 1:
+        b.add({ pcrIndex: 7, eventType: EV.EFI_VARIABLE_AUTHORITY, eventData: certVariable('db', i, 1380) });
+        break;
+      case 2:
+      case 3: {
+        const data = concatLoadOption(i);
+        b.add({ pcrIndex: 1, eventType: EV.EFI_VARIABLE_BOOT, eventData: encodeVariableData({ variableName: GLOBAL, unicodeName: `Boot${(i & 0xf).toString(16).padStart(4, '0').toUpperCase()}`, variableData: data }), digestOf: data });
+        break;
+      }
+      case 4:
+      case 5:
+        b.add({ pcrIndex: 2, eventType: EV.EFI_BOOT_SERVICES_DRIVER, eventData: imageLoad(i), digestOf: ascii(`rom ${i}`) });
+        break;
+      case 6:
+        b.add({ pcrIndex: 4, eventType: EV.EFI_BOOT_SERVICES_APPLICATION, eventData: imageLoad(i), digestOf: ascii(`pe ${i}`) });
+        break;
+      case 7:
+        b.add({ pcrIndex: i % 8, eventType: EV.SEPARATOR, eventData: new Uint8Array(4) });
+        break;
+      case 8:
+        b.add({ pcrIndex: 4, eventType: EV.EFI_ACTION, eventData: ascii('Calling EFI Application from Boot Option') });
+        break;
+      case 15:
+        b.add({ pcrIndex: 0, eventType: EV.EFI_PLATFORM_FIRMWARE_BLOB, eventData: blob(0x820000 + i, 0xe0000), digestOf: ascii(`fv ${i}`) });
+        break;
+      default: {
+        // GRUB logs "grub_cmd: <command>\0" and extends the hash of the command alone.
+        const text = cmds[i % cmds.length] ?? '';
+        b.add({ pcrIndex: 8, eventType: EV.IPL, eventData: ascii(`grub_cmd: ${text}\0`), digestOf: ascii(text) });
+      }
+    }
+  }
+  return b.encode();
+}
+
+function concatLoadOption(i: number): Uint8Array {
+  const w = new ByteWriter();
+  const desc = Buffer.from(`debian ${i & 0xff}\0`, 'utf16le');
+  const path = new Uint8Array([0x04, 0x01, 0x2a, 0x00, ...new Uint8Array(38).fill(i & 0xff), 0x04, 0x04, 0x30, 0x00, ...Buffer.from('\\EFI\\debian\\shimx64.efi\0', 'utf16le').subarray(0, 44), 0x7f, 0xff, 0x04, 0x00]);
+  w.u32le(1);
+  w.u16le(path.length);
+  w.bytes(new Uint8Array(desc));
+  w.bytes(path);
+  return w.finish();
+}

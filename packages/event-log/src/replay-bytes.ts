@@ -1,6 +1,6 @@
 import { findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
-import { bankExtender } from './_extend.ts';
+import { bankExtenderAt } from './_extend.ts';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
 import { MAX_PCR_INDEX, replayEventLog } from './replay.ts';
@@ -95,7 +95,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
   const skipped: ReplaySkip[] = [];
   const state = banks.map((alg) => {
     const size = hashAlgInfo(alg).size;
-    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider) };
+    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtenderAt(alg, opts.provider) };
   });
   for (let k = 0; k < recordStarts.length; k++) {
     const rs = recordStarts[k] ?? 0;
@@ -126,7 +126,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
         old = new Uint8Array(b.size);
         if (pcr === 0 && startupLocality !== 0) old[b.size - 1] = startupLocality;
       }
-      b.pcrs[pcr] = b.extend(old, bytes.subarray(found, found + b.size));
+      b.pcrs[pcr] = b.extend(old, bytes, found);
     }
   }
   const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
