@@ -17,7 +17,7 @@ export type { NewEvent, BuilderOptions } from './builder.ts';
 export { replayEventLog, startupLocalityOf, MAX_PCR_INDEX } from './replay.ts';
 export type { ReplayOptions, PcrReplay, ReplaySkip } from './replay.ts';
 export { decodeEventData } from './event-data/decode.ts';
-export { toTpm2ToolsYaml } from './format/yaml.ts';
+export { toTpm2ToolsYaml, writeTpm2ToolsYaml } from './format/yaml.ts';
 export type { YamlOptions } from './format/yaml.ts';
 export type { EventDataView, EventDataContext } from './event-data/decode.ts';
 export { UEFIVariableData, decodeVariableData, encodeVariableData } from './event-data/variable.ts';
