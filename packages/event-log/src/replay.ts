@@ -1,4 +1,5 @@
-import { extendPcrValue, findHashAlg, pcrInitValue } from '@tcg2sim/hash-lib';
+import { findHashAlg, pcrInitValue } from '@tcg2sim/hash-lib';
+import { bankExtender } from './_extend.ts';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { decodeEventData } from './event-data/decode.ts';
 import type { EventLog } from './log.ts';
@@ -71,40 +72,49 @@ export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrRepl
   const banks = opts.banks ?? defaultBanks(log);
   const hcrtm = log.events.some((e) => e.eventType === EV.EFI_HCRTM_EVENT && e.pcrIndex === 0);
   const startupLocality = hcrtm ? 4 : (startupLocalityOf(log) ?? 0);
-  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
-  for (const b of banks) values.set(b, new Map());
   const skipped: ReplaySkip[] = [];
+  // Per bank: a PCR array (undefined = never extended), the extender, the digest size.
+  const state = banks.map((alg) => ({
+    alg, size: pcrInitValue(alg).length, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider),
+  }));
 
   const header = log.format === 'crypto-agile' ? 1 : 0;
-  for (let i = header; i < log.events.length; i++) {
-    const e = log.events[i];
+  const events = log.events;
+  for (let i = header; i < events.length; i++) {
+    const e = events[i];
     if (e === undefined) continue;
     if (e.eventType === EV.NO_ACTION && opts.extendNoAction !== true) continue;
-    if (e.pcrIndex > MAX_PCR_INDEX) {
+    const pcr = e.pcrIndex;
+    if (pcr > MAX_PCR_INDEX) {
       skipped.push({ eventIndex: e.index, reason: 'pcr-out-of-range' });
       continue;
     }
-    for (const b of banks) {
-      const d = e.digests.find((x) => x.hashAlg === b);
-      if (d === undefined) {
-        skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b });
+    const digests = e.digests;
+    for (let k = 0; k < state.length; k++) {
+      const b = state[k];
+      if (b === undefined) continue;
+      // Fast path: the digest list is in bank order (it is, in firmware logs).
+      let d = digests[k];
+      if (d?.hashAlg !== b.alg) d = digests.find((x) => x.hashAlg === b.alg);
+      if (d === undefined || d.digest.length !== b.size) {
+        skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      const bank = values.get(b);
-      if (bank === undefined) continue;
-      let old = bank.get(e.pcrIndex);
+      let old = b.pcrs[pcr];
       if (old === undefined) {
-        old = pcrInitValue(b);
-        if (e.pcrIndex === 0 && startupLocality !== 0) old[old.length - 1] = startupLocality;
+        old = new Uint8Array(b.size);
+        if (pcr === 0 && startupLocality !== 0) old[b.size - 1] = startupLocality;
       }
-      if (d.digest.length !== old.length) {
-        skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b });
-        continue;
-      }
-      bank.set(e.pcrIndex, extendPcrValue(b, old, d.digest, opts.provider));
+      b.pcrs[pcr] = b.extend(old, d.digest);
     }
   }
-  const sorted = new Map<TpmAlgHash, ReadonlyMap<number, Uint8Array>>();
-  for (const [b, m] of values) sorted.set(b, new Map([...m].sort((x, y) => x[0] - y[0])));
-  return { banks: sorted, startupLocality, hcrtm, skipped };
+  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
+  for (const b of state) {
+    const m = new Map<number, Uint8Array>();
+    b.pcrs.forEach((v, i) => {
+      if (v !== undefined) m.set(i, new Uint8Array(v));
+    });
+    values.set(b.alg, m);
+  }
+  return { banks: values, startupLocality, hcrtm, skipped };
 }

@@ -4,7 +4,7 @@ import { toHex } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import {
   EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
-  toJson, toTpm2ToolsYaml,
+  toJson, writeTpm2ToolsYaml,
 } from '@tcg2sim/event-log';
 import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
@@ -104,7 +104,7 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
         const out = { ...toJson(log, replay), ...(findings ? { lint: findings } : {}), ...(diff ? { diff } : {}) };
         io.out(JSON.stringify(out, null, 2) + '\n');
       } else if (o.yaml === true) {
-        io.out(toTpm2ToolsYaml(log, replay, { version }));
+        writeTpm2ToolsYaml(log, replay, (t) => io.out(t), { version });
         if (findings) io.err(lintText(findings));
         if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
       } else if (o.cel === true) {

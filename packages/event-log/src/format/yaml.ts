@@ -22,8 +22,19 @@ export interface YamlOptions {
  * (the spec's rules; tpm2-tools 5.4 also extends EV_NO_ACTION digests).
  */
 export function toTpm2ToolsYaml(log: EventLog, replay: PcrReplay, opts: YamlOptions = {}): string {
+  const parts: string[] = [];
+  writeTpm2ToolsYaml(log, replay, (t) => parts.push(t), opts);
+  return parts.join('');
+}
+
+/**
+ * {@link toTpm2ToolsYaml} written to `sink` in pieces of about 64 KiB, so a 100 000-event log
+ * never becomes one huge string (the CLI streams it to stdout this way).
+ */
+export function writeTpm2ToolsYaml(log: EventLog, replay: PcrReplay, sink: (text: string) => void, opts: YamlOptions = {}): void {
   const version = opts.version ?? 1;
-  const out: string[] = ['---\n', `version: ${version}\n`, 'events:\n'];
+  let out: string[] = ['---\n', `version: ${version}\n`, 'events:\n'];
+  let pending = 0;
   const uintnSize = log.specId?.uintnSize ?? 2;
   for (const e of log.events) {
     if (log.format === 'crypto-agile' && e.index === 0) {
@@ -39,6 +50,12 @@ export function toTpm2ToolsYaml(log: EventLog, replay: PcrReplay, opts: YamlOpti
       for (const d of e.digests) out.push(`  - AlgorithmId: ${algName(d.hashAlg)}\n    Digest: "${toHex(d.digest)}"\n`);
     }
     eventData(out, e, version, uintnSize);
+    pending += 300 + e.eventData.length * 2;
+    if (pending > 65536) {
+      sink(out.join(''));
+      out = [];
+      pending = 0;
+    }
   }
   out.push('pcrs:\n');
   for (const [alg, pcrs] of replay.banks) {
@@ -46,7 +63,7 @@ export function toTpm2ToolsYaml(log: EventLog, replay: PcrReplay, opts: YamlOpti
     out.push(`  ${hashAlgInfo(alg).name}:\n`);
     for (const [i, v] of pcrs) out.push(`    ${String(i).padEnd(2)} : 0x${toHex(v)}\n`);
   }
-  return out.join('');
+  sink(out.join(''));
 }
 
 function specIdEvent(out: string[], log: EventLog, e: LogEvent): void {
