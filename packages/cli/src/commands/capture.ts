@@ -109,6 +109,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'eventlog.bin'), r.eventLog);
   if (r.finalEvents) writeFileSync(join(dir, 'final-events.bin'), r.finalEvents);
+  if (r.varsAfter) writeFileSync(join(dir, 'vars-after-boot.fd'), r.varsAfter);
   writeFileSync(join(dir, 'serial.log'), r.serialLog, 'latin1');
   writeFileSync(join(dir, 'swtpm.log'), r.swtpmLog, 'latin1');
   if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');
