@@ -21,7 +21,7 @@ const CaptureFlags = z
     bios: z.string().optional(),
     machine: z.enum(['q35', 'pc']).default('q35'),
     smm: z.boolean().default(false),
-    memory: z.coerce.number().int().min(64).max(1 << 20).default(512),
+    memory: z.coerce.number().int().min(128).max(1 << 24).default(512),
     cpus: z.coerce.number().int().min(1).max(288).default(1),
     tpmInterface: z.enum(['tis', 'crb']).default('tis'),
     banks: z
