@@ -114,7 +114,7 @@ async function bootToShell(
   args: readonly string[],
   progress: (p: Omit<CaptureProgress, 'elapsedSeconds'>) => void
 ): Promise<{ qemu: Managed; serial: () => string; reached: BootEndReached }> {
-  const qemu = await scope.start('qemu', o.qemuBinary, args);
+  const qemu = await scope.start('qemu', o.qemuBinary, args, ['ignore', 'pipe', 'pipe']);
   let serial = '';
   qemu.child.stdout?.setEncoding('latin1');
   qemu.child.stdout?.on('data', (d: string) => {
