@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
 import { captureBoot, comparePcrs, replayWithTpm2Eventlog, SPEC_ID_SIGNATURE } from '@tcg2sim/platform-ovmf';
@@ -52,6 +52,12 @@ describe('captureBoot: real OVMF in QEMU with swtpm @integration', function () {
     expect(measured).to.be.greaterThan(0);
     expect(extends_.length).to.equal(measured);
     expect(extends_.every((c) => c.responseCode === 0)).to.equal(true);
+  });
+
+  it('returns the variable store as the firmware left it: same size as the template, with BDS writes in it', () => {
+    const template = new Uint8Array(readFileSync(VARS));
+    expect(capture.varsAfter?.length).to.equal(template.length);
+    expect(Buffer.from(capture.varsAfter ?? []).equals(template)).to.equal(false);
   });
 
   it('finds the final events table, empty because nothing called GetEventLog', () => {

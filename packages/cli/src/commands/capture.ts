@@ -21,7 +21,7 @@ const CaptureFlags = z
     bios: z.string().optional(),
     machine: z.enum(['q35', 'pc']).default('q35'),
     smm: z.boolean().default(false),
-    memory: z.coerce.number().int().min(64).max(1 << 20).default(512),
+    memory: z.coerce.number().int().min(128).max(1 << 24).default(512),
     cpus: z.coerce.number().int().min(1).max(288).default(1),
     tpmInterface: z.enum(['tis', 'crb']).default('tis'),
     banks: z
@@ -109,6 +109,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'eventlog.bin'), r.eventLog);
   if (r.finalEvents) writeFileSync(join(dir, 'final-events.bin'), r.finalEvents);
+  if (r.varsAfter) writeFileSync(join(dir, 'vars-after-boot.fd'), r.varsAfter);
   writeFileSync(join(dir, 'serial.log'), r.serialLog, 'latin1');
   writeFileSync(join(dir, 'swtpm.log'), r.swtpmLog, 'latin1');
   if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');

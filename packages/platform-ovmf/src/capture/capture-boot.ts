@@ -68,6 +68,11 @@ export interface CaptureResult {
   readonly mmioTrace?: string;
   /** Everything the firmware wrote to the serial console. */
   readonly serialLog: string;
+  /**
+   * The private copy of the variable store as the firmware left it (pflash only): what a second
+   * boot of the same VM would start from.
+   */
+  readonly varsAfter?: Uint8Array;
   /** The serial-console marker the boot stopped at. */
   readonly bootEndReached: BootEndReached;
   readonly qemuCommandLine: readonly string[];
@@ -109,7 +114,7 @@ async function bootToShell(
   args: readonly string[],
   progress: (p: Omit<CaptureProgress, 'elapsedSeconds'>) => void
 ): Promise<{ qemu: Managed; serial: () => string; reached: BootEndReached }> {
-  const qemu = await scope.start('qemu', o.qemuBinary, args);
+  const qemu = await scope.start('qemu', o.qemuBinary, args, ['ignore', 'pipe', 'pipe']);
   let serial = '';
   qemu.child.stdout?.setEncoding('latin1');
   qemu.child.stdout?.on('data', (d: string) => {
@@ -181,6 +186,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
 
     progress({ phase: 'pcrs', message: 'reading PCRs from swtpm' });
     await scope.stop(qemu, 'SIGKILL');
+    const varsAfter = o.firmware.kind === 'pflash' ? new Uint8Array(readFileSync(paths.varsCopy)) : undefined;
     await swtpmControl(paths.swtpmCtrl, SWTPM_CTRL.STORE_VOLATILE);
     await scope.stop(swtpm, 'SIGTERM');
     const swtpmLog = readFileSync(swtpmLogPath, 'latin1');
@@ -213,6 +219,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       swtpmLog,
       ...(mmioTrace !== undefined ? { mmioTrace } : {}),
       serialLog: serial(),
+      ...(varsAfter ? { varsAfter } : {}),
       bootEndReached: reached,
       qemuCommandLine: [o.qemuBinary, ...qemuArgs],
       swtpmCommandLine: [o.swtpmBinary, ...swtpmArgs],

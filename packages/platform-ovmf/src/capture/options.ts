@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { hashAlgByName } from '@tcg2sim/hash-lib';
 import type { BankName } from '@tcg2sim/hash-lib';
 import { CaptureError } from './errors.ts';
+import { MachineDescription, ramLayout } from '../machine.ts';
 
 /** Progress of a running capture, for a CLI progress display. */
 export interface CaptureProgress {
@@ -80,6 +81,12 @@ function positiveInt(v: number, what: string, max: number): number {
   return v;
 }
 
+/** QEMU accepts less, but OVMF needs well over 64 MiB; 128 MiB is also the machine model's floor. */
+function memory(mib: number): number {
+  if (!Number.isInteger(mib) || mib < 128 || mib > 1 << 24) throw new CaptureError('BAD_OPTIONS', `memory must be an integer number of MiB in 128..${1 << 24}, got ${mib}`);
+  return mib;
+}
+
 function file(path: string, what: string): string {
   if (!existsSync(path)) throw new CaptureError('BAD_OPTIONS', `${what} ${path} does not exist`);
   return path;
@@ -111,7 +118,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     firmware,
     machine,
     smm,
-    memoryMiB: positiveInt(o.memoryMiB ?? 512, 'memory (MiB)', 1 << 20),
+    memoryMiB: memory(o.memoryMiB ?? 512),
     cpus: positiveInt(o.cpus ?? 1, 'CPU count', 288),
     tpmInterface,
     banks: o.banks,
@@ -177,15 +184,12 @@ export function swtpmSetupArguments(stateDir: string, banks: readonly BankName[]
 }
 
 /**
- * Guest-physical RAM ranges [start, end) for `memoryMiB` on `machine` (QEMU 7.2 `pc_q35.c` /
- * `pc_piix.c`: q35 keeps at most 2 GiB below 4 GiB once RAM reaches 2.75 GiB, else all of it;
- * pc keeps at most 3 GiB (gigabyte-aligned) once RAM reaches 3.5 GiB, else all). The rest starts at 4 GiB.
+ * Guest-physical RAM ranges [start, end) for `memoryMiB` on `machine`: the RAM below the 32-bit PCI
+ * hole from 0, the rest from 4 GiB (QEMU 7.2's split, {@link ramLayout}).
  */
 export function ramRanges(machine: 'q35' | 'pc', memoryMiB: number): Array<readonly [number, number]> {
-  const ram = memoryMiB * 0x100000;
-  const lowLimit = machine === 'q35' ? (ram >= 0xb0000000 ? 0x80000000 : 0xb0000000) : ram >= 0xe0000000 ? 0xc0000000 : 0xe0000000;
-  const low = Math.min(ram, lowLimit);
-  const out: Array<readonly [number, number]> = [[0, low]];
-  if (ram > low) out.push([0x100000000, 0x100000000 + (ram - low)]);
+  const layout = ramLayout(MachineDescription.parse({ machine, memoryMiB }));
+  const out: Array<readonly [number, number]> = [[0, layout.belowFourG]];
+  if (layout.aboveFourG > 0n) out.push([0x100000000, 0x100000000 + Number(layout.aboveFourG)]);
   return out;
 }

@@ -61,11 +61,12 @@ export class Scope {
   }
 
   /**
-   * Starts `command` with `args`. stdout/stderr handling follows `stdio` (default: ignore stdin,
-   * pipe stdout and stderr).
+   * Starts `command` with `args`. stdout/stderr handling follows `stdio` (default: ignore stdin and
+   * stdout, pipe stderr, which is kept). A piped stdout must be read by the caller, or the child
+   * blocks once the pipe is full.
    * @throws CaptureError('SPAWN_FAILED') when the program cannot be started.
    */
-  async start(name: string, command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe']): Promise<Managed> {
+  async start(name: string, command: string, args: readonly string[], stdio: StdioOptions = ['ignore', 'ignore', 'pipe']): Promise<Managed> {
     if (this.#closed) throw new CaptureError('INTERRUPTED', `capture already closed; not starting ${name}`);
     const child = spawn(command, [...args], { stdio });
     let code: number | string | undefined;
