@@ -281,6 +281,13 @@ describe('tpm2-command-lib against swtpm @integration', function () {
     expect((await readPcr(0)).map(toHex)).to.deep.equal(expected);
   });
 
+  it('the same hash sequence after Startup is a DRTM event: PCR 17-22 reset to zero, PCR17 extended', async () => {
+    const data = enc('DRTM payload');
+    await b.hcrtm(data);
+    expect((await readPcr(17)).map(toHex)).to.deep.equal(BANKS.map((a) => toHex(extendPcrValue(a, pcrInitValue(a), hash(a, data)))));
+    for (const pcr of [18, 19, 20, 21, 22]) expect((await readPcr(pcr)).map(toHex), `PCR ${pcr}`).to.deep.equal(BANKS.map((a) => toHex(pcrInitValue(a))));
+  });
+
   it('Startup at locality 3 without H-CRTM leaves 0…03 in PCR0 (PC Client StartupLocality)', async () => {
     await b.powerOff();
     await b.powerOn();
