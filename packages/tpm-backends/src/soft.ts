@@ -8,6 +8,15 @@ import { SoftTpm, type SoftTpmOptions } from '@tcg2sim/soft-tpm';
 import type { TpmBackend } from './backend.ts';
 import { TpmBackendError, alocality } from './errors.ts';
 
+/** Run `fn` now and hand its result or its error over as a promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e: unknown) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
 /** How to build a SoftTpmBackend: options for a new soft TPM, or a saved state to restore. */
 export interface SoftTpmBackendOptions extends SoftTpmOptions {
   /** `SoftTpm.save()` output to continue from (banks and seed are then taken from it). */
@@ -37,50 +46,44 @@ export class SoftTpmBackend implements TpmBackend {
 
   /** TPM_Init. */
   powerOn(): Promise<void> {
-    this.#check(false);
-    this.#tpm.powerOn();
-    return Promise.resolve();
+    return settle(() => {
+      this.#check(false);
+      this.#tpm.powerOn();
+    });
   }
 
   /** Power off: volatile state lost. */
   powerOff(): Promise<void> {
-    this.#check(false);
-    if (this.#tpm.powered) this.#tpm.powerOff();
-    return Promise.resolve();
+    return settle(() => {
+      this.#check(false);
+      if (this.#tpm.powered) this.#tpm.powerOff();
+    });
   }
 
   /** Run `command` at `locality`; any bytes get a TPM response. */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array> {
-    try {
+    return settle(() => {
       this.#check(true);
       alocality(locality);
-      return Promise.resolve(this.#tpm.execute(command, locality));
-    } catch (e: unknown) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+      return this.#tpm.execute(command, locality);
+    });
   }
 
   /** Commands complete synchronously: nothing to cancel. */
   cancel(): Promise<void> {
-    try {
+    return settle(() => {
       this.#check(false);
-      return Promise.resolve();
-    } catch (e: unknown) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+    });
   }
 
   /** _TPM_Hash_Start, _TPM_Hash_Data(data), _TPM_Hash_End at locality 4. */
   hcrtm(data: Uint8Array): Promise<void> {
-    try {
+    return settle(() => {
       this.#check(true);
-    } catch (e: unknown) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
-    this.#tpm.hashStart();
-    this.#tpm.hashData(data);
-    this.#tpm.hashEnd();
-    return Promise.resolve();
+      this.#tpm.hashStart();
+      this.#tpm.hashData(data);
+      this.#tpm.hashEnd();
+    });
   }
 
   /** Nothing to release; later calls fail with CLOSED. */
