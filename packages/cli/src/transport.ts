@@ -4,10 +4,11 @@
  * register interface (none: straight to the backend; tis / crb: the ptp device models driven by
  * tpm2-device-lib) in front of it.
  *
- * The soft backend and the TIS/CRB interfaces are added here by their owners (branches soft-tpm
- * and ptp); until then they are a clear "not available yet" failure (exit status 1).
+ * The TIS/CRB interfaces are added here by their owner (branch ptp); until then they are a clear
+ * "not available yet" failure (exit status 1).
  */
-import { SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
+import { SoftTpmOptionError } from '@tcg2sim/soft-tpm';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { CommandFailure, UsageError } from './errors.ts';
@@ -42,7 +43,12 @@ async function createBackend(choice: TpmChoice): Promise<TpmBackend> {
     case 'swtpm':
       return SwtpmBackend.start(choice.pcrBanks === undefined ? {} : { pcrBanks: choice.pcrBanks });
     case 'soft':
-      throw new CommandFailure('--backend soft is not available yet');
+      try {
+        return new SoftTpmBackend(choice.pcrBanks === undefined ? {} : { banks: choice.pcrBanks });
+      } catch (e) {
+        if (e instanceof SoftTpmOptionError) throw new UsageError(`--banks: ${e.message}`, { cause: e });
+        throw e;
+      }
   }
 }
 

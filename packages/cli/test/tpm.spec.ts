@@ -61,9 +61,20 @@ describe('tcg2sim tpm run', function () {
     });
   });
 
-  it('fails with exit status 1 for the soft backend until it is built', async () => {
+  it('answers the transcript with the soft backend as swtpm does', async () => {
     const r = await cli('tpm', 'run', '--backend', 'soft', '--transcript', file);
-    expect(r.status).to.equal(1);
+    expect(r.status, r.err).to.equal(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[0]).to.equal('80010000000a00000000');
+    expect(lines[1]).to.equal('80010000000a00000100');
+    expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
+    expect(lines[3]).to.equal('80010000000a00000143');
+  });
+
+  it('refuses an unknown PCR bank for the soft backend with exit status 2', async () => {
+    const r = await cli('tpm', 'run', '--backend', 'soft', '--banks', 'sha256,md5', '--transcript', file);
+    expect(r.status).to.equal(2);
   });
 
   for (const iface of ['tis', 'crb']) {
