@@ -146,12 +146,13 @@ export class TisDriver implements TpmTransport {
     // 7. Tag; 8. size.
     const tag = be16(header, 0);
     const size = be32(header, 2);
+    // An all-ones header is what an inactive locality reads: find out whether we were seized.
+    // (Only then: EDK II makes no extra access on a bad tag, and the 1.2 probe hits one per boot.)
+    if (tag === 0xffff) this.#checkLocality();
     if (!accept(tag)) {
-      this.#checkLocality();
       this.#fail('BAD_RESPONSE_TAG', 'receive', `response tag 0x${tag.toString(16).padStart(4, '0')}`);
     }
     if (size > maxResponseSize || size < RESPONSE_HEADER_SIZE) {
-      this.#checkLocality();
       this.#fail('BAD_RESPONSE_SIZE', 'receive', `response size ${size} outside 10..${maxResponseSize}`);
     }
     // 9. Body: leftover burst first, re-read burstCount when it runs out, stop at paramSize.
