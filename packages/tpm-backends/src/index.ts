@@ -1,5 +1,11 @@
 /**
- * @tcg2sim/tpm-backends: the TpmBackend contract and its implementations (soft TPM, swtpm,
- * transcript record/replay).
+ * @tcg2sim/tpm-backends: the TpmBackend contract and its implementations (swtpm, transcript
+ * record/replay; the soft TPM adapter lives in soft.ts).
  */
 export type { TpmBackend, TpmBackendErrorCode } from './backend.ts';
+export { TpmBackendError } from './errors.ts';
+export { SwtpmBackend } from './swtpm.ts';
+export type { SwtpmOptions } from './swtpm.ts';
+export { SWTPM_CMD, PTM_CAP, HASH_DATA_MAX } from './swtpm-ctrl.ts';
+export { TranscriptBackend, ReplayBackend, backendTransport } from './transcript.ts';
+export type { TranscriptEntry } from './transcript.ts';

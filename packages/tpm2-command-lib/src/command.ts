@@ -1,0 +1,183 @@
+/**
+ * Command declarations and the one command runner (STYLE.md §4 rule 11, after go-tpm
+ * `tpm2/reflect.go` `execute`). A declaration names the command code, the handle area (with the
+ * authorization role of each handle, Part 3 "Auth Index"/"Auth Role"), the parameter area and the
+ * response; {@link encodeCommand}, {@link decodeResponse} and {@link execute} do the rest
+ * (TPM 2.0 Library Part 1, 18: command/response structure).
+ */
+import { ByteReader, ByteWriter, DecodeError, decode, inPath, struct, u16be, u32be } from '@tcg2sim/binary-codec';
+import type { Codec, Infer } from '@tcg2sim/binary-codec';
+import { MAX_RESPONSE_SIZE, TPM_HEADER_SIZE, TPM_ST } from './constants.ts';
+import { TpmResponseError } from './rc.ts';
+import { TPMSAuthCommand, TPMSAuthResponse, passwordSession } from './session.ts';
+
+/** The one transport contract above the driver (DESIGN.md §3). */
+export interface TpmTransport {
+  /** Sends a complete command buffer and resolves with the complete response buffer. */
+  submit(command: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Authorization role of a handle (Part 1, 19.2): USER, ADMIN or DUP. */
+export type AuthRole = 'USER' | 'ADMIN' | 'DUP';
+
+/** One handle of the handle area; `auth` is set when the handle needs an authorization session. */
+export interface HandleDecl<N extends string = string> {
+  readonly name: N;
+  readonly auth?: AuthRole;
+}
+
+/** A Part 3 command, declared once. */
+export interface CommandDecl<HN extends string, P, RHN extends string, R> {
+  /** Spec name (`TPM2_PCR_Extend`). */
+  readonly name: string;
+  readonly cc: number;
+  readonly handles: readonly HandleDecl<HN>[];
+  readonly params: Codec<P>;
+  readonly responseHandles: readonly RHN[];
+  readonly response: Codec<R>;
+}
+
+/** Any command declaration (for registries and tracing). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the variance escape hatch for heterogeneous registries
+export type AnyCommandDecl = CommandDecl<string, any, string, any>;
+
+/** Declares a command; `const` type parameters keep the handle names as literal types. */
+export function defineCommand<const HN extends string, P, const RHN extends string, R>(d: {
+  readonly name: string;
+  readonly cc: number;
+  readonly handles: readonly HandleDecl<HN>[];
+  readonly params: Codec<P>;
+  readonly responseHandles: readonly RHN[];
+  readonly response: Codec<R>;
+}): CommandDecl<HN, P, RHN, R> {
+  return d;
+}
+
+/** An empty parameter or response area. */
+export const NoParams = struct('(none)', {});
+
+/** What a caller passes to run a command. */
+export interface CommandInput<HN extends string, P> {
+  readonly handles: Readonly<Record<HN, number>>;
+  readonly params: P;
+  /**
+   * The authorization area. Defaults to one empty password session per handle that needs
+   * authorization (what EDK II sends); pass `[]` or extra sessions to send something else.
+   */
+  readonly sessions?: readonly TPMSAuthCommand[];
+  /** Override the command tag (to provoke errors); defaults from the session count. */
+  readonly tag?: number;
+}
+
+/** What a successful command returns. */
+export interface CommandOutput<RHN extends string, R> {
+  readonly handles: Readonly<Record<RHN, number>>;
+  readonly params: R;
+  readonly sessions: readonly TPMSAuthResponse[];
+}
+
+/** The command/response header (Part 1, 18.1-18.3). */
+export const TPMHeader = struct('TPM_HEADER', { tag: u16be, size: u32be, code: u32be });
+export type TPMHeader = Infer<typeof TPMHeader>;
+
+function sessionsFor(decl: { readonly handles: readonly HandleDecl[] }, sessions: readonly TPMSAuthCommand[] | undefined): readonly TPMSAuthCommand[] {
+  if (sessions !== undefined) return sessions;
+  return decl.handles.filter((h) => h.auth !== undefined).map(() => passwordSession());
+}
+
+/**
+ * Encodes one command: header, handle area, authorization area (UINT32 authorizationSize and the
+ * sessions) when there are sessions, parameter area.
+ * @throws TypeError/RangeError on a missing handle or a parameter out of range
+ */
+export function encodeCommand<HN extends string, P, RHN extends string, R>(decl: CommandDecl<HN, P, RHN, R>, input: CommandInput<HN, P>): Uint8Array {
+  const sessions = sessionsFor(decl, input.sessions);
+  const w = new ByteWriter();
+  const tag = input.tag ?? (sessions.length > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS);
+  w.u16be(tag);
+  const sizeAt = w.length;
+  w.u32be(0);
+  w.u32be(decl.cc);
+  for (const h of decl.handles) {
+    const v = input.handles[h.name];
+    if (typeof v !== 'number') throw new TypeError(`"${decl.name}" handle "${h.name}" missing`);
+    w.u32be(v);
+  }
+  if (sessions.length > 0) {
+    const auth = new ByteWriter();
+    for (const s of sessions) TPMSAuthCommand.encode(auth, s);
+    const area = auth.finish();
+    w.u32be(area.length);
+    w.bytes(area);
+  }
+  decl.params.encode(w, input.params);
+  w.patchU32be(sizeAt, w.length);
+  return w.finish();
+}
+
+/**
+ * Decodes a response to `decl`. A non-zero response code throws {@link TpmResponseError}; a
+ * malformed response throws DecodeError (the TPM or the transport is at fault).
+ * @param sessionCount how many sessions the command carried (their responses follow the parameters)
+ */
+export function decodeResponse<HN extends string, P, RHN extends string, R>(
+  decl: CommandDecl<HN, P, RHN, R>,
+  bytes: Uint8Array,
+  sessionCount: number
+): CommandOutput<RHN, R> {
+  return inPath(decl.name, () => {
+    const r = new ByteReader(bytes);
+    const hdr = TPMHeader.decode(r);
+    if (hdr.size !== bytes.length) {
+      throw new DecodeError('BAD_VALUE', `responseSize ${hdr.size} but ${bytes.length} bytes received`, 2, ['responseSize']);
+    }
+    if (hdr.code !== 0) throw new TpmResponseError(hdr.code, { commandCode: decl.cc, tag: hdr.tag });
+    const expectTag = sessionCount > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS;
+    if (hdr.tag !== expectTag) {
+      throw new DecodeError('BAD_VALUE', `response tag 0x${hdr.tag.toString(16)}, expected 0x${expectTag.toString(16)}`, 0, ['tag']);
+    }
+    const handles: Partial<Record<RHN, number>> = {};
+    for (const name of decl.responseHandles) handles[name] = inPath(name, () => r.u32be());
+    let params: R;
+    const sessions: TPMSAuthResponse[] = [];
+    if (sessionCount > 0) {
+      const at = r.offset;
+      const parameterSize = inPath('parameterSize', () => r.u32be());
+      if (parameterSize > r.remaining) throw new DecodeError('SHORT_BUFFER', `parameterSize ${parameterSize} exceeds the ${r.remaining} bytes left`, at, ['parameterSize']);
+      params = inPath('parameters', () => decode(decl.response, r.bytes(parameterSize)));
+      for (let i = 0; i < sessionCount; i++) sessions.push(inPath('sessions', () => inPath(i, () => TPMSAuthResponse.decode(r))));
+      if (r.remaining !== 0) throw new DecodeError('TRAILING_BYTES', `${r.remaining} bytes after the sessions`, r.offset);
+    } else {
+      params = inPath('parameters', () => decode(decl.response, r.rest()));
+    }
+    return { handles: handles as Record<RHN, number>, params, sessions };
+  });
+}
+
+/**
+ * Runs one command over `transport`: encode, submit, check the response code, decode.
+ * @throws TpmResponseError when the TPM answers with a non-zero TPM_RC
+ * @throws DecodeError when the response is malformed
+ */
+export async function execute<HN extends string, P, RHN extends string, R>(
+  transport: TpmTransport,
+  decl: CommandDecl<HN, P, RHN, R>,
+  input: CommandInput<HN, P>
+): Promise<CommandOutput<RHN, R>> {
+  const sessions = sessionsFor(decl, input.sessions);
+  const cmd = encodeCommand(decl, { ...input, sessions });
+  const rsp = await transport.submit(cmd);
+  if (rsp.length > MAX_RESPONSE_SIZE * 4) {
+    throw new DecodeError('LIMIT_EXCEEDED', `response of ${rsp.length} bytes`, 0, [decl.name]);
+  }
+  if (rsp.length < TPM_HEADER_SIZE) throw new DecodeError('SHORT_BUFFER', `response of ${rsp.length} bytes`, 0, [decl.name]);
+  return decodeResponse(decl, rsp, sessions.length);
+}
+
+/** The response code of a raw response buffer (0 when it is too short to hold one). */
+export function responseCode(rsp: Uint8Array): number {
+  if (rsp.length < TPM_HEADER_SIZE) return 0;
+  const r = new ByteReader(rsp);
+  r.skip(6);
+  return r.u32be();
+}
