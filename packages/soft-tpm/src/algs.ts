@@ -1,0 +1,38 @@
+/**
+ * The hash algorithms libtpms 0.9 implements (HASH_COUNT = 4: SHA-1, SHA-256, SHA-384, SHA-512,
+ * in the order CryptHashGetAlgByIndex returns them) and digest helpers over @tcg2sim/hash-lib.
+ */
+import { createHasher, isHashAlg, type TpmAlgHash } from '@tcg2sim/hash-lib';
+
+/** The implemented hash algorithms in libtpms' index order. */
+export const HASH_COUNT_ALGS: readonly number[] = [0x0004, 0x000b, 0x000c, 0x000d];
+
+/** Digest size of an implemented hash (0 for anything else, e.g. TPM_ALG_NULL). */
+export function digestLength(alg: number): number {
+  switch (alg) {
+    case 0x0004:
+      return 20;
+    case 0x000b:
+      return 32;
+    case 0x000c:
+      return 48;
+    case 0x000d:
+      return 64;
+    default:
+      return 0;
+  }
+}
+
+function asHashAlg(alg: number): TpmAlgHash {
+  if (digestLength(alg) === 0 || !isHashAlg(alg)) {
+    throw new RangeError(`"alg" 0x${alg.toString(16)} is not an implemented hash`);
+  }
+  return alg;
+}
+
+/** Digest of the concatenation of `parts` with an implemented hash. */
+export function digestOf(alg: number, ...parts: readonly Uint8Array[]): Uint8Array {
+  const h = createHasher(asHashAlg(alg));
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
