@@ -11,8 +11,14 @@ import type { TpmTransport } from '@tcg2sim/tpm2-device-lib';
 export function softBackend(tpm = new SoftTpm()): TpmBackend {
   return {
     kind: 'soft',
-    powerOn: () => Promise.resolve(tpm.powerOn()),
-    powerOff: () => Promise.resolve(tpm.powerOff()),
+    powerOn: () =>
+      Promise.resolve().then(() => {
+        tpm.powerOn();
+      }),
+    powerOff: () =>
+      Promise.resolve().then(() => {
+        tpm.powerOff();
+      }),
     transmit: (command, locality) => Promise.resolve().then(() => tpm.execute(command, locality)),
     cancel: () => Promise.resolve(),
     hcrtm: (data) =>
