@@ -86,6 +86,10 @@ export class TisDevice implements MmioDevice {
   #rw = 0;
   #cmdLocality = NO_LOCALITY;
   #fifoWrites = 0;
+  /** min(response size field, buffer): what QEMU recomputes from the buffer on every read. */
+  #rspLen = 0;
+  /** How much of the buffer a response or command has used since the last zeroing. */
+  #highWater = 0;
 
   constructor(backend: TpmBackend, options: TisOptions = {}) {
     const size = options.bufferSize ?? TIS_BUFFER_MAX;
@@ -204,8 +208,8 @@ export class TisDevice implements MmioDevice {
     const reg = offset & 0xffc;
     const shift = (offset & 3) * 8;
     const widthMask = width === 1 ? 0xff : width === 2 ? 0xffff : 0xffffffff;
-    const val = ((value & widthMask) * 2 ** shift) % 2 ** 32;
-    const kept = ~((widthMask * 2 ** shift) % 2 ** 32) >>> 0;
+    const val = shift === 0 ? (value & widthMask) >>> 0 : ((value & widthMask) * 2 ** shift) % 2 ** 32;
+    const kept = shift === 0 ? ~widthMask >>> 0 : ~((widthMask * 2 ** shift) % 2 ** 32) >>> 0;
     switch (reg) {
       case TIS_REG.ACCESS:
         this.#writeAccess(locty, val);
@@ -234,7 +238,7 @@ export class TisDevice implements MmioDevice {
   #readSts(l: Locality, width: MmioWidth): number {
     let burst: number;
     if (l.sts & TIS_STS.DATA_AVAIL) {
-      burst = Math.max(0, Math.min(headerSize(this.#buffer), this.#bufferSize) - this.#rw);
+      burst = Math.max(0, this.#rspLen - this.#rw);
     } else {
       burst = this.#bufferSize - this.#rw;
       // QEMU: a byte-wide read must not show 0x00 for 0x100 available bytes.
@@ -258,10 +262,9 @@ export class TisDevice implements MmioDevice {
 
   #dataRead(l: Locality): number {
     if (!(l.sts & TIS_STS.DATA_AVAIL)) return 0xff;
-    const len = Math.min(headerSize(this.#buffer), this.#bufferSize);
     const v = this.#buffer[this.#rw] ?? 0xff;
     this.#rw++;
-    if (this.#rw >= len) {
+    if (this.#rw >= this.#rspLen) {
       this.#setSts(l, TIS_STS.VALID);
       this.#raise(this.#active, TIS_INT.STS_VALID);
     }
@@ -279,6 +282,7 @@ export class TisDevice implements MmioDevice {
     while (l.sts & TIS_STS.EXPECT && n > 0) {
       if (this.#rw < this.#bufferSize) {
         if (this.#fifoWrites++ !== this.faults.dropCommandByte) this.#buffer[this.#rw++] = v & 0xff;
+        if (this.#rw > this.#highWater) this.#highWater = this.#rw;
         v >>>= 8;
         n--;
       } else {
@@ -346,8 +350,12 @@ export class TisDevice implements MmioDevice {
     const l = this.#loc[locty];
     if (!l) return;
     const n = Math.min(r.response.length, this.#bufferSize);
-    this.#buffer.fill(0);
-    this.#buffer.set(r.response.subarray(0, n));
+    this.#buffer.set(n === r.response.length ? r.response : r.response.subarray(0, n));
+    // Bytes past the response read as 0 (QEMU would show stale ones): zero what was used before.
+    if (this.#highWater > n) this.#buffer.fill(0, n, this.#highWater);
+    this.#highWater = n;
+    // The buffer does not change while dataAvail is set (FIFO writes are dropped in COMPLETION).
+    this.#rspLen = Math.min(headerSize(this.#buffer), this.#bufferSize);
     this.#setSts(l, TIS_STS.VALID | TIS_STS.DATA_AVAIL);
     l.state = 'completion';
     this.#rw = 0;
