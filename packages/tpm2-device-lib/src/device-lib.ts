@@ -20,6 +20,11 @@ export interface DeviceLibOptions {
   readonly clock: Clock;
   readonly base?: number;
   readonly timeouts?: Partial<Tpm2Timeouts>;
+  /**
+   * PcdActiveTpmInterfaceType / PcdCRBIdleByPass already set by an earlier module: the
+   * constructor then probes nothing (only the first module to run touches the registers).
+   */
+  readonly detection?: Detection;
 }
 
 /** TPM_ORD_GetTicks with TPM_TAG_RQU_COMMAND: OVMF's TPM 1.2 probe command. */
@@ -42,7 +47,7 @@ export class Tpm2DeviceLib implements TpmTransport {
   /** Runs detection (the library constructor) and picks the driver. Never throws for "no TPM". */
   static open(options: DeviceLibOptions): Tpm2DeviceLib {
     const base = options.base ?? TPM_BASE_ADDRESS;
-    const detection = detectInterface(options.bus, base);
+    const detection = options.detection ?? detectInterface(options.bus, base);
     const common = { bus: options.bus, clock: options.clock, base, ...(options.timeouts ? { timeouts: options.timeouts } : {}) };
     let driver: TisDriver | CrbDriver | undefined;
     switch (detection.kind) {

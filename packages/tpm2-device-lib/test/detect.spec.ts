@@ -40,6 +40,15 @@ describe('Tpm2DeviceLib', () => {
     expect(await lib.probeTpm12()).to.equal(false);
   });
 
+  it('probes nothing when the interface type is already cached (PCD set by an earlier module)', () => {
+    const { bus } = tisRig();
+    const first = Tpm2DeviceLib.open({ bus, clock: new VirtualClock() });
+    const trace = new MmioTrace().attach(bus);
+    const second = Tpm2DeviceLib.open({ bus, clock: new VirtualClock(), detection: first.detection });
+    expect(second.kind).to.equal('fifo');
+    expect(trace.entries).to.have.length(0);
+  });
+
   it('burns TIMEOUT_A on the empty QEMU hole, as OVMF 2022.11 does twice per boot', async () => {
     const lib = Tpm2DeviceLib.open({ bus: new MmioBus(), clock: new VirtualClock() });
     const err: unknown = await lib.requestUseTpm().catch((e: unknown) => e);
