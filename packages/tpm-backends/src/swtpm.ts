@@ -150,6 +150,11 @@ export class SwtpmBackend implements TpmBackend {
     });
   }
 
+  /** The swtpm process id (for diagnostics). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   /** The state directory swtpm writes to. */
   get stateDir(): string {
     return this.#stateDir;

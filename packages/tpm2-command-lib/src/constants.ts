@@ -511,10 +511,10 @@ export const TPM_ECC_CURVE = {
 export type TPM_ECC_CURVE = ValueOf<typeof TPM_ECC_CURVE>;
 
 /**
- * PC Client PCR profile (TCG PC Client Platform TPM Profile (PTP) 1.05, 4.6; PFP 1.05, 2.3.4):
- * 24 PCRs per bank, 3 bytes of PCR select. PCR 16 and 23 are resettable (and extendable) from
- * every locality; PCR 17-22 belong to DRTM: they reset to all-ones and only locality 4 (17-18),
- * 3-4 (19-20) or 2 (21-22) may extend them.
+ * PC Client PCR profile (TCG PC Client Platform TPM Profile (PTP) 1.05, PCR attributes table;
+ * libtpms `s_initAttributes`): 24 PCRs per bank, 3 bytes of PCR select. PCR 16 and 23 reset
+ * and extend at every locality. PCR 17-22 (DRTM) reset to all ones; reset at locality 4
+ * (20-22 also at 2); extend at localities 2-4 (17, 18), 2-3 (19), 1-3 (20), 2 (21, 22).
  */
 export const IMPLEMENTATION_PCR = 24;
 export const PCR_SELECT_MAX = 3;
