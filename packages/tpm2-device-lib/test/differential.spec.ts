@@ -55,7 +55,7 @@ describe('none / tis / crb give identical bytes', () => {
     expect(await run(make, 'crb', false)).to.deep.equal(direct);
   });
 
-  describe('for swtpm', function () {
+  describe('for swtpm @integration', function () {
     this.timeout(60000);
     before(function () {
       requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
