@@ -10,7 +10,7 @@
 import { SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
-import { CrbDevice, MmioBus, RealClock, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
+import { CrbDevice, MmioBus, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
 import { ProtocolError, Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
 import { CommandFailure, UsageError } from './errors.ts';
 
@@ -62,14 +62,18 @@ function createTransport(backend: TpmBackend, choice: TpmChoice): TpmTransport {
 /**
  * The firmware path: QEMU-like tpm-tis / tpm-crb registers at 0xFED40000 in front of the backend,
  * driven by Tpm2DeviceLibDTpm (detection, locality request on the first command, EDK II's
- * access order and timeouts). An in-process backend polls on a virtual clock (no real waiting);
- * swtpm answers in real time, so its driver polls on the real clock.
+ * access order and timeouts). The driver polls on a virtual clock that waits for each backend
+ * call (swtpm answers in real time): no busy waiting, and EDK II's timeouts are never hit by a
+ * slow machine.
  */
 function registerTransport(backend: TpmBackend, iface: 'tis' | 'crb', locality: number): TpmTransport {
   if (iface === 'crb' && locality !== 0) throw new UsageError('--interface crb has locality 0 only (as QEMU tpm-crb)');
+  const clock = new VirtualClock();
+  const onBackendCall = (settled: Promise<void>): void => {
+    clock.waitFor(settled);
+  };
   const bus = new MmioBus();
-  bus.map(TPM_BASE_ADDRESS, iface === 'tis' ? new TisDevice(backend) : new CrbDevice(backend));
-  const clock = backend.kind === 'swtpm' ? new RealClock() : new VirtualClock();
+  bus.map(TPM_BASE_ADDRESS, iface === 'tis' ? new TisDevice(backend, { onBackendCall }) : new CrbDevice(backend, { onBackendCall }));
   const lib = Tpm2DeviceLib.open({ bus, clock, base: TPM_BASE_ADDRESS + locality * 0x1000 });
   return {
     submit: async (command) => {

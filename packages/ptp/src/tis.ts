@@ -10,7 +10,7 @@
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { MmioDevice, MmioWidth } from './mmio.ts';
 import { BackendLink, headerSize } from './backend-link.ts';
-import type { BackendResult } from './backend-link.ts';
+import type { BackendCallHook, BackendResult } from './backend-link.ts';
 import {
   INTERFACE_ID, LOCALITY_COUNT, TIS_ACCESS, TIS_BUFFER_MAX, TIS_INT, TIS_REG, TIS_STS,
 } from './registers.ts';
@@ -36,6 +36,8 @@ export interface TisOptions {
   readonly bufferSize?: number;
   /** INT_VECTOR (QEMU default IRQ 5). */
   readonly irq?: number;
+  /** Told about every backend call (see {@link BackendCallHook}). */
+  readonly onBackendCall?: BackendCallHook;
   /** The TPM's tpmEstablished flag (ACCESS bit 0 reads its inverse). */
   readonly established?: boolean;
   /**
@@ -96,7 +98,7 @@ export class TisDevice implements MmioDevice {
     if (!Number.isInteger(size) || size < 10 || size > TIS_BUFFER_MAX) {
       throw new RangeError(`"bufferSize" expected 10..4096, got ${size}`);
     }
-    this.#link = new BackendLink(backend);
+    this.#link = new BackendLink(backend, options.onBackendCall);
     this.#bufferSize = size;
     this.#irq = options.irq ?? 5;
     this.#established = options.established ?? false;

@@ -34,12 +34,17 @@ export function softBackend(tpm = new SoftTpm()): TpmBackend {
 /** How commands reach the backend. */
 export type Path = 'none' | 'tis' | 'crb';
 
-/** A transport over `backend` through `path` (firmware driver + device model, or direct). */
-export async function transportFor(backend: TpmBackend, path: Path, clock: Clock = new VirtualClock()): Promise<TpmTransport> {
+/**
+ * A transport over `backend` through `path` (firmware driver + device model, or direct). With no
+ * clock given, a virtual clock that waits for each backend call (real-time backends).
+ */
+export async function transportFor(backend: TpmBackend, path: Path, clock?: Clock): Promise<TpmTransport> {
   if (path === 'none') return { submit: (c) => backend.transmit(c, 0) };
+  const virtual = new VirtualClock();
+  const options = clock ? {} : { onBackendCall: (p: Promise<void>): void => virtual.waitFor(p) };
   const bus = new MmioBus();
-  bus.map(TPM_BASE_ADDRESS, path === 'tis' ? new TisDevice(backend) : new CrbDevice(backend));
-  const lib = Tpm2DeviceLib.open({ bus, clock });
+  bus.map(TPM_BASE_ADDRESS, path === 'tis' ? new TisDevice(backend, options) : new CrbDevice(backend, options));
+  const lib = Tpm2DeviceLib.open({ bus, clock: clock ?? virtual });
   await lib.requestUseTpm();
   return lib;
 }
