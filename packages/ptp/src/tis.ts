@@ -36,6 +36,12 @@ export interface TisOptions {
   readonly bufferSize?: number;
   /** INT_VECTOR (QEMU default IRQ 5). */
   readonly irq?: number;
+  /**
+   * Which identity registers to show: `ptp` (default, QEMU with a TPM 2.0: INTERFACE_ID
+   * 0x00002100, INTF_CAPABILITY 0x30000697) or `tis13` (a TIS 1.3 part without the PTP
+   * INTERFACE_ID: 0xFFFFFFFF and InterfaceVersion 2, QEMU's values for its TIS 1.3 profile).
+   */
+  readonly profile?: 'ptp' | 'tis13';
   /** Told about every backend call (see {@link BackendCallHook}). */
   readonly onBackendCall?: BackendCallHook;
   /** The TPM's tpmEstablished flag (ACCESS bit 0 reads its inverse). */
@@ -50,6 +56,8 @@ export interface TisOptions {
 /** QEMU values (include/hw/acpi/tpm.h) for a TPM 2.0 backend. */
 const INTF_CAPABILITY_TPM2 = 0x30000697;
 const INTERFACE_ID_TPM2 = 0x00002100;
+const INTF_CAPABILITY_TIS13 = 0x20000697;
+const INTERFACE_ID_TIS13 = 0xffffffff;
 const DID_VID = 0x00011014;
 const RID = 0x01;
 const NO_LOCALITY = 0xff;
@@ -79,6 +87,8 @@ export class TisDevice implements MmioDevice {
   readonly #link: BackendLink;
   readonly #bufferSize: number;
   readonly #irq: number;
+  readonly #ifaceId: number;
+  readonly #intfCapability: number;
   #established: boolean;
   readonly #buffer: Uint8Array;
   readonly #loc: Locality[] = [];
@@ -101,6 +111,9 @@ export class TisDevice implements MmioDevice {
     this.#link = new BackendLink(backend, options.onBackendCall);
     this.#bufferSize = size;
     this.#irq = options.irq ?? 5;
+    const tis13 = options.profile === 'tis13';
+    this.#ifaceId = tis13 ? INTERFACE_ID_TIS13 : INTERFACE_ID_TPM2;
+    this.#intfCapability = tis13 ? INTF_CAPABILITY_TIS13 : INTF_CAPABILITY_TPM2;
     this.#established = options.established ?? false;
     this.burstLimit = options.burstLimit;
     this.#buffer = new Uint8Array(size);
@@ -120,7 +133,7 @@ export class TisDevice implements MmioDevice {
     for (const l of this.#loc) {
       l.access = TIS_ACCESS.TPM_REG_VALID_STS;
       l.sts = TIS_STS.FAMILY_TPM2;
-      l.ifaceId = INTERFACE_ID_TPM2;
+      l.ifaceId = this.#ifaceId;
       l.inte = TIS_INT.POLARITY_LOW_LEVEL;
       l.ints = 0;
       l.state = 'idle';
@@ -176,7 +189,7 @@ export class TisDevice implements MmioDevice {
         val = l.ints;
         break;
       case TIS_REG.INTF_CAPABILITY:
-        val = INTF_CAPABILITY_TPM2;
+        val = this.#intfCapability;
         break;
       case TIS_REG.STS:
         if (this.#active === locty) val = this.#readSts(l, width);

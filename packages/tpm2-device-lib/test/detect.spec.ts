@@ -22,6 +22,14 @@ describe('detectInterface (Tpm2GetPtpInterface)', () => {
     expect(trace.format()).to.deep.equal(['R1 000=81', 'R4 030=00025811', 'R4 014=00000000', 'R4 030=00025811']);
   });
 
+  it('classifies a TIS 1.3 part (INTERFACE_ID 0xFFFFFFFF) as TIS and drives it on the FIFO path', async () => {
+    const { bus, lib, backend } = tisRig({}, { profile: 'tis13' });
+    expect(detectInterface(bus).kind).to.equal('tis');
+    expect(lib.kind).to.equal('tis');
+    expect(await lib.submit(STARTUP)).to.have.length(10);
+    expect(backend.commands).to.have.length(1);
+  });
+
   it('reports no TPM when the base reads 0xFF', () => {
     const bus = new MmioBus({ unmappedByte: 0xff });
     expect(detectInterface(bus).kind).to.equal('none');
