@@ -4,13 +4,15 @@
  * register interface (none: straight to the backend; tis / crb: the ptp device models driven by
  * tpm2-device-lib) in front of it.
  *
- * The TIS/CRB interfaces are added here by their owner (branch ptp); until then they are a clear
+ * Both backends (soft, swtpm) and all interfaces (none, tis, crb) are available.
  * "not available yet" failure (exit status 1).
  */
 import { SoftTpmBackend, SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
 import { SoftTpmOptionError } from '@tcg2sim/soft-tpm';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
+import { CrbDevice, MmioBus, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
+import { ProtocolError, Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
 import { CommandFailure, UsageError } from './errors.ts';
 
 /** TPM backends the CLI can use. */
@@ -59,8 +61,36 @@ function createTransport(backend: TpmBackend, choice: TpmChoice): TpmTransport {
       return backendTransport(backend, locality);
     case 'tis':
     case 'crb':
-      throw new CommandFailure(`--interface ${choice.iface} is not available yet`);
+      return registerTransport(backend, choice.iface, locality);
   }
+}
+
+/**
+ * The firmware path: QEMU-like tpm-tis / tpm-crb registers at 0xFED40000 in front of the backend,
+ * driven by Tpm2DeviceLibDTpm (detection, locality request on the first command, EDK II's
+ * access order and timeouts). The driver polls on a virtual clock that waits for each backend
+ * call (swtpm answers in real time): no busy waiting, and EDK II's timeouts are never hit by a
+ * slow machine.
+ */
+function registerTransport(backend: TpmBackend, iface: 'tis' | 'crb', locality: number): TpmTransport {
+  if (iface === 'crb' && locality !== 0) throw new UsageError('--interface crb has locality 0 only (as QEMU tpm-crb)');
+  const clock = new VirtualClock();
+  const onBackendCall = (settled: Promise<void>): void => {
+    clock.waitFor(settled);
+  };
+  const bus = new MmioBus();
+  bus.map(TPM_BASE_ADDRESS, iface === 'tis' ? new TisDevice(backend, { onBackendCall }) : new CrbDevice(backend, { onBackendCall }));
+  const lib = Tpm2DeviceLib.open({ bus, clock, base: TPM_BASE_ADDRESS + locality * 0x1000 });
+  return {
+    submit: async (command) => {
+      try {
+        return await lib.submit(command);
+      } catch (e) {
+        if (e instanceof ProtocolError) throw new CommandFailure(`${iface} interface: ${e.code} (${e.message})`, { cause: e });
+        throw e;
+      }
+    },
+  };
 }
 
 /**

@@ -78,12 +78,20 @@ describe('tcg2sim tpm run', function () {
   });
 
   for (const iface of ['tis', 'crb']) {
-    it(`fails with exit status 1 for --interface ${iface} until it is built`, async function () {
+    it(`gives the same responses through --interface ${iface} as straight to swtpm @integration`, async function () {
       requirePrerequisites(this, { tools: ['swtpm'] });
       const r = await cli('tpm', 'run', '--backend', 'swtpm', '--interface', iface, '--transcript', file);
-      expect(r.status).to.equal(1);
+      expect(r.status, r.err).to.equal(0);
+      const lines = r.out.trimEnd().split('\n');
+      expect([lines[0], lines[1], lines[3]]).to.deep.equal(['80010000000a00000000', '80010000000a00000100', '80010000000a00000143']);
+      expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
     });
   }
+
+  it('refuses a locality other than 0 on the CRB interface with exit status 2', async () => {
+    const r = await cli('tpm', 'run', '--backend', 'swtpm', '--interface', 'crb', '--locality', '1', '--transcript', file);
+    expect(r.status).to.equal(2);
+  });
 
   it('rejects a line that is not hex with exit status 2', async () => {
     const f = join(dir.path, 'bad.txt');

@@ -16,6 +16,13 @@ export function headerSize(buf: Uint8Array): number {
   return (((buf[2] ?? 0) << 24) | ((buf[3] ?? 0) << 16) | ((buf[4] ?? 0) << 8) | (buf[5] ?? 0)) >>> 0;
 }
 
+/**
+ * Called with a promise that settles once the device has taken the backend's answer. Wire it to
+ * {@link VirtualClock.waitFor} for a backend that runs in real time (swtpm), so the driver's
+ * polling waits for it instead of running into a timeout in virtual time.
+ */
+export type BackendCallHook = (settled: Promise<void>) => void;
+
 /** The outcome of one backend round trip. */
 export interface BackendResult {
   readonly response: Uint8Array;
@@ -34,8 +41,11 @@ export class BackendLink {
   #inFlight: Promise<void> | undefined;
   #lastError: unknown;
 
-  constructor(backend: TpmBackend) {
+  readonly #onCall: BackendCallHook | undefined;
+
+  constructor(backend: TpmBackend, onCall?: BackendCallHook) {
     this.backend = backend;
+    this.#onCall = onCall;
   }
 
   /** True while the backend is computing a response. */
@@ -76,6 +86,7 @@ export class BackendLink {
       done(r);
     });
     this.#inFlight = tracked;
+    this.#onCall?.(tracked);
   }
 
   /** Asks the backend to cancel the command in flight; failures are ignored, as in QEMU. */

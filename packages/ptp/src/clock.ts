@@ -38,6 +38,7 @@ export class VirtualClock implements Clock {
   #seq = 0;
   #stalls = 0;
   readonly #timers: Timer[] = [];
+  readonly #holds = new Set<Promise<unknown>>();
   readonly #yieldEvery: number;
 
   constructor(options: { readonly start?: number; readonly yieldEvery?: number } = {}) {
@@ -53,8 +54,23 @@ export class VirtualClock implements Clock {
     aus(us);
     const fired = this.advance(us);
     this.#stalls++;
+    if (this.#holds.size > 0) return Promise.allSettled([...this.#holds]).then(() => undefined);
     if (fired > 0 || this.#stalls % this.#yieldEvery === 0) return macrotask();
     return RESOLVED;
+  }
+
+  /**
+   * Work that takes real time but no virtual time (a command running in swtpm): until `p`
+   * settles, every stall also waits for it. The driver then sees the answer on its next poll,
+   * deterministically, instead of polling through a virtual timeout while swtpm computes.
+   * Do not hold on something that may never settle.
+   */
+  waitFor(p: Promise<unknown>): void {
+    const done = (): void => {
+      this.#holds.delete(p);
+    };
+    this.#holds.add(p);
+    p.then(done, done);
   }
 
   delay(us: number): Promise<void> {

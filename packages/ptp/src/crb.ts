@@ -7,7 +7,7 @@
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { MmioDevice, MmioWidth } from './mmio.ts';
 import { BackendLink, headerSize } from './backend-link.ts';
-import type { BackendResult } from './backend-link.ts';
+import type { BackendCallHook, BackendResult } from './backend-link.ts';
 import { CRB_BITS, CRB_BUFFER_SIZE, CRB_REG, TPM_BASE_ADDRESS } from './registers.ts';
 
 /** Where a CRB command stands, derived from CTRL_STS and CTRL_START. */
@@ -23,6 +23,8 @@ export interface CrbFaults {
 export interface CrbOptions {
   /** min(backend buffer, 0xF80) in QEMU. */
   readonly bufferSize?: number;
+  /** Told about every backend call (see {@link BackendCallHook}). */
+  readonly onBackendCall?: BackendCallHook;
   /** The TPM's tpmEstablished flag (LOC_STATE bit 0 reads its inverse). */
   readonly established?: boolean;
   /** Physical address of the window, reported in CMD_LADDR / RSP_ADDR. */
@@ -55,7 +57,7 @@ export class CrbDevice implements MmioDevice {
     if (!Number.isInteger(size) || size < 10 || size > CRB_BUFFER_SIZE) {
       throw new RangeError(`"bufferSize" expected 10..3968, got ${size}`);
     }
-    this.#link = new BackendLink(backend);
+    this.#link = new BackendLink(backend, options.onBackendCall);
     this.#bufferSize = size;
     this.#base = options.base ?? TPM_BASE_ADDRESS;
     this.#established = options.established ?? false;

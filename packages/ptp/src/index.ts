@@ -12,6 +12,7 @@ export type { TisFaults, TisOptions, TisState } from './tis.ts';
 export { CrbDevice } from './crb.ts';
 export type { CrbFaults, CrbOptions, CrbState } from './crb.ts';
 export { FATAL_ERROR_RESPONSE, headerSize } from './backend-link.ts';
+export type { BackendCallHook } from './backend-link.ts';
 export {
   CRB_BITS, CRB_BUFFER_SIZE, CRB_REG, INTERFACE_ID, INTF_CAPABILITY_VERSION_SHIFT, LOCALITY_COUNT,
   LOCALITY_STRIDE, TIS_ACCESS, TIS_BUFFER_MAX, TIS_INT, TIS_REG, TIS_STS, TPM_BASE_ADDRESS,

@@ -65,6 +65,7 @@ export class MmioBus {
   readonly #regions: Region[] = [];
   readonly #observers: MmioObserver[] = [];
   readonly #unmapped: number;
+  #last: Region | undefined;
 
   constructor(options: MmioBusOptions = {}) {
     const b = options.unmappedByte ?? 0;
@@ -98,49 +99,54 @@ export class MmioBus {
   /** A `width`-byte read at `address`. */
   read(address: number, width: MmioWidth): number {
     awidth(width);
-    aaddress(address);
-    const r = this.#find(address, width);
-    const value = r ? r.device.read(address - r.base, width) & WIDTH_MASK[width] : this.#unmapped & WIDTH_MASK[width];
-    const v = value >>> 0;
-    if (this.#observers.length > 0) this.#notify({ op: 'R', address, width, value: v });
-    return v;
+    return this.#read(address, width);
   }
 
   /** A `width`-byte write of `value` at `address`. */
   write(address: number, width: MmioWidth, value: number): void {
     awidth(width);
-    aaddress(address);
-    if (!Number.isInteger(value) || value < 0 || value > WIDTH_MASK[width]) {
+    this.#write(address, width, value);
+  }
+
+  #read(address: number, width: MmioWidth): number {
+    const r = this.#region(address, width);
+    const v = (r ? r.device.read(address - r.base, width) & WIDTH_MASK[width] : this.#unmapped & WIDTH_MASK[width]) >>> 0;
+    if (this.#observers.length > 0) this.#notify({ op: 'R', address, width, value: v });
+    return v;
+  }
+
+  #write(address: number, width: MmioWidth, value: number): void {
+    if (!(value >= 0 && value <= WIDTH_MASK[width] && Number.isInteger(value))) {
       throw new RangeError(`"value" expected an unsigned ${width * 8}-bit integer, got ${value}`);
     }
-    const r = this.#find(address, width);
+    const r = this.#region(address, width);
     if (r) r.device.write(address - r.base, width, value);
     if (this.#observers.length > 0) this.#notify({ op: 'W', address, width, value });
   }
 
   /** MmioRead8. */
   read8(address: number): number {
-    return this.read(address, 1);
+    return this.#read(address, 1);
   }
   /** MmioRead16. */
   read16(address: number): number {
-    return this.read(address, 2);
+    return this.#read(address, 2);
   }
   /** MmioRead32. */
   read32(address: number): number {
-    return this.read(address, 4);
+    return this.#read(address, 4);
   }
   /** MmioWrite8. */
   write8(address: number, value: number): void {
-    this.write(address, 1, value);
+    this.#write(address, 1, value);
   }
   /** MmioWrite16. */
   write16(address: number, value: number): void {
-    this.write(address, 2, value);
+    this.#write(address, 2, value);
   }
   /** MmioWrite32. */
   write32(address: number, value: number): void {
-    this.write(address, 4, value);
+    this.#write(address, 4, value);
   }
 
   /**
@@ -155,9 +161,16 @@ export class MmioBus {
     this.write32(address + 4, Number(value >> 32n));
   }
 
-  #find(address: number, width: number): Region | undefined {
+  /** The region decoding [address, address + width), remembering the last hit (the TPM). */
+  #region(address: number, width: number): Region | undefined {
+    if (address >>> 0 !== address) aaddress(address);
+    const last = this.#last;
+    if (last !== undefined && address >= last.base && address + width <= last.end) return last;
     for (const r of this.#regions) {
-      if (address >= r.base && address + width <= r.end) return r;
+      if (address >= r.base && address + width <= r.end) {
+        this.#last = r;
+        return r;
+      }
     }
     return undefined;
   }

@@ -10,7 +10,7 @@
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { MmioDevice, MmioWidth } from './mmio.ts';
 import { BackendLink, headerSize } from './backend-link.ts';
-import type { BackendResult } from './backend-link.ts';
+import type { BackendCallHook, BackendResult } from './backend-link.ts';
 import {
   INTERFACE_ID, LOCALITY_COUNT, TIS_ACCESS, TIS_BUFFER_MAX, TIS_INT, TIS_REG, TIS_STS,
 } from './registers.ts';
@@ -36,6 +36,14 @@ export interface TisOptions {
   readonly bufferSize?: number;
   /** INT_VECTOR (QEMU default IRQ 5). */
   readonly irq?: number;
+  /**
+   * Which identity registers to show: `ptp` (default, QEMU with a TPM 2.0: INTERFACE_ID
+   * 0x00002100, INTF_CAPABILITY 0x30000697) or `tis13` (a TIS 1.3 part without the PTP
+   * INTERFACE_ID: 0xFFFFFFFF and InterfaceVersion 2, QEMU's values for its TIS 1.3 profile).
+   */
+  readonly profile?: 'ptp' | 'tis13';
+  /** Told about every backend call (see {@link BackendCallHook}). */
+  readonly onBackendCall?: BackendCallHook;
   /** The TPM's tpmEstablished flag (ACCESS bit 0 reads its inverse). */
   readonly established?: boolean;
   /**
@@ -48,6 +56,8 @@ export interface TisOptions {
 /** QEMU values (include/hw/acpi/tpm.h) for a TPM 2.0 backend. */
 const INTF_CAPABILITY_TPM2 = 0x30000697;
 const INTERFACE_ID_TPM2 = 0x00002100;
+const INTF_CAPABILITY_TIS13 = 0x20000697;
+const INTERFACE_ID_TIS13 = 0xffffffff;
 const DID_VID = 0x00011014;
 const RID = 0x01;
 const NO_LOCALITY = 0xff;
@@ -77,6 +87,8 @@ export class TisDevice implements MmioDevice {
   readonly #link: BackendLink;
   readonly #bufferSize: number;
   readonly #irq: number;
+  readonly #ifaceId: number;
+  readonly #intfCapability: number;
   #established: boolean;
   readonly #buffer: Uint8Array;
   readonly #loc: Locality[] = [];
@@ -86,15 +98,22 @@ export class TisDevice implements MmioDevice {
   #rw = 0;
   #cmdLocality = NO_LOCALITY;
   #fifoWrites = 0;
+  /** min(response size field, buffer): what QEMU recomputes from the buffer on every read. */
+  #rspLen = 0;
+  /** How much of the buffer a response or command has used since the last zeroing. */
+  #highWater = 0;
 
   constructor(backend: TpmBackend, options: TisOptions = {}) {
     const size = options.bufferSize ?? TIS_BUFFER_MAX;
     if (!Number.isInteger(size) || size < 10 || size > TIS_BUFFER_MAX) {
       throw new RangeError(`"bufferSize" expected 10..4096, got ${size}`);
     }
-    this.#link = new BackendLink(backend);
+    this.#link = new BackendLink(backend, options.onBackendCall);
     this.#bufferSize = size;
     this.#irq = options.irq ?? 5;
+    const tis13 = options.profile === 'tis13';
+    this.#ifaceId = tis13 ? INTERFACE_ID_TIS13 : INTERFACE_ID_TPM2;
+    this.#intfCapability = tis13 ? INTF_CAPABILITY_TIS13 : INTF_CAPABILITY_TPM2;
     this.#established = options.established ?? false;
     this.burstLimit = options.burstLimit;
     this.#buffer = new Uint8Array(size);
@@ -114,7 +133,7 @@ export class TisDevice implements MmioDevice {
     for (const l of this.#loc) {
       l.access = TIS_ACCESS.TPM_REG_VALID_STS;
       l.sts = TIS_STS.FAMILY_TPM2;
-      l.ifaceId = INTERFACE_ID_TPM2;
+      l.ifaceId = this.#ifaceId;
       l.inte = TIS_INT.POLARITY_LOW_LEVEL;
       l.ints = 0;
       l.state = 'idle';
@@ -170,7 +189,7 @@ export class TisDevice implements MmioDevice {
         val = l.ints;
         break;
       case TIS_REG.INTF_CAPABILITY:
-        val = INTF_CAPABILITY_TPM2;
+        val = this.#intfCapability;
         break;
       case TIS_REG.STS:
         if (this.#active === locty) val = this.#readSts(l, width);
@@ -204,8 +223,8 @@ export class TisDevice implements MmioDevice {
     const reg = offset & 0xffc;
     const shift = (offset & 3) * 8;
     const widthMask = width === 1 ? 0xff : width === 2 ? 0xffff : 0xffffffff;
-    const val = ((value & widthMask) * 2 ** shift) % 2 ** 32;
-    const kept = ~((widthMask * 2 ** shift) % 2 ** 32) >>> 0;
+    const val = shift === 0 ? (value & widthMask) >>> 0 : ((value & widthMask) * 2 ** shift) % 2 ** 32;
+    const kept = shift === 0 ? ~widthMask >>> 0 : ~((widthMask * 2 ** shift) % 2 ** 32) >>> 0;
     switch (reg) {
       case TIS_REG.ACCESS:
         this.#writeAccess(locty, val);
@@ -234,7 +253,7 @@ export class TisDevice implements MmioDevice {
   #readSts(l: Locality, width: MmioWidth): number {
     let burst: number;
     if (l.sts & TIS_STS.DATA_AVAIL) {
-      burst = Math.max(0, Math.min(headerSize(this.#buffer), this.#bufferSize) - this.#rw);
+      burst = Math.max(0, this.#rspLen - this.#rw);
     } else {
       burst = this.#bufferSize - this.#rw;
       // QEMU: a byte-wide read must not show 0x00 for 0x100 available bytes.
@@ -258,10 +277,9 @@ export class TisDevice implements MmioDevice {
 
   #dataRead(l: Locality): number {
     if (!(l.sts & TIS_STS.DATA_AVAIL)) return 0xff;
-    const len = Math.min(headerSize(this.#buffer), this.#bufferSize);
     const v = this.#buffer[this.#rw] ?? 0xff;
     this.#rw++;
-    if (this.#rw >= len) {
+    if (this.#rw >= this.#rspLen) {
       this.#setSts(l, TIS_STS.VALID);
       this.#raise(this.#active, TIS_INT.STS_VALID);
     }
@@ -279,6 +297,7 @@ export class TisDevice implements MmioDevice {
     while (l.sts & TIS_STS.EXPECT && n > 0) {
       if (this.#rw < this.#bufferSize) {
         if (this.#fifoWrites++ !== this.faults.dropCommandByte) this.#buffer[this.#rw++] = v & 0xff;
+        if (this.#rw > this.#highWater) this.#highWater = this.#rw;
         v >>>= 8;
         n--;
       } else {
@@ -346,8 +365,12 @@ export class TisDevice implements MmioDevice {
     const l = this.#loc[locty];
     if (!l) return;
     const n = Math.min(r.response.length, this.#bufferSize);
-    this.#buffer.fill(0);
-    this.#buffer.set(r.response.subarray(0, n));
+    this.#buffer.set(n === r.response.length ? r.response : r.response.subarray(0, n));
+    // Bytes past the response read as 0 (QEMU would show stale ones): zero what was used before.
+    if (this.#highWater > n) this.#buffer.fill(0, n, this.#highWater);
+    this.#highWater = n;
+    // The buffer does not change while dataAvail is set (FIFO writes are dropped in COMPLETION).
+    this.#rspLen = Math.min(headerSize(this.#buffer), this.#bufferSize);
     this.#setSts(l, TIS_STS.VALID | TIS_STS.DATA_AVAIL);
     l.state = 'completion';
     this.#rw = 0;

@@ -71,6 +71,22 @@ describe('VirtualClock', () => {
     expect(clock.pendingTimers).to.equal(0);
   });
 
+  it('makes stalls wait for held work without advancing time for it', async () => {
+    const clock = new VirtualClock();
+    let release: () => void = () => undefined;
+    const work = new Promise<void>((r) => (release = r));
+    clock.waitFor(work);
+    let stalled = false;
+    const s = clock.stall(30).then(() => (stalled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(stalled).to.equal(false);
+    release();
+    await s;
+    expect(clock.now()).to.equal(30);
+    await clock.stall(30); // nothing held any more
+    expect(clock.now()).to.equal(60);
+  });
+
   it('rejects negative durations with RangeError', () => {
     const clock = new VirtualClock();
     expect(() => clock.advance(-1)).to.throw(RangeError);

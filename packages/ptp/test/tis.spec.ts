@@ -193,6 +193,21 @@ describe('TisDevice (QEMU 7.2 tpm-tis)', () => {
     expect(dev.lastBackendError).to.have.property('code', 'PROCESS_EXITED');
   });
 
+  it('serves the response through XDATA_FIFO with 32-bit reads', async () => {
+    const response = Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0, 0, 0xaa, 0xbb);
+    const { bus, dev } = setup(new FakeBackend({ respond: () => response }));
+    bus.write8(loc(0, 0), 0x02);
+    bus.write8(loc(0, 0x18), 0x40);
+    writeCommand(bus, STARTUP);
+    bus.write8(loc(0, 0x18), 0x20);
+    await dev.settled();
+    expect(bus.read32(loc(0, 0x18)) >>> 8 & 0xffff).to.equal(12);
+    expect([bus.read32(loc(0, 0x80)), bus.read32(loc(0, 0x84)), bus.read32(loc(0, 0x88))]).to.deep.equal([
+      0x00000180, 0x00000c00, 0xbbaa0000,
+    ]);
+    expect(bus.read8(loc(0, 0x18))).to.equal(0x80);
+  });
+
   it('masks and clears interrupt bits only for the active locality', () => {
     const { bus } = setup();
     bus.write32(loc(0, 0x08), 0x80000087);

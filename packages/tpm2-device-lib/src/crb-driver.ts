@@ -48,11 +48,12 @@ export class CrbDriver implements TpmTransport {
 
   /**
    * PtpCrbRequestUseTpm: 8-bit read of LOC_STATE (0xFF = no TPM), LOC_CTRL := requestAccess,
-   * wait for LOC_STS.Granted within PTP_TIMEOUT_A.
+   * wait for LOC_STS.Granted within PTP_TIMEOUT_A. `presenceCheck: false` is the
+   * Tpm12DeviceLibDTpm variant, which skips the LOC_STATE read.
    * @throws ProtocolError NO_DEVICE or TIMEOUT_A.
    */
-  async requestUseTpm(): Promise<void> {
-    if (this.#bus.read8(this.#base + CRB_REG.LOC_STATE) === 0xff) {
+  async requestUseTpm(presenceCheck = true): Promise<void> {
+    if (presenceCheck && this.#bus.read8(this.#base + CRB_REG.LOC_STATE) === 0xff) {
       this.#fail('NO_DEVICE', 'locality', 'LOC_STATE reads 0xFF');
     }
     this.#bus.write32(this.#base + CRB_REG.LOC_CTRL, CRB_BITS.LOC_CTRL_REQUEST_ACCESS);

@@ -4,7 +4,7 @@
  * INTF_CAPABILITY decide between CRB, PTP FIFO and (by elimination) TIS.
  */
 import type { MmioBus } from '@tcg2sim/ptp';
-import { INTERFACE_ID, INTF_CAPABILITY_VERSION_SHIFT, TIS_REG, TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
+import { CRB_REG, INTERFACE_ID, INTF_CAPABILITY_VERSION_SHIFT, TIS_REG, TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 import type { PtpInterfaceKind } from './errors.ts';
 
 /** What detection found; `crbIdleBypass` is PcdCRBIdleByPass (meaningful for CRB only). */
@@ -20,7 +20,11 @@ export interface Detection {
  * Classifies the register interface at `base`. Note edk2-stable202211 calls anything that is not
  * CRB or PTP FIFO "TIS", so an absent TPM on QEMU (reads 0x00) is TIS (fixed in 202305).
  */
-export function detectInterface(bus: MmioBus, base: number = TPM_BASE_ADDRESS): Detection {
+export function detectInterface(
+  bus: MmioBus,
+  base: number = TPM_BASE_ADDRESS,
+  options: { readonly readIdleBypass?: boolean } = {}
+): Detection {
   if (bus.read8(base + TIS_REG.ACCESS) === 0xff) {
     return { kind: 'none', crbIdleBypass: false, interfaceId: 0xffffffff, interfaceCapability: 0xffffffff };
   }
@@ -42,8 +46,41 @@ export function detectInterface(bus: MmioBus, base: number = TPM_BASE_ADDRESS): 
     kind = 'tis';
   }
   let crbIdleBypass = false;
-  if (kind === 'crb') {
+  // Only Tpm2DeviceLibDTpm's constructor reads PcdCRBIdleByPass; Tpm12DeviceLibDTpm does not.
+  if (kind === 'crb' && (options.readIdleBypass ?? true)) {
     crbIdleBypass = (bus.read32(base + TIS_REG.INTERFACE_ID) & INTERFACE_ID.CAP_CRB_IDLE_BYPASS) !== 0;
   }
   return { kind, crbIdleBypass, interfaceId, interfaceCapability };
+}
+
+/** What DumpPtpInfo reads (VID/DID/RID as the interface exposes them). */
+export interface PtpInfo {
+  readonly interfaceId: number;
+  readonly interfaceCapability: number;
+  readonly statusEx: number;
+  readonly vid: number;
+  readonly did: number;
+  readonly rid: number;
+}
+
+/**
+ * DumpPtpInfo (Tpm2Ptp.c), which Tpm2InstanceLibDTpm's constructor runs in DXE: presence,
+ * INTERFACE_ID, INTF_CAPABILITY, STS_EX, then VID/DID(/RID) at the FIFO (0xF00..) or CRB
+ * (0x34..; RID from INTERFACE_ID) offsets of the cached interface type.
+ * @returns undefined when the base reads 0xFF.
+ */
+export function dumpPtpInfo(bus: MmioBus, kind: PtpInterfaceKind, base: number = TPM_BASE_ADDRESS): PtpInfo | undefined {
+  if (bus.read8(base + TIS_REG.ACCESS) === 0xff) return undefined;
+  const interfaceId = bus.read32(base + TIS_REG.INTERFACE_ID);
+  const interfaceCapability = bus.read32(base + TIS_REG.INTF_CAPABILITY);
+  const statusEx = bus.read8(base + TIS_REG.STS_EX);
+  if (kind === 'crb') {
+    const vid = bus.read16(base + CRB_REG.INTF_ID2);
+    const did = bus.read16(base + CRB_REG.INTF_ID2 + 2);
+    return { interfaceId, interfaceCapability, statusEx, vid, did, rid: interfaceId >>> 24 };
+  }
+  const vid = bus.read16(base + TIS_REG.DID_VID);
+  const did = bus.read16(base + TIS_REG.DID_VID + 2);
+  const rid = bus.read8(base + TIS_REG.RID);
+  return { interfaceId, interfaceCapability, statusEx, vid, did, rid };
 }

@@ -6,8 +6,8 @@
 import type { Clock, MmioBus } from '@tcg2sim/ptp';
 import { TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 import { CrbDriver } from './crb-driver.ts';
-import { detectInterface } from './detect.ts';
-import type { Detection } from './detect.ts';
+import { detectInterface, dumpPtpInfo } from './detect.ts';
+import type { Detection, PtpInfo } from './detect.ts';
 import { ProtocolError } from './errors.ts';
 import type { PtpInterfaceKind } from './errors.ts';
 import { TisDriver } from './tis-driver.ts';
@@ -20,6 +20,11 @@ export interface DeviceLibOptions {
   readonly clock: Clock;
   readonly base?: number;
   readonly timeouts?: Partial<Tpm2Timeouts>;
+  /**
+   * PcdActiveTpmInterfaceType / PcdCRBIdleByPass already set by an earlier module: the
+   * constructor then probes nothing (only the first module to run touches the registers).
+   */
+  readonly detection?: Detection;
 }
 
 /** TPM_ORD_GetTicks with TPM_TAG_RQU_COMMAND: OVMF's TPM 1.2 probe command. */
@@ -29,16 +34,20 @@ export const TPM12_GET_TICKS: Uint8Array = Uint8Array.of(0x00, 0xc1, 0, 0, 0, 0x
 export class Tpm2DeviceLib implements TpmTransport {
   readonly detection: Detection;
   readonly #driver: TisDriver | CrbDriver | undefined;
+  readonly #bus: MmioBus;
+  readonly #base: number;
 
-  private constructor(detection: Detection, driver: TisDriver | CrbDriver | undefined) {
+  private constructor(detection: Detection, driver: TisDriver | CrbDriver | undefined, bus: MmioBus, base: number) {
     this.detection = detection;
     this.#driver = driver;
+    this.#bus = bus;
+    this.#base = base;
   }
 
   /** Runs detection (the library constructor) and picks the driver. Never throws for "no TPM". */
   static open(options: DeviceLibOptions): Tpm2DeviceLib {
     const base = options.base ?? TPM_BASE_ADDRESS;
-    const detection = detectInterface(options.bus, base);
+    const detection = options.detection ?? detectInterface(options.bus, base);
     const common = { bus: options.bus, clock: options.clock, base, ...(options.timeouts ? { timeouts: options.timeouts } : {}) };
     let driver: TisDriver | CrbDriver | undefined;
     switch (detection.kind) {
@@ -53,7 +62,7 @@ export class Tpm2DeviceLib implements TpmTransport {
         driver = undefined;
         break;
     }
-    return new Tpm2DeviceLib(detection, driver);
+    return new Tpm2DeviceLib(detection, driver, options.bus, base);
   }
 
   /** The detected interface. */
@@ -71,17 +80,28 @@ export class Tpm2DeviceLib implements TpmTransport {
     return this.#need().submit(command, options);
   }
 
+  /** DumpPtpInfo, as Tpm2InstanceLibDTpm's constructor runs it in DXE. */
+  dumpPtpInfo(): PtpInfo | undefined {
+    return dumpPtpInfo(this.#bus, this.detection.kind, this.#base);
+  }
+
   /**
-   * OVMF's InternalTpm12Detect (Tcg12ConfigPei): Tpm12RequestUseTpm, then TPM_ORD_GetTicks.
-   * The TPM counts as 1.2 only if the transport succeeds with a 1.2 response tag
-   * (0x00C4..0x00C6). On CRB, Tpm12SubmitCommand fails without sending anything.
+   * OVMF's InternalTpm12Detect (Tcg12ConfigPei) through Tpm12DeviceLibDTpm, which classifies
+   * the interface on every call: Tpm12RequestUseTpm (interface probe, then the TIS request or
+   * the CRB LOC_CTRL request without presence read), then Tpm12SubmitCommand (interface probe
+   * again, then TPM_ORD_GetTicks over FIFO; on CRB it fails without sending anything).
+   * The TPM counts as 1.2 only if the transport succeeds with a 1.2 response tag (0x00C4..C6).
    * @returns true for a TPM 1.2; false otherwise (any failure included).
    */
   async probeTpm12(): Promise<boolean> {
     const d = this.#driver;
     if (d === undefined) return false;
+    const noBypass = { readIdleBypass: false };
     try {
-      await d.requestUseTpm();
+      if (detectInterface(this.#bus, this.#base, noBypass).kind === 'none') return false;
+      if (d instanceof CrbDriver) await d.requestUseTpm(false);
+      else await d.requestUseTpm();
+      if (detectInterface(this.#bus, this.#base, noBypass).kind === 'none') return false;
       if (d instanceof CrbDriver) return false;
       await d.transact(TPM12_GET_TICKS, 10 + 32, (tag) => tag >= 0x00c4 && tag <= 0x00c6);
       return true;

@@ -8,8 +8,8 @@ export { CRB_RETRY_MAX, EDK2_TIMEOUTS, POLL_STEP_US, waitRegisterBits } from './
 export type { Tpm2Timeouts } from './timeouts.ts';
 export { RESPONSE_HEADER_SIZE, TPM_ST_RSP_COMMAND } from './transport.ts';
 export type { SubmitOptions, TpmTransport } from './transport.ts';
-export { detectInterface } from './detect.ts';
-export type { Detection } from './detect.ts';
+export { detectInterface, dumpPtpInfo } from './detect.ts';
+export type { Detection, PtpInfo } from './detect.ts';
 export { TisDriver } from './tis-driver.ts';
 export type { DriverOptions, TagCheck } from './tis-driver.ts';
 export { CrbDriver } from './crb-driver.ts';

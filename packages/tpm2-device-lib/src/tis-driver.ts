@@ -98,7 +98,7 @@ export class TisDriver implements TpmTransport {
     const sts = this.#base + TIS_REG.STS;
     // 1. Ready. A timeout returns at once, without the final ready write.
     this.#bus.write8(sts, TIS_STS.COMMAND_READY);
-    if (!(await this.#wait(sts, TIS_STS.COMMAND_READY, 0, this.#t.tisB))) {
+    if (!(this.#check(sts, TIS_STS.COMMAND_READY, 0) || (await this.#poll(sts, TIS_STS.COMMAND_READY, 0, this.#t.tisB)))) {
       this.#fail('TIMEOUT_B', 'ready', 'commandReady not set: the TPM is busy');
     }
     try {
@@ -115,19 +115,20 @@ export class TisDriver implements TpmTransport {
     // 2. Send in burstCount chunks; Expect is not looked at between bytes.
     let index = 0;
     while (index < command.length) {
-      let burst = await this.#burstCount('send');
+      let burst = this.#burstNow();
+      if (burst === 0) burst = await this.#burstCount('send');
       for (; burst > 0 && index < command.length; burst--) this.#bus.write8(fifo, command[index++] ?? 0);
     }
     // 3. stsValid set and Expect clear.
-    if (!(await this.#wait(sts, TIS_STS.VALID, TIS_STS.EXPECT, this.#t.tisC))) {
+    if (!(this.#check(sts, TIS_STS.VALID, TIS_STS.EXPECT) || (await this.#poll(sts, TIS_STS.VALID, TIS_STS.EXPECT, this.#t.tisC)))) {
       this.#fail('TIMEOUT_C', 'expect', 'the TPM still expects command bytes');
     }
     // 4. Go; 5. wait for dataAvail, cancel once after TIMEOUT_MAX.
     this.#bus.write8(sts, TIS_STS.TPM_GO);
     const ready = TIS_STS.VALID | TIS_STS.DATA_AVAIL;
-    if (!(await this.#wait(sts, ready, 0, this.#t.tisMax))) {
+    if (!(this.#check(sts, ready, 0) || (await this.#poll(sts, ready, 0, this.#t.tisMax)))) {
       this.#bus.write32(sts, TIS_STS.COMMAND_CANCEL);
-      if (!(await this.#wait(sts, ready, 0, this.#t.tisB))) {
+      if (!(this.#check(sts, ready, 0) || (await this.#poll(sts, ready, 0, this.#t.tisB)))) {
         this.#fail('TIMEOUT_MAX', 'cancel', 'no response, and none after the cancel');
       }
     }
@@ -137,7 +138,8 @@ export class TisDriver implements TpmTransport {
     let got = 0;
     let burst = 0;
     while (got < RESPONSE_HEADER_SIZE) {
-      burst = await this.#burstCount('receive');
+      burst = this.#burstNow();
+      if (burst === 0) burst = await this.#burstCount('receive');
       for (; burst > 0; burst--) {
         header[got++] = this.#bus.read8(fifo);
         if (got === RESPONSE_HEADER_SIZE) break;
@@ -146,12 +148,13 @@ export class TisDriver implements TpmTransport {
     // 7. Tag; 8. size.
     const tag = be16(header, 0);
     const size = be32(header, 2);
+    // An all-ones header is what an inactive locality reads: find out whether we were seized.
+    // (Only then: EDK II makes no extra access on a bad tag, and the 1.2 probe hits one per boot.)
+    if (tag === 0xffff) this.#checkLocality();
     if (!accept(tag)) {
-      this.#checkLocality();
       this.#fail('BAD_RESPONSE_TAG', 'receive', `response tag 0x${tag.toString(16).padStart(4, '0')}`);
     }
     if (size > maxResponseSize || size < RESPONSE_HEADER_SIZE) {
-      this.#checkLocality();
       this.#fail('BAD_RESPONSE_SIZE', 'receive', `response size ${size} outside 10..${maxResponseSize}`);
     }
     // 9. Body: leftover burst first, re-read burstCount when it runs out, stop at paramSize.
@@ -162,22 +165,32 @@ export class TisDriver implements TpmTransport {
         out[got++] = this.#bus.read8(fifo);
         if (got === size) return out;
       }
-      burst = await this.#burstCount('receive');
+      burst = this.#burstNow();
+      if (burst === 0) burst = await this.#burstCount('receive');
     }
     return out;
   }
 
-  /** TisPcReadBurstCount: two byte reads (+0x19, +0x1A), retried every 30 µs up to TIMEOUT_D. */
-  async #burstCount(phase: ProtocolPhase): Promise<number> {
+  /** One TisPcReadBurstCount attempt: two byte reads (+0x19, +0x1A). */
+  #burstNow(): number {
     const at = this.#base + TIS_REG.BURST_COUNT;
+    const lo = this.#bus.read8(at);
+    const hi = this.#bus.read8(at + 1);
+    return (hi << 8) + lo;
+  }
+
+  /**
+   * The rest of TisPcReadBurstCount after a first attempt read 0: stall 30 µs, read again, up to
+   * TIMEOUT_D of stalls.
+   */
+  async #burstCount(phase: ProtocolPhase): Promise<number> {
     let waited = 0;
     do {
-      const lo = this.#bus.read8(at);
-      const hi = this.#bus.read8(at + 1);
-      const count = (hi << 8) + lo;
-      if (count !== 0) return count;
       await this.#clock.stall(POLL_STEP_US);
       waited += POLL_STEP_US;
+      if (waited >= this.#t.tisD) break;
+      const count = this.#burstNow();
+      if (count !== 0) return count;
     } while (waited < this.#t.tisD);
     return this.#fail('TIMEOUT_D', phase, 'burstCount stayed 0');
   }
@@ -194,6 +207,19 @@ export class TisDriver implements TpmTransport {
 
   #wait(address: number, set: number, clear: number, timeout: number): Promise<boolean> {
     return waitRegisterBits(this.#clock, () => this.#bus.read8(address), set, clear, timeout);
+  }
+
+  /** The first iteration of TisPcWaitRegisterBits, synchronously (the common case: no wait). */
+  #check(address: number, set: number, clear: number): boolean {
+    const v = this.#bus.read8(address);
+    return (v & set) === set && (v & clear) === 0;
+  }
+
+  /** The remaining iterations after a failed {@link TisDriver.#check}: stall, read, check. */
+  async #poll(address: number, set: number, clear: number, timeout: number): Promise<boolean> {
+    await this.#clock.stall(POLL_STEP_US);
+    if (POLL_STEP_US >= timeout) return false;
+    return this.#wait(address, set, clear, timeout - POLL_STEP_US);
   }
 
   #fail(code: ProtocolErrorCode, phase: ProtocolPhase, detail: string): never {

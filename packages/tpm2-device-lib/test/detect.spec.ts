@@ -22,6 +22,14 @@ describe('detectInterface (Tpm2GetPtpInterface)', () => {
     expect(trace.format()).to.deep.equal(['R1 000=81', 'R4 030=00025811', 'R4 014=00000000', 'R4 030=00025811']);
   });
 
+  it('classifies a TIS 1.3 part (INTERFACE_ID 0xFFFFFFFF) as TIS and drives it on the FIFO path', async () => {
+    const { bus, lib, backend } = tisRig({}, { profile: 'tis13' });
+    expect(detectInterface(bus).kind).to.equal('tis');
+    expect(lib.kind).to.equal('tis');
+    expect(await lib.submit(STARTUP)).to.have.length(10);
+    expect(backend.commands).to.have.length(1);
+  });
+
   it('reports no TPM when the base reads 0xFF', () => {
     const bus = new MmioBus({ unmappedByte: 0xff });
     expect(detectInterface(bus).kind).to.equal('none');
@@ -38,6 +46,15 @@ describe('Tpm2DeviceLib', () => {
     const err: unknown = await lib.submit(STARTUP).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(ProtocolError).with.property('code', 'NO_DEVICE');
     expect(await lib.probeTpm12()).to.equal(false);
+  });
+
+  it('probes nothing when the interface type is already cached (PCD set by an earlier module)', () => {
+    const { bus } = tisRig();
+    const first = Tpm2DeviceLib.open({ bus, clock: new VirtualClock() });
+    const trace = new MmioTrace().attach(bus);
+    const second = Tpm2DeviceLib.open({ bus, clock: new VirtualClock(), detection: first.detection });
+    expect(second.kind).to.equal('fifo');
+    expect(trace.entries).to.have.length(0);
   });
 
   it('burns TIMEOUT_A on the empty QEMU hole, as OVMF 2022.11 does twice per boot', async () => {
