@@ -5,7 +5,6 @@
  * tpm2-device-lib) in front of it.
  *
  * Both backends (soft, swtpm) and all interfaces (none, tis, crb) are available.
- * "not available yet" failure (exit status 1).
  */
 import { SoftTpmBackend, SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
 import { SoftTpmOptionError } from '@tcg2sim/soft-tpm';
