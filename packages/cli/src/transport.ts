@@ -3,11 +3,9 @@
  * create the backend (soft TPM in-process or a spawned swtpm), power it on, and put the chosen
  * register interface (none: straight to the backend; tis / crb: the ptp device models driven by
  * tpm2-device-lib) in front of it.
- *
- * The soft backend is added here by its owner (branch soft-tpm); until then it is a clear
- * "not available yet" failure (exit status 1).
  */
-import { SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
+import { SoftTpmOptionError } from '@tcg2sim/soft-tpm';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { CrbDevice, MmioBus, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
@@ -44,7 +42,12 @@ async function createBackend(choice: TpmChoice): Promise<TpmBackend> {
     case 'swtpm':
       return SwtpmBackend.start(choice.pcrBanks === undefined ? {} : { pcrBanks: choice.pcrBanks });
     case 'soft':
-      throw new CommandFailure('--backend soft is not available yet');
+      try {
+        return new SoftTpmBackend(choice.pcrBanks === undefined ? {} : { banks: choice.pcrBanks });
+      } catch (e) {
+        if (e instanceof SoftTpmOptionError) throw new UsageError(`--banks: ${e.message}`, { cause: e });
+        throw e;
+      }
   }
 }
 

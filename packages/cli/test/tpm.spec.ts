@@ -61,9 +61,20 @@ describe('tcg2sim tpm run', function () {
     });
   });
 
-  it('fails with exit status 1 for the soft backend until it is built', async () => {
+  it('answers the transcript with the soft backend as swtpm does', async () => {
     const r = await cli('tpm', 'run', '--backend', 'soft', '--transcript', file);
-    expect(r.status).to.equal(1);
+    expect(r.status, r.err).to.equal(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[0]).to.equal('80010000000a00000000');
+    expect(lines[1]).to.equal('80010000000a00000100');
+    expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
+    expect(lines[3]).to.equal('80010000000a00000143');
+  });
+
+  it('refuses an unknown PCR bank for the soft backend with exit status 2', async () => {
+    const r = await cli('tpm', 'run', '--backend', 'soft', '--banks', 'sha256,md5', '--transcript', file);
+    expect(r.status).to.equal(2);
   });
 
   for (const iface of ['tis', 'crb']) {
@@ -76,6 +87,18 @@ describe('tcg2sim tpm run', function () {
       expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
     });
   }
+
+  it('gives byte-identical output through --interface none, tis and crb with the soft backend', async () => {
+    const outs: string[] = [];
+    for (const iface of ['none', 'tis', 'crb']) {
+      const r = await cli('tpm', 'run', '--backend', 'soft', '--interface', iface, '--transcript', file);
+      expect(r.status, r.err).to.equal(0);
+      outs.push(r.out);
+    }
+    expect(outs[0]?.split('\n')).to.have.length(5);
+    expect(outs[1]).to.equal(outs[0]);
+    expect(outs[2]).to.equal(outs[0]);
+  });
 
   it('refuses a locality other than 0 on the CRB interface with exit status 2', async () => {
     const r = await cli('tpm', 'run', '--backend', 'swtpm', '--interface', 'crb', '--locality', '1', '--transcript', file);

@@ -139,7 +139,8 @@ export function getCapability(state: TpmState, capability: number, property: num
     }
     case CAP.PCRS: {
       if (property !== 0) return RC.VALUE + RC_P + 2 * RC_1;
-      head(false);
+      // PCRCapGetAllocation answers moreData = YES to a zero count.
+      head(count === 0);
       const alloc = count === 0 ? [] : state.volatile.pcrAllocation;
       w.u32be(alloc.length);
       for (const s of alloc) w.u16be(s.hash).u8(s.select.length).bytes(s.select);

@@ -81,6 +81,8 @@ function loadStatus(state: TpmState, handles: readonly number[]): number {
     } else if (type === 0x80) {
       if (sequenceAt(state.volatile, h) === undefined) return RC.REFERENCE_H0 + i;
     } else if (type === 0x81) {
+      // ObjectLoadEvict takes an object slot before looking the handle up in NV.
+      if (!state.volatile.objects.includes(null)) return RC.OBJECT_MEMORY;
       rc = RC.HANDLE; // no persistent objects
     } else if (type === 0x01) {
       if (findNv(state.persistent, h) === undefined) rc = RC.HANDLE;

@@ -229,11 +229,14 @@ export interface AllocateResult {
 }
 
 /**
- * PCRAllocate: merge the request into the NV allocation (the RAM one stays until TPM_Init).
+ * PCRAllocate: merge the request into the allocation in effect and store the result for the
+ * next TPM_Init (the allocation in effect does not change).
  * Without PCR0 (H-CRTM) and PCR17 (DRTM) in some bank the answer is TPM_RC_PCR (undefined here).
  */
 export function pcrAllocate(state: TpmState, request: readonly PcrSelection[]): AllocateResult | undefined {
-  const next = state.persistent.pcrAllocation.map((s) => ({ hash: s.hash, select: Uint8Array.from(s.select) }));
+  // libtpms merges into gp.pcrAllocated in RAM (the allocation in effect), not the one already
+  // stored for the next TPM_Init: a second PCR_Allocate replaces the first.
+  const next = state.volatile.pcrAllocation.map((s) => ({ hash: s.hash, select: Uint8Array.from(s.select) }));
   for (const r of request) {
     const j = next.findIndex((s) => s.hash === r.hash);
     if (j >= 0) next[j] = { hash: r.hash, select: Uint8Array.from(r.select) };

@@ -18,6 +18,9 @@ export interface Session {
   hmac: Uint8Array;
 }
 
+/** gp.maxTries as libtpms manufactures it (no TPM2_DictionaryAttackParameters here). */
+const MAX_TRIES = 3;
+
 /** MAX_SESSION_NUM in libtpms. */
 const MAX_SESSIONS = 3;
 
@@ -115,9 +118,23 @@ export function checkSessions(state: TpmState, cmd: CommandDef, handles: readonl
     if (s === undefined) break;
     const associated = i < cmd.authHandles ? handles[i] : undefined;
     if (associated === undefined) return RC.HANDLE + sIndex(i);
+    const exempt = daExempt(state, associated);
+    if (!exempt) {
+      // CheckLockedOut with USE_DA_USED: the first DA-protected authorization after Startup
+      // only marks the orderly state and asks for a retry.
+      if (state.persistent.failedTries >= MAX_TRIES) return RC.LOCKOUT;
+      if (!state.volatile.daUsed) {
+        state.volatile.daUsed = true;
+        state.persistent.daUsedMark = true;
+        state.persistent.orderly = 'none';
+        return RC.RETRY;
+      }
+    }
     if (!authValueAvailable(state, associated, cmd)) return RC.AUTH_UNAVAILABLE;
     if (!equal(stripTrailingZeros(s.hmac), stripTrailingZeros(authValue(state, associated)))) {
-      return rcAdd(daExempt(state, associated) ? RC.BAD_AUTH : RC.AUTH_FAIL, sIndex(i));
+      if (exempt) return rcAdd(RC.BAD_AUTH, sIndex(i));
+      state.persistent.failedTries += 1;
+      return rcAdd(RC.AUTH_FAIL, sIndex(i));
     }
   }
   return RC.SUCCESS;

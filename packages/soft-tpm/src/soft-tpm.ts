@@ -60,6 +60,7 @@ function freshVolatile(allocation: readonly PcrSelection[]): VolatileState {
     shEnable: true,
     ehEnable: true,
     selfTested: false,
+    daUsed: false,
     prevOrderly: false,
     clockBase: 0,
   };
@@ -84,6 +85,8 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
       rngSeed: Uint8Array.from(seed),
       rngCounter: 0,
       proofSeed: digestOf(0x000b, Uint8Array.from([0x70]), seed),
+      failedTries: 0,
+      daUsedMark: false,
     },
     volatile: freshVolatile(allocation),
   };

@@ -55,6 +55,10 @@ export interface PersistentState {
   rngCounter: number;
   /** Secret the hierarchy proofs derive from (hash-check tickets). */
   proofSeed: Uint8Array;
+  /** Dictionary-attack failure counter (gp.failedTries); lockout at 3 (gp.maxTries). */
+  failedTries: number;
+  /** gp.orderlyState == SU_DA_USED_VALUE: a DA-protected authorization happened. */
+  daUsedMark: boolean;
 }
 
 /** Everything TPM_Init resets. */
@@ -78,6 +82,8 @@ export interface VolatileState {
   shEnable: boolean;
   ehEnable: boolean;
   selfTested: boolean;
+  /** g_daUsed: a DA-protected authorization already got its TPM_RC_RETRY this cycle. */
+  daUsed: boolean;
   /** g_prevOrderlyState != SU_NONE: the last Startup followed an orderly shutdown. */
   prevOrderly: boolean;
   /** Milliseconds counted by ReadClock's `clock` when the TPM was last powered on. */

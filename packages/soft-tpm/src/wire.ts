@@ -196,7 +196,7 @@ export function readHandle(r: CommandReader, kind: HandleKind): number {
       break;
     case 'object':
       ok =
-        (h >= HR.TRANSIENT_FIRST && h <= 0x80ffffff) ||
+        (h >= HR.TRANSIENT_FIRST && h <= HR.TRANSIENT_LAST) ||
         (h >= HR.PERSISTENT_FIRST && h <= HR.PERSISTENT_LAST);
       break;
   }

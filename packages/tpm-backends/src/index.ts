@@ -9,3 +9,7 @@ export type { SwtpmOptions } from './swtpm.ts';
 export { SWTPM_CMD, PTM_CAP, HASH_DATA_MAX } from './swtpm-ctrl.ts';
 export { TranscriptBackend, ReplayBackend, backendTransport } from './transcript.ts';
 export type { TranscriptEntry } from './transcript.ts';
+
+// The soft TPM behind the backend contract (branch soft-tpm).
+export { SoftTpmBackend } from './soft.ts';
+export type { SoftTpmBackendOptions } from './soft.ts';

@@ -256,6 +256,23 @@ describe('tpm2-command-lib against swtpm @integration', function () {
     expect(toHex(r.subarray(6))).to.not.equal('00000000');
   });
 
+  // Observed libtpms 0.9.2 answers (all with tag 0x8001 and a 10-byte response); the soft TPM
+  // must give the same ones.
+  const MALFORMED: { name: string; hex: string; rc: number }[] = [
+    { name: 'an unknown tag', hex: '12340000000a00000144', rc: 0x084 },
+    { name: 'the TPM 1.2 response tag', hex: '00c40000000a00000144', rc: TPM_RC.BAD_TAG },
+    { name: 'PCR_Extend without an authorization area', hex: '80010000000e0000018200000000', rc: TPM_RC.AUTH_MISSING },
+    { name: 'a commandSize smaller than the bytes sent', hex: '80010000000b000001440000', rc: TPM_RC.COMMAND_SIZE },
+    { name: 'a commandSize larger than the bytes sent', hex: '80010000000d000001440000', rc: TPM_RC.COMMAND_SIZE },
+    { name: 'an unknown command code', hex: '80010000000a00000999', rc: TPM_RC.COMMAND_CODE },
+  ];
+  for (const m of MALFORMED) {
+    it(`answers ${m.name} with 0x${m.rc.toString(16)}`, async () => {
+      const rsp = await b.transmit(Uint8Array.from(Buffer.from(m.hex, 'hex')), 0);
+      expect(toHex(rsp)).to.equal('80010000000a' + m.rc.toString(16).padStart(8, '0'));
+    });
+  }
+
   it('rejects a locality outside 0-4 without sending anything', async () => {
     try {
       await b.transmit(new Uint8Array(10), 5);
@@ -279,6 +296,13 @@ describe('tpm2-command-lib against swtpm @integration', function () {
       return toHex(extendPcrValue(a, init, hash(a, data)));
     });
     expect((await readPcr(0)).map(toHex)).to.deep.equal(expected);
+  });
+
+  it('the same hash sequence after Startup is a DRTM event: PCR 17-22 reset to zero, PCR17 extended', async () => {
+    const data = enc('DRTM payload');
+    await b.hcrtm(data);
+    expect((await readPcr(17)).map(toHex)).to.deep.equal(BANKS.map((a) => toHex(extendPcrValue(a, pcrInitValue(a), hash(a, data)))));
+    for (const pcr of [18, 19, 20, 21, 22]) expect((await readPcr(pcr)).map(toHex), `PCR ${pcr}`).to.deep.equal(BANKS.map((a) => toHex(pcrInitValue(a))));
   });
 
   it('Startup at locality 3 without H-CRTM leaves 0…03 in PCR0 (PC Client StartupLocality)', async () => {

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { DecodeError, fromHex, toHex } from '@tcg2sim/binary-codec';
 import {
   encodeCommand, decodeResponse, execute, Startup, SelfTest, GetCapability, PCRExtend, PCRRead,
   PCRAllocate, Shutdown, GetRandom, TPM_SU, TPM_CAP, TPM_PT, TPM_RH, NO, pcrSelectBits,
   TpmResponseError, TPM_RC, HashSequenceStart, TPM_ALG, NVDefineSpace, TPMA_NV, TPM_RS_PW,
-  passwordSession, parseCommand,
+  passwordSession, parseCommand, COMMANDS,
 } from '@tcg2sim/tpm2-command-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { BANKS, EDK2_VECTORS as V, EXTEND_RESPONSE, GETCAP_PCRS_RESPONSE, SHA1_D, SHA256_D, SHA384_D, SHA512_D } from './vectors/edk2-commands.ts';
@@ -152,6 +153,22 @@ describe('command runner', () => {
     expect(toHex(cmd)).to.equal(
       '8002' + '0000002d' + '0000012a' + '4000000c' + '00000009400000090000000000' + '0000' + '000e' + '01c10000' + '000b' + '40010001' + '0000' + '0010'
     );
+  });
+
+  it('decodes random responses to every declared command into a value, DecodeError or TpmResponseError only', () => {
+    fc.assert(fc.property(fc.constantFrom(...COMMANDS), fc.uint8Array({ maxLength: 60 }), fc.constantFrom(0, 1, 2), fc.boolean(), (decl, body, sessions, ok) => {
+      const w = new Uint8Array(10 + body.length);
+      const v = new DataView(w.buffer);
+      v.setUint16(0, sessions > 0 ? 0x8002 : 0x8001);
+      v.setUint32(2, w.length);
+      v.setUint32(6, ok ? 0 : 0x1c4);
+      w.set(body, 10);
+      try {
+        decodeResponse(decl, w, sessions);
+      } catch (e) {
+        expect(e instanceof DecodeError || e instanceof TpmResponseError, String(e)).to.equal(true);
+      }
+    }), { numRuns: 500 });
   });
 
   it('refuses to encode a command with a missing handle', () => {

@@ -1,13 +1,18 @@
 /**
  * TPM2_NV_DefineSpace, NV_UndefineSpace, NV_ReadPublic, NV_Read, NV_Write (Part 3, 31) as
- * libtpms 0.9 NVCommands.c checks them, for ordinary indices (counter, bits, extend and PIN
- * indices are refused with TPM_RC_ATTRIBUTES, where libtpms would accept them).
+ * libtpms 0.9 NVCommands.c checks them. Every index type can be defined; only ordinary indices
+ * can be written (NV_Write on a counter, bits or extend index is TPM_RC_ATTRIBUTES; the commands
+ * that write those, NV_Increment / NV_SetBits / NV_Extend, are not implemented).
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';
 import { command, EMPTY } from '../command.ts';
 import { NV_ATTR, RC, RC_1, RC_H, RC_P, RH } from '../constants.ts';
 import { defineNv, deleteNv, findNv, hasAttr, marshalNvPublic, nameSize, nvName, nvReadAccess, nvType, nvWriteAccess } from '../nv.ts';
 import { MAX_DIGEST, MAX_NV_BUFFER, MAX_NV_INDEX_SIZE, readNvPublic2b } from '../wire.ts';
+
+/** TPM_NT values (Part 2, 13.4, Table 206). */
+const NT = { ORDINARY: 0, COUNTER: 1, BITS: 2, EXTEND: 4, PIN_FAIL: 8, PIN_PASS: 9 } as const;
+const NV_TYPES: readonly number[] = Object.values(NT);
 
 const P1 = RC_P + RC_1;
 const P2 = RC_P + 2 * RC_1;
@@ -34,19 +39,28 @@ export const NV_DefineSpace = command({
       const a = pub.attributes;
       const has = (bit: number): boolean => hasAttr(a, bit);
       const nameLen = nameSize(pub);
-      if (has(NV_ATTR.POLICY_DELETE)) return RC.ATTRIBUTES + P2; // no NV_UndefineSpaceSpecial
       if (pub.authPolicy.length !== 0 && pub.authPolicy.length !== nameLen) return RC.SIZE + P2;
       const authValue = stripTrailingZeros(auth);
       if (authValue.length > nameLen) return RC.SIZE + P1;
       if (authHandle === RH.PLATFORM && !state.volatile.phEnableNV) return RC.HIERARCHY + H1;
       const type = nvType(a);
-      if (type !== 0) return RC.ATTRIBUTES + P2;
-      if (pub.dataSize > MAX_NV_INDEX_SIZE) return RC.SIZE + P2;
+      if (!NV_TYPES.includes(type)) return RC.ATTRIBUTES + P2;
+      if (type === NT.ORDINARY) {
+        if (pub.dataSize > MAX_NV_INDEX_SIZE) return RC.SIZE + P2;
+      } else if (type === NT.EXTEND) {
+        if (pub.dataSize !== nameLen) return RC.SIZE + P2;
+      } else if (pub.dataSize !== 8) return RC.SIZE + P2;
+      if (type === NT.COUNTER && has(NV_ATTR.CLEAR_STCLEAR)) return RC.ATTRIBUTES + P2;
+      if (type === NT.PIN_FAIL && !has(NV_ATTR.NO_DA)) return RC.ATTRIBUTES + P2;
+      if ((type === NT.PIN_FAIL || type === NT.PIN_PASS) && (has(NV_ATTR.AUTHWRITE) || has(NV_ATTR.GLOBALLOCK) || has(NV_ATTR.WRITEDEFINE))) {
+        return RC.ATTRIBUTES + P2;
+      }
       if (has(NV_ATTR.WRITTEN) || has(NV_ATTR.WRITELOCKED) || has(NV_ATTR.READLOCKED)) return RC.ATTRIBUTES + P2;
       if (!has(NV_ATTR.OWNERREAD) && !has(NV_ATTR.PPREAD) && !has(NV_ATTR.AUTHREAD) && !has(NV_ATTR.POLICYREAD)) return RC.ATTRIBUTES + P2;
       if (!has(NV_ATTR.OWNERWRITE) && !has(NV_ATTR.PPWRITE) && !has(NV_ATTR.AUTHWRITE) && !has(NV_ATTR.POLICYWRITE)) return RC.ATTRIBUTES + P2;
       if (has(NV_ATTR.CLEAR_STCLEAR) && has(NV_ATTR.WRITEDEFINE)) return RC.ATTRIBUTES + P2;
       if (has(NV_ATTR.PLATFORMCREATE) !== (authHandle === RH.PLATFORM)) return RC.ATTRIBUTES + H1;
+      if (has(NV_ATTR.POLICY_DELETE) && authHandle !== RH.PLATFORM) return RC.ATTRIBUTES + P2;
       if (pub.dataSize > MAX_NV_BUFFER && has(NV_ATTR.WRITEALL)) return RC.SIZE + P2;
       if (findNv(state.persistent, pub.nvIndex) !== undefined) return RC.NV_DEFINED;
       const rc = defineNv(state.persistent, pub, authValue);
@@ -126,6 +140,8 @@ export const NV_Write = command({
       if (index === undefined) return RC.HANDLE + H2;
       const rc = nvWriteAccess(handles[0] ?? 0, index);
       if (rc !== RC.SUCCESS) return rc;
+      const type = nvType(index.pub.attributes);
+      if (type === NT.COUNTER || type === NT.BITS || type === NT.EXTEND) return RC.ATTRIBUTES;
       if (offset > index.pub.dataSize) return RC.VALUE + RC_P + 2 * RC_1;
       if (data.length > index.pub.dataSize - offset) return RC.NV_RANGE;
       if (hasAttr(index.pub.attributes, NV_ATTR.WRITEALL) && data.length < index.pub.dataSize) return RC.NV_RANGE;

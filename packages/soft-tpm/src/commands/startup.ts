@@ -24,6 +24,9 @@ function startup(ctx: ExecContext, type: number): number {
     if (vol.drtmPreStartup !== p.saved.drtmPreStartup) return RC.VALUE + P1;
     if (startupLocality3 !== p.saved.startupLocality3) return RC.LOCALITY;
   }
+  // USE_DA_USED: the DA-used mark is consumed by Startup.
+  vol.daUsed = p.daUsedMark;
+  p.daUsedMark = false;
   vol.startupLocality3 = startupLocality3;
   vol.prevOrderly = p.orderly !== 'none';
   const kind = prevState ? (type === SU.STATE ? 'resume' : 'restart') : 'reset';
@@ -92,6 +95,8 @@ export const Shutdown = command({
       // libtpms refuses Shutdown(STATE) after a PCR_Allocate in this cycle (g_pcrReConfig).
       if (vol.pcrReConfig && type === SU.STATE) return RC.TYPE + P1;
       state.persistent.orderly = type === SU.STATE ? 'state' : 'clear';
+      state.persistent.daUsedMark = false;
+      vol.daUsed = false;
       if (type === SU.STATE) {
         state.persistent.saved = {
           pcrs: pcrStateSave(vol),
