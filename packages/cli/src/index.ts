@@ -3,3 +3,6 @@ export { main } from './main.ts';
 export { EXIT, UsageError, CommandFailure } from './errors.ts';
 export type { ExitCode } from './errors.ts';
 export type { CliIo } from './context.ts';
+// tcg2sim fv: the JSON form of the firmware volume tree and its per-section hook
+export { fvJsonNode, FV_SECTION_ANNOTATORS } from './commands/fv.ts';
+export type { FvJsonNode, FvSectionAnnotator } from './commands/fv.ts';

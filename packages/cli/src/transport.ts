@@ -3,6 +3,8 @@
  * create the backend (soft TPM in-process or a spawned swtpm), power it on, and put the chosen
  * register interface (none: straight to the backend; tis / crb: the ptp device models driven by
  * tpm2-device-lib) in front of it.
+ *
+ * Both backends (soft, swtpm) and all interfaces (none, tis, crb) are available.
  */
 import { SoftTpmBackend, SwtpmBackend, TpmBackendError, backendTransport } from '@tcg2sim/tpm-backends';
 import { SoftTpmOptionError } from '@tcg2sim/soft-tpm';

@@ -1,2 +1,65 @@
-/** @tcg2sim/platform-ovmf: The OVMF platform: SEC decompression, PlatformPei state in PEIFV, QEMU q35/pc devices, BDS boot options, whole-boot orchestration and the scenario schema. */
-export {};
+/**
+ * @tcg2sim/platform-ovmf: the OVMF platform: SEC decompression, PlatformPei state in PEIFV,
+ * QEMU q35/pc devices, BDS boot options, whole-boot orchestration and the scenario schema.
+ */
+// machine description
+export { MachineDescription, ramLayout } from './machine.ts';
+export type { MachineInput, RamLayout } from './machine.ts';
+// PlatformPei state
+export {
+  EFIHobPlatformInfo, PLATFORM_INFO_SIZE, DEBIAN_2022_11_BUILD, computePlatformInfo,
+} from './platform-pei/platform-info.ts';
+export type { OvmfBuildFacts } from './platform-pei/platform-info.ts';
+export { locatePlatformPeiGlobals, PlatformPeiLocateError } from './platform-pei/locate.ts';
+export type { XipImage, LocatorSection, PlatformPeiGlobals } from './platform-pei/locate.ts';
+// SEC and the PEIFV PlatformPei writes into
+export { decompressMemFvs, OVMF_FV_NAME, SecError, DEFAULT_PEI_FV_BASE } from './sec.ts';
+export type { MemoryFv, SecOutput, SecOptions } from './sec.ts';
+export {
+  peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
+} from './platform-pei/peifv.ts';
+export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
+// the whole boot
+export { simulateBoot, imageBufferAddress, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
+export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
+export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
+export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
+export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
+export type { DxeTpmFacts } from './boot/dxe-entry.ts';
+export {
+  LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+} from './boot/bds.ts';
+export type { BootOption, BootTarget } from './boot/bds.ts';
+export { predict, readPcrs } from './boot/predict.ts';
+export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
+// scenarios
+export { Scenario, parseScenario } from './scenario.ts';
+export type { ScenarioInput } from './scenario.ts';
+export { ConfigError } from './errors.ts';
+// real-firmware capture harness (QEMU + swtpm)
+export { captureBoot } from './capture/capture-boot.ts';
+export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/capture-boot.ts';
+export { CaptureError } from './capture/errors.ts';
+export type { CaptureErrorCode } from './capture/errors.ts';
+export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArguments, ramRanges } from './capture/options.ts';
+export type { CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
+export {
+  SPEC_ID_SIGNATURE, TCG2_FINAL_EVENTS_TABLE_GUID, TCG_LOG_AREA_LENGTH, FINAL_EVENTS_AREA_LENGTH,
+  findSpecIdCandidates, findFinalEventsPointers,
+  measureFinalEventsTable, algorithmName,
+} from './capture/log-scan.ts';
+export type {
+  SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
+} from './capture/log-scan.ts';
+export { decodeLogArea } from './capture/memory-scan.ts';
+export type { SpecIdCopy, LogExtent, MemoryScanResult } from './capture/memory-scan.ts';
+export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
+export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
+export { QmpClient } from './capture/qmp.ts';
+export { SWTPM_CTRL, swtpmControl, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
+export { replayWithTpm2Eventlog, parseTpm2EventlogPcrs, comparePcrs } from './capture/tpm2-eventlog.ts';
+export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts';
+export {
+  locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFORMATION_GUID, MEMORY_TYPE_INFORMATION_VARIABLE,
+} from './platform-pei/mem-type-info.ts';

@@ -36,6 +36,13 @@ export interface TpmBackend {
    */
   hcrtm(data: Uint8Array): Promise<void>;
 
+  /**
+   * Optional: the TPM's I/O buffer size as the interface sets it before power-on (QEMU sends
+   * swtpm CMD_SET_BUFFERSIZE: 4096 for tpm-tis, 0xF80 for tpm-crb). Leaves the TPM powered off.
+   * @returns the size in effect
+   */
+  setBufferSize?(size: number): Promise<number>;
+
   /** Release every resource (process, sockets, files). Safe to call more than once. */
   close(): Promise<void>;
 }

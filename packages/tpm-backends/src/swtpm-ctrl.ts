@@ -36,6 +36,7 @@ export const SWTPM_CMD = {
   STORE_VOLATILE: 0x0a,
   RESET_TPMESTABLISHED: 0x0b,
   STOP: 0x0e,
+  SET_BUFFERSIZE: 0x11,
 } as const;
 export type SWTPM_CMD = (typeof SWTPM_CMD)[keyof typeof SWTPM_CMD];
 
@@ -81,6 +82,7 @@ export function hashDataBody(data: Uint8Array): Uint8Array {
 
 /** Response length of each command (bytes). */
 export function ctrlResponseLength(cmd: SWTPM_CMD): number {
+  if (cmd === SWTPM_CMD.SET_BUFFERSIZE) return 16; // ptm_res, buffersize, minsize, maxsize
   return cmd === SWTPM_CMD.GET_CAPABILITY || cmd === SWTPM_CMD.GET_TPMESTABLISHED ? 8 : 4;
 }
 

@@ -288,6 +288,24 @@ export class SwtpmBackend implements TpmBackend {
     });
   }
 
+  /**
+   * CMD_SET_BUFFERSIZE, as QEMU's tpm-emulator sends it before CMD_INIT: the TPM's I/O buffer
+   * size (4096 for tpm-tis, 0xF80 for tpm-crb), which libtpms reports as
+   * TPM_PT_MAX_COMMAND_SIZE / MAX_RESPONSE_SIZE. The TPM is stopped first; power it on after.
+   * @returns the buffer size swtpm settled on
+   */
+  setBufferSize(size: number): Promise<number> {
+    return this.#serial(async () => {
+      this.#check(false);
+      if (this.#powered) {
+        await this.#control(SWTPM_CMD.STOP);
+        this.#powered = false;
+      }
+      const rsp = await this.#control(SWTPM_CMD.SET_BUFFERSIZE, u32Body(size));
+      return new DataView(rsp.buffer, rsp.byteOffset, 16).getUint32(4);
+    });
+  }
+
   /** CMD_STOP: the TPM stops (volatile state lost), swtpm keeps running. */
   powerOff(): Promise<void> {
     return this.#serial(async () => {

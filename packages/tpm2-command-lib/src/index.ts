@@ -45,6 +45,7 @@ export { GetCapability, GetRandom, TestParms, ReadClock } from './commands/capab
 export { PCRExtend, PCREvent, PCRRead, PCRAllocate, PCRReset } from './commands/pcr.ts';
 export { Hash, HashSequenceStart, SequenceUpdate, SequenceComplete, EventSequenceComplete } from './commands/hash.ts';
 export { NVDefineSpace, NVUndefineSpace, NVReadPublic, NVWrite, NVRead } from './commands/nv.ts';
+export { HierarchyChangeAuth } from './commands/hierarchy.ts';
 export { COMMANDS, commandByCode, COMMAND_HANDLE_COUNT, handleCount } from './commands/registry.ts';
 export { parseCommand, parseResponse } from './trace.ts';
 export type { ParsedCommand, ParsedResponse } from './trace.ts';

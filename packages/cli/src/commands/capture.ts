@@ -1,16 +1,207 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import pc from 'picocolors';
+import { captureBoot, comparePcrs, replayWithTpm2Eventlog, CaptureError } from '@tcg2sim/platform-ovmf';
+import type { CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';
+import type { BankName } from '@tcg2sim/hash-lib';
+import { decodeEventLog, pcrsToJson, replayEventLog } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
-import { CommandFailure } from '../errors.ts';
+import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 
-/** `tcg2sim capture`: not built yet (placeholder until its issue lands). */
-export function registerCapture(program: Command, _io: CliIo, _setStatus: SetStatus): void {
+const BANKS = ['sha1', 'sha256', 'sha384', 'sha512'] as const;
+
+/** The flags of `tcg2sim capture`, validated at the CLI boundary. */
+const CaptureFlags = z
+  .strictObject({
+    code: z.string().optional(),
+    vars: z.string().optional(),
+    bios: z.string().optional(),
+    machine: z.enum(['q35', 'pc']).default('q35'),
+    smm: z.boolean().default(false),
+    memory: z.coerce.number().int().min(128).max(1 << 24).default(512),
+    cpus: z.coerce.number().int().min(1).max(288).default(1),
+    tpmInterface: z.enum(['tis', 'crb']).default('tis'),
+    banks: z
+      .string()
+      .transform((s) => s.split(',').map((b) => b.trim().toLowerCase()))
+      .pipe(z.array(z.enum(BANKS)).min(1))
+      .optional(),
+    out: z.string().default('capture-out'),
+    timeout: z.coerce.number().int().min(1).max(86_400).default(180),
+    traceMmio: z.boolean().default(false),
+    scanAllMemory: z.boolean().default(false),
+    waitForPrompt: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .readonly()
+  .refine((f) => (f.bios !== undefined) !== (f.code !== undefined || f.vars !== undefined), {
+    message: 'give --code FILE --vars FILE, or --bios FILE',
+  })
+  .refine((f) => f.bios !== undefined || (f.code !== undefined && f.vars !== undefined), {
+    message: '--code and --vars go together',
+  });
+type CaptureFlags = z.infer<typeof CaptureFlags>;
+
+/** A check run on a finished capture; its mismatches make the exit status 1. */
+export interface CaptureCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly mismatches?: readonly PcrMismatch[];
+}
+
+/**
+ * The checks applied to a capture written to `dir`: our own replay (@tcg2sim/event-log) and
+ * tpm2_eventlog's replay of the log both give the TPM's PCRs 0-7. This is the hook where the
+ * comparison with `tcg2sim predict` for the same scenario goes once predict exists.
+ */
+export async function checkCapture(dir: string, result: CaptureResult): Promise<CaptureCheck[]> {
+  const checks: CaptureCheck[] = [];
+  const ours = pcrsToJson(replayEventLog(decodeEventLog(result.eventLog)));
+  const oursMismatches = comparePcrs(result.pcrs, ours, [0, 1, 2, 3, 4, 5, 6, 7]);
+  checks.push({
+    name: 'event-log replay = TPM PCRs 0-7',
+    ok: oursMismatches.length === 0,
+    detail: `${oursMismatches.length} PCR mismatches`,
+    mismatches: oursMismatches,
+  });
+  try {
+    const replay = await replayWithTpm2Eventlog(join(dir, 'eventlog.bin'));
+    writeFileSync(join(dir, 'eventlog.tpm2_eventlog.yaml'), replay.yaml);
+    const mismatches = comparePcrs(result.pcrs, replay.pcrs, [0, 1, 2, 3, 4, 5, 6, 7]);
+    checks.push({
+      name: 'tpm2_eventlog replay = TPM PCRs 0-7',
+      ok: mismatches.length === 0 && replay.eventCount === result.eventCount,
+      detail: `${replay.eventCount} events parsed, ${mismatches.length} PCR mismatches`,
+      mismatches,
+    });
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    checks.push({ name: 'tpm2_eventlog replay = TPM PCRs 0-7', ok: e.code === 'SPAWN_FAILED', detail: e.message });
+  }
+  return checks;
+}
+
+function toOptions(f: CaptureFlags, progress: (p: CaptureProgress) => void): CaptureOptions {
+  return {
+    ...(f.code !== undefined ? { code: f.code } : {}),
+    ...(f.vars !== undefined ? { vars: f.vars } : {}),
+    ...(f.bios !== undefined ? { bios: f.bios } : {}),
+    machine: f.machine,
+    smm: f.smm,
+    memoryMiB: f.memory,
+    cpus: f.cpus,
+    tpmInterface: f.tpmInterface,
+    ...(f.banks !== undefined ? { banks: f.banks satisfies BankName[] } : {}),
+    timeoutSeconds: f.timeout,
+    traceMmio: f.traceMmio,
+    scanAllMemory: f.scanAllMemory,
+    bootEnd: f.waitForPrompt ? 'shell-prompt' : 'shell-banner',
+    onProgress: progress,
+  };
+}
+
+/** Writes the capture's files into `dir` and returns the summary object (also written as summary.json). */
+export function writeCapture(dir: string, r: CaptureResult): Record<string, unknown> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'eventlog.bin'), r.eventLog);
+  if (r.finalEvents) writeFileSync(join(dir, 'final-events.bin'), r.finalEvents);
+  if (r.varsAfter) writeFileSync(join(dir, 'vars-after-boot.fd'), r.varsAfter);
+  writeFileSync(join(dir, 'serial.log'), r.serialLog, 'latin1');
+  writeFileSync(join(dir, 'swtpm.log'), r.swtpmLog, 'latin1');
+  if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');
+  if (r.tpmCommandStream) writeFileSync(join(dir, 'tpm-commands.json'), JSON.stringify(r.tpmCommandStream, null, 1) + '\n');
+  writeFileSync(join(dir, 'qemu-command-line.txt'), r.qemuCommandLine.join(' ') + '\n');
+  const summary = {
+    options: { ...r.options, banks: r.options.banks ?? 'swtpm default (sha1,sha256,sha384,sha512)' },
+    qemuCommandLine: r.qemuCommandLine,
+    swtpmCommandLine: r.swtpmCommandLine,
+    bootEndReached: r.bootEndReached,
+    eventLogAddress: `0x${r.eventLogAddress.toString(16)}`,
+    eventLogLength: r.eventLog.length,
+    eventCount: r.eventCount,
+    logBanks: r.logBanks,
+    finalEventsAddress: r.finalEventsAddress !== undefined ? `0x${r.finalEventsAddress.toString(16)}` : null,
+    finalEventsLength: r.finalEvents?.length ?? null,
+    specIdCopies: r.specIdCopies.map((c) => ({
+      address: `0x${c.address.toString(16)}`,
+      pageAligned: c.pageAligned,
+      ...(c.extent ? { events: c.extent.eventCount, length: c.extent.length, end: c.extent.endReason } : {}),
+    })),
+    tpmCommandCount: r.tpmCommandStream?.length ?? null,
+    pcrs: r.pcrs,
+    timings: {
+      setupMs: Math.round(r.timings.setupMs),
+      bootMs: Math.round(r.timings.bootMs),
+      dumpMs: Math.round(r.timings.dumpMs),
+      pcrReadMs: Math.round(r.timings.pcrReadMs),
+      totalMs: Math.round(r.timings.totalMs),
+    },
+  };
+  return summary;
+}
+
+function progressPrinter(io: CliIo): (p: CaptureProgress) => void {
+  let lastPhase = '';
+  let lastBoot = -10;
+  return (p) => {
+    if (p.phase === 'boot' && p.phase === lastPhase && p.elapsedSeconds - lastBoot < 5) return;
+    if (p.phase === 'boot') lastBoot = p.elapsedSeconds;
+    lastPhase = p.phase;
+    io.err(pc.dim(`[${p.elapsedSeconds.toFixed(1).padStart(6)} s] `) + `${p.message}\n`);
+  };
+}
+
+/** `tcg2sim capture`: boot real OVMF in QEMU with swtpm and save the log, PCRs and command stream. */
+export function registerCapture(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('capture')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CommandFailure('tcg2sim capture is not built yet');
+    .description('boot real OVMF in QEMU with swtpm to the UEFI Shell; save its event log, PCRs and TPM command stream')
+    .option('--code <file>', 'OVMF_CODE*.fd (pflash unit 0, read-only)')
+    .option('--vars <file>', 'OVMF_VARS*.fd template (a private copy is pflash unit 1)')
+    .option('--bios <file>', 'combined OVMF.fd, passed with -bios')
+    .option('--machine <type>', 'q35 or pc', 'q35')
+    .option('--smm', 'machine with SMM and secure pflash (for *.secboot.fd)')
+    .option('--memory <MiB>', 'guest RAM in MiB', '512')
+    .option('--cpus <n>', 'vCPUs', '1')
+    .option('--tpm-interface <tis|crb>', 'QEMU TPM device', 'tis')
+    .option('--banks <list>', 'PCR banks the swtpm allocates (default: a fresh swtpm, all four)')
+    .option('--out <dir>', 'directory for eventlog.bin, summary.json, …', 'capture-out')
+    .option('--timeout <seconds>', 'give up booting after this long', '180')
+    .option('--trace-mmio', "also record QEMU's TPM register trace")
+    .option('--scan-all-memory', 'scan all guest RAM and list every Spec ID copy')
+    .option('--wait-for-prompt', 'stop at the Shell prompt instead of its banner (5 s later)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = CaptureFlags.safeParse(raw);
+      if (!parsed.success) throw new UsageError(`capture: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+      const f = parsed.data;
+      const dir = resolve(f.out);
+      let result: CaptureResult;
+      try {
+        result = await captureBoot(toOptions(f, progressPrinter(io)));
+      } catch (e) {
+        if (!(e instanceof CaptureError)) throw e;
+        if (e.code === 'BAD_OPTIONS') throw new UsageError(`capture: ${e.message}`, { cause: e });
+        if (e.serialLog !== undefined) {
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(join(dir, 'serial.log'), e.serialLog, 'latin1');
+        }
+        throw new CommandFailure(`capture failed (${e.code}): ${e.message}`, { cause: e });
+      }
+      const summary = writeCapture(dir, result);
+      const checks = await checkCapture(dir, result);
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, checks }, null, 1) + '\n');
+      const failed = checks.filter((c) => !c.ok);
+      if (f.json) io.out(JSON.stringify({ ...summary, checks }, null, 1) + '\n');
+      else {
+        io.out(`boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
+        io.out(`boot ${(result.timings.bootMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s; written to ${dir}\n`);
+        for (const c of checks) io.out(`${c.ok ? pc.green('ok') : pc.red('FAILED')}  ${c.name}: ${c.detail}\n`);
+      }
+      setStatus(failed.length === 0 ? EXIT.OK : EXIT.FAILURE);
     });
 }

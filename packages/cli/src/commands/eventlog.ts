@@ -1,16 +1,123 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { toHex } from '@tcg2sim/binary-codec';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
+import {
+  EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
+  toJson, writeTpm2ToolsYaml,
+} from '@tcg2sim/event-log';
+import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
-import { CommandFailure } from '../errors.ts';
+import { EXIT, UsageError } from '../errors.ts';
 
-/** `tcg2sim eventlog`: not built yet (placeholder until its issue lands). */
-export function registerEventlog(program: Command, _io: CliIo, _setStatus: SetStatus): void {
+interface EventlogOptions {
+  readonly json?: boolean;
+  readonly yaml?: boolean;
+  readonly cel?: boolean;
+  readonly lint?: boolean;
+  readonly diff?: string;
+  readonly lenient?: boolean;
+  readonly freeSpace?: boolean;
+  readonly eventlogVersion?: string;
+  readonly out?: string;
+}
+
+function load(file: string, o: EventlogOptions): EventLog {
+  const bytes = new Uint8Array(readFileSync(file));
+  try {
+    return decodeEventLog(bytes, { lenient: o.lenient === true, stopAtFreeSpace: o.freeSpace === true });
+  } catch (err) {
+    if (err instanceof EventLogError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+function stopLine(file: string, log: EventLog): string | undefined {
+  const s = log.stop;
+  if (!s) return undefined;
+  if (s.reason === 'free-space') return `${file}: free space from offset ${s.offset} (after ${log.events.length} events)`;
+  return `${file}: stopped: ${s.error?.message ?? `bad record at offset ${s.offset}`} (${log.events.length} events decoded)`;
+}
+
+function summary(log: EventLog, replay: PcrReplay): string {
+  const lines: string[] = [];
+  const banks = [...replay.banks.keys()].map((a) => hashAlgInfo(a).name);
+  lines.push(`format: ${log.format}${log.specId ? ` (Spec ID Event03, banks ${banks.join(', ')})` : ''}, ${log.events.length} events, ${log.usedLength} bytes`);
+  const first = [...replay.banks.keys()][0];
+  for (const e of log.events) {
+    const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
+    const digest = d ? toHex(d.digest).slice(0, 16) : '';
+    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}`);
+  }
+  if (replay.startupLocality !== 0) lines.push(`PCR0 starts at locality ${replay.startupLocality}${replay.hcrtm ? ' (H-CRTM)' : ''}`);
+  for (const [alg, pcrs] of replay.banks) {
+    lines.push(`${hashAlgInfo(alg).name}:`);
+    for (const [i, v] of pcrs) lines.push(`  ${String(i).padStart(2)}: ${toHex(v)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function lintText(findings: readonly LintFinding[]): string {
+  if (findings.length === 0) return 'lint: no findings\n';
+  return findings.map((f) => `lint ${f.severity} ${f.rule} ${f.name} event ${f.eventIndex}: ${f.message}\n`).join('');
+}
+
+function diffText(d: LogDiff, a: string, b: string): string {
+  if (d.equal) return `diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
+  const v = d.divergence;
+  const lines = [`diff: first divergence at event ${v?.eventIndex ?? -1}: ${v?.explanation ?? ''}`];
+  if (v?.bytesA !== undefined) lines.push(`  ${a}: ${v.bytesA}`, `  ${b}: ${v.bytesB ?? ''}`);
+  for (const c of d.pcrChanges) lines.push(`  ${c.bank} PCR${c.pcr}: ${c.a ?? '(unextended)'} -> ${c.b ?? '(unextended)'}`);
+  return lines.join('\n') + '\n';
+}
+
+/** `tcg2sim eventlog FILE`: decode, replay, lint and diff a binary event log. */
+export function registerEventlog(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('eventlog')
-    .description('(not built yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CommandFailure('tcg2sim eventlog is not built yet');
+    .description('parse, replay, lint and diff a binary TCG event log (crypto-agile or SHA1)')
+    .argument('<file>', 'binary event log')
+    .option('--json', 'JSON: events, decoded data, PCRs (plus lint/diff when asked)')
+    .option('--yaml', 'YAML as tpm2_eventlog prints it')
+    .option('--cel', 'TCG Canonical Event Log records (CEL-JSON)')
+    .option('--lint', 'check the PC Client PFP rules; exit 1 on errors')
+    .option('--diff <other>', 'compare with another log; exit 1 when they diverge')
+    .option('--lenient', 'decode up to the first bad event and report where decoding stopped')
+    .option('--free-space', 'stop at free space (0xFF/0x00 fill), for logs taken from guest memory')
+    .option('--eventlog-version <n>', 'YAML version as tpm2_eventlog --eventlog-version (1 or 2)', '1')
+    .option('--out <file>', 'write the decoded part of the log back as a binary log')
+    .action((file: string, o: EventlogOptions) => {
+      const formats = [o.json, o.yaml, o.cel].filter((x) => x === true).length;
+      if (formats > 1) throw new UsageError('choose one of --json, --yaml, --cel');
+      const version = o.eventlogVersion === '2' ? 2 : o.eventlogVersion === '1' || o.eventlogVersion === undefined ? 1 : undefined;
+      if (version === undefined) throw new UsageError(`--eventlog-version must be 1 or 2, got ${o.eventlogVersion ?? ''}`);
+      const log = load(file, o);
+      const replay = replayEventLog(log);
+      const findings = o.lint === true ? lintEventLog(log) : undefined;
+      const other = o.diff !== undefined ? load(o.diff, o) : undefined;
+      const diff = other ? diffEventLogs(log, other) : undefined;
+      const stop = stopLine(file, log);
+      if (stop !== undefined) io.err(`tcg2sim: ${stop}\n`);
+
+      if (o.json === true) {
+        const out = { ...toJson(log, replay), ...(findings ? { lint: findings } : {}), ...(diff ? { diff } : {}) };
+        io.out(JSON.stringify(out, null, 2) + '\n');
+      } else if (o.yaml === true) {
+        writeTpm2ToolsYaml(log, replay, (t) => io.out(t), { version });
+        if (findings) io.err(lintText(findings));
+        if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
+      } else if (o.cel === true) {
+        io.out(JSON.stringify(toCelJson(log), null, 2) + '\n');
+        if (findings) io.err(lintText(findings));
+        if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
+      } else {
+        io.out(summary(log, replay));
+        if (findings) io.out(lintText(findings));
+        if (diff && o.diff !== undefined) io.out(diffText(diff, file, o.diff));
+      }
+      if (o.out !== undefined) writeFileSync(o.out, encodeEventLog(log));
+      const failed = (findings !== undefined && hasLintErrors(findings)) || (diff !== undefined && !diff.equal);
+      setStatus(failed ? EXIT.FAILURE : EXIT.OK);
     });
 }

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
+import { EV, decodeEventLog, diffEventLogs, encodeEventLog, encodeVariableData } from '@tcg2sim/event-log';
+import type { EventLog, LogEvent } from '@tcg2sim/event-log';
+import { GLOBAL_VARIABLE, ovmfShellLog } from './fixtures/ovmf-like.ts';
+
+const base = (): EventLog => decodeEventLog(ovmfShellLog([TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256]).encode());
+function mutate(log: EventLog, i: number, change: (e: LogEvent) => Partial<LogEvent>): EventLog {
+  return decodeEventLog(encodeEventLog({ specId: log.specId, events: log.events.map((e) => (e.index === i ? { ...e, ...change(e) } : e)) }));
+}
+
+describe('diffEventLogs', () => {
+  it('finds two identical logs equal with no PCR changes', () => {
+    const d = diffEventLogs(base(), base());
+    expect(d.equal).to.equal(true);
+    expect(d.divergence).to.equal(undefined);
+    expect(d.pcrChanges).to.deep.equal([]);
+  });
+
+  it('explains a different image digest: same data, digests differ in sha1 first, PCR4 changes in both banks', () => {
+    const b = mutate(base(), 24, (e) => ({ digests: e.digests.map((x) => ({ ...x, digest: x.digest.map((v) => v ^ 1) })) }));
+    const d = diffEventLogs(base(), b);
+    expect(d.divergence).to.deep.include({ eventIndex: 24, field: 'digests', bank: 'sha1', dataOffset: 0, pcrs: [4] });
+    expect(d.pcrChanges.map((c) => `${c.bank}:${c.pcr}`)).to.deep.equal(['sha1:4', 'sha256:4']);
+  });
+
+  it('names the decoded field and byte offset of a data difference (BootOrder contents)', () => {
+    const order = new Uint8Array([2, 0, 1, 0, 0, 0]);
+    const b = mutate(base(), 10, () => ({ eventData: encodeVariableData({ variableName: GLOBAL_VARIABLE, unicodeName: 'BootOrder', variableData: order }) }));
+    const d = diffEventLogs(base(), b);
+    expect(d.divergence).to.deep.include({ eventIndex: 10, field: 'eventData', dataField: 'variableData', dataOffset: 32 + 18 });
+    expect(d.divergence?.bytesA?.startsWith('00000100')).to.equal(true);
+    expect(d.divergence?.bytesB?.startsWith('02000100')).to.equal(true);
+    // the digest was not recomputed, so no PCR changes: the data alone differs
+    expect(d.pcrChanges).to.deep.equal([]);
+  });
+
+  it('reports a PCR index change first, before data', () => {
+    const d = diffEventLogs(base(), mutate(base(), 14, () => ({ pcrIndex: 5 })));
+    expect(d.divergence).to.deep.include({ eventIndex: 14, field: 'pcrIndex', pcrs: [4, 5] });
+  });
+
+  it('reports an event type change', () => {
+    const d = diffEventLogs(base(), mutate(base(), 14, () => ({ eventType: EV.ACTION })));
+    expect(d.divergence?.field).to.equal('eventType');
+  });
+
+  it('reports events missing from the second log and extra in it', () => {
+    const a = base();
+    const short = decodeEventLog(encodeEventLog({ specId: a.specId, events: a.events.slice(0, 20) }));
+    expect(diffEventLogs(a, short).divergence).to.deep.include({ eventIndex: 20, field: 'missing' });
+    expect(diffEventLogs(short, a).divergence).to.deep.include({ eventIndex: 20, field: 'extra' });
+  });
+});

@@ -1,0 +1,387 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { getVariable } from '@tcg2sim/uefi';
+import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
+import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
+import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
+import { ovmfTcg2ConfigPei, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
+import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
+import {
+  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, TpmDeviceError, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
+  EFI_GLOBAL_VARIABLE,
+} from '@tcg2sim/tcg2-dxe';
+import type { VariableReader } from '@tcg2sim/tcg2-dxe';
+import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import type { Clock } from '@tcg2sim/ptp';
+import { ramLayout } from '../machine.ts';
+import type { MachineDescription } from '../machine.ts';
+import { decompressMemFvs } from '../sec.ts';
+import type { SecOutput } from '../sec.ts';
+import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
+import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
+import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
+import { TpmStack } from './tpm-stack.ts';
+import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
+import { dxeDriverEntryQueries } from './dxe-entry.ts';
+import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
+import type { DxeTpmFacts } from './dxe-entry.ts';
+import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
+import type { BootOption } from './bds.ts';
+
+/** Inputs of one simulated boot. */
+export interface BootInput {
+  /** OVMF_CODE*.fd (or a combined image whose code part holds FVMAIN_COMPACT). */
+  readonly code: Uint8Array;
+  /** The variable store image (OVMF_VARS*.fd), or undefined for an empty store. */
+  readonly vars?: Uint8Array | undefined;
+  readonly machine: MachineDescription;
+  readonly tpmInterface: TpmInterface;
+  readonly backend: TpmBackend;
+  readonly clock?: Clock;
+  /**
+   * Address of the BDS pool buffer holding a loaded PE file (EFI_IMAGE_LOAD_EVENT
+   * ImageLocationInMemory): run-specific allocator state. Defaults to {@link imageBufferAddress}.
+   */
+  readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
+  /** Random bytes for RDRAND consumers (the platform auth); default node:crypto. */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return new Uint8Array(randomBytes(n));
+}
+
+/** What a simulated boot produced. */
+export interface BootResult {
+  /** The TCG_2 (crypto-agile) log as Tcg2Dxe's area holds it: the used bytes. */
+  readonly eventLog: Uint8Array;
+  /** The TCG 1.2 log when SHA1 is active. */
+  readonly tcg12Log: Uint8Array | undefined;
+  /** EFI_TCG2_FINAL_EVENTS_TABLE bytes (header + records). */
+  readonly finalEvents: Uint8Array;
+  readonly config: Tcg2ConfigResult;
+  readonly pei: Tcg2PeiResult | undefined;
+  readonly dxeFacts: DxeTpmFacts | undefined;
+  readonly measuredPeiFv: MeasuredPeiFv;
+  readonly sec: SecOutput;
+  /** Every TPM command the firmware modules sent through the device library. */
+  readonly exchanges: readonly TpmExchange[];
+  /** What happened, step by step (boot attempts, decisions, model notes). */
+  readonly notes: readonly string[];
+  /** Where the prediction stops. */
+  readonly endState: string;
+}
+
+/** What the image-buffer model may depend on. */
+export interface ImageBufferContext {
+  readonly machine: MachineDescription;
+  /** ActivePcrBanks (EDK II bitmap): without SHA1 no TCG 1.2 log area is allocated. */
+  readonly activePcrBanks: number;
+  readonly fileSize: number;
+  /** SHA-256 of the pristine DXEFV: identifies the firmware build. */
+  readonly dxeFvSha256: string;
+  /** TSEG bytes chipped from the top of low RAM (SMM builds). */
+  readonly tsegBytes: number;
+}
+
+/**
+ * Distance from the top of DXE's low RAM to the BDS file buffer, per firmware build, measured on
+ * real boots of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1
+ * active). DXE's page allocator works top-down, so the distance is the sum of everything DXE
+ * allocated before BDS reads the file: a property of the build, not of the machine.
+ */
+export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1de1fe8n], // OVMF_CODE_4M.fd
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
+]);
+/** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
+const NO_SHA1_LOG_SHIFT = 0xf000n;
+
+/**
+ * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
+ * distance. This is allocator state, not code: a model parameter, reported in the notes as
+ * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
+ */
+export function imageBufferAddress(ctx: ImageBufferContext): bigint {
+  const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
+  const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
+  const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
+  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
+}
+
+/**
+ * Boots OVMF in simulation: SEC, Tcg2ConfigPei, Tcg2Pei, Tcg2Dxe with the Secure Boot policy,
+ * then BDS attempting the boot options until an application starts (the UEFI Shell on a VM
+ * without disks). Every TPM command goes through tpm2-command-lib, the device library, the
+ * register model and the backend.
+ */
+export async function simulateBoot(input: BootInput): Promise<BootResult> {
+  const notes: string[] = [];
+  const sec = decompressMemFvs(input.code);
+  const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
+  const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
+  notes.push(...measuredPeiFv.notes);
+
+  // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
+  await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
+  await input.backend.powerOn();
+  const stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
+
+  // ---- PEI: Tcg2ConfigPei (Tcg12ConfigPei in Debian) then Tcg2Pei.
+  stack.phase = 'pei:Tcg2ConfigPei';
+  const cfgLib = stack.deviceLib();
+  const config = await ovmfTcg2ConfigPei({
+    tpm12Detect: () => cfgLib.probeTpm12(),
+    tpm2RequestUse: async () => {
+      try {
+        await cfgLib.requestUseTpm();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+  notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
+  const empty = (): BootResult => ({
+    eventLog: new Uint8Array(),
+    tcg12Log: undefined,
+    finalEvents: new Uint8Array(),
+    config,
+    pei: undefined,
+    dxeFacts: undefined,
+    measuredPeiFv,
+    sec,
+    exchanges: stack.exchanges,
+    notes,
+    endState: 'no TPM 2.0: nothing measured',
+  });
+  if (config.instanceGuid !== TPM_INSTANCE_GUID.TPM20_DTPM) return empty();
+
+  stack.phase = 'pei:Tcg2Pei';
+  const peiLib = stack.deviceLib();
+  const peiUintn = peiArchUintn(sec);
+  const pei = await runTcg2Pei({
+    tpm: commandLibTpm(peiLib),
+    bootMode: 'normal',
+    bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
+    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes, fvName: sec.dxeFv.volume.guid }],
+    peiUintnSize: peiUintn,
+  });
+  notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
+  if (pei.outcome !== 'measured') {
+    return { ...empty(), pei, endState: `PEI ended with ${pei.outcome}` };
+  }
+
+  // ---- DXE: Tcg2Dxe DriverEntry.
+  stack.phase = 'dxe:Tcg2Dxe';
+  const dxeLib = stack.deviceLib();
+  await dxeLib.requestUseTpm();
+  const facts = await dxeDriverEntryQueries(dxeLib);
+  const dxeTpm = commandLibTpm(dxeLib);
+  const peiEvents = pei.measurements.map((m: PeiMeasurement) => ({ pcrIndex: m.pcrIndex, eventType: m.eventType, digests: m.digests, eventData: m.eventData }));
+  const tcg12Records = pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data);
+  const dxe = Tcg2Dxe.start({
+    tpm: {
+      pcrExtend: async (pcr, digests) => {
+        try {
+          await dxeTpm.pcrExtend(pcr, digests);
+        } catch (e) {
+          throw new TpmDeviceError(String(e), { cause: e });
+        }
+      },
+      submitCommand: (c) => dxeLib.submit(c),
+    },
+    hashMask: pei.pcdTpm2HashMask,
+    tpmSupportedBanks: facts.supportedBanks,
+    tpmActiveBanks: facts.activeBanks,
+    manufacturerId: facts.manufacturerId,
+    maxCommandSize: facts.maxCommandSize,
+    maxResponseSize: facts.maxResponseSize,
+    peiEvents,
+    peiTcg12Records: tcg12Records,
+  });
+
+  // Variable services as DXE sees them: the store, plus what the variable driver creates.
+  const vars = new DxeVariables(input.vars, sec, notes);
+  await measureSecureBootPolicy(dxe, vars);
+
+  // Tcg2ConfigDxe is dispatched after the variable-write protocol appeared.
+  stack.phase = 'dxe:Tcg2ConfigDxe';
+  await tcg2ConfigDxeEntry(stack.deviceLib());
+  // BDS PlatformBootManagerBeforeConsole: EndOfDxe, Tcg2PhysicalPresenceLibProcessRequest (no
+  // pending request: no TPM traffic), SmmReadyToLock -> Tcg2PlatformDxe.
+  stack.phase = 'dxe:Tcg2PlatformDxe';
+  await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
+
+  // ---- BDS
+  stack.phase = 'dxe:BDS';
+  const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
+  notes.push(
+    IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
+      ? 'image buffer address: calibrated for this firmware build'
+      : 'image buffer address: this build is not calibrated (ImageLocationInMemory is a guess; use --image-buffer-address)'
+  );
+  const measuredFvBases = pei.measuredFvs.map((f) => f.base);
+  const handler = new MeasureBootHandler(measuredFvBases);
+  const ready = new ReadyToBootMeasurement();
+  const options = bootOptions(input.machine, sec, vars, notes);
+  const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
+  let endState = 'BDS found no bootable option';
+  for (const opt of options.order) {
+    const o = options.byNumber.get(opt);
+    if (o === undefined) continue;
+    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY_MASK) !== LOAD_OPTION.CATEGORY_BOOT) continue;
+    await ready.signal(dxe, vars);
+    notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
+    if (o.target.kind !== 'fv-app') {
+      notes.push(`BDS: Boot${hex4(o.number)} has no loadable file (no media): attempt fails`);
+      continue;
+    }
+    const loaded = await loadFvApp(o, o.target.fileGuid);
+    if (loaded && secureBootOn && o.target.fileGuid === UEFI_SHELL_FILE_GUID) {
+      // Observed on OVMF 2022.11 with Secure Boot enabled: the Shell is measured by LoadImage,
+      // then StartImage fails with EFI_SECURITY_VIOLATION and BDS moves on.
+      notes.push(`BDS: StartImage(${o.description}) -> EFI_SECURITY_VIOLATION (Secure Boot)`);
+      continue;
+    }
+    if (loaded) {
+      endState = `started Boot${hex4(o.number)} "${o.description}"`;
+      break;
+    }
+  }
+  if (!endState.startsWith('started')) {
+    // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
+    // Menu (UiApp, no ReadyToBoot). The prediction stops before that, where a capture stops.
+    endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
+  }
+
+  async function loadFvApp(o: BootOption, fileGuid: string): Promise<boolean> {
+    const file = findFileByGuid(sec.dxeFv.volume, fileGuid);
+    const pe = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
+    if (pe === undefined) {
+      notes.push(`BDS: FvFile(${fileGuid}) not found in DXEFV`);
+      return false;
+    }
+    const body = pe.body;
+    if (!vars.secureBootCapable) {
+      // 202211 links DxeTpm2MeasureBootLib only into SECURE_BOOT_ENABLE builds.
+      notes.push(`BDS: LoadImage(${o.description}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
+      return true;
+    }
+    const st = await handler.fileAuthentication(dxe, {
+      devicePath: o.filePath,
+      fileBuffer: body,
+      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
+        machine: input.machine,
+        activePcrBanks: dxe.capability.activePcrBanks,
+        fileSize: body.length,
+        dxeFvSha256,
+        tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
+      }),
+      origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
+    });
+    notes.push(`BDS: LoadImage(${o.description}) -> ${st}`);
+    if (st !== 'EFI_SUCCESS') return false;
+    try {
+      imageInfo(parseEfiImage(body));
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
+  const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
+  return {
+    eventLog: tcg2?.used.slice() ?? new Uint8Array(),
+    tcg12Log: tcg12?.used.slice(),
+    finalEvents: dxe.finalEvents.bytes.subarray(0, 16).slice(),
+    config,
+    pei,
+    dxeFacts: facts,
+    measuredPeiFv,
+    sec,
+    exchanges: stack.exchanges,
+    notes,
+    endState,
+  };
+}
+
+function hex4(n: number): string {
+  return n.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** sizeof (UINTN) in PEI: from PEI core's PE machine (IA32 PEI in OVMF_CODE_4M*, X64 in the 2 MB build). */
+function peiArchUintn(sec: SecOutput): 4 | 8 {
+  const core = findFileByGuid(sec.peiFv.volume, '52C05B14-0B98-496C-BC3B-04B50211D680');
+  const pe = core?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE);
+  if (pe === undefined) return 4;
+  try {
+    return imageInfo(parseEfiImage(pe.body)).machine === 0x8664 ? 8 : 4;
+  } catch {
+    return 4;
+  }
+}
+
+/** SecureBootConfigDxe's FILE_GUID: present in SECURE_BOOT_ENABLE builds. */
+const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
+
+/**
+ * UEFI variables as DXE reads them: the store, the volatile SecureBoot variable AuthVariableLib
+ * creates in SECURE_BOOT_ENABLE builds (1 when PK is enrolled and SecureBootEnable is not 0,
+ * else 0), and what BDS writes during the boot.
+ */
+class DxeVariables implements VariableReader {
+  readonly #store: Uint8Array | undefined;
+  readonly #written = new Map<string, Uint8Array>();
+  readonly secureBootCapable: boolean;
+
+  constructor(store: Uint8Array | undefined, sec: SecOutput, notes: string[]) {
+    this.#store = store;
+    this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
+    if (this.secureBootCapable) {
+      const pk = this.#fromStore('PK', EFI_GLOBAL_VARIABLE);
+      const enable = this.#fromStore('SecureBootEnable', SECURE_BOOT_ENABLE_GUID);
+      const on = pk !== undefined && pk.length > 0 && (enable === undefined || enable[0] !== 0);
+      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(on ? 1 : 0));
+      notes.push(`SecureBoot = ${on ? 1 : 0} (${pk === undefined ? 'no PK' : 'PK enrolled'})`);
+    } else {
+      notes.push('build without SECURE_BOOT_ENABLE: no SecureBoot variable, no image measurements (202211 OVMF quirk)');
+    }
+  }
+
+  #fromStore(name: string, guid: string): Uint8Array | undefined {
+    return this.#store === undefined ? undefined : getVariable(this.#store, name, guid)?.data;
+  }
+
+  get(name: string, guid: string): Uint8Array | undefined {
+    return this.#written.get(`${guid}:${name}`) ?? this.#fromStore(name, guid);
+  }
+
+  set(name: string, guid: string, data: Uint8Array): void {
+    this.#written.set(`${guid}:${name}`, data);
+  }
+}
+
+/** gEfiSecureBootEnableDisableGuid (SecureBootEnable). */
+const SECURE_BOOT_ENABLE_GUID = 'F0A30BC7-AF08-4556-99C4-001009C93A44';
+
+interface BootOptionSet {
+  readonly order: readonly number[];
+  readonly byNumber: ReadonlyMap<number, BootOption>;
+}
+
+/**
+ * The boot options BDS attempts. A fresh store gets OVMF's defaults (written as BDS writes
+ * them, so ReadyToBoot measures them); a store that already has a BootOrder is not modelled yet
+ * and also gets the defaults, with a note.
+ */
+function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[]): BootOptionSet {
+  if (vars.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined) {
+    notes.push('BDS: the store already has boot options; re-registering OVMF defaults (store options not modelled yet)');
+  }
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid);
+  vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
+  for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+  return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
+}

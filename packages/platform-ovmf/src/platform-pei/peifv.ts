@@ -1,0 +1,99 @@
+import { encode } from '@tcg2sim/binary-codec';
+import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim/uefi';
+import type { FirmwareVolume } from '@tcg2sim/uefi';
+import type { MachineDescription } from '../machine.ts';
+import type { MemoryFv } from '../sec.ts';
+import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
+import type { PlatformPeiGlobals } from './locate.ts';
+import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
+import {
+  locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFO_ARRAY_SIZE, MEMORY_TYPE_INFORMATION_GUID,
+  MEMORY_TYPE_INFORMATION_VARIABLE,
+} from './mem-type-info.ts';
+import type { EFIHobPlatformInfo as PlatformInfo, OvmfBuildFacts } from './platform-info.ts';
+
+/** PlatformPei's FILE_GUID (OvmfPkg/PlatformPei/PlatformPei.inf). */
+export const PLATFORM_PEI_FILE_GUID = '222C386D-5ABC-4FB4-B124-FBB82488ACF4';
+/** SmmAccessPei's FILE_GUID: present in PEIFV only in SMM_REQUIRE builds. */
+export const SMM_ACCESS_PEI_FILE_GUID = '6C0E75B4-B0B9-44D1-8210-3377D7B4E066';
+
+/** The PEIFV bytes Tcg2Pei hashes, and how they were derived. */
+export interface MeasuredPeiFv {
+  readonly bytes: Uint8Array;
+  /** Offsets in PEIFV of the bytes PlatformPei wrote, when it was found. */
+  readonly globals?: PlatformPeiGlobals & { readonly peOffsetInFv: number };
+  readonly platformInfo?: PlatformInfo;
+  /** What was modelled, or why the pristine bytes were kept. */
+  readonly notes: readonly string[];
+}
+
+/** Build facts read from the image itself (SMM_REQUIRE from SmmAccessPei's presence). */
+export function buildFactsFromPeiFv(volume: FirmwareVolume, base: OvmfBuildFacts): OvmfBuildFacts {
+  return { ...base, smmSmramRequire: findFileByGuid(volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined };
+}
+
+/**
+ * PEIFV as it sits in RAM when Tcg2Pei measures it. In edk2-stable202211 PlatformPei executes in
+ * place from PEIFV before permanent memory and writes its globals there: `mPlatformInfoHob`
+ * (EFI_HOB_PLATFORM_INFO, filled from the machine) and QemuFwCfgPeiLib's two BOOLEANs (both
+ * TRUE on QEMU, which has fw_cfg with DMA). Builds without such a PlatformPei (later edk2, other
+ * platforms) are measured pristine, with a note saying so.
+ */
+export function peiFvAtMeasurement(
+  peiFv: MemoryFv,
+  machine: MachineDescription,
+  build: OvmfBuildFacts,
+  readVariable?: (name: string, guid: string) => Uint8Array | undefined
+): MeasuredPeiFv {
+  const bytes = peiFv.bytes.slice();
+  const notes: string[] = [];
+  const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
+  const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
+  if (file === undefined || pe32 === undefined) {
+    notes.push('PEIFV has no PlatformPei PE32 image: measured as decompressed');
+    return { bytes, notes };
+  }
+  const peOffsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset;
+  let globals: PlatformPeiGlobals;
+  let dataRange: { start: number; end: number } | undefined;
+  try {
+    const pe = parsePeImage(pe32.body);
+    const dataSec = pe.sections.find((s) => sectionName(s) === '.data');
+    if (dataSec !== undefined) dataRange = { start: dataSec.virtualAddress, end: dataSec.virtualAddress + dataSec.virtualSize };
+    globals = locatePlatformPeiGlobals({
+      machine: pe.fileHeader.machine,
+      imageBase: Number(pe.optionalHeader.imageBase),
+      sections: pe.sections.map((s) => ({ name: sectionName(s), virtualAddress: s.virtualAddress, virtualSize: s.virtualSize })),
+      image: pe32.body,
+    });
+  } catch (err) {
+    if (err instanceof PlatformPeiLocateError) {
+      notes.push(`PlatformPei globals not found (${err.code}): PEIFV measured as decompressed`);
+      return { bytes, notes };
+    }
+    throw err;
+  }
+  const info = computePlatformInfo(machine, build);
+  bytes.set(encode(EFIHobPlatformInfo, info), peOffsetInFv + globals.platformInfoOffset);
+  bytes[peOffsetInFv + globals.fwCfgSupportedOffset] = 1;
+  bytes[peOffsetInFv + globals.fwCfgDmaSupportedOffset] = 1;
+  notes.push(
+    `PlatformPei mPlatformInfoHob at PEIFV+0x${(peOffsetInFv + globals.platformInfoOffset).toString(16)}, ` +
+      `fw_cfg flags at PEIFV+0x${(peOffsetInFv + globals.fwCfgSupportedOffset).toString(16)}`
+  );
+  if (build.smmSmramRequire && dataRange !== undefined) {
+    // MemTypeInfo.c: only SMM builds have a PEI variable service to refresh the defaults from.
+    const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
+    if (at === undefined) {
+      notes.push('SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine');
+    } else {
+      const off = peOffsetInFv + dataRange.start + at;
+      const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
+      notes.push(`SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`);
+    }
+  }
+  if (machine.msrFeatureControl !== undefined) {
+    notes.push('etc/msr_feature_control is not modelled: mFeatureControlValue left pristine');
+  }
+  return { bytes, globals: { ...globals, peOffsetInFv }, platformInfo: info, notes };
+}

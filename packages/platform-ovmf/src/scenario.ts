@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);
+
+/**
+ * One simulated boot (DESIGN.md §3 "Scenario"): firmware files, machine, TPM interface and
+ * backend, the PCR banks the TPM has active. JSON or YAML files and CLI flags map onto it.
+ * Paths are relative to the scenario file's folder.
+ */
+export const Scenario = z
+  .strictObject({
+    /** OVMF_CODE*.fd; with `vars`. */
+    code: z.string().min(1).optional(),
+    /** OVMF_VARS*.fd (its contents are read; the file is never written). */
+    vars: z.string().min(1).optional(),
+    /** A combined image (OVMF.fd): code and variable store in one file. */
+    bios: z.string().min(1).optional(),
+    machine: z.enum(['q35', 'pc']).default('q35'),
+    memoryMiB: z.number().int().min(128).max(16 * 1024 * 1024).default(512),
+    cpus: z.number().int().min(1).max(4096).default(1),
+    maxCpus: z.number().int().min(1).max(4096).optional(),
+    smm: z.boolean().default(false),
+    s3: z.boolean().default(true),
+    tpmInterface: z.enum(['tis', 'crb']).default('tis'),
+    tpm: z.enum(['soft', 'swtpm']).default('soft'),
+    /** Banks the TPM has allocated (swtpm_setup --pcr-banks); default all four. */
+    banks: z.array(BANK).min(1).max(4).default(['sha1', 'sha256', 'sha384', 'sha512']),
+    /** Override of the EFI_IMAGE_LOAD_EVENT buffer address model (hex or decimal). */
+    imageBufferAddress: z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/).optional(),
+  })
+  .refine((s) => s.bios === undefined || (s.code === undefined && s.vars === undefined), {
+    message: 'give either bios or code (+ vars), not both',
+  })
+  .readonly();
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
+
+/** Validates a scenario object; ConfigError with every issue otherwise. */
+export function parseScenario(value: unknown, source = 'scenario'): Scenario {
+  const r = Scenario.safeParse(value);
+  if (!r.success) throw new ConfigError('BAD_SCENARIO', `${source}: ${z.prettifyError(r.error).replace(/\n/g, '; ')}`);
+  return r.data;
+}

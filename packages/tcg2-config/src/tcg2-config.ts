@@ -1,0 +1,136 @@
+/**
+ * Tcg2ConfigPei: which TPM the platform has, published as PcdTpmInstanceGuid. Two variants:
+ * OVMF's (OvmfPkg/Tcg/Tcg2Config, Tcg12ConfigPei.inf in Debian: no variables, TPM 1.2 probe then
+ * TPM 2.0) and SecurityPkg's generic one (TCG2_CONFIGURATION / TCG2_DEVICE_DETECTION variables,
+ * the cached detection used on S3 resume).
+ */
+
+/** gTcg2ConfigFormSetGuid: vendor GUID of the TCG2 configuration variables. */
+export const TCG2_CONFIG_FORMSET_GUID = '6339D487-26BA-424B-9A5D-687E25D740BC';
+
+/** PcdTpmInstanceGuid values (SecurityPkg/Include/Guid/TpmInstance.h). */
+export const TPM_INSTANCE_GUID = {
+  NONE: '00000000-0000-0000-0000-000000000000',
+  TPM12: '8B01E5B6-4F19-46E8-AB93-1C53671B90CC',
+  TPM20_DTPM: '286BF25A-C2C3-408C-B3B4-25E6758B7317',
+} as const;
+export type TpmInstanceGuid = (typeof TPM_INSTANCE_GUID)[keyof typeof TPM_INSTANCE_GUID];
+
+/** TPM_DEVICE_* of Tcg2ConfigNvData.h. */
+export const TPM_DEVICE = { NULL: 0, TPM_1_2: 1, TPM_2_0_DTPM: 2 } as const;
+export type TpmDevice = (typeof TPM_DEVICE)[keyof typeof TPM_DEVICE];
+/** TPM_DEVICE_DEFAULT. */
+export const TPM_DEVICE_DEFAULT = TPM_DEVICE.TPM_1_2;
+
+/** Variable names. */
+export const TCG2_VARIABLE = {
+  CONFIGURATION: 'TCG2_CONFIGURATION',
+  DEVICE_DETECTION: 'TCG2_DEVICE_DETECTION',
+  VERSION: 'TCG2_VERSION',
+} as const;
+
+/** What a detection decided and why (diagnostics for the user). */
+export interface Tcg2ConfigResult {
+  readonly instanceGuid: TpmInstanceGuid;
+  /** gPeiTpmInitializationDonePpiGuid installed by the config PEIM (no TPM 2.0 to initialise). */
+  readonly initializationDone: boolean;
+  /** PcdTpmInitializationPolicy forced to 0 (TPM 1.2 started by the probe, generic variant). */
+  readonly initializationPolicyCleared?: boolean;
+  readonly path: readonly string[];
+}
+
+/** The device probes the OVMF variant performs. */
+export interface OvmfTpmProbes {
+  /**
+   * InternalTpm12Detect: Tpm12RequestUseTpm, then TPM_ORD_GetTicks through the TPM 1.2
+   * device library. True when the *transport* succeeded and the response tag was a TPM 1.2 one.
+   */
+  tpm12Detect(): Promise<boolean>;
+  /** Tpm2RequestUseTpm: true when locality 0 was granted. */
+  tpm2RequestUse(): Promise<boolean>;
+}
+
+/** OVMF's Tcg2ConfigPei (Tcg12ConfigPei.inf when TPM1_ENABLE, as in Debian). */
+export async function ovmfTcg2ConfigPei(probes: OvmfTpmProbes, tpm1Enable = true): Promise<Tcg2ConfigResult> {
+  const path: string[] = [];
+  if (tpm1Enable) {
+    if (await probes.tpm12Detect()) {
+      path.push('TPM 1.2 probe (GetTicks) answered with a TPM 1.2 tag: TPM 1.2');
+      return { instanceGuid: TPM_INSTANCE_GUID.TPM12, initializationDone: false, path };
+    }
+    path.push('TPM 1.2 probe: not a TPM 1.2');
+  }
+  if (await probes.tpm2RequestUse()) {
+    path.push('Tpm2RequestUseTpm succeeded: TPM 2.0 dTPM');
+    return { instanceGuid: TPM_INSTANCE_GUID.TPM20_DTPM, initializationDone: false, path };
+  }
+  path.push('Tpm2RequestUseTpm failed: no TPM');
+  return { instanceGuid: TPM_INSTANCE_GUID.NONE, initializationDone: true, path };
+}
+
+/** Variable access for the generic variant (gEfiPeiReadOnlyVariable2PpiGuid). */
+export interface ConfigVariables {
+  get(name: string, guid: string): Uint8Array | undefined;
+}
+
+/** Inputs of SecurityPkg's generic Tcg2ConfigPei. */
+export interface GenericConfigInput {
+  readonly vars: ConfigVariables;
+  readonly bootMode: 'normal' | 's3';
+  /** PcdTpmAutoDetection (default TRUE). */
+  readonly autoDetection?: boolean;
+  /** Tpm12RequestUseTpm succeeded. */
+  tpm12RequestUse(): Promise<boolean>;
+  /** TPM 1.2 TPM_Startup(ST_STATE on S3 / ST_CLEAR) succeeded. */
+  tpm12Startup(state: boolean): Promise<boolean>;
+}
+
+const INSTANCE_BY_DEVICE: Readonly<Record<TpmDevice, TpmInstanceGuid>> = {
+  0: TPM_INSTANCE_GUID.NONE,
+  1: TPM_INSTANCE_GUID.TPM12,
+  2: TPM_INSTANCE_GUID.TPM20_DTPM,
+};
+
+function asDevice(v: number | undefined): TpmDevice | undefined {
+  return v === 0 || v === 1 || v === 2 ? v : undefined;
+}
+
+/** SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c. */
+export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<Tcg2ConfigResult> {
+  const path: string[] = [];
+  const cfg = input.vars.get(TCG2_VARIABLE.CONFIGURATION, TCG2_CONFIG_FORMSET_GUID);
+  let device: TpmDevice = TPM_DEVICE_DEFAULT;
+  const wanted = asDevice(cfg?.[0]);
+  if (cfg === undefined) path.push(`TCG2_CONFIGURATION absent: default device ${TPM_DEVICE_DEFAULT}`);
+  else if (wanted === undefined || wanted < 1) path.push(`TCG2_CONFIGURATION = ${cfg[0] ?? 'empty'} out of range: default device ${TPM_DEVICE_DEFAULT}`);
+  else {
+    device = wanted;
+    path.push(`TCG2_CONFIGURATION = ${wanted}`);
+  }
+  let policyCleared = false;
+  if (input.autoDetection ?? true) {
+    let detected: TpmDevice = TPM_DEVICE.NULL;
+    let cached: TpmDevice | undefined;
+    if (input.bootMode === 's3') {
+      const d = asDevice(input.vars.get(TCG2_VARIABLE.DEVICE_DETECTION, TCG2_CONFIG_FORMSET_GUID)?.[0]);
+      if (d !== undefined && d >= 1) cached = d;
+    }
+    if (cached !== undefined) {
+      detected = cached;
+      path.push(`S3 resume: cached TCG2_DEVICE_DETECTION = ${cached} (no probe)`);
+    } else if (!(await input.tpm12RequestUse())) {
+      path.push('Tpm12RequestUseTpm failed: no TPM detected');
+    } else if (await input.tpm12Startup(input.bootMode === 's3')) {
+      detected = TPM_DEVICE.TPM_1_2;
+      policyCleared = true;
+      path.push('TPM 1.2 TPM_Startup succeeded: TPM 1.2');
+    } else {
+      detected = TPM_DEVICE.TPM_2_0_DTPM;
+      path.push('TPM 1.2 TPM_Startup failed: TPM 2.0 dTPM');
+    }
+    if (detected !== TPM_DEVICE.NULL) device = detected;
+    else device = TPM_DEVICE.NULL;
+  }
+  const instanceGuid = INSTANCE_BY_DEVICE[device];
+  return { instanceGuid, initializationDone: instanceGuid === TPM_INSTANCE_GUID.NONE, initializationPolicyCleared: policyCleared, path };
+}

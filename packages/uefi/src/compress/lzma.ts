@@ -1,0 +1,66 @@
+/**
+ * LZMA "alone" streams as EDK II's LzmaCompress writes them into GUID-defined sections
+ * (gLzmaCustomDecompressGuid): 5 property bytes (lc/lp/pb, dictionary size), a UINT64 LE
+ * uncompressed size, then the range-coded data. Decoding is delegated to @napi-rs/lzma; this
+ * module validates the header and caps the announced size before anything is allocated.
+ */
+import { lzma } from '@napi-rs/lzma';
+import { ByteReader, DecodeError } from '@tcg2sim/binary-codec';
+
+/** Size of the .lzma header: 5 property bytes + UINT64 uncompressed size. */
+export const LZMA_HEADER_SIZE = 13;
+
+/** The decoded .lzma header. */
+export interface LzmaHeader {
+  /** Literal context bits, literal position bits, position bits (from the properties byte). */
+  readonly lc: number;
+  readonly lp: number;
+  readonly pb: number;
+  readonly dictionarySize: number;
+  /** The uncompressed size the header announces. */
+  readonly uncompressedSize: number;
+}
+
+/**
+ * Reads and checks the 13-byte header. An unknown size (all ones) or one above `maxOut` is
+ * `LIMIT_EXCEEDED`; a properties byte >= 9*5*5 is `BAD_VALUE`.
+ */
+export function readLzmaHeader(data: Uint8Array, maxOut: number): LzmaHeader {
+  if (data.length < LZMA_HEADER_SIZE) {
+    throw new DecodeError('SHORT_BUFFER', `LZMA header needs ${LZMA_HEADER_SIZE} bytes, ${data.length} left`, 0, ['LZMA']);
+  }
+  const r = new ByteReader(data, 0, LZMA_HEADER_SIZE);
+  const props = r.u8();
+  const dictionarySize = r.u32le();
+  const size = r.u64le();
+  if (props >= 9 * 5 * 5) throw new DecodeError('BAD_VALUE', `LZMA properties byte 0x${props.toString(16)} out of range`, 0, ['LZMA']);
+  if (size > BigInt(maxOut)) {
+    throw new DecodeError('LIMIT_EXCEEDED', `LZMA uncompressed size ${size} exceeds the budget ${maxOut}`, 5, ['LZMA']);
+  }
+  return {
+    lc: props % 9,
+    lp: Math.floor(props / 9) % 5,
+    pb: Math.floor(props / 45),
+    dictionarySize,
+    uncompressedSize: Number(size),
+  };
+}
+
+/**
+ * Decompresses an EDK II LZMA stream. The announced size is checked against `maxOut` first;
+ * the output must have exactly that size.
+ * @throws DecodeError LIMIT_EXCEEDED, BAD_VALUE (corrupt stream) or SHORT_BUFFER
+ */
+export function lzmaDecompress(data: Uint8Array, maxOut: number): Uint8Array {
+  const header = readLzmaHeader(data, maxOut);
+  let out: Uint8Array;
+  try {
+    out = lzma.decompressSync(data);
+  } catch (err) {
+    throw new DecodeError('BAD_VALUE', `corrupt LZMA stream: ${err instanceof Error ? err.message : String(err)}`, 0, ['LZMA'], { cause: err });
+  }
+  if (out.length !== header.uncompressedSize) {
+    throw new DecodeError('BAD_VALUE', `LZMA stream gave ${out.length} bytes, header says ${header.uncompressedSize}`, 5, ['LZMA']);
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}

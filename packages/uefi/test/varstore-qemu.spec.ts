@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { VENDOR_GUID, VarStoreError, getVariable, listVariables, openVarStore, readFtwInfo, readVarStore, setVariable } from '@tcg2sim/uefi';
+import { uefiExtractReport } from './varstore-helpers.ts';
+
+const CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+const VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+const TEST_GUID = 'F3E0B6D2-5A7C-4C1B-9E2D-7A1B3C5D7E9F';
+
+/** Boots OVMF until the serial log shows the UEFI shell (or the time runs out); always kills QEMU. */
+async function bootToShell(varsFile: string, serial: string, timeoutMs: number): Promise<string> {
+  const qemu = spawn('qemu-system-x86_64', [
+    '-machine', 'q35', '-nographic', '-m', '512', '-display', 'none', '-no-reboot', '-net', 'none',
+    '-drive', `if=pflash,format=raw,readonly=on,file=${CODE}`, '-drive', `if=pflash,format=raw,file=${varsFile}`,
+    '-serial', `file:${serial}`, '-monitor', 'none',
+  ], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => qemu.once('exit', () => resolve()));
+  const deadline = Date.now() + timeoutMs;
+  let log = '';
+  try {
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        log = readFileSync(serial, 'latin1');
+      } catch {
+        continue;
+      }
+      // The shell's startup banner; give OVMF a moment to finish its variable writes.
+      if (/UEFI Interactive Shell|Shell>/.test(log)) {
+        await new Promise((r) => setTimeout(r, 3000));
+        break;
+      }
+      if (qemu.exitCode !== null) break;
+    }
+  } finally {
+    if (qemu.exitCode === null) qemu.kill('SIGKILL');
+    await exited;
+  }
+  return readFileSync(serial, 'latin1');
+}
+
+describe('variable store written by us, booted by OVMF in QEMU @integration', function () {
+  this.timeout(150_000);
+  before(function () {
+    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'UEFIExtract'], files: [CODE, VARS] });
+  });
+
+  it('OVMF boots to its shell from our store, keeps our variables, and adds its own in a consistent store', async () => {
+    const dir = tempDir('tcg2sim-qemu-vars-');
+    try {
+      const copy = join(dir.path, 'vars.fd');
+      copyFileSync(VARS, copy);
+      const img = new Uint8Array(readFileSync(copy));
+      setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
+      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (one byte TpmDevice: 1 = TPM 2.0 dTPM).
+      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(1) });
+      // Update once, so a deleted 0x3C record precedes the live copy in what OVMF reads.
+      setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xca, 0xfe) });
+      writeFileSync(copy, img);
+      // UEFIExtract reads what we wrote: two live entries, one invalid (the replaced copy).
+      const vss = uefiExtractReport(img).filter((l) => l.type === 'VSS entry');
+      expect(vss.map((l) => l.subtype)).to.deep.equal(['Invalid', 'Auth', 'Auth']);
+      expect(vss[2]!.name).to.equal(`${TEST_GUID} | Tcg2simTest`);
+
+      const log = await bootToShell(copy, join(dir.path, 'serial.log'), 90_000);
+      expect(log).to.match(/UEFI Interactive Shell|Shell>/);
+
+      const after = new Uint8Array(readFileSync(copy));
+      const report = readVarStore(after);
+      expect(report.freeAreaClean).to.equal(true);
+      expect(report.ftw.headerValid).to.equal(true);
+      expect(getVariable(after, 'Tcg2simTest', TEST_GUID)?.data).to.deep.equal(Uint8Array.of(0xca, 0xfe));
+      expect(getVariable(after, 'TCG2_CONFIGURATION', VENDOR_GUID.TCG2_CONFIG_FORM_SET)?.data).to.deep.equal(Uint8Array.of(1));
+      // OVMF's boot manager wrote its own variables into the same store.
+      const names = listVariables(after).map((v) => v.name);
+      expect(names).to.include.members(['BootOrder', 'Boot0000', 'PlatformLang']);
+      // And UEFIExtract agrees with our walk of the store OVMF left behind.
+      const vssAfter = uefiExtractReport(after).filter((l) => l.type === 'VSS entry');
+      expect(vssAfter.map((l) => l.base)).to.deep.equal(report.records.map((r) => r.offset));
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a power cut during the FTW rewrite of the store: OVMF keeps only what its variable driver cached before the FTW restart', async () => {
+    // Seven 32 KiB variables fill the 4M store; updating Fill0 needs a reclaim, which goes through
+    // FTW. Cut after SpareComplete, once the target's block 0 and half of block 1 are rewritten.
+    const base = new Uint8Array(readFileSync(VARS));
+    for (let i = 0; i < 7; i++) setVariable(base, { name: `Fill${i}`, guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0x10 + i) });
+    const req = { name: 'Fill0', guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0xee) };
+    const cutAt = (k: number): Uint8Array => {
+      const img = base.slice();
+      try {
+        setVariable(img, req, { powerLossAfter: k });
+      } catch (e) {
+        if (!(e instanceof VarStoreError) || e.code !== 'POWER_LOSS') throw e;
+      }
+      return img;
+    };
+    const spareComplete = (img: Uint8Array): boolean => readFtwInfo(img, openVarStore(img)).writes.some((w) => w.records[0]?.spareComplete === true && !w.complete);
+    let lo = 0;
+    let hi = 800_000;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (spareComplete(cutAt(mid))) hi = mid;
+      else lo = mid + 1;
+    }
+    // EDK II's order (edk2-pei-facts §8.7): mark old 0x3E (1), FTW header (40 + 1), record (40),
+    // erase 0x42 spare blocks, program 0x40000 bytes, SpareComplete (1).
+    expect(lo).to.equal(1 + 41 + 40 + 0x42 + 0x40000 + 1);
+    const cut = cutAt(lo + 0x40 + 0x1800);
+    expect(readVarStore(cut).pendingFtwRestart).to.equal(true);
+    // Our model (EDK II's FTW rules): the restart brings back every variable, Fill0 with its new value.
+    expect(listVariables(cut).filter((v) => v.name.startsWith('Fill')).map((v) => [v.name, v.data[0]])).to.deep.equal(
+      [['Fill1', 0x11], ['Fill2', 0x12], ['Fill3', 0x13], ['Fill4', 0x14], ['Fill5', 0x15], ['Fill6', 0x16], ['Fill0', 0xee]]);
+
+    const dir = tempDir('tcg2sim-qemu-cut-');
+    try {
+      const file = join(dir.path, 'vars.fd');
+      writeFileSync(file, cut);
+      const log = await bootToShell(file, join(dir.path, 'serial.log'), 90_000);
+      expect(log).to.match(/UEFI Interactive Shell|Shell>/);
+      const after = new Uint8Array(readFileSync(file));
+      // E (QEMU 7.2, Debian OVMF 2022.11, non-SMM): VariableRuntimeDxe (depex TRUE) read the store
+      // before FaultTolerantWriteDxe restarted the write. Its cache ended after Fill1 (the only
+      // record whose header was already rewritten), so its own appends went over the restored
+      // Fill2.. and those variables are gone; Fill1 survives.
+      const fills = listVariables(after).filter((v) => v.name.startsWith('Fill')).map((v) => [v.name, v.data.length, v.data[0]]);
+      expect(fills).to.deep.equal([['Fill1', 0x8000, 0x11]]);
+      expect(listVariables(after).map((v) => v.name)).to.include.members(['BootOrder', 'Boot0000']);
+      // The FTW restart itself did run: its queue is complete (reclaimed) and the working block valid.
+      const report = readVarStore(after);
+      expect(report.ftw.headerValid).to.equal(true);
+      expect(report.ftw.writes.every((w) => w.complete)).to.equal(true);
+    } finally {
+      dir.remove();
+    }
+  });
+});
