@@ -1,12 +1,12 @@
-import { SwtpmBackend } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
-import { CommandFailure } from './errors.ts';
 
-/** A TPM backend by name: the in-process soft TPM or a spawned swtpm with `banks` active. */
-export async function createBackend(kind: 'soft' | 'swtpm', banks: readonly string[]): Promise<TpmBackend> {
-  if (kind === 'swtpm') {
-    const all = banks.length === 4;
-    return SwtpmBackend.start(all ? {} : { pcrBanks: banks });
-  }
-  throw new CommandFailure('the soft TPM backend is not available yet: use --tpm swtpm');
+/**
+ * A TPM backend for a simulated boot, not yet powered on: the in-process soft TPM or a spawned
+ * swtpm, with `banks` allocated (all four means the TPM's own default).
+ */
+export async function createBootBackend(kind: 'soft' | 'swtpm', banks: readonly string[]): Promise<TpmBackend> {
+  const all = banks.length === 4;
+  if (kind === 'swtpm') return SwtpmBackend.start(all ? {} : { pcrBanks: banks });
+  return new SoftTpmBackend(all ? {} : { banks });
 }

@@ -11,7 +11,7 @@ import { RealClock, VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
-import { createBackend } from '../backends.ts';
+import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 
 interface PredictOptions {
@@ -137,7 +137,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
         machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
         ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
       });
-      const backend = await createBackend(s.tpm, s.banks);
+      const backend = await createBootBackend(s.tpm, s.banks);
       let p: Prediction;
       try {
         p = await predict({
