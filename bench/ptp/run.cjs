@@ -8,7 +8,6 @@
 (async () => {
   const { MmioBus, TisDevice, CrbDevice, VirtualClock, TPM_BASE_ADDRESS } = await import('@tcg2sim/ptp');
   const { Tpm2DeviceLib } = await import('@tcg2sim/tpm2-device-lib');
-  const { SoftTpm } = await import('@tcg2sim/soft-tpm');
   const seconds = Number(process.argv[2] ?? 0.5);
 
   const hex = (h) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -21,18 +20,8 @@
   const getCap = hex('8001000000160000017a000000050000000000000001');
   const workloads = { 'PCR_Extend (4 banks)': pcrExtend, 'GetCapability(PCRS)': getCap };
 
-  function softBackend() {
-    const tpm = new SoftTpm();
-    return {
-      kind: 'soft',
-      powerOn: async () => tpm.powerOn(),
-      powerOff: async () => tpm.powerOff(),
-      transmit: async (c, l) => tpm.execute(c, l),
-      cancel: async () => undefined,
-      hcrtm: async () => undefined,
-      close: async () => undefined,
-    };
-  }
+  const { SoftTpmBackend } = await import('@tcg2sim/tpm-backends');
+  const softBackend = () => new SoftTpmBackend();
 
   async function transport(path) {
     const backend = softBackend();

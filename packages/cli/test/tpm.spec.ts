@@ -88,6 +88,18 @@ describe('tcg2sim tpm run', function () {
     });
   }
 
+  it('gives byte-identical output through --interface none, tis and crb with the soft backend', async () => {
+    const outs: string[] = [];
+    for (const iface of ['none', 'tis', 'crb']) {
+      const r = await cli('tpm', 'run', '--backend', 'soft', '--interface', iface, '--transcript', file);
+      expect(r.status, r.err).to.equal(0);
+      outs.push(r.out);
+    }
+    expect(outs[0]?.split('\n')).to.have.length(5);
+    expect(outs[1]).to.equal(outs[0]);
+    expect(outs[2]).to.equal(outs[0]);
+  });
+
   it('refuses a locality other than 0 on the CRB interface with exit status 2', async () => {
     const r = await cli('tpm', 'run', '--backend', 'swtpm', '--interface', 'crb', '--locality', '1', '--transcript', file);
     expect(r.status).to.equal(2);

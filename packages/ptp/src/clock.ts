@@ -12,6 +12,13 @@ export interface Clock {
   stall(us: number): Promise<void>;
   /** A promise that resolves after `us` microseconds of this clock (for backends and tests). */
   delay(us: number): Promise<void>;
+  /**
+   * Optional (VirtualClock with `skipIdle`): a poller that has read the same value many times
+   * asks to jump ahead instead of stalling `maxSteps` more times by `stepUs`. Returns how many
+   * steps were skipped (0: keep polling). Only a clock that knows nothing can change meanwhile
+   * (no real-time work pending) may skip, and never past its next timer.
+   */
+  skipIdle?(maxSteps: number, stepUs: number): Promise<number>;
 }
 
 interface Timer {
@@ -41,9 +48,29 @@ export class VirtualClock implements Clock {
   readonly #holds = new Set<Promise<unknown>>();
   readonly #yieldEvery: number;
 
-  constructor(options: { readonly start?: number; readonly yieldEvery?: number } = {}) {
+  readonly #skip: boolean;
+
+  /**
+   * @param options.skipIdle let pollers that keep reading the same value jump to the next timer
+   *   (or their deadline) instead of polling through virtual time: a 90 s timeout then takes
+   *   milliseconds. Only safe when every asynchronous thing the device waits for is a timer of
+   *   this clock or held with {@link VirtualClock.waitFor}.
+   */
+  constructor(options: { readonly start?: number; readonly yieldEvery?: number; readonly skipIdle?: boolean } = {}) {
     this.#now = options.start ?? 0;
     this.#yieldEvery = options.yieldEvery ?? 1024;
+    this.#skip = options.skipIdle ?? false;
+  }
+
+  async skipIdle(maxSteps: number, stepUs: number): Promise<number> {
+    if (!this.#skip || maxSteps <= 0 || stepUs <= 0) return 0;
+    // Let everything already queued (microtasks, immediates) run before deciding.
+    await macrotask();
+    if (this.#holds.size > 0) return 0;
+    const next = this.#timers[0]?.at;
+    const steps = next === undefined ? maxSteps : Math.min(maxSteps, Math.max(1, Math.ceil((next - this.#now) / stepUs)));
+    this.advance(steps * stepUs);
+    return steps;
   }
 
   now(): number {

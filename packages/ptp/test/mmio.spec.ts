@@ -87,6 +87,20 @@ describe('VirtualClock', () => {
     expect(clock.now()).to.equal(60);
   });
 
+  it('skips idle polling up to the next timer only when asked to and nothing is held', async () => {
+    expect(await new VirtualClock().skipIdle(100, 30)).to.equal(0);
+    const clock = new VirtualClock({ skipIdle: true });
+    let fired = false;
+    void clock.delay(1000).then(() => (fired = true));
+    expect(await clock.skipIdle(100, 30)).to.equal(34); // ceil(1000 / 30)
+    expect(clock.now()).to.equal(1020);
+    await Promise.resolve();
+    expect(fired).to.equal(true);
+    expect(await clock.skipIdle(100, 30)).to.equal(100); // no timer left: the whole budget
+    clock.waitFor(new Promise(() => undefined));
+    expect(await clock.skipIdle(100, 30)).to.equal(0); // real-time work pending: never skip
+  });
+
   it('rejects negative durations with RangeError', () => {
     const clock = new VirtualClock();
     expect(() => clock.advance(-1)).to.throw(RangeError);

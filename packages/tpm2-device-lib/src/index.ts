@@ -4,7 +4,7 @@
  */
 export { ProtocolError } from './errors.ts';
 export type { ProtocolErrorCode, ProtocolPhase, PtpInterfaceKind } from './errors.ts';
-export { CRB_RETRY_MAX, EDK2_TIMEOUTS, POLL_STEP_US, waitRegisterBits } from './timeouts.ts';
+export { CRB_RETRY_MAX, EDK2_TIMEOUTS, IDLE_POLLS, POLL_STEP_US, waitRegisterBits } from './timeouts.ts';
 export type { Tpm2Timeouts } from './timeouts.ts';
 export { RESPONSE_HEADER_SIZE, TPM_ST_RSP_COMMAND } from './transport.ts';
 export type { SubmitOptions, TpmTransport } from './transport.ts';

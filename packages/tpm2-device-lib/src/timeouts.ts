@@ -46,8 +46,14 @@ export const POLL_STEP_US = 30;
 export const CRB_RETRY_MAX = 3;
 
 /**
+ * After this many identical reads in a row, a poller asks the clock whether it may skip ahead
+ * (VirtualClock with skipIdle); a real clock never skips.
+ */
+export const IDLE_POLLS = 256;
+
+/**
  * Polls `read` until `(v & set) === set && (v & clear) === 0`, as TisPcWaitRegisterBits /
- * PtpCrbWaitRegisterBits do.
+ * PtpCrbWaitRegisterBits do: read, check, stall 30 µs, count only the stalls.
  * @returns true on success, false once `timeoutUs` of stalls have passed.
  */
 export async function waitRegisterBits(
@@ -57,9 +63,21 @@ export async function waitRegisterBits(
   clear: number,
   timeoutUs: number
 ): Promise<boolean> {
+  let prev = -1;
+  let same = 0;
   for (let waited = 0; waited < timeoutUs; waited += POLL_STEP_US) {
     const v = read();
     if ((v & set) === set && (v & clear) === 0) return true;
+    if (v === prev && clock.skipIdle && ++same >= IDLE_POLLS) {
+      // Reading the same value again and again changes nothing: let a virtual clock jump to the
+      // next thing that can happen (its next timer) or to just before the deadline.
+      const remaining = Math.floor((timeoutUs - waited) / POLL_STEP_US) - 1;
+      waited += (await clock.skipIdle(remaining, POLL_STEP_US)) * POLL_STEP_US;
+      same = 0;
+    } else if (v !== prev) {
+      prev = v;
+      same = 0;
+    }
     await clock.stall(POLL_STEP_US);
   }
   return false;

@@ -7,7 +7,7 @@ import type { Clock, MmioBus } from '@tcg2sim/ptp';
 import { LOCALITY_STRIDE, TIS_ACCESS, TIS_BUFFER_MAX, TIS_REG, TIS_STS, TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 import { ProtocolError } from './errors.ts';
 import type { ProtocolErrorCode, ProtocolPhase } from './errors.ts';
-import { EDK2_TIMEOUTS, POLL_STEP_US, waitRegisterBits } from './timeouts.ts';
+import { EDK2_TIMEOUTS, IDLE_POLLS, POLL_STEP_US, waitRegisterBits } from './timeouts.ts';
 import type { Tpm2Timeouts } from './timeouts.ts';
 import { RESPONSE_HEADER_SIZE, TPM_ST_RSP_COMMAND, acommand, be16, be32 } from './transport.ts';
 import type { SubmitOptions, TpmTransport } from './transport.ts';
@@ -185,12 +185,18 @@ export class TisDriver implements TpmTransport {
    */
   async #burstCount(phase: ProtocolPhase): Promise<number> {
     let waited = 0;
+    let zeros = 1;
     do {
       await this.#clock.stall(POLL_STEP_US);
       waited += POLL_STEP_US;
       if (waited >= this.#t.tisD) break;
       const count = this.#burstNow();
       if (count !== 0) return count;
+      if (++zeros >= IDLE_POLLS && this.#clock.skipIdle) {
+        const remaining = Math.floor((this.#t.tisD - waited) / POLL_STEP_US) - 1;
+        waited += (await this.#clock.skipIdle(remaining, POLL_STEP_US)) * POLL_STEP_US;
+        zeros = 0;
+      }
     } while (waited < this.#t.tisD);
     return this.#fail('TIMEOUT_D', phase, 'burstCount stayed 0');
   }

@@ -2,33 +2,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { CrbDevice, MmioBus, RealClock, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
 import type { Clock } from '@tcg2sim/ptp';
-import { SoftTpm } from '@tcg2sim/soft-tpm';
+import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-device-lib';
 
-/** The soft TPM behind the TpmBackend contract (test-local until tpm-backends ships its adapter). */
-export function softBackend(tpm = new SoftTpm()): TpmBackend {
-  return {
-    kind: 'soft',
-    powerOn: () =>
-      Promise.resolve().then(() => {
-        tpm.powerOn();
-      }),
-    powerOff: () =>
-      Promise.resolve().then(() => {
-        tpm.powerOff();
-      }),
-    transmit: (command, locality) => Promise.resolve().then(() => tpm.execute(command, locality)),
-    cancel: () => Promise.resolve(),
-    hcrtm: (data) =>
-      Promise.resolve().then(() => {
-        tpm.hashStart();
-        tpm.hashData(data);
-        tpm.hashEnd();
-      }),
-    close: () => Promise.resolve(),
-  };
+/** The soft TPM behind the TpmBackend contract (tpm-backends' adapter). */
+export function softBackend(): TpmBackend {
+  return new SoftTpmBackend();
 }
 
 /** How commands reach the backend. */

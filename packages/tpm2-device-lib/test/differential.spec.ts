@@ -4,7 +4,6 @@
  * Corpus: every command OVMF sent in a captured boot (test/vectors/qemu-tis-boot.json, 112
  * commands: Startup, SelfTest, GetCapability, PCR_Read, PCR_Extend, ...), plus edge cases.
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import { SwtpmBackend } from '@tcg2sim/tpm-backends';
@@ -13,17 +12,11 @@ import { ProtocolError } from '@tcg2sim/tpm2-device-lib';
 import { realClock, softBackend, swtpmPid, transportFor } from './backends.ts';
 import type { Path } from './backends.ts';
 import { STARTUP } from './harness.ts';
-
-interface SubmitOp {
-  readonly op: string;
-  readonly command?: string;
-}
+import { fromHex, loadReplayFixture } from './fixture.ts';
 
 function corpus(): Uint8Array[] {
-  const f = JSON.parse(readFileSync(new URL('../../test/vectors/qemu-tis-boot.json', import.meta.url), 'utf8')) as {
-    ops: SubmitOp[];
-  };
-  const boot = f.ops.flatMap((o) => (o.op === 'submit' && o.command !== undefined ? [Uint8Array.from(Buffer.from(o.command, 'hex'))] : []));
+  const f = loadReplayFixture('qemu-tis-boot.json');
+  const boot = f.ops.flatMap((o) => (o.op === 'submit' ? [fromHex(o.command)] : []));
   // Malformed commands: the TPM must answer them, and every path must carry the same answer.
   const edge: Uint8Array[] = [
     Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0a, 0, 0, 0x01, 0x7b), // GetRandom without its parameter
@@ -45,13 +38,13 @@ function corpus(): Uint8Array[] {
   return [...boot, ...edge];
 }
 
-async function run(make: () => Promise<TpmBackend>, path: Path, realTime: boolean): Promise<string[]> {
+async function run(make: () => Promise<TpmBackend>, path: Path, realTime: boolean, limit = Infinity): Promise<string[]> {
   const backend = await make();
   try {
     await backend.powerOn();
     const t = await transportFor(backend, path, realTime ? realClock() : undefined);
     const out: string[] = [];
-    for (const c of corpus()) out.push(Buffer.from(await t.submit(c)).toString('hex'));
+    for (const c of corpus().slice(0, limit)) out.push(Buffer.from(await t.submit(c)).toString('hex'));
     return out;
   } finally {
     await backend.close();
@@ -79,7 +72,8 @@ describe('none / tis / crb give identical bytes', () => {
       const direct = await run(make, 'none', false);
       expect(await run(make, 'tis', false)).to.deep.equal(direct);
       expect(await run(make, 'crb', false)).to.deep.equal(direct);
-      expect(await run(make, 'tis', true)).to.deep.equal(direct);
+      // The real clock busy-yields while polling: a shorter run is enough to show it works.
+      expect(await run(make, 'tis', true, 20)).to.deep.equal(direct.slice(0, 20));
     });
 
     it('turns swtpm being killed into a typed error at the driver (QEMU answers TPM_FAIL)', async () => {

@@ -21,7 +21,7 @@ export interface Rig<D> {
 }
 
 export function tisRig(options: FakeBackendOptions = {}, tis: TisOptions = {}): Rig<TisDevice> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock({ skipIdle: true });
   const backend = new FakeBackend({ clock, ...options });
   const device = new TisDevice(backend, tis);
   const bus = new MmioBus();
@@ -32,7 +32,7 @@ export function tisRig(options: FakeBackendOptions = {}, tis: TisOptions = {}): 
 }
 
 export function crbRig(options: FakeBackendOptions = {}): Rig<CrbDevice> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock({ skipIdle: true });
   const backend = new FakeBackend({ clock, ...options });
   const device = new CrbDevice(backend);
   const bus = new MmioBus();

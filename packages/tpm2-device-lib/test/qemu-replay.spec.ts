@@ -6,39 +6,12 @@
  * (FIFO data runs counted, repeated polls folded into one line, busy polls after tpmGo/START
  * dropped: how long swtpm took is timing, not protocol).
  */
-import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { CrbDevice, FakeBackend, MmioBus, MmioTrace, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
-import type { MmioAccess, MmioWidth } from '@tcg2sim/ptp';
+import type { MmioAccess } from '@tcg2sim/ptp';
 import { Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
-
-interface RawAccess {
-  readonly op: 'R' | 'W';
-  readonly width: MmioWidth;
-  readonly offset: number;
-  readonly value: number;
-}
-type Op =
-  | { readonly op: 'open' | 'requestUse' | 'dumpPtpInfo' }
-  | { readonly op: 'probeTpm12'; readonly response?: string }
-  | { readonly op: 'submit'; readonly command: string; readonly response: string }
-  | { readonly op: 'raw'; readonly accesses: readonly RawAccess[] };
-interface Fixture {
-  readonly source: string;
-  readonly interface: 'tis' | 'crb';
-  readonly ops: readonly Op[];
-  readonly trace: readonly string[];
-}
-
-function load(name: string): Fixture {
-  const raw: unknown = JSON.parse(readFileSync(new URL(`../../test/vectors/${name}`, import.meta.url), 'utf8'));
-  if (typeof raw !== 'object' || raw === null || !('ops' in raw) || !('trace' in raw) || !Array.isArray(raw.ops)) {
-    throw new TypeError(`${name}: not a replay fixture`);
-  }
-  return raw as Fixture;
-}
-
-const fromHex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+import { fromHex, loadReplayFixture } from './fixture.ts';
+import type { ReplayFixture } from './fixture.ts';
 
 /** The generator's normalisation (make-qemu-replay.cjs), applied to our accesses. */
 function normalise(list: readonly MmioAccess[], tis: boolean): string[] {
@@ -59,7 +32,7 @@ function normalise(list: readonly MmioAccess[], tis: boolean): string[] {
   return out;
 }
 
-async function replay(f: Fixture): Promise<string[]> {
+async function replay(f: ReplayFixture): Promise<string[]> {
   const clock = new VirtualClock();
   const responses: Uint8Array[] = [];
   const expectedCommands: Uint8Array[] = [];
@@ -113,7 +86,7 @@ async function replay(f: Fixture): Promise<string[]> {
 describe('replaying OVMF boots captured on QEMU 7.2 + swtpm', () => {
   for (const name of ['qemu-tis-boot.json', 'qemu-crb-boot.json']) {
     it(`produces QEMU's register trace for ${name} (every access of a whole boot)`, async () => {
-      const f = load(name);
+      const f = loadReplayFixture(name);
       const ours = await replay(f);
       // Compare a window around the first difference first: a readable failure.
       const at = Math.max(0, ours.findIndex((l, i) => l !== f.trace[i]) - 4);
