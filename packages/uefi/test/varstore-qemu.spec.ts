@@ -4,7 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import {
-  VENDOR_GUID, VarStoreError, getVariable, listVariables, openVarStore, readFtwInfo, readVarStore, recoverVarStore, setVariable,
+  NorFlash, NvVariableService, VENDOR_GUID, VarStoreError, getVariable, listVariables, openVarStore, readFtwInfo, readVarStore, recoverVarStore, setVariable,
 } from '@tcg2sim/uefi';
 import { uefiExtractReport } from './varstore-helpers.ts';
 
@@ -93,6 +93,30 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       expect(Buffer.from(after.subarray(q, q + 80)).toString('hex')).to.equal(Buffer.from(predicted.subarray(q, q + 80)).toString('hex'));
       const end = predictedRecords.at(-1)!.offset;
       expect(Buffer.compare(Buffer.from(after.subarray(0, end)), Buffer.from(predicted.subarray(0, end)))).to.equal(0);
+      // Replaying OVMF's own SetVariable calls (one per record it appended, deletes where its
+      // records say 0x3D) with our writer gives the same store, byte for byte: headers, time
+      // stamps, padding, state transitions.
+      const layout = openVarStore(predicted);
+      const svc = NvVariableService.boot(new NorFlash(predicted, { blockSize: layout.blockSize }), layout);
+      const appended = report.records.filter((r) => r.offset > end);
+      const deleted = new Set<number>();
+      const deletePending = (upTo: number, name: string, guid: string): void => {
+        for (const r of appended) {
+          if (r.offset >= upTo) break;
+          if (r.state === 0x3d && !deleted.has(r.offset) && r.name === name && r.guid === guid) {
+            svc.delete(name, guid);
+            deleted.add(r.offset);
+          }
+        }
+      };
+      for (const r of appended) {
+        deletePending(r.offset, r.name, r.guid);
+        svc.set({ name: r.name, guid: r.guid, attributes: r.attributes, data: r.data, timeStamp: r.timeStamp, monotonicCount: r.monotonicCount, pubKeyIndex: r.pubKeyIndex });
+      }
+      for (const r of appended) deletePending(Number.MAX_SAFE_INTEGER, r.name, r.guid);
+      expect(appended.length).to.be.greaterThan(5);
+      const storeEnd = layout.storeOffset + layout.storeSize;
+      expect(Buffer.compare(Buffer.from(predicted.subarray(0, storeEnd)), Buffer.from(after.subarray(0, storeEnd)))).to.equal(0);
       // And UEFIExtract agrees with our walk of the store OVMF left behind.
       const vssAfter = uefiExtractReport(after).filter((l) => l.type === 'VSS entry');
       expect(vssAfter.map((l) => l.base)).to.deep.equal(report.records.map((r) => r.offset));
