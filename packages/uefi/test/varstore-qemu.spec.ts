@@ -57,8 +57,8 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       copyFileSync(VARS, copy);
       const img = new Uint8Array(readFileSync(copy));
       setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
-      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (one byte TpmDevice: 1 = TPM 2.0 dTPM).
-      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(1) });
+      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (NV|BS, one byte TpmDevice: 2 = TPM_DEVICE_2_0_DTPM).
+      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(2) });
       // Update once, so a deleted 0x3C record precedes the live copy in what OVMF reads.
       setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xca, 0xfe) });
       // UEFIExtract reads what we wrote: two live entries, one invalid (the replaced copy).
@@ -82,7 +82,7 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       expect(report.freeAreaClean).to.equal(true);
       expect(report.ftw.headerValid).to.equal(true);
       expect(getVariable(after, 'Tcg2simTest', TEST_GUID)?.data).to.deep.equal(Uint8Array.of(0xca, 0xfe));
-      expect(getVariable(after, 'TCG2_CONFIGURATION', VENDOR_GUID.TCG2_CONFIG_FORM_SET)?.data).to.deep.equal(Uint8Array.of(1));
+      expect(getVariable(after, 'TCG2_CONFIGURATION', VENDOR_GUID.TCG2_CONFIG_FORM_SET)?.data).to.deep.equal(Uint8Array.of(2));
       // OVMF's boot manager wrote its own variables into the same store.
       const names = listVariables(after).map((v) => v.name);
       expect(names).to.include.members(['BootOrder', 'Boot0000', 'PlatformLang']);
