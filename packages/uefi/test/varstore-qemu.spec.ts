@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { VENDOR_GUID, VarStoreError, getVariable, listVariables, openVarStore, readFtwInfo, readVarStore, setVariable } from '@tcg2sim/uefi';
+import {
+  NorFlash, NvVariableService, VENDOR_GUID, VarStoreError, getVariable, listVariables, openVarStore, readFtwInfo, readVarStore, recoverVarStore, setVariable,
+} from '@tcg2sim/uefi';
 import { uefiExtractReport } from './varstore-helpers.ts';
 
 const CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -48,22 +50,29 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'UEFIExtract'], files: [CODE, VARS] });
   });
 
-  it('OVMF boots to its shell from our store, keeps our variables, and adds its own in a consistent store', async () => {
+  it('OVMF boots to its shell from our store, reclaims it exactly as we predict, keeps our variables and adds its own', async () => {
     const dir = tempDir('tcg2sim-qemu-vars-');
     try {
       const copy = join(dir.path, 'vars.fd');
       copyFileSync(VARS, copy);
       const img = new Uint8Array(readFileSync(copy));
       setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
-      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (one byte TpmDevice: 1 = TPM 2.0 dTPM).
-      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(1) });
+      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (NV|BS, one byte TpmDevice: 2 = TPM_DEVICE_2_0_DTPM).
+      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(2) });
       // Update once, so a deleted 0x3C record precedes the live copy in what OVMF reads.
       setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xca, 0xfe) });
-      writeFileSync(copy, img);
       // UEFIExtract reads what we wrote: two live entries, one invalid (the replaced copy).
       const vss = uefiExtractReport(img).filter((l) => l.type === 'VSS entry');
       expect(vss.map((l) => l.subtype)).to.deep.equal(['Invalid', 'Auth', 'Auth']);
       expect(vss[2]!.name).to.equal(`${TEST_GUID} | Tcg2simTest`);
+      // A stray programmed byte after the last record (as a cut mid-StartId leaves) makes the
+      // driver reclaim through FTW at boot. Our recovery of the same image is the prediction.
+      img[readVarStore(img).lastOffset] = 0xaa;
+      const predicted = img.slice();
+      recoverVarStore(predicted);
+      const predictedRecords = readVarStore(predicted).records;
+      expect(predictedRecords.map((r) => r.name)).to.deep.equal(['TCG2_CONFIGURATION', 'Tcg2simTest']);
+      writeFileSync(copy, img);
 
       const log = await bootToShell(copy, join(dir.path, 'serial.log'), 90_000);
       expect(log).to.match(/UEFI Interactive Shell|Shell>/);
@@ -73,10 +82,41 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       expect(report.freeAreaClean).to.equal(true);
       expect(report.ftw.headerValid).to.equal(true);
       expect(getVariable(after, 'Tcg2simTest', TEST_GUID)?.data).to.deep.equal(Uint8Array.of(0xca, 0xfe));
-      expect(getVariable(after, 'TCG2_CONFIGURATION', VENDOR_GUID.TCG2_CONFIG_FORM_SET)?.data).to.deep.equal(Uint8Array.of(1));
+      expect(getVariable(after, 'TCG2_CONFIGURATION', VENDOR_GUID.TCG2_CONFIG_FORM_SET)?.data).to.deep.equal(Uint8Array.of(2));
       // OVMF's boot manager wrote its own variables into the same store.
       const names = listVariables(after).map((v) => v.name);
       expect(names).to.include.members(['BootOrder', 'Boot0000', 'PlatformLang']);
+      // OVMF's reclaim matches ours byte for byte: the FTW queue entry it logged (write header with
+      // VariableRuntimeDxe's CallerId, record Lba 0 / Offset 0x48 / Length 0x3FFB8 / RelativeOffset
+      // -0x42000, all flags done) and the reclaimed records at the start of the store.
+      const q = openVarStore(after).workingOffset + 0x20;
+      expect(Buffer.from(after.subarray(q, q + 80)).toString('hex')).to.equal(Buffer.from(predicted.subarray(q, q + 80)).toString('hex'));
+      const end = predictedRecords.at(-1)!.offset;
+      expect(Buffer.compare(Buffer.from(after.subarray(0, end)), Buffer.from(predicted.subarray(0, end)))).to.equal(0);
+      // Replaying OVMF's own SetVariable calls (one per record it appended, deletes where its
+      // records say 0x3D) with our writer gives the same store, byte for byte: headers, time
+      // stamps, padding, state transitions.
+      const layout = openVarStore(predicted);
+      const svc = NvVariableService.boot(new NorFlash(predicted, { blockSize: layout.blockSize }), layout);
+      const appended = report.records.filter((r) => r.offset > end);
+      const deleted = new Set<number>();
+      const deletePending = (upTo: number, name: string, guid: string): void => {
+        for (const r of appended) {
+          if (r.offset >= upTo) break;
+          if (r.state === 0x3d && !deleted.has(r.offset) && r.name === name && r.guid === guid) {
+            svc.delete(name, guid);
+            deleted.add(r.offset);
+          }
+        }
+      };
+      for (const r of appended) {
+        deletePending(r.offset, r.name, r.guid);
+        svc.set({ name: r.name, guid: r.guid, attributes: r.attributes, data: r.data, timeStamp: r.timeStamp, monotonicCount: r.monotonicCount, pubKeyIndex: r.pubKeyIndex });
+      }
+      for (const r of appended) deletePending(Number.MAX_SAFE_INTEGER, r.name, r.guid);
+      expect(appended.length).to.be.greaterThan(5);
+      const storeEnd = layout.storeOffset + layout.storeSize;
+      expect(Buffer.compare(Buffer.from(predicted.subarray(0, storeEnd)), Buffer.from(after.subarray(0, storeEnd)))).to.equal(0);
       // And UEFIExtract agrees with our walk of the store OVMF left behind.
       const vssAfter = uefiExtractReport(after).filter((l) => l.type === 'VSS entry');
       expect(vssAfter.map((l) => l.base)).to.deep.equal(report.records.map((r) => r.offset));

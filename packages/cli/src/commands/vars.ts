@@ -19,10 +19,10 @@ function inFile<T>(file: string, fn: () => T): T {
   } catch (err) {
     if (err instanceof VarStoreError && err.code !== 'POWER_LOSS') {
       const at = err.offset >= 0 ? ` at offset 0x${err.offset.toString(16)}` : '';
-      throw new UsageError(`${file}: ${err.structure}${at}: ${err.code}: ${err.message}`, { cause: err });
+      throw new UsageError(`${file}: ${err.structure}${at}: ${err.detail} (${err.code})`, { cause: err });
     }
     if (err instanceof DecodeError) {
-      throw new UsageError(`${file}: ${err.path.join('.') || 'variable store'} at offset 0x${err.offset.toString(16)}: ${err.code}: ${err.detail}`, { cause: err });
+      throw new UsageError(`${file}: ${err.path.join('.') || 'variable store'} at offset 0x${err.offset.toString(16)}: ${err.detail} (${err.code})`, { cause: err });
     }
     throw err;
   }

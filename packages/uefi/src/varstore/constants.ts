@@ -12,8 +12,14 @@ export const AUTHENTICATED_VARIABLE_GUID = 'AAF32C78-947B-439A-A180-2E144EC37792
 export const VARIABLE_GUID = 'DDCF3616-3275-4164-98B6-FE85707FFE7D';
 /** gEdkiiWorkingBlockSignatureGuid: signature of EFI_FAULT_TOLERANT_WORKING_BLOCK_HEADER. */
 export const WORKING_BLOCK_SIGNATURE_GUID = '9E58292B-7C68-497D-A0CE-6500FD9F1B95';
-/** FILE_GUID of VariableRuntimeDxe (gEfiCallerIdGuid in the FTW write header it allocates). */
+/** FILE_GUID of VariableRuntimeDxe. */
 export const VARIABLE_RUNTIME_DXE_FILE_GUID = 'CBD2E4D5-7068-4FF5-B462-9822B4AD8D60';
+/**
+ * FILE_GUID of FaultTolerantWriteDxe: the CallerId of the write header FtwWrite allocates on its
+ * own (it passes its gEfiCallerIdGuid, i.e. the FTW driver's GUID, not the variable driver's).
+ * E: the header OVMF writes when it reclaims the store carries this GUID.
+ */
+export const FAULT_TOLERANT_WRITE_DXE_FILE_GUID = 'FE5CEA76-4F72-49E8-986F-2CD899DFFE5D';
 
 /** Well-known vendor GUIDs of variables. */
 export const VENDOR_GUID = {

@@ -34,11 +34,14 @@ export class VarStoreError extends Tcg2Error {
   readonly code: VarStoreErrorCode;
   readonly offset: number;
   readonly structure: string;
+  /** The message without the structure and offset decorations. */
+  readonly detail: string;
 
   constructor(code: VarStoreErrorCode, structure: string, detail: string, offset = -1, options?: ErrorOptions) {
     super(`${structure}: ${detail}${offset >= 0 ? ` (offset 0x${offset.toString(16)})` : ''}`, options);
     this.code = code;
     this.offset = offset;
     this.structure = structure;
+    this.detail = detail;
   }
 }

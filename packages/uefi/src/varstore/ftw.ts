@@ -7,7 +7,7 @@
  */
 import { encode } from '@tcg2sim/binary-codec';
 import { FTW_WORKING_BLOCK_HEADER_SIZE, FTW_WORKING_STATE_OFFSET, FTW_WRITE_HEADER_SIZE, FTW_WRITE_RECORD_SIZE,
-  VARIABLE_RUNTIME_DXE_FILE_GUID, WORKING_BLOCK_SIGNATURE_GUID } from './constants.ts';
+  FAULT_TOLERANT_WRITE_DXE_FILE_GUID, WORKING_BLOCK_SIGNATURE_GUID } from './constants.ts';
 import { crc32 } from './crc32.ts';
 import { VarStoreError } from './errors.ts';
 import { FTW_HEADER_FLAG, FTW_RECORD_FLAG, FTW_WORKING_FLAG, FtwWorkingBlockHeader, FtwWriteHeader, FtwWriteRecord } from './structures.ts';
@@ -266,7 +266,7 @@ export class FtwDevice {
    * target, marks DestinationComplete and Complete, then restores the spare's old content.
    * `lba`/`offset` are relative to the NV FV.
    */
-  write(lba: number, offset: number, data: Uint8Array, callerId = VARIABLE_RUNTIME_DXE_FILE_GUID): void {
+  write(lba: number, offset: number, data: Uint8Array, callerId = FAULT_TOLERANT_WRITE_DXE_FILE_GUID): void {
     this.#refresh();
     let h = this.#lastHeader;
     const erased = this.#ws.subarray(h, h + FTW_WRITE_HEADER_SIZE).every((b) => b === 0xff);
