@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { getVariable } from '@tcg2sim/uefi';
+import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
@@ -332,12 +333,12 @@ const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
  * else 0), and what BDS writes during the boot.
  */
 class DxeVariables implements VariableReader {
-  readonly #store: Uint8Array | undefined;
+  readonly #store: VariableSnapshot | undefined;
   readonly #written = new Map<string, Uint8Array>();
   readonly secureBootCapable: boolean;
 
   constructor(store: Uint8Array | undefined, sec: SecOutput, notes: string[]) {
-    this.#store = store;
+    this.#store = store === undefined ? undefined : snapshotVariables(store);
     this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
     if (this.secureBootCapable) {
       const pk = this.#fromStore('PK', EFI_GLOBAL_VARIABLE);
@@ -351,7 +352,7 @@ class DxeVariables implements VariableReader {
   }
 
   #fromStore(name: string, guid: string): Uint8Array | undefined {
-    return this.#store === undefined ? undefined : getVariable(this.#store, name, guid)?.data;
+    return this.#store?.get(name, guid)?.data;
   }
 
   get(name: string, guid: string): Uint8Array | undefined {
