@@ -5,7 +5,7 @@ import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { RealClock } from '@tcg2sim/ptp';
-import { SwtpmBackend } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { TPM_CC } from '@tcg2sim/tpm2-command-lib';
 import { MachineDescription, captureBoot, predict, replayWithTpm2Eventlog } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
@@ -46,6 +46,7 @@ for (const cfg of CONFIGS) {
     const vars = join(OVMF_DIR, cfg.vars);
     let real: CaptureResult;
     let ours: Prediction;
+    let soft: Prediction;
     const tmp = tempDir('tcg2sim-realboot-');
 
     before(async function () {
@@ -67,6 +68,18 @@ for (const cfg of CONFIGS) {
       } finally {
         await backend.close();
       }
+      const softBackend = new SoftTpmBackend(cfg.banks ? { banks: cfg.banks } : {});
+      try {
+        soft = await predict({
+          code: readFileSync(code),
+          vars: readFileSync(vars),
+          machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB, smm: cfg.smm === true }),
+          tpmInterface: cfg.tpmInterface,
+          backend: softBackend,
+        });
+      } finally {
+        await softBackend.close();
+      }
     });
     after(() => {
       tmp.remove();
@@ -76,6 +89,11 @@ for (const cfg of CONFIGS) {
       const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real.eventLog));
       expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
       expect(toHex(ours.boot.eventLog)).to.equal(toHex(real.eventLog));
+    });
+
+    it('predicts the same log with the in-process soft TPM, and the soft TPM holds the replayed PCRs', () => {
+      expect(toHex(soft.boot.eventLog)).to.equal(toHex(real.eventLog));
+      expect(soft.mismatches).to.deep.equal([]);
     });
 
     it("replays to the PCRs the real TPM holds after the boot (PCR 0-7, every allocated bank)", () => {
