@@ -90,7 +90,7 @@ const PROMPT_RE = /Shell> /;
 const NO_BOOT_RE = /Press any key to enter the Boot Manager Menu/;
 
 /** Where the boot stopped. */
-export type BootEndReached = 'shell-banner' | 'shell-prompt' | 'no-bootable-option';
+export type BootEndReached = 'stop-when' | 'shell-banner' | 'shell-prompt' | 'no-bootable-option';
 
 async function waitForFile(path: string, owner: Managed, timeoutMs: number): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -124,6 +124,7 @@ async function bootToShell(
   const until = performance.now() + o.timeoutSeconds * 1000;
   let lastTick = 0;
   for (;;) {
+    if (o.stopWhen !== undefined && serial.includes(o.stopWhen)) return { qemu, serial: () => serial, reached: 'stop-when' };
     if (marker.test(serial)) return { qemu, serial: () => serial, reached: o.bootEnd };
     if (NO_BOOT_RE.test(serial)) return { qemu, serial: () => serial, reached: 'no-bootable-option' };
     if (scope.interrupted) throw new CaptureError('INTERRUPTED', `interrupted by ${scope.interrupted}`);
