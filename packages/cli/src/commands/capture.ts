@@ -130,6 +130,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
     logBanks: r.logBanks,
     finalEventsAddress: r.finalEventsAddress !== undefined ? `0x${r.finalEventsAddress.toString(16)}` : null,
     finalEventsLength: r.finalEvents?.length ?? null,
+    finalEventsEntryAddress: r.finalEventsEntryAddress !== undefined ? `0x${r.finalEventsEntryAddress.toString(16)}` : null,
     specIdCopies: r.specIdCopies.map((c) => ({
       address: `0x${c.address.toString(16)}`,
       pageAligned: c.pageAligned,

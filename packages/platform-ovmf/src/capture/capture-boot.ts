@@ -56,6 +56,8 @@ export interface CaptureResult {
   /** EFI_TCG2_FINAL_EVENTS_TABLE (16-byte header + records), when its configuration-table entry was found. */
   readonly finalEvents?: Uint8Array;
   readonly finalEventsAddress?: number;
+  /** Where the EFI_CONFIGURATION_TABLE entry pointing at the final events table sits. */
+  readonly finalEventsEntryAddress?: number;
   /** Every Spec ID signature seen in RAM (the log itself included). */
   readonly specIdCopies: readonly SpecIdCopy[];
   /** PCRs 0-23 read from the TPM after the boot, per allocated bank, hex by index. */
@@ -214,6 +216,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       logBanks: scan.specId.digestSizes.map((a) => algorithmName(a.algorithmId)),
       ...(scan.finalEvents ? { finalEvents: scan.finalEvents } : {}),
       ...(scan.finalEventsAddress !== undefined ? { finalEventsAddress: scan.finalEventsAddress } : {}),
+      ...(scan.finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress: scan.finalEventsEntryAddress } : {}),
       specIdCopies: scan.copies,
       pcrs,
       tpmCommandStream: tpmCommandStream(parseSwtpmLog(swtpmLog)),

@@ -19,6 +19,12 @@ import { CaptureError } from './errors.ts';
 
 /** Chunk size of the RAM scan. */
 const CHUNK = 64 * 0x100000;
+/**
+ * Once the log is found, keep looking for the final events table's configuration-table entry for
+ * at most this many more bytes (it sits within the top few MiB in every boot seen); big guests
+ * would otherwise be saved whole.
+ */
+const EXTRA_SCAN_FOR_FINAL_TABLE = 512 * 0x100000;
 
 /** Where a crypto-agile log found in RAM ends. */
 export interface LogExtent {
@@ -56,6 +62,8 @@ export interface MemoryScanResult {
   readonly specId: TCGEfiSpecIDEvent;
   readonly finalEvents?: Uint8Array;
   readonly finalEventsAddress?: number;
+  /** Guest-physical address of the EFI_CONFIGURATION_TABLE entry that points at the final events table. */
+  readonly finalEventsEntryAddress?: number;
   /** Every Spec ID event seen, including stale or torn copies. */
   readonly copies: readonly SpecIdCopy[];
   /** Bytes of RAM saved and searched. */
@@ -100,6 +108,7 @@ export async function scanGuestMemory(
   const pointers: FinalEventsPointer[] = [];
   let best: { address: number; bytes: Uint8Array; extent: LogExtent; specId: TCGEfiSpecIDEvent } | undefined;
   let scanned = 0;
+  let scannedAtLog = 0;
   for (const [lo, hi] of chunksTopDown(ranges)) {
     const chunk = await save(qmp, scratch, lo, hi - lo);
     scanned += chunk.length;
@@ -120,13 +129,15 @@ export async function scanGuestMemory(
         best = { address: c.address, bytes: area.slice(0, d.extent.length), extent: d.extent, specId: d.specId };
       }
     }
-    if (best && pointers.length > 0 && !all) break;
+    if (best && scannedAtLog === 0) scannedAtLog = scanned;
+    if (best && !all && (pointers.length > 0 || scanned - scannedAtLog >= EXTRA_SCAN_FOR_FINAL_TABLE)) break;
   }
   if (!best) {
     throw new CaptureError('LOG_NOT_FOUND', `no TCG_2 event log in ${scanned} bytes of guest RAM (${copies.length} Spec ID signatures, none a whole log)`);
   }
   let finalEvents: Uint8Array | undefined;
   let finalEventsAddress: number | undefined;
+  let finalEventsEntryAddress: number | undefined;
   for (const p of pointers) {
     const room = rangeEnd(ranges, p.tableAddress) - p.tableAddress;
     if (room < 16) continue;
@@ -135,6 +146,7 @@ export async function scanGuestMemory(
       const t = measureFinalEventsTable(area, best.specId);
       finalEvents = area.slice(0, t.length);
       finalEventsAddress = p.tableAddress;
+      finalEventsEntryAddress = p.entryAddress;
       break;
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
@@ -147,6 +159,7 @@ export async function scanGuestMemory(
     specId: best.specId,
     ...(finalEvents ? { finalEvents } : {}),
     ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
+    ...(finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress } : {}),
     copies,
     bytesScanned: scanned,
   };
