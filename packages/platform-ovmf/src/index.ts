@@ -46,8 +46,8 @@ export {
 export type {
   SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
 } from './capture/log-scan.ts';
-export { decodeLogArea } from './capture/memory-scan.ts';
-export type { SpecIdCopy, LogExtent, MemoryScanResult } from './capture/memory-scan.ts';
+export { decodeLogArea, scanGuestMemory } from './capture/memory-scan.ts';
+export type { SpecIdCopy, LogExtent, MemoryScanResult, QmpExecutor } from './capture/memory-scan.ts';
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
 export { QmpClient } from './capture/qmp.ts';

@@ -9,7 +9,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { decodeEventLog } from '@tcg2sim/event-log';
 import type { EventLog, TCGEfiSpecIDEvent } from '@tcg2sim/event-log';
-import type { QmpClient } from './qmp.ts';
 import {
   FINAL_EVENTS_AREA_LENGTH, TCG_LOG_AREA_LENGTH, findFinalEventsPointers, findSpecIdCandidates,
   measureFinalEventsTable,
@@ -70,7 +69,12 @@ export interface MemoryScanResult {
   readonly bytesScanned: number;
 }
 
-async function save(qmp: QmpClient, scratch: string, address: number, size: number): Promise<Uint8Array> {
+/** What the scan needs from QMP: `pmemsave` (a {@link QmpClient} in real use). */
+export interface QmpExecutor {
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown>;
+}
+
+async function save(qmp: QmpExecutor, scratch: string, address: number, size: number): Promise<Uint8Array> {
   await qmp.execute('pmemsave', { val: address, size, filename: scratch });
   const data = readFileSync(scratch);
   rmSync(scratch, { force: true });
@@ -99,7 +103,7 @@ function rangeEnd(ranges: ReadonlyArray<readonly [number, number]>, address: num
  * @throws CaptureError('LOG_NOT_FOUND') when no page-aligned Spec ID event walks to a valid log.
  */
 export async function scanGuestMemory(
-  qmp: QmpClient,
+  qmp: QmpExecutor,
   ranges: ReadonlyArray<readonly [number, number]>,
   scratch: string,
   all: boolean
