@@ -51,6 +51,6 @@ export type { SpecIdCopy, LogExtent, MemoryScanResult, QmpExecutor } from './cap
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
 export { QmpClient } from './capture/qmp.ts';
-export { SWTPM_CTRL, swtpmControl, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
+export { SWTPM_CTRL, swtpmControl, swtpmTransmit, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
 export { replayWithTpm2Eventlog, parseTpm2EventlogPcrs, comparePcrs } from './capture/tpm2-eventlog.ts';
 export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts';
