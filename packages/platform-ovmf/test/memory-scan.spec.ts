@@ -36,14 +36,17 @@ function guestRam(): Uint8Array {
 }
 
 describe('scanGuestMemory (pmemsave through QMP)', () => {
-  const tmp = tempDir('tcg2sim-scan-test-');
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  before(() => {
+    tmp = tempDir('tcg2sim-scan-test-');
+  });
   after(() => {
-    tmp.remove();
+    tmp?.remove();
   });
 
   it('takes the page-aligned log that ends in free space and the table its configuration entry points at', async () => {
     const calls: Array<readonly [number, number]> = [];
-    const r = await scanGuestMemory(fakeQmp(guestRam(), calls), [[0, 0x100000]], join(tmp.path, 'ram.bin'), true);
+    const r = await scanGuestMemory(fakeQmp(guestRam(), calls), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), true);
     expect(r.eventLogAddress).to.equal(0xe0000);
     expect([...r.eventLog]).to.deep.equal([...LOG]);
     expect(r.extent).to.deep.equal({ length: LOG.length, eventCount: 3, endReason: 'free-space' });
@@ -65,7 +68,7 @@ describe('scanGuestMemory (pmemsave through QMP)', () => {
     const ram = guestRam();
     ram.fill(0, 0xe0000, 0xf0000);
     try {
-      await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp.path, 'ram.bin'), false);
+      await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
       expect.fail('expected a CaptureError');
     } catch (e) {
       expect(e).to.be.instanceOf(CaptureError);

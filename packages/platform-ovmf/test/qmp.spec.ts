@@ -39,11 +39,14 @@ async function expectQmpError(p: Promise<unknown>): Promise<void> {
 }
 
 describe('QmpClient', () => {
-  const tmp = tempDir('tcg2sim-qmp-test-');
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  before(() => {
+    tmp = tempDir('tcg2sim-qmp-test-');
+  });
   let n = 0;
-  const sockPath = (): string => join(tmp.path, `qmp${n++}.sock`);
+  const sockPath = (): string => join(tmp!.path, `qmp${n++}.sock`);
   after(() => {
-    tmp.remove();
+    tmp?.remove();
   });
 
   it('negotiates capabilities, skips asynchronous events and returns each command\'s answer in order', async () => {
@@ -96,6 +99,6 @@ describe('QmpClient', () => {
   });
 
   it('fails with QMP_ERROR when nothing listens on the socket', async () => {
-    await expectQmpError(QmpClient.connect(join(tmp.path, 'absent.sock'), 1_000));
+    await expectQmpError(QmpClient.connect(join(tmp!.path, 'absent.sock'), 1_000));
   });
 });

@@ -13,13 +13,16 @@ const STARTUP_CLEAR = fromHex('80010000000c000001440000');
 
 describe('swtpm control and data channels (a real swtpm, no QEMU)', function () {
   this.timeout(30_000);
-  const tmp = tempDir('tcg2sim-swtpm-client-');
-  const ctrl = join(tmp.path, 'ctrl.sock');
-  const data = join(tmp.path, 'data.sock');
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  let ctrl = '';
+  let data = '';
   let swtpm: ChildProcess | undefined;
 
   before(async function () {
     requirePrerequisites(this, { tools: ['swtpm'] });
+    tmp = tempDir('tcg2sim-swtpm-client-');
+    ctrl = join(tmp.path, 'ctrl.sock');
+    data = join(tmp.path, 'data.sock');
     mkdirSync(join(tmp.path, 'state'));
     swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${join(tmp.path, 'state')}`,
       '--ctrl', `type=unixio,path=${ctrl}`, '--server', `type=unixio,path=${data}`], { stdio: 'ignore' });
@@ -30,7 +33,7 @@ describe('swtpm control and data channels (a real swtpm, no QEMU)', function () 
 
   after(() => {
     swtpm?.kill('SIGKILL');
-    tmp.remove();
+    tmp?.remove();
   });
 
   it('lists the banks a fresh libtpms state allocates: sha1, sha256, sha384, sha512', async () => {
