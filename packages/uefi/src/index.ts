@@ -86,7 +86,6 @@ export {
 export type {
   VarStoreLocation, UefiVariable, VarStoreReport, VariableSnapshot, WriteOptions, WriteResult,
 } from './varstore/api.ts';
-export type { VarStoreLocation, UefiVariable, VarStoreReport, WriteOptions, WriteResult } from './varstore/api.ts';
 // compression: tiano
 export { tianoDecompress, tianoStreamSizes, TIANO, TIANO_VARIANT } from './compress/tiano.ts';
 export type { TianoVariant } from './compress/tiano.ts';
