@@ -16,7 +16,7 @@ export { FvError } from './fv/errors.ts';
 export type { FvErrorCode } from './fv/errors.ts';
 export { DEFAULT_FV_LIMITS } from './fv/context.ts';
 export type { FvLimits, FvParseOptions } from './fv/context.ts';
-export { sectionExtractors, BUILTIN_GUIDED_EXTRACTORS } from './fv/extractors.ts';
+export { sectionExtractors, standardDecompress, BUILTIN_GUIDED_EXTRACTORS } from './fv/extractors.ts';
 export type {
   StandardDecompressor, GuidedSectionExtractor, GuidedSectionInput, GuidedSectionOutput, SectionExtractors,
 } from './fv/extractors.ts';
