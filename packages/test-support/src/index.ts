@@ -72,3 +72,8 @@ export function tempDir(prefix = 'tcg2sim-'): { path: string; remove: () => void
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+export {
+  ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk,
+} from './disk-image.ts';
+export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';

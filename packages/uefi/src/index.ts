@@ -118,3 +118,15 @@ export {
   LOAD_OPTION, MAX_LOAD_OPTION_DESCRIPTION, EFILoadOption, efiLoadOptionCodec, decodeLoadOption, encodeLoadOption, makeLoadOption,
 } from './load-option.ts';
 export type { EfiLoadOption, LoadOptionInit } from './load-option.ts';
+
+// raw disks: GPT, FAT, the removable-media boot loader
+export { DiskError } from './disk/errors.ts';
+export type { DiskErrorCode } from './disk/errors.ts';
+export { SECTOR_SIZE, bytesDiskSource } from './disk/source.ts';
+export type { DiskSource } from './disk/source.ts';
+export { GptHeader, GptEntry, GPT_HEADER_SIZE, ESP_PARTITION_TYPE, DEFAULT_GPT_LIMITS, readGpt } from './disk/gpt.ts';
+export type { GptLimits, GptPartition, GptTable } from './disk/gpt.ts';
+export { FatBpb, Fat32Bpb, FatDirEntry, FatVolume, DEFAULT_FAT_LIMITS } from './disk/fat.ts';
+export type { FatKind, FatLimits, FatDirectoryEntry } from './disk/fat.ts';
+export { REMOVABLE_MEDIA_FILE_NAME_X64, findDiskBootLoader } from './disk/boot-loader.ts';
+export type { DiskBootLoader } from './disk/boot-loader.ts';

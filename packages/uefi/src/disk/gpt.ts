@@ -1,0 +1,141 @@
+import { EFIGuid, decodeFirst, fixedBytes, struct, u32le, u64le } from '@tcg2sim/binary-codec';
+import type { Infer } from '@tcg2sim/binary-codec';
+import { crc32 } from '../varstore/crc32.ts';
+import { DiskError } from './errors.ts';
+import { SECTOR_SIZE } from './source.ts';
+import type { DiskSource } from './source.ts';
+
+/** EFI_PARTITION_TABLE_HEADER (UEFI 2.9 §5.3.2), the 92 bytes every revision defines. */
+export const GptHeader = struct('EFI_PARTITION_TABLE_HEADER', {
+  signature: fixedBytes('Signature', 8),
+  revision: u32le,
+  headerSize: u32le,
+  headerCrc32: u32le,
+  reserved: u32le,
+  myLba: u64le,
+  alternateLba: u64le,
+  firstUsableLba: u64le,
+  lastUsableLba: u64le,
+  diskGuid: EFIGuid,
+  partitionEntryLba: u64le,
+  numberOfPartitionEntries: u32le,
+  sizeOfPartitionEntry: u32le,
+  partitionEntryArrayCrc32: u32le,
+});
+export type GptHeader = Infer<typeof GptHeader>;
+/** sizeof (EFI_PARTITION_TABLE_HEADER). */
+export const GPT_HEADER_SIZE = 92;
+
+/** EFI_PARTITION_ENTRY (UEFI 2.9 §5.3.3), 128 bytes. */
+export const GptEntry = struct('EFI_PARTITION_ENTRY', {
+  partitionTypeGuid: EFIGuid,
+  uniquePartitionGuid: EFIGuid,
+  startingLba: u64le,
+  endingLba: u64le,
+  attributes: u64le,
+  partitionName: fixedBytes('PartitionName', 72),
+});
+export type GptEntry = Infer<typeof GptEntry>;
+
+/** gEfiPartTypeSystemPartGuid: the EFI System Partition. */
+export const ESP_PARTITION_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+const UNUSED = '00000000-0000-0000-0000-000000000000';
+
+/** Bounds on what a GPT may declare. */
+export interface GptLimits {
+  /** NumberOfPartitionEntries × SizeOfPartitionEntry, in bytes (default 1 MiB). */
+  readonly maxEntryArrayBytes: number;
+}
+export const DEFAULT_GPT_LIMITS: GptLimits = { maxEntryArrayBytes: 1024 * 1024 };
+
+/** One used partition entry. */
+export interface GptPartition {
+  /** 1-based position in the entry array: the HD() node's PartitionNumber. */
+  readonly number: number;
+  readonly typeGuid: string;
+  readonly uniqueGuid: string;
+  readonly startingLba: bigint;
+  readonly endingLba: bigint;
+  readonly attributes: bigint;
+  readonly name: string;
+  /**
+   * False when PartitionDxe would not install a child for it (outside the usable LBAs, ending
+   * before it starts, or overlapping an earlier valid partition).
+   */
+  readonly valid: boolean;
+}
+
+/** A disk's primary GPT as firmware reads it. */
+export interface GptTable {
+  /** The header bytes as stored at LBA 1 (HeaderSize bytes). */
+  readonly headerBytes: Uint8Array;
+  readonly header: GptHeader;
+  /** Every entry of the array, SizeOfPartitionEntry bytes each, in table order. */
+  readonly entries: readonly Uint8Array[];
+  /** The used entries (PartitionTypeGUID not zero). */
+  readonly partitions: readonly GptPartition[];
+  readonly blockSize: number;
+}
+
+function utf16z(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i + 1 < b.length; i += 2) {
+    const c = (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
+    if (c === 0) break;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/**
+ * Reads and validates the primary GPT (protective MBR, header at LBA 1, its CRC, the entry
+ * array and its CRC), the checks PartitionDxe makes before it exposes partitions.
+ * @throws DiskError NO_GPT, BAD_GPT, SHORT_DISK, LIMIT_EXCEEDED
+ */
+export function readGpt(disk: DiskSource, limits: GptLimits = DEFAULT_GPT_LIMITS): GptTable {
+  const bs = SECTOR_SIZE;
+  if (disk.size < 3 * bs) throw new DiskError('SHORT_DISK', `a ${disk.size}-byte image cannot hold a GPT`, 0);
+  const lastLba = BigInt(Math.floor(disk.size / bs) - 1);
+  const mbr = disk.read(0, bs);
+  const protective = [0, 1, 2, 3].some((i) => mbr[446 + 16 * i + 4] === 0xee);
+  if (mbr[510] !== 0x55 || mbr[511] !== 0xaa || !protective) throw new DiskError('NO_GPT', 'no protective MBR (partition type 0xEE) at LBA 0: not a GPT disk', 0);
+  const lba1 = disk.read(bs, bs);
+  const [header] = decodeFirst(GptHeader, lba1);
+  if (new TextDecoder('latin1').decode(header.signature) !== 'EFI PART') throw new DiskError('NO_GPT', 'no "EFI PART" signature at LBA 1', bs);
+  if (header.headerSize < GPT_HEADER_SIZE || header.headerSize > bs) throw new DiskError('BAD_GPT', `GPT HeaderSize ${header.headerSize} is outside ${GPT_HEADER_SIZE}..${bs}`, bs + 12);
+  const headerBytes = lba1.slice(0, header.headerSize);
+  const forCrc = headerBytes.slice();
+  forCrc.fill(0, 16, 20);
+  if (crc32(forCrc) !== header.headerCrc32) throw new DiskError('BAD_GPT', 'GPT header CRC32 mismatch', bs + 16);
+  if (header.myLba !== 1n) throw new DiskError('BAD_GPT', `GPT MyLBA is ${header.myLba}, not 1`, bs + 24);
+  const size = header.sizeOfPartitionEntry;
+  if (size < 128 || size % 128 !== 0 || (size & (size - 1)) !== 0) throw new DiskError('BAD_GPT', `SizeOfPartitionEntry ${size} is not 128 × 2^n`, bs + 84);
+  const arrayBytes = header.numberOfPartitionEntries * size;
+  if (arrayBytes > limits.maxEntryArrayBytes) throw new DiskError('LIMIT_EXCEEDED', `GPT entry array of ${arrayBytes} bytes exceeds ${limits.maxEntryArrayBytes}`, bs + 80);
+  if (header.firstUsableLba > header.lastUsableLba || header.lastUsableLba > lastLba) throw new DiskError('BAD_GPT', `usable LBAs ${header.firstUsableLba}..${header.lastUsableLba} do not fit the disk (last LBA ${lastLba})`, bs + 40);
+  const arrayLbas = BigInt(Math.ceil(arrayBytes / bs));
+  if (header.partitionEntryLba < 2n || header.partitionEntryLba + arrayLbas - 1n > lastLba) throw new DiskError('BAD_GPT', `PartitionEntryLBA ${header.partitionEntryLba} is outside the disk`, bs + 72);
+  const array = disk.read(Number(header.partitionEntryLba) * bs, arrayBytes);
+  if (crc32(array) !== header.partitionEntryArrayCrc32) throw new DiskError('BAD_GPT', 'GPT partition entry array CRC32 mismatch', Number(header.partitionEntryLba) * bs);
+  const entries: Uint8Array[] = [];
+  const partitions: GptPartition[] = [];
+  for (let i = 0; i < header.numberOfPartitionEntries; i++) {
+    const raw = array.slice(i * size, (i + 1) * size);
+    entries.push(raw);
+    const [e] = decodeFirst(GptEntry, raw);
+    if (e.partitionTypeGuid === UNUSED) continue;
+    const inRange = e.startingLba >= header.firstUsableLba && e.endingLba <= header.lastUsableLba && e.startingLba <= e.endingLba;
+    const overlaps = partitions.some((p) => p.valid && e.startingLba <= p.endingLba && p.startingLba <= e.endingLba);
+    partitions.push({
+      number: i + 1,
+      typeGuid: e.partitionTypeGuid,
+      uniqueGuid: e.uniquePartitionGuid,
+      startingLba: e.startingLba,
+      endingLba: e.endingLba,
+      attributes: e.attributes,
+      name: utf16z(e.partitionName),
+      valid: inRange && !overlaps,
+    });
+  }
+  return { headerBytes, header, entries, partitions, blockSize: bs };
+}
