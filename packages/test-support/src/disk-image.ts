@@ -406,7 +406,7 @@ export function buildEfiApplication(code: Uint8Array = Uint8Array.of(0xf4, 0xeb,
   v.setBigUint64(o + 24, imageBase, true);
   v.setUint32(o + 32, 0x1000, true); // SectionAlignment
   v.setUint32(o + 36, fileAlign, true);
-  v.setUint32(o + 56, 0x2000, true); // SizeOfImage
+  v.setUint32(o + 56, 0x1000 + Math.ceil(Math.max(code.length, 1) / 0x1000) * 0x1000, true); // SizeOfImage
   v.setUint32(o + 60, 0x200, true); // SizeOfHeaders
   v.setUint16(o + 68, 10, true); // Subsystem: EFI application
   v.setBigUint64(o + 72, 0x100000n, true);

@@ -22,6 +22,8 @@ export const BM_AUTO_CREATE_BOOT_OPTION_GUID = '8108AC4E-9F11-4D59-850E-E21A522C
 export type BootTarget =
   | { readonly kind: 'fv-app'; readonly fileGuid: string }
   | { readonly kind: 'cdrom-empty' }
+  /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem. */
+  | { readonly kind: 'disk' }
   | { readonly kind: 'other' };
 
 /** A Boot#### option as BDS registers it. */
@@ -91,12 +93,73 @@ export function defaultCdromOption(m: MachineDescription): { description: string
 }
 
 /**
- * The boot options OVMF 2022.11 creates on a VM with default devices, no disk and an empty
- * store: Boot0000 the Boot Manager Menu (UiApp, ACTIVE|HIDDEN|CATEGORY_APP), Boot0001 the
- * auto-created DVD-ROM option, Boot0002 "EFI Internal Shell"; BootOrder 0000,0001,0002.
+ * The virtio-blk disk QEMU adds for `-drive if=virtio` on the VMs captured here (default VGA,
+ * `-net none`): the first free PCI slot, 0x2 on q35 (0x1 is VGA), 0x3 on pc (0x1 PIIX3, 0x2 VGA).
+ * BmGetBootDescription has no name for a virtio-blk BlockIo, so BmGetMiscDescription gives
+ * "UEFI Misc Device"; the option's path is the controller's, short of any partition (measured on
+ * real OVMF 2022.11 boots, q35 and pc).
  */
-export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string): BootOption[] {
+export function virtioDiskOption(m: MachineDescription): { description: string; filePath: Uint8Array } {
+  return { description: 'UEFI Misc Device', filePath: virtioDiskDevicePath(m) };
+}
+
+/** PciRoot(0x0)/Pci(slot,0x0) of the virtio-blk disk, end node included. */
+export function virtioDiskDevicePath(m: MachineDescription): Uint8Array {
+  return concat([pciRoot(), pci(m.machine === 'q35' ? 0x2 : 0x3, 0x0), END]);
+}
+
+/** What BDS boots from a GPT disk: the partition holding the loader and the loader's path. */
+export interface DiskBootTarget {
+  /** HD() PartitionNumber (1-based entry index). */
+  readonly partitionNumber: number;
+  readonly partitionStart: bigint;
+  readonly partitionSize: bigint;
+  /** UniquePartitionGUID: the HD() signature. */
+  readonly partitionGuid: string;
+  /** `\EFI\BOOT\BOOTX64.EFI`. */
+  readonly filePath: string;
+}
+
+/**
+ * The full path BmExpandMediaDevicePath gives LoadImage for the disk option:
+ * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\EFI\BOOT\BOOTX64.EFI`.
+ */
+export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget): Uint8Array {
+  const hd = new Uint8Array(38);
+  const v = new DataView(hd.buffer);
+  v.setUint32(0, t.partitionNumber, true);
+  v.setBigUint64(4, t.partitionStart, true);
+  v.setBigUint64(12, t.partitionSize, true);
+  hd.set(guidBytes(t.partitionGuid), 20);
+  hd[36] = 0x02; // MBRType: GPT
+  hd[37] = 0x02; // SignatureType: GUID
+  const name = new Uint8Array(t.filePath.length * 2 + 2);
+  for (let i = 0; i < t.filePath.length; i++) {
+    name[2 * i] = t.filePath.charCodeAt(i) & 0xff;
+    name[2 * i + 1] = t.filePath.charCodeAt(i) >> 8;
+  }
+  const controller = virtioDiskDevicePath(m);
+  return concat([controller.subarray(0, controller.length - END.length), node(4, 1, hd), node(4, 4, name), END]);
+}
+
+/** What the VM has besides OVMF's own devices. */
+export interface BootDevices {
+  /** A virtio-blk disk (`-drive if=virtio`). */
+  readonly virtioDisk?: boolean;
+}
+
+/**
+ * The boot options OVMF 2022.11 creates on a VM with default devices and an empty store:
+ * Boot0000 the Boot Manager Menu (UiApp, ACTIVE|HIDDEN|CATEGORY_APP), then the auto-created
+ * options in enumeration order (the DVD-ROM, then a virtio-blk disk when there is one), then
+ * "EFI Internal Shell"; BootOrder in number order. Without a disk: 0000,0001,0002; with one the
+ * disk is Boot0002 and the Shell Boot0003.
+ */
+export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
+  const disk: BootOption[] = devices.virtioDisk === true
+    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidBytes(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
+    : [];
   return [
     {
       number: 0,
@@ -114,8 +177,9 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string)
       optionalData: guidBytes(BM_AUTO_CREATE_BOOT_OPTION_GUID),
       target: { kind: 'cdrom-empty' },
     },
+    ...disk,
     {
-      number: 2,
+      number: 2 + disk.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
-import type { VariableSnapshot } from '@tcg2sim/uefi';
+import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
@@ -25,7 +25,7 @@ import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
+import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** Inputs of one simulated boot. */
@@ -45,6 +45,11 @@ export interface BootInput {
   readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
   /** Random bytes for RDRAND consumers (the platform auth); default node:crypto. */
   readonly random?: (n: number) => Uint8Array;
+  /**
+   * A raw GPT disk attached as QEMU's `-drive if=virtio,format=raw` (its loader already found,
+   * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
+   */
+  readonly disk?: DiskBootLoader;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -82,6 +87,8 @@ export interface ImageBufferContext {
   readonly dxeFvSha256: string;
   /** TSEG bytes chipped from the top of low RAM (SMM builds). */
   readonly tsegBytes: number;
+  /** Where the file came from: the UEFI Shell in DXEFV, or a disk's removable-media loader. */
+  readonly source?: 'fv' | 'disk';
 }
 
 /**
@@ -95,6 +102,32 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
 ]);
+/**
+ * For a loader read from a disk (BDS's removable-media option on a virtio-blk GPT disk): the
+ * distance from the top of DXE's low RAM to the top of the free memory the file buffer is carved
+ * from. The buffer is a page-granular pool allocation (files of 64 KiB and more): it starts
+ * `EFI_SIZE_TO_PAGES(size + 0x20)` pages below that point, its data 0x18 bytes (POOL_HEAD) in.
+ * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2 with a 4 MiB GPT disk whose FAT12
+ * ESP holds the loader (q35 OVMF_CODE_4M.fd: files of 66048 and 300544 bytes both give this
+ * distance; pc OVMF_CODE.fd). Disks whose drivers allocate differently (other filesystem sizes,
+ * more partitions) may shift it: the value is reported as calibrated allocator state.
+ */
+export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1daf000n], // OVMF_CODE_4M.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
+]);
+/** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
+const POOL_OVERHEAD = 0x20n;
+const POOL_HEAD = 0x18n;
+
+function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
+  const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
+  const k = DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1daf000n;
+  const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
+  const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
+  return top - k - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
+}
+
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
 
@@ -104,6 +137,7 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
  * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
+  if (ctx.source === 'disk') return diskImageBufferAddress(ctx);
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
@@ -217,6 +251,15 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- BDS
   stack.phase = 'dxe:BDS';
   const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
+  if (input.disk !== undefined && input.imageBufferAddress === undefined) {
+    notes.push(
+      !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
+        ? 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)'
+        : input.disk.file.length < 0x10000
+          ? 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)'
+          : 'disk loader buffer address: calibrated for this firmware build'
+    );
+  }
   notes.push(
     IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
       ? 'image buffer address: calibrated for this firmware build'
@@ -225,7 +268,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
   const ready = new ReadyToBootMeasurement();
-  const options = bootOptions(input.machine, sec, vars, notes);
+  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -234,6 +277,18 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY_MASK) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
+    if (o.target.kind === 'disk' && input.disk !== undefined) {
+      const r = await loadDiskLoader(o, input.disk);
+      if (r === 'started') {
+        endState = `started Boot${hex4(o.number)} "${o.description}" (${input.disk.path} on partition ${input.disk.partition.number}): the loader runs; whatever it measures itself through EFI_TCG2_PROTOCOL (shim, GRUB) is not predicted`;
+        break;
+      }
+      if (r === 'stop') {
+        endState = `prediction stops at LoadImage(Boot${hex4(o.number)} "${o.description}"): not modelled (see notes)`;
+        break;
+      }
+      continue;
+    }
     if (o.target.kind !== 'fv-app') {
       notes.push(`BDS: Boot${hex4(o.number)} has no loadable file (no media): attempt fails`);
       continue;
@@ -291,6 +346,59 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     return true;
   }
 
+  /**
+   * LoadImage of the disk's loader: DxeImageVerificationLib first (Secure Boot), then
+   * DxeTpm2MeasureBootLib (GPT event once, then the PE image event).
+   */
+  async function loadDiskLoader(o: BootOption, disk: DiskBootLoader): Promise<'started' | 'failed' | 'stop'> {
+    const p = disk.partition;
+    const devicePath = expandedDiskLoaderPath(input.machine, {
+      partitionNumber: p.number,
+      partitionStart: p.startingLba,
+      partitionSize: p.endingLba - p.startingLba + 1n,
+      partitionGuid: p.uniqueGuid,
+      filePath: disk.path,
+    });
+    if (secureBootOn) {
+      if (!hasCertificateTable(disk.file)) {
+        // DxeImageVerificationLib runs before the measure-boot handler; an unsigned image from a
+        // fixed disk is denied (DENY_EXECUTE_ON_SECURITY_VIOLATION) and the TPM handler is never
+        // called: no GPT event, no image event. Measured on real OVMF 2022.11 (secboot + MS keys).
+        notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_ACCESS_DENIED (Secure Boot: unsigned image, not measured)`);
+        return 'failed';
+      }
+      notes.push(`BDS: ${disk.path} is signed: Secure Boot verification against db/dbx (and its EV_EFI_VARIABLE_AUTHORITY event) is not modelled`);
+      return 'stop';
+    }
+    if (!vars.secureBootCapable) {
+      notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
+      return 'started';
+    }
+    const st = await handler.fileAuthentication(dxe, {
+      devicePath,
+      fileBuffer: disk.file,
+      bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
+        machine: input.machine,
+        activePcrBanks: dxe.capability.activePcrBanks,
+        fileSize: disk.file.length,
+        dxeFvSha256,
+        tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
+        source: 'disk',
+      }),
+      origin: { kind: 'other' },
+      gpt: { header: disk.gpt.headerBytes, sizeOfPartitionEntry: disk.gpt.header.sizeOfPartitionEntry, entries: disk.gpt.entries },
+    });
+    notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> ${st}`);
+    if (st !== 'EFI_SUCCESS') return 'failed';
+    try {
+      imageInfo(parseEfiImage(disk.file));
+    } catch {
+      notes.push(`BDS: ${disk.path} is not a loadable PE image: LoadImage fails after the measurement`);
+      return 'failed';
+    }
+    return 'started';
+  }
+
   const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
   const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
   return {
@@ -306,6 +414,18 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes,
     endState,
   };
+}
+
+/** True when the PE file's Security data directory names a certificate table (the file is signed). */
+function hasCertificateTable(file: Uint8Array): boolean {
+  try {
+    const img = parseEfiImage(file);
+    if (img.format === 'te') return false;
+    const dir = img.dataDirectories[4];
+    return dir !== undefined && dir.size !== 0 && dir.virtualAddress !== 0;
+  } catch {
+    return false;
+  }
 }
 
 function hex4(n: number): string {
@@ -377,11 +497,11 @@ interface BootOptionSet {
  * them, so ReadyToBoot measures them); a store that already has a BootOrder is not modelled yet
  * and also gets the defaults, with a note.
  */
-function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[]): BootOptionSet {
+function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
   if (vars.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined) {
     notes.push('BDS: the store already has boot options; re-registering OVMF defaults (store options not modelled yet)');
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid);
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };

@@ -103,8 +103,8 @@ export function readGpt(disk: DiskSource, limits: GptLimits = DEFAULT_GPT_LIMITS
   const [header] = decodeFirst(GptHeader, lba1);
   if (new TextDecoder('latin1').decode(header.signature) !== 'EFI PART') throw new DiskError('NO_GPT', 'no "EFI PART" signature at LBA 1', bs);
   if (header.headerSize < GPT_HEADER_SIZE || header.headerSize > bs) throw new DiskError('BAD_GPT', `GPT HeaderSize ${header.headerSize} is outside ${GPT_HEADER_SIZE}..${bs}`, bs + 12);
-  const headerBytes = lba1.slice(0, header.headerSize);
-  const forCrc = headerBytes.slice();
+  const headerBytes = Uint8Array.prototype.slice.call(lba1, 0, header.headerSize);
+  const forCrc = Uint8Array.prototype.slice.call(headerBytes);
   forCrc.fill(0, 16, 20);
   if (crc32(forCrc) !== header.headerCrc32) throw new DiskError('BAD_GPT', 'GPT header CRC32 mismatch', bs + 16);
   if (header.myLba !== 1n) throw new DiskError('BAD_GPT', `GPT MyLBA is ${header.myLba}, not 1`, bs + 24);
@@ -120,7 +120,7 @@ export function readGpt(disk: DiskSource, limits: GptLimits = DEFAULT_GPT_LIMITS
   const entries: Uint8Array[] = [];
   const partitions: GptPartition[] = [];
   for (let i = 0; i < header.numberOfPartitionEntries; i++) {
-    const raw = array.slice(i * size, (i + 1) * size);
+    const raw = Uint8Array.prototype.slice.call(array, i * size, (i + 1) * size);
     entries.push(raw);
     const [e] = decodeFirst(GptEntry, raw);
     if (e.partitionTypeGuid === UNUSED) continue;

@@ -12,7 +12,9 @@ export interface DiskSource {
 export const SECTOR_SIZE = 512;
 
 /** A {@link DiskSource} over bytes in memory. */
-export function bytesDiskSource(bytes: Uint8Array): DiskSource {
+export function bytesDiskSource(input: Uint8Array): DiskSource {
+  // A plain Uint8Array view: Buffer's slice() shares memory, Uint8Array's copies.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   return {
     size: bytes.length,
     read(offset, length) {
