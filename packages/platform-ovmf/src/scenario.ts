@@ -26,6 +26,11 @@ export const Scenario = z
     tpm: z.enum(['soft', 'swtpm']).default('soft'),
     /** Banks the TPM has allocated (swtpm_setup --pcr-banks); default all four. */
     banks: z.array(BANK).min(1).max(4).default(['sha1', 'sha256', 'sha384', 'sha512']),
+    /**
+     * A raw GPT disk image attached as QEMU's `-drive if=virtio,format=raw,file=…`: BDS boots its
+     * `\EFI\BOOT\BOOTX64.EFI` (read only).
+     */
+    disk: z.string().min(1).optional(),
     /** Override of the EFI_IMAGE_LOAD_EVENT buffer address model (hex or decimal). */
     imageBufferAddress: z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/).optional(),
   })

@@ -13,6 +13,7 @@ import type { SetStatus } from './index.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
+import { loadDiskBootLoader } from '../disk.ts';
 
 interface PredictOptions {
   readonly code?: string;
@@ -25,6 +26,7 @@ interface PredictOptions {
   readonly tpmInterface?: string;
   readonly tpm?: string;
   readonly banks?: string;
+  readonly disk?: string;
   readonly scenario?: string;
   readonly logOut?: string;
   readonly json?: boolean;
@@ -60,12 +62,14 @@ function scenarioFrom(o: PredictOptions): Record<string, unknown> {
   rel('code');
   rel('vars');
   rel('bios');
+  rel('disk');
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) base[k] = v;
   };
   set('code', o.code);
   set('vars', o.vars);
   set('bios', o.bios);
+  set('disk', o.disk);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('cpus', int('cpus', o.cpus));
@@ -109,6 +113,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--tpm-interface <kind>', 'tis or crb (default tis)')
     .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft)')
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
+    .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output: pcrs, tpmPcrs, events')
@@ -137,6 +142,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
         machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
         ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
       });
+      const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
       const backend = await createBootBackend(s.tpm, s.banks);
       let p: Prediction;
       try {
@@ -147,6 +153,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
           tpmInterface: s.tpmInterface,
           backend,
           clock: new VirtualClock(),
+          ...(disk !== undefined ? { disk } : {}),
           ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
         });
       } catch (e) {
