@@ -7,6 +7,10 @@
 
 const SECTOR = 512;
 
+function ascii(s: string): number[] {
+  return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
+}
+
 /** The EFI System Partition type GUID. */
 export const ESP_TYPE_GUID = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 /** A Linux filesystem partition type (for a second, non-ESP partition). */
@@ -110,7 +114,7 @@ function dirEntries(node: DirNode | FileNode, ordinal: number): Uint8Array[] {
   const short = shortNameBytes(node.name, ordinal);
   const out: Uint8Array[] = [];
   if (!isShortName(node.name)) {
-    const units = [...node.name].map((c) => c.charCodeAt(0));
+    const units = Array.from({ length: node.name.length }, (_, i) => node.name.charCodeAt(i));
     const count = Math.ceil((units.length + 1) / 13);
     const padded = [...units, 0, ...new Array<number>(count * 13).fill(0xffff)].slice(0, count * 13);
     const sum = lfnChecksum(short);
@@ -262,7 +266,7 @@ export function buildFatVolume(spec: FatVolumeSpec): Uint8Array {
 
   // Boot sector (and FAT32's FSInfo and backup boot sector).
   img.set([0xeb, fat32 ? 0x58 : 0x3c, 0x90], 0);
-  img.set([...'MSWIN4.1'].map((c) => c.charCodeAt(0)), 3);
+  img.set(ascii('MSWIN4.1'), 3);
   view.setUint16(11, SECTOR, true);
   img[13] = spc;
   view.setUint16(14, reserved, true);
@@ -285,8 +289,8 @@ export function buildFatVolume(spec: FatVolumeSpec): Uint8Array {
   img[ext] = 0x80;
   img[ext + 2] = 0x29;
   view.setUint32(ext + 3, spec.volumeId ?? 0x1234abcd, true);
-  img.set([...'NO NAME    '].map((c) => c.charCodeAt(0)), ext + 7);
-  img.set([...`${spec.type}   `].map((c) => c.charCodeAt(0)), ext + 18);
+  img.set(ascii('NO NAME    '), ext + 7);
+  img.set(ascii(`${spec.type}   `), ext + 18);
   img[510] = 0x55;
   img[511] = 0xaa;
   if (fat32) {
@@ -357,7 +361,7 @@ export function buildGptDisk(spec: GptDiskSpec): Uint8Array {
   const header = (myLba: number, altLba: number, entriesLba: number): Uint8Array => {
     const h = new Uint8Array(92);
     const hv = new DataView(h.buffer);
-    h.set([...'EFI PART'].map((c) => c.charCodeAt(0)), 0);
+    h.set(ascii('EFI PART'), 0);
     hv.setUint32(8, 0x00010000, true);
     hv.setUint32(12, 92, true);
     hv.setBigUint64(24, BigInt(myLba), true);
@@ -415,7 +419,7 @@ export function buildEfiApplication(code: Uint8Array = Uint8Array.of(0xf4, 0xeb,
   v.setBigUint64(o + 96, 0x1000n, true);
   v.setUint32(o + 108, 16, true); // NumberOfRvaAndSizes
   o += 240;
-  out.set([...'.text'].map((c) => c.charCodeAt(0)), o);
+  out.set(ascii('.text'), o);
   v.setUint32(o + 8, Math.max(code.length, 1), true); // VirtualSize
   v.setUint32(o + 12, 0x1000, true);
   v.setUint32(o + 16, textRaw, true);

@@ -121,6 +121,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .action(async (o: PredictOptions) => {
       if (o.json === true && o.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const s = parseScenario(scenarioFrom(o), o.scenario ?? 'command line');
+      const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
       let code: Uint8Array;
       let vars: Uint8Array | undefined;
       let source: string;
@@ -142,7 +143,6 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
         machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
         ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
       });
-      const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
       const backend = await createBootBackend(s.tpm, s.banks);
       let p: Prediction;
       try {
