@@ -89,6 +89,8 @@ export interface ImageBufferContext {
   readonly tsegBytes: number;
   /** Where the file came from: the UEFI Shell in DXEFV, or a disk's removable-media loader. */
   readonly source?: 'fv' | 'disk';
+  /** A virtio-blk disk is attached (its drivers' allocations sit above every boot file buffer). */
+  readonly diskAttached?: boolean;
 }
 
 /**
@@ -103,18 +105,23 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
 ]);
 /**
- * For a loader read from a disk (BDS's removable-media option on a virtio-blk GPT disk): the
- * distance from the top of DXE's low RAM to the top of the free memory the file buffer is carved
- * from. The buffer is a page-granular pool allocation (files of 64 KiB and more): it starts
+ * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
+ * (virtio-blk, partitions, FAT volume caches): this is the distance from the top of DXE's low RAM
+ * (less TSEG) to the top of the free memory the file buffer is carved from. The buffer is a
+ * page-granular pool allocation (files of 64 KiB and more): it starts
  * `EFI_SIZE_TO_PAGES(size + 0x20)` pages below that point, its data 0x18 bytes (POOL_HEAD) in.
- * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2 with a 4 MiB GPT disk whose FAT12
- * ESP holds the loader (q35 OVMF_CODE_4M.fd: files of 66048 and 300544 bytes both give this
- * distance; pc OVMF_CODE.fd). Disks whose drivers allocate differently (other filesystem sizes,
- * more partitions) may shift it: the value is reported as calibrated allocator state.
+ * The same point serves the UEFI Shell when the disk's loader was refused (its buffer is freed).
+ * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2, 512 MiB, with a disk whose only
+ * partition is a FAT12 ESP holding the loader: q35 OVMF_CODE_4M.fd (loaders of 66048, 102912
+ * and 300544 bytes all give this distance), pc OVMF_CODE.fd, and q35 + SMM
+ * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). Other
+ * layouts move it: one more empty partition measured 0x8000 further down, two 0x11000, a second
+ * FAT partition 0x8D000 (its volume cache); the notes then call the address a guess.
  */
 export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1daf000n], // OVMF_CODE_4M.fd
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e3c000n], // OVMF_CODE_4M.secboot.fd
 ]);
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
@@ -137,7 +144,7 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
  * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
-  if (ctx.source === 'disk') return diskImageBufferAddress(ctx);
+  if (ctx.source === 'disk' || ctx.diskAttached === true) return diskImageBufferAddress(ctx);
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
@@ -255,7 +262,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(
       !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
         ? 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)'
-        : input.disk.file.length < 0x10000
+        : input.disk.gpt.partitions.length !== 1
+          ? `disk loader buffer address: calibrated for a disk with one partition, this one has ${input.disk.gpt.partitions.length} (ImageLocationInMemory is a guess; use --image-buffer-address)`
+          : input.disk.file.length < 0x10000
           ? 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)'
           : 'disk loader buffer address: calibrated for this firmware build'
     );
@@ -333,6 +342,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         fileSize: body.length,
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
+        diskAttached: input.disk !== undefined,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
@@ -384,6 +394,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
+        diskAttached: true,
       }),
       origin: { kind: 'other' },
       gpt: { header: disk.gpt.headerBytes, sizeOfPartitionEntry: disk.gpt.header.sizeOfPartitionEntry, entries: disk.gpt.entries },

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toHex } from '@tcg2sim/binary-codec';
+import { EV, decodeEventLog, diffEventLogs, replayEventLog } from '@tcg2sim/event-log';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
+import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
+import { bytesDiskSource, findDiskBootLoader, getVariable } from '@tcg2sim/uefi';
+import {
+  BM_AUTO_CREATE_BOOT_OPTION_GUID, LOAD_OPTION, MachineDescription, captureBoot, encodeBootOption, expandedDiskLoaderPath, predict, virtioDiskOption,
+} from '@tcg2sim/platform-ovmf';
+import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
+import { OVMF_DIR, buildEfiApplication, buildEspDisk, guidToBytes, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+
+const EFI_GLOBAL_VARIABLE = '8BE4DF61-93CA-11D2-AA0D-00E098032B8C';
+
+interface DiskBootConfig {
+  readonly name: string;
+  readonly code: string;
+  readonly vars: string;
+  readonly machine: 'q35' | 'pc';
+  readonly smm?: boolean;
+  /** Secure Boot on: the unsigned loader is denied and never measured. */
+  readonly secureBoot?: boolean;
+}
+
+const CONFIGS: readonly DiskBootConfig[] = [
+  { name: 'q35, OVMF_CODE_4M', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35' },
+  { name: 'pc, OVMF_CODE (2 MB)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc' },
+  { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true },
+];
+
+/** Our own loader: a PE32+ application of ~100 KiB (page-granular buffer) that parks the CPU. */
+function loader(): Uint8Array {
+  const body = new Uint8Array(100 * 1024);
+  body.set([0xf4, 0xeb, 0xfd]);
+  for (let i = 3; i < body.length; i++) body[i] = (i * 37) & 0xff;
+  return buildEfiApplication(body);
+}
+
+for (const cfg of CONFIGS) {
+  describe(`prediction = real OVMF boot from a virtio-blk GPT disk: ${cfg.name} @integration`, function () {
+    this.timeout(300_000);
+    const code = join(OVMF_DIR, cfg.code);
+    const vars = join(OVMF_DIR, cfg.vars);
+    const tmp = tempDir('tcg2sim-diskboot-');
+    // The calibrated layout: one FAT ESP (the loader's buffer address depends on the partitions).
+    const disk = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }] });
+    const diskFile = join(tmp.path, 'disk.img');
+    const machine = MachineDescription.parse({ machine: cfg.machine, memoryMiB: 512, smm: cfg.smm === true });
+    let real: CaptureResult;
+    let ours: Prediction;
+
+    before(async function () {
+      requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'], files: [code, vars] });
+      writeFileSync(diskFile, disk);
+      real = await captureBoot({
+        code, vars, machine: cfg.machine, memoryMiB: 512, timeoutSeconds: 120,
+        ...(cfg.smm === true ? { smm: true } : {}),
+        // The loader never returns: stop as soon as BDS starts it (its image event is logged by then).
+        ...(cfg.secureBoot === true ? {} : { stopWhen: 'BdsDxe: starting Boot0002' }),
+        extraQemuArgs: ['-drive', `if=virtio,format=raw,file=${diskFile}`],
+      });
+      const backend = new SoftTpmBackend({});
+      try {
+        ours = await predict({
+          code: readFileSync(code),
+          vars: readFileSync(vars),
+          machine,
+          tpmInterface: 'tis',
+          backend,
+          disk: findDiskBootLoader(bytesDiskSource(disk)),
+        });
+      } finally {
+        await backend.close();
+      }
+    });
+    after(() => {
+      tmp.remove();
+    });
+
+    it('predicts the event log byte for byte', () => {
+      const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real.eventLog));
+      expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
+      expect(toHex(ours.boot.eventLog)).to.equal(toHex(real.eventLog));
+    });
+
+    it('replays to the PCRs the real TPM holds (PCR 0-7, every bank), and the soft TPM agrees', () => {
+      const replay = replayEventLog(decodeEventLog(real.eventLog));
+      for (const [alg, m] of replay.banks) {
+        const bank = hashAlgInfo(alg).name;
+        for (let i = 0; i <= 7; i++) expect(toHex(m.get(i) ?? new Uint8Array(m.get(0)?.length ?? 0)), `${bank} PCR${i}`).to.equal(real.pcrs[bank]?.[String(i)]);
+      }
+      for (const [alg, m] of ours.replay.banks) {
+        const bank = hashAlgInfo(alg).name;
+        for (let i = 0; i <= 7; i++) expect(toHex(m.get(i) ?? new Uint8Array(m.get(0)?.length ?? 0)), `${bank} PCR${i}`).to.equal(real.pcrs[bank]?.[String(i)]);
+      }
+      expect(ours.mismatches).to.deep.equal([]);
+    });
+
+    it('registers the disk as Boot0002 "UEFI Misc Device" between the DVD-ROM and the Shell, as the firmware wrote it', () => {
+      const after = real.varsAfter;
+      if (after === undefined) throw new Error('no variable store after the boot');
+      expect(toHex(getVariable(after, 'BootOrder', EFI_GLOBAL_VARIABLE)?.data ?? new Uint8Array())).to.equal('0000010002000300');
+      const option = encodeBootOption({
+        number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(machine), optionalData: guidToBytes(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' },
+      });
+      expect(toHex(getVariable(after, 'Boot0002', EFI_GLOBAL_VARIABLE)?.data ?? new Uint8Array())).to.equal(toHex(option));
+    });
+
+    if (cfg.secureBoot === true) {
+      it('does not measure the GPT or the unsigned loader (Secure Boot denies it first) and goes on to the Shell', () => {
+        const log = decodeEventLog(real.eventLog);
+        expect(log.events.some((e) => e.eventType === EV.EFI_GPT_EVENT)).to.equal(false);
+        expect(real.serialLog).to.match(/failed to load Boot0002 "UEFI Misc Device".*Access Denied/);
+        expect(ours.boot.notes.some((n) => n.includes('EFI_ACCESS_DENIED'))).to.equal(true);
+      });
+    } else {
+      it('ends with PCR5 GPT (the disk\'s header and its one used entry) then PCR4 for the loader at PciRoot/Pci/HD(1,GPT,…)/\\EFI\\BOOT\\BOOTX64.EFI', () => {
+        const events = decodeEventLog(real.eventLog).events;
+        const [gpt, image] = events.slice(-2);
+        expect(gpt?.pcrIndex).to.equal(5);
+        expect(gpt?.eventType).to.equal(EV.EFI_GPT_EVENT);
+        expect(toHex(gpt?.eventData.subarray(0, 92) ?? new Uint8Array())).to.equal(toHex(disk.subarray(512, 512 + 92)));
+        expect(gpt?.eventData.length).to.equal(92 + 8 + 128);
+        expect(image?.pcrIndex).to.equal(4);
+        expect(image?.eventType).to.equal(EV.EFI_BOOT_SERVICES_APPLICATION);
+        const l = findDiskBootLoader(bytesDiskSource(disk));
+        const path = expandedDiskLoaderPath(machine, {
+          partitionNumber: 1, partitionStart: l.partition.startingLba, partitionSize: l.partition.endingLba - l.partition.startingLba + 1n, partitionGuid: l.partition.uniqueGuid, filePath: l.path,
+        });
+        expect(toHex(image?.eventData.subarray(32) ?? new Uint8Array())).to.equal(toHex(path));
+        expect(ours.boot.endState).to.match(/^started Boot0002/);
+      });
+    }
+  });
+}
