@@ -20,13 +20,16 @@ interface DiskBootConfig {
   readonly vars: string;
   readonly machine: 'q35' | 'pc';
   readonly smm?: boolean;
+  readonly memoryMiB?: number;
+  readonly tpmInterface?: 'tis' | 'crb';
+  readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
   /** Secure Boot on: the unsigned loader is denied and never measured. */
   readonly secureBoot?: boolean;
 }
 
 const CONFIGS: readonly DiskBootConfig[] = [
   { name: 'q35, OVMF_CODE_4M', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35' },
-  { name: 'pc, OVMF_CODE (2 MB)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc' },
+  { name: 'pc, OVMF_CODE (2 MB), 1536 MiB, tpm-crb, SHA256-only swtpm', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb', banks: ['sha256'] },
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true },
 ];
 
@@ -47,7 +50,9 @@ for (const cfg of CONFIGS) {
     // The calibrated layout: one FAT ESP (the loader's buffer address depends on the partitions).
     const disk = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }] });
     const diskFile = join(tmp.path, 'disk.img');
-    const machine = MachineDescription.parse({ machine: cfg.machine, memoryMiB: 512, smm: cfg.smm === true });
+    const memoryMiB = cfg.memoryMiB ?? 512;
+    const tpmInterface = cfg.tpmInterface ?? 'tis';
+    const machine = MachineDescription.parse({ machine: cfg.machine, memoryMiB, smm: cfg.smm === true });
     let real: CaptureResult;
     let ours: Prediction;
 
@@ -55,19 +60,20 @@ for (const cfg of CONFIGS) {
       requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'], files: [code, vars] });
       writeFileSync(diskFile, disk);
       real = await captureBoot({
-        code, vars, machine: cfg.machine, memoryMiB: 512, timeoutSeconds: 120,
+        code, vars, machine: cfg.machine, memoryMiB, tpmInterface, timeoutSeconds: 120,
         ...(cfg.smm === true ? { smm: true } : {}),
+        ...(cfg.banks !== undefined ? { banks: cfg.banks } : {}),
         // The loader never returns: stop as soon as BDS starts it (its image event is logged by then).
         ...(cfg.secureBoot === true ? {} : { stopWhen: 'BdsDxe: starting Boot0002' }),
         extraQemuArgs: ['-drive', `if=virtio,format=raw,file=${diskFile}`],
       });
-      const backend = new SoftTpmBackend({});
+      const backend = new SoftTpmBackend(cfg.banks !== undefined ? { banks: cfg.banks } : {});
       try {
         ours = await predict({
           code: readFileSync(code),
           vars: readFileSync(vars),
           machine,
-          tpmInterface: 'tis',
+          tpmInterface,
           backend,
           disk: findDiskBootLoader(bytesDiskSource(disk)),
         });

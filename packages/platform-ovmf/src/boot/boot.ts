@@ -123,6 +123,16 @@ export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Ma
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
   ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e3c000n], // OVMF_CODE_4M.secboot.fd
 ]);
+/**
+ * Without SHA1 (no TCG 1.2 log area) the disk-stack point is higher by a build-specific amount,
+ * not the Shell's 0xF000: measured 0x10000 on q35 OVMF_CODE_4M.fd (sha256 and sha256+sha384
+ * TPMs, 512 and 1024 MiB) and 0x11000 on pc OVMF_CODE.fd (sha256, 1536 MiB, CRB). Other builds
+ * (secboot) are not measured and get 0x10000.
+ */
+const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x10000n], // OVMF_CODE_4M.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
+]);
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -132,7 +142,7 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1daf000n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
-  return top - k - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
+  return top - k - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
 }
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
