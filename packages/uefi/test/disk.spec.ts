@@ -76,7 +76,7 @@ describe('GPT reader', () => {
     expect(g.headerBytes.subarray(16, 20).some((b) => b !== 0)).to.equal(true);
   });
 
-  it('numbers partitions by their entry index and marks overlapping ones invalid', () => {
+  it('numbers partitions by their entry index and marks overlapping and firmware-ignored ones invalid', () => {
     const d = buildGptDisk({
       totalSectors: 8192,
       diskGuid: '11111111-2222-3333-4444-555555555555',
@@ -84,10 +84,13 @@ describe('GPT reader', () => {
         { typeGuid: '00000000-0000-0000-0000-000000000000', uniqueGuid: '00000000-0000-0000-0000-000000000000', firstLba: 0, lastLba: 0 },
         { typeGuid: LINUX_FS_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000001', firstLba: 100, lastLba: 1000 },
         { typeGuid: ESP_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000002', firstLba: 900, lastLba: 2000 },
+        { typeGuid: ESP_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000003', firstLba: 3000, lastLba: 4000, attributes: 2n },
+        { typeGuid: ESP_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000004', firstLba: 5000, lastLba: 6000, attributes: 1n },
+        { typeGuid: ESP_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000005', firstLba: 7000, lastLba: 9000 },
       ],
     });
     const g = readGpt(bytesDiskSource(d));
-    expect(g.partitions.map((p) => [p.number, p.valid])).to.deep.equal([[2, true], [3, false]]);
+    expect(g.partitions.map((p) => [p.number, p.valid])).to.deep.equal([[2, false], [3, false], [4, false], [5, true], [6, false]]);
   });
 
   it('rejects a disk without a protective MBR or without "EFI PART" as NO_GPT', () => {

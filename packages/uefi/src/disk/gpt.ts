@@ -60,7 +60,7 @@ export interface GptPartition {
   readonly name: string;
   /**
    * False when PartitionDxe would not install a child for it (outside the usable LBAs, ending
-   * before it starts, or overlapping an earlier valid partition).
+   * before it starts, overlapping another used entry, or Attributes bit 1 set).
    */
   readonly valid: boolean;
 }
@@ -118,24 +118,33 @@ export function readGpt(disk: DiskSource, limits: GptLimits = DEFAULT_GPT_LIMITS
   const array = disk.read(Number(header.partitionEntryLba) * bs, arrayBytes);
   if (crc32(array) !== header.partitionEntryArrayCrc32) throw new DiskError('BAD_GPT', 'GPT partition entry array CRC32 mismatch', Number(header.partitionEntryLba) * bs);
   const entries: Uint8Array[] = [];
-  const partitions: GptPartition[] = [];
+  const used: { number: number; e: GptEntry }[] = [];
   for (let i = 0; i < header.numberOfPartitionEntries; i++) {
     const raw = Uint8Array.prototype.slice.call(array, i * size, (i + 1) * size);
     entries.push(raw);
     const [e] = decodeFirst(GptEntry, raw);
-    if (e.partitionTypeGuid === UNUSED) continue;
-    const inRange = e.startingLba >= header.firstUsableLba && e.endingLba <= header.lastUsableLba && e.startingLba <= e.endingLba;
-    const overlaps = partitions.some((p) => p.valid && e.startingLba <= p.endingLba && p.startingLba <= e.endingLba);
-    partitions.push({
-      number: i + 1,
-      typeGuid: e.partitionTypeGuid,
-      uniqueGuid: e.uniquePartitionGuid,
-      startingLba: e.startingLba,
-      endingLba: e.endingLba,
-      attributes: e.attributes,
-      name: utf16z(e.partitionName),
-      valid: inRange && !overlaps,
-    });
+    if (e.partitionTypeGuid !== UNUSED) used.push({ number: i + 1, e });
   }
+  // PartitionCheckGptEntry: out of the usable range, overlapping another used entry (both are
+  // dropped), or Attributes bit 1 (firmware must not produce BlockIo for it).
+  const overlap = new Set<number>();
+  used.forEach((a, i) => {
+    for (const b of used.slice(i + 1)) {
+      if (a.e.startingLba <= b.e.endingLba && b.e.startingLba <= a.e.endingLba) {
+        overlap.add(a.number);
+        overlap.add(b.number);
+      }
+    }
+  });
+  const partitions: GptPartition[] = used.map(({ number, e }) => ({
+    number,
+    typeGuid: e.partitionTypeGuid,
+    uniqueGuid: e.uniquePartitionGuid,
+    startingLba: e.startingLba,
+    endingLba: e.endingLba,
+    attributes: e.attributes,
+    name: utf16z(e.partitionName),
+    valid: e.startingLba >= header.firstUsableLba && e.endingLba <= header.lastUsableLba && e.startingLba <= e.endingLba && !overlap.has(number) && (e.attributes & 2n) === 0n,
+  }));
   return { headerBytes, header, entries, partitions, blockSize: bs };
 }
