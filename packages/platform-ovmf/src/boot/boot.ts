@@ -324,7 +324,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       break;
     }
   }
-  if (!endState.startsWith('started')) {
+  if (!endState.startsWith('started') && !endState.startsWith('prediction stops')) {
     // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
     // Menu (UiApp, no ReadyToBoot). The prediction stops before that, where a capture stops.
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
