@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   LINUX_FS_TYPE_GUID, OVMF_DIR, buildEfiApplication, buildEspDisk, buildGptDisk, requirePrerequisites, tempDir,
@@ -52,6 +52,18 @@ describe('tcg2sim predict --disk', function () {
   it('exits 2 with one line for an ESP without \\EFI\\BOOT\\BOOTX64.EFI', async () => {
     const d = buildEspDisk({ files: [{ path: 'EFI/debian/grubx64.efi', data: buildEfiApplication() }] });
     expectUsageError(await run('predict', '--disk', file('noloader.img', d)));
+  });
+
+  it('reads a 5 GiB sparse image on demand', async function () {
+    const code = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
+    const vars = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
+    requirePrerequisites(this, { files: [code, vars] });
+    const d = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: buildEfiApplication(new Uint8Array(70_000)) }] });
+    const big = file('big.img', d);
+    truncateSync(big, 5 * 1024 ** 3);
+    const r = await run('predict', '--code', code, '--vars', vars, '--disk', big, '--banks', 'sha256', '--json');
+    expect(r.status, r.err).to.equal(0);
+    expect((JSON.parse(r.out) as { endState: string }).endState).to.match(/^started Boot0002/);
   });
 
   it('predicts the GPT event and the loader image event after the disk option\'s ReadyToBoot (disk from a scenario, relative to it)', async function () {

@@ -287,6 +287,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
   const ready = new ReadyToBootMeasurement();
+  if (input.disk !== undefined) {
+    const d = input.disk;
+    notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
+  }
   const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
