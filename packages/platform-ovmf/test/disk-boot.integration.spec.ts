@@ -23,14 +23,16 @@ interface DiskBootConfig {
   readonly memoryMiB?: number;
   readonly tpmInterface?: 'tis' | 'crb';
   readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
+  /** The ESP's FAT type (FatDxe's cache sizes, and so the buffer address, depend on it). */
+  readonly fat: 'FAT12' | 'FAT16' | 'FAT32';
   /** Secure Boot on: the unsigned loader is denied and never measured. */
   readonly secureBoot?: boolean;
 }
 
 const CONFIGS: readonly DiskBootConfig[] = [
-  { name: 'q35, OVMF_CODE_4M', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35' },
-  { name: 'pc, OVMF_CODE (2 MB), 1536 MiB, tpm-crb, SHA256-only swtpm', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb', banks: ['sha256'] },
-  { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true },
+  { name: 'q35, OVMF_CODE_4M, FAT32 ESP', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35', fat: 'FAT32' },
+  { name: 'pc, OVMF_CODE (2 MB), 1536 MiB, tpm-crb, SHA256-only swtpm, FAT12 ESP', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb', banks: ['sha256'], fat: 'FAT12' },
+  { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader), FAT16 ESP', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true, fat: 'FAT16' },
 ];
 
 /** Our own loader: a PE32+ application of ~100 KiB (page-granular buffer) that parks the CPU. */
@@ -48,7 +50,7 @@ for (const cfg of CONFIGS) {
     const vars = join(OVMF_DIR, cfg.vars);
     const tmp = tempDir('tcg2sim-diskboot-');
     // The calibrated layout: one FAT ESP (the loader's buffer address depends on the partitions).
-    const disk = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }] });
+    const disk = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }], fatType: cfg.fat });
     const diskFile = join(tmp.path, 'disk.img');
     const memoryMiB = cfg.memoryMiB ?? 512;
     const tpmInterface = cfg.tpmInterface ?? 'tis';

@@ -91,6 +91,8 @@ export interface ImageBufferContext {
   readonly source?: 'fv' | 'disk';
   /** A virtio-blk disk is attached (its drivers' allocations sit above every boot file buffer). */
   readonly diskAttached?: boolean;
+  /** The FAT type of the attached disk's loader volume (FatDxe sizes its caches by it). */
+  readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
 }
 
 /**
@@ -112,7 +114,7 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
  * `EFI_SIZE_TO_PAGES(size + 0x20)` pages below that point, its data 0x18 bytes (POOL_HEAD) in.
  * The same point serves the UEFI Shell when the disk's loader was refused (its buffer is freed).
  * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2, 512 MiB, with a disk whose only
- * partition is a FAT12 ESP holding the loader: q35 OVMF_CODE_4M.fd (loaders of 66048, 102912
+ * partition is a FAT12 ESP holding the loader (FAT16/FAT32: see LARGE_FAT_CACHE_SHIFT): q35 OVMF_CODE_4M.fd (loaders of 66048, 102912
  * and 300544 bytes all give this distance), pc OVMF_CODE.fd, and q35 + SMM
  * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). Other
  * layouts move it: one more empty partition measured 0x8000 further down, two 0x11000, a second
@@ -133,6 +135,12 @@ const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x10000n], // OVMF_CODE_4M.fd
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
 ]);
+/**
+ * FatDxe gives FAT12 volumes the small disk caches and FAT16/FAT32 volumes the large ones: with a
+ * FAT16 or FAT32 ESP the buffer sits this much lower (measured on q35 OVMF_CODE_4M.fd with a
+ * 10 MiB FAT16 and a 36 MiB FAT32 disk: both 0x3FE000 below the FAT12 case).
+ */
+const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -142,7 +150,8 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1daf000n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
-  return top - k - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
+  const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
+  return top - k - fatCaches - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
 }
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
@@ -357,6 +366,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
+        ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind } : {}),
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
@@ -409,6 +419,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
+        diskFatKind: disk.fatKind,
       }),
       origin: { kind: 'other' },
       gpt: { header: disk.gpt.headerBytes, sizeOfPartitionEntry: disk.gpt.header.sizeOfPartitionEntry, entries: disk.gpt.entries },
