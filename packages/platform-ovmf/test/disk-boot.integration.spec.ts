@@ -25,12 +25,14 @@ interface DiskBootConfig {
   readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
   /** The ESP's FAT type (FatDxe's cache sizes, and so the buffer address, depend on it). */
   readonly fat: 'FAT12' | 'FAT16' | 'FAT32';
+  /** A Linux partition after the ESP (each partition moves the loader's buffer). */
+  readonly rootPartition?: boolean;
   /** Secure Boot on: the unsigned loader is denied and never measured. */
   readonly secureBoot?: boolean;
 }
 
 const CONFIGS: readonly DiskBootConfig[] = [
-  { name: 'q35, OVMF_CODE_4M, FAT32 ESP', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35', fat: 'FAT32' },
+  { name: 'q35, OVMF_CODE_4M, FAT32 ESP + Linux partition', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35', fat: 'FAT32', rootPartition: true },
   { name: 'pc, OVMF_CODE (2 MB), 1536 MiB, tpm-crb, SHA256-only swtpm, FAT12 ESP', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb', banks: ['sha256'], fat: 'FAT12' },
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader), FAT16 ESP', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true, fat: 'FAT16' },
 ];
@@ -49,8 +51,8 @@ for (const cfg of CONFIGS) {
     const code = join(OVMF_DIR, cfg.code);
     const vars = join(OVMF_DIR, cfg.vars);
     const tmp = tempDir('tcg2sim-diskboot-');
-    // The calibrated layout: one FAT ESP (the loader's buffer address depends on the partitions).
-    const disk = buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }], fatType: cfg.fat });
+    const disk = buildEspDisk({
+      extraPartition: cfg.rootPartition === true, files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }], fatType: cfg.fat });
     const diskFile = join(tmp.path, 'disk.img');
     const memoryMiB = cfg.memoryMiB ?? 512;
     const tpmInterface = cfg.tpmInterface ?? 'tis';
@@ -124,13 +126,13 @@ for (const cfg of CONFIGS) {
         expect(ours.boot.notes.some((n) => n.includes('EFI_ACCESS_DENIED'))).to.equal(true);
       });
     } else {
-      it('ends with PCR5 GPT (the disk\'s header and its one used entry) then PCR4 for the loader at PciRoot/Pci/HD(1,GPT,…)/\\EFI\\BOOT\\BOOTX64.EFI', () => {
+      it('ends with PCR5 GPT (the disk\'s header and its used entries) then PCR4 for the loader at PciRoot/Pci/HD(1,GPT,…)/\\EFI\\BOOT\\BOOTX64.EFI', () => {
         const events = decodeEventLog(real.eventLog).events;
         const [gpt, image] = events.slice(-2);
         expect(gpt?.pcrIndex).to.equal(5);
         expect(gpt?.eventType).to.equal(EV.EFI_GPT_EVENT);
         expect(toHex(gpt?.eventData.subarray(0, 92) ?? new Uint8Array())).to.equal(toHex(disk.subarray(512, 512 + 92)));
-        expect(gpt?.eventData.length).to.equal(92 + 8 + 128);
+        expect(gpt?.eventData.length).to.equal(92 + 8 + (cfg.rootPartition === true ? 2 : 1) * 128);
         expect(image?.pcrIndex).to.equal(4);
         expect(image?.eventType).to.equal(EV.EFI_BOOT_SERVICES_APPLICATION);
         const l = findDiskBootLoader(bytesDiskSource(disk));

@@ -200,9 +200,26 @@ describe('finding the removable-media boot loader', () => {
     const l = findDiskBootLoader(bytesDiskSource(buildEspDisk({ files: FILES, fatType: 'FAT32' })));
     expect(l.partition.number).to.equal(1);
     expect(l.isEsp).to.equal(true);
+    expect([l.otherPartitions, l.otherFatVolumes]).to.deep.equal([0, 0]);
     expect(l.fatKind).to.equal('FAT32');
     expect(l.file).to.deep.equal(LOADER);
     expect(imageInfo(parseEfiImage(l.file)).subsystem).to.equal(10);
+  });
+
+  it('counts the other partitions and the FAT volumes among them', () => {
+    const second = buildFatVolume({ type: 'FAT12', sectors: 2000, files: [] });
+    const d = buildGptDisk({
+      totalSectors: 16384,
+      diskGuid: '11111111-2222-3333-4444-555555555555',
+      partitions: [
+        { typeGuid: LINUX_FS_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000001', firstLba: 40, lastLba: 2047, content: second },
+        { typeGuid: ESP_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000002', firstLba: 2048, lastLba: 6143, content: buildFatVolume({ type: 'FAT12', sectors: 4096, files: FILES }) },
+        { typeGuid: LINUX_FS_TYPE_GUID, uniqueGuid: 'AAAAAAAA-0000-0000-0000-000000000003', firstLba: 6144, lastLba: 8191 },
+      ],
+    });
+    const l = findDiskBootLoader(bytesDiskSource(d));
+    expect(l.partition.number).to.equal(2);
+    expect([l.otherPartitions, l.otherFatVolumes]).to.deep.equal([2, 1]);
   });
 
   it('reports a disk without any FAT partition as NO_ESP and one without the file as NOT_FOUND', () => {

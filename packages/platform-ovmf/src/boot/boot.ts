@@ -93,6 +93,8 @@ export interface ImageBufferContext {
   readonly diskAttached?: boolean;
   /** The FAT type of the attached disk's loader volume (FatDxe sizes its caches by it). */
   readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
+  /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
+  readonly diskOtherPartitions?: number;
 }
 
 /**
@@ -116,9 +118,9 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
  * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2, 512 MiB, with a disk whose only
  * partition is a FAT12 ESP holding the loader (FAT16/FAT32: see LARGE_FAT_CACHE_SHIFT): q35 OVMF_CODE_4M.fd (loaders of 66048, 102912
  * and 300544 bytes all give this distance), pc OVMF_CODE.fd, and q35 + SMM
- * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). Other
- * layouts move it: one more empty partition measured 0x8000 further down, two 0x11000, a second
- * FAT partition 0x8D000 (its volume cache); the notes then call the address a guess.
+ * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). More
+ * partitions move it (otherPartitionsShift); a second FAT volume is not modelled (one FAT12
+ * partition more measured 0x8D000 further down): the notes then call the address a guess.
  */
 export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1daf000n], // OVMF_CODE_4M.fd
@@ -141,6 +143,14 @@ const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
  * 10 MiB FAT16 and a 36 MiB FAT32 disk: both 0x3FE000 below the FAT12 case).
  */
 const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
+/**
+ * Each more partition (without a FAT filesystem) moves the buffer down: 0x8000 for the first,
+ * 0x9000 for each further one (measured on q35 OVMF_CODE_4M.fd with 1, 2, 3 and 4 empty Linux
+ * partitions of 8 to 64 MiB after a FAT12 or FAT32 ESP: 0x8000, 0x11000, 0x1A000, 0x23000).
+ */
+function otherPartitionsShift(n: number): bigint {
+  return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
+}
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -151,7 +161,7 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
-  return top - k - fatCaches - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
+  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
 }
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
@@ -281,8 +291,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(
       !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
         ? 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)'
-        : input.disk.gpt.partitions.length !== 1
-          ? `disk loader buffer address: calibrated for a disk with one partition, this one has ${input.disk.gpt.partitions.length} (ImageLocationInMemory is a guess; use --image-buffer-address)`
+        : input.disk.otherFatVolumes > 0
+          ? `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${input.disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`
           : input.disk.file.length < 0x10000
           ? 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)'
           : 'disk loader buffer address: calibrated for this firmware build'
@@ -366,7 +376,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
-        ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind } : {}),
+        ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
@@ -420,6 +430,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         source: 'disk',
         diskAttached: true,
         diskFatKind: disk.fatKind,
+        diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),
       origin: { kind: 'other' },
       gpt: { header: disk.gpt.headerBytes, sizeOfPartitionEntry: disk.gpt.header.sizeOfPartitionEntry, entries: disk.gpt.entries },

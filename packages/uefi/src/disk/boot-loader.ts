@@ -18,6 +18,22 @@ export interface DiskBootLoader {
   /** The path looked up (`\EFI\BOOT\BOOTX64.EFI`). */
   readonly path: string;
   readonly file: Uint8Array;
+  /** Valid partitions (PartitionDxe exposes them) other than the loader's. */
+  readonly otherPartitions: number;
+  /** How many of those hold a FAT filesystem too (FatDxe mounts them). */
+  readonly otherFatVolumes: number;
+}
+
+/** The FAT volume on partition `p`, or undefined when it holds none FatDxe would mount. */
+function openFat(disk: DiskSource, gpt: GptTable, p: GptPartition, limits: FatLimits | undefined): FatVolume | undefined {
+  const start = Number(p.startingLba) * gpt.blockSize;
+  const length = Number(p.endingLba - p.startingLba + 1n) * gpt.blockSize;
+  try {
+    return new FatVolume(disk, start, Math.min(length, disk.size - start), limits);
+  } catch (e) {
+    if (e instanceof DiskError) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -33,19 +49,17 @@ export function findDiskBootLoader(disk: DiskSource, limits?: { readonly gpt?: G
   let lastError: DiskError | undefined;
   for (const p of gpt.partitions) {
     if (!p.valid) continue;
-    const start = Number(p.startingLba) * gpt.blockSize;
-    const length = Number(p.endingLba - p.startingLba + 1n) * gpt.blockSize;
-    let fat: FatVolume;
-    try {
-      fat = new FatVolume(disk, start, Math.min(length, disk.size - start), limits?.fat);
-    } catch (e) {
-      if (e instanceof DiskError) continue;
-      throw e;
-    }
+    const fat = openFat(disk, gpt, p, limits?.fat);
+    if (fat === undefined) continue;
     sawFat = true;
     try {
       const file = fat.readFile(REMOVABLE_MEDIA_FILE_NAME_X64);
-      return { gpt, partition: p, isEsp: p.typeGuid === ESP_PARTITION_TYPE, fatKind: fat.kind, path: REMOVABLE_MEDIA_FILE_NAME_X64, file };
+      const others = gpt.partitions.filter((q) => q.valid && q.number !== p.number);
+      return {
+        gpt, partition: p, isEsp: p.typeGuid === ESP_PARTITION_TYPE, fatKind: fat.kind, path: REMOVABLE_MEDIA_FILE_NAME_X64, file,
+        otherPartitions: others.length,
+        otherFatVolumes: others.filter((q) => openFat(disk, gpt, q, limits?.fat) !== undefined).length,
+      };
     } catch (e) {
       if (!(e instanceof DiskError)) throw e;
       if (e.code !== 'NOT_FOUND') lastError = e;
