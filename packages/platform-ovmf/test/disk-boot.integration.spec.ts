@@ -29,12 +29,15 @@ interface DiskBootConfig {
   readonly rootPartition?: boolean;
   /** Secure Boot on: the unsigned loader is denied and never measured. */
   readonly secureBoot?: boolean;
+  /** BOOTX64.EFI is not a PE image: BDS skips it as Not Found and boots the Shell. */
+  readonly junkLoader?: boolean;
 }
 
 const CONFIGS: readonly DiskBootConfig[] = [
   { name: 'q35, OVMF_CODE_4M, FAT32 ESP + Linux partition', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35', fat: 'FAT32', rootPartition: true },
   { name: 'pc, OVMF_CODE (2 MB), 1536 MiB, tpm-crb, SHA256-only swtpm, FAT12 ESP', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb', banks: ['sha256'], fat: 'FAT12' },
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on, unsigned loader), FAT16 ESP', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', smm: true, secureBoot: true, fat: 'FAT16' },
+  { name: 'q35, OVMF_CODE_4M, FAT32 ESP whose BOOTX64.EFI is not a PE image', code: 'OVMF_CODE_4M.fd', vars: 'OVMF_VARS_4M.fd', machine: 'q35', fat: 'FAT32', junkLoader: true },
 ];
 
 /** Our own loader: a PE32+ application of ~100 KiB (page-granular buffer) that parks the CPU. */
@@ -51,8 +54,12 @@ for (const cfg of CONFIGS) {
     const code = join(OVMF_DIR, cfg.code);
     const vars = join(OVMF_DIR, cfg.vars);
     const tmp = tempDir('tcg2sim-diskboot-');
+    const bootFile = cfg.junkLoader === true ? new Uint8Array(100 * 1024).map((_, i) => (i * 131 + 7) & 0xff) : loader();
     const disk = buildEspDisk({
-      extraPartition: cfg.rootPartition === true, files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: loader() }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }], fatType: cfg.fat });
+      extraPartition: cfg.rootPartition === true,
+      fatType: cfg.fat,
+      files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: bootFile }, { path: 'EFI/debian/grub.cfg', data: new Uint8Array(10) }],
+    });
     const diskFile = join(tmp.path, 'disk.img');
     const memoryMiB = cfg.memoryMiB ?? 512;
     const tpmInterface = cfg.tpmInterface ?? 'tis';
@@ -68,7 +75,7 @@ for (const cfg of CONFIGS) {
         ...(cfg.smm === true ? { smm: true } : {}),
         ...(cfg.banks !== undefined ? { banks: cfg.banks } : {}),
         // The loader never returns: stop as soon as BDS starts it (its image event is logged by then).
-        ...(cfg.secureBoot === true ? {} : { stopWhen: 'BdsDxe: starting Boot0002' }),
+        ...(cfg.secureBoot === true || cfg.junkLoader === true ? {} : { stopWhen: 'BdsDxe: starting Boot0002' }),
         extraQemuArgs: ['-drive', `if=virtio,format=raw,file=${diskFile}`],
       });
       const backend = new SoftTpmBackend(cfg.banks !== undefined ? { banks: cfg.banks } : {});
@@ -118,7 +125,13 @@ for (const cfg of CONFIGS) {
       expect(toHex(getVariable(after, 'Boot0002', EFI_GLOBAL_VARIABLE)?.data ?? new Uint8Array())).to.equal(toHex(option));
     });
 
-    if (cfg.secureBoot === true) {
+    if (cfg.junkLoader === true) {
+      it('skips the disk option as Not Found without measuring the GPT, then boots the Shell', () => {
+        expect(decodeEventLog(real.eventLog).events.some((e) => e.eventType === EV.EFI_GPT_EVENT)).to.equal(false);
+        expect(real.serialLog).to.match(/failed to load Boot0002 "UEFI Misc Device".*Not Found/);
+        expect(real.bootEndReached).to.equal('shell-banner');
+      });
+    } else if (cfg.secureBoot === true) {
       it('does not measure the GPT or the unsigned loader (Secure Boot denies it first) and goes on to the Shell', () => {
         const log = decodeEventLog(real.eventLog);
         expect(log.events.some((e) => e.eventType === EV.EFI_GPT_EVENT)).to.equal(false);

@@ -403,6 +403,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
     });
+    if (!isEfiApplicationPe(disk.file)) {
+      // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
+      // as the option's image; anything else is skipped as "Not Found" before LoadImage, so
+      // nothing is measured (observed on real OVMF 2022.11 with a non-PE BOOTX64.EFI).
+      notes.push(`BDS: ${disk.path} is not a PE32/PE32+ EFI application: the option fails with Not Found (nothing measured)`);
+      return 'failed';
+    }
     if (secureBootOn) {
       if (!hasCertificateTable(disk.file)) {
         // DxeImageVerificationLib runs before the measure-boot handler; an unsigned image from a
@@ -461,6 +468,16 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes,
     endState,
   };
+}
+
+/** A PE32/PE32+ image (TE does not count) whose subsystem is EFI application. */
+function isEfiApplicationPe(file: Uint8Array): boolean {
+  try {
+    const img = parseEfiImage(file);
+    return img.format !== 'te' && imageInfo(img).subsystem === 10;
+  } catch {
+    return false;
+  }
 }
 
 /** True when the PE file's Security data directory names a certificate table (the file is signed). */
