@@ -53,6 +53,21 @@ export type {
   SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
 } from './capture/log-scan.ts';
 export { decodeLogArea, scanGuestMemory } from './capture/memory-scan.ts';
+export { findAcpiTables, acpiByteSum, ACPI_HEADER_SIZE, ACPI_SCAN_MAX_TABLE } from './acpi/acpi-scan.ts';
+export type { AcpiTableCopy } from './acpi/acpi-scan.ts';
+export {
+  EFIACPIDescriptionHeader, EFITPM2ACPITableFixed, EFITPM2ACPITrailer, TPM2_TABLE_FIXED_SIZE, TPM2_TABLE_FULL_SIZE,
+  TPM2_TABLE_MAX_SIZE, TPM2_START_METHOD, TPM2_START_METHOD_NAME, TPM2_PLATFORM_CLASS, decodeTpm2Table, encodeTpm2Table,
+  tableSignature,
+} from './acpi/tpm2-table.ts';
+export type { Tpm2Table, Tpm2TableInput } from './acpi/tpm2-table.ts';
+export {
+  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, qemuTpmLogAddress, qemuTpm2Table,
+  qemuTpm2TableInput,
+} from './acpi/qemu-tpm2.ts';
+export type { QemuTpm2Options } from './acpi/qemu-tpm2.ts';
+export { checkTpm2Table, probeInterface, TPM2_START_METHOD_DSM_UUID_AML } from './acpi/tpm2-check.ts';
+export type { Tpm2Finding, Tpm2FindingCode, Tpm2CheckOptions } from './acpi/tpm2-check.ts';
 export type { SpecIdCopy, LogExtent, MemoryScanResult, QmpExecutor } from './capture/memory-scan.ts';
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
