@@ -142,7 +142,9 @@ function checkStartMethod(t: Tpm2Table, o: Tpm2CheckOptions, add: Add): void {
   if (crb && control !== 0n && locality === undefined && (sm === 7 || sm === 8)) {
     add('warning', 'CONTROL_AREA_NOT_PTP', 40, `control area ${hex(control)} is not a PTP locality's CRB control area (0xFED4n040)`);
   }
-  if (o.tpmInterface !== undefined && (sm === TPM2_START_METHOD.MMIO || locality !== undefined)) {
+  if (o.tpmInterface === 'none') {
+    add('error', 'INTERFACE_MISMATCH', 48, `start method ${sm} (${name ?? ''}) but the machine has no TPM device`);
+  } else if (o.tpmInterface !== undefined && (sm === TPM2_START_METHOD.MMIO || locality !== undefined)) {
     const base = TPM_BASE_ADDRESS + (locality ?? 0) * LOCALITY_STRIDE;
     const found = probeInterface(o.tpmInterface, base);
     const wants = sm === TPM2_START_METHOD.MMIO ? 'TIS or PTP FIFO' : 'CRB';
