@@ -95,25 +95,49 @@ function asDevice(v: number | undefined): TpmDevice | undefined {
   return v === 0 || v === 1 || v === 2 ? v : undefined;
 }
 
-/** SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c. */
+/**
+ * GetVariable into a 1-byte buffer, as both PEIM paths call it: a variable whose data is not
+ * exactly one byte answers EFI_BUFFER_TOO_SMALL (longer) and counts as not read.
+ */
+function readByte(vars: ConfigVariables, name: string): { value: number | undefined; note: string } {
+  const d = vars.get(name, TCG2_CONFIG_FORMSET_GUID);
+  if (d === undefined) return { value: undefined, note: `${name} absent` };
+  if (d.length !== 1) return { value: undefined, note: `${name} has ${d.length} bytes (GetVariable: EFI_BUFFER_TOO_SMALL)` };
+  return { value: d[0], note: `${name} = ${d[0] ?? 0}` };
+}
+
+/**
+ * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (edk2-stable202211):
+ * 1. TCG2_CONFIGURATION.TpmDevice; unreadable or outside [1, 2] (TPM_DEVICE_NULL included) →
+ *    TPM_DEVICE_DEFAULT (1.2). A stored "none" therefore never disables the TPM here.
+ * 2. PcdTpmAutoDetection TRUE: DetectTpmDevice: on S3 resume only, a cached
+ *    TCG2_DEVICE_DETECTION in [1, 2] is returned without touching the TPM; otherwise
+ *    Tpm12RequestUseTpm (failure → NULL), then TPM 1.2 TPM_Startup (failure → 2.0 dTPM).
+ *    PcdTpmInstanceGuid follows the detection result, NULL included.
+ *    FALSE: PcdTpmInstanceGuid follows the validated variable (1.2 or 2.0, never none).
+ */
 export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<Tcg2ConfigResult> {
   const path: string[] = [];
-  const cfg = input.vars.get(TCG2_VARIABLE.CONFIGURATION, TCG2_CONFIG_FORMSET_GUID);
+  const cfg = readByte(input.vars, TCG2_VARIABLE.CONFIGURATION);
   let device: TpmDevice = TPM_DEVICE_DEFAULT;
-  const wanted = asDevice(cfg?.[0]);
-  if (cfg === undefined) path.push(`TCG2_CONFIGURATION absent: default device ${TPM_DEVICE_DEFAULT}`);
-  else if (wanted === undefined || wanted < 1) path.push(`TCG2_CONFIGURATION = ${cfg[0] ?? 'empty'} out of range: default device ${TPM_DEVICE_DEFAULT}`);
+  const wanted = asDevice(cfg.value);
+  if (cfg.value === undefined) path.push(`${cfg.note}: default device ${TPM_DEVICE_DEFAULT} (TPM 1.2)`);
+  else if (wanted === undefined || wanted < 1) path.push(`${cfg.note} out of range [1, 2]: default device ${TPM_DEVICE_DEFAULT} (TPM 1.2)`);
   else {
     device = wanted;
-    path.push(`TCG2_CONFIGURATION = ${wanted}`);
+    path.push(`${cfg.note}`);
   }
   let policyCleared = false;
   if (input.autoDetection ?? true) {
     let detected: TpmDevice = TPM_DEVICE.NULL;
     let cached: TpmDevice | undefined;
     if (input.bootMode === 's3') {
-      const d = asDevice(input.vars.get(TCG2_VARIABLE.DEVICE_DETECTION, TCG2_CONFIG_FORMSET_GUID)?.[0]);
+      const det = readByte(input.vars, TCG2_VARIABLE.DEVICE_DETECTION);
+      const d = asDevice(det.value);
       if (d !== undefined && d >= 1) cached = d;
+      else path.push(`S3 resume: ${det.note}: not usable, probing`);
+    } else {
+      path.push('normal boot: TCG2_DEVICE_DETECTION is not read (only S3 resume uses it)');
     }
     if (cached !== undefined) {
       detected = cached;
@@ -128,9 +152,31 @@ export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<T
       detected = TPM_DEVICE.TPM_2_0_DTPM;
       path.push('TPM 1.2 TPM_Startup failed: TPM 2.0 dTPM');
     }
-    if (detected !== TPM_DEVICE.NULL) device = detected;
-    else device = TPM_DEVICE.NULL;
+    device = detected;
+    path.push(`PcdTpmAutoDetection TRUE: PcdTpmInstanceGuid from the detection (${detected})`);
+  } else {
+    path.push(`PcdTpmAutoDetection FALSE: PcdTpmInstanceGuid from the variable (${device}), no probe`);
   }
   const instanceGuid = INSTANCE_BY_DEVICE[device];
   return { instanceGuid, initializationDone: instanceGuid === TPM_INSTANCE_GUID.NONE, initializationPolicyCleared: policyCleared, path };
+}
+
+/** TPM_ORD_Startup (TPM 1.2 Part 3 §3.1): tag TPM_TAG_RQU_COMMAND, size 12, ordinal 0x99, startup type. */
+export function tpm12StartupCommand(state: boolean): Uint8Array {
+  return Uint8Array.of(0x00, 0xc1, 0, 0, 0, 0x0c, 0, 0, 0, 0x99, 0, state ? 2 : 1);
+}
+
+/** TPM_SUCCESS and TPM_INVALID_POSTINIT (warm reset) both count as started (Tpm12Startup.c). */
+const TPM12_STARTUP_OK: ReadonlySet<number> = new Set([0, 0x26]);
+
+/**
+ * Tpm12Startup (SecurityPkg/Library/Tpm12CommandLib): TPM_ORD_Startup through
+ * Tpm12SubmitCommand with a 10-byte response buffer.
+ * @param submit Tpm12SubmitCommand: undefined when the transport failed
+ */
+export async function tpm12Startup(submit: (command: Uint8Array, maxResponseSize: number) => Promise<Uint8Array | undefined>, state: boolean): Promise<boolean> {
+  const r = await submit(tpm12StartupCommand(state), 10);
+  if (r === undefined || r.length < 10) return false;
+  const rc = new DataView(r.buffer, r.byteOffset, r.byteLength).getUint32(6);
+  return TPM12_STARTUP_OK.has(rc);
 }

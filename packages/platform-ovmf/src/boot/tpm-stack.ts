@@ -90,4 +90,12 @@ export class RecordingDeviceLib {
   probeTpm12(): Promise<boolean> {
     return this.lib.probeTpm12();
   }
+
+  tpm12RequestUse(): Promise<boolean> {
+    return this.lib.tpm12RequestUse();
+  }
+
+  tpm12Submit(command: Uint8Array, maxResponseSize: number): Promise<Uint8Array | undefined> {
+    return this.lib.tpm12Submit(command, maxResponseSize);
+  }
 }
