@@ -26,6 +26,10 @@ export const Scenario = z
     tpm: z.enum(['soft', 'swtpm']).default('soft'),
     /** Banks the TPM has allocated (swtpm_setup --pcr-banks); default all four. */
     banks: z.array(BANK).min(1).max(4).default(['sha1', 'sha256', 'sha384', 'sha512']),
+    /** Which Tcg2ConfigPei runs: OVMF's (Debian's image) or SecurityPkg's generic one reading the store. */
+    tcg2Config: z.enum(['ovmf', 'generic']).default('ovmf'),
+    /** PcdTpmAutoDetection of the generic Tcg2ConfigPei. */
+    tpmAutoDetection: z.boolean().default(true),
     /** Override of the EFI_IMAGE_LOAD_EVENT buffer address model (hex or decimal). */
     imageBufferAddress: z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/).optional(),
   })

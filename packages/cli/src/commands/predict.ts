@@ -27,6 +27,8 @@ interface PredictOptions {
   readonly banks?: string;
   readonly scenario?: string;
   readonly logOut?: string;
+  readonly tcg2Config?: string;
+  readonly tpmAutoDetection?: boolean;
   readonly json?: boolean;
   readonly yaml?: boolean;
 }
@@ -68,6 +70,8 @@ function scenarioFrom(o: PredictOptions): Record<string, unknown> {
   set('bios', o.bios);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
+  set('tcg2Config', o.tcg2Config);
+  if (o.tpmAutoDetection === false) base['tpmAutoDetection'] = false;
   set('cpus', int('cpus', o.cpus));
   if (o.smm === true) base['smm'] = true;
   set('tpmInterface', o.tpmInterface);
@@ -111,6 +115,8 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
+    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")
+    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)')
     .option('--json', 'JSON output: pcrs, tpmPcrs, events')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
     .action(async (o: PredictOptions) => {
@@ -147,6 +153,8 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
           tpmInterface: s.tpmInterface,
           backend,
           clock: new VirtualClock(),
+          tcg2Config: s.tcg2Config,
+          tpmAutoDetection: s.tpmAutoDetection,
           ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
         });
       } catch (e) {

@@ -4,7 +4,7 @@ import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
-import { ovmfTcg2ConfigPei, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
+import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
   MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, TpmDeviceError, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
@@ -45,6 +45,14 @@ export interface BootInput {
   readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
   /** Random bytes for RDRAND consumers (the platform auth); default node:crypto. */
   readonly random?: (n: number) => Uint8Array;
+  /**
+   * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
+   * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
+   * resume only, TCG2_DEVICE_DETECTION from the store): a what-if for platforms built with it.
+   */
+  readonly tcg2Config?: 'ovmf' | 'generic';
+  /** PcdTpmAutoDetection for the generic variant (default TRUE, the SecurityPkg.dec default). */
+  readonly tpmAutoDetection?: boolean;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -131,17 +139,32 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- PEI: Tcg2ConfigPei (Tcg12ConfigPei in Debian) then Tcg2Pei.
   stack.phase = 'pei:Tcg2ConfigPei';
   const cfgLib = stack.deviceLib();
-  const config = await ovmfTcg2ConfigPei({
-    tpm12Detect: () => cfgLib.probeTpm12(),
-    tpm2RequestUse: async () => {
-      try {
-        await cfgLib.requestUseTpm();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  });
+  const variant = input.tcg2Config ?? 'ovmf';
+  let config: Tcg2ConfigResult;
+  if (variant === 'generic') {
+    notes.push(`Tcg2ConfigPei: SecurityPkg's generic variant (not the one in Debian's image), PcdTpmAutoDetection ${input.tpmAutoDetection ?? true ? 'TRUE' : 'FALSE'}`);
+    const store = input.vars === undefined ? undefined : snapshotVariables(input.vars);
+    config = await genericTcg2ConfigPei({
+      vars: { get: (n, g) => store?.get(n, g)?.data },
+      bootMode: 'normal',
+      autoDetection: input.tpmAutoDetection ?? true,
+      tpm12RequestUse: () => cfgLib.tpm12RequestUse(),
+      tpm12Startup: (state) => tpm12Startup((c, n) => cfgLib.tpm12Submit(c, n), state),
+    });
+  } else {
+    notes.push("Tcg2ConfigPei: OVMF's variant (Tcg12ConfigPei in Debian's image: no variables, TPM 1.2 probe then TPM 2.0)");
+    config = await ovmfTcg2ConfigPei({
+      tpm12Detect: () => cfgLib.probeTpm12(),
+      tpm2RequestUse: async () => {
+        try {
+          await cfgLib.requestUseTpm();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
   notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
@@ -154,7 +177,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     sec,
     exchanges: stack.exchanges,
     notes,
-    endState: 'no TPM 2.0: nothing measured',
+    endState: config.instanceGuid === TPM_INSTANCE_GUID.TPM12
+      ? 'TPM 1.2 selected: Tcg2Pei and Tcg2Dxe do not run, nothing in the TCG2 log (the TPM 1.2 path is not modelled)'
+      : 'no TPM 2.0: nothing measured',
   });
   if (config.instanceGuid !== TPM_INSTANCE_GUID.TPM20_DTPM) return empty();
 
