@@ -125,7 +125,7 @@ export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<T
   else if (wanted === undefined || wanted < 1) path.push(`${cfg.note} out of range [1, 2]: default device ${TPM_DEVICE_DEFAULT} (TPM 1.2)`);
   else {
     device = wanted;
-    path.push(`${cfg.note}`);
+    path.push(cfg.note);
   }
   let policyCleared = false;
   if (input.autoDetection ?? true) {
