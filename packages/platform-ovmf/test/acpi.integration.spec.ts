@@ -6,6 +6,9 @@ import {
 } from '@tcg2sim/platform-ovmf';
 import type { AcpiTableCopy } from '@tcg2sim/platform-ovmf';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
+import { readFileSync } from 'node:fs';
+import { readTcg2Config, writeTcg2Config, TCG2_CONFIG_FORMSET_GUID } from '@tcg2sim/tcg2-config';
+import { readVarStore } from '@tcg2sim/uefi';
 
 const CODE = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
 const VARS = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
@@ -16,12 +19,14 @@ const MACHINE = MachineDescription.parse({ machine: 'q35', memoryMiB: 512 });
 describe('TPM2 ACPI table against the one QEMU 7.2 + OVMF really install @integration', function () {
   this.timeout(600_000);
   const tables = new Map<'tis' | 'crb', readonly AcpiTableCopy[]>();
+  const varsAfter = new Map<'tis' | 'crb', Uint8Array | undefined>();
 
   before(async function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'], files: [CODE, VARS] });
     for (const tpmInterface of ['tis', 'crb'] as const) {
       const c = await captureBoot({ code: CODE, vars: VARS, machine: 'q35', memoryMiB: 512, tpmInterface, timeoutSeconds: 240 });
       tables.set(tpmInterface, c.acpiTables.filter((t) => t.signature === 'TPM2'));
+      varsAfter.set(tpmInterface, c.varsAfter);
     }
   });
 
@@ -40,4 +45,18 @@ describe('TPM2 ACPI table against the one QEMU 7.2 + OVMF really install @integr
       expect(checkTpm2Table(real, { tpmInterface: other }).map((f) => f.code)).to.deep.equal(['INTERFACE_MISMATCH']);
     });
   }
+
+  it("reads the TCG2 variables the real Tcg2ConfigDxe left in the store, and writes the same records", () => {
+    for (const tpmInterface of ['tis', 'crb'] as const) {
+      const after = varsAfter.get(tpmInterface) ?? new Uint8Array();
+      const real = readTcg2Config(after);
+      expect([real.configuration?.value, real.configuration?.attributes, real.deviceDetection?.value, real.deviceDetection?.attributes]).to.deep.equal([2, 3, 2, 3]);
+      const ours = new Uint8Array(readFileSync(VARS));
+      writeTcg2Config(ours, { device: 'dtpm2', detected: 'dtpm2' });
+      const pick = (img: Uint8Array): unknown[] => readVarStore(img).variables
+        .filter((v) => v.guid === TCG2_CONFIG_FORMSET_GUID && v.name !== 'TCG2_VERSION')
+        .map((v) => [v.name, v.attributes, [...v.data], v.state]).sort();
+      expect(pick(ours)).to.deep.equal(pick(after));
+    }
+  });
 });
