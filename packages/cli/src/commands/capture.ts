@@ -119,6 +119,8 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');
   if (r.tpmCommandStream) writeFileSync(join(dir, 'tpm-commands.json'), JSON.stringify(r.tpmCommandStream, null, 1) + '\n');
   writeFileSync(join(dir, 'qemu-command-line.txt'), r.qemuCommandLine.join(' ') + '\n');
+  // Each ACPI table found in guest RAM, e.g. acpi-TPM2-1f775000.bin (`tcg2sim acpi check` reads it).
+  for (const t of r.acpiTables) writeFileSync(join(dir, `acpi-${t.signature}-${t.address.toString(16)}.bin`), t.bytes);
   const summary = {
     options: { ...r.options, banks: r.options.banks ?? 'swtpm default (sha1,sha256,sha384,sha512)' },
     qemuCommandLine: r.qemuCommandLine,
@@ -136,6 +138,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
       pageAligned: c.pageAligned,
       ...(c.extent ? { events: c.extent.eventCount, length: c.extent.length, end: c.extent.endReason } : {}),
     })),
+    acpiTables: r.acpiTables.map((t) => ({ signature: t.signature, address: `0x${t.address.toString(16)}`, length: t.bytes.length })),
     tpmCommandCount: r.tpmCommandStream?.length ?? null,
     pcrs: r.pcrs,
     timings: {
