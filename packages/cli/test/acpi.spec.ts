@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@tcg2sim/test-support';
+import { OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { main } from '../src/main.ts';
 import type { CliIo } from '../src/context.ts';
 
@@ -83,5 +83,27 @@ describe('tcg2sim acpi', () => {
       }),
       { numRuns: 60 }
     );
+  });
+
+  describe('with --code (the build picks the log-area calibration)', () => {
+    const code2m = join(OVMF_DIR, 'OVMF_CODE.fd');
+    before(function () {
+      requirePrerequisites(this, { files: [code2m] });
+    });
+
+    // LASA read from the TPM2 table of real first boots (QEMU 7.2, 512 MiB, tpm-tis, fresh VARS):
+    // OVMF_CODE.fd (2 MB) on q35 0x1F7E6000; OVMF_CODE_4M.fd on q35 and on pc 0x1F7E5000.
+    it('places the 2 MB build log area where that build puts it', async () => {
+      const r = JSON.parse((await run('acpi', 'tpm2', '--tpm-interface', 'tis', '--code', code2m, '--json')).out) as { fields: { lasa: string } };
+      expect(r.fields.lasa).to.equal('0x1F7E6000');
+      const pc = JSON.parse((await run('acpi', 'tpm2', '--tpm-interface', 'tis', '--machine', 'pc', '--json')).out) as { fields: { lasa: string } };
+      expect(pc.fields.lasa).to.equal('0x1F7E5000');
+    });
+
+    it('rejects a --code file that is not firmware with exit 2', async () => {
+      const f = join(dir.path, 'not-firmware');
+      writeFileSync(f, new Uint8Array(4096));
+      expect((await run('acpi', 'tpm2', '--tpm-interface', 'tis', '--code', f)).status).to.equal(2);
+    });
   });
 });

@@ -62,7 +62,7 @@ export {
 } from './acpi/tpm2-table.ts';
 export type { Tpm2Table, Tpm2TableInput } from './acpi/tpm2-table.ts';
 export {
-  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, qemuTpmLogAddress, qemuTpm2Table,
+  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, qemuTpmLogAddress, qemuTpm2Table,
   qemuTpm2TableInput,
 } from './acpi/qemu-tpm2.ts';
 export type { QemuTpm2Options } from './acpi/qemu-tpm2.ts';

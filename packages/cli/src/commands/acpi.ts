@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DecodeError, toHex } from '@tcg2sim/binary-codec';
+import { DecodeError, Tcg2Error, toHex } from '@tcg2sim/binary-codec';
 import {
-  MachineDescription, QEMU_TPM_LOG_CALIBRATION, TPM2_START_METHOD_NAME, checkTpm2Table, decodeTpm2Table, qemuTpm2Table,
+  MachineDescription, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, TPM2_START_METHOD_NAME, decompressMemFvs, checkTpm2Table, decodeTpm2Table, qemuTpm2Table,
   qemuTpmLogAddress, tableSignature,
 } from '@tcg2sim/platform-ovmf';
 import type { Tpm2Finding, Tpm2Table } from '@tcg2sim/platform-ovmf';
@@ -70,7 +71,17 @@ function interfaceOption(v: string | undefined, allowNone: boolean): 'tis' | 'cr
   throw new UsageError(`--tpm-interface: expected tis|crb${allowNone ? '|none' : ''}, got ${JSON.stringify(v)}`);
 }
 
-interface Tpm2Opts { tpmInterface?: string; machine: string; memory: string; logAreaAddress?: string; out?: string; json?: boolean }
+interface Tpm2Opts { tpmInterface?: string; machine: string; memory: string; code?: string; logAreaAddress?: string; out?: string; json?: boolean }
+
+/** SHA-256 of the firmware's pristine DXEFV (the calibration key), or a UsageError naming the file. */
+function dxeFvSha256(file: string): string {
+  try {
+    return createHash('sha256').update(decompressMemFvs(new Uint8Array(readFileSync(file))).dxeFv.bytes).digest('hex');
+  } catch (err) {
+    if (err instanceof Tcg2Error) throw new UsageError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
 interface CheckOpts { tpmInterface?: string; aml?: string[]; json?: boolean }
 
 /** `tcg2sim acpi tpm2 ...` and `tcg2sim acpi check FILE`. */
@@ -83,6 +94,7 @@ export function registerAcpi(program: Command, io: CliIo, setStatus: SetStatus):
     .requiredOption('--tpm-interface <tis|crb>', 'the TPM device (-device tpm-tis or tpm-crb)')
     .option('--machine <q35|pc>', 'QEMU machine (places the log area)', 'q35')
     .option('--memory <MiB>', 'guest RAM (places the log area)', '512')
+    .option('--code <file>', 'OVMF_CODE*.fd: use its build calibration for the log-area address')
     .option('--log-area-address <addr>', 'LASA as this run allocated it (default: the calibrated model)')
     .option('--out <file>', 'write the table (binary) to this file')
     .option('--json', 'JSON: {table, fields, logAreaAddressFrom}')
@@ -94,10 +106,13 @@ export function registerAcpi(program: Command, io: CliIo, setStatus: SetStatus):
       const parsed = MachineDescription.safeParse({ machine: opts.machine, memoryMiB: Number(opts.memory) });
       if (!parsed.success) throw new UsageError(`--memory: ${opts.memory} MiB is out of range`);
       const given = opts.logAreaAddress !== undefined;
-      const lasa = given ? parseAddress(opts.logAreaAddress ?? '', '--log-area-address') : qemuTpmLogAddress(parsed.data);
+      const build = opts.code === undefined ? undefined : dxeFvSha256(opts.code);
+      const k = (build === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(build)) ?? QEMU_TPM_LOG_CALIBRATION;
+      const lasa = given ? parseAddress(opts.logAreaAddress ?? '', '--log-area-address') : qemuTpmLogAddress(parsed.data, build);
       const table = qemuTpm2Table({ tpmInterface: iface, logAreaAddress: lasa });
       if (opts.out !== undefined) writeFileSync(opts.out, table);
-      const from = given ? 'given' : `model: top of RAM below 4 GiB - ${hex(QEMU_TPM_LOG_CALIBRATION)} (Debian OVMF_CODE_4M.fd, fresh variable store)`;
+      const calibrated = build === undefined ? 'Debian OVMF_CODE_4M.fd' : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.has(build) ? 'this build' : 'NOT this build (OVMF_CODE_4M.fd value used)';
+      const from = given ? 'given' : `model: top of RAM below 4 GiB - ${hex(k)} (calibrated on ${calibrated}, fresh variable store)`;
       const t = decodeTpm2Table(table);
       if (opts.json === true) {
         io.out(`${JSON.stringify({ table: toHex(table), fields: tableJson(t), logAreaAddressFrom: from }, null, 2)}\n`);

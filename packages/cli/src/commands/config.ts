@@ -54,9 +54,12 @@ function consequences(s: Tcg2ConfigState): string[] {
   return lines;
 }
 
+const DEVICE_NAMES: readonly TpmDeviceName[] = ['auto', ...Object.keys(TPM_DEVICE_NAME).filter((k): k is keyof typeof TPM_DEVICE_NAME => k in TPM_DEVICE_NAME)];
+
 function deviceOption(v: string | undefined): TpmDeviceName | undefined {
   if (v === undefined) return undefined;
-  if (v === 'auto' || v in TPM_DEVICE_NAME) return v as TpmDeviceName;
+  const found = DEVICE_NAMES.find((d) => d === v);
+  if (found !== undefined) return found;
   throw new UsageError(`--device: expected auto|dtpm2|dtpm1.2|none, got ${JSON.stringify(v)}`);
 }
 

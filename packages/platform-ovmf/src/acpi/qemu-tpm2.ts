@@ -20,7 +20,7 @@ export const QEMU_CRB_CONTROL_AREA = BigInt(TPM_BASE_ADDRESS + 0x40);
 export const QEMU_ACPI_OEM = { oemId: 'BOCHS ', oemTableId: 'BXPC    ', oemRevision: 1, creatorId: 'BXPC', creatorRevision: 1 } as const;
 
 /**
- * Distance from the top of RAM below 4 GiB to the etc/tpm/log blob. OVMF's
+ * Distance from the top of RAM below 4 GiB to the etc/tpm/log blob (Debian OVMF_CODE_4M.fd). OVMF's
  * QemuFwCfgAcpiPlatformDxe allocates each linker/loader blob with
  * AllocatePages(AllocateMaxAddress below 4 GiB, EfiACPIMemoryNVS); the ACPI NVS memory-type bin
  * sits at a fixed distance below the top of RAM, so the address is allocator state that follows
@@ -30,9 +30,24 @@ export const QEMU_ACPI_OEM = { oemId: 'BOCHS ', oemTableId: 'BXPC    ', oemRevis
  */
 export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
 
-/** Where OVMF puts the TPM log blob on `machine` (the calibrated model; see {@link QEMU_TPM_LOG_CALIBRATION}). */
-export function qemuTpmLogAddress(machine: MachineDescription): bigint {
-  return BigInt(ramLayout(machine).belowFourG - QEMU_TPM_LOG_CALIBRATION);
+/**
+ * The same distance per firmware build, keyed by the SHA-256 of the pristine DXEFV (as
+ * IMAGE_BUFFER_CALIBRATION): measured on first boots with the matching fresh VARS template.
+ * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked); a store written by an
+ * earlier boot gave 0x83B000 on OVMF_CODE_4M.fd (not modelled).
+ */
+export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x81b000], // OVMF_CODE_4M.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x81a000], // OVMF_CODE.fd (2 MB)
+]);
+
+/**
+ * Where OVMF puts the TPM log blob on `machine` (the calibrated model; see
+ * {@link QEMU_TPM_LOG_CALIBRATION}); `dxeFvSha256` picks a build's own calibration when known.
+ */
+export function qemuTpmLogAddress(machine: MachineDescription, dxeFvSha256?: string): bigint {
+  const k = (dxeFvSha256 === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(dxeFvSha256)) ?? QEMU_TPM_LOG_CALIBRATION;
+  return BigInt(ramLayout(machine).belowFourG - k);
 }
 
 /** Inputs of {@link qemuTpm2Table}. */
