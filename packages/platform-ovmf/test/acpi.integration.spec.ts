@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { toHex } from '@tcg2sim/binary-codec';
 import {
-  MachineDescription, captureBoot, checkTpm2Table, decodeTpm2Table, qemuTpm2Table, qemuTpmLogAddress,
+  MachineDescription, captureBoot, checkTpm2Table, decodeTpm2Table, encodeTpm2Table, qemuTpm2Table, qemuTpm2TableInput,
+  qemuTpmLogAddress,
 } from '@tcg2sim/platform-ovmf';
 import type { AcpiTableCopy } from '@tcg2sim/platform-ovmf';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
@@ -20,11 +21,13 @@ describe('TPM2 ACPI table against the one QEMU 7.2 + OVMF really install @integr
   this.timeout(600_000);
   const tables = new Map<'tis' | 'crb', readonly AcpiTableCopy[]>();
   const varsAfter = new Map<'tis' | 'crb', Uint8Array | undefined>();
+  const dsdts: Uint8Array[] = [];
 
   before(async function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'], files: [CODE, VARS] });
     for (const tpmInterface of ['tis', 'crb'] as const) {
-      const c = await captureBoot({ code: CODE, vars: VARS, machine: 'q35', memoryMiB: 512, tpmInterface, timeoutSeconds: 240 });
+      const c = await captureBoot({ code: CODE, vars: VARS, machine: 'q35', memoryMiB: 512, tpmInterface, timeoutSeconds: 240, acpiSignatures: ['DSDT'] });
+      dsdts.push(...c.acpiTables.filter((t) => t.signature === 'DSDT').map((t) => t.bytes));
       tables.set(tpmInterface, c.acpiTables.filter((t) => t.signature === 'TPM2'));
       varsAfter.set(tpmInterface, c.varsAfter);
     }
@@ -58,5 +61,15 @@ describe('TPM2 ACPI table against the one QEMU 7.2 + OVMF really install @integr
         .map((v) => [v.name, v.attributes, [...v.data], v.state]).sort();
       expect(pick(ours)).to.deep.equal(pick(after));
     }
+  });
+
+  it("searches QEMU's real DSDT for the start-method _DSM: it has the PPI _DSM but not that one", () => {
+    expect(dsdts.length).to.be.greaterThan(0);
+    // QEMU's TPM device has the Physical Presence _DSM (3DDDFAA6-361B-4EB4-A424-8D10089D1653, ToUUID layout) ...
+    const ppi = Buffer.from('a6fadd3d1b36b44ea4248d10089d1653', 'hex');
+    expect(dsdts.every((d) => Buffer.from(d).indexOf(ppi) >= 0)).to.equal(true);
+    // ... so a table claiming the ACPI start method (8) on this machine lacks its _DSM.
+    const eight = decodeTpm2Table(encodeTpm2Table({ ...qemuTpm2TableInput({ tpmInterface: 'crb', logAreaAddress: 0x1000n }), startMethod: 8 }));
+    expect(checkTpm2Table(eight, { amlTables: dsdts }).map((f) => f.code)).to.deep.equal(['START_METHOD_WITHOUT_DSM']);
   });
 });
