@@ -30,7 +30,7 @@ export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path
 export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
 export {
   PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
-  AcpiHidDevicePath, AcpiAdrDevicePath, eisaPnpId,
+  AcpiHidDevicePath, AcpiExtendedHidDevicePath, AcpiAdrDevicePath, eisaPnpId, eisaIdText,
 } from './device-path/forms-hw-acpi.ts';
 export {
   AtapiDevicePath, ScsiDevicePath, FibreChannelDevicePath, UsbDevicePath, MacAddrDevicePath, Ipv4DevicePath,

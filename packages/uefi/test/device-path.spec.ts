@@ -87,6 +87,39 @@ const NODE_VECTORS: { name: string; hex: string; text: string }[] = [
   { name: 'file path with a comma', hex: `04040c00${toHex(Buffer.from('a,b\0', 'utf16le'))}`, text: 'MediaPath(4,61002C0062000000)' },
 ];
 
+/**
+ * EDK II's own DevicePathLib unit test (MdePkg/Test/UnitTest/Library/DevicePathLib, 2023): node
+ * bytes as its C initialisers lay them out, and the text ConvertDeviceNodeToText must give.
+ */
+const ascii = (s: string): string => toHex(Buffer.from(s, 'latin1'));
+const EDK2_UNIT_TEST_VECTORS: { name: string; hex: string; text: string }[] = [
+  { name: 'PCI root port 0x2:0x0 (Function 2, Device 0)', hex: '010106000200', text: 'Pci(0x0,0x2)' },
+  { name: 'EISA_PNP_ID(0x0A03)', hex: '02010c00d041030a00000000', text: 'PciRoot(0x0)' },
+  { name: 'EISA_PNP_ID(0xB0C0), UID 1', hex: '02010c00d041c0b001000000', text: 'Acpi(PNPB0C0,0x1)' },
+  {
+    name: 'ACPI extended, all strings', hex: `02022800000000000000000000000000${ascii('PNPB0C0\0PNP0001\0UID0000\0')}`,
+    text: 'AcpiEx(@@@0000,@@@0000,0x0,PNPB0C0,UID0000,PNP0001)',
+  },
+  { name: 'ACPI extended, HIDSTR only', hex: `02021800000000000200000000000000${ascii('PNPB0\0\0\0')}`, text: 'AcpiEx(@@@0000,@@@0000,0x2,PNPB0,,)' },
+  { name: 'ACPI expanded, UIDSTR only', hex: `02021800d041aaaa0000000000000000${ascii('\0UID00\0\0')}`, text: 'AcpiExp(PNPAAAA,0,UID00)' },
+  { name: 'ACPI expanded, UIDSTR and CID', hex: `02021800d041aaaa00000000d041ddaa${ascii('\0UID00\0\0')}`, text: 'AcpiExp(PNPAAAA,PNPAADD,UID00)' },
+];
+
+describe('device path nodes: the vectors of EDK II\'s DevicePathLib unit test', () => {
+  for (const v of EDK2_UNIT_TEST_VECTORS) {
+    it(`${v.name}: ${v.text}`, () => {
+      const bin = fromHex(v.hex + END);
+      expect(devicePathToText(decodeDevicePath(bin))).to.equal(v.text);
+      expect(toHex(devicePathFromText(v.text).raw)).to.equal(toHex(bin));
+    });
+  }
+  it('PciRoot(0x0)/Pci(0x0,0x2)/Pci(0x0,0x0)/USB(0x0,0x2) (the whole-path vector)', () => {
+    const hex = '02010c00d041030a00000000' + '010106000200' + '010106000000' + '030506000002' + END;
+    expect(devicePathToText(decodeDevicePath(fromHex(hex)))).to.equal('PciRoot(0x0)/Pci(0x0,0x2)/Pci(0x0,0x0)/USB(0x0,0x2)');
+    expect(toHex(devicePathFromText('PciRoot(0x0)/Pci(0x0,0x2)/Pci(0x0,0x0)/USB(0x0,0x2)').raw)).to.equal(hex);
+  });
+});
+
 /** Whole paths: the real OVMF ones (vectors/ovmf-variables.ts) and examples. */
 const PATH_VECTORS: { name: string; hex: string; text: string }[] = [
   {
@@ -206,6 +239,8 @@ describe('device paths: round trip through text (property)', () => {
     // Known layouts with random field values, so the named forms are exercised.
     fc.record({ type: fc.constant(1), subType: fc.integer({ min: 1, max: 6 }), data: fc.uint8Array({ minLength: 1, maxLength: 30 }) }),
     fc.record({ type: fc.constant(2), subType: fc.constantFrom(1, 3), data: fc.uint8Array({ minLength: 4, maxLength: 12 }) }),
+    fc.tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.array(fc.constantFrom('', 'PNP0A03', 'UID0', 'a,b', 'x y'), { minLength: 0, maxLength: 4 }))
+      .map(([head, strs]) => ({ type: 2, subType: 2, data: Uint8Array.from([...head, ...Buffer.from(strs.map((x) => `${x}\0`).join(''), 'latin1')]) })),
     fc.record({ type: fc.constant(3), subType: fc.integer({ min: 1, max: 24 }), data: fc.uint8Array({ maxLength: 60 }) }),
     fc.record({ type: fc.constant(4), subType: fc.integer({ min: 1, max: 8 }), data: fc.uint8Array({ maxLength: 44 }) }),
     g.map((guid) => ({ type: 4, subType: 6, data: guid })),
