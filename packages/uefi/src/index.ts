@@ -28,6 +28,7 @@ export {
 } from './device-path/node.ts';
 export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path/node.ts';
 export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
+export type { DevicePathTextOptions } from './device-path/text.ts';
 export {
   PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
   AcpiHidDevicePath, AcpiExtendedHidDevicePath, AcpiAdrDevicePath, eisaPnpId, eisaIdText,

@@ -6,7 +6,7 @@ import {
 } from '@tcg2sim/uefi';
 import type { DevicePathNode } from '@tcg2sim/uefi';
 import { OVMF_Q35_VARIABLES, SHELL_IMAGE_DEVICE_PATH } from './vectors/ovmf-variables.js';
-import { EDK2_UNIT_TEST_VECTORS, END, G, NODE_VECTORS, PATH_VECTORS } from './vectors/device-paths.js';
+import { EDK2_UNIT_TEST_VECTORS, END, G, NODE_VECTORS, PATH_VECTORS, SHORTCUT_VECTORS } from './vectors/device-paths.js';
 
 describe('device path nodes: the vectors of EDK II\'s DevicePathLib unit test', () => {
   for (const v of EDK2_UNIT_TEST_VECTORS) {
@@ -44,6 +44,17 @@ describe('device path nodes: binary <-> EDK II text', () => {
   }
 });
 
+describe('device path nodes: AllowShortcuts = TRUE forms', () => {
+  for (const v of SHORTCUT_VECTORS) {
+    it(`${v.name}: ${v.text}`, () => {
+      const bin = fromHex(v.hex + END);
+      expect(devicePathToText(decodeDevicePath(bin), { allowShortcuts: true })).to.equal(v.text);
+      expect(devicePathToText(decodeDevicePath(bin))).to.match(/^VenMsg\(/);
+      expect(toHex(devicePathFromText(v.text).raw)).to.equal(toHex(bin));
+    });
+  }
+});
+
 describe('device paths: binary <-> EDK II text', () => {
   for (const v of PATH_VECTORS) {
     it(v.name, () => {
@@ -55,6 +66,11 @@ describe('device paths: binary <-> EDK II text', () => {
     });
   }
 
+  it('accepts instances separated by "," as well as EDK II\'s own ",/"', () => {
+    const v = PATH_VECTORS.find((x) => x.name.startsWith('OVMF ConOut'))!;
+    expect(toHex(devicePathFromText(v.text.replace(',/', ',')).raw)).to.equal(v.hex);
+  });
+
   it('accepts decimal and lower-case hex numbers in text, as EDK II Strtoi does', () => {
     expect(toHex(devicePathFromText('PciRoot(0)/Pci(31,0x2)/Sata(0x0,0xffff,0)').raw)).to.equal(
       toHex(devicePathFromText('PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)').raw));
@@ -64,7 +80,7 @@ describe('device paths: binary <-> EDK II text', () => {
     const two = fromHex(SHELL_IMAGE_DEVICE_PATH + OVMF_Q35_VARIABLES.ErrOut);
     expect(decodeDevicePathList(two).map((p) => devicePathToText(p))).to.deep.equal([
       'Fv(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1)/FvFile(7C04A583-9E3E-4F1C-AD65-E05268D0B4D1)',
-      'PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenPcAnsi()',
+      'PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenMsg(E0C14753-F9BE-11D2-9A0C-0090273FC14D)',
     ]);
   });
 });
@@ -134,8 +150,10 @@ describe('device paths: round trip through text (property)', () => {
       fc.property(fc.array(node, { maxLength: 6 }), (nodes) => {
         const bin = encodeDevicePath(nodes);
         const p = decodeDevicePath(bin);
-        const text = devicePathToText(p);
-        expect(toHex(devicePathFromText(text).raw), text).to.equal(toHex(bin));
+        for (const allowShortcuts of [false, true]) {
+          const text = devicePathToText(p, { allowShortcuts });
+          expect(toHex(devicePathFromText(text).raw), text).to.equal(toHex(bin));
+        }
       }),
       { numRuns: 1500, seed: 6 }
     );

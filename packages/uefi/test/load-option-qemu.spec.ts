@@ -97,7 +97,8 @@ describe('EFI_LOAD_OPTION and device paths in a live OVMF boot @integration', fu
 
   it('prints the console device paths (ConIn/ConOut/ErrOut) with the node texts the Shell shows for the console handles', () => {
     // `dh -p DevicePath` shows only the tail of each path: "DevicePath(..<tail>)".
-    const consoles = ['ConIn', 'ConOut', 'ErrOut'].map((n) => devicePathToText(decodeDevicePath(live.find((v) => v.name === n)!.data))).join(',');
+    // The Shell prints with AllowShortcuts = TRUE (VenPcAnsi()).
+    const consoles = ['ConIn', 'ConOut', 'ErrOut'].map((n) => devicePathToText(decodeDevicePath(live.find((v) => v.name === n)!.data), { allowShortcuts: true })).join(',');
     const tails = [...serial.matchAll(/^\s*[0-9A-F]+: (.*(?:ConsoleOut|ConsoleIn|StdErr|SerialIO).*)$/gm)]
       .map((m) => /DevicePath\(\.\.(.*?\))\)(?: |$)/.exec(m[1] ?? '')?.[1])
       .filter((t): t is string => t !== undefined);

@@ -43,7 +43,7 @@ export const NODE_VECTORS: { name: string; hex: string; text: string }[] = [
   },
   {
     name: 'IPv6', hex: `030d3c00fe80000000000000505400fffe12345620010db80000000000000000000000010000000006000140${'00'.repeat(16)}`,
-    text: 'IPv6(2001:DB8:0:0:0:0:0:1,TCP,StatelessAutoConfigure,FE80:0:0:0:5054:FF:FE12:3456,0x40,0:0:0:0:0:0:0:0)',
+    text: 'IPv6(2001:0DB8:0000:0000:0000:0000:0000:0001,TCP,StatelessAutoConfigure,FE80:0000:0000:0000:5054:00FF:FE12:3456,0x40,0000:0000:0000:0000:0000:0000:0000:0000)',
   },
   { name: 'UART', hex: '030e13000000000000c2010000000000080101', text: 'Uart(115200,8,N,1)' },
   { name: 'UART defaults', hex: '030e1300000000000000000000000000000000', text: 'Uart(DEFAULT,DEFAULT,D,D)' },
@@ -55,9 +55,9 @@ export const NODE_VECTORS: { name: string; hex: string; text: string }[] = [
   { name: 'VLAN', hex: '031406006400', text: 'Vlan(100)' },
   { name: 'NVMe namespace', hex: '03171000010000007766554433221100', text: 'NVMe(0x1,00-11-22-33-44-55-66-77)' },
   { name: 'URI', hex: '03180f0075726e3a6578616d706c65', text: 'Uri(urn:example)' },
-  { name: 'PC-ANSI terminal', hex: '030a14005347c1e0bef9d2119a0c0090273fc14d', text: 'VenPcAnsi()' },
-  { name: 'VT-100 terminal', hex: '030a14006560a6df19b4d3119a2d0090273fc14d', text: 'VenVt100()' },
-  { name: 'UART flow control', hex: '030a18009d9a49372f54894ca02635da142094e401000000', text: 'UartFlowCtrl(Hardware)' },
+  { name: 'PC-ANSI terminal (no shortcut)', hex: '030a14005347c1e0bef9d2119a0c0090273fc14d', text: 'VenMsg(E0C14753-F9BE-11D2-9A0C-0090273FC14D)' },
+  { name: 'VT-100 terminal (no shortcut)', hex: '030a14006560a6df19b4d3119a2d0090273fc14d', text: 'VenMsg(DFA66065-B419-11D3-9A2D-0090273FC14D)' },
+  { name: 'UART flow control (no shortcut)', hex: '030a18009d9a49372f54894ca02635da142094e401000000', text: 'VenMsg(37499A9D-542F-4C89-A026-35DA142094E4,01000000)' },
   { name: 'messaging vendor', hex: `030a1500${Gb}01`, text: `VenMsg(${G},01)` },
   { name: 'GPT partition', hex: `04012a000100000000080000000000000000100000000000${Gb}0202`, text: `HD(1,GPT,${G},0x800,0x100000)` },
   { name: 'MBR partition', hex: `04012a00020000003f000000000000000010000000000000785634120000000000000000000000000101`, text: 'HD(2,MBR,0x12345678,0x3F,0x1000)' },
@@ -110,19 +110,30 @@ export const PATH_VECTORS: { name: string; hex: string; text: string }[] = [
   },
   {
     name: 'OVMF ConOut (two instances)', hex: OVMF_Q35_VARIABLES.ConOut,
-    text: 'PciRoot(0x0)/Pci(0x1,0x0)/AcpiAdr(0x80010100),PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenPcAnsi()',
+    text: 'PciRoot(0x0)/Pci(0x1,0x0)/AcpiAdr(0x80010100),/PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenMsg(E0C14753-F9BE-11D2-9A0C-0090273FC14D)',
   },
   {
     name: 'OVMF ConIn (three instances)', hex: OVMF_Q35_VARIABLES.ConIn,
-    text: 'PciRoot(0x0)/Pci(0x1F,0x0)/Acpi(PNP0303,0x0),PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenPcAnsi(),UsbHID(0xFFFF,0xFFFF,0x1,0x1)',
+    text: 'PciRoot(0x0)/Pci(0x1F,0x0)/Acpi(PNP0303,0x0),/PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenMsg(E0C14753-F9BE-11D2-9A0C-0090273FC14D),/UsbHID(0xFFFF,0xFFFF,0x1,0x1)',
   },
   {
     name: 'OVMF ErrOut', hex: OVMF_Q35_VARIABLES.ErrOut,
-    text: 'PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenPcAnsi()',
+    text: 'PciRoot(0x0)/Pci(0x1F,0x0)/Serial(0x0)/Uart(115200,8,N,1)/VenMsg(E0C14753-F9BE-11D2-9A0C-0090273FC14D)',
   },
   {
     name: 'a disk boot loader', hex: `02010c00d041030a0000000001010600000304012a000100000000080000000000000000100000000000${Gb}020204043000${toHex(Buffer.from('\\EFI\\BOOT\\BOOTX64.EFI\0', 'utf16le'))}${END}`,
     text: `PciRoot(0x0)/Pci(0x3,0x0)/HD(1,GPT,${G},0x800,0x100000)/\\EFI\\BOOT\\BOOTX64.EFI`,
   },
   { name: 'an empty path (End only)', hex: END, text: '' },
+];
+
+/** The AllowShortcuts = TRUE forms (what the Shell's `dh` prints), with their bytes. */
+export const SHORTCUT_VECTORS: { name: string; hex: string; text: string }[] = [
+  { name: 'PC-ANSI terminal', hex: '030a14005347c1e0bef9d2119a0c0090273fc14d', text: 'VenPcAnsi()' },
+  { name: 'VT-100 terminal', hex: '030a14006560a6df19b4d3119a2d0090273fc14d', text: 'VenVt100()' },
+  { name: 'VT-100+ terminal', hex: '030a14000bc7ae7be057764c8e872f9e28088343', text: 'VenVt100Plus()' },
+  { name: 'VT-UTF8 terminal', hex: '030a1400d6a015adec8bcf4aa073d01de77e2d88', text: 'VenUtf8()' },
+  { name: 'debug port', hex: '030a1400d2e8a4eb5838ec41a2812647ba9660d0', text: 'DebugPort()' },
+  { name: 'UART flow control, hardware', hex: '030a18009d9a49372f54894ca02635da142094e401000000', text: 'UartFlowCtrl(Hardware)' },
+  { name: 'UART flow control, none', hex: '030a18009d9a49372f54894ca02635da142094e400000000', text: 'UartFlowCtrl(None)' },
 ];
