@@ -13,7 +13,7 @@ const Gb = '0d0c0b0a11112222333344445555666 6'.replace(/ /g, '');
  * DevicePathToText prints for them (DisplayOnly = FALSE, AllowShortcuts = FALSE; PrintLib hex
  * digits in upper case). Each vector is one node followed by End unless it carries its own.
  */
-export const NODE_VECTORS: { name: string; hex: string; text: string }[] = [
+export const NODE_VECTORS: { name: string; hex: string; text: string; edk2?: string }[] = [
   { name: 'PCI', hex: '010106000 21f'.replace(/ /g, ''), text: 'Pci(0x1F,0x2)' },
   { name: 'PC Card', hex: '0102050003', text: 'PcCard(0x3)' },
   { name: 'memory mapped', hex: '010318000b0000000000900000000000ffff4f0100000000', text: 'MemoryMapped(0xB,0x900000,0x14FFFFF)' },
@@ -75,13 +75,14 @@ export const NODE_VECTORS: { name: string; hex: string; text: string }[] = [
   { name: 'unknown type', hex: '0909060000ff', text: 'Path(9,9,00FF)' },
   { name: 'unknown hardware subtype', hex: '0163050001', text: 'HardwarePath(99,01)' },
   { name: 'unknown media subtype without data', hex: '04630400', text: 'MediaPath(99)' },
-  // Known nodes that their named form cannot reproduce fall back to the generic form.
-  { name: 'PCI node with a stray byte', hex: '01010700021f00', text: 'HardwarePath(1,021F00)' },
-  { name: 'ATAPI with PrimarySecondary = 2', hex: '0301080002000000', text: 'Msg(1,02000000)' },
-  { name: 'IPv4 with ports set (not printed by EDK II)', hex: '030c1b00c0a80102c0a8010144001100110001c0a801feffffff00', text: 'Msg(12,C0A80102C0A8010144001100110001C0A801FEFFFFFF00)' },
+  // Known nodes that their named form cannot reproduce fall back to the generic form. EDK II
+  // prints them lossily (`edk2`, seen in a live OVMF boot): its text does not give the bytes back.
+  { name: 'PCI node with a stray byte', hex: '01010700021f00', text: 'HardwarePath(1,021F00)', edk2: 'Pci(0x1F,0x2)' },
+  { name: 'ATAPI with PrimarySecondary = 2', hex: '0301080002000000', text: 'Msg(1,02000000)', edk2: 'Ata(Primary,Master,0x0)' },
+  { name: 'IPv4 with ports set (not printed by EDK II)', hex: '030c1b00c0a80102c0a8010144001100110001c0a801feffffff00', text: 'Msg(12,C0A80102C0A8010144001100110001C0A801FEFFFFFF00)', edk2: 'IPv4(192.168.1.1,UDP,Static,192.168.1.2,192.168.1.254,255.255.255.0)' },
   { name: 'URI with slashes (inside the parentheses, so not separators)', hex: '03180e00687474703a2f2f782f79', text: 'Uri(http://x/y)' },
-  { name: 'URI with an unbalanced parenthesis', hex: '03180600287a', text: 'Msg(24,287A)' },
-  { name: 'file path with a comma', hex: `04040c00${toHex(Buffer.from('a,b\0', 'utf16le'))}`, text: 'MediaPath(4,61002C0062000000)' },
+  { name: 'URI with an unbalanced parenthesis', hex: '03180600287a', text: 'Msg(24,287A)', edk2: 'Uri((z)' },
+  { name: 'file path with a comma', hex: `04040c00${toHex(Buffer.from('a,b\0', 'utf16le'))}`, text: 'MediaPath(4,61002C0062000000)', edk2: 'a,b' },
 ];
 
 /**
