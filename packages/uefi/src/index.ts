@@ -99,9 +99,10 @@ export {
 } from './device-path/node.ts';
 export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path/node.ts';
 export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
+export type { DevicePathTextOptions } from './device-path/text.ts';
 export {
   PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
-  AcpiHidDevicePath, AcpiAdrDevicePath, eisaPnpId,
+  AcpiHidDevicePath, AcpiExtendedHidDevicePath, AcpiAdrDevicePath, eisaPnpId, eisaIdText,
 } from './device-path/forms-hw-acpi.ts';
 export {
   AtapiDevicePath, ScsiDevicePath, FibreChannelDevicePath, UsbDevicePath, MacAddrDevicePath, Ipv4DevicePath,
