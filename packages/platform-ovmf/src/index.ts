@@ -28,7 +28,7 @@ export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
 export type { DxeTpmFacts } from './boot/dxe-entry.ts';
 export {
   LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
-  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath, decodeBootOption, decodeBootOrder, bootTargetOf,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
