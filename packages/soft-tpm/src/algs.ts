@@ -14,7 +14,12 @@ const oneShot: OneShot | undefined = await import('node:crypto').then(
   (m): OneShot | undefined => {
     // `hash` is typed on Node 20 but only exists from 20.12 on.
     const f: unknown = m.hash;
-    return typeof f === 'function' ? (algorithm, data) => m.hash(algorithm, data, 'buffer') : undefined;
+    if (typeof f !== 'function') return undefined;
+    // A plain Uint8Array view of the Buffer: Buffers serialize differently (Buffer#toJSON).
+    return (algorithm, data) => {
+      const b = m.hash(algorithm, data, 'buffer');
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    };
   },
   () => undefined
 );

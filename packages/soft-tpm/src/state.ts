@@ -111,9 +111,20 @@ const HEX_KEY = '$hex';
 
 /** Serialize a state to JSON text (byte arrays as `{ "$hex": "..." }`). */
 export function serializeState(state: TpmState): string {
-  return JSON.stringify(state, (_k, v: unknown) =>
-    v instanceof Uint8Array ? { [HEX_KEY]: toHex(v) } : v
-  );
+  // Byte arrays are replaced before JSON.stringify sees them (a Buffer would otherwise go
+  // through Buffer#toJSON first).
+  return JSON.stringify(hexify(state));
+}
+
+function hexify(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { [HEX_KEY]: toHex(v) };
+  if (Array.isArray(v)) return v.map(hexify);
+  if (isRecord(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = hexify(x);
+    return out;
+  }
+  return v;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
