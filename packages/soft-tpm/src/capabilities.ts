@@ -10,6 +10,7 @@ import {
   CAP_FIXED_PROPERTIES, CAP_PERMANENT_HANDLES, CAP_PP_COMMANDS, CAP_VAR_PROPERTIES_AT_STARTUP,
 } from './capability-data.ts';
 import { RC, RC_1, RC_P, HR } from './constants.ts';
+import { countersAvail, nvCounters, persistentAvail } from './nv.ts';
 import { PCR_COUNT, pcrProperty } from './pcr.ts';
 import type { TpmState } from './state.ts';
 
@@ -58,6 +59,14 @@ function propertyValue(state: TpmState, pt: number, fixed: number): number {
     }
     case 0x202:
       return state.persistent.nv.length; // TPM_PT_HR_NV_INDEX
+    case 0x209:
+      return persistentAvail(state.persistent); // TPM_PT_HR_PERSISTENT_AVAIL
+    case 0x20a:
+      return nvCounters(state.persistent); // TPM_PT_NV_COUNTERS
+    case 0x20b:
+      return countersAvail(state.persistent); // TPM_PT_NV_COUNTERS_AVAIL
+    case 0x20e:
+      return state.persistent.failedTries; // TPM_PT_LOCKOUT_COUNTER
     case 0x207:
       return vol.objects.filter((o) => o === null).length; // TPM_PT_HR_TRANSIENT_AVAIL
     default:

@@ -24,9 +24,15 @@ function startup(ctx: ExecContext, type: number): number {
     if (vol.drtmPreStartup !== p.saved.drtmPreStartup) return RC.VALUE + P1;
     if (startupLocality3 !== p.saved.startupLocality3) return RC.LOCALITY;
   }
-  // USE_DA_USED: the DA-used mark is consumed by Startup.
+  // USE_DA_USED: the DA-used mark is consumed by Startup. A cycle that used a DA-protected
+  // authorization and ended without an orderly shutdown counts as one failure (DAStartup:
+  // failedTries += g_daUsed, then g_daUsed = FALSE), unless the TPM is already locked out.
   vol.daUsed = p.daUsedMark;
   p.daUsedMark = false;
+  if (vol.daUsed && p.failedTries < 3) {
+    p.failedTries += 1;
+    vol.daUsed = false;
+  }
   vol.startupLocality3 = startupLocality3;
   vol.prevOrderly = p.orderly !== 'none';
   const kind = prevState ? (type === SU.STATE ? 'resume' : 'restart') : 'reset';
