@@ -52,6 +52,13 @@ const nvPublic = fc.tuple(nvIndex, fc.constantFrom(0x0004, 0x000b), nvAttrs, fc.
 });
 const nvAuthHandle = fc.oneof(fc.constantFrom(0x4000000c, 0x40000001), nvIndex);
 
+const alg = fc.oneof(fc.constantFrom(0x0001, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x000a, 0x000b, 0x0010, 0x0013, 0x0014, 0x0015, 0x0016, 0x0017, 0x0018, 0x0019, 0x001a, 0x001b, 0x001c, 0x001d, 0x0020, 0x0021, 0x0022, 0x0023, 0x0025, 0x0026, 0x003f, 0x0040, 0x0043, 0x0044), fc.nat(0x50));
+const u16 = fc.oneof(alg, fc.constantFrom(128, 192, 256, 1024, 2048, 3072, 0x0003, 0x0011, 0x0020, 0x0021), fc.nat(0xffff));
+/** TPMT_PUBLIC_PARMS-shaped bytes: a type, then a handful of algorithm IDs and sizes. */
+const testParms = fc.tuple(fc.constantFrom(0x0001, 0x0008, 0x0023, 0x0025, 0x0010), fc.array(u16, { maxLength: 8 }), fc.boolean()).map(
+  ([t, rest, exponent]) => hex(t, 2) + rest.map((v) => hex(v, 2)).join('') + (exponent ? '00000000' : '')
+);
+
 /** One well-formed (or nearly) command of the firmware's kinds. */
 const command: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.tuple(pcrHandle, auth(1), digests).map(([p, a, d]) => cmd(0x8002, 0x182, hex(p, 4) + a + d)),
@@ -72,6 +79,7 @@ const command: fc.Arbitrary<Uint8Array> = fc.oneof(
   nvIndex.map((i) => cmd(0x8001, 0x169, hex(i, 4))),
   fc.tuple(fc.constantFrom(0x4000000c, 0x40000001), nvIndex, auth(1)).map(([h, i, a]) => cmd(0x8002, 0x122, hex(h, 4) + hex(i, 4) + a)),
   fc.constantFrom(0, 1).map((t) => cmd(0x8001, 0x145, hex(t, 2))),
+  testParms.map((b) => cmd(0x8001, 0x18a, b)),
   fc.constantFrom(0, 1).map((t) => cmd(0x8001, 0x144, hex(t, 2))),
   fc.constantFrom(0, 1, 2).map((t) => cmd(0x8001, 0x143, hex(t, 1)))
 );
