@@ -48,6 +48,9 @@ function page<T>(entries: readonly T[], key: (e: T) => number, start: number, co
 function propertyValue(state: TpmState, pt: number, fixed: number): number {
   const vol = state.volatile;
   switch (pt) {
+    case 0x200:
+      // TPMA_PERMANENT: tpmGeneratedEPS (bit 10) as swtpm reports it, inLockout (bit 9).
+      return fixed | (state.persistent.failedTries >= 3 ? 0x200 : 0);
     case 0x201: {
       // TPMA_STARTUP_CLEAR: phEnable, shEnable, ehEnable, phEnableNV, orderly (bit 31)
       let v = 0;

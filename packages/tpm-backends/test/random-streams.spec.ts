@@ -69,7 +69,7 @@ const command: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.tuple(object, auth(1), data(40)).map(([o, a, d]) => cmd(0x8002, 0x15c, hex(o, 4) + a + d)),
   fc.tuple(object, auth(1), data(8)).map(([o, a, d]) => cmd(0x8002, 0x13e, hex(o, 4) + a + d + '40000007')),
   fc.tuple(pcrHandle, object, auth(2), data(8)).map(([p, o, a, d]) => cmd(0x8002, 0x185, hex(p, 4) + hex(o, 4) + a + d)),
-  fc.tuple(fc.integer({ min: 0, max: 11 }), fc.constantFrom(0, 1, 0x10, 0x100, 0x11f, 0x201, 0x202, 0x207, 0x40000000, 0x01000000, 0x80000000), fc.integer({ min: 0, max: 300 })).map(
+  fc.tuple(fc.integer({ min: 0, max: 11 }), fc.oneof(fc.constantFrom(0, 1, 0x10, 0x100, 0x11f, 0x200, 0x201, 0x202, 0x207, 0x209, 0x20a, 0x20b, 0x20e, 0x40000000, 0x01000000, 0x80000000), fc.nat()), fc.integer({ min: 0, max: 300 })).map(
     ([c, p, n]) => cmd(0x8001, 0x17a, hex(c, 4) + hex(p, 4) + hex(n, 4))
   ),
   fc.tuple(data(64), bank).map(([d, h]) => cmd(0x8001, 0x17d, d + hex(h, 2) + '40000007')),
