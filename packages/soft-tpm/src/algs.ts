@@ -24,6 +24,9 @@ const oneShot: OneShot | undefined = await import('node:crypto').then(
   () => undefined
 );
 
+/** Scratch space for digestOf's concatenation (the hash is computed before it is reused). */
+const scratch = new Uint8Array(256);
+
 const NODE_NAMES: Readonly<Record<number, string>> = { 0x0004: 'sha1', 0x000b: 'sha256', 0x000c: 'sha384', 0x000d: 'sha512' };
 
 /** The implemented hash algorithms in libtpms' index order. */
@@ -59,7 +62,8 @@ export function digestOf(alg: number, ...parts: readonly Uint8Array[]): Uint8Arr
     if (parts.length === 1 && parts[0] !== undefined) return oneShot(name, parts[0], 'buffer');
     let n = 0;
     for (const p of parts) n += p.length;
-    const all = new Uint8Array(n);
+    // Short concatenations (a PCR value and a digest) go through one reused scratch buffer.
+    const all = n <= scratch.length ? scratch.subarray(0, n) : new Uint8Array(n);
     n = 0;
     for (const p of parts) {
       all.set(p, n);
