@@ -5,6 +5,7 @@
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';
 import { digestLength, digestOf } from './algs.ts';
+import { writeNvPublic } from './marshal.ts';
 import { NV_ATTR, RC, RH } from './constants.ts';
 import type { NvIndex, PersistentState } from './state.ts';
 import type { NvPublic } from './wire.ts';
@@ -22,8 +23,7 @@ export function hasAttr(attributes: number, bit: number): boolean {
 /** TPMS_NV_PUBLIC marshalled (for TPM2B_NV_PUBLIC responses and the Name). */
 export function marshalNvPublic(pub: NvPublic): Uint8Array {
   const w = new ByteWriter(64);
-  w.u32be(pub.nvIndex).u16be(pub.nameAlg).u32be(pub.attributes >>> 0);
-  w.u16be(pub.authPolicy.length).bytes(pub.authPolicy).u16be(pub.dataSize);
+  writeNvPublic(w, pub);
   return w.finish();
 }
 
