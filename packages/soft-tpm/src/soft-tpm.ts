@@ -24,7 +24,7 @@ export interface SoftTpmOptions {
   readonly banks?: readonly string[];
   /** Seed of the random number generator (GetRandom, proofs). Default: 32 zero bytes. */
   readonly seed?: Uint8Array;
-  /** Milliseconds for ReadClock. Default: a counter that advances 1 ms per command. */
+  /** Milliseconds for ReadClock. Default: a counter in the state that advances 1 ms per command. */
   readonly clock?: () => number;
 }
 
@@ -77,7 +77,7 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
       // libtpms manufactures the TPM in an orderly (CLEAR) state; the first TPM Reset then
       // brings resetCount from its manufactured value to 0 (swtpm's ReadClock shows 0).
       orderly: 'clear',
-      saved: undefined,
+      saved: null,
       resetCount: 0xffffffff,
       restartCount: 0,
       clearCount: 0,
@@ -85,6 +85,7 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
       rngSeed: Uint8Array.from(seed),
       rngCounter: 0,
       proofSeed: digestOf(0x000b, Uint8Array.from([0x70]), seed),
+      ticks: 0,
       failedTries: 0,
       daUsedMark: false,
     },
@@ -96,11 +97,10 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
 export class SoftTpm {
   #state: TpmState;
   readonly #clock: () => number;
-  #tick = 0;
 
   constructor(options: SoftTpmOptions = {}, state?: TpmState) {
     this.#state = state ?? manufacture(options);
-    this.#clock = options.clock ?? (() => this.#tick);
+    this.#clock = options.clock ?? (() => this.#state.persistent.ticks);
   }
 
   /** Rebuild a TPM from `save()` output. @throws SoftTpmStateError */
@@ -153,7 +153,7 @@ export class SoftTpm {
     if (!this.#state.volatile.powered || !Number.isInteger(locality) || locality < 0 || locality > 4) {
       return errorResponse(RC.FAILURE);
     }
-    this.#tick += 1;
+    this.#state.persistent.ticks += 1;
     return executeCommand(this.#state, COMMAND_TABLE, command, locality, this.#clock());
   }
 

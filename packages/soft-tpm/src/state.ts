@@ -45,7 +45,8 @@ export interface PersistentState {
   /** gp.pcrAllocated in NV: the allocation the next TPM_Init loads. */
   pcrAllocation: PcrSelection[];
   orderly: OrderlyState;
-  saved: SavedState | undefined;
+  /** null until the first Shutdown(STATE) (null, not undefined: the JSON keeps the key). */
+  saved: SavedState | null;
   resetCount: number;
   restartCount: number;
   clearCount: number;
@@ -55,6 +56,8 @@ export interface PersistentState {
   rngCounter: number;
   /** Secret the hierarchy proofs derive from (hash-check tickets). */
   proofSeed: Uint8Array;
+  /** Commands executed since manufacture: the default clock (one millisecond per command). */
+  ticks: number;
   /** Dictionary-attack failure counter (gp.failedTries); lockout at 3 (gp.maxTries). */
   failedTries: number;
   /** gp.orderlyState == SU_DA_USED_VALUE: a DA-protected authorization happened. */

@@ -20,7 +20,7 @@ function startup(ctx: ExecContext, type: number): number {
   const startupLocality3 = effectiveLocality === 3;
   const prevState = p.orderly === 'state';
   if (type === SU.STATE) {
-    if (!prevState || p.saved === undefined) return RC.VALUE + P1;
+    if (!prevState || p.saved === null) return RC.VALUE + P1;
     if (vol.drtmPreStartup !== p.saved.drtmPreStartup) return RC.VALUE + P1;
     if (startupLocality3 !== p.saved.startupLocality3) return RC.LOCALITY;
   }
@@ -36,7 +36,7 @@ function startup(ctx: ExecContext, type: number): number {
   vol.startupLocality3 = startupLocality3;
   vol.prevOrderly = p.orderly !== 'none';
   const kind = prevState ? (type === SU.STATE ? 'resume' : 'restart') : 'reset';
-  if (kind === 'resume' && p.saved !== undefined) {
+  if (kind === 'resume' && p.saved !== null) {
     vol.pcrCounter = p.saved.pcrCounter;
     vol.platformAuth = Uint8Array.from(p.saved.platformAuth);
   } else {
