@@ -58,6 +58,28 @@ describe('SwtpmBackend lifecycle @integration', function () {
     expect(existsSync(dir)).to.equal(false);
   });
 
+  it('closes itself after a TIMEOUT, since the data channel is then out of step', async () => {
+    const b = await SwtpmBackend.start({ timeoutMs: 300 });
+    const dir = b.stateDir;
+    await b.powerOn();
+    process.kill(b.pid!, 'SIGSTOP');
+    try {
+      await b.transmit(Uint8Array.from(Buffer.from('80010000000c000001440000', 'hex')), 0);
+      expect.fail();
+    } catch (e) {
+      expect(e).to.be.instanceOf(TpmBackendError);
+      if (e instanceof TpmBackendError) expect(e.code).to.equal('TIMEOUT');
+    }
+    await b.close();
+    expect(existsSync(dir)).to.equal(false);
+    try {
+      await b.transmit(new Uint8Array(12), 0);
+      expect.fail();
+    } catch (e) {
+      if (e instanceof TpmBackendError) expect(e.code).to.equal('CLOSED');
+    }
+  });
+
   it('refuses commands before powerOn (NOT_POWERED) and after close (CLOSED)', async () => {
     const b = await SwtpmBackend.start();
     const codeOf = async (p: Promise<unknown>): Promise<string> => {

@@ -48,3 +48,5 @@ export { NVDefineSpace, NVUndefineSpace, NVReadPublic, NVWrite, NVRead } from '.
 export { COMMANDS, commandByCode, COMMAND_HANDLE_COUNT, handleCount } from './commands/registry.ts';
 export { parseCommand, parseResponse } from './trace.ts';
 export type { ParsedCommand, ParsedResponse } from './trace.ts';
+export { TPMANV, TPMASession, TPMAAlgorithm, TPMACC } from './structures/attributes.ts';
+export type { Bitfield, BitfieldValue } from './structures/attributes.ts';
