@@ -80,14 +80,13 @@ function propertyValue(state: TpmState, pt: number, fixed: number): number {
 
 /** The TPM properties group that `property` falls in, as (pt, value) pairs. */
 function tpmProperties(state: TpmState, property: number, count: number): [Array<readonly [number, number]>, boolean] {
-  let start = property < 0x100 ? 0x100 : property;
+  const start = property < 0x100 ? 0x100 : property;
   if (start >= 0x300) return [[], false];
   const group = start < 0x200 ? CAP_FIXED_PROPERTIES : CAP_VAR_PROPERTIES_AT_STARTUP;
   const groupEnd = (start & ~0xff) + 0x100;
   const values = group
-    .filter(([pt]) => pt >= start && pt < groupEnd)
+    .filter(([pt]) => pt < groupEnd)
     .map(([pt, v]): readonly [number, number] => [pt, propertyValue(state, pt, v)]);
-  start = 0;
   return page(values, ([pt]) => pt, start, count, MAX_CAP_DATA / 8);
 }
 

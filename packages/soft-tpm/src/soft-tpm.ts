@@ -7,12 +7,11 @@
 import { hashAlgByName } from '@tcg2sim/hash-lib';
 import { HASH_COUNT_ALGS, digestOf } from './algs.ts';
 import { COMMAND_TABLE } from './commands/index.ts';
-import { RC } from './constants.ts';
+import { HR, RC } from './constants.ts';
 import { errorResponse, executeCommand } from './dispatch.ts';
 import { DRTM_PCR, HCRTM_PCR, emptyPcrs, initialAllocation, pcrDrtm, pcrIsAllocated, pcrResetDynamics, pcrValue } from './pcr.ts';
 import { createSequence, flushObject, sequenceAt, sequenceUpdate } from './sequences.ts';
 import { deserializeState, serializeState, type TpmState, type VolatileState } from './state.ts';
-import { HR } from './constants.ts';
 import type { PcrSelection } from './wire.ts';
 
 /** How to build a soft TPM. */
