@@ -10,7 +10,7 @@ import { COMMAND_TABLE } from './commands/index.ts';
 import { HR, RC } from './constants.ts';
 import { errorResponse, executeCommand } from './dispatch.ts';
 import { DRTM_PCR, HCRTM_PCR, emptyPcrs, initialAllocation, pcrDrtm, pcrIsAllocated, pcrResetDynamics, pcrValue } from './pcr.ts';
-import { createSequence, flushObject, sequenceAt, sequenceUpdate } from './sequences.ts';
+import { createSequence, flushObject, sequenceAt, sequenceBytes, sequenceUpdate } from './sequences.ts';
 import { deserializeState, serializeState, type TpmState, type VolatileState } from './state.ts';
 import type { PcrSelection } from './wire.ts';
 
@@ -196,8 +196,9 @@ export class SoftTpm {
       pcr = HCRTM_PCR;
       vol.drtmPreStartup = true;
     }
+    const data = seq === undefined ? new Uint8Array(0) : sequenceBytes(seq);
     for (const alg of HASH_COUNT_ALGS) {
-      if (seq !== undefined && pcrIsAllocated(vol.pcrAllocation, pcr, alg)) pcrDrtm(vol, pcr, alg, digestOf(alg, seq.data));
+      if (seq !== undefined && pcrIsAllocated(vol.pcrAllocation, pcr, alg)) pcrDrtm(vol, pcr, alg, digestOf(alg, data));
     }
     flushObject(vol, handle);
     vol.drtmSlot = -1;

@@ -20,8 +20,13 @@ export interface SequenceObject {
   /** The hash of a hash sequence (unused for event sequences, which hash in every bank). */
   hashAlg: number;
   auth: Uint8Array;
-  /** Every byte hashed so far (kept so the state stays plain data). */
-  data: Uint8Array;
+  /**
+   * Every byte hashed so far, as the pieces it came in (kept so the state stays plain data;
+   * appending is O(1), the digest concatenates once).
+   */
+  chunks: Uint8Array[];
+  /** Total bytes in `chunks`. */
+  size: number;
   /** The first SequenceUpdate happened (ticket safety is judged on the first block). */
   firstBlock: boolean;
   ticketSafe: boolean;

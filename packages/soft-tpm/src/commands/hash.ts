@@ -98,8 +98,7 @@ export const SequenceUpdate = command({
         seq.firstBlock = true;
         if (ticketIsSafe(buffer)) seq.ticketSafe = true;
       }
-      sequenceUpdate(seq, buffer);
-      return EMPTY;
+      return sequenceUpdate(seq, buffer) ? EMPTY : RC.MEMORY;
     };
   },
 });
