@@ -5,9 +5,8 @@
  */
 import { expect } from 'chai';
 import { toHex } from '@tcg2sim/binary-codec';
-import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { requirePrerequisites } from '@tcg2sim/test-support';
-import { corpusFiles, loadCorpus, responsesAgree, runCorpus, tagAndRc, type CorpusStep } from './corpus.ts';
+import { SoftTpmBackend, SwtpmBackend, corpusFiles, loadCorpus, responsesAgree, runCorpus, tagAndRc, type CorpusStep } from '@tcg2sim/tpm-backends';
 
 function commandSteps(steps: readonly CorpusStep[]): Array<Extract<CorpusStep, { kind: 'command' }>> {
   return steps.flatMap((s) => (s.kind === 'command' ? [s] : []));

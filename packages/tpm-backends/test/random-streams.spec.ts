@@ -9,9 +9,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
-import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { requirePrerequisites } from '@tcg2sim/test-support';
-import { responsesAgree } from './corpus.ts';
+import { SoftTpmBackend, SwtpmBackend, responsesAgree } from '@tcg2sim/tpm-backends';
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 const DIGEST: Record<number, number> = { 0x0004: 20, 0x000b: 32, 0x000c: 48, 0x000d: 64 };
