@@ -1,8 +1,5 @@
-/**
- * The command-level backend suite (backend-suite.ts, also run against swtpm) against the soft
- * TPM: the same tests, the same expected values, no external program needed.
- */
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { tpmBackendSuite } from './backend-suite.ts';
 
+// The command-level suite written against swtpm, run unchanged against the soft TPM.
 tpmBackendSuite('soft', () => Promise.resolve(new SoftTpmBackend()));
