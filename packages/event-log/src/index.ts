@@ -41,3 +41,5 @@ export { diffEventLogs } from './diff.ts';
 export type { LogDiff, Divergence, DiffField, PcrChange } from './diff.ts';
 export { replayEventLogBytes } from './replay-bytes.ts';
 export type { ReplayBytesOptions, BytesReplay } from './replay-bytes.ts';
+export { locateEventLogs, decodeFinalEventsTable, decodeEventLogFromMemory } from './locate.ts';
+export type { FinalEventsTable } from './locate.ts';
