@@ -7,6 +7,7 @@ import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
 import { EV, decodeEventData, decodeEventLog, encodeEventLog, lintEventLog, replayEventLog, replayEventLogBytes, toTpm2ToolsYaml } from '@tcg2sim/event-log';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { OVMF_202211_PXE_LOG_HEX } from './vectors/ovmf-2022.11-pxe.ts';
+import { OVMF_202211_SHELL_LOG_HEX } from './vectors/ovmf-2022.11-shell.ts';
 
 const bytes = fromHex(OVMF_202211_PXE_LOG_HEX);
 
@@ -73,6 +74,56 @@ describe('a log captured from Debian OVMF 2022.11 under QEMU + swtpm', () => {
         const theirs = execFileSync('tpm2_eventlog', ['--eventlog-version', String(version), file], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
         expect(toTpm2ToolsYaml(log, replayEventLog(log), { version })).to.equal(theirs);
       });
+    }
+  });
+});
+
+describe('a log captured from Debian OVMF 2022.11 booting to the UEFI Shell', () => {
+  const shell = fromHex(OVMF_202211_SHELL_LOG_HEX);
+  const log = decodeEventLog(shell);
+
+  it('is the 25-event sequence of edk2-dxe-facts.md §12.2', () => {
+    const seq = log.events.map((e) => `${e.pcrIndex}:${e.eventType.toString(16)}`);
+    expect(seq).to.deep.equal([
+      '0:3', '0:8', '0:80000008', '0:80000008', '7:80000001', '7:80000001', '7:80000001', '7:80000001', '7:80000001', '7:4',
+      '1:80000002', '1:80000002', '1:80000002', '1:80000002', '4:80000007', '0:4', '1:4', '2:4', '3:4', '4:4', '5:4', '6:4',
+      '4:80000007', '4:80000007', '4:80000003',
+    ]);
+    expect(encodeEventLog(log)).to.deep.equal(shell);
+    expect(lintEventLog(log)).to.deep.equal([]);
+  });
+
+  it('logs the Shell image as §12.4 describes: 876672 bytes, Fv(DXEFV)/FvFile(Shell) device path', () => {
+    const v = decodeEventData(EV.EFI_BOOT_SERVICES_APPLICATION, log.events[24]?.eventData ?? new Uint8Array());
+    expect(log.events[24]?.eventData.length).to.equal(76);
+    expect(v.kind).to.equal('image-load');
+    if (v.kind === 'image-load') {
+      expect(v.value.imageLengthInMemory).to.equal(876672n);
+      expect(v.value.lengthOfDevicePath).to.equal(44n);
+      expect(toHex(v.value.devicePath)).to.equal('04071400c9bdb87cebf8344faaea3ee4af6516a1' + '0406140083a5047c3e9e1c4fad65e05268d0b4d1' + '7fff0400');
+    }
+  });
+
+  it('logs BootOrder 0000,0001,0002 with the digest of §9.2 (H of the variable data only)', () => {
+    const e = log.events[10];
+    const v = decodeEventData(EV.EFI_VARIABLE_BOOT, e?.eventData ?? new Uint8Array());
+    expect(v.kind === 'variable' && v.value.unicodeName).to.equal('BootOrder');
+    expect(e?.eventData.length).to.equal(56);
+    expect(toHex(e?.digests.find((d) => d.hashAlg === TPM_ALG_HASH.SHA256)?.digest ?? new Uint8Array())).to.equal('90c2698921ca9fd02950be353f721888760e33ab5095a21e50f1e4360b6de1a0');
+  });
+
+  it('prints like tpm2_eventlog @integration', function () {
+    requirePrerequisites(this, { tools: ['tpm2_eventlog'] });
+    const dir = tempDir('tcg2sim-real-shell-');
+    try {
+      const file = join(dir.path, 'log.bin');
+      writeFileSync(file, shell);
+      for (const version of [1, 2] as const) {
+        const theirs = execFileSync('tpm2_eventlog', ['--eventlog-version', String(version), file], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
+        expect(toTpm2ToolsYaml(log, replayEventLog(log), { version })).to.equal(theirs);
+      }
+    } finally {
+      dir.remove();
     }
   });
 });
