@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { concatBytes } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
-import { EV, EventLogBuilder, EventLogError, decodeEventLog, encodeEventLog } from '@tcg2sim/event-log';
+import { EV, EventLogBuilder, EventLogError, decodeEventLog, encodeEventLog, encodeSpecIdEvent, lintEventLog, replayEventLog } from '@tcg2sim/event-log';
 import { ovmfShellLog } from './fixtures/ovmf-like.ts';
 import { banksArb, buildLog, buildSha1Log, eventsArb } from './fixtures/arbitrary.ts';
 
@@ -113,6 +113,24 @@ describe('decodeEventLog / encodeEventLog', () => {
     expect(log.stop?.offset).to.equal(at);
     expect(log.stop?.error?.code).to.equal('LIMIT_EXCEEDED');
     expect(encodeEventLog(log)).to.deep.equal(bytes.subarray(0, at));
+  });
+
+  it('reads an algorithm the registry lacks (SHA3-256) with the size its Spec ID gives, and replays the others', () => {
+    const sha3 = 0x0027;
+    const b = new EventLogBuilder({ algs: [TPM_ALG_HASH.SHA256] });
+    const base = b.build();
+    const specId = base.specId ? { ...base.specId, digestSizes: [...base.specId.digestSizes, { algorithmId: sha3, digestSize: 32 }] } : undefined;
+    const header = base.events[0];
+    if (!specId || !header) throw new Error('no header');
+    const data = encodeSpecIdEvent(specId);
+    const event = { format: 'TCG_PCR_EVENT2' as const, index: 1, offset: 0, pcrIndex: 4, eventType: EV.EFI_ACTION, eventData: new Uint8Array(1),
+      digests: [{ hashAlg: TPM_ALG_HASH.SHA256, digest: new Uint8Array(32).fill(1) }, { hashAlg: sha3, digest: new Uint8Array(32).fill(2) }] };
+    const bytes = encodeEventLog({ specId, events: [{ ...header, eventData: data }, event] });
+    const log = decodeEventLog(bytes);
+    expect(log.events[1]?.digests.map((d) => d.hashAlg)).to.deep.equal([TPM_ALG_HASH.SHA256, sha3]);
+    expect(encodeEventLog(log)).to.deep.equal(bytes);
+    expect([...replayEventLog(log).banks.keys()]).to.deep.equal([TPM_ALG_HASH.SHA256]);
+    expect(lintEventLog(log).filter((f) => f.rule === 'EL007').map((f) => f.severity)).to.deep.equal(['warning']);
   });
 
   it('rejects an algorithm neither the Spec ID nor the registry knows with UNKNOWN_SELECTOR', () => {
