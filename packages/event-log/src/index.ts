@@ -38,7 +38,7 @@ export { toCelJson } from './format/cel.ts';
 export { lintEventLog, hasLintErrors, LINT_RULES } from './lint.ts';
 export type { LintFinding, LintRuleId, Severity } from './lint.ts';
 export { diffEventLogs } from './diff.ts';
-export type { LogDiff, Divergence, DiffField, PcrChange } from './diff.ts';
+export type { LogDiff, Divergence, DiffField, DiffOptions, PcrChange } from './diff.ts';
 export { replayEventLogBytes } from './replay-bytes.ts';
 export type { ReplayBytesOptions, BytesReplay } from './replay-bytes.ts';
 export { locateEventLogs, decodeFinalEventsTable, decodeEventLogFromMemory } from './locate.ts';

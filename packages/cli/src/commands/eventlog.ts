@@ -17,6 +17,7 @@ interface EventlogOptions {
   readonly cel?: boolean;
   readonly lint?: boolean;
   readonly diff?: string;
+  readonly measuredOnly?: boolean;
   readonly lenient?: boolean;
   readonly freeSpace?: boolean;
   readonly eventlogVersion?: string;
@@ -64,12 +65,13 @@ function lintText(findings: readonly LintFinding[]): string {
 }
 
 function diffText(d: LogDiff, a: string, b: string): string {
-  if (d.equal) return `diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
+  const notes = d.dataNotes.map((n) => `diff note: ${n.explanation} (digests agree)\n`).join('');
+  if (d.equal) return `${notes}diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
   const v = d.divergence;
   const lines = [`diff: first divergence at event ${v?.eventIndex ?? -1}: ${v?.explanation ?? ''}`];
   if (v?.bytesA !== undefined) lines.push(`  ${a}: ${v.bytesA}`, `  ${b}: ${v.bytesB ?? ''}`);
   for (const c of d.pcrChanges) lines.push(`  ${c.bank} PCR${c.pcr}: ${c.a ?? '(unextended)'} -> ${c.b ?? '(unextended)'}`);
-  return lines.join('\n') + '\n';
+  return notes + lines.join('\n') + '\n';
 }
 
 /** `tcg2sim eventlog FILE`: decode, replay, lint and diff a binary event log. */
@@ -83,6 +85,7 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
     .option('--cel', 'TCG Canonical Event Log records (CEL-JSON)')
     .option('--lint', 'check the PC Client PFP rules; exit 1 on errors')
     .option('--diff <other>', 'compare with another log; exit 1 when they diverge')
+    .option('--measured-only', 'with --diff: data differences whose digests agree (e.g. image addresses) are notes, not divergences')
     .option('--lenient', 'decode up to the first bad event and report where decoding stopped')
     .option('--free-space', 'stop at free space (0xFF/0x00 fill), for logs taken from guest memory')
     .option('--eventlog-version <n>', 'YAML version as tpm2_eventlog --eventlog-version (1 or 2)', '1')
@@ -96,7 +99,7 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
       const replay = replayEventLog(log);
       const findings = o.lint === true ? lintEventLog(log) : undefined;
       const other = o.diff !== undefined ? load(o.diff, o) : undefined;
-      const diff = other ? diffEventLogs(log, other) : undefined;
+      const diff = other ? diffEventLogs(log, other, { measuredOnly: o.measuredOnly === true }) : undefined;
       const stop = stopLine(file, log);
       if (stop !== undefined) io.err(`tcg2sim: ${stop}\n`);
 
