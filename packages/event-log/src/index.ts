@@ -35,6 +35,7 @@ export {
 export { toJson, toJsonValue, eventToJson, pcrsToJson, bankKey } from './format/json.ts';
 export type { Json } from './format/json.ts';
 export { toCelJson } from './format/cel.ts';
+export { describeEvent } from './format/text.ts';
 export { lintEventLog, hasLintErrors, LINT_RULES } from './lint.ts';
 export type { LintFinding, LintRuleId, Severity } from './lint.ts';
 export { diffEventLogs } from './diff.ts';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { toHex } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import {
-  EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
+  EventLogError, decodeEventLog, describeEvent, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
   toJson, writeTpm2ToolsYaml,
 } from '@tcg2sim/event-log';
 import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
@@ -49,7 +49,7 @@ function summary(log: EventLog, replay: PcrReplay): string {
   for (const e of log.events) {
     const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
     const digest = d ? toHex(d.digest).slice(0, 16) : '';
-    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}`);
+    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}  ${describeEvent(e, log.specId?.uintnSize ?? 2)}`);
   }
   if (replay.startupLocality !== 0) lines.push(`PCR0 starts at locality ${replay.startupLocality}${replay.hcrtm ? ' (H-CRTM)' : ''}`);
   for (const [alg, pcrs] of replay.banks) {
