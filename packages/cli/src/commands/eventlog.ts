@@ -4,7 +4,7 @@ import { toHex } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import {
   EventLogError, decodeEventLog, describeEvent, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
-  toJson, writeTpm2ToolsYaml,
+  pcrsToJson, replayEventLogBytes, toJson, writeTpm2ToolsYaml,
 } from '@tcg2sim/event-log';
 import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
@@ -22,6 +22,7 @@ interface EventlogOptions {
   readonly freeSpace?: boolean;
   readonly eventlogVersion?: string;
   readonly out?: string;
+  readonly pcrsOnly?: boolean;
 }
 
 function load(file: string, o: EventlogOptions): EventLog {
@@ -74,6 +75,26 @@ function diffText(d: LogDiff, a: string, b: string): string {
   return notes + lines.join('\n') + '\n';
 }
 
+function pcrsOnly(file: string, o: EventlogOptions, io: CliIo): void {
+  let r: PcrReplay;
+  try {
+    r = replayEventLogBytes(new Uint8Array(readFileSync(file)), { stopAtFreeSpace: o.freeSpace === true });
+  } catch (err) {
+    if (err instanceof EventLogError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (o.json === true) {
+    io.out(JSON.stringify({ startupLocality: r.startupLocality, pcrs: pcrsToJson(r) }, null, 2) + '\n');
+    return;
+  }
+  const lines: string[] = [];
+  for (const [alg, pcrs] of r.banks) {
+    lines.push(`${hashAlgInfo(alg).name}:`);
+    for (const [i, v] of pcrs) lines.push(`  ${String(i).padStart(2)}: ${toHex(v)}`);
+  }
+  io.out(lines.join('\n') + '\n');
+}
+
 /** `tcg2sim eventlog FILE`: decode, replay, lint and diff a binary event log. */
 export function registerEventlog(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
@@ -90,11 +111,17 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
     .option('--free-space', 'stop at free space (0xFF/0x00 fill), for logs taken from guest memory')
     .option('--eventlog-version <n>', 'YAML version as tpm2_eventlog --eventlog-version (1 or 2)', '1')
     .option('--out <file>', 'write the decoded part of the log back as a binary log')
+    .option('--pcrs-only', 'only decode, replay and print the PCRs (one pass, fastest for large logs)')
     .action((file: string, o: EventlogOptions) => {
       const formats = [o.json, o.yaml, o.cel].filter((x) => x === true).length;
       if (formats > 1) throw new UsageError('choose one of --json, --yaml, --cel');
       const version = o.eventlogVersion === '2' ? 2 : o.eventlogVersion === '1' || o.eventlogVersion === undefined ? 1 : undefined;
       if (version === undefined) throw new UsageError(`--eventlog-version must be 1 or 2, got ${o.eventlogVersion ?? ''}`);
+      if (o.pcrsOnly === true && o.lenient !== true && o.lint !== true && o.diff === undefined && o.out === undefined && o.yaml !== true && o.cel !== true) {
+        pcrsOnly(file, o, io);
+        setStatus(EXIT.OK);
+        return;
+      }
       const log = load(file, o);
       const replay = replayEventLog(log);
       const findings = o.lint === true ? lintEventLog(log) : undefined;
