@@ -71,6 +71,9 @@ function propertyValue(state: TpmState, pt: number, fixed: number): number {
       return countersAvail(state.persistent); // TPM_PT_NV_COUNTERS_AVAIL
     case 0x20e:
       return state.persistent.failedTries; // TPM_PT_LOCKOUT_COUNTER
+    case 0x11e: // TPM_PT_MAX_COMMAND_SIZE
+    case 0x11f: // TPM_PT_MAX_RESPONSE_SIZE
+      return state.persistent.ioBufferSize ?? fixed;
     case 0x207:
       return vol.objects.filter((o) => o === null).length; // TPM_PT_HR_TRANSIENT_AVAIL
     default:

@@ -139,6 +139,16 @@ export class SoftTpm {
     this.#state.volatile = vol;
   }
 
+  /**
+   * TPMLIB_SetBufferSize as swtpm's CMD_SET_BUFFERSIZE does it (the TPM must be off): clamps to
+   * [2048, 4096] and returns the size in effect.
+   */
+  setBufferSize(size: number): number {
+    const n = Math.min(4096, Math.max(2048, Math.floor(size)));
+    this.#state.persistent.ioBufferSize = n;
+    return n;
+  }
+
   /** Remove power: volatile state is lost, NV and the Shutdown(STATE) record survive. */
   powerOff(): void {
     this.#state.volatile = freshVolatile(this.#state.persistent.pcrAllocation);

@@ -67,6 +67,12 @@ export interface PersistentState {
   failedTries: number;
   /** gp.orderlyState == SU_DA_USED_VALUE: a DA-protected authorization happened. */
   daUsedMark: boolean;
+  /**
+   * The I/O buffer size set with TPMLIB_SetBufferSize (swtpm CMD_SET_BUFFERSIZE; QEMU: 4096 for
+   * tpm-tis, 0xF80 for tpm-crb): the largest command accepted and TPM_PT_MAX_COMMAND_SIZE /
+   * MAX_RESPONSE_SIZE. Absent: 4096.
+   */
+  ioBufferSize?: number;
 }
 
 /** Everything TPM_Init resets. */

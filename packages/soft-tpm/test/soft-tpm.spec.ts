@@ -74,7 +74,7 @@ describe('SoftTpm', () => {
       }),
       { numRuns: 2000, seed: 7 }
     );
-    expect(COMMANDS.length).to.equal(23);
+    expect(COMMANDS.length).to.equal(24);
   });
 
   it('answers TPM_RC_FAILURE while powered off and for a locality outside 0-4', () => {
