@@ -164,7 +164,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
-    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes, fvName: sec.dxeFv.volume.guid }],
+    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
