@@ -368,3 +368,26 @@ describe('SetActivePcrBanks / GetResultOfSetActivePcrBanks with the QEMU physica
     expect(dxe.getResultOfSetActivePcrBanks()).to.deep.equal({ status: 'EFI_SUCCESS', operationPresent: 23, response: 0xfffffff0 });
   });
 });
+
+describe('SetupEventLog: the PEI HOB events (§5.2) and the TCG 1.2 log (§5.4)', function () {
+  const d = (alg: 0x04 | 0x0b | 0x0c | 0x0d, fill: number, n: number) => ({ alg, digest: new Uint8Array(n).fill(fill) });
+
+  it('copies PEI TCG2 events with their digests filtered to ActivePcrBanks in HOB order, and the 1.2 records verbatim', function () {
+    const rec12 = Uint8Array.of(0, 0, 0, 0, 8, 0, 0, 0, ...new Array<number>(20).fill(0xaa), 2, 0, 0, 0, 0, 0);
+    const { dxe } = startDxe(0x05, {
+      peiEvents: [{ pcrIndex: 0, eventType: 8, digests: [d(0x04, 1, 20), d(0x0b, 2, 32), d(0x0c, 3, 48), d(0x0d, 4, 64)], eventData: Uint8Array.of(0, 0) }],
+      peiTcg12Records: [rec12],
+    });
+    const r = records(dxe)[0];
+    expect(r?.digests.map((x) => [x.hashAlg, x.digest[0]])).to.deep.equal([[0x04, 1], [0x0c, 3]]);
+    expect(hex(dxe.area(TCG_1_2)?.used)).to.equal(hex(rec12));
+    expect(dxe.getEventLog(TCG_1_2).lastEntry).to.equal(0);
+  });
+
+  it('writes a 32-byte TCG_PCR_EVENT_HDR with the SHA1 digest to the 1.2 log for each event while SHA1 is active', async function () {
+    const { dxe } = startDxe(0x03);
+    const data = new TextEncoder().encode('Exit Boot Services Invocation');
+    await dxe.hashLogExtend(5, EV_EFI_ACTION, data, data);
+    expect(hex(dxe.area(TCG_1_2)?.used)).to.equal('05000000' + '07000080' + h('sha1', data) + '1d000000' + hex(data));
+  });
+});

@@ -50,6 +50,14 @@ describe('Tcg2Pei over the soft TPM (TIS, Tpm2DeviceLibDTpm, Tpm2CommandLib)', f
     expect(hex((rig.commands[6] ?? new Uint8Array()).subarray(0, 10))).to.equal('8002000000cb00000182');
   });
 
+  it('sends the same stream through tpm-crb', async function () {
+    const rig = await softRig(undefined, 'crb');
+    const r = await runTcg2Pei(input(commandLibTpm(rig.lib)));
+    expect(r.outcome).to.equal('measured');
+    expect(rig.commands.map(cc).slice(0, 7)).to.deep.equal([STARTUP, GET_CAP, SELF_TEST, GET_CAP, GET_CAP, PCR_READ, PCR_EXTEND]);
+    expect(rig.commands).to.have.length(18);
+  });
+
   it('extends PCR0 with the S-CRTM version digests of §5.5 and leaves PCR0 equal to the replay of its measurements', async function () {
     const rig = await softRig();
     const r = await runTcg2Pei(input(commandLibTpm(rig.lib)));
