@@ -113,6 +113,14 @@ describe('DxeTpm2MeasureBootLib policy (edk2-dxe-facts §8)', function () {
     expect(hex(rec.subarray(50, 50 + expected.length))).to.equal(hex(expected));
   });
 
+  it('lets the image load when the log is full (EFI_VOLUME_FULL becomes EFI_SUCCESS), after extending the PCR', async function () {
+    const { dxe, tpm } = startDxe(0x02, { logAreaLength: 100 });
+    const handler = new MeasureBootHandler([]);
+    expect(await handler.fileAuthentication(dxe, load(tinyPe(APP), { kind: 'other' }))).to.equal('EFI_SUCCESS');
+    expect(tpm.extends.map((e) => e.pcr)).to.deep.equal([4]);
+    expect(dxe.area(2)?.truncated).to.equal(true);
+  });
+
   it('measures no GPT when SizeOfPartitionEntry is 0, and tries again on the next load', async function () {
     const { dxe, tpm } = startDxe(0x02);
     const handler = new MeasureBootHandler([]);

@@ -6,6 +6,8 @@ import {
 } from '@tcg2sim/tcg2-dxe';
 import type { LogArea, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import { peImageDigests } from '@tcg2sim/uefi';
+import { PeiTpmCommandError } from '@tcg2sim/tcg2-pei';
+import { ProtocolError } from '@tcg2sim/tpm2-device-lib';
 import { dig, h, hex, killTpm, startDxe, tinyPe, tinyPeDigest, tinyTe } from './support.ts';
 
 const TCG_1_2 = EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2;
@@ -389,5 +391,35 @@ describe('SetupEventLog: the PEI HOB events (§5.2) and the TCG 1.2 log (§5.4)'
     const data = new TextEncoder().encode('Exit Boot Services Invocation');
     await dxe.hashLogExtend(5, EV_EFI_ACTION, data, data);
     expect(hex(dxe.area(TCG_1_2)?.used)).to.equal('05000000' + '07000080' + h('sha1', data) + '1d000000' + hex(data));
+  });
+});
+
+describe('TPM failures below Tcg2Dxe keep their EFI status (§4.3, §4.4)', function () {
+  it('returns a non-device extend failure as is and keeps the TPM present; EFI_DEVICE_ERROR disables it', async function () {
+    const { dxe, tpm } = startDxe(0x02);
+    tpm.failNext = new PeiTpmCommandError('BUFFER_TOO_SMALL', 'response too large');
+    expect(await dxe.hashLogExtendEvent(0n, new Uint8Array(1), ev(8, 0xd, new Uint8Array(1)))).to.equal('EFI_BUFFER_TOO_SMALL');
+    expect(dxe.tpmPresent).to.equal(true);
+    expect(dxe.area(TCG_2)?.size).to.equal(65);
+    tpm.failNext = new PeiTpmCommandError('DEVICE_ERROR', 'rc');
+    expect(await dxe.hashLogExtendEvent(0n, new Uint8Array(1), ev(8, 0xd, new Uint8Array(1)))).to.equal('EFI_DEVICE_ERROR');
+    expect(dxe.tpmPresent).to.equal(false);
+  });
+
+  it('passes the device library status of SubmitCommand through without touching TPMPresentFlag', async function () {
+    const { dxe, tpm } = startDxe(0x02);
+    tpm.submitCommand = () => Promise.reject(new ProtocolError('BAD_RESPONSE_SIZE', 'receive', 'fifo', 'too big'));
+    expect(await dxe.submitCommand(new Uint8Array(10), 10)).to.deep.equal({ status: 'EFI_BUFFER_TOO_SMALL' });
+    tpm.submitCommand = () => Promise.reject(new ProtocolError('TIMEOUT_MAX', 'execute', 'fifo', 'no answer'));
+    expect(await dxe.submitCommand(new Uint8Array(10), 10)).to.deep.equal({ status: 'EFI_DEVICE_ERROR' });
+    expect(dxe.tpmPresent).to.equal(true);
+  });
+
+  it('extends a PE_COFF_IMAGE event even when it is EV_NO_ACTION (no special case on that path)', async function () {
+    const { dxe, tpm } = startDxe(0x02);
+    const digests = (img: Uint8Array, algs: readonly (0x04 | 0x0b | 0x0c | 0x0d | 0x12)[]) => peImageDigests(img, algs);
+    expect(await dxe.hashLogExtendEvent(EFI_TCG2_FLAG.PE_COFF_IMAGE, tinyPe(10), ev(4, EV_NO_ACTION, new Uint8Array(2)), digests)).to.equal('EFI_SUCCESS');
+    expect(tpm.extends).to.have.length(1);
+    expect(records(dxe)[0]?.digests.map((d) => hex(d.digest))).to.deep.equal([tinyPeDigest('sha256', tinyPe(10))]);
   });
 });
