@@ -61,6 +61,12 @@ export interface Tcg2PeiInput {
   readonly pfpMeasurementRevision?: number;
   /** DEBUG_CODE blocks run (OVMF's PcdDebugPropertyMask 0x2F enables them even in RELEASE). */
   readonly debugCode?: boolean;
+  /** PcdTpm2InitializationPolicy (default 1: send TPM2_Startup; 0: the TPM is already started). */
+  readonly initializationPolicy?: number;
+  /** PcdTpm2SelfTestPolicy (default 1: TPM2_SelfTest(NO) on a normal boot). */
+  readonly selfTestPolicy?: number;
+  /** PcdTpm2ScrtmPolicy (default 1: measure the S-CRTM version event). */
+  readonly scrtmPolicy?: number;
   /** The boot firmware volume (PEIFV on OVMF) as MeasureMainBios sees it. */
   readonly bootFv: PeiFv;
   /** FvInfo / FvInfo2 PPIs already installed when Tcg2Pei registers its notifications. */
@@ -143,7 +149,9 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
   }
   let s3ErrorReport = false;
   try {
-    if (input.bootMode === 's3') {
+    if ((input.initializationPolicy ?? 1) !== 1) {
+      diagnostics.push('PcdTpm2InitializationPolicy is not 1: no TPM2_Startup');
+    } else if (input.bootMode === 's3') {
       const rc = await tpm.startup('STATE');
       if (!startupOk(rc)) {
         diagnostics.push(`S3: TPM2_Startup(STATE) returned ${rcText(rc)}; trying TPM2_Startup(CLEAR)`);
@@ -216,7 +224,7 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
     const data = Uint8Array.of(1, 0, 0, 0);
     for (let pcr = 0; pcr <= 7; pcr++) await hashLogExtend(pcr, EV.SEPARATOR, data, data);
   }
-  if (input.bootMode !== 's3') {
+  if (input.bootMode !== 's3' && (input.selfTestPolicy ?? 1) === 1) {
     try {
       await tpm.selfTest(false);
     } catch (e) {
@@ -231,8 +239,10 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
   }
 
   // ---- Call 2: PeimEntryMP (§5.5). The S-CRTM status is ignored.
-  const version = utf16z(input.firmwareVersion ?? '');
-  await hashLogExtend(0, EV.S_CRTM_VERSION, version, version);
+  if ((input.scrtmPolicy ?? 1) === 1) {
+    const version = utf16z(input.firmwareVersion ?? '');
+    await hashLogExtend(0, EV.S_CRTM_VERSION, version, version);
+  }
 
   const measured: FvKey[] = [];
   const children: FvKey[] = [];

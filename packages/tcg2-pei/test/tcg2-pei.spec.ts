@@ -246,6 +246,20 @@ describe('Tcg2Pei failure matrix (edk2-pei-facts §5.10) with a scripted TPM', f
   });
 });
 
+describe('Tcg2Pei PCD policies (§5.2, §5.5)', function () {
+  it('skips TPM2_Startup when PcdTpm2InitializationPolicy is 0, SelfTest when PcdTpm2SelfTestPolicy is 0, the S-CRTM event when PcdTpm2ScrtmPolicy is 0', async function () {
+    const tpm = new FakePeiTpm();
+    const r = await runTcg2Pei(input(tpm, { initializationPolicy: 0, selfTestPolicy: 0, scrtmPolicy: 0, debugCode: false }));
+    expect(tpm.ops).to.deep.equal(['requestUse', 'getCapabilityPcrs', 'pcrExtend', 'pcrExtend']);
+    expect(r.measurements.map((m) => m.eventType)).to.deep.equal([0x80000008, 0x80000008]);
+  });
+
+  it('sends the firmware version string as UCS-2 with its NUL (StrSize bytes)', async function () {
+    const r = await runTcg2Pei(input(new FakePeiTpm(), { firmwareVersion: 'v1' }));
+    expect(hex(r.measurements[0]?.eventData ?? new Uint8Array())).to.equal('760031000000');
+  });
+});
+
 describe('Tcg2Pei FV measurement policy (§5.6, §5.7)', function () {
   it('logs EV_EFI_PLATFORM_FIRMWARE_BLOB {base, length} when PcdTcgPfpMeasurementRevision < 105', async function () {
     const r = await runTcg2Pei(input(new FakePeiTpm(), { pfpMeasurementRevision: 104 }));
