@@ -7,7 +7,7 @@ import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
 import { ovmfTcg2ConfigPei, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, TpmDeviceError, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
+  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
@@ -165,7 +165,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
-    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes, fvName: sec.dxeFv.volume.guid }],
+    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
@@ -183,14 +183,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const tcg12Records = pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data);
   const dxe = Tcg2Dxe.start({
     tpm: {
-      pcrExtend: async (pcr, digests) => {
-        try {
-          await dxeTpm.pcrExtend(pcr, digests);
-        } catch (e) {
-          throw new TpmDeviceError(String(e), { cause: e });
-        }
-      },
-      submitCommand: (c) => dxeLib.submit(c),
+      // Failures carry their EFI status (PeiTpmCommandError / device-library codes).
+      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
+      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
     },
     hashMask: pei.pcdTpm2HashMask,
     tpmSupportedBanks: facts.supportedBanks,
