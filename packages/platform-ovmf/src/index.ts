@@ -20,7 +20,7 @@ export {
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
-export { simulateBoot, imageBufferAddress, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
+export { simulateBoot, imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
 export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';

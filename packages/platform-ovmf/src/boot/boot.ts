@@ -91,10 +91,23 @@ export interface ImageBufferContext {
  * allocated before BDS reads the file: a property of the build, not of the machine.
  */
 export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1de1fe8n], // OVMF_CODE_4M.fd
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
+  // OVMF_CODE_4M.fd
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1de1fe8n],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1cdffe8n],
+  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1e6ffe8n],
+  // OVMF_CODE.fd (2 MB)
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
 ]);
+
+/** The calibrated distance for a build and machine, and whether it was measured for both. */
+export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'): { distance: bigint; calibrated: boolean } {
+  const exact = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine}`);
+  if (exact !== undefined) return { distance: exact, calibrated: true };
+  const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
+  return { distance: other ?? 0x1de1fe8n, calibrated: false };
+}
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
 
@@ -105,7 +118,7 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
+  const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
 }
@@ -213,9 +226,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   stack.phase = 'dxe:BDS';
   const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
   notes.push(
-    IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
-      ? 'image buffer address: calibrated for this firmware build'
-      : 'image buffer address: this build is not calibrated (ImageLocationInMemory is a guess; use --image-buffer-address)'
+    imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated || input.imageBufferAddress !== undefined
+      ? 'image buffer address: calibrated for this firmware build and machine'
+      : 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
