@@ -162,7 +162,8 @@ export function buildPeImage(spec: PeBuildSpec = {}): Uint8Array {
       pointerToLinenumbers: 0,
       numberOfRelocations: 0,
       numberOfLinenumbers: 0,
-      characteristics: l.section.characteristics,
+      // IMAGE_SCN_MEM_WRITE is bit 31: a JS bitwise OR of it is negative.
+      characteristics: l.section.characteristics >>> 0,
     }));
   }
   for (const l of layout) image.set(l.section.data, l.raw);
