@@ -4,7 +4,7 @@
  * 16 MiB on), the type-specific header, the body. Headers are encoded with the layouts of
  * `fv/structures.ts`; nothing here declares a layout of its own.
  */
-import { encode } from '@tcg2sim/binary-codec';
+import { concatBytes, encode } from '@tcg2sim/binary-codec';
 import { lzmaCompress } from '../compress/lzma.ts';
 import { EFI_GUIDED_SECTION, EFI_SECTION, SECTION_GUID } from '../fv/constants.ts';
 import {
@@ -19,15 +19,6 @@ const GUID_DEFINED_INFO_SIZE = 20;
 /** Sections start on 4-byte boundaries (PI Vol 3, 2.2.4). */
 export const SECTION_ALIGNMENT = 4;
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function atype(type: number): void {
   if (!Number.isInteger(type) || type < 0 || type > 0xff) throw new RangeError(`"type" expected a section type 0..255, got ${String(type)}`);
@@ -52,7 +43,7 @@ function commonHeader(type: number, bodyLength: number): Uint8Array {
  */
 export function leafSection(type: number, body: Uint8Array): Uint8Array {
   atype(type);
-  return concat([commonHeader(type, body.length), body]);
+  return concatBytes(commonHeader(type, body.length), body);
 }
 
 /** EFI_SECTION_PE32 holding `image`. */
@@ -95,7 +86,7 @@ export function sectionStream(sections: readonly Uint8Array[], at = 0): Uint8Arr
     parts.push(s);
     pos += pad + s.length;
   }
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /**
@@ -108,7 +99,7 @@ export function guidDefinedSection(guid: string, attributes: number, data: Uint8
   const dataOffset = (small ? COMMON_HEADER_SIZE : COMMON_HEADER2_SIZE) + fixed;
   if (dataOffset > 0xffff) throw new RangeError('"headerExtra" too long for DataOffset');
   const info = encode(EFIGuidDefinedSectionInfo, { sectionDefinitionGuid: guid, dataOffset, attributes });
-  return concat([commonHeader(EFI_SECTION.GUID_DEFINED, fixed + data.length), info, headerExtra, data]);
+  return concatBytes(commonHeader(EFI_SECTION.GUID_DEFINED, fixed + data.length), info, headerExtra, data);
 }
 
 /**

@@ -5,7 +5,7 @@
  * pad files in front of files whose data needs a larger alignment, a volume top file pinned to
  * the end, and erased free space. Headers are encoded with the layouts of `fv/structures.ts`.
  */
-import { encode } from '@tcg2sim/binary-codec';
+import { concatBytes, encode } from '@tcg2sim/binary-codec';
 import { EFI_FVB2, FFS2_GUID, FVH_SIGNATURE } from '../fv/constants.ts';
 import {
   EFIFirmwareVolumeExtHeader, EFIFirmwareVolumeHeader, EFIFvBlockMapEntry, FFS_HEADER_SIZE, FVH_FIXED_SIZE,
@@ -37,15 +37,6 @@ export interface FirmwareVolumeSpec {
 
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** The file bytes at their volume offsets, and where the files end. */
 interface Layout {
@@ -53,7 +44,7 @@ interface Layout {
   readonly end: number;
 }
 
-/** Where `file` (of `size` bytes, data `alignment`) goes at or after `pos`. */
+/** Where a file whose data needs `alignment` starts, at or after `pos` (room for a pad file in front). */
 function placeAligned(pos: number, alignment: number): number {
   if (alignment <= 8) return pos;
   let start = align(pos + FFS_HEADER_SIZE, alignment) - FFS_HEADER_SIZE;
@@ -118,7 +109,7 @@ export function buildFirmwareVolume(spec: FirmwareVolumeSpec): Uint8Array {
   if (end > sized) throw new RangeError(`the files need 0x${end.toString(16)} bytes, the volume has 0x${sized.toString(16)}`);
 
   const headerWith = (checksum: number): Uint8Array =>
-    concat([
+    concatBytes(
       encode(EFIFirmwareVolumeHeader, {
         zeroVector: new Uint8Array(16),
         fileSystemGuid: spec.fileSystemGuid ?? FFS2_GUID,
@@ -132,8 +123,8 @@ export function buildFirmwareVolume(spec: FirmwareVolumeSpec): Uint8Array {
         revision: 2,
       }),
       encode(EFIFvBlockMapEntry, { numBlocks: sized / blockSize, length: blockSize }),
-      encode(EFIFvBlockMapEntry, { numBlocks: 0, length: 0 }),
-    ]);
+      encode(EFIFvBlockMapEntry, { numBlocks: 0, length: 0 })
+    );
   // The 16-bit words of the header, Checksum included, sum to zero.
   const unsummed = headerWith(0);
   let sum = 0;
