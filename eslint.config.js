@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '**/*.cjs', 'eslint.config.js', 'packages/cli/bin/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'scripts/**', '**/*.cjs', 'eslint.config.js', 'packages/cli/bin/**', '**/*.mjs'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

@@ -21,9 +21,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
     .showHelpAfterError(false);
-  registerCommands(program, io, (s) => {
-    status = s;
-  });
+  await registerCommands(
+    program,
+    io,
+    (s) => {
+      status = s;
+    },
+    argv
+  );
   try {
     await program.parseAsync([...argv]);
     return status;

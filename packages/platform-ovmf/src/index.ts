@@ -28,7 +28,7 @@ export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
 export type { DxeTpmFacts } from './boot/dxe-entry.ts';
 export {
   LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
-  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath, decodeBootOption, decodeBootOrder, bootTargetOf,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
@@ -55,12 +55,12 @@ export {
 export type {
   SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
 } from './capture/log-scan.ts';
-export { decodeLogArea } from './capture/memory-scan.ts';
-export type { SpecIdCopy, LogExtent, MemoryScanResult } from './capture/memory-scan.ts';
+export { decodeLogArea, scanGuestMemory } from './capture/memory-scan.ts';
+export type { SpecIdCopy, LogExtent, MemoryScanResult, QmpExecutor } from './capture/memory-scan.ts';
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';
 export { QmpClient } from './capture/qmp.ts';
-export { SWTPM_CTRL, swtpmControl, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
+export { SWTPM_CTRL, swtpmControl, swtpmTransmit, readActiveBanks, readPcrBank, readAllPcrs } from './capture/swtpm-client.ts';
 export { replayWithTpm2Eventlog, parseTpm2EventlogPcrs, comparePcrs } from './capture/tpm2-eventlog.ts';
 export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts';
 export {

@@ -16,10 +16,11 @@ describe('captureBoot: real OVMF in QEMU with swtpm @integration', function () {
   this.timeout(300_000);
   let capture: CaptureResult;
   let replay: Tpm2EventlogReplay;
-  const tmp = tempDir('tcg2sim-capture-test-');
+  let tmp: ReturnType<typeof tempDir> | undefined;
 
   before(async function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup', 'tpm2_eventlog'], files: [CODE, VARS] });
+    tmp = tempDir('tcg2sim-capture-test-');
     capture = await captureBoot({ code: CODE, vars: VARS, machine: 'q35', memoryMiB: 512, tpmInterface: 'tis', timeoutSeconds: 240 });
     const file = join(tmp.path, 'eventlog.bin');
     writeFileSync(file, capture.eventLog);
@@ -27,7 +28,7 @@ describe('captureBoot: real OVMF in QEMU with swtpm @integration', function () {
   });
 
   after(() => {
-    tmp.remove();
+    tmp?.remove();
   });
 
   it('takes a log that starts with the Spec ID Event03 event', () => {

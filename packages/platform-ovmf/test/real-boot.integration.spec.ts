@@ -5,7 +5,7 @@ import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { RealClock } from '@tcg2sim/ptp';
-import { SwtpmBackend } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { TPM_CC } from '@tcg2sim/tpm2-command-lib';
 import { MachineDescription, captureBoot, predict, replayWithTpm2Eventlog } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
@@ -20,6 +20,8 @@ interface BootConfig {
   readonly tpmInterface: 'tis' | 'crb';
   readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
   readonly smm?: boolean;
+  /** Boot a combined OVMF.fd (VARS + CODE concatenated, as OVMF's build makes it) with -bios. */
+  readonly bios?: boolean;
 }
 
 // The real boots of the predict issue: q35 and pc, TIS and CRB, several RAM sizes, a SHA256-only
@@ -31,6 +33,8 @@ const CONFIGS: readonly BootConfig[] = [
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', memoryMiB: 512, tpmInterface: 'tis', smm: true },
   { name: 'pc, tpm-tis, 512 MiB, OVMF_CODE (2 MB, X64 PEI)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis' },
   { name: 'pc, tpm-crb, 1536 MiB, OVMF_CODE (2 MB)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb' },
+  // Debian ships no OVMF.fd: the combined image is OVMF_VARS.fd followed by OVMF_CODE.fd.
+  { name: 'pc, -bios OVMF.fd (combined 2 MB image)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis', bios: true },
 ];
 
 const HIERARCHY_CHANGE_AUTH = TPM_CC.HierarchyChangeAuth;
@@ -46,19 +50,31 @@ for (const cfg of CONFIGS) {
     const vars = join(OVMF_DIR, cfg.vars);
     let real: CaptureResult;
     let ours: Prediction;
+    let soft: Prediction;
     const tmp = tempDir('tcg2sim-realboot-');
 
     before(async function () {
       requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup', 'tpm2_eventlog'], files: [code, vars] });
+      let codeBytes = readFileSync(code);
+      let varsBytes = readFileSync(vars);
+      let firmware: { code: string; vars: string } | { bios: string } = { code, vars };
+      if (cfg.bios === true) {
+        const combined = Buffer.concat([varsBytes, codeBytes]);
+        const bios = join(tmp.path, 'OVMF.fd');
+        writeFileSync(bios, combined);
+        firmware = { bios };
+        codeBytes = combined;
+        varsBytes = combined;
+      }
       real = await captureBoot({
-        code, vars, machine: cfg.machine, memoryMiB: cfg.memoryMiB, tpmInterface: cfg.tpmInterface, timeoutSeconds: 240,
+        ...firmware, machine: cfg.machine, memoryMiB: cfg.memoryMiB, tpmInterface: cfg.tpmInterface, timeoutSeconds: 240,
         ...(cfg.banks ? { banks: cfg.banks } : {}), ...(cfg.smm === true ? { smm: true } : {}),
       });
       const backend = await SwtpmBackend.start(cfg.banks ? { pcrBanks: cfg.banks } : {});
       try {
         ours = await predict({
-          code: readFileSync(code),
-          vars: readFileSync(vars),
+          code: codeBytes,
+          vars: varsBytes,
           machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB, smm: cfg.smm === true }),
           tpmInterface: cfg.tpmInterface,
           backend,
@@ -66,6 +82,18 @@ for (const cfg of CONFIGS) {
         });
       } finally {
         await backend.close();
+      }
+      const softBackend = new SoftTpmBackend(cfg.banks ? { banks: cfg.banks } : {});
+      try {
+        soft = await predict({
+          code: codeBytes,
+          vars: varsBytes,
+          machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB, smm: cfg.smm === true }),
+          tpmInterface: cfg.tpmInterface,
+          backend: softBackend,
+        });
+      } finally {
+        await softBackend.close();
       }
     });
     after(() => {
@@ -76,6 +104,11 @@ for (const cfg of CONFIGS) {
       const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real.eventLog));
       expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
       expect(toHex(ours.boot.eventLog)).to.equal(toHex(real.eventLog));
+    });
+
+    it('predicts the same log with the in-process soft TPM, and the soft TPM holds the replayed PCRs', () => {
+      expect(toHex(soft.boot.eventLog)).to.equal(toHex(real.eventLog));
+      expect(soft.mismatches).to.deep.equal([]);
     });
 
     it("replays to the PCRs the real TPM holds after the boot (PCR 0-7, every allocated bank)", () => {

@@ -119,6 +119,7 @@ export class SwtpmBackend implements TpmBackend {
   #stderr: string;
   #exited = false;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #powered = false;
   #locality = 0;
   #queue: Promise<unknown> = Promise.resolve();
@@ -146,7 +147,7 @@ export class SwtpmBackend implements TpmBackend {
       const err = new TpmBackendError('PROCESS_EXITED', `swtpm exited: ${this.#stderr.trim().slice(-500)}`);
       this.#dataReader.fail(err);
       this.#ctrlReader.fail(err);
-      if (!this.#closed) void this.close();
+      void this.close();
     });
   }
 
@@ -250,9 +251,20 @@ export class SwtpmBackend implements TpmBackend {
     if (needPower && !this.#powered) throw new TpmBackendError('NOT_POWERED', 'TPM is not powered on');
   }
 
-  /** Serializes operations on the two channels. */
+  /**
+   * Serializes operations on the two channels. A timeout leaves a channel out of step (the late
+   * answer would be taken for the next one), so it closes the backend.
+   */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(fn, fn);
+    const guarded = async (): Promise<T> => {
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof TpmBackendError && e.code === 'TIMEOUT') void this.close();
+        throw e;
+      }
+    };
+    const next = this.#queue.then(guarded, guarded);
     this.#queue = next.catch(() => undefined);
     return next;
   }
@@ -363,14 +375,21 @@ export class SwtpmBackend implements TpmBackend {
     });
   }
 
-  /** CMD_SHUTDOWN (swtpm exits), then kill it if needed and remove its state directory. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * CMD_SHUTDOWN (swtpm exits), then kill it if needed and remove its state directory. Every
+   * call resolves when the one cleanup has finished.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
     this.#closed = true;
     if (!this.#exited) {
       try {
         this.#ctrl.write(ctrlRequest(SWTPM_CMD.SHUTDOWN));
-        await withTimeout(this.#ctrlReader.read(4), 2000, 'CMD_SHUTDOWN');
+        await withTimeout(this.#ctrlReader.read(4), 1000, 'CMD_SHUTDOWN');
       } catch {
         // the process is killed below anyway
       }
@@ -382,7 +401,7 @@ export class SwtpmBackend implements TpmBackend {
         if (this.#child.exitCode !== null || this.#child.signalCode !== null) resolve();
         else this.#child.once('exit', () => { resolve(); });
       });
-      const timer = setTimeout(() => { this.#child.kill('SIGKILL'); }, 2000);
+      const timer = setTimeout(() => { this.#child.kill('SIGKILL'); }, 1000);
       await gone;
       clearTimeout(timer);
     }

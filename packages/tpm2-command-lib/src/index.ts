@@ -49,3 +49,5 @@ export { HierarchyChangeAuth } from './commands/hierarchy.ts';
 export { COMMANDS, commandByCode, COMMAND_HANDLE_COUNT, handleCount } from './commands/registry.ts';
 export { parseCommand, parseResponse } from './trace.ts';
 export type { ParsedCommand, ParsedResponse } from './trace.ts';
+export { TPMANV, TPMASession, TPMAAlgorithm, TPMACC } from './structures/attributes.ts';
+export type { Bitfield, BitfieldValue } from './structures/attributes.ts';

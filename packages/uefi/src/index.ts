@@ -16,7 +16,7 @@ export { FvError } from './fv/errors.ts';
 export type { FvErrorCode } from './fv/errors.ts';
 export { DEFAULT_FV_LIMITS } from './fv/context.ts';
 export type { FvLimits, FvParseOptions } from './fv/context.ts';
-export { sectionExtractors, BUILTIN_GUIDED_EXTRACTORS } from './fv/extractors.ts';
+export { sectionExtractors, standardDecompress, BUILTIN_GUIDED_EXTRACTORS } from './fv/extractors.ts';
 export type {
   StandardDecompressor, GuidedSectionExtractor, GuidedSectionInput, GuidedSectionOutput, SectionExtractors,
 } from './fv/extractors.ts';
@@ -99,9 +99,10 @@ export {
 } from './device-path/node.ts';
 export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path/node.ts';
 export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
+export type { DevicePathTextOptions } from './device-path/text.ts';
 export {
   PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
-  AcpiHidDevicePath, AcpiAdrDevicePath, eisaPnpId,
+  AcpiHidDevicePath, AcpiExtendedHidDevicePath, AcpiAdrDevicePath, eisaPnpId, eisaIdText,
 } from './device-path/forms-hw-acpi.ts';
 export {
   AtapiDevicePath, ScsiDevicePath, FibreChannelDevicePath, UsbDevicePath, MacAddrDevicePath, Ipv4DevicePath,

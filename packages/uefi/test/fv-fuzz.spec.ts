@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, FvError, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv,
+  bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, FvError, parseFirmwareVolume, parseFlashImage, SECTION_GUID, tianoCompress, walkFv,
 } from '@tcg2sim/uefi';
 import type { FvLimits } from '@tcg2sim/uefi';
 import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
@@ -82,6 +82,8 @@ describe('firmware volume parser under mutation (fast-check)', function () {
           guidedSection(SECTION_GUID.LZMA_F86, 1, lzmaAlone(bcjX86Encode(content.slice()))),
           guidedSection(SECTION_GUID.BROTLI, 1, brotliSection(content)),
           guidedSection(SECTION_GUID.CRC32, 2, content, crc),
+          guidedSection(SECTION_GUID.TIANO, 1, tianoCompress(content, { variant: 'tiano' })),
+          section(EFI_SECTION.COMPRESSION, tianoCompress(content), new Uint8Array([content.length & 0xff, content.length >> 8, 0, 0, 1])),
         ]) },
         { guid: '44444444-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FIRMWARE_VOLUME_IMAGE, data: section(EFI_SECTION.FIRMWARE_VOLUME_IMAGE, inner) },
       ],

@@ -2,7 +2,7 @@ import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import { DecodeError, guidFromString } from '@tcg2sim/binary-codec';
 import {
-  bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, FvError, parseFirmwareVolume, SECTION_GUID, sectionExtractors,
+  bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, FvError, parseFirmwareVolume, SECTION_GUID, sectionExtractors, tianoCompress,
 } from '@tcg2sim/uefi';
 import type { FirmwareVolume, FvParseOptions, FvSection } from '@tcg2sim/uefi';
 import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
@@ -121,12 +121,37 @@ describe('sections', () => {
     expect(s).to.include({ processing: 'unsupported', children: undefined });
   });
 
-  it('parses an uncompressed EFI_COMPRESSION_SECTION and leaves standard compression to a plugged decompressor', () => {
+  it('parses an uncompressed EFI_COMPRESSION_SECTION in place', () => {
     const content = section(EFI_SECTION.RAW, new Uint8Array([1, 2]));
-    const info = (type: number): Uint8Array => new Uint8Array([content.length, 0, 0, 0, type]);
-    expect(sectionsOf(section(EFI_SECTION.COMPRESSION, content, info(0)))[0]?.children?.[0]?.body).to.deep.equal(new Uint8Array([1, 2]));
-    const packed = section(EFI_SECTION.COMPRESSION, new Uint8Array([0xde, 0xad]), info(1));
-    expect(sectionsOf(packed)[0]?.processing).to.equal('unsupported');
+    const s = sectionsOf(section(EFI_SECTION.COMPRESSION, content, new Uint8Array([content.length, 0, 0, 0, 0])))[0];
+    expect(s).to.include({ processing: 'verbatim', headerSize: 9 });
+    expect(s?.compression).to.deep.equal({ uncompressedLength: content.length, type: 0 });
+    expect(s?.children?.[0]?.body).to.deep.equal(new Uint8Array([1, 2]));
+  });
+
+  for (const variant of ['efi', 'tiano'] as const) {
+    it(`decompresses EFI_STANDARD_COMPRESSION holding a${variant === 'efi' ? 'n EFI 1.1' : ' Tiano'} stream`, () => {
+      const content = sections([section(EFI_SECTION.PE32, new Uint8Array(400).map((_, i) => (i * 7) & 0x3f)), section(EFI_SECTION.USER_INTERFACE, ucs2z('Std'))]);
+      const info = new Uint8Array(5);
+      new DataView(info.buffer).setUint32(0, content.length, true);
+      info[4] = 1;
+      const s = sectionsOf(section(EFI_SECTION.COMPRESSION, tianoCompress(content, { variant }), info))[0];
+      expect(s).to.include({ processing: 'decompressed' });
+      expect(s?.decompressed).to.deep.equal(content);
+      expect(s?.children?.map((c) => c.userInterface ?? c.typeName)).to.deep.equal(['EFI_SECTION_PE32', 'Std']);
+    });
+  }
+
+  it('decompresses a Tiano GUID-defined section', () => {
+    const content = section(EFI_SECTION.RAW, new Uint8Array(300).fill(9));
+    const s = sectionsOf(guidedSection(SECTION_GUID.TIANO, 1, tianoCompress(content, { variant: 'tiano' })))[0];
+    expect(s?.children?.[0]?.body).to.deep.equal(new Uint8Array(300).fill(9));
+  });
+
+  it('leaves standard compression unparsed without a standard decompressor, and uses a plugged one', () => {
+    const content = section(EFI_SECTION.RAW, new Uint8Array([1, 2]));
+    const packed = section(EFI_SECTION.COMPRESSION, new Uint8Array([0xde, 0xad]), new Uint8Array([content.length, 0, 0, 0, 1]));
+    expect(sectionsOf(packed, { extractors: sectionExtractors({ standard: null }) })[0]?.processing).to.equal('unsupported');
     const seen: number[] = [];
     const standard = (data: Uint8Array, maxOut: number): Uint8Array => {
       seen.push(data.length, maxOut);
@@ -136,6 +161,13 @@ describe('sections', () => {
     expect(seen).to.deep.equal([2, content.length]);
     expect(s).to.include({ processing: 'decompressed' });
     expect(s?.children?.[0]?.body).to.deep.equal(new Uint8Array([1, 2]));
+  });
+
+  it('rejects a standard-compressed section whose UncompressedLength exceeds the budget, before decompressing', () => {
+    const content = new Uint8Array(10_000);
+    const info = new Uint8Array([0x10, 0x27, 0, 0, 1]);
+    const e = fvError(() => sectionsOf(section(EFI_SECTION.COMPRESSION, tianoCompress(content), info), { limits: { maxDecompressedBytes: 9_999 } }));
+    expect(e.code).to.equal('LIMIT_EXCEEDED');
   });
 
   it('turns a decompressor DecodeError into DECOMPRESSION_FAILED at the section', () => {

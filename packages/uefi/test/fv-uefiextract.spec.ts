@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv } from '@tcg2sim/uefi';
+import { bcjX86Encode, tianoCompress, EFI_FV_FILETYPE, EFI_SECTION, parseFirmwareVolume, parseFlashImage, SECTION_GUID, walkFv } from '@tcg2sim/uefi';
 import { FFS3, guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
 import { lzmaAlone } from './packers.ts';
 import { describe_, infoFields, pick, readUefiExtractDump, uefiExtractLines } from './uefiextract.ts';
@@ -56,7 +56,8 @@ describe('firmware volumes against UEFIExtract @integration', function () {
     });
   }
 
-  it('agrees with UEFIExtract on a synthetic FFS3 volume: LZMA, LZMA-F86 and CRC32 sections, a large file, a nested volume, HEADER2 sections', () => {
+  it('agrees with UEFIExtract on a synthetic FFS3 volume: LZMA, LZMA-F86, Tiano, CRC32 and EFI 1.1/Tiano standard-compression sections, a large file, a nested volume, HEADER2 sections', () => {
+    const compressionInfo = (n: number): Uint8Array => new Uint8Array([n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, 1]);
     const pe = new Uint8Array(300).map((_, i) => (i % 5 === 0 ? 0xe8 : i & 0xff));
     const content = sections([section(EFI_SECTION.PE32, pe), section(EFI_SECTION.USER_INTERFACE, ucs2z('Synth'))]);
     const crc = new Uint8Array(4);
@@ -70,6 +71,9 @@ describe('firmware volumes against UEFIExtract @integration', function () {
           guidedSection(SECTION_GUID.LZMA, 1, lzmaAlone(content)),
           guidedSection(SECTION_GUID.LZMA_F86, 1, lzmaAlone(bcjX86Encode(content.slice()))),
           guidedSection(SECTION_GUID.CRC32, 2, content, crc),
+          guidedSection(SECTION_GUID.TIANO, 1, tianoCompress(content, { variant: 'tiano' })),
+          section(EFI_SECTION.COMPRESSION, tianoCompress(content, { variant: 'efi' }), compressionInfo(content.length)),
+          section(EFI_SECTION.COMPRESSION, tianoCompress(content, { variant: 'tiano' }), compressionInfo(content.length)),
         ]) },
         { guid: '44444444-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FIRMWARE_VOLUME_IMAGE, data: section(EFI_SECTION.FIRMWARE_VOLUME_IMAGE, inner), large: true },
         { guid: '55555555-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FREEFORM, attributes: 0x40, data: sections([
@@ -82,7 +86,7 @@ describe('firmware volumes against UEFIExtract @integration', function () {
     const theirs = uefiExtractLines(fv, 'synth.fd');
     const ours = [...walkFv(parseFirmwareVolume(fv))];
     expect(ours.map(describe_)).to.deep.equal(theirs.lines);
-    expect(ours.filter((n) => n.kind === 'section' && n.imageOffset === undefined)).to.have.length(4);
+    expect(ours.filter((n) => n.kind === 'section' && n.imageOffset === undefined)).to.have.length(10);
     expect(theirs.other).to.deep.equal([]);
   });
 

@@ -34,6 +34,8 @@ const CaptureFlags = z
     traceMmio: z.boolean().default(false),
     scanAllMemory: z.boolean().default(false),
     waitForPrompt: z.boolean().default(false),
+    stopWhen: z.string().optional(),
+    qemuArg: z.array(z.string()).default([]),
     json: z.boolean().default(false),
   })
   .readonly()
@@ -100,6 +102,8 @@ function toOptions(f: CaptureFlags, progress: (p: CaptureProgress) => void): Cap
     traceMmio: f.traceMmio,
     scanAllMemory: f.scanAllMemory,
     bootEnd: f.waitForPrompt ? 'shell-prompt' : 'shell-banner',
+    ...(f.stopWhen !== undefined ? { stopWhen: f.stopWhen } : {}),
+    extraQemuArgs: f.qemuArg,
     onProgress: progress,
   };
 }
@@ -126,6 +130,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
     logBanks: r.logBanks,
     finalEventsAddress: r.finalEventsAddress !== undefined ? `0x${r.finalEventsAddress.toString(16)}` : null,
     finalEventsLength: r.finalEvents?.length ?? null,
+    finalEventsEntryAddress: r.finalEventsEntryAddress !== undefined ? `0x${r.finalEventsEntryAddress.toString(16)}` : null,
     specIdCopies: r.specIdCopies.map((c) => ({
       address: `0x${c.address.toString(16)}`,
       pageAligned: c.pageAligned,
@@ -174,6 +179,8 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
     .option('--trace-mmio', "also record QEMU's TPM register trace")
     .option('--scan-all-memory', 'scan all guest RAM and list every Spec ID copy')
     .option('--wait-for-prompt', 'stop at the Shell prompt instead of its banner (5 s later)')
+    .option('--stop-when <text>', 'serial-console text that also ends the boot')
+    .option('--qemu-arg <arg>', 'extra QEMU argument (repeat for each word)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = CaptureFlags.safeParse(raw);

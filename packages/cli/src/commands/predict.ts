@@ -7,7 +7,7 @@ import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
 import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
-import { RealClock, VirtualClock } from '@tcg2sim/ptp';
+import { VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
@@ -146,7 +146,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
           machine,
           tpmInterface: s.tpmInterface,
           backend,
-          clock: s.tpm === 'swtpm' ? new RealClock() : new VirtualClock(),
+          clock: new VirtualClock(),
           ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
         });
       } catch (e) {

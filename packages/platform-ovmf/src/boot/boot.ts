@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { getVariable } from '@tcg2sim/uefi';
+import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
@@ -24,7 +25,7 @@ import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
+import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** Inputs of one simulated boot. */
@@ -230,7 +231,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   for (const opt of options.order) {
     const o = options.byNumber.get(opt);
     if (o === undefined) continue;
-    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY_MASK) !== LOAD_OPTION.CATEGORY_BOOT) continue;
+    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
     if (o.target.kind !== 'fv-app') {
@@ -269,7 +270,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return true;
     }
     const st = await handler.fileAuthentication(dxe, {
-      devicePath: o.filePath,
+      devicePath: o.filePath.raw,
       fileBuffer: body,
       bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
         machine: input.machine,
@@ -332,12 +333,12 @@ const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
  * else 0), and what BDS writes during the boot.
  */
 class DxeVariables implements VariableReader {
-  readonly #store: Uint8Array | undefined;
+  readonly #store: VariableSnapshot | undefined;
   readonly #written = new Map<string, Uint8Array>();
   readonly secureBootCapable: boolean;
 
   constructor(store: Uint8Array | undefined, sec: SecOutput, notes: string[]) {
-    this.#store = store;
+    this.#store = store === undefined ? undefined : snapshotVariables(store);
     this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
     if (this.secureBootCapable) {
       const pk = this.#fromStore('PK', EFI_GLOBAL_VARIABLE);
@@ -351,7 +352,7 @@ class DxeVariables implements VariableReader {
   }
 
   #fromStore(name: string, guid: string): Uint8Array | undefined {
-    return this.#store === undefined ? undefined : getVariable(this.#store, name, guid)?.data;
+    return this.#store?.get(name, guid)?.data;
   }
 
   get(name: string, guid: string): Uint8Array | undefined {
@@ -372,16 +373,26 @@ interface BootOptionSet {
 }
 
 /**
- * The boot options BDS attempts. A fresh store gets OVMF's defaults (written as BDS writes
- * them, so ReadyToBoot measures them); a store that already has a BootOrder is not modelled yet
- * and also gets the defaults, with a note.
+ * The boot options BDS attempts: the store's BootOrder and Boot#### when it has them (a later
+ * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
+ * measures them.
  */
 function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[]): BootOptionSet {
-  if (vars.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined) {
-    notes.push('BDS: the store already has boot options; re-registering OVMF defaults (store options not modelled yet)');
+  const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
+  if (stored !== undefined) {
+    const order = decodeBootOrder(stored);
+    const byNumber = new Map<number, BootOption>();
+    for (const n of order) {
+      const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
+      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
+      if (o !== undefined) byNumber.set(n, o);
+    }
+    notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
+    return { order, byNumber };
   }
   const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid);
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+  notes.push('BDS: fresh store: OVMF registers its default boot options');
   return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
 }

@@ -33,7 +33,11 @@ export class TpmStack {
     this.iface = iface;
     this.clock = clock;
     this.bus = new MmioBus();
-    this.bus.map(TPM_BASE_ADDRESS, iface === 'tis' ? new TisDevice(backend) : new CrbDevice(backend, { base: TPM_BASE_ADDRESS }));
+    // A virtual clock waits for each backend call (swtpm answers in real time), so EDK II's
+    // timeouts measure the firmware's polling, not the host's load.
+    const onBackendCall = clock instanceof VirtualClock ? (p: Promise<void>): void => clock.waitFor(p) : undefined;
+    const hook = onBackendCall === undefined ? {} : { onBackendCall };
+    this.bus.map(TPM_BASE_ADDRESS, iface === 'tis' ? new TisDevice(backend, hook) : new CrbDevice(backend, { base: TPM_BASE_ADDRESS, ...hook }));
     this.bus.observe((_a: MmioAccess) => {
       this.#mmioAccesses++;
     });

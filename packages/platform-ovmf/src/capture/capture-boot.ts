@@ -56,6 +56,8 @@ export interface CaptureResult {
   /** EFI_TCG2_FINAL_EVENTS_TABLE (16-byte header + records), when its configuration-table entry was found. */
   readonly finalEvents?: Uint8Array;
   readonly finalEventsAddress?: number;
+  /** Where the EFI_CONFIGURATION_TABLE entry pointing at the final events table sits. */
+  readonly finalEventsEntryAddress?: number;
   /** Every Spec ID signature seen in RAM (the log itself included). */
   readonly specIdCopies: readonly SpecIdCopy[];
   /** PCRs 0-23 read from the TPM after the boot, per allocated bank, hex by index. */
@@ -90,7 +92,7 @@ const PROMPT_RE = /Shell> /;
 const NO_BOOT_RE = /Press any key to enter the Boot Manager Menu/;
 
 /** Where the boot stopped. */
-export type BootEndReached = 'shell-banner' | 'shell-prompt' | 'no-bootable-option';
+export type BootEndReached = 'stop-when' | 'shell-banner' | 'shell-prompt' | 'no-bootable-option';
 
 async function waitForFile(path: string, owner: Managed, timeoutMs: number): Promise<void> {
   const until = performance.now() + timeoutMs;
@@ -124,6 +126,7 @@ async function bootToShell(
   const until = performance.now() + o.timeoutSeconds * 1000;
   let lastTick = 0;
   for (;;) {
+    if (o.stopWhen !== undefined && serial.includes(o.stopWhen)) return { qemu, serial: () => serial, reached: 'stop-when' };
     if (marker.test(serial)) return { qemu, serial: () => serial, reached: o.bootEnd };
     if (NO_BOOT_RE.test(serial)) return { qemu, serial: () => serial, reached: 'no-bootable-option' };
     if (scope.interrupted) throw new CaptureError('INTERRUPTED', `interrupted by ${scope.interrupted}`);
@@ -213,6 +216,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       logBanks: scan.specId.digestSizes.map((a) => algorithmName(a.algorithmId)),
       ...(scan.finalEvents ? { finalEvents: scan.finalEvents } : {}),
       ...(scan.finalEventsAddress !== undefined ? { finalEventsAddress: scan.finalEventsAddress } : {}),
+      ...(scan.finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress: scan.finalEventsEntryAddress } : {}),
       specIdCopies: scan.copies,
       pcrs,
       tpmCommandStream: tpmCommandStream(parseSwtpmLog(swtpmLog)),

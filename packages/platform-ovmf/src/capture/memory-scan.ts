@@ -9,7 +9,6 @@ import { readFileSync, rmSync } from 'node:fs';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { decodeEventLog } from '@tcg2sim/event-log';
 import type { EventLog, TCGEfiSpecIDEvent } from '@tcg2sim/event-log';
-import type { QmpClient } from './qmp.ts';
 import {
   FINAL_EVENTS_AREA_LENGTH, TCG_LOG_AREA_LENGTH, findFinalEventsPointers, findSpecIdCandidates,
   measureFinalEventsTable,
@@ -19,6 +18,12 @@ import { CaptureError } from './errors.ts';
 
 /** Chunk size of the RAM scan. */
 const CHUNK = 64 * 0x100000;
+/**
+ * Once the log is found, keep looking for the final events table's configuration-table entry for
+ * at most this many more bytes (it sits within the top few MiB in every boot seen); big guests
+ * would otherwise be saved whole.
+ */
+const EXTRA_SCAN_FOR_FINAL_TABLE = 512 * 0x100000;
 
 /** Where a crypto-agile log found in RAM ends. */
 export interface LogExtent {
@@ -56,13 +61,20 @@ export interface MemoryScanResult {
   readonly specId: TCGEfiSpecIDEvent;
   readonly finalEvents?: Uint8Array;
   readonly finalEventsAddress?: number;
+  /** Guest-physical address of the EFI_CONFIGURATION_TABLE entry that points at the final events table. */
+  readonly finalEventsEntryAddress?: number;
   /** Every Spec ID event seen, including stale or torn copies. */
   readonly copies: readonly SpecIdCopy[];
   /** Bytes of RAM saved and searched. */
   readonly bytesScanned: number;
 }
 
-async function save(qmp: QmpClient, scratch: string, address: number, size: number): Promise<Uint8Array> {
+/** What the scan needs from QMP: `pmemsave` (a {@link QmpClient} in real use). */
+export interface QmpExecutor {
+  execute(command: string, args?: Record<string, unknown>): Promise<unknown>;
+}
+
+async function save(qmp: QmpExecutor, scratch: string, address: number, size: number): Promise<Uint8Array> {
   await qmp.execute('pmemsave', { val: address, size, filename: scratch });
   const data = readFileSync(scratch);
   rmSync(scratch, { force: true });
@@ -91,7 +103,7 @@ function rangeEnd(ranges: ReadonlyArray<readonly [number, number]>, address: num
  * @throws CaptureError('LOG_NOT_FOUND') when no page-aligned Spec ID event walks to a valid log.
  */
 export async function scanGuestMemory(
-  qmp: QmpClient,
+  qmp: QmpExecutor,
   ranges: ReadonlyArray<readonly [number, number]>,
   scratch: string,
   all: boolean
@@ -100,6 +112,7 @@ export async function scanGuestMemory(
   const pointers: FinalEventsPointer[] = [];
   let best: { address: number; bytes: Uint8Array; extent: LogExtent; specId: TCGEfiSpecIDEvent } | undefined;
   let scanned = 0;
+  let scannedAtLog = 0;
   for (const [lo, hi] of chunksTopDown(ranges)) {
     const chunk = await save(qmp, scratch, lo, hi - lo);
     scanned += chunk.length;
@@ -120,13 +133,15 @@ export async function scanGuestMemory(
         best = { address: c.address, bytes: area.slice(0, d.extent.length), extent: d.extent, specId: d.specId };
       }
     }
-    if (best && pointers.length > 0 && !all) break;
+    if (best && scannedAtLog === 0) scannedAtLog = scanned;
+    if (best && !all && (pointers.length > 0 || scanned - scannedAtLog >= EXTRA_SCAN_FOR_FINAL_TABLE)) break;
   }
   if (!best) {
     throw new CaptureError('LOG_NOT_FOUND', `no TCG_2 event log in ${scanned} bytes of guest RAM (${copies.length} Spec ID signatures, none a whole log)`);
   }
   let finalEvents: Uint8Array | undefined;
   let finalEventsAddress: number | undefined;
+  let finalEventsEntryAddress: number | undefined;
   for (const p of pointers) {
     const room = rangeEnd(ranges, p.tableAddress) - p.tableAddress;
     if (room < 16) continue;
@@ -135,6 +150,7 @@ export async function scanGuestMemory(
       const t = measureFinalEventsTable(area, best.specId);
       finalEvents = area.slice(0, t.length);
       finalEventsAddress = p.tableAddress;
+      finalEventsEntryAddress = p.entryAddress;
       break;
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
@@ -147,6 +163,7 @@ export async function scanGuestMemory(
     specId: best.specId,
     ...(finalEvents ? { finalEvents } : {}),
     ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
+    ...(finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress } : {}),
     copies,
     bytesScanned: scanned,
   };

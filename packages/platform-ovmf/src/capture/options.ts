@@ -44,6 +44,11 @@ export interface CaptureOptions {
   /** Give up after this many seconds of booting (default 180). */
   readonly timeoutSeconds?: number;
   readonly bootEnd?: BootEndMarker;
+  /**
+   * Serial-console text that also ends the boot (checked before the Shell markers), for boots that
+   * never reach the Shell, e.g. a boot loader from `extraQemuArgs` disk that prints its own banner.
+   */
+  readonly stopWhen?: string;
   /** Also record QEMU's tpm_tis_* / tpm_crb_* register trace. */
   readonly traceMmio?: boolean;
   /** Scan all guest RAM and report every Spec ID copy, instead of stopping at the first good log. */
@@ -68,6 +73,7 @@ export interface ResolvedCaptureOptions {
   readonly banks: readonly BankName[] | undefined;
   readonly timeoutSeconds: number;
   readonly bootEnd: BootEndMarker;
+  readonly stopWhen: string | undefined;
   readonly traceMmio: boolean;
   readonly scanAllMemory: boolean;
   readonly qemuBinary: string;
@@ -124,6 +130,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     banks: o.banks,
     timeoutSeconds: positiveInt(o.timeoutSeconds ?? 180, 'timeout (s)', 86_400),
     bootEnd: o.bootEnd ?? 'shell-banner',
+    stopWhen: o.stopWhen === '' ? undefined : o.stopWhen,
     traceMmio: o.traceMmio ?? false,
     scanAllMemory: o.scanAllMemory ?? false,
     qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',

@@ -71,6 +71,7 @@ export class QmpClient {
    * @throws CaptureError('QMP_ERROR') on an `error` answer or a closed connection.
    */
   async execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.#closed) throw this.#closed;
     const msg = JSON.stringify(args ? { execute: command, arguments: args } : { execute: command });
     const answer = this.#next();
     this.#sock.write(msg + '\n');
@@ -102,6 +103,7 @@ export class QmpClient {
         msg = JSON.parse(line);
       } catch (e) {
         this.#fail(new CaptureError('QMP_ERROR', `QMP sent a line that is not JSON`, { cause: e }));
+        this.#sock.destroy();
         return;
       }
       if (isRecord(msg) && typeof msg['event'] === 'string') {

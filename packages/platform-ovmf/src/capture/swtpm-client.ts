@@ -74,7 +74,7 @@ export async function swtpmControl(path: string, command: number, payload: Uint8
 }
 
 /** Sends one TPM command on the data socket `path` and returns the whole response. */
-export async function transmit(path: string, command: Uint8Array): Promise<Uint8Array> {
+export async function swtpmTransmit(path: string, command: Uint8Array): Promise<Uint8Array> {
   const rsp = await exchange(path, command, (b) => b.length >= 10 && b.length >= new ByteReader(b, 2).u32be());
   const r = new ByteReader(rsp);
   r.u16be();
@@ -115,7 +115,7 @@ export async function readActiveBanks(dataPath: string): Promise<number[]> {
   w.u32be(TPM_CAP_PCRS);
   w.u32be(0);
   w.u32be(1);
-  const r = new ByteReader(await transmit(dataPath, w.finish()), 10);
+  const r = new ByteReader(await swtpmTransmit(dataPath, w.finish()), 10);
   r.u8(); // moreData
   r.u32be(); // capability
   return [...readPcrSelections(r)].filter(([, mask]) => mask !== 0).map(([alg]) => alg);
@@ -135,7 +135,7 @@ export async function readPcrBank(dataPath: string, alg: number): Promise<Record
     w.u16be(alg);
     w.u8(3);
     w.bytes(new Uint8Array([want & 0xff, (want >>> 8) & 0xff, (want >>> 16) & 0xff]));
-    const r = new ByteReader(await transmit(dataPath, w.finish()), 10);
+    const r = new ByteReader(await swtpmTransmit(dataPath, w.finish()), 10);
     r.u32be(); // pcrUpdateCounter
     const got = readPcrSelections(r).get(alg) ?? 0;
     const digests = r.u32be();

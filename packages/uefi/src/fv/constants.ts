@@ -201,10 +201,7 @@ export const SECTION_GUID = {
   LZMA_F86: 'D42AE6BD-1352-4BFB-909A-CA72A6EAE889',
   /** gBrotliCustomDecompressGuid: 16-byte size header, then a Brotli stream. */
   BROTLI: '3D532050-5CDA-4FD0-879E-0F7F630D5AFB',
-  /**
-   * gTianoCustomDecompressGuid: a Tiano-compressed stream. No built-in extractor: plug one in
-   * with `sectionExtractors({ guided })` (the Tiano variant of the EFI 1.1 decompressor).
-   */
+  /** gTianoCustomDecompressGuid: a stream in the Tiano variant of the UEFI compression format. */
   TIANO: 'A31280AD-481E-41B6-95E8-127F4C984779',
   /** gEfiCrc32GuidedSectionExtractionGuid: UINT32 CRC32 of the data after the header. */
   CRC32: 'FC1BCDB0-7D31-49AA-936A-A4600D9DD083',

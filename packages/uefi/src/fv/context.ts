@@ -33,7 +33,7 @@ export const DEFAULT_FV_LIMITS: FvLimits = {
 export interface FvParseOptions {
   /** Overrides of {@link DEFAULT_FV_LIMITS}. */
   readonly limits?: Partial<FvLimits>;
-  /** Decompressors (default: LZMA, LZMA-F86, Brotli, CRC32; no Tiano). */
+  /** Decompressors (default: {@link sectionExtractors}(): EFI 1.1/Tiano, LZMA, LZMA-F86, Brotli, CRC32). */
   readonly extractors?: SectionExtractors;
   /**
    * Throw FvError BAD_CHECKSUM on a bad volume header, file header, file data or CRC32 section

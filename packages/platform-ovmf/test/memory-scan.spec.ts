@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex } from '@tcg2sim/binary-codec';
+import { CaptureError, scanGuestMemory } from '@tcg2sim/platform-ovmf';
+import type { QmpExecutor } from '@tcg2sim/platform-ovmf';
+import { tempDir } from '@tcg2sim/test-support';
+import { EVENT_1, LOG, SPEC_ID_EVENT, area } from './vectors/synthetic-log.ts';
+
+// gEfiTcg2FinalEventsTableGuid in memory byte order.
+const FINAL_GUID = '96d02e1e' + 'e230' + '5442' + 'bd89863bbef82325';
+
+/** A paused guest: `pmemsave` writes the asked-for slice of `ram` to the file, like QEMU does. */
+function fakeQmp(ram: Uint8Array, calls: Array<readonly [number, number]>): QmpExecutor {
+  return {
+    execute: (command, args) => {
+      if (command !== 'pmemsave' || !args) return Promise.reject(new Error(`unexpected ${command}`));
+      const val = Number(args['val']);
+      const size = Number(args['size']);
+      calls.push([val, size]);
+      writeFileSync(String(args['filename']), ram.subarray(val, val + size));
+      return Promise.resolve({});
+    },
+  };
+}
+
+/** 1 MiB of guest RAM with a real log, two stale copies and the final events table. */
+function guestRam(): Uint8Array {
+  const ram = new Uint8Array(0x100000);
+  ram.set(fromHex(SPEC_ID_EVENT + EVENT_1), 0x10100); // unaligned stale copy (a stack buffer, say)
+  ram.set(area(fromHex(SPEC_ID_EVENT + EVENT_1 + 'deadbeef'.repeat(8)), 0x1000), 0x20000); // aligned, torn
+  ram.set(area(LOG), 0xe0000); // the log area
+  ram.set(area(fromHex('0100000000000000' + '0000000000000000'), 0x8000), 0xf0000); // final events table
+  ram.set(fromHex(FINAL_GUID + '00000f0000000000'), 0xd0008); // its EFI_CONFIGURATION_TABLE entry
+  return ram;
+}
+
+describe('scanGuestMemory (pmemsave through QMP)', () => {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  before(() => {
+    tmp = tempDir('tcg2sim-scan-test-');
+  });
+  after(() => {
+    tmp?.remove();
+  });
+
+  it('takes the page-aligned log that ends in free space and the table its configuration entry points at', async () => {
+    const calls: Array<readonly [number, number]> = [];
+    const r = await scanGuestMemory(fakeQmp(guestRam(), calls), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), true);
+    expect(r.eventLogAddress).to.equal(0xe0000);
+    expect([...r.eventLog]).to.deep.equal([...LOG]);
+    expect(r.extent).to.deep.equal({ length: LOG.length, eventCount: 3, endReason: 'free-space' });
+    expect(r.finalEventsAddress).to.equal(0xf0000);
+    expect(r.finalEventsEntryAddress).to.equal(0xd0008);
+    expect(r.finalEvents?.length).to.equal(16);
+    expect(r.copies.map((c) => [c.address, c.pageAligned, c.extent?.endReason])).to.deep.equal([
+      [0x10100, false, undefined],
+      [0x20000, true, 'invalid-record'],
+      [0xe0000, true, 'free-space'],
+    ]);
+    expect(r.bytesScanned).to.equal(0x100000);
+    // Each page-aligned candidate is re-read as its own 64 KiB area, and the table as 32 KiB.
+    expect(calls).to.deep.include([0xe0000, 0x10000]);
+    expect(calls).to.deep.include([0xf0000, 0x8000]);
+  });
+
+  it('fails with LOG_NOT_FOUND when RAM holds only stale copies', async () => {
+    const ram = guestRam();
+    ram.fill(0, 0xe0000, 0xf0000);
+    try {
+      await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
+      expect.fail('expected a CaptureError');
+    } catch (e) {
+      expect(e).to.be.instanceOf(CaptureError);
+      expect((e as CaptureError).code).to.equal('LOG_NOT_FOUND');
+    }
+  });
+});
