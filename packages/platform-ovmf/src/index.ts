@@ -33,6 +33,9 @@ export {
 export type { BootOption, BootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
+// the embedded default firmware
+export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
+export type { DefaultFirmware } from './default-firmware.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';
