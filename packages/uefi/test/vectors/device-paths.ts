@@ -13,7 +13,7 @@ const Gb = '0d0c0b0a11112222333344445555666 6'.replace(/ /g, '');
  * DevicePathToText prints for them (DisplayOnly = FALSE, AllowShortcuts = FALSE; PrintLib hex
  * digits in upper case). Each vector is one node followed by End unless it carries its own.
  */
-export const NODE_VECTORS: { name: string; hex: string; text: string; edk2?: string }[] = [
+export const NODE_VECTORS: { name: string; hex: string; text: string; edk2?: string; edk2Parse?: string }[] = [
   { name: 'PCI', hex: '010106000 21f'.replace(/ /g, ''), text: 'Pci(0x1F,0x2)' },
   { name: 'PC Card', hex: '0102050003', text: 'PcCard(0x3)' },
   { name: 'memory mapped', hex: '010318000b0000000000900000000000ffff4f0100000000', text: 'MemoryMapped(0xB,0x900000,0x14FFFFF)' },
@@ -28,7 +28,10 @@ export const NODE_VECTORS: { name: string; hex: string; text: string; edk2?: str
   { name: 'serial port (PNP0501)', hex: '02010c00d041010501000000', text: 'Serial(0x1)' },
   { name: 'parallel port (PNP0401)', hex: '02010c00d041010400000000', text: 'ParallelPort(0x0)' },
   { name: 'other PNP id', hex: '02010c00d041030300000000', text: 'Acpi(PNP0303,0x0)' },
-  { name: 'non-PNP _HID', hex: '02010c007856341201000000', text: 'Acpi(0x12345678,0x1)' },
+  // EDK II prints a non-PNP _HID as 0x%08x but its DevicePathFromText reads any HID text as an
+  // EISA id ("0x1" as three letters + "2345678"): `edk2Parse` is what it makes of the text
+  // (seen in a live OVMF Shell); we read the hex back, so our text round-trips.
+  { name: 'non-PNP _HID', hex: '02010c007856341201000000', text: 'Acpi(0x12345678,0x1)', edk2Parse: '02010c0011437856010000007fff0400' },
   { name: 'ACPI _ADR', hex: '0203080000010180', text: 'AcpiAdr(0x80010100)' },
   { name: 'ACPI _ADR list', hex: '02030c000100000002000000', text: 'AcpiAdr(0x1,0x2)' },
   { name: 'ATAPI', hex: '0301080001000000', text: 'Ata(Secondary,Master,0x0)' },
@@ -46,7 +49,9 @@ export const NODE_VECTORS: { name: string; hex: string; text: string; edk2?: str
     text: 'IPv6(2001:0DB8:0000:0000:0000:0000:0000:0001,TCP,StatelessAutoConfigure,FE80:0000:0000:0000:5054:00FF:FE12:3456,0x40,0000:0000:0000:0000:0000:0000:0000:0000)',
   },
   { name: 'UART', hex: '030e13000000000000c2010000000000080101', text: 'Uart(115200,8,N,1)' },
-  { name: 'UART defaults', hex: '030e1300000000000000000000000000000000', text: 'Uart(DEFAULT,DEFAULT,D,D)' },
+  // EDK II prints 0 as DEFAULT, but its DevicePathFromText reads DEFAULT as 115200 baud and 8 data
+  // bits (`edk2Parse`, seen in a live OVMF Shell); we read 0 back, so our text round-trips.
+  { name: 'UART defaults', hex: '030e1300000000000000000000000000000000', text: 'Uart(DEFAULT,DEFAULT,D,D)', edk2Parse: '030e13000000000000c20100000000000800007fff0400' },
   { name: 'USB class HID', hex: '030f0b00ffffffff030101', text: 'UsbHID(0xFFFF,0xFFFF,0x1,0x1)' },
   { name: 'USB class, other', hex: '030f0b0034127856ff0000', text: 'UsbClass(0x1234,0x5678,0xFF,0x0,0x0)' },
   { name: 'USB firmware update class', hex: '030f0b0001000200fe0103', text: 'UsbDeviceFirmwareUpdate(0x1,0x2,0x3)' },
