@@ -33,8 +33,8 @@ const CONFIGS: readonly BootConfig[] = [
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', memoryMiB: 512, tpmInterface: 'tis', smm: true },
   { name: 'pc, tpm-tis, 512 MiB, OVMF_CODE (2 MB, X64 PEI)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis' },
   { name: 'pc, tpm-crb, 1536 MiB, OVMF_CODE (2 MB)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb' },
-  // Debian ships no OVMF.fd: the combined image is OVMF_VARS.fd followed by OVMF_CODE.fd.
-  { name: 'pc, -bios OVMF.fd (combined 2 MB image)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis', bios: true },
+  // Debian's combined image is /usr/share/ovmf/OVMF.fd (variable store + code, 2 MB).
+  { name: 'pc, -bios /usr/share/ovmf/OVMF.fd (combined 2 MB image)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis', bios: true },
 ];
 
 const HIERARCHY_CHANGE_AUTH = TPM_CC.HierarchyChangeAuth;
@@ -59,9 +59,9 @@ for (const cfg of CONFIGS) {
       let varsBytes = readFileSync(vars);
       let firmware: { code: string; vars: string } | { bios: string } = { code, vars };
       if (cfg.bios === true) {
-        const combined = Buffer.concat([varsBytes, codeBytes]);
-        const bios = join(tmp.path, 'OVMF.fd');
-        writeFileSync(bios, combined);
+        const bios = '/usr/share/ovmf/OVMF.fd';
+        requirePrerequisites(this, { files: [bios] });
+        const combined = readFileSync(bios);
         firmware = { bios };
         codeBytes = combined;
         varsBytes = combined;
