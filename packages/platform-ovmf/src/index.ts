@@ -20,7 +20,7 @@ export {
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
-export { simulateBoot, imageBufferAddress, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
+export { simulateBoot, imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
 export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
@@ -28,11 +28,14 @@ export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
 export type { DxeTpmFacts } from './boot/dxe-entry.ts';
 export {
   LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
-  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath, decodeBootOption, decodeBootOrder, bootTargetOf,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
+// the embedded default firmware
+export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
+export type { DefaultFirmware } from './default-firmware.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';

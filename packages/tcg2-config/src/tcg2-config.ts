@@ -96,48 +96,44 @@ function asDevice(v: number | undefined): TpmDevice | undefined {
 }
 
 /**
- * GetVariable into a 1-byte buffer, as both PEIM paths call it: a variable whose data is not
- * exactly one byte answers EFI_BUFFER_TOO_SMALL (longer) and counts as not read.
+ * GetVariable with a 1-byte buffer, as both PEIM functions call it: a variable of any other size
+ * fails (EFI_BUFFER_TOO_SMALL) and counts as absent.
  */
-function readByte(vars: ConfigVariables, name: string): { value: number | undefined; note: string } {
-  const d = vars.get(name, TCG2_CONFIG_FORMSET_GUID);
-  if (d === undefined) return { value: undefined, note: `${name} absent` };
-  if (d.length !== 1) return { value: undefined, note: `${name} has ${d.length} bytes (GetVariable: EFI_BUFFER_TOO_SMALL)` };
-  return { value: d[0], note: `${name} = ${d[0] ?? 0}` };
+function getByte(vars: ConfigVariables, name: string): { readonly value: number | undefined; readonly why: string } {
+  const v = vars.get(name, TCG2_CONFIG_FORMSET_GUID);
+  if (v === undefined) return { value: undefined, why: `${name} absent` };
+  if (v.length !== 1) return { value: undefined, why: `${name} has ${v.length} bytes (GetVariable with a 1-byte buffer fails)` };
+  return { value: v[0], why: `${name} = ${v[0] ?? 0}` };
 }
 
 /**
- * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (edk2-stable202211):
- * 1. TCG2_CONFIGURATION.TpmDevice; unreadable or outside [1, 2] (TPM_DEVICE_NULL included) →
- *    TPM_DEVICE_DEFAULT (1.2). A stored "none" therefore never disables the TPM here.
- * 2. PcdTpmAutoDetection TRUE: DetectTpmDevice: on S3 resume only, a cached
- *    TCG2_DEVICE_DETECTION in [1, 2] is returned without touching the TPM; otherwise
- *    Tpm12RequestUseTpm (failure → NULL), then TPM 1.2 TPM_Startup (failure → 2.0 dTPM).
- *    PcdTpmInstanceGuid follows the detection result, NULL included.
- *    FALSE: PcdTpmInstanceGuid follows the validated variable (1.2 or 2.0, never none).
+ * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (edk2-pei-facts §1.1):
+ * TCG2_CONFIGURATION (default and out-of-range values: TPM_DEVICE_DEFAULT), then, with
+ * PcdTpmAutoDetection, DetectTpmDevice (S3: the cached TCG2_DEVICE_DETECTION when valid;
+ * otherwise Tpm12RequestUseTpm and a TPM 1.2 Startup). PcdTpmInstanceGuid comes from the
+ * detection result (NULL included) while the variable keeps the desired device.
  */
 export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<Tcg2ConfigResult> {
   const path: string[] = [];
-  const cfg = readByte(input.vars, TCG2_VARIABLE.CONFIGURATION);
-  let device: TpmDevice = TPM_DEVICE_DEFAULT;
+  const cfg = getByte(input.vars, TCG2_VARIABLE.CONFIGURATION);
+  let desired: TpmDevice = TPM_DEVICE_DEFAULT;
   const wanted = asDevice(cfg.value);
-  if (cfg.value === undefined) path.push(`${cfg.note}: default device ${TPM_DEVICE_DEFAULT} (TPM 1.2)`);
-  else if (wanted === undefined || wanted < 1) path.push(`${cfg.note} out of range [1, 2]: default device ${TPM_DEVICE_DEFAULT} (TPM 1.2)`);
-  else {
-    device = wanted;
-    path.push(cfg.note);
+  if (wanted === undefined || wanted < TPM_DEVICE.TPM_1_2) {
+    path.push(`${cfg.why}${cfg.value === undefined ? '' : ' (out of range)'}: default device ${TPM_DEVICE_DEFAULT}`);
+  } else {
+    desired = wanted;
+    path.push(cfg.why);
   }
+  let device: TpmDevice = desired;
   let policyCleared = false;
   if (input.autoDetection ?? true) {
     let detected: TpmDevice = TPM_DEVICE.NULL;
     let cached: TpmDevice | undefined;
     if (input.bootMode === 's3') {
-      const det = readByte(input.vars, TCG2_VARIABLE.DEVICE_DETECTION);
-      const d = asDevice(det.value);
-      if (d !== undefined && d >= 1) cached = d;
-      else path.push(`S3 resume: ${det.note}: not usable, probing`);
-    } else {
-      path.push('normal boot: TCG2_DEVICE_DETECTION is not read (only S3 resume uses it)');
+      const d = getByte(input.vars, TCG2_VARIABLE.DEVICE_DETECTION);
+      const dev = asDevice(d.value);
+      if (dev !== undefined && dev >= TPM_DEVICE.TPM_1_2) cached = dev;
+      else path.push(`S3 resume: ${d.why}${d.value === undefined ? '' : ' (out of range)'}: probing`);
     }
     if (cached !== undefined) {
       detected = cached;
@@ -147,15 +143,15 @@ export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<T
     } else if (await input.tpm12Startup(input.bootMode === 's3')) {
       detected = TPM_DEVICE.TPM_1_2;
       policyCleared = true;
-      path.push('TPM 1.2 TPM_Startup succeeded: TPM 1.2');
+      path.push('TPM 1.2 TPM_Startup succeeded: TPM 1.2 (PcdTpmInitializationPolicy := 0)');
     } else {
       detected = TPM_DEVICE.TPM_2_0_DTPM;
       path.push('TPM 1.2 TPM_Startup failed: TPM 2.0 dTPM');
     }
     device = detected;
-    path.push(`PcdTpmAutoDetection TRUE: PcdTpmInstanceGuid from the detection (${detected})`);
+    if (detected !== desired) path.push(`detected device ${detected} overrides TCG2_CONFIGURATION's ${desired} for PcdTpmInstanceGuid`);
   } else {
-    path.push(`PcdTpmAutoDetection FALSE: PcdTpmInstanceGuid from the variable (${device}), no probe`);
+    path.push('PcdTpmAutoDetection FALSE: the configured device is used');
   }
   const instanceGuid = INSTANCE_BY_DEVICE[device];
   return { instanceGuid, initializationDone: instanceGuid === TPM_INSTANCE_GUID.NONE, initializationPolicyCleared: policyCleared, path };

@@ -7,7 +7,7 @@ import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
 import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, TpmDeviceError, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
+  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
@@ -25,7 +25,7 @@ import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
+import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** Inputs of one simulated boot. */
@@ -99,10 +99,23 @@ export interface ImageBufferContext {
  * allocated before BDS reads the file: a property of the build, not of the machine.
  */
 export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1de1fe8n], // OVMF_CODE_4M.fd
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
+  // OVMF_CODE_4M.fd
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1de1fe8n],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1cdffe8n],
+  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1e6ffe8n],
+  // OVMF_CODE.fd (2 MB)
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
 ]);
+
+/** The calibrated distance for a build and machine, and whether it was measured for both. */
+export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'): { distance: bigint; calibrated: boolean } {
+  const exact = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine}`);
+  if (exact !== undefined) return { distance: exact, calibrated: true };
+  const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
+  return { distance: other ?? 0x1de1fe8n, calibrated: false };
+}
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
 
@@ -113,7 +126,7 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
+  const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
 }
@@ -190,7 +203,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
-    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes, fvName: sec.dxeFv.volume.guid }],
+    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
@@ -208,14 +221,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const tcg12Records = pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data);
   const dxe = Tcg2Dxe.start({
     tpm: {
-      pcrExtend: async (pcr, digests) => {
-        try {
-          await dxeTpm.pcrExtend(pcr, digests);
-        } catch (e) {
-          throw new TpmDeviceError(String(e), { cause: e });
-        }
-      },
-      submitCommand: (c) => dxeLib.submit(c),
+      // Failures carry their EFI status (PeiTpmCommandError / device-library codes).
+      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
+      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
     },
     hashMask: pei.pcdTpm2HashMask,
     tpmSupportedBanks: facts.supportedBanks,
@@ -243,9 +251,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   stack.phase = 'dxe:BDS';
   const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
   notes.push(
-    IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
-      ? 'image buffer address: calibrated for this firmware build'
-      : 'image buffer address: this build is not calibrated (ImageLocationInMemory is a guess; use --image-buffer-address)'
+    imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated || input.imageBufferAddress !== undefined
+      ? 'image buffer address: calibrated for this firmware build and machine'
+      : 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
@@ -256,7 +264,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   for (const opt of options.order) {
     const o = options.byNumber.get(opt);
     if (o === undefined) continue;
-    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY_MASK) !== LOAD_OPTION.CATEGORY_BOOT) continue;
+    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
     if (o.target.kind !== 'fv-app') {
@@ -295,7 +303,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return true;
     }
     const st = await handler.fileAuthentication(dxe, {
-      devicePath: o.filePath,
+      devicePath: o.filePath.raw,
       fileBuffer: body,
       bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
         machine: input.machine,
@@ -398,16 +406,26 @@ interface BootOptionSet {
 }
 
 /**
- * The boot options BDS attempts. A fresh store gets OVMF's defaults (written as BDS writes
- * them, so ReadyToBoot measures them); a store that already has a BootOrder is not modelled yet
- * and also gets the defaults, with a note.
+ * The boot options BDS attempts: the store's BootOrder and Boot#### when it has them (a later
+ * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
+ * measures them.
  */
 function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[]): BootOptionSet {
-  if (vars.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined) {
-    notes.push('BDS: the store already has boot options; re-registering OVMF defaults (store options not modelled yet)');
+  const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
+  if (stored !== undefined) {
+    const order = decodeBootOrder(stored);
+    const byNumber = new Map<number, BootOption>();
+    for (const n of order) {
+      const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
+      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
+      if (o !== undefined) byNumber.set(n, o);
+    }
+    notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
+    return { order, byNumber };
   }
   const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid);
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+  notes.push('BDS: fresh store: OVMF registers its default boot options');
   return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
 }
