@@ -25,6 +25,7 @@ interface PredictOptions {
   readonly tpmInterface?: string;
   readonly tpm?: string;
   readonly banks?: string;
+  readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly logOut?: string;
   readonly tcg2Config?: string;
@@ -76,6 +77,7 @@ function scenarioFrom(o: PredictOptions): Record<string, unknown> {
   if (o.smm === true) base['smm'] = true;
   set('tpmInterface', o.tpmInterface);
   set('tpm', o.tpm);
+  set('imageBufferAddress', o.imageBufferAddress);
   if (o.banks !== undefined) base['banks'] = o.banks.split(',').map((b) => b.trim().toLowerCase());
   return base;
 }
@@ -112,6 +114,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
     .option('--tpm-interface <kind>', 'tis or crb (default tis)')
     .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft)')
+    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
