@@ -8,7 +8,8 @@
  *  1. in-process decode + replay vs the tpm2_eventlog process (which also prints YAML: it has
  *     no replay-only mode), best of 7 runs each, wall-clock and CPU time;
  *  2. whole process vs whole process: `tcg2sim eventlog FILE --yaml` vs `tpm2_eventlog FILE`,
- *     both writing the same YAML to /dev/null (Node start-up included).
+ *     both writing the same YAML to /dev/null, and `tcg2sim eventlog FILE --pcrs-only` (Node
+ *     start-up included).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +81,7 @@ function bench(dir: string, algs: readonly TpmAlgHash[], label: string, gen: (n:
   const theirs = timeProcess('tpm2_eventlog', [file]);
   const toolPcr0 = /sha256:\n {4}0 {2}: 0x([0-9a-f]+)/.exec(execFileSync('tpm2_eventlog', [file], { encoding: 'latin1', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }))?.[1];
   const cliTime = timeProcess(process.execPath, [cli, 'eventlog', file, '--yaml']);
+  const cliPcrs = timeProcess(process.execPath, [cli, 'eventlog', file, '--pcrs-only']);
   const row = (name: string, t: Timing): string =>
     `  ${name.padEnd(44)} wall ${t.wall.toFixed(1).padStart(8)} ms ${(theirs.wall / t.wall).toFixed(1).padStart(5)}x   cpu ${t.cpu.toFixed(1).padStart(8)} ms ${(theirs.cpu / t.cpu).toFixed(1).padStart(5)}x\n`;
   process.stdout.write(`  same sha256 PCR0 as tpm2_eventlog: ${String(toolPcr0 === streamed.pcr0 && toolPcr0 === objects.pcr0)}\n`);
@@ -87,6 +89,7 @@ function bench(dir: string, algs: readonly TpmAlgHash[], label: string, gen: (n:
   process.stdout.write(row('replayEventLogBytes: decode+replay, one pass', streamed));
   process.stdout.write(row('decodeEventLog + replayEventLog (objects)', objects));
   process.stdout.write(row('tcg2sim eventlog FILE --yaml (process)', cliTime));
+  process.stdout.write(row('tcg2sim eventlog FILE --pcrs-only (process)', cliPcrs));
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tcg2sim-bench-'));

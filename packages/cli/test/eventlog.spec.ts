@@ -145,6 +145,18 @@ describe('tcg2sim eventlog', () => {
     expect(new Uint8Array(readFileSync(out))).to.deep.equal(bytes);
   });
 
+  it('--pcrs-only prints the same PCRs as the full decode, and exits 2 on a bad record', async () => {
+    const full = JSON.parse((await run(good, '--json')).out) as { pcrs: unknown };
+    const quick = JSON.parse((await run(good, '--pcrs-only', '--json')).out) as { pcrs: unknown };
+    expect(quick.pcrs).to.deep.equal(full.pcrs);
+    const bytes = readFileSync(good);
+    const cut = join(dir.path, 'cut3.bin');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 1));
+    const r = await run(cut, '--pcrs-only');
+    expect(r.status).to.equal(2);
+    expect(r.err).to.match(/event 11 \(record at offset \d+\)/);
+  });
+
   it('exits 2 for a missing file and for two output formats', async () => {
     expect((await run(join(dir.path, 'nope.bin'))).status).to.equal(2);
     expect((await run(good, '--json', '--yaml')).status).to.equal(2);

@@ -41,10 +41,23 @@ export interface Divergence {
   readonly explanation: string;
 }
 
+/** Options of {@link diffEventLogs}. */
+export interface DiffOptions {
+  /**
+   * Compare only what reaches the PCRs (PCR index, event type, digests): event data that
+   * differs while the digests agree is listed in `dataNotes` instead of being a divergence.
+   * For a prediction against a capture, where run-specific data such as
+   * ImageLocationInMemory of UEFI_IMAGE_LOAD_EVENT is not measured.
+   */
+  readonly measuredOnly?: boolean;
+}
+
 /** Result of {@link diffEventLogs}. */
 export interface LogDiff {
   readonly equal: boolean;
   readonly divergence: Divergence | undefined;
+  /** With `measuredOnly`: events whose data differ but whose digests agree. */
+  readonly dataNotes: readonly Divergence[];
   /** Final PCRs that differ (bank, index, both values). */
   readonly pcrChanges: readonly PcrChange[];
   readonly eventsA: number;
@@ -82,9 +95,33 @@ function jsonPathDiff(a: Json, b: Json, path: string): string | undefined {
   return path;
 }
 
-function compareEvents(i: number, a: LogEvent | undefined, b: LogEvent | undefined, uintnSize: number): Divergence | undefined {
+type Base = Pick<Divergence, 'eventIndex' | 'a' | 'b' | 'pcrs'>;
+
+function digestsEqual(a: LogEvent, b: LogEvent): boolean {
+  return a.digests.length === b.digests.length && a.digests.every((d, k) => {
+    const o = b.digests[k];
+    return o !== undefined && o.hashAlg === d.hashAlg && equalBytes(o.digest, d.digest);
+  });
+}
+
+function dataDivergence(i: number, a: LogEvent, b: LogEvent, uintnSize: number, base: Base): Divergence {
+  const at = firstDiff(a.eventData, b.eventData);
+  const va = decodeEventData(a.eventType, a.eventData, { uintnSize });
+  const vb = decodeEventData(b.eventType, b.eventData, { uintnSize });
+  const ja = va.kind === 'invalid' || va.kind === 'raw' ? null : toJsonValue(va.value);
+  const jb = vb.kind === 'invalid' || vb.kind === 'raw' ? null : toJsonValue(vb.value);
+  const dataField = ja !== null && jb !== null ? jsonPathDiff(ja, jb, '') : undefined;
+  const sizes = a.eventData.length !== b.eventData.length ? ` (size ${a.eventData.length} vs ${b.eventData.length})` : '';
+  return {
+    ...base, field: 'eventData', dataOffset: at, ...(dataField !== undefined && dataField !== '' ? { dataField } : {}),
+    bytesA: toHex(a.eventData.subarray(at, at + 16)), bytesB: toHex(b.eventData.subarray(at, at + 16)),
+    explanation: `event ${i} (${label(a) ?? ''}) data differs at byte ${at}${dataField ? ` (${dataField})` : ''}${sizes}`,
+  };
+}
+
+function compareEvents(i: number, a: LogEvent | undefined, b: LogEvent | undefined, uintnSize: number, notes?: Divergence[]): Divergence | undefined {
   const pcrs = [...new Set([a?.pcrIndex, b?.pcrIndex].filter((x): x is number => x !== undefined))];
-  const base = { eventIndex: i, a: label(a), b: label(b), pcrs };
+  const base: Base = { eventIndex: i, a: label(a), b: label(b), pcrs };
   if (a === undefined) return { ...base, field: 'extra', explanation: `event ${i} (${label(b) ?? ''}) is only in the second log` };
   if (b === undefined) return { ...base, field: 'missing', explanation: `event ${i} (${label(a) ?? ''}) is missing from the second log` };
   if (a.format !== b.format) return { ...base, field: 'format', explanation: `event ${i} is ${a.format} vs ${b.format}` };
@@ -92,20 +129,12 @@ function compareEvents(i: number, a: LogEvent | undefined, b: LogEvent | undefin
   if (a.eventType !== b.eventType) {
     return { ...base, field: 'eventType', explanation: `event ${i} is ${eventTypeLabel(a.eventType)} vs ${eventTypeLabel(b.eventType)}` };
   }
-  if (!equalBytes(a.eventData, b.eventData)) {
-    const at = firstDiff(a.eventData, b.eventData);
-    const va = decodeEventData(a.eventType, a.eventData, { uintnSize });
-    const vb = decodeEventData(b.eventType, b.eventData, { uintnSize });
-    const ja = va.kind === 'invalid' || va.kind === 'raw' ? null : toJsonValue(va.value);
-    const jb = vb.kind === 'invalid' || vb.kind === 'raw' ? null : toJsonValue(vb.value);
-    const dataField = ja !== null && jb !== null ? jsonPathDiff(ja, jb, '') : undefined;
-    const sizes = a.eventData.length !== b.eventData.length ? ` (size ${a.eventData.length} vs ${b.eventData.length})` : '';
-    return {
-      ...base, field: 'eventData', dataOffset: at, ...(dataField !== undefined && dataField !== '' ? { dataField } : {}),
-      bytesA: toHex(a.eventData.subarray(at, at + 16)), bytesB: toHex(b.eventData.subarray(at, at + 16)),
-      explanation: `event ${i} (${label(a) ?? ''}) data differs at byte ${at}${dataField ? ` (${dataField})` : ''}${sizes}`,
-    };
+  const dataDiffers = !equalBytes(a.eventData, b.eventData);
+  if (dataDiffers && notes !== undefined && digestsEqual(a, b)) {
+    notes.push(dataDivergence(i, a, b, uintnSize, base));
+    return undefined;
   }
+  if (dataDiffers) return dataDivergence(i, a, b, uintnSize, base);
   const banks = new Set([...a.digests.map((d) => d.hashAlg), ...b.digests.map((d) => d.hashAlg)]);
   for (const alg of banks) {
     const da = a.digests.find((d) => d.hashAlg === alg)?.digest;
@@ -144,11 +173,12 @@ function pcrChanges(ra: PcrReplay, rb: PcrReplay): PcrChange[] {
  * the first divergence: which field, which bytes, which PCRs. Also replays both and lists the
  * final PCR values that differ.
  */
-export function diffEventLogs(a: EventLog, b: EventLog): LogDiff {
+export function diffEventLogs(a: EventLog, b: EventLog, opts: DiffOptions = {}): LogDiff {
   const uintnSize = a.specId?.uintnSize ?? 2;
+  const notes: Divergence[] | undefined = opts.measuredOnly === true ? [] : undefined;
   let divergence: Divergence | undefined;
   const n = Math.max(a.events.length, b.events.length);
-  for (let i = 0; i < n && divergence === undefined; i++) divergence = compareEvents(i, a.events[i], b.events[i], uintnSize);
+  for (let i = 0; i < n && divergence === undefined; i++) divergence = compareEvents(i, a.events[i], b.events[i], uintnSize, notes);
   const changes = pcrChanges(replayEventLog(a), replayEventLog(b));
-  return { equal: divergence === undefined, divergence, pcrChanges: changes, eventsA: a.events.length, eventsB: b.events.length };
+  return { equal: divergence === undefined, divergence, dataNotes: notes ?? [], pcrChanges: changes, eventsA: a.events.length, eventsB: b.events.length };
 }

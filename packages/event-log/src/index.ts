@@ -35,9 +35,12 @@ export {
 export { toJson, toJsonValue, eventToJson, pcrsToJson, bankKey } from './format/json.ts';
 export type { Json } from './format/json.ts';
 export { toCelJson } from './format/cel.ts';
+export { describeEvent } from './format/text.ts';
 export { lintEventLog, hasLintErrors, LINT_RULES } from './lint.ts';
 export type { LintFinding, LintRuleId, Severity } from './lint.ts';
 export { diffEventLogs } from './diff.ts';
-export type { LogDiff, Divergence, DiffField, PcrChange } from './diff.ts';
+export type { LogDiff, Divergence, DiffField, DiffOptions, PcrChange } from './diff.ts';
 export { replayEventLogBytes } from './replay-bytes.ts';
 export type { ReplayBytesOptions, BytesReplay } from './replay-bytes.ts';
+export { locateEventLogs, decodeFinalEventsTable, decodeEventLogFromMemory } from './locate.ts';
+export type { FinalEventsTable } from './locate.ts';

@@ -16,11 +16,12 @@ export type Severity = 'error' | 'warning';
  */
 export const LINT_RULES = {
   EL001: { name: 'spec-id-first', severity: 'error', summary: 'a crypto-agile log starts with the Spec ID Event03 header (PFP §10.4.5.1)' },
-  EL002: { name: 'spec-id-valid', severity: 'error', summary: 'Spec ID: version 2.0, known algorithms with their registry sizes, none twice, uintnSize 1 or 2 (PFP §10.4.5.1)' },
+  EL002: { name: 'spec-id-valid', severity: 'error', summary: 'Spec ID: version 2.0, at least one algorithm, registry algorithms with their registry sizes, none twice, uintnSize 1 or 2 (PFP §10.4.5.1)' },
   EL003: { name: 'digests-match-spec-id', severity: 'error', summary: 'every TCG_PCR_EVENT2 carries exactly the Spec ID algorithms, in its order (PFP §10.2.2)' },
   EL004: { name: 'no-action-zero-digests', severity: 'error', summary: 'EV_NO_ACTION digests are all zero (PFP §10.4.5)' },
   EL005: { name: 'header-events-once', severity: 'error', summary: 'Spec ID only as the first record; StartupLocality at most once, on PCR0, before PCR0 measurements (PFP §10.4.5.3)' },
   EL006: { name: 'startup-locality-value', severity: 'error', summary: 'StartupLocality is 0, 3 or 4 (PFP §10.4.5.3)' },
+  EL007: { name: 'algorithm-unknown', severity: 'warning', summary: 'a Spec ID algorithm this tool cannot hash: its bank is decoded but not replayed or checked' },
   EL010: { name: 'separator-digest', severity: 'error', summary: 'EV_SEPARATOR digest is the hash of its 4 data bytes (PFP §10.4.1)' },
   EL011: { name: 'action-digest', severity: 'error', summary: 'EV_EFI_ACTION / EV_ACTION digest is the hash of its string (PFP §10.4.1)' },
   EL012: { name: 'variable-digest', severity: 'error', summary: 'variable events hash their UEFI_VARIABLE_DATA (EV_EFI_VARIABLE_BOOT: or the variable data, as EDK II does) (PFP §10.4.4)' },
@@ -151,7 +152,7 @@ function specIdChecks(log: EventLog, add: Add): { alg: number; size: number }[] 
     const info = findHashAlg(a.algorithmId);
     if (seen.has(a.algorithmId)) add('EL002', 0, `algorithm 0x${a.algorithmId.toString(16)} listed twice`);
     seen.add(a.algorithmId);
-    if (info === undefined) add('EL002', 0, `unknown algorithm 0x${a.algorithmId.toString(16)}`);
+    if (info === undefined) add('EL007', 0, `algorithm 0x${a.algorithmId.toString(16)} (digestSize ${a.digestSize}) is not in the hash registry`);
     else if (info.size !== a.digestSize) add('EL002', 0, `${info.name} digestSize ${a.digestSize}, expected ${info.size}`);
   }
   return s.digestSizes.map((a) => ({ alg: a.algorithmId, size: a.digestSize }));

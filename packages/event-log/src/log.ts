@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter, DecodeError } from '@tcg2sim/binary-codec';
+import { ByteReader, ByteWriter, DecodeError, decode } from '@tcg2sim/binary-codec';
 import type { Codec } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
 import { EventLogError } from './errors.ts';
@@ -6,9 +6,8 @@ import {
   SPEC_ID_EVENT00, SPEC_ID_EVENT02, SPEC_ID_EVENT03, TCGSpecIdEventLegacy, decodeSpecIdEvent, digestSizesOf, hasSignature,
 } from './spec-id.ts';
 import type { TCGEfiSpecIDEvent, TCGSpecIdEventLegacy as LegacySpecId } from './spec-id.ts';
-import { EV, MAX_DIGESTS, MAX_EVENT_DATA, TCGPCREvent, tcgPcrEvent2 } from './structures.ts';
+import { EV, MAX_DIGESTS, MAX_EVENT_DATA, TCG_PCR_EVENT_HEADER_SIZE, TCGPCREvent, tcgPcrEvent2 } from './structures.ts';
 import type { DigestSizes, TCGPCREvent2, TPMTHA } from './structures.ts';
-import { decode } from '@tcg2sim/binary-codec';
 
 /** Which record layout an event uses. */
 export type EventFormat = 'TCG_PCR_EVENT' | 'TCG_PCR_EVENT2';
@@ -126,7 +125,7 @@ export function decodeEventLog(bytes: Uint8Array, opts: DecodeLogOptions = {}): 
   try {
     first = fromEvent1(TCGPCREvent.decode(r), 0, 0);
     if (first.pcrIndex === 0 && first.eventType === EV.NO_ACTION && hasSignature(first.eventData, SPEC_ID_EVENT03)) {
-      const dataAt = TCGPCREventHeaderSize;
+      const dataAt = TCG_PCR_EVENT_HEADER_SIZE;
       try {
         specId = decodeSpecIdEvent(first.eventData);
       } catch (err) {
@@ -175,8 +174,6 @@ export function decodeEventLog(bytes: Uint8Array, opts: DecodeLogOptions = {}): 
   }
   return { format, specId, legacySpecId, events, usedLength: r.offset, stop };
 }
-
-const TCGPCREventHeaderSize = 32;
 
 /** A LogEvent plus its record size, as the fast reader returns it. */
 interface SizedEvent extends LogEvent {

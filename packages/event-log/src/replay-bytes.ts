@@ -1,6 +1,6 @@
 import { findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
-import { bankExtenderAt } from './_extend.ts';
+import { bankExtender } from './_extend.ts';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
 import { MAX_PCR_INDEX, replayEventLog } from './replay.ts';
@@ -95,7 +95,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
   const skipped: ReplaySkip[] = [];
   const state = banks.map((alg) => {
     const size = hashAlgInfo(alg).size;
-    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtenderAt(alg, opts.provider) };
+    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider) };
   });
   for (let k = 0; k < recordStarts.length; k++) {
     const rs = recordStarts[k] ?? 0;
@@ -121,12 +121,13 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
         skipped.push({ eventIndex: k + 1, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      let old = b.pcrs[pcr];
-      if (old === undefined) {
-        old = new Uint8Array(b.size);
-        if (pcr === 0 && startupLocality !== 0) old[b.size - 1] = startupLocality;
+      let value = b.pcrs[pcr];
+      if (value === undefined) {
+        value = new Uint8Array(b.size);
+        if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
+        b.pcrs[pcr] = value;
       }
-      b.pcrs[pcr] = b.extend(old, bytes, found);
+      b.extend(value, bytes, found);
     }
   }
   const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();

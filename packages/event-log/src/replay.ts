@@ -100,12 +100,13 @@ export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrRepl
         skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      let old = b.pcrs[pcr];
-      if (old === undefined) {
-        old = new Uint8Array(b.size);
-        if (pcr === 0 && startupLocality !== 0) old[b.size - 1] = startupLocality;
+      let value = b.pcrs[pcr];
+      if (value === undefined) {
+        value = new Uint8Array(b.size);
+        if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
+        b.pcrs[pcr] = value;
       }
-      b.pcrs[pcr] = b.extend(old, d.digest);
+      b.extend(value, d.digest, 0);
     }
   }
   const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();

@@ -35,6 +35,18 @@ describe('diffEventLogs', () => {
     expect(d.pcrChanges).to.deep.equal([]);
   });
 
+  it('with measuredOnly, turns a data-only difference (image address) into a note', () => {
+    const b = mutate(base(), 24, (e) => {
+      const d = new Uint8Array(e.eventData);
+      d[0] = (d[0] ?? 0) ^ 0xff; // ImageLocationInMemory: not measured
+      return { eventData: d };
+    });
+    expect(diffEventLogs(base(), b).divergence).to.deep.include({ eventIndex: 24, field: 'eventData', dataField: 'imageLocationInMemory', dataOffset: 0 });
+    const d = diffEventLogs(base(), b, { measuredOnly: true });
+    expect(d.equal).to.equal(true);
+    expect(d.dataNotes.map((n) => [n.eventIndex, n.dataField])).to.deep.equal([[24, 'imageLocationInMemory']]);
+  });
+
   it('reports a PCR index change first, before data', () => {
     const d = diffEventLogs(base(), mutate(base(), 14, () => ({ pcrIndex: 5 })));
     expect(d.divergence).to.deep.include({ eventIndex: 14, field: 'pcrIndex', pcrs: [4, 5] });

@@ -184,6 +184,24 @@ describe('EV_NO_ACTION structures', () => {
   });
 });
 
+describe('string and CRTM event data', () => {
+  it('reads EV_OMIT_BOOT_DEVICE_EVENTS as its ASCII string', () => {
+    expect(decodeEventData(EV.OMIT_BOOT_DEVICE_EVENTS, ascii('BOOT ATTEMPTS OMITTED'))).to.deep.equal({ kind: 'text', value: 'BOOT ATTEMPTS OMITTED' });
+  });
+  it('reads EV_S_CRTM_VERSION as a UCS-2 string without its NUL (OVMF logs L"" = 00 00)', () => {
+    expect(decodeEventData(EV.S_CRTM_VERSION, new Uint8Array(2))).to.deep.equal({ kind: 'ucs2', value: '' });
+    expect(decodeEventData(EV.S_CRTM_VERSION, new Uint8Array(Buffer.from('2022.11\0', 'utf16le')))).to.deep.equal({ kind: 'ucs2', value: '2022.11' });
+  });
+  it('reads EV_S_CRTM_CONTENTS as a blob (16 bytes) or a BLOB2', () => {
+    expect(decodeEventData(EV.S_CRTM_CONTENTS, new Uint8Array(16)).kind).to.equal('firmware-blob');
+    const blob2 = encode(UEFIPlatformFirmwareBlob2, { blobDescription: ascii('CRTM\0'), blobBase: 0xffe00000n, blobLength: 0x200000n });
+    expect(decodeEventData(EV.S_CRTM_CONTENTS, blob2).kind).to.equal('firmware-blob2');
+  });
+  it('reads the H-CRTM event as its "HCRTM" string', () => {
+    expect(decodeEventData(EV.EFI_HCRTM_EVENT, ascii('HCRTM'))).to.deep.equal({ kind: 'text', value: 'HCRTM' });
+  });
+});
+
 describe('decodeEventData on hostile input', () => {
   it('never throws for any type and any bytes: bad data is `invalid` with a DecodeError', () => {
     const types = [0, 1, 3, 4, 5, 7, 8, 0xb, 0xd, 0x12, 0x80000001, 0x80000002, 0x80000003, 0x80000004, 0x80000005, 0x80000006, 0x80000007, 0x80000008, 0x80000009, 0x8000000a, 0x8000000b, 0x8000000c, 0x80000010, 0x800000e0];

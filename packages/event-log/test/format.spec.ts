@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
-import { decodeEventLog, replayEventLog, toCelJson, toJson } from '@tcg2sim/event-log';
+import { decodeEventLog, describeEvent, replayEventLog, toCelJson, toJson } from '@tcg2sim/event-log';
 import { ovmfShellLog } from './fixtures/ovmf-like.ts';
 
 describe('JSON output (DESIGN.md §4 shape)', () => {
@@ -38,5 +38,17 @@ describe('CEL-JSON output', () => {
       recnum: 9, pcr: 7, digests: [{ hashAlg: 'sha256', digest: 'df3f619804a92fdb4057192dc43dd748ea778adc52bc498ce80524c014b81119' }],
       content_type: 'pcclient_std', content: { event_type: 4, event_data: 'AAAAAA==' },
     });
+  });
+});
+
+describe('describeEvent (one-line summaries)', () => {
+  it('names variables, actions, blobs, images and separators', () => {
+    const log = decodeEventLog(ovmfShellLog([TPM_ALG_HASH.SHA256]).encode());
+    const d = log.events.map((e) => describeEvent(e));
+    expect(d[2]).to.equal('base 0x820000 length 0xe0000');
+    expect(d[4]).to.equal('SecureBoot (1 B)');
+    expect(d[9]).to.equal('separator 0x00000000');
+    expect(d[14]).to.equal('"Calling EFI Application from Boot Option"');
+    expect(d[24]).to.equal('image 876672 B at 0x7e5d8018, device path 44 B');
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { concatBytes } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
-import { EV, EventLogBuilder, EventLogError, decodeEventLog, encodeEventLog } from '@tcg2sim/event-log';
+import { EV, EventLogBuilder, EventLogError, decodeEventLog, encodeEventLog, encodeSpecIdEvent, lintEventLog, replayEventLog } from '@tcg2sim/event-log';
 import { ovmfShellLog } from './fixtures/ovmf-like.ts';
 import { banksArb, buildLog, buildSha1Log, eventsArb } from './fixtures/arbitrary.ts';
 
@@ -77,11 +77,15 @@ describe('decodeEventLog / encodeEventLog', () => {
     expect(log.legacySpecId?.specVersionMajor).to.equal(1);
   });
 
-  it('names the event index, its record offset and the failing byte for every truncation point', () => {
+  it('names the event index, its record offset and the failing byte wherever the log is cut', () => {
     const bytes = ovmfShellLog([TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256]).encode();
     const log = decodeEventLog(bytes);
     const starts = log.events.map((e) => e.offset);
-    for (let cut = 1; cut < bytes.length; cut++) {
+    // every byte of the first records and around every record boundary, every 5th byte elsewhere
+    const cuts = new Set<number>();
+    for (let c = 1; c < bytes.length; c++) if (c < 400 || c % 5 === 0) cuts.add(c);
+    for (const s0 of starts) for (const d of [-2, -1, 0, 1, 2, 12, 13, 16]) if (s0 + d > 0 && s0 + d < bytes.length) cuts.add(s0 + d);
+    for (const cut of [...cuts].sort((a, b) => a - b)) {
       const cutIndex = starts.findIndex((s, i) => cut > s && cut < (starts[i + 1] ?? bytes.length + 1));
       if (cutIndex < 0) {
         // cut on a record boundary: a shorter but valid log
@@ -109,6 +113,24 @@ describe('decodeEventLog / encodeEventLog', () => {
     expect(log.stop?.offset).to.equal(at);
     expect(log.stop?.error?.code).to.equal('LIMIT_EXCEEDED');
     expect(encodeEventLog(log)).to.deep.equal(bytes.subarray(0, at));
+  });
+
+  it('reads an algorithm the registry lacks (SHA3-256) with the size its Spec ID gives, and replays the others', () => {
+    const sha3 = 0x0027;
+    const b = new EventLogBuilder({ algs: [TPM_ALG_HASH.SHA256] });
+    const base = b.build();
+    const specId = base.specId ? { ...base.specId, digestSizes: [...base.specId.digestSizes, { algorithmId: sha3, digestSize: 32 }] } : undefined;
+    const header = base.events[0];
+    if (!specId || !header) throw new Error('no header');
+    const data = encodeSpecIdEvent(specId);
+    const event = { format: 'TCG_PCR_EVENT2' as const, index: 1, offset: 0, pcrIndex: 4, eventType: EV.EFI_ACTION, eventData: new Uint8Array(1),
+      digests: [{ hashAlg: TPM_ALG_HASH.SHA256, digest: new Uint8Array(32).fill(1) }, { hashAlg: sha3, digest: new Uint8Array(32).fill(2) }] };
+    const bytes = encodeEventLog({ specId, events: [{ ...header, eventData: data }, event] });
+    const log = decodeEventLog(bytes);
+    expect(log.events[1]?.digests.map((d) => d.hashAlg)).to.deep.equal([TPM_ALG_HASH.SHA256, sha3]);
+    expect(encodeEventLog(log)).to.deep.equal(bytes);
+    expect([...replayEventLog(log).banks.keys()]).to.deep.equal([TPM_ALG_HASH.SHA256]);
+    expect(lintEventLog(log).filter((f) => f.rule === 'EL007').map((f) => f.severity)).to.deep.equal(['warning']);
   });
 
   it('rejects an algorithm neither the Spec ID nor the registry knows with UNKNOWN_SELECTOR', () => {

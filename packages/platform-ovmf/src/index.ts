@@ -20,7 +20,7 @@ export {
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
-export { simulateBoot, imageBufferAddress, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
+export { simulateBoot, imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
 export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
@@ -28,12 +28,15 @@ export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';
 export type { DxeTpmFacts } from './boot/dxe-entry.ts';
 export {
   LOAD_OPTION, UI_APP_FILE_GUID, UEFI_SHELL_FILE_GUID, BM_AUTO_CREATE_BOOT_OPTION_GUID, defaultCdromOption,
-  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath,
+  defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, fvFilePath, decodeBootOption, decodeBootOrder, bootTargetOf,
   virtioDiskOption, virtioDiskDevicePath, expandedDiskLoaderPath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
+// the embedded default firmware
+export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
+export type { DefaultFirmware } from './default-firmware.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';
@@ -54,6 +57,21 @@ export type {
   SpecIdCandidate, FinalEventsPointer, FinalEventsExtent,
 } from './capture/log-scan.ts';
 export { decodeLogArea, scanGuestMemory } from './capture/memory-scan.ts';
+export { findAcpiTables, acpiByteSum, ACPI_HEADER_SIZE, ACPI_SCAN_MAX_TABLE } from './acpi/acpi-scan.ts';
+export type { AcpiTableCopy } from './acpi/acpi-scan.ts';
+export {
+  EFIACPIDescriptionHeader, EFITPM2ACPITableFixed, EFITPM2ACPITrailer, TPM2_TABLE_FIXED_SIZE, TPM2_TABLE_FULL_SIZE,
+  TPM2_TABLE_MAX_SIZE, TPM2_START_METHOD, TPM2_START_METHOD_NAME, TPM2_PLATFORM_CLASS, decodeTpm2Table, encodeTpm2Table,
+  tableSignature,
+} from './acpi/tpm2-table.ts';
+export type { Tpm2Table, Tpm2TableInput } from './acpi/tpm2-table.ts';
+export {
+  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, qemuTpmLogAddress, qemuTpm2Table,
+  qemuTpm2TableInput,
+} from './acpi/qemu-tpm2.ts';
+export type { QemuTpm2Options } from './acpi/qemu-tpm2.ts';
+export { checkTpm2Table, probeInterface, TPM2_START_METHOD_DSM_UUID_AML } from './acpi/tpm2-check.ts';
+export type { Tpm2Finding, Tpm2FindingCode, Tpm2CheckOptions } from './acpi/tpm2-check.ts';
 export type { SpecIdCopy, LogExtent, MemoryScanResult, QmpExecutor } from './capture/memory-scan.ts';
 export { parseSwtpmLog, tpmCommandStream } from './capture/swtpm-log.ts';
 export type { SwtpmLogMessage, TpmCommandRecord } from './capture/swtpm-log.ts';

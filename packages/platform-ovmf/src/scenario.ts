@@ -31,6 +31,10 @@ export const Scenario = z
      * `\EFI\BOOT\BOOTX64.EFI` (read only).
      */
     disk: z.string().min(1).optional(),
+    /** Which Tcg2ConfigPei runs: OVMF's (Debian's image) or SecurityPkg's generic one reading the store. */
+    tcg2Config: z.enum(['ovmf', 'generic']).default('ovmf'),
+    /** PcdTpmAutoDetection of the generic Tcg2ConfigPei. */
+    tpmAutoDetection: z.boolean().default(true),
     /** Override of the EFI_IMAGE_LOAD_EVENT buffer address model (hex or decimal). */
     imageBufferAddress: z.string().regex(/^(0x[0-9a-fA-F]+|[0-9]+)$/).optional(),
   })

@@ -43,8 +43,8 @@ describe('BDS with a virtio-blk disk', () => {
       const path = expandedDiskLoaderPath(m, {
         partitionNumber: 1, partitionStart: 2048n, partitionSize: 4096n, partitionGuid: '0B4F3C2E-5D8A-4E21-9F11-6A7B8C9D0E1F', filePath: '\\EFI\\BOOT\\BOOTX64.EFI',
       });
-      expect(toHex(path)).to.equal(REAL[machine].loaderPath);
-      expect(devicePathToText(decodeDevicePath(path))).to.equal(
+      expect(toHex(path.raw)).to.equal(REAL[machine].loaderPath);
+      expect(devicePathToText(decodeDevicePath(path.raw))).to.equal(
         `PciRoot(0x0)/Pci(${machine === 'q35' ? '0x2' : '0x3'},0x0)/HD(1,GPT,0B4F3C2E-5D8A-4E21-9F11-6A7B8C9D0E1F,0x800,0x1000)/\\EFI\\BOOT\\BOOTX64.EFI`
       );
     });

@@ -152,7 +152,7 @@ for (const cfg of CONFIGS) {
         const path = expandedDiskLoaderPath(machine, {
           partitionNumber: 1, partitionStart: l.partition.startingLba, partitionSize: l.partition.endingLba - l.partition.startingLba + 1n, partitionGuid: l.partition.uniqueGuid, filePath: l.path,
         });
-        expect(toHex(image?.eventData.subarray(32) ?? new Uint8Array())).to.equal(toHex(path));
+        expect(toHex(image?.eventData.subarray(32) ?? new Uint8Array())).to.equal(toHex(path.raw));
         expect(ours.boot.endState).to.match(/^started Boot0002/);
       });
     }

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex } from '@tcg2sim/binary-codec';
+import { fromHex, toHex } from '@tcg2sim/binary-codec';
 import { CaptureError, scanGuestMemory } from '@tcg2sim/platform-ovmf';
 import type { QmpExecutor } from '@tcg2sim/platform-ovmf';
 import { tempDir } from '@tcg2sim/test-support';
 import { EVENT_1, LOG, SPEC_ID_EVENT, area } from './vectors/synthetic-log.ts';
+import { QEMU_TPM2_TABLES } from './vectors/tpm2-tables.ts';
 
 // gEfiTcg2FinalEventsTableGuid in memory byte order.
 const FINAL_GUID = '96d02e1e' + 'e230' + '5442' + 'bd89863bbef82325';
@@ -74,5 +75,16 @@ describe('scanGuestMemory (pmemsave through QMP)', () => {
       expect(e).to.be.instanceOf(CaptureError);
       expect((e as CaptureError).code).to.equal('LOG_NOT_FOUND');
     }
+  });
+
+  it('returns the TPM2 ACPI tables with a valid checksum found in the chunks it saved', async () => {
+    const ram = guestRam();
+    const tpm2 = fromHex(QEMU_TPM2_TABLES[1].hex);
+    ram.set(tpm2, 0xc0010);
+    const torn = tpm2.slice();
+    torn[40] = 0x99; // checksum no longer matches
+    ram.set(torn, 0xc1000);
+    const r = await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
+    expect(r.acpiTables.map((t) => [t.signature, t.address, toHex(t.bytes)])).to.deep.equal([['TPM2', 0xc0010, QEMU_TPM2_TABLES[1].hex]]);
   });
 });

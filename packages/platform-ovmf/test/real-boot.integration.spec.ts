@@ -20,6 +20,8 @@ interface BootConfig {
   readonly tpmInterface: 'tis' | 'crb';
   readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
   readonly smm?: boolean;
+  /** Boot a combined OVMF.fd (VARS + CODE concatenated, as OVMF's build makes it) with -bios. */
+  readonly bios?: boolean;
 }
 
 // The real boots of the predict issue: q35 and pc, TIS and CRB, several RAM sizes, a SHA256-only
@@ -31,6 +33,8 @@ const CONFIGS: readonly BootConfig[] = [
   { name: 'q35 + SMM, secboot image, MS keys (Secure Boot on)', code: 'OVMF_CODE_4M.secboot.fd', vars: 'OVMF_VARS_4M.ms.fd', machine: 'q35', memoryMiB: 512, tpmInterface: 'tis', smm: true },
   { name: 'pc, tpm-tis, 512 MiB, OVMF_CODE (2 MB, X64 PEI)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis' },
   { name: 'pc, tpm-crb, 1536 MiB, OVMF_CODE (2 MB)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 1536, tpmInterface: 'crb' },
+  // Debian's combined image is /usr/share/ovmf/OVMF.fd (variable store + code, 2 MB).
+  { name: 'pc, -bios /usr/share/ovmf/OVMF.fd (combined 2 MB image)', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', machine: 'pc', memoryMiB: 512, tpmInterface: 'tis', bios: true },
 ];
 
 const HIERARCHY_CHANGE_AUTH = TPM_CC.HierarchyChangeAuth;
@@ -51,15 +55,26 @@ for (const cfg of CONFIGS) {
 
     before(async function () {
       requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup', 'tpm2_eventlog'], files: [code, vars] });
+      let codeBytes = readFileSync(code);
+      let varsBytes = readFileSync(vars);
+      let firmware: { code: string; vars: string } | { bios: string } = { code, vars };
+      if (cfg.bios === true) {
+        const bios = '/usr/share/ovmf/OVMF.fd';
+        requirePrerequisites(this, { files: [bios] });
+        const combined = readFileSync(bios);
+        firmware = { bios };
+        codeBytes = combined;
+        varsBytes = combined;
+      }
       real = await captureBoot({
-        code, vars, machine: cfg.machine, memoryMiB: cfg.memoryMiB, tpmInterface: cfg.tpmInterface, timeoutSeconds: 240,
+        ...firmware, machine: cfg.machine, memoryMiB: cfg.memoryMiB, tpmInterface: cfg.tpmInterface, timeoutSeconds: 240,
         ...(cfg.banks ? { banks: cfg.banks } : {}), ...(cfg.smm === true ? { smm: true } : {}),
       });
       const backend = await SwtpmBackend.start(cfg.banks ? { pcrBanks: cfg.banks } : {});
       try {
         ours = await predict({
-          code: readFileSync(code),
-          vars: readFileSync(vars),
+          code: codeBytes,
+          vars: varsBytes,
           machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB, smm: cfg.smm === true }),
           tpmInterface: cfg.tpmInterface,
           backend,
@@ -71,8 +86,8 @@ for (const cfg of CONFIGS) {
       const softBackend = new SoftTpmBackend(cfg.banks ? { banks: cfg.banks } : {});
       try {
         soft = await predict({
-          code: readFileSync(code),
-          vars: readFileSync(vars),
+          code: codeBytes,
+          vars: varsBytes,
           machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB, smm: cfg.smm === true }),
           tpmInterface: cfg.tpmInterface,
           backend: softBackend,
@@ -105,9 +120,11 @@ for (const cfg of CONFIGS) {
       expect(ours.mismatches).to.deep.equal([]);
     });
 
-    it('sends the TPM the same commands, with the same responses, as the firmware (random platform auth aside)', () => {
+    for (const which of ['swtpm', 'soft TPM'] as const) {
+    it(`sends the TPM the same commands as the firmware, and gets the same responses (${which}; random platform auth aside)`, () => {
       const firmware = (real.tpmCommandStream ?? []).filter((c) => c.origin === 'firmware' && c.commandCode !== 0xf1);
-      const oursHex = ours.boot.exchanges.map((e) => ({ command: toHex(e.command), response: toHex(e.response) }));
+      const run = which === 'swtpm' ? ours : soft;
+      const oursHex = run.boot.exchanges.map((e) => ({ command: toHex(e.command), response: toHex(e.response) }));
       expect(oursHex.length).to.equal(firmware.length);
       firmware.forEach((c, i) => {
         const o = oursHex[i];
@@ -119,6 +136,7 @@ for (const cfg of CONFIGS) {
         expect(o?.response, `response ${i} (${c.name})`).to.equal(c.response);
       });
     });
+    }
 
     it('writes a log tpm2_eventlog parses to the same PCRs', async () => {
       const file = join(tmp.path, 'ours.bin');

@@ -5,11 +5,13 @@
  * within their group (PT_FIXED 0x100-0x1ff, PT_VAR 0x200-0x2ff), as TPMCapGetProperties does.
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';
+import { TPMSCapabilityData, type TPMUCapabilities } from '@tcg2sim/tpm2-command-lib';
 import {
   CAP_ALGORITHMS, CAP_AUDIT_COMMANDS, CAP_AUTH_POLICIES, CAP_COMMANDS, CAP_ECC_CURVES,
   CAP_FIXED_PROPERTIES, CAP_PERMANENT_HANDLES, CAP_PP_COMMANDS, CAP_VAR_PROPERTIES_AT_STARTUP,
 } from './capability-data.ts';
 import { RC, RC_1, RC_P, HR } from './constants.ts';
+import { countersAvail, nvCounters, persistentAvail } from './nv.ts';
 import { PCR_COUNT, pcrProperty } from './pcr.ts';
 import type { TpmState } from './state.ts';
 
@@ -47,6 +49,9 @@ function page<T>(entries: readonly T[], key: (e: T) => number, start: number, co
 function propertyValue(state: TpmState, pt: number, fixed: number): number {
   const vol = state.volatile;
   switch (pt) {
+    case 0x200:
+      // TPMA_PERMANENT: tpmGeneratedEPS (bit 10) as swtpm reports it, inLockout (bit 9).
+      return fixed | (state.persistent.failedTries >= 3 ? 0x200 : 0);
     case 0x201: {
       // TPMA_STARTUP_CLEAR: phEnable, shEnable, ehEnable, phEnableNV, orderly (bit 31)
       let v = 0;
@@ -58,6 +63,17 @@ function propertyValue(state: TpmState, pt: number, fixed: number): number {
     }
     case 0x202:
       return state.persistent.nv.length; // TPM_PT_HR_NV_INDEX
+    case 0x209:
+      return persistentAvail(state.persistent); // TPM_PT_HR_PERSISTENT_AVAIL
+    case 0x20a:
+      return nvCounters(state.persistent); // TPM_PT_NV_COUNTERS
+    case 0x20b:
+      return countersAvail(state.persistent); // TPM_PT_NV_COUNTERS_AVAIL
+    case 0x20e:
+      return state.persistent.failedTries; // TPM_PT_LOCKOUT_COUNTER
+    case 0x11e: // TPM_PT_MAX_COMMAND_SIZE
+    case 0x11f: // TPM_PT_MAX_RESPONSE_SIZE
+      return state.persistent.ioBufferSize ?? fixed;
     case 0x207:
       return vol.objects.filter((o) => o === null).length; // TPM_PT_HR_TRANSIENT_AVAIL
     default:
@@ -67,14 +83,13 @@ function propertyValue(state: TpmState, pt: number, fixed: number): number {
 
 /** The TPM properties group that `property` falls in, as (pt, value) pairs. */
 function tpmProperties(state: TpmState, property: number, count: number): [Array<readonly [number, number]>, boolean] {
-  let start = property < 0x100 ? 0x100 : property;
+  const start = property < 0x100 ? 0x100 : property;
   if (start >= 0x300) return [[], false];
   const group = start < 0x200 ? CAP_FIXED_PROPERTIES : CAP_VAR_PROPERTIES_AT_STARTUP;
   const groupEnd = (start & ~0xff) + 0x100;
   const values = group
-    .filter(([pt]) => pt >= start && pt < groupEnd)
+    .filter(([pt]) => pt < groupEnd)
     .map(([pt, v]): readonly [number, number] => [pt, propertyValue(state, pt, v)]);
-  start = 0;
   return page(values, ([pt]) => pt, start, count, MAX_CAP_DATA / 8);
 }
 
@@ -107,55 +122,47 @@ function handles(state: TpmState, property: number, count: number): [number[], b
  */
 export function getCapability(state: TpmState, capability: number, property: number, count: number): Uint8Array | number {
   const w = new ByteWriter(256);
-  const head = (more: boolean): void => {
-    w.u8(more ? 1 : 0).u32be(capability);
+  const out = (more: boolean, data: TPMUCapabilities): Uint8Array => {
+    w.u8(more ? 1 : 0);
+    TPMSCapabilityData.encode(w, { capability, data });
+    return w.finish();
   };
   switch (capability) {
     case CAP.ALGS: {
       const [list, more] = page(CAP_ALGORITHMS, ([a]) => a, property & 0xffff, count, Math.floor(MAX_CAP_DATA / 6));
-      head(more);
-      w.u32be(list.length);
-      for (const [alg, attrs] of list) w.u16be(alg).u32be(attrs);
-      break;
+      return out(more, { algorithms: { algProperties: list.map(([alg, algProperties]) => ({ alg, algProperties })) } });
     }
     case CAP.HANDLES: {
       const r = handles(state, property, count);
       if (r === undefined) return RC.HANDLE + RC_P + 2 * RC_1;
-      head(r[1]);
-      w.u32be(r[0].length);
-      for (const h of r[0]) w.u32be(h);
-      break;
+      return out(r[1], { handles: { handle: r[0] } });
     }
-    case CAP.COMMANDS:
-    case CAP.PP_COMMANDS:
+    case CAP.COMMANDS: {
+      const key = (c: number): number => (c & 0xffff) | (c & 0x20000000);
+      const [list, more] = page(CAP_COMMANDS, key, property, count, Number.MAX_SAFE_INTEGER);
+      return out(more, { command: { commandAttributes: list } });
+    }
+    case CAP.PP_COMMANDS: {
+      const [list, more] = page(CAP_PP_COMMANDS, (c) => c, property, count, Number.MAX_SAFE_INTEGER);
+      return out(more, { ppCommands: { commandCodes: list } });
+    }
     case CAP.AUDIT_COMMANDS: {
-      const src = capability === CAP.COMMANDS ? CAP_COMMANDS : capability === CAP.PP_COMMANDS ? CAP_PP_COMMANDS : CAP_AUDIT_COMMANDS;
-      const key = capability === CAP.COMMANDS ? (c: number): number => (c & 0xffff) | (c & 0x20000000) : (c: number): number => c;
-      const [list, more] = page(src, key, property, count, Number.MAX_SAFE_INTEGER);
-      head(more);
-      w.u32be(list.length);
-      for (const c of list) w.u32be(c);
-      break;
+      const [list, more] = page(CAP_AUDIT_COMMANDS, (c) => c, property, count, Number.MAX_SAFE_INTEGER);
+      return out(more, { auditCommands: { commandCodes: list } });
     }
     case CAP.PCRS: {
       if (property !== 0) return RC.VALUE + RC_P + 2 * RC_1;
       // PCRCapGetAllocation answers moreData = YES to a zero count.
-      head(count === 0);
       const alloc = count === 0 ? [] : state.volatile.pcrAllocation;
-      w.u32be(alloc.length);
-      for (const s of alloc) w.u16be(s.hash).u8(s.select.length).bytes(s.select);
-      break;
+      return out(count === 0, { assignedPCR: { pcrSelections: alloc.map((s) => ({ hash: s.hash, pcrSelect: s.select })) } });
     }
     case CAP.TPM_PROPERTIES: {
       const [list, more] = tpmProperties(state, property, count);
-      head(more);
-      w.u32be(list.length);
-      for (const [pt, v] of list) w.u32be(pt).u32be(v);
-      break;
+      return out(more, { tpmProperties: { tpmProperty: list.map(([p, value]) => ({ property: p, value })) } });
     }
     case CAP.PCR_PROPERTIES: {
       const n = Math.min(count, MAX_CAP_DATA / 8);
-      const list: Array<[number, Uint8Array]> = [];
+      const list: Array<{ tag: number; pcrSelect: Uint8Array }> = [];
       let more = false;
       for (let pt = property; pt <= 0x14; pt++) {
         if (list.length >= n) {
@@ -163,36 +170,28 @@ export function getCapability(state: TpmState, capability: number, property: num
           break;
         }
         const sel = pcrProperty(pt);
-        if (sel !== undefined) list.push([pt, sel]);
+        if (sel !== undefined) list.push({ tag: pt, pcrSelect: sel });
       }
-      head(more);
-      w.u32be(list.length);
-      for (const [pt, sel] of list) w.u32be(pt).u8(sel.length).bytes(sel);
-      break;
+      return out(more, { pcrProperties: { pcrProperty: list } });
     }
     case CAP.ECC_CURVES: {
       const [list, more] = page(CAP_ECC_CURVES, (c) => c, property & 0xffff, count, MAX_CAP_DATA / 2);
-      head(more);
-      w.u32be(list.length);
-      for (const c of list) w.u16be(c);
-      break;
+      return out(more, { eccCurves: { eccCurves: list } });
     }
     case CAP.AUTH_POLICIES: {
       if (property >>> 24 !== 0x40) return RC.VALUE + RC_P + 2 * RC_1;
+      // Written by hand: libtpms reports TPM_ALG_NULL policies (an empty TPMT_HA), which
+      // tpm2-command-lib's TPMT_HA codec does not accept.
       const [list, more] = page(CAP_AUTH_POLICIES, ([h]) => h, property, count, Math.floor(MAX_CAP_DATA / 6));
-      head(more);
-      w.u32be(list.length);
+      w.u8(more ? 1 : 0).u32be(capability).u32be(list.length);
       for (const [h, alg] of list) w.u32be(h).u16be(alg);
-      break;
+      return w.finish();
     }
     case CAP.ACT: {
       if (property < 0x40000110 || property > 0x4000011f) return RC.VALUE + RC_P + 2 * RC_1;
-      head(false);
-      w.u32be(0);
-      break;
+      return out(false, { actData: { actData: [] } });
     }
     default:
       return RC.VALUE + RC_P + RC_1;
   }
-  return w.finish();
 }

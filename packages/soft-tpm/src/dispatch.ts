@@ -120,7 +120,7 @@ function run(
   state: TpmState, table: ReadonlyMap<number, CommandDef>, r: CommandReader, ctx: ExecContext): Uint8Array {
   const tag = readCommandTag(r);
   const size = r.u32();
-  if (size !== r.buf.length || size > MAX_COMMAND_SIZE) return errorResponse(RC.COMMAND_SIZE);
+  if (size !== r.buf.length || size > (state.persistent.ioBufferSize ?? MAX_COMMAND_SIZE)) return errorResponse(RC.COMMAND_SIZE);
   const cc = r.u32();
   const def = table.get(cc);
   if (def === undefined) return errorResponse(RC.COMMAND_CODE);

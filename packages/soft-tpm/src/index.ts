@@ -9,4 +9,3 @@ export type { TpmState, PersistentState, VolatileState, NvIndex, SequenceObject,
 export { COMMANDS } from './commands/index.ts';
 export { PCR_ATTRIBUTES, PCR_COUNT, pcrExtendAllowed, pcrResetAllowed } from './pcr.ts';
 export { MAX_COMMAND_SIZE } from './dispatch.ts';
-export { RC as SOFT_TPM_RC } from './constants.ts';

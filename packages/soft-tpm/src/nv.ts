@@ -5,6 +5,7 @@
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';
 import { digestLength, digestOf } from './algs.ts';
+import { writeNvPublic } from './marshal.ts';
 import { NV_ATTR, RC, RH } from './constants.ts';
 import type { NvIndex, PersistentState } from './state.ts';
 import type { NvPublic } from './wire.ts';
@@ -22,8 +23,7 @@ export function hasAttr(attributes: number, bit: number): boolean {
 /** TPMS_NV_PUBLIC marshalled (for TPM2B_NV_PUBLIC responses and the Name). */
 export function marshalNvPublic(pub: NvPublic): Uint8Array {
   const w = new ByteWriter(64);
-  w.u32be(pub.nvIndex).u16be(pub.nameAlg).u32be(pub.attributes >>> 0);
-  w.u16be(pub.authPolicy.length).bytes(pub.authPolicy).u16be(pub.dataSize);
+  writeNvPublic(w, pub);
   return w.finish();
 }
 
@@ -43,16 +43,73 @@ export function findNv(p: PersistentState, handle: number): NvIndex | undefined 
 }
 
 /**
- * Bytes of NV libtpms has for indices. Its NV_MEMORY_SIZE is 128 KiB + 65 * 704 bytes, shared
- * with persistent objects; each index costs its public area, authValue and data plus a small
- * header. This is an approximation: TPM_RC_NV_SPACE comes at about the same fill level.
+ * libtpms' NV accounting (NVDynamic.c), calibrated against swtpm 0.7.1 / libtpms 0.9.2 by
+ * defining indices of chosen sizes and reading TPM_PT_HR_PERSISTENT_AVAIL back:
+ * - each index takes 4 (size field) + sizeof(NV_INDEX) (148) bytes, plus its data unless it is
+ *   TPMA_NV_ORDERLY (then the data lives in RAM);
+ * - NV_EVICT_OBJECT_SIZE is 2608 bytes; the free space right after manufacture, less the list
+ *   terminator and the reserve for MIN_COUNTER_INDICES (8) counters of 160 bytes each, is
+ *   65 * 2608 + 388 bytes (so TPM_PT_HR_PERSISTENT_AVAIL starts at 65).
  */
-const NV_BUDGET = 128 * 1024;
+const NV_INDEX_ENTRY = 152;
+const EVICT_OBJECT_SIZE = 2608;
+const FREE_FOR_OBJECTS = 65 * EVICT_OBJECT_SIZE + 388;
+const MIN_COUNTER_INDICES = 8;
+const COUNTER_INDEX_SIZE = 160;
+const MIN_EVICT_OBJECTS = 7;
 
-/** NvDefineIndex: TPM_RC_NV_SPACE when full. */
+function entryBytes(pub: NvPublic): number {
+  return NV_INDEX_ENTRY + (hasAttr(pub.attributes, NV_ATTR.ORDERLY) ? 0 : pub.dataSize);
+}
+
+function counterCount(p: PersistentState): number {
+  return p.nv.filter((n) => nvType(n.pub.attributes) === 1).length;
+}
+
+function counterReserve(p: PersistentState): number {
+  return Math.max(0, MIN_COUNTER_INDICES - counterCount(p)) * COUNTER_INDEX_SIZE;
+}
+
+/** Free NV bytes as libtpms counts them, less the terminator and the counter reserve baseline. */
+function freeBytes(p: PersistentState): number {
+  return FREE_FOR_OBJECTS + MIN_COUNTER_INDICES * COUNTER_INDEX_SIZE - p.nv.reduce((a, n) => a + entryBytes(n.pub), 0);
+}
+
+/** TPM_PT_HR_PERSISTENT_AVAIL (NvCapGetPersistentAvail). */
+export function persistentAvail(p: PersistentState): number {
+  return Math.max(0, Math.floor((freeBytes(p) - counterReserve(p)) / EVICT_OBJECT_SIZE));
+}
+
+/** TPM_PT_NV_COUNTERS: defined counter indices. */
+export function nvCounters(p: PersistentState): number {
+  return counterCount(p);
+}
+
+/**
+ * Orderly indices keep their data in RAM_INDEX_SPACE (512 bytes), 12 bytes of header each; an
+ * orderly counter would need 20 (NV_RAM_INDEX_COUNTER_SIZE).
+ */
+const RAM_INDEX_SPACE = 512;
+const RAM_HEADER = 12;
+const RAM_COUNTER_SIZE = 20;
+
+function ramFree(p: PersistentState): number {
+  const used = p.nv.filter((n) => hasAttr(n.pub.attributes, NV_ATTR.ORDERLY)).reduce((a, n) => a + RAM_HEADER + n.pub.dataSize, 0);
+  return Math.max(0, RAM_INDEX_SPACE - used);
+}
+
+/** TPM_PT_NV_COUNTERS_AVAIL (NvCapGetCounterAvail): bounded by NV and by orderly RAM. */
+export function countersAvail(p: PersistentState): number {
+  const nv = Math.max(0, freeBytes(p) - MIN_EVICT_OBJECTS * EVICT_OBJECT_SIZE);
+  return Math.min(Math.floor(nv / COUNTER_INDEX_SIZE), Math.floor(ramFree(p) / RAM_COUNTER_SIZE));
+}
+
+/** NvDefineIndex with NvTestSpace: TPM_RC_NV_SPACE unless the reserves stay free. */
 export function defineNv(p: PersistentState, pub: NvPublic, auth: Uint8Array): number {
-  const used = p.nv.reduce((a, n) => a + 64 + n.pub.authPolicy.length + n.auth.length + n.data.length, 0);
-  if (used + 64 + pub.authPolicy.length + auth.length + pub.dataSize > NV_BUDGET) return RC.NV_SPACE;
+  const isCounter = nvType(pub.attributes) === 1;
+  const reserved = MIN_EVICT_OBJECTS * EVICT_OBJECT_SIZE + (isCounter ? 0 : counterReserve(p));
+  if (entryBytes(pub) + reserved > freeBytes(p)) return RC.NV_SPACE;
+  if (hasAttr(pub.attributes, NV_ATTR.ORDERLY) && RAM_HEADER + pub.dataSize > ramFree(p)) return RC.NV_SPACE;
   p.nv.push({ pub: { ...pub, authPolicy: Uint8Array.from(pub.authPolicy) }, auth: Uint8Array.from(auth), data: new Uint8Array(pub.dataSize).fill(0xff) });
   return RC.SUCCESS;
 }

@@ -131,7 +131,9 @@ export function checkSessions(state: TpmState, cmd: CommandDef, handles: readonl
       }
     }
     if (!authValueAvailable(state, associated, cmd)) return RC.AUTH_UNAVAILABLE;
-    if (!equal(stripTrailingZeros(s.hmac), stripTrailingZeros(authValue(state, associated)))) {
+    const expected = authValue(state, associated);
+    const match = s.hmac.length === 0 && expected.length === 0 ? true : equal(stripTrailingZeros(s.hmac), stripTrailingZeros(expected));
+    if (!match) {
       if (exempt) return rcAdd(RC.BAD_AUTH, sIndex(i));
       state.persistent.failedTries += 1;
       return rcAdd(RC.AUTH_FAIL, sIndex(i));

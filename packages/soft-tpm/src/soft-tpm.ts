@@ -7,12 +7,11 @@
 import { hashAlgByName } from '@tcg2sim/hash-lib';
 import { HASH_COUNT_ALGS, digestOf } from './algs.ts';
 import { COMMAND_TABLE } from './commands/index.ts';
-import { RC } from './constants.ts';
+import { HR, RC } from './constants.ts';
 import { errorResponse, executeCommand } from './dispatch.ts';
 import { DRTM_PCR, HCRTM_PCR, emptyPcrs, initialAllocation, pcrDrtm, pcrIsAllocated, pcrResetDynamics, pcrValue } from './pcr.ts';
-import { createSequence, flushObject, sequenceAt, sequenceUpdate } from './sequences.ts';
+import { createSequence, flushObject, sequenceAt, sequenceBytes, sequenceUpdate } from './sequences.ts';
 import { deserializeState, serializeState, type TpmState, type VolatileState } from './state.ts';
-import { HR } from './constants.ts';
 import type { PcrSelection } from './wire.ts';
 
 /** How to build a soft TPM. */
@@ -24,7 +23,7 @@ export interface SoftTpmOptions {
   readonly banks?: readonly string[];
   /** Seed of the random number generator (GetRandom, proofs). Default: 32 zero bytes. */
   readonly seed?: Uint8Array;
-  /** Milliseconds for ReadClock. Default: a counter that advances 1 ms per command. */
+  /** Milliseconds for ReadClock. Default: a counter in the state that advances 1 ms per command. */
   readonly clock?: () => number;
 }
 
@@ -77,7 +76,7 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
       // libtpms manufactures the TPM in an orderly (CLEAR) state; the first TPM Reset then
       // brings resetCount from its manufactured value to 0 (swtpm's ReadClock shows 0).
       orderly: 'clear',
-      saved: undefined,
+      saved: null,
       resetCount: 0xffffffff,
       restartCount: 0,
       clearCount: 0,
@@ -85,6 +84,7 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
       rngSeed: Uint8Array.from(seed),
       rngCounter: 0,
       proofSeed: digestOf(0x000b, Uint8Array.from([0x70]), seed),
+      ticks: 0,
       failedTries: 0,
       daUsedMark: false,
     },
@@ -96,11 +96,10 @@ export function manufacture(options: SoftTpmOptions = {}): TpmState {
 export class SoftTpm {
   #state: TpmState;
   readonly #clock: () => number;
-  #tick = 0;
 
   constructor(options: SoftTpmOptions = {}, state?: TpmState) {
     this.#state = state ?? manufacture(options);
-    this.#clock = options.clock ?? (() => this.#tick);
+    this.#clock = options.clock ?? (() => this.#state.persistent.ticks);
   }
 
   /** Rebuild a TPM from `save()` output. @throws SoftTpmStateError */
@@ -140,6 +139,16 @@ export class SoftTpm {
     this.#state.volatile = vol;
   }
 
+  /**
+   * TPMLIB_SetBufferSize as swtpm's CMD_SET_BUFFERSIZE does it (the TPM must be off): clamps to
+   * [2048, 4096] and returns the size in effect.
+   */
+  setBufferSize(size: number): number {
+    const n = Math.min(4096, Math.max(2048, Math.floor(size)));
+    this.#state.persistent.ioBufferSize = n;
+    return n;
+  }
+
   /** Remove power: volatile state is lost, NV and the Shutdown(STATE) record survive. */
   powerOff(): void {
     this.#state.volatile = freshVolatile(this.#state.persistent.pcrAllocation);
@@ -153,7 +162,7 @@ export class SoftTpm {
     if (!this.#state.volatile.powered || !Number.isInteger(locality) || locality < 0 || locality > 4) {
       return errorResponse(RC.FAILURE);
     }
-    this.#tick += 1;
+    this.#state.persistent.ticks += 1;
     return executeCommand(this.#state, COMMAND_TABLE, command, locality, this.#clock());
   }
 
@@ -197,8 +206,9 @@ export class SoftTpm {
       pcr = HCRTM_PCR;
       vol.drtmPreStartup = true;
     }
+    const data = seq === undefined ? new Uint8Array(0) : sequenceBytes(seq);
     for (const alg of HASH_COUNT_ALGS) {
-      if (seq !== undefined && pcrIsAllocated(vol.pcrAllocation, pcr, alg)) pcrDrtm(vol, pcr, alg, digestOf(alg, seq.data));
+      if (seq !== undefined && pcrIsAllocated(vol.pcrAllocation, pcr, alg)) pcrDrtm(vol, pcr, alg, digestOf(alg, data));
     }
     flushObject(vol, handle);
     vol.drtmSlot = -1;

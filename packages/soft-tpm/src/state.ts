@@ -20,8 +20,13 @@ export interface SequenceObject {
   /** The hash of a hash sequence (unused for event sequences, which hash in every bank). */
   hashAlg: number;
   auth: Uint8Array;
-  /** Every byte hashed so far (kept so the state stays plain data). */
-  data: Uint8Array;
+  /**
+   * Every byte hashed so far, as the pieces it came in (kept so the state stays plain data;
+   * appending is O(1), the digest concatenates once).
+   */
+  chunks: Uint8Array[];
+  /** Total bytes in `chunks`. */
+  size: number;
   /** The first SequenceUpdate happened (ticket safety is judged on the first block). */
   firstBlock: boolean;
   ticketSafe: boolean;
@@ -45,7 +50,8 @@ export interface PersistentState {
   /** gp.pcrAllocated in NV: the allocation the next TPM_Init loads. */
   pcrAllocation: PcrSelection[];
   orderly: OrderlyState;
-  saved: SavedState | undefined;
+  /** null until the first Shutdown(STATE) (null, not undefined: the JSON keeps the key). */
+  saved: SavedState | null;
   resetCount: number;
   restartCount: number;
   clearCount: number;
@@ -55,10 +61,18 @@ export interface PersistentState {
   rngCounter: number;
   /** Secret the hierarchy proofs derive from (hash-check tickets). */
   proofSeed: Uint8Array;
+  /** Commands executed since manufacture: the default clock (one millisecond per command). */
+  ticks: number;
   /** Dictionary-attack failure counter (gp.failedTries); lockout at 3 (gp.maxTries). */
   failedTries: number;
   /** gp.orderlyState == SU_DA_USED_VALUE: a DA-protected authorization happened. */
   daUsedMark: boolean;
+  /**
+   * The I/O buffer size set with TPMLIB_SetBufferSize (swtpm CMD_SET_BUFFERSIZE; QEMU: 4096 for
+   * tpm-tis, 0xF80 for tpm-crb): the largest command accepted and TPM_PT_MAX_COMMAND_SIZE /
+   * MAX_RESPONSE_SIZE. Absent: 4096.
+   */
+  ioBufferSize?: number;
 }
 
 /** Everything TPM_Init resets. */
@@ -111,9 +125,20 @@ const HEX_KEY = '$hex';
 
 /** Serialize a state to JSON text (byte arrays as `{ "$hex": "..." }`). */
 export function serializeState(state: TpmState): string {
-  return JSON.stringify(state, (_k, v: unknown) =>
-    v instanceof Uint8Array ? { [HEX_KEY]: toHex(v) } : v
-  );
+  // Byte arrays are replaced before JSON.stringify sees them (a Buffer would otherwise go
+  // through Buffer#toJSON first).
+  return JSON.stringify(hexify(state));
+}
+
+function hexify(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { [HEX_KEY]: toHex(v) };
+  if (Array.isArray(v)) return v.map(hexify);
+  if (isRecord(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = hexify(x);
+    return out;
+  }
+  return v;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

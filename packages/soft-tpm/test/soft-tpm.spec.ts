@@ -74,7 +74,7 @@ describe('SoftTpm', () => {
       }),
       { numRuns: 2000, seed: 7 }
     );
-    expect(COMMANDS.length).to.equal(23);
+    expect(COMMANDS.length).to.equal(24);
   });
 
   it('answers TPM_RC_FAILURE while powered off and for a locality outside 0-4', () => {
@@ -105,6 +105,20 @@ describe('SoftTpm', () => {
     await run(Shutdown, { handles: {}, params: { shutdownType: TPM_SU.STATE } });
     tpm.powerOn();
     await startup(TPM_SU.STATE);
+  });
+
+  it('hashes a 1 MiB sequence sent in 1024 SequenceUpdates to the digest of the whole', async () => {
+    const { run } = harness();
+    const { handles } = await run(HashSequenceStart, { handles: {}, params: { auth: new Uint8Array(0), hashAlg: TPM_ALG_HASH.SHA384 } });
+    const block = new Uint8Array(1024);
+    const all = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < 1024; i++) {
+      block.fill(i & 0xff);
+      all.set(block, i * 1024);
+      await run(SequenceUpdate, { handles: { sequenceHandle: handles.sequenceHandle }, params: { buffer: block } });
+    }
+    const r = await run(SequenceComplete, { handles: { sequenceHandle: handles.sequenceHandle }, params: { buffer: new Uint8Array(0), hierarchy: TPM_RH.NULL } });
+    expect(r.params.result).to.deep.equal(hash(TPM_ALG_HASH.SHA384, all));
   });
 
   describe('state', () => {

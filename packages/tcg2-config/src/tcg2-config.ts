@@ -95,25 +95,45 @@ function asDevice(v: number | undefined): TpmDevice | undefined {
   return v === 0 || v === 1 || v === 2 ? v : undefined;
 }
 
-/** SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c. */
+/**
+ * GetVariable with a 1-byte buffer, as both PEIM functions call it: a variable of any other size
+ * fails (EFI_BUFFER_TOO_SMALL) and counts as absent.
+ */
+function getByte(vars: ConfigVariables, name: string): { readonly value: number | undefined; readonly why: string } {
+  const v = vars.get(name, TCG2_CONFIG_FORMSET_GUID);
+  if (v === undefined) return { value: undefined, why: `${name} absent` };
+  if (v.length !== 1) return { value: undefined, why: `${name} has ${v.length} bytes (GetVariable with a 1-byte buffer fails)` };
+  return { value: v[0], why: `${name} = ${v[0] ?? 0}` };
+}
+
+/**
+ * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (edk2-pei-facts §1.1):
+ * TCG2_CONFIGURATION (default and out-of-range values: TPM_DEVICE_DEFAULT), then, with
+ * PcdTpmAutoDetection, DetectTpmDevice (S3: the cached TCG2_DEVICE_DETECTION when valid;
+ * otherwise Tpm12RequestUseTpm and a TPM 1.2 Startup). PcdTpmInstanceGuid comes from the
+ * detection result (NULL included) while the variable keeps the desired device.
+ */
 export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<Tcg2ConfigResult> {
   const path: string[] = [];
-  const cfg = input.vars.get(TCG2_VARIABLE.CONFIGURATION, TCG2_CONFIG_FORMSET_GUID);
-  let device: TpmDevice = TPM_DEVICE_DEFAULT;
-  const wanted = asDevice(cfg?.[0]);
-  if (cfg === undefined) path.push(`TCG2_CONFIGURATION absent: default device ${TPM_DEVICE_DEFAULT}`);
-  else if (wanted === undefined || wanted < 1) path.push(`TCG2_CONFIGURATION = ${cfg[0] ?? 'empty'} out of range: default device ${TPM_DEVICE_DEFAULT}`);
-  else {
-    device = wanted;
-    path.push(`TCG2_CONFIGURATION = ${wanted}`);
+  const cfg = getByte(input.vars, TCG2_VARIABLE.CONFIGURATION);
+  let desired: TpmDevice = TPM_DEVICE_DEFAULT;
+  const wanted = asDevice(cfg.value);
+  if (wanted === undefined || wanted < TPM_DEVICE.TPM_1_2) {
+    path.push(`${cfg.why}${cfg.value === undefined ? '' : ' (out of range)'}: default device ${TPM_DEVICE_DEFAULT}`);
+  } else {
+    desired = wanted;
+    path.push(cfg.why);
   }
+  let device: TpmDevice = desired;
   let policyCleared = false;
   if (input.autoDetection ?? true) {
     let detected: TpmDevice = TPM_DEVICE.NULL;
     let cached: TpmDevice | undefined;
     if (input.bootMode === 's3') {
-      const d = asDevice(input.vars.get(TCG2_VARIABLE.DEVICE_DETECTION, TCG2_CONFIG_FORMSET_GUID)?.[0]);
-      if (d !== undefined && d >= 1) cached = d;
+      const d = getByte(input.vars, TCG2_VARIABLE.DEVICE_DETECTION);
+      const dev = asDevice(d.value);
+      if (dev !== undefined && dev >= TPM_DEVICE.TPM_1_2) cached = dev;
+      else path.push(`S3 resume: ${d.why}${d.value === undefined ? '' : ' (out of range)'}: probing`);
     }
     if (cached !== undefined) {
       detected = cached;
@@ -123,14 +143,36 @@ export async function genericTcg2ConfigPei(input: GenericConfigInput): Promise<T
     } else if (await input.tpm12Startup(input.bootMode === 's3')) {
       detected = TPM_DEVICE.TPM_1_2;
       policyCleared = true;
-      path.push('TPM 1.2 TPM_Startup succeeded: TPM 1.2');
+      path.push('TPM 1.2 TPM_Startup succeeded: TPM 1.2 (PcdTpmInitializationPolicy := 0)');
     } else {
       detected = TPM_DEVICE.TPM_2_0_DTPM;
       path.push('TPM 1.2 TPM_Startup failed: TPM 2.0 dTPM');
     }
-    if (detected !== TPM_DEVICE.NULL) device = detected;
-    else device = TPM_DEVICE.NULL;
+    device = detected;
+    if (detected !== desired) path.push(`detected device ${detected} overrides TCG2_CONFIGURATION's ${desired} for PcdTpmInstanceGuid`);
+  } else {
+    path.push('PcdTpmAutoDetection FALSE: the configured device is used');
   }
   const instanceGuid = INSTANCE_BY_DEVICE[device];
   return { instanceGuid, initializationDone: instanceGuid === TPM_INSTANCE_GUID.NONE, initializationPolicyCleared: policyCleared, path };
+}
+
+/** TPM_ORD_Startup (TPM 1.2 Part 3 §3.1): tag TPM_TAG_RQU_COMMAND, size 12, ordinal 0x99, startup type. */
+export function tpm12StartupCommand(state: boolean): Uint8Array {
+  return Uint8Array.of(0x00, 0xc1, 0, 0, 0, 0x0c, 0, 0, 0, 0x99, 0, state ? 2 : 1);
+}
+
+/** TPM_SUCCESS and TPM_INVALID_POSTINIT (warm reset) both count as started (Tpm12Startup.c). */
+const TPM12_STARTUP_OK: ReadonlySet<number> = new Set([0, 0x26]);
+
+/**
+ * Tpm12Startup (SecurityPkg/Library/Tpm12CommandLib): TPM_ORD_Startup through
+ * Tpm12SubmitCommand with a 10-byte response buffer.
+ * @param submit Tpm12SubmitCommand: undefined when the transport failed
+ */
+export async function tpm12Startup(submit: (command: Uint8Array, maxResponseSize: number) => Promise<Uint8Array | undefined>, state: boolean): Promise<boolean> {
+  const r = await submit(tpm12StartupCommand(state), 10);
+  if (r === undefined || r.length < 10) return false;
+  const rc = new DataView(r.buffer, r.byteOffset, r.byteLength).getUint32(6);
+  return TPM12_STARTUP_OK.has(rc);
 }

@@ -11,7 +11,7 @@ export {
 export type { EfiTcg2EventLogFormat } from './capability.ts';
 export { LogArea, FinalEventsTable, TCG_LOG_AREA_MIN_LEN, TCG2_FINAL_LOG_AREA_LEN, FINAL_EVENTS_HEADER_SIZE } from './log-area.ts';
 export type { AppendResult } from './log-area.ts';
-export { Tcg2Dxe, TpmDeviceError } from './tcg2-dxe.ts';
+export { Tcg2Dxe, TpmDeviceError, noActionDigestList } from './tcg2-dxe.ts';
 export type { Tcg2DxeTpm, Tcg2DxeConfig, PeiEvent, Tcg2Event, GetEventLogResult } from './tcg2-dxe.ts';
 export {
   EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, EFI_ACTION, measureAction, measureSeparator, measureVariable,
@@ -21,3 +21,7 @@ export {
 export type { VariableReader, SecureBootPolicyOptions } from './measurements.ts';
 export { MeasureBootHandler } from './measure-boot.ts';
 export type { ImageOrigin, GptDisk, ImageLoad } from './measure-boot.ts';
+export {
+  QemuPhysicalPresence, QEMUTpmPpi, TCG2_PHYSICAL_PRESENCE, TCG_PP_SUBMIT_REQUEST_TO_PREOS, TCG_PP_RETURN_TPM_OPERATION_RESPONSE,
+} from './physical-presence.ts';
+export type { Tcg2PhysicalPresenceLib, QemuTpmConfig } from './physical-presence.ts';

@@ -82,11 +82,12 @@ export class LogArea {
    */
   insert800155(record: Uint8Array): AppendResult {
     if (this.#truncated) return 'full';
-    if (this.#next800155 === 0) return 'ok';
+    // TcgCommLogEvent checks the space first, even for a record it will then drop.
     if (this.#size + record.length > this.laml) {
       this.#truncated = true;
       return 'full';
     }
+    if (this.#next800155 === 0) return 'ok';
     const at = this.#next800155;
     this.bytes.copyWithin(at + record.length, at, this.#size);
     this.bytes.set(record, at);

@@ -1,4 +1,4 @@
-import { encode } from '@tcg2sim/binary-codec';
+import { DecodeError, encode } from '@tcg2sim/binary-codec';
 import { EV, uefiImageLoadEvent } from '@tcg2sim/event-log';
 import { IMAGE_SUBSYSTEM, imageInfo, parseEfiImage, peImageDigests } from '@tcg2sim/uefi';
 import type { EfiImageInfo } from '@tcg2sim/uefi';
@@ -70,7 +70,8 @@ export class MeasureBootHandler {
     let info: EfiImageInfo;
     try {
       info = imageInfo(parseEfiImage(load.fileBuffer));
-    } catch {
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
       return load.devicePath === undefined ? 'EFI_ACCESS_DENIED' : 'EFI_UNSUPPORTED';
     }
     if (applicationRequired && info.subsystem !== IMAGE_SUBSYSTEM.EFI_APPLICATION) return 'EFI_SUCCESS';
@@ -109,7 +110,9 @@ export class MeasureBootHandler {
     return dxe.hashLogExtendEvent(EFI_TCG2_FLAG.PE_COFF_IMAGE, file, { pcrIndex: pcr, eventType: type, eventData: data }, (img, algs) => {
       try {
         return peImageDigests(img, algs);
-      } catch {
+      } catch (e) {
+        // An image EDK II's loader refuses (DecodeError): EFI_UNSUPPORTED, nothing extended.
+        if (!(e instanceof DecodeError)) throw e;
         return undefined;
       }
     });

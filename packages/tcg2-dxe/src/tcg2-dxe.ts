@@ -10,13 +10,23 @@ import {
 import type { EFITcg2BootServiceCapability as Capability, EfiTcg2EventLogFormat } from './capability.ts';
 import type { EfiStatus } from './efi-status.ts';
 import { FinalEventsTable, LogArea, TCG_LOG_AREA_MIN_LEN } from './log-area.ts';
+import { PeiTpmCommandError, efiStatusOfTransportError } from '@tcg2sim/tcg2-pei';
+import type { PeiEfiError } from '@tcg2sim/tcg2-pei';
+import { QemuPhysicalPresence, TCG2_PHYSICAL_PRESENCE, TCG_PP_RETURN_TPM_OPERATION_RESPONSE, TCG_PP_SUBMIT_REQUEST_TO_PREOS } from './physical-presence.ts';
+import type { Tcg2PhysicalPresenceLib } from './physical-presence.ts';
 
 /** What Tcg2Dxe needs from the TPM below it (Tpm2CommandLib over Tpm2DeviceLib). */
 export interface Tcg2DxeTpm {
-  /** TPM2_PCR_Extend with every computed digest. Rejects with a TpmDeviceError on failure. */
+  /**
+   * TPM2_PCR_Extend with every computed digest. Rejects with a TpmDeviceError (or a
+   * PeiTpmCommandError / device-library error carrying its EFI status) on failure.
+   */
   pcrExtend(pcrIndex: number, digests: readonly BankDigest[]): Promise<void>;
-  /** Tpm2SubmitCommand: raw bytes through the device library. */
-  submitCommand(command: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Tpm2SubmitCommand: raw bytes through the device library; `maxResponseSize` is the caller's
+   * OutputParameterBlockSize (a larger response fails with EFI_BUFFER_TOO_SMALL).
+   */
+  submitCommand(command: Uint8Array, maxResponseSize?: number): Promise<Uint8Array>;
 }
 
 /** The device library reported EFI_DEVICE_ERROR: Tcg2Dxe then disables the TPM for the boot. */
@@ -66,6 +76,11 @@ export interface Tcg2DxeConfig {
   readonly logAreaLength?: number;
   /** PcdTcg2FinalLogAreaLen. */
   readonly finalLogAreaLength?: number;
+  /**
+   * The physical-presence library (SetActivePcrBanks). Default: OVMF's
+   * Tcg2PhysicalPresenceLibQemu with QEMU's PPI region for a TPM 2.0.
+   */
+  readonly physicalPresence?: Tcg2PhysicalPresenceLib;
 }
 
 /** An EFI_TCG2_EVENT as a caller builds it. */
@@ -108,10 +123,12 @@ export class Tcg2Dxe {
   readonly #areas = new Map<EfiTcg2EventLogFormat, LogArea>();
   readonly #final: FinalEventsTable;
   readonly #getEventLogCalled = new Set<EfiTcg2EventLogFormat>();
+  readonly #pp: Tcg2PhysicalPresenceLib;
   #tpmPresent = true;
 
   private constructor(cfg: Tcg2DxeConfig) {
     this.#tpm = cfg.tpm;
+    this.#pp = cfg.physicalPresence ?? new QemuPhysicalPresence();
     // HashLibBaseCryptoRouterDxe: an instance registers unless the mask is set and lacks it;
     // PcdTcg2HashAlgorithmBitmap is the union of the registered instances.
     const registered = HASH_ALGS.filter((h) => cfg.hashMask === 0 || (cfg.hashMask & h.bitmap) !== 0);
@@ -186,11 +203,14 @@ export class Tcg2Dxe {
     if (tcg2 === undefined) return;
     const specData = encodeSpecIdEvent(this.#specId);
     tcg2.append(encode(TCGPCREvent, { pcrIndex: 0, eventType: EV.NO_ACTION, digest: new Uint8Array(20), event: specData }));
+    // Next800155EventOffset is set once, after SpecID; TcgCommLogEvent then inserts every
+    // record whose data is an SP800-155 Event2 there and appends anything else.
     tcg2.setNext800155Offset(tcg2.size);
     const zeros = this.#activeAlgs.map((alg) => ({ alg, digest: new Uint8Array(HASH_ALGS.find((h) => h.alg === alg)?.size ?? 0) }));
     for (const payload of cfg.sp800155Hobs ?? []) {
-      tcg2.append(this.#record2(0, EV.NO_ACTION, zeros, payload));
-      tcg2.setNext800155Offset(tcg2.size);
+      const rec = this.#record2(0, EV.NO_ACTION, zeros, payload);
+      if (isSp800155(payload)) tcg2.insert800155(rec);
+      else tcg2.append(rec);
     }
     if (cfg.startupLocality !== undefined) {
       const data = new Uint8Array(17);
@@ -201,7 +221,11 @@ export class Tcg2Dxe {
     // PEI HOB events, per format, in HOB order.
     const tcg12 = this.#areas.get(TCG_1_2);
     if (tcg12) for (const r of cfg.peiTcg12Records ?? []) tcg12.append(r);
-    for (const e of cfg.peiEvents) tcg2.append(this.#record2(e.pcrIndex, e.eventType, e.digests, e.eventData));
+    for (const e of cfg.peiEvents) {
+      const rec = this.#record2(e.pcrIndex, e.eventType, e.digests, e.eventData);
+      if (e.eventType === EV.NO_ACTION && isSp800155(e.eventData)) tcg2.insert800155(rec);
+      else tcg2.append(rec);
+    }
   }
 
   /** Compact TCG_PCR_EVENT2 with the digests filtered to ActivePcrBanks, order kept. */
@@ -276,12 +300,9 @@ export class Tcg2Dxe {
       if (st !== 'EFI_SUCCESS') return st;
     } else if (event.eventType === EV.NO_ACTION) {
       if (extendOnly) return 'EFI_SUCCESS';
-      // Code-derived defect (edk2-dxe-facts §4.3): InitNoActionEvent builds compact zero
-      // digests that CopyDigestListToBuffer reads with the 66-byte TPMT_HA stride, so only the
-      // first bank survives when two or more banks are active.
-      const first = this.#activeAlgs[0];
-      digests = first === undefined ? [] : [{ alg: first, digest: new Uint8Array(HASH_ALGS.find((h) => h.alg === first)?.size ?? 0) }];
-      return this.#log(event.pcrIndex, event.eventType, digests, data);
+      // edk2-dxe-facts §4.3, checked against Tcg2Dxe.c / Tpm2Help.c: InitNoActionEvent writes
+      // compact zero digests that TcgDxeLogHashEvent reads back as a TPML_DIGEST_VALUES.
+      return this.#log(event.pcrIndex, event.eventType, noActionDigestList(this.#activeAlgs, data.length), data);
     } else {
       digests = hashAll(this.#hashAlgs, dataToHash ?? new Uint8Array());
       const st = await this.#extend(event.pcrIndex, digests);
@@ -298,18 +319,55 @@ export class Tcg2Dxe {
     if (input.length > this.#cap.maxCommandSize) return { status: 'EFI_INVALID_PARAMETER' };
     if (outSize > this.#cap.maxResponseSize) return { status: 'EFI_INVALID_PARAMETER' };
     try {
-      const response = await this.#tpm.submitCommand(input);
+      const response = await this.#tpm.submitCommand(input, outSize);
       if (response.length > outSize) return { status: 'EFI_BUFFER_TOO_SMALL' };
       return { status: 'EFI_SUCCESS', response };
     } catch (err) {
-      if (err instanceof TpmDeviceError) return { status: 'EFI_DEVICE_ERROR' };
-      throw err;
+      // The device library's status is passed through; TPMPresentFlag is not touched (202211).
+      const st = deviceStatusOf(err);
+      if (st === undefined) throw err;
+      return { status: st };
     }
   }
 
   /** GetActivePcrBanks. */
   getActivePcrBanks(): { status: EfiStatus; activePcrBanks: number } {
     return { status: 'EFI_SUCCESS', activePcrBanks: this.#cap.activePcrBanks };
+  }
+
+  /**
+   * SetActivePcrBanks (edk2-dxe-facts §4.6): 0 or a bank outside HashAlgorithmBitmap is
+   * EFI_INVALID_PARAMETER; the current banks submit NO_ACTION (clearing a pending request),
+   * others TCG2_PHYSICAL_PRESENCE_SET_PCR_BANKS with the bitmap, for the next boot.
+   */
+  setActivePcrBanks(activePcrBanks: number): EfiStatus {
+    const banks = activePcrBanks >>> 0;
+    if (banks === 0) return 'EFI_INVALID_PARAMETER';
+    if ((banks & ~this.#cap.hashAlgorithmBitmap) !== 0) return 'EFI_INVALID_PARAMETER';
+    const rc =
+      banks === this.#cap.activePcrBanks
+        ? this.#pp.submitRequestToPreOSFunction(TCG2_PHYSICAL_PRESENCE.NO_ACTION, 0)
+        : this.#pp.submitRequestToPreOSFunction(TCG2_PHYSICAL_PRESENCE.SET_PCR_BANKS, banks);
+    switch (rc) {
+      case TCG_PP_SUBMIT_REQUEST_TO_PREOS.SUCCESS:
+        return 'EFI_SUCCESS';
+      case TCG_PP_SUBMIT_REQUEST_TO_PREOS.GENERAL_FAILURE:
+        return 'EFI_OUT_OF_RESOURCES';
+      case TCG_PP_SUBMIT_REQUEST_TO_PREOS.NOT_IMPLEMENTED:
+        return 'EFI_UNSUPPORTED';
+      default:
+        return 'EFI_DEVICE_ERROR';
+    }
+  }
+
+  /**
+   * GetResultOfSetActivePcrBanks (§4.7): the last request and its response from the
+   * physical-presence library; EFI_UNSUPPORTED when the library cannot answer.
+   */
+  getResultOfSetActivePcrBanks(): { status: EfiStatus; operationPresent: number; response: number } {
+    const r = this.#pp.returnOperationResponseToOsFunction();
+    const status: EfiStatus = r.returnCode === TCG_PP_RETURN_TPM_OPERATION_RESPONSE.SUCCESS ? 'EFI_SUCCESS' : 'EFI_UNSUPPORTED';
+    return { status, operationPresent: r.mostRecentRequest, response: r.response };
   }
 
   /** The capability values (for tests and reports). */
@@ -342,11 +400,11 @@ export class Tcg2Dxe {
       await this.#tpm.pcrExtend(pcrIndex, digests);
       return 'EFI_SUCCESS';
     } catch (err) {
-      if (err instanceof TpmDeviceError) {
-        this.#tpmPresent = false;
-        return 'EFI_DEVICE_ERROR';
-      }
-      throw err;
+      const st = deviceStatusOf(err);
+      if (st === undefined) throw err;
+      // Only EFI_DEVICE_ERROR disables the TPM for the rest of the boot.
+      if (st === 'EFI_DEVICE_ERROR') this.#tpmPresent = false;
+      return st;
     }
   }
 
@@ -369,6 +427,61 @@ export class Tcg2Dxe {
     }
     return status;
   }
+}
+
+const PEI_TO_EFI: Readonly<Record<PeiEfiError, EfiStatus>> = {
+  DEVICE_ERROR: 'EFI_DEVICE_ERROR',
+  BUFFER_TOO_SMALL: 'EFI_BUFFER_TOO_SMALL',
+  TIMEOUT: 'EFI_TIMEOUT',
+  NOT_FOUND: 'EFI_NOT_FOUND',
+  UNSUPPORTED: 'EFI_UNSUPPORTED',
+};
+
+/** The EFI status of a failed TPM command, or undefined when `err` is not a TPM failure. */
+function deviceStatusOf(err: unknown): EfiStatus | undefined {
+  if (err instanceof TpmDeviceError) return 'EFI_DEVICE_ERROR';
+  if (err instanceof PeiTpmCommandError) return PEI_TO_EFI[err.code];
+  const st = efiStatusOfTransportError(err);
+  return st === undefined ? undefined : PEI_TO_EFI[st];
+}
+
+/** sizeof (TPMT_HA): UINT16 hashAlg + the 64-byte TPMU_HA union (Tpm20.h, packed). */
+const TPMT_HA_SIZE = 66;
+/** sizeof (TPML_DIGEST_VALUES): count + HASH_COUNT (5) TPMT_HA. */
+const TPML_DIGEST_VALUES_SIZE = 4 + 5 * TPMT_HA_SIZE;
+
+/**
+ * The digest list Tcg2Dxe logs for an EV_NO_ACTION event sent through HashLogExtendEvent
+ * (edk2-dxe-facts §4.3; Tcg2Dxe.c InitNoActionEvent + Tpm2Help.c CopyDigestListToBuffer).
+ * InitNoActionEvent zeroes a TPML_DIGEST_VALUES and writes, from `digests[0]` on, the active
+ * banks in the *compact* layout (alg, zero digest, next alg, …), the count, and the EventSize
+ * after the last digest. CopyDigestListToBuffer then walks `count` entries with the in-memory
+ * 66-byte TPMT_HA stride and keeps those whose hashAlg is an active bank. The same bytes are
+ * rebuilt and read here, so every bank combination behaves as the firmware does: one bank is
+ * logged correctly; with two or more only the first survives, except SHA512 + SM3, whose second
+ * algorithm ID happens to land on the second stride.
+ */
+export function noActionDigestList(activeAlgs: readonly TpmAlgHash[], eventSize = 0): BankDigest[] {
+  const buf = new Uint8Array(TPML_DIGEST_VALUES_SIZE + 4);
+  const v = new DataView(buf.buffer);
+  let at = 4;
+  for (const alg of activeAlgs) {
+    v.setUint16(at, alg, true);
+    at += 2 + (HASH_ALGS.find((h) => h.alg === alg)?.size ?? 0);
+  }
+  v.setUint32(0, activeAlgs.length, true);
+  v.setUint32(at, eventSize >>> 0, true);
+  const active = new Set<number>(activeAlgs);
+  const out: BankDigest[] = [];
+  const count = Math.min(v.getUint32(0, true), 5);
+  for (let i = 0; i < count; i++) {
+    const off = 4 + i * TPMT_HA_SIZE;
+    const alg = v.getUint16(off, true);
+    const info = HASH_ALGS.find((h) => h.alg === alg);
+    if (info === undefined || !active.has(alg)) continue;
+    out.push({ alg: info.alg, digest: buf.slice(off + 2, off + 2 + info.size) });
+  }
+  return out;
 }
 
 function popcount(v: number): number {

@@ -13,3 +13,6 @@ export type { TranscriptEntry } from './transcript.ts';
 // The soft TPM behind the backend contract (branch soft-tpm).
 export { SoftTpmBackend } from './soft.ts';
 export type { SoftTpmBackendOptions } from './soft.ts';
+// The differential command corpus (test/corpus) and its runner, for every transport layer.
+export { CORPUS_DIR, corpusFiles, parseCorpus, loadCorpus, tagAndRc, responsesAgree, runCorpus } from './corpus.ts';
+export type { CorpusStep, ExpectMode } from './corpus.ts';

@@ -52,6 +52,15 @@ export class SoftTpmBackend implements TpmBackend {
     });
   }
 
+  /** CMD_SET_BUFFERSIZE: the TPM is powered off first, as swtpm requires. */
+  setBufferSize(size: number): Promise<number> {
+    return settle(() => {
+      this.#check(false);
+      if (this.#tpm.powered) this.#tpm.powerOff();
+      return this.#tpm.setBufferSize(size);
+    });
+  }
+
   /** Power off: volatile state lost. */
   powerOff(): Promise<void> {
     return settle(() => {

@@ -5,9 +5,8 @@
  */
 import { expect } from 'chai';
 import { toHex } from '@tcg2sim/binary-codec';
-import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { requirePrerequisites } from '@tcg2sim/test-support';
-import { corpusFiles, loadCorpus, responsesAgree, runCorpus, tagAndRc, type CorpusStep } from './corpus.ts';
+import { SoftTpmBackend, SwtpmBackend, corpusFiles, loadCorpus, responsesAgree, runCorpus, tagAndRc, type CorpusStep } from '@tcg2sim/tpm-backends';
 
 function commandSteps(steps: readonly CorpusStep[]): Array<Extract<CorpusStep, { kind: 'command' }>> {
   return steps.flatMap((s) => (s.kind === 'command' ? [s] : []));
@@ -38,6 +37,30 @@ describe('differential corpus: soft TPM vs swtpm @integration', function () {
         await sw.close();
       }
     });
+  }
+});
+
+describe('differential corpus with fewer PCR banks: soft TPM vs swtpm_setup --pcr-banks @integration', function () {
+  this.timeout(60000);
+  before(function () {
+    requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
+  });
+
+  for (const banks of [['sha256'], ['sha1', 'sha384']]) {
+    for (const file of ['pcr.txt', 'misc.txt']) {
+      it(`answers ${file} as swtpm does with only ${banks.join(' and ')} active`, async () => {
+        const steps = loadCorpus(file);
+        const sw = await SwtpmBackend.start({ pcrBanks: banks });
+        try {
+          const a = await runCorpus(sw, steps);
+          const b = await runCorpus(new SoftTpmBackend({ banks }), steps);
+          const bad = commandSteps(steps).filter((c, i) => !responsesAgree(c.mode, a[i] ?? new Uint8Array(0), b[i] ?? new Uint8Array(0)));
+          expect(bad.map((c) => `${file}:${c.line}`)).to.deep.equal([]);
+        } finally {
+          await sw.close();
+        }
+      });
+    }
   }
 });
 

@@ -1,16 +1,16 @@
 /**
  * Random command streams (fast-check) against the soft TPM and swtpm in lockstep: commands built
- * from the firmware's command shapes with random handles, banks, localities, sessions and
- * payloads, some of them mutated (a byte flipped, truncated, extended, a wrong size or tag).
+ * from the firmware's command shapes (PCR, sequences, NV with platform / owner / index
+ * authorization, capabilities, Startup/Shutdown) with random handles, banks, localities, sessions
+ * and payloads, some of them mutated (a byte flipped, truncated, extended, a wrong size or tag).
  * Every response must match swtpm's byte for byte; for commands whose answer holds random or
  * secret fields (GetRandom, ReadClock, Hash / SequenceComplete tickets) only tag and code.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
-import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { requirePrerequisites } from '@tcg2sim/test-support';
-import { responsesAgree } from './corpus.ts';
+import { SoftTpmBackend, SwtpmBackend, responsesAgree } from '@tcg2sim/tpm-backends';
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 const DIGEST: Record<number, number> = { 0x0004: 20, 0x000b: 32, 0x000c: 48, 0x000d: 64 };
@@ -42,6 +42,21 @@ const digests = fc.array(fc.constantFrom(0x0004, 0x000b, 0x000c, 0x000d), { maxL
   (l) => hex(l.length, 4) + l.map((h) => hex(h, 2) + '5a'.repeat(DIGEST[h] ?? 0)).join('')
 );
 const object = fc.integer({ min: 0x80000000, max: 0x80000003 });
+const nvIndex = fc.integer({ min: 0x01c00000, max: 0x01c00002 });
+/** TPMA_NV: platform-created read/write by platform or by the index itself, sometimes odd bits. */
+const nvAttrs = fc.constantFrom(0x40010001, 0x42050005, 0x40050005, 0x00020002, 0x40011001, 0x48010001, 0x40010011, 0x40010401);
+const nvPublic = fc.tuple(nvIndex, fc.constantFrom(0x0004, 0x000b), nvAttrs, fc.integer({ min: 0, max: 40 })).map(([i, alg, a, size]) => {
+  const body = hex(i, 4) + hex(alg, 2) + hex(a, 4) + '0000' + hex(size, 2);
+  return hex(body.length / 2, 2) + body;
+});
+const nvAuthHandle = fc.oneof(fc.constantFrom(0x4000000c, 0x40000001), nvIndex);
+
+const alg = fc.oneof(fc.constantFrom(0x0001, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x000a, 0x000b, 0x0010, 0x0013, 0x0014, 0x0015, 0x0016, 0x0017, 0x0018, 0x0019, 0x001a, 0x001b, 0x001c, 0x001d, 0x0020, 0x0021, 0x0022, 0x0023, 0x0025, 0x0026, 0x003f, 0x0040, 0x0043, 0x0044), fc.nat(0x50));
+const u16 = fc.oneof(alg, fc.constantFrom(128, 192, 256, 1024, 2048, 3072, 0x0003, 0x0011, 0x0020, 0x0021), fc.nat(0xffff));
+/** TPMT_PUBLIC_PARMS-shaped bytes: a type, then a handful of algorithm IDs and sizes. */
+const testParms = fc.tuple(fc.constantFrom(0x0001, 0x0008, 0x0023, 0x0025, 0x0010), fc.array(u16, { maxLength: 8 }), fc.boolean()).map(
+  ([t, rest, exponent]) => hex(t, 2) + rest.map((v) => hex(v, 2)).join('') + (exponent ? '00000000' : '')
+);
 
 /** One well-formed (or nearly) command of the firmware's kinds. */
 const command: fc.Arbitrary<Uint8Array> = fc.oneof(
@@ -53,11 +68,17 @@ const command: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.tuple(object, auth(1), data(40)).map(([o, a, d]) => cmd(0x8002, 0x15c, hex(o, 4) + a + d)),
   fc.tuple(object, auth(1), data(8)).map(([o, a, d]) => cmd(0x8002, 0x13e, hex(o, 4) + a + d + '40000007')),
   fc.tuple(pcrHandle, object, auth(2), data(8)).map(([p, o, a, d]) => cmd(0x8002, 0x185, hex(p, 4) + hex(o, 4) + a + d)),
-  fc.tuple(fc.integer({ min: 0, max: 11 }), fc.constantFrom(0, 1, 0x10, 0x100, 0x11f, 0x200, 0x40000000), fc.integer({ min: 0, max: 300 })).map(
+  fc.tuple(fc.integer({ min: 0, max: 11 }), fc.oneof(fc.constantFrom(0, 1, 0x10, 0x100, 0x11f, 0x200, 0x201, 0x202, 0x207, 0x209, 0x20a, 0x20b, 0x20e, 0x40000000, 0x01000000, 0x80000000), fc.nat()), fc.integer({ min: 0, max: 300 })).map(
     ([c, p, n]) => cmd(0x8001, 0x17a, hex(c, 4) + hex(p, 4) + hex(n, 4))
   ),
   fc.tuple(data(64), bank).map(([d, h]) => cmd(0x8001, 0x17d, d + hex(h, 2) + '40000007')),
+  fc.tuple(fc.constantFrom(0x4000000c, 0x40000001), auth(1), data(3), nvPublic).map(([h, a, pw, p]) => cmd(0x8002, 0x12a, hex(h, 4) + a + pw + p)),
+  fc.tuple(nvAuthHandle, nvIndex, auth(1), data(24), fc.integer({ min: 0, max: 30 })).map(([h, i, a, d, o]) => cmd(0x8002, 0x137, hex(h, 4) + hex(i, 4) + a + d + hex(o, 2))),
+  fc.tuple(nvAuthHandle, nvIndex, auth(1), fc.integer({ min: 0, max: 42 }), fc.integer({ min: 0, max: 42 })).map(([h, i, a, n, o]) => cmd(0x8002, 0x14e, hex(h, 4) + hex(i, 4) + a + hex(n, 2) + hex(o, 2))),
+  nvIndex.map((i) => cmd(0x8001, 0x169, hex(i, 4))),
+  fc.tuple(fc.constantFrom(0x4000000c, 0x40000001), nvIndex, auth(1)).map(([h, i, a]) => cmd(0x8002, 0x122, hex(h, 4) + hex(i, 4) + a)),
   fc.constantFrom(0, 1).map((t) => cmd(0x8001, 0x145, hex(t, 2))),
+  testParms.map((b) => cmd(0x8001, 0x18a, b)),
   fc.constantFrom(0, 1).map((t) => cmd(0x8001, 0x144, hex(t, 2))),
   fc.constantFrom(0, 1, 2).map((t) => cmd(0x8001, 0x143, hex(t, 1)))
 );

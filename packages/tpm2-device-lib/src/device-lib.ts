@@ -111,6 +111,42 @@ export class Tpm2DeviceLib implements TpmTransport {
     }
   }
 
+  /**
+   * Tpm12RequestUseTpm (Tpm12DeviceLibDTpm), as SecurityPkg's generic Tcg2ConfigPei calls it:
+   * the interface probe, then the TIS locality request or the CRB LOC_CTRL request.
+   * @returns false when there is no interface or the locality is not granted.
+   */
+  async tpm12RequestUse(): Promise<boolean> {
+    const d = this.#driver;
+    if (d === undefined) return false;
+    try {
+      if (detectInterface(this.#bus, this.#base, { readIdleBypass: false }).kind === 'none') return false;
+      if (d instanceof CrbDriver) await d.requestUseTpm(false);
+      else await d.requestUseTpm();
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof ProtocolError) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Tpm12SubmitCommand (Tpm12DeviceLibDTpm): the interface probe, then the command over FIFO,
+   * accepted only with a TPM 1.2 response tag (0x00C4..C6); on CRB it fails without sending.
+   * @returns the response, or undefined when the transport failed.
+   */
+  async tpm12Submit(command: Uint8Array, maxResponseSize: number): Promise<Uint8Array | undefined> {
+    const d = this.#driver;
+    if (d === undefined || d instanceof CrbDriver) return undefined;
+    try {
+      if (detectInterface(this.#bus, this.#base, { readIdleBypass: false }).kind === 'none') return undefined;
+      return await d.transact(command, maxResponseSize, (tag) => tag >= 0x00c4 && tag <= 0x00c6);
+    } catch (e: unknown) {
+      if (e instanceof ProtocolError) return undefined;
+      throw e;
+    }
+  }
+
   #need(): TisDriver | CrbDriver {
     if (this.#driver === undefined) throw new ProtocolError('NO_DEVICE', 'detect', 'none', 'no TPM interface detected');
     return this.#driver;

@@ -87,4 +87,25 @@ describe('Tpm2DeviceLib', () => {
     expect(backend.commands).to.have.length(0);
     expect(bus.read32(B + 0x0c)).to.equal(1);
   });
+
+  it('Tpm12SubmitCommand returns a 1.2-tagged answer over FIFO, nothing for a TPM 2.0 tag, and sends nothing over CRB', async () => {
+    const startup = Uint8Array.of(0x00, 0xc1, 0, 0, 0, 0x0c, 0, 0, 0, 0x99, 0, 1);
+    const ok12 = Uint8Array.of(0x00, 0xc4, 0, 0, 0, 0x0a, 0, 0, 0, 0);
+    const a = tisRig({ respond: () => ok12 });
+    expect(await a.lib.tpm12RequestUse()).to.equal(true);
+    expect(await a.lib.tpm12Submit(startup, 10)).to.deep.equal(ok12);
+    expect(a.backend.commands[0]?.command).to.deep.equal(startup);
+    const b = tisRig({ respond: () => Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0a, 0, 0, 0, 0x1e) });
+    expect(await b.lib.tpm12Submit(startup, 10)).to.equal(undefined);
+    const c = crbRig();
+    expect(await c.lib.tpm12RequestUse()).to.equal(true);
+    expect(await c.lib.tpm12Submit(startup, 10)).to.equal(undefined);
+    expect(c.backend.commands).to.have.length(0);
+  });
+
+  it('Tpm12RequestUseTpm fails where no interface answers', async () => {
+    const lib = Tpm2DeviceLib.open({ bus: new MmioBus({ unmappedByte: 0xff }), clock: new VirtualClock() });
+    expect(await lib.tpm12RequestUse()).to.equal(false);
+    expect(await lib.tpm12Submit(Uint8Array.of(0, 0xc1, 0, 0, 0, 10, 0, 0, 0, 0xf1), 10)).to.equal(undefined);
+  });
 });

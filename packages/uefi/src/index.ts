@@ -9,7 +9,7 @@ export {
 export type { FfsFileState } from './fv/constants.ts';
 export {
   EFIFirmwareVolumeHeader, EFIFvBlockMapEntry, EFIFirmwareVolumeExtHeader, EFIFfsFileHeader,
-  EFICommonSectionHeader, EFICompressionSectionInfo, EFIGuidDefinedSectionInfo,
+  EFICommonSectionHeader, EFICommonSectionHeader2, EFICompressionSectionInfo, EFIGuidDefinedSectionInfo,
   FVH_FIXED_SIZE, FFS_HEADER_SIZE, FFS_HEADER2_SIZE,
 } from './fv/structures.ts';
 export { FvError } from './fv/errors.ts';
@@ -30,7 +30,7 @@ export type {
 export { guidName } from './fv/guid-names.ts';
 export { EFI_DEP, decodeDepex, depexOpText } from './fv/depex.ts';
 export type { DepexOp } from './fv/depex.ts';
-export { lzmaDecompress, readLzmaHeader, LZMA_HEADER_SIZE } from './compress/lzma.ts';
+export { lzmaDecompress, readLzmaHeader, LZMA_HEADER_SIZE, LzmaAloneHeader, lzmaCompress } from './compress/lzma.ts';
 export type { LzmaHeader } from './compress/lzma.ts';
 export { bcjX86Convert, bcjX86Decode, bcjX86Encode } from './compress/bcj-x86.ts';
 export type { BcjX86State } from './compress/bcj-x86.ts';
@@ -99,9 +99,10 @@ export {
 } from './device-path/node.ts';
 export type { DevicePathNode, DevicePath, DevicePathLimits } from './device-path/node.ts';
 export { devicePathToText, devicePathFromText, devicePathNodeToText, devicePathNodeFromText } from './device-path/text.ts';
+export type { DevicePathTextOptions } from './device-path/text.ts';
 export {
   PciDevicePath, PcCardDevicePath, MemMapDevicePath, VendorDevicePath, ControllerDevicePath, BmcDevicePath,
-  AcpiHidDevicePath, AcpiAdrDevicePath, eisaPnpId,
+  AcpiHidDevicePath, AcpiExtendedHidDevicePath, AcpiAdrDevicePath, eisaPnpId, eisaIdText,
 } from './device-path/forms-hw-acpi.ts';
 export {
   AtapiDevicePath, ScsiDevicePath, FibreChannelDevicePath, UsbDevicePath, MacAddrDevicePath, Ipv4DevicePath,
@@ -130,3 +131,16 @@ export { FatBpb, Fat32Bpb, FatDirEntry, FatVolume, DEFAULT_FAT_LIMITS } from './
 export type { FatKind, FatLimits, FatDirectoryEntry } from './disk/fat.ts';
 export { REMOVABLE_MEDIA_FILE_NAME_X64, findDiskBootLoader } from './disk/boot-loader.ts';
 export type { DiskBootLoader } from './disk/boot-loader.ts';
+// firmware volume writer
+export {
+  leafSection, pe32Section, rawSection, userInterfaceSection, fvImageSection, sectionStream, guidDefinedSection, lzmaSection,
+  SECTION_ALIGNMENT,
+} from './fv-build/section.ts';
+export { ffsFile, padFile, fileData, dataValidState, alignmentAttributes, PAD_FILE_NAME, FFS2_MAX_FILE_SIZE } from './fv-build/ffs.ts';
+export type { FfsFileSpec } from './fv-build/ffs.ts';
+export { buildFirmwareVolume, OVMF_FV_ATTRIBUTES } from './fv-build/volume.ts';
+export type { FirmwareVolumeSpec } from './fv-build/volume.ts';
+export { assembleFlashImage } from './fv-build/flash.ts';
+export type { FlashRegion } from './fv-build/flash.ts';
+export { buildPeImage, minimalEfiImage, IMAGE_SCN, RETURN_EFI_SUCCESS_CODE } from './pe/pe-build.ts';
+export type { PeBuildSpec, PeBuildSection } from './pe/pe-build.ts';

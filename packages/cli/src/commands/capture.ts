@@ -37,6 +37,7 @@ const CaptureFlags = z
     stopWhen: z.string().optional(),
     qemuArg: z.array(z.string()).default([]),
     json: z.boolean().default(false),
+    predict: z.boolean().default(true),
   })
   .readonly()
   .refine((f) => (f.bios !== undefined) !== (f.code !== undefined || f.vars !== undefined), {
@@ -87,6 +88,39 @@ export async function checkCapture(dir: string, result: CaptureResult): Promise<
   return checks;
 }
 
+/**
+ * The prediction check: `tcg2sim predict` for the same image, machine and TPM (soft TPM, the
+ * capture's banks), diffed event by event against the captured log. Writes `predicted.bin` and
+ * `diff.txt` to `dir`.
+ */
+export async function checkPrediction(dir: string, f: CaptureFlags, result: CaptureResult): Promise<CaptureCheck> {
+  const { readFileSync } = await import('node:fs');
+  const { MachineDescription, predict } = await import('@tcg2sim/platform-ovmf');
+  const { SoftTpmBackend } = await import('@tcg2sim/tpm-backends');
+  const { diffEventLogs } = await import('@tcg2sim/event-log');
+  const code = new Uint8Array(readFileSync(f.bios ?? f.code ?? ''));
+  const vars = f.bios !== undefined ? code : new Uint8Array(readFileSync(f.vars ?? ''));
+  const backend = new SoftTpmBackend(f.banks !== undefined ? { banks: f.banks } : {});
+  try {
+    const p = await predict({
+      code,
+      vars,
+      machine: MachineDescription.parse({ machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm }),
+      tpmInterface: f.tpmInterface,
+      backend,
+    });
+    writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
+    const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(result.eventLog));
+    const lines = d.equal
+      ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(result.eventLog))}`]
+      : [`first divergence at event ${d.divergence?.eventIndex ?? -1}: ${d.divergence?.explanation ?? ''}`, ...d.pcrChanges.map((c) => `  ${c.bank} PCR${c.pcr}: predicted ${c.a ?? '-'} real ${c.b ?? '-'}`)];
+    writeFileSync(join(dir, 'diff.txt'), lines.join('\n') + '\n');
+    return { name: 'prediction = captured log', ok: d.equal, detail: lines[0] ?? '' };
+  } finally {
+    await backend.close();
+  }
+}
+
 function toOptions(f: CaptureFlags, progress: (p: CaptureProgress) => void): CaptureOptions {
   return {
     ...(f.code !== undefined ? { code: f.code } : {}),
@@ -119,6 +153,8 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');
   if (r.tpmCommandStream) writeFileSync(join(dir, 'tpm-commands.json'), JSON.stringify(r.tpmCommandStream, null, 1) + '\n');
   writeFileSync(join(dir, 'qemu-command-line.txt'), r.qemuCommandLine.join(' ') + '\n');
+  // Each ACPI table found in guest RAM, e.g. acpi-TPM2-1f775000.bin (`tcg2sim acpi check` reads it).
+  for (const t of r.acpiTables) writeFileSync(join(dir, `acpi-${t.signature}-${t.address.toString(16)}.bin`), t.bytes);
   const summary = {
     options: { ...r.options, banks: r.options.banks ?? 'swtpm default (sha1,sha256,sha384,sha512)' },
     qemuCommandLine: r.qemuCommandLine,
@@ -136,6 +172,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
       pageAligned: c.pageAligned,
       ...(c.extent ? { events: c.extent.eventCount, length: c.extent.length, end: c.extent.endReason } : {}),
     })),
+    acpiTables: r.acpiTables.map((t) => ({ signature: t.signature, address: `0x${t.address.toString(16)}`, length: t.bytes.length })),
     tpmCommandCount: r.tpmCommandStream?.length ?? null,
     pcrs: r.pcrs,
     timings: {
@@ -182,6 +219,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
     .option('--stop-when <text>', 'serial-console text that also ends the boot')
     .option('--qemu-arg <arg>', 'extra QEMU argument (repeat for each word)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--json', 'print the summary as JSON on stdout')
+    .option('--no-predict', 'do not run and diff the prediction for the same scenario')
     .action(async (raw: Record<string, unknown>) => {
       const parsed = CaptureFlags.safeParse(raw);
       if (!parsed.success) throw new UsageError(`capture: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
@@ -201,6 +239,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       }
       const summary = writeCapture(dir, result);
       const checks = await checkCapture(dir, result);
+      if (f.predict) checks.push(await checkPrediction(dir, f, result));
       writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, checks }, null, 1) + '\n');
       const failed = checks.filter((c) => !c.ok);
       if (f.json) io.out(JSON.stringify({ ...summary, checks }, null, 1) + '\n');

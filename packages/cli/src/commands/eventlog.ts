@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { toHex } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import {
-  EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
-  toJson, writeTpm2ToolsYaml,
+  EventLogError, decodeEventLog, describeEvent, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
+  pcrsToJson, replayEventLogBytes, toJson, writeTpm2ToolsYaml,
 } from '@tcg2sim/event-log';
 import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
@@ -17,10 +17,12 @@ interface EventlogOptions {
   readonly cel?: boolean;
   readonly lint?: boolean;
   readonly diff?: string;
+  readonly measuredOnly?: boolean;
   readonly lenient?: boolean;
   readonly freeSpace?: boolean;
   readonly eventlogVersion?: string;
   readonly out?: string;
+  readonly pcrsOnly?: boolean;
 }
 
 function load(file: string, o: EventlogOptions): EventLog {
@@ -48,7 +50,7 @@ function summary(log: EventLog, replay: PcrReplay): string {
   for (const e of log.events) {
     const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
     const digest = d ? toHex(d.digest).slice(0, 16) : '';
-    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}`);
+    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}  ${describeEvent(e, log.specId?.uintnSize ?? 2)}`);
   }
   if (replay.startupLocality !== 0) lines.push(`PCR0 starts at locality ${replay.startupLocality}${replay.hcrtm ? ' (H-CRTM)' : ''}`);
   for (const [alg, pcrs] of replay.banks) {
@@ -64,12 +66,33 @@ function lintText(findings: readonly LintFinding[]): string {
 }
 
 function diffText(d: LogDiff, a: string, b: string): string {
-  if (d.equal) return `diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
+  const notes = d.dataNotes.map((n) => `diff note: ${n.explanation} (digests agree)\n`).join('');
+  if (d.equal) return `${notes}diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
   const v = d.divergence;
   const lines = [`diff: first divergence at event ${v?.eventIndex ?? -1}: ${v?.explanation ?? ''}`];
   if (v?.bytesA !== undefined) lines.push(`  ${a}: ${v.bytesA}`, `  ${b}: ${v.bytesB ?? ''}`);
   for (const c of d.pcrChanges) lines.push(`  ${c.bank} PCR${c.pcr}: ${c.a ?? '(unextended)'} -> ${c.b ?? '(unextended)'}`);
-  return lines.join('\n') + '\n';
+  return notes + lines.join('\n') + '\n';
+}
+
+function pcrsOnly(file: string, o: EventlogOptions, io: CliIo): void {
+  let r: PcrReplay;
+  try {
+    r = replayEventLogBytes(new Uint8Array(readFileSync(file)), { stopAtFreeSpace: o.freeSpace === true });
+  } catch (err) {
+    if (err instanceof EventLogError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (o.json === true) {
+    io.out(JSON.stringify({ startupLocality: r.startupLocality, pcrs: pcrsToJson(r) }, null, 2) + '\n');
+    return;
+  }
+  const lines: string[] = [];
+  for (const [alg, pcrs] of r.banks) {
+    lines.push(`${hashAlgInfo(alg).name}:`);
+    for (const [i, v] of pcrs) lines.push(`  ${String(i).padStart(2)}: ${toHex(v)}`);
+  }
+  io.out(lines.join('\n') + '\n');
 }
 
 /** `tcg2sim eventlog FILE`: decode, replay, lint and diff a binary event log. */
@@ -83,20 +106,27 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
     .option('--cel', 'TCG Canonical Event Log records (CEL-JSON)')
     .option('--lint', 'check the PC Client PFP rules; exit 1 on errors')
     .option('--diff <other>', 'compare with another log; exit 1 when they diverge')
+    .option('--measured-only', 'with --diff: data differences whose digests agree (e.g. image addresses) are notes, not divergences')
     .option('--lenient', 'decode up to the first bad event and report where decoding stopped')
     .option('--free-space', 'stop at free space (0xFF/0x00 fill), for logs taken from guest memory')
     .option('--eventlog-version <n>', 'YAML version as tpm2_eventlog --eventlog-version (1 or 2)', '1')
     .option('--out <file>', 'write the decoded part of the log back as a binary log')
+    .option('--pcrs-only', 'only decode, replay and print the PCRs (one pass, fastest for large logs)')
     .action((file: string, o: EventlogOptions) => {
       const formats = [o.json, o.yaml, o.cel].filter((x) => x === true).length;
       if (formats > 1) throw new UsageError('choose one of --json, --yaml, --cel');
       const version = o.eventlogVersion === '2' ? 2 : o.eventlogVersion === '1' || o.eventlogVersion === undefined ? 1 : undefined;
       if (version === undefined) throw new UsageError(`--eventlog-version must be 1 or 2, got ${o.eventlogVersion ?? ''}`);
+      if (o.pcrsOnly === true && o.lenient !== true && o.lint !== true && o.diff === undefined && o.out === undefined && o.yaml !== true && o.cel !== true) {
+        pcrsOnly(file, o, io);
+        setStatus(EXIT.OK);
+        return;
+      }
       const log = load(file, o);
       const replay = replayEventLog(log);
       const findings = o.lint === true ? lintEventLog(log) : undefined;
       const other = o.diff !== undefined ? load(o.diff, o) : undefined;
-      const diff = other ? diffEventLogs(log, other) : undefined;
+      const diff = other ? diffEventLogs(log, other, { measuredOnly: o.measuredOnly === true }) : undefined;
       const stop = stopLine(file, log);
       if (stop !== undefined) io.err(`tcg2sim: ${stop}\n`);
 

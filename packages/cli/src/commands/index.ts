@@ -18,6 +18,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   vars: async () => (await import('./vars.ts')).registerVars,
   tpm: async () => (await import('./tpm.ts')).registerTpm,
   capture: async () => (await import('./capture.ts')).registerCapture,
+  acpi: async () => (await import('./acpi.ts')).registerAcpi,
+  config: async () => (await import('./config.ts')).registerConfig,
 };
 
 /**

@@ -27,8 +27,11 @@ interface PredictOptions {
   readonly tpm?: string;
   readonly banks?: string;
   readonly disk?: string;
+  readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly logOut?: string;
+  readonly tcg2Config?: string;
+  readonly tpmAutoDetection?: boolean;
   readonly json?: boolean;
   readonly yaml?: boolean;
 }
@@ -72,10 +75,13 @@ function scenarioFrom(o: PredictOptions): Record<string, unknown> {
   set('disk', o.disk);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
+  set('tcg2Config', o.tcg2Config);
+  if (o.tpmAutoDetection === false) base['tpmAutoDetection'] = false;
   set('cpus', int('cpus', o.cpus));
   if (o.smm === true) base['smm'] = true;
   set('tpmInterface', o.tpmInterface);
   set('tpm', o.tpm);
+  set('imageBufferAddress', o.imageBufferAddress);
   if (o.banks !== undefined) base['banks'] = o.banks.split(',').map((b) => b.trim().toLowerCase());
   return base;
 }
@@ -112,10 +118,13 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
     .option('--tpm-interface <kind>', 'tis or crb (default tis)')
     .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft)')
+    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
+    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")
+    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)')
     .option('--json', 'JSON output: pcrs, tpmPcrs, events')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
     .action(async (o: PredictOptions) => {
@@ -154,6 +163,8 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
           backend,
           clock: new VirtualClock(),
           ...(disk !== undefined ? { disk } : {}),
+          tcg2Config: s.tcg2Config,
+          tpmAutoDetection: s.tpmAutoDetection,
           ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
         });
       } catch (e) {

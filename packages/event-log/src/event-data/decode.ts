@@ -44,9 +44,9 @@ export interface EventDataContext {
   readonly uintnSize?: number;
 }
 
-function attempt<T>(kind: EventDataView['kind'], codec: Codec<T>, data: Uint8Array): EventDataView {
+function attempt<T>(codec: Codec<T>, data: Uint8Array, view: (value: T) => EventDataView): EventDataView {
   try {
-    return { kind, value: decode(codec, data) } as EventDataView;
+    return view(decode(codec, data));
   } catch (err) {
     if (err instanceof DecodeError) return { kind: 'invalid', error: err };
     throw err;
@@ -55,13 +55,13 @@ function attempt<T>(kind: EventDataView['kind'], codec: Codec<T>, data: Uint8Arr
 
 /** The structure of an EV_NO_ACTION event's data, chosen by its 16-byte signature. */
 function noAction(data: Uint8Array): EventDataView {
-  if (hasSignature(data, SPEC_ID_EVENT03)) return attempt('spec-id', TCGEfiSpecIDEvent, data);
+  if (hasSignature(data, SPEC_ID_EVENT03)) return attempt(TCGEfiSpecIDEvent, data, (value) => ({ kind: 'spec-id', value }));
   if (hasSignature(data, SPEC_ID_EVENT00) || hasSignature(data, SPEC_ID_EVENT02)) {
-    return attempt('spec-id-legacy', TCGSpecIdEventLegacy, data);
+    return attempt(TCGSpecIdEventLegacy, data, (value) => ({ kind: 'spec-id-legacy', value }));
   }
-  if (hasSignature(data, STARTUP_LOCALITY_SIGNATURE)) return attempt('startup-locality', TCGEfiStartupLocalityEvent, data);
-  if (hasSignature(data, SP800_155_EVENT2_SIGNATURE)) return attempt('sp800-155-event2', TCGSp800155PlatformIdEvent2, data);
-  if (hasSignature(data, SP800_155_EVENT3_SIGNATURE)) return attempt('sp800-155-event3', TCGSp800155PlatformIdEvent3, data);
+  if (hasSignature(data, STARTUP_LOCALITY_SIGNATURE)) return attempt(TCGEfiStartupLocalityEvent, data, (value) => ({ kind: 'startup-locality', value }));
+  if (hasSignature(data, SP800_155_EVENT2_SIGNATURE)) return attempt(TCGSp800155PlatformIdEvent2, data, (value) => ({ kind: 'sp800-155-event2', value }));
+  if (hasSignature(data, SP800_155_EVENT3_SIGNATURE)) return attempt(TCGSp800155PlatformIdEvent3, data, (value) => ({ kind: 'sp800-155-event3', value }));
   return { kind: 'raw' };
 }
 
@@ -79,29 +79,29 @@ export function decodeEventData(eventType: number, data: Uint8Array, ctx: EventD
     case EV.EFI_VARIABLE_BOOT:
     case EV.EFI_VARIABLE_BOOT2:
     case EV.EFI_VARIABLE_AUTHORITY:
-      return attempt('variable', UEFIVariableData, data);
+      return attempt(UEFIVariableData, data, (value) => ({ kind: 'variable', value }));
     case EV.EFI_PLATFORM_FIRMWARE_BLOB:
-      return attempt('firmware-blob', UEFIPlatformFirmwareBlob, data);
+      return attempt(UEFIPlatformFirmwareBlob, data, (value) => ({ kind: 'firmware-blob', value }));
     case EV.S_CRTM_CONTENTS:
       return data.length === 16
-        ? attempt('firmware-blob', UEFIPlatformFirmwareBlob, data)
-        : attempt('firmware-blob2', UEFIPlatformFirmwareBlob2, data);
+        ? attempt(UEFIPlatformFirmwareBlob, data, (value) => ({ kind: 'firmware-blob', value }))
+        : attempt(UEFIPlatformFirmwareBlob2, data, (value) => ({ kind: 'firmware-blob2', value }));
     case EV.EFI_PLATFORM_FIRMWARE_BLOB2:
-      return attempt('firmware-blob2', UEFIPlatformFirmwareBlob2, data);
+      return attempt(UEFIPlatformFirmwareBlob2, data, (value) => ({ kind: 'firmware-blob2', value }));
     case EV.POST_CODE:
       // PFP §10.4.1: either a UEFI_PLATFORM_FIRMWARE_BLOB or an ASCII tag such as "ACPI DATA".
-      return data.length === 16 ? attempt('firmware-blob', UEFIPlatformFirmwareBlob, data) : { kind: 'text', value: latin1(data) };
+      return data.length === 16 ? attempt(UEFIPlatformFirmwareBlob, data, (value) => ({ kind: 'firmware-blob', value })) : { kind: 'text', value: latin1(data) };
     case EV.EFI_BOOT_SERVICES_APPLICATION:
     case EV.EFI_BOOT_SERVICES_DRIVER:
     case EV.EFI_RUNTIME_SERVICES_DRIVER:
-      return attempt('image-load', uefiImageLoadEvent(uintnSize), data);
+      return attempt(uefiImageLoadEvent(uintnSize), data, (value) => ({ kind: 'image-load', value }));
     case EV.EFI_GPT_EVENT:
-      return attempt('gpt', uefiGptData(uintnSize), data);
+      return attempt(uefiGptData(uintnSize), data, (value) => ({ kind: 'gpt', value }));
     case EV.EFI_HANDOFF_TABLES:
     case EV.TABLE_OF_DEVICES:
-      return attempt('handoff-tables', uefiHandoffTablePointers(uintnSize), data);
+      return attempt(uefiHandoffTablePointers(uintnSize), data, (value) => ({ kind: 'handoff-tables', value }));
     case EV.EFI_HANDOFF_TABLES2:
-      return attempt('handoff-tables2', uefiHandoffTablePointers2(uintnSize), data);
+      return attempt(uefiHandoffTablePointers2(uintnSize), data, (value) => ({ kind: 'handoff-tables2', value }));
     case EV.SEPARATOR:
       if (data.length !== 4) {
         return { kind: 'invalid', error: new DecodeError('BAD_VALUE', `separator data is ${data.length} bytes, not 4`, 0, ['EV_SEPARATOR']) };

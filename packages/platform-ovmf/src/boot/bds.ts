@@ -1,15 +1,9 @@
-import { EFIGuid, encode } from '@tcg2sim/binary-codec';
+import { LOAD_OPTION as UEFI_LOAD_OPTION, decodeLoadOption, devicePathFromText, devicePathToText, encodeLoadOption, makeLoadOption } from '@tcg2sim/uefi';
+import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
-export const LOAD_OPTION = {
-  ACTIVE: 0x00000001,
-  FORCE_RECONNECT: 0x00000002,
-  HIDDEN: 0x00000008,
-  CATEGORY_MASK: 0x00001f00,
-  CATEGORY_BOOT: 0x00000000,
-  CATEGORY_APP: 0x00000100,
-} as const;
+export const LOAD_OPTION = UEFI_LOAD_OPTION;
 
 /** UiApp's FILE_GUID (MdeModulePkg/Application/UiApp/UiApp.inf). */
 export const UI_APP_FILE_GUID = '462CAA21-7614-4503-836E-8AB6F4662331';
@@ -31,65 +25,44 @@ export interface BootOption {
   readonly number: number;
   readonly attributes: number;
   readonly description: string;
-  /** The FilePathList bytes (device path, end node included). */
-  readonly filePath: Uint8Array;
+  /** The first device path of FilePathList. */
+  readonly filePath: DevicePath;
   readonly optionalData: Uint8Array;
   readonly target: BootTarget;
 }
 
-// ---- device path nodes (UEFI 2.9 §10.3) used by OVMF's default options
-
-function node(type: number, subType: number, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + body.length);
-  out[0] = type;
-  out[1] = subType;
-  out[2] = (4 + body.length) & 0xff;
-  out[3] = (4 + body.length) >> 8;
-  out.set(body, 4);
-  return out;
-}
-const END = node(0x7f, 0xff, new Uint8Array());
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 function guidBytes(g: string): Uint8Array {
-  return encode(EFIGuid, g);
+  const h = g.replace(/-/g, '');
+  const b = Buffer.from(h, 'hex');
+  const order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+  return Uint8Array.from(order.map((i) => b[i] ?? 0));
 }
-/** Fv(name)/FvFile(file) (MEDIA_PIWG_FW_VOL_DP 4/7, MEDIA_PIWG_FW_FILE_DP 4/6). */
-export function fvFilePath(fvName: string, fileGuid: string): Uint8Array {
-  return concat([node(4, 7, guidBytes(fvName)), node(4, 6, guidBytes(fileGuid)), END]);
-}
-/** PciRoot(0x0) (ACPI_DEVICE_PATH HID PNP0A03, UID 0). */
-function pciRoot(): Uint8Array {
-  return node(2, 1, Uint8Array.of(0xd0, 0x41, 0x03, 0x0a, 0, 0, 0, 0));
-}
-function pci(dev: number, fn: number): Uint8Array {
-  return node(1, 1, Uint8Array.of(fn, dev));
+
+/** Fv(name)/FvFile(file). */
+export function fvFilePath(fvName: string, fileGuid: string): DevicePath {
+  return devicePathFromText(`Fv(${fvName})/FvFile(${fileGuid})`);
 }
 
 /**
- * The empty CD-ROM drive QEMU creates by default (no -nodefaults): q35 AHCI port 2
- * (`PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)`, serial QM00005); pc PIIX IDE secondary
- * master (`PciRoot(0x0)/Pci(0x1,0x1)/Ata(Secondary,Master,0x0)`, serial QM00003). The
- * description is BmGetBootDescription's "UEFI " + ATA model + " " + serial + " ".
+ * The empty CD-ROM drive QEMU creates by default (no -nodefaults): q35 AHCI port 2, serial
+ * QM00005; pc PIIX IDE secondary master, serial QM00003. The description is BmGetBootDescription's
+ * "UEFI " + ATA model + " " + serial + " " (as the real Boot0001 variables show).
  */
-export function defaultCdromOption(m: MachineDescription): { description: string; filePath: Uint8Array } {
+export function defaultCdromOption(m: MachineDescription): { description: string; filePath: DevicePath } {
   if (m.machine === 'q35') {
-    return {
-      description: 'UEFI QEMU DVD-ROM QM00005 ',
-      filePath: concat([pciRoot(), pci(0x1f, 0x2), node(3, 0x12, Uint8Array.of(2, 0, 0xff, 0xff, 0, 0)), END]),
-    };
+    return { description: 'UEFI QEMU DVD-ROM QM00005 ', filePath: devicePathFromText('PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)') };
   }
-  return {
-    description: 'UEFI QEMU DVD-ROM QM00003 ',
-    filePath: concat([pciRoot(), pci(0x1, 0x1), node(3, 1, Uint8Array.of(1, 0, 0, 0)), END]),
-  };
+  return { description: 'UEFI QEMU DVD-ROM QM00003 ', filePath: devicePathFromText('PciRoot(0x0)/Pci(0x1,0x1)/Ata(Secondary,Master,0x0)') };
+}
+
+/** Classifies a boot option's first device path for the attempt model. */
+export function bootTargetOf(path: DevicePath, m: MachineDescription): BootTarget {
+  const text = devicePathToText(path);
+  const fv = /^Fv\([0-9A-Fa-f-]+\)\/FvFile\(([0-9A-Fa-f-]+)\)$/.exec(text);
+  if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
+  if (text === devicePathToText(defaultCdromOption(m).filePath)) return { kind: 'cdrom-empty' };
+  if (text === devicePathToText(virtioDiskDevicePath(m))) return { kind: 'disk' };
+  return { kind: 'other' };
 }
 
 /**
@@ -99,13 +72,17 @@ export function defaultCdromOption(m: MachineDescription): { description: string
  * "UEFI Misc Device"; the option's path is the controller's, short of any partition (measured on
  * real OVMF 2022.11 boots, q35 and pc).
  */
-export function virtioDiskOption(m: MachineDescription): { description: string; filePath: Uint8Array } {
+export function virtioDiskOption(m: MachineDescription): { description: string; filePath: DevicePath } {
   return { description: 'UEFI Misc Device', filePath: virtioDiskDevicePath(m) };
 }
 
-/** PciRoot(0x0)/Pci(slot,0x0) of the virtio-blk disk, end node included. */
-export function virtioDiskDevicePath(m: MachineDescription): Uint8Array {
-  return concat([pciRoot(), pci(m.machine === 'q35' ? 0x2 : 0x3, 0x0), END]);
+/** PciRoot(0x0)/Pci(slot,0x0) of the virtio-blk disk. */
+export function virtioDiskDevicePath(m: MachineDescription): DevicePath {
+  return devicePathFromText(virtioDiskText(m));
+}
+
+function virtioDiskText(m: MachineDescription): string {
+  return `PciRoot(0x0)/Pci(${m.machine === 'q35' ? '0x2' : '0x3'},0x0)`;
 }
 
 /** What BDS boots from a GPT disk: the partition holding the loader and the loader's path. */
@@ -116,30 +93,17 @@ export interface DiskBootTarget {
   readonly partitionSize: bigint;
   /** UniquePartitionGUID: the HD() signature. */
   readonly partitionGuid: string;
-  /** `\EFI\BOOT\BOOTX64.EFI`. */
+  /** `\\EFI\\BOOT\\BOOTX64.EFI`. */
   readonly filePath: string;
 }
 
 /**
  * The full path BmExpandMediaDevicePath gives LoadImage for the disk option:
- * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\EFI\BOOT\BOOTX64.EFI`.
+ * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\\EFI\\BOOT\\BOOTX64.EFI`.
  */
-export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget): Uint8Array {
-  const hd = new Uint8Array(38);
-  const v = new DataView(hd.buffer);
-  v.setUint32(0, t.partitionNumber, true);
-  v.setBigUint64(4, t.partitionStart, true);
-  v.setBigUint64(12, t.partitionSize, true);
-  hd.set(guidBytes(t.partitionGuid), 20);
-  hd[36] = 0x02; // MBRType: GPT
-  hd[37] = 0x02; // SignatureType: GUID
-  const name = new Uint8Array(t.filePath.length * 2 + 2);
-  for (let i = 0; i < t.filePath.length; i++) {
-    name[2 * i] = t.filePath.charCodeAt(i) & 0xff;
-    name[2 * i + 1] = t.filePath.charCodeAt(i) >> 8;
-  }
-  const controller = virtioDiskDevicePath(m);
-  return concat([controller.subarray(0, controller.length - END.length), node(4, 1, hd), node(4, 4, name), END]);
+export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget): DevicePath {
+  const hd = `HD(${t.partitionNumber},GPT,${t.partitionGuid},0x${t.partitionStart.toString(16).toUpperCase()},0x${t.partitionSize.toString(16).toUpperCase()})`;
+  return devicePathFromText(`${virtioDiskText(m)}/${hd}/${t.filePath}`);
 }
 
 /** What the VM has besides OVMF's own devices. */
@@ -189,18 +153,21 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
   ];
 }
 
-/** EFI_LOAD_OPTION bytes: UINT32 Attributes; UINT16 FilePathListLength; CHAR16 Description[]; FilePathList; OptionalData. */
+/** The Boot#### variable bytes of an option (EFI_LOAD_OPTION). */
 export function encodeBootOption(o: BootOption): Uint8Array {
-  const desc = new Uint8Array(o.description.length * 2 + 2);
-  for (let i = 0; i < o.description.length; i++) {
-    desc[2 * i] = o.description.charCodeAt(i) & 0xff;
-    desc[2 * i + 1] = o.description.charCodeAt(i) >> 8;
+  return encodeLoadOption(makeLoadOption({ attributes: o.attributes, description: o.description, filePaths: [o.filePath], optionalData: o.optionalData }));
+}
+
+/** A Boot#### variable decoded into a boot option (undefined when it does not decode). */
+export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription): BootOption | undefined {
+  try {
+    const lo = decodeLoadOption(data);
+    const first = lo.filePathList[0];
+    if (first === undefined) return undefined;
+    return { number, attributes: lo.attributes, description: lo.description, filePath: first, optionalData: lo.optionalData, target: bootTargetOf(first, m) };
+  } catch {
+    return undefined;
   }
-  const head = new Uint8Array(6);
-  const v = new DataView(head.buffer);
-  v.setUint32(0, o.attributes, true);
-  v.setUint16(4, o.filePath.length, true);
-  return concat([head, desc, o.filePath, o.optionalData]);
 }
 
 /** BootOrder bytes: UINT16 option numbers. */
@@ -210,5 +177,12 @@ export function encodeBootOrder(numbers: readonly number[]): Uint8Array {
     out[2 * i] = n & 0xff;
     out[2 * i + 1] = n >> 8;
   });
+  return out;
+}
+
+/** BootOrder's option numbers. */
+export function decodeBootOrder(data: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < data.length; i += 2) out.push((data[i] ?? 0) | ((data[i + 1] ?? 0) << 8));
   return out;
 }

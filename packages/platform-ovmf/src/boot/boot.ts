@@ -4,10 +4,10 @@ import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
-import { ovmfTcg2ConfigPei, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
+import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, TpmDeviceError, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
+  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
@@ -25,7 +25,9 @@ import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import { defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID } from './bds.ts';
+import {
+  decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID,
+} from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** Inputs of one simulated boot. */
@@ -50,6 +52,14 @@ export interface BootInput {
    * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
    */
   readonly disk?: DiskBootLoader;
+  /**
+   * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
+   * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
+   * resume only, TCG2_DEVICE_DETECTION from the store): a what-if for platforms built with it.
+   */
+  readonly tcg2Config?: 'ovmf' | 'generic';
+  /** PcdTpmAutoDetection for the generic variant (default TRUE, the SecurityPkg.dec default). */
+  readonly tpmAutoDetection?: boolean;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -104,9 +114,14 @@ export interface ImageBufferContext {
  * allocated before BDS reads the file: a property of the build, not of the machine.
  */
 export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1de1fe8n], // OVMF_CODE_4M.fd
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e6ffe8n], // OVMF_CODE_4M.secboot.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1cd3fe8n], // OVMF_CODE.fd (2 MB)
+  // OVMF_CODE_4M.fd
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1de1fe8n],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1cdffe8n],
+  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1e6ffe8n],
+  // OVMF_CODE.fd (2 MB)
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
 ]);
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
@@ -116,8 +131,9 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
  * `EFI_SIZE_TO_PAGES(size + 0x20)` pages below that point, its data 0x18 bytes (POOL_HEAD) in.
  * The same point serves the UEFI Shell when the disk's loader was refused (its buffer is freed).
  * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2, 512 MiB, with a disk whose only
- * partition is a FAT12 ESP holding the loader (FAT16/FAT32: see LARGE_FAT_CACHE_SHIFT): q35 OVMF_CODE_4M.fd (loaders of 66048, 102912
- * and 300544 bytes all give this distance), pc OVMF_CODE.fd, and q35 + SMM
+ * partition is a FAT12 ESP holding the loader (FAT16/FAT32: see LARGE_FAT_CACHE_SHIFT): q35
+ * OVMF_CODE_4M.fd (loaders of 66048, 102912 and 300544 bytes all give this distance), pc
+ * OVMF_CODE.fd, and q35 + SMM
  * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). More
  * partitions move it (otherPartitionsShift); a second FAT volume is not modelled (one FAT12
  * partition more measured 0x8D000 further down): the notes then call the address a guess.
@@ -161,9 +177,18 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - pages * 0x1000n + POOL_HEAD + (sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n));
+  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
+  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - pages * 0x1000n + POOL_HEAD + noSha1;
 }
 
+
+/** The calibrated distance for a build and machine, and whether it was measured for both. */
+export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'): { distance: bigint; calibrated: boolean } {
+  const exact = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine}`);
+  if (exact !== undefined) return { distance: exact, calibrated: true };
+  const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
+  return { distance: other ?? 0x1de1fe8n, calibrated: false };
+}
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
 
@@ -175,7 +200,7 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   if (ctx.source === 'disk' || ctx.diskAttached === true) return diskImageBufferAddress(ctx);
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1de1fe8n;
+  const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
 }
@@ -201,17 +226,32 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- PEI: Tcg2ConfigPei (Tcg12ConfigPei in Debian) then Tcg2Pei.
   stack.phase = 'pei:Tcg2ConfigPei';
   const cfgLib = stack.deviceLib();
-  const config = await ovmfTcg2ConfigPei({
-    tpm12Detect: () => cfgLib.probeTpm12(),
-    tpm2RequestUse: async () => {
-      try {
-        await cfgLib.requestUseTpm();
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  });
+  const variant = input.tcg2Config ?? 'ovmf';
+  let config: Tcg2ConfigResult;
+  if (variant === 'generic') {
+    notes.push(`Tcg2ConfigPei: SecurityPkg's generic variant (not the one in Debian's image), PcdTpmAutoDetection ${input.tpmAutoDetection ?? true ? 'TRUE' : 'FALSE'}`);
+    const store = input.vars === undefined ? undefined : snapshotVariables(input.vars);
+    config = await genericTcg2ConfigPei({
+      vars: { get: (n, g) => store?.get(n, g)?.data },
+      bootMode: 'normal',
+      autoDetection: input.tpmAutoDetection ?? true,
+      tpm12RequestUse: () => cfgLib.tpm12RequestUse(),
+      tpm12Startup: (state) => tpm12Startup((c, n) => cfgLib.tpm12Submit(c, n), state),
+    });
+  } else {
+    notes.push("Tcg2ConfigPei: OVMF's variant (Tcg12ConfigPei in Debian's image: no variables, TPM 1.2 probe then TPM 2.0)");
+    config = await ovmfTcg2ConfigPei({
+      tpm12Detect: () => cfgLib.probeTpm12(),
+      tpm2RequestUse: async () => {
+        try {
+          await cfgLib.requestUseTpm();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
   notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
@@ -224,7 +264,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     sec,
     exchanges: stack.exchanges,
     notes,
-    endState: 'no TPM 2.0: nothing measured',
+    endState: config.instanceGuid === TPM_INSTANCE_GUID.TPM12
+      ? 'TPM 1.2 selected: Tcg2Pei and Tcg2Dxe do not run, nothing in the TCG2 log (the TPM 1.2 path is not modelled)'
+      : 'no TPM 2.0: nothing measured',
   });
   if (config.instanceGuid !== TPM_INSTANCE_GUID.TPM20_DTPM) return empty();
 
@@ -235,7 +277,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
-    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes, fvName: sec.dxeFv.volume.guid }],
+    fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
@@ -253,14 +295,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const tcg12Records = pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data);
   const dxe = Tcg2Dxe.start({
     tpm: {
-      pcrExtend: async (pcr, digests) => {
-        try {
-          await dxeTpm.pcrExtend(pcr, digests);
-        } catch (e) {
-          throw new TpmDeviceError(String(e), { cause: e });
-        }
-      },
-      submitCommand: (c) => dxeLib.submit(c),
+      // Failures carry their EFI status (PeiTpmCommandError / device-library codes).
+      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
+      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
     },
     hashMask: pei.pcdTpm2HashMask,
     tpmSupportedBanks: facts.supportedBanks,
@@ -299,9 +336,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     );
   }
   notes.push(
-    IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256) || input.imageBufferAddress !== undefined
-      ? 'image buffer address: calibrated for this firmware build'
-      : 'image buffer address: this build is not calibrated (ImageLocationInMemory is a guess; use --image-buffer-address)'
+    imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated || input.imageBufferAddress !== undefined
+      ? 'image buffer address: calibrated for this firmware build and machine'
+      : 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
@@ -316,7 +353,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   for (const opt of options.order) {
     const o = options.byNumber.get(opt);
     if (o === undefined) continue;
-    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY_MASK) !== LOAD_OPTION.CATEGORY_BOOT) continue;
+    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
     if (o.target.kind === 'disk' && input.disk !== undefined) {
@@ -367,7 +404,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return true;
     }
     const st = await handler.fileAuthentication(dxe, {
-      devicePath: o.filePath,
+      devicePath: o.filePath.raw,
       fileBuffer: body,
       bufferAddress: (input.imageBufferAddress ?? imageBufferAddress)({
         machine: input.machine,
@@ -402,7 +439,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    });
+    }).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so
@@ -557,16 +594,29 @@ interface BootOptionSet {
 }
 
 /**
- * The boot options BDS attempts. A fresh store gets OVMF's defaults (written as BDS writes
- * them, so ReadyToBoot measures them); a store that already has a BootOrder is not modelled yet
- * and also gets the defaults, with a note.
+ * The boot options BDS attempts: the store's BootOrder and Boot#### when it has them (a later
+ * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
+ * measures them.
  */
 function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
-  if (vars.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined) {
-    notes.push('BDS: the store already has boot options; re-registering OVMF defaults (store options not modelled yet)');
+  const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
+  if (stored !== undefined) {
+    const order = decodeBootOrder(stored);
+    const byNumber = new Map<number, BootOption>();
+    for (const n of order) {
+      const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
+      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
+      if (o !== undefined) byNumber.set(n, o);
+    }
+    notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
+    if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
+      notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
+    }
+    return { order, byNumber };
   }
   const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+  notes.push('BDS: fresh store: OVMF registers its default boot options');
   return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
 }

@@ -1,6 +1,7 @@
 import { CrbDevice, MmioBus, TisDevice, TPM_BASE_ADDRESS, VirtualClock } from '@tcg2sim/ptp';
 import type { Clock, MmioAccess } from '@tcg2sim/ptp';
 import { Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
+import type { SubmitOptions } from '@tcg2sim/tpm2-device-lib';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 
 /** The TPM interface QEMU exposes: `-device tpm-tis` or `-device tpm-crb`. */
@@ -81,13 +82,21 @@ export class RecordingDeviceLib {
     return this.lib.requestUseTpm();
   }
 
-  async submit(command: Uint8Array): Promise<Uint8Array> {
-    const response = await this.lib.submit(command);
+  async submit(command: Uint8Array, options: SubmitOptions = {}): Promise<Uint8Array> {
+    const response = await this.lib.submit(command, options);
     this.#stack.record(command, response);
     return response;
   }
 
   probeTpm12(): Promise<boolean> {
     return this.lib.probeTpm12();
+  }
+
+  tpm12RequestUse(): Promise<boolean> {
+    return this.lib.tpm12RequestUse();
+  }
+
+  tpm12Submit(command: Uint8Array, maxResponseSize: number): Promise<Uint8Array | undefined> {
+    return this.lib.tpm12Submit(command, maxResponseSize);
   }
 }

@@ -26,6 +26,7 @@ import { ramRanges, qemuArguments, resolveCaptureOptions, swtpmArguments, swtpmS
 import type { CaptureOptions, CaptureProgress, ResolvedCaptureOptions } from './options.ts';
 import { scanGuestMemory } from './memory-scan.ts';
 import type { SpecIdCopy } from './memory-scan.ts';
+import type { AcpiTableCopy } from '../acpi/acpi-scan.ts';
 import { SWTPM_CTRL, readAllPcrs, swtpmControl } from './swtpm-client.ts';
 import { parseSwtpmLog, tpmCommandStream } from './swtpm-log.ts';
 import type { TpmCommandRecord } from './swtpm-log.ts';
@@ -58,6 +59,8 @@ export interface CaptureResult {
   readonly finalEventsAddress?: number;
   /** Where the EFI_CONFIGURATION_TABLE entry pointing at the final events table sits. */
   readonly finalEventsEntryAddress?: number;
+  /** ACPI tables found in guest RAM (signature TPM2 and `acpiSignatures`, valid checksum), every copy. */
+  readonly acpiTables: readonly AcpiTableCopy[];
   /** Every Spec ID signature seen in RAM (the log itself included). */
   readonly specIdCopies: readonly SpecIdCopy[];
   /** PCRs 0-23 read from the TPM after the boot, per allocated bank, hex by index. */
@@ -181,7 +184,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     let scan;
     try {
       await qmp.execute('stop');
-      scan = await scanGuestMemory(qmp, ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory);
+      scan = await scanGuestMemory(qmp, ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
     } finally {
       qmp.close();
     }
@@ -218,6 +221,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       ...(scan.finalEventsAddress !== undefined ? { finalEventsAddress: scan.finalEventsAddress } : {}),
       ...(scan.finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress: scan.finalEventsEntryAddress } : {}),
       specIdCopies: scan.copies,
+      acpiTables: scan.acpiTables,
       pcrs,
       tpmCommandStream: tpmCommandStream(parseSwtpmLog(swtpmLog)),
       swtpmLog,

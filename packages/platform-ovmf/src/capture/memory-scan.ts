@@ -15,6 +15,8 @@ import {
 } from './log-scan.ts';
 import type { FinalEventsPointer, SpecIdCandidate } from './log-scan.ts';
 import { CaptureError } from './errors.ts';
+import { findAcpiTables } from '../acpi/acpi-scan.ts';
+import type { AcpiTableCopy } from '../acpi/acpi-scan.ts';
 
 /** Chunk size of the RAM scan. */
 const CHUNK = 64 * 0x100000;
@@ -65,6 +67,11 @@ export interface MemoryScanResult {
   readonly finalEventsEntryAddress?: number;
   /** Every Spec ID event seen, including stale or torn copies. */
   readonly copies: readonly SpecIdCopy[];
+  /**
+   * ACPI tables with the asked-for signatures and a valid checksum (all copies, highest chunk
+   * first). Chunk-crossing tables are missed; ACPI memory is page-allocated and tables are small.
+   */
+  readonly acpiTables: readonly AcpiTableCopy[];
   /** Bytes of RAM saved and searched. */
   readonly bytesScanned: number;
 }
@@ -106,8 +113,10 @@ export async function scanGuestMemory(
   qmp: QmpExecutor,
   ranges: ReadonlyArray<readonly [number, number]>,
   scratch: string,
-  all: boolean
+  all: boolean,
+  acpiSignatures: readonly string[] = ['TPM2']
 ): Promise<MemoryScanResult> {
+  const acpiTables: AcpiTableCopy[] = [];
   const copies: SpecIdCopy[] = [];
   const pointers: FinalEventsPointer[] = [];
   let best: { address: number; bytes: Uint8Array; extent: LogExtent; specId: TCGEfiSpecIDEvent } | undefined;
@@ -117,6 +126,7 @@ export async function scanGuestMemory(
     const chunk = await save(qmp, scratch, lo, hi - lo);
     scanned += chunk.length;
     pointers.push(...findFinalEventsPointers(chunk, lo));
+    for (const sig of acpiSignatures) acpiTables.push(...findAcpiTables(chunk, lo, sig));
     for (const c of findSpecIdCandidates(chunk, lo)) {
       if (!c.pageAligned) {
         copies.push(c);
@@ -134,7 +144,8 @@ export async function scanGuestMemory(
       }
     }
     if (best && scannedAtLog === 0) scannedAtLog = scanned;
-    if (best && !all && (pointers.length > 0 || scanned - scannedAtLog >= EXTRA_SCAN_FOR_FINAL_TABLE)) break;
+    const haveAcpi = acpiSignatures.every((sig) => acpiTables.some((t) => t.signature === sig));
+    if (best && !all && ((pointers.length > 0 && haveAcpi) || scanned - scannedAtLog >= EXTRA_SCAN_FOR_FINAL_TABLE)) break;
   }
   if (!best) {
     throw new CaptureError('LOG_NOT_FOUND', `no TCG_2 event log in ${scanned} bytes of guest RAM (${copies.length} Spec ID signatures, none a whole log)`);
@@ -165,6 +176,7 @@ export async function scanGuestMemory(
     ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
     ...(finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress } : {}),
     copies,
+    acpiTables,
     bytesScanned: scanned,
   };
 }

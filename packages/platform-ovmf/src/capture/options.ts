@@ -53,6 +53,8 @@ export interface CaptureOptions {
   readonly traceMmio?: boolean;
   /** Scan all guest RAM and report every Spec ID copy, instead of stopping at the first good log. */
   readonly scanAllMemory?: boolean;
+  /** ACPI table signatures to find in guest RAM besides the default TPM2 (e.g. `SSDT`, `DSDT`). */
+  readonly acpiSignatures?: readonly string[];
   readonly qemuBinary?: string;
   readonly swtpmBinary?: string;
   readonly swtpmSetupBinary?: string;
@@ -76,6 +78,8 @@ export interface ResolvedCaptureOptions {
   readonly stopWhen: string | undefined;
   readonly traceMmio: boolean;
   readonly scanAllMemory: boolean;
+  /** Always starts with TPM2. */
+  readonly acpiSignatures: readonly string[];
   readonly qemuBinary: string;
   readonly swtpmBinary: string;
   readonly swtpmSetupBinary: string;
@@ -96,6 +100,11 @@ function memory(mib: number): number {
 function file(path: string, what: string): string {
   if (!existsSync(path)) throw new CaptureError('BAD_OPTIONS', `${what} ${path} does not exist`);
   return path;
+}
+
+function acpiSignatures(extra: readonly string[]): string[] {
+  for (const s of extra) if (!/^[\x20-\x7e]{4}$/.test(s)) throw new CaptureError('BAD_OPTIONS', `ACPI signature must be 4 printable characters, got ${JSON.stringify(s)}`);
+  return [...new Set(['TPM2', ...extra])];
 }
 
 /**
@@ -133,6 +142,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     stopWhen: o.stopWhen === '' ? undefined : o.stopWhen,
     traceMmio: o.traceMmio ?? false,
     scanAllMemory: o.scanAllMemory ?? false,
+    acpiSignatures: acpiSignatures(o.acpiSignatures ?? []),
     qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',
     swtpmBinary: o.swtpmBinary ?? 'swtpm',
     swtpmSetupBinary: o.swtpmSetupBinary ?? 'swtpm_setup',

@@ -12,7 +12,7 @@ import { pcrExtend, pcrExtendAllowed, pcrIsStateSaved } from '../pcr.ts';
 import { createSequence, eventDigests, flushObject, sequenceAt, sequenceDigest, sequenceUpdate } from '../sequences.ts';
 import type { TpmState } from '../state.ts';
 import { MAX_BUFFER, MAX_DIGEST, readAlgHash, readHierarchy } from '../wire.ts';
-import { writeDigestValues } from './pcr.ts';
+import { writeDigestValues, writeHashcheck } from '../marshal.ts';
 
 /** TicketIsSafe: at least 4 bytes and not starting with TPM_GENERATED_VALUE. */
 function ticketIsSafe(data: Uint8Array): boolean {
@@ -36,17 +36,15 @@ function hmacSha512(key: Uint8Array, ...data: Uint8Array[]): Uint8Array {
  * derived from the TPM's secret seed, so the ticket digest differs from swtpm's (it is secret).
  */
 function writeTicket(w: ByteWriter, state: TpmState, hierarchy: number, digest: Uint8Array): void {
-  w.u16be(ST.HASHCHECK).u32be(hierarchy);
   if (hierarchy === RH.NULL) {
-    w.u16be(0);
+    writeHashcheck(w, ST.HASHCHECK, hierarchy, new Uint8Array(0));
     return;
   }
   const h = new Uint8Array(4);
   new DataView(h.buffer).setUint32(0, hierarchy);
   const proof = digestOf(ALG.SHA512, state.persistent.proofSeed, h);
   const tag = Uint8Array.of(ST.HASHCHECK >> 8, ST.HASHCHECK & 0xff);
-  const t = hmacSha512(proof, tag, digest);
-  w.u16be(t.length).bytes(t);
+  writeHashcheck(w, ST.HASHCHECK, hierarchy, hmacSha512(proof, tag, digest));
 }
 
 /** TPM2_Hash. */
@@ -100,8 +98,7 @@ export const SequenceUpdate = command({
         seq.firstBlock = true;
         if (ticketIsSafe(buffer)) seq.ticketSafe = true;
       }
-      sequenceUpdate(seq, buffer);
-      return EMPTY;
+      return sequenceUpdate(seq, buffer) ? EMPTY : RC.MEMORY;
     };
   },
 });

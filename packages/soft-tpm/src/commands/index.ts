@@ -6,6 +6,7 @@ import { NV_DefineSpace, NV_Read, NV_ReadPublic, NV_UndefineSpace, NV_Write } fr
 import { PCR_Allocate, PCR_Event, PCR_Extend, PCR_Read, PCR_Reset } from './pcr.ts';
 import { GetTestResult, SelfTest, Shutdown, Startup } from './startup.ts';
 import { TestParms } from './test-parms.ts';
+import { HierarchyChangeAuth } from './hierarchy.ts';
 
 /** The implemented commands. */
 export const COMMANDS: readonly CommandDef[] = [
@@ -13,6 +14,7 @@ export const COMMANDS: readonly CommandDef[] = [
   PCR_Read, PCR_Extend, PCR_Event, PCR_Reset, PCR_Allocate,
   Hash, HashSequenceStart, SequenceUpdate, SequenceComplete, EventSequenceComplete,
   NV_DefineSpace, NV_UndefineSpace, NV_ReadPublic, NV_Read, NV_Write,
+  HierarchyChangeAuth,
 ];
 
 /** Command code to definition. */

@@ -5,6 +5,7 @@ import { ByteWriter } from '@tcg2sim/binary-codec';
 import { getCapability } from '../capabilities.ts';
 import { command } from '../command.ts';
 import { RC, RC_1, RC_P } from '../constants.ts';
+import { writeTimeInfo } from '../marshal.ts';
 import { randomBytes } from '../random.ts';
 import { fail } from '../wire.ts';
 
@@ -53,8 +54,7 @@ export const ReadClock = command({
     const ms = Math.max(0, Math.floor(clockMs));
     const time = Math.max(0, ms - state.volatile.clockBase);
     const w = new ByteWriter(25);
-    w.u64be(BigInt(time)).u64be(BigInt(ms));
-    w.u32be(state.persistent.resetCount >>> 0).u32be(state.persistent.restartCount >>> 0).u8(1);
+    writeTimeInfo(w, time, ms, state.persistent.resetCount, state.persistent.restartCount, true);
     return { params: w.finish() };
   },
 });

@@ -7,7 +7,8 @@
 import { ByteWriter } from '@tcg2sim/binary-codec';
 import { command, EMPTY } from '../command.ts';
 import { NV_ATTR, RC, RC_1, RC_H, RC_P, RH } from '../constants.ts';
-import { defineNv, deleteNv, findNv, hasAttr, marshalNvPublic, nameSize, nvName, nvReadAccess, nvType, nvWriteAccess } from '../nv.ts';
+import { writeNvPublicAndName } from '../marshal.ts';
+import { defineNv, deleteNv, findNv, hasAttr, nameSize, nvName, nvReadAccess, nvType, nvWriteAccess } from '../nv.ts';
 import { MAX_DIGEST, MAX_NV_BUFFER, MAX_NV_INDEX_SIZE, readNvPublic2b } from '../wire.ts';
 
 /** TPM_NT values (Part 2, 13.4, Table 206). */
@@ -94,10 +95,8 @@ export const NV_ReadPublic = command({
   parse: () => ({ state, handles }) => {
     const index = findNv(state.persistent, handles[0] ?? 0);
     if (index === undefined) return RC.HANDLE + H1;
-    const pub = marshalNvPublic(index.pub);
-    const name = nvName(index.pub);
-    const w = new ByteWriter(4 + pub.length + name.length);
-    w.u16be(pub.length).bytes(pub).u16be(name.length).bytes(name);
+    const w = new ByteWriter(256);
+    writeNvPublicAndName(w, index.pub, nvName(index.pub));
     return { params: w.finish() };
   },
 });

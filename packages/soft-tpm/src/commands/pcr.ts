@@ -11,19 +11,8 @@ import { RC, RH } from '../constants.ts';
 import {
   pcrAllocate, pcrChanged, pcrExtend, pcrExtendAllowed, pcrIsStateSaved, pcrRead, pcrResetAllowed, pcrSetZero,
 } from '../pcr.ts';
-import { MAX_BUFFER, readDigestValues, readPcrSelectionList, type PcrSelection } from '../wire.ts';
-
-/** Write a TPML_PCR_SELECTION. */
-export function writePcrSelections(w: ByteWriter, list: readonly PcrSelection[]): void {
-  w.u32be(list.length);
-  for (const s of list) w.u16be(s.hash).u8(s.select.length).bytes(s.select);
-}
-
-/** Write a TPML_DIGEST_VALUES of (alg, digest). */
-export function writeDigestValues(w: ByteWriter, list: ReadonlyArray<{ alg: number; digest: Uint8Array }>): void {
-  w.u32be(list.length);
-  for (const d of list) w.u16be(d.alg).bytes(d.digest);
-}
+import { writeDigestValues, writeDigests, writePcrSelections } from '../marshal.ts';
+import { MAX_BUFFER, readDigestValues, readPcrSelectionList } from '../wire.ts';
 
 /** RETURN_IF_ORDERLY for a stateSave PCR: the orderly state is cleared by this command. */
 function touchOrderly(ctx: ExecContext, pcr: number): void {
@@ -41,8 +30,7 @@ export const PCR_Read = command({
       const w = new ByteWriter(64 + digests.length * 66);
       w.u32be(state.volatile.pcrCounter);
       writePcrSelections(w, sel);
-      w.u32be(digests.length);
-      for (const d of digests) w.u16be(d.length).bytes(d);
+      writeDigests(w, digests);
       return { params: w.finish() };
     };
   },

@@ -20,17 +20,23 @@ function startup(ctx: ExecContext, type: number): number {
   const startupLocality3 = effectiveLocality === 3;
   const prevState = p.orderly === 'state';
   if (type === SU.STATE) {
-    if (!prevState || p.saved === undefined) return RC.VALUE + P1;
+    if (!prevState || p.saved === null) return RC.VALUE + P1;
     if (vol.drtmPreStartup !== p.saved.drtmPreStartup) return RC.VALUE + P1;
     if (startupLocality3 !== p.saved.startupLocality3) return RC.LOCALITY;
   }
-  // USE_DA_USED: the DA-used mark is consumed by Startup.
+  // USE_DA_USED: the DA-used mark is consumed by Startup. A cycle that used a DA-protected
+  // authorization and ended without an orderly shutdown counts as one failure (DAStartup:
+  // failedTries += g_daUsed, then g_daUsed = FALSE), unless the TPM is already locked out.
   vol.daUsed = p.daUsedMark;
   p.daUsedMark = false;
+  if (vol.daUsed && p.failedTries < 3) {
+    p.failedTries += 1;
+    vol.daUsed = false;
+  }
   vol.startupLocality3 = startupLocality3;
   vol.prevOrderly = p.orderly !== 'none';
   const kind = prevState ? (type === SU.STATE ? 'resume' : 'restart') : 'reset';
-  if (kind === 'resume' && p.saved !== undefined) {
+  if (kind === 'resume' && p.saved !== null) {
     vol.pcrCounter = p.saved.pcrCounter;
     vol.platformAuth = Uint8Array.from(p.saved.platformAuth);
   } else {

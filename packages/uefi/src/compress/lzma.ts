@@ -5,10 +5,23 @@
  * module validates the header and caps the announced size before anything is allocated.
  */
 import { lzma } from '@napi-rs/lzma';
-import { ByteReader, DecodeError } from '@tcg2sim/binary-codec';
+import { DecodeError, decodeFirst, encode, struct, u8, u32le, u64le } from '@tcg2sim/binary-codec';
+import type { Infer } from '@tcg2sim/binary-codec';
 
 /** Size of the .lzma header: 5 property bytes + UINT64 uncompressed size. */
 export const LZMA_HEADER_SIZE = 13;
+
+/**
+ * The .lzma ("LZMA alone") header (LZMA SDK lzma.txt, "LZMA compressed file format"): UINT8
+ * properties ((pb * 5 + lp) * 9 + lc); UINT32 dictionary size; UINT64 uncompressed size, all ones
+ * when unknown. All little-endian.
+ */
+export const LzmaAloneHeader = struct('LZMA_ALONE_HEADER', {
+  properties: u8,
+  dictionarySize: u32le,
+  uncompressedSize: u64le,
+});
+export type LzmaAloneHeader = Infer<typeof LzmaAloneHeader>;
 
 /** The decoded .lzma header. */
 export interface LzmaHeader {
@@ -29,10 +42,7 @@ export function readLzmaHeader(data: Uint8Array, maxOut: number): LzmaHeader {
   if (data.length < LZMA_HEADER_SIZE) {
     throw new DecodeError('SHORT_BUFFER', `LZMA header needs ${LZMA_HEADER_SIZE} bytes, ${data.length} left`, 0, ['LZMA']);
   }
-  const r = new ByteReader(data, 0, LZMA_HEADER_SIZE);
-  const props = r.u8();
-  const dictionarySize = r.u32le();
-  const size = r.u64le();
+  const [{ properties: props, dictionarySize, uncompressedSize: size }] = decodeFirst(LzmaAloneHeader, data.subarray(0, LZMA_HEADER_SIZE));
   if (props >= 9 * 5 * 5) throw new DecodeError('BAD_VALUE', `LZMA properties byte 0x${props.toString(16)} out of range`, 0, ['LZMA']);
   if (size > BigInt(maxOut)) {
     throw new DecodeError('LIMIT_EXCEEDED', `LZMA uncompressed size ${size} exceeds the budget ${maxOut}`, 5, ['LZMA']);
@@ -63,4 +73,19 @@ export function lzmaDecompress(data: Uint8Array, maxOut: number): Uint8Array {
     throw new DecodeError('BAD_VALUE', `LZMA stream gave ${out.length} bytes, header says ${header.uncompressedSize}`, 5, ['LZMA']);
   }
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Compresses `data` into the stream EDK II's LzmaCompress writes for gLzmaCustomDecompressGuid
+ * sections: the 13-byte .lzma header with the real uncompressed size (EDK II's LzmaDecompress
+ * sizes its output buffer from it, so "unknown" would not do), then the range-coded data.
+ * @napi-rs/lzma (liblzma's "alone" encoder) writes the size as unknown and ends the data with an
+ * end-of-payload marker; the size is rewritten here. The marker stays: LZMA SDK decoders, EDK
+ * II's and UEFITool's included, accept it after exactly `size` bytes. Deterministic.
+ */
+export function lzmaCompress(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(lzma.compressSync(data));
+  const [header] = decodeFirst(LzmaAloneHeader, out.subarray(0, LZMA_HEADER_SIZE));
+  out.set(encode(LzmaAloneHeader, { ...header, uncompressedSize: BigInt(data.length) }), 0);
+  return out;
 }

@@ -25,6 +25,11 @@ export const ControllerDevicePath = struct('CONTROLLER_DEVICE_PATH', { controlle
 export const BmcDevicePath = struct('BMC_DEVICE_PATH', { interfaceType: u8, baseAddress: u64le });
 /** ACPI_HID_DEVICE_PATH (2/1). */
 export const AcpiHidDevicePath = struct('ACPI_HID_DEVICE_PATH', { hid: u32le, uid: u32le });
+/**
+ * ACPI_EXTENDED_HID_DEVICE_PATH (2/2): HID, UID, CID, then the NUL-terminated ASCII strings
+ * HIDSTR, UIDSTR, CIDSTR (in that order).
+ */
+export const AcpiExtendedHidDevicePath = struct('ACPI_EXTENDED_HID_DEVICE_PATH', { hid: u32le, uid: u32le, cid: u32le, strings: restBytes('HIDSTR/UIDSTR/CIDSTR', 0xffff) });
 /** ACPI_ADR_DEVICE_PATH (2/3): one or more _ADR values. */
 export const AcpiAdrDevicePath = struct('ACPI_ADR_DEVICE_PATH', { adr: restBytes('ADR', 0xffff) });
 
@@ -56,9 +61,34 @@ function acpiShortcut(name: string, num: number): NodeForm {
     });
 }
 
+/** EDK II's text of a compressed EISA id: three letters (0 prints as '@') and four hex digits. */
+export function eisaIdText(id: number): string {
+  const c = (shift: number): string => String.fromCharCode(((id >>> shift) & 0x1f) + 0x40);
+  return `${c(10)}${c(5)}${c(0)}${(id >>> 16).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** HIDSTR, UIDSTR, CIDSTR: exactly three printable NUL-terminated strings, or undefined. */
+function acpiExStrings(b: Uint8Array): [string, string, string] | undefined {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < b.length && out.length < 3; i++) {
+    if (b[i] !== 0) continue;
+    const part = b.subarray(start, i);
+    if (!part.every((c) => c > 0x20 && c < 0x7f)) return undefined;
+    out.push(String.fromCharCode(...part));
+    start = i + 1;
+  }
+  if (out.length !== 3 || start !== b.length) return undefined;
+  return [out[0] ?? '', out[1] ?? '', out[2] ?? ''];
+}
+
+function acpiExBytes(hidStr: string, uidStr: string, cidStr: string): Uint8Array {
+  return Uint8Array.from(`${hidStr}\0${uidStr}\0${cidStr}\0`, (c) => c.charCodeAt(0) & 0xff);
+}
+
 function parseEisa(s: string | undefined, n: string): number {
   const t = (s ?? '').trim();
-  const m = /^([A-Z@-_]{3})([0-9A-Fa-f]{4})$/.exec(t);
+  const m = /^([@-_]{3})([0-9A-Fa-f]{4})$/.exec(t);
   if (m?.[1] && m[2]) {
     const c = (i: number): number => ((m[1]?.charCodeAt(i) ?? 0x40) - 0x40) & 0x1f;
     return ((parseInt(m[2], 16) << 16) | (c(0) << 10) | (c(1) << 5) | c(2)) >>> 0;
@@ -98,6 +128,29 @@ export const HW_ACPI_FORMS: readonly NodeForm[] = [
     (a, n) => {
       arity(a, 2, n);
       return { hid: parseEisa(a[0], n), uid: parseNum(a[1], 0xffffffff, n) };
+    }),
+  // AcpiExp: only a UIDSTR (HIDSTR and CIDSTR empty, UID 0); CID 0 prints as "0".
+  form('AcpiExp', ACPI, 2, AcpiExtendedHidDevicePath,
+    (v) => {
+      const strs = acpiExStrings(v.strings);
+      if (!strs || strs[0] !== '' || strs[2] !== '' || strs[1] === '') return undefined;
+      return [eisaIdText(v.hid), v.cid === 0 ? '0' : eisaIdText(v.cid), strs[1]];
+    },
+    (a, n) => {
+      arity(a, 3, n);
+      return { hid: parseEisa(a[0], n), uid: 0, cid: a[1] === '0' ? 0 : parseEisa(a[1], n), strings: acpiExBytes('', a[2] ?? '', '') };
+    }),
+  // AcpiEx(HID,CID,UID,HIDSTR,CIDSTR,UIDSTR): note the text order of the strings differs from the binary one.
+  form('AcpiEx', ACPI, 2, AcpiExtendedHidDevicePath,
+    (v) => {
+      const strs = acpiExStrings(v.strings);
+      if (!strs) return undefined;
+      const [hidStr, uidStr, cidStr] = strs;
+      return [eisaIdText(v.hid), eisaIdText(v.cid), hx(v.uid), hidStr, cidStr, uidStr];
+    },
+    (a, n) => {
+      arity(a, 6, n);
+      return { hid: parseEisa(a[0], n), uid: parseNum(a[2], 0xffffffff, n), cid: parseEisa(a[1], n), strings: acpiExBytes(a[3] ?? '', a[5] ?? '', a[4] ?? '') };
     }),
   form('AcpiAdr', ACPI, 3, AcpiAdrDevicePath,
     (v) => {

@@ -5,7 +5,7 @@
 import { fixedBytes, restBytes, struct, u16le, u32le, u64le, u8 } from '@tcg2sim/binary-codec';
 import { DEVICE_PATH_TYPE } from './node.ts';
 import { VendorDevicePath, vendorForm } from './forms-hw-acpi.ts';
-import { arity, form, guidToString, hexBytes, hx, parseGuidArg, parseHexBytes, parseNum, parseU64, textError } from './text-util.ts';
+import { arity, form, guidToString, hexBytes, hx, parseGuidArg, parseHexBytes, parseNum, parseU64, shortcut, textError } from './text-util.ts';
 import type { NodeForm } from './text-util.ts';
 
 const MSG = DEVICE_PATH_TYPE.MESSAGING;
@@ -60,12 +60,12 @@ export const MSG_VENDOR_GUID = {
 } as const;
 
 function fixedVendor(name: string, guid: string): NodeForm {
-  return form(name, MSG, 10, VendorDevicePath,
+  return shortcut(form(name, MSG, 10, VendorDevicePath,
     (v) => (guidToString(v.guid) === guid && v.data.length === 0 ? [] : undefined),
     (a, n) => {
       arity(a, 0, n);
       return { guid: parseGuidArg(guid, n), data: new Uint8Array() };
-    });
+    }));
 }
 
 const ip4 = (b: Uint8Array): string => [...b].join('.');
@@ -74,9 +74,10 @@ function parseIp4(s: string | undefined, n: string): Uint8Array {
   if (!m) throw textError(`not an IPv4 address: ${JSON.stringify(s ?? '')}`, n);
   return Uint8Array.from(m.slice(1), (x) => parseNum(x, 255, n));
 }
+// EDK II prints every 16-bit group as two %02x bytes: 2001:0DB8:0000:… (no zero compression).
 const ip6 = (b: Uint8Array): string => {
   const g: string[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((((b[i] ?? 0) << 8) | (b[i + 1] ?? 0)).toString(16).toUpperCase());
+  for (let i = 0; i < 16; i += 2) g.push(hexBytes(b.subarray(i, i + 2)));
   return g.join(':');
 };
 function parseIp6(s: string | undefined, n: string): Uint8Array {
@@ -146,7 +147,7 @@ export const MSG_FORMS: readonly NodeForm[] = [
   fixedVendor('VenVt100Plus', MSG_VENDOR_GUID.VT_100_PLUS),
   fixedVendor('VenUtf8', MSG_VENDOR_GUID.VT_UTF8),
   fixedVendor('DebugPort', MSG_VENDOR_GUID.DEBUG_PORT),
-  form('UartFlowCtrl', MSG, 10, UartFlowControlDevicePath,
+  shortcut(form('UartFlowCtrl', MSG, 10, UartFlowControlDevicePath,
     (v) => {
       if (guidToString(v.guid) !== MSG_VENDOR_GUID.UART_FLOW_CONTROL) return undefined;
       const name = ['None', 'Hardware', 'XonXoff'][v.flowControlMap];
@@ -157,7 +158,7 @@ export const MSG_FORMS: readonly NodeForm[] = [
       const map = ['None', 'Hardware', 'XonXoff'].indexOf(a[0] ?? '');
       if (map < 0) throw textError(`unknown flow control ${JSON.stringify(a[0] ?? '')}`, n);
       return { guid: parseGuidArg(MSG_VENDOR_GUID.UART_FLOW_CONTROL, n), flowControlMap: map };
-    }),
+    })),
   vendorForm('VenMsg', MSG, 10),
   form('MAC', MSG, 11, MacAddrDevicePath,
     (v) => {

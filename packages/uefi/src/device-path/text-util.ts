@@ -62,6 +62,11 @@ export { guidToString };
 export interface NodeForm {
   /** The text name (`Pci`, `HD`, …). */
   readonly name: string;
+  /**
+   * True for the forms EDK II prints only when AllowShortcuts is TRUE (the messaging vendor
+   * shortcuts VenPcAnsi(), VenVt100(), VenVt100Plus(), VenUtf8(), UartFlowCtrl(), DebugPort()).
+   */
+  readonly shortcut?: boolean;
   readonly type: number;
   readonly subType: number;
   /** The text arguments for `data`, or undefined when this form does not describe it. */
@@ -103,4 +108,9 @@ export function form<T>(
 /** Requires exactly `n` arguments. */
 export function arity(args: readonly string[], n: number, node: string): void {
   if (args.length !== n) throw textError(`${node} takes ${n} arguments, got ${args.length}`, node);
+}
+
+/** The same form, marked as an AllowShortcuts-only form. */
+export function shortcut(f: NodeForm): NodeForm {
+  return { ...f, shortcut: true };
 }

@@ -49,10 +49,21 @@ function formText(f: NodeForm, args: readonly string[]): string {
   return f.name === '' ? (args[0] ?? '') : `${f.name}(${args.join(',')})`;
 }
 
+/** How to print (EDK II's ConvertDevicePathToText flags; DisplayOnly is always FALSE here). */
+export interface DevicePathTextOptions {
+  /**
+   * Print the messaging vendor shortcuts (VenPcAnsi(), VenVt100(), UartFlowCtrl(…), …) as
+   * ConvertDevicePathToText(…, AllowShortcuts = TRUE) does, e.g. the Shell's `dh`. Default false,
+   * as BdsDxe prints boot options: `VenMsg(E0C14753-…)`.
+   */
+  readonly allowShortcuts?: boolean;
+}
+
 /** The text of one node (End nodes have none: they are separators). */
-export function devicePathNodeToText(n: DevicePathNode): string {
+export function devicePathNodeToText(n: DevicePathNode, options: DevicePathTextOptions = {}): string {
   for (const f of FORMS) {
     if (f.type !== n.type || f.subType !== n.subType) continue;
+    if (f.shortcut === true && options.allowShortcuts !== true) continue;
     const args = f.toArgs(n.data);
     if (args === undefined) continue;
     const text = formText(f, args);
@@ -68,19 +79,20 @@ export function devicePathNodeToText(n: DevicePathNode): string {
   return genericText(n);
 }
 
-/** The EDK II text of a device path (nodes joined by `/`, instances by `,`). */
-export function devicePathToText(p: DevicePath | readonly DevicePathNode[]): string {
+/**
+ * The EDK II text of a device path: nodes joined by `/`; an End Instance node prints `,` and, as
+ * in EDK II (its separator check looks one character past the end of the string), the next node
+ * is still preceded by `/`, so instances read `A,/B`. The parser accepts `A,B` too.
+ */
+export function devicePathToText(p: DevicePath | readonly DevicePathNode[], options: DevicePathTextOptions = {}): string {
   const nodes = 'nodes' in p ? p.nodes : p;
   let s = '';
-  let sep = '';
   for (const n of nodes) {
     if (isEndInstance(n) && n.data.length === 0) {
       s += ',';
-      sep = '';
       continue;
     }
-    s += sep + devicePathNodeToText(n);
-    sep = '/';
+    s += (s === '' ? '' : '/') + devicePathNodeToText(n, options);
   }
   return s;
 }

@@ -67,6 +67,16 @@ export const EFICommonSectionHeader = struct('EFI_COMMON_SECTION_HEADER', {
   type: u8,
 });
 export type EFICommonSectionHeader = Infer<typeof EFICommonSectionHeader>;
+/**
+ * EFI_COMMON_SECTION_HEADER2 (PI Vol 3, 2.2.4): UINT8 Size[3] (0xFFFFFF); EFI_SECTION_TYPE Type;
+ * UINT32 ExtendedSize. Used for sections of 16 MiB and more.
+ */
+export const EFICommonSectionHeader2 = struct('EFI_COMMON_SECTION_HEADER2', {
+  size: u24le,
+  type: u8,
+  extendedSize: u32le,
+});
+export type EFICommonSectionHeader2 = Infer<typeof EFICommonSectionHeader2>;
 /** Size[3] value that means "see ExtendedSize" (EFI_COMMON_SECTION_HEADER2). */
 export const SECTION_SIZE_EXTENDED = 0xffffff;
 

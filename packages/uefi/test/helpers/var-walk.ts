@@ -32,3 +32,33 @@ export function walkVariables(store: Uint8Array): ScannedVariable[] {
   }
   return out;
 }
+
+/**
+ * Appends live (VAR_ADDED) non-volatile variables after the last record of the store, in its
+ * free (0xFF) space, as the variable driver itself would (no timestamp, no key index). Test-only:
+ * enough to hand OVMF boot options before it boots.
+ */
+export function appendVariables(store: Uint8Array, vars: readonly { name: string; guid: Uint8Array; attributes: number; data: Uint8Array }[]): Uint8Array {
+  const out = store.slice();
+  const dv = new DataView(out.buffer);
+  let at = dv.getUint16(0x30, true) + 28;
+  while (at + 60 <= out.length && dv.getUint16(at, true) === 0x55aa) {
+    at = (at + 60 + dv.getUint32(at + 36, true) + dv.getUint32(at + 40, true) + 3) & ~3;
+  }
+  for (const v of vars) {
+    const name = Buffer.from(`${v.name}\0`, 'utf16le');
+    const end = at + 60 + name.length + v.data.length;
+    if (end > out.length || out.subarray(at, end).some((b) => b !== 0xff)) throw new Error('no free space for the variable');
+    out.fill(0, at, at + 60);
+    dv.setUint16(at, 0x55aa, true);
+    out[at + 2] = VAR_ADDED;
+    dv.setUint32(at + 4, v.attributes, true);
+    dv.setUint32(at + 36, name.length, true);
+    dv.setUint32(at + 40, v.data.length, true);
+    out.set(v.guid, at + 44);
+    out.set(name, at + 60);
+    out.set(v.data, at + 60 + name.length);
+    at = (end + 3) & ~3;
+  }
+  return out;
+}

@@ -1,11 +1,12 @@
 /**
- * The differential corpus (test/corpus/*.txt, format in test/corpus/README.md): parsing, running a
- * stream against a TpmBackend, and comparing two responses under an expectation mode.
+ * The differential corpus (packages/tpm-backends/test/corpus/*.txt, format in its README.md):
+ * parsing, running a stream against a TpmBackend, and comparing two responses under an
+ * expectation mode. Exported so every layer (direct backend, TIS, CRB) runs the same streams.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fromHex } from '@tcg2sim/binary-codec';
-import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import type { TpmBackend } from './backend.ts';
 
 /** How two responses must agree. */
 export type ExpectMode = 'exact' | 'rc-only';
@@ -17,7 +18,7 @@ export type CorpusStep =
   | { readonly kind: 'hcrtm'; readonly data: Uint8Array; readonly line: number }
   | { readonly kind: 'command'; readonly mode: ExpectMode; readonly command: Uint8Array; readonly line: number; readonly comment: string };
 
-/** The directory holding the corpus files (source tree, next to this file's source). */
+/** The directory holding the corpus files (packages/tpm-backends/test/corpus, from dist/src). */
 export const CORPUS_DIR: string = fileURLToPath(new URL('../../test/corpus/', import.meta.url));
 
 /** Names of the corpus files. */

@@ -1,0 +1,77 @@
+/**
+ * The TPM2 table QEMU 7.2 puts in `etc/acpi/tables` for a TPM 2.0 device (build_tpm2,
+ * qemu:hw/acpi/aml-build.c; x86 OEM strings from hw/i386/acpi-build.c / x86 machine defaults):
+ * revision 4, platform class client, 12 zero bytes of start-method parameters, LAML = 64 KiB
+ * (TPM_LOG_AREA_MINIMUM_SIZE), and LASA patched by the firmware's ACPI linker/loader to the
+ * address where it allocated the `etc/tpm/log` blob. Verified byte for byte against the table
+ * Debian's OVMF 2022.11 installs under QEMU 7.2 (q35, tpm-tis and tpm-crb, 512 and 2048 MiB).
+ */
+import { TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
+import { ramLayout } from '../machine.ts';
+import type { MachineDescription } from '../machine.ts';
+import { encodeTpm2Table, TPM2_PLATFORM_CLASS, TPM2_START_METHOD } from './tpm2-table.ts';
+import type { Tpm2TableInput } from './tpm2-table.ts';
+
+/** TPM_LOG_AREA_MINIMUM_SIZE (qemu:include/hw/acpi/tpm.h): the etc/tpm/log blob QEMU asks for. */
+export const QEMU_TPM_LOG_AREA_SIZE = 0x10000;
+/** TPM_CRB_ADDR_CTRL: the CRB control area (locality 0 CRB_CTRL_REQ) at base + 0x40. */
+export const QEMU_CRB_CONTROL_AREA = BigInt(TPM_BASE_ADDRESS + 0x40);
+/** QEMU's x86 ACPI OEM fields (`-machine oem-id=…,oem-table-id=…` defaults). */
+export const QEMU_ACPI_OEM = { oemId: 'BOCHS ', oemTableId: 'BXPC    ', oemRevision: 1, creatorId: 'BXPC', creatorRevision: 1 } as const;
+
+/**
+ * Distance from the top of RAM below 4 GiB to the etc/tpm/log blob (Debian OVMF_CODE_4M.fd). OVMF's
+ * QemuFwCfgAcpiPlatformDxe allocates each linker/loader blob with
+ * AllocatePages(AllocateMaxAddress below 4 GiB, EfiACPIMemoryNVS); the ACPI NVS memory-type bin
+ * sits at a fixed distance below the top of RAM, so the address is allocator state that follows
+ * the RAM size. Measured on Debian OVMF_CODE_4M.fd 2022.11 with a fresh OVMF_VARS_4M.fd (no
+ * MemoryTypeInformation variable yet), q35, 512 and 2048 MiB, tpm-tis and tpm-crb: 0x81B000 in
+ * each. A store written by an earlier boot changes the bins and moves the blob.
+ */
+export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
+
+/**
+ * The same distance per firmware build, keyed by the SHA-256 of the pristine DXEFV (as
+ * IMAGE_BUFFER_CALIBRATION): measured on first boots with the matching fresh VARS template.
+ * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked); a store written by an
+ * earlier boot gave 0x83B000 on OVMF_CODE_4M.fd (not modelled).
+ */
+export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x81b000], // OVMF_CODE_4M.fd
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x81a000], // OVMF_CODE.fd (2 MB)
+]);
+
+/**
+ * Where OVMF puts the TPM log blob on `machine` (the calibrated model; see
+ * {@link QEMU_TPM_LOG_CALIBRATION}); `dxeFvSha256` picks a build's own calibration when known.
+ */
+export function qemuTpmLogAddress(machine: MachineDescription, dxeFvSha256?: string): bigint {
+  const k = (dxeFvSha256 === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(dxeFvSha256)) ?? QEMU_TPM_LOG_CALIBRATION;
+  return BigInt(ramLayout(machine).belowFourG - k);
+}
+
+/** Inputs of {@link qemuTpm2Table}. */
+export interface QemuTpm2Options {
+  readonly tpmInterface: 'tis' | 'crb';
+  /** LASA: where the firmware's linker/loader placed etc/tpm/log. */
+  readonly logAreaAddress: bigint;
+}
+
+/** The fields of QEMU's table, before encoding. */
+export function qemuTpm2TableInput(o: QemuTpm2Options): Tpm2TableInput {
+  const crb = o.tpmInterface === 'crb';
+  return {
+    revision: 4,
+    ...QEMU_ACPI_OEM,
+    platformClass: TPM2_PLATFORM_CLASS.CLIENT,
+    addressOfControlArea: crb ? QEMU_CRB_CONTROL_AREA : 0n,
+    startMethod: crb ? TPM2_START_METHOD.CRB : TPM2_START_METHOD.MMIO,
+    startMethodParameters: new Uint8Array(12),
+    logArea: { laml: QEMU_TPM_LOG_AREA_SIZE, lasa: o.logAreaAddress },
+  };
+}
+
+/** The 76-byte TPM2 table QEMU 7.2 builds, checksum included. */
+export function qemuTpm2Table(o: QemuTpm2Options): Uint8Array {
+  return encodeTpm2Table(qemuTpm2TableInput(o));
+}
