@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { toHex } from '@tcg2sim/binary-codec';
+import { fromHex, toHex } from '@tcg2sim/binary-codec';
 import { decodeDevicePath, devicePathToText } from '@tcg2sim/uefi';
 import {
-  BM_AUTO_CREATE_BOOT_OPTION_GUID, LOAD_OPTION, MachineDescription, defaultOvmfBootOptions, encodeBootOption, expandedDiskLoaderPath,
+  BM_AUTO_CREATE_BOOT_OPTION_GUID, LOAD_OPTION, MachineDescription, decodeBootOption, defaultOvmfBootOptions, encodeBootOption, expandedDiskLoaderPath,
 } from '@tcg2sim/platform-ovmf';
 
 // Bytes read back from real Debian OVMF 2022.11 boots with `-drive if=virtio,format=raw` (a 4 MiB
@@ -49,6 +49,15 @@ describe('BDS with a virtio-blk disk', () => {
       );
     });
   }
+
+  it('recognises a stored disk option (a later boot of the same VM) as the disk to boot', () => {
+    for (const machine of ['q35', 'pc'] as const) {
+      const m = MachineDescription.parse({ machine });
+      const stored = decodeBootOption(2, fromHex(REAL[machine].boot0002), m);
+      expect(stored?.target).to.deep.equal({ kind: 'disk' });
+      expect(stored?.description).to.equal('UEFI Misc Device');
+    }
+  });
 
   it('keeps the three default options when there is no disk', () => {
     expect(defaultOvmfBootOptions(MachineDescription.parse({}), DXEFV).map((o) => o.number)).to.deep.equal([0, 1, 2]);
