@@ -1,3 +1,4 @@
+import { guidFromString } from '@tcg2sim/binary-codec';
 import { LOAD_OPTION as UEFI_LOAD_OPTION, decodeLoadOption, devicePathFromText, devicePathToText, encodeLoadOption, makeLoadOption } from '@tcg2sim/uefi';
 import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
@@ -29,13 +30,6 @@ export interface BootOption {
   readonly filePath: DevicePath;
   readonly optionalData: Uint8Array;
   readonly target: BootTarget;
-}
-
-function guidBytes(g: string): Uint8Array {
-  const h = g.replace(/-/g, '');
-  const b = Buffer.from(h, 'hex');
-  const order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-  return Uint8Array.from(order.map((i) => b[i] ?? 0));
 }
 
 /** Fv(name)/FvFile(file). */
@@ -122,7 +116,7 @@ export interface BootDevices {
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
   const disk: BootOption[] = devices.virtioDisk === true
-    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidBytes(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
+    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
     : [];
   return [
     {
@@ -138,7 +132,7 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       attributes: LOAD_OPTION.ACTIVE,
       description: cd.description,
       filePath: cd.filePath,
-      optionalData: guidBytes(BM_AUTO_CREATE_BOOT_OPTION_GUID),
+      optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID),
       target: { kind: 'cdrom-empty' },
     },
     ...disk,
