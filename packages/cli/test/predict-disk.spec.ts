@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import {
   LINUX_FS_TYPE_GUID, OVMF_DIR, buildEfiApplication, buildEspDisk, buildGptDisk, requirePrerequisites, tempDir,
 } from '@tcg2sim/test-support';
-import { main } from '../src/main.ts';
-import type { CliIo } from '../src/context.ts';
+import { runCli } from './harness.ts';
 
-async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; } };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 /** Exit 2 with exactly one line on stderr. */
 function expectUsageError(r: { status: number; out: string; err: string }): void {
