@@ -58,7 +58,7 @@ const noticed = new Set<string>();
 export function requirePrerequisites(ctx: Mocha.Context, p: Prerequisites): void {
   const missing = missingPrerequisites(p);
   if (missing.length === 0) return;
-  const msg = `missing ${missing.join(', ')} (apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign)`;
+  const msg = `missing ${missing.join(', ')} (apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign sbsigntool)`;
   if (inCi) throw new Error(`CI requires ${msg}`);
   if (!noticed.has(msg)) {
     noticed.add(msg);
