@@ -62,7 +62,7 @@ export type { VariableAttributeName } from './varstore/constants.ts';
 export { VarStoreError } from './varstore/errors.ts';
 export type { VarStoreErrorCode } from './varstore/errors.ts';
 export {
-  NvFvHeader, VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
+  VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
   FtwWriteHeader, FtwWriteRecord, ZERO_EFI_TIME,
 } from './varstore/structures.ts';
 export { parseNvLayout, locateNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
