@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
-import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
+import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION, verifyImage, certificateLabel, SecureBootError, EFI_CERT_TYPE } from '@tcg2sim/uefi';
+import type { ImageVerificationResult } from '@tcg2sim/uefi';
+import { DecodeError, guidToString } from '@tcg2sim/binary-codec';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
 import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
   MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
-  EFI_GLOBAL_VARIABLE,
+  EFI_GLOBAL_VARIABLE, SecureBootAuthorityMeasurement,
 } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -342,6 +344,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
+  const authority = new SecureBootAuthorityMeasurement();
   const ready = new ReadyToBootMeasurement();
   if (input.disk !== undefined) {
     const d = input.disk;
@@ -447,16 +450,25 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       notes.push(`BDS: ${disk.path} is not a PE32/PE32+ EFI application: the option fails with Not Found (nothing measured)`);
       return 'failed';
     }
-    if (secureBootOn) {
-      if (!hasCertificateTable(disk.file)) {
-        // DxeImageVerificationLib runs before the measure-boot handler; an unsigned image from a
-        // fixed disk is denied (DENY_EXECUTE_ON_SECURITY_VIOLATION) and the TPM handler is never
-        // called: no GPT event, no image event. Measured on real OVMF 2022.11 (secboot + MS keys).
-        notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_ACCESS_DENIED (Secure Boot: unsigned image, not measured)`);
+    if (vars.secureBootCapable) {
+      // DxeImageVerificationLib runs first (handler order, edk2-dxe-facts §1): an image it
+      // refuses never reaches the TPM handler (no GPT event, no image event).
+      let v: ImageVerificationResult;
+      try {
+        // A virtio-blk disk: BlockIo with RemovableMedia FALSE, IMAGE_FROM_FIXED_MEDIA.
+        v = verifyImage({ image: disk.file, origin: 'fixed-media', variables: vars });
+      } catch (e) {
+        if (!(e instanceof SecureBootError) && !(e instanceof DecodeError)) throw e;
+        notes.push(`BDS: ${disk.path}: Secure Boot verification cannot be predicted: ${e.message}`);
+        return 'stop';
+      }
+      const measured = await authority.measure(dxe, v.authorities);
+      if (secureBootOn) notes.push(...v.trace.map((t) => `Secure Boot (${disk.path}): ${t}`));
+      for (const m of measured) notes.push(`Secure Boot: ${authorityNote(m.authority.via, m.authority.signatureType, m.authority.listIndex, m.authority.entryIndex, m.authority.signatureData)}: PCR7 EV_EFI_VARIABLE_AUTHORITY ${m.outcome === 'measured' ? 'measured' : m.outcome === 'already-measured' ? 'not measured again (already measured in this boot)' : `failed (${m.status ?? ''})`}`);
+      if (v.status !== 'EFI_SUCCESS') {
+        notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> ${v.status} (Secure Boot: ${v.authorities.length === 0 ? 'not authorised by db' : 'refused after a db match'}${v.action !== 'AUTH_UNTESTED' ? `, ${v.action}` : ''}; not measured)`);
         return 'failed';
       }
-      notes.push(`BDS: ${disk.path} is signed: Secure Boot verification against db/dbx (and its EV_EFI_VARIABLE_AUTHORITY event) is not modelled`);
-      return 'stop';
     }
     if (!vars.secureBootCapable) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
@@ -517,18 +529,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
   }
 }
 
-/** True when the PE file's Security data directory names a certificate table (the file is signed). */
-function hasCertificateTable(file: Uint8Array): boolean {
-  try {
-    const img = parseEfiImage(file);
-    if (img.format === 'te') return false;
-    const dir = img.dataDirectories[4];
-    return dir !== undefined && dir.size !== 0 && dir.virtualAddress !== 0;
-  } catch {
-    return false;
-  }
-}
-
 function hex4(n: number): string {
   return n.toString(16).toUpperCase().padStart(4, '0');
 }
@@ -543,6 +543,15 @@ function peiArchUintn(sec: SecOutput): 4 | 8 {
   } catch {
     return 4;
   }
+}
+
+/** A note naming the db entry that authorised an image. */
+function authorityNote(via: 'certificate' | 'hash', type: string, list: number, entry: number, signatureData: Uint8Array): string {
+  const owner = signatureData.length >= 16 ? guidToString(signatureData.subarray(0, 16)) : '?';
+  const what = via === 'certificate' && type === EFI_CERT_TYPE.X509
+    ? `db certificate "${certificateLabel(signatureData.subarray(16))}"`
+    : `db ${via === 'hash' ? 'image hash' : 'entry'}`;
+  return `allowed by ${what} (db list ${list}, entry ${entry}, owner ${owner})`;
 }
 
 /** SecureBootConfigDxe's FILE_GUID: present in SECURE_BOOT_ENABLE builds. */
