@@ -107,6 +107,11 @@ export interface ImageBufferContext {
   readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
   /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
   readonly diskOtherPartitions?: number;
+  /**
+   * Pages left allocated below the disk stack's free point by an earlier, refused LoadImage
+   * (Secure Boot verification of a signed loader): later boot files go below them.
+   */
+  readonly heldPages?: number;
 }
 
 /**
@@ -169,6 +174,21 @@ const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
 function otherPartitionsShift(n: number): bigint {
   return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
 }
+/**
+ * A signed disk loader that Secure Boot refuses after AuthenticodeVerify ran leaves pool pages
+ * allocated below its (freed) file buffer, so the next boot file (the Shell) is placed below
+ * both: 7 pages + 2 per db/dbx certificate tried. Measured on q35 + SMM OVMF_CODE_4M.secboot.fd,
+ * 512 MiB: a loader signed by a key in no db, 35 pages in all with the snakeoil db (1
+ * certificate: the 26-page buffer + 9) and 37 with the Microsoft db (2 certificates: + 11).
+ */
+const SIGNED_REFUSAL_BASE_PAGES = 7;
+/**
+ * Pages of Measurement.c's mMeasuredAuthorityList, allocated by the first authority measurement
+ * (measured: a loader authorised by the snakeoil db certificate, then refused because its hash
+ * is in dbx, puts the Shell 3 pages lower than a refused loader without an authority event).
+ */
+const AUTHORITY_LIST_PAGES = 3;
+const SIGNED_REFUSAL_PAGES_PER_CERT = 2;
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -180,7 +200,8 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
   const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - pages * 0x1000n + POOL_HEAD + noSha1;
+  const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
+  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
 }
 
 
@@ -345,6 +366,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
   const authority = new SecureBootAuthorityMeasurement();
+  let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
   if (input.disk !== undefined) {
     const d = input.disk;
@@ -417,6 +439,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
+        ...(heldPages > 0 ? { heldPages } : {}),
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
@@ -462,10 +485,18 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         notes.push(`BDS: ${disk.path}: Secure Boot verification cannot be predicted: ${e.message}`);
         return 'stop';
       }
+      const firstAuthority = authority.measured.length === 0;
       const measured = await authority.measure(dxe, v.authorities);
+      // AddDataMeasured's first call allocates mMeasuredAuthorityList (0x100 records of 32
+      // bytes: 0x2000 bytes, 3 pages with the pool overhead), kept for the rest of the boot.
+      if (firstAuthority && authority.measured.length > 0) heldPages += AUTHORITY_LIST_PAGES;
       if (secureBootOn) notes.push(...v.trace.map((t) => `Secure Boot (${disk.path}): ${t}`));
       for (const m of measured) notes.push(`Secure Boot: ${authorityNote(m.authority.via, m.authority.signatureType, m.authority.listIndex, m.authority.entryIndex, m.authority.signatureData)}: PCR7 EV_EFI_VARIABLE_AUTHORITY ${m.outcome === 'measured' ? 'measured' : m.outcome === 'already-measured' ? 'not measured again (already measured in this boot)' : `failed (${m.status ?? ''})`}`);
       if (v.status !== 'EFI_SUCCESS') {
+        if (v.authenticodeVerifications > 0) {
+          heldPages += SIGNED_REFUSAL_BASE_PAGES + SIGNED_REFUSAL_PAGES_PER_CERT * v.authenticodeVerifications + Number((BigInt(disk.file.length) + POOL_OVERHEAD + 0xfffn) / 0x1000n);
+          notes.push(`memory: DxeImageVerificationLib's OpenSSL allocations stay below the refused loader's freed buffer (measured for 1 and 2 db certificates; ${v.authenticodeVerifications} tried here): later boot files are placed below them`);
+        }
         notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> ${v.status} (Secure Boot: ${v.authorities.length === 0 ? 'not authorised by db' : 'refused after a db match'}${v.action !== 'AUTH_UNTESTED' ? `, ${v.action}` : ''}; not measured)`);
         return 'failed';
       }

@@ -83,6 +83,11 @@ export interface ImageVerificationResult {
   readonly authorities: readonly AuthorityMatch[];
   /** Human-readable steps (for notes). */
   readonly trace: readonly string[];
+  /**
+   * How many AuthenticodeVerify calls (one per db/dbx X.509 certificate tried) the decision
+   * made: OpenSSL's heap use, and so the memory DXE is left with, grows with it.
+   */
+  readonly authenticodeVerifications: number;
 }
 
 /** Input of {@link verifyImage}. */
@@ -168,7 +173,10 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
       : input.origin === 'removable-media' ? pol.removableMedia
         : input.origin === 'fixed-media' ? pol.fixedMedia
           : IMAGE_VERIFICATION_POLICY.DENY_EXECUTE_ON_SECURITY_VIOLATION;
-  const done = (status: ImageVerificationResult['status'], skipped: boolean, action: ImageExecutionAction): ImageVerificationResult => ({ status, skipped, action, authorities, trace });
+  const counter = { calls: 0 };
+  const done = (status: ImageVerificationResult['status'], skipped: boolean, action: ImageExecutionAction): ImageVerificationResult => ({
+    status, skipped, action, authorities, trace, authenticodeVerifications: counter.calls,
+  });
   if (policy === IMAGE_VERIFICATION_POLICY.ALWAYS_EXECUTE) {
     trace.push(`policy ALWAYS_EXECUTE for a ${input.origin} image: not verified`);
     return done('EFI_SUCCESS', true, 'AUTH_UNTESTED');
@@ -238,12 +246,12 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
       trace.push(`signature ${n}: digest algorithm unsupported (HashPeImageByType): skipped`);
       continue;
     }
-    if (isForbiddenByDbx(authData, digest, dbx, input.variables, trace, n)) {
+    if (isForbiddenByDbx(authData, digest, dbx, input.variables, trace, n, counter)) {
       action = 'AUTH_SIG_FAILED';
       verified = false;
       break;
     }
-    if (!verified && isAllowedByDb(authData, digest, db, dbx, input.variables, authorities, trace, n)) verified = true;
+    if (!verified && isAllowedByDb(authData, digest, db, dbx, input.variables, authorities, trace, n, counter)) verified = true;
     if (findHash(dbx, digest, hash.certType) !== undefined) {
       trace.push(`signature ${n}: the image's ${hash.name} hash is in dbx`);
       action = 'AUTH_SIG_FOUND';
@@ -267,12 +275,13 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
 
 /** IsForbiddenByDbx. */
 function isForbiddenByDbx(
-  authData: Uint8Array, digest: Uint8Array, dbx: readonly SignatureList[] | undefined, vars: SecureBootVariables, trace: string[], n: number
+  authData: Uint8Array, digest: Uint8Array, dbx: readonly SignatureList[] | undefined, vars: SecureBootVariables, trace: string[], n: number, counter: { calls: number }
 ): boolean {
   if (dbx === undefined) return false;
   for (const list of dbx) {
     if (list.header.signatureType !== EFI_CERT_TYPE.X509) continue;
     for (const e of list.entries) {
+      counter.calls++;
       if (authenticodeVerify(authData, e.data, digest)) {
         trace.push(`signature ${n}: verified by dbx certificate (list ${list.index}, entry ${e.index}): forbidden`);
         return true;
@@ -298,12 +307,13 @@ function isForbiddenByDbx(
 /** IsAllowedByDb; records the SecureBootHook call when it returns TRUE. */
 function isAllowedByDb(
   authData: Uint8Array, digest: Uint8Array, db: readonly SignatureList[] | undefined, dbx: readonly SignatureList[] | undefined,
-  vars: SecureBootVariables, authorities: AuthorityMatch[], trace: string[], n: number
+  vars: SecureBootVariables, authorities: AuthorityMatch[], trace: string[], n: number, counter: { calls: number }
 ): boolean {
   if (db === undefined) return false;
   for (const list of db) {
     if (list.header.signatureType !== EFI_CERT_TYPE.X509) continue;
     for (const e of list.entries) {
+      counter.calls++;
       if (!authenticodeVerify(authData, e.data, digest)) continue;
       let ok = true;
       if (dbx !== undefined) {
