@@ -33,8 +33,8 @@ export class SecureBootAuthorityMeasurement {
   async measure(dxe: Tcg2Dxe, authorities: readonly AuthorityMatch[]): Promise<AuthorityMeasurement[]> {
     const out: AuthorityMeasurement[] = [];
     for (const a of authorities) {
-      // IsSecureAuthorityVariable: only db (gEfiImageSecurityDatabaseGuid) is measured.
-      if (a.variableName !== 'db' || a.vendorGuid.toUpperCase() !== EFI_IMAGE_SECURITY_DATABASE) continue;
+      // IsSecureAuthorityVariable: only db (the name is typed so) of gEfiImageSecurityDatabaseGuid.
+      if (a.vendorGuid.toUpperCase() !== EFI_IMAGE_SECURITY_DATABASE) continue;
       if (this.#measured.some((m) => m.name === a.variableName && m.guid === a.vendorGuid.toUpperCase() && equalBytes(m.data, a.signatureData))) {
         out.push({ authority: a, outcome: 'already-measured', status: undefined });
         continue;

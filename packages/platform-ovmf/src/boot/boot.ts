@@ -485,11 +485,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         notes.push(`BDS: ${disk.path}: Secure Boot verification cannot be predicted: ${e.message}`);
         return 'stop';
       }
-      const firstAuthority = authority.measured.length === 0;
+      const measuredBefore = authority.measured.length;
       const measured = await authority.measure(dxe, v.authorities);
       // AddDataMeasured's first call allocates mMeasuredAuthorityList (0x100 records of 32
       // bytes: 0x2000 bytes, 3 pages with the pool overhead), kept for the rest of the boot.
-      if (firstAuthority && authority.measured.length > 0) heldPages += AUTHORITY_LIST_PAGES;
+      if (measuredBefore === 0 && measured.some((m) => m.outcome === 'measured')) heldPages += AUTHORITY_LIST_PAGES;
       if (secureBootOn) notes.push(...v.trace.map((t) => `Secure Boot (${disk.path}): ${t}`));
       for (const m of measured) notes.push(`Secure Boot: ${authorityNote(m.authority.via, m.authority.signatureType, m.authority.listIndex, m.authority.entryIndex, m.authority.signatureData)}: PCR7 EV_EFI_VARIABLE_AUTHORITY ${m.outcome === 'measured' ? 'measured' : m.outcome === 'already-measured' ? 'not measured again (already measured in this boot)' : `failed (${m.status ?? ''})`}`);
       if (v.status !== 'EFI_SUCCESS') {
