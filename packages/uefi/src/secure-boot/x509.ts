@@ -7,8 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { DecodeError, equalBytes, toHex } from '@tcg2sim/binary-codec';
-import { DER_TAG, at, derChildren, derSequence, expectDer, readDer } from './der.ts';
-import type { DerNode } from './der.ts';
+import { DER_TAG, at, derSequence, expectDer, readDer } from './der.ts';
 import { OID } from './constants.ts';
 
 /** A parsed certificate. Byte fields are views into `raw`. */
@@ -115,9 +114,4 @@ export function x509CheckCa(c: X509Info): 0 | 1 | 3 | 4 {
   if (c.version === 1 && equalBytes(c.issuer, c.subject)) return 3;
   if (c.keyUsage !== undefined) return 4;
   return 0;
-}
-
-/** The TLVs of a certificates SET ([0] IMPLICIT in SignedData). */
-export function certificateNodes(node: DerNode, path: readonly (string | number)[]): DerNode[] {
-  return derChildren(node, path, 256);
 }
