@@ -103,18 +103,22 @@ export function chainsTo(leaf: X509Info, untrusted: readonly X509Info[], anchor:
   // X509_V_FLAG_PARTIAL_CHAIN): a chain of one, no signature to check.
   if (equalBytes(leaf.raw, anchor.raw)) return true;
   const chain: X509Info[] = [leaf];
+  // Certificates from which no chain reached the anchor: never tried twice, so hostile
+  // SignedData (many certificates sharing names and keys) costs at most n^2 issuer checks.
+  const dead = new Set<X509Info>();
   const extend = (c: X509Info): boolean => {
     // The trusted store is searched first at every step.
     if (issuedBy(c, anchor)) return x509CheckCa(anchor) !== 0;
     if (chain.length >= MAX_CHAIN_LENGTH) return false;
     for (const u of untrusted) {
-      if (chain.some((x) => equalBytes(x.raw, u.raw))) continue;
+      if (dead.has(u) || chain.some((x) => equalBytes(x.raw, u.raw))) continue;
       // An issuer below the top of the chain must be a real CA (X509_V_FLAG_X509_STRICT is
       // implicit for intermediate CAs in OpenSSL 1.1.1 check_chain_extensions).
       if (!issuedBy(c, u) || x509CheckCa(u) !== 1) continue;
       chain.push(u);
       if (extend(u)) return true;
       chain.pop();
+      dead.add(u);
     }
     return false;
   };

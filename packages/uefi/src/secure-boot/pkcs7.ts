@@ -56,6 +56,9 @@ export interface Pkcs7SignedData {
 
 const P = 'PKCS7';
 
+/** The most certificates read from one SignedData (Authenticode signatures carry 1-4). */
+export const PKCS7_MAX_CERTIFICATES = 64;
+
 /**
  * Parses a DER ContentInfo holding SignedData.
  * @throws DecodeError `BAD_VALUE` (not signedData, a wrong tag), `SHORT_BUFFER`, `UNSUPPORTED`,
@@ -89,7 +92,7 @@ export function parsePkcs7SignedData(der: Uint8Array): Pkcs7SignedData {
   let k = 3;
   let certificates: Uint8Array[] = [];
   if (at(f, k, sp).tag === DER_TAG.CONTEXT_0) {
-    certificates = derChildren(at(f, k, sp), [...sp, 'certificates'], 256).map((c) => c.raw);
+    certificates = derChildren(at(f, k, sp), [...sp, 'certificates'], PKCS7_MAX_CERTIFICATES).map((c) => c.raw);
     k++;
   }
   if (f[k]?.tag === DER_TAG.CONTEXT_1) k++;
