@@ -164,8 +164,8 @@ export {
 export type { SignatureEntry, SignatureList, SignatureListInput } from './secure-boot/signature-list.ts';
 export { parseX509, x509CheckCa, KU_KEY_CERT_SIGN } from './secure-boot/x509.ts';
 export type { X509Info } from './secure-boot/x509.ts';
-export { parsePkcs7SignedData, PKCS7_MAX_CERTIFICATES } from './secure-boot/pkcs7.ts';
-export type { Pkcs7SignedData, Pkcs7SignerInfo } from './secure-boot/pkcs7.ts';
+export { parsePkcs7SignedData, parseSpcIndirectData, PKCS7_MAX_CERTIFICATES } from './secure-boot/pkcs7.ts';
+export type { Pkcs7SignedData, Pkcs7SignerInfo, SpcIndirectData } from './secure-boot/pkcs7.ts';
 export {
   MAX_CHAIN_LENGTH, isWrappedPkcs7, pkcs7GetSigners, chainsTo, pkcs7Verify, spcIndirectDataDigest, authenticodeVerify, certificateLabel,
 } from './secure-boot/authenticode-verify.ts';

@@ -10,8 +10,12 @@ import { buildEfiApplication, expectErrorCode, makeSigner, requirePrerequisites,
 import type { TestSigner } from '@tcg2sim/test-support';
 import {
   EFI_CERT_TYPE, EFI_IMAGE_SECURITY_DATABASE_GUID, derHeader, encodeSignatureList, oidFromString, oidToString, parsePeImage, parsePkcs7SignedData,
-  parseSignatureLists, parseX509, readCertificateTable, readDer, securityDirectory, verifyImage,
+  parseSignatureLists, parseSpcIndirectData, parseX509, readCertificateTable, readDer, securityDirectory, verifyImage, AUTHENTICODE_HASHES,
+  authenticodeImageDigest,
 } from '@tcg2sim/uefi';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const OWNER = '11111111-2222-3333-4444-555555555555';
 
@@ -168,6 +172,17 @@ describe('PKCS#7, X.509 and the certificate table on hostile input', function ()
     expect(p7.certificates.map(toHex)).to.deep.equal([toHex(signer.certDer)]);
     expect(p7.signerInfos).to.have.length(1);
     expect(toHex(p7.signerInfos[0]?.serialNumber ?? new Uint8Array())).to.equal(toHex(parseX509(signer.certDer).serialNumber));
+  });
+
+  it('finds in SpcIndirectDataContent the SHA-256 image hash pesign computes, which is also ours', function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
+    const spc = parseSpcIndirectData(parsePkcs7SignedData(authData));
+    expect([spc.dataType, spc.digestAlgorithm]).to.deep.equal(['2b06010401823702010f', '608648016503040201']);
+    const file = join(tmp.path, 'signed.efi');
+    writeFileSync(file, signed);
+    const out = execFileSync('pesign', ['-h', '-d', 'sha256', '-i', file], { encoding: 'utf8' });
+    expect(toHex(spc.digest)).to.equal(/hash:\s*([0-9a-f]+)/.exec(out)?.[1]);
+    expect(toHex(authenticodeImageDigest(signed, parsePeImage(signed), AUTHENTICODE_HASHES[2]) ?? new Uint8Array())).to.equal(toHex(spc.digest));
   });
 
   const mutations = (n: number) => fc.array(fc.tuple(fc.nat(n - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 });

@@ -146,3 +146,33 @@ function parseSignerInfo(node: DerNode, path: readonly (string | number)[]): Pkc
     encryptedDigest: ed.value,
   };
 }
+
+/** SpcIndirectDataContent's fields (Authenticode §"SpcIndirectDataContent"). */
+export interface SpcIndirectData {
+  /** data.type OID, hex (SPC_PE_IMAGE_DATAOBJ 1.3.6.1.4.1.311.2.1.15 for PE images). */
+  readonly dataType: string;
+  /** messageDigest.digestAlgorithm OID, hex. */
+  readonly digestAlgorithm: string;
+  /** messageDigest.digest: the image's Authenticode hash. A view into the input. */
+  readonly digest: Uint8Array;
+}
+
+/**
+ * Parses the SignedData's inner content as SpcIndirectDataContent ::= SEQUENCE { data
+ * SpcAttributeTypeAndOptionalValue, messageDigest DigestInfo }. (EDK II itself does not parse
+ * it: it compares the content's last bytes, see spcIndirectDataDigest.)
+ * @throws DecodeError `BAD_VALUE` when the content is not SpcIndirectDataContent
+ */
+export function parseSpcIndirectData(p7: Pkcs7SignedData): SpcIndirectData {
+  const path = [P, 'spcIndirectDataContent'];
+  const c = p7.content;
+  if (c === undefined || p7.contentType !== OID.SPC_INDIRECT_DATA) throw new DecodeError('BAD_VALUE', 'content is not SpcIndirectDataContent', 0, path);
+  const f = derSequence(c, DER_TAG.SEQUENCE, 2, path);
+  const data = derSequence(at(f, 0, path), DER_TAG.SEQUENCE, 1, [...path, 'data']);
+  const type = at(data, 0, path);
+  if (type.tag !== DER_TAG.OID) throw new DecodeError('BAD_VALUE', 'data.type is not an OID', type.offset, [...path, 'data']);
+  const di = derSequence(at(f, 1, path), DER_TAG.SEQUENCE, 2, [...path, 'messageDigest']);
+  const digest = at(di, 1, path);
+  if (digest.tag !== DER_TAG.OCTET_STRING) throw new DecodeError('BAD_VALUE', 'digest is not an OCTET STRING', digest.offset, [...path, 'messageDigest']);
+  return { dataType: toHex(type.value), digestAlgorithm: algorithmOid(at(di, 0, path), [...path, 'messageDigest', 'digestAlgorithm']), digest: digest.value };
+}
