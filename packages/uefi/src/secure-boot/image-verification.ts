@@ -202,10 +202,13 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
     trace.push(`not a PE/COFF image EDK II loads (${e.code})`);
     return refuse('AUTH_UNTESTED');
   }
-  const db = readDatabase(input.variables, 'db');
-  const dbx = readDatabase(input.variables, 'dbx');
+  // Read when EDK II first reads them (a malformed db matters only if it is looked at).
+  let dbCache: SignatureList[] | undefined | null = null;
+  let dbxCache: SignatureList[] | undefined | null = null;
+  const db = (): SignatureList[] | undefined => (dbCache === null ? (dbCache = readDatabase(input.variables, 'db')) : dbCache);
+  const dbx = (): SignatureList[] | undefined => (dbxCache === null ? (dbxCache = readDatabase(input.variables, 'dbx')) : dbxCache);
   const inDb = (digest: Uint8Array, hash: AuthenticodeHash): boolean => {
-    const hit = findHash(db, digest, hash.certType);
+    const hit = findHash(db(), digest, hash.certType);
     if (hit === undefined) return false;
     trace.push(`${hash.name} image hash found in db (list ${hit.list.index}, entry ${hit.entry.index})`);
     authorities.push({
@@ -222,7 +225,7 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
       trace.push('unsigned image: SHA256 hashing failed');
       return refuse('AUTH_UNTESTED');
     }
-    if (findHash(dbx, digest, SHA256.certType) !== undefined) {
+    if (findHash(dbx(), digest, SHA256.certType) !== undefined) {
       trace.push('unsigned image whose SHA256 hash is in dbx');
       return refuse('AUTH_UNTESTED');
     }
@@ -246,13 +249,13 @@ export function verifyImage(input: ImageVerificationInput): ImageVerificationRes
       trace.push(`signature ${n}: digest algorithm unsupported (HashPeImageByType): skipped`);
       continue;
     }
-    if (isForbiddenByDbx(authData, digest, dbx, input.variables, trace, n, counter)) {
+    if (isForbiddenByDbx(authData, digest, dbx(), input.variables, trace, n, counter)) {
       action = 'AUTH_SIG_FAILED';
       verified = false;
       break;
     }
-    if (!verified && isAllowedByDb(authData, digest, db, dbx, input.variables, authorities, trace, n, counter)) verified = true;
-    if (findHash(dbx, digest, hash.certType) !== undefined) {
+    if (!verified && isAllowedByDb(authData, digest, db(), dbx(), input.variables, authorities, trace, n, counter)) verified = true;
+    if (findHash(dbx(), digest, hash.certType) !== undefined) {
       trace.push(`signature ${n}: the image's ${hash.name} hash is in dbx`);
       action = 'AUTH_SIG_FOUND';
       verified = false;
