@@ -41,6 +41,8 @@ export interface MakeSignerOptions {
   readonly ca?: boolean;
   /** Key algorithm: RSA 2048 (default) or ECDSA P-256. */
   readonly keyType?: 'rsa' | 'ec';
+  /** More extension lines in openssl's config syntax, e.g. `1.2.3.4=critical,ASN1:NULL`. */
+  readonly extensions?: readonly string[];
 }
 
 /** A fresh key and certificate named `name` in `dir`, made by the openssl CLI. */
@@ -51,7 +53,7 @@ export function makeSigner(dir: string, name: string, o: MakeSignerOptions = {})
   const ext = o.ca === true
     ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\n'
     : 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n';
-  const akid = o.issuer !== undefined ? 'authorityKeyIdentifier=keyid\n' : '';
+  const akid = (o.issuer !== undefined ? 'authorityKeyIdentifier=keyid\n' : '') + (o.extensions ?? []).map((l) => `${l}\n`).join('');
   writeFileSync(cfg, `[req]\ndistinguished_name=dn\nx509_extensions=v3\nprompt=no\n[dn]\nCN=tcg2sim test ${name}\n[v3]\n${ext}subjectKeyIdentifier=hash\n${akid}`);
   const newkey = o.keyType === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
   if (o.issuer === undefined) {

@@ -162,7 +162,7 @@ export {
   EFISignatureListHeader, EFISignatureDataHeader, SIGNATURE_LIST_LIMITS, parseSignatureLists, encodeSignatureList,
 } from './secure-boot/signature-list.ts';
 export type { SignatureEntry, SignatureList, SignatureListInput } from './secure-boot/signature-list.ts';
-export { parseX509, x509CheckCa, KU_KEY_CERT_SIGN } from './secure-boot/x509.ts';
+export { parseX509, x509CheckCa, KU_KEY_CERT_SIGN, OPENSSL_SUPPORTED_EXTENSIONS } from './secure-boot/x509.ts';
 export type { X509Info } from './secure-boot/x509.ts';
 export { parsePkcs7SignedData, parseSpcIndirectData, PKCS7_MAX_CERTIFICATES } from './secure-boot/pkcs7.ts';
 export type { Pkcs7SignedData, Pkcs7SignerInfo, SpcIndirectData } from './secure-boot/pkcs7.ts';

@@ -221,6 +221,22 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
     }
   });
 
+  describe('critical extensions (OpenSSL refuses those it does not handle)', () => {
+    const cases: readonly [string, string, boolean][] = [
+      ['an unknown critical extension', '1.2.3.4=critical,ASN1:NULL', false],
+      ['a critical extKeyUsage (handled)', 'extendedKeyUsage=critical,codeSigning', true],
+      ['an unknown non-critical extension', '1.2.3.4=ASN1:NULL', true],
+    ];
+    for (const [name, ext, ok] of cases) {
+      it(`${ok ? 'allows' : 'denies'} a signing certificate with ${name}, as OpenSSL's PKCS7_verify decides`, () => {
+        const s = makeSigner(tmp.path, `crit${ok ? 'ok' : 'bad'}${name.length}`, { extensions: [ext] });
+        const signed = sbsign(tmp.path, unsigned, s);
+        expect(verify(signed, { db: x509List(s.certDer) }).status).to.equal(ok ? 'EFI_SUCCESS' : 'EFI_ACCESS_DENIED');
+        expect(opensslVerifies(tmp.path, signed, s.certFile)).to.equal(ok);
+      });
+    }
+  });
+
   describe('dbx', () => {
     it('denies (AUTH_SIG_FAILED) a signature that a dbx X.509 certificate verifies, before db is looked at', () => {
       const r = verify(bySnake, { db: x509List(snake.certDer), dbx: x509List(snake.certDer) });

@@ -15,8 +15,8 @@
  *   covers the attributes re-tagged as SET OF; without them it covers the content;
  * - every digestAlgorithms entry must be a digest CryptoPkg registers (MD5, SHA-1/256/384/512).
  *
- * Not modelled (documented differences): BER input OpenSSL would accept, unhandled critical
- * extensions (OpenSSL rejects them), name constraints and policy checks, Netscape cert types,
+ * Not modelled (documented differences): BER input OpenSSL would accept, name constraints and
+ * policy checks, Netscape cert types,
  * OpenSSL's first-match (non-backtracking) issuer choice among several candidates.
  */
 import { createHash, verify as cryptoVerify } from 'node:crypto';
@@ -99,19 +99,23 @@ function issuedBy(subject: X509Info, issuer: X509Info): boolean {
  * (a store of one certificate, partial chains allowed, no time or purpose checks).
  */
 export function chainsTo(leaf: X509Info, untrusted: readonly X509Info[], anchor: X509Info): boolean {
+  // check_chain_extensions refuses any certificate of the chain (the anchor included) with a
+  // critical extension OpenSSL does not handle.
+  const usable = (c: X509Info): boolean => c.unhandledCritical.length === 0;
   // The leaf itself is the trusted certificate (self-signed, or found by X509_cmp with
   // X509_V_FLAG_PARTIAL_CHAIN): a chain of one, no signature to check.
-  if (equalBytes(leaf.raw, anchor.raw)) return true;
+  if (equalBytes(leaf.raw, anchor.raw)) return usable(leaf);
+  if (!usable(leaf)) return false;
   const chain: X509Info[] = [leaf];
   // Certificates from which no chain reached the anchor: never tried twice, so hostile
   // SignedData (many certificates sharing names and keys) costs at most n^2 issuer checks.
   const dead = new Set<X509Info>();
   const extend = (c: X509Info): boolean => {
     // The trusted store is searched first at every step.
-    if (issuedBy(c, anchor)) return x509CheckCa(anchor) !== 0;
+    if (issuedBy(c, anchor)) return x509CheckCa(anchor) !== 0 && usable(anchor);
     if (chain.length >= MAX_CHAIN_LENGTH) return false;
     for (const u of untrusted) {
-      if (dead.has(u) || chain.some((x) => equalBytes(x.raw, u.raw))) continue;
+      if (dead.has(u) || !usable(u) || chain.some((x) => equalBytes(x.raw, u.raw))) continue;
       // An issuer below the top of the chain must be a real CA (X509_V_FLAG_X509_STRICT is
       // implicit for intermediate CAs in OpenSSL 1.1.1 check_chain_extensions).
       if (!issuedBy(c, u) || x509CheckCa(u) !== 1) continue;

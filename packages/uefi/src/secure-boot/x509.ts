@@ -28,9 +28,25 @@ export interface X509Info {
   readonly basicConstraintsCa: boolean | undefined;
   /** keyUsage bits (bit 0 = digitalSignature … bit 5 = keyCertSign), or undefined without it. */
   readonly keyUsage: number | undefined;
+  /**
+   * OIDs (hex) of critical extensions OpenSSL 1.1.1 does not handle (X509_supported_extension):
+   * chain verification fails on such a certificate (X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION).
+   */
+  readonly unhandledCritical: readonly string[];
   /** node:crypto's view, for keys and signatures. */
   readonly cert: X509Certificate;
 }
+
+/**
+ * Extensions OpenSSL 1.1.1 handles (v3_purp.c supported_nids), as EDK II's OpensslLib builds it
+ * (no RFC 3779): netscape-cert-type, keyUsage, subjectAltName, basicConstraints,
+ * certificatePolicies, cRLDistributionPoints, extKeyUsage, OCSP noCheck, policyConstraints,
+ * proxyCertInfo, nameConstraints, policyMappings, inhibitAnyPolicy.
+ */
+export const OPENSSL_SUPPORTED_EXTENSIONS: ReadonlySet<string> = new Set([
+  '6086480186f8420101', '551d0f', '551d11', '551d13', '551d20', '551d1f', '551d25', '2b0601050507300105', '551d24',
+  '2b0601050507010e', '551d1e', '551d21', '551d36',
+]);
 
 /** keyUsage keyCertSign (RFC 5280 §4.2.1.3 bit 5), in {@link X509Info.keyUsage}'s numbering. */
 export const KU_KEY_CERT_SIGN = 1 << 5;
@@ -57,6 +73,7 @@ export function parseX509(der: Uint8Array, path: readonly (string | number)[] = 
   const issuer = at(f, i + 2, tp);
   const subject = at(f, i + 4, tp);
   let basicConstraintsCa: boolean | undefined;
+  const unhandledCritical: string[] = [];
   let keyUsage: number | undefined;
   for (const ext of f.slice(i + 6)) {
     if (ext.tag !== DER_TAG.CONTEXT_3) continue;
@@ -65,6 +82,9 @@ export function parseX509(der: Uint8Array, path: readonly (string | number)[] = 
     for (const e of derSequence(seq, DER_TAG.SEQUENCE, 0, ep)) {
       const parts = derSequence(e, DER_TAG.SEQUENCE, 2, ep);
       const oid = toHex(at(parts, 0, ep).value);
+      // Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue }
+      const critical = parts.length === 3 && parts[1]?.tag === DER_TAG.BOOLEAN && (parts[1].value[0] ?? 0) !== 0;
+      if (critical && !OPENSSL_SUPPORTED_EXTENSIONS.has(oid)) unhandledCritical.push(oid);
       const valueNode = parts[parts.length - 1];
       if (valueNode?.tag !== DER_TAG.OCTET_STRING) continue;
       if (oid === OID.BASIC_CONSTRAINTS) {
@@ -99,6 +119,7 @@ export function parseX509(der: Uint8Array, path: readonly (string | number)[] = 
     subject: subject.raw,
     basicConstraintsCa,
     keyUsage,
+    unhandledCritical,
     cert,
   };
 }
