@@ -1,9 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
-import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION, verifyImage, certificateLabel, SecureBootError, EFI_CERT_TYPE } from '@tcg2sim/uefi';
-import type { ImageVerificationResult } from '@tcg2sim/uefi';
-import { DecodeError, guidToString } from '@tcg2sim/binary-codec';
+import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
 import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
@@ -23,6 +21,7 @@ import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.t
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
+import { secureBootLoadImage } from './secure-boot.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
@@ -174,21 +173,6 @@ const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
 function otherPartitionsShift(n: number): bigint {
   return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
 }
-/**
- * A signed disk loader that Secure Boot refuses after AuthenticodeVerify ran leaves pool pages
- * allocated below its (freed) file buffer, so the next boot file (the Shell) is placed below
- * both: 7 pages + 2 per db/dbx certificate tried. Measured on q35 + SMM OVMF_CODE_4M.secboot.fd,
- * 512 MiB: a loader signed by a key in no db, 35 pages in all with the snakeoil db (1
- * certificate: the 26-page buffer + 9) and 37 with the Microsoft db (2 certificates: + 11).
- */
-const SIGNED_REFUSAL_BASE_PAGES = 7;
-/**
- * Pages of Measurement.c's mMeasuredAuthorityList, allocated by the first authority measurement
- * (measured: a loader authorised by the snakeoil db certificate, then refused because its hash
- * is in dbx, puts the Shell 3 pages lower than a refused loader without an authority event).
- */
-const AUTHORITY_LIST_PAGES = 3;
-const SIGNED_REFUSAL_PAGES_PER_CERT = 2;
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -476,30 +460,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if (vars.secureBootCapable) {
       // DxeImageVerificationLib runs first (handler order, edk2-dxe-facts §1): an image it
       // refuses never reaches the TPM handler (no GPT event, no image event).
-      let v: ImageVerificationResult;
-      try {
-        // A virtio-blk disk: BlockIo with RemovableMedia FALSE, IMAGE_FROM_FIXED_MEDIA.
-        v = verifyImage({ image: disk.file, origin: 'fixed-media', variables: vars });
-      } catch (e) {
-        if (!(e instanceof SecureBootError) && !(e instanceof DecodeError)) throw e;
-        notes.push(`BDS: ${disk.path}: Secure Boot verification cannot be predicted: ${e.message}`);
-        return 'stop';
-      }
-      const measuredBefore = authority.measured.length;
-      const measured = await authority.measure(dxe, v.authorities);
-      // AddDataMeasured's first call allocates mMeasuredAuthorityList (0x100 records of 32
-      // bytes: 0x2000 bytes, 3 pages with the pool overhead), kept for the rest of the boot.
-      if (measuredBefore === 0 && measured.some((m) => m.outcome === 'measured')) heldPages += AUTHORITY_LIST_PAGES;
-      if (secureBootOn) notes.push(...v.trace.map((t) => `Secure Boot (${disk.path}): ${t}`));
-      for (const m of measured) notes.push(`Secure Boot: ${authorityNote(m.authority.via, m.authority.signatureType, m.authority.listIndex, m.authority.entryIndex, m.authority.signatureData)}: PCR7 EV_EFI_VARIABLE_AUTHORITY ${m.outcome === 'measured' ? 'measured' : m.outcome === 'already-measured' ? 'not measured again (already measured in this boot)' : `failed (${m.status ?? ''})`}`);
-      if (v.status !== 'EFI_SUCCESS') {
-        if (v.authenticodeVerifications > 0) {
-          heldPages += SIGNED_REFUSAL_BASE_PAGES + SIGNED_REFUSAL_PAGES_PER_CERT * v.authenticodeVerifications + Number((BigInt(disk.file.length) + POOL_OVERHEAD + 0xfffn) / 0x1000n);
-          notes.push(`memory: DxeImageVerificationLib's OpenSSL allocations stay below the refused loader's freed buffer (measured for 1 and 2 db certificates; ${v.authenticodeVerifications} tried here): later boot files are placed below them`);
-        }
-        notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> ${v.status} (Secure Boot: ${v.authorities.length === 0 ? 'not authorised by db' : 'refused after a db match'}${v.action !== 'AUTH_UNTESTED' ? `, ${v.action}` : ''}; not measured)`);
-        return 'failed';
-      }
+      const sb = await secureBootLoadImage(dxe, authority, vars, disk, o.description, secureBootOn);
+      notes.push(...sb.notes);
+      heldPages += sb.heldPages;
+      if (sb.outcome === 'stop') return 'stop';
+      if (sb.outcome === 'refused') return 'failed';
     }
     if (!vars.secureBootCapable) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
@@ -574,15 +539,6 @@ function peiArchUintn(sec: SecOutput): 4 | 8 {
   } catch {
     return 4;
   }
-}
-
-/** A note naming the db entry that authorised an image. */
-function authorityNote(via: 'certificate' | 'hash', type: string, list: number, entry: number, signatureData: Uint8Array): string {
-  const owner = signatureData.length >= 16 ? guidToString(signatureData.subarray(0, 16)) : '?';
-  const what = via === 'certificate' && type === EFI_CERT_TYPE.X509
-    ? `db certificate "${certificateLabel(signatureData.subarray(16))}"`
-    : `db ${via === 'hash' ? 'image hash' : 'entry'}`;
-  return `allowed by ${what} (db list ${list}, entry ${entry}, owner ${owner})`;
 }
 
 /** SecureBootConfigDxe's FILE_GUID: present in SECURE_BOOT_ENABLE builds. */
