@@ -222,4 +222,21 @@ describe('PKCS#7, X.509 and the certificate table on hostile input', function ()
       { numRuns: 150, seed: 6 }
     );
   });
+
+  it('gives a verdict or a typed error for mutated db and dbx variables (fuzz)', () => {
+    const dbx = encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509_SHA256, entries: [{ owner: OWNER, data: new Uint8Array(48) }] });
+    fc.assert(
+      fc.property(fc.boolean(), fc.array(fc.tuple(fc.nat(4095), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (inDbx, muts) => {
+        const a = db.slice();
+        const x = dbx.slice();
+        for (const [i, v] of muts) {
+          const t = inDbx ? x : a;
+          t[i % t.length] = v;
+        }
+        const vars = { get: (n: string) => (n === 'SecureBoot' ? Uint8Array.of(1) : n === 'db' ? a : n === 'dbx' ? x : undefined) };
+        typed(() => verifyImage({ image: signed, origin: 'fixed-media', variables: vars }));
+      }),
+      { numRuns: 150, seed: 7 }
+    );
+  });
 });
