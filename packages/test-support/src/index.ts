@@ -79,3 +79,5 @@ export {
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
 export { expectErrorCode } from './expect-error.ts';
 export type { CodedErrorClass } from './expect-error.ts';
+export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeSigner, sbsign, sbverify } from './signing.ts';
+export type { TestSigner, MakeSignerOptions } from './signing.ts';
