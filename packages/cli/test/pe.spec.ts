@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import {
   OVMF_DIR, SNAKEOIL_CERT, buildEfiApplication, makeSigner, requirePrerequisites, sbsign, sbverify, snakeoilSigner, tempDir,
 } from '@tcg2sim/test-support';
-import { parseFlashImage, walkFv } from '@tcg2sim/uefi';
+import { formatVarStore, parseFlashImage, setVariable, walkFv } from '@tcg2sim/uefi';
 import { runCli } from './harness.ts';
 
 const SNAKEOIL_VARS = join(OVMF_DIR, 'OVMF_VARS_4M.snakeoil.fd');
@@ -216,6 +216,81 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
     const j = await peJson(f, '--vars', PLAIN_VARS);
     expect(j.secureBoot).to.include({ secureBoot: 0, verified: false, decision: 'allowed', status: 'EFI_SUCCESS' });
     expect(j.secureBoot?.authorityEvents).to.deep.equal([]);
+  });
+});
+
+describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
+  let dir: { path: string; remove: () => void };
+  before(function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
+    dir = tempDir('tcg2sim-cli-pe-hash-');
+  });
+  after(() => dir.remove());
+
+  const GLOBAL = '8BE4DF61-93CA-11D2-AA0D-00E098032B8C';
+  const DB = 'D719B2CB-3D3A-4596-A3BC-DAD00E67656F';
+  // EFI_CERT_SHA256_GUID C1C41626-504C-4092-ACA9-41F936934328 and an owner, in EFI_GUID byte order.
+  const SHA256_TYPE = Buffer.from('2616c4c14c509240aca941f936934328', 'hex');
+  const OWNER = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+
+  /** One EFI_SIGNATURE_LIST of one EFI_CERT_SHA256 entry, laid out by hand. */
+  function sha256List(digest: Buffer): Buffer {
+    const h = Buffer.alloc(12);
+    h.writeUInt32LE(28 + 48, 0); // SignatureListSize
+    h.writeUInt32LE(0, 4); // SignatureHeaderSize
+    h.writeUInt32LE(48, 8); // SignatureSize
+    return Buffer.concat([SHA256_TYPE, h, OWNER, digest]);
+  }
+
+  function store(name: string, vars: Record<string, Buffer>): string {
+    const img = formatVarStore({ blockSize: 0x1000, regionBlocks: 4 });
+    setVariable(img, { name: 'PK', guid: GLOBAL, attributes: 0x27, data: Uint8Array.of(1) });
+    for (const [n, data] of Object.entries(vars)) setVariable(img, { name: n, guid: DB, attributes: 0x27, data });
+    const f = join(dir.path, name);
+    writeFileSync(f, img);
+    return f;
+  }
+
+  it('allows an unsigned image whose SHA-256 (pesign\'s) is in db, and the authority event holds that db entry', async () => {
+    const f = join(dir.path, 'hashed.efi');
+    writeFileSync(f, loader(8));
+    const digest = Buffer.from(pesign(f, 'sha256'), 'hex');
+    const j = await peJson(f, '--vars', store('db-hash.fd', { db: sha256List(digest) }));
+    expect(j.secureBoot).to.include({ secureBoot: 1, verified: true, decision: 'allowed', status: 'EFI_SUCCESS' });
+    expect(j.secureBoot?.authorities.map((a) => [a.via, a.listIndex, a.entryIndex, a.signatureTypeName])).to.deep.equal([['hash', 0, 0, 'EFI_CERT_SHA256_GUID']]);
+    const lengths = Buffer.alloc(16);
+    lengths.writeBigUInt64LE(2n, 0);
+    lengths.writeBigUInt64LE(48n, 8);
+    const varData = Buffer.concat([Buffer.from('cbb219d73a3d9645a3bcdad00e67656f', 'hex'), lengths, Buffer.from('db', 'utf16le'), OWNER, digest]);
+    expect(j.secureBoot?.authorityEvents.map((e) => [e.data, e.digests['sha256']])).to.deep.equal([
+      [varData.toString('hex'), createHash('sha256').update(varData).digest('hex')],
+    ]);
+  });
+
+  it('denies it when the same hash is also in dbx, with no authority event', async () => {
+    const f = join(dir.path, 'revoked.efi');
+    writeFileSync(f, loader(9));
+    const digest = Buffer.from(pesign(f, 'sha256'), 'hex');
+    const j = await peJson(f, '--vars', store('dbx-hash.fd', { db: sha256List(digest), dbx: sha256List(digest) }));
+    expect(j.secureBoot).to.include({ decision: 'denied', status: 'EFI_ACCESS_DENIED' });
+    expect(j.secureBoot?.authorityEvents).to.deep.equal([]);
+  });
+
+  it('denies a snakeoil-signed image whose hash is in dbx, after logging the db certificate that verified it (as OVMF does)', async function () {
+    requirePrerequisites(this, { tools: ['sbsign'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    const f = join(dir.path, 'signed-revoked.efi');
+    writeFileSync(f, sbsign(dir.path, loader(10), snakeoilSigner(dir.path)));
+    const cert = new X509Certificate(readFileSync(SNAKEOIL_CERT)).raw;
+    // EFI_CERT_X509_GUID A5C059A1-94E4-4AA7-87B5-AB155C2BF072 list of the snakeoil certificate.
+    const h = Buffer.alloc(12);
+    h.writeUInt32LE(28 + 16 + cert.length, 0);
+    h.writeUInt32LE(16 + cert.length, 8);
+    const x509List = Buffer.concat([Buffer.from('a159c0a5e494a74a87b5ab155c2bf072', 'hex'), h, OWNER, cert]);
+    const digest = Buffer.from(pesign(f, 'sha256'), 'hex');
+    const j = await peJson(f, '--vars', store('db-cert-dbx-hash.fd', { db: x509List, dbx: sha256List(digest) }));
+    expect(j.secureBoot).to.include({ decision: 'denied', status: 'EFI_ACCESS_DENIED', action: 'AUTH_SIG_FOUND' });
+    expect(j.secureBoot?.authorities.map((a) => a.via)).to.deep.equal(['certificate']);
+    expect(j.secureBoot?.authorityEvents).to.have.length(1);
   });
 });
 
