@@ -91,6 +91,7 @@ describe('tcg2sim pe: image facts and digests', () => {
       expect(j.digests?.['sha1'], key).to.equal(pesign(f, 'sha1'));
       expect(j.digests?.['sha384']).to.match(/^[0-9a-f]{96}$/);
       expect(j.digests?.['sha512']).to.match(/^[0-9a-f]{128}$/);
+      expect(j.digests?.['sm3_256']).to.match(/^[0-9a-f]{64}$/);
       expect(j.imageEvent, key).to.deep.equal(key.endsWith(':10') ? { pcr: 4, eventType: 'EV_EFI_BOOT_SERVICES_APPLICATION' }
         : key.endsWith(':11') ? { pcr: 2, eventType: 'EV_EFI_BOOT_SERVICES_DRIVER' } : { pcr: 2, eventType: 'EV_EFI_RUNTIME_SERVICES_DRIVER' });
       expect(j.signatures).to.deep.equal([]);
@@ -114,6 +115,19 @@ describe('tcg2sim pe: image facts and digests', () => {
     expect(s?.signers.map((c) => c.serial)).to.deep.equal([snake.serialNumber.toLowerCase()]);
     expect(s?.signers[0]?.subject).to.equal(snake.subject.replace(/\n/g, ', '));
     expect(s?.certificates).to.have.length(1);
+  });
+
+  it('gives in every bank the Authenticode hash computed by hand for a one-section image (checked against pesign in sha256)', async () => {
+    const img = loader(11);
+    const f = join(dir.path, 'by-hand.efi');
+    writeFileSync(f, img);
+    // Headers and .text fill the file: the hash skips only CheckSum and the Security directory entry.
+    const opt = new DataView(img.buffer).getUint32(0x3c, true) + 24;
+    const covered = Buffer.concat([img.subarray(0, opt + 64), img.subarray(opt + 68, opt + 112 + 8 * 4), img.subarray(opt + 112 + 8 * 5)]);
+    const byHand = (alg: string): string => createHash(alg).update(covered).digest('hex');
+    expect(byHand('sha256')).to.equal(pesign(f, 'sha256'));
+    const j = await peJson(f);
+    expect(j.digests).to.deep.equal({ sha1: byHand('sha1'), sha256: byHand('sha256'), sha384: byHand('sha384'), sha512: byHand('sha512'), sm3_256: byHand('sm3') });
   });
 
   it('answers for a TE image without digests (EDK II measures no TE image)', async () => {

@@ -5,7 +5,7 @@
  * of its attribute certificate table.
  */
 import { DecodeError, toHex } from '@tcg2sim/binary-codec';
-import { hashAlgInfo, TPM_ALG_HASH } from '@tcg2sim/hash-lib';
+import { hashAlgInfo, supportsAlg, TPM_ALG_HASH } from '@tcg2sim/hash-lib';
 import type { TpmAlgHash } from '@tcg2sim/hash-lib';
 import {
   IMAGE_FILE_MACHINE, IMAGE_SUBSYSTEM, authenticodeHashOf, checkPeImageLoadable, imageInfo, parseEfiImage, parsePkcs7SignedData,
@@ -13,10 +13,14 @@ import {
 } from '@tcg2sim/uefi';
 import type { CertificateTableEntry, EfiImage } from '@tcg2sim/uefi';
 
-/** The banks `tcg2sim pe` reports (those OVMF's Tcg2Dxe can extend; SM3 is not in OVMF's HashLib). */
-export const PE_BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
+/**
+ * The banks `tcg2sim pe` reports: every bank OVMF's HashLib instances cover (SHA1, SHA256, SHA384,
+ * SHA512, SM3 in that order); SM3 only where this Node's crypto has it.
+ */
+export const PE_BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512, TPM_ALG_HASH.SM3_256]
+  .filter((a) => supportsAlg(a));
 
-/** Bank name (`sha1`, `sha256`, `sha384`, `sha512`) to lower-case hex digest. */
+/** Bank name (`sha1`, `sha256`, `sha384`, `sha512`, `sm3_256`) to lower-case hex digest. */
 export type BankDigests = Readonly<Record<string, string>>;
 
 /** A certificate as the report names it. */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DecodeError } from '@tcg2sim/binary-codec';
+import { SecureBootError } from '@tcg2sim/uefi';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -18,7 +19,7 @@ const JSON_HELP = `
 JSON (--json): {file, fileSize, format ("PE32"|"PE32+"|"TE"), machine, machineName, subsystem,
   subsystemName, entryPoint (RVA), imageBase (hex string), sizeOfImage, sizeOfHeaders,
   sections: [{name, virtualAddress, virtualSize, pointerToRawData, sizeOfRawData, characteristics}],
-  digests: {sha1, sha256, sha384, sha512} (hex Authenticode image digests, the digests of OVMF's
+  digests: {sha1, sha256, sha384, sha512, sm3_256} (hex Authenticode image digests, the digests of OVMF's
     image event; null for TE images, which EDK II does not measure),
   imageEvent: {pcr, eventType} | null (logged when loaded from outside the firmware volumes),
   signatures: [{index, offset, length, revision, certificateType, kind ("pkcs7"|"skipped"), certType?,
@@ -31,7 +32,7 @@ JSON (--json): {file, fileSize, format ("PE32"|"PE32+"|"TE"), machine, machineNa
     authorities: [{variable, vendorGuid, via ("certificate"|"hash"), listIndex, entryIndex,
       signatureType, signatureTypeName, owner, subject, hash}],
     authorityEvents: [{pcr: 7, eventType: "EV_EFI_VARIABLE_AUTHORITY", eventTypeValue, data (hex
-      UEFI_VARIABLE_DATA), digests: {sha1, sha256, sha384, sha512}}] (empty: no event logged)}}
+      UEFI_VARIABLE_DATA), digests: {sha1, ..., sm3_256}}] (empty: no event logged)}}
 
 Exit status: 0 when the question is answered, also when Secure Boot denies the image; 2 for a file
 that is not a PE/TE image, is truncated or that EDK II's loader refuses, or a bad variable store.
@@ -124,7 +125,13 @@ export function registerPe(program: Command, io: CliIo, setStatus: SetStatus): v
       if (opts.vars !== undefined) {
         const storeFile = opts.vars;
         const store = new Uint8Array(readFileSync(storeFile));
-        sb = inVarStoreFile(storeFile, () => secureBootReport(storeFile, store, data, origin));
+        try {
+          sb = inVarStoreFile(storeFile, () => secureBootReport(storeFile, store, data, origin));
+        } catch (err) {
+          // A dbx certificate hash with a revocation time and a dbt: EDK II's answer is not modelled.
+          if (err instanceof SecureBootError) throw new UsageError(`${file} with ${storeFile}: Secure Boot decision not predictable: ${err.message} (${err.code})`, { cause: err });
+          throw err;
+        }
       }
       if (opts.json === true) {
         io.out(`${JSON.stringify(sb === undefined ? report : { ...report, secureBoot: sb }, null, 2)}\n`);
