@@ -306,6 +306,43 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
     expect(j.secureBoot?.authorities.map((a) => a.via)).to.deep.equal(['certificate']);
     expect(j.secureBoot?.authorityEvents).to.have.length(1);
   });
+
+  it('refuses a db EDK II could not walk, and a dbx revocation time with a dbt it does not model, with exit 2 and one line', async function () {
+    requirePrerequisites(this, { tools: ['sbsign'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    const f = join(dir.path, 'signed-dbt.efi');
+    writeFileSync(f, sbsign(dir.path, loader(12), snakeoilSigner(dir.path)));
+    const zeroSize = sha256List(Buffer.alloc(32));
+    zeroSize.writeUInt32LE(0, 24); // SignatureSize 0: EDK II would divide by zero
+    const badDb = store('bad-db.fd', { db: zeroSize });
+    const r1 = await runCli('pe', f, '--vars', badDb);
+    expect(r1.status).to.equal(2);
+    expect(r1.err.trim().split('\n')).to.have.length(1);
+    expect(r1.err).to.include(badDb);
+
+    // dbx: EFI_CERT_X509_SHA256 (3BD2A492-96C0-4079-B420-FCF98EF103ED) of the signer's TBSCertificate,
+    // revoked in 2020; dbt: an X.509 list. The TBSCertificate is the first element of the certificate.
+    const cert = new X509Certificate(readFileSync(SNAKEOIL_CERT)).raw;
+    const outerHeader = 2 + ((cert[1] ?? 0) & 0x7f);
+    const tbsLen = ((cert[outerHeader + 2] ?? 0) << 8) | (cert[outerHeader + 3] ?? 0);
+    const tbs = cert.subarray(outerHeader, outerHeader + 4 + tbsLen);
+    const time = Buffer.alloc(16);
+    time.writeUInt16LE(2020, 0);
+    time[2] = 1;
+    time[3] = 1;
+    const h = Buffer.alloc(12);
+    h.writeUInt32LE(28 + 16 + 48, 0);
+    h.writeUInt32LE(16 + 48, 8);
+    const dbx = Buffer.concat([Buffer.from('92a4d23bc0967940b420fcf98ef103ed', 'hex'), h, OWNER, createHash('sha256').update(tbs).digest(), time]);
+    const hx = Buffer.alloc(12);
+    hx.writeUInt32LE(28 + 16 + cert.length, 0);
+    hx.writeUInt32LE(16 + cert.length, 8);
+    const dbt = Buffer.concat([Buffer.from('a159c0a5e494a74a87b5ab155c2bf072', 'hex'), hx, OWNER, cert]);
+    const timed = store('dbx-time-dbt.fd', { dbx, dbt });
+    const r2 = await runCli('pe', f, '--vars', timed, '--json');
+    expect(r2.status, r2.out).to.equal(2);
+    expect(r2.err.trim().split('\n')).to.have.length(1);
+    expect(r2.err).to.include(f);
+  });
 });
 
 describe('tcg2sim pe: bad input', () => {
