@@ -214,6 +214,9 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
     expect(j.secureBoot).to.include({ secureBoot: 1, verified: true, decision: 'denied', status: 'EFI_ACCESS_DENIED' });
     expect(j.secureBoot?.authorities).to.deep.equal([]);
     expect(j.secureBoot?.authorityEvents).to.deep.equal([]);
+    // OVMF executes option ROM images without verifying them (PcdOptionRomImageVerificationPolicy 0).
+    const rom = await peJson(f, '--vars', SNAKEOIL_VARS, '--origin', 'option-rom');
+    expect(rom.secureBoot).to.include({ secureBoot: 1, verified: false, decision: 'allowed', status: 'EFI_SUCCESS' });
   });
 
   it('denies an unsigned image with the Microsoft store', async () => {

@@ -93,7 +93,9 @@ function secureBootText(s: SecureBootReport, r: PeImageReport): string {
     lines.push(`    data ${e.data}`);
     for (const [bank, d] of Object.entries(e.digests)) lines.push(`    ${bank.padEnd(7)} ${d}`);
   }
-  if (r.imageEvent !== null && r.digests !== null) {
+  if (s.origin === 'fv') {
+    lines.push('  image event: from a firmware volume PEI measured, only applications are measured; from other volumes drivers too (DxeTpm2MeasureBootLib)');
+  } else if (r.imageEvent !== null && r.digests !== null) {
     lines.push(s.decision === 'allowed'
       ? `  the image event follows: PCR${r.imageEvent.pcr} ${r.imageEvent.eventType} with the digests above`
       : '  no image event: LoadImage fails before the TPM measurement');
