@@ -156,6 +156,8 @@ export {
   AUTHENTICODE_HASHES, OID, PKCS7_DIGESTS,
 } from './secure-boot/constants.ts';
 export type { EfiCertType, AuthenticodeHash } from './secure-boot/constants.ts';
+export { secureBootState } from './secure-boot/secure-boot-state.ts';
+export type { SecureBootState } from './secure-boot/secure-boot-state.ts';
 export { DER_TAG, DER_MAX_CHILDREN, readDer, expectDer, derChildren, derSequence, oidToString, oidFromString, derHeader } from './secure-boot/der.ts';
 export type { DerNode } from './secure-boot/der.ts';
 export {

@@ -7,7 +7,7 @@
 import { guidToString, toHex } from '@tcg2sim/binary-codec';
 import { hashAll, hashAlgInfo } from '@tcg2sim/hash-lib';
 import { EV, encodeVariableData } from '@tcg2sim/event-log';
-import { EFI_CERT_TYPE, VENDOR_GUID, parseX509, snapshotVariables, verifyImage } from '@tcg2sim/uefi';
+import { EFI_CERT_TYPE, VENDOR_GUID, parseX509, secureBootState, snapshotVariables, verifyImage } from '@tcg2sim/uefi';
 import type { AuthorityMatch, ImageVerificationResult, SecureBootImageOrigin, SecureBootVariables } from '@tcg2sim/uefi';
 import { PE_BANKS } from './pe-image.ts';
 import type { BankDigests } from './pe-image.ts';
@@ -112,12 +112,7 @@ function authorityEvent(a: AuthorityMatch): AuthorityEventJson {
  */
 export function storeVariables(store: Uint8Array): { vars: SecureBootVariables; secureBoot: 0 | 1; reason: string } {
   const snap = snapshotVariables(store);
-  const pk = snap.get('PK', VENDOR_GUID.GLOBAL_VARIABLE)?.data;
-  const enable = snap.get('SecureBootEnable', VENDOR_GUID.SECURE_BOOT_ENABLE_DISABLE)?.data;
-  const hasPk = pk !== undefined && pk.length > 0;
-  const on = hasPk && (enable === undefined || enable[0] !== 0);
-  const reason = !hasPk ? 'no PK' : on ? 'PK enrolled' : 'SecureBootEnable is 0';
-  const secureBoot = on ? 1 : 0;
+  const { secureBoot, reason } = secureBootState((name, guid) => snap.get(name, guid)?.data);
   const vars: SecureBootVariables = {
     get: (name, guid) => (name === 'SecureBoot' && guid.toUpperCase() === VENDOR_GUID.GLOBAL_VARIABLE ? Uint8Array.of(secureBoot) : snap.get(name, guid)?.data),
   };

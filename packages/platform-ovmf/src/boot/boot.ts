@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import { getVariable, secureBootState, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -558,11 +558,9 @@ class DxeVariables implements VariableReader {
     this.#store = store === undefined ? undefined : snapshotVariables(store);
     this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
     if (this.secureBootCapable) {
-      const pk = this.#fromStore('PK', EFI_GLOBAL_VARIABLE);
-      const enable = this.#fromStore('SecureBootEnable', SECURE_BOOT_ENABLE_GUID);
-      const on = pk !== undefined && pk.length > 0 && (enable === undefined || enable[0] !== 0);
-      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(on ? 1 : 0));
-      notes.push(`SecureBoot = ${on ? 1 : 0} (${pk === undefined ? 'no PK' : 'PK enrolled'})`);
+      const { secureBoot, reason } = secureBootState((name, guid) => this.#fromStore(name, guid));
+      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(secureBoot));
+      notes.push(`SecureBoot = ${secureBoot} (${reason})`);
     } else {
       notes.push('build without SECURE_BOOT_ENABLE: no SecureBoot variable, no image measurements (202211 OVMF quirk)');
     }
@@ -580,9 +578,6 @@ class DxeVariables implements VariableReader {
     this.#written.set(`${guid}:${name}`, data);
   }
 }
-
-/** gEfiSecureBootEnableDisableGuid (SecureBootEnable). */
-const SECURE_BOOT_ENABLE_GUID = 'F0A30BC7-AF08-4556-99C4-001009C93A44';
 
 interface BootOptionSet {
   readonly order: readonly number[];
