@@ -14,7 +14,7 @@ import type { TpmAlgHash } from './registry.ts';
 /**
  * Extends one bank's PCR value in place: `pcr` (digest-sized) becomes H(pcr || digest), the
  * digest being the digest-sized bytes of `src` at offset `at` (a command or a log, so the caller
- * makes no view). The caller guarantees the sizes: bytes past `src`'s end read as zero.
+ * makes no view). A `pcr` of another size is a RangeError; bytes past `src`'s end read as zero.
  */
 export type BankExtender = (pcr: Uint8Array, src: Uint8Array, at: number) => void;
 
@@ -31,14 +31,17 @@ export function bankExtender(alg: TpmAlgHash, provider?: HashProvider): BankExte
   const f = nodeOneShot;
   if (f !== undefined && provider !== 'noble' && name !== undefined) {
     return (pcr, src, at) => {
-      for (let i = 0; i < n; i++) scratch[i] = pcr[i] ?? 0;
+      // set() for the PCR (a builtin copy); the digest byte by byte, as making a view costs more.
+      if (pcr.length !== n) throw new RangeError(`"${info.name}" extend expects a ${n}-byte PCR value, got ${pcr.length}`);
+      scratch.set(pcr, 0);
       for (let i = 0; i < n; i++) scratch[n + i] = src[at + i] ?? 0;
       latin1Into(f(name, scratch, 'binary'), pcr, 0);
     };
   }
   createHasher(alg, provider); // throws UnsupportedHashError now rather than on the first extend
   return (pcr, src, at) => {
-    scratch.set(pcr.subarray(0, n), 0);
+    if (pcr.length !== n) throw new RangeError(`"${info.name}" extend expects a ${n}-byte PCR value, got ${pcr.length}`);
+    scratch.set(pcr, 0);
     for (let i = 0; i < n; i++) scratch[n + i] = src[at + i] ?? 0;
     pcr.set(createHasher(alg, provider).update(scratch).digest().subarray(0, n));
   };

@@ -76,3 +76,13 @@ describe('one-shot digest', () => {
     );
   });
 });
+
+describe('in-place bank extender: caller errors', () => {
+  it('refuses a PCR value of the wrong size with a RangeError, for both providers', () => {
+    for (const provider of ['node', 'noble'] as const) {
+      const pcr = new Uint8Array(20);
+      expect(() => { bankExtender(TPM_ALG_HASH.SHA256, provider)(pcr, new Uint8Array(32), 0); }).to.throw(RangeError);
+      expect(hex(pcr)).to.equal('00'.repeat(20));
+    }
+  });
+});
