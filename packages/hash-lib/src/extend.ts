@@ -13,8 +13,8 @@ import type { TpmAlgHash } from './registry.ts';
 
 /**
  * Extends one bank's PCR value in place: `pcr` (digest-sized) becomes H(pcr || digest), the
- * digest being the digest-sized bytes of `src` at offset `at` (a command or a log, so the caller
- * makes no view). A `pcr` of another size is a RangeError; bytes past `src`'s end read as zero.
+ * digest being the digest-sized bytes of `src` at offset `at` (a command or a log: the caller
+ * needs no view of its own). A `pcr` of another size is a RangeError; bytes past `src`'s end read as zero.
  */
 export type BankExtender = (pcr: Uint8Array, src: Uint8Array, at: number) => void;
 
@@ -31,10 +31,11 @@ export function bankExtender(alg: TpmAlgHash, provider?: HashProvider): BankExte
   const f = nodeOneShot;
   if (f !== undefined && provider !== 'noble' && name !== undefined) {
     return (pcr, src, at) => {
-      // set() for the PCR (a builtin copy); the digest byte by byte, as making a view costs more.
       if (pcr.length !== n) throw new RangeError(`"${info.name}" extend expects a ${n}-byte PCR value, got ${pcr.length}`);
+      // Builtin copies (a short-lived view costs less than a byte loop).
       scratch.set(pcr, 0);
-      for (let i = 0; i < n; i++) scratch[n + i] = src[at + i] ?? 0;
+      if (at >= 0 && at + n <= src.length) scratch.set(src.subarray(at, at + n), n);
+      else for (let i = 0; i < n; i++) scratch[n + i] = src[at + i] ?? 0;
       latin1Into(f(name, scratch, 'binary'), pcr, 0);
     };
   }
