@@ -58,3 +58,14 @@ export function withPath(err: unknown, segment: string | number): unknown {
     cause: err.cause,
   });
 }
+
+/**
+ * Returns `err` with `outer` then `inner` prepended to its path: the same as
+ * `withPath(withPath(err, inner), outer)`, making one new DecodeError instead of two.
+ */
+export function withPath2(err: unknown, outer: string | number, inner: string | number): unknown {
+  if (!(err instanceof DecodeError)) return err;
+  return new DecodeError(err.code, err.detail, err.offset, [outer, inner, ...err.path], {
+    cause: err.cause,
+  });
+}

@@ -18,6 +18,11 @@ export class ByteWriter {
     return this.#len;
   }
 
+  /** Bytes the writer holds before it must grow. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
   /** Reserves `n` bytes and returns the offset where they start. Grows before returning. */
   #reserve(n: number): number {
     const need = this.#len + n;
@@ -114,6 +119,14 @@ export class ByteWriter {
     aint(v, 0xffffffff, 'u32');
     if (offset < 0 || offset + 4 > this.#len) throw new RangeError(`patch offset ${offset} out of range`);
     put32le(this.#buf, offset, v);
+    return this;
+  }
+  /**
+   * Forgets the bytes written, keeping the capacity: a writer reused for one encode after another
+   * allocates nothing until it needs more room than before.
+   */
+  reset(): this {
+    this.#len = 0;
     return this;
   }
   /** A copy of the bytes written. */
