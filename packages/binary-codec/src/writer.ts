@@ -129,6 +129,13 @@ export class ByteWriter {
     this.#len = 0;
     return this;
   }
+  /**
+   * The bytes written so far as a view of the writer's own buffer, valid until the next write or
+   * reset (to copy them somewhere without an intermediate array; finish() gives a copy).
+   */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
   /** A copy of the bytes written. */
   finish(): Uint8Array {
     return this.#buf.slice(0, this.#len);

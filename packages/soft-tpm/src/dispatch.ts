@@ -15,6 +15,7 @@
  *
  * An error response is always 10 bytes with tag TPM_ST_NO_SESSIONS.
  */
+import { allocBytes } from '@tcg2sim/binary-codec';
 import { ParamReader, type CommandDef, type ExecContext } from './command.ts';
 import { HEADER_SIZE, RC, RC_1, RC_H, RH, ST, rcAdd } from './constants.ts';
 import { findNv } from './nv.ts';
@@ -26,13 +27,16 @@ import { CommandReader, RcError, readCommandTag, readHandle } from './wire.ts';
 /** MAX_COMMAND_SIZE as swtpm sets it (TPM2_GetBufferSize: 4096). */
 export const MAX_COMMAND_SIZE = 4096;
 
-/** A 10-byte error response. */
+/**
+ * A 10-byte error response. Responses are cut from shared slabs (binary-codec allocBytes: cheaper
+ * than an array of their own, and decoders' views of them need no ArrayBuffer of their own).
+ */
 export function errorResponse(rc: number): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, ST.NO_SESSIONS);
-  v.setUint32(2, HEADER_SIZE);
-  v.setUint32(6, rc >>> 0);
+  const out = allocBytes(HEADER_SIZE);
+  out[0] = ST.NO_SESSIONS >>> 8;
+  out[1] = ST.NO_SESSIONS & 0xff;
+  put32(out, 2, HEADER_SIZE);
+  put32(out, 6, rc >>> 0);
   return out;
 }
 
@@ -48,7 +52,7 @@ function successResponse(tag: number, handle: number | undefined, params: Uint8A
   const withSessions = tag === ST.SESSIONS;
   const size = HEADER_SIZE + (handle === undefined ? 0 : 4) + (withSessions ? 4 : 0) + params.length + (withSessions ? sessions.length * 5 : 0);
   // A new array is zero-filled: responseCode (TPM_RC_SUCCESS) and the session fields left 0.
-  const out = new Uint8Array(size);
+  const out = allocBytes(size);
   out[0] = tag >>> 8;
   out[1] = tag;
   put32(out, 2, size);

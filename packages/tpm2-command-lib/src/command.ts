@@ -5,7 +5,7 @@
  * response; {@link encodeCommand}, {@link decodeResponse} and {@link execute} do the rest
  * (TPM 2.0 Library Part 1, 18: command/response structure).
  */
-import { ByteReader, ByteWriter, DecodeError, decode, struct, u16be, u32be, withPath, withPath2 } from '@tcg2sim/binary-codec';
+import { ByteReader, ByteWriter, DecodeError, allocBytes, decode, struct, u16be, u32be, withPath, withPath2 } from '@tcg2sim/binary-codec';
 import type { Codec, Infer } from '@tcg2sim/binary-codec';
 import { MAX_RESPONSE_SIZE, TPM_HEADER_SIZE, TPM_ST } from './constants.ts';
 import { TpmResponseError } from './rc.ts';
@@ -135,7 +135,10 @@ function encodeWith<HN extends string, P, RHN extends string, R>(
     }
     decl.params.encode(w, input.params);
     w.patchU32be(sizeAt, w.length);
-    return w.finish();
+    // The command is cut from a shared slab (binary-codec allocBytes): its `buffer` is not its own.
+    const out = allocBytes(w.length);
+    out.set(w.view());
+    return out;
   } finally {
     if (w.capacity <= SPARE_WRITER_MAX) spareWriter = w;
   }
