@@ -74,3 +74,23 @@ describe('error paths of nested combinators', () => {
     );
   });
 });
+
+describe('stack of a re-pathed error', () => {
+  it('has the full message on its first line and the frames of the failing read, and can be replaced', () => {
+    let caught: unknown;
+    try {
+      decode(Items, Uint8Array.of(0, 0, 0, 1, 0, 1, 9));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).to.be.instanceOf(DecodeError);
+    if (!(caught instanceof DecodeError)) return;
+    expect(caught.path).to.deep.equal(['ITEMS', 0, 'ITEM', 'ha', 'HA', 'digest', 'DIGEST']);
+    const lines = (caught.stack ?? '').split('\n');
+    expect(lines[0]).to.equal(`DecodeError: ${caught.message}`);
+    expect(lines.length).to.be.greaterThan(1);
+    expect(lines[1]).to.match(/^ {4}at /);
+    caught.stack = 'replaced';
+    expect(caught.stack).to.equal('replaced');
+  });
+});
