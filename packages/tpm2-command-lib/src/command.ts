@@ -168,7 +168,7 @@ function decodeResponseIn<HN extends string, P, RHN extends string, R>(
   sessionCount: number
 ): CommandOutput<RHN, R> {
   const r = new ByteReader(bytes);
-  // A whole header is read field by field (the common case: no object made); a short one goes
+  // A whole header is read field by field (no struct decode on the common path); a short one goes
   // through TPMHeader for its error path.
   const hdr = bytes.length >= TPM_HEADER_SIZE ? { tag: r.u16be(), size: r.u32be(), code: r.u32be() } : TPMHeader.decode(r);
   if (hdr.size !== bytes.length) {
