@@ -77,3 +77,5 @@ export {
   ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk,
 } from './disk-image.ts';
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
+export { FUZZ_DIR, JAZZER_ADDON, JAZZER_CLI, fuzzBundle, runJazzer, describeJazzerRun } from './jazzer.ts';
+export type { JazzerOptions, JazzerRun } from './jazzer.ts';
