@@ -5,7 +5,7 @@
  * `tsc -b` and bundled to CommonJS by fuzz/bundle.mjs so that Jazzer.js instruments them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './index.ts';
@@ -61,7 +61,7 @@ export interface JazzerOptions {
 export interface JazzerRun {
   /** 0: no finding; 77: a finding (uncaught exception), see `crash`. */
   readonly exitCode: number | null;
-  /** stdout and stderr interleaved as written. */
+  /** stdout and stderr as written. */
   readonly output: string;
   /** The input that crashed the target, when there was a finding. */
   readonly crash: Uint8Array | undefined;
@@ -96,16 +96,21 @@ export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
       ...(o.runs === undefined ? [] : [`-runs=${o.runs}`]),
     ];
     const args = [JAZZER_CLI, o.target, '--sync', '--', ...libFuzzerArgs];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: tmp.path, stdio: ['ignore', 'pipe', 'pipe'] });
-      const chunks: Buffer[] = [];
-      child.stdout.on('data', (c: Buffer) => chunks.push(c));
-      child.stderr.on('data', (c: Buffer) => chunks.push(c));
-      child.on('error', reject);
-      child.on('close', (c) => {
-        resolve({ code: c, output: Buffer.concat(chunks).toString('utf8') });
+    // The output goes to a file, not a pipe: Node makes its stderr pipe non-blocking, and
+    // libFuzzer's writes to a full pipe would be dropped (EAGAIN), losing lines.
+    const log = join(tmp.path, 'output.txt');
+    const fd = openSync(log, 'w');
+    let code: number | null;
+    try {
+      code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd: tmp.path, stdio: ['ignore', fd, fd] });
+        child.on('error', reject);
+        child.on('close', resolve);
       });
-    });
+    } finally {
+      closeSync(fd);
+    }
+    const output = readFileSync(log, 'utf8');
     const crashFile = readdirSync(artifacts).find((f) => f.startsWith('crash-'));
     return {
       exitCode: code,

@@ -19,8 +19,11 @@ import type { FvSection } from '@tcg2sim/uefi';
 import { EDK2_UNIT_TEST_VECTORS, END, NODE_VECTORS, PATH_VECTORS } from './vectors/device-paths.ts';
 import { OVMF_Q35_VARIABLES } from './vectors/ovmf-variables.ts';
 
-/** Fuzzing time per target; the whole suite stays well under two minutes. */
-const SECONDS = 8;
+/**
+ * Fuzzing time per target; the whole suite stays well under two minutes. TCG2SIM_FUZZ_SECONDS
+ * runs longer (a local bug hunt).
+ */
+const SECONDS = Number(process.env['TCG2SIM_FUZZ_SECONDS'] ?? 8);
 
 function file(name: string): Uint8Array {
   const p = ovmfImage(name);
@@ -62,7 +65,7 @@ function expectClean(run: JazzerRun): void {
 }
 
 describe('Jazzer.js coverage-guided fuzzing of the UEFI parsers @integration', function () {
-  this.timeout(120_000);
+  this.timeout(Math.max(120_000, SECONDS * 3000));
   let sections: FvSection[];
 
   before(function () {
