@@ -18,6 +18,7 @@ import { EFI_SECTION, lzmaCompress, parseFlashImage, tianoCompress, walkFv } fro
 import type { FvSection } from '@tcg2sim/uefi';
 import { EDK2_UNIT_TEST_VECTORS, END, NODE_VECTORS, PATH_VECTORS } from './vectors/device-paths.ts';
 import { OVMF_Q35_VARIABLES } from './vectors/ovmf-variables.ts';
+import { everyCompressionVolume } from './packers.ts';
 
 /**
  * Fuzzing time per target; the whole suite stays well under two minutes. TCG2SIM_FUZZ_SECONDS
@@ -90,7 +91,7 @@ describe('Jazzer.js coverage-guided fuzzing of the UEFI parsers @integration', f
     const flash = parseFlashImage(file('OVMF_CODE_4M.fd'));
     const small = flash.volumes.filter((v) => v.raw.length <= 256 * 1024).map((v) => v.raw.slice());
     const nv = file('OVMF_VARS.fd');
-    const seeds = [...small, nv];
+    const seeds = [...small, nv, everyCompressionVolume()];
     expect(small.length).to.be.greaterThan(0);
     expectClean(await runJazzer({ target: fuzzBundle('uefi', 'fv'), seeds, seconds: SECONDS, maxLen: 256 * 1024 }));
   });
