@@ -27,7 +27,7 @@ describe('Jazzer.js coverage-guided fuzzing of event-log decoding @integration',
     inMemory.set(shell);
     const run = await runJazzer({ target: fuzzBundle('event-log', 'event-log'), seeds: [shell, pxe, inMemory], seconds: SECONDS });
     expect(run.exitCode, describeJazzerRun(run)).to.equal(0);
-    expect(run.crash, describeJazzerRun(run)).to.equal(undefined);
+    expect(run.finding, describeJazzerRun(run)).to.equal(undefined);
     // Coverage feedback is live: the seeds were run instrumented and the fuzzer kept new inputs.
     expect(run.initialCoverage, describeJazzerRun(run)).to.be.greaterThan(0);
     expect(run.newUnits, describeJazzerRun(run)).to.be.greaterThan(0);

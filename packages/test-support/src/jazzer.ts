@@ -55,16 +55,21 @@ export interface JazzerOptions {
   readonly maxLen?: number;
   /** libFuzzer's -seed (default 1, so that a run can be repeated). */
   readonly seed?: number;
+  /** Jazzer.js --timeout for one input, in ms (default 5000): longer is reported as a hang. */
+  readonly timeoutMs?: number;
 }
 
 /** What one run did. */
 export interface JazzerRun {
-  /** 0: no finding; 77: a finding (uncaught exception), see `crash`. */
+  /** 0: no finding; 77: an uncaught exception; 70: a timeout; see `finding`. */
   readonly exitCode: number | null;
   /** stdout and stderr as written. */
   readonly output: string;
-  /** The input that crashed the target, when there was a finding. */
-  readonly crash: Uint8Array | undefined;
+  /**
+   * The input libFuzzer wrote for a finding: `crash` (an uncaught exception), `timeout` (one
+   * input ran longer than the timeout: a hang), `oom` (RSS limit), `slow-unit`, `leak`.
+   */
+  readonly finding: { readonly kind: string; readonly input: Uint8Array } | undefined;
   /** Coverage (libFuzzer's `cov:`) after the seed corpus was run. */
   readonly initialCoverage: number | undefined;
   /** Coverage at the end. */
@@ -95,7 +100,7 @@ export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
       `-artifact_prefix=${artifacts}/`, '-print_final_stats=1',
       ...(o.runs === undefined ? [] : [`-runs=${o.runs}`]),
     ];
-    const args = [JAZZER_CLI, o.target, '--sync', '--', ...libFuzzerArgs];
+    const args = [JAZZER_CLI, o.target, '--sync', `--timeout=${o.timeoutMs ?? 5000}`, '--', ...libFuzzerArgs];
     // The output goes to a file, not a pipe: Node makes its stderr pipe non-blocking, and
     // libFuzzer's writes to a full pipe would be dropped (EAGAIN), losing lines.
     const log = join(tmp.path, 'output.txt');
@@ -111,11 +116,11 @@ export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
       closeSync(fd);
     }
     const output = readFileSync(log, 'utf8');
-    const crashFile = readdirSync(artifacts).find((f) => f.startsWith('crash-'));
+    const found = readdirSync(artifacts).find((f) => /^[a-z-]+-[0-9a-f]{40}$/.test(f));
     return {
       exitCode: code,
       output,
-      crash: crashFile === undefined ? undefined : new Uint8Array(readFileSync(join(artifacts, crashFile))),
+      finding: found === undefined ? undefined : { kind: found.slice(0, -41), input: new Uint8Array(readFileSync(join(artifacts, found))) },
       initialCoverage: lastNumber(output, /INITED cov: (\d+)/g),
       finalCoverage: lastNumber(output, /\bcov: (\d+)/g),
       executions: lastNumber(output, /stat::number_of_executed_units:\s+(\d+)/g),
@@ -128,7 +133,8 @@ export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
 
 /** A readable account of a run for an assertion message: the finding, or the output's tail. */
 export function describeJazzerRun(run: JazzerRun): string {
-  const crash = run.crash === undefined ? '' : `crashing input (base64): ${Buffer.from(run.crash).toString('base64')}\n`;
+  const f = run.finding;
+  const crash = f === undefined ? '' : `${f.kind} input (base64): ${Buffer.from(f.input).toString('base64')}\n`;
   const tail = run.output.split('\n').filter((l) => !l.startsWith('INFO: New number of coverage counters')).slice(-40).join('\n');
   return `jazzer exit code ${run.exitCode}\n${crash}${tail}`;
 }

@@ -58,7 +58,7 @@ function prefixed(tag: number, bytes: Uint8Array): Uint8Array {
 
 function expectClean(run: JazzerRun): void {
   expect(run.exitCode, describeJazzerRun(run)).to.equal(0);
-  expect(run.crash, describeJazzerRun(run)).to.equal(undefined);
+  expect(run.finding, describeJazzerRun(run)).to.equal(undefined);
   // Coverage feedback is live: the seeds were run instrumented and the fuzzer kept new inputs.
   expect(run.initialCoverage, describeJazzerRun(run)).to.be.greaterThan(0);
   expect(run.executions, describeJazzerRun(run)).to.be.greaterThan(0);
@@ -74,17 +74,30 @@ describe('Jazzer.js coverage-guided fuzzing of the UEFI parsers @integration', f
     sections = ovmfSections();
   });
 
-  it('reports a planted crash with the input that triggers it (the harness can fail)', async () => {
+  /** Fuzzes a throwaway CommonJS target (`source`) written to a temp directory. */
+  async function runPlanted(source: string, timeoutMs?: number): Promise<JazzerRun> {
     const dir = mkdtempSync(join(tmpdir(), 'tcg2sim-planted-'));
     try {
       const target = join(dir, 'planted.cjs');
-      writeFileSync(target, "exports.fuzz = (d) => { if (d.length >= 4 && d.readUInt32LE(0) === 0x5a5a5546) throw new TypeError('planted'); };\n");
-      const run = await runJazzer({ target, seeds: [Uint8Array.of(0)], seconds: 60 });
-      expect(run.exitCode, describeJazzerRun(run)).to.equal(77);
-      expect(run.crash && Buffer.from(run.crash.subarray(0, 4)).toString('latin1')).to.equal('FUZZ');
+      writeFileSync(target, source);
+      return await runJazzer({ target, seeds: [Uint8Array.of(0)], seconds: 60, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('reports a planted crash with the input that triggers it (the harness can fail)', async () => {
+    const run = await runPlanted("exports.fuzz = (d) => { if (d.length >= 4 && d.readUInt32LE(0) === 0x5a5a5546) throw new TypeError('planted'); };\n");
+    expect(run.exitCode, describeJazzerRun(run)).to.equal(77);
+    expect(run.finding?.kind).to.equal('crash');
+    expect(run.finding && Buffer.from(run.finding.input.subarray(0, 4)).toString('latin1')).to.equal('FUZZ');
+  });
+
+  it('reports a planted hang as a timeout with the input that triggers it', async () => {
+    const run = await runPlanted('exports.fuzz = (d) => { if (d.length > 0 && d[0] === 0x41) for (;;) {} };\n', 1000);
+    expect(run.exitCode, describeJazzerRun(run)).to.equal(70);
+    expect(run.finding?.kind).to.equal('timeout');
+    expect(run.finding?.input[0]).to.equal(0x41);
   });
 
   it('firmware volumes: real OVMF volumes, mutated, parse or fail with typed errors', async () => {
