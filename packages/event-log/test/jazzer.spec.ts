@@ -16,7 +16,7 @@ describe('Jazzer.js coverage-guided fuzzing of event-log decoding @integration',
   this.timeout(Math.max(120_000, SECONDS * 3000));
 
   before(function () {
-    requirePrerequisites(this, { files: [JAZZER_ADDON] });
+    requirePrerequisites(this, { files: [JAZZER_ADDON], hint: 'run fuzz/build.sh' });
   });
 
   it('real OVMF logs, mutated, decode, replay, lint and print or fail with typed errors', async () => {

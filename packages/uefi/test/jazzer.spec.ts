@@ -70,7 +70,7 @@ describe('Jazzer.js coverage-guided fuzzing of the UEFI parsers @integration', f
   let sections: FvSection[];
 
   before(function () {
-    requirePrerequisites(this, { files: [JAZZER_ADDON, '/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS.ms.fd'] });
+    requirePrerequisites(this, { files: [JAZZER_ADDON, '/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS.ms.fd'], hint: 'run fuzz/build.sh; apt-get install -y ovmf' });
     sections = ovmfSections();
   });
 
