@@ -11,10 +11,13 @@ import { brotliCompressSync } from 'node:zlib';
 import { fromHex } from '@tcg2sim/binary-codec';
 import {
   buildEfiApplication, buildFatVolume, buildGptDisk, describeJazzerRun, ESP_TYPE_GUID, fuzzBundle, JAZZER_ADDON, ovmfImage,
-  requirePrerequisites, runJazzer,
+  requirePrerequisites, runJazzer, sbsign, SNAKEOIL_CERT, snakeoilSigner,
 } from '@tcg2sim/test-support';
 import type { JazzerRun } from '@tcg2sim/test-support';
-import { EFI_SECTION, lzmaCompress, parseFlashImage, tianoCompress, walkFv } from '@tcg2sim/uefi';
+import {
+  EFI_CERT_TYPE, EFI_IMAGE_SECURITY_DATABASE_GUID, EFI_SECTION, getVariable, lzmaCompress, parseFlashImage, parsePeImage,
+  parseSignatureLists, readCertificateTable, securityDirectory, tianoCompress, walkFv,
+} from '@tcg2sim/uefi';
 import type { FvSection } from '@tcg2sim/uefi';
 import { EDK2_UNIT_TEST_VECTORS, END, NODE_VECTORS, PATH_VECTORS } from './vectors/device-paths.ts';
 import { OVMF_Q35_VARIABLES } from './vectors/ovmf-variables.ts';
@@ -169,5 +172,39 @@ describe('Jazzer.js coverage-guided fuzzing of the UEFI parsers @integration', f
     });
     const volumes = [buildFatVolume({ type: 'FAT12', sectors: 128, files })];
     expectClean(await runJazzer({ target: fuzzBundle('uefi', 'disk'), seeds: [...seeds, ...volumes], seconds: SECONDS }));
+  });
+
+  it('Secure Boot: a signed image against db/dbx, the Microsoft db/dbx/KEK/PK and their certificates, mutated, verify or fail with typed errors', async function () {
+    requirePrerequisites(this, { tools: ['sbsign'], files: [SNAKEOIL_CERT], hint: 'apt-get install -y sbsigntool ovmf' });
+    const dir = mkdtempSync(join(tmpdir(), 'tcg2sim-sb-'));
+    let signed: Uint8Array;
+    const app = buildEfiApplication();
+    try {
+      signed = sbsign(dir, app, snakeoilSigner(dir));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const pe = parsePeImage(signed);
+    const sec = securityDirectory(pe);
+    const pkcs7 = sec === undefined ? [] : readCertificateTable(signed, sec).entries.flatMap((e) => (e.authData === undefined ? [] : [e.authData.slice()]));
+    expect(pkcs7.length).to.equal(1);
+    const ms = file('OVMF_VARS.ms.fd');
+    const GLOBAL = '8BE4DF61-93CA-11D2-AA0D-00E098032B8C';
+    const lists = [
+      getVariable(ms, 'db', EFI_IMAGE_SECURITY_DATABASE_GUID), getVariable(ms, 'dbx', EFI_IMAGE_SECURITY_DATABASE_GUID),
+      getVariable(ms, 'KEK', GLOBAL), getVariable(ms, 'PK', GLOBAL),
+    ].flatMap((v) => (v === undefined ? [] : [v.data]));
+    expect(lists.length).to.equal(4);
+    const certs = lists.flatMap((l) =>
+      parseSignatureLists(l).filter((sl) => sl.header.signatureType === EFI_CERT_TYPE.X509).flatMap((sl) => sl.entries.map((e) => e.data.slice()))
+    );
+    expect(certs.length).to.be.greaterThan(2);
+    const seeds = [
+      prefixed(0, signed), prefixed(0, app),
+      ...lists.map((l) => prefixed(1, l)),
+      ...pkcs7.map((p) => prefixed(2, p)),
+      ...certs.map((c) => prefixed(3, c)),
+    ];
+    expectClean(await runJazzer({ target: fuzzBundle('uefi', 'secure-boot'), seeds, seconds: SECONDS }));
   });
 });
