@@ -2,7 +2,7 @@
 // libFuzzer (libclang-rt-14-dev). Our own code; no Jazzer or LLVM code is copied here.
 //
 // Jazzer.js normally links a fork of libFuzzer (CodeIntelligenceTesting/llvm-project-jazzer,
-// downloaded from GitHub at build time). The addon relies on two things only that fork has:
+// downloaded from GitHub at build time). The addon relies on three things only that fork has:
 //
 // 1. A death callback registered through `__jazzer_set_death_callback`, stored by the addon as
 //    `libfuzzer::PrintCrashingInput` and called when a JS finding is reported: it writes the
@@ -19,8 +19,9 @@
 //    callback: on -2 it longjmps from the callback frame back to itself and returns, which ends
 //    the loop at the same point. It also clears libFuzzer's RunningUserCallback flag, which the
 //    abandoned callback frame would have cleared, so that Jazzer.js's process.exit(77) is not
-//    reported a second time as "fuzz target exited". The libFuzzer frames skipped by the jump are abandoned (their
-//    heap memory is never freed); the process ends right after, so that costs nothing.
+//    reported a second time as "fuzz target exited". The libFuzzer frames skipped by the jump
+//    are abandoned (their heap memory is never freed); the process ends right after, so that
+//    costs nothing.
 //
 // 3. Two trace hooks that take the call site explicitly, because the "call site" of a JS
 //    comparison is an id chosen by the instrumentor, not a machine address:
