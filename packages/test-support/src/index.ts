@@ -39,6 +39,8 @@ export function ovmfImage(name: string): string | undefined {
 export interface Prerequisites {
   readonly tools?: readonly string[];
   readonly files?: readonly string[];
+  /** How to get them, for the notice (default: the apt-get line for the Debian packages). */
+  readonly hint?: string;
 }
 
 /** The prerequisites that are missing. */
@@ -58,7 +60,8 @@ const noticed = new Set<string>();
 export function requirePrerequisites(ctx: Mocha.Context, p: Prerequisites): void {
   const missing = missingPrerequisites(p);
   if (missing.length === 0) return;
-  const msg = `missing ${missing.join(', ')} (apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign sbsigntool)`;
+  const hint = p.hint ?? 'apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign sbsigntool';
+  const msg = `missing ${missing.join(', ')} (${hint})`;
   if (inCi) throw new Error(`CI requires ${msg}`);
   if (!noticed.has(msg)) {
     noticed.add(msg);
@@ -81,3 +84,5 @@ export { expectErrorCode } from './expect-error.ts';
 export type { CodedErrorClass } from './expect-error.ts';
 export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeSigner, sbsign, sbverify } from './signing.ts';
 export type { TestSigner, MakeSignerOptions } from './signing.ts';
+export { FUZZ_DIR, JAZZER_ADDON, JAZZER_CLI, fuzzBundle, runJazzer, describeJazzerRun } from './jazzer.ts';
+export type { JazzerOptions, JazzerRun } from './jazzer.ts';

@@ -1,8 +1,6 @@
 /**
  * Coverage-guided fuzz target for the disk readers (GPT, FAT12/16/32, the removable-media loader
- * lookup). Build first (`npx tsc -b`), then from the repository root:
- *
- *   npx jazzer packages/uefi/dist/fuzz/disk.fuzz.js --sync -- -max_total_time=60 -max_len=262144
+ * lookup). See fuzz/README.md for how to run it (CI fuzzes it from packages/uefi/test/jazzer.spec.ts).
  *
  * The input is read as a FAT volume and as a whole disk. Every input must either parse or throw
  * a typed error (DiskError, DecodeError); anything else is a finding.

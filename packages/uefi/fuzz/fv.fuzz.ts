@@ -1,8 +1,6 @@
 /**
- * Coverage-guided fuzz target for the firmware-volume parser (@jazzer.js/core). Build first
- * (`npx tsc -b`), then from the repository root:
- *
- *   npx jazzer packages/uefi/dist/fuzz/fv.fuzz.js --sync -- -max_total_time=60 -max_len=1048576
+ * Coverage-guided fuzz target for the firmware-volume parser (@jazzer.js/core).
+ * See fuzz/README.md for how to run it (CI fuzzes it from packages/uefi/test/jazzer.spec.ts).
  *
  * Every input must either parse or throw one of the typed errors (FvError, DecodeError);
  * anything else (TypeError, RangeError, a crash, a hang, an allocation failure) is a finding.

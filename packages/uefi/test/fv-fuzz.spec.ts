@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
-import {
-  bcjX86Encode, EFI_FV_FILETYPE, EFI_SECTION, FvError, parseFirmwareVolume, parseFlashImage, SECTION_GUID, tianoCompress, walkFv,
-} from '@tcg2sim/uefi';
+import { FvError, parseFirmwareVolume, parseFlashImage, walkFv } from '@tcg2sim/uefi';
 import type { FvLimits } from '@tcg2sim/uefi';
-import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
-import { brotliSection, lzmaAlone } from './packers.ts';
+import { everyCompressionVolume } from './packers.ts';
 import { fuzz } from '../fuzz/fv.fuzz.ts';
 
 const limits: FvLimits = { maxDepth: 12, maxDecompressedBytes: 4 * 1024 * 1024, maxFiles: 2000, maxSections: 8000 };
@@ -70,25 +66,7 @@ describe('firmware volume parser under mutation (fast-check)', function () {
   this.timeout(60_000);
 
   it('survives byte edits and truncation of a synthetic volume with every compressed section kind', () => {
-    const content = sections([section(EFI_SECTION.PE32, new Uint8Array(300).map((_, i) => (i % 5 === 0 ? 0xe8 : i & 0xff))), section(EFI_SECTION.USER_INTERFACE, ucs2z('Fuzz'))]);
-    const inner = volume({ files: [{ guid: '22222222-2222-2222-2222-222222222222', type: EFI_FV_FILETYPE.PEIM, data: content }] });
-    const crc = new Uint8Array(4);
-    new DataView(crc.buffer).setUint32(0, crc32(content), true);
-    const seed = volume({
-      fvName: '33333333-3333-3333-3333-333333333333',
-      files: [
-        { guid: '11111111-1111-1111-1111-111111111111', type: EFI_FV_FILETYPE.DRIVER, data: sections([
-          guidedSection(SECTION_GUID.LZMA, 1, lzmaAlone(content)),
-          guidedSection(SECTION_GUID.LZMA_F86, 1, lzmaAlone(bcjX86Encode(content.slice()))),
-          guidedSection(SECTION_GUID.BROTLI, 1, brotliSection(content)),
-          guidedSection(SECTION_GUID.CRC32, 2, content, crc),
-          guidedSection(SECTION_GUID.TIANO, 1, tianoCompress(content, { variant: 'tiano' })),
-          section(EFI_SECTION.COMPRESSION, tianoCompress(content), new Uint8Array([content.length & 0xff, content.length >> 8, 0, 0, 1])),
-        ]) },
-        { guid: '44444444-4444-4444-4444-444444444444', type: EFI_FV_FILETYPE.FIRMWARE_VOLUME_IMAGE, data: section(EFI_SECTION.FIRMWARE_VOLUME_IMAGE, inner) },
-      ],
-      free: 64,
-    });
+    const seed = everyCompressionVolume();
     expect(parseTyped(seed, true, false)).to.equal('OK');
     check(seed, 400);
   });
