@@ -1,5 +1,5 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { EFI_SECTION, parseFlashImage, walkFv } from '@tcg2sim/uefi';
+import { EFI_SECTION, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi';
 import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi';
 
 /** FV names of OVMF's flash layout (OvmfPkgX64.fdf / OvmfPkgIa32X64.fdf). */
@@ -59,7 +59,18 @@ export const DEFAULT_PEI_FV_BASE = 0x820000n;
  * @throws SecError when the image has no FVMAIN_COMPACT or it does not hold two volumes
  */
 export function decompressMemFvs(image: Uint8Array, o: SecOptions = {}): SecOutput {
-  const flash = parseFlashImage(image, o.parse);
+  return memFvsOf(parseFlashImage(image, o.parse), o);
+}
+
+/**
+ * {@link decompressMemFvs} with the LZMA decoding on libuv's thread pool (parseFlashImageAsync):
+ * the same output or the same error, while the main thread goes on with other work.
+ */
+export async function decompressMemFvsAsync(image: Uint8Array, o: SecOptions = {}): Promise<SecOutput> {
+  return memFvsOf(await parseFlashImageAsync(image, o.parse), o);
+}
+
+function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
   const fvMainCompact = flash.volumes.find((v) => v.guid === OVMF_FV_NAME.FVMAIN_COMPACT);
   if (fvMainCompact === undefined) {
     throw new SecError('NO_FVMAIN_COMPACT', `no FVMAIN_COMPACT volume (${OVMF_FV_NAME.FVMAIN_COMPACT}) in the image`);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
@@ -15,8 +15,9 @@ import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
-import { decompressMemFvs } from '../sec.ts';
+import { decompressMemFvsAsync } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
+import { BootDigests } from './boot-digests.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -60,6 +61,11 @@ export interface BootInput {
   readonly tcg2Config?: 'ovmf' | 'generic';
   /** PcdTpmAutoDetection for the generic variant (default TRUE, the SecurityPkg.dec default). */
   readonly tpmAutoDetection?: boolean;
+  /**
+   * SEC's output for `code` when the caller already started it (`decompressMemFvsAsync(code)`,
+   * e.g. while it was still loading code); by default the boot starts it itself.
+   */
+  readonly sec?: Promise<SecOutput>;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -213,14 +219,20 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
  */
 export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const notes: string[] = [];
-  const sec = decompressMemFvs(input.code);
+  // SEC's LZMA decoding runs on the thread pool while the TPM is powered on.
+  const secReady = input.sec ?? decompressMemFvsAsync(input.code);
+  secReady.catch(() => undefined); // awaited below: no unhandled rejection if powering on fails first
+  // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
+  await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
+  await input.backend.powerOn();
+
+  const sec = await secReady;
+  if (sec.flash.image !== input.code) throw new TypeError('simulateBoot: input.sec is not the SEC output of input.code');
+  const digests = new BootDigests();
   const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes);
 
-  // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
-  await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
-  await input.backend.powerOn();
   const stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
 
   // ---- PEI: Tcg2ConfigPei (Tcg12ConfigPei in Debian) then Tcg2Pei.
@@ -279,6 +291,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
     fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
+    hashAll: digests.hashAll,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
   if (pei.outcome !== 'measured') {
@@ -323,7 +336,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
-  const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
+  const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   if (input.disk !== undefined && input.imageBufferAddress === undefined) {
     notes.push(
       !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
