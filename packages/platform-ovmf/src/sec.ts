@@ -26,7 +26,10 @@ export interface MemoryFv {
   readonly base: bigint;
   /** FvLength. */
   readonly length: bigint;
-  /** The pristine bytes (a copy; callers may patch it). */
+  /**
+   * The pristine bytes: a view of SEC's decompressed buffer (not copied: ~13 MiB). Copy before
+   * patching, as PlatformPei's model does (peiFvAtMeasurement).
+   */
   readonly bytes: Uint8Array;
   /** The parsed volume (offsets relative to the decompressed buffer). */
   readonly volume: FirmwareVolume;
@@ -93,8 +96,8 @@ function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
   return {
     flash,
     fvMainCompact,
-    peiFv: { base: peiBase, length: pv.header.fvLength, bytes: pv.raw.slice(), volume: pv },
-    dxeFv: { base: dxeBase, length: dv.header.fvLength, bytes: dv.raw.slice(), volume: dv },
+    peiFv: { base: peiBase, length: pv.header.fvLength, bytes: pv.raw, volume: pv },
+    dxeFv: { base: dxeBase, length: dv.header.fvLength, bytes: dv.raw, volume: dv },
   };
 }
 
