@@ -1,6 +1,7 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { EFI_SECTION, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi';
-import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi';
+// The parser alone (not the package's main entry): the CLI loads this module before the rest.
+import { EFI_SECTION, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
+import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi/fv';
 
 /** FV names of OVMF's flash layout (OvmfPkgX64.fdf / OvmfPkgIa32X64.fdf). */
 export const OVMF_FV_NAME = {
