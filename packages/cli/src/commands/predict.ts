@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { SecOutput } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
@@ -48,13 +48,11 @@ async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined>
   if (o.scenario !== undefined) return undefined;
   const path = o.bios ?? o.code;
   if (path === undefined) return undefined;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch {
-    return undefined;
-  }
-  const { decompressMemFvsAsync } = await import('@tcg2sim/platform-ovmf/sec');
+  // The file is read on the thread pool while SEC's modules load.
+  const [file, { decompressMemFvsAsync }] = await Promise.all([readFile(path).catch(() => undefined), import('@tcg2sim/platform-ovmf/sec')]);
+  if (file === undefined) return undefined;
+  // A plain Uint8Array over the file's own memory (readFile allocates it for this file alone).
+  const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   const sec = decompressMemFvsAsync(bytes);
   sec.catch(() => undefined); // settled by simulateBoot, or dropped when the scenario is rejected
   return { path, bytes, sec };
