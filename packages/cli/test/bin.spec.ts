@@ -4,11 +4,14 @@
  * from, `predict --json` prints exactly what main() prints in-process.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { main, EXIT } from '@tcg2sim/cli';
 import type { CliIo } from '@tcg2sim/cli';
+import { buildDefaultFirmware } from '@tcg2sim/platform-ovmf';
+import { tempDir } from '@tcg2sim/test-support';
 
 const bin = fileURLToPath(new URL('../../bin/tcg2sim.js', import.meta.url));
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -38,9 +41,20 @@ function requireFreshBundle(ctx: Mocha.Context): void {
 
 describe('bin/tcg2sim.js as a process', function () {
   this.timeout(60_000);
+  // A YAML scenario (the YAML parser is loaded lazily: a path of its own in the bundle).
+  const tmp = tempDir('tcg2sim-cli-bin-');
+  const scenario = join(tmp.path, 'scenario.yaml');
+  before(() => {
+    const fw = buildDefaultFirmware();
+    writeFileSync(join(tmp.path, 'CODE.fd'), fw.code);
+    writeFileSync(join(tmp.path, 'VARS.fd'), fw.vars);
+    writeFileSync(scenario, 'code: CODE.fd\nvars: VARS.fd\nmachine: pc\n');
+  });
+  after(() => tmp.remove());
 
   const cases: readonly (readonly [string, readonly string[]])[] = [
     ['the embedded default firmware', ['predict', '--json']],
+    ['a YAML scenario file', ['predict', '--scenario', scenario, '--yaml']],
     ["Debian's OVMF_CODE_4M.fd + OVMF_VARS_4M.fd", ['predict', '--code', OVMF_CODE, '--vars', OVMF_VARS, '--json']],
   ];
   for (const [name, args] of cases) {

@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import YAML from 'yaml';
 import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
@@ -21,12 +20,16 @@ function int(name: string, v: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** CLI flags over the scenario file (flags win). Paths in the file are relative to it. */
-function scenarioFrom(o: PredictOptions): Record<string, unknown> {
+/**
+ * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
+ * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
+ */
+async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
     const text = readFileSync(o.scenario, 'utf8');
+    const { default: YAML } = await import('yaml');
     let parsed: unknown;
     try {
       parsed = YAML.parse(text);
@@ -89,7 +92,7 @@ function summary(p: Prediction, source: string): string {
  * decompressing, used when the scenario names that same file.
  */
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
-  const s = parseScenario(scenarioFrom(o), o.scenario ?? 'command line');
+  const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
   let vars: Uint8Array | undefined;
