@@ -8,7 +8,7 @@ import type { BankDigest, TpmAlgHash } from '@tcg2sim/hash-lib';
  * twice). Keyed by the Uint8Array object: a boot's buffers are not modified once hashed.
  *
  * Everything is hashed on the calling thread. Handing DXEFV's SHA-384/SHA-512 to libuv's pool
- * (SubtleCrypto.digest) was measured: ~10 ms less wall time on an idle two-core machine, ~70 ms
+ * (SubtleCrypto.digest) was measured: ~10 ms less wall time on an idle two-core machine, 20-30 ms
  * more CPU (SubtleCrypto copies its input), so a loss whenever the other core is busy.
  */
 export class BootDigests {
