@@ -2,10 +2,11 @@
  * @tcg2sim/binary-codec: bounds-checked readers and writers and declarative struct codecs.
  * Each wire layout is declared once and drives encode, decode and error paths.
  */
-export { Tcg2Error, DecodeError, withPath } from './errors.ts';
+export { Tcg2Error, DecodeError, withPath, withPath2 } from './errors.ts';
 export type { DecodeErrorCode, DecodePath } from './errors.ts';
 export { ByteReader } from './reader.ts';
 export { ByteWriter } from './writer.ts';
+export { allocBytes } from './slab.ts';
 export {
   u8, u16le, u16be, u24le, u32le, u32be, u64le, u64be, LE, BE,
   fixedBytes, restBytes, sized, sizedStruct, list, array, struct, union, oneOf, constant, mapped,

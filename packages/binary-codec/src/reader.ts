@@ -5,11 +5,11 @@ import { DecodeError } from './errors.ts';
  * `DecodeError('SHORT_BUFFER')` with the absolute offset; nothing reads past `end`.
  *
  * Byte fields returned by {@link ByteReader.bytes} are views (`subarray`) into the input:
- * copy them before mutating.
+ * copy them before mutating. Integers are assembled from bytes, with no DataView (a view would
+ * make V8 give even a small input its own ArrayBuffer).
  */
 export class ByteReader {
   readonly #buf: Uint8Array;
-  readonly #view: DataView;
   readonly #end: number;
   #pos: number;
 
@@ -23,7 +23,6 @@ export class ByteReader {
       throw new RangeError(`ByteReader: window [${start}, ${end}) outside buffer of ${buf.length}`);
     }
     this.#buf = buf;
-    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.#pos = start;
     this.#end = end;
   }
@@ -65,29 +64,36 @@ export class ByteReader {
   }
 
   u8(): number {
-    return this.#view.getUint8(this.#take(1, 'u8'));
+    return this.#buf[this.#take(1, 'u8')] ?? 0;
   }
   u16le(): number {
-    return this.#view.getUint16(this.#take(2, 'u16'), true);
+    const at = this.#take(2, 'u16');
+    const b = this.#buf;
+    return (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8);
   }
   u16be(): number {
-    return this.#view.getUint16(this.#take(2, 'u16'), false);
+    const at = this.#take(2, 'u16');
+    const b = this.#buf;
+    return ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
   }
   u24le(): number {
     const at = this.#take(3, 'u24');
-    return this.#view.getUint16(at, true) | (this.#view.getUint8(at + 2) << 16);
+    const b = this.#buf;
+    return (b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16);
   }
   u32le(): number {
-    return this.#view.getUint32(this.#take(4, 'u32'), true);
+    return get32le(this.#buf, this.#take(4, 'u32'));
   }
   u32be(): number {
-    return this.#view.getUint32(this.#take(4, 'u32'), false);
+    return get32be(this.#buf, this.#take(4, 'u32'));
   }
   u64le(): bigint {
-    return this.#view.getBigUint64(this.#take(8, 'u64'), true);
+    const at = this.#take(8, 'u64');
+    return (BigInt(get32le(this.#buf, at + 4)) << 32n) | BigInt(get32le(this.#buf, at));
   }
   u64be(): bigint {
-    return this.#view.getBigUint64(this.#take(8, 'u64'), false);
+    const at = this.#take(8, 'u64');
+    return (BigInt(get32be(this.#buf, at)) << 32n) | BigInt(get32be(this.#buf, at + 4));
   }
 
   /** `n` bytes as a view into the input. */
@@ -124,4 +130,14 @@ export class ByteReader {
     }
     this.#pos = offset;
   }
+}
+
+/** Unsigned big-endian UINT32 at `at` (in bounds: the caller has taken the bytes). */
+function get32be(b: Uint8Array, at: number): number {
+  return (b[at] ?? 0) * 0x1000000 + (((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0));
+}
+
+/** Unsigned little-endian UINT32 at `at`. */
+function get32le(b: Uint8Array, at: number): number {
+  return (b[at + 3] ?? 0) * 0x1000000 + (((b[at + 2] ?? 0) << 16) | ((b[at + 1] ?? 0) << 8) | (b[at] ?? 0));
 }

@@ -3,16 +3,9 @@ import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { main } from '../src/main.ts';
-import type { CliIo } from '../src/context.ts';
+import { runCli } from './harness.ts';
 
-async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; } };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 // Captured from guest RAM: Debian OVMF_CODE_4M.fd, fresh vars, QEMU 7.2 q35 512 MiB, tpm-crb.
 const REAL_CRB = '54504d324c000000041b424f434853204258504320202020010000004258504301000000000000004000d4fe00000000070000000000000000000000000000000000010000507e1f00000000';

@@ -2,25 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { main, EXIT, fvJsonNode } from '@tcg2sim/cli';
+import { EXIT, fvJsonNode } from '@tcg2sim/cli';
 import type { FvSectionAnnotator } from '@tcg2sim/cli';
 import { EFI_SECTION, parseFlashImage } from '@tcg2sim/uefi';
-import type { CliIo } from '@tcg2sim/cli';
 import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
 
-interface Captured {
-  readonly status: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...args: string[]): Promise<Captured> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 interface JsonNode {
   kind: string;

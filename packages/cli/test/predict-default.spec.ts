@@ -5,24 +5,12 @@
  */
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { main, EXIT } from '@tcg2sim/cli';
-import type { CliIo } from '@tcg2sim/cli';
+import { EXIT } from '@tcg2sim/cli';
 import { replayWithTpm2Eventlog } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
 
-interface Captured {
-  readonly status: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function run(...args: string[]): Promise<Captured> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 interface PredictJson {
   readonly firmware: string;

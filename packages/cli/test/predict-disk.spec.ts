@@ -2,18 +2,11 @@ import { expect } from 'chai';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  LINUX_FS_TYPE_GUID, OVMF_DIR, buildEfiApplication, buildEspDisk, buildGptDisk, requirePrerequisites, tempDir,
+  LINUX_FS_TYPE_GUID, OVMF_DIR, buildEfiApplication, buildEspDisk, buildGptDisk, requirePrerequisites, sbsign, snakeoilSigner, tempDir,
 } from '@tcg2sim/test-support';
-import { main } from '../src/main.ts';
-import type { CliIo } from '../src/context.ts';
+import { runCli } from './harness.ts';
 
-async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; } };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 /** Exit 2 with exactly one line on stderr. */
 function expectUsageError(r: { status: number; out: string; err: string }): void {
@@ -80,5 +73,20 @@ describe('tcg2sim predict --disk', function () {
     expect(j.mismatches).to.deep.equal([]);
     const tail = j.events.slice(-4).map((e) => `${e.pcrIndex}:${e.eventType}`);
     expect(tail).to.deep.equal(['4:EV_EFI_ACTION', '4:EV_EFI_ACTION', '5:EV_EFI_GPT_EVENT', '4:EV_EFI_BOOT_SERVICES_APPLICATION']);
+  });
+
+  it('predicts Secure Boot of a signed loader: the db authority in PCR7, then GPT and image, and a note naming the db entry', async function () {
+    const code = join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd');
+    const vars = join(OVMF_DIR, 'OVMF_VARS_4M.snakeoil.fd');
+    requirePrerequisites(this, { tools: ['sbsign'], files: [code, vars, '/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    const signed = sbsign(tmp.path, buildEfiApplication(new Uint8Array(70_000).fill(0x90)), snakeoilSigner(tmp.path));
+    const disk = file('signed.img', buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: signed }] }));
+    const r = await run('predict', '--code', code, '--vars', vars, '--smm', '--disk', disk, '--banks', 'sha256', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { endState: string; notes: string[]; events: { pcrIndex: number; eventType: string }[] };
+    expect(j.endState).to.match(/^started Boot0002/);
+    const tail = j.events.slice(-3).map((e) => `${e.pcrIndex}:${e.eventType}`);
+    expect(tail).to.deep.equal(['7:EV_EFI_VARIABLE_AUTHORITY', '5:EV_EFI_GPT_EVENT', '4:EV_EFI_BOOT_SERVICES_APPLICATION']);
+    expect(j.notes.some((n) => /allowed by db certificate .*db list 0, entry 0/.test(n))).to.equal(true);
   });
 });

@@ -3,16 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { formatVarStore, getVariable, readVarStore } from '@tcg2sim/uefi';
-import { main } from '../src/main.ts';
-import type { CliIo } from '../src/context.ts';
+import { runCli } from './harness.ts';
 
-async function run(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; } };
-  const status = await main(['node', 'tcg2sim', ...args], io);
-  return { status, out, err };
-}
+const run = runCli;
 
 const GUID = '12345678-9ABC-DEF0-1234-56789ABCDEF0';
 

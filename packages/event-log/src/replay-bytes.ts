@@ -1,6 +1,5 @@
-import { findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
+import { bankExtender, findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
-import { bankExtender } from './_extend.ts';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
 import { MAX_PCR_INDEX, replayEventLog } from './replay.ts';

@@ -1,5 +1,4 @@
-import { findHashAlg, pcrInitValue } from '@tcg2sim/hash-lib';
-import { bankExtender } from './_extend.ts';
+import { bankExtender, findHashAlg, pcrInitValue } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { decodeEventData } from './event-data/decode.ts';
 import type { EventLog } from './log.ts';

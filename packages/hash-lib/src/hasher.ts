@@ -2,6 +2,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { hashAlgInfo, HASH_ALGS } from './registry.ts';
 import type { TpmAlgHash } from './registry.ts';
+import { latin1Into, nodeCrypto, nodeHashName, nodeOneShot } from './_node.ts';
 
 /** A streaming hash. */
 export interface Hasher {
@@ -11,21 +12,6 @@ export interface Hasher {
 
 /** Which implementation computes digests. */
 export type HashProvider = 'node' | 'noble';
-
-interface NodeCrypto {
-  createHash(name: string): { update(d: Uint8Array): unknown; digest(): Uint8Array };
-  getHashes(): string[];
-}
-
-// node:crypto when the runtime has it (Node, Deno, Bun); @noble/hashes otherwise (browsers).
-const nodeCrypto: NodeCrypto | undefined = await import('node:crypto').then(
-  (m): NodeCrypto => m,
-  () => undefined
-);
-const NODE_NAMES: Readonly<Record<string, string>> = {
-  sha1: 'sha1', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', sm3_256: 'sm3',
-};
-const nodeHashes = new Set(nodeCrypto?.getHashes() ?? []);
 
 type NobleHash = { create(): { update(d: Uint8Array): unknown; digest(): Uint8Array } };
 // @noble/hashes has no SM3: the portable path lacks TPM_ALG_SM3_256.
@@ -37,10 +23,7 @@ export const defaultProvider: HashProvider = nodeCrypto ? 'node' : 'noble';
 /** Whether `provider` can compute `alg` on this runtime. */
 export function supportsAlg(alg: TpmAlgHash, provider: HashProvider = defaultProvider): boolean {
   const name = hashAlgInfo(alg).name;
-  if (provider === 'node') {
-    const n = NODE_NAMES[name];
-    return nodeCrypto !== undefined && n !== undefined && nodeHashes.has(n);
-  }
+  if (provider === 'node') return nodeHashName(name) !== undefined;
   return NOBLE[name] !== undefined;
 }
 
@@ -64,8 +47,8 @@ export class UnsupportedHashError extends Error {
 export function createHasher(alg: TpmAlgHash, provider: HashProvider = defaultProvider): Hasher {
   const name = hashAlgInfo(alg).name;
   if (provider === 'node') {
-    const n = NODE_NAMES[name];
-    if (nodeCrypto === undefined || n === undefined || !nodeHashes.has(n)) throw new UnsupportedHashError(alg, provider);
+    const n = nodeHashName(name);
+    if (nodeCrypto === undefined || n === undefined) throw new UnsupportedHashError(alg, provider);
     const h = nodeCrypto.createHash(n);
     const self: Hasher = {
       update(d) {
@@ -89,7 +72,16 @@ export function createHasher(alg: TpmAlgHash, provider: HashProvider = defaultPr
   return self;
 }
 
-/** The digest of `data` under `alg`. */
-export function hash(alg: TpmAlgHash, data: Uint8Array, provider?: HashProvider): Uint8Array {
+/** The digest of `data` under `alg` (node:crypto's one-shot `hash()` when available). */
+export function hash(alg: TpmAlgHash, data: Uint8Array, provider: HashProvider = defaultProvider): Uint8Array {
+  if (provider === 'node' && nodeOneShot !== undefined) {
+    const info = hashAlgInfo(alg);
+    const n = nodeHashName(info.name);
+    if (n !== undefined) {
+      const out = new Uint8Array(info.size);
+      latin1Into(nodeOneShot(n, data, 'binary'), out, 0);
+      return out;
+    }
+  }
   return createHasher(alg, provider).update(data).digest();
 }

@@ -12,3 +12,5 @@ export { createHasher, hash, supportsAlg, missingAlgs, defaultProvider, Unsuppor
 export type { Hasher, HashProvider } from './hasher.ts';
 export { MultiHasher, hashAll, extendPcrValue, pcrInitValue } from './multi.ts';
 export type { BankDigest } from './multi.ts';
+export { bankExtender, oneShotDigest } from './extend.ts';
+export type { BankExtender } from './extend.ts';

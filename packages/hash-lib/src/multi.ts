@@ -1,4 +1,4 @@
-import { createHasher } from './hasher.ts';
+import { createHasher, hash } from './hasher.ts';
 import type { Hasher, HashProvider } from './hasher.ts';
 import { digestSize, hashAlgInfo, sortAlgs } from './registry.ts';
 import type { TpmAlgHash } from './registry.ts';
@@ -50,7 +50,10 @@ export function extendPcrValue(alg: TpmAlgHash, old: Uint8Array, digest: Uint8Ar
   if (old.length !== n || digest.length !== n) {
     throw new RangeError(`"${hashAlgInfo(alg).name}" extend expects ${n}-byte values, got ${old.length} and ${digest.length}`);
   }
-  return createHasher(alg, provider).update(old).update(digest).digest();
+  const both = new Uint8Array(2 * n);
+  both.set(old, 0);
+  both.set(digest, n);
+  return hash(alg, both, provider);
 }
 
 /** A fresh PCR bank value: `fill` repeated (0x00 normally, 0xFF for PCR 17-22 at reset). */

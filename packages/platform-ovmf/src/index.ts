@@ -23,6 +23,8 @@ export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 export { simulateBoot, imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
 export { BootDigests } from './boot/boot-digests.ts';
+export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
+export type { SecureBootLoad } from './boot/secure-boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';
 export type { TpmInterface, TpmExchange } from './boot/tpm-stack.ts';
 export { dxeDriverEntryQueries } from './boot/dxe-entry.ts';

@@ -6,7 +6,7 @@ import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { bytesDiskSource, findDiskBootLoader } from '@tcg2sim/uefi';
 import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
-import { OVMF_DIR, buildEfiApplication, buildEspDisk, requirePrerequisites } from '@tcg2sim/test-support';
+import { OVMF_DIR, buildEfiApplication, buildEspDisk, requirePrerequisites, sbsign, snakeoilSigner, tempDir } from '@tcg2sim/test-support';
 
 /** Our application with a WIN_CERTIFICATE appended and named by the Security directory. */
 function withCertificateTable(pe: Uint8Array): Uint8Array {
@@ -60,10 +60,23 @@ describe('booting a disk with Secure Boot on (secboot image, Microsoft keys)', f
     expect(p.mismatches).to.deep.equal([]);
   });
 
-  it('stops the prediction at LoadImage for a signed loader, whose db verification is not modelled', async () => {
+  it('denies a loader whose certificate table holds no usable signature, like an unsigned one, and tries the Shell', async () => {
     const p = await boot(withCertificateTable(buildEfiApplication(new Uint8Array(70_000))));
-    expect(p.log.events.some((e) => e.eventType === EV.EFI_GPT_EVENT || e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION)).to.equal(false);
-    expect(p.boot.notes.filter((n) => n.startsWith('BDS: ReadyToBoot'))).to.have.length(2);
-    expect(p.boot.endState).to.match(/^prediction stops at LoadImage\(Boot0002/);
+    expect(p.log.events.some((e) => e.eventType === EV.EFI_GPT_EVENT || e.eventType === EV.EFI_VARIABLE_AUTHORITY)).to.equal(false);
+    expect(p.log.events.filter((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION)).to.have.length(1);
+    expect(p.boot.notes.filter((n) => n.startsWith('BDS: ReadyToBoot'))).to.have.length(3);
+    expect(p.boot.notes.some((n) => n.includes('EFI_ACCESS_DENIED'))).to.equal(true);
+  });
+
+  it('denies a loader signed with the snakeoil key, which the Microsoft db does not hold: no authority event', async function () {
+    requirePrerequisites(this, { tools: ['sbsign'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    const tmp = tempDir('tcg2sim-sbdisk-');
+    try {
+      const p = await boot(sbsign(tmp.path, buildEfiApplication(new Uint8Array(70_000)), snakeoilSigner(tmp.path)));
+      expect(p.log.events.some((e) => e.eventType === EV.EFI_VARIABLE_AUTHORITY || e.eventType === EV.EFI_GPT_EVENT)).to.equal(false);
+      expect(p.boot.notes.some((n) => /not allowed by a db certificate/.test(n))).to.equal(true);
+    } finally {
+      tmp.remove();
+    }
   });
 });

@@ -6,17 +6,9 @@ import {
   SPEC_ID_SIGNATURE, decodeLogArea, findFinalEventsPointers, findSpecIdCandidates, measureFinalEventsTable,
 } from '@tcg2sim/platform-ovmf';
 import { EVENT_1, EVENT_2, LOG, SPEC_ID_EVENT, area } from './vectors/synthetic-log.ts';
+import { expectErrorCode } from '@tcg2sim/test-support';
 
-function expectDecodeError(fn: () => unknown, code: string): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(DecodeError);
-    expect((e as DecodeError).code).to.equal(code);
-    return;
-  }
-  expect.fail('expected a DecodeError');
-}
+const expectDecodeError = (fn: () => unknown, code: string): DecodeError => expectErrorCode(fn, DecodeError, code);
 
 describe('decodeLogArea', () => {
   it('decodes a log in a 0xFF-filled area up to the start of the free space', () => {

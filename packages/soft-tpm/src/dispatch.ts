@@ -15,6 +15,7 @@
  *
  * An error response is always 10 bytes with tag TPM_ST_NO_SESSIONS.
  */
+import { allocBytes } from '@tcg2sim/binary-codec';
 import { ParamReader, type CommandDef, type ExecContext } from './command.ts';
 import { HEADER_SIZE, RC, RC_1, RC_H, RH, ST, rcAdd } from './constants.ts';
 import { findNv } from './nv.ts';
@@ -26,34 +27,45 @@ import { CommandReader, RcError, readCommandTag, readHandle } from './wire.ts';
 /** MAX_COMMAND_SIZE as swtpm sets it (TPM2_GetBufferSize: 4096). */
 export const MAX_COMMAND_SIZE = 4096;
 
-/** A 10-byte error response. */
+/**
+ * A 10-byte error response. Responses are cut from shared slabs (binary-codec allocBytes: cheaper
+ * than an array of their own, and decoders' views of them need no ArrayBuffer of their own).
+ */
 export function errorResponse(rc: number): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, ST.NO_SESSIONS);
-  v.setUint32(2, HEADER_SIZE);
-  v.setUint32(6, rc >>> 0);
+  const out = allocBytes(HEADER_SIZE);
+  out[0] = ST.NO_SESSIONS >>> 8;
+  out[1] = ST.NO_SESSIONS & 0xff;
+  put32(out, 2, HEADER_SIZE);
+  put32(out, 6, rc >>> 0);
   return out;
+}
+
+/** Big-endian UINT32 at `at`. */
+function put32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
 }
 
 function successResponse(tag: number, handle: number | undefined, params: Uint8Array, sessions: readonly Session[]): Uint8Array {
   const withSessions = tag === ST.SESSIONS;
   const size = HEADER_SIZE + (handle === undefined ? 0 : 4) + (withSessions ? 4 : 0) + params.length + (withSessions ? sessions.length * 5 : 0);
-  const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, tag);
-  v.setUint32(2, size);
-  v.setUint32(6, 0);
+  // A new array is zero-filled: responseCode (TPM_RC_SUCCESS) and the session fields left 0.
+  const out = allocBytes(size);
+  out[0] = tag >>> 8;
+  out[1] = tag;
+  put32(out, 2, size);
   let off = HEADER_SIZE;
   if (handle !== undefined) {
-    v.setUint32(off, handle);
+    put32(out, off, handle);
     off += 4;
   }
   if (withSessions) {
-    v.setUint32(off, params.length);
+    put32(out, off, params.length);
     off += 4;
   }
-  out.set(params, off);
+  if (params.length > 0) out.set(params, off);
   off += params.length;
   if (withSessions) {
     // A password session's response: empty nonceTPM, continueSession, empty hmac.
@@ -65,6 +77,9 @@ function successResponse(tag: number, handle: number | undefined, params: Uint8A
   return out;
 }
 
+/** Permanent handles EntityGetLoadStatus accepts (besides the authenticated-timer range). */
+const KNOWN_PERMANENT: readonly number[] = [RH.OWNER, RH.ENDORSEMENT, RH.PLATFORM, RH.NULL, RH.PW, RH.LOCKOUT];
+
 /** EntityGetLoadStatus. */
 function loadStatus(state: TpmState, handles: readonly number[]): number {
   for (let i = 0; i < handles.length; i++) {
@@ -73,11 +88,10 @@ function loadStatus(state: TpmState, handles: readonly number[]): number {
     const type = h >>> 24;
     let rc: number = RC.SUCCESS;
     if (type === 0x40) {
-      const known: readonly number[] = [RH.OWNER, RH.ENDORSEMENT, RH.PLATFORM, RH.NULL, RH.PW, RH.LOCKOUT];
       if (h === RH.OWNER && !state.volatile.shEnable) rc = RC.HIERARCHY;
       else if (h === RH.ENDORSEMENT && !state.volatile.ehEnable) rc = RC.HIERARCHY;
       else if (h === RH.PLATFORM && !state.volatile.phEnable) rc = RC.HIERARCHY;
-      else if (!known.includes(h) && !(h >= 0x40000110 && h <= 0x4000011f)) rc = RC.VALUE;
+      else if (!KNOWN_PERMANENT.includes(h) && !(h >= 0x40000110 && h <= 0x4000011f)) rc = RC.VALUE;
     } else if (type === 0x80) {
       if (sequenceAt(state.volatile, h) === undefined) return RC.REFERENCE_H0 + i;
     } else if (type === 0x81) {

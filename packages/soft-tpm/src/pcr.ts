@@ -18,7 +18,7 @@
  * (DRTM_PCR is defined, so PCRIsResetAllowed returns FALSE at locality 4), and the PCR update
  * counter skips PCRs 16 and 21-23 (libtpms' PCRBelongsTCBGroup, "kgold - changed for PC Client").
  */
-import { HASH_COUNT_ALGS, digestLength, digestOf } from './algs.ts';
+import { HASH_COUNT_ALGS, digestLength, digestOf, extendInPlace } from './algs.ts';
 import type { PcrSelection } from './wire.ts';
 import type { TpmState, VolatileState } from './state.ts';
 
@@ -77,8 +77,8 @@ export function isSelected(select: Uint8Array, pcr: number): boolean {
 /** PcrIsAllocated: `pcr` is selected in the bank for `alg` of `allocation`. */
 export function pcrIsAllocated(allocation: readonly PcrSelection[], pcr: number, alg: number): boolean {
   if (pcr >= PCR_COUNT) return false;
-  const bank = allocation.find((s) => s.hash === alg);
-  return bank !== undefined && isSelected(bank.select, pcr);
+  for (const bank of allocation) if (bank.hash === alg) return isSelected(bank.select, pcr);
+  return false;
 }
 
 /** The initial allocation: every implemented bank listed, the `active` ones fully selected. */
@@ -115,11 +115,17 @@ export function pcrChanged(vol: VolatileState, pcr: number): void {
   if (pcr === 0 || !(pcr === 16 || (pcr >= 21 && pcr <= 23))) vol.pcrCounter = (vol.pcrCounter + 1) >>> 0;
 }
 
-/** PCRExtend: new = H(old || data) when the PCR is allocated in that bank (else nothing). */
-export function pcrExtend(vol: VolatileState, pcr: number, alg: number, data: Uint8Array): void {
+/**
+ * PCRExtend: new = H(old || data) when the PCR is allocated in that bank (else nothing), `data`
+ * being the bytes of `src` from `at` to `end`. A digest-sized `data` is hashed into the PCR's
+ * own bytes (PCR values are never shared: readers get copies).
+ */
+export function pcrExtend(vol: VolatileState, pcr: number, alg: number, src: Uint8Array, at = 0, end = src.length): void {
   const old = pcrValue(vol, pcr, alg);
   if (old === undefined) return;
-  bankOf(vol, alg)[pcr] = digestOf(alg, old, data);
+  if (end - at !== digestLength(alg) || !extendInPlace(alg, old, src, at)) {
+    bankOf(vol, alg)[pcr] = digestOf(alg, old, src.subarray(at, end));
+  }
   pcrChanged(vol, pcr);
 }
 

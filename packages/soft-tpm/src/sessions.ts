@@ -21,6 +21,12 @@ export interface Session {
 /** gp.maxTries as libtpms manufactures it (no TPM2_DictionaryAttackParameters here). */
 const MAX_TRIES = 3;
 
+/** Attributes a password session must not have. */
+const PW_BAD_ATTRIBUTES = SESSION_ATTR.ENCRYPT | SESSION_ATTR.DECRYPT | SESSION_ATTR.AUDIT | SESSION_ATTR.AUDIT_EXCLUSIVE | SESSION_ATTR.AUDIT_RESET;
+
+/** The empty authValue (never written to). */
+const NO_AUTH = new Uint8Array(0);
+
 /** MAX_SESSION_NUM in libtpms. */
 const MAX_SESSIONS = 3;
 
@@ -34,26 +40,23 @@ export function retrieveSessions(r: CommandReader, authEnd: number): Session[] {
   const out: Session[] = [];
   const a = new CommandReader(r.buf, r.pos, authEnd);
   for (let i = 0; a.remaining > 0; i++) {
-    const at = (fn: () => number): number => {
-      try {
-        return fn();
-      } catch (e: unknown) {
-        if (e instanceof RcError) throw new RcError(e.rc + sIndex(i));
-        throw e;
-      }
-    };
     if (i === MAX_SESSIONS) fail(RC.SIZE + sIndex(i));
-    const handle = at(() => readSessionHandle(a));
-    const nonceSize = at(() => a.tpm2b(MAX_DIGEST).length);
-    const attributes = at(() => readSessionAttributes(a));
-    let hmac: Uint8Array = new Uint8Array(0);
-    at(() => {
+    let handle: number;
+    let nonceSize: number;
+    let attributes: number;
+    let hmac: Uint8Array;
+    try {
+      handle = readSessionHandle(a);
+      nonceSize = a.tpm2bSize(MAX_DIGEST);
+      attributes = readSessionAttributes(a);
       hmac = a.tpm2b(MAX_DIGEST);
-      return 0;
-    });
+    } catch (e: unknown) {
+      // An unmarshal failure gets this session's number.
+      if (e instanceof RcError) throw new RcError(e.rc + sIndex(i));
+      throw e;
+    }
     if (handle === RH.PW) {
-      const bad = SESSION_ATTR.ENCRYPT | SESSION_ATTR.DECRYPT | SESSION_ATTR.AUDIT | SESSION_ATTR.AUDIT_EXCLUSIVE | SESSION_ATTR.AUDIT_RESET;
-      if ((attributes & bad) !== 0) fail(RC.ATTRIBUTES + sIndex(i));
+      if ((attributes & PW_BAD_ATTRIBUTES) !== 0) fail(RC.ATTRIBUTES + sIndex(i));
       if (nonceSize !== 0) fail(RC.NONCE + sIndex(i));
       out.push({ handle, attributes, hmac });
       continue;
@@ -80,10 +83,10 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 /** EntityGetAuthValue for the handles the soft TPM knows. */
 function authValue(state: TpmState, handle: number): Uint8Array {
   if (handle === RH.PLATFORM) return state.volatile.platformAuth;
-  if (handle >= HR.TRANSIENT_FIRST && handle <= HR.TRANSIENT_LAST) return sequenceAt(state.volatile, handle)?.auth ?? new Uint8Array(0);
-  if (handle >= HR.NV_FIRST && handle <= HR.NV_LAST) return findNv(state.persistent, handle)?.auth ?? new Uint8Array(0);
+  if (handle >= HR.TRANSIENT_FIRST && handle <= HR.TRANSIENT_LAST) return sequenceAt(state.volatile, handle)?.auth ?? NO_AUTH;
+  if (handle >= HR.NV_FIRST && handle <= HR.NV_LAST) return findNv(state.persistent, handle)?.auth ?? NO_AUTH;
   // owner, endorsement, lockout authValues are never set (no HierarchyChangeAuth); PCRs have none.
-  return new Uint8Array(0);
+  return NO_AUTH;
 }
 
 /** IsDAExempted: permanent handles but lockout, PCRs, noDA objects (sequences), NO_DA indices. */

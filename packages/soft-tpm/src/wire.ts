@@ -65,6 +65,14 @@ export class CommandReader {
     this.pos += n;
     return v;
   }
+  /** TPM2B_Unmarshal when only the size matters: the size, the bytes skipped. */
+  tpm2bSize(max: number): number {
+    const size = this.u16();
+    if (size > max) fail(RC.SIZE);
+    if (size > this.remaining) fail(RC.INSUFFICIENT);
+    this.pos += size;
+    return size;
+  }
   /** TPM2B_Unmarshal: UINT16 size, TPM_RC_SIZE above `max`, then the bytes. */
   tpm2b(max: number): Uint8Array {
     const size = this.u16();
@@ -134,20 +142,27 @@ export function readPcrSelectionList(r: CommandReader): PcrSelection[] {
   return out;
 }
 
-/** One TPMT_HA of a TPML_DIGEST_VALUES. */
+/** One TPMT_HA of a TPML_DIGEST_VALUES: its hash and where its digest lies in the command. */
 export interface TaggedDigest {
   hashAlg: number;
-  digest: Uint8Array;
+  /** Offset of the digest (digestLength(hashAlg) bytes) in the command buffer. */
+  at: number;
 }
 
-/** TPML_DIGEST_VALUES: count <= HASH_COUNT (TPM_RC_SIZE), each TPMT_HA without NULL. */
+/**
+ * TPML_DIGEST_VALUES: count <= HASH_COUNT (TPM_RC_SIZE), each TPMT_HA without NULL. The digests
+ * stay in the command buffer (`r.buf`), which lives until the command's response is made.
+ */
 export function readDigestValues(r: CommandReader): TaggedDigest[] {
   const count = r.u32();
   if (count > HASH_COUNT_ALGS.length) fail(RC.SIZE);
   const out: TaggedDigest[] = [];
   for (let i = 0; i < count; i++) {
     const hashAlg = readAlgHash(r, false);
-    out.push({ hashAlg, digest: r.bytes(digestLength(hashAlg)) });
+    const n = digestLength(hashAlg);
+    if (n > r.remaining) fail(RC.INSUFFICIENT);
+    out.push({ hashAlg, at: r.pos });
+    r.pos += n;
   }
   return out;
 }

@@ -25,3 +25,5 @@ export {
   QemuPhysicalPresence, QEMUTpmPpi, TCG2_PHYSICAL_PRESENCE, TCG_PP_SUBMIT_REQUEST_TO_PREOS, TCG_PP_RETURN_TPM_OPERATION_RESPONSE,
 } from './physical-presence.ts';
 export type { Tcg2PhysicalPresenceLib, QemuTpmConfig } from './physical-presence.ts';
+export { SecureBootAuthorityMeasurement } from './image-authority.ts';
+export type { AuthorityMeasurement } from './image-authority.ts';

@@ -58,7 +58,7 @@ const noticed = new Set<string>();
 export function requirePrerequisites(ctx: Mocha.Context, p: Prerequisites): void {
   const missing = missingPrerequisites(p);
   if (missing.length === 0) return;
-  const msg = `missing ${missing.join(', ')} (apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign)`;
+  const msg = `missing ${missing.join(', ')} (apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign sbsigntool)`;
   if (inCi) throw new Error(`CI requires ${msg}`);
   if (!noticed.has(msg)) {
     noticed.add(msg);
@@ -77,3 +77,7 @@ export {
   ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk,
 } from './disk-image.ts';
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
+export { expectErrorCode } from './expect-error.ts';
+export type { CodedErrorClass } from './expect-error.ts';
+export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeSigner, sbsign, sbverify } from './signing.ts';
+export type { TestSigner, MakeSignerOptions } from './signing.ts';

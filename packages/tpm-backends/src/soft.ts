@@ -71,11 +71,14 @@ export class SoftTpmBackend implements TpmBackend {
 
   /** Run `command` at `locality`; any bytes get a TPM response. */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array> {
-    return settle(() => {
+    // settle() without its closure: this is every command's path.
+    try {
       this.#check(true);
       alocality(locality);
-      return this.#tpm.execute(command, locality);
-    });
+      return Promise.resolve(this.#tpm.execute(command, locality));
+    } catch (e: unknown) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   /** Commands complete synchronously: nothing to cancel. */

@@ -5,7 +5,7 @@
  * response; {@link encodeCommand}, {@link decodeResponse} and {@link execute} do the rest
  * (TPM 2.0 Library Part 1, 18: command/response structure).
  */
-import { ByteReader, ByteWriter, DecodeError, decode, inPath, struct, u16be, u32be } from '@tcg2sim/binary-codec';
+import { ByteReader, ByteWriter, DecodeError, allocBytes, decode, struct, u16be, u32be, withPath, withPath2 } from '@tcg2sim/binary-codec';
 import type { Codec, Infer } from '@tcg2sim/binary-codec';
 import { MAX_RESPONSE_SIZE, TPM_HEADER_SIZE, TPM_ST } from './constants.ts';
 import { TpmResponseError } from './rc.ts';
@@ -80,10 +80,28 @@ export interface CommandOutput<RHN extends string, R> {
 export const TPMHeader = struct('TPM_HEADER', { tag: u16be, size: u32be, code: u32be });
 export type TPMHeader = Infer<typeof TPMHeader>;
 
+/** The default authorization areas, per declaration: one empty password session per authorized handle. */
+const DEFAULT_SESSIONS = new WeakMap<object, readonly TPMSAuthCommand[]>();
+
 function sessionsFor(decl: { readonly handles: readonly HandleDecl[] }, sessions: readonly TPMSAuthCommand[] | undefined): readonly TPMSAuthCommand[] {
   if (sessions !== undefined) return sessions;
-  return decl.handles.filter((h) => h.auth !== undefined).map(() => passwordSession());
+  let d = DEFAULT_SESSIONS.get(decl);
+  if (d === undefined) {
+    // Only encoded, never handed out: one frozen list serves every command of this declaration.
+    d = Object.freeze(decl.handles.filter((h) => h.auth !== undefined).map(() => Object.freeze(passwordSession())));
+    DEFAULT_SESSIONS.set(decl, d);
+  }
+  return d;
 }
+
+/**
+ * One writer reused by every encodeCommand (commands are encoded synchronously, so it is free
+ * again when the next one starts): only the finished command is allocated. A nested use (a codec
+ * encoding a command inside encodeCommand) gets a writer of its own.
+ */
+let spareWriter: ByteWriter | undefined = new ByteWriter(1024);
+/** Capacity above which a used writer is not kept (a rare large command should not stay resident). */
+const SPARE_WRITER_MAX = 8192;
 
 /**
  * Encodes one command: header, handle area, authorization area (UINT32 authorizationSize and the
@@ -91,28 +109,39 @@ function sessionsFor(decl: { readonly handles: readonly HandleDecl[] }, sessions
  * @throws TypeError/RangeError on a missing handle or a parameter out of range
  */
 export function encodeCommand<HN extends string, P, RHN extends string, R>(decl: CommandDecl<HN, P, RHN, R>, input: CommandInput<HN, P>): Uint8Array {
-  const sessions = sessionsFor(decl, input.sessions);
-  const w = new ByteWriter();
-  const tag = input.tag ?? (sessions.length > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS);
-  w.u16be(tag);
-  const sizeAt = w.length;
-  w.u32be(0);
-  w.u32be(decl.cc);
-  for (const h of decl.handles) {
-    const v = input.handles[h.name];
-    if (typeof v !== 'number') throw new TypeError(`"${decl.name}" handle "${h.name}" missing`);
-    w.u32be(v);
+  return encodeWith(decl, input, sessionsFor(decl, input.sessions));
+}
+
+function encodeWith<HN extends string, P, RHN extends string, R>(
+  decl: CommandDecl<HN, P, RHN, R>, input: CommandInput<HN, P>, sessions: readonly TPMSAuthCommand[]): Uint8Array {
+  const w = spareWriter?.reset() ?? new ByteWriter();
+  spareWriter = undefined;
+  try {
+    const tag = input.tag ?? (sessions.length > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS);
+    w.u16be(tag);
+    const sizeAt = w.length;
+    w.u32be(0);
+    w.u32be(decl.cc);
+    for (const h of decl.handles) {
+      const v = input.handles[h.name];
+      if (typeof v !== 'number') throw new TypeError(`"${decl.name}" handle "${h.name}" missing`);
+      w.u32be(v);
+    }
+    if (sessions.length > 0) {
+      const authAt = w.length;
+      w.u32be(0);
+      for (const s of sessions) TPMSAuthCommand.encode(w, s);
+      w.patchU32be(authAt, w.length - authAt - 4);
+    }
+    decl.params.encode(w, input.params);
+    w.patchU32be(sizeAt, w.length);
+    // The command is cut from a shared slab (binary-codec allocBytes): its `buffer` is not its own.
+    const out = allocBytes(w.length);
+    out.set(w.view());
+    return out;
+  } finally {
+    if (w.capacity <= SPARE_WRITER_MAX) spareWriter = w;
   }
-  if (sessions.length > 0) {
-    const auth = new ByteWriter();
-    for (const s of sessions) TPMSAuthCommand.encode(auth, s);
-    const area = auth.finish();
-    w.u32be(area.length);
-    w.bytes(area);
-  }
-  decl.params.encode(w, input.params);
-  w.patchU32be(sizeAt, w.length);
-  return w.finish();
 }
 
 /**
@@ -125,33 +154,71 @@ export function decodeResponse<HN extends string, P, RHN extends string, R>(
   bytes: Uint8Array,
   sessionCount: number
 ): CommandOutput<RHN, R> {
-  return inPath(decl.name, () => {
-    const r = new ByteReader(bytes);
-    const hdr = TPMHeader.decode(r);
-    if (hdr.size !== bytes.length) {
-      throw new DecodeError('BAD_VALUE', `responseSize ${hdr.size} but ${bytes.length} bytes received`, 2, ['responseSize']);
+  // try/catch with withPath gives the paths nested inPath calls would, without a closure per field.
+  try {
+    return decodeResponseIn(decl, bytes, sessionCount);
+  } catch (err) {
+    throw withPath(err, decl.name);
+  }
+}
+
+function decodeResponseIn<HN extends string, P, RHN extends string, R>(
+  decl: CommandDecl<HN, P, RHN, R>,
+  bytes: Uint8Array,
+  sessionCount: number
+): CommandOutput<RHN, R> {
+  const r = new ByteReader(bytes);
+  // A whole header is read field by field (no struct decode on the common path); a short one goes
+  // through TPMHeader for its error path.
+  const hdr = bytes.length >= TPM_HEADER_SIZE ? { tag: r.u16be(), size: r.u32be(), code: r.u32be() } : TPMHeader.decode(r);
+  if (hdr.size !== bytes.length) {
+    throw new DecodeError('BAD_VALUE', `responseSize ${hdr.size} but ${bytes.length} bytes received`, 2, ['responseSize']);
+  }
+  if (hdr.code !== 0) throw new TpmResponseError(hdr.code, { commandCode: decl.cc, tag: hdr.tag });
+  const expectTag = sessionCount > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS;
+  if (hdr.tag !== expectTag) {
+    throw new DecodeError('BAD_VALUE', `response tag 0x${hdr.tag.toString(16)}, expected 0x${expectTag.toString(16)}`, 0, ['tag']);
+  }
+  const handles: Partial<Record<RHN, number>> = {};
+  for (const name of decl.responseHandles) {
+    try {
+      handles[name] = r.u32be();
+    } catch (err) {
+      throw withPath(err, name);
     }
-    if (hdr.code !== 0) throw new TpmResponseError(hdr.code, { commandCode: decl.cc, tag: hdr.tag });
-    const expectTag = sessionCount > 0 ? TPM_ST.SESSIONS : TPM_ST.NO_SESSIONS;
-    if (hdr.tag !== expectTag) {
-      throw new DecodeError('BAD_VALUE', `response tag 0x${hdr.tag.toString(16)}, expected 0x${expectTag.toString(16)}`, 0, ['tag']);
+  }
+  let params: R;
+  const sessions: TPMSAuthResponse[] = [];
+  if (sessionCount > 0) {
+    const at = r.offset;
+    let parameterSize: number;
+    try {
+      parameterSize = r.u32be();
+    } catch (err) {
+      throw withPath(err, 'parameterSize');
     }
-    const handles: Partial<Record<RHN, number>> = {};
-    for (const name of decl.responseHandles) handles[name] = inPath(name, () => r.u32be());
-    let params: R;
-    const sessions: TPMSAuthResponse[] = [];
-    if (sessionCount > 0) {
-      const at = r.offset;
-      const parameterSize = inPath('parameterSize', () => r.u32be());
-      if (parameterSize > r.remaining) throw new DecodeError('SHORT_BUFFER', `parameterSize ${parameterSize} exceeds the ${r.remaining} bytes left`, at, ['parameterSize']);
-      params = inPath('parameters', () => decode(decl.response, r.bytes(parameterSize)));
-      for (let i = 0; i < sessionCount; i++) sessions.push(inPath('sessions', () => inPath(i, () => TPMSAuthResponse.decode(r))));
-      if (r.remaining !== 0) throw new DecodeError('TRAILING_BYTES', `${r.remaining} bytes after the sessions`, r.offset);
-    } else {
-      params = inPath('parameters', () => decode(decl.response, r.rest()));
+    if (parameterSize > r.remaining) throw new DecodeError('SHORT_BUFFER', `parameterSize ${parameterSize} exceeds the ${r.remaining} bytes left`, at, ['parameterSize']);
+    try {
+      params = decode(decl.response, r.bytes(parameterSize));
+    } catch (err) {
+      throw withPath(err, 'parameters');
     }
-    return { handles: handles as Record<RHN, number>, params, sessions };
-  });
+    for (let i = 0; i < sessionCount; i++) {
+      try {
+        sessions.push(TPMSAuthResponse.decode(r));
+      } catch (err) {
+        throw withPath2(err, 'sessions', i);
+      }
+    }
+    if (r.remaining !== 0) throw new DecodeError('TRAILING_BYTES', `${r.remaining} bytes after the sessions`, r.offset);
+  } else {
+    try {
+      params = decode(decl.response, r.rest());
+    } catch (err) {
+      throw withPath(err, 'parameters');
+    }
+  }
+  return { handles: handles as Record<RHN, number>, params, sessions };
 }
 
 /**
@@ -165,7 +232,7 @@ export async function execute<HN extends string, P, RHN extends string, R>(
   input: CommandInput<HN, P>
 ): Promise<CommandOutput<RHN, R>> {
   const sessions = sessionsFor(decl, input.sessions);
-  const cmd = encodeCommand(decl, { ...input, sessions });
+  const cmd = encodeWith(decl, input, sessions);
   const rsp = await transport.submit(cmd);
   if (rsp.length > MAX_RESPONSE_SIZE * 4) {
     throw new DecodeError('LIMIT_EXCEEDED', `response of ${rsp.length} bytes`, 0, [decl.name]);

@@ -63,7 +63,7 @@ export type { VariableAttributeName } from './varstore/constants.ts';
 export { VarStoreError } from './varstore/errors.ts';
 export type { VarStoreErrorCode } from './varstore/errors.ts';
 export {
-  NvFvHeader, VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
+  VariableStoreHeader, EFITime, AuthenticatedVariableHeader, VariableHeader, FtwWorkingBlockHeader,
   FtwWriteHeader, FtwWriteRecord, ZERO_EFI_TIME,
 } from './varstore/structures.ts';
 export { parseNvLayout, locateNvLayout, ovmfFtwAreas } from './varstore/layout.ts';
@@ -145,3 +145,37 @@ export { assembleFlashImage } from './fv-build/flash.ts';
 export type { FlashRegion } from './fv-build/flash.ts';
 export { buildPeImage, minimalEfiImage, IMAGE_SCN, RETURN_EFI_SUCCESS_CODE } from './pe/pe-build.ts';
 export type { PeBuildSpec, PeBuildSection } from './pe/pe-build.ts';
+
+// Secure Boot (DxeImageVerificationLib, edk2-stable202211)
+export {
+  WinCertificate, WinCertificateUefiGuid, securityDirectory, readCertificateTable, authenticodeHashOf, authenticodeImageDigest,
+} from './pe/authenticode-signature.ts';
+export type { CertificateTable, CertificateTableEntry } from './pe/authenticode-signature.ts';
+export {
+  EFI_IMAGE_SECURITY_DATABASE_GUID, EFI_CERT_TYPE, EFI_CERT_TYPE_RSA2048_SHA256_GUID, WIN_CERT_TYPE, WIN_CERTIFICATE_SIZE,
+  WIN_CERTIFICATE_UEFI_GUID_DATA_OFFSET, EFI_SIGNATURE_LIST_SIZE, EFI_SIGNATURE_DATA_HEADER_SIZE, IMAGE_VERIFICATION_POLICY,
+  AUTHENTICODE_HASHES, OID, PKCS7_DIGESTS,
+} from './secure-boot/constants.ts';
+export type { EfiCertType, AuthenticodeHash } from './secure-boot/constants.ts';
+export { secureBootState } from './secure-boot/secure-boot-state.ts';
+export type { SecureBootState } from './secure-boot/secure-boot-state.ts';
+export { DER_TAG, DER_MAX_CHILDREN, readDer, expectDer, derChildren, derSequence, oidToString, oidFromString, derHeader } from './secure-boot/der.ts';
+export type { DerNode } from './secure-boot/der.ts';
+export {
+  EFISignatureListHeader, EFISignatureDataHeader, SIGNATURE_LIST_LIMITS, parseSignatureLists, encodeSignatureList,
+} from './secure-boot/signature-list.ts';
+export type { SignatureEntry, SignatureList, SignatureListInput } from './secure-boot/signature-list.ts';
+export { parseX509, x509CheckCa, KU_KEY_CERT_SIGN, OPENSSL_SUPPORTED_EXTENSIONS } from './secure-boot/x509.ts';
+export type { X509Info } from './secure-boot/x509.ts';
+export { parsePkcs7SignedData, parseSpcIndirectData, PKCS7_MAX_CERTIFICATES } from './secure-boot/pkcs7.ts';
+export type { Pkcs7SignedData, Pkcs7SignerInfo, SpcIndirectData } from './secure-boot/pkcs7.ts';
+export {
+  MAX_CHAIN_LENGTH, isWrappedPkcs7, pkcs7GetSigners, chainsTo, pkcs7Verify, spcIndirectDataDigest, authenticodeVerify, certificateLabel,
+} from './secure-boot/authenticode-verify.ts';
+export {
+  SecureBootError, OVMF_IMAGE_VERIFICATION_POLICIES, verifyImage,
+} from './secure-boot/image-verification.ts';
+export type {
+  SecureBootErrorCode, ImageOrigin as SecureBootImageOrigin, ImageVerificationPolicies, SecureBootVariables, AuthorityMatch,
+  ImageExecutionAction, ImageVerificationResult, ImageVerificationInput,
+} from './secure-boot/image-verification.ts';

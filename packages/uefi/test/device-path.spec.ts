@@ -7,6 +7,7 @@ import {
 import type { DevicePathNode } from '@tcg2sim/uefi';
 import { OVMF_Q35_VARIABLES, SHELL_IMAGE_DEVICE_PATH } from './vectors/ovmf-variables.js';
 import { EDK2_UNIT_TEST_VECTORS, END, G, NODE_VECTORS, PATH_VECTORS, SHORTCUT_VECTORS } from './vectors/device-paths.js';
+import { expectErrorCode } from '@tcg2sim/test-support';
 
 describe('device path nodes: the vectors of EDK II\'s DevicePathLib unit test', () => {
   for (const v of EDK2_UNIT_TEST_VECTORS) {
@@ -23,16 +24,7 @@ describe('device path nodes: the vectors of EDK II\'s DevicePathLib unit test', 
   });
 });
 
-function expectDecodeError(fn: () => unknown, code: string): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(DecodeError);
-    expect((e as DecodeError).code).to.equal(code);
-    return e as DecodeError;
-  }
-  expect.fail('expected a DecodeError');
-}
+const expectDecodeError = (fn: () => unknown, code: string): DecodeError => expectErrorCode(fn, DecodeError, code);
 
 describe('device path nodes: binary <-> EDK II text', () => {
   for (const v of NODE_VECTORS) {

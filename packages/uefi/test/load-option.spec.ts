@@ -5,17 +5,9 @@ import {
   LOAD_OPTION, decodeLoadOption, encodeLoadOption, makeLoadOption, devicePathFromText, devicePathToText,
 } from '@tcg2sim/uefi';
 import { OVMF_Q35_VARIABLES, SHELL_IMAGE_DEVICE_PATH } from './vectors/ovmf-variables.js';
+import { expectErrorCode } from '@tcg2sim/test-support';
 
-function expectDecodeError(fn: () => unknown, code: string): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(DecodeError);
-    expect((e as DecodeError).code).to.equal(code);
-    return e as DecodeError;
-  }
-  expect.fail('expected a DecodeError');
-}
+const expectDecodeError = (fn: () => unknown, code: string): DecodeError => expectErrorCode(fn, DecodeError, code);
 
 const REAL: { name: keyof typeof OVMF_Q35_VARIABLES; attributes: number; description: string; paths: string[]; optionalData: string }[] = [
   {

@@ -10,22 +10,16 @@ import {
 import type { ImageSectionHeader as SectionHeader } from '@tcg2sim/uefi';
 import { encode } from '@tcg2sim/binary-codec';
 import { buildPe } from './helpers/pe-builder.js';
+import { expectErrorCode } from '@tcg2sim/test-support';
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sha256 = (d: Uint8Array): string => hex(peImageDigests(d, [TPM_ALG_HASH.SHA256])[0]!.digest);
 
 function expectDecodeError(fn: () => unknown, code: string, field?: string): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(DecodeError);
-    const d = e as DecodeError;
-    expect(d.code).to.equal(code);
-    if (field !== undefined) expect(d.path).to.include(field);
-    return d;
-  }
-  expect.fail('expected a DecodeError');
+  const d = expectErrorCode(fn, DecodeError, code);
+  if (field !== undefined) expect(d.path).to.include(field);
+  return d;
 }
 
 const base = { sections: [{ name: '.text', data: bytes(0x300, 1) }, { name: '.data', data: bytes(0x120, 2) }] };

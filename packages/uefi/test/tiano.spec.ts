@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { tianoCompress, tianoDecompress, tianoStreamSizes, huffmanLengths } from '@tcg2sim/uefi';
 import type { TianoVariant } from '@tcg2sim/uefi';
+import { expectErrorCode } from '@tcg2sim/test-support';
 
 /** A stream from a string of '0'/'1' (spaces ignored), zero-padded to a byte, with its header. */
 function handStream(bits: string, originalSize: number): Uint8Array {
@@ -17,16 +18,7 @@ function handStream(bits: string, originalSize: number): Uint8Array {
 }
 const bin = (v: number, n: number): string => v.toString(2).padStart(n, '0');
 
-function expectDecodeError(fn: () => unknown, code: string): DecodeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(DecodeError);
-    expect((e as DecodeError).code).to.equal(code);
-    return e as DecodeError;
-  }
-  expect.fail('expected a DecodeError');
-}
+const expectDecodeError = (fn: () => unknown, code: string): DecodeError => expectErrorCode(fn, DecodeError, code);
 
 /**
  * "aaaa" as one literal and one match (length 3, distance 1), with real two-symbol Huffman codes

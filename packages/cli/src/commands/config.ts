@@ -1,29 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DecodeError, toHex } from '@tcg2sim/binary-codec';
-import { VarStoreError, attributeNames } from '@tcg2sim/uefi';
+import { toHex } from '@tcg2sim/binary-codec';
+import { attributeNames } from '@tcg2sim/uefi';
 import { TPM_DEVICE_NAME, readTcg2Config, writeTcg2Config } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigState, Tcg2ConfigVariable, TpmDeviceName } from '@tcg2sim/tcg2-config';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
+import { inVarStoreFile } from './varstore-input.ts';
 import { EXIT, UsageError } from '../errors.ts';
 
 const DEVICE_BY_VALUE: Readonly<Record<number, string>> = { 0: 'none', 1: 'dtpm1.2', 2: 'dtpm2' };
-
-function inFile<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof VarStoreError && err.code !== 'POWER_LOSS') {
-      const at = err.offset >= 0 ? ` at offset 0x${err.offset.toString(16)}` : '';
-      throw new UsageError(`${file}: ${err.structure}${at}: ${err.detail} (${err.code})`, { cause: err });
-    }
-    if (err instanceof DecodeError) {
-      throw new UsageError(`${file}: ${err.path.join('.') || 'variable store'} at offset 0x${err.offset.toString(16)}: ${err.detail} (${err.code})`, { cause: err });
-    }
-    throw err;
-  }
-}
 
 function varJson(v: Tcg2ConfigVariable | undefined): Record<string, unknown> | null {
   if (v === undefined) return null;
@@ -79,7 +65,7 @@ export function registerConfig(program: Command, io: CliIo, setStatus: SetStatus
     .argument('<file>', 'variable store image')
     .option('--json', 'JSON: {configuration, deviceDetection, version, effectiveDevice, effectiveReason}')
     .action((file: string, opts: { json?: boolean }) => {
-      const s = inFile(file, () => readTcg2Config(new Uint8Array(readFileSync(file))));
+      const s = inVarStoreFile(file, () => readTcg2Config(new Uint8Array(readFileSync(file))));
       if (opts.json === true) {
         io.out(`${JSON.stringify({
           configuration: varJson(s.configuration), deviceDetection: varJson(s.deviceDetection),
@@ -109,7 +95,7 @@ export function registerConfig(program: Command, io: CliIo, setStatus: SetStatus
       const detected = detectedOption(opts.detected);
       if (device === undefined && detected === undefined) throw new UsageError('give --device and/or --detected');
       const image = new Uint8Array(readFileSync(file));
-      const writes = inFile(file, () => writeTcg2Config(image, { ...(device !== undefined ? { device } : {}), ...(detected !== undefined ? { detected } : {}) }));
+      const writes = inVarStoreFile(file, () => writeTcg2Config(image, { ...(device !== undefined ? { device } : {}), ...(detected !== undefined ? { detected } : {}) }));
       writeFileSync(file, image);
       const rows = writes.map((w) => w.result === 'absent'
         ? { name: w.name, outcome: 'absent', bytesProgrammed: 0, blocksErased: 0 }

@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   capture: async () => (await import('./capture.ts')).registerCapture,
   acpi: async () => (await import('./acpi.ts')).registerAcpi,
   config: async () => (await import('./config.ts')).registerConfig,
+  pe: async () => (await import('./pe.ts')).registerPe,
 };
 
 /**

@@ -1,31 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DecodeError, fromHex, isGuidString, toHex } from '@tcg2sim/binary-codec';
-import { PowerLossError, VarStoreError, attributeNames, parseAttributes, readVarStore, setVariable, VARIABLE_ATTRIBUTE } from '@tcg2sim/uefi';
+import { fromHex, isGuidString, toHex } from '@tcg2sim/binary-codec';
+import { PowerLossError, attributeNames, parseAttributes, readVarStore, setVariable, VARIABLE_ATTRIBUTE } from '@tcg2sim/uefi';
 import type { UefiVariable } from '@tcg2sim/uefi';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
+import { inVarStoreFile } from './varstore-input.ts';
 import { EXIT } from '../errors.ts';
 import { UsageError } from '../errors.ts';
 
 function jsonVariable(v: UefiVariable): { name: string; guid: string; attributes: number; data: string; state: number } {
   return { name: v.name, guid: v.guid, attributes: v.attributes, data: toHex(v.data), state: v.state };
-}
-
-/** Rethrows a data error as a one-line UsageError naming the file, structure and offset. */
-function inFile<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof VarStoreError && err.code !== 'POWER_LOSS') {
-      const at = err.offset >= 0 ? ` at offset 0x${err.offset.toString(16)}` : '';
-      throw new UsageError(`${file}: ${err.structure}${at}: ${err.detail} (${err.code})`, { cause: err });
-    }
-    if (err instanceof DecodeError) {
-      throw new UsageError(`${file}: ${err.path.join('.') || 'variable store'} at offset 0x${err.offset.toString(16)}: ${err.detail} (${err.code})`, { cause: err });
-    }
-    throw err;
-  }
 }
 
 function stateName(state: number): string {
@@ -50,7 +35,7 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--all', 'also list every record on flash with its state (deleted, in transition, ...)')
     .action((file: string, opts: { json?: boolean; all?: boolean }) => {
       const image = new Uint8Array(readFileSync(file));
-      const report = inFile(file, () => readVarStore(image));
+      const report = inVarStoreFile(file, () => readVarStore(image));
       if (opts.json === true) {
         const out: Record<string, unknown> = { variables: report.variables.map(jsonVariable) };
         if (report.pendingFtwRestart) out['pendingFtwRestart'] = true;
@@ -115,7 +100,7 @@ export function registerVars(program: Command, io: CliIo, setStatus: SetStatus):
       let stats = { bytesProgrammed: 0, blocksErased: 0 };
       let powerLost = false;
       try {
-        const r = inFile(file, () => setVariable(image, { name: opts.name, guid: opts.guid, attributes, data }, { powerLossAfter }));
+        const r = inVarStoreFile(file, () => setVariable(image, { name: opts.name, guid: opts.guid, attributes, data }, { powerLossAfter }));
         outcome = r.outcome;
         stats = r.stats;
       } catch (err) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import { getVariable, secureBootState, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -8,7 +8,7 @@ import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUI
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
   MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
-  EFI_GLOBAL_VARIABLE,
+  EFI_GLOBAL_VARIABLE, SecureBootAuthorityMeasurement,
 } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -22,6 +22,7 @@ import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.t
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
+import { secureBootLoadImage } from './secure-boot.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
@@ -111,6 +112,11 @@ export interface ImageBufferContext {
   readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
   /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
   readonly diskOtherPartitions?: number;
+  /**
+   * Pages left allocated below the disk stack's free point by an earlier, refused LoadImage
+   * (Secure Boot verification of a signed loader): later boot files go below them.
+   */
+  readonly heldPages?: number;
 }
 
 /**
@@ -184,7 +190,8 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
   const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - pages * 0x1000n + POOL_HEAD + noSha1;
+  const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
+  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
 }
 
 
@@ -334,6 +341,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
+  const authority = new SecureBootAuthorityMeasurement();
+  let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
   if (input.disk !== undefined) {
     const d = input.disk;
@@ -406,6 +415,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
+        ...(heldPages > 0 ? { heldPages } : {}),
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });
@@ -439,16 +449,14 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       notes.push(`BDS: ${disk.path} is not a PE32/PE32+ EFI application: the option fails with Not Found (nothing measured)`);
       return 'failed';
     }
-    if (secureBootOn) {
-      if (!hasCertificateTable(disk.file)) {
-        // DxeImageVerificationLib runs before the measure-boot handler; an unsigned image from a
-        // fixed disk is denied (DENY_EXECUTE_ON_SECURITY_VIOLATION) and the TPM handler is never
-        // called: no GPT event, no image event. Measured on real OVMF 2022.11 (secboot + MS keys).
-        notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_ACCESS_DENIED (Secure Boot: unsigned image, not measured)`);
-        return 'failed';
-      }
-      notes.push(`BDS: ${disk.path} is signed: Secure Boot verification against db/dbx (and its EV_EFI_VARIABLE_AUTHORITY event) is not modelled`);
-      return 'stop';
+    if (vars.secureBootCapable) {
+      // DxeImageVerificationLib runs first (handler order, edk2-dxe-facts §1): an image it
+      // refuses never reaches the TPM handler (no GPT event, no image event).
+      const sb = await secureBootLoadImage(dxe, authority, vars, disk, o.description, secureBootOn);
+      notes.push(...sb.notes);
+      heldPages += sb.heldPages;
+      if (sb.outcome === 'stop') return 'stop';
+      if (sb.outcome === 'refused') return 'failed';
     }
     if (!vars.secureBootCapable) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
@@ -504,18 +512,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
   try {
     const img = parseEfiImage(file);
     return img.format !== 'te' && imageInfo(img).subsystem === 10;
-  } catch {
-    return false;
-  }
-}
-
-/** True when the PE file's Security data directory names a certificate table (the file is signed). */
-function hasCertificateTable(file: Uint8Array): boolean {
-  try {
-    const img = parseEfiImage(file);
-    if (img.format === 'te') return false;
-    const dir = img.dataDirectories[4];
-    return dir !== undefined && dir.size !== 0 && dir.virtualAddress !== 0;
   } catch {
     return false;
   }
@@ -605,11 +601,9 @@ class DxeVariables implements VariableReader {
     this.#store = store;
     this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
     if (this.secureBootCapable) {
-      const pk = this.#fromStore('PK', EFI_GLOBAL_VARIABLE);
-      const enable = this.#fromStore('SecureBootEnable', SECURE_BOOT_ENABLE_GUID);
-      const on = pk !== undefined && pk.length > 0 && (enable === undefined || enable[0] !== 0);
-      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(on ? 1 : 0));
-      notes.push(`SecureBoot = ${on ? 1 : 0} (${pk === undefined ? 'no PK' : 'PK enrolled'})`);
+      const { secureBoot, reason } = secureBootState((name, guid) => this.#fromStore(name, guid));
+      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(secureBoot));
+      notes.push(`SecureBoot = ${secureBoot} (${reason})`);
     } else {
       notes.push('build without SECURE_BOOT_ENABLE: no SecureBoot variable, no image measurements (202211 OVMF quirk)');
     }
@@ -627,9 +621,6 @@ class DxeVariables implements VariableReader {
     this.#written.set(`${guid}:${name}`, data);
   }
 }
-
-/** gEfiSecureBootEnableDisableGuid (SecureBootEnable). */
-const SECURE_BOOT_ENABLE_GUID = 'F0A30BC7-AF08-4556-99C4-001009C93A44';
 
 interface BootOptionSet {
   readonly order: readonly number[];

@@ -5,7 +5,7 @@
  * whether or not its bank is allocated.
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';
-import { HASH_COUNT_ALGS, digestOf } from '../algs.ts';
+import { HASH_COUNT_ALGS, digestLength, digestOf } from '../algs.ts';
 import { command, EMPTY, type ExecContext } from '../command.ts';
 import { RC, RH } from '../constants.ts';
 import {
@@ -44,12 +44,13 @@ export const PCR_Extend = command({
   authHandles: 1,
   parse: (p) => {
     const digests = p.next(readDigestValues);
+    const cmd = p.r.buf;
     return (ctx) => {
       const pcr = ctx.handles[0] ?? RH.NULL;
       if (pcr === RH.NULL) return EMPTY;
       if (!pcrExtendAllowed(pcr, ctx.locality)) return RC.LOCALITY;
       touchOrderly(ctx, pcr);
-      for (const d of digests) pcrExtend(ctx.state.volatile, pcr, d.hashAlg, d.digest);
+      for (const d of digests) pcrExtend(ctx.state.volatile, pcr, d.hashAlg, cmd, d.at, d.at + digestLength(d.hashAlg));
       return EMPTY;
     };
   },

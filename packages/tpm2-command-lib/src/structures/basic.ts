@@ -27,7 +27,9 @@ export const TPMIAlgHashOrNull: Codec<TpmAlgHash | typeof TPM_ALG.NULL> = oneOf(
  * comes from the algorithm (TPMU_HA, 10.3.1).
  */
 export function tpmtHa(ints: IntCodecs) {
-  return union('TPMT_HA', 'hashAlg', tpmiAlgHash(ints), 'digest', (alg: TpmAlgHash) => fixedBytes('TPMU_HA', digestSize(alg)));
+  // One member codec per algorithm, made once (not per digest encoded or decoded).
+  const members = new Map<number, Codec<Uint8Array>>(HASH_IDS.map((a) => [a, fixedBytes('TPMU_HA', digestSize(a))]));
+  return union('TPMT_HA', 'hashAlg', tpmiAlgHash(ints), 'digest', (alg: TpmAlgHash) => members.get(alg) ?? fixedBytes('TPMU_HA', digestSize(alg)));
 }
 /** TPMT_HA, big-endian. */
 export const TPMTHA = tpmtHa(BE);

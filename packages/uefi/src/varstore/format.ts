@@ -7,7 +7,8 @@ import { encode } from '@tcg2sim/binary-codec';
 import { AUTHENTICATED_VARIABLE_GUID, SYSTEM_NV_DATA_FV_GUID, VARIABLE_GUID, VARIABLE_STORE_FORMATTED,
   VARIABLE_STORE_HEALTHY } from './constants.ts';
 import { expectedWorkingBlockHeader } from './ftw.ts';
-import { FvBlockMapEntry, NvFvHeader, VariableStoreHeader } from './structures.ts';
+import { EFIFirmwareVolumeHeader, EFIFvBlockMapEntry } from '../fv/structures.ts';
+import { VariableStoreHeader } from './structures.ts';
 
 /** Shape of a new store. Defaults give OVMF_VARS_4M.fd's geometry. */
 export interface VarStoreFormat {
@@ -30,10 +31,10 @@ export function formatVarStore(format: VarStoreFormat = {}): Uint8Array {
   if (region < bs) throw new RangeError('"regionBlocks" must be at least 1');
   const fvLength = region + bs + bs + (region + 2 * bs);
   const image = new Uint8Array(fvLength).fill(0xff);
-  const blockMap = encode(FvBlockMapEntry, { numBlocks: fvLength / bs, length: bs });
-  const terminator = encode(FvBlockMapEntry, { numBlocks: 0, length: 0 });
+  const blockMap = encode(EFIFvBlockMapEntry, { numBlocks: fvLength / bs, length: bs });
+  const terminator = encode(EFIFvBlockMapEntry, { numBlocks: 0, length: 0 });
   const headerLength = 0x38 + blockMap.length + terminator.length;
-  const fvh = encode(NvFvHeader, {
+  const fvh = encode(EFIFirmwareVolumeHeader, {
     zeroVector: new Uint8Array(16), fileSystemGuid: SYSTEM_NV_DATA_FV_GUID, fvLength: BigInt(fvLength), signature: 0x4856465f,
     attributes: NV_FV_ATTRIBUTES, headerLength, checksum: 0, extHeaderOffset: 0, reserved: 0, revision: 2,
   });

@@ -6,7 +6,8 @@ import { ByteReader, DecodeError, decodeFirst } from '@tcg2sim/binary-codec';
 import { AUTHENTICATED_VARIABLE_GUID, SYSTEM_NV_DATA_FV_GUID, VARIABLE_GUID, VARIABLE_STORE_FORMATTED,
   VARIABLE_STORE_HEADER_SIZE, VARIABLE_STORE_HEALTHY } from './constants.ts';
 import { VarStoreError } from './errors.ts';
-import { FvBlockMapEntry, NvFvHeader, VariableStoreHeader } from './structures.ts';
+import { EFIFirmwareVolumeHeader, EFIFvBlockMapEntry } from '../fv/structures.ts';
+import { VariableStoreHeader } from './structures.ts';
 
 const FVH_SIGNATURE = 0x4856465f; // '_FVH'
 const MAX_BLOCK_MAP_ENTRIES = 64;
@@ -17,7 +18,7 @@ export interface NvLayout {
   readonly fvOffset: number;
   readonly fvLength: number;
   readonly blockSize: number;
-  readonly fvHeader: NvFvHeader;
+  readonly fvHeader: EFIFirmwareVolumeHeader;
   /** VARIABLE_STORE_HEADER offset (fvOffset + HeaderLength). */
   readonly storeOffset: number;
   /** VARIABLE_STORE_HEADER.Size: the store ends at storeOffset + storeSize. */
@@ -62,7 +63,7 @@ export function parseNvLayout(image: Uint8Array, fvOffset = 0, ftw?: FtwAreas): 
     throw new DecodeError('SHORT_BUFFER', `NV firmware volume needs 0x48 header bytes, ${Math.max(0, image.length - fvOffset)} left`, fvOffset, [S]);
   }
   const r = new ByteReader(image, fvOffset);
-  const h = NvFvHeader.decode(r);
+  const h = EFIFirmwareVolumeHeader.decode(r);
   if (h.signature !== FVH_SIGNATURE) fail('BAD_FV_HEADER', S, 'Signature is not _FVH', fvOffset + 0x28);
   if (h.revision !== 2) fail('BAD_FV_HEADER', S, `Revision ${h.revision} is not 2`, fvOffset + 0x37);
   if (h.headerLength < 0x48 || (h.headerLength & 1) !== 0) fail('BAD_FV_HEADER', S, `HeaderLength 0x${h.headerLength.toString(16)} invalid`, fvOffset + 0x30);
@@ -78,13 +79,13 @@ export function parseNvLayout(image: Uint8Array, fvOffset = 0, ftw?: FtwAreas): 
   if (sum !== 0) fail('BAD_FV_HEADER', S, `checksum does not sum to 0 (0x${sum.toString(16)})`, fvOffset + 0x32);
 
   // Block map: OVMF has one entry (N blocks of 0x1000); EDK II's FVB assumes one block size.
-  const bm: FvBlockMapEntry[] = [];
+  const bm: EFIFvBlockMapEntry[] = [];
   const bmr = new ByteReader(image, fvOffset + 0x38, fvOffset + h.headerLength);
   for (;;) {
     if (bm.length > MAX_BLOCK_MAP_ENTRIES) fail('BAD_FV_HEADER', S, 'block map has too many entries', bmr.offset);
     const at = bmr.offset;
     if (bmr.remaining < 8) fail('BAD_FV_HEADER', S, 'block map is not terminated inside HeaderLength', at);
-    const e = FvBlockMapEntry.decode(bmr);
+    const e = EFIFvBlockMapEntry.decode(bmr);
     if (e.numBlocks === 0 && e.length === 0) break;
     bm.push(e);
   }

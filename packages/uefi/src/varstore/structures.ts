@@ -6,28 +6,6 @@ import { EFIGuid, fixedBytes, struct, u16le, u32le, u64le, u8 } from '@tcg2sim/b
 import type { Infer } from '@tcg2sim/binary-codec';
 
 /**
- * EFI_FIRMWARE_VOLUME_HEADER up to BlockMap (PI 1.7 Vol 3 §3.2.1), 0x38 bytes; the block map
- * (UINT32 NumBlocks, UINT32 Length pairs ending with {0,0}) follows.
- */
-export const NvFvHeader = struct('EFI_FIRMWARE_VOLUME_HEADER', {
-  zeroVector: fixedBytes('ZeroVector', 16),
-  fileSystemGuid: EFIGuid,
-  fvLength: u64le,
-  signature: u32le,
-  attributes: u32le,
-  headerLength: u16le,
-  checksum: u16le,
-  extHeaderOffset: u16le,
-  reserved: u8,
-  revision: u8,
-});
-export type NvFvHeader = Infer<typeof NvFvHeader>;
-
-/** EFI_FV_BLOCK_MAP_ENTRY. */
-export const FvBlockMapEntry = struct('EFI_FV_BLOCK_MAP_ENTRY', { numBlocks: u32le, length: u32le });
-export type FvBlockMapEntry = Infer<typeof FvBlockMapEntry>;
-
-/**
  * VARIABLE_STORE_HEADER (MdeModulePkg/Include/Guid/VariableFormat.h), 28 bytes:
  * EFI_GUID Signature; UINT32 Size; UINT8 Format; UINT8 State; UINT16 Reserved; UINT32 Reserved1.
  */
