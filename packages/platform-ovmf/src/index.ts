@@ -13,7 +13,7 @@ export type { OvmfBuildFacts } from './platform-pei/platform-info.ts';
 export { locatePlatformPeiGlobals, PlatformPeiLocateError } from './platform-pei/locate.ts';
 export type { XipImage, LocatorSection, PlatformPeiGlobals } from './platform-pei/locate.ts';
 // SEC and the PEIFV PlatformPei writes into
-export { decompressMemFvs, OVMF_FV_NAME, SecError, DEFAULT_PEI_FV_BASE } from './sec.ts';
+export { decompressMemFvs, decompressMemFvsAsync, OVMF_FV_NAME, SecError, DEFAULT_PEI_FV_BASE } from './sec.ts';
 export type { MemoryFv, SecOutput, SecOptions } from './sec.ts';
 export {
   peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
@@ -22,6 +22,7 @@ export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
 export { simulateBoot, imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/boot.ts';
 export type { BootInput, BootResult, ImageBufferContext } from './boot/boot.ts';
+export { BootDigests } from './boot/boot-digests.ts';
 export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
 export type { SecureBootLoad } from './boot/secure-boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The QEMU machine a boot runs on: what OVMF's PlatformPei reads from fw_cfg, CMOS, CPUID and

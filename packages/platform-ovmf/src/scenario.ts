@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 
 const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);

@@ -1,6 +1,7 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { EFI_SECTION, parseFlashImage, walkFv } from '@tcg2sim/uefi';
-import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi';
+// The parser alone (not the package's main entry): the CLI loads this module before the rest.
+import { EFI_SECTION, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
+import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi/fv';
 
 /** FV names of OVMF's flash layout (OvmfPkgX64.fdf / OvmfPkgIa32X64.fdf). */
 export const OVMF_FV_NAME = {
@@ -26,7 +27,10 @@ export interface MemoryFv {
   readonly base: bigint;
   /** FvLength. */
   readonly length: bigint;
-  /** The pristine bytes (a copy; callers may patch it). */
+  /**
+   * The pristine bytes: a view of SEC's decompressed buffer (not copied: ~13 MiB). Copy before
+   * patching, as PlatformPei's model does (peiFvAtMeasurement).
+   */
   readonly bytes: Uint8Array;
   /** The parsed volume (offsets relative to the decompressed buffer). */
   readonly volume: FirmwareVolume;
@@ -59,7 +63,18 @@ export const DEFAULT_PEI_FV_BASE = 0x820000n;
  * @throws SecError when the image has no FVMAIN_COMPACT or it does not hold two volumes
  */
 export function decompressMemFvs(image: Uint8Array, o: SecOptions = {}): SecOutput {
-  const flash = parseFlashImage(image, o.parse);
+  return memFvsOf(parseFlashImage(image, o.parse), o);
+}
+
+/**
+ * {@link decompressMemFvs} with the LZMA decoding on libuv's thread pool (parseFlashImageAsync):
+ * the same output or the same error, while the main thread goes on with other work.
+ */
+export async function decompressMemFvsAsync(image: Uint8Array, o: SecOptions = {}): Promise<SecOutput> {
+  return memFvsOf(await parseFlashImageAsync(image, o.parse), o);
+}
+
+function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
   const fvMainCompact = flash.volumes.find((v) => v.guid === OVMF_FV_NAME.FVMAIN_COMPACT);
   if (fvMainCompact === undefined) {
     throw new SecError('NO_FVMAIN_COMPACT', `no FVMAIN_COMPACT volume (${OVMF_FV_NAME.FVMAIN_COMPACT}) in the image`);
@@ -82,8 +97,8 @@ export function decompressMemFvs(image: Uint8Array, o: SecOptions = {}): SecOutp
   return {
     flash,
     fvMainCompact,
-    peiFv: { base: peiBase, length: pv.header.fvLength, bytes: pv.raw.slice(), volume: pv },
-    dxeFv: { base: dxeBase, length: dv.header.fvLength, bytes: dv.raw.slice(), volume: dv },
+    peiFv: { base: peiBase, length: pv.header.fvLength, bytes: pv.raw, volume: pv },
+    dxeFv: { base: dxeBase, length: dv.header.fvLength, bytes: dv.raw, volume: dv },
   };
 }
 

@@ -1,6 +1,6 @@
 import { encode, guidToString } from '@tcg2sim/binary-codec';
 import { HASH_ALGS, algsFromBitmap, hashAll } from '@tcg2sim/hash-lib';
-import type { BankDigest } from '@tcg2sim/hash-lib';
+import type { BankDigest, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { EV, TCGPCREvent, tcgPcrEvent2, digestSizesOf } from '@tcg2sim/event-log';
 import { EFIPlatformFirmwareBlob, MeasuredHobData, TCG_HOB_GUID } from './hobs.ts';
 import type { GuidHob } from './hobs.ts';
@@ -77,6 +77,12 @@ export interface Tcg2PeiInput {
   readonly prehashedFvs?: readonly { readonly base: bigint; readonly length: bigint; readonly digests: readonly BankDigest[] }[];
   /** sizeof (UINTN) in PEI: 4 on OVMF's IA32 PEI, 8 on X64 PEI. */
   readonly peiUintnSize?: 4 | 8;
+  /**
+   * How HashLogExtendEvent hashes data into the banks (HashLibBaseCryptoRouter's HashAndExtend
+   * up to the extend): digests in the order of `algs`. Default: @tcg2sim/hash-lib's hashAll.
+   * A caller may compute them elsewhere (another thread) or keep them for later use.
+   */
+  readonly hashAll?: (algs: readonly TpmAlgHash[], data: Uint8Array) => readonly BankDigest[] | Promise<readonly BankDigest[]>;
 }
 
 /** One PEI measurement (what goes into the TCG2 event HOB). */
@@ -199,9 +205,10 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
     if (mask === 0) diagnostics.push('no PCR bank of PcdTpm2HashMask is supported by the TPM (ASSERT only in RELEASE)');
   }
 
+  const hashWith = input.hashAll ?? hashAll;
   const hashLogExtend = async (pcrIndex: number, eventType: number, hashData: Uint8Array | readonly BankDigest[], eventData: Uint8Array): Promise<PeiStatus> => {
     if (tpmError()) return 'DEVICE_ERROR';
-    const digests = hashData instanceof Uint8Array ? hashAll(algsFromBitmap(mask & linked), hashData) : [...hashData];
+    const digests = hashData instanceof Uint8Array ? [...(await hashWith(algsFromBitmap(mask & linked), hashData))] : [...hashData];
     try {
       await tpm.pcrExtend(pcrIndex, digests);
     } catch (e) {

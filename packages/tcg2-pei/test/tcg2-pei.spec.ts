@@ -320,6 +320,28 @@ describe('Tcg2Pei FV measurement policy (§5.6, §5.7)', function () {
     await runTcg2Pei(input(tpm2, { prehashedFvs: [{ base: 0x900000n, length: 0x2000n, digests: [sha256] }] }));
     expect(hex(tpm2.extends[2]?.digests[1]?.digest ?? new Uint8Array())).to.equal(hex(digest('sha256', DXEFV.bytes)));
   });
+
+  it('hashes event data with the given HashLib (sync or async), asking for the masked banks in order, and extends what it returns', async function () {
+    const banks = [{ hash: 0x04, active: true }, { hash: 0x0b, active: true }];
+    const asked: { algs: readonly number[]; data: Uint8Array }[] = [];
+    const fake = (algs: readonly (0x0004 | 0x000b | 0x000c | 0x000d | 0x0012)[], data: Uint8Array) => {
+      asked.push({ algs, data });
+      return algs.map((alg) => ({ alg, digest: new Uint8Array(alg === 0x0004 ? 20 : 32).fill(asked.length) }));
+    };
+    for (const hashAll of [fake, async (algs: Parameters<typeof fake>[0], data: Uint8Array) => Promise.resolve(fake(algs, data))]) {
+      asked.length = 0;
+      const tpm = new FakePeiTpm({ banks });
+      const r = await runTcg2Pei(input(tpm, { hashAll }));
+      expect(asked.map((a) => a.algs)).to.deep.equal([[0x0004, 0x000b], [0x0004, 0x000b], [0x0004, 0x000b]]);
+      expect(asked[1]?.data).to.equal(PEIFV.bytes);
+      expect(asked[2]?.data).to.equal(DXEFV.bytes);
+      expect(tpm.extends[2]?.digests).to.deep.equal([
+        { alg: 0x0004, digest: new Uint8Array(20).fill(3) },
+        { alg: 0x000b, digest: new Uint8Array(32).fill(3) },
+      ]);
+      expect(r.measurements[2]?.digests).to.deep.equal(tpm.extends[2]?.digests);
+    }
+  });
 });
 
 describe('Tcg2Pei HOBs (edk2-pei-facts §5.9)', function () {

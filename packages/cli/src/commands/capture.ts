@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import pc from 'picocolors';
 import { captureBoot, comparePcrs, replayWithTpm2Eventlog, CaptureError } from '@tcg2sim/platform-ovmf';
 import type { CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';

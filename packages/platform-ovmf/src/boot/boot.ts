@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { getVariable, secureBootState, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
@@ -15,8 +15,9 @@ import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
-import { decompressMemFvs } from '../sec.ts';
+import { decompressMemFvsAsync } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
+import { BootDigests } from './boot-digests.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -61,6 +62,11 @@ export interface BootInput {
   readonly tcg2Config?: 'ovmf' | 'generic';
   /** PcdTpmAutoDetection for the generic variant (default TRUE, the SecurityPkg.dec default). */
   readonly tpmAutoDetection?: boolean;
+  /**
+   * SEC's output for `code` when the caller already started it (`decompressMemFvsAsync(code)`,
+   * e.g. while it was still loading code); by default the boot starts it itself.
+   */
+  readonly sec?: Promise<SecOutput>;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -220,46 +226,31 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
  */
 export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const notes: string[] = [];
-  const sec = decompressMemFvs(input.code);
+  // SEC's LZMA decoding runs on the thread pool while the work that does not need its output
+  // runs here: powering the TPM on, reading the variable store, Tcg2ConfigPei (TPM commands only).
+  const secReady = input.sec ?? decompressMemFvsAsync(input.code);
+  secReady.catch(() => undefined); // awaited below, also when something before fails
+  const store = deferErrors(() => (input.vars === undefined ? undefined : snapshotVariables(input.vars)));
+  let stack: TpmStack;
+  let config: Tcg2ConfigResult;
+  const configNotes: string[] = [];
+  try {
+    // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
+    await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
+    await input.backend.powerOn();
+    stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
+    config = await tcg2ConfigPei(input, stack, store, configNotes);
+  } catch (e) {
+    await secReady; // a bad image is reported first, as when SEC ran before anything else
+    throw e;
+  }
+
+  const sec = await secReady;
+  if (sec.flash.image !== input.code) throw new TypeError('simulateBoot: input.sec is not the SEC output of input.code');
+  const digests = new BootDigests();
   const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
-  notes.push(...measuredPeiFv.notes);
-
-  // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
-  await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
-  await input.backend.powerOn();
-  const stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
-
-  // ---- PEI: Tcg2ConfigPei (Tcg12ConfigPei in Debian) then Tcg2Pei.
-  stack.phase = 'pei:Tcg2ConfigPei';
-  const cfgLib = stack.deviceLib();
-  const variant = input.tcg2Config ?? 'ovmf';
-  let config: Tcg2ConfigResult;
-  if (variant === 'generic') {
-    notes.push(`Tcg2ConfigPei: SecurityPkg's generic variant (not the one in Debian's image), PcdTpmAutoDetection ${input.tpmAutoDetection ?? true ? 'TRUE' : 'FALSE'}`);
-    const store = input.vars === undefined ? undefined : snapshotVariables(input.vars);
-    config = await genericTcg2ConfigPei({
-      vars: { get: (n, g) => store?.get(n, g)?.data },
-      bootMode: 'normal',
-      autoDetection: input.tpmAutoDetection ?? true,
-      tpm12RequestUse: () => cfgLib.tpm12RequestUse(),
-      tpm12Startup: (state) => tpm12Startup((c, n) => cfgLib.tpm12Submit(c, n), state),
-    });
-  } else {
-    notes.push("Tcg2ConfigPei: OVMF's variant (Tcg12ConfigPei in Debian's image: no variables, TPM 1.2 probe then TPM 2.0)");
-    config = await ovmfTcg2ConfigPei({
-      tpm12Detect: () => cfgLib.probeTpm12(),
-      tpm2RequestUse: async () => {
-        try {
-          await cfgLib.requestUseTpm();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    });
-  }
-  notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
+  notes.push(...measuredPeiFv.notes, ...configNotes);
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
     tcg12Log: undefined,
@@ -286,6 +277,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     bootFv: { base: sec.peiFv.base, length: sec.peiFv.length, bytes: measuredPeiFv.bytes },
     fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
+    hashAll: digests.hashAll,
   });
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
   if (pei.outcome !== 'measured') {
@@ -317,7 +309,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   });
 
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
-  const vars = new DxeVariables(input.vars, sec, notes);
+  const vars = new DxeVariables(store(), sec, notes);
   await measureSecureBootPolicy(dxe, vars);
 
   // Tcg2ConfigDxe is dispatched after the variable-write protocol appeared.
@@ -330,7 +322,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
-  const dxeFvSha256 = createHash('sha256').update(sec.dxeFv.bytes).digest('hex');
+  const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   if (input.disk !== undefined && input.imageBufferAddress === undefined) {
     notes.push(
       !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
@@ -549,13 +541,64 @@ const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
  * creates in SECURE_BOOT_ENABLE builds (1 when PK is enrolled and SecureBootEnable is not 0,
  * else 0), and what BDS writes during the boot.
  */
+/**
+ * Tcg2ConfigPei (Tcg12ConfigPei in Debian's image, or SecurityPkg's generic one): TPM commands
+ * and, for the generic one, the variable store; nothing from the firmware volumes.
+ */
+async function tcg2ConfigPei(input: BootInput, stack: TpmStack, store: () => VariableSnapshot | undefined, notes: string[]): Promise<Tcg2ConfigResult> {
+  stack.phase = 'pei:Tcg2ConfigPei';
+  const cfgLib = stack.deviceLib();
+  let config: Tcg2ConfigResult;
+  if ((input.tcg2Config ?? 'ovmf') === 'generic') {
+    notes.push(`Tcg2ConfigPei: SecurityPkg's generic variant (not the one in Debian's image), PcdTpmAutoDetection ${input.tpmAutoDetection ?? true ? 'TRUE' : 'FALSE'}`);
+    const snapshot = store();
+    config = await genericTcg2ConfigPei({
+      vars: { get: (n, g) => snapshot?.get(n, g)?.data },
+      bootMode: 'normal',
+      autoDetection: input.tpmAutoDetection ?? true,
+      tpm12RequestUse: () => cfgLib.tpm12RequestUse(),
+      tpm12Startup: (state) => tpm12Startup((c, n) => cfgLib.tpm12Submit(c, n), state),
+    });
+  } else {
+    notes.push("Tcg2ConfigPei: OVMF's variant (Tcg12ConfigPei in Debian's image: no variables, TPM 1.2 probe then TPM 2.0)");
+    config = await ovmfTcg2ConfigPei({
+      tpm12Detect: () => cfgLib.probeTpm12(),
+      tpm2RequestUse: async () => {
+        try {
+          await cfgLib.requestUseTpm();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+  }
+  notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
+  return config;
+}
+
+/**
+ * Runs `fn` now and returns its result on each call, or throws its error on each call: work
+ * done ahead of time whose failure still surfaces where the result is first used.
+ */
+function deferErrors<T>(fn: () => T): () => T {
+  try {
+    const v = fn();
+    return () => v;
+  } catch (e) {
+    return () => {
+      throw e;
+    };
+  }
+}
+
 class DxeVariables implements VariableReader {
   readonly #store: VariableSnapshot | undefined;
   readonly #written = new Map<string, Uint8Array>();
   readonly secureBootCapable: boolean;
 
-  constructor(store: Uint8Array | undefined, sec: SecOutput, notes: string[]) {
-    this.#store = store === undefined ? undefined : snapshotVariables(store);
+  constructor(store: VariableSnapshot | undefined, sec: SecOutput, notes: string[]) {
+    this.#store = store;
     this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
     if (this.secureBootCapable) {
       const { secureBoot, reason } = secureBootState((name, guid) => this.#fromStore(name, guid));

@@ -67,8 +67,32 @@ export function lzmaDecompress(data: Uint8Array, maxOut: number): Uint8Array {
   try {
     out = lzma.decompressSync(data);
   } catch (err) {
-    throw new DecodeError('BAD_VALUE', `corrupt LZMA stream: ${err instanceof Error ? err.message : String(err)}`, 0, ['LZMA'], { cause: err });
+    throw corrupt(err);
   }
+  return checkedOutput(out, header);
+}
+
+/**
+ * {@link lzmaDecompress} on libuv's thread pool: the header is checked at once (same errors),
+ * the range decoding runs off the main thread, and the promise settles with the same output or
+ * the same DecodeError.
+ */
+export async function lzmaDecompressAsync(data: Uint8Array, maxOut: number): Promise<Uint8Array> {
+  const header = readLzmaHeader(data, maxOut);
+  let out: Uint8Array;
+  try {
+    out = await lzma.decompress(data);
+  } catch (err) {
+    throw corrupt(err);
+  }
+  return checkedOutput(out, header);
+}
+
+function corrupt(err: unknown): DecodeError {
+  return new DecodeError('BAD_VALUE', `corrupt LZMA stream: ${err instanceof Error ? err.message : String(err)}`, 0, ['LZMA'], { cause: err });
+}
+
+function checkedOutput(out: Uint8Array, header: LzmaHeader): Uint8Array {
   if (out.length !== header.uncompressedSize) {
     throw new DecodeError('BAD_VALUE', `LZMA stream gave ${out.length} bytes, header says ${header.uncompressedSize}`, 5, ['LZMA']);
   }
