@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { getVariable, secureBootState, snapshotVariables } from '@tcg2sim/uefi';
+import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -10,14 +10,15 @@ import {
   MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE, SecureBootAuthorityMeasurement,
 } from '@tcg2sim/tcg2-dxe';
-import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
-import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import { decompressMemFvsAsync } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
+import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
+import { imageBufferAddress, imageBufferDistance, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -28,7 +29,7 @@ import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
 import {
-  decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder, expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID,
+  expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID,
 } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
@@ -92,130 +93,6 @@ export interface BootResult {
   readonly notes: readonly string[];
   /** Where the prediction stops. */
   readonly endState: string;
-}
-
-/** What the image-buffer model may depend on. */
-export interface ImageBufferContext {
-  readonly machine: MachineDescription;
-  /** ActivePcrBanks (EDK II bitmap): without SHA1 no TCG 1.2 log area is allocated. */
-  readonly activePcrBanks: number;
-  readonly fileSize: number;
-  /** SHA-256 of the pristine DXEFV: identifies the firmware build. */
-  readonly dxeFvSha256: string;
-  /** TSEG bytes chipped from the top of low RAM (SMM builds). */
-  readonly tsegBytes: number;
-  /** Where the file came from: the UEFI Shell in DXEFV, or a disk's removable-media loader. */
-  readonly source?: 'fv' | 'disk';
-  /** A virtio-blk disk is attached (its drivers' allocations sit above every boot file buffer). */
-  readonly diskAttached?: boolean;
-  /** The FAT type of the attached disk's loader volume (FatDxe sizes its caches by it). */
-  readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
-  /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
-  readonly diskOtherPartitions?: number;
-  /**
-   * Pages left allocated below the disk stack's free point by an earlier, refused LoadImage
-   * (Secure Boot verification of a signed loader): later boot files go below them.
-   */
-  readonly heldPages?: number;
-}
-
-/**
- * Distance from the top of DXE's low RAM to the BDS file buffer, per firmware build, measured on
- * real boots of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1
- * active). DXE's page allocator works top-down, so the distance is the sum of everything DXE
- * allocated before BDS reads the file: a property of the build, not of the machine.
- */
-export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  // OVMF_CODE_4M.fd
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1de1fe8n],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1cdffe8n],
-  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only)
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1e6ffe8n],
-  // OVMF_CODE.fd (2 MB)
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
-]);
-/**
- * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
- * (virtio-blk, partitions, FAT volume caches): this is the distance from the top of DXE's low RAM
- * (less TSEG) to the top of the free memory the file buffer is carved from. The buffer is a
- * page-granular pool allocation (files of 64 KiB and more): it starts
- * `EFI_SIZE_TO_PAGES(size + 0x20)` pages below that point, its data 0x18 bytes (POOL_HEAD) in.
- * The same point serves the UEFI Shell when the disk's loader was refused (its buffer is freed).
- * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2, 512 MiB, with a disk whose only
- * partition is a FAT12 ESP holding the loader (FAT16/FAT32: see LARGE_FAT_CACHE_SHIFT): q35
- * OVMF_CODE_4M.fd (loaders of 66048, 102912 and 300544 bytes all give this distance), pc
- * OVMF_CODE.fd, and q35 + SMM
- * OVMF_CODE_4M.secboot.fd (through the Shell after Secure Boot denied the loader). More
- * partitions move it (otherPartitionsShift); a second FAT volume is not modelled (one FAT12
- * partition more measured 0x8D000 further down): the notes then call the address a guess.
- */
-export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1daf000n], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e3c000n], // OVMF_CODE_4M.secboot.fd
-]);
-/**
- * Without SHA1 (no TCG 1.2 log area) the disk-stack point is higher by a build-specific amount,
- * not the Shell's 0xF000: measured 0x10000 on q35 OVMF_CODE_4M.fd (sha256 and sha256+sha384
- * TPMs, 512 and 1024 MiB) and 0x11000 on pc OVMF_CODE.fd (sha256, 1536 MiB, CRB). Other builds
- * (secboot) are not measured and get 0x10000.
- */
-const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x10000n], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
-]);
-/**
- * FatDxe gives FAT12 volumes the small disk caches and FAT16/FAT32 volumes the large ones: with a
- * FAT16 or FAT32 ESP the buffer sits this much lower (measured on q35 OVMF_CODE_4M.fd with a
- * 10 MiB FAT16 and a 36 MiB FAT32 disk: both 0x3FE000 below the FAT12 case).
- */
-const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
-/**
- * Each more partition (without a FAT filesystem) moves the buffer down: 0x8000 for the first,
- * 0x9000 for each further one (measured on q35 OVMF_CODE_4M.fd with 1, 2, 3 and 4 empty Linux
- * partitions of 8 to 64 MiB after a FAT12 or FAT32 ESP: 0x8000, 0x11000, 0x1A000, 0x23000).
- */
-function otherPartitionsShift(n: number): bigint {
-  return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
-}
-/** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
-const POOL_OVERHEAD = 0x20n;
-const POOL_HEAD = 0x18n;
-
-function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
-  const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1daf000n;
-  const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
-  const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
-  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
-  const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
-}
-
-
-/** The calibrated distance for a build and machine, and whether it was measured for both. */
-export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'): { distance: bigint; calibrated: boolean } {
-  const exact = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine}`);
-  if (exact !== undefined) return { distance: exact, calibrated: true };
-  const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
-  return { distance: other ?? 0x1de1fe8n, calibrated: false };
-}
-/** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
-const NO_SHA1_LOG_SHIFT = 0xf000n;
-
-/**
- * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
- * distance. This is allocator state, not code: a model parameter, reported in the notes as
- * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
- */
-export function imageBufferAddress(ctx: ImageBufferContext): bigint {
-  if (ctx.source === 'disk' || ctx.diskAttached === true) return diskImageBufferAddress(ctx);
-  const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
-  const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
 }
 
 /**
@@ -517,10 +394,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
   }
 }
 
-function hex4(n: number): string {
-  return n.toString(16).toUpperCase().padStart(4, '0');
-}
-
 /** sizeof (UINTN) in PEI: from PEI core's PE machine (IA32 PEI in OVMF_CODE_4M*, X64 in the 2 MB build). */
 function peiArchUintn(sec: SecOutput): 4 | 8 {
   const core = findFileByGuid(sec.peiFv.volume, '52C05B14-0B98-496C-BC3B-04B50211D680');
@@ -533,14 +406,6 @@ function peiArchUintn(sec: SecOutput): 4 | 8 {
   }
 }
 
-/** SecureBootConfigDxe's FILE_GUID: present in SECURE_BOOT_ENABLE builds. */
-const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
-
-/**
- * UEFI variables as DXE reads them: the store, the volatile SecureBoot variable AuthVariableLib
- * creates in SECURE_BOOT_ENABLE builds (1 when PK is enrolled and SecureBootEnable is not 0,
- * else 0), and what BDS writes during the boot.
- */
 /**
  * Tcg2ConfigPei (Tcg12ConfigPei in Debian's image, or SecurityPkg's generic one): TPM commands
  * and, for the generic one, the variable store; nothing from the firmware volumes.
@@ -590,67 +455,4 @@ function deferErrors<T>(fn: () => T): () => T {
       throw e;
     };
   }
-}
-
-class DxeVariables implements VariableReader {
-  readonly #store: VariableSnapshot | undefined;
-  readonly #written = new Map<string, Uint8Array>();
-  readonly secureBootCapable: boolean;
-
-  constructor(store: VariableSnapshot | undefined, sec: SecOutput, notes: string[]) {
-    this.#store = store;
-    this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
-    if (this.secureBootCapable) {
-      const { secureBoot, reason } = secureBootState((name, guid) => this.#fromStore(name, guid));
-      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(secureBoot));
-      notes.push(`SecureBoot = ${secureBoot} (${reason})`);
-    } else {
-      notes.push('build without SECURE_BOOT_ENABLE: no SecureBoot variable, no image measurements (202211 OVMF quirk)');
-    }
-  }
-
-  #fromStore(name: string, guid: string): Uint8Array | undefined {
-    return this.#store?.get(name, guid)?.data;
-  }
-
-  get(name: string, guid: string): Uint8Array | undefined {
-    return this.#written.get(`${guid}:${name}`) ?? this.#fromStore(name, guid);
-  }
-
-  set(name: string, guid: string, data: Uint8Array): void {
-    this.#written.set(`${guid}:${name}`, data);
-  }
-}
-
-interface BootOptionSet {
-  readonly order: readonly number[];
-  readonly byNumber: ReadonlyMap<number, BootOption>;
-}
-
-/**
- * The boot options BDS attempts: the store's BootOrder and Boot#### when it has them (a later
- * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
- * measures them.
- */
-function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
-  const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
-  if (stored !== undefined) {
-    const order = decodeBootOrder(stored);
-    const byNumber = new Map<number, BootOption>();
-    for (const n of order) {
-      const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
-      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
-      if (o !== undefined) byNumber.set(n, o);
-    }
-    notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
-    if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
-      notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
-    }
-    return { order, byNumber };
-  }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
-  vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
-  for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
-  notes.push('BDS: fresh store: OVMF registers its default boot options');
-  return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
 }

@@ -1,0 +1,89 @@
+/**
+ * The UEFI variables DXE and BDS read and write in a simulated boot, and the boot options BDS
+ * attempts.
+ */
+import { findFileByGuid, secureBootState } from '@tcg2sim/uefi';
+import type { VariableSnapshot } from '@tcg2sim/uefi';
+import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
+import type { VariableReader } from '@tcg2sim/tcg2-dxe';
+import type { MachineDescription } from '../machine.ts';
+import type { SecOutput } from '../sec.ts';
+import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
+import type { BootOption } from './bds.ts';
+
+/** A boot option number as in `Boot####`. */
+export function hex4(n: number): string {
+  return n.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** SecureBootConfigDxe's FILE_GUID: present in SECURE_BOOT_ENABLE builds. */
+const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
+
+/**
+ * UEFI variables as DXE reads them: the store, the volatile SecureBoot variable AuthVariableLib
+ * creates in SECURE_BOOT_ENABLE builds (1 when PK is enrolled and SecureBootEnable is not 0,
+ * else 0), and what BDS writes during the boot.
+ */
+export class DxeVariables implements VariableReader {
+  readonly #store: VariableSnapshot | undefined;
+  readonly #written = new Map<string, Uint8Array>();
+  readonly secureBootCapable: boolean;
+
+  constructor(store: VariableSnapshot | undefined, sec: SecOutput, notes: string[]) {
+    this.#store = store;
+    this.secureBootCapable = findFileByGuid(sec.dxeFv.volume, SECURE_BOOT_CONFIG_DXE) !== undefined;
+    if (this.secureBootCapable) {
+      const { secureBoot, reason } = secureBootState((name, guid) => this.#fromStore(name, guid));
+      this.set('SecureBoot', EFI_GLOBAL_VARIABLE, Uint8Array.of(secureBoot));
+      notes.push(`SecureBoot = ${secureBoot} (${reason})`);
+    } else {
+      notes.push('build without SECURE_BOOT_ENABLE: no SecureBoot variable, no image measurements (202211 OVMF quirk)');
+    }
+  }
+
+  #fromStore(name: string, guid: string): Uint8Array | undefined {
+    return this.#store?.get(name, guid)?.data;
+  }
+
+  get(name: string, guid: string): Uint8Array | undefined {
+    return this.#written.get(`${guid}:${name}`) ?? this.#fromStore(name, guid);
+  }
+
+  set(name: string, guid: string, data: Uint8Array): void {
+    this.#written.set(`${guid}:${name}`, data);
+  }
+}
+
+/** BootOrder and the options it names. */
+export interface BootOptionSet {
+  readonly order: readonly number[];
+  readonly byNumber: ReadonlyMap<number, BootOption>;
+}
+
+/**
+ * The boot options BDS attempts: the store's BootOrder and Boot#### when it has them (a later
+ * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
+ * measures them.
+ */
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
+  const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
+  if (stored !== undefined) {
+    const order = decodeBootOrder(stored);
+    const byNumber = new Map<number, BootOption>();
+    for (const n of order) {
+      const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
+      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
+      if (o !== undefined) byNumber.set(n, o);
+    }
+    notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
+    if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
+      notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
+    }
+    return { order, byNumber };
+  }
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
+  vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
+  for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+  notes.push('BDS: fresh store: OVMF registers its default boot options');
+  return { order: defaults.map((o) => o.number), byNumber: new Map(defaults.map((o) => [o.number, o])) };
+}
