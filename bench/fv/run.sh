@@ -3,14 +3,15 @@
 # same image, run alternately. Prints the median wall time and the median CPU time (user + sys)
 # of each and the ratios ours/theirs (CPU time is the steadier figure on a shared machine), and
 # `tcg2sim --help` alone: the CLI's start-up cost, which is part of every command's time.
-# Usage (from the repository root, after `npx tsc -b`):
+# Usage (from the repository root, after `npm run build`, which also builds the CLI bundle; after a
+# bare `npx tsc -b` the bin falls back to the slower dist module graph):
 #   bash bench/fv/run.sh [IMAGE (default /usr/share/OVMF/OVMF_CODE_4M.fd)] [RUNS (default 10)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 IMAGE=${1:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 RUNS=${2:-10}
 command -v UEFIExtract >/dev/null || { echo "UEFIExtract not found (apt-get install uefitool-cli)" >&2; exit 2; }
-[ -f packages/cli/dist/src/main.js ] || { echo "build first: npx tsc -b" >&2; exit 2; }
+[ -f packages/cli/dist/src/main.js ] || { echo "build first: npm run build" >&2; exit 2; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
