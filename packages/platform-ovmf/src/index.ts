@@ -23,7 +23,7 @@ export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 export { simulateBoot } from './boot/boot.ts';
 export type { BootInput, BootResult } from './boot/boot.ts';
 export { imageBufferAddress, imageBufferDistance, usedStoreShift, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
-export { storeHistory, FIRST_BOOT_VARIABLES, TCG2_CONFIG_FORMSET_GUID } from './boot/store-history.ts';
+export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';
 export { BootDigests } from './boot/boot-digests.ts';

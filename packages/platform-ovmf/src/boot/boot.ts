@@ -17,7 +17,7 @@ import { decompressMemFvsAsync } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { imageBufferAddress, imageBufferDistance, usedStoreShift, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -220,8 +220,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       ? 'image buffer address: given'
       : !imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated
         ? 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
-        : history.kind === 'fresh'
-          ? 'image buffer address: calibrated for this firmware build and machine (fresh variable store)'
+        : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(dxeFvSha256))
+          ? `image buffer address: calibrated for this firmware build and machine (${history.kind === 'fresh' ? 'fresh variable store' : 'VARS template without TCG2 variables'})`
           : history.kind === 'booted' && usedStoreShift({ ...bufferCtxBase, fileSize: 0, tsegBytes: 0 }) !== undefined
             ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'
             : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`

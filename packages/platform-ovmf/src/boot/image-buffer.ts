@@ -133,6 +133,15 @@ export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Ma
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n], // OVMF_CODE.fd (2 MB)
 ]);
 
+/**
+ * Builds whose fresh-store calibration was measured with a VARS template that a boot without a TPM
+ * already initialised (BDS's, MTC, iSCSI and MemoryTypeInformation variables, no TCG2 ones):
+ * Debian's OVMF_VARS_4M.ms.fd for the secboot build. Such a store is the calibrated one there.
+ */
+export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<string> = new Set([
+  'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
+]);
+
 /** The used-store shift that applies to `ctx`: undefined when the model has none (not calibrated). */
 export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
   if (ctx.source === 'disk' || ctx.diskAttached === true || (ctx.activePcrBanks & 0x01) === 0) return undefined;

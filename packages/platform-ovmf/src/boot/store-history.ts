@@ -15,8 +15,8 @@
  * the two states measured whole (a fresh store, a store after a complete boot to the Shell).
  */
 
-/** gTcg2ConfigFormSetGuid: TCG2_VERSION, TCG2_CONFIGURATION, TCG2_DEVICE_DETECTION. */
-export const TCG2_CONFIG_FORMSET_GUID = '6339D487-26BA-424B-9A5D-687E25D740BC';
+import { TCG2_CONFIG_FORMSET_GUID } from '@tcg2sim/tcg2-config';
+
 const GLOBAL = '8BE4DF61-93CA-11D2-AA0D-00E098032B8C';
 
 /** The variables a first boot of OVMF 2022.11 to the UEFI Shell creates (name, vendor GUID). */
