@@ -59,7 +59,11 @@ describe('variable store history: what an earlier boot left moves the Shell buff
   it('puts the Shell where real second boots loaded it', () => {
     expect(shell('q35', 512, CODE_4M, 'booted')).to.equal(0x1e239018n);
     expect(shell('q35', 2048, CODE_4M, 'booted')).to.equal(0x7e239018n);
+    expect(shell('q35', 1024, CODE_4M, 'booted')).to.equal(0x3e239018n);
+    expect(shell('pc', 512, CODE_4M, 'booted')).to.equal(0x1e33a018n);
     expect(shell('pc', 512, CODE_2M, 'booted')).to.equal(0x1e343018n);
+    expect(shell('q35', 512, CODE_2M, 'booted')).to.equal(0x1e24a018n);
+    expect(shell('q35', 512, SECBOOT_4M, 'booted', { tsegBytes: 16 * 1024 * 1024 })).to.equal(0x1d1af018n);
   });
 
   it('keeps the fresh-store address for fresh and partial stores and where no used-store calibration exists', () => {
@@ -68,7 +72,7 @@ describe('variable store history: what an earlier boot left moves the Shell buff
     expect(shell('pc', 512, CODE_2M, 'fresh')).to.equal(0x1e32c018n);
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512 });
     const base = { machine: m, activePcrBanks: 0x1f, fileSize: 0x100000, tsegBytes: 0 };
-    expect(usedStoreShift({ ...base, dxeFvSha256: SECBOOT_4M })).to.equal(undefined);
+    expect(usedStoreShift({ ...base, dxeFvSha256: '00'.repeat(32) })).to.equal(undefined);
     expect(usedStoreShift({ ...base, dxeFvSha256: CODE_4M, activePcrBanks: 0x02 })).to.equal(undefined);
     expect(usedStoreShift({ ...base, dxeFvSha256: CODE_4M, diskAttached: true })).to.equal(undefined);
     expect(shell('q35', 512, CODE_4M, 'booted', { activePcrBanks: 0x02 })).to.equal(shell('q35', 512, CODE_4M, 'fresh', { activePcrBanks: 0x02 }));
@@ -81,6 +85,10 @@ describe('variable store history: what an earlier boot left moves the Shell buff
     expect(qemuTpmLogAddress(q512, CODE_4M, true)).to.equal(0x1f7c5000n);
     expect(qemuTpmLogAddress(q2048, CODE_4M, true)).to.equal(0x7f7c5000n);
     expect(qemuTpmLogAddress(pc512, CODE_2M, true)).to.equal(0x1f7c6000n);
+    expect(qemuTpmLogAddress(pc512, CODE_4M, true)).to.equal(0x1f7c5000n);
+    expect(qemuTpmLogAddress(MachineDescription.parse({ machine: 'q35', memoryMiB: 1024 }), CODE_4M, true)).to.equal(0x3f7c5000n);
+    const smm = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, smm: true });
+    expect([qemuTpmLogAddress(smm, SECBOOT_4M), qemuTpmLogAddress(smm, SECBOOT_4M, true)]).to.deep.equal([0x1e7dc000n, 0x1e7bc000n]);
     expect(qemuTpmLogAddress(q512, CODE_4M)).to.equal(0x1f7e5000n);
   });
 });

@@ -39,14 +39,17 @@ export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
 export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x81b000], // OVMF_CODE_4M.fd
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x81a000], // OVMF_CODE.fd (2 MB)
+  // OVMF_CODE_4M.secboot.fd, q35 + SMM, OVMF_VARS_4M.ms.fd, 512 MiB only (TSEG's 16 MiB included)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1824000],
 ]);
 
 /**
  * How much lower the blob sits when the variable store holds TCG2_VERSION (Tcg2ConfigDxe then
  * validates its HII settings instead of creating the variable; see boot/store-history.ts).
  * Measured on real boots: q35 OVMF_CODE_4M.fd 512 MiB with TCG2_VERSION alone, with the TCG2
- * variables plus MTC/VarErrorFlag/CustomMode, and with a first boot's whole store (all 0x83B000),
- * q35 OVMF_CODE_4M.fd 2048 MiB and pc OVMF_CODE.fd 512 MiB second boots (0x83B000, 0x83A000).
+ * variables plus MTC/VarErrorFlag/CustomMode, and with a first boot's whole store (all 0x83B000);
+ * second boots of q35 OVMF_CODE_4M.fd 1024 (CRB) and 2048 MiB, pc OVMF_CODE_4M.fd 512 MiB, q35
+ * and pc OVMF_CODE.fd 512 MiB, q35 + SMM OVMF_CODE_4M.secboot.fd 512 MiB (all 0x20000 lower).
  * Stores without it (only MemoryTypeInformation, only BDS's variables, only iSCSI's) give the
  * fresh value. The MemoryTypeInformation variable does not enter non-SMM builds at all.
  */

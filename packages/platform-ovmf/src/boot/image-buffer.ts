@@ -123,14 +123,19 @@ export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'):
 /**
  * How much higher the Shell's buffer sits when the store is one an earlier boot to the Shell left
  * (every FIRST_BOOT_VARIABLES present), per build and machine: measured on real second boots from
- * a first boot's vars-after-boot.fd (and a third boot: the same), SHA1 active. OVMF_CODE_4M.fd
- * q35: 0x1B000 at 512 and 2048 MiB; OVMF_CODE.fd pc 512 MiB: 0x17000. Not derived from source
- * (Tcg2ConfigDxe's and BDS's pool footprints; see store-history.ts); other builds, machines and
+ * a first boot's vars-after-boot.fd, SHA1 active, with the build's VARS template for the first
+ * boot. OVMF_CODE_4M.fd q35: 0x1B000 (512 MiB TIS, also a third boot; 2048 MiB TIS; 1024 MiB CRB);
+ * OVMF_CODE_4M.fd pc 512 MiB: 0x1A000; OVMF_CODE.fd q35 512 MiB: 0x28000; pc 512 MiB: 0x17000;
+ * OVMF_CODE_4M.secboot.fd q35 + SMM 512 MiB from OVMF_VARS_4M.ms.fd: 0x1F000. Not derived from
+ * source (Tcg2ConfigDxe's and BDS's pool footprints; see store-history.ts); other builds and
  * partial stores are not calibrated.
  */
 export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1b000n], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n], // OVMF_CODE.fd (2 MB)
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1a000n],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n],
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
 ]);
 
 /**
