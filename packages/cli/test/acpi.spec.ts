@@ -93,6 +93,30 @@ describe('tcg2sim acpi', () => {
       expect(pc.fields.lasa).to.equal('0x1F7E5000');
     });
 
+    // LASA read from the TPM2 table of real boots from a store holding TCG2_VERSION (written by
+    // Tcg2ConfigDxe on a first boot, or alone with `vars set`): q35 OVMF_CODE_4M.fd 512 MiB
+    // 0x1F7C5000, pc OVMF_CODE.fd 512 MiB 0x1F7C6000.
+    it('moves the log area down for a --vars store holding TCG2_VERSION, and not for a fresh one', async function () {
+      const vars4m = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
+      requirePrerequisites(this, { files: [vars4m] });
+      const used = join(dir.path, 'vars.fd');
+      writeFileSync(used, readFileSync(vars4m));
+      const set = await run('vars', 'set', '--name', 'TCG2_VERSION', '--guid', '6339D487-26BA-424B-9A5D-687E25D740BC', '--attributes', 'NV|BS',
+        '--data', '312e3300000000000400000000000000', used);
+      expect(set.status).to.equal(0);
+      const lasa = async (...args: string[]): Promise<string> =>
+        (JSON.parse((await run('acpi', 'tpm2', '--tpm-interface', 'tis', ...args, '--json')).out) as { fields: { lasa: string } }).fields.lasa;
+      expect(await lasa('--vars', used)).to.equal('0x1F7C5000');
+      expect(await lasa('--vars', used, '--code', code2m, '--machine', 'pc')).to.equal('0x1F7C6000');
+      expect(await lasa('--vars', vars4m)).to.equal('0x1F7E5000');
+    });
+
+    it('rejects a --vars file that is not a variable store with exit 2', async () => {
+      const f = join(dir.path, 'not-vars');
+      writeFileSync(f, new Uint8Array(16));
+      expect((await run('acpi', 'tpm2', '--tpm-interface', 'tis', '--vars', f)).status).to.equal(2);
+    });
+
     it('rejects a --code file that is not firmware with exit 2', async () => {
       const f = join(dir.path, 'not-firmware');
       writeFileSync(f, new Uint8Array(4096));

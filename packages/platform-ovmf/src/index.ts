@@ -22,7 +22,9 @@ export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 // the whole boot
 export { simulateBoot } from './boot/boot.ts';
 export type { BootInput, BootResult } from './boot/boot.ts';
-export { imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/image-buffer.ts';
+export { imageBufferAddress, imageBufferDistance, usedStoreShift, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
+export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
+export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';
 export { BootDigests } from './boot/boot-digests.ts';
 export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
@@ -71,7 +73,7 @@ export {
 } from './acpi/tpm2-table.ts';
 export type { Tpm2Table, Tpm2TableInput } from './acpi/tpm2-table.ts';
 export {
-  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, qemuTpmLogAddress, qemuTpm2Table,
+  QEMU_TPM_LOG_AREA_SIZE, QEMU_CRB_CONTROL_AREA, QEMU_ACPI_OEM, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, qemuTpmLogAddress, qemuTpm2Table, QEMU_TPM_LOG_TCG2_VERSION_SHIFT,
   qemuTpm2TableInput,
 } from './acpi/qemu-tpm2.ts';
 export type { QemuTpm2Options } from './acpi/qemu-tpm2.ts';

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { DecodeError, Tcg2Error, toHex } from '@tcg2sim/binary-codec';
 import {
   MachineDescription, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, TPM2_START_METHOD_NAME, decompressMemFvs, checkTpm2Table, decodeTpm2Table, qemuTpm2Table,
-  qemuTpmLogAddress, tableSignature,
+  QEMU_TPM_LOG_TCG2_VERSION_SHIFT, qemuTpmLogAddress, storeHistory, tableSignature,
 } from '@tcg2sim/platform-ovmf';
+import { snapshotVariables } from '@tcg2sim/uefi';
 import type { Tpm2Finding, Tpm2Table } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
@@ -71,7 +72,18 @@ function interfaceOption(v: string | undefined, allowNone: boolean): 'tis' | 'cr
   throw new UsageError(`--tpm-interface: expected tis|crb${allowNone ? '|none' : ''}, got ${JSON.stringify(v)}`);
 }
 
-interface Tpm2Opts { tpmInterface?: string; machine: string; memory: string; code?: string; logAreaAddress?: string; out?: string; json?: boolean }
+interface Tpm2Opts { tpmInterface?: string; machine: string; memory: string; code?: string; vars?: string; logAreaAddress?: string; out?: string; json?: boolean }
+
+/** Whether the store holds TCG2_VERSION (moves the log area), or a UsageError naming the file. */
+function tcg2VersionStored(file: string): boolean {
+  try {
+    const snap = snapshotVariables(new Uint8Array(readFileSync(file)));
+    return storeHistory((n, g) => snap.get(n, g)?.data).tcg2VersionStored;
+  } catch (err) {
+    if (err instanceof Tcg2Error) throw new UsageError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
 
 /** SHA-256 of the firmware's pristine DXEFV (the calibration key), or a UsageError naming the file. */
 function dxeFvSha256(file: string): string {
@@ -95,6 +107,7 @@ export function registerAcpi(program: Command, io: CliIo, setStatus: SetStatus):
     .option('--machine <q35|pc>', 'QEMU machine (places the log area)', 'q35')
     .option('--memory <MiB>', 'guest RAM (places the log area)', '512')
     .option('--code <file>', 'OVMF_CODE*.fd: use its build calibration for the log-area address')
+    .option('--vars <file>', 'OVMF_VARS*.fd the VM boots from: a store holding TCG2_VERSION (one an earlier boot left) moves the log area')
     .option('--log-area-address <addr>', 'LASA as this run allocated it (default: the calibrated model)')
     .option('--out <file>', 'write the table (binary) to this file')
     .option('--json', 'JSON: {table, fields, logAreaAddressFrom}')
@@ -108,11 +121,13 @@ export function registerAcpi(program: Command, io: CliIo, setStatus: SetStatus):
       const given = opts.logAreaAddress !== undefined;
       const build = opts.code === undefined ? undefined : dxeFvSha256(opts.code);
       const k = (build === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(build)) ?? QEMU_TPM_LOG_CALIBRATION;
-      const lasa = given ? parseAddress(opts.logAreaAddress ?? '', '--log-area-address') : qemuTpmLogAddress(parsed.data, build);
+      const used = opts.vars === undefined ? false : tcg2VersionStored(opts.vars);
+      const lasa = given ? parseAddress(opts.logAreaAddress ?? '', '--log-area-address') : qemuTpmLogAddress(parsed.data, build, used);
       const table = qemuTpm2Table({ tpmInterface: iface, logAreaAddress: lasa });
       if (opts.out !== undefined) writeFileSync(opts.out, table);
       const calibrated = build === undefined ? 'Debian OVMF_CODE_4M.fd' : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.has(build) ? 'this build' : 'NOT this build (OVMF_CODE_4M.fd value used)';
-      const from = given ? 'given' : `model: top of RAM below 4 GiB - ${hex(k)} (calibrated on ${calibrated}, fresh variable store)`;
+      const store = used ? `, - ${hex(QEMU_TPM_LOG_TCG2_VERSION_SHIFT)} for a store holding TCG2_VERSION` : opts.vars === undefined ? ', fresh variable store' : ', store without TCG2_VERSION';
+      const from = given ? 'given' : `model: top of RAM below 4 GiB - ${hex(k)} (calibrated on ${calibrated}${store})`;
       const t = decodeTpm2Table(table);
       if (opts.json === true) {
         io.out(`${JSON.stringify({ table: toHex(table), fields: tableJson(t), logAreaAddressFrom: from }, null, 2)}\n`);

@@ -26,28 +26,44 @@ export const QEMU_ACPI_OEM = { oemId: 'BOCHS ', oemTableId: 'BXPC    ', oemRevis
  * sits at a fixed distance below the top of RAM, so the address is allocator state that follows
  * the RAM size. Measured on Debian OVMF_CODE_4M.fd 2022.11 with a fresh OVMF_VARS_4M.fd (no
  * MemoryTypeInformation variable yet), q35, 512 and 2048 MiB, tpm-tis and tpm-crb: 0x81B000 in
- * each. A store written by an earlier boot changes the bins and moves the blob.
+ * each. A store holding TCG2_VERSION (any store an earlier boot left) puts it
+ * {@link QEMU_TPM_LOG_TCG2_VERSION_SHIFT} lower.
  */
 export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
 
 /**
  * The same distance per firmware build, keyed by the SHA-256 of the pristine DXEFV (as
  * IMAGE_BUFFER_CALIBRATION): measured on first boots with the matching fresh VARS template.
- * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked); a store written by an
- * earlier boot gave 0x83B000 on OVMF_CODE_4M.fd (not modelled).
+ * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked).
  */
 export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x81b000], // OVMF_CODE_4M.fd
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x81a000], // OVMF_CODE.fd (2 MB)
+  // OVMF_CODE_4M.secboot.fd, q35 + SMM, OVMF_VARS_4M.ms.fd, 512 MiB only (TSEG's 16 MiB included)
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1824000],
 ]);
 
 /**
- * Where OVMF puts the TPM log blob on `machine` (the calibrated model; see
- * {@link QEMU_TPM_LOG_CALIBRATION}); `dxeFvSha256` picks a build's own calibration when known.
+ * How much lower the blob sits when the variable store holds TCG2_VERSION (Tcg2ConfigDxe then
+ * validates its HII settings instead of creating the variable; see boot/store-history.ts).
+ * Measured on real boots: q35 OVMF_CODE_4M.fd 512 MiB with TCG2_VERSION alone, with the TCG2
+ * variables plus MTC/VarErrorFlag/CustomMode, and with a first boot's whole store (all 0x83B000);
+ * second boots of q35 OVMF_CODE_4M.fd 1024 (CRB) and 2048 MiB, pc OVMF_CODE_4M.fd 512 MiB, q35
+ * and pc OVMF_CODE.fd 512 MiB, q35 + SMM OVMF_CODE_4M.secboot.fd 512 MiB (all 0x20000 lower).
+ * Stores without it (only MemoryTypeInformation, only BDS's variables, only iSCSI's) give the
+ * fresh value. The MemoryTypeInformation variable does not enter non-SMM builds at all.
  */
-export function qemuTpmLogAddress(machine: MachineDescription, dxeFvSha256?: string): bigint {
+export const QEMU_TPM_LOG_TCG2_VERSION_SHIFT = 0x20000;
+
+/**
+ * Where OVMF puts the TPM log blob on `machine` (the calibrated model; see
+ * {@link QEMU_TPM_LOG_CALIBRATION}); `dxeFvSha256` picks a build's own calibration when known;
+ * `tcg2VersionStored` (the store holds TCG2_VERSION, e.g. any store an earlier boot left) moves
+ * it {@link QEMU_TPM_LOG_TCG2_VERSION_SHIFT} lower.
+ */
+export function qemuTpmLogAddress(machine: MachineDescription, dxeFvSha256?: string, tcg2VersionStored = false): bigint {
   const k = (dxeFvSha256 === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(dxeFvSha256)) ?? QEMU_TPM_LOG_CALIBRATION;
-  return BigInt(ramLayout(machine).belowFourG - k);
+  return BigInt(ramLayout(machine).belowFourG - k - (tcg2VersionStored ? QEMU_TPM_LOG_TCG2_VERSION_SHIFT : 0));
 }
 
 /** Inputs of {@link qemuTpm2Table}. */

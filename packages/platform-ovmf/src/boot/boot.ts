@@ -17,7 +17,8 @@ import { decompressMemFvsAsync } from '../sec.ts';
 import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { imageBufferAddress, imageBufferDistance, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
@@ -211,10 +212,19 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
           : 'disk loader buffer address: calibrated for this firmware build'
     );
   }
+  const storeSnapshot = store();
+  const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
+  const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   notes.push(
-    imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated || input.imageBufferAddress !== undefined
-      ? 'image buffer address: calibrated for this firmware build and machine'
-      : 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
+    input.imageBufferAddress !== undefined
+      ? 'image buffer address: given'
+      : !imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated
+        ? 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
+        : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(dxeFvSha256))
+          ? `image buffer address: calibrated for this firmware build and machine (${history.kind === 'fresh' ? 'fresh variable store' : 'VARS template without TCG2 variables'})`
+          : history.kind === 'booted' && usedStoreShift({ ...bufferCtxBase, fileSize: 0, tsegBytes: 0 }) !== undefined
+            ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'
+            : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
   const handler = new MeasureBootHandler(measuredFvBases);
@@ -293,6 +303,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskAttached: input.disk !== undefined,
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
+        storeHistory: history.kind,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
     });

@@ -4,6 +4,7 @@
  */
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
+import type { StoreHistoryKind } from './store-history.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -28,6 +29,12 @@ export interface ImageBufferContext {
    * (Secure Boot verification of a signed loader): later boot files go below them.
    */
   readonly heldPages?: number;
+  /**
+   * What an earlier boot left in the variable store (see store-history.ts); undefined or
+   * `fresh`: the fresh-store calibration. Only `booted` on a build and machine in
+   * USED_STORE_IMAGE_BUFFER_SHIFT (Shell from DXEFV, no disk, SHA1 active) moves the address.
+   */
+  readonly storeHistory?: StoreHistoryKind;
 }
 
 /**
@@ -113,6 +120,39 @@ export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'):
   const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
   return { distance: other ?? 0x1de1fe8n, calibrated: false };
 }
+/**
+ * How much higher the Shell's buffer sits when the store is one an earlier boot to the Shell left
+ * (every FIRST_BOOT_VARIABLES present), per build and machine: measured on real second boots from
+ * a first boot's vars-after-boot.fd, SHA1 active, with the build's VARS template for the first
+ * boot. OVMF_CODE_4M.fd q35: 0x1B000 (512 MiB TIS, also a third boot; 2048 MiB TIS; 1024 MiB CRB);
+ * OVMF_CODE_4M.fd pc 512 MiB: 0x1A000; OVMF_CODE.fd q35 512 MiB: 0x28000; pc 512 MiB: 0x17000;
+ * OVMF_CODE_4M.secboot.fd q35 + SMM 512 MiB from OVMF_VARS_4M.ms.fd: 0x1F000. Not derived from
+ * source (Tcg2ConfigDxe's and BDS's pool footprints; see store-history.ts); other builds and
+ * partial stores are not calibrated.
+ */
+export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1b000n], // OVMF_CODE_4M.fd
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1a000n],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n],
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
+]);
+
+/**
+ * Builds whose fresh-store calibration was measured with a VARS template that a boot without a TPM
+ * already initialised (BDS's, MTC, iSCSI and MemoryTypeInformation variables, no TCG2 ones):
+ * Debian's OVMF_VARS_4M.ms.fd for the secboot build. Such a store is the calibrated one there.
+ */
+export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<string> = new Set([
+  'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
+]);
+
+/** The used-store shift that applies to `ctx`: undefined when the model has none (not calibrated). */
+export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
+  if (ctx.source === 'disk' || ctx.diskAttached === true || (ctx.activePcrBanks & 0x01) === 0) return undefined;
+  return USED_STORE_IMAGE_BUFFER_SHIFT.get(`${ctx.dxeFvSha256}:${ctx.machine.machine}`);
+}
+
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
 
@@ -126,5 +166,6 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT);
+  const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
+  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used;
 }
