@@ -25,6 +25,7 @@ export type { BootInput, BootResult } from './boot/boot.ts';
 export { imageBufferAddress, imageBufferDistance, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION } from './boot/image-buffer.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';
 export { BootDigests } from './boot/boot-digests.ts';
+export { DigestWorker } from './boot/digest-worker.ts';
 export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
 export type { SecureBootLoad } from './boot/secure-boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';

@@ -128,6 +128,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
       backend,
       clock: new VirtualClock(),
       ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
+      digestWorker: true,
       ...(disk !== undefined ? { disk } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
