@@ -11,8 +11,8 @@ import type { DigestWorker } from './digest-worker.ts';
  * Everything is hashed on the calling thread. Handing DXEFV's SHA-384/SHA-512 to libuv's pool
  * (SubtleCrypto.digest) was measured: ~10 ms less wall time on an idle two-core machine, 20-30 ms
  * more CPU (SubtleCrypto copies its input), so a loss whenever the other core is busy. With a
- * {@link DigestWorker}, the buffer offered to it (DXEFV) has its SHA-384/SHA-512 from the worker
- * when it has them (the main thread hashes the other banks first, then takes them).
+ * {@link DigestWorker}, the buffer offered to it (DXEFV) has the worker's banks (SHA-1, SHA-512)
+ * from the worker when it has them (the main thread hashes the other banks first, then takes them).
  */
 export class BootDigests {
   readonly #memo = new WeakMap<Uint8Array, Map<TpmAlgHash, Uint8Array>>();
@@ -35,7 +35,7 @@ export class BootDigests {
     if (offered !== undefined && missing.some((a) => offered.algs.includes(a))) {
       const mine = missing.filter((a) => !offered.algs.includes(a));
       for (const d of hashAll(mine, data)) memo.set(d.alg, d.digest);
-      for (const [alg, digest] of offered.take(data) ?? []) if (!memo.has(alg)) memo.set(alg, digest);
+      for (const [alg, digest] of offered.take(data, missing)) if (!memo.has(alg)) memo.set(alg, digest);
       missing = missing.filter((a) => !memo.has(a));
     }
     if (missing.length > 0) for (const d of hashAll(missing, data)) memo.set(d.alg, d.digest);

@@ -70,7 +70,7 @@ export interface BootInput {
    */
   readonly sec?: Promise<SecOutput>;
   /**
-   * Hash DXEFV's SHA-384 and SHA-512 on a worker thread (DigestWorker) while the main thread
+   * Hash DXEFV's SHA-1 and SHA-512 on a worker thread (DigestWorker) while the main thread
    * hashes the other banks: the same digests, less wall time on a machine with an idle core, a
    * thread start-up and a 13 MiB copy more CPU. Default false.
    */
@@ -114,6 +114,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // runs here: powering the TPM on, reading the variable store, Tcg2ConfigPei (TPM commands only).
   const secReady = input.sec ?? decompressMemFvsAsync(input.code);
   secReady.catch(() => undefined); // awaited below, also when something before fails
+  // Its start-up overlaps the LZMA decoding (and the TPM start-up here, which has time to spare).
+  const worker = input.digestWorker === true ? new DigestWorker() : undefined;
   const store = deferErrors(() => (input.vars === undefined ? undefined : snapshotVariables(input.vars)));
   let stack: TpmStack;
   let config: Tcg2ConfigResult;
@@ -125,12 +127,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
     config = await tcg2ConfigPei(input, stack, store, configNotes);
   } catch (e) {
+    worker?.close();
     await secReady; // a bad image is reported first, as when SEC ran before anything else
     throw e;
   }
 
-  // Started while the main thread waits for SEC: its start-up overlaps the LZMA decoding.
-  const worker = input.digestWorker === true ? new DigestWorker() : undefined;
   const sec = await secReady.catch((e: unknown) => {
     worker?.close();
     throw e;
