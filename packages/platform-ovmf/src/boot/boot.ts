@@ -114,8 +114,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // runs here: powering the TPM on, reading the variable store, Tcg2ConfigPei (TPM commands only).
   const secReady = input.sec ?? decompressMemFvsAsync(input.code);
   secReady.catch(() => undefined); // awaited below, also when something before fails
-  // Its start-up overlaps the LZMA decoding (and the TPM start-up here, which has time to spare).
-  const worker = input.digestWorker === true ? new DigestWorker() : undefined;
   const store = deferErrors(() => (input.vars === undefined ? undefined : snapshotVariables(input.vars)));
   let stack: TpmStack;
   let config: Tcg2ConfigResult;
@@ -127,11 +125,14 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
     config = await tcg2ConfigPei(input, stack, store, configNotes);
   } catch (e) {
-    worker?.close();
     await secReady; // a bad image is reported first, as when SEC ran before anything else
     throw e;
   }
 
+  // Started while the main thread waits for SEC: its start-up overlaps the LZMA decoding without
+  // competing with the work above (started with the boot, it made the whole run slower on a
+  // loaded machine).
+  const worker = input.digestWorker === true ? new DigestWorker() : undefined;
   const sec = await secReady.catch((e: unknown) => {
     worker?.close();
     throw e;
