@@ -40,9 +40,9 @@ const { createHash } = require('node:crypto');
 parentPort.on('message', ({ sab, length, algs }) => {
   const state = new Int32Array(sab, 0, 1);
   if (Atomics.compareExchange(state, 0, ${IDLE}, ${HASHING}) !== ${IDLE}) return;
+  const progress = new Int32Array(sab, 4, 1);
   try {
     const data = new Uint8Array(sab, ${HEADER}, length);
-    const progress = new Int32Array(sab, 4, 1);
     algs.forEach((alg, i) => {
       new Uint8Array(sab, 8 + i * ${SLOT}).set(createHash(alg).update(data).digest());
       Atomics.store(progress, 0, i + 1);
@@ -52,7 +52,7 @@ parentPort.on('message', ({ sab, length, algs }) => {
   } catch {
     Atomics.store(state, 0, ${TAKEN});
   }
-  Atomics.notify(state, 0);
+  Atomics.notify(progress, 0); // the main thread waits on the progress word
 });
 `;
 
