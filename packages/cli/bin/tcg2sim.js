@@ -1,6 +1,52 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * `tcg2sim predict --code|--bios FILE`: most of its time goes to decoding the image's LZMA
+ * section (FVMAIN_COMPACT), which does not need the CLI's code. Before that code loads, the file
+ * is read and the decoding of its first LZMA GUID-defined section started on libuv's thread pool
+ * (@napi-rs/lzma, as the parser would call it); the CLI's predict takes both over through
+ * globalThis[Symbol.for('tcg2sim.earlyFirmware')] only when its own parsed options name the same
+ * file, and the parser adopts the decode only for exactly the section bytes it would decode
+ * (adoptLzmaDecode), after its own header checks. Anything unusual (other options syntax,
+ * --scenario, --help, an unreadable file, no such section): nothing is started here.
+ */
+function startEarlyDecode(args) {
+  if (args.some((a) => a === '--' || a === '-h' || a === '--help' || a.startsWith('--scenario') || a.startsWith('--code=') || a.startsWith('--bios='))) return undefined;
+  let path;
+  for (const flag of ['--code', '--bios']) {
+    const i = args.lastIndexOf(flag);
+    if (i >= 0 && i + 1 < args.length) path = args[i + 1];
+  }
+  if (path === undefined) return undefined;
+  try {
+    const file = readFileSync(path);
+    const image = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+    // gLzmaCustomDecompressGuid EE4E5898-3914-4259-9D6E-DC7BD79403CF as stored (EFI_GUID layout).
+    const guid = Buffer.from('98584eee143959429d6edc7bd79403cf', 'hex');
+    const at = file.indexOf(guid);
+    if (at < 4 || at + 20 > file.length || file[at - 1] !== 0x02) return undefined; // EFI_SECTION_GUID_DEFINED
+    const sec = at - 4;
+    const size = file.readUIntLE(sec, 3);
+    const dataOffset = file.readUInt16LE(at + 16);
+    if (size === 0xffffff || dataOffset + 13 > size || sec + size > file.length) return undefined;
+    const data = image.subarray(sec + dataOffset, sec + size);
+    const announced = file.readBigUInt64LE(sec + dataOffset + 5);
+    if (file[sec + dataOffset] >= 225 || announced > 256n * 1024n * 1024n) return undefined; // left to the parser's checks
+    const { lzma } = createRequire(new URL('../../uefi/package.json', import.meta.url))('@napi-rs/lzma');
+    const out = lzma.decompress(data);
+    out.catch(() => undefined); // settled by the parser, or never asked for
+    return { path, image, data, out };
+  } catch {
+    return undefined;
+  }
+}
+if (process.argv[2] === 'predict' && process.env.TCG2SIM_EARLY_DECODE !== '0') {
+  const early = startEarlyDecode(process.argv.slice(3));
+  if (early !== undefined) globalThis[Symbol.for('tcg2sim.earlyFirmware')] = early;
+}
 
 /**
  * The CLI bundle (scripts/bundle.mjs, built by `npm run build`) loads in a fraction of the time

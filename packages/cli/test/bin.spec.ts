@@ -1,7 +1,9 @@
 /**
  * The installed command, bin/tcg2sim.js, as a process: through the CLI bundle
  * (scripts/bundle.mjs, built by `npm run build`) and through the dist module graph it is built
- * from, `predict --json` prints exactly what main() prints in-process.
+ * from, `predict --json` prints exactly what main() prints in-process (the bin reads an image
+ * named by --code/--bios and starts its LZMA decoding before the CLI loads: main() in-process
+ * does not).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -56,6 +58,8 @@ describe('bin/tcg2sim.js as a process', function () {
     ['the embedded default firmware', ['predict', '--json']],
     ['a YAML scenario file', ['predict', '--scenario', scenario, '--yaml']],
     ["Debian's OVMF_CODE_4M.fd + OVMF_VARS_4M.fd", ['predict', '--code', OVMF_CODE, '--vars', OVMF_VARS, '--json']],
+    ["Debian's OVMF_CODE_4M.fd without --vars, YAML", ['predict', '--yaml', '--code', OVMF_CODE]],
+    ['the default firmware as --code/--vars files', ['predict', '--vars', join(tmp.path, 'VARS.fd'), '--code', join(tmp.path, 'CODE.fd'), '--json']],
   ];
   for (const [name, args] of cases) {
     describe(`predict --json on ${name}`, () => {

@@ -27,6 +27,7 @@ export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';
 export { BootDigests } from './boot/boot-digests.ts';
+export { DigestWorker } from './boot/digest-worker.ts';
 export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
 export type { SecureBootLoad } from './boot/secure-boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';

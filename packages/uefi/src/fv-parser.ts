@@ -10,5 +10,6 @@ export type { FvLimits, FvParseOptions } from './fv/context.ts';
 export { parseFlashImage, findFileByGuid } from './fv/flash.ts';
 export type { FlashImage } from './fv/flash.ts';
 export { parseFlashImageAsync } from './fv/flash-async.ts';
+export { adoptLzmaDecode } from './compress/lzma.ts';
 export { walkFv } from './fv/types.ts';
 export type { FvNode, FirmwareVolume, FfsFile, FvSection } from './fv/types.ts';

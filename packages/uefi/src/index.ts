@@ -31,7 +31,7 @@ export type {
 export { guidName } from './fv/guid-names.ts';
 export { EFI_DEP, decodeDepex, depexOpText } from './fv/depex.ts';
 export type { DepexOp } from './fv/depex.ts';
-export { lzmaDecompress, lzmaDecompressAsync, readLzmaHeader, LZMA_HEADER_SIZE, LzmaAloneHeader, lzmaCompress } from './compress/lzma.ts';
+export { lzmaDecompress, lzmaDecompressAsync, adoptLzmaDecode, readLzmaHeader, LZMA_HEADER_SIZE, LzmaAloneHeader, lzmaCompress } from './compress/lzma.ts';
 export type { LzmaHeader } from './compress/lzma.ts';
 export { bcjX86Convert, bcjX86Decode, bcjX86Encode } from './compress/bcj-x86.ts';
 export type { BcjX86State } from './compress/bcj-x86.ts';

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import {
   EFI_FV_FILETYPE, EFI_GUIDED_SECTION, EFI_SECTION, FvError, MAX_ASYNC_SECTIONS, SECTION_GUID, guidDefinedSection, leafSection, lzmaCompress,
-  lzmaDecompressAsync, lzmaDecompress, lzmaSection, parseFlashImage, parseFlashImageAsync, sectionExtractors, sectionStream,
+  adoptLzmaDecode, lzmaDecompressAsync, lzmaDecompress, lzmaSection, parseFlashImage, parseFlashImageAsync, sectionExtractors, sectionStream,
 } from '@tcg2sim/uefi';
 import type { FlashImage, FvParseOptions } from '@tcg2sim/uefi';
 import { DecodeError } from '@tcg2sim/binary-codec';
@@ -165,6 +165,36 @@ describe('parseFlashImageAsync', () => {
     const small = await lzmaDecompressAsync(packed, 100).catch((e: unknown) => e);
     expect(small).to.be.instanceOf(DecodeError);
     expect((small as DecodeError).code).to.equal('LIMIT_EXCEEDED');
+  });
+
+  it('lzmaDecompressAsync adopts a decode of exactly the same bytes once (adoptLzmaDecode), and settles as it would have', async () => {
+    const data = new Uint8Array(4096).map((_, i) => (i * 13) & 0xff);
+    const packed = lzmaCompress(data);
+    const image = new Uint8Array(packed.length + 32);
+    image.set(packed, 16);
+    const view = image.subarray(16, 16 + packed.length);
+    // A stand-in decode: adopted only for this buffer, offset and length, and only once.
+    const stand = new Uint8Array(data.length).fill(0xa5);
+    adoptLzmaDecode(view, Promise.resolve(stand));
+    expect(await lzmaDecompressAsync(image.subarray(16, 16 + packed.length).slice(), 1 << 20)).to.deep.equal(data);
+    expect(await lzmaDecompressAsync(packed, 1 << 20)).to.deep.equal(data);
+    expect(await lzmaDecompressAsync(view, 1 << 20)).to.deep.equal(stand);
+    expect(await lzmaDecompressAsync(view, 1 << 20)).to.deep.equal(data);
+    // The header is still checked first; a rejected decode gives lzmaDecompress's DecodeError code.
+    adoptLzmaDecode(view, Promise.resolve(stand));
+    const limited = await lzmaDecompressAsync(view, 100).catch((e: unknown) => e);
+    expect(limited).to.be.instanceOf(DecodeError);
+    expect((limited as DecodeError).code).to.equal('LIMIT_EXCEEDED');
+    const other = new Uint8Array(packed);
+    adoptLzmaDecode(other, Promise.reject(new Error('corrupt input data')));
+    const rejected = await lzmaDecompressAsync(other, 1 << 20).catch((e: unknown) => e);
+    expect(rejected).to.be.instanceOf(DecodeError);
+    expect((rejected as DecodeError).code).to.equal('BAD_VALUE');
+    const short = new Uint8Array(packed);
+    adoptLzmaDecode(short, Promise.resolve(data.subarray(1)));
+    const wrongSize = await lzmaDecompressAsync(short, 1 << 20).catch((e: unknown) => e);
+    expect(wrongSize).to.be.instanceOf(DecodeError);
+    expect((wrongSize as DecodeError).code).to.equal('BAD_VALUE');
   });
 
   describe("on Debian's OVMF images", function () {

@@ -48,6 +48,14 @@ async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined>
   if (o.scenario !== undefined) return undefined;
   const path = o.bios ?? o.code;
   if (path === undefined) return undefined;
+  const fromBin = takeBinEarly(path);
+  if (fromBin !== undefined) {
+    const [{ decompressMemFvsAsync }, { adoptLzmaDecode }] = await Promise.all([import('@tcg2sim/platform-ovmf/sec'), import('@tcg2sim/uefi/fv')]);
+    adoptLzmaDecode(fromBin.data, fromBin.out);
+    const sec = decompressMemFvsAsync(fromBin.image);
+    sec.catch(() => undefined);
+    return { path, bytes: fromBin.image, sec };
+  }
   // The file is read on the thread pool while SEC's modules load.
   const [file, { decompressMemFvsAsync }] = await Promise.all([readFile(path).catch(() => undefined), import('@tcg2sim/platform-ovmf/sec')]);
   if (file === undefined) return undefined;
@@ -56,6 +64,26 @@ async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined>
   const sec = decompressMemFvsAsync(bytes);
   sec.catch(() => undefined); // settled by simulateBoot, or dropped when the scenario is rejected
   return { path, bytes, sec };
+}
+
+/** What bin/tcg2sim.js read and started before the CLI loaded (its startEarlyDecode). */
+interface BinEarly {
+  readonly path: string;
+  readonly image: Uint8Array;
+  /** The LZMA section data inside `image` whose decoding `out` is. */
+  readonly data: Uint8Array;
+  readonly out: Promise<Uint8Array>;
+}
+
+const BIN_EARLY = Symbol.for('tcg2sim.earlyFirmware');
+
+/** The bin's early read and decode of `path` (taken once), if it started one for this path. */
+function takeBinEarly(path: string): BinEarly | undefined {
+  const g = globalThis as { [BIN_EARLY]?: BinEarly | undefined };
+  const e = g[BIN_EARLY];
+  g[BIN_EARLY] = undefined; // taken once: the image is not kept alive by the global
+  if (e?.path !== path || !(e.image instanceof Uint8Array) || !(e.data instanceof Uint8Array) || e.data.buffer !== e.image.buffer) return undefined;
+  return e;
 }
 
 /** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */

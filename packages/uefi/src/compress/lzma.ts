@@ -72,6 +72,31 @@ export function lzmaDecompress(data: Uint8Array, maxOut: number): Uint8Array {
   return checkedOutput(out, header);
 }
 
+/** Decodes started before this module was loaded, by buffer: see {@link adoptLzmaDecode}. */
+const started = new WeakMap<ArrayBufferLike, { readonly offset: number; readonly length: number; readonly out: Promise<Uint8Array> }[]>();
+
+/**
+ * Hands over a decode of `data` already started with @napi-rs/lzma's `lzma.decompress(data)` (the
+ * CLI's bin starts the one of the image named on the command line before loading the CLI): the
+ * next {@link lzmaDecompressAsync} of the same bytes (same buffer, offset and length; their
+ * content must not have changed) awaits that promise instead of decoding again, after the same
+ * header checks, and settles as it would have. Used once.
+ */
+export function adoptLzmaDecode(data: Uint8Array, out: Promise<Uint8Array>): void {
+  out.catch(() => undefined); // settled through lzmaDecompressAsync, or never asked for
+  const list = started.get(data.buffer) ?? [];
+  list.push({ offset: data.byteOffset, length: data.length, out });
+  started.set(data.buffer, list);
+}
+
+function takeStarted(data: Uint8Array): Promise<Uint8Array> | undefined {
+  const list = started.get(data.buffer);
+  const i = list?.findIndex((s) => s.offset === data.byteOffset && s.length === data.length) ?? -1;
+  if (list === undefined || i < 0) return undefined;
+  const [s] = list.splice(i, 1);
+  return s?.out;
+}
+
 /**
  * {@link lzmaDecompress} on libuv's thread pool: the header is checked at once (same errors),
  * the range decoding runs off the main thread, and the promise settles with the same output or
@@ -81,7 +106,7 @@ export async function lzmaDecompressAsync(data: Uint8Array, maxOut: number): Pro
   const header = readLzmaHeader(data, maxOut);
   let out: Uint8Array;
   try {
-    out = await lzma.decompress(data);
+    out = await (takeStarted(data) ?? lzma.decompress(data));
   } catch (err) {
     throw corrupt(err);
   }
