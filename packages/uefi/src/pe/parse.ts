@@ -76,7 +76,10 @@ export function parsePeImage(data: Uint8Array): PeImage {
     dosHeader = inPath(PATH, () => ImageDosHeader.decode(r));
     peHeaderOffset = dosHeader.eLfanew;
   }
-  if (peHeaderOffset > data.length - 4) fail('SHORT_BUFFER', `e_lfanew 0x${peHeaderOffset.toString(16)} outside the file`, 0x3c, 'eLfanew');
+  if (peHeaderOffset > data.length - 4) {
+    if (dosHeader === undefined) fail('SHORT_BUFFER', `no DOS header ('MZ') and ${data.length} bytes: too short for a PE signature`, 0, 'signature');
+    fail('SHORT_BUFFER', `e_lfanew 0x${peHeaderOffset.toString(16)} outside the file`, 0x3c, 'eLfanew');
+  }
   r.seek(peHeaderOffset);
   const sig = inPath(PATH, () => r.u32le());
   if (sig !== IMAGE_NT_SIGNATURE) fail('BAD_VALUE', `no PE signature (0x${sig.toString(16)})`, peHeaderOffset, 'signature');
