@@ -10,13 +10,12 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
 import { HASH_ALGS, hashAll } from '@tcg2sim/hash-lib';
-import { VirtualClock } from '@tcg2sim/ptp';
-import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  BootDigests, MachineDescription, SecError, buildDefaultFirmware, decompressMemFvs, decompressMemFvsAsync, simulateBoot,
+  BootDigests, SecError, buildDefaultFirmware, decompressMemFvs, decompressMemFvsAsync,
 } from '@tcg2sim/platform-ovmf';
-import type { BootInput, SecOutput } from '@tcg2sim/platform-ovmf';
+import type { SecOutput } from '@tcg2sim/platform-ovmf';
+import { bootDefaultFirmware, defaultFirmware } from './default-boot.ts';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -47,17 +46,8 @@ describe('SEC on the thread pool (decompressMemFvsAsync)', () => {
 
 describe('simulateBoot with a SEC output the caller started (input.sec)', function () {
   this.timeout(20_000);
-  const fw = buildDefaultFirmware();
-  const boot = async (over: Partial<BootInput>) => {
-    const backend = new SoftTpmBackend({});
-    try {
-      return await simulateBoot({
-        code: fw.code, vars: fw.vars, machine: MachineDescription.parse({}), tpmInterface: 'tis', backend, clock: new VirtualClock(), ...over,
-      });
-    } finally {
-      await backend.close();
-    }
-  };
+  const fw = defaultFirmware();
+  const boot = bootDefaultFirmware;
 
   it('logs the same event log, final events and notes as a boot that decompresses by itself', async () => {
     const own = await boot({});

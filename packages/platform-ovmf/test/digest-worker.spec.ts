@@ -10,10 +10,8 @@ import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
 import { HASH_ALGS, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { TpmAlgHash } from '@tcg2sim/hash-lib';
-import { VirtualClock } from '@tcg2sim/ptp';
-import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
-import { BootDigests, DigestWorker, MachineDescription, buildDefaultFirmware, simulateBoot } from '@tcg2sim/platform-ovmf';
-import type { BootInput } from '@tcg2sim/platform-ovmf';
+import { BootDigests, DigestWorker } from '@tcg2sim/platform-ovmf';
+import { bootDefaultFirmware } from './default-boot.ts';
 
 const shaAlgs = HASH_ALGS.filter((h) => h.name.startsWith('sha')).map((h) => h.alg);
 const truth = (alg: TpmAlgHash, data: Uint8Array): string => createHash(hashAlgInfo(alg).name).update(data).digest('hex');
@@ -74,17 +72,7 @@ describe('DigestWorker', function () {
 
 describe('simulateBoot with digestWorker', function () {
   this.timeout(30_000);
-  const fw = buildDefaultFirmware();
-  const boot = async (over: Partial<BootInput>) => {
-    const backend = new SoftTpmBackend({});
-    try {
-      return await simulateBoot({
-        code: fw.code, vars: fw.vars, machine: MachineDescription.parse({}), tpmInterface: 'tis', backend, clock: new VirtualClock(), ...over,
-      });
-    } finally {
-      await backend.close();
-    }
-  };
+  const boot = bootDefaultFirmware;
 
   it('logs the same event log, final events and notes as a boot without it', async () => {
     const own = await boot({});
