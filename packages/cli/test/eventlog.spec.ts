@@ -50,7 +50,7 @@ describe('tcg2sim eventlog', () => {
     expect(r.out).to.match(/sha256:\n {3}0: [0-9a-f]{64}/);
   });
 
-  it('--json gives the DESIGN.md §4 shape', async () => {
+  it('--json gives the docs/cli.md shape', async () => {
     const r = await run(good, '--json');
     expect(r.status).to.equal(0);
     const j = JSON.parse(r.out) as { pcrs: Record<string, Record<string, string>>; events: { eventType: string; digests: Record<string, string> }[] };

@@ -1,5 +1,5 @@
 /**
- * The TpmBackend contract (DESIGN.md §3): what sits behind the TIS/CRB registers. The soft TPM
+ * The TpmBackend contract (docs/architecture.md §3): what sits behind the TIS/CRB registers. The soft TPM
  * and swtpm both implement it, and the same test suites run against both.
  *
  * A backend behaves like the TPM chip plus its power and reset lines, as QEMU's tpm-emulator

@@ -1,6 +1,6 @@
 /**
  * SwtpmBackend: a real libtpms TPM 2.0 behind swtpm's TCP data socket and control channel, the
- * way QEMU's tpm-emulator backend drives it (DESIGN.md §3). Each backend owns one swtpm process,
+ * way QEMU's tpm-emulator backend drives it (docs/architecture.md §3). Each backend owns one swtpm process,
  * its two 127.0.0.1 ports and its state directory, and removes all three on close(), on errors
  * while starting, when the swtpm process dies, and (via cleanup.ts) when Node exits or is
  * interrupted.
@@ -25,7 +25,7 @@ export interface SwtpmOptions {
   readonly swtpmSetup?: string;
   /**
    * PCR banks to activate with `swtpm_setup --pcr-banks` before start (`['sha256']`). Without it
-   * the TPM manufactures itself on first start with all four banks active (edk2-pei-facts §5.3).
+   * the TPM manufactures itself on first start with all four banks active (docs/edk2-pei.md §5.3).
    */
   readonly pcrBanks?: readonly string[];
   /** Use (and keep) this state directory instead of a fresh temporary one. */

@@ -87,7 +87,7 @@ describe(`tpm2-command-lib against ${label} @integration`, function () {
     expect(params.testResult).to.equal(0);
   });
 
-  it('reports four active PCR banks of 24 PCRs on a fresh swtpm (edk2-pei-facts §5.3)', async () => {
+  it('reports four active PCR banks of 24 PCRs on a fresh swtpm (docs/edk2-pei.md §5.3)', async () => {
     const { data } = await cap(TPM_CAP.PCRS, 0, 1);
     if (!('assignedPCR' in data)) return expect.fail('no assignedPCR');
     expect(data.assignedPCR.pcrSelections.map((s) => s.hash)).to.deep.equal([...BANKS]);
@@ -251,7 +251,7 @@ describe(`tpm2-command-lib against ${label} @integration`, function () {
     await rejectsWith(run(NVReadPublic, { handles: { nvIndex }, params: {} }), 0x18b);
   });
 
-  it('answers a TPM 1.2 GetTicks probe with 8001 0000000A 00000084 (edk2-pei-facts §7.9)', async () => {
+  it('answers a TPM 1.2 GetTicks probe with 8001 0000000A 00000084 (docs/edk2-pei.md §7.9)', async () => {
     expect(toHex(await b.transmit(Uint8Array.from(Buffer.from('00c10000000a000000f1', 'hex')), 0))).to.equal('80010000000a00000084');
   });
 

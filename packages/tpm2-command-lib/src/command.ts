@@ -1,5 +1,5 @@
 /**
- * Command declarations and the one command runner (STYLE.md §4 rule 11, after go-tpm
+ * Command declarations and the one command runner (docs/style.md §4 rule 11, after go-tpm
  * `tpm2/reflect.go` `execute`). A declaration names the command code, the handle area (with the
  * authorization role of each handle, Part 3 "Auth Index"/"Auth Role"), the parameter area and the
  * response; {@link encodeCommand}, {@link decodeResponse} and {@link execute} do the rest
@@ -11,7 +11,7 @@ import { MAX_RESPONSE_SIZE, TPM_HEADER_SIZE, TPM_ST } from './constants.ts';
 import { TpmResponseError } from './rc.ts';
 import { TPMSAuthCommand, TPMSAuthResponse, passwordSession } from './session.ts';
 
-/** The one transport contract above the driver (DESIGN.md §3). */
+/** The one transport contract above the driver (docs/architecture.md §3). */
 export interface TpmTransport {
   /** Sends a complete command buffer and resolves with the complete response buffer. */
   submit(command: Uint8Array): Promise<Uint8Array>;

@@ -27,7 +27,7 @@ class QueueTransport implements TpmTransport {
   }
 }
 
-describe('Part 3 command encodings (EDK II byte vectors, edk2-pei-facts §7)', () => {
+describe('Part 3 command encodings (EDK II byte vectors, docs/edk2-pei.md §7)', () => {
   const digests4 = [
     { hashAlg: BANKS[0], digest: h(SHA1_D) },
     { hashAlg: BANKS[1], digest: h(SHA256_D) },
