@@ -5,7 +5,7 @@ import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
 import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
-import type { Prediction } from '@tcg2sim/platform-ovmf';
+import type { MachineInput, Prediction } from '@tcg2sim/platform-ovmf';
 import { VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
@@ -109,12 +109,24 @@ function spareCore(): boolean {
   return (loadavg()[0] ?? cores) < cores;
 }
 
+/** A prediction from predict's flags, and how to predict the same firmware for another VM shape. */
+export interface PredictedBoot {
+  readonly p: Prediction;
+  /** The firmware named in words (the files, or the embedded default). */
+  readonly source: string;
+  /**
+   * The same firmware, variable store, disk and TPM settings on another machine shape (RAM,
+   * CPUs, machine type), with SEC's decompressed volumes reused and the in-process soft TPM.
+   */
+  readonly rerun: (machine: Partial<MachineInput>) => Promise<Prediction>;
+}
+
 /**
- * The body of `tcg2sim predict` (loaded by predict.ts once the command runs): builds the
- * scenario, boots, prints. `early` is the firmware image predict.ts already read and started
- * decompressing, used when the scenario names that same file.
+ * Builds the scenario from predict's flags (see registerPredict and addPredictInputOptions) and
+ * boots it. `early` is the firmware image predict.ts already read and started decompressing,
+ * used when the scenario names that same file.
  */
-export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
+export async function predictFromOptions(o: PredictOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
   const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
@@ -136,26 +148,29 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
     vars = d.vars;
     source = d.description;
   }
-  const machine = MachineDescription.parse({
+  const machineInput: MachineInput = {
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
-  });
+  };
+  const settings = {
+    code,
+    vars,
+    tpmInterface: s.tpmInterface,
+    ...(disk !== undefined ? { disk } : {}),
+    tcg2Config: s.tcg2Config,
+    tpmAutoDetection: s.tpmAutoDetection,
+    ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
+  };
   const backend = await createBootBackend(s.tpm, s.banks);
   let p: Prediction;
   try {
     p = await predict({
-      code,
-      vars,
-      machine,
-      tpmInterface: s.tpmInterface,
+      ...settings,
+      machine: MachineDescription.parse(machineInput),
       backend,
       clock: new VirtualClock(),
       ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
       digestWorker: spareCore(),
-      ...(disk !== undefined ? { disk } : {}),
-      tcg2Config: s.tcg2Config,
-      tpmAutoDetection: s.tpmAutoDetection,
-      ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
     });
   } catch (e) {
     if (e instanceof Tcg2Error) throw new UsageError(`${source}: ${e.message}`, { cause: e });
@@ -163,6 +178,21 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
   } finally {
     await backend.close();
   }
+  const sec = Promise.resolve(p.boot.sec);
+  const rerun = async (m: Partial<MachineInput>): Promise<Prediction> => {
+    const b = await createBootBackend('soft', s.banks);
+    try {
+      return await predict({ ...settings, machine: MachineDescription.parse({ ...machineInput, ...m }), backend: b, clock: new VirtualClock(), sec });
+    } finally {
+      await b.close();
+    }
+  };
+  return { p, source, rerun };
+}
+
+/** The body of `tcg2sim predict` (loaded by predict.ts once the command runs): boots, prints. */
+export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
+  const { p, source } = await predictFromOptions(o, early);
   if (o.logOut !== undefined) writeFileSync(o.logOut, p.boot.eventLog);
   if (o.json === true) {
     const tpmPcrs: Record<string, Record<string, string>> = {};

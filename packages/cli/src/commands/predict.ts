@@ -44,7 +44,7 @@ export interface EarlyFirmware {
  * loads meanwhile. runPredict uses this work only if the scenario names the same file; a file
  * that cannot be read is left for runPredict to report.
  */
-async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined> {
+export async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined> {
   if (o.scenario !== undefined) return undefined;
   const path = o.bios ?? o.code;
   if (path === undefined) return undefined;
@@ -86,11 +86,12 @@ function takeBinEarly(path: string): BinEarly | undefined {
   return e;
 }
 
-/** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */
-export function registerPredict(program: Command, io: CliIo, setStatus: SetStatus): void {
-  program
-    .command('predict')
-    .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)')
+/**
+ * The options that describe the firmware, the VM and the TPM of a prediction: `predict`'s, and
+ * those of every command that predicts the same way (verify).
+ */
+export function addPredictInputOptions(cmd: Command): Command {
+  return cmd
     .option('--code <file>', 'OVMF_CODE*.fd (with --vars)')
     .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
     .option('--bios <file>', 'a combined OVMF.fd image')
@@ -104,9 +105,17 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
-    .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")
-    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)')
+    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');
+}
+
+/** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */
+export function registerPredict(program: Command, io: CliIo, setStatus: SetStatus): void {
+  const cmd = program
+    .command('predict')
+    .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
+  addPredictInputOptions(cmd)
+    .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output: pcrs, tpmPcrs, events')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
     .action(async (o: PredictOptions) => {
