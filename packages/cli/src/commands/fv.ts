@@ -162,13 +162,13 @@ export function readFv(file: string, image: Uint8Array): LoadedFv {
     const flash = parseFlashImage(image);
     const damage = findDamagedVolumeHeaders(image, flash.gaps);
     if (flash.volumes.length > 0) return { flash, damage };
+    const first = damage[0];
+    if (first !== undefined) throw new UsageError(damageMessage(file, first));
     // No volume passed the scan: if the file itself starts with a header, say what is wrong with it.
     if (image.length >= 0x2c && new DataView(image.buffer, image.byteOffset + 0x28, 4).getUint32(0, true) === FVH_SIGNATURE) {
       const v: FirmwareVolume = parseFirmwareVolume(image);
       return { flash: { image, volumes: [v], gaps: [] }, damage: [] };
     }
-    const first = damage[0];
-    if (first !== undefined) throw new UsageError(damageMessage(file, first));
   } catch (err) {
     if (err instanceof FvError || err instanceof DecodeError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
     throw err;

@@ -3,8 +3,8 @@
  * them the way UEFITool does (look for the `_FVH` signature, check the header around it, skip
  * the whole volume once one is found), and look files up by GUID anywhere in the tree.
  */
-import { ByteReader } from '@tcg2sim/binary-codec';
-import { FVH_SIGNATURE_OFFSET } from './constants.ts';
+import { ByteReader, guidToString } from '@tcg2sim/binary-codec';
+import { FFS2_GUID, FFS3_GUID, FVH_SIGNATURE_OFFSET } from './constants.ts';
 import { ParseContext } from './context.ts';
 import type { FvParseOptions } from './context.ts';
 import { FVH_FIXED_SIZE } from './structures.ts';
@@ -100,8 +100,10 @@ export interface VolumeHeaderDamage {
 
 /**
  * The damaged volume headers in the regions `gaps` (the bytes no volume covers, as
- * {@link parseFlashImage} reports them): every `_FVH` signature at an 8-byte aligned header
- * offset there has a header the scan refused (a plausible one would have become a volume).
+ * {@link parseFlashImage} reports them): a `_FVH` signature at an 8-byte aligned header offset
+ * there has a header the scan refused (a plausible one would have become a volume). It counts as
+ * a damaged header, not as stray `_FVH` bytes, when the rest of it still looks like one: Revision
+ * 1 or 2 (then a length is wrong), or an FFS2/FFS3 FileSystemGuid.
  */
 export function findDamagedVolumeHeaders(image: Uint8Array, gaps: readonly { readonly offset: number; readonly size: number }[]): VolumeHeaderDamage[] {
   const out: VolumeHeaderDamage[] = [];
@@ -116,7 +118,9 @@ export function findDamagedVolumeHeaders(image: Uint8Array, gaps: readonly { rea
       from = sigAt + 1;
       if (hdr % 8 !== 0) continue;
       const bad = implausibleHeader(image, hdr);
-      if (bad !== undefined) out.push({ offset: hdr, ...bad });
+      const revision = image[hdr + 0x37];
+      const fs = guidToString(image.subarray(hdr + 0x10, hdr + 0x20));
+      if (bad !== undefined && (revision === 1 || revision === 2 || fs === FFS2_GUID || fs === FFS3_GUID)) out.push({ offset: hdr, ...bad });
     }
   }
   return out;
