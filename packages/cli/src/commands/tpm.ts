@@ -65,10 +65,12 @@ JSON (--json): {responses: [hex | {error: {kind, message}}]}, one entry per comm
   PROCESS_EXITED, CLOSED). A transport error does not end the run: Tpm2DeviceLibDTpm leaves the
   interface ready for the next command on every exit path (TIS: commandReady, which aborts a
   half-sent command; CRB: goIdle, then cmdReady before the next one), and the next command is sent.
-  A command shorter than its 10-byte header is never delivered (swtpm's data channel cannot frame
-  it; the soft backend refuses it the same way): --interface none reports TRANSPORT; through TIS it
-  stays unfinished (TIMEOUT_C) unless its commandSize is already reached, and through TIS/CRB a
-  delivered one gets QEMU's fatal error response, tag 0x00C4 (BAD_RESPONSE_TAG).
+  Commands shorter than the 10-byte header: no backend delivers fewer than 10 bytes (swtpm's data
+  channel cannot frame them; the soft backend refuses them the same way). --interface none: TRANSPORT.
+  TIS: the FIFO waits for commandSize bytes (TIMEOUT_C) unless the bytes sent already reach it. CRB:
+  commandSize bytes of the buffer are sent, stale bytes of the previous exchange included. Fewer than
+  10 bytes reaching the backend get QEMU's fatal error response (tag 0x00C4, TPM_FAIL), which the
+  driver refuses (BAD_RESPONSE_TAG).
 
 Exit status: 0 when every command was answered; 1 when the TPM could not be started or at least one
 command had a transport error (all commands are still sent and printed); 2 for bad usage or a bad
