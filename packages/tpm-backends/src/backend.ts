@@ -21,9 +21,11 @@ export interface TpmBackend {
   powerOff(): Promise<void>;
 
   /**
-   * Send one command at `locality` (0-4) and resolve with the response bytes. Any bytes are
-   * accepted: malformed commands get a TPM error response, never a rejection. Rejects only on
-   * a transport failure (e.g. swtpm died), with a TpmBackendError.
+   * Send one command at `locality` (0-4) and resolve with the response bytes. Any bytes of at
+   * least a command header (10) are accepted: malformed commands get a TPM error response, never
+   * a rejection. Rejects only on a transport failure (e.g. swtpm died) or a command shorter than
+   * its header, which swtpm cannot frame (TRANSPORT, see `MIN_COMMAND_BYTES`), with a
+   * TpmBackendError.
    */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array>;
 

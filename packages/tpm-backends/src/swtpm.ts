@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TpmBackend } from './backend.ts';
 import { registerCleanup } from './cleanup.ts';
-import { TpmBackendError, alocality } from './errors.ts';
+import { TpmBackendError, aframeable, alocality } from './errors.ts';
 import { HASH_DATA_MAX, SWTPM_CMD, SocketReader, ctrlRequest, ctrlResponseLength, hashDataBody, u32Body } from './swtpm-ctrl.ts';
 
 /** Options of {@link SwtpmBackend.start}. */
@@ -330,13 +330,13 @@ export class SwtpmBackend implements TpmBackend {
 
   /**
    * Sends `command` at `locality`. swtpm frames commands by read(): commands shorter than the
-   * 10-byte header cannot be delivered and are rejected with TRANSPORT.
+   * 10-byte header cannot be delivered and are rejected with TRANSPORT ({@link aframeable}).
    */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array> {
     return this.#serial(async () => {
       this.#check(true);
       alocality(locality);
-      if (command.length < 10) throw new TpmBackendError('TRANSPORT', `swtpm cannot frame a ${command.length}-byte command (minimum 10)`);
+      aframeable(command);
       if (locality !== this.#locality) {
         await this.#control(SWTPM_CMD.SET_LOCALITY, Uint8Array.of(locality));
         this.#locality = locality;
