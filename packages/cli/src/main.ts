@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { EXIT, UsageError, CommandFailure } from './errors.ts';
@@ -45,9 +46,23 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
  * read their inputs with plain readFileSync leave Node's error to this.
  */
 function fileError(err: unknown, argv: readonly string[], program: Command): unknown {
-  if (fileErrorCode(err) === undefined || !(err instanceof Error) || !('path' in err) || typeof err.path !== 'string') return err;
+  if (fileErrorCode(err) === undefined || !(err instanceof Error)) return err;
+  // readSync of a directory fails without naming it: the one directory on the command line.
+  const path = 'path' in err && typeof err.path === 'string' ? err.path : fileErrorCode(err) === 'EISDIR' ? onlyDirectory(argv.slice(3)) : undefined;
+  if (path === undefined) return err;
   const flags = valueFlags(program);
-  return cannotRead(flagNaming(argv.slice(2), err.path, (f) => flags.has(f)), err.path, err);
+  return cannotRead(flagNaming(argv.slice(2), path, (f) => flags.has(f)), path, err);
+}
+
+function onlyDirectory(args: readonly string[]): string | undefined {
+  const dirs = args.filter((a) => {
+    try {
+      return statSync(a).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  return dirs.length === 1 ? dirs[0] : undefined;
 }
 
 function reportError(err: unknown, io: CliIo): ExitCode {

@@ -52,8 +52,9 @@ export function eventListingLines(events: readonly LogEvent[], uintnSize: number
   const width = Math.max(DIGEST_BYTES * 2, digestHeader.length);
   const lines = [`  ${'Event'.padStart(5)}  ${'PCR'.padStart(3)}  ${'EventType'.padEnd(34)} ${'Size'.padStart(8)}  ${digestHeader.padEnd(width)}  Event data`];
   for (const e of events) {
-    const d = e.digests.find((x) => x.hashAlg === bank) ?? e.digests[0];
-    const digest = d ? toHex(d.digest.subarray(0, DIGEST_BYTES)) : '';
+    // '-' for an event without a digest in that bank (the SHA1-format Spec ID header).
+    const d = e.digests.find((x) => x.hashAlg === bank);
+    const digest = d ? toHex(d.digest.subarray(0, DIGEST_BYTES)) : '-';
     lines.push(
       `  ${String(e.index).padStart(5)}  ${String(e.pcrIndex).padStart(3)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest.padEnd(width)}  ${describeEvent(e, uintnSize)}`
     );

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
@@ -9,6 +9,7 @@ import { EVENTLOG_JSON_HELP, diffText, diffVerdict, lintText, lintVerdict, listi
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { readInput } from '../files.ts';
 
 interface EventlogOptions {
   readonly json?: boolean;
@@ -24,8 +25,8 @@ interface EventlogOptions {
   readonly pcrsOnly?: boolean;
 }
 
-function load(file: string, o: EventlogOptions): EventLog {
-  const bytes = new Uint8Array(readFileSync(file));
+function load(file: string, o: EventlogOptions, what = ''): EventLog {
+  const bytes = readInput(file, what);
   try {
     return decodeEventLog(bytes, { lenient: o.lenient === true, stopAtFreeSpace: o.freeSpace === true });
   } catch (err) {
@@ -44,7 +45,7 @@ function stopLine(file: string, log: EventLog): string | undefined {
 function pcrsOnly(file: string, o: EventlogOptions, io: CliIo): void {
   let r: PcrReplay;
   try {
-    r = replayEventLogBytes(new Uint8Array(readFileSync(file)), { stopAtFreeSpace: o.freeSpace === true });
+    r = replayEventLogBytes(readInput(file, ''), { stopAtFreeSpace: o.freeSpace === true });
   } catch (err) {
     if (err instanceof EventLogError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
     throw err;
@@ -88,7 +89,7 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
       const log = load(file, o);
       const replay = replayEventLog(log);
       const findings = o.lint === true ? lintEventLog(log) : undefined;
-      const other = o.diff !== undefined ? load(o.diff, o) : undefined;
+      const other = o.diff !== undefined ? load(o.diff, o, '--diff') : undefined;
       const diff = other ? diffEventLogs(log, other, { measuredOnly: o.measuredOnly === true }) : undefined;
       const stop = stopLine(file, log);
       if (stop !== undefined) io.err(`tcg2sim: ${stop}\n`);
