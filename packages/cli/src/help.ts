@@ -5,12 +5,19 @@
  */
 import type { Command, HelpConfiguration, Option } from 'commander';
 
+/** A default value as it is typed on the command line: `q35`, `512`, `a,b`. */
+function literal(d: unknown): string {
+  if (typeof d === 'string' || typeof d === 'number' || typeof d === 'bigint') return String(d);
+  if (Array.isArray(d)) return d.map((x) => literal(x)).join(',');
+  return JSON.stringify(d);
+}
+
 function optionDescription(option: Option): string {
   const extra: string[] = [];
   if (option.mandatory) extra.push('required');
   const d: unknown = option.defaultValue;
   const shown = d !== undefined && typeof d !== 'boolean' && !(Array.isArray(d) && d.length === 0);
-  if (shown) extra.push(`default: ${option.defaultValueDescription ?? (Array.isArray(d) ? d.join(',') : String(d))}`);
+  if (shown) extra.push(`default: ${option.defaultValueDescription ?? literal(d)}`);
   if (option.argChoices) extra.push(`one of: ${option.argChoices.join(', ')}`);
   return extra.length === 0 ? option.description : `${option.description} (${extra.join(', ')})`;
 }

@@ -47,7 +47,7 @@ function optionEntries(text: string): string[] {
   const entries: string[] = [];
   for (const l of text.slice(at + 10).split('\n')) {
     if (/^ {2}-/.test(l)) entries.push(l.trim());
-    else if (/^ {3,}\S/.test(l) && entries.length > 0) entries[entries.length - 1] += ` ${l.trim()}`;
+    else if (/^ {3,}\S/.test(l) && entries.length > 0) entries.push(`${entries.pop() ?? ''} ${l.trim()}`);
     else if (l.trim() === '' || /^\S/.test(l)) break;
   }
   return entries;

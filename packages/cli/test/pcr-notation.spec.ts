@@ -33,10 +33,10 @@ describe('tcg2sim PCR notation in predict and eventlog @integration', function (
   this.timeout(30_000);
   let dir: { path: string; remove: () => void };
   before(function () {
-    requirePrerequisites(this, { tools: ['tpm2_eventlog'] });
     dir = tempDir('tcg2sim-cli-notation-');
+    requirePrerequisites(this, { tools: ['tpm2_eventlog'] });
   });
-  after(() => dir?.remove());
+  after(() => dir.remove());
 
   it("predict, eventlog and eventlog --pcrs-only print the same PCR lines, tpm2_pcrread's layout, tpm2_eventlog's values", async () => {
     const log = join(dir.path, 'default.log');

@@ -18,10 +18,10 @@ describe('tcg2sim predict notes its assumptions @integration', function () {
   this.timeout(60_000);
   let dir: { path: string; remove: () => void };
   before(function () {
-    requirePrerequisites(this, { files: [CODE, SECBOOT, VARS] });
     dir = tempDir('tcg2sim-cli-notes-');
+    requirePrerequisites(this, { files: [CODE, SECBOOT, VARS] });
   });
-  after(() => dir?.remove());
+  after(() => dir.remove());
 
   it('--code without --vars: a note names the empty store it booted with, and the log is that of the blank OVMF_VARS_4M.fd', async () => {
     const bare = join(dir.path, 'bare.log');

@@ -36,8 +36,8 @@ describe('tcg2sim eventlog --diff of 512 and 2048 MiB boots @integration', funct
   let small: string;
   let large: string;
   before(async function () {
-    requirePrerequisites(this, { tools: ['tpm2_eventlog'], files: [code, vars] });
     dir = tempDir('tcg2sim-cli-verdicts-');
+    requirePrerequisites(this, { tools: ['tpm2_eventlog'], files: [code, vars] });
     small = join(dir.path, '512.bin');
     large = join(dir.path, '2048.bin');
     for (const [mem, out] of [['512', small], ['2048', large]] as const) {
@@ -45,7 +45,7 @@ describe('tcg2sim eventlog --diff of 512 and 2048 MiB boots @integration', funct
       expect(r.status, r.err).to.equal(0);
     }
   });
-  after(() => dir?.remove());
+  after(() => dir.remove());
 
   it('prints the verdict first, then every divergent event (the ones tpm2_eventlog shows differing), then the listing', async () => {
     const want = differingEvents(small, large);

@@ -29,7 +29,7 @@ export function fieldOrigin(field: string, o: PredictOptions): string {
   return o.scenario !== undefined ? `${o.scenario}: ${field}` : field;
 }
 
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));
 
 /** Validates the merged scenario; a UsageError with one line per issue, each naming its flag or field. */
 export function checkScenario(value: Record<string, unknown>, o: PredictOptions): Scenario {
@@ -43,7 +43,7 @@ export function checkScenario(value: Record<string, unknown>, o: PredictOptions)
       return `${given.join(' and ')}: ${issue.message}`;
     }
     let v: unknown = value[field];
-    for (const k of rest) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
+    for (const k of rest) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
     const where = fieldOrigin(field, o);
     // A flag's value is shown whole (`--banks: "md5"`); a file's field with its element path.
     const element = where.startsWith('--') ? '' : rest.map((k) => `[${String(k)}]`).join('');

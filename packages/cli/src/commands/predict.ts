@@ -92,7 +92,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
   program
     .command('predict')
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)')
-    .option('--code <file>', 'OVMF_CODE*.fd (with --vars; without it, an empty variable store) (default: the embedded firmware)')
+    .option('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)')
     .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
     .option('--bios <file>', 'a combined OVMF.fd image')
     .option('--machine <type>', 'QEMU machine: q35 or pc (default: q35)')
