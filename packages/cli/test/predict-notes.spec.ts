@@ -29,6 +29,10 @@ describe('tcg2sim predict notes its assumptions @integration', function () {
     const r = await runCli('predict', '--code', CODE, '--log-out', bare);
     expect(r.status, r.err).to.equal(0);
     expect(notes(r.out)[0]).to.match(/^no --vars: booted with an empty variable store/);
+    // --yaml keeps stdout tpm2_eventlog's YAML: the note goes to stderr
+    const y = await runCli('predict', '--code', CODE, '--yaml');
+    expect(y.err).to.match(/^tcg2sim: note: no --vars: booted with an empty variable store/);
+    expect(y.out).to.match(/^---\nversion: 1\n/);
     const v = await runCli('predict', '--code', CODE, '--vars', VARS, '--log-out', withVars, '--json');
     expect((JSON.parse(v.out) as { notes: string[] }).notes.some((n) => n.startsWith('no --vars'))).to.equal(false);
     expect((await runCli('eventlog', bare, '--diff', withVars)).out.split('\n')[0]).to.match(/^logs identical/);

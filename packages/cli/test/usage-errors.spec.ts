@@ -56,6 +56,10 @@ describe('tcg2sim usage errors name the flag typed', () => {
     expect(await usageLine('predict', '--scenario', s, '--memory', '100', '--banks', 'sha1')).to.include('--memory: 100:');
   });
 
+  it('--vars without --code is an error, not ignored', async () => {
+    expect(await usageLine('predict', '--vars', efi)).to.equal('tcg2sim: --vars: a variable store needs --code, the OVMF_CODE*.fd it belongs to');
+  });
+
   it('--bios with --code names both flags', async () => {
     const e = await usageLine('predict', '--bios', efi, '--code', efi);
     expect(e).to.match(/--bios and --code: give either bios or code/);

@@ -101,6 +101,7 @@ function spareCore(): boolean {
  */
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const s = checkScenario(await scenarioFrom(o), o);
+  if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
   let vars: Uint8Array | undefined;
@@ -171,6 +172,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
     );
   } else if (o.yaml === true) {
     io.out(toTpm2ToolsYaml(p.log, p.replay));
+    for (const n of notes) io.err(`tcg2sim: note: ${n}\n`);
   } else {
     io.out(predictText(p, source, notes));
   }
