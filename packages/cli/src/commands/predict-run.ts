@@ -3,8 +3,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
-import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
-import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
+import { toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
+import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
 import type { MachineInput, Prediction } from '@tcg2sim/platform-ovmf';
 import { VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
@@ -14,6 +14,9 @@ import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { readInput, readInputText } from '../files.ts';
+import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
+import { predictText } from './predict-text.ts';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -29,7 +32,7 @@ async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>>
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
-    const text = readFileSync(o.scenario, 'utf8');
+    const text = readInputText(o.scenario, '--scenario');
     const { default: YAML } = await import('yaml');
     let parsed: unknown;
     try {
@@ -69,24 +72,6 @@ async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>>
   return base;
 }
 
-function summary(p: Prediction, source: string): string {
-  const lines: string[] = [];
-  const banks = [...p.replay.banks.keys()];
-  lines.push(`tcg2sim predict: ${source}`);
-  lines.push(`${p.log.events.length} events, ${p.boot.eventLog.length} bytes; banks ${banks.map((a) => hashAlgInfo(a).name).join(', ')}; ${p.boot.endState}`);
-  const first = banks[0];
-  for (const e of p.log.events) {
-    const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
-    lines.push(`  ${String(e.index).padStart(3)}  PCR${String(e.pcrIndex).padEnd(2)} ${eventTypeLabel(e.eventType).padEnd(34)} ${d ? toHex(d.digest).slice(0, 16) : ''}`);
-  }
-  for (const [alg, pcrs] of p.tpmPcrs) {
-    lines.push(`${hashAlgInfo(alg).name} (replayed = TPM${p.mismatches.some((m) => m.bank === hashAlgInfo(alg).name) ? ': MISMATCH' : ''}):`);
-    for (const [i, v] of pcrs) lines.push(`  PCR${String(i).padEnd(2)} ${toHex(v)}`);
-  }
-  for (const n of p.boot.notes) lines.push(`note: ${n}`);
-  return lines.join('\n') + '\n';
-}
-
 /**
  * Whether a second core is likely free for the boot's hashing worker (DigestWorker): it saves
  * ~20 ms of wall time when one is, and costs ~40 ms of CPU, so on a saturated machine it makes
@@ -119,6 +104,8 @@ export interface PredictedBoot {
    * CPUs, machine type), with SEC's decompressed volumes reused and the in-process soft TPM.
    */
   readonly rerun: (machine: Partial<MachineInput>) => Promise<Prediction>;
+  /** What the user should know of the prediction (the boot's notes, assumed stores, SMM mismatches). */
+  readonly notes: readonly string[];
 }
 
 /**
@@ -127,20 +114,21 @@ export interface PredictedBoot {
  * used when the scenario names that same file.
  */
 export async function predictFromOptions(o: PredictOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
-  const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
+  const s = checkScenario(await scenarioFrom(o), o);
+  if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
   let vars: Uint8Array | undefined;
   let source: string;
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
-  const image = (path: string): Uint8Array => (early?.path === path ? early.bytes : new Uint8Array(readFileSync(path)));
+  const image = (path: string, field: string): Uint8Array => (early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o)));
   if (s.bios !== undefined) {
-    code = image(s.bios);
+    code = image(s.bios, 'bios');
     vars = code;
     source = s.bios;
   } else if (s.code !== undefined) {
-    code = image(s.code);
-    vars = s.vars !== undefined ? new Uint8Array(readFileSync(s.vars)) : undefined;
+    code = image(s.code, 'code');
+    vars = s.vars !== undefined ? readInput(s.vars, fieldOrigin('vars', o)) : undefined;
     source = s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code;
   } else {
     const d = defaultFirmware();
@@ -187,12 +175,12 @@ export async function predictFromOptions(o: PredictOptions, early: EarlyFirmware
       await b.close();
     }
   };
-  return { p, source, rerun };
+  return { p, source, rerun, notes: predictNotes(s, p, vars === undefined) };
 }
 
 /** The body of `tcg2sim predict` (loaded by predict.ts once the command runs): boots, prints. */
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
-  const { p, source } = await predictFromOptions(o, early);
+  const { p, source, notes } = await predictFromOptions(o, early);
   if (o.logOut !== undefined) writeFileSync(o.logOut, p.boot.eventLog);
   if (o.json === true) {
     const tpmPcrs: Record<string, Record<string, string>> = {};
@@ -207,7 +195,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
           tpmPcrs,
           mismatches: p.mismatches,
           events: p.log.events.map((e) => eventToJson(e, uintn)),
-          notes: p.boot.notes,
+          notes: [...notes, ...p.boot.notes],
         },
         null,
         2
@@ -215,8 +203,9 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
     );
   } else if (o.yaml === true) {
     io.out(toTpm2ToolsYaml(p.log, p.replay));
+    for (const n of notes) io.err(`tcg2sim: note: ${n}\n`);
   } else {
-    io.out(summary(p, source));
+    io.out(predictText(p, source, notes));
   }
   if (p.mismatches.length > 0) {
     io.err(`tcg2sim: the replayed log and the TPM disagree on ${p.mismatches.length} PCR values\n`);

@@ -4,6 +4,7 @@ import type { SecOutput } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { UsageError } from '../errors.ts';
+import { PREDICT_JSON_HELP } from './predict-help.ts';
 
 /** The flags of `tcg2sim predict`. */
 export interface PredictOptions {
@@ -92,20 +93,20 @@ function takeBinEarly(path: string): BinEarly | undefined {
  */
 export function addPredictInputOptions(cmd: Command): Command {
   return cmd
-    .option('--code <file>', 'OVMF_CODE*.fd (with --vars)')
+    .option('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)')
     .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
     .option('--bios <file>', 'a combined OVMF.fd image')
-    .option('--machine <type>', 'QEMU machine: q35 or pc (default q35)')
-    .option('--memory <MiB>', 'guest RAM in MiB (default 512)')
-    .option('--cpus <n>', 'vCPUs (default 1)')
+    .option('--machine <type>', 'QEMU machine: q35 or pc (default: q35)')
+    .option('--memory <MiB>', 'guest RAM in MiB (default: 512)')
+    .option('--cpus <n>', 'vCPUs (default: 1)')
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
-    .option('--tpm-interface <kind>', 'tis or crb (default tis)')
-    .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft)')
-    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
-    .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
+    .option('--tpm-interface <kind>', 'tis or crb (default: tis)')
+    .option('--tpm <backend>', 'soft (in-process) or swtpm (default: soft)')
+    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)")
+    .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)')
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
-    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")
+    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
     .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');
 }
 
@@ -116,8 +117,9 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
   addPredictInputOptions(cmd)
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
-    .option('--json', 'JSON output: pcrs, tpmPcrs, events')
+    .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
+    .addHelpText('after', PREDICT_JSON_HELP)
     .action(async (o: PredictOptions) => {
       if (o.json === true && o.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const early = await startEarly(o);

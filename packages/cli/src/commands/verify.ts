@@ -59,7 +59,7 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
         throw new UsageError(`${logPath}: not an event log: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       if (real.events.length === 0) throw new UsageError(`${logPath}: no event could be read${real.stop?.error !== undefined ? `: ${real.stop.error.message}` : ''}`);
-      const { p, source, rerun } = await predictFromOptions(o, early);
+      const { p, source, rerun, notes } = await predictFromOptions(o, early);
       const { peiFvProbe } = await import('./verify-probe.ts');
       let report;
       try {
@@ -74,7 +74,7 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
         if (e instanceof VerifyError) throw new UsageError(`${logPath}: ${e.message}`, { cause: e });
         throw e;
       }
-      if (o.json === true) io.out(JSON.stringify({ log: logPath, firmware: source, ...report, predictionNotes: p.boot.notes }, null, 2) + '\n');
+      if (o.json === true) io.out(JSON.stringify({ log: logPath, firmware: source, ...report, predictionNotes: notes }, null, 2) + '\n');
       else io.out(formatVerifyReport(report, logPath, source));
       if (!report.exact) setStatus(EXIT.FAILURE);
     });
