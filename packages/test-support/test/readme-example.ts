@@ -1,0 +1,68 @@
+/**
+ * The example a package README opens with: the first ```ts block of its "## Example" section,
+ * and the ```text block right after it (what the example prints), when there is one.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transform } from 'esbuild';
+
+/** A README's opening example. */
+export interface ReadmeExample {
+  /** The TypeScript source, as in the README. */
+  readonly code: string;
+  /** The printed output the README shows after the example, trimmed; undefined when it shows none. */
+  readonly output: string | undefined;
+  /** The README's first second-level heading (the example's section). */
+  readonly section: string;
+}
+
+/** Why a README has no usable opening example. */
+export class ReadmeExampleError extends Error {
+  override readonly name = 'ReadmeExampleError';
+}
+
+/**
+ * The opening example of a README: its first `## ` section must be `## Example` and hold a
+ * ```ts block; a ```text block right after that block is the expected output.
+ */
+export function readmeExample(readme: string, file: string): ReadmeExample {
+  const sections = readme.split(/^(?=## )/m);
+  const first = sections.find((s) => s.startsWith('## '));
+  if (first === undefined) throw new ReadmeExampleError(`${file}: no "## " section`);
+  const section = first.slice(3, first.indexOf('\n')).trim();
+  if (section !== 'Example') throw new ReadmeExampleError(`${file}: the first section is "${section}", not "Example"`);
+  const m = /^```ts\n([\s\S]*?)^```\n(?:\s*(?:[^`\n][^\n]*\n)?\s*```text\n([\s\S]*?)^```)?/m.exec(first);
+  if (m === null || m[1] === undefined) throw new ReadmeExampleError(`${file}: no \`\`\`ts block in "## Example"`);
+  return { code: m[1], output: m[2]?.trim(), section };
+}
+
+/** What running an example gave. */
+export interface ExampleRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs TypeScript `code` as a user would: types stripped by esbuild, written under the repo's
+ * node_modules/.cache (so `@tcg2sim/*` imports resolve to the workspace packages) and run by a
+ * fresh `node`.
+ */
+export async function runExample(code: string, repoRoot: string, name: string, timeoutMs = 60_000): Promise<ExampleRun> {
+  const js = await transform(code, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: `${name}.ts` });
+  const dir = join(repoRoot, 'node_modules', '.cache', 'tcg2sim-readme-examples');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${process.pid}.mjs`);
+  writeFileSync(file, js.code);
+  try {
+    return await new Promise<ExampleRun>((resolve) => {
+      execFile(process.execPath, [file], { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+        resolve({ status, stdout, stderr });
+      });
+    });
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
