@@ -66,3 +66,30 @@ export async function runExample(code: string, repoRoot: string, name: string, t
     rmSync(file, { force: true });
   }
 }
+
+/**
+ * Type-checks examples as a user's strict TypeScript project would (the repo's own compiler
+ * options, tsconfig.base.json), each an .mts module under the repo's node_modules/.cache.
+ * Returns the diagnostics, formatted with the example's name and line.
+ */
+export async function typeCheckExamples(examples: ReadonlyMap<string, string>, repoRoot: string): Promise<string[]> {
+  const ts = (await import('typescript')).default;
+  const base = ts.readConfigFile(join(repoRoot, 'tsconfig.base.json'), (p) => ts.sys.readFile(p));
+  const { options } = ts.convertCompilerOptionsFromJson((base.config as { compilerOptions?: unknown }).compilerOptions ?? {}, repoRoot);
+  const dir = join(repoRoot, 'node_modules', '.cache', 'tcg2sim-readme-examples', `typecheck-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const files = [...examples].map(([name, code]) => {
+      const file = join(dir, `${name}.mts`);
+      writeFileSync(file, code);
+      return file;
+    });
+    const program = ts.createProgram(files, { ...options, noEmit: true, composite: false, declaration: false, declarationMap: false, sourceMap: false });
+    return ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file === undefined || d.start === undefined ? '' : `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: `;
+      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

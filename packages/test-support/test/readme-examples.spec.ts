@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { readmeExample, runExample, ReadmeExampleError } from './readme-example.ts';
+import { readmeExample, runExample, typeCheckExamples, ReadmeExampleError } from './readme-example.ts';
 
 /** The repository root (this file runs from packages/test-support/dist/test/). */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -32,6 +32,14 @@ describe('package README examples', function () {
     });
   }
 
+  it('every example type-checks under the repo\'s strict compiler options (as a user\'s .mts module)', async () => {
+    const examples = new Map(PACKAGES.map((p) => {
+      const file = join('packages', p, 'README.md');
+      return [p, readmeExample(readFileSync(join(ROOT, file), 'utf8'), file).code] as const;
+    }));
+    expect(await typeCheckExamples(examples, ROOT)).to.deep.equal([]);
+  });
+
   describe('the runner', () => {
     it('fails an example that throws, and one that prints something other than the README shows', async () => {
       const bad = await runExample("import { fromHex } from '@tcg2sim/binary-codec';\nfromHex('zz');\n", ROOT, 'self-test-throw');
@@ -40,6 +48,12 @@ describe('package README examples', function () {
       const ok = await runExample("import { toHex } from '@tcg2sim/binary-codec';\nconsole.log(toHex(Uint8Array.of(1, 2)));\n", ROOT, 'self-test-print');
       expect(ok.status).to.equal(0);
       expect(ok.stdout.trim()).to.equal('0102');
+    });
+
+    it('reports a type error in an example', async () => {
+      const errors = await typeCheckExamples(new Map([['self-test-types', "import { toHex } from '@tcg2sim/binary-codec';\nconsole.log(toHex('not bytes'));\n"]]), ROOT);
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(/^self-test-types\.mts:2: Argument of type 'string'/);
     });
 
     it('finds the example and its output block, and refuses a README whose first section is not "## Example"', () => {
