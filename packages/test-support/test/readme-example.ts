@@ -27,13 +27,23 @@ export class ReadmeExampleError extends Error {
  * ```ts block; a ```text block right after that block is the expected output.
  */
 export function readmeExample(readme: string, file: string): ReadmeExample {
-  const sections = readme.split(/^(?=## )/m);
-  const first = sections.find((s) => s.startsWith('## '));
+  const first = readme.split(/^(?=## )/m).find((s) => s.startsWith('## '));
   if (first === undefined) throw new ReadmeExampleError(`${file}: no "## " section`);
   const section = first.slice(3, first.indexOf('\n')).trim();
   if (section !== 'Example') throw new ReadmeExampleError(`${file}: the first section is "${section}", not "Example"`);
-  const m = /^```ts\n([\s\S]*?)^```\n(?:\s*(?:[^`\n][^\n]*\n)?\s*```text\n([\s\S]*?)^```)?/m.exec(first);
-  if (m === null || m[1] === undefined) throw new ReadmeExampleError(`${file}: no \`\`\`ts block in "## Example"`);
+  return exampleIn(first, file, section);
+}
+
+/** The first ```ts block of the README section titled `title` (and its output block). */
+export function sectionExample(readme: string, file: string, title: string): ReadmeExample {
+  const s = readme.split(/^(?=## )/m).find((x) => x.startsWith(`## ${title}\n`));
+  if (s === undefined) throw new ReadmeExampleError(`${file}: no "## ${title}" section`);
+  return exampleIn(s, file, title);
+}
+
+function exampleIn(text: string, file: string, section: string): ReadmeExample {
+  const m = /^```ts\n([\s\S]*?)^```\n(?:\s*(?:[^`\n][^\n]*\n)?\s*```text\n([\s\S]*?)^```)?/m.exec(text);
+  if (m === null || m[1] === undefined) throw new ReadmeExampleError(`${file}: no \`\`\`ts block in "## ${section}"`);
   return { code: m[1], output: m[2]?.trim(), section };
 }
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { readmeExample, runExample, typeCheckExamples, ReadmeExampleError } from './readme-example.ts';
+import { readmeExample, runExample, sectionExample, typeCheckExamples, ReadmeExampleError } from './readme-example.ts';
 
 /** The repository root (this file runs from packages/test-support/dist/test/). */
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -32,11 +32,19 @@ describe('package README examples', function () {
     });
   }
 
-  it('every example type-checks under the repo\'s strict compiler options (as a user\'s .mts module)', async () => {
+  it('the root README\'s "Use as a library" example runs', async () => {
+    const ex = sectionExample(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README.md', 'Use as a library');
+    const r = await runExample(ex.code, ROOT, 'root-readme');
+    expect(r.status, `README.md: exit status; stderr:\n${r.stderr}`).to.equal(0);
+  });
+
+  it('every example type-checks under the repo\'s strict compiler options (as a user\'s .mts module)', async function () {
+    this.timeout(120_000); // one program over every package's declarations
     const examples = new Map(PACKAGES.map((p) => {
       const file = join('packages', p, 'README.md');
       return [p, readmeExample(readFileSync(join(ROOT, file), 'utf8'), file).code] as const;
     }));
+    examples.set('root-readme', sectionExample(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README.md', 'Use as a library').code);
     expect(await typeCheckExamples(examples, ROOT)).to.deep.equal([]);
   });
 
