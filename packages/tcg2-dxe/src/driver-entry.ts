@@ -1,3 +1,7 @@
+/**
+ * The TPM queries of Tcg2Dxe's DriverEntry (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.c, edk2-stable202211):
+ * what the driver learns from the TPM before it installs EFI_TCG2_PROTOCOL.
+ */
 import { GetCapability, TPM_CAP, TPM_PT, TpmResponseError, execute } from '@tcg2sim/tpm2-command-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { HASH_ALGS } from '@tcg2sim/hash-lib';
@@ -15,7 +19,7 @@ export interface DxeTpmFacts {
 
 async function property(t: TpmTransport, pt: number, fallback: number): Promise<number> {
   try {
-    const out = await execute(t, GetCapability, { handles: {}, params: { capability: TPM_CAP.TPM_PROPERTIES, property: pt, propertyCount: 1 } });
+    const out = await execute(t, GetCapability, { params: { capability: TPM_CAP.TPM_PROPERTIES, property: pt, propertyCount: 1 } });
     const d = out.params.capabilityData.data;
     if ('tpmProperties' in d) {
       const p = d.tpmProperties.tpmProperty[0];
@@ -42,7 +46,7 @@ export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFact
   let supportedBanks = 0;
   let activeBanks = 0;
   try {
-    const out = await execute(t, GetCapability, { handles: {}, params: { capability: TPM_CAP.PCRS, property: 0, propertyCount: 1 } });
+    const out = await execute(t, GetCapability, { params: { capability: TPM_CAP.PCRS, property: 0, propertyCount: 1 } });
     const d = out.params.capabilityData.data;
     if ('assignedPCR' in d) {
       for (const s of d.assignedPCR.pcrSelections) {
