@@ -16,7 +16,7 @@ import { QemuPhysicalPresence, TCG2_PHYSICAL_PRESENCE, TCG_PP_RETURN_TPM_OPERATI
 import type { Tcg2PhysicalPresenceLib } from './physical-presence.ts';
 
 import { TpmDeviceError } from './tcg2-dxe-types.ts';
-import type { GetEventLogResult, Tcg2DxeConfig, Tcg2DxeTpm, Tcg2Event } from './tcg2-dxe-types.ts';
+import type { EfiTcg2Protocol, GetEventLogResult, Tcg2DxeConfig, Tcg2DxeTpm, Tcg2Event } from './tcg2-dxe-types.ts';
 
 const EFI_TCG2_EVENT_HEADER_SIZE = 14;
 const TCG_1_2 = EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2;
@@ -27,7 +27,7 @@ const TCG_2 = EFI_TCG2_EVENT_LOG_FORMAT.TCG_2;
  * TCG 1.2 and crypto-agile log areas and the final events table. Create with
  * {@link Tcg2Dxe.start}, which runs DriverEntry and SetupEventLog.
  */
-export class Tcg2Dxe {
+export class Tcg2Dxe implements EfiTcg2Protocol {
   readonly #tpm: Tcg2DxeTpm;
   readonly #cap: Capability;
   /** HashLib instances registered in DXE (registration order), filtered by PcdTpm2HashMask. */
