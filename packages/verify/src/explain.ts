@@ -3,8 +3,8 @@
  * cause in words. The facts used: which EDK II module logs which event (Tcg2Pei: S-CRTM version
  * and the firmware volumes; Tcg2Dxe with BDS: boot variables in PCR1, option ROM drivers in PCR2,
  * boot attempts and applications in PCR4, the GPT in PCR5, Secure Boot variables and authorities
- * in PCR7), and what decides each one's digest (docs/edk2-pei-facts.md §5.5-§6.3,
- * docs/edk2-dxe-facts.md §8-§12).
+ * in PCR7), and what decides each one's digest (docs/edk2-pei.md §5.5-§6.3,
+ * docs/edk2-dxe.md §8-§12).
  */
 import { equalBytes } from '@tcg2sim/binary-codec';
 import { decodeEventData, eventTypeLabel, EV } from '@tcg2sim/event-log';
