@@ -90,3 +90,6 @@ export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts
 export {
   locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFORMATION_GUID, MEMORY_TYPE_INFORMATION_VARIABLE,
 } from './platform-pei/mem-type-info.ts';
+// what of a build decides its measurements
+export { profileImage } from './profile/profile.ts';
+export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';

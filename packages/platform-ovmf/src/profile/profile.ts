@@ -1,0 +1,192 @@
+/**
+ * The measurement-relevant facts of an OVMF build, read from the image: its volumes and their
+ * digests, the modules PEIFV and DXEFV hold (which decide what is measured at all), the code and
+ * data patterns the measured strings come from, where PlatformPei writes into PEIFV before it is
+ * measured, the UEFI Shell's Authenticode digest, and which of the simulation's facts are
+ * modelled for this build rather than read from it. `tcg2sim profile` prints it.
+ */
+import { toHex } from '@tcg2sim/binary-codec';
+import { hashAll, hashAlgInfo, TPM_ALG_HASH } from '@tcg2sim/hash-lib';
+import type { TpmAlgHash } from '@tcg2sim/hash-lib';
+import { EFI_SECTION, IMAGE_FILE_MACHINE, guidName, parseEfiImage, peImageDigests } from '@tcg2sim/uefi';
+import type { FfsFile, FirmwareVolume } from '@tcg2sim/uefi';
+import { MachineDescription } from '../machine.ts';
+import { decompressMemFvs } from '../sec.ts';
+import type { MemoryFv, SecOutput } from '../sec.ts';
+import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
+import { buildFactsFromPeiFv, peiFvAtMeasurement, PLATFORM_PEI_FILE_GUID } from '../platform-pei/peifv.ts';
+import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
+import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
+
+const BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
+
+/** One module of a volume. */
+export interface ProfileModule {
+  readonly guid: string;
+  /** The UI section's name, else the well-known name of the GUID, else undefined. */
+  readonly name: string | undefined;
+  readonly type: string;
+  /** IA32, X64, AARCH64, … from its PE32/TE image, when it has one. */
+  readonly arch: string | undefined;
+}
+
+/** A volume SEC puts in RAM, with what Tcg2Pei would hash of it. */
+export interface ProfileVolume {
+  readonly name: 'PEIFV' | 'DXEFV';
+  readonly base: string;
+  readonly length: string;
+  /** Digests of the pristine volume (PEIFV: before PlatformPei's writes; see `peiFvWrites`). */
+  readonly digests: Readonly<Record<string, string>>;
+  readonly modules: readonly ProfileModule[];
+}
+
+/** A measurement-relevant feature, and the evidence for it in the image. */
+export interface ProfileFeature {
+  readonly present: boolean;
+  readonly evidence: string;
+}
+
+/** The profile of a build. */
+export interface FirmwareProfile {
+  readonly imageSize: number;
+  readonly imageSha256: string;
+  readonly peiArch: string | undefined;
+  readonly dxeArch: string | undefined;
+  readonly volumes: readonly ProfileVolume[];
+  readonly features: Readonly<Record<string, ProfileFeature>>;
+  /** Where PlatformPei writes into PEIFV before Tcg2Pei measures it (offsets in PEIFV), or why none. */
+  readonly peiFvWrites: { readonly found: boolean; readonly offsets: Readonly<Record<string, string>>; readonly notes: readonly string[] };
+  /** The internal UEFI Shell's Authenticode digests (what PCR4 gets when BDS starts it). */
+  readonly shell: { readonly digests: Readonly<Record<string, string>> } | undefined;
+  /** What the simulation models for this build rather than reads from it. */
+  readonly modelled: readonly string[];
+}
+
+const ARCH = new Map<number, string>([
+  [IMAGE_FILE_MACHINE.I386, 'IA32'],
+  [IMAGE_FILE_MACHINE.X64, 'X64'],
+  [IMAGE_FILE_MACHINE.ARM64, 'AARCH64'],
+  [IMAGE_FILE_MACHINE.RISCV64, 'RISCV64'],
+  [IMAGE_FILE_MACHINE.ARMTHUMB_MIXED, 'ARM'],
+  [IMAGE_FILE_MACHINE.EBC, 'EBC'],
+]);
+
+function imageSection(f: FfsFile): Uint8Array | undefined {
+  const s = f.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE);
+  return s?.body;
+}
+
+function moduleOf(f: FfsFile): ProfileModule {
+  const ui = f.sections?.find((s) => s.type === EFI_SECTION.USER_INTERFACE)?.userInterface;
+  const img = imageSection(f);
+  let arch: string | undefined;
+  if (img !== undefined) {
+    try {
+      const e = parseEfiImage(img);
+      const m = 'teHeader' in e ? e.teHeader.machine : e.fileHeader.machine;
+      arch = ARCH.get(m) ?? `0x${m.toString(16)}`;
+    } catch {
+      arch = undefined;
+    }
+  }
+  return { guid: f.guid, name: ui ?? guidName(f.guid), type: f.typeName, arch };
+}
+
+function digests(bytes: Uint8Array): Record<string, string> {
+  return Object.fromEntries(hashAll(BANKS, bytes).map((d) => [hashAlgInfo(d.alg).name, toHex(d.digest)]));
+}
+
+function volume(name: 'PEIFV' | 'DXEFV', fv: MemoryFv): ProfileVolume {
+  return {
+    name,
+    base: `0x${fv.base.toString(16)}`,
+    length: `0x${fv.length.toString(16)}`,
+    digests: digests(fv.bytes.subarray(0, Number(fv.length))),
+    modules: fv.volume.files.filter((f) => f.typeName !== 'EFI_FV_FILETYPE_FFS_PAD').map(moduleOf),
+  };
+}
+
+/** The architecture most of a volume's images are built for. */
+function majorityArch(v: ProfileVolume): string | undefined {
+  const n = new Map<string, number>();
+  for (const m of v.modules) if (m.arch !== undefined) n.set(m.arch, (n.get(m.arch) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+/** Whether `needle` (ASCII) occurs in any module image of `fv` named `module`. */
+function moduleHasText(fv: FirmwareVolume, module: string, needle: string): boolean {
+  const f = fv.files.find((x) => x.sections?.some((s) => s.userInterface === module));
+  const img = f === undefined ? undefined : imageSection(f);
+  return img !== undefined && Buffer.from(img).includes(Buffer.from(needle, 'latin1'));
+}
+
+/**
+ * Profiles an OVMF image (OVMF_CODE*.fd or a combined OVMF.fd).
+ * @throws SecError or FvError for an image SEC's model cannot decompress
+ */
+export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFvs(image)): FirmwareProfile {
+  const pei = volume('PEIFV', sec.peiFv);
+  const dxe = volume('DXEFV', sec.dxeFv);
+  const has = (v: ProfileVolume, ...names: string[]): ProfileFeature => {
+    const found = names.filter((n) => v.modules.some((m) => m.name === n));
+    return { present: found.length > 0, evidence: found.length > 0 ? `${v.name} has ${found.join(', ')}` : `${v.name} has none of ${names.join(', ')}` };
+  };
+  const acpiMeasured = moduleHasText(sec.dxeFv.volume, 'QemuFwCfgAcpiPlatform', 'ACPI DATA');
+  const features: Record<string, ProfileFeature> = {
+    tpm2: has(pei, 'Tcg2Pei'),
+    tpm2Dxe: has(dxe, 'Tcg2Dxe'),
+    tpm12: has(pei, 'TcgPei'),
+    smm: has(pei, 'SmmAccessPei'),
+    secureBootConfig: has(dxe, 'SecureBootConfigDxe'),
+    shell: has(dxe, 'Shell'),
+    network: has(dxe, 'UefiPxeBcDxe', 'HttpBootDxe'),
+    acpiDataMeasured: {
+      present: acpiMeasured,
+      evidence: acpiMeasured ? 'QemuFwCfgAcpiPlatform holds the "ACPI DATA" event text (edk2-stable202302 and later)' : 'QemuFwCfgAcpiPlatform does not hold "ACPI DATA": QEMU\'s ACPI blobs are not measured',
+    },
+    smbiosMeasured: has(dxe, 'SmbiosMeasurementDxe'),
+  };
+  const platformPei = sec.peiFv.volume.files.some((f) => f.guid === PLATFORM_PEI_FILE_GUID);
+  const measured = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({}), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD));
+  const offsets: Record<string, string> = {};
+  const g = measured.globals;
+  if (g !== undefined) {
+    offsets['mPlatformInfoHob'] = `0x${(g.peOffsetInFv + g.platformInfoOffset).toString(16)}`;
+    offsets['mQemuFwCfgSupported'] = `0x${(g.peOffsetInFv + g.fwCfgSupportedOffset).toString(16)}`;
+    offsets['mQemuFwCfgDmaSupported'] = `0x${(g.peOffsetInFv + g.fwCfgDmaSupportedOffset).toString(16)}`;
+  }
+  const shellFile = sec.dxeFv.volume.files.find((f) => f.guid === UEFI_SHELL_FILE_GUID);
+  const shellImage = shellFile === undefined ? undefined : imageSection(shellFile);
+  let shell: FirmwareProfile['shell'];
+  if (shellImage !== undefined) {
+    try {
+      shell = { digests: Object.fromEntries(peImageDigests(shellImage, BANKS).map((d) => [hashAlgInfo(d.alg).name, toHex(d.digest)])) };
+    } catch {
+      shell = undefined;
+    }
+  }
+  const dxeSha256 = dxe.digests['sha256'] ?? '';
+  const calibrated = [...IMAGE_BUFFER_CALIBRATION.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
+  const modelled = [
+    'S-CRTM version: measured as L"" (edk2-stable202211 with PcdFirmwareVersionString empty); a build that sets PcdFirmwareVersionString measures its own string, which this tool does not read yet',
+    'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs',
+    calibrated
+      ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
+      : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
+    'BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts',
+  ];
+  if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
+  if (features['acpiDataMeasured']?.present === true) modelled.push('NOT MODELLED: QEMU\'s ACPI blobs measured in PCR1 ("ACPI DATA"): predictions of this build miss those events');
+  if (features['smbiosMeasured']?.present === true) modelled.push('NOT MODELLED: SMBIOS tables measured by SmbiosMeasurementDxe: predictions of this build miss those events');
+  return {
+    imageSize: image.length,
+    imageSha256: digests(image)['sha256'] ?? '',
+    peiArch: majorityArch(pei),
+    dxeArch: majorityArch(dxe),
+    volumes: [pei, dxe],
+    features,
+    peiFvWrites: { found: g !== undefined, offsets, notes: measured.notes },
+    shell,
+    modelled,
+  };
+}
