@@ -139,3 +139,40 @@ async function defaultImage(): Promise<[string]> {
   }
   return [defaultPath];
 }
+
+describe('predict on a build that measures what is not modelled', function () {
+  this.timeout(60_000);
+
+  it('a DXEFV whose QemuFwCfgAcpiPlatform holds "ACPI DATA", and SmbiosMeasurementDxe: INCOMPLETE (JSON complete: false, a stderr line)', async () => {
+    const { buildDefaultFirmware } = await import('@tcg2sim/platform-ovmf');
+    const plain = await runCli('predict', '--json');
+    expect((JSON.parse(plain.out) as { complete: boolean }).complete).to.equal(true);
+    // The module set of a 202505 build, on the embedded firmware: the two measuring modules.
+    const fw = buildDefaultFirmware({
+      extraDxeModules: [
+        { name: 'QemuFwCfgAcpiPlatform', guid: '17985E6F-E778-4D94-AEFA-C5DD2B77E186', text: 'ACPI DATA' },
+        { name: 'SmbiosMeasurementDxe', guid: 'D27FED59-ABB4-4FED-BEAD-2A878C7E4A7E', text: 'stand-in' },
+      ],
+    });
+    const tmp = tempDir('tcg2sim-incomplete-');
+    try {
+      const code = join(tmp.path, 'code.fd');
+      const vars = join(tmp.path, 'vars.fd');
+      writeFileSync(code, fw.code);
+      writeFileSync(vars, fw.vars);
+      const p = await runCli('profile', code, '--json');
+      const prof = JSON.parse(p.out) as ProfileJson;
+      expect(prof.features['acpiDataMeasured']?.present).to.equal(true);
+      expect(prof.features['smbiosMeasured']?.present).to.equal(true);
+      expect(prof.modelled.filter((m) => m.startsWith('NOT MODELLED'))).to.have.length(2);
+      const j = await runCli('predict', '--code', code, '--vars', vars, '--json');
+      const out = JSON.parse(j.out) as { complete: boolean; notes: string[] };
+      expect(out.complete).to.equal(false);
+      expect(out.notes.filter((n) => n.startsWith('INCOMPLETE'))).to.have.length(2);
+      const t = await runCli('predict', '--code', code, '--vars', vars);
+      expect(t.err).to.match(/^tcg2sim: INCOMPLETE: this build measures QEMU's ACPI blobs/m);
+    } finally {
+      tmp.remove();
+    }
+  });
+});

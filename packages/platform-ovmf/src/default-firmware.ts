@@ -84,7 +84,7 @@ function peiFv(): Uint8Array {
   });
 }
 
-function dxeFv(): Uint8Array {
+function dxeFv(extra: readonly ExtraDxeModule[]): Uint8Array {
   const app = (text: string): Uint8Array => minimalEfiImage({ subsystem: IMAGE_SUBSYSTEM.EFI_APPLICATION, data: tag(text) });
   return buildFirmwareVolume({
     fvName: OVMF_FV_NAME.DXEFV,
@@ -96,13 +96,14 @@ function dxeFv(): Uint8Array {
         minimalEfiImage({ subsystem: IMAGE_SUBSYSTEM.EFI_BOOT_SERVICE_DRIVER, data: tag('tcg2sim SecureBootConfigDxe stand-in') })),
       module('UiApp', UI_APP_FILE_GUID, EFI_FV_FILETYPE.APPLICATION, app('tcg2sim UiApp stand-in')),
       module('Shell', UEFI_SHELL_FILE_GUID, EFI_FV_FILETYPE.APPLICATION, app('tcg2sim default EFI application')),
+      ...extra.map((m) => module(m.name, m.guid, EFI_FV_FILETYPE.DRIVER, minimalEfiImage({ subsystem: IMAGE_SUBSYSTEM.EFI_BOOT_SERVICE_DRIVER, data: new TextEncoder().encode(m.text) }))),
     ],
   });
 }
 
-function fvMainCompact(): Uint8Array {
+function fvMainCompact(extra: readonly ExtraDxeModule[]): Uint8Array {
   const pei = peiFv();
-  const dxe = dxeFv();
+  const dxe = dxeFv(extra);
   const pad1 = rawPad(0, 128);
   const peiSection = fvImageSection(pei);
   const afterPei = pad1.length + peiSection.length; // 4-byte aligned: volumes are whole blocks
@@ -136,9 +137,19 @@ function secFv(): Uint8Array {
   });
 }
 
-/** Builds the default firmware (code image and empty variable store). Deterministic. */
-export function buildDefaultFirmware(): DefaultFirmware {
-  const code = assembleFlashImage([{ bytes: fvMainCompact() }, { bytes: secFv() }]);
+/** A stand-in DXE driver added to the default firmware's DXEFV (its image carries `text` in ASCII). */
+export interface ExtraDxeModule {
+  readonly name: string;
+  readonly guid: string;
+  readonly text: string;
+}
+
+/**
+ * Builds the default firmware (code image and empty variable store). Deterministic. `extraDxeModules`
+ * adds stand-in drivers, for tests of what a build's module set decides (tcg2sim profile).
+ */
+export function buildDefaultFirmware(o: { readonly extraDxeModules?: readonly ExtraDxeModule[] } = {}): DefaultFirmware {
+  const code = assembleFlashImage([{ bytes: fvMainCompact(o.extraDxeModules ?? []) }, { bytes: secFv() }]);
   return {
     code,
     vars: formatVarStore(),

@@ -44,7 +44,7 @@ export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
 export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
-export type { DefaultFirmware } from './default-firmware.ts';
+export type { DefaultFirmware, ExtraDxeModule } from './default-firmware.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';
@@ -91,5 +91,5 @@ export {
   locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFORMATION_GUID, MEMORY_TYPE_INFORMATION_VARIABLE,
 } from './platform-pei/mem-type-info.ts';
 // what of a build decides its measurements
-export { profileImage } from './profile/profile.ts';
+export { profileImage, measurementFeatures, unmodelledMeasurements } from './profile/profile.ts';
 export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';

@@ -3,7 +3,7 @@
  * when the value came from one, else the scenario file and its field (`s.yaml: memoryMiB`),
  * never the internal path alone (`memoryMiB`, `banks[0]`).
  */
-import { SMM_ACCESS_PEI_FILE_GUID, Scenario } from '@tcg2sim/platform-ovmf';
+import { SMM_ACCESS_PEI_FILE_GUID, Scenario, measurementFeatures, unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { findFileByGuid } from '@tcg2sim/uefi';
 import type { PredictOptions } from './predict.ts';
@@ -68,6 +68,9 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
     notes.push('this image is an SMM build (SmmAccessPei in PEIFV) predicted without --smm: QEMU runs it as -machine q35,smm=on (capture --smm adds that and secure pflash); --smm changes nothing in the prediction');
   } else if (!smmBuild && s.smm) {
     notes.push('--smm: this image is not an SMM build (no SmmAccessPei in PEIFV): SMM plays no part in its boot');
+  }
+  for (const u of unmodelledMeasurements(measurementFeatures(p.boot.sec))) {
+    notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }
   return notes;
 }

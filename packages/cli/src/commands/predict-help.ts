@@ -4,6 +4,8 @@
 export const PREDICT_JSON_HELP = `
 JSON fields (--json):
   firmware    the firmware files the prediction booted (or the embedded default)
+  complete    false when the build measures something tcg2sim does not model (an INCOMPLETE note
+              says what; tcg2sim profile shows the image's facts)
   endState    where the simulated boot stopped (e.g. started Boot0002 "EFI Internal Shell")
   pcrs        PCRs replayed from the predicted log: {bank: {index: hex}}
   tpmPcrs     PCR 0-7 the simulated TPM holds afterwards: {bank: {index: hex}}

@@ -190,6 +190,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
       JSON.stringify(
         {
           firmware: source,
+          complete: !notes.some((n) => n.startsWith('INCOMPLETE')),
           endState: p.boot.endState,
           pcrs: pcrsToJson(p.replay),
           tpmPcrs,
@@ -207,6 +208,8 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
   } else {
     io.out(predictText(p, source, notes));
   }
+  // A prediction known to lack measurements never passes for a complete one, whatever the format.
+  if (o.json !== true && o.yaml !== true) for (const n of notes) if (n.startsWith('INCOMPLETE')) io.err(`tcg2sim: ${n}\n`);
   if (p.mismatches.length > 0) {
     io.err(`tcg2sim: the replayed log and the TPM disagree on ${p.mismatches.length} PCR values\n`);
     setStatus(EXIT.FAILURE);

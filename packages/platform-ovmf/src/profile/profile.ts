@@ -121,31 +121,51 @@ function moduleHasText(fv: FirmwareVolume, module: string, needle: string): bool
 }
 
 /**
+ * The measurement-relevant features of a build, from the modules its volumes hold and the text
+ * their images carry (cheap: no hashing; `predict` checks them on every run).
+ */
+export function measurementFeatures(sec: SecOutput): Record<string, ProfileFeature> {
+  const names = (fv: MemoryFv): Set<string> => new Set(fv.volume.files.map((f) => f.sections?.find((x) => x.type === EFI_SECTION.USER_INTERFACE)?.userInterface ?? guidName(f.guid) ?? f.guid));
+  const peiNames = names(sec.peiFv);
+  const dxeNames = names(sec.dxeFv);
+  const has = (fv: 'PEIFV' | 'DXEFV', ...wanted: string[]): ProfileFeature => {
+    const set = fv === 'PEIFV' ? peiNames : dxeNames;
+    const found = wanted.filter((n) => set.has(n));
+    return { present: found.length > 0, evidence: found.length > 0 ? `${fv} has ${found.join(', ')}` : `${fv} has none of ${wanted.join(', ')}` };
+  };
+  const acpiMeasured = moduleHasText(sec.dxeFv.volume, 'QemuFwCfgAcpiPlatform', 'ACPI DATA');
+  return {
+    tpm2: has('PEIFV', 'Tcg2Pei'),
+    tpm2Dxe: has('DXEFV', 'Tcg2Dxe'),
+    tpm12: has('PEIFV', 'TcgPei'),
+    smm: has('PEIFV', 'SmmAccessPei'),
+    secureBootConfig: has('DXEFV', 'SecureBootConfigDxe'),
+    shell: has('DXEFV', 'Shell'),
+    network: has('DXEFV', 'UefiPxeBcDxe', 'HttpBootDxe'),
+    acpiDataMeasured: {
+      present: acpiMeasured,
+      evidence: acpiMeasured ? 'QemuFwCfgAcpiPlatform holds the "ACPI DATA" event text (edk2-stable202302 and later)' : 'QemuFwCfgAcpiPlatform does not hold "ACPI DATA": QEMU\'s ACPI blobs are not measured',
+    },
+    smbiosMeasured: has('DXEFV', 'SmbiosMeasurementDxe'),
+  };
+}
+
+/** Measurements of a build that `predict` does not model: each a sentence for a note. */
+export function unmodelledMeasurements(features: Readonly<Record<string, ProfileFeature>>): string[] {
+  const out: string[] = [];
+  if (features['acpiDataMeasured']?.present === true) out.push('QEMU\'s ACPI blobs measured in PCR1 ("ACPI DATA", AcpiPlatformLib from edk2-stable202302)');
+  if (features['smbiosMeasured']?.present === true) out.push('SMBIOS tables measured by SmbiosMeasurementDxe (from edk2-stable202505)');
+  return out;
+}
+
+/**
  * Profiles an OVMF image (OVMF_CODE*.fd or a combined OVMF.fd).
  * @throws SecError or FvError for an image SEC's model cannot decompress
  */
 export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFvs(image)): FirmwareProfile {
   const pei = volume('PEIFV', sec.peiFv);
   const dxe = volume('DXEFV', sec.dxeFv);
-  const has = (v: ProfileVolume, ...names: string[]): ProfileFeature => {
-    const found = names.filter((n) => v.modules.some((m) => m.name === n));
-    return { present: found.length > 0, evidence: found.length > 0 ? `${v.name} has ${found.join(', ')}` : `${v.name} has none of ${names.join(', ')}` };
-  };
-  const acpiMeasured = moduleHasText(sec.dxeFv.volume, 'QemuFwCfgAcpiPlatform', 'ACPI DATA');
-  const features: Record<string, ProfileFeature> = {
-    tpm2: has(pei, 'Tcg2Pei'),
-    tpm2Dxe: has(dxe, 'Tcg2Dxe'),
-    tpm12: has(pei, 'TcgPei'),
-    smm: has(pei, 'SmmAccessPei'),
-    secureBootConfig: has(dxe, 'SecureBootConfigDxe'),
-    shell: has(dxe, 'Shell'),
-    network: has(dxe, 'UefiPxeBcDxe', 'HttpBootDxe'),
-    acpiDataMeasured: {
-      present: acpiMeasured,
-      evidence: acpiMeasured ? 'QemuFwCfgAcpiPlatform holds the "ACPI DATA" event text (edk2-stable202302 and later)' : 'QemuFwCfgAcpiPlatform does not hold "ACPI DATA": QEMU\'s ACPI blobs are not measured',
-    },
-    smbiosMeasured: has(dxe, 'SmbiosMeasurementDxe'),
-  };
+  const features = measurementFeatures(sec);
   const platformPei = sec.peiFv.volume.files.some((f) => f.guid === PLATFORM_PEI_FILE_GUID);
   const measured = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({}), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD));
   const offsets: Record<string, string> = {};
@@ -176,8 +196,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     'BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts',
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
-  if (features['acpiDataMeasured']?.present === true) modelled.push('NOT MODELLED: QEMU\'s ACPI blobs measured in PCR1 ("ACPI DATA"): predictions of this build miss those events');
-  if (features['smbiosMeasured']?.present === true) modelled.push('NOT MODELLED: SMBIOS tables measured by SmbiosMeasurementDxe: predictions of this build miss those events');
+  for (const u of unmodelledMeasurements(features)) modelled.push(`NOT MODELLED: ${u}: predictions of this build miss those events`);
   return {
     imageSize: image.length,
     imageSha256: digests(image)['sha256'] ?? '',
