@@ -20,8 +20,11 @@ interface SkipGlobals {
 /** The shared reason registry (created on first use). */
 export function skipReasons(): WeakMap<object, string> {
   const g = globalThis as SkipGlobals;
-  g[REASONS] ??= new WeakMap<object, string>();
-  return g[REASONS];
+  const known = g[REASONS];
+  if (known !== undefined) return known;
+  const made = new WeakMap<object, string>();
+  g[REASONS] = made;
+  return made;
 }
 
 /** True when running under CI (CI=true): a prerequisite that is missing there is a failure. */
