@@ -1,7 +1,8 @@
 /**
  * Skipping a test that cannot run, with its reason. The reason is recorded where the suite's
  * reporter (scripts/summary-reporter.cjs) finds it: every skipped test is listed with one line
- * saying why. Under CI (CI=true) nothing is skipped: the reason becomes the test's failure.
+ * saying why. Under CI (CI=true) and scripts/test-all.sh nothing is skipped: the reason becomes
+ * the test's failure.
  *
  * The reasons live in a WeakMap on globalThis under Symbol.for('tcg2sim.skipReasons'), keyed by
  * the mocha runnable that cannot run: the test itself (a skip inside `it` or `beforeEach`), or
@@ -30,6 +31,12 @@ export function skipReasons(): WeakMap<object, string> {
 /** True when running under CI (CI=true): a prerequisite that is missing there is a failure. */
 export const inCi: boolean = process.env['CI'] === 'true';
 
+/**
+ * Nothing may be skipped: under CI, and under scripts/test-all.sh (TCG2SIM_TEST_STRICT=1), whose
+ * set-up installed everything, a test that cannot run fails with its reason.
+ */
+export const noSkips: boolean = inCi || process.env['TCG2SIM_TEST_STRICT'] === '1';
+
 const noticed = new Set<string>();
 
 /** Where mocha's skip lands: the test, or the suite of a `before` hook. */
@@ -43,11 +50,12 @@ function skipTarget(ctx: Mocha.Context): object {
 
 /**
  * Skips the running test (or, from a `before` hook, the suite) with `reason`, one line such as
- * `sbsign missing (apt-get install -y sbsigntool)`. Under CI it throws instead.
+ * `missing sbsign (apt-get install -y sbsigntool)`. Where nothing may be skipped ({@link noSkips})
+ * it throws instead.
  */
 export function skipBecause(ctx: Mocha.Context, reason: string): never {
   const line = reason.replace(/\s*\n\s*/g, '; ');
-  if (inCi) throw new Error(`CI cannot skip: ${line}`);
+  if (noSkips) throw new Error(`${inCi ? 'CI' : 'TCG2SIM_TEST_STRICT=1'}: cannot skip: ${line}`);
   skipReasons().set(skipTarget(ctx), line);
   // Without the summary reporter (e.g. mocha --no-config), say it once on stderr.
   if ((globalThis as SkipGlobals)[REPORTER] !== true && !noticed.has(line)) {
