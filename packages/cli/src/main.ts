@@ -8,6 +8,7 @@ import { registerCommands } from './commands/index.ts';
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  ...(process.stderr.isTTY ? { errTty: process.stderr } : {}),
 };
 
 /**

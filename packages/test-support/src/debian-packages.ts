@@ -18,6 +18,7 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   xz: 'xz-utils',
   brotli: 'brotli',
   blkid: 'util-linux',
+  script: 'bsdutils',
   'g++': 'g++',
 };
 
