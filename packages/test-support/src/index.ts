@@ -43,8 +43,8 @@ export interface Prerequisites {
 
 /**
  * Programs and files the tests treat as missing although they are there: TCG2SIM_TEST_HIDE, a
- * comma-separated list of program names or paths (`TCG2SIM_TEST_HIDE=sbsign,swtpm`), to see what
- * the suite does on a machine without them.
+ * comma-separated list of program names, paths and directories ending in `/`
+ * (`TCG2SIM_TEST_HIDE=sbsign,swtpm,/usr/share/OVMF/`), to see what the suite does without them.
  */
 function hidden(): ReadonlySet<string> {
   return new Set((process.env['TCG2SIM_TEST_HIDE'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
@@ -55,7 +55,8 @@ export function missingPrerequisites(p: Prerequisites): string[] {
   const hide = hidden();
   const missing: string[] = [];
   for (const t of p.tools ?? []) if (hide.has(t) || which(t) === undefined) missing.push(t);
-  for (const f of p.files ?? []) if (hide.has(f) || !existsSync(f)) missing.push(f);
+  const hiddenDir = (f: string): boolean => [...hide].some((h) => h.endsWith('/') && f.startsWith(h));
+  for (const f of p.files ?? []) if (hide.has(f) || hiddenDir(f) || !existsSync(f)) missing.push(f);
   return missing;
 }
 
