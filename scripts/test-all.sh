@@ -12,6 +12,9 @@
 #   6. every test (unit and integration) with TCG2SIM_TEST_STRICT=1: after this set-up nothing may
 #      be skipped, so a test that still cannot run fails with its one-line reason.
 #
+# Arguments, if any, replace the list of spec files (and may add mocha options): the same set-up,
+# then only those tests, e.g. `scripts/test-all.sh packages/cli/dist/test/pe.spec.js`.
+#
 # Ends with the summary reporter's line "N passed, N failed, N skipped"; a failed set-up step
 # ends with "0 passed, 1 failed" under CI (CI=true). Exit status: the tests' (0 when all passed).
 set -uo pipefail
@@ -66,4 +69,8 @@ npm run lint || fail "lint failed"
 
 # --- 6. every test -------------------------------------------------------------------------------
 export TCG2SIM_TEST_STRICT=1
-node_modules/.bin/mocha 'packages/*/dist/test/**/*.spec.js'
+if [ $# -gt 0 ]; then
+  node_modules/.bin/mocha "$@"
+else
+  node_modules/.bin/mocha 'packages/*/dist/test/**/*.spec.js'
+fi
