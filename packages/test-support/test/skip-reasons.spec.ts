@@ -103,6 +103,23 @@ describe('skipped tests say why (scripts/summary-reporter.cjs, requirePrerequisi
     ]);
   });
 
+  it('issue #14: the tcg2sim pe suite without sbsign and pesign passes what needs neither, and its after hooks do not fail', function () {
+    const spec = join(root, 'packages', 'cli', 'dist', 'test', 'pe.spec.js');
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && !k.startsWith('TCG2SIM_TEST_')));
+    const r = spawnSync(process.execPath, [mochaBin, '--no-config', '--reporter', reporter, spec], {
+      encoding: 'utf8',
+      cwd: root,
+      env: { ...base, NO_COLOR: '1', TCG2SIM_TEST_HIDE: 'sbsign,pesign' },
+    });
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(lineOf(r.stdout, 'refuses a file that is not a PE or TE image')).to.match(/^✔/);
+    expect(lineOf(r.stdout, 'refuses a missing file and an unknown --origin')).to.match(/^✔/);
+    const skipped = r.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('- '));
+    expect(skipped.length).to.be.greaterThan(5);
+    for (const l of skipped) expect(l).to.match(/\(skipped: missing (sbsign|pesign)[^)]*\(apt-get install -y [a-z -]+\)\)$/);
+    expect(r.stdout).to.not.include('"after all" hook');
+  });
+
   for (const [name, env] of [['CI=true', { CI: 'true' }], ['TCG2SIM_TEST_STRICT=1 (scripts/test-all.sh)', { TCG2SIM_TEST_STRICT: '1' }]] as const) {
     it(`fails instead of skipping under ${name}, with the reason`, () => {
       const r = runFixture({ TCG2SIM_TEST_HIDE: 'sbsign', ...env });

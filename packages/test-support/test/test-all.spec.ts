@@ -42,6 +42,21 @@ describe('scripts/test-all.sh without root or sudo', () => {
     }
   });
 
+  it('under CI (CI=true) a set-up that cannot install still ends with the summary line "0 passed, 1 failed"', () => {
+    const tmp = tempDir('tcg2sim-test-all-ci-');
+    try {
+      stub(tmp.path, 'id', 'echo 1000');
+      stub(tmp.path, 'sudo', 'exit 1');
+      stub(tmp.path, 'dpkg-query', 'case "$3" in ovmf) exit 1;; *) printf "install ok installed";; esac');
+      const r = spawnSync(join(root, 'scripts', 'test-all.sh'), [], { encoding: 'utf8', env: { ...process.env, CI: 'true', PATH: `${tmp.path}:${process.env['PATH'] ?? ''}` } });
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.include('sudo apt-get install -y ovmf');
+      expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal('0 passed, 1 failed');
+    } finally {
+      tmp.remove();
+    }
+  });
+
   it('is what CI runs (.ci/run) and what the README gives as the test command', () => {
     expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).to.match(/^exec scripts\/test-all\.sh$/m);
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
