@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,7 @@ function startEarlyDecode(args) {
     const data = image.subarray(sec + dataOffset, sec + size);
     const announced = file.readBigUInt64LE(sec + dataOffset + 5);
     if (file[sec + dataOffset] >= 225 || announced > 256n * 1024n * 1024n) return undefined; // left to the parser's checks
-    const { lzma } = createRequire(new URL('../../uefi/package.json', import.meta.url))('@napi-rs/lzma');
+    const { lzma } = createRequire(import.meta.url)('@napi-rs/lzma'); // the CLI package's dependency
     const out = lzma.decompress(data);
     out.catch(() => undefined); // settled by the parser, or never asked for
     return { path, image, data, out };
@@ -54,14 +54,19 @@ if (process.argv[2] === 'predict' && process.env.TCG2SIM_EARLY_DECODE !== '0') {
  * every file it was built from is unchanged (size and mtime in dist/bundle/inputs.json), so a
  * `tsc -b` after the bundle was built makes the bin load the dist graph instead.
  * TCG2SIM_BUNDLE=0: always the dist graph; TCG2SIM_BUNDLE=1: the bundle or an error.
+ * Installed from the packed tarball (`npm pack -w packages/cli`, then `npm i -g`) there is no
+ * manifest and no dist graph, only the bundle: it is used as it is.
  */
+const bundleDir = new URL('../dist/bundle/', import.meta.url);
+const distMain = new URL('../dist/src/main.js', import.meta.url);
 function freshBundle() {
-  const dir = new URL('../dist/bundle/', import.meta.url);
+  const dir = bundleDir;
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(new URL('inputs.json', dir), 'utf8'));
   } catch {
-    return undefined;
+    const packed = new URL('tcg2sim.js', dir);
+    return !existsSync(distMain) && existsSync(packed) ? packed.href : undefined;
   }
   // Plain path strings: ~400 stat calls take a couple of milliseconds (URL objects: ten times that).
   const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -78,7 +83,12 @@ if (mode === '1' && bundle === undefined) {
   process.stderr.write('tcg2sim: TCG2SIM_BUNDLE=1 but the CLI bundle is missing or stale (npm run build)\n');
   process.exit(2);
 }
-const { main } = await import(bundle ?? '../dist/src/main.js');
+if (bundle === undefined && !existsSync(distMain)) {
+  // A clone before `npm ci` (whose prepare script builds) or after `npm run clean`.
+  process.stderr.write('tcg2sim: not built yet: run `npm ci` (or `npm run build`) in the repository first\n');
+  process.exit(2);
+}
+const { main } = await import(bundle ?? distMain.href);
 
 // `tcg2sim … | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err) => {

@@ -10,8 +10,11 @@
  * its size and mtime, and any difference (e.g. `tsc -b` ran after the bundle was built) makes
  * the bin load the dist module graph instead. Run after `tsc -b` (`npm run build` does both).
  *
- * @napi-rs/lzma (a native addon) stays external: it is imported by a relative path to wherever
- * npm installed it for @tcg2sim/uefi, computed here.
+ * @napi-rs/lzma (a native addon) stays external: the bundle imports it by name, and it is the CLI
+ * package's one runtime dependency (everything else is in the bundle). So the same bundle runs in
+ * the repository and from the tarball `npm pack -w packages/cli` makes (files: bin/ and
+ * dist/bundle/), which `npm i -g` installs with @napi-rs/lzma from the registry; bin/tcg2sim.js
+ * takes the bundle there without the freshness check (no sources to compare with).
  */
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
@@ -25,8 +28,8 @@ const outdir = join(cliDir, 'dist', 'bundle');
 const entry = join(cliDir, 'dist', 'src', 'main.js');
 
 const native = ['@napi-rs/lzma'];
-const uefiRequire = createRequire(join(root, 'packages', 'uefi', 'package.json'));
-const nativePath = new Map(native.map((name) => [name, uefiRequire.resolve(name)]));
+const cliRequire = createRequire(join(cliDir, 'package.json'));
+const nativePath = new Map(native.map((name) => [name, cliRequire.resolve(name)]));
 
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
@@ -43,20 +46,7 @@ const result = await build({
   logLevel: 'warning',
   // CommonJS dependencies (commander, cli-progress) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __tcg2simRequire } from 'node:module'; const require = __tcg2simRequire(import.meta.url);" },
-  plugins: [
-    {
-      name: 'native-external',
-      setup(b) {
-        b.onResolve({ filter: /^@napi-rs\/lzma$/ }, (args) => {
-          const target = nativePath.get(args.path);
-          if (target === undefined) return undefined;
-          let rel = relative(outdir, target).split(sep).join('/');
-          if (!rel.startsWith('.')) rel = `./${rel}`;
-          return { path: rel, external: true };
-        });
-      },
-    },
-  ],
+  external: native,
 });
 
 // Freshness manifest: every input (paths relative to the repository root) with size and mtime.

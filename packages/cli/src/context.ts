@@ -4,6 +4,8 @@ import type { ExitCode } from './errors.ts';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** stderr when it is a terminal (progress displays redraw there); absent otherwise. */
+  readonly errTty?: NodeJS.WritableStream;
 }
 
 /** A command's action: returns the exit status. Throwing UsageError/DecodeError gives 2. */

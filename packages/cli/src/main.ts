@@ -11,6 +11,7 @@ import { HELP, valueFlags } from './help.ts';
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  ...(process.stderr.isTTY ? { errTty: process.stderr } : {}),
 };
 
 /**

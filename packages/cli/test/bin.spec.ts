@@ -6,14 +6,14 @@
  * does not).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { main, EXIT } from '@tcg2sim/cli';
 import type { CliIo } from '@tcg2sim/cli';
 import { buildDefaultFirmware } from '@tcg2sim/platform-ovmf';
-import { tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipBecause, tempDir } from '@tcg2sim/test-support';
 
 const bin = fileURLToPath(new URL('../../bin/tcg2sim.js', import.meta.url));
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -35,9 +35,7 @@ function viaBin(args: readonly string[], bundle: '0' | '1'): { status: number | 
 function requireFreshBundle(ctx: Mocha.Context): void {
   const probe = viaBin(['--help'], '1');
   if (probe.status === 2 && probe.err.includes('TCG2SIM_BUNDLE=1')) {
-    if (process.env['CI'] !== undefined) throw new Error('the CLI bundle is missing or stale: npm run build');
-    console.warn('      (skipped: the CLI bundle is missing or stale; npm run build)');
-    ctx.skip();
+    skipBecause(ctx, 'the CLI bundle is missing or stale (npm run build)');
   }
 }
 
@@ -65,10 +63,7 @@ describe('bin/tcg2sim.js as a process', function () {
     describe(`predict --json on ${name}`, () => {
       let expected: { status: number; out: string };
       before(async function () {
-        if (args.includes(OVMF_CODE) && !(existsSync(OVMF_CODE) && existsSync(OVMF_VARS))) {
-          if (process.env['CI'] !== undefined) throw new Error(`${OVMF_CODE} missing (apt-get install ovmf)`);
-          this.skip();
-        }
+        if (args.includes(OVMF_CODE)) requirePrerequisites(this, { files: [OVMF_CODE, OVMF_VARS] });
         expected = await inProcess(args);
         expect(expected.status).to.equal(EXIT.OK);
       });

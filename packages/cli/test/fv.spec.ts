@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { EXIT, fvJsonNode } from '@tcg2sim/cli';
 import type { FvSectionAnnotator } from '@tcg2sim/cli';
 import { EFI_SECTION, parseFlashImage } from '@tcg2sim/uefi';
-import { ovmfImage, OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 const run = runCli;
@@ -30,18 +30,21 @@ const CODE_4M = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
 
 describe('tcg2sim fv', function () {
   this.timeout(30_000);
-  before(function () {
-    requirePrerequisites(this, { files: [CODE_4M] });
-  });
+  /** Debian's OVMF_CODE_4M.fd, required by the tests that read it (not by those that need no image). */
+  function needCode(ctx: Mocha.Context): void {
+    requirePrerequisites(ctx, { files: [CODE_4M] });
+  }
 
-  it('prints the readable tree of OVMF_CODE_4M.fd with the TCG2 modules and exit status 0', async () => {
+  it('prints the readable tree of OVMF_CODE_4M.fd with the TCG2 modules and exit status 0', async function () {
+    needCode(this);
     const r = await run('fv', CODE_4M);
     expect(r.status).to.equal(EXIT.OK);
     expect(r.err).to.equal('');
     for (const module of ['PEIFV', 'DXEFV', 'Tcg2ConfigPei', 'Tcg2Dxe', 'SecMain']) expect(r.out).to.include(module);
   });
 
-  it('prints JSON nodes with kind, guid, type, size, offset and children, matching UEFIExtract-checked values', async () => {
+  it('prints JSON nodes with kind, guid, type, size, offset and children, matching UEFIExtract-checked values', async function () {
+    needCode(this);
     const r = await run('fv', CODE_4M, '--json');
     expect(r.status).to.equal(EXIT.OK);
     const doc = JSON.parse(r.out) as { volumes: JsonNode[] };
@@ -66,7 +69,8 @@ describe('tcg2sim fv', function () {
     expect(all.filter((n) => n.kind === 'volume').every((v) => /^[0-9a-f]{64}$/.test(v.sha256 ?? ''))).to.equal(true);
   });
 
-  it('adds the fields of section annotators to the JSON of the sections they describe (the PE32 hook)', () => {
+  it('adds the fields of section annotators to the JSON of the sections they describe (the PE32 hook)', function () {
+    needCode(this);
     const flash = parseFlashImage(new Uint8Array(readFileSync(CODE_4M)));
     const pe32: FvSectionAnnotator = (s) => (s.type === EFI_SECTION.PE32 ? { authenticode: { bodySize: s.body.length } } : undefined);
     const secfv = fvJsonNode(flash.volumes[1]!, [pe32]);
@@ -117,11 +121,14 @@ describe('tcg2sim fv', function () {
       tmp.remove();
     });
 
-    function mutated(name: string, edit: (b: Uint8Array) => Uint8Array): string {
-      const src = ovmfImage('OVMF_CODE_4M.fd');
-      if (src === undefined) throw new Error('OVMF_CODE_4M.fd missing');
+    /** `edit` applied to OVMF_CODE_4M.fd, written to `name`; an edit taking no argument needs no image. */
+    function mutated(ctx: Mocha.Context, name: string, edit: (b: Uint8Array) => Uint8Array): string {
       const p = join(tmp.path, name);
-      writeFileSync(p, edit(new Uint8Array(readFileSync(src))));
+      if (edit.length === 0) writeFileSync(p, edit(new Uint8Array()));
+      else {
+        needCode(ctx);
+        writeFileSync(p, edit(new Uint8Array(readFileSync(CODE_4M))));
+      }
       return p;
     }
 
@@ -133,8 +140,8 @@ describe('tcg2sim fv', function () {
       ['a file that is not a firmware image', () => new TextEncoder().encode('hello, world\n')],
     ];
     for (const [what, edit] of cases) {
-      it(`exits with status 2 and a one-line message naming the file for ${what}`, async () => {
-        const p = mutated(`${what.replace(/\W+/g, '-')}.fd`, edit);
+      it(`exits with status 2 and a one-line message naming the file for ${what}`, async function () {
+        const p = mutated(this, `${what.replace(/\W+/g, '-')}.fd`, edit);
         const r = await run('fv', p, '--json');
         expect(r.status).to.equal(EXIT.USAGE);
         expect(r.out).to.equal('');

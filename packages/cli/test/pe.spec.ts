@@ -11,7 +11,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  OVMF_DIR, SNAKEOIL_CERT, buildEfiApplication, makeSigner, requirePrerequisites, sbsign, sbverify, snakeoilSigner, tempDir,
+  OVMF_DIR, SNAKEOIL_CERT, buildEfiApplication, lazyTempDir, makeSigner, requirePrerequisites, sbsign, sbverify, snakeoilSigner,
 } from '@tcg2sim/test-support';
 import { formatVarStore, parseFlashImage, setVariable, walkFv } from '@tcg2sim/uefi';
 import { runCli } from './harness.ts';
@@ -20,6 +20,7 @@ const SNAKEOIL_VARS = join(OVMF_DIR, 'OVMF_VARS_4M.snakeoil.fd');
 const MS_VARS = join(OVMF_DIR, 'OVMF_VARS_4M.ms.fd');
 const PLAIN_VARS = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
 const SECBOOT_CODE = join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd');
+const SNAKEOIL_KEY = '/usr/share/ovmf/PkKek-1-snakeoil.key';
 
 interface PeJson {
   format: string;
@@ -59,14 +60,11 @@ function loader(tag: number): Uint8Array {
 }
 
 describe('tcg2sim pe: image facts and digests', () => {
-  let dir: { path: string; remove: () => void };
-  before(function () {
-    requirePrerequisites(this, { tools: ['pesign', 'sbsign'], files: [SECBOOT_CODE, '/usr/share/ovmf/PkKek-1-snakeoil.key'] });
-    dir = tempDir('tcg2sim-cli-pe-');
-  });
+  const dir = lazyTempDir('tcg2sim-cli-pe-');
   after(() => dir.remove());
 
-  it('gives the Authenticode digests pesign computes for OVMF-embedded drivers and applications of every subsystem and format', async () => {
+  it('gives the Authenticode digests pesign computes for OVMF-embedded drivers and applications of every subsystem and format', async function () {
+    requirePrerequisites(this, { tools: ['pesign'], files: [SECBOOT_CODE] });
     const flash = parseFlashImage(new Uint8Array(readFileSync(SECBOOT_CODE)));
     const picked = new Map<string, Uint8Array>();
     for (const v of flash.volumes) {
@@ -98,7 +96,8 @@ describe('tcg2sim pe: image facts and digests', () => {
     }
   });
 
-  it('reads the signature of a signed loader: its digest, signer and certificates, and the image digests pesign gives', async () => {
+  it('reads the signature of a signed loader: its digest, signer and certificates, and the image digests pesign gives', async function () {
+    requirePrerequisites(this, { tools: ['pesign', 'sbsign'], files: [SNAKEOIL_KEY] });
     const signed = sbsign(dir.path, loader(1), snakeoilSigner(dir.path));
     const f = join(dir.path, 'signed.efi');
     writeFileSync(f, signed);
@@ -117,7 +116,8 @@ describe('tcg2sim pe: image facts and digests', () => {
     expect(s?.certificates).to.have.length(1);
   });
 
-  it('gives in every bank the Authenticode hash computed by hand for a one-section image (checked against pesign in sha256)', async () => {
+  it('gives in every bank the Authenticode hash computed by hand for a one-section image (checked against pesign in sha256)', async function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
     const img = loader(11);
     const f = join(dir.path, 'by-hand.efi');
     writeFileSync(f, img);
@@ -147,7 +147,8 @@ describe('tcg2sim pe: image facts and digests', () => {
     expect(j).to.include({ format: 'TE', machine: 0x8664, subsystem: 11, digests: null, imageEvent: null });
   });
 
-  it('prints a readable answer without --json', async () => {
+  it('prints a readable answer without --json', async function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
     const f = join(dir.path, 'plain.efi');
     writeFileSync(f, loader(2));
     const r = await runCli('pe', f);
@@ -157,14 +158,11 @@ describe('tcg2sim pe: image facts and digests', () => {
 });
 
 describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
-  let dir: { path: string; remove: () => void };
-  before(function () {
-    requirePrerequisites(this, { tools: ['openssl', 'sbsign', 'sbverify'], files: [SNAKEOIL_VARS, MS_VARS, PLAIN_VARS, '/usr/share/ovmf/PkKek-1-snakeoil.key'] });
-    dir = tempDir('tcg2sim-cli-pe-sb-');
-  });
+  const dir = lazyTempDir('tcg2sim-cli-pe-sb-');
   after(() => dir.remove());
 
-  it('allows the snakeoil-signed loader by the snakeoil db certificate and gives the PCR7 authority event OVMF logs', async () => {
+  it('allows the snakeoil-signed loader by the snakeoil db certificate and gives the PCR7 authority event OVMF logs', async function () {
+    requirePrerequisites(this, { tools: ['sbsign', 'sbverify'], files: [SNAKEOIL_VARS, SNAKEOIL_KEY] });
     const signed = sbsign(dir.path, loader(3), snakeoilSigner(dir.path));
     expect(sbverify(dir.path, signed, SNAKEOIL_CERT)).to.equal(true);
     const f = join(dir.path, 'snakeoil-signed.efi');
@@ -204,7 +202,8 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
     expect(r.out).to.include(createHash('sha256').update(varData).digest('hex'));
   });
 
-  it('denies a loader signed by a fresh key (a successful answer, exit 0) and logs no authority event', async () => {
+  it('denies a loader signed by a fresh key (a successful answer, exit 0) and logs no authority event', async function () {
+    requirePrerequisites(this, { tools: ['openssl', 'sbsign', 'sbverify'], files: [SNAKEOIL_VARS] });
     const signer = makeSigner(dir.path, 'fresh');
     const signed = sbsign(dir.path, loader(4), signer);
     expect(sbverify(dir.path, signed, SNAKEOIL_CERT)).to.equal(false);
@@ -219,7 +218,8 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
     expect(rom.secureBoot).to.include({ secureBoot: 1, verified: false, decision: 'allowed', status: 'EFI_SUCCESS' });
   });
 
-  it('denies an unsigned image with the Microsoft store', async () => {
+  it('denies an unsigned image with the Microsoft store', async function () {
+    requirePrerequisites(this, { files: [MS_VARS] });
     const f = join(dir.path, 'unsigned.efi');
     writeFileSync(f, loader(5));
     const j = await peJson(f, '--vars', MS_VARS);
@@ -227,7 +227,8 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
     expect(j.secureBoot?.authorityEvents).to.deep.equal([]);
   });
 
-  it('says verification does not run with the store without keys (Secure Boot off)', async () => {
+  it('says verification does not run with the store without keys (Secure Boot off)', async function () {
+    requirePrerequisites(this, { files: [PLAIN_VARS] });
     const f = join(dir.path, 'unsigned-off.efi');
     writeFileSync(f, loader(6));
     const j = await peJson(f, '--vars', PLAIN_VARS);
@@ -237,11 +238,7 @@ describe('tcg2sim pe --vars: Secure Boot with the Debian OVMF stores', () => {
 });
 
 describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
-  let dir: { path: string; remove: () => void };
-  before(function () {
-    requirePrerequisites(this, { tools: ['pesign'] });
-    dir = tempDir('tcg2sim-cli-pe-hash-');
-  });
+  const dir = lazyTempDir('tcg2sim-cli-pe-hash-');
   after(() => dir.remove());
 
   const GLOBAL = '8BE4DF61-93CA-11D2-AA0D-00E098032B8C';
@@ -268,7 +265,8 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
     return f;
   }
 
-  it('allows an unsigned image whose SHA-256 (pesign\'s) is in db, and the authority event holds that db entry', async () => {
+  it('allows an unsigned image whose SHA-256 (pesign\'s) is in db, and the authority event holds that db entry', async function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
     const f = join(dir.path, 'hashed.efi');
     writeFileSync(f, loader(8));
     const digest = Buffer.from(pesign(f, 'sha256'), 'hex');
@@ -284,7 +282,8 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
     ]);
   });
 
-  it('denies it when the same hash is also in dbx, with no authority event', async () => {
+  it('denies it when the same hash is also in dbx, with no authority event', async function () {
+    requirePrerequisites(this, { tools: ['pesign'] });
     const f = join(dir.path, 'revoked.efi');
     writeFileSync(f, loader(9));
     const digest = Buffer.from(pesign(f, 'sha256'), 'hex');
@@ -294,7 +293,7 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
   });
 
   it('denies a snakeoil-signed image whose hash is in dbx, after logging the db certificate that verified it (as OVMF does)', async function () {
-    requirePrerequisites(this, { tools: ['sbsign'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    requirePrerequisites(this, { tools: ['sbsign', 'pesign'], files: [SNAKEOIL_KEY] });
     const f = join(dir.path, 'signed-revoked.efi');
     writeFileSync(f, sbsign(dir.path, loader(10), snakeoilSigner(dir.path)));
     const cert = new X509Certificate(readFileSync(SNAKEOIL_CERT)).raw;
@@ -311,7 +310,7 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
   });
 
   it('refuses a db EDK II could not walk, and a dbx revocation time with a dbt it does not model, with exit 2 and one line', async function () {
-    requirePrerequisites(this, { tools: ['sbsign'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key'] });
+    requirePrerequisites(this, { tools: ['sbsign'], files: [SNAKEOIL_KEY] });
     const f = join(dir.path, 'signed-dbt.efi');
     writeFileSync(f, sbsign(dir.path, loader(12), snakeoilSigner(dir.path)));
     const zeroSize = sha256List(Buffer.alloc(32));
@@ -349,14 +348,16 @@ describe('tcg2sim pe --vars: an image hash in db and dbx', () => {
 });
 
 describe('tcg2sim pe: bad input', () => {
-  let dir: { path: string; remove: () => void };
-  let signed: Uint8Array;
-  before(function () {
-    requirePrerequisites(this, { tools: ['sbsign'], files: [SNAKEOIL_VARS, '/usr/share/ovmf/PkKek-1-snakeoil.key'] });
-    dir = tempDir('tcg2sim-cli-pe-bad-');
-    signed = sbsign(dir.path, loader(7), snakeoilSigner(dir.path));
-  });
+  const dir = lazyTempDir('tcg2sim-cli-pe-bad-');
   after(() => dir.remove());
+
+  /** The snakeoil-signed loader (signed once), for the cases that need a signature. */
+  let signedOnce: Uint8Array | undefined;
+  function signedLoader(ctx: Mocha.Context, files: readonly string[] = []): Uint8Array {
+    requirePrerequisites(ctx, { tools: ['sbsign'], files: [SNAKEOIL_KEY, ...files] });
+    signedOnce ??= sbsign(dir.path, loader(7), snakeoilSigner(dir.path));
+    return signedOnce;
+  }
 
   /** Exit 2, nothing on stdout, one stderr line naming `file` and an offset. */
   async function expectBad(file: string, ...args: string[]): Promise<void> {
@@ -380,14 +381,16 @@ describe('tcg2sim pe: bad input', () => {
     await expectBad(e, e, '--json');
   });
 
-  it('refuses truncated images: headers cut, sections cut, certificate table cut', async () => {
+  it('refuses truncated images: headers cut, sections cut, certificate table cut', async function () {
+    const signed = signedLoader(this);
     for (const n of [0x40, 0x100, 0x300, signed.length - 100]) {
       const f = write(`cut-${n}.efi`, signed.subarray(0, n));
       await expectBad(f, f, '--json');
     }
   });
 
-  it('refuses a damaged variable store, naming the store', async () => {
+  it('refuses a damaged variable store, naming the store', async function () {
+    const signed = signedLoader(this, [SNAKEOIL_VARS]);
     const img = new Uint8Array(readFileSync(SNAKEOIL_VARS));
     img[0x28] = 0;
     const store = write('bad-vars.fd', img);
@@ -400,13 +403,14 @@ describe('tcg2sim pe: bad input', () => {
   it('refuses a missing file and an unknown --origin', async () => {
     const missing = join(dir.path, 'missing.efi');
     await expectBad(missing, missing);
-    const f = write('origin.efi', signed);
+    const f = write('origin.efi', loader(7));
     const r = await runCli('pe', f, '--origin', 'network');
     expect(r.status).to.equal(2);
     expect(r.err.trim().split('\n')).to.have.length(1);
   });
 
-  it('answers 0 or refuses with 2 and one line for mutated signed images, never a crash', async () => {
+  it('answers 0 or refuses with 2 and one line for mutated signed images, never a crash', async function () {
+    const signed = signedLoader(this, [SNAKEOIL_VARS]);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.nat(signed.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), async (flips) => {
         const m = Uint8Array.from(signed);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { fromHex, toHex } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
 import { EV, decodeEventData, decodeEventLog, encodeEventLog, lintEventLog, replayEventLog, replayEventLogBytes, toTpm2ToolsYaml } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { lazyTempDir, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { OVMF_202211_PXE_LOG_HEX } from './vectors/ovmf-2022.11-pxe.ts';
 import { OVMF_202211_SHELL_LOG_HEX } from './vectors/ovmf-2022.11-shell.ts';
 
@@ -61,10 +61,9 @@ describe('a log captured from Debian OVMF 2022.11 under QEMU + swtpm', () => {
   });
 
   describe('against tpm2_eventlog @integration', function () {
-    let dir: { path: string; remove: () => void };
+    const dir = lazyTempDir('tcg2sim-real-log-');
     before(function () {
       requirePrerequisites(this, { tools: ['tpm2_eventlog'] });
-      dir = tempDir('tcg2sim-real-log-');
     });
     after(() => dir.remove());
     for (const version of [1, 2] as const) {

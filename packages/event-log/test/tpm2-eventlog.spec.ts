@@ -10,7 +10,7 @@ import type { TpmAlgHash } from '@tcg2sim/hash-lib';
 import { encode } from '@tcg2sim/binary-codec';
 import { EV, EventLogBuilder, TCGEfiStartupLocalityEvent, TCGSp800155PlatformIdEvent2, decodeEventLog, replayEventLog, toTpm2ToolsYaml } from '@tcg2sim/event-log';
 import type { PcrReplay } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { lazyTempDir, requirePrerequisites } from '@tcg2sim/test-support';
 import { ovmfDiskBootTail, ovmfShellLog } from './fixtures/ovmf-like.ts';
 import { banksArb, buildLog, buildSha1Log, eventsArb } from './fixtures/arbitrary.ts';
 
@@ -39,10 +39,9 @@ function ourPcrs(r: PcrReplay): Record<string, Record<string, string>> {
 }
 
 describe('agreement with tpm2_eventlog (tpm2-tools) @integration', function () {
-  let dir: { path: string; remove: () => void };
+  const dir = lazyTempDir('tcg2sim-eventlog-');
   before(function () {
     requirePrerequisites(this, { tools: ['tpm2_eventlog'] });
-    dir = tempDir('tcg2sim-eventlog-');
   });
   after(() => dir.remove());
 

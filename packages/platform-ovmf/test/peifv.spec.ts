@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { ovmfImage, requirePrerequisites } from '@tcg2sim/test-support';
+import { join } from 'node:path';
+import { OVMF_DIR, ovmfImage, requirePrerequisites } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, peiFvAtMeasurement,
 } from '@tcg2sim/platform-ovmf';
@@ -39,8 +40,8 @@ describe('SEC and the measured PEIFV (Debian OVMF_CODE_4M.fd)', function () {
   });
 
   it('finds the globals by code analysis in the X64-PEI 2 MB image too', function () {
-    const p = ovmfImage('OVMF_CODE.fd');
-    if (p === undefined) this.skip();
+    requirePrerequisites(this, { files: [join(OVMF_DIR, 'OVMF_CODE.fd')] });
+    const p = join(OVMF_DIR, 'OVMF_CODE.fd');
     const sec = decompressMemFvs(readFileSync(p));
     const m = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({ machine: 'pc' }), DEBIAN_2022_11_BUILD);
     expect(m.globals).to.not.equal(undefined);
@@ -50,8 +51,8 @@ describe('SEC and the measured PEIFV (Debian OVMF_CODE_4M.fd)', function () {
   });
 
   it('says SMM_REQUIRE from the image: the secboot build has SmmAccessPei', function () {
-    const p = ovmfImage('OVMF_CODE_4M.secboot.fd');
-    if (p === undefined) this.skip();
+    requirePrerequisites(this, { files: [join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd')] });
+    const p = join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd');
     const sec = decompressMemFvs(readFileSync(p));
     expect(buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD).smmSmramRequire).to.equal(true);
   });

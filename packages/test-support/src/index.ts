@@ -6,9 +6,7 @@
 import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-
-/** True when running under CI. */
-export const inCi: boolean = process.env['CI'] === 'true';
+import { missingReason, skipBecause } from './skip.ts';
 
 /** Full path of `cmd` on PATH (plus /usr/sbin and /sbin), or undefined. */
 export function which(cmd: string): string | undefined {
@@ -39,35 +37,58 @@ export function ovmfImage(name: string): string | undefined {
 export interface Prerequisites {
   readonly tools?: readonly string[];
   readonly files?: readonly string[];
-  /** How to get them, for the notice (default: the apt-get line for the Debian packages). */
+  /** How to get them, for the skip line (default: the apt-get line for their Debian packages). */
   readonly hint?: string;
+}
+
+/**
+ * Programs and files the tests treat as missing although they are there: TCG2SIM_TEST_HIDE, a
+ * comma-separated list of program names, paths and directories ending in `/`
+ * (`TCG2SIM_TEST_HIDE=sbsign,swtpm,/usr/share/OVMF/`), to see what the suite does without them.
+ */
+function hidden(): ReadonlySet<string> {
+  return new Set((process.env['TCG2SIM_TEST_HIDE'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''));
 }
 
 /** The prerequisites that are missing. */
 export function missingPrerequisites(p: Prerequisites): string[] {
+  const hide = hidden();
   const missing: string[] = [];
-  for (const t of p.tools ?? []) if (which(t) === undefined) missing.push(t);
-  for (const f of p.files ?? []) if (!existsSync(f)) missing.push(f);
+  for (const t of p.tools ?? []) if (hide.has(t) || which(t) === undefined) missing.push(t);
+  const hiddenDir = (f: string): boolean => [...hide].some((h) => h.endsWith('/') && f.startsWith(h));
+  for (const f of p.files ?? []) if (hide.has(f) || hiddenDir(f) || !existsSync(f)) missing.push(f);
   return missing;
 }
 
-const noticed = new Set<string>();
-
 /**
- * Use in a mocha `before` hook: `before(function () { requirePrerequisites(this, {...}) })`.
- * Missing prerequisites skip the suite locally (with a notice on stderr) and fail it in CI.
+ * Use in a mocha hook or test: `before(function () { requirePrerequisites(this, {...}) })`.
+ * Missing prerequisites skip the suite (from `before`) or the test locally, the reporter listing
+ * each skipped test with one line naming what is missing and the Debian packages (or `hint`) that
+ * provide it; in CI (CI=true) they fail it instead.
  */
 export function requirePrerequisites(ctx: Mocha.Context, p: Prerequisites): void {
   const missing = missingPrerequisites(p);
   if (missing.length === 0) return;
-  const hint = p.hint ?? 'apt-get install -y ovmf qemu-system-x86 swtpm swtpm-tools tpm2-tools uefitool-cli pesign sbsigntool';
-  const msg = `missing ${missing.join(', ')} (${hint})`;
-  if (inCi) throw new Error(`CI requires ${msg}`);
-  if (!noticed.has(msg)) {
-    noticed.add(msg);
-    process.stderr.write(`NOTICE: skipping tests: ${msg}\n`);
-  }
-  ctx.skip();
+  skipBecause(ctx, missingReason(missing, p.hint));
+}
+
+/**
+ * A temporary directory made on first use of `path`; `remove` removes it if it was made. For a
+ * suite whose tests may all be skipped: `const dir = lazyTempDir(); after(() => dir.remove());`
+ * never fails in the `after` hook, whatever ran.
+ */
+export function lazyTempDir(prefix = 'tcg2sim-'): { readonly path: string; remove: () => void } {
+  let made: { path: string; remove: () => void } | undefined;
+  return {
+    get path(): string {
+      made ??= tempDir(prefix);
+      return made.path;
+    },
+    remove: () => {
+      made?.remove();
+      made = undefined;
+    },
+  };
 }
 
 /** A fresh temporary directory and a function that removes it. */
@@ -76,6 +97,8 @@ export function tempDir(prefix = 'tcg2sim-'): { path: string; remove: () => void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+export { inCi, noSkips, missingReason, skipBecause, skipReasons } from './skip.ts';
+export { TOOL_PACKAGES, FILE_PACKAGES, debianPackageOf, debianPackagesFor } from './debian-packages.ts';
 export {
   ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk,
 } from './disk-image.ts';

@@ -118,9 +118,18 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   let byLeafWithChain: Uint8Array;
   let byLeafAlone: Uint8Array;
 
-  before(function () {
-    requirePrerequisites(this, { tools: ['openssl', 'sbsign', 'sbverify'], files: ['/usr/share/ovmf/PkKek-1-snakeoil.key', SNAKEOIL_CERT] });
+  /** The snakeoil key and certificate (Debian's ovmf package; no tool needed). */
+  function needSnakeoil(ctx: Mocha.Context): void {
+    requirePrerequisites(ctx, { files: ['/usr/share/ovmf/PkKek-1-snakeoil.key', SNAKEOIL_CERT] });
     snake = snakeoilSigner(tmp.path);
+  }
+  /** Everything signed: keys and certificates by openssl, signatures by sbsign (made once). */
+  let signedMade = false;
+  function needSigned(ctx: Mocha.Context): void {
+    needSnakeoil(ctx);
+    requirePrerequisites(ctx, { tools: ['openssl', 'sbsign', 'sbverify'] });
+    if (signedMade) return;
+    signedMade = true;
     fresh = makeSigner(tmp.path, 'fresh');
     root = makeSigner(tmp.path, 'root', { ca: true });
     inter = makeSigner(tmp.path, 'inter', { ca: true, issuer: root });
@@ -130,7 +139,7 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
     byFresh = sbsign(tmp.path, unsigned, fresh);
     byLeafWithChain = sbsign(tmp.path, unsigned, leaf, [inter]);
     byLeafAlone = sbsign(tmp.path, unsigned, leaf);
-  });
+  }
   after(() => {
     tmp.remove();
   });
@@ -140,21 +149,25 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
       const r = verify(new Uint8Array(10), {}, 'fv');
       expect([r.status, r.skipped]).to.deep.equal(['EFI_SUCCESS', true]);
     });
-    it('passes PCI option ROM images under OVMF\'s policy 0', () => {
+    it('passes PCI option ROM images under OVMF\'s policy 0', function () {
+      needSigned(this);
       expect(verify(byFresh, { db: x509List(snake.certDer) }, 'option-rom').status).to.equal('EFI_SUCCESS');
     });
-    it('passes everything when SecureBoot is absent or 0', () => {
+    it('passes everything when SecureBoot is absent or 0', function () {
+      needSigned(this);
       expect(verify(byFresh, { secureBoot: null }).skipped).to.equal(true);
       expect(verify(byFresh, { secureBoot: Uint8Array.of(0) }).status).to.equal('EFI_SUCCESS');
     });
-    it('denies a file that is not a loadable PE image, with no authority', () => {
+    it('denies a file that is not a loadable PE image, with no authority', function () {
+      needSnakeoil(this);
       const r = verify(new Uint8Array(4096), { db: x509List(snake.certDer) });
       expect([r.status, r.authorities.length]).to.deep.equal(['EFI_ACCESS_DENIED', 0]);
     });
   });
 
   describe('unsigned images', () => {
-    it('allows an image whose SHA-256 Authenticode hash is a db entry, naming that EFI_SIGNATURE_DATA', () => {
+    it('allows an image whose SHA-256 Authenticode hash is a db entry, naming that EFI_SIGNATURE_DATA', function () {
+      needSnakeoil(this);
       const digest = imageSha256(unsigned);
       const r = verify(unsigned, { db: Buffer.concat([x509List(snake.certDer), sha256List(new Uint8Array(32), digest)]) });
       expect(r.status).to.equal('EFI_SUCCESS');
@@ -168,12 +181,16 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
       const r = verify(unsigned, { db: sha256List(digest), dbx: sha256List(digest) });
       expect([r.status, r.authorities.length]).to.deep.equal(['EFI_ACCESS_DENIED', 0]);
     });
-    it('denies it when the hash is in neither', () => {
+    it('denies it when the hash is in neither', function () {
+      needSnakeoil(this);
       expect(verify(unsigned, { db: x509List(snake.certDer) }).status).to.equal('EFI_ACCESS_DENIED');
     });
   });
 
   describe('signed images', () => {
+    before(function () {
+      needSigned(this);
+    });
     it('allows an image sbsign signed with the snakeoil key when db holds the snakeoil certificate (sbverify agrees)', () => {
       const db = x509List(snake.certDer);
       const r = verify(bySnake, { db });
@@ -206,6 +223,9 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   });
 
   describe('certificate chains (PKCS7_verify, partial chains allowed)', () => {
+    before(function () {
+      needSigned(this);
+    });
     const cases: readonly [string, () => Uint8Array, () => TestSigner, boolean][] = [
       ['a root CA in db, the intermediate in the signature', () => byLeafWithChain, () => root, true],
       ['the intermediate CA in db (a partial chain)', () => byLeafWithChain, () => inter, true],
@@ -222,6 +242,9 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   });
 
   describe('critical extensions (OpenSSL refuses those it does not handle)', () => {
+    before(function () {
+      needSigned(this);
+    });
     const cases: readonly [string, string, boolean][] = [
       ['an unknown critical extension', '1.2.3.4=critical,ASN1:NULL', false],
       ['a critical extKeyUsage (handled)', 'extendedKeyUsage=critical,codeSigning', true],
@@ -238,6 +261,9 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   });
 
   describe('dbx', () => {
+    before(function () {
+      needSigned(this);
+    });
     it('denies (AUTH_SIG_FAILED) a signature that a dbx X.509 certificate verifies, before db is looked at', () => {
       const r = verify(bySnake, { db: x509List(snake.certDer), dbx: x509List(snake.certDer) });
       expect([r.status, r.action, r.authorities.length]).to.deep.equal(['EFI_ACCESS_DENIED', 'AUTH_SIG_FAILED', 0]);
@@ -264,6 +290,9 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   });
 
   describe('the certificate table', () => {
+    before(function () {
+      needSigned(this);
+    });
     it('allows a signed image through a db hash entry when no db certificate verifies it', () => {
       const r = verify(byFresh, { db: Buffer.concat([x509List(snake.certDer), sha256List(imageSha256(byFresh))]) });
       expect(r.status).to.equal('EFI_SUCCESS');
@@ -302,6 +331,9 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
   });
 
   describe('Debian\'s OVMF_VARS_4M.snakeoil.fd', () => {
+    before(function () {
+      needSigned(this);
+    });
     it('holds the snakeoil certificate as its only db entry, and that db allows the snakeoil-signed image', function () {
       const vars = '/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd';
       requirePrerequisites(this, { files: [vars] });
@@ -315,7 +347,8 @@ describe('DxeImageVerificationHandler (Secure Boot, edk2-stable202211)', functio
     });
   });
 
-  it('throws a typed error for a db EDK II could not walk, never a crash', () => {
+  it('throws a typed error for a db EDK II could not walk, never a crash', function () {
+    needSigned(this);
     const bad = Buffer.from(x509List(snake.certDer));
     bad.writeUInt32LE(0, 24); // SignatureSize 0
     expectErrorCode(() => verify(bySnake, { db: bad }), DecodeError, 'BAD_VALUE');

@@ -10,6 +10,7 @@ import { decodeEventLog, pcrsToJson, replayEventLog } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
+import { captureProgressDisplay } from './capture-progress.ts';
 
 const BANKS = ['sha1', 'sha256', 'sha384', 'sha512'] as const;
 
@@ -186,17 +187,6 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   return summary;
 }
 
-function progressPrinter(io: CliIo): (p: CaptureProgress) => void {
-  let lastPhase = '';
-  let lastBoot = -10;
-  return (p) => {
-    if (p.phase === 'boot' && p.phase === lastPhase && p.elapsedSeconds - lastBoot < 5) return;
-    if (p.phase === 'boot') lastBoot = p.elapsedSeconds;
-    lastPhase = p.phase;
-    io.err(pc.dim(`[${p.elapsedSeconds.toFixed(1).padStart(6)} s] `) + `${p.message}\n`);
-  };
-}
-
 /** `tcg2sim capture`: boot real OVMF in QEMU with swtpm and save the log, PCRs and command stream. */
 export function registerCapture(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
@@ -226,9 +216,11 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       const f = parsed.data;
       const dir = resolve(f.out);
       let result: CaptureResult;
+      const progress = captureProgressDisplay(io);
       try {
-        result = await captureBoot(toOptions(f, progressPrinter(io)));
+        result = await captureBoot(toOptions(f, progress.update));
       } catch (e) {
+        progress.stop();
         if (!(e instanceof CaptureError)) throw e;
         if (e.code === 'BAD_OPTIONS') throw new UsageError(`capture: ${e.message}`, { cause: e });
         if (e.serialLog !== undefined) {
@@ -237,6 +229,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
         }
         throw new CommandFailure(`capture failed (${e.code}): ${e.message}`, { cause: e });
       }
+      progress.stop();
       const summary = writeCapture(dir, result);
       const checks = await checkCapture(dir, result);
       if (f.predict) checks.push(await checkPrediction(dir, f, result));

@@ -1,0 +1,76 @@
+/**
+ * Skipping a test that cannot run, with its reason. The reason is recorded where the suite's
+ * reporter (scripts/summary-reporter.cjs) finds it: every skipped test is listed with one line
+ * saying why. Under CI (CI=true) and scripts/test-all.sh nothing is skipped: the reason becomes
+ * the test's failure.
+ *
+ * The reasons live in a WeakMap on globalThis under Symbol.for('tcg2sim.skipReasons'), keyed by
+ * the mocha runnable that cannot run: the test itself (a skip inside `it` or `beforeEach`), or
+ * the suite whose `before` hook skipped (its tests and nested suites inherit the reason).
+ */
+import { debianPackagesFor } from './debian-packages.ts';
+
+const REASONS = Symbol.for('tcg2sim.skipReasons');
+const REPORTER = Symbol.for('tcg2sim.skipReporter');
+
+interface SkipGlobals {
+  [REASONS]?: WeakMap<object, string>;
+  [REPORTER]?: boolean;
+}
+
+/** The shared reason registry (created on first use). */
+export function skipReasons(): WeakMap<object, string> {
+  const g = globalThis as SkipGlobals;
+  const known = g[REASONS];
+  if (known !== undefined) return known;
+  const made = new WeakMap<object, string>();
+  g[REASONS] = made;
+  return made;
+}
+
+/** True when running under CI (CI=true): a prerequisite that is missing there is a failure. */
+export const inCi: boolean = process.env['CI'] === 'true';
+
+/**
+ * Nothing may be skipped: under CI, and under scripts/test-all.sh (TCG2SIM_TEST_STRICT=1), whose
+ * set-up installed everything, a test that cannot run fails with its reason.
+ */
+export const noSkips: boolean = inCi || process.env['TCG2SIM_TEST_STRICT'] === '1';
+
+const noticed = new Set<string>();
+
+/** Where mocha's skip lands: the test, or the suite of a `before` hook. */
+function skipTarget(ctx: Mocha.Context): object {
+  const r: Mocha.Runnable & { type?: string; originalTitle?: string } = ctx.runnable();
+  if (r.type !== 'hook') return r;
+  const title = r.originalTitle ?? r.title;
+  if (title.startsWith('"before each"') && ctx.currentTest !== undefined) return ctx.currentTest;
+  return r.parent ?? r;
+}
+
+/**
+ * Skips the running test (or, from a `before` hook, the suite) with `reason`, one line such as
+ * `missing sbsign (apt-get install -y sbsigntool)`. Where nothing may be skipped ({@link noSkips})
+ * it throws instead.
+ */
+export function skipBecause(ctx: Mocha.Context, reason: string): never {
+  const line = reason.replace(/\s*\n\s*/g, '; ');
+  if (noSkips) throw new Error(`${inCi ? 'CI' : 'TCG2SIM_TEST_STRICT=1'}: cannot skip: ${line}`);
+  skipReasons().set(skipTarget(ctx), line);
+  // Without the summary reporter (e.g. mocha --no-config), say it once on stderr.
+  if ((globalThis as SkipGlobals)[REPORTER] !== true && !noticed.has(line)) {
+    noticed.add(line);
+    process.stderr.write(`NOTICE: skipping tests: ${line}\n`);
+  }
+  ctx.skip();
+}
+
+/**
+ * The one-line reason for missing prerequisites: what is missing, then how to get it (the
+ * Debian packages that provide it, or `hint`).
+ */
+export function missingReason(missing: readonly string[], hint?: string): string {
+  const packages = debianPackagesFor(missing);
+  const how = hint ?? (packages.length > 0 ? `apt-get install -y ${packages.join(' ')}` : undefined);
+  return `missing ${missing.join(', ')}${how === undefined ? '' : ` (${how})`}`;
+}

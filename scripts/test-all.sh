@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included, on Debian 12 (`npm run test:all`; CI's .ci/run runs it too):
+#
+#   1. the Debian packages the tests use (scripts/debian-packages): installed with apt-get when
+#      missing, as root or through `sudo -n`; otherwise the missing ones and the apt-get line to
+#      run are printed and the script stops;
+#   2. Node.js >= 20.19 is checked;
+#   3. npm ci (when node_modules is absent or older than package-lock.json, and always in CI),
+#      which builds; otherwise npm run build;
+#   4. fuzz/build.sh: the Jazzer.js build the fuzzing tests use;
+#   5. lint;
+#   6. every test (unit and integration) with TCG2SIM_TEST_STRICT=1: after this set-up nothing may
+#      be skipped, so a test that still cannot run fails with its one-line reason.
+#
+# Arguments, if any, replace the list of spec files (and may add mocha options): the same set-up,
+# then only those tests, e.g. `scripts/test-all.sh packages/cli/dist/test/pe.spec.js`.
+#
+# Ends with the summary reporter's line "N passed, N failed, N skipped"; a failed set-up step
+# ends with "0 passed, 1 failed" under CI (CI=true). Exit status: the tests' (0 when all passed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+fail() {
+  echo "test-all: $1" >&2
+  [ "${CI:-}" = true ] && echo "0 passed, 1 failed"
+  exit 1
+}
+
+# --- 1. Debian packages --------------------------------------------------------------------------
+mapfile -t packages < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]//g' scripts/debian-packages)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt=(apt-get)
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    apt=(sudo -n apt-get)
+  else
+    echo "test-all: missing Debian packages: ${missing[*]}" >&2
+    echo "test-all: install them, then run this again:  sudo apt-get install -y ${missing[*]}" >&2
+    [ "${CI:-}" = true ] && echo "0 passed, 1 failed"
+    exit 1
+  fi
+  echo "test-all: installing ${missing[*]}"
+  "${apt[@]}" update -qq || fail "apt-get update failed"
+  "${apt[@]}" install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install -y ${missing[*]} failed"
+fi
+
+# --- 2. Node.js ----------------------------------------------------------------------------------
+command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+  || fail "Node.js $(node --version) is too old: >= 20.19 is needed"
+
+# --- 3. npm packages and build -------------------------------------------------------------------
+if [ "${CI:-}" = true ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || fail "npm ci failed"   # its prepare script builds
+else
+  npm run build || fail "npm run build failed"
+fi
+
+# --- 4. Jazzer.js (coverage-guided fuzzing) ------------------------------------------------------
+fuzz/build.sh || fail "fuzz/build.sh failed (the Jazzer.js build, fuzz/README.md)"
+
+# --- 5. lint -------------------------------------------------------------------------------------
+npm run lint || fail "lint failed"
+
+# --- 6. every test -------------------------------------------------------------------------------
+export TCG2SIM_TEST_STRICT=1
+if [ $# -gt 0 ]; then
+  node_modules/.bin/mocha "$@"
+else
+  node_modules/.bin/mocha 'packages/*/dist/test/**/*.spec.js'
+fi
