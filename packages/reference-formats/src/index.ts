@@ -7,7 +7,7 @@ export { ReferenceError } from './errors.ts';
 export type { ReferenceErrorCode } from './errors.ts';
 export {
   parsePcrSelection, formatPcrSelection, toTpmlPcrSelection, selectedValues, MAX_SELECTABLE_PCR, SIZEOF_SELECT,
-  DEFAULT_PCR_SELECTION,
+  DEFAULT_PCR_SELECTION, withResetValues,
 } from './selection.ts';
 export type { BankSelection, PcrSelection, PcrBanks } from './selection.ts';
 export {
@@ -17,3 +17,7 @@ export {
 export type { DecodedTpm2Pcrs } from './tpm2-pcrs.ts';
 export { policyPcrDigest, pcrValuesDigest } from './policy-pcr.ts';
 export type { PolicyPcrOptions } from './policy-pcr.ts';
+export { pcrlockComponents, pcrlockJson, pcrlockPath } from './pcrlock.ts';
+export type { PcrlockRecord, PcrlockComponent, PcrlockOptions } from './pcrlock.ts';
+export { keylimeRefstate, pythonReEscape } from './keylime.ts';
+export type { KeylimeRefstate, KeylimeResult, KeylimeDigest, KeylimeSignature } from './keylime.ts';

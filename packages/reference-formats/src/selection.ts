@@ -96,3 +96,19 @@ export function selectedValues(sel: PcrSelection, banks: PcrBanks): { readonly h
   }
   return out;
 }
+
+/**
+ * `banks` with every PCR 0..23 the input lacks at its value after TPM2_Startup(CLEAR) on a
+ * PC-client TPM (PC Client PTP, PCR attributes): all ones for PCRs 17 to 22 (the DRTM PCRs), zeros
+ * for the others. An event log only lists the PCRs it extends; the TPM still has the rest.
+ */
+export function withResetValues(banks: PcrBanks): PcrBanks {
+  const out = new Map<TpmAlgHash, ReadonlyMap<number, Uint8Array>>();
+  for (const [alg, bank] of banks) {
+    const size = hashAlgInfo(alg).size;
+    const full = new Map<number, Uint8Array>();
+    for (let pcr = 0; pcr <= MAX_SELECTABLE_PCR; pcr++) full.set(pcr, bank.get(pcr) ?? new Uint8Array(size).fill(pcr >= 17 && pcr <= 22 ? 0xff : 0));
+    out.set(alg, full);
+  }
+  return out;
+}

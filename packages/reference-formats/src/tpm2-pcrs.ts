@@ -158,7 +158,7 @@ export function tpm2PcrsYaml(sel: PcrSelection, banks: PcrBanks): string {
       bank = v.hashAlg;
       lines.push(`  ${hashAlgInfo(v.hashAlg).name}:`);
     }
-    lines.push(`    ${v.pcr} : 0x${toHex(v.value).toUpperCase()}`);
+    lines.push(`    ${String(v.pcr).padEnd(2)}: 0x${toHex(v.value).toUpperCase()}`);
   }
   return lines.join('\n') + '\n';
 }
