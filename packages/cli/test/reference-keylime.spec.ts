@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { concatBytes } from '@tcg2sim/binary-codec';
 import { EV, EventLogBuilder, decodeEventLog } from '@tcg2sim/event-log';
 import type { TpmAlgHash } from '@tcg2sim/hash-lib';
-import { buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { OVMF_DIR, SNAKEOIL_KEY, buildEfiApplication, buildEspDisk, requirePrerequisites, sbsign, snakeoilSigner, tempDir } from '@tcg2sim/test-support';
 import { EXIT } from '@tcg2sim/cli';
 import { runCli } from './harness.ts';
 import { skipUnless } from './optional-tool.ts';
@@ -46,10 +46,12 @@ print(json.dumps({'has_secureboot': m.secureboot_enabled(ev), 'scrtm_and_bios': 
 `;
 
 /** What GRUB and Linux would add to a log after the firmware's part (PCR 4, 8, 9) and shim (PCR 14). */
-function osEvents(algs: readonly TpmAlgHash[], bootApp: Uint8Array): Uint8Array {
+function osEvents(algs: readonly TpmAlgHash[], bootApp: Uint8Array, secureBoot: boolean): Uint8Array {
   const text = (s: string): Uint8Array => new TextEncoder().encode(`${s}\0`);
   const b = new EventLogBuilder({ algs });
   b.add({ pcrIndex: 4, eventType: EV.EFI_BOOT_SERVICES_APPLICATION, eventData: bootApp, digestOf: text('grubx64.efi authenticode') });
+  // With Secure Boot, GRUB loads Linux through shim's verifier: the kernel is a boot application too.
+  if (secureBoot) b.add({ pcrIndex: 4, eventType: EV.EFI_BOOT_SERVICES_APPLICATION, eventData: bootApp, digestOf: text('vmlinuz authenticode') });
   b.add({ pcrIndex: 14, eventType: EV.IPL, eventData: text('MokList'), digestOf: text('mok') });
   b.add({ pcrIndex: 14, eventType: EV.IPL, eventData: text('MokListX'), digestOf: text('mokx') });
   b.add({ pcrIndex: 8, eventType: EV.IPL, eventData: text('grub_cmd: linux /vmlinuz-6.1.0 root=/dev/vda2 ro quiet') });
@@ -109,53 +111,73 @@ describe('tcg2sim reference --format keylime against Keylime @integration', func
     });
   }
 
-  describe('on a disk boot followed by GRUB and Linux', () => {
-    const full = path('full.log');
-    before(async () => {
-      const disk = path('esp.img');
-      writeFileSync(disk, buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: buildEfiApplication(new Uint8Array(4096).fill(0x90)) }] }));
-      const fw = path('disk.log');
-      const r = await runCli('predict', '--disk', disk, '--log-out', fw);
-      expect(r.status, r.err).to.equal(EXIT.OK);
-      const bytes = new Uint8Array(readFileSync(fw));
-      const log = decodeEventLog(bytes);
-      const shim = log.events.find((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
-      if (shim === undefined || log.specId === undefined) throw new Error('the disk boot measured no boot application');
-      const algs = log.specId.digestSizes.map((d) => d.algorithmId as TpmAlgHash);
-      writeFileSync(full, concatBytes(bytes, osEvents(algs, shim.eventData)));
-    });
+  const diskBoots: [string, boolean][] = [['the embedded firmware', false], ['Secure Boot with snakeoil keys and a signed loader', true]];
+  for (const [what, secureBoot] of diskBoots) {
+    describe(`on a disk boot (${what}) followed by GRUB and Linux`, () => {
+      const full = path(`full-${secureBoot}.log`);
+      before(async function () {
+        const sbFiles = [join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd'), join(OVMF_DIR, 'OVMF_VARS_4M.snakeoil.fd'), SNAKEOIL_KEY];
+        if (secureBoot) requirePrerequisites(this, { tools: ['sbsign'], files: sbFiles });
+        const app = buildEfiApplication(new Uint8Array(4096).fill(0x90));
+        const disk = path('esp.img');
+        writeFileSync(disk, buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: secureBoot ? sbsign(tmp.path, app, snakeoilSigner(tmp.path)) : app }] }));
+        const fw = path('disk.log');
+        const firmware = secureBoot ? ['--code', sbFiles[0] ?? '', '--vars', sbFiles[1] ?? '', '--smm'] : [];
+        const r = await runCli('predict', ...firmware, '--disk', disk, '--log-out', fw);
+        expect(r.status, r.err).to.equal(EXIT.OK);
+        const bytes = new Uint8Array(readFileSync(fw));
+        const log = decodeEventLog(bytes);
+        const shim = log.events.find((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
+        if (shim === undefined || log.specId === undefined) throw new Error('the disk boot measured no boot application');
+        const algs = log.specId.digestSizes.map((d) => d.algorithmId as TpmAlgHash);
+        writeFileSync(full, concatBytes(bytes, osEvents(algs, shim.eventData, secureBoot)));
+      });
 
-    it('writes the refstate create_mb_refstate writes', async () => {
-      const r = await runCli('reference', '--log', full, '--format', 'keylime', '--out', path('ours.json'));
-      expect(r.status, r.err).to.equal(EXIT.OK);
-      expect(r.err).to.equal('');
-      const k = python(join(KEYLIME ?? '', 'scripts', 'create_mb_refstate'), '-i', full, path('theirs.json'));
-      expect(k.status, k.err).to.equal(0);
-      expect(JSON.parse(readFileSync(path('ours.json'), 'utf8'))).to.deep.equal(JSON.parse(readFileSync(path('theirs.json'), 'utf8')));
-    });
+      it('writes the refstate create_mb_refstate writes', async () => {
+        const r = await runCli('reference', '--log', full, '--format', 'keylime', '--out', path('ours.json'));
+        expect(r.status, r.err).to.equal(EXIT.OK);
+        expect(r.err).to.equal('');
+        const k = python(join(KEYLIME ?? '', 'scripts', 'create_mb_refstate'), ...(secureBoot ? [] : ['-i']), full, path('theirs.json'));
+        expect(k.status, k.err).to.equal(0);
+        const ours = JSON.parse(readFileSync(path('ours.json'), 'utf8')) as { has_secureboot: boolean; db: unknown[]; kernels: unknown[] };
+        expect(ours).to.deep.equal(JSON.parse(readFileSync(path('theirs.json'), 'utf8')));
+        expect(ours.has_secureboot).to.equal(secureBoot);
+        expect(ours.kernels).to.have.length(1);
+        if (secureBoot) expect(ours.db).to.have.length(1);
+      });
 
-    it("is accepted by Keylime's evaluator with the log it came from, and refuses a log with one digest changed", async () => {
-      expect((await runCli('reference', '--log', full, '--format', 'keylime', '--out', path('ours.json'))).status).to.equal(EXIT.OK);
-      expect(evaluate(path('ours.json'), full)).to.equal('');
-      // The first EV_EFI_PLATFORM_FIRMWARE_BLOB's SHA-256 digest, one bit flipped.
-      const bytes = new Uint8Array(readFileSync(full));
-      const blob = decodeEventLog(bytes).events.find((e) => e.eventType === EV.EFI_PLATFORM_FIRMWARE_BLOB);
-      const d = blob?.digests.find((x) => x.hashAlg === 0x000b)?.digest;
-      if (blob === undefined || d === undefined) throw new Error('no firmware blob');
-      const at = Buffer.from(bytes).indexOf(Buffer.from(d), blob.offset);
-      bytes[at] = (bytes[at] ?? 0) ^ 0x01;
-      writeFileSync(path('bad.log'), bytes);
-      const why = evaluate(path('ours.json'), path('bad.log'));
-      expect(why).to.match(/^1: .*platform_firmware_blobs \[0\] has no digest approved/);
-      // And a different kernel command line.
-      const cmd = Buffer.from(readFileSync(full));
-      const i = cmd.lastIndexOf('quiet');
-      cmd.write('QUIET', i);
-      writeFileSync(path('bad2.log'), cmd);
-      const why2 = evaluate(path('ours.json'), path('bad2.log'));
-      expect(why2).to.match(/^1: .*kernel_cmdlines \[0\] does not match/);
+      it("is accepted by Keylime's evaluator with the log it came from, and refuses a log with one digest changed", async () => {
+        expect((await runCli('reference', '--log', full, '--format', 'keylime', '--out', path('ours.json'))).status).to.equal(EXIT.OK);
+        expect(evaluate(path('ours.json'), full)).to.equal('');
+        // The first EV_EFI_PLATFORM_FIRMWARE_BLOB's SHA-256 digest, one bit flipped.
+        const bytes = new Uint8Array(readFileSync(full));
+        const blob = decodeEventLog(bytes).events.find((e) => e.eventType === EV.EFI_PLATFORM_FIRMWARE_BLOB);
+        const d = blob?.digests.find((x) => x.hashAlg === 0x000b)?.digest;
+        if (blob === undefined || d === undefined) throw new Error('no firmware blob');
+        const at = Buffer.from(bytes).indexOf(Buffer.from(d), blob.offset);
+        bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+        writeFileSync(path('bad.log'), bytes);
+        const why = evaluate(path('ours.json'), path('bad.log'));
+        expect(why).to.match(/^1: .*platform_firmware_blobs \[0\] has no digest approved/);
+        // And a different kernel command line.
+        const cmd = Buffer.from(readFileSync(full));
+        const i = cmd.lastIndexOf('quiet');
+        cmd.write('QUIET', i);
+        writeFileSync(path('bad2.log'), cmd);
+        const why2 = evaluate(path('ours.json'), path('bad2.log'));
+        expect(why2).to.match(/^1: .*kernel_cmdlines \[0\] does not match/);
+        if (secureBoot) {
+          // A refstate whose db lacks the certificate the log's db holds: refused.
+          const ours = JSON.parse(readFileSync(path('ours.json'), 'utf8')) as { db: { SignatureData: string }[] };
+          const entry = ours.db[0];
+          if (entry === undefined) throw new Error('no db entry');
+          entry.SignatureData = `${entry.SignatureData.slice(0, -2)}00`;
+          writeFileSync(path('bad-db.json'), JSON.stringify(ours));
+          expect(evaluate(path('bad-db.json'), full)).to.match(/^1: .*'UnicodeName': 'db'.*SignatureData is not/);
+        }
+      });
     });
-  });
+  }
 });
 
 describe('tcg2sim reference --format keylime', function () {
