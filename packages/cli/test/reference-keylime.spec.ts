@@ -179,17 +179,3 @@ describe('tcg2sim reference --format keylime against Keylime @integration', func
     });
   }
 });
-
-describe('tcg2sim reference --format keylime', function () {
-  this.timeout(60_000);
-  const tmp = tempDir('tcg2sim-keylime-sha1-');
-  after(() => tmp.remove());
-
-  it('needs SHA-256 digests: a sha1-only log is refused with exit 2', async () => {
-    const log = join(tmp.path, 'sha1.log');
-    expect((await runCli('predict', '--banks', 'sha1', '--log-out', log)).status).to.equal(EXIT.OK);
-    const r = await runCli('reference', '--log', log, '--format', 'keylime');
-    expect(r.status).to.equal(EXIT.USAGE);
-    expect(r.err).to.match(/sha256/);
-  });
-});
