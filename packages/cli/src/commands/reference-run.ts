@@ -14,7 +14,7 @@ import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import type { EarlyFirmware } from './predict.ts';
 import type { ReferenceOptions } from './reference.ts';
-import { EXIT, UsageError } from '../errors.ts';
+import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { simulateBoot } from './predict-boot.ts';
 
 const FORMATS = ['tpm2-pcrs', 'policy-pcr', 'keylime', 'pcrlock'] as const;
@@ -55,6 +55,7 @@ async function source(o: ReferenceOptions, io: CliIo, setStatus: SetStatus, earl
     return readLog(o.log);
   }
   const { prediction: p, source: name } = await simulateBoot(o, early);
+  if (p.boot.pei === undefined) throw new CommandFailure(`simulated boot measured nothing: ${p.boot.endState}`);
   if (p.mismatches.length > 0) {
     io.err(`tcg2sim: the replayed log and the TPM disagree on ${p.mismatches.length} PCR values; the reference uses the TPM's\n`);
     setStatus(EXIT.FAILURE);
