@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   pe: async () => (await import('./pe.ts')).registerPe,
   profile: async () => (await import('./profile.ts')).registerProfile,
   verify: async () => (await import('./verify.ts')).registerVerify,
+  reference: async () => (await import('./reference.ts')).registerReference,
 };
 
 /**

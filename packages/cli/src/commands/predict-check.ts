@@ -6,7 +6,7 @@
 import { SMM_ACCESS_PEI_FILE_GUID, Scenario, measurementFeatures, unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { findFileByGuid } from '@tcg2sim/uefi';
-import type { PredictOptions } from './predict.ts';
+import type { BootOptions } from './boot-options.ts';
 import { UsageError } from '../errors.ts';
 
 /** Scenario fields whose flag is not the field's name in kebab case. */
@@ -21,7 +21,7 @@ const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
  * Where a scenario field's value came from: its flag (`--memory`) when one was given, else the
  * field in the scenario file (`s.yaml: memoryMiB`), else the field name (a default).
  */
-export function fieldOrigin(field: string, o: PredictOptions): string {
+export function fieldOrigin(field: string, o: BootOptions): string {
   const known = FLAG_OF_FIELD[field];
   const flag = known?.flag ?? `--${kebab(field)}`;
   const option = known?.option ?? field;
@@ -32,7 +32,7 @@ export function fieldOrigin(field: string, o: PredictOptions): string {
 const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));
 
 /** Validates the merged scenario; a UsageError with one line per issue, each naming its flag or field. */
-export function checkScenario(value: Record<string, unknown>, o: PredictOptions): Scenario {
+export function checkScenario(value: Record<string, unknown>, o: BootOptions): Scenario {
   const r = Scenario.safeParse(value);
   if (r.success) return r.data;
   const lines = r.error.issues.map((issue) => {

@@ -5,25 +5,12 @@ import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { UsageError } from '../errors.ts';
 import { PREDICT_JSON_HELP } from './predict-help.ts';
+import { addBootOptions } from './boot-options.ts';
+import type { BootOptions } from './boot-options.ts';
 
 /** The flags of `tcg2sim predict`. */
-export interface PredictOptions {
-  readonly code?: string;
-  readonly vars?: string;
-  readonly bios?: string;
-  readonly machine?: string;
-  readonly memory?: string;
-  readonly cpus?: string;
-  readonly smm?: boolean;
-  readonly tpmInterface?: string;
-  readonly tpm?: string;
-  readonly banks?: string;
-  readonly disk?: string;
-  readonly imageBufferAddress?: string;
-  readonly scenario?: string;
+export interface PredictOptions extends BootOptions {
   readonly logOut?: string;
-  readonly tcg2Config?: string;
-  readonly tpmAutoDetection?: boolean;
   readonly json?: boolean;
   readonly yaml?: boolean;
 }
@@ -45,7 +32,7 @@ export interface EarlyFirmware {
  * loads meanwhile. runPredict uses this work only if the scenario names the same file; a file
  * that cannot be read is left for runPredict to report.
  */
-export async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined> {
+export async function startEarly(o: BootOptions): Promise<EarlyFirmware | undefined> {
   if (o.scenario !== undefined) return undefined;
   const path = o.bios ?? o.code;
   if (path === undefined) return undefined;
@@ -87,35 +74,12 @@ function takeBinEarly(path: string): BinEarly | undefined {
   return e;
 }
 
-/**
- * The options that describe the firmware, the VM and the TPM of a prediction: `predict`'s, and
- * those of every command that predicts the same way (verify).
- */
-export function addPredictInputOptions(cmd: Command): Command {
-  return cmd
-    .option('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)')
-    .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
-    .option('--bios <file>', 'a combined OVMF.fd image')
-    .option('--machine <type>', 'QEMU machine: q35 or pc (default: q35)')
-    .option('--memory <MiB>', 'guest RAM in MiB (default: 512)')
-    .option('--cpus <n>', 'vCPUs (default: 1)')
-    .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
-    .option('--tpm-interface <kind>', 'tis or crb (default: tis)')
-    .option('--tpm <backend>', 'soft (in-process) or swtpm (default: soft)')
-    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)")
-    .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)')
-    .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
-    .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
-    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
-    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');
-}
-
 /** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */
 export function registerPredict(program: Command, io: CliIo, setStatus: SetStatus): void {
   const cmd = program
     .command('predict')
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
-  addPredictInputOptions(cmd)
+  addBootOptions(cmd)
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')

@@ -3,7 +3,7 @@ import { decodeEventData, EV } from '@tcg2sim/event-log';
 import type { LogEvent } from '@tcg2sim/event-log';
 import type { MachineInput, Prediction } from '@tcg2sim/platform-ovmf';
 import type { PeiFvProbe } from '@tcg2sim/verify';
-import type { PredictOptions } from './predict.ts';
+import type { BootOptions } from './boot-options.ts';
 
 /** PEIFV's event of a predicted log: the PCR0 blob at PEIFV's base. */
 function peiFvEvent(p: Prediction): LogEvent | undefined {
@@ -36,7 +36,7 @@ export async function peiFvProbe(
   real: LogEvent,
   p: Prediction,
   rerun: (m: Partial<MachineInput>) => Promise<Prediction>,
-  o: PredictOptions,
+  o: BootOptions,
   candidates: readonly number[]
 ): Promise<PeiFvProbe> {
   const machine = o.machine ?? 'q35';

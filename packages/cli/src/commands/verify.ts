@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { addPredictInputOptions, startEarly } from './predict.ts';
-import type { PredictOptions } from './predict.ts';
+import { startEarly } from './predict.ts';
+import { addBootOptions } from './boot-options.ts';
+import type { BootOptions } from './boot-options.ts';
 
 /** The flags of `tcg2sim verify`: predict's VM description, plus the output and the RAM sizes tried. */
-interface VerifyFlags extends PredictOptions {
+interface VerifyFlags extends BootOptions {
   readonly tryMemory?: string;
 }
 
@@ -39,7 +40,7 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
       "check a real VM's event log against the prediction for the VM it comes from (described as for predict): " +
         'exit 0 when the firmware\'s events are exactly the predicted ones, 1 with every divergent event, its component and a likely cause'
     );
-  addPredictInputOptions(cmd)
+  addBootOptions(cmd)
     .option('--try-memory <list>', `RAM sizes (MiB) predicted when PEIFV's measurement differs, to say which would match (default: ${DEFAULT_MEMORY_CANDIDATES.join(',')})`)
     .option(
       '--json',
@@ -50,7 +51,7 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
       const candidates = memoryCandidates(o.tryMemory);
       const early = await startEarly(o);
       const [{ predictFromOptions }, { decodeEventLog }, { verifyLog, VerifyError }, { formatVerifyReport }] = await Promise.all([
-        import('./predict-run.ts'), import('@tcg2sim/event-log'), import('@tcg2sim/verify'), import('./verify-format.ts'),
+        import('./predict-boot.ts'), import('@tcg2sim/event-log'), import('@tcg2sim/verify'), import('./verify-format.ts'),
       ]);
       let real;
       try {

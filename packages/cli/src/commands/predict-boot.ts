@@ -1,0 +1,192 @@
+/**
+ * The part of `tcg2sim predict` that every command predicting a boot shares (predict, reference,
+ * verify): the scenario from the boot flags (over --scenario), the boot, the notes.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
+import type { MachineInput, Prediction } from '@tcg2sim/platform-ovmf';
+import { VirtualClock } from '@tcg2sim/ptp';
+import type { BootOptions } from './boot-options.ts';
+import type { EarlyFirmware } from './predict.ts';
+import { UsageError } from '../errors.ts';
+import { createBootBackend } from '../backends.ts';
+import { defaultFirmware } from '../default-firmware.ts';
+import { loadDiskBootLoader } from '../disk.ts';
+import { readInput, readInputText } from '../files.ts';
+import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name}: not a whole number: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/**
+ * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
+ * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
+ */
+async function scenarioFrom(o: BootOptions): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = {};
+  let dir = process.cwd();
+  if (o.scenario !== undefined) {
+    const text = readInputText(o.scenario, '--scenario');
+    const { default: YAML } = await import('yaml');
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(text);
+    } catch (e) {
+      throw new UsageError(`${o.scenario}: not JSON or YAML: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${o.scenario}: a scenario is an object`);
+    base = { ...(parsed as Record<string, unknown>) };
+    dir = dirname(resolve(o.scenario));
+  }
+  const rel = (k: string): void => {
+    const v = base[k];
+    if (typeof v === 'string') base[k] = resolve(dir, v);
+  };
+  rel('code');
+  rel('vars');
+  rel('bios');
+  rel('disk');
+  const set = (k: string, v: unknown): void => {
+    if (v !== undefined) base[k] = v;
+  };
+  set('code', o.code);
+  set('vars', o.vars);
+  set('bios', o.bios);
+  set('disk', o.disk);
+  set('machine', o.machine);
+  set('memoryMiB', int('memory', o.memory));
+  set('tcg2Config', o.tcg2Config);
+  if (o.tpmAutoDetection === false) base['tpmAutoDetection'] = false;
+  set('cpus', int('cpus', o.cpus));
+  if (o.smm === true) base['smm'] = true;
+  set('tpmInterface', o.tpmInterface);
+  set('tpm', o.tpm);
+  set('imageBufferAddress', o.imageBufferAddress);
+  if (o.banks !== undefined) base['banks'] = o.banks.split(',').map((b) => b.trim().toLowerCase());
+  return base;
+}
+
+/**
+ * Whether a second core is likely free for the boot's hashing worker (DigestWorker): it saves
+ * ~20 ms of wall time when one is, and costs ~40 ms of CPU, so on a saturated machine it makes
+ * the run slower. Yes for a real-time process (SCHED_FIFO/SCHED_RR: it gets a core whatever the
+ * load), else when the 1-minute load average is below the number of cores.
+ * TCG2SIM_DIGEST_WORKER=0/1 decides instead. Only the timing depends on it, never the output.
+ */
+function spareCore(): boolean {
+  const forced = process.env['TCG2SIM_DIGEST_WORKER'];
+  if (forced === '0' || forced === '1') return forced === '1';
+  const cores = availableParallelism();
+  if (cores < 2) return false;
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const policy = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]; // field 41, policy
+    if (policy === '1' || policy === '2') return true;
+  } catch {
+    // not Linux: the load average alone
+  }
+  return (loadavg()[0] ?? cores) < cores;
+}
+
+/** A prediction from predict's flags, and how to predict the same firmware for another VM shape. */
+export interface PredictedBoot {
+  readonly p: Prediction;
+  /** The firmware named in words (the files, or the embedded default). */
+  readonly source: string;
+  /**
+   * The same firmware, variable store, disk and TPM settings on another machine shape (RAM,
+   * CPUs, machine type), with SEC's decompressed volumes reused and the in-process soft TPM.
+   */
+  readonly rerun: (machine: Partial<MachineInput>) => Promise<Prediction>;
+  /** What the user should know of the prediction (the boot's notes, assumed stores, SMM mismatches). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Builds the scenario from predict's flags (see registerPredict and addPredictInputOptions) and
+ * boots it. `early` is the firmware image predict.ts already read and started decompressing,
+ * used when the scenario names that same file.
+ */
+export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
+  const s = checkScenario(await scenarioFrom(o), o);
+  if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
+  const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
+  let code: Uint8Array;
+  let vars: Uint8Array | undefined;
+  let source: string;
+  // The image predict.ts read (and started decompressing) when it is the one the scenario names.
+  const image = (path: string, field: string): Uint8Array => (early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o)));
+  if (s.bios !== undefined) {
+    code = image(s.bios, 'bios');
+    vars = code;
+    source = s.bios;
+  } else if (s.code !== undefined) {
+    code = image(s.code, 'code');
+    vars = s.vars !== undefined ? readInput(s.vars, fieldOrigin('vars', o)) : undefined;
+    source = s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code;
+  } else {
+    const d = defaultFirmware();
+    code = d.code;
+    vars = d.vars;
+    source = d.description;
+  }
+  const machineInput: MachineInput = {
+    machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
+    ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
+  };
+  const settings = {
+    code,
+    vars,
+    tpmInterface: s.tpmInterface,
+    ...(disk !== undefined ? { disk } : {}),
+    tcg2Config: s.tcg2Config,
+    tpmAutoDetection: s.tpmAutoDetection,
+    ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
+  };
+  const backend = await createBootBackend(s.tpm, s.banks);
+  let p: Prediction;
+  try {
+    p = await predict({
+      ...settings,
+      machine: MachineDescription.parse(machineInput),
+      backend,
+      clock: new VirtualClock(),
+      ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
+      digestWorker: spareCore(),
+    });
+  } catch (e) {
+    if (e instanceof Tcg2Error) throw new UsageError(`${source}: ${e.message}`, { cause: e });
+    throw e;
+  } finally {
+    await backend.close();
+  }
+  const sec = Promise.resolve(p.boot.sec);
+  const rerun = async (m: Partial<MachineInput>): Promise<Prediction> => {
+    const b = await createBootBackend('soft', s.banks);
+    try {
+      return await predict({ ...settings, machine: MachineDescription.parse({ ...machineInput, ...m }), backend: b, clock: new VirtualClock(), sec });
+    } finally {
+      await b.close();
+    }
+  };
+  return { p, source, rerun, notes: predictNotes(s, p, vars === undefined) };
+}
+
+/** A simulated boot and what it booted (for messages). */
+export interface SimulatedBoot {
+  readonly prediction: Prediction;
+  /** The firmware: its path(s), or the embedded image's description. */
+  readonly source: string;
+}
+
+/** {@link predictFromOptions} for callers that need only the prediction and its source. */
+export async function simulateBoot(o: BootOptions, early: EarlyFirmware | undefined): Promise<SimulatedBoot> {
+  const { p, source } = await predictFromOptions(o, early);
+  return { prediction: p, source };
+}
