@@ -44,11 +44,11 @@ export function registerReference(program: Command, io: CliIo, setStatus: SetSta
     .description('write reference values for verifiers (tpm2-tools PCR files, PolicyPCR digest, Keylime refstate, systemd-pcrlock) from a simulated boot or an event log');
   addBootOptions(cmd)
     .option('--log <file>', 'take the event log FILE (binary, crypto-agile) instead of simulating a boot')
-    .option('--format <format>', 'tpm2-pcrs, policy-pcr, keylime or pcrlock (default tpm2-pcrs)')
-    .option('--pcrs <selection>', 'PCR selection in tpm2-tools syntax, banks joined by +, e.g. sha256:0,1,2+sha1:0 (default sha256:0,1,2,3,4,5,6,7)')
+    .option('--format <format>', 'tpm2-pcrs, policy-pcr, keylime or pcrlock (default: tpm2-pcrs)')
+    .option('--pcrs <selection>', 'PCR selection in tpm2-tools syntax, banks joined by +, e.g. sha256:0,1,2+sha1:0 (default: sha256:0,1,2,3,4,5,6,7)')
     .option('--out <file>', 'write to FILE (a directory for pcrlock) instead of standard output')
     .option('--pcrs-format <format>', 'tpm2-pcrs file layout: serialized, values or yaml')
-    .option('--policy-alg <hash>', 'policy-pcr: the policy session hash (default sha256)')
+    .option('--policy-alg <hash>', 'policy-pcr: the policy session hash (default: sha256)')
     .addHelpText('after', HELP)
     .action(async (o: ReferenceOptions) => {
       const early = o.log === undefined ? await startEarly(o) : undefined;
