@@ -5,7 +5,8 @@ import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
 import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
-import type { Prediction } from '@tcg2sim/platform-ovmf';
+import type { BootDigests, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
+import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
@@ -25,7 +26,7 @@ function int(name: string, v: string | undefined): number | undefined {
  * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
  * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
  */
-async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>> {
+export async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
@@ -69,7 +70,7 @@ async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>>
   return base;
 }
 
-function summary(p: Prediction, source: string): string {
+export function summary(p: Prediction, source: string): string {
   const lines: string[] = [];
   const banks = [...p.replay.banks.keys()];
   lines.push(`tcg2sim predict: ${source}`);
@@ -94,7 +95,7 @@ function summary(p: Prediction, source: string): string {
  * load), else when the 1-minute load average is below the number of cores.
  * TCG2SIM_DIGEST_WORKER=0/1 decides instead. Only the timing depends on it, never the output.
  */
-function spareCore(): boolean {
+export function spareCore(): boolean {
   const forced = process.env['TCG2SIM_DIGEST_WORKER'];
   if (forced === '0' || forced === '1') return forced === '1';
   const cores = availableParallelism();
@@ -109,6 +110,83 @@ function spareCore(): boolean {
   return (loadavg()[0] ?? cores) < cores;
 }
 
+/** The firmware of one boot: image, variable store, and how predict names them. */
+export interface BootFirmware {
+  readonly code: Uint8Array;
+  readonly vars: Uint8Array | undefined;
+  /** `firmware` in the JSON output, the first line of the summary. */
+  readonly source: string;
+  /** SEC's output of `code`, when already started. */
+  readonly sec?: Promise<SecOutput> | undefined;
+  /** A digest memo shared with other boots of `code` (a matrix). */
+  readonly digests?: BootDigests | undefined;
+}
+
+/** The scenario's firmware: its bios, or code (+ vars), or the embedded default; read by `image`. */
+export function scenarioFirmware(s: Scenario, image: (path: string) => Uint8Array, read: (path: string) => Uint8Array = image): BootFirmware {
+  if (s.bios !== undefined) {
+    const code = image(s.bios);
+    return { code, vars: code, source: s.bios };
+  }
+  if (s.code !== undefined) {
+    const code = image(s.code);
+    const vars = s.vars !== undefined ? read(s.vars) : undefined;
+    return { code, vars, source: s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code };
+  }
+  const d = defaultFirmware();
+  return { code: d.code, vars: d.vars, source: d.description };
+}
+
+/**
+ * One simulated boot of a validated scenario: machine, TPM backend (closed afterwards), predict.
+ * A firmware image the simulator rejects is a UsageError naming `fw.source`.
+ */
+export async function predictScenario(s: Scenario, fw: BootFirmware, o: { readonly digestWorker: boolean; readonly disk?: DiskBootLoader | undefined }): Promise<Prediction> {
+  const machine = MachineDescription.parse({
+    machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
+    ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
+  });
+  const backend = await createBootBackend(s.tpm, s.banks);
+  try {
+    return await predict({
+      code: fw.code,
+      vars: fw.vars,
+      machine,
+      tpmInterface: s.tpmInterface,
+      backend,
+      clock: new VirtualClock(),
+      ...(fw.sec !== undefined ? { sec: fw.sec } : {}),
+      ...(fw.digests !== undefined ? { digests: fw.digests } : {}),
+      digestWorker: o.digestWorker,
+      ...(o.disk !== undefined ? { disk: o.disk } : {}),
+      tcg2Config: s.tcg2Config,
+      tpmAutoDetection: s.tpmAutoDetection,
+      ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof Tcg2Error) throw new UsageError(`${fw.source}: ${e.message}`, { cause: e });
+    throw e;
+  } finally {
+    await backend.close();
+  }
+}
+
+/** The object `predict --json` prints for a prediction (also each configuration of a matrix). */
+export function predictionJson(p: Prediction, source: string): Record<string, unknown> {
+  const tpmPcrs: Record<string, Record<string, string>> = {};
+  for (const [alg, m] of p.tpmPcrs) tpmPcrs[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
+  const uintn = p.log.specId?.uintnSize ?? 2;
+  return {
+    firmware: source,
+    endState: p.boot.endState,
+    pcrs: pcrsToJson(p.replay),
+    tpmPcrs,
+    mismatches: p.mismatches,
+    events: p.log.events.map((e) => eventToJson(e, uintn)),
+    notes: p.boot.notes,
+  };
+}
+
 /**
  * The body of `tcg2sim predict` (loaded by predict.ts once the command runs): builds the
  * scenario, boots, prints. `early` is the firmware image predict.ts already read and started
@@ -117,72 +195,14 @@ function spareCore(): boolean {
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
-  let code: Uint8Array;
-  let vars: Uint8Array | undefined;
-  let source: string;
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
   const image = (path: string): Uint8Array => (early?.path === path ? early.bytes : new Uint8Array(readFileSync(path)));
-  if (s.bios !== undefined) {
-    code = image(s.bios);
-    vars = code;
-    source = s.bios;
-  } else if (s.code !== undefined) {
-    code = image(s.code);
-    vars = s.vars !== undefined ? new Uint8Array(readFileSync(s.vars)) : undefined;
-    source = s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code;
-  } else {
-    const d = defaultFirmware();
-    code = d.code;
-    vars = d.vars;
-    source = d.description;
-  }
-  const machine = MachineDescription.parse({
-    machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
-    ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
-  });
-  const backend = await createBootBackend(s.tpm, s.banks);
-  let p: Prediction;
-  try {
-    p = await predict({
-      code,
-      vars,
-      machine,
-      tpmInterface: s.tpmInterface,
-      backend,
-      clock: new VirtualClock(),
-      ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
-      digestWorker: spareCore(),
-      ...(disk !== undefined ? { disk } : {}),
-      tcg2Config: s.tcg2Config,
-      tpmAutoDetection: s.tpmAutoDetection,
-      ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
-    });
-  } catch (e) {
-    if (e instanceof Tcg2Error) throw new UsageError(`${source}: ${e.message}`, { cause: e });
-    throw e;
-  } finally {
-    await backend.close();
-  }
+  const fw = scenarioFirmware(s, image, (path) => new Uint8Array(readFileSync(path)));
+  const p = await predictScenario(s, { ...fw, ...(early !== undefined && fw.code === early.bytes ? { sec: early.sec } : {}) }, { digestWorker: spareCore(), disk });
+  const source = fw.source;
   if (o.logOut !== undefined) writeFileSync(o.logOut, p.boot.eventLog);
   if (o.json === true) {
-    const tpmPcrs: Record<string, Record<string, string>> = {};
-    for (const [alg, m] of p.tpmPcrs) tpmPcrs[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
-    const uintn = p.log.specId?.uintnSize ?? 2;
-    io.out(
-      JSON.stringify(
-        {
-          firmware: source,
-          endState: p.boot.endState,
-          pcrs: pcrsToJson(p.replay),
-          tpmPcrs,
-          mismatches: p.mismatches,
-          events: p.log.events.map((e) => eventToJson(e, uintn)),
-          notes: p.boot.notes,
-        },
-        null,
-        2
-      ) + '\n'
-    );
+    io.out(JSON.stringify(predictionJson(p, source), null, 2) + '\n');
   } else if (o.yaml === true) {
     io.out(toTpm2ToolsYaml(p.log, p.replay));
   } else {
