@@ -27,6 +27,36 @@ export interface PredictOptions {
   readonly yaml?: boolean;
 }
 
+/**
+ * The flags as commander collects them: --code, --vars, --bios and --banks may be repeated
+ * (one configuration each), --memory, --cpus, --machine, --tpm-interface and --tpm take comma
+ * lists, --matrix names a matrix file (predict-matrix-file.ts). One value each: PredictOptions.
+ */
+export interface RawPredictOptions extends Omit<PredictOptions, 'code' | 'vars' | 'bios' | 'banks'> {
+  readonly code?: readonly string[];
+  readonly vars?: readonly string[];
+  readonly bios?: readonly string[];
+  readonly banks?: readonly string[];
+  readonly matrix?: string;
+}
+
+/** The flags whose comma lists make a matrix. */
+export const LIST_FLAGS = ['machine', 'memory', 'cpus', 'tpmInterface', 'tpm'] as const;
+
+/** The one configuration the flags describe, or undefined when they describe a matrix. */
+export function singleOptions(raw: RawPredictOptions): PredictOptions | undefined {
+  if (raw.matrix !== undefined) return undefined;
+  if (LIST_FLAGS.some((k) => raw[k]?.includes(',') === true)) return undefined;
+  if ([raw.code, raw.vars, raw.bios, raw.banks].some((l) => (l?.length ?? 0) > 1) || raw.banks?.some((b) => b.includes(';')) === true) return undefined;
+  const { code, vars, bios, banks, matrix: _matrix, ...rest } = raw;
+  return { ...rest, ...(code?.[0] !== undefined ? { code: code[0] } : {}), ...(vars?.[0] !== undefined ? { vars: vars[0] } : {}), ...(bios?.[0] !== undefined ? { bios: bios[0] } : {}), ...(banks?.[0] !== undefined ? { banks: banks[0] } : {}) };
+}
+
+/** A repeatable option's values in command-line order. */
+function collect(value: string, previous: readonly string[] | undefined): readonly string[] {
+  return [...(previous ?? []), value];
+}
+
 /** A firmware image read, and its SEC decompression started, before the simulator is loaded. */
 export interface EarlyFirmware {
   /** The path as given on the command line. */
@@ -66,6 +96,13 @@ async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined>
   return { path, bytes, sec };
 }
 
+/** The last --bios, else the last --code: the image bin/tcg2sim.js decodes early. */
+function lastImage(raw: RawPredictOptions): { bios?: string; code?: string } {
+  const bios = raw.bios?.at(-1);
+  const code = raw.code?.at(-1);
+  return bios !== undefined ? { bios } : code !== undefined ? { code } : {};
+}
+
 /** What bin/tcg2sim.js read and started before the CLI loaded (its startEarlyDecode). */
 interface BinEarly {
   readonly path: string;
@@ -91,17 +128,18 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
   program
     .command('predict')
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)')
-    .option('--code <file>', 'OVMF_CODE*.fd (with --vars)')
-    .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
-    .option('--bios <file>', 'a combined OVMF.fd image')
-    .option('--machine <type>', 'QEMU machine: q35 or pc (default q35)')
-    .option('--memory <MiB>', 'guest RAM in MiB (default 512)')
-    .option('--cpus <n>', 'vCPUs (default 1)')
+    .option('--code <file>', 'OVMF_CODE*.fd (with --vars); repeated: one configuration per image', collect)
+    .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only); repeated: paired with --code in order', collect)
+    .option('--bios <file>', 'a combined OVMF.fd image; repeated: one configuration per image', collect)
+    .option('--machine <type>', 'QEMU machine: q35 or pc (default q35); a comma list for a matrix')
+    .option('--memory <MiB>', 'guest RAM in MiB (default 512); a comma list (512,1024,2048) for a matrix')
+    .option('--cpus <n>', 'vCPUs (default 1); a comma list for a matrix')
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
-    .option('--tpm-interface <kind>', 'tis or crb (default tis)')
-    .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft)')
+    .option('--tpm-interface <kind>', 'tis or crb (default tis); tis,crb for a matrix')
+    .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft); a comma list for a matrix')
     .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
-    .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
+    .option('--banks <list>', "PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four); repeated or ';'-separated: one configuration per bank set", collect)
+    .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration')
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
@@ -109,8 +147,16 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)')
     .option('--json', 'JSON output: pcrs, tpmPcrs, events')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
-    .action(async (o: PredictOptions) => {
-      if (o.json === true && o.yaml === true) throw new UsageError('--json and --yaml are exclusive');
+    .action(async (raw: RawPredictOptions) => {
+      if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
+      const o = singleOptions(raw);
+      if (o === undefined) {
+        // The last image on the command line is the one bin/tcg2sim.js started decoding.
+        const early = await startEarly({ ...(raw.scenario !== undefined ? { scenario: raw.scenario } : {}), ...lastImage(raw) });
+        const { runMatrix } = await import('./predict-matrix-run.ts');
+        await runMatrix(raw, io, setStatus, early);
+        return;
+      }
       const early = await startEarly(o);
       const { runPredict } = await import('./predict-run.ts');
       await runPredict(o, io, setStatus, early);
