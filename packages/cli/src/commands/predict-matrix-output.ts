@@ -128,14 +128,14 @@ export function matrixTable(rows: readonly MatrixRow[], origin: string): string 
   for (const [bank, perPcr] of distinctPcrs(rows)) {
     lines.push(bank);
     for (const [pcr, vals] of perPcr) {
-      const label = `  PCR${String(pcr).padEnd(2)}`;
+      const label = `  ${`PCR${pcr}`.padEnd(5)}`;
       const only = vals[0];
       if (vals.length === 1 && only !== undefined) {
         lines.push(`${label}  ${only.value}  ${only.where === 'all' ? 'all' : (only.where ?? idList(only.configurations))}`);
         continue;
       }
       lines.push(`${label}  ${vals.length} values`);
-      for (const v of vals) lines.push(`        ${v.value}  ${v.where !== undefined ? `${v.where}  ` : ''}${idList(v.configurations)}`);
+      for (const v of vals) lines.push(`         ${v.value}  ${v.where !== undefined ? `${v.where}  ` : ''}${idList(v.configurations)}`);
     }
   }
   return lines.join('\n') + '\n';

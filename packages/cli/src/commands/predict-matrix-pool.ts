@@ -15,16 +15,21 @@ export interface PoolImage {
 }
 
 /**
- * How many worker threads to start for `jobs` configurations: none below 4 configurations, else
- * one per core beyond the main thread's (at most 7, and at most one per 3 configurations: a
- * worker's start-up, ~50 ms of CPU, pays off over a few boots). TCG2SIM_MATRIX_WORKERS=N
- * decides instead (0: everything on the main thread). Only the timing depends on it.
+ * How many worker threads to start for `jobs` configurations. A worker costs a start-up (module
+ * loading, ~50 ms of CPU) and boots slowly until its JIT is warm (the first three take ~200 ms);
+ * warm, a configuration of OVMF_CODE_4M takes ~10-15 ms. So: at least 8 configurations per
+ * worker, one worker per core beyond the main thread's (at most 7), and only on machines with
+ * at least 4 cores whose load leaves one free (`spareCore`). On the 2-vCPU development VM a
+ * second thread made both slower (two boots at once ran ~2.5x slower each), see
+ * bench/README.md. TCG2SIM_MATRIX_WORKERS=N decides instead (0: the main thread alone). Only
+ * the timing depends on it, never the output.
  */
-export function matrixWorkerCount(jobs: number): number {
+export function matrixWorkerCount(jobs: number, spareCore: () => boolean): number {
   const forced = process.env['TCG2SIM_MATRIX_WORKERS'];
   if (forced !== undefined && /^\d+$/.test(forced)) return Math.min(Number(forced), Math.max(0, jobs - 1));
-  if (jobs < 4) return 0;
-  return Math.max(0, Math.min(availableParallelism() - 1, 7, Math.floor(jobs / 3)));
+  const cores = availableParallelism();
+  if (cores < 4 || jobs < 16 || !spareCore()) return 0;
+  return Math.max(0, Math.min(cores - 1, 7, Math.floor(jobs / 8)));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import type { EarlyFirmware, RawPredictOptions } from './predict.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
-import { scenarioFirmware } from './predict-run.ts';
+import { scenarioFirmware, spareCore } from './predict-run.ts';
 import type { BootFirmware } from './predict-run.ts';
 import { matrixConfigs } from './predict-matrix-spec.ts';
 import type { MatrixConfig } from './predict-matrix-spec.ts';
@@ -24,7 +24,7 @@ import type { MatrixRow } from './predict-matrix-output.ts';
 export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const { configs, origin } = await matrixConfigs(raw);
   const { jobs, images, vars } = firmwareOf(configs, early);
-  const outcomes = await runMatrixPool(jobs, images, vars, matrixWorkerCount(jobs.length));
+  const outcomes = await runMatrixPool(jobs, images, vars, matrixWorkerCount(jobs.length, spareCore));
   const rows: MatrixRow[] = [];
   for (const [i, o] of outcomes.entries()) {
     const config = configs[i];
