@@ -5,10 +5,13 @@
  * Authenticode, worker threads), and must print, per configuration, byte for byte what the
  * single run prints. The distinct-value summary is checked against the configurations' own PCRs.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { EXIT } from '@tcg2sim/cli';
+import { buildDefaultFirmware } from '@tcg2sim/platform-ovmf';
 import { ovmfImage, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
@@ -24,24 +27,35 @@ interface MatrixJson {
   readonly distinct: Record<string, Record<string, { value: string; configurations: number[]; where?: string }[]>>;
 }
 
-/** Runs with TCG2SIM_MATRIX_WORKERS set (undefined: the default policy). */
-async function withWorkers<T>(n: number | undefined, fn: () => Promise<T>): Promise<T> {
-  const before = process.env['TCG2SIM_MATRIX_WORKERS'];
-  if (n === undefined) delete process.env['TCG2SIM_MATRIX_WORKERS'];
-  else process.env['TCG2SIM_MATRIX_WORKERS'] = String(n);
+/** Where a matrix boots: the main thread alone, or worker threads alone (the main thread only reruns what they fail). */
+type Threads = 'main' | 'workers';
+
+const THREAD_ENV: Record<Threads, Record<string, string>> = {
+  main: { TCG2SIM_MATRIX_WORKERS: '0' },
+  workers: { TCG2SIM_MATRIX_WORKERS: '2', TCG2SIM_MATRIX_MAIN: '0', TCG2SIM_MATRIX_TRACE: '1' },
+};
+
+/** Runs `fn` with `env` set in process.env, restoring it afterwards. */
+async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
   try {
     return await fn();
   } finally {
-    if (before === undefined) delete process.env['TCG2SIM_MATRIX_WORKERS'];
-    else process.env['TCG2SIM_MATRIX_WORKERS'] = before;
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
-async function matrix(workers: number | undefined, ...args: string[]): Promise<MatrixJson> {
-  const r = await withWorkers(workers, () => runCli('predict', ...args, '--json'));
-  expect(r.err).to.equal('');
-  expect(r.status).to.equal(EXIT.OK);
-  return JSON.parse(r.out) as MatrixJson;
+async function matrix(threads: Threads, ...args: string[]): Promise<MatrixJson> {
+  const r = await withEnv(THREAD_ENV[threads], () => runCli('predict', ...args, '--json'));
+  expect(r.status, r.err).to.equal(EXIT.OK);
+  const m = JSON.parse(r.out) as MatrixJson;
+  // Worker threads booted every configuration: none failed over to the main thread.
+  expect(r.err).to.equal(threads === 'main' ? '' : `tcg2sim: matrix: ${m.configurations.length} of ${m.configurations.length} configurations booted on ${Math.min(2, m.configurations.length - 1)} worker threads\n`);
+  return m;
 }
 
 /** Each configuration's prediction, printed as `predict --json` prints it, equals the single run's output. */
@@ -81,8 +95,8 @@ describe('tcg2sim predict: configuration matrix', function () {
 
     it('memory x tpm-interface x machine (8 configurations): each equals a separate single run, with and without worker threads', async () => {
       const flags = ['--code', code, '--vars', vars, '--memory', '512,2048', '--tpm-interface', 'tis,crb', '--machine', 'q35,pc'];
-      const main = await matrix(0, ...flags);
-      const threaded = await matrix(2, ...flags);
+      const main = await matrix('main', ...flags);
+      const threaded = await matrix('workers', ...flags);
       expect(threaded).to.deep.equal(main);
       expect(main.configurations).to.have.length(8);
       expect(main.axes).to.deep.equal({ machine: ['q35', 'pc'], memory: ['512', '2048'], 'tpm-interface': ['tis', 'crb'] });
@@ -113,7 +127,7 @@ describe('tcg2sim predict: configuration matrix', function () {
 
   describe('the embedded default firmware', function () {
     it('repeated --banks and cpus lists: each equals a separate single run (worker threads forced)', async () => {
-      const m = await matrix(1, '--cpus', '1,2', '--banks', 'sha256', '--banks', 'sha1,sha384');
+      const m = await matrix('workers', '--cpus', '1,2', '--banks', 'sha256', '--banks', 'sha1,sha384');
       expect(m.configurations.map((c) => [c.scenario['cpus'], c.scenario['banks']])).to.deep.equal([
         [1, ['sha256']], [1, ['sha1', 'sha384']], [2, ['sha256']], [2, ['sha1', 'sha384']],
       ]);
@@ -121,13 +135,13 @@ describe('tcg2sim predict: configuration matrix', function () {
       expectDistinctSummary(m);
       expect(Object.keys(m.distinct)).to.deep.equal(['sha1', 'sha256', 'sha384']);
       // ';' separates bank sets in one flag: the same matrix.
-      const semi = await matrix(0, '--cpus', '1,2', '--banks', 'sha256;sha1,sha384');
+      const semi = await matrix('main', '--cpus', '1,2', '--banks', 'sha256;sha1,sha384');
       expect(semi.configurations.map((c) => c.prediction)).to.deep.equal(m.configurations.map((c) => c.prediction));
     });
 
     it('soft and swtpm backends: each configuration equals its single run', async function () {
       requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
-      const m = await matrix(1, '--tpm', 'soft,swtpm', '--memory', '512,1024');
+      const m = await matrix('workers', '--tpm', 'soft,swtpm', '--memory', '512,1024');
       expect(m.configurations).to.have.length(4);
       await expectSameAsSingleRuns(m, (c) => ['--tpm', String(c.scenario['tpm']), '--memory', String(c.scenario['memoryMiB'])]);
       expectDistinctSummary(m);
@@ -136,14 +150,14 @@ describe('tcg2sim predict: configuration matrix', function () {
     it('a matrix file (YAML: base, axes, configurations) gives the configurations the flags give', async () => {
       const file = join(tmp.path, 'matrix.yaml');
       writeFileSync(file, 'base:\n  cpus: 2\naxes:\n  memoryMiB: [512, 1024]\n  tpmInterface: [tis, crb]\nconfigurations:\n  - machine: q35\n  - machine: pc\n');
-      const fromFile = await matrix(0, '--matrix', file);
-      const fromFlags = await matrix(0, '--cpus', '2', '--machine', 'q35,pc', '--memory', '512,1024', '--tpm-interface', 'tis,crb');
+      const fromFile = await matrix('main', '--matrix', file);
+      const fromFlags = await matrix('workers', '--cpus', '2', '--machine', 'q35,pc', '--memory', '512,1024', '--tpm-interface', 'tis,crb');
       expect(fromFile.configurations.map((c) => c.prediction)).to.deep.equal(fromFlags.configurations.map((c) => c.prediction));
       expect(fromFile.configurations.map((c) => c.scenario)).to.deep.equal(fromFlags.configurations.map((c) => c.scenario));
       // A bare JSON list of configurations; paths relative to the file.
       const list = join(tmp.path, 'list.json');
       writeFileSync(list, JSON.stringify([{ memoryMiB: 1024, cpus: 2, machine: 'pc', tpmInterface: 'crb' }, { cpus: 2, machine: 'q35', memoryMiB: 512 }]));
-      const l = await matrix(0, '--matrix', list);
+      const l = await matrix('workers', '--matrix', list);
       expect(l.configurations.map((c) => c.prediction)).to.deep.equal([fromFlags.configurations[7]?.prediction, fromFlags.configurations[0]?.prediction]);
     });
 
@@ -167,6 +181,29 @@ describe('tcg2sim predict: configuration matrix', function () {
       await bad('axes:\n  memoryMiB: [512, 1024]\n', /sets memoryMiB, which a flag sets too/, '--memory', '512');
       await bad(`axes:\n${['memoryMiB', 'cpus', 'maxCpus'].map((k) => `  ${k}: [${Array.from({ length: 20 }, (_, i) => 128 + i).join(', ')}]`).join('\n')}\n`, /8000 configurations, more than 4096/);
       await bad('configurations:\n  - { bios: a.fd, code: b.fd }\n', /configuration 1 \(configurations\[0\]\): .*either bios or code/);
+    });
+
+    it('through bin/tcg2sim.js, bundle and dist graph, with a worker thread: prints what main() prints in-process', async function () {
+      const bin = fileURLToPath(new URL('../../bin/tcg2sim.js', import.meta.url));
+      const fw = buildDefaultFirmware();
+      const code = join(tmp.path, 'CODE.fd');
+      const vars = join(tmp.path, 'VARS.fd');
+      writeFileSync(code, fw.code);
+      writeFileSync(vars, fw.vars);
+      const args = ['predict', '--code', code, '--vars', vars, '--memory', '512,1024,2048', '--cpus', '1,2', '--json'];
+      const inProcess = await withEnv(THREAD_ENV.main, () => runCli(...args));
+      expect(inProcess.status).to.equal(EXIT.OK);
+      for (const bundle of ['1', '0']) {
+        const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...THREAD_ENV.workers, TCG2SIM_BUNDLE: bundle } });
+        if (bundle === '1' && r.status === 2 && r.stderr.includes('TCG2SIM_BUNDLE=1')) {
+          if (process.env['CI'] !== undefined) throw new Error('the CLI bundle is missing or stale: npm run build');
+          console.warn('      (bundle case skipped: the CLI bundle is missing or stale; npm run build)');
+          continue;
+        }
+        expect(r.stderr, `TCG2SIM_BUNDLE=${bundle}`).to.equal('tcg2sim: matrix: 6 of 6 configurations booted on 2 worker threads\n');
+        expect(r.status).to.equal(EXIT.OK);
+        expect(r.stdout, `TCG2SIM_BUNDLE=${bundle}`).to.equal(inProcess.out);
+      }
     });
 
     it('rejects bad flag matrices as usage errors', async () => {

@@ -32,20 +32,37 @@ export function matrixWorkerCount(jobs: number, spareCore: () => boolean): numbe
   return Math.max(0, Math.min(cores - 1, 7, Math.floor(jobs / 8)));
 }
 
+/** What the pool did: outcomes in job order, and how the work was shared. */
+export interface PoolResult {
+  readonly outcomes: MatrixOutcome[];
+  /** Configurations whose outcome came from a worker thread. */
+  readonly onWorkers: number;
+  /** Why worker threads failed (their jobs then ran on the main thread). */
+  readonly workerErrors: readonly string[];
+}
+
 /**
  * Boots every job, the main thread and `workers` worker threads claiming jobs from a shared
- * counter. The image work that does not depend on the configuration is done once, on the main
+ * counter (`mainClaims` false: the main thread boots only what the workers did not, a test
+ * knob). The image work that does not depend on the configuration is done once, on the main
  * thread: SEC (LZMA decoding, volume parsing), the digests of DXEFV in every bank any job uses;
  * workers get both (they parse the decoded volumes again, ~10 ms, instead of decoding). Each
  * thread remembers the UEFI Shell's Authenticode digests and PEIFV digests by content.
  * A job a worker could not finish (it failed, or the worker died) is booted again on the main
  * thread, which alone decides what is reported. Outcomes in job order.
  */
-export async function runMatrixPool(jobs: readonly MatrixJob[], images: readonly PoolImage[], vars: readonly Uint8Array[], workers: number): Promise<MatrixOutcome[]> {
+export async function runMatrixPool(
+  jobs: readonly MatrixJob[],
+  images: readonly PoolImage[],
+  vars: readonly Uint8Array[],
+  workers: number,
+  mainClaims = true
+): Promise<PoolResult> {
   const counter = new SharedArrayBuffer(4);
   const next = new Int32Array(counter, 0, 1);
   const outcomes: (MatrixOutcome | undefined)[] = jobs.map(() => undefined);
-  const threads = startWorkers(workers, { kind: 'jobs', jobs, codes: images.map((i) => i.code), vars, counter }, outcomes);
+  const workerErrors: string[] = [];
+  const threads = startWorkers(workers, { kind: 'jobs', jobs, codes: images.map((i) => i.code), vars, counter }, outcomes, workerErrors);
   const mine: ThreadImage[] = images.map((img, index) => {
     const digests = matrixDigests();
     const algs = [...new Set(jobs.filter((j) => j.image === index).flatMap((j) => j.scenario.banks))].flatMap((b) => hashAlgByName(b)?.alg ?? []);
@@ -65,19 +82,22 @@ export async function runMatrixPool(jobs: readonly MatrixJob[], images: readonly
     return { code: img.code, sec: img.sec, digests };
   });
   const booter = new MatrixBooter(mine, vars);
-  for (let i = Atomics.add(next, 0, 1); i < jobs.length; i = Atomics.add(next, 0, 1)) {
+  const onMain: boolean[] = [];
+  for (let i = mainClaims || threads.length === 0 ? Atomics.add(next, 0, 1) : jobs.length; i < jobs.length; i = Atomics.add(next, 0, 1)) {
     const job = jobs[i];
     if (job !== undefined) outcomes[i] = await booter.run(job);
+    onMain[i] = true;
   }
   await Promise.all(threads.map((t) => t.finished));
   for (const t of threads) void t.worker.terminate();
+  const onWorkers = outcomes.filter((o, i) => o !== undefined && onMain[i] !== true).length;
   const out: MatrixOutcome[] = [];
   for (const [i, job] of jobs.entries()) {
     const o = outcomes[i];
     // The main thread's own outcomes stand as they are; a worker's are kept only when it succeeded.
     out.push(o ?? (await booter.run(job)));
   }
-  return out;
+  return { outcomes: out, onWorkers, workerErrors };
 }
 
 interface Thread {
@@ -86,7 +106,7 @@ interface Thread {
   readonly finished: Promise<void>;
 }
 
-function startWorkers(n: number, jobs: JobsMessage, outcomes: (MatrixOutcome | undefined)[]): Thread[] {
+function startWorkers(n: number, jobs: JobsMessage, outcomes: (MatrixOutcome | undefined)[], errors: string[]): Thread[] {
   const threads: Thread[] = [];
   for (let k = 0; k < n; k++) {
     const worker = new Worker(new URL('./predict-matrix-worker.js', import.meta.url), { workerData: MATRIX_WORKER, stdout: true, stderr: true });
@@ -96,7 +116,10 @@ function startWorkers(n: number, jobs: JobsMessage, outcomes: (MatrixOutcome | u
         // A worker's failure is not reported from there: the main thread boots that job again.
         else if (m.outcome.ok) outcomes[m.index] = m.outcome;
       });
-      worker.on('error', () => resolve());
+      worker.on('error', (e) => {
+        errors.push(e.message);
+        resolve();
+      });
       worker.on('exit', () => resolve());
     });
     worker.postMessage(jobs);

@@ -24,7 +24,10 @@ import type { MatrixRow } from './predict-matrix-output.ts';
 export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const { configs, origin } = await matrixConfigs(raw);
   const { jobs, images, vars } = firmwareOf(configs, early);
-  const outcomes = await runMatrixPool(jobs, images, vars, matrixWorkerCount(jobs.length, spareCore));
+  const workers = matrixWorkerCount(jobs.length, spareCore);
+  const { outcomes, onWorkers, workerErrors } = await runMatrixPool(jobs, images, vars, workers, process.env['TCG2SIM_MATRIX_MAIN'] !== '0');
+  for (const e of new Set(workerErrors)) io.err(`tcg2sim: note: a matrix worker thread failed (${e}); the main thread booted its configurations\n`);
+  if (process.env['TCG2SIM_MATRIX_TRACE'] === '1') io.err(`tcg2sim: matrix: ${onWorkers} of ${jobs.length} configurations booted on ${workers} worker threads\n`);
   const rows: MatrixRow[] = [];
   for (const [i, o] of outcomes.entries()) {
     const config = configs[i];
