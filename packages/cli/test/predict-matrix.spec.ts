@@ -43,7 +43,7 @@ async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Pr
     return await fn();
   } finally {
     for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
       else process.env[k] = v;
     }
   }
