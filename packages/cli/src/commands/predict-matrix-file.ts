@@ -24,47 +24,25 @@ import { UsageError } from '../errors.ts';
  * then the axes' values (firmware sets code, vars and bios).
  */
 
-const S = Scenario.unwrap().shape;
-/** Scenario fields, without their defaults: absent stays absent until the scenario is built. */
-const FIELDS = {
-  code: S.code.unwrap(),
-  vars: S.vars.unwrap(),
-  bios: S.bios.unwrap(),
-  machine: S.machine.unwrap(),
-  memoryMiB: S.memoryMiB.unwrap(),
-  cpus: S.cpus.unwrap(),
-  maxCpus: S.maxCpus.unwrap(),
-  smm: S.smm.unwrap(),
-  s3: S.s3.unwrap(),
-  tpmInterface: S.tpmInterface.unwrap(),
-  tpm: S.tpm.unwrap(),
-  banks: S.banks.unwrap(),
-  disk: S.disk.unwrap(),
-  tcg2Config: S.tcg2Config.unwrap(),
-  tpmAutoDetection: S.tpmAutoDetection.unwrap(),
-  imageBufferAddress: S.imageBufferAddress.unwrap(),
-};
-type Fields = typeof FIELDS;
+/**
+ * A scenario field's type without its default (absent stays absent until the scenario is built:
+ * base, configuration and axis values merge first). Derived from the scenario schema, so a field
+ * the scenario gains is a matrix field too.
+ */
+function bare(t: z.ZodType): z.ZodType {
+  return t instanceof z.ZodDefault || t instanceof z.ZodOptional ? bare(t.unwrap() as z.ZodType) : t;
+}
+const FIELDS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(Object.entries(Scenario.unwrap().shape).map(([k, v]) => [k, bare(v)]));
+const FIRMWARE_FIELDS = ['code', 'vars', 'bios'];
 
-const Entry = z.strictObject(Object.fromEntries(Object.entries(FIELDS).map(([k, v]) => [k, v.optional()])) as { [K in keyof Fields]: z.ZodOptional<Fields[K]> });
-const Firmware = z.strictObject({ code: FIELDS.code.optional(), vars: FIELDS.vars.optional(), bios: FIELDS.bios.optional() });
+const Entry = z.strictObject(Object.fromEntries(Object.entries(FIELDS).map(([k, v]) => [k, v.optional()])));
 const MAX_AXIS = 256;
-const axis = <T extends z.ZodType>(t: T): z.ZodOptional<z.ZodArray<T>> => z.array(t).min(1).max(MAX_AXIS).optional();
+const axis = (t: z.ZodType): z.ZodType => z.array(t).min(1).max(MAX_AXIS).optional();
+const Firmware = z.strictObject(Object.fromEntries(FIRMWARE_FIELDS.map((k) => [k, (FIELDS[k] ?? z.never()).optional()])));
+/** An axis per scenario field, `firmware` (code, vars and bios together) instead of those three. */
 const Axes = z.strictObject({
   firmware: axis(Firmware),
-  machine: axis(FIELDS.machine),
-  memoryMiB: axis(FIELDS.memoryMiB),
-  cpus: axis(FIELDS.cpus),
-  maxCpus: axis(FIELDS.maxCpus),
-  smm: axis(FIELDS.smm),
-  s3: axis(FIELDS.s3),
-  tpmInterface: axis(FIELDS.tpmInterface),
-  tpm: axis(FIELDS.tpm),
-  banks: axis(FIELDS.banks),
-  disk: axis(FIELDS.disk),
-  tcg2Config: axis(FIELDS.tcg2Config),
-  tpmAutoDetection: axis(FIELDS.tpmAutoDetection),
-  imageBufferAddress: axis(FIELDS.imageBufferAddress),
+  ...Object.fromEntries(Object.entries(FIELDS).filter(([k]) => !FIRMWARE_FIELDS.includes(k)).map(([k, v]) => [k, axis(v)])),
 });
 const MatrixFile = z
   .strictObject({
@@ -110,8 +88,8 @@ export async function readMatrixFile(file: string): Promise<MatrixFileContent> {
   };
   const axes: { name: string; values: Record<string, unknown>[] }[] = [];
   for (const [name, values] of Object.entries(m.axes ?? {})) {
-    if (values === undefined) continue;
-    axes.push({ name, values: values.map((v) => rel(name === 'firmware' ? { ...(v as object) } : { [name]: v })) });
+    if (!Array.isArray(values)) continue;
+    axes.push({ name, values: values.map((v: unknown) => rel(name === 'firmware' ? { ...(v as object) } : { [name]: v })) });
   }
   const configurations = m.configurations ?? [{}];
   const size = configurations.length * axes.reduce((n, a) => n * a.values.length, 1);

@@ -25,12 +25,26 @@ const FIELDS: readonly (readonly [string, (s: Scenario, r: MatrixRow) => string 
   ['image-buffer-address', (s) => s.imageBufferAddress],
 ];
 
+/** The scenario fields FIELDS shows (code, vars and bios as `firmware`). */
+const SHOWN = new Set(['code', 'vars', 'bios', 'machine', 'memoryMiB', 'cpus', 'maxCpus', 'smm', 's3', 'tpmInterface', 'tpm', 'banks', 'disk', 'tcg2Config', 'tpmAutoDetection', 'imageBufferAddress']);
+
+/** FIELDS, then any other scenario field (a kebab-case name, its JSON value). */
+function fieldList(rows: readonly MatrixRow[]): (readonly [string, (s: Scenario, r: MatrixRow) => string | undefined])[] {
+  const others = [...new Set(rows.flatMap((r) => Object.keys(r.config.scenario)))].filter((k) => !SHOWN.has(k));
+  const field = (k: string) => (s: Scenario): string | undefined => {
+    const v: unknown = (s as Record<string, unknown>)[k];
+    return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+  };
+  return [...FIELDS, ...others.map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), field(k)] as const)];
+}
+
 /** Field values of each row (unset: '-'), and which fields vary. */
 function fieldsOf(rows: readonly MatrixRow[]): { values: Map<string, string>[]; varying: string[]; common: Map<string, string> } {
-  const values = rows.map((r) => new Map(FIELDS.map(([name, get]) => [name, get(r.config.scenario, r) ?? '-'])));
+  const fields = fieldList(rows);
+  const values = rows.map((r) => new Map(fields.map(([name, get]) => [name, get(r.config.scenario, r) ?? '-'])));
   const varying: string[] = [];
   const common = new Map<string, string>();
-  for (const [name] of FIELDS) {
+  for (const [name] of fields) {
     const seen = new Set(values.map((v) => v.get(name)));
     const first = values[0]?.get(name);
     if (seen.size > 1) varying.push(name);
