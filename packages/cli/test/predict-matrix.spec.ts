@@ -126,6 +126,14 @@ describe('tcg2sim predict: configuration matrix', function () {
   });
 
   describe('the embedded default firmware', function () {
+    const code = join(tmp.path, 'CODE.fd');
+    const vars = join(tmp.path, 'VARS.fd');
+    before(() => {
+      const fw = buildDefaultFirmware();
+      writeFileSync(code, fw.code);
+      writeFileSync(vars, fw.vars);
+    });
+
     it('repeated --banks and cpus lists: each equals a separate single run (worker threads forced)', async () => {
       const m = await matrix('workers', '--cpus', '1,2', '--banks', 'sha256', '--banks', 'sha1,sha384');
       expect(m.configurations.map((c) => [c.scenario['cpus'], c.scenario['banks']])).to.deep.equal([
@@ -185,11 +193,6 @@ describe('tcg2sim predict: configuration matrix', function () {
 
     it('through bin/tcg2sim.js, bundle and dist graph, with a worker thread: prints what main() prints in-process', async function () {
       const bin = fileURLToPath(new URL('../../bin/tcg2sim.js', import.meta.url));
-      const fw = buildDefaultFirmware();
-      const code = join(tmp.path, 'CODE.fd');
-      const vars = join(tmp.path, 'VARS.fd');
-      writeFileSync(code, fw.code);
-      writeFileSync(vars, fw.vars);
       const args = ['predict', '--code', code, '--vars', vars, '--memory', '512,1024,2048', '--cpus', '1,2', '--json'];
       const inProcess = await withEnv(THREAD_ENV.main, () => runCli(...args));
       expect(inProcess.status).to.equal(EXIT.OK);
@@ -203,6 +206,17 @@ describe('tcg2sim predict: configuration matrix', function () {
         expect(r.stderr, `TCG2SIM_BUNDLE=${bundle}`).to.equal('tcg2sim: matrix: 6 of 6 configurations booted on 2 worker threads\n');
         expect(r.status).to.equal(EXIT.OK);
         expect(r.stdout, `TCG2SIM_BUNDLE=${bundle}`).to.equal(inProcess.out);
+      }
+    });
+
+    it('reports an image SEC rejects as a single run does (exit 2, one line naming the file), worker threads or not', async () => {
+      const single = await runCli('predict', '--code', vars, '--vars', vars);
+      expect(single.status).to.equal(EXIT.USAGE);
+      for (const threads of ['main', 'workers'] as const) {
+        const r = await withEnv(THREAD_ENV[threads], () => runCli('predict', '--code', code, '--code', vars, '--vars', vars, '--memory', '512,1024', '--json'));
+        expect(r.status, threads).to.equal(EXIT.USAGE);
+        expect(r.out).to.equal('');
+        expect(r.err.trim().split('\n').filter((l) => !l.startsWith('tcg2sim: matrix:'))).to.deep.equal([single.err.trim().replace('tcg2sim: ', 'tcg2sim: configuration 3: ')]);
       }
     });
 

@@ -56,7 +56,7 @@ export async function runMatrixPool(
   images: readonly PoolImage[],
   vars: readonly Uint8Array[],
   workers: number,
-  mainClaims = true
+  o: { readonly mainClaims: boolean } = { mainClaims: true }
 ): Promise<PoolResult> {
   const counter = new SharedArrayBuffer(4);
   const next = new Int32Array(counter, 0, 1);
@@ -67,35 +67,42 @@ export async function runMatrixPool(
     const digests = matrixDigests();
     const algs = [...new Set(jobs.filter((j) => j.image === index).flatMap((j) => j.scenario.banks))].flatMap((b) => hashAlgByName(b)?.alg ?? []);
     // Registered before any boot awaits `sec`: the workers get the image first.
-    img.sec.then(
-      (sec) => {
-        if (threads.length === 0) return;
+    // Every worker gets an answer for every image (a worker waits for it).
+    const failed = (): void => {
+      const msg: ImageMessage = { kind: 'image', index, failed: true, lzma: [], dxe: [] };
+      for (const t of threads) t.worker.postMessage(msg);
+    };
+    img.sec.then((sec) => {
+      if (threads.length === 0) return;
+      let msg: ImageMessage;
+      try {
         digests.hashAll(algs, sec.dxeFv.bytes);
-        const msg: ImageMessage = { kind: 'image', index, failed: false, lzma: lzmaSections(sec, img.code), dxe: [...digests.known(sec.dxeFv.bytes)] };
-        for (const t of threads) t.worker.postMessage(msg);
-      },
-      () => {
-        const msg: ImageMessage = { kind: 'image', index, failed: true, lzma: [], dxe: [] };
-        for (const t of threads) t.worker.postMessage(msg);
+        msg = { kind: 'image', index, failed: false, lzma: lzmaSections(sec, img.code), dxe: [...digests.known(sec.dxeFv.bytes)] };
+      } catch {
+        failed(); // the main thread boots these configurations and reports what goes wrong
+        return;
       }
-    );
+      for (const t of threads) t.worker.postMessage(msg);
+    }, failed);
     return { code: img.code, sec: img.sec, digests };
   });
   const booter = new MatrixBooter(mine, vars);
   const onMain: boolean[] = [];
-  for (let i = mainClaims || threads.length === 0 ? Atomics.add(next, 0, 1) : jobs.length; i < jobs.length; i = Atomics.add(next, 0, 1)) {
-    const job = jobs[i];
-    if (job !== undefined) outcomes[i] = await booter.run(job);
-    onMain[i] = true;
+  try {
+    for (let i = o.mainClaims || threads.length === 0 ? Atomics.add(next, 0, 1) : jobs.length; i < jobs.length; i = Atomics.add(next, 0, 1)) {
+      const job = jobs[i];
+      if (job !== undefined) outcomes[i] = await booter.run(job);
+      onMain[i] = true;
+    }
+    await Promise.all(threads.map((t) => t.finished));
+  } finally {
+    for (const t of threads) void t.worker.terminate();
   }
-  await Promise.all(threads.map((t) => t.finished));
-  for (const t of threads) void t.worker.terminate();
   const onWorkers = outcomes.filter((o, i) => o !== undefined && onMain[i] !== true).length;
   const out: MatrixOutcome[] = [];
   for (const [i, job] of jobs.entries()) {
-    const o = outcomes[i];
     // The main thread's own outcomes stand as they are; a worker's are kept only when it succeeded.
-    out.push(o ?? (await booter.run(job)));
+    out.push(outcomes[i] ?? (await booter.run(job)));
   }
   return { outcomes: out, onWorkers, workerErrors };
 }

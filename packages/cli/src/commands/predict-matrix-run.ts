@@ -25,7 +25,7 @@ export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: Se
   const { configs, origin } = await matrixConfigs(raw);
   const { jobs, images, vars } = firmwareOf(configs, early);
   const workers = matrixWorkerCount(jobs.length, spareCore);
-  const { outcomes, onWorkers, workerErrors } = await runMatrixPool(jobs, images, vars, workers, process.env['TCG2SIM_MATRIX_MAIN'] !== '0');
+  const { outcomes, onWorkers, workerErrors } = await runMatrixPool(jobs, images, vars, workers, { mainClaims: process.env['TCG2SIM_MATRIX_MAIN'] !== '0' });
   for (const e of new Set(workerErrors)) io.err(`tcg2sim: note: a matrix worker thread failed (${e}); the main thread booted its configurations\n`);
   if (process.env['TCG2SIM_MATRIX_TRACE'] === '1') io.err(`tcg2sim: matrix: ${onWorkers} of ${jobs.length} configurations booted on ${workers} worker threads\n`);
   const rows: MatrixRow[] = [];
