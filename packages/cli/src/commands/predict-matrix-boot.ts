@@ -37,8 +37,8 @@ export interface ThreadImage {
   readonly digests: BootDigests;
 }
 
-/** Buffers a thread's digest memo compares by content (PEIFV copies: ~1 MiB each). */
-const CONTENT_SLOTS = 64;
+/** Buffers a thread's digest memo compares by content (PEIFV copies: ~1 MiB each, kept). */
+const CONTENT_SLOTS = 32;
 
 /** A digest memo for the boots of one image on one thread. */
 export function matrixDigests(): BootDigests {

@@ -43,7 +43,8 @@ export class BootDigests {
       memo = this.#byContent.find((e) => e.data.length === data.length && Buffer.compare(e.data, data) === 0)?.memo;
       if (memo === undefined) {
         memo = new Map();
-        this.#byContent.push({ data, memo });
+        // A copy: the comparison must see the bytes that were hashed, whatever happens to `data` later.
+        this.#byContent.push({ data: data.slice(), memo });
         if (this.#byContent.length > this.#contentSlots) this.#byContent.shift();
       }
     }
