@@ -1,5 +1,5 @@
 /**
- * A large, realistic crypto-agile log for benchmarking: the OVMF event kinds (edk2-dxe-facts.md
+ * A large, realistic crypto-agile log for benchmarking: the OVMF event kinds (docs/edk2-dxe.md
  * §12) repeated until `count` events, SHA1+SHA256 banks by default, every event valid for tpm2_eventlog.
  */
 import { ByteWriter } from '@tcg2sim/binary-codec';

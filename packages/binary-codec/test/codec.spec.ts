@@ -27,7 +27,7 @@ function expectDecodeError(fn: () => unknown, code: string, path?: readonly (str
 
 describe('struct / list / sized', () => {
   // TPML_PCR_SELECTION with sha1 and sha256, PCRs 0-23 selected: the bytes EDK II sends in
-  // TPM2_PCR_Allocate (edk2-pei-facts §7.7 layout).
+  // TPM2_PCR_Allocate (docs/edk2-pei.md §7.7 layout).
   const hex = '00000002' + '0004' + '03' + 'ffffff' + '000b' + '03' + 'ffffff';
   const value = [
     { hash: 0x0004 as const, pcrSelect: new Uint8Array([0xff, 0xff, 0xff]) },

@@ -1,6 +1,6 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 
-/** Exit statuses of DESIGN.md §4. */
+/** Exit statuses of docs/cli.md. */
 export const EXIT = {
   OK: 0,
   /** A simulated-boot failure, or a mismatch the tool detected. */

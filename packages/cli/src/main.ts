@@ -1,9 +1,12 @@
+import { statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { EXIT, UsageError, CommandFailure } from './errors.ts';
 import type { ExitCode } from './errors.ts';
 import type { CliIo } from './context.ts';
 import { registerCommands } from './commands/index.ts';
+import { cannotRead, fileErrorCode, flagNaming } from './files.ts';
+import { HELP, valueFlags } from './help.ts';
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -20,7 +23,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     .description('TPM 2.0 measured boot as EDK II (OVMF) does it: predict event logs and PCRs without booting')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .configureHelp(HELP);
   await registerCommands(
     program,
     io,
@@ -33,8 +37,32 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     await program.parseAsync([...argv]);
     return status;
   } catch (err) {
-    return reportError(err, io);
+    return reportError(fileError(err, argv, program), io);
   }
+}
+
+/**
+ * A file a command could not read, as one line naming the flag that named it: commands that
+ * read their inputs with plain readFileSync leave Node's error to this.
+ */
+function fileError(err: unknown, argv: readonly string[], program: Command): unknown {
+  if (fileErrorCode(err) === undefined || !(err instanceof Error)) return err;
+  // readSync of a directory fails without naming it: the one directory on the command line.
+  const path = 'path' in err && typeof err.path === 'string' ? err.path : fileErrorCode(err) === 'EISDIR' ? onlyDirectory(argv.slice(3)) : undefined;
+  if (path === undefined) return err;
+  const flags = valueFlags(program);
+  return cannotRead(flagNaming(argv.slice(2), path, (f) => flags.has(f)), path, err);
+}
+
+function onlyDirectory(args: readonly string[]): string | undefined {
+  const dirs = args.filter((a) => {
+    try {
+      return statSync(a).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+  return dirs.length === 1 ? dirs[0] : undefined;
 }
 
 function reportError(err: unknown, io: CliIo): ExitCode {
@@ -50,10 +78,6 @@ function reportError(err: unknown, io: CliIo): ExitCode {
     return EXIT.FAILURE;
   }
   if (err instanceof UsageError || err instanceof Tcg2Error) {
-    io.err(`tcg2sim: ${err.message}\n`);
-    return EXIT.USAGE;
-  }
-  if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'EACCES')) {
     io.err(`tcg2sim: ${err.message}\n`);
     return EXIT.USAGE;
   }

@@ -47,10 +47,10 @@ describe('tcg2sim eventlog', () => {
     const r = await run(good);
     expect(r.status).to.equal(0);
     expect(r.out).to.contain('EV_S_CRTM_VERSION');
-    expect(r.out).to.match(/sha256:\n {3}0: [0-9a-f]{64}/);
+    expect(r.out).to.match(/\n {2}sha256:\n {4}0 : 0x[0-9a-f]{64}\n/);
   });
 
-  it('--json gives the DESIGN.md §4 shape', async () => {
+  it('--json gives the docs/cli.md shape', async () => {
     const r = await run(good, '--json');
     expect(r.status).to.equal(0);
     const j = JSON.parse(r.out) as { pcrs: Record<string, Record<string, string>>; events: { eventType: string; digests: Record<string, string> }[] };
@@ -97,7 +97,7 @@ describe('tcg2sim eventlog', () => {
     expect(j.lint.some((f) => f.rule === 'EL022' && f.eventIndex === 12)).to.equal(true);
   });
 
-  it('--diff exits 0 for equal logs and 1 at the first divergence', async () => {
+  it('--diff exits 0 for equal logs and 1 when they diverge, the verdict first', async () => {
     expect((await run(good, '--diff', good)).status).to.equal(0);
     const b = goodLog();
     b.add({ pcrIndex: 4, eventType: EV.EFI_ACTION, eventData: ascii('Returning from EFI Application from Boot Option') });
@@ -105,8 +105,9 @@ describe('tcg2sim eventlog', () => {
     writeFileSync(other, b.encode());
     const r = await run(good, '--diff', other);
     expect(r.status).to.equal(1);
-    expect(r.out).to.contain('first divergence at event 12');
-    expect(r.out).to.match(/sha256 PCR4: [0-9a-f]{64} -> [0-9a-f]{64}/);
+    expect(r.out.split('\n')[0]).to.equal('logs differ: 1 divergent event (12 vs 13 events), 2 PCRs differ');
+    expect(r.out).to.contain('event 12 (PCR4 EV_EFI_ACTION) is only in the second log');
+    expect(r.out).to.match(/\n {2}sha256:4 : 0x[0-9a-f]{64} -> 0x[0-9a-f]{64}\n/);
   });
 
   it('exits 2 on a truncated log with one line naming file, event and offset', async () => {

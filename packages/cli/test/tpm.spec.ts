@@ -44,12 +44,12 @@ describe('tcg2sim tpm run', function () {
       expect(lines[3]).to.equal('80010000000a00000143');
     });
 
-    it('prints a JSON array of hex responses with --json', async () => {
+    it('prints {responses: [hex, …]} with --json', async () => {
       const r = await cli('tpm', 'run', '--backend', 'swtpm', '--transcript', file, '--json');
       expect(r.status, r.err).to.equal(0);
-      const arr: unknown = JSON.parse(r.out);
-      expect(arr).to.be.an('array').with.length(4);
-      expect((arr as string[])[0]).to.equal('80010000000a00000000');
+      const doc = JSON.parse(r.out) as { responses: unknown };
+      expect(doc.responses).to.be.an('array').with.length(4);
+      expect((doc.responses as string[])[0]).to.equal('80010000000a00000000');
     });
 
     it('activates the PCR banks given with --banks', async () => {

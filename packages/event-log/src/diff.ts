@@ -3,6 +3,7 @@ import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { decodeEventData } from './event-data/decode.ts';
 import type { EventLog, LogEvent } from './log.ts';
 import { replayEventLog } from './replay.ts';
+import { alignEvents } from './align.ts';
 import type { PcrReplay } from './replay.ts';
 import { eventTypeLabel } from './structures.ts';
 import { bankKey, toJsonValue } from './format/json.ts';
@@ -20,9 +21,12 @@ export interface PcrChange {
   readonly b: string | undefined;
 }
 
-/** The first event where two logs part. */
+/** An event where two logs part. */
 export interface Divergence {
+  /** The event's index (EventNum) in the first log; for `extra`, in the second. */
   readonly eventIndex: number;
+  /** Its index in the second log (undefined for `missing`): differs from eventIndex after an event only one log has. */
+  readonly eventIndexB: number | undefined;
   readonly field: DiffField;
   /** Short descriptions of the two events (`PCR4 EV_EFI_ACTION`), undefined when absent. */
   readonly a: string | undefined;
@@ -55,7 +59,10 @@ export interface DiffOptions {
 /** Result of {@link diffEventLogs}. */
 export interface LogDiff {
   readonly equal: boolean;
+  /** The first of `divergences`. */
   readonly divergence: Divergence | undefined;
+  /** Every event where the logs part, in log order (events only one log has included). */
+  readonly divergences: readonly Divergence[];
   /** With `measuredOnly`: events whose data differ but whose digests agree. */
   readonly dataNotes: readonly Divergence[];
   /** Final PCRs that differ (bank, index, both values). */
@@ -95,7 +102,7 @@ function jsonPathDiff(a: Json, b: Json, path: string): string | undefined {
   return path;
 }
 
-type Base = Pick<Divergence, 'eventIndex' | 'a' | 'b' | 'pcrs'>;
+type Base = Pick<Divergence, 'eventIndex' | 'eventIndexB' | 'a' | 'b' | 'pcrs'>;
 
 function digestsEqual(a: LogEvent, b: LogEvent): boolean {
   return a.digests.length === b.digests.length && a.digests.every((d, k) => {
@@ -104,7 +111,7 @@ function digestsEqual(a: LogEvent, b: LogEvent): boolean {
   });
 }
 
-function dataDivergence(i: number, a: LogEvent, b: LogEvent, uintnSize: number, base: Base): Divergence {
+function dataDivergence(which: string, a: LogEvent, b: LogEvent, uintnSize: number, base: Base): Divergence {
   const at = firstDiff(a.eventData, b.eventData);
   const va = decodeEventData(a.eventType, a.eventData, { uintnSize });
   const vb = decodeEventData(b.eventType, b.eventData, { uintnSize });
@@ -115,26 +122,32 @@ function dataDivergence(i: number, a: LogEvent, b: LogEvent, uintnSize: number, 
   return {
     ...base, field: 'eventData', dataOffset: at, ...(dataField !== undefined && dataField !== '' ? { dataField } : {}),
     bytesA: toHex(a.eventData.subarray(at, at + 16)), bytesB: toHex(b.eventData.subarray(at, at + 16)),
-    explanation: `event ${i} (${label(a) ?? ''}) data differs at byte ${at}${dataField ? ` (${dataField})` : ''}${sizes}`,
+    explanation: `${which} (${label(a) ?? ''}) data differs at byte ${at}${dataField ? ` (${dataField})` : ''}${sizes}`,
   };
 }
 
-function compareEvents(i: number, a: LogEvent | undefined, b: LogEvent | undefined, uintnSize: number, notes?: Divergence[]): Divergence | undefined {
+function compareEvents(a: LogEvent | undefined, b: LogEvent | undefined, uintnSize: number, notes?: Divergence[]): Divergence | undefined {
   const pcrs = [...new Set([a?.pcrIndex, b?.pcrIndex].filter((x): x is number => x !== undefined))];
-  const base: Base = { eventIndex: i, a: label(a), b: label(b), pcrs };
+  const i = a?.index ?? b?.index ?? -1;
+  const base: Base = { eventIndex: i, eventIndexB: b?.index, a: label(a), b: label(b), pcrs };
   if (a === undefined) return { ...base, field: 'extra', explanation: `event ${i} (${label(b) ?? ''}) is only in the second log` };
   if (b === undefined) return { ...base, field: 'missing', explanation: `event ${i} (${label(a) ?? ''}) is missing from the second log` };
-  if (a.format !== b.format) return { ...base, field: 'format', explanation: `event ${i} is ${a.format} vs ${b.format}` };
-  if (a.pcrIndex !== b.pcrIndex) return { ...base, field: 'pcrIndex', explanation: `event ${i} extends PCR ${a.pcrIndex} vs PCR ${b.pcrIndex}` };
+  if (b.index !== i) return describeChange(a, b, uintnSize, base, notes, `event ${i} (second log: ${b.index})`);
+  return describeChange(a, b, uintnSize, base, notes, `event ${i}`);
+}
+
+function describeChange(a: LogEvent, b: LogEvent, uintnSize: number, base: Base, notes: Divergence[] | undefined, which: string): Divergence | undefined {
+  if (a.format !== b.format) return { ...base, field: 'format', explanation: `${which} is ${a.format} vs ${b.format}` };
+  if (a.pcrIndex !== b.pcrIndex) return { ...base, field: 'pcrIndex', explanation: `${which} extends PCR ${a.pcrIndex} vs PCR ${b.pcrIndex}` };
   if (a.eventType !== b.eventType) {
-    return { ...base, field: 'eventType', explanation: `event ${i} is ${eventTypeLabel(a.eventType)} vs ${eventTypeLabel(b.eventType)}` };
+    return { ...base, field: 'eventType', explanation: `${which} is ${eventTypeLabel(a.eventType)} vs ${eventTypeLabel(b.eventType)}` };
   }
   const dataDiffers = !equalBytes(a.eventData, b.eventData);
   if (dataDiffers && notes !== undefined && digestsEqual(a, b)) {
-    notes.push(dataDivergence(i, a, b, uintnSize, base));
+    notes.push(dataDivergence(which, a, b, uintnSize, base));
     return undefined;
   }
-  if (dataDiffers) return dataDivergence(i, a, b, uintnSize, base);
+  if (dataDiffers) return dataDivergence(which, a, b, uintnSize, base);
   const banks = new Set([...a.digests.map((d) => d.hashAlg), ...b.digests.map((d) => d.hashAlg)]);
   for (const alg of banks) {
     const da = a.digests.find((d) => d.hashAlg === alg)?.digest;
@@ -144,7 +157,7 @@ function compareEvents(i: number, a: LogEvent | undefined, b: LogEvent | undefin
       return {
         ...base, field: 'digests', bank: bankKey(alg), dataOffset: at,
         bytesA: da ? toHex(da.subarray(at, at + 16)) : '', bytesB: db ? toHex(db.subarray(at, at + 16)) : '',
-        explanation: `event ${i} (${label(a) ?? ''}) has the same data but a different ${bankKey(alg)} digest: the measured object differs`,
+        explanation: `${which} (${label(a) ?? ''}) has the same data but a different ${bankKey(alg)} digest: the measured object differs`,
       };
     }
   }
@@ -170,15 +183,22 @@ function pcrChanges(ra: PcrReplay, rb: PcrReplay): PcrChange[] {
 
 /**
  * Compares two logs (two captures, or a prediction and a capture) event by event and explains
- * the first divergence: which field, which bytes, which PCRs. Also replays both and lists the
+ * every divergence: which field, which bytes, which PCRs. Events are paired by
+ * {@link alignEvents}, so an event only one log has is one divergence, not a shift of all later
+ * events. Also replays both and lists the
  * final PCR values that differ.
  */
 export function diffEventLogs(a: EventLog, b: EventLog, opts: DiffOptions = {}): LogDiff {
   const uintnSize = a.specId?.uintnSize ?? 2;
   const notes: Divergence[] | undefined = opts.measuredOnly === true ? [] : undefined;
-  let divergence: Divergence | undefined;
-  const n = Math.max(a.events.length, b.events.length);
-  for (let i = 0; i < n && divergence === undefined; i++) divergence = compareEvents(i, a.events[i], b.events[i], uintnSize, notes);
+  const divergences: Divergence[] = [];
+  for (const p of alignEvents(a.events, b.events)) {
+    const d = compareEvents(p.a, p.b, uintnSize, notes);
+    if (d !== undefined) divergences.push(d);
+  }
   const changes = pcrChanges(replayEventLog(a), replayEventLog(b));
-  return { equal: divergence === undefined, divergence, dataNotes: notes ?? [], pcrChanges: changes, eventsA: a.events.length, eventsB: b.events.length };
+  return {
+    equal: divergences.length === 0, divergence: divergences[0], divergences, dataNotes: notes ?? [], pcrChanges: changes,
+    eventsA: a.events.length, eventsB: b.events.length,
+  };
 }

@@ -28,7 +28,7 @@ export function locateEventLogs(memory: Uint8Array): number[] {
   return out;
 }
 
-/** EFI_TCG2_FINAL_EVENTS_TABLE (TCG EFI Protocol 1.0 §6.1; edk2-dxe-facts.md §3.8, §5.5). */
+/** EFI_TCG2_FINAL_EVENTS_TABLE (TCG EFI Protocol 1.0 §6.1; docs/edk2-dxe.md §3.8, §5.5). */
 export interface FinalEventsTable {
   readonly version: bigint;
   readonly numberOfEvents: bigint;

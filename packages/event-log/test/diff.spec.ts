@@ -63,4 +63,25 @@ describe('diffEventLogs', () => {
     expect(diffEventLogs(a, short).divergence).to.deep.include({ eventIndex: 20, field: 'missing' });
     expect(diffEventLogs(short, a).divergence).to.deep.include({ eventIndex: 20, field: 'extra' });
   });
+
+  it('lists every divergence, in log order, not only the first', () => {
+    const flip = (e: LogEvent): Partial<LogEvent> => ({ digests: e.digests.map((x) => ({ ...x, digest: x.digest.map((v) => v ^ 1) })) });
+    const d = diffEventLogs(base(), mutate(mutate(base(), 24, flip), 3, flip));
+    expect(d.divergences.map((v) => [v.eventIndex, v.field])).to.deep.equal([[3, 'digests'], [24, 'digests']]);
+    expect(d.divergence).to.deep.equal(d.divergences[0]);
+    expect(diffEventLogs(base(), base()).divergences).to.deep.equal([]);
+  });
+
+  it('an event only one log has is one divergence: the events after it pair up again (eventIndexB shifted)', () => {
+    const a = base();
+    const extra = { ...a.events[14], index: 0 } as LogEvent; // a second copy of event 14 (PCR4 EV_EFI_ACTION)
+    const b = decodeEventLog(encodeEventLog({ specId: a.specId, events: [...a.events.slice(0, 12), { ...extra, pcrIndex: 2, eventType: EV.EFI_BOOT_SERVICES_DRIVER }, ...a.events.slice(12)] }));
+    const d = diffEventLogs(a, b);
+    expect(d.divergences.map((v) => [v.eventIndex, v.eventIndexB, v.field])).to.deep.equal([[12, 12, 'extra']]);
+    const back = diffEventLogs(b, a);
+    expect(back.divergences.map((v) => [v.eventIndex, v.eventIndexB, v.field])).to.deep.equal([[12, undefined, 'missing']]);
+    // a change after the inserted event names both indices
+    const changed = decodeEventLog(encodeEventLog({ specId: b.specId, events: b.events.map((e) => (e.index === 21 ? { ...e, eventData: new Uint8Array([1, 0, 0, 0]) } : e)) }));
+    expect(diffEventLogs(a, changed).divergences.map((v) => [v.eventIndex, v.eventIndexB, v.field])).to.deep.equal([[12, 12, 'extra'], [20, 21, 'eventData']]);
+  });
 });

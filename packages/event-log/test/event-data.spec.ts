@@ -16,7 +16,7 @@ const digests = (data: Uint8Array): [string, string] => {
 };
 
 describe('UEFI_VARIABLE_DATA', () => {
-  // edk2-dxe-facts.md §9.1: the PCR7 variables of an empty OVMF_VARS store, digest = H(whole structure).
+  // docs/edk2-dxe.md §9.1: the PCR7 variables of an empty OVMF_VARS store, digest = H(whole structure).
   const VECTORS = [
     { name: 'SecureBoot = 00', guid: GLOBAL_VARIABLE, var: 'SecureBoot', data: [0], size: 53, sha1: '57cd4dc19442475aa82743484f3b1caa88e142b8', sha256: '115aa827dbccfb44d216ad9ecfda56bdea620b860a94bed5b7a27bba1c4d02d8' },
     { name: 'SecureBoot = 01', guid: GLOBAL_VARIABLE, var: 'SecureBoot', data: [1], size: 53, sha1: 'd4fdd1f14d4041494deb8fc990c45343d2277d08', sha256: 'ccfc4bb32888a345bc8aeadaba552b627d99348c767681ab3141f5b01e40a40e' },
@@ -60,7 +60,7 @@ describe('UEFI_VARIABLE_DATA', () => {
 });
 
 describe('EV_SEPARATOR and EV_EFI_ACTION data', () => {
-  it('hashes separator 00000000 to the values of edk2-dxe-facts.md §9.1', () => {
+  it('hashes separator 00000000 to the values of docs/edk2-dxe.md §9.1', () => {
     expect(digests(new Uint8Array(4))).to.deep.equal(['9069ca78e7450a285173431b3e52c5c25299e473', 'df3f619804a92fdb4057192dc43dd748ea778adc52bc498ce80524c014b81119']);
     expect(decodeEventData(EV.SEPARATOR, new Uint8Array(4))).to.deep.equal({ kind: 'separator', value: 0 });
   });
@@ -71,7 +71,7 @@ describe('EV_SEPARATOR and EV_EFI_ACTION data', () => {
     const v = decodeEventData(EV.SEPARATOR, new Uint8Array(3));
     expect(v.kind === 'invalid' && v.error.code).to.equal('BAD_VALUE');
   });
-  // edk2-dxe-facts.md §2: the action strings, logged without NUL.
+  // docs/edk2-dxe.md §2: the action strings, logged without NUL.
   const ACTIONS = [
     ['Calling EFI Application from Boot Option', 'cd0fdb4531a6ec41be2753ba042637d6e5f7f256', '3d6772b4f84ed47595d72a2c4c5ffd15f5bb72c7507fe26f2aaee2c69d5633ba'],
     ['Returning from EFI Application from Boot Option', 'b6ae9742d3936a4291cfed8df775bc4657e368c0', '7044f06303e54fa96c3fcd1a0f11047c03d209074470b1fd60460c9f007e28a6'],
@@ -106,7 +106,7 @@ describe('UEFI_PLATFORM_FIRMWARE_BLOB and BLOB2', () => {
 });
 
 describe('UEFI_IMAGE_LOAD_EVENT', () => {
-  it('decodes the 76-byte Shell event of edk2-dxe-facts.md §12.4 with its device path kept raw', () => {
+  it('decodes the 76-byte Shell event of docs/edk2-dxe.md §12.4 with its device path kept raw', () => {
     const codec = uefiImageLoadEvent(2);
     const v = { imageLocationInMemory: 0x7e5d8018n, imageLengthInMemory: 876672n, imageLinkTimeAddress: 0n, lengthOfDevicePath: 44n, devicePath: SHELL_DEVICE_PATH };
     const bytes = encode(codec, v);

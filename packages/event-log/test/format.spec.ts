@@ -3,7 +3,7 @@ import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
 import { decodeEventLog, describeEvent, replayEventLog, toCelJson, toJson } from '@tcg2sim/event-log';
 import { ovmfShellLog } from './fixtures/ovmf-like.ts';
 
-describe('JSON output (DESIGN.md §4 shape)', () => {
+describe('JSON output (docs/cli.md shape)', () => {
   const log = decodeEventLog(ovmfShellLog([TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256]).encode());
   const j = JSON.parse(JSON.stringify(toJson(log, replayEventLog(log)))) as {
     pcrs: Record<string, Record<string, string>>;

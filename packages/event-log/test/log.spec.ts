@@ -20,7 +20,7 @@ function expectLogError(fn: () => unknown, code: string, eventIndex: number): Ev
 }
 
 describe('decodeEventLog / encodeEventLog', () => {
-  it('decodes the 25 events of an OVMF Shell boot with record sizes of edk2-dxe-facts.md §15 (SHA256 only)', () => {
+  it('decodes the 25 events of an OVMF Shell boot with record sizes of docs/edk2-dxe.md §15 (SHA256 only)', () => {
     const bytes = ovmfShellLog([TPM_ALG_HASH.SHA256]).encode();
     const log = decodeEventLog(bytes);
     expect(log.format).to.equal('crypto-agile');

@@ -22,7 +22,7 @@ describe('a log captured from Debian OVMF 2022.11 under QEMU + swtpm', () => {
     expect(encodeEventLog(log)).to.deep.equal(bytes);
   });
 
-  it('has the event order of edk2-dxe-facts.md §12.2 up to the boot attempts', () => {
+  it('has the event order of docs/edk2-dxe.md §12.2 up to the boot attempts', () => {
     const types = log.events.slice(1, 10).map((e) => [e.pcrIndex, e.eventType]);
     expect(types).to.deep.equal([
       [0, EV.S_CRTM_VERSION], [0, EV.EFI_PLATFORM_FIRMWARE_BLOB], [0, EV.EFI_PLATFORM_FIRMWARE_BLOB],
@@ -82,7 +82,7 @@ describe('a log captured from Debian OVMF 2022.11 booting to the UEFI Shell', ()
   const shell = fromHex(OVMF_202211_SHELL_LOG_HEX);
   const log = decodeEventLog(shell);
 
-  it('is the 25-event sequence of edk2-dxe-facts.md §12.2', () => {
+  it('is the 25-event sequence of docs/edk2-dxe.md §12.2', () => {
     const seq = log.events.map((e) => `${e.pcrIndex}:${e.eventType.toString(16)}`);
     expect(seq).to.deep.equal([
       '0:3', '0:8', '0:80000008', '0:80000008', '7:80000001', '7:80000001', '7:80000001', '7:80000001', '7:80000001', '7:4',

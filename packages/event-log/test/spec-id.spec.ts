@@ -6,7 +6,7 @@ import {
   EventLogBuilder, TCGEfiSpecIDEvent, TCGPCREvent, decodeSpecIdEvent, encodeSpecIdEvent, makeSpecIdEvent,
 } from '@tcg2sim/event-log';
 
-// Complete SpecID records as Tcg2Dxe SetupEventLog writes them (edk2-dxe-facts.md §3.5).
+// Complete SpecID records as Tcg2Dxe SetupEventLog writes them (docs/edk2-dxe.md §3.5).
 const HEADER = (size: string): string => '00000000' + '03000000' + '00'.repeat(20) + size;
 const SIG = '53706563204944204576656e74303300';
 const VECTORS = [

@@ -41,7 +41,7 @@ export {
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
 export { predict, readPcrs } from './boot/predict.ts';
-export type { Prediction, PcrBanks, PredictedPcrMismatch } from './boot/predict.ts';
+export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
 export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
 export type { DefaultFirmware } from './default-firmware.ts';

@@ -4,7 +4,7 @@ import { ConfigError } from './errors.ts';
 const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);
 
 /**
- * One simulated boot (DESIGN.md §3 "Scenario"): firmware files, machine, TPM interface and
+ * One simulated boot (docs/architecture.md §3 "Scenario"): firmware files, machine, TPM interface and
  * backend, the PCR banks the TPM has active. JSON or YAML files and CLI flags map onto it.
  * Paths are relative to the scenario file's folder.
  */

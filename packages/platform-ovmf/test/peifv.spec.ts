@@ -16,7 +16,7 @@ describe('SEC and the measured PEIFV (Debian OVMF_CODE_4M.fd)', function () {
     image = readFileSync(ovmfImage('OVMF_CODE_4M.fd') ?? '');
   });
 
-  // Digests from edk2-pei-facts.md §6.3: pristine PEIFV/DXEFV of 2022.11-6+deb12u2, and the PEIFV
+  // Digests from docs/edk2-pei.md §6.3: pristine PEIFV/DXEFV of 2022.11-6+deb12u2, and the PEIFV
   // digest measured by a real boot (QEMU 7.2 q35, 1 GiB, 1 vCPU, TCG), verified in guest RAM.
   it('decompresses FVMAIN_COMPACT into PEIFV at 0x820000 and DXEFV at 0x900000', () => {
     const sec = decompressMemFvs(image);

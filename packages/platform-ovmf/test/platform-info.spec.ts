@@ -11,7 +11,7 @@ describe('EFI_HOB_PLATFORM_INFO', () => {
     expect(encode(EFIHobPlatformInfo, v).length).to.equal(PLATFORM_INFO_SIZE);
   });
 
-  // Observed in guest RAM at PEIFV+0xE0C0 after a real boot (edk2-pei-facts.md §6.3):
+  // Observed in guest RAM at PEIFV+0xE0C0 after a real boot (docs/edk2-pei.md §6.3):
   // QEMU 7.2 q35, 1 GiB, 1 vCPU, TCG, Debian OVMF_CODE_4M.fd.
   it('reproduces the values observed for q35, 1 GiB, 1 vCPU', () => {
     const v = computePlatformInfo(MachineDescription.parse({ machine: 'q35', memoryMiB: 1024 }), DEBIAN_2022_11_BUILD);

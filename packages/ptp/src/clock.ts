@@ -1,5 +1,5 @@
 /**
- * Time as the firmware sees it (DESIGN.md §3): `now()` and `stall(µs)`, EDK II's
+ * Time as the firmware sees it (docs/architecture.md §3): `now()` and `stall(µs)`, EDK II's
  * MicroSecondDelay. `stall` is asynchronous and yields, so a backend computing a response (a
  * promise) makes progress while the driver polls the status registers.
  */

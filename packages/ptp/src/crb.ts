@@ -1,5 +1,5 @@
 /**
- * The PTP CRB interface as QEMU 7.2's tpm-crb models it (edk2-pei-facts §4.2): locality 0 only,
+ * The PTP CRB interface as QEMU 7.2's tpm-crb models it (docs/edk2-pei.md §4.2): locality 0 only,
  * registers at 0x00-0x7F, the command/response buffer (plain RAM in QEMU) at 0x80-0xFFF.
  * Only CTRL_REQ, CTRL_CANCEL, CTRL_START and LOC_CTRL writes have effects; the address and size
  * registers read back QEMU's fixed values whatever the driver writes.

@@ -1,5 +1,5 @@
 /**
- * A memory-mapped I/O bus (DESIGN.md §3 "MMIO"): devices answer synchronous 8/16/32-bit reads
+ * A memory-mapped I/O bus (docs/architecture.md §3 "MMIO"): devices answer synchronous 8/16/32-bit reads
  * and writes at an offset inside their window, like hardware behind a chipset decoder. Nothing
  * here is asynchronous; a device whose backend is still busy says so through its status bits.
  */
@@ -40,7 +40,7 @@ interface Region {
 export interface MmioBusOptions {
   /**
    * What a read of an address no device decodes returns, per byte. QEMU's q35 returns 0x00 at
-   * 0xFED40000 when no TPM is attached (edk2-pei-facts §1.2), which is the default; real
+   * 0xFED40000 when no TPM is attached (docs/edk2-pei.md §1.2), which is the default; real
    * hardware with an open bus reads 0xFF.
    */
   readonly unmappedByte?: number;

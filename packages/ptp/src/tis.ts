@@ -1,6 +1,6 @@
 /**
  * The TIS 1.3 / PTP FIFO interface as QEMU 7.2's tpm-tis models it for a TPM 2.0 backend
- * (edk2-pei-facts §4.1): five localities of registers at 0x1000 strides, one shared 4 KiB
+ * (docs/edk2-pei.md §4.1): five localities of registers at 0x1000 strides, one shared 4 KiB
  * command/response buffer, the idle/ready/reception/execution/completion states and the
  * locality arbitration (request, relinquish, seize, abort).
  *

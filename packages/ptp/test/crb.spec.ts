@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CrbDevice, FakeBackend, MmioBus, TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 
-// Expected values: QEMU 7.2 hw/tpm/tpm_crb.c reset state (edk2-pei-facts §3.1, §4.2).
+// Expected values: QEMU 7.2 hw/tpm/tpm_crb.c reset state (docs/edk2-pei.md §3.1, §4.2).
 const B = TPM_BASE_ADDRESS;
 const STARTUP = Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0);
 

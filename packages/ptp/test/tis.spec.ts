@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { FakeBackend, MmioBus, SUCCESS_RESPONSE, TisDevice, TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 
 // Expected register values are QEMU 7.2 hw/tpm/tpm_tis_common.c + include/hw/acpi/tpm.h for a
-// TPM 2.0 backend, as recorded on this machine (edk2-pei-facts §3.1, §4.1).
+// TPM 2.0 backend, as recorded on this machine (docs/edk2-pei.md §3.1, §4.1).
 const B = TPM_BASE_ADDRESS;
 const loc = (n: number, reg: number): number => B + n * 0x1000 + reg;
 const STARTUP = Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0);

@@ -107,7 +107,7 @@ function getByte(vars: ConfigVariables, name: string): { readonly value: number 
 }
 
 /**
- * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (edk2-pei-facts §1.1):
+ * SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigPeim.c + TpmDetection.c (docs/edk2-pei.md §1.1):
  * TCG2_CONFIGURATION (default and out-of-range values: TPM_DEVICE_DEFAULT), then, with
  * PcdTpmAutoDetection, DetectTpmDevice (S3: the cached TCG2_DEVICE_DETECTION when valid;
  * otherwise Tpm12RequestUseTpm and a TPM 1.2 Startup). PcdTpmInstanceGuid comes from the

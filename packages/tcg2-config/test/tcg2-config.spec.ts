@@ -50,7 +50,7 @@ async function ovmfDetect(backend: TpmBackend | undefined, iface: 'tis' | 'crb' 
 
 const GET_TICKS = '00c10000000a000000f1';
 
-describe('OVMF Tcg2ConfigPei (Tcg12ConfigPei.inf, edk2-pei-facts §1.2) through ptp + tpm2-device-lib', function () {
+describe('OVMF Tcg2ConfigPei (Tcg12ConfigPei.inf, docs/edk2-pei.md §1.2) through ptp + tpm2-device-lib', function () {
   it('declares a TPM 1.2 when the GetTicks probe is answered with the 1.2 tag 0x00C4', async function () {
     const backend = new FakeBackend({ respond: () => Uint8Array.of(0x00, 0xc4, 0, 0, 0, 0x0a, 0, 0, 0, 0x1e) });
     const { r, commands } = await ovmfDetect(backend);
@@ -92,7 +92,7 @@ describe('OVMF Tcg2ConfigPei (Tcg12ConfigPei.inf, edk2-pei-facts §1.2) through 
   });
 });
 
-describe('SecurityPkg Tcg2ConfigPei (edk2-pei-facts §1.1) with variables from an OVMF variable store', function () {
+describe('SecurityPkg Tcg2ConfigPei (docs/edk2-pei.md §1.1) with variables from an OVMF variable store', function () {
   let store: Uint8Array;
 
   before(function () {

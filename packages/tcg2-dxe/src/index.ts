@@ -12,8 +12,12 @@ export type { EfiTcg2EventLogFormat } from './capability.ts';
 export { LogArea, FinalEventsTable, TCG_LOG_AREA_MIN_LEN, TCG2_FINAL_LOG_AREA_LEN, FINAL_EVENTS_HEADER_SIZE } from './log-area.ts';
 export type { AppendResult } from './log-area.ts';
 export { Tcg2Dxe, noActionDigestList } from './tcg2-dxe.ts';
+export { dxeDriverEntryQueries } from './driver-entry.ts';
+export type { DxeTpmFacts } from './driver-entry.ts';
+export { openTcg2Protocol, Tcg2ProtocolError } from './open-tcg2-protocol.ts';
+export type { Tcg2ProtocolOptions, Tcg2ProtocolErrorCode } from './open-tcg2-protocol.ts';
 export { TpmDeviceError } from './tcg2-dxe-types.ts';
-export type { Tcg2DxeTpm, Tcg2DxeConfig, PeiEvent, Tcg2Event, GetEventLogResult } from './tcg2-dxe-types.ts';
+export type { Tcg2DxeTpm, Tcg2DxeConfig, PeiEvent, Tcg2Event, GetEventLogResult, EfiTcg2Protocol } from './tcg2-dxe-types.ts';
 export {
   EFI_GLOBAL_VARIABLE, EFI_IMAGE_SECURITY_DATABASE, EFI_ACTION, measureAction, measureSeparator, measureVariable,
   measureSecureBootPolicy, measureAllBootVariables, ReadyToBootMeasurement, measureExitBootServices,

@@ -1,6 +1,6 @@
 /**
  * The event-log memory areas Tcg2Dxe allocates (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.c,
- * edk2-dxe-facts §5): a main area per format, filled with 0xFF, records appended back to back,
+ * docs/edk2-dxe.md §5): a main area per format, filled with 0xFF, records appended back to back,
  * and the final-events table for TCG_2. The areas are byte buffers exactly as firmware memory
  * holds them, so `bytes` can be compared with a dump of guest RAM.
  */

@@ -37,7 +37,7 @@ export interface ImageLoad {
 }
 
 /**
- * DxeTpm2MeasureBootLib's Security2 handler (edk2-dxe-facts §8): GPT once (PCR5), then PE
+ * DxeTpm2MeasureBootLib's Security2 handler (docs/edk2-dxe.md §8): GPT once (PCR5), then PE
  * images not from a PEI-measured FV (drivers PCR2, applications PCR4); from a measured FV only
  * applications. `measuredFvBases` are the BlobBase values of gMeasuredFvHobGuid (undefined when
  * the HOB is absent).

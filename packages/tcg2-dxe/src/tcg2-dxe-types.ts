@@ -92,3 +92,21 @@ export interface GetEventLogResult {
   readonly lastEntry?: number | undefined;
   readonly truncated?: boolean;
 }
+
+/**
+ * EFI_TCG2_PROTOCOL (TCG EFI Protocol Specification 1.0 §6): the seven functions a UEFI
+ * application calls, with C's out-parameters as return values. {@link Tcg2Dxe} implements it.
+ */
+export interface EfiTcg2Protocol {
+  /** GetCapability: `size` is ProtocolCapability->Size; the bytes the firmware writes back. */
+  getCapability(size: number): { status: EfiStatus; size: number; bytes?: Uint8Array };
+  /** GetEventLog(EventLogFormat). */
+  getEventLog(format: number): GetEventLogResult;
+  /** HashLogExtendEvent(Flags, DataToHash, Event); `dataToHash` undefined is a NULL pointer. */
+  hashLogExtendEvent(flags: bigint, dataToHash: Uint8Array | undefined, event: Tcg2Event | undefined): Promise<EfiStatus>;
+  /** SubmitCommand(InputParameterBlock, OutputParameterBlockSize). */
+  submitCommand(input: Uint8Array | undefined, outSize: number): Promise<{ status: EfiStatus; response?: Uint8Array }>;
+  getActivePcrBanks(): { status: EfiStatus; activePcrBanks: number };
+  setActivePcrBanks(activePcrBanks: number): EfiStatus;
+  getResultOfSetActivePcrBanks(): { status: EfiStatus; operationPresent: number; response: number };
+}

@@ -16,7 +16,7 @@ import { QemuPhysicalPresence, TCG2_PHYSICAL_PRESENCE, TCG_PP_RETURN_TPM_OPERATI
 import type { Tcg2PhysicalPresenceLib } from './physical-presence.ts';
 
 import { TpmDeviceError } from './tcg2-dxe-types.ts';
-import type { GetEventLogResult, Tcg2DxeConfig, Tcg2DxeTpm, Tcg2Event } from './tcg2-dxe-types.ts';
+import type { EfiTcg2Protocol, GetEventLogResult, Tcg2DxeConfig, Tcg2DxeTpm, Tcg2Event } from './tcg2-dxe-types.ts';
 
 const EFI_TCG2_EVENT_HEADER_SIZE = 14;
 const TCG_1_2 = EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2;
@@ -27,7 +27,7 @@ const TCG_2 = EFI_TCG2_EVENT_LOG_FORMAT.TCG_2;
  * TCG 1.2 and crypto-agile log areas and the final events table. Create with
  * {@link Tcg2Dxe.start}, which runs DriverEntry and SetupEventLog.
  */
-export class Tcg2Dxe {
+export class Tcg2Dxe implements EfiTcg2Protocol {
   readonly #tpm: Tcg2DxeTpm;
   readonly #cap: Capability;
   /** HashLib instances registered in DXE (registration order), filtered by PcdTpm2HashMask. */
@@ -214,7 +214,7 @@ export class Tcg2Dxe {
       if (st !== 'EFI_SUCCESS') return st;
     } else if (event.eventType === EV.NO_ACTION) {
       if (extendOnly) return 'EFI_SUCCESS';
-      // edk2-dxe-facts §4.3, checked against Tcg2Dxe.c / Tpm2Help.c: InitNoActionEvent writes
+      // docs/edk2-dxe.md §4.3, checked against Tcg2Dxe.c / Tpm2Help.c: InitNoActionEvent writes
       // compact zero digests that TcgDxeLogHashEvent reads back as a TPML_DIGEST_VALUES.
       return this.#log(event.pcrIndex, event.eventType, noActionDigestList(this.#activeAlgs, data.length), data);
     } else {
@@ -250,7 +250,7 @@ export class Tcg2Dxe {
   }
 
   /**
-   * SetActivePcrBanks (edk2-dxe-facts §4.6): 0 or a bank outside HashAlgorithmBitmap is
+   * SetActivePcrBanks (docs/edk2-dxe.md §4.6): 0 or a bank outside HashAlgorithmBitmap is
    * EFI_INVALID_PARAMETER; the current banks submit NO_ACTION (clearing a pending request),
    * others TCG2_PHYSICAL_PRESENCE_SET_PCR_BANKS with the bitmap, for the next boot.
    */
@@ -366,7 +366,7 @@ const TPML_DIGEST_VALUES_SIZE = 4 + 5 * TPMT_HA_SIZE;
 
 /**
  * The digest list Tcg2Dxe logs for an EV_NO_ACTION event sent through HashLogExtendEvent
- * (edk2-dxe-facts §4.3; Tcg2Dxe.c InitNoActionEvent + Tpm2Help.c CopyDigestListToBuffer).
+ * (docs/edk2-dxe.md §4.3; Tcg2Dxe.c InitNoActionEvent + Tpm2Help.c CopyDigestListToBuffer).
  * InitNoActionEvent zeroes a TPML_DIGEST_VALUES and writes, from `digests[0]` on, the active
  * banks in the *compact* layout (alg, zero digest, next alg, …), the count, and the EventSize
  * after the last digest. CopyDigestListToBuffer then walks `count` entries with the in-memory

@@ -32,7 +32,7 @@ function gpt(): GptDisk {
   return { header, sizeOfPartitionEntry: 128, entries };
 }
 
-describe('DxeTpm2MeasureBootLib policy (edk2-dxe-facts §8)', function () {
+describe('DxeTpm2MeasureBootLib policy (docs/edk2-dxe.md §8)', function () {
   it('measures an application from a PEI-measured FV into PCR4 with the EFI_IMAGE_LOAD_EVENT of §3.7 and the PE digest', async function () {
     const { dxe, tpm } = startDxe(0x02);
     const handler = new MeasureBootHandler([0x900000n]);

@@ -10,7 +10,7 @@ function vars(entries: Record<string, Uint8Array>): VariableReader {
   return { get: (name) => entries[name] };
 }
 
-// edk2-dxe-facts §9.1 (digests of the whole UEFI_VARIABLE_DATA).
+// docs/edk2-dxe.md §9.1 (digests of the whole UEFI_VARIABLE_DATA).
 const POLICY: readonly [string, number, string, string][] = [
   ['SecureBoot = 00', 53, '57cd4dc19442475aa82743484f3b1caa88e142b8', '115aa827dbccfb44d216ad9ecfda56bdea620b860a94bed5b7a27bba1c4d02d8'],
   ['PK absent', 36, '9b1387306ebb7ff8e795e7be77563666bbf4516e', 'dea7b80ab53a3daaa24d5cc46c64e1fa9ffd03739f90aadbd8c0867c4a5b4890'],
@@ -22,7 +22,7 @@ const POLICY: readonly [string, number, string, string][] = [
 const SEP_SHA1 = '9069ca78e7450a285173431b3e52c5c25299e473';
 const SEP_SHA256 = 'df3f619804a92fdb4057192dc43dd748ea778adc52bc498ce80524c014b81119';
 
-describe('MeasureSecureBootPolicy (edk2-dxe-facts §9.1)', function () {
+describe('MeasureSecureBootPolicy (docs/edk2-dxe.md §9.1)', function () {
   it('measures SecureBoot, PK, KEK, db, dbx (absent ones with no data) into PCR7 with the digests of §9.1, then the separator', async function () {
     const { dxe, tpm } = startDxe(0x03);
     await measureSecureBootPolicy(dxe, vars({ SecureBoot: Uint8Array.of(0) }));

@@ -97,7 +97,7 @@ export function tinyPe(subsystem: number, fill = 0xc3): Uint8Array {
   return b;
 }
 
-/** The Authenticode-style digest of {@link tinyPe}, by hand from edk2-dxe-facts §7. */
+/** The Authenticode-style digest of {@link tinyPe}, by hand from docs/edk2-dxe.md §7. */
 export function tinyPeDigest(alg: 'sha1' | 'sha256', pe: Uint8Array): string {
   return h(alg, pe.subarray(0, OPT + 64), pe.subarray(OPT + 68, OPT + 144), pe.subarray(OPT + 152, 0x200), pe.subarray(0x200, 0x400));
 }

@@ -45,7 +45,7 @@ function ev(pcrIndex: number, eventType: number, data: Uint8Array, size?: number
 const SIG = '53706563204944204576656e74303300';
 const HDR = '00000000' + '03000000' + '00'.repeat(20);
 
-describe('Tcg2Dxe SpecID event (edk2-dxe-facts §3.5)', function () {
+describe('Tcg2Dxe SpecID event (docs/edk2-dxe.md §3.5)', function () {
   const cases: readonly [string, number, string][] = [
     ['SHA256 only', 0x02, HDR + '21000000' + SIG + '00000000' + '00020002' + '01000000' + '0b002000' + '00'],
     ['SHA1+SHA256', 0x03, HDR + '25000000' + SIG + '00000000' + '00020002' + '02000000' + '04001400' + '0b002000' + '00'],

@@ -26,7 +26,7 @@ export type PeiEfiError = 'DEVICE_ERROR' | 'BUFFER_TOO_SMALL' | 'TIMEOUT' | 'NOT
  * A TPM command failed. `code` is the EFI_STATUS Tpm2CommandLib returned: EFI_DEVICE_ERROR for
  * a non-zero response code (and transport failures the device library reports that way), or the
  * device library's own status (EFI_BUFFER_TOO_SMALL, EFI_TIMEOUT, …). Tcg2Pei treats only
- * EFI_DEVICE_ERROR as "disable the TPM" (edk2-pei-facts §5.8, §5.10).
+ * EFI_DEVICE_ERROR as "disable the TPM" (docs/edk2-pei.md §5.8, §5.10).
  */
 export class PeiTpmCommandError extends Tcg2Error {
   override readonly name = 'PeiTpmCommandError';
@@ -40,7 +40,7 @@ export class PeiTpmCommandError extends Tcg2Error {
 
 /**
  * The EFI_STATUS EDK II's Tpm2DeviceLibDTpm returns for a failed transaction, from a device
- * library error's `code` (tpm2-device-lib ProtocolError codes, edk2-pei-facts §3.5-§3.7).
+ * library error's `code` (tpm2-device-lib ProtocolError codes, docs/edk2-pei.md §3.5-§3.7).
  * Undefined for errors that are not transport failures.
  */
 export function efiStatusOfTransportError(e: unknown): PeiEfiError | undefined {
@@ -67,7 +67,7 @@ export function efiStatusOfTransportError(e: unknown): PeiEfiError | undefined {
   }
 }
 
-/** Response struct sizes of Tpm2CommandLib (edk2-pei-facts §7.1; IA32 = X64). */
+/** Response struct sizes of Tpm2CommandLib (docs/edk2-pei.md §7.1; IA32 = X64). */
 const RESPONSE_BUFFER = { PCR_EXTEND: 147, PCR_ALLOCATE: 160 } as const;
 
 /** One PCR bit in a 3-byte pcrSelect (sizeofSelect 3, as EDK II sends). */
@@ -78,7 +78,7 @@ function pcrSelect3(pcrIndex: number): Uint8Array {
 }
 
 /**
- * Tcg2Pei's TPM operations as Tpm2CommandLib encodes them (edk2-pei-facts §7), over the
+ * Tcg2Pei's TPM operations as Tpm2CommandLib encodes them (docs/edk2-pei.md §7), over the
  * firmware device library.
  */
 export function commandLibTpm(lib: PeiDeviceLib, options: CommandLibOptions = {}): Tcg2PeiTpm {

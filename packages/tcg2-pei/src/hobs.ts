@@ -52,7 +52,7 @@ export type EFIPlatformFirmwareBlob = Infer<typeof EFIPlatformFirmwareBlob>;
 
 /**
  * MEASURED_HOB_DATA {UINT32 Num; EFI_PLATFORM_FIRMWARE_BLOB MeasuredFvBuf[Num]} — packed: the
- * array starts at offset 4 (edk2-pei-facts §5.9).
+ * array starts at offset 4 (docs/edk2-pei.md §5.9).
  */
 export const MeasuredHobData = struct('MEASURED_HOB_DATA', {
   measuredFvBuf: list('MeasuredFvBuf', u32le, EFIPlatformFirmwareBlob, 4096),

@@ -67,10 +67,13 @@ export interface Tcg2PeiInput {
   readonly selfTestPolicy?: number;
   /** PcdTpm2ScrtmPolicy (default 1: measure the S-CRTM version event). */
   readonly scrtmPolicy?: number;
-  /** The boot firmware volume (PEIFV on OVMF) as MeasureMainBios sees it. */
-  readonly bootFv: PeiFv;
-  /** FvInfo / FvInfo2 PPIs already installed when Tcg2Pei registers its notifications. */
-  readonly fvInfos: readonly PeiFv[];
+  /**
+   * The boot firmware volume (PEIFV on OVMF) as MeasureMainBios sees it. Left out: no boot FV is
+   * measured (a caller that models the TPM path without firmware images).
+   */
+  readonly bootFv?: PeiFv;
+  /** FvInfo / FvInfo2 PPIs already installed when Tcg2Pei registers its notifications (default none). */
+  readonly fvInfos?: readonly PeiFv[];
   /** gEfiPeiFirmwareVolumeInfoMeasurementExcludedPpiGuid entries. */
   readonly excludedFvs?: readonly { readonly base: bigint; readonly length: bigint }[];
   /** gEdkiiPeiFirmwareVolumeInfoPrehashedFvPpiGuid entries. */
@@ -282,13 +285,13 @@ export async function runTcg2Pei(input: Tcg2PeiInput): Promise<Tcg2PeiResult> {
     return st;
   };
 
-  const mainBios = await measureFv(input.bootFv);
+  const mainBios = input.bootFv === undefined ? 'SUCCESS' : await measureFv(input.bootFv);
   if (mainBios !== 'SUCCESS') {
     // PeimEntryMP returns before registering the FvInfo / EndOfPei notifications.
     diagnostics.push(`MeasureMainBios failed (EFI_${mainBios}): no FvInfo measurements, no MeasuredFv HOB`);
     return result(tpmError() ? 'tpm-error' : 'measured', measured);
   }
-  for (const fv of input.fvInfos) {
+  for (const fv of input.fvInfos ?? []) {
     if (fv.parentFvName !== undefined || fv.parentFileName !== undefined) {
       // From a file of an already measured FV: recorded (de-dup by base), not measured.
       if (!children.some((c) => c.base === fv.base)) children.push({ base: fv.base, length: fv.length });

@@ -26,15 +26,15 @@ function hobsOf(r: Tcg2PeiResult, guid: string): Uint8Array[] {
   return r.hobs.filter((h) => h.guid === guid).map((h) => h.data);
 }
 
-// edk2-pei-facts §5.5: the S-CRTM version event of L"" (data 00 00).
+// docs/edk2-pei.md §5.5: the S-CRTM version event of L"" (data 00 00).
 const SCRTM_SHA1 = '1489f923c4dca729178b3e3233458550d8dddf29';
 const SCRTM_SHA256 = '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7';
-// edk2-pei-facts §5.2 / edk2-dxe-facts §9.2: the S3 error separator (data 01 00 00 00).
+// docs/edk2-pei.md §5.2 / docs/edk2-dxe.md §9.2: the S3 error separator (data 01 00 00 00).
 const ERROR_SEPARATOR_SHA256 = '67abdd721024f0ff4e0b3f4c2fc13bc5bad42d0b7851d456d88d203d15aaa450';
 const ERROR_SEPARATOR_SHA1 = '3c585604e87f855973731fea83e21fab9392d2fc';
 
 describe('Tcg2Pei over the soft TPM (TIS, Tpm2DeviceLibDTpm, Tpm2CommandLib)', function () {
-  it('sends the PEI command stream of edk2-pei-facts §7.9 in order, with the exact Startup, SelfTest, GetCapability and PCR_Read bytes', async function () {
+  it('sends the PEI command stream of docs/edk2-pei.md §7.9 in order, with the exact Startup, SelfTest, GetCapability and PCR_Read bytes', async function () {
     const rig = await softRig();
     const r = await runTcg2Pei(input(commandLibTpm(rig.lib)));
     expect(r.outcome).to.equal('measured');
@@ -46,7 +46,7 @@ describe('Tcg2Pei over the soft TPM (TIS, Tpm2DeviceLibDTpm, Tpm2CommandLib)', f
     expect(hex(rig.commands[1] ?? new Uint8Array())).to.equal('8001000000160000017a000000050000000000000001');
     expect(hex(rig.commands[2] ?? new Uint8Array())).to.equal('80010000000b0000014300');
     expect(hex(rig.commands[5] ?? new Uint8Array())).to.equal('8001000000260000017e0000000400040301000000' + '0b030100000' + '00c030100000' + '00d03010000');
-    // 4 banks: 31 + 4 * 2 + 20 + 32 + 48 + 64 = 203 (0xCB), edk2-pei-facts §7.5.
+    // 4 banks: 31 + 4 * 2 + 20 + 32 + 48 + 64 = 203 (0xCB), docs/edk2-pei.md §7.5.
     expect(hex((rig.commands[6] ?? new Uint8Array()).subarray(0, 10))).to.equal('8002000000cb00000182');
   });
 
@@ -149,7 +149,7 @@ describe('Tcg2Pei over the soft TPM (TIS, Tpm2DeviceLibDTpm, Tpm2CommandLib)', f
   });
 });
 
-describe('Tcg2Pei failure matrix (edk2-pei-facts §5.10) with a scripted TPM', function () {
+describe('Tcg2Pei failure matrix (docs/edk2-pei.md §5.10) with a scripted TPM', function () {
   it('builds gTpmErrorHobGuid and measures nothing when Tpm2RequestUseTpm fails', async function () {
     const tpm = new FakePeiTpm({ requestUseFails: true });
     const r = await runTcg2Pei(input(tpm));
@@ -344,7 +344,7 @@ describe('Tcg2Pei FV measurement policy (§5.6, §5.7)', function () {
   });
 });
 
-describe('Tcg2Pei HOBs (edk2-pei-facts §5.9)', function () {
+describe('Tcg2Pei HOBs (docs/edk2-pei.md §5.9)', function () {
   it('writes the GUID HOB header and rounds HobLength up to a multiple of 8', function () {
     for (const n of [0, 1, 7, 8, 9]) {
       const b = encodeGuidHob({ guid: TCG_HOB_GUID.MEASURED_FV, data: new Uint8Array(n).fill(0xee) });

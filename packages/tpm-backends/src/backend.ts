@@ -1,5 +1,5 @@
 /**
- * The TpmBackend contract (DESIGN.md §3): what sits behind the TIS/CRB registers. The soft TPM
+ * The TpmBackend contract (docs/architecture.md §3): what sits behind the TIS/CRB registers. The soft TPM
  * and swtpm both implement it, and the same test suites run against both.
  *
  * A backend behaves like the TPM chip plus its power and reset lines, as QEMU's tpm-emulator
@@ -21,9 +21,11 @@ export interface TpmBackend {
   powerOff(): Promise<void>;
 
   /**
-   * Send one command at `locality` (0-4) and resolve with the response bytes. Any bytes are
-   * accepted: malformed commands get a TPM error response, never a rejection. Rejects only on
-   * a transport failure (e.g. swtpm died), with a TpmBackendError.
+   * Send one command at `locality` (0-4) and resolve with the response bytes. Any bytes of at
+   * least a command header (10) are accepted: malformed commands get a TPM error response, never
+   * a rejection. Rejects only on a transport failure (e.g. swtpm died) or a command shorter than
+   * its header, which swtpm cannot frame (TRANSPORT, see `MIN_COMMAND_BYTES`), with a
+   * TpmBackendError.
    */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array>;
 

@@ -3,7 +3,7 @@
  * record/replay; the soft TPM adapter lives in soft.ts).
  */
 export type { TpmBackend, TpmBackendErrorCode } from './backend.ts';
-export { TpmBackendError } from './errors.ts';
+export { TpmBackendError, MIN_COMMAND_BYTES } from './errors.ts';
 export { SwtpmBackend } from './swtpm.ts';
 export type { SwtpmOptions } from './swtpm.ts';
 export { SWTPM_CMD, PTM_CAP, HASH_DATA_MAX } from './swtpm-ctrl.ts';

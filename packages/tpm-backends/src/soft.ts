@@ -6,7 +6,7 @@
  */
 import { SoftTpm, type SoftTpmOptions } from '@tcg2sim/soft-tpm';
 import type { TpmBackend } from './backend.ts';
-import { TpmBackendError, alocality } from './errors.ts';
+import { TpmBackendError, aframeable, alocality } from './errors.ts';
 
 /** Run `fn` now and hand its result or its error over as a promise. */
 function settle<T>(fn: () => T): Promise<T> {
@@ -69,12 +69,17 @@ export class SoftTpmBackend implements TpmBackend {
     });
   }
 
-  /** Run `command` at `locality`; any bytes get a TPM response. */
+  /**
+   * Run `command` at `locality`; any bytes of at least a header get a TPM response. A command
+   * shorter than the 10-byte header is refused with TRANSPORT, as swtpm's data channel refuses it
+   * ({@link aframeable}); the soft TPM itself would answer TPM_RC_INSUFFICIENT as libtpms does.
+   */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array> {
     // settle() without its closure: this is every command's path.
     try {
       this.#check(true);
       alocality(locality);
+      aframeable(command);
       return Promise.resolve(this.#tpm.execute(command, locality));
     } catch (e: unknown) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));

@@ -1,6 +1,6 @@
 /**
  * SwtpmBackend: a real libtpms TPM 2.0 behind swtpm's TCP data socket and control channel, the
- * way QEMU's tpm-emulator backend drives it (DESIGN.md §3). Each backend owns one swtpm process,
+ * way QEMU's tpm-emulator backend drives it (docs/architecture.md §3). Each backend owns one swtpm process,
  * its two 127.0.0.1 ports and its state directory, and removes all three on close(), on errors
  * while starting, when the swtpm process dies, and (via cleanup.ts) when Node exits or is
  * interrupted.
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TpmBackend } from './backend.ts';
 import { registerCleanup } from './cleanup.ts';
-import { TpmBackendError, alocality } from './errors.ts';
+import { TpmBackendError, aframeable, alocality } from './errors.ts';
 import { HASH_DATA_MAX, SWTPM_CMD, SocketReader, ctrlRequest, ctrlResponseLength, hashDataBody, u32Body } from './swtpm-ctrl.ts';
 
 /** Options of {@link SwtpmBackend.start}. */
@@ -25,7 +25,7 @@ export interface SwtpmOptions {
   readonly swtpmSetup?: string;
   /**
    * PCR banks to activate with `swtpm_setup --pcr-banks` before start (`['sha256']`). Without it
-   * the TPM manufactures itself on first start with all four banks active (edk2-pei-facts §5.3).
+   * the TPM manufactures itself on first start with all four banks active (docs/edk2-pei.md §5.3).
    */
   readonly pcrBanks?: readonly string[];
   /** Use (and keep) this state directory instead of a fresh temporary one. */
@@ -330,13 +330,13 @@ export class SwtpmBackend implements TpmBackend {
 
   /**
    * Sends `command` at `locality`. swtpm frames commands by read(): commands shorter than the
-   * 10-byte header cannot be delivered and are rejected with TRANSPORT.
+   * 10-byte header cannot be delivered and are rejected with TRANSPORT ({@link aframeable}).
    */
   transmit(command: Uint8Array, locality: number): Promise<Uint8Array> {
     return this.#serial(async () => {
       this.#check(true);
       alocality(locality);
-      if (command.length < 10) throw new TpmBackendError('TRANSPORT', `swtpm cannot frame a ${command.length}-byte command (minimum 10)`);
+      aframeable(command);
       if (locality !== this.#locality) {
         await this.#control(SWTPM_CMD.SET_LOCALITY, Uint8Array.of(locality));
         this.#locality = locality;

@@ -1,17 +1,17 @@
 /**
- * Command declarations and the one command runner (STYLE.md §4 rule 11, after go-tpm
+ * Command declarations and the one command runner (docs/style.md §4 rule 11, after go-tpm
  * `tpm2/reflect.go` `execute`). A declaration names the command code, the handle area (with the
  * authorization role of each handle, Part 3 "Auth Index"/"Auth Role"), the parameter area and the
  * response; {@link encodeCommand}, {@link decodeResponse} and {@link execute} do the rest
  * (TPM 2.0 Library Part 1, 18: command/response structure).
  */
-import { ByteReader, ByteWriter, DecodeError, allocBytes, decode, struct, u16be, u32be, withPath, withPath2 } from '@tcg2sim/binary-codec';
+import { ByteReader, ByteWriter, DecodeError, Tcg2Error, allocBytes, decode, struct, u16be, u32be, withPath, withPath2 } from '@tcg2sim/binary-codec';
 import type { Codec, Infer } from '@tcg2sim/binary-codec';
 import { MAX_RESPONSE_SIZE, TPM_HEADER_SIZE, TPM_ST } from './constants.ts';
 import { TpmResponseError } from './rc.ts';
 import { TPMSAuthCommand, TPMSAuthResponse, passwordSession } from './session.ts';
 
-/** The one transport contract above the driver (DESIGN.md §3). */
+/** The one transport contract above the driver (docs/architecture.md §3). */
 export interface TpmTransport {
   /** Sends a complete command buffer and resolves with the complete response buffer. */
   submit(command: Uint8Array): Promise<Uint8Array>;
@@ -56,9 +56,8 @@ export function defineCommand<const HN extends string, P, const RHN extends stri
 /** An empty parameter or response area. */
 export const NoParams = struct('(none)', {});
 
-/** What a caller passes to run a command. */
-export interface CommandInput<HN extends string, P> {
-  readonly handles: Readonly<Record<HN, number>>;
+/** The parts of a command's input every command has. */
+interface CommandInputCommon<P> {
   readonly params: P;
   /**
    * The authorization area. Defaults to one empty password session per handle that needs
@@ -67,6 +66,37 @@ export interface CommandInput<HN extends string, P> {
   readonly sessions?: readonly TPMSAuthCommand[];
   /** Override the command tag (to provoke errors); defaults from the session count. */
   readonly tag?: number;
+}
+
+/**
+ * What a caller passes to run a command. `handles` names every handle of the handle area; a
+ * command without handles (TPM2_PCR_Read, TPM2_GetCapability, …) needs none: `handles` is then
+ * optional.
+ */
+export type CommandInput<HN extends string, P> = CommandInputCommon<P> &
+  (HandleNamesKnown<HN> extends true ? { readonly handles: Readonly<Record<HN, number>> } : { readonly handles?: Readonly<Record<string, number>> });
+
+/**
+ * Whether a declaration names its handles: `handles: []` infers no names (`never`, or `string`
+ * where inference falls back to the constraint), a handle area gives literal names.
+ */
+type HandleNamesKnown<HN extends string> = [HN] extends [never] ? false : string extends HN ? false : true;
+
+/** Why a command could not be encoded from the caller's input. */
+export type CommandInputErrorCode = 'MISSING_HANDLE';
+
+/** The caller's input does not fit the command (a handle of the handle area not given). */
+export class CommandInputError extends Tcg2Error {
+  override readonly name = 'CommandInputError';
+  readonly code: CommandInputErrorCode;
+  /** The command's spec name (`TPM2_PCR_Extend`). */
+  readonly command: string;
+
+  constructor(code: CommandInputErrorCode, command: string, message: string) {
+    super(`${command}: ${message}`);
+    this.code = code;
+    this.command = command;
+  }
 }
 
 /** What a successful command returns. */
@@ -106,7 +136,8 @@ const SPARE_WRITER_MAX = 8192;
 /**
  * Encodes one command: header, handle area, authorization area (UINT32 authorizationSize and the
  * sessions) when there are sessions, parameter area.
- * @throws TypeError/RangeError on a missing handle or a parameter out of range
+ * @throws CommandInputError (MISSING_HANDLE) when a handle of the handle area is not given
+ * @throws TypeError/RangeError on a parameter out of range
  */
 export function encodeCommand<HN extends string, P, RHN extends string, R>(decl: CommandDecl<HN, P, RHN, R>, input: CommandInput<HN, P>): Uint8Array {
   return encodeWith(decl, input, sessionsFor(decl, input.sessions));
@@ -122,9 +153,10 @@ function encodeWith<HN extends string, P, RHN extends string, R>(
     const sizeAt = w.length;
     w.u32be(0);
     w.u32be(decl.cc);
+    const handles: Readonly<Partial<Record<string, number>>> | undefined = input.handles;
     for (const h of decl.handles) {
-      const v = input.handles[h.name];
-      if (typeof v !== 'number') throw new TypeError(`"${decl.name}" handle "${h.name}" missing`);
+      const v = handles?.[h.name];
+      if (typeof v !== 'number') throw new CommandInputError('MISSING_HANDLE', decl.name, `handle "${h.name}" not given (the command has ${decl.handles.length} handle${decl.handles.length === 1 ? '' : 's'}: ${decl.handles.map((x) => x.name).join(', ')})`);
       w.u32be(v);
     }
     if (sessions.length > 0) {
@@ -223,6 +255,7 @@ function decodeResponseIn<HN extends string, P, RHN extends string, R>(
 
 /**
  * Runs one command over `transport`: encode, submit, check the response code, decode.
+ * @throws CommandInputError when the input lacks a handle the command has (nothing is sent)
  * @throws TpmResponseError when the TPM answers with a non-zero TPM_RC
  * @throws DecodeError when the response is malformed
  */

@@ -1,6 +1,6 @@
 /**
  * TPM 2.0 constants (TPM 2.0 Library Part 2: Structures, rev 1.59, chapters 6-8 and 13), written
- * as `as const` objects plus a union type of their values (STYLE.md §3: no `enum`).
+ * as `as const` objects plus a union type of their values (docs/style.md §3: no `enum`).
  *
  * Hash algorithm ids are not redefined here: {@link TPM_ALG} reuses `TPM_ALG_HASH` from
  * `@tcg2sim/hash-lib`, which holds the one hash registry of the project.

@@ -38,8 +38,8 @@ export {
 } from './structures/misc.ts';
 export type { SchemeDetails, TPMUPublicParms } from './structures/misc.ts';
 export { TPMSAuthCommand, TPMSAuthResponse, passwordSession } from './session.ts';
-export { defineCommand, NoParams, TPMHeader, encodeCommand, decodeResponse, execute, responseCode } from './command.ts';
-export type { TpmTransport, AuthRole, HandleDecl, CommandDecl, AnyCommandDecl, CommandInput, CommandOutput } from './command.ts';
+export { defineCommand, NoParams, TPMHeader, encodeCommand, decodeResponse, execute, responseCode, CommandInputError } from './command.ts';
+export type { TpmTransport, AuthRole, HandleDecl, CommandDecl, AnyCommandDecl, CommandInput, CommandOutput, CommandInputErrorCode } from './command.ts';
 export { Startup, Shutdown, SelfTest, GetTestResult } from './commands/startup.ts';
 export { GetCapability, GetRandom, TestParms, ReadClock } from './commands/capability.ts';
 export { PCRExtend, PCREvent, PCRRead, PCRAllocate, PCRReset } from './commands/pcr.ts';

@@ -1,6 +1,6 @@
 /**
  * TPM_RC response codes (TPM 2.0 Library Part 2, 6.6, Tables 15-17) and {@link TpmResponseError}
- * (STYLE.md §5, after go-tpm `tpm2/errors.go`).
+ * (docs/style.md §5, after go-tpm `tpm2/errors.go`).
  *
  * Layout of a response code (Part 2, 6.6.2, Figure 2/3):
  * - bit 7 (F) clear: format zero. bit 8 (V) set = a TPM 2.0 code; V clear = a TPM 1.2 code

@@ -2,7 +2,7 @@
  * The authorization area (TPM 2.0 Library Part 1, 18.5 and Part 2, 10.13): TPMS_AUTH_COMMAND /
  * TPMS_AUTH_RESPONSE, and the empty password session EDK II's Tpm2CommandLib sends for every
  * authorized command (`CopyAuthSessionCommand(NULL)`: TPM_RS_PW, empty nonce, attributes 0,
- * empty hmac; edk2-pei-facts §7.1).
+ * empty hmac; docs/edk2-pei.md §7.1).
  */
 import { struct, u32be, u8 } from '@tcg2sim/binary-codec';
 import type { Infer } from '@tcg2sim/binary-codec';

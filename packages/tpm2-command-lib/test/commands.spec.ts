@@ -5,7 +5,7 @@ import {
   encodeCommand, decodeResponse, execute, Startup, SelfTest, GetCapability, PCRExtend, PCRRead,
   PCRAllocate, Shutdown, GetRandom, TPM_SU, TPM_CAP, TPM_PT, TPM_RH, NO, pcrSelectBits,
   TpmResponseError, TPM_RC, HashSequenceStart, TPM_ALG, NVDefineSpace, TPMA_NV, TPM_RS_PW,
-  passwordSession, parseCommand, COMMANDS,
+  passwordSession, parseCommand, COMMANDS, CommandInputError,
 } from '@tcg2sim/tpm2-command-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { BANKS, EDK2_VECTORS as V, EXTEND_RESPONSE, GETCAP_PCRS_RESPONSE, SHA1_D, SHA256_D, SHA384_D, SHA512_D } from './vectors/edk2-commands.ts';
@@ -27,7 +27,7 @@ class QueueTransport implements TpmTransport {
   }
 }
 
-describe('Part 3 command encodings (EDK II byte vectors, edk2-pei-facts §7)', () => {
+describe('Part 3 command encodings (EDK II byte vectors, docs/edk2-pei.md §7)', () => {
   const digests4 = [
     { hashAlg: BANKS[0], digest: h(SHA1_D) },
     { hashAlg: BANKS[1], digest: h(SHA256_D) },
@@ -171,7 +171,29 @@ describe('command runner', () => {
     }), { numRuns: 500 });
   });
 
+  it('runs a command without handles when `handles` is left out (the same bytes as with `handles: {}`)', async () => {
+    const sent: Uint8Array[] = [];
+    const t: TpmTransport = { submit: (c) => { sent.push(c); return Promise.resolve(fromHex(GETCAP_PCRS_RESPONSE)); } };
+    const out = await execute(t, GetCapability, { params: { capability: TPM_CAP.PCRS, property: 0, propertyCount: 1 } });
+    expect(toHex(sent[0] ?? new Uint8Array())).to.equal(V.getCapPcrs.hex);
+    expect('assignedPCR' in out.params.capabilityData.data).to.equal(true);
+    expect(toHex(encodeCommand(PCRRead, { params: { pcrSelectionIn: { pcrSelections: [] } } })))
+      .to.equal(toHex(encodeCommand(PCRRead, { handles: {}, params: { pcrSelectionIn: { pcrSelections: [] } } })));
+  });
+
+  it('execute() of a command with handles and none given is a CommandInputError, and nothing is sent', async () => {
+    let sent = 0;
+    const t: TpmTransport = { submit: () => { sent++; return Promise.reject(new Error('not reached')); } };
+    // @ts-expect-error -- the type requires the handles of a command that has some
+    const run = execute(t, PCRExtend, { params: { digests: { digests: [] } } });
+    const e: unknown = await run.then(() => undefined, (x: unknown) => x);
+    expect(e).to.be.instanceOf(CommandInputError);
+    expect((e as CommandInputError).code).to.equal('MISSING_HANDLE');
+    expect((e as CommandInputError).message).to.contain('TPM2_PCR_Extend').and.contain('pcrHandle');
+    expect(sent).to.equal(0);
+  });
+
   it('refuses to encode a command with a missing handle', () => {
-    expect(() => encodeCommand(PCRExtend, { handles: {} as { pcrHandle: number }, params: { digests: { digests: [] } } })).to.throw(TypeError);
+    expect(() => encodeCommand(PCRExtend, { handles: {} as { pcrHandle: number }, params: { digests: { digests: [] } } })).to.throw(CommandInputError).with.property("code", "MISSING_HANDLE");
   });
 });

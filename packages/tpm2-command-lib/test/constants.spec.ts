@@ -12,7 +12,7 @@ describe('TPM 2.0 constants', () => {
     expect(ccName(0x1234)).to.equal('TPM_CC(0x00001234)');
   });
 
-  it('uses the command codes EDK II sends (edk2-pei-facts §7)', () => {
+  it('uses the command codes EDK II sends (docs/edk2-pei.md §7)', () => {
     expect([TPM_CC.Startup, TPM_CC.SelfTest, TPM_CC.GetCapability, TPM_CC.PCR_Extend, TPM_CC.PCR_Read, TPM_CC.PCR_Allocate])
       .to.deep.equal([0x144, 0x143, 0x17a, 0x182, 0x17e, 0x12b]);
   });
@@ -23,7 +23,7 @@ describe('TPM 2.0 constants', () => {
     expect(algName(TPM_ALG.NULL)).to.equal('TPM_ALG_NULL');
   });
 
-  it('numbers the properties Tcg2Dxe reads as in edk2-pei-facts §7.4', () => {
+  it('numbers the properties Tcg2Dxe reads as in docs/edk2-pei.md §7.4', () => {
     expect([TPM_PT.MANUFACTURER, TPM_PT.FIRMWARE_VERSION_1, TPM_PT.FIRMWARE_VERSION_2, TPM_PT.MAX_COMMAND_SIZE, TPM_PT.MAX_RESPONSE_SIZE])
       .to.deep.equal([0x105, 0x10b, 0x10c, 0x11e, 0x11f]);
   });

@@ -1,6 +1,6 @@
 /**
  * The CRB half of Tpm2DeviceLibDTpm: PtpCrbRequestUseTpm and PtpCrbTpmCommand with EDK II's
- * register access order (edk2-pei-facts §3.5, §3.7): idle check, cmdReady, bytes into the
+ * register access order (docs/edk2-pei.md §3.5, §3.7): idle check, cmdReady, bytes into the
  * buffer, the address/size registers, START, poll, cancel on timeout, read back, goIdle.
  */
 import type { Clock, MmioBus } from '@tcg2sim/ptp';

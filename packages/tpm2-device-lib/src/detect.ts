@@ -1,6 +1,6 @@
 /**
  * Interface detection as Tpm2DeviceLibDTpm's constructor does it (`Tpm2GetPtpInterface`,
- * edk2-pei-facts §3.1): an 8-bit read of the base (0xFF = nothing there), then INTERFACE_ID and
+ * docs/edk2-pei.md §3.1): an 8-bit read of the base (0xFF = nothing there), then INTERFACE_ID and
  * INTF_CAPABILITY decide between CRB, PTP FIFO and (by elimination) TIS.
  */
 import type { MmioBus } from '@tcg2sim/ptp';

@@ -1,6 +1,6 @@
 /**
  * Tpm2DeviceLibDTpm as a whole: detect the interface once (the PCD cache), then dispatch
- * Tpm2RequestUseTpm / Tpm2SubmitCommand to the FIFO or CRB driver (edk2-pei-facts §3.8).
+ * Tpm2RequestUseTpm / Tpm2SubmitCommand to the FIFO or CRB driver (docs/edk2-pei.md §3.8).
  * Also the TPM 1.2 probe OVMF's Tcg2ConfigPei sends before anything else (§1.2).
  */
 import type { Clock, MmioBus } from '@tcg2sim/ptp';

@@ -1,5 +1,5 @@
 /**
- * ProtocolError: the TIS/CRB transaction failed (STYLE.md §5). Each code names what EDK II's
+ * ProtocolError: the TIS/CRB transaction failed (docs/style.md §5). Each code names what EDK II's
  * Tpm2DeviceLibDTpm would have run into; the EFI_STATUS it returns there is noted per code.
  */
 import { Tcg2Error } from '@tcg2sim/binary-codec';

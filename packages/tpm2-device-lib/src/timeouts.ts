@@ -1,5 +1,5 @@
 /**
- * EDK II's timeouts (µs) and polling (edk2-pei-facts §3.4; MdePkg TpmTis.h / TpmPtp.h).
+ * EDK II's timeouts (µs) and polling (docs/edk2-pei.md §3.4; MdePkg TpmTis.h / TpmPtp.h).
  * Every wait loop reads the register, checks it, stalls 30 µs and counts only the stalls.
  */
 import type { Clock } from '@tcg2sim/ptp';

@@ -1,6 +1,6 @@
 /**
  * The FIFO (TIS 1.3 and PTP FIFO) half of Tpm2DeviceLibDTpm: TisPcRequestUseTpm and
- * Tpm2TisTpmCommand, with EDK II's exact register access order (edk2-pei-facts §3.5, §3.6),
+ * Tpm2TisTpmCommand, with EDK II's exact register access order (docs/edk2-pei.md §3.5, §3.6),
  * so an MMIO trace of this driver matches what OVMF does against QEMU's tpm-tis.
  */
 import type { Clock, MmioBus } from '@tcg2sim/ptp';
@@ -91,7 +91,7 @@ export class TisDriver implements TpmTransport {
   }
 
   /**
-   * Tpm2TisTpmCommand (edk2-pei-facts §3.6), step by step. `accept` decides which response
+   * Tpm2TisTpmCommand (docs/edk2-pei.md §3.6), step by step. `accept` decides which response
    * tags are valid (TPM 2.0 refuses 0x00C4; Tpm12SubmitCommand wants 1.2 tags).
    */
   async transact(command: Uint8Array, maxResponseSize: number, accept: TagCheck): Promise<Uint8Array> {

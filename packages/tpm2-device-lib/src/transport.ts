@@ -1,5 +1,5 @@
 /**
- * The transport the command layer talks to (DESIGN.md §3): bytes in, bytes out. It has the same
+ * The transport the command layer talks to (docs/architecture.md §3): bytes in, bytes out. It has the same
  * shape as tpm2-command-lib's TpmTransport, so a driver can be handed to it directly.
  */
 

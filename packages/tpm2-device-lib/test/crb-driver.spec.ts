@@ -6,7 +6,7 @@ import { PCR_EXTEND_REPLY, STARTUP, crbRig, pcrExtend } from './harness.ts';
 const h8 = (b: number): string => b.toString(16).padStart(2, '0');
 const h32 = (v: number): string => v.toString(16).padStart(8, '0');
 
-/** PtpCrbTpmCommand against QEMU 7.2 tpm-crb (edk2-pei-facts §3.7 and the §4.2 trace). */
+/** PtpCrbTpmCommand against QEMU 7.2 tpm-crb (docs/edk2-pei.md §3.7 and the §4.2 trace). */
 function expectedCrb(command: Uint8Array, reply: Uint8Array): string[] {
   const seq = ['R4 044=00000002', 'W4 040=00000001', 'R4 040=00000000', 'R4 044=00000000'];
   command.forEach((b, i) => seq.push(`W1 ${(0x80 + i).toString(16).padStart(3, "0")}=${h8(b)}`));

@@ -3,7 +3,7 @@ import { MmioBus, MmioTrace, VirtualClock } from '@tcg2sim/ptp';
 import { ProtocolError, Tpm2DeviceLib, detectInterface } from '@tcg2sim/tpm2-device-lib';
 import { B, STARTUP, crbRig, tisRig } from './harness.ts';
 
-// Truth: the reads OVMF performs against QEMU 7.2 and the values it gets (edk2-pei-facts §3.1, E).
+// Truth: the reads OVMF performs against QEMU 7.2 and the values it gets (docs/edk2-pei.md §3.1, E).
 describe('detectInterface (Tpm2GetPtpInterface)', () => {
   it('classifies QEMU tpm-tis as PTP FIFO from 0x81, 0x00002100, 0x30000697', () => {
     const { bus } = tisRig();

@@ -5,7 +5,7 @@ import { Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
 
 export const B = TPM_BASE_ADDRESS;
 
-/** TPM2_Startup(CLEAR) (edk2-pei-facts §7.2). */
+/** TPM2_Startup(CLEAR) (docs/edk2-pei.md §7.2). */
 export const STARTUP = Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0);
 
 /** A 10-byte success response. */
@@ -42,7 +42,7 @@ export function crbRig(options: FakeBackendOptions = {}): Rig<CrbDevice> {
   return { bus, clock, backend, device, lib, trace };
 }
 
-/** Builds a TPM2_PCR_Extend of PCR `pcr` with one digest per bank (edk2-pei-facts §7.5). */
+/** Builds a TPM2_PCR_Extend of PCR `pcr` with one digest per bank (docs/edk2-pei.md §7.5). */
 export function pcrExtend(pcr: number, digests: readonly { alg: number; digest: Uint8Array }[]): Uint8Array {
   const body: number[] = [];
   const u16 = (v: number): void => void body.push((v >> 8) & 0xff, v & 0xff);
@@ -60,7 +60,7 @@ export function pcrExtend(pcr: number, digests: readonly { alg: number; digest: 
   return Uint8Array.from([0x80, 0x02, (size >>> 24) & 0xff, (size >> 16) & 0xff, (size >> 8) & 0xff, size & 0xff, ...body]);
 }
 
-/** The PCR_Extend reply swtpm gives (edk2-pei-facts §7.5, E). */
+/** The PCR_Extend reply swtpm gives (docs/edk2-pei.md §7.5, E). */
 export const PCR_EXTEND_REPLY = Uint8Array.of(0x80, 0x02, 0, 0, 0, 0x13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0, 0);
 
 /** A response of `size` bytes with a valid header (tag 0x8001, rc 0) and a byte pattern. */

@@ -7,7 +7,7 @@ import { B, OK, PCR_EXTEND_REPLY, STARTUP, pcrExtend, response, tisRig } from '.
 const hex = (b: number): string => b.toString(16).padStart(2, '0');
 
 /**
- * The access sequence of Tpm2TisTpmCommand against QEMU 7.2 tpm-tis (edk2-pei-facts §3.6 and
+ * The access sequence of Tpm2TisTpmCommand against QEMU 7.2 tpm-tis (docs/edk2-pei.md §3.6 and
  * the recorded TPM2_Startup trace in §4.1), with polling loops collapsed to one `*` line.
  */
 function expectedTis(command: Uint8Array, reply: Uint8Array): string[] {

@@ -21,9 +21,9 @@ export type {
   StandardDecompressor, GuidedSectionExtractor, GuidedSectionInput, GuidedSectionOutput, SectionExtractors,
 } from './fv/extractors.ts';
 export { parseFirmwareVolume } from './fv/volume.ts';
-export { findVolumeOffsets, parseFlashImage, findFileByGuid, findFilesByGuid } from './fv/flash.ts';
+export { findVolumeOffsets, findDamagedVolumeHeaders, parseFlashImage, findFileByGuid, findFilesByGuid } from './fv/flash.ts';
 export { parseFlashImageAsync, MAX_ASYNC_SECTIONS } from './fv/flash-async.ts';
-export type { VolumeCandidate, FlashImage } from './fv/flash.ts';
+export type { VolumeCandidate, VolumeHeaderDamage, FlashImage } from './fv/flash.ts';
 export { fvChildren, walkFv } from './fv/types.ts';
 export type {
   FvNode, FvNodeLocation, FirmwareVolume, FfsFile, FvSection, FvSectionProcessing, FvFileSystem,

@@ -144,7 +144,7 @@ describe('EDK II PE/COFF image hash against pesign @integration', function () {
     writeFileSync(f, img);
     const ranges = peImageHashRanges(img);
     // SUM = SizeOfHeaders + 1 + 1: EDK II hashes [SUM, end) even though it overlaps the second
-    // section (edk2-dxe-facts §7 step 9); pesign does the same.
+    // section (docs/edk2-dxe.md §7 step 9); pesign does the same.
     expect(ranges[ranges.length - 1]).to.deep.equal({ start: 0x202, end: img.length });
     compareWithPesign(f);
   });

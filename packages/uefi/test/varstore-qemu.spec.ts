@@ -148,7 +148,7 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       if (spareComplete(cutAt(mid))) hi = mid;
       else lo = mid + 1;
     }
-    // EDK II's order (edk2-pei-facts §8.7): mark old 0x3E (1), FTW header (40 + 1), record (40),
+    // EDK II's order (docs/edk2-pei.md §8.7): mark old 0x3E (1), FTW header (40 + 1), record (40),
     // erase 0x42 spare blocks, program 0x40000 bytes, SpareComplete (1).
     expect(lo).to.equal(1 + 41 + 40 + 0x42 + 0x40000 + 1);
     const cut = cutAt(lo + 0x40 + 0x1800);

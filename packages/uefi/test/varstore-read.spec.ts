@@ -18,7 +18,7 @@ describe('variable store reader: Debian OVMF images against UEFIExtract @integra
     requirePrerequisites(this, { tools: ['UEFIExtract'], files: STORES.map((s) => `/usr/share/OVMF/${s}`) });
   });
 
-  it('finds the layout of edk2-pei-facts §8.1-8.3 in the 4M and 2M stores', () => {
+  it('finds the layout of docs/edk2-pei.md §8.1-8.3 in the 4M and 2M stores', () => {
     const l4 = readVarStore(load('OVMF_VARS_4M.fd')).layout;
     expect([l4.storeOffset, l4.storeSize, l4.workingOffset, l4.workingSize, l4.spareOffset, l4.spareSize, l4.blockSize])
       .to.deep.equal([0x48, 0x3ffb8, 0x41000, 0x1000, 0x42000, 0x42000, 0x1000]);

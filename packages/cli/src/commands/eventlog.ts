@@ -1,15 +1,15 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { toHex } from '@tcg2sim/binary-codec';
-import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import {
-  EventLogError, decodeEventLog, describeEvent, encodeEventLog, diffEventLogs, eventTypeLabel, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
+  EventLogError, decodeEventLog, encodeEventLog, diffEventLogs, hasLintErrors, lintEventLog, replayEventLog, toCelJson,
   pcrsToJson, replayEventLogBytes, toJson, writeTpm2ToolsYaml,
 } from '@tcg2sim/event-log';
-import type { EventLog, LintFinding, LogDiff, PcrReplay } from '@tcg2sim/event-log';
+import type { EventLog, PcrReplay } from '@tcg2sim/event-log';
+import { EVENTLOG_JSON_HELP, diffText, diffVerdict, lintText, lintVerdict, listingText, pcrsOnlyText } from './eventlog-text.ts';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { EXIT, UsageError } from '../errors.ts';
+import { readInput } from '../files.ts';
 
 interface EventlogOptions {
   readonly json?: boolean;
@@ -25,8 +25,8 @@ interface EventlogOptions {
   readonly pcrsOnly?: boolean;
 }
 
-function load(file: string, o: EventlogOptions): EventLog {
-  const bytes = new Uint8Array(readFileSync(file));
+function load(file: string, o: EventlogOptions, what = ''): EventLog {
+  const bytes = readInput(file, what);
   try {
     return decodeEventLog(bytes, { lenient: o.lenient === true, stopAtFreeSpace: o.freeSpace === true });
   } catch (err) {
@@ -42,43 +42,10 @@ function stopLine(file: string, log: EventLog): string | undefined {
   return `${file}: stopped: ${s.error?.message ?? `bad record at offset ${s.offset}`} (${log.events.length} events decoded)`;
 }
 
-function summary(log: EventLog, replay: PcrReplay): string {
-  const lines: string[] = [];
-  const banks = [...replay.banks.keys()].map((a) => hashAlgInfo(a).name);
-  lines.push(`format: ${log.format}${log.specId ? ` (Spec ID Event03, banks ${banks.join(', ')})` : ''}, ${log.events.length} events, ${log.usedLength} bytes`);
-  const first = [...replay.banks.keys()][0];
-  for (const e of log.events) {
-    const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
-    const digest = d ? toHex(d.digest).slice(0, 16) : '';
-    lines.push(`  ${String(e.index).padStart(4)}  PCR${String(e.pcrIndex).padEnd(2)}  ${eventTypeLabel(e.eventType).padEnd(34)} ${String(e.eventData.length).padStart(6)} B  ${digest}  ${describeEvent(e, log.specId?.uintnSize ?? 2)}`);
-  }
-  if (replay.startupLocality !== 0) lines.push(`PCR0 starts at locality ${replay.startupLocality}${replay.hcrtm ? ' (H-CRTM)' : ''}`);
-  for (const [alg, pcrs] of replay.banks) {
-    lines.push(`${hashAlgInfo(alg).name}:`);
-    for (const [i, v] of pcrs) lines.push(`  ${String(i).padStart(2)}: ${toHex(v)}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-function lintText(findings: readonly LintFinding[]): string {
-  if (findings.length === 0) return 'lint: no findings\n';
-  return findings.map((f) => `lint ${f.severity} ${f.rule} ${f.name} event ${f.eventIndex}: ${f.message}\n`).join('');
-}
-
-function diffText(d: LogDiff, a: string, b: string): string {
-  const notes = d.dataNotes.map((n) => `diff note: ${n.explanation} (digests agree)\n`).join('');
-  if (d.equal) return `${notes}diff: ${a} and ${b} agree event by event (${d.eventsA} events)\n`;
-  const v = d.divergence;
-  const lines = [`diff: first divergence at event ${v?.eventIndex ?? -1}: ${v?.explanation ?? ''}`];
-  if (v?.bytesA !== undefined) lines.push(`  ${a}: ${v.bytesA}`, `  ${b}: ${v.bytesB ?? ''}`);
-  for (const c of d.pcrChanges) lines.push(`  ${c.bank} PCR${c.pcr}: ${c.a ?? '(unextended)'} -> ${c.b ?? '(unextended)'}`);
-  return notes + lines.join('\n') + '\n';
-}
-
 function pcrsOnly(file: string, o: EventlogOptions, io: CliIo): void {
   let r: PcrReplay;
   try {
-    r = replayEventLogBytes(new Uint8Array(readFileSync(file)), { stopAtFreeSpace: o.freeSpace === true });
+    r = replayEventLogBytes(readInput(file, ''), { stopAtFreeSpace: o.freeSpace === true });
   } catch (err) {
     if (err instanceof EventLogError) throw new UsageError(`${file}: ${err.message}`, { cause: err });
     throw err;
@@ -87,12 +54,7 @@ function pcrsOnly(file: string, o: EventlogOptions, io: CliIo): void {
     io.out(JSON.stringify({ startupLocality: r.startupLocality, pcrs: pcrsToJson(r) }, null, 2) + '\n');
     return;
   }
-  const lines: string[] = [];
-  for (const [alg, pcrs] of r.banks) {
-    lines.push(`${hashAlgInfo(alg).name}:`);
-    for (const [i, v] of pcrs) lines.push(`  ${String(i).padStart(2)}: ${toHex(v)}`);
-  }
-  io.out(lines.join('\n') + '\n');
+  io.out(pcrsOnlyText(r));
 }
 
 /** `tcg2sim eventlog FILE`: decode, replay, lint and diff a binary event log. */
@@ -101,7 +63,7 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
     .command('eventlog')
     .description('parse, replay, lint and diff a binary TCG event log (crypto-agile or SHA1)')
     .argument('<file>', 'binary event log')
-    .option('--json', 'JSON: events, decoded data, PCRs (plus lint/diff when asked)')
+    .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML as tpm2_eventlog prints it')
     .option('--cel', 'TCG Canonical Event Log records (CEL-JSON)')
     .option('--lint', 'check the PC Client PFP rules; exit 1 on errors')
@@ -109,14 +71,16 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
     .option('--measured-only', 'with --diff: data differences whose digests agree (e.g. image addresses) are notes, not divergences')
     .option('--lenient', 'decode up to the first bad event and report where decoding stopped')
     .option('--free-space', 'stop at free space (0xFF/0x00 fill), for logs taken from guest memory')
-    .option('--eventlog-version <n>', 'YAML version as tpm2_eventlog --eventlog-version (1 or 2)', '1')
+    .option('--eventlog-version <n>', 'with --yaml: YAML version as tpm2_eventlog --eventlog-version, 1 or 2 (default: 1)')
     .option('--out <file>', 'write the decoded part of the log back as a binary log')
     .option('--pcrs-only', 'only decode, replay and print the PCRs (one pass, fastest for large logs)')
+    .addHelpText('after', EVENTLOG_JSON_HELP)
     .action((file: string, o: EventlogOptions) => {
       const formats = [o.json, o.yaml, o.cel].filter((x) => x === true).length;
       if (formats > 1) throw new UsageError('choose one of --json, --yaml, --cel');
       const version = o.eventlogVersion === '2' ? 2 : o.eventlogVersion === '1' || o.eventlogVersion === undefined ? 1 : undefined;
       if (version === undefined) throw new UsageError(`--eventlog-version must be 1 or 2, got ${o.eventlogVersion ?? ''}`);
+      if (o.eventlogVersion !== undefined && o.yaml !== true) throw new UsageError('--eventlog-version applies to --yaml output only');
       if (o.pcrsOnly === true && o.lenient !== true && o.lint !== true && o.diff === undefined && o.out === undefined && o.yaml !== true && o.cel !== true) {
         pcrsOnly(file, o, io);
         setStatus(EXIT.OK);
@@ -125,26 +89,32 @@ export function registerEventlog(program: Command, io: CliIo, setStatus: SetStat
       const log = load(file, o);
       const replay = replayEventLog(log);
       const findings = o.lint === true ? lintEventLog(log) : undefined;
-      const other = o.diff !== undefined ? load(o.diff, o) : undefined;
+      const other = o.diff !== undefined ? load(o.diff, o, '--diff') : undefined;
       const diff = other ? diffEventLogs(log, other, { measuredOnly: o.measuredOnly === true }) : undefined;
       const stop = stopLine(file, log);
       if (stop !== undefined) io.err(`tcg2sim: ${stop}\n`);
 
       if (o.json === true) {
-        const out = { ...toJson(log, replay), ...(findings ? { lint: findings } : {}), ...(diff ? { diff } : {}) };
+        const out = {
+          ...toJson(log, replay),
+          ...(findings ? { lint: findings, lintVerdict: lintVerdict(findings) } : {}),
+          ...(diff ? { diff: { verdict: diffVerdict(diff), ...diff } } : {}),
+        };
         io.out(JSON.stringify(out, null, 2) + '\n');
       } else if (o.yaml === true) {
+        if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
+        if (findings) io.err(lintText(findings));
         writeTpm2ToolsYaml(log, replay, (t) => io.out(t), { version });
-        if (findings) io.err(lintText(findings));
-        if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
       } else if (o.cel === true) {
-        io.out(JSON.stringify(toCelJson(log), null, 2) + '\n');
-        if (findings) io.err(lintText(findings));
         if (diff && o.diff !== undefined) io.err(diffText(diff, file, o.diff));
+        if (findings) io.err(lintText(findings));
+        io.out(JSON.stringify(toCelJson(log), null, 2) + '\n');
       } else {
-        io.out(summary(log, replay));
-        if (findings) io.out(lintText(findings));
+        // The verdicts first (every divergence, every finding), the listing after them.
         if (diff && o.diff !== undefined) io.out(diffText(diff, file, o.diff));
+        if (findings) io.out(lintText(findings));
+        if (diff || findings) io.out('\n');
+        io.out(listingText(log, replay));
       }
       if (o.out !== undefined) writeFileSync(o.out, encodeEventLog(log));
       const failed = (findings !== undefined && hasLintErrors(findings)) || (diff !== undefined && !diff.equal);

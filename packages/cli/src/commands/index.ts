@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   acpi: async () => (await import('./acpi.ts')).registerAcpi,
   config: async () => (await import('./config.ts')).registerConfig,
   pe: async () => (await import('./pe.ts')).registerPe,
+  verify: async () => (await import('./verify.ts')).registerVerify,
 };
 
 /**

@@ -4,7 +4,7 @@ import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { CommandFailure } from '../errors.ts';
 import { loadDiskBootLoader } from '../disk.ts';
-import { predictScenario, predictionJson } from './predict-run.ts';
+import { allNotes, predictScenario, predictionJson } from './predict-run.ts';
 
 /** One configuration to boot, as the main thread and the matrix workers share it (structured-cloneable). */
 export interface MatrixJob {
@@ -66,8 +66,9 @@ export class MatrixBooter {
       if (img === undefined) throw new Error(`matrix job names image ${job.image}, which this thread lacks`);
       const vars = job.vars === 'code' ? img.code : job.vars === undefined ? undefined : this.#vars[job.vars];
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
-      const p = await predictScenario(job.scenario, { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests }, { digestWorker: false, disk });
-      return { ok: true, prediction: predictionJson(p, job.source), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
+      const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
+      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk });
+      return { ok: true, prediction: predictionJson(p, job.source, allNotes(job.scenario, fw, p)), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { decompressMemFvsAsync } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import type { EarlyFirmware, RawPredictOptions } from './predict.ts';
 import { CommandFailure, EXIT, UsageError } from '../errors.ts';
+import { readInput } from '../files.ts';
 import { scenarioFirmware, spareCore } from './predict-run.ts';
 import type { BootFirmware } from './predict-run.ts';
 import { matrixConfigs } from './predict-matrix-spec.ts';
@@ -23,7 +23,7 @@ import type { MatrixRow } from './predict-matrix-output.ts';
  */
 export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const { configs, origin } = await matrixConfigs(raw);
-  const { jobs, images, vars } = firmwareOf(configs, early);
+  const { jobs, images, vars } = firmwareOf(configs, early, (field) => (raw.matrix === undefined ? `--${field}` : `${raw.matrix}: ${field}`));
   const workers = matrixWorkerCount(jobs.length, spareCore);
   const { outcomes, onWorkers, workerErrors } = await runMatrixPool(jobs, images, vars, workers, { mainClaims: process.env['TCG2SIM_MATRIX_MAIN'] !== '0' });
   for (const e of new Set(workerErrors)) io.err(`tcg2sim: note: a matrix worker thread failed (${e}); the main thread booted its configurations\n`);
@@ -59,12 +59,16 @@ export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: Se
  * The jobs, with each firmware file read once and each image's SEC started once (the image
  * predict.ts started decoding early is taken over when a configuration names that file).
  */
-function firmwareOf(configs: readonly MatrixConfig[], early: EarlyFirmware | undefined): { jobs: MatrixJob[]; images: PoolImage[]; vars: Uint8Array[] } {
+function firmwareOf(
+  configs: readonly MatrixConfig[],
+  early: EarlyFirmware | undefined,
+  origin: (field: string) => string
+): { jobs: MatrixJob[]; images: PoolImage[]; vars: Uint8Array[] } {
   const files = new Map<string, Uint8Array>();
-  const file = (path: string): Uint8Array => {
+  const file = (path: string, field: string): Uint8Array => {
     let b = files.get(path);
     if (b === undefined) {
-      b = early?.path === path ? early.bytes : new Uint8Array(readFileSync(path));
+      b = field !== 'vars' && early?.path === path ? early.bytes : readInput(path, origin(field));
       files.set(path, b);
     }
     return b;

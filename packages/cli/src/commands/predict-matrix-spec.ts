@@ -2,7 +2,7 @@ import { parseScenario } from '@tcg2sim/platform-ovmf';
 import type { Scenario } from '@tcg2sim/platform-ovmf';
 import type { PredictOptions, RawPredictOptions } from './predict.ts';
 import { LIST_FLAGS, singleOptions } from './predict.ts';
-import { scenarioFrom } from './predict-run.ts';
+import { scenarioFrom, scenarioOf } from './predict-run.ts';
 import { product, readMatrixFile } from './predict-matrix-file.ts';
 import { UsageError } from '../errors.ts';
 
@@ -37,7 +37,7 @@ export async function matrixConfigs(raw: RawPredictOptions): Promise<{ configs: 
   const configs: MatrixConfig[] = [];
   for (const point of product(axes)) {
     const o: PredictOptions = Object.assign({}, base, ...point) as PredictOptions;
-    configs.push({ id: configs.length + 1, scenario: parseScenario(await scenarioFrom(o), o.scenario ?? 'command line') });
+    configs.push({ id: configs.length + 1, scenario: await scenarioOf(o) });
   }
   return { configs, origin: 'command line' };
 }
@@ -88,5 +88,10 @@ async function fromFile(raw: RawPredictOptions, file: string): Promise<MatrixCon
     if (m.fields.has(k)) throw new UsageError(`${file}: sets ${k}, which a flag sets too`);
   }
   if (m.records.length > MAX_CONFIGURATIONS) throw new UsageError(`${file}: ${m.records.length} configurations, more than ${MAX_CONFIGURATIONS}`);
-  return m.records.map((r, i) => ({ id: i + 1, scenario: parseScenario({ ...fromFlags, ...r.record }, `${file}: configuration ${i + 1} (${r.where})`) }));
+  return m.records.map((r, i) => {
+    const where = `${file}: configuration ${i + 1} (${r.where})`;
+    const scenario = parseScenario({ ...fromFlags, ...r.record }, where);
+    if (scenario.vars !== undefined && scenario.code === undefined) throw new UsageError(`${where}: vars: a variable store needs code, the OVMF_CODE*.fd it belongs to`);
+    return { id: i + 1, scenario };
+  });
 }

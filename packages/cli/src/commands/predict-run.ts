@@ -3,9 +3,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { toHex, Tcg2Error } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
-import { eventTypeLabel, toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
-import { MachineDescription, parseScenario, predict } from '@tcg2sim/platform-ovmf';
-import type { BootDigests, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
+import { toTpm2ToolsYaml, eventToJson, pcrsToJson } from '@tcg2sim/event-log';
+import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
+import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
 import type { CliIo } from '../context.ts';
@@ -15,6 +15,9 @@ import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { readInput, readInputText } from '../files.ts';
+import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
+import { predictText } from './predict-text.ts';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -30,7 +33,7 @@ export async function scenarioFrom(o: PredictOptions): Promise<Record<string, un
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
-    const text = readFileSync(o.scenario, 'utf8');
+    const text = readInputText(o.scenario, '--scenario');
     const { default: YAML } = await import('yaml');
     let parsed: unknown;
     try {
@@ -70,24 +73,6 @@ export async function scenarioFrom(o: PredictOptions): Promise<Record<string, un
   return base;
 }
 
-export function summary(p: Prediction, source: string): string {
-  const lines: string[] = [];
-  const banks = [...p.replay.banks.keys()];
-  lines.push(`tcg2sim predict: ${source}`);
-  lines.push(`${p.log.events.length} events, ${p.boot.eventLog.length} bytes; banks ${banks.map((a) => hashAlgInfo(a).name).join(', ')}; ${p.boot.endState}`);
-  const first = banks[0];
-  for (const e of p.log.events) {
-    const d = e.digests.find((x) => x.hashAlg === first) ?? e.digests[0];
-    lines.push(`  ${String(e.index).padStart(3)}  PCR${String(e.pcrIndex).padEnd(2)} ${eventTypeLabel(e.eventType).padEnd(34)} ${d ? toHex(d.digest).slice(0, 16) : ''}`);
-  }
-  for (const [alg, pcrs] of p.tpmPcrs) {
-    lines.push(`${hashAlgInfo(alg).name} (replayed = TPM${p.mismatches.some((m) => m.bank === hashAlgInfo(alg).name) ? ': MISMATCH' : ''}):`);
-    for (const [i, v] of pcrs) lines.push(`  PCR${String(i).padEnd(2)} ${toHex(v)}`);
-  }
-  for (const n of p.boot.notes) lines.push(`note: ${n}`);
-  return lines.join('\n') + '\n';
-}
-
 /**
  * Whether a second core is likely free for the boot's hashing worker (DigestWorker): it saves
  * ~20 ms of wall time when one is, and costs ~40 ms of CPU, so on a saturated machine it makes
@@ -110,6 +95,27 @@ export function spareCore(): boolean {
   return (loadavg()[0] ?? cores) < cores;
 }
 
+/** A prediction from predict's flags, and how to predict the same firmware for another VM shape. */
+export interface PredictedBoot {
+  readonly p: Prediction;
+  /** The firmware named in words (the files, or the embedded default). */
+  readonly source: string;
+  /**
+   * The same firmware, variable store, disk and TPM settings on another machine shape (RAM,
+   * CPUs, machine type), with SEC's decompressed volumes reused and the in-process soft TPM.
+   */
+  readonly rerun: (machine: Partial<MachineInput>) => Promise<Prediction>;
+  /** What the user should know of the prediction (the boot's notes, assumed stores, SMM mismatches). */
+  readonly notes: readonly string[];
+}
+
+/** The scenario of predict's flags (one configuration), validated; errors name the flag or the scenario file's field. */
+export async function scenarioOf(o: PredictOptions): Promise<Scenario> {
+  const s = checkScenario(await scenarioFrom(o), o);
+  if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
+  return s;
+}
+
 /** The firmware of one boot: image, variable store, and how predict names them. */
 export interface BootFirmware {
   readonly code: Uint8Array;
@@ -122,36 +128,47 @@ export interface BootFirmware {
   readonly digests?: BootDigests | undefined;
 }
 
-/** The scenario's firmware: its bios, or code (+ vars), or the embedded default; read by `image`. */
-export function scenarioFirmware(s: Scenario, image: (path: string) => Uint8Array, read: (path: string) => Uint8Array = image): BootFirmware {
+/** The scenario's firmware: its bios, or code (+ vars), or the embedded default; files read by `read(path, field)`. */
+export function scenarioFirmware(s: Scenario, read: (path: string, field: 'bios' | 'code' | 'vars') => Uint8Array): BootFirmware {
   if (s.bios !== undefined) {
-    const code = image(s.bios);
+    const code = read(s.bios, 'bios');
     return { code, vars: code, source: s.bios };
   }
   if (s.code !== undefined) {
-    const code = image(s.code);
-    const vars = s.vars !== undefined ? read(s.vars) : undefined;
+    const code = read(s.code, 'code');
+    const vars = s.vars !== undefined ? read(s.vars, 'vars') : undefined;
     return { code, vars, source: s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code };
   }
   const d = defaultFirmware();
   return { code: d.code, vars: d.vars, source: d.description };
 }
 
+/** Options of {@link predictScenario}. */
+export interface PredictScenarioOptions {
+  readonly digestWorker: boolean;
+  readonly disk?: DiskBootLoader | undefined;
+  /** Machine fields over the scenario's (verify's probes of other VM shapes). */
+  readonly machine?: Partial<MachineInput>;
+  /** The TPM backend instead of the scenario's. */
+  readonly tpm?: Scenario['tpm'];
+}
+
 /**
  * One simulated boot of a validated scenario: machine, TPM backend (closed afterwards), predict.
  * A firmware image the simulator rejects is a UsageError naming `fw.source`.
  */
-export async function predictScenario(s: Scenario, fw: BootFirmware, o: { readonly digestWorker: boolean; readonly disk?: DiskBootLoader | undefined }): Promise<Prediction> {
-  const machine = MachineDescription.parse({
+export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
+  const machineInput: MachineInput = {
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
-  });
-  const backend = await createBootBackend(s.tpm, s.banks);
+    ...o.machine,
+  };
+  const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predict({
       code: fw.code,
       vars: fw.vars,
-      machine,
+      machine: MachineDescription.parse(machineInput),
       tpmInterface: s.tpmInterface,
       backend,
       clock: new VirtualClock(),
@@ -171,8 +188,13 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: { readon
   }
 }
 
+/** What the CLI notes about a prediction: predictNotes' notes, then the boot's own. */
+export function allNotes(s: Scenario, fw: BootFirmware, p: Prediction): string[] {
+  return predictNotes(s, p, fw.vars === undefined);
+}
+
 /** The object `predict --json` prints for a prediction (also each configuration of a matrix). */
-export function predictionJson(p: Prediction, source: string): Record<string, unknown> {
+export function predictionJson(p: Prediction, source: string, notes: readonly string[]): Record<string, unknown> {
   const tpmPcrs: Record<string, Record<string, string>> = {};
   for (const [alg, m] of p.tpmPcrs) tpmPcrs[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
   const uintn = p.log.specId?.uintnSize ?? 2;
@@ -183,30 +205,38 @@ export function predictionJson(p: Prediction, source: string): Record<string, un
     tpmPcrs,
     mismatches: p.mismatches,
     events: p.log.events.map((e) => eventToJson(e, uintn)),
-    notes: p.boot.notes,
+    notes: [...notes, ...p.boot.notes],
   };
 }
 
 /**
- * The body of `tcg2sim predict` (loaded by predict.ts once the command runs): builds the
- * scenario, boots, prints. `early` is the firmware image predict.ts already read and started
- * decompressing, used when the scenario names that same file.
+ * Builds the scenario from predict's flags (see registerPredict and addPredictInputOptions) and
+ * boots it. `early` is the firmware image predict.ts already read and started decompressing,
+ * used when the scenario names that same file.
  */
-export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
-  const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
+export async function predictFromOptions(o: PredictOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
+  const s = await scenarioOf(o);
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
-  const image = (path: string): Uint8Array => (early?.path === path ? early.bytes : new Uint8Array(readFileSync(path)));
-  const fw = scenarioFirmware(s, image, (path) => new Uint8Array(readFileSync(path)));
-  const p = await predictScenario(s, { ...fw, ...(early !== undefined && fw.code === early.bytes ? { sec: early.sec } : {}) }, { digestWorker: spareCore(), disk });
-  const source = fw.source;
+  const fw = scenarioFirmware(s, (path, field) => (field !== 'vars' && early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o))));
+  const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
+  const p = await predictScenario(s, { ...fw, sec }, { digestWorker: spareCore(), disk });
+  const booted = Promise.resolve(p.boot.sec);
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine, tpm: 'soft' });
+  return { p, source: fw.source, rerun, notes: allNotes(s, fw, p) };
+}
+
+/** The body of `tcg2sim predict` (loaded by predict.ts once the command runs): boots, prints. */
+export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
+  const { p, source, notes } = await predictFromOptions(o, early);
   if (o.logOut !== undefined) writeFileSync(o.logOut, p.boot.eventLog);
   if (o.json === true) {
-    io.out(JSON.stringify(predictionJson(p, source), null, 2) + '\n');
+    io.out(JSON.stringify(predictionJson(p, source, notes), null, 2) + '\n');
   } else if (o.yaml === true) {
     io.out(toTpm2ToolsYaml(p.log, p.replay));
+    for (const n of notes) io.err(`tcg2sim: note: ${n}\n`);
   } else {
-    io.out(summary(p, source));
+    io.out(predictText(p, source, notes));
   }
   if (p.mismatches.length > 0) {
     io.err(`tcg2sim: the replayed log and the TPM disagree on ${p.mismatches.length} PCR values\n`);

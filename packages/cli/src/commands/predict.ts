@@ -4,6 +4,7 @@ import type { SecOutput } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { UsageError } from '../errors.ts';
+import { PREDICT_JSON_HELP } from './predict-help.ts';
 
 /** The flags of `tcg2sim predict`. */
 export interface PredictOptions {
@@ -28,7 +29,7 @@ export interface PredictOptions {
 }
 
 /**
- * The flags as commander collects them: --code, --vars, --bios and --banks may be repeated
+ * The flags as `predict` collects them: --code, --vars, --bios and --banks may be repeated
  * (one configuration each), --memory, --cpus, --machine, --tpm-interface and --tpm take comma
  * lists, --matrix names a matrix file (predict-matrix-file.ts). One value each: PredictOptions.
  */
@@ -57,6 +58,19 @@ function collect(value: string, previous: readonly string[] | undefined): readon
   return [...(previous ?? []), value];
 }
 
+/** `help; more (default: X)`: the default stays last, as in every option's help. */
+function withMore(help: string, more: string): string {
+  const m = /^(.*) (\(default: [^)]*\))$/.exec(help);
+  return m === null ? `${help}; ${more}` : `${m[1] ?? ''}; ${more} ${m[2] ?? ''}`;
+}
+
+/** The last --bios, else the last --code: the image bin/tcg2sim.js decodes early. */
+function lastImage(raw: RawPredictOptions): { bios?: string; code?: string } {
+  const bios = raw.bios?.at(-1);
+  const code = raw.code?.at(-1);
+  return bios !== undefined ? { bios } : code !== undefined ? { code } : {};
+}
+
 /** A firmware image read, and its SEC decompression started, before the simulator is loaded. */
 export interface EarlyFirmware {
   /** The path as given on the command line. */
@@ -74,7 +88,7 @@ export interface EarlyFirmware {
  * loads meanwhile. runPredict uses this work only if the scenario names the same file; a file
  * that cannot be read is left for runPredict to report.
  */
-async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined> {
+export async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined> {
   if (o.scenario !== undefined) return undefined;
   const path = o.bios ?? o.code;
   if (path === undefined) return undefined;
@@ -94,13 +108,6 @@ async function startEarly(o: PredictOptions): Promise<EarlyFirmware | undefined>
   const sec = decompressMemFvsAsync(bytes);
   sec.catch(() => undefined); // settled by simulateBoot, or dropped when the scenario is rejected
   return { path, bytes, sec };
-}
-
-/** The last --bios, else the last --code: the image bin/tcg2sim.js decodes early. */
-function lastImage(raw: RawPredictOptions): { bios?: string; code?: string } {
-  const bios = raw.bios?.at(-1);
-  const code = raw.code?.at(-1);
-  return bios !== undefined ? { bios } : code !== undefined ? { code } : {};
 }
 
 /** What bin/tcg2sim.js read and started before the CLI loaded (its startEarlyDecode). */
@@ -123,30 +130,44 @@ function takeBinEarly(path: string): BinEarly | undefined {
   return e;
 }
 
-/** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */
-export function registerPredict(program: Command, io: CliIo, setStatus: SetStatus): void {
-  program
-    .command('predict')
-    .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)')
-    .option('--code <file>', 'OVMF_CODE*.fd (with --vars); repeated: one configuration per image', collect)
-    .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only); repeated: paired with --code in order', collect)
-    .option('--bios <file>', 'a combined OVMF.fd image; repeated: one configuration per image', collect)
-    .option('--machine <type>', 'QEMU machine: q35 or pc (default q35); a comma list for a matrix')
-    .option('--memory <MiB>', 'guest RAM in MiB (default 512); a comma list (512,1024,2048) for a matrix')
-    .option('--cpus <n>', 'vCPUs (default 1); a comma list for a matrix')
+/**
+ * The options that describe the firmware, the VM and the TPM of a prediction: `predict`'s, and
+ * those of every command that predicts the same way (verify).
+ */
+export function addPredictInputOptions(cmd: Command, matrix = false): Command {
+  // predict takes several configurations (a matrix): repeatable flags and comma lists; other commands one.
+  const repeatable = (flags: string, help: string, more: string): Command => (matrix ? cmd.option(flags, withMore(help, more), collect) : cmd.option(flags, help));
+  const lists = (help: string): string => (matrix ? withMore(help, 'a comma list for a matrix') : help);
+  repeatable('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)', 'repeated: one configuration per image');
+  repeatable('--vars <file>', 'OVMF_VARS*.fd variable store (read only)', 'repeated: paired with --code in order');
+  repeatable('--bios <file>', 'a combined OVMF.fd image', 'repeated: one configuration per image');
+  cmd
+    .option('--machine <type>', lists('QEMU machine: q35 or pc (default: q35)'))
+    .option('--memory <MiB>', lists('guest RAM in MiB (default: 512)'))
+    .option('--cpus <n>', lists('vCPUs (default: 1)'))
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
-    .option('--tpm-interface <kind>', 'tis or crb (default tis); tis,crb for a matrix')
-    .option('--tpm <backend>', 'soft (in-process) or swtpm (default soft); a comma list for a matrix')
-    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
-    .option('--banks <list>', "PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four); repeated or ';'-separated: one configuration per bank set", collect)
-    .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration')
+    .option('--tpm-interface <kind>', lists('tis or crb (default: tis)'))
+    .option('--tpm <backend>', lists('soft (in-process) or swtpm (default: soft)'))
+    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)");
+  repeatable('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)', "repeated or ';'-separated: one configuration per bank set");
+  return cmd
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
+    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
+    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');
+}
+
+/** `tcg2sim predict`: simulate a measured boot and print its event log and PCRs. */
+export function registerPredict(program: Command, io: CliIo, setStatus: SetStatus): void {
+  const cmd = program
+    .command('predict')
+    .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
+  addPredictInputOptions(cmd, true)
+    .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration (docs/predict-matrix.md)')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
-    .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")
-    .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)')
-    .option('--json', 'JSON output: pcrs, tpmPcrs, events')
+    .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
+    .addHelpText('after', PREDICT_JSON_HELP)
     .action(async (raw: RawPredictOptions) => {
       if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const o = singleOptions(raw);

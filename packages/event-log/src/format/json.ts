@@ -32,7 +32,7 @@ export function bankKey(alg: number): string {
   return findHashAlg(alg)?.name ?? `0x${alg.toString(16).padStart(4, '0')}`;
 }
 
-/** One event in the JSON shape of DESIGN.md §4, plus index, offset and the decoded data. */
+/** One event in the JSON shape of docs/cli.md, plus index, offset and the decoded data. */
 export function eventToJson(e: LogEvent, uintnSize = 2, withDecoded = true): Json {
   const digests: Record<string, string> = {};
   for (const d of e.digests) digests[bankKey(d.hashAlg)] = toHex(d.digest);
@@ -64,7 +64,7 @@ export function pcrsToJson(replay: PcrReplay): Record<string, Record<string, str
 }
 
 /**
- * The log in the JSON shape of DESIGN.md §4: `{ format, specId, pcrs, events, stop? }`.
+ * The log in the JSON shape of docs/cli.md: `{ format, specId, pcrs, events, stop? }`.
  * Extra top-level keys (lint findings, a diff) can be added by the caller.
  */
 export function toJson(log: EventLog, replay: PcrReplay): Record<string, Json> {

@@ -2,7 +2,7 @@
  * A real event log: Debian OVMF 2022.11 (OVMF_CODE_4M.fd + a fresh OVMF_VARS_4M.fd) on QEMU q35
  * (TCG, -nic none) with swtpm (TPM 2.0, SHA1/256/384/512 active) on tpm-tis, booted to the
  * internal UEFI Shell, taken with the monitor's pmemsave and cut at the 0xFF free space with
- * decodeEventLogFromMemory (5517 bytes, 25 events): the sequence of edk2-dxe-facts.md §12.2.
+ * decodeEventLogFromMemory (5517 bytes, 25 events): the sequence of docs/edk2-dxe.md §12.2.
  */
 export const OVMF_202211_SHELL_LOG_HEX =
   '000000000300000000000000000000000000000000000000000000002d00000053706563204944204576656e74303300000000000002000204000000' +

@@ -361,7 +361,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return 'failed';
     }
     if (vars.secureBootCapable) {
-      // DxeImageVerificationLib runs first (handler order, edk2-dxe-facts §1): an image it
+      // DxeImageVerificationLib runs first (handler order, docs/edk2-dxe.md §1): an image it
       // refuses never reaches the TPM handler (no GPT event, no image event).
       const sb = await secureBootLoadImage(dxe, authority, vars, disk, o.description, secureBootOn);
       notes.push(...sb.notes);

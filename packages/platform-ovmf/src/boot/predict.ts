@@ -5,8 +5,15 @@ import type { EventLog, PcrReplay } from '@tcg2sim/event-log';
 import { equalBytes, toHex } from '@tcg2sim/binary-codec';
 import { algsFromBitmap, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { TpmAlgHash } from '@tcg2sim/hash-lib';
+import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
+import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import { VirtualClock } from '@tcg2sim/ptp';
 import { simulateBoot } from './boot.ts';
 import type { BootInput, BootResult } from './boot.ts';
+import type { TpmInterface } from './tpm-stack.ts';
+import { MachineDescription } from '../machine.ts';
+import type { MachineInput } from '../machine.ts';
+import { buildDefaultFirmware } from '../default-firmware.ts';
 
 /** PCR values per bank: bank → PCR index → value. */
 export type PcrBanks = ReadonlyMap<TpmAlgHash, ReadonlyMap<number, Uint8Array>>;
@@ -29,11 +36,55 @@ export interface Prediction {
   readonly mismatches: readonly PredictedPcrMismatch[];
 }
 
+/**
+ * What {@link predict} takes: a {@link BootInput} whose every field may be left out, each with
+ * the default `tcg2sim predict` uses when run without arguments.
+ */
+export interface PredictInput extends Partial<Omit<BootInput, 'machine'>> {
+  /**
+   * OVMF_CODE*.fd. Default: the embedded default firmware (`buildDefaultFirmware()`), with its
+   * variable store unless `vars` is given.
+   */
+  readonly code?: Uint8Array;
+  /** The machine, any field left out: QEMU 7.2's `-machine q35`, 512 MiB, 1 CPU, no SMM. */
+  readonly machine?: MachineInput;
+  /** Default `tis` (QEMU's `-device tpm-tis`). */
+  readonly tpmInterface?: TpmInterface;
+  /**
+   * Default: a fresh in-process soft TPM with all four banks allocated, closed when the
+   * prediction is done (a backend given here is left open: the caller owns it).
+   */
+  readonly backend?: TpmBackend;
+}
+
+/** The boot inputs of a prediction with every default applied; `owned` is a backend predict created. */
+function bootInputOf(input: PredictInput): { boot: BootInput; owned: TpmBackend | undefined } {
+  let code = input.code;
+  let vars = input.vars;
+  if (code === undefined) {
+    const fw = buildDefaultFirmware();
+    code = fw.code;
+    if (!('vars' in input)) vars = fw.vars;
+  }
+  let owned: TpmBackend | undefined;
+  const backend = input.backend ?? (owned = new SoftTpmBackend({}));
+  const boot: BootInput = {
+    ...input,
+    code,
+    vars,
+    machine: MachineDescription.parse(input.machine ?? {}),
+    tpmInterface: input.tpmInterface ?? 'tis',
+    backend,
+    clock: input.clock ?? new VirtualClock(),
+  };
+  return { boot, owned };
+}
+
 /** PCR 0-7 of `banks`, one TPM2_PCR_Read per bank. */
 export async function readPcrs(t: TpmTransport, banks: readonly TpmAlgHash[]): Promise<PcrBanks> {
   const out = new Map<TpmAlgHash, Map<number, Uint8Array>>();
   for (const alg of banks) {
-    const res = await execute(t, PCRRead, { handles: {}, params: { pcrSelectionIn: { pcrSelections: [{ hash: alg, pcrSelect: Uint8Array.of(0xff, 0, 0) }] } } });
+    const res = await execute(t, PCRRead, { params: { pcrSelectionIn: { pcrSelections: [{ hash: alg, pcrSelect: Uint8Array.of(0xff, 0, 0) }] } } });
     const m = new Map<number, Uint8Array>();
     res.params.pcrValues.digests.forEach((d, i) => m.set(i, d));
     out.set(alg, m);
@@ -44,8 +95,20 @@ export async function readPcrs(t: TpmTransport, banks: readonly TpmAlgHash[]): P
 /**
  * Simulates the boot, decodes and replays the log it produced, and reads PCR 0-7 back from the
  * TPM. The two must agree; a disagreement is reported in `mismatches` (and is a bug).
+ *
+ * Every input has a default, the same as `tcg2sim predict` without arguments: `predict()`
+ * boots the embedded default firmware on q35 with a TIS soft TPM (all four banks).
  */
-export async function predict(input: BootInput): Promise<Prediction> {
+export async function predict(input: PredictInput = {}): Promise<Prediction> {
+  const { boot: bootInput, owned } = bootInputOf(input);
+  try {
+    return await predictWith(bootInput);
+  } finally {
+    await owned?.close();
+  }
+}
+
+async function predictWith(input: BootInput): Promise<Prediction> {
   const boot = await simulateBoot(input);
   // A boot that measured nothing (no TPM 2.0 selected) has an empty log: decoded leniently.
   const log = decodeEventLog(boot.eventLog, { lenient: boot.eventLog.length === 0 });

@@ -173,7 +173,7 @@ export function qemuArguments(o: ResolvedCaptureOptions, p: CapturePaths): strin
     '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm',
     '-device', `${o.tpmInterface === 'crb' ? 'tpm-crb' : 'tpm-tis'},tpmdev=tpm0`,
     // No NIC: its iPXE option ROM would add a PCR2 driver event. The default CD-ROM stays, as in
-    // the reference boot (edk2-dxe-facts §12: Boot0001 is the DVD-ROM).
+    // the reference boot (docs/edk2-dxe.md §12: Boot0001 is the DVD-ROM).
     '-net', 'none',
     '-display', 'none',
     '-monitor', 'none',

@@ -1,6 +1,6 @@
 /**
  * Capability, randomness, clock and parameter-test commands (TPM 2.0 Library Part 3 rev 1.59,
- * 16.1, 29.2, 30.2, 30.3). EDK II GetCapability encoding: edk2-pei-facts §7.4.
+ * 16.1, 29.2, 30.2, 30.3). EDK II GetCapability encoding: docs/edk2-pei.md §7.4.
  */
 import { struct, u16be, u32be, u8 } from '@tcg2sim/binary-codec';
 import { TPM_CC } from '../constants.ts';

@@ -1,6 +1,6 @@
 /**
  * Hashing and hash/event sequences (TPM 2.0 Library Part 3 rev 1.59, 15.4 and 17.5-17.8). EDK II
- * sends the sequence commands only from HashLibTpm2, which OVMF does not link (edk2-pei-facts §7.8).
+ * sends the sequence commands only from HashLibTpm2, which OVMF does not link (docs/edk2-pei.md §7.8).
  */
 import { struct, u32be } from '@tcg2sim/binary-codec';
 import { TPM_CC } from '../constants.ts';

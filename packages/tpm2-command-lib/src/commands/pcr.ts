@@ -1,6 +1,6 @@
 /**
  * PCR commands (TPM 2.0 Library Part 3 rev 1.59, chapter 22). EDK II encodings:
- * edk2-pei-facts §7.5 (PCR_Extend, with an empty password session), §7.6 (PCR_Read),
+ * docs/edk2-pei.md §7.5 (PCR_Extend, with an empty password session), §7.6 (PCR_Read),
  * §7.7 (PCR_Allocate, platform authorization).
  */
 import { struct, u32be, u8 } from '@tcg2sim/binary-codec';

@@ -1,6 +1,6 @@
 /**
  * Start-up and self-test commands (TPM 2.0 Library Part 3 rev 1.59, 9.3, 10.2, 10.4).
- * EDK II encodings: edk2-pei-facts §7.2 (Startup), §7.3 (SelfTest), §7.8 (Shutdown).
+ * EDK II encodings: docs/edk2-pei.md §7.2 (Startup), §7.3 (SelfTest), §7.8 (Shutdown).
  */
 import { struct, u16be, u32be, u8 } from '@tcg2sim/binary-codec';
 import { TPM_CC } from '../constants.ts';

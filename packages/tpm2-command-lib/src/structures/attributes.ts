@@ -1,5 +1,5 @@
 /**
- * TPMA_* attribute words with named bits (STYLE.md §4 rule 10, after go-tpm `gotpm:"bit=…"`):
+ * TPMA_* attribute words with named bits (docs/style.md §4 rule 10, after go-tpm `gotpm:"bit=…"`):
  * each is a codec over its integer plus `unpack`/`pack` for a word already in hand. Bits the
  * spec reserves are kept in `reserved` so that every word round-trips unchanged.
  *

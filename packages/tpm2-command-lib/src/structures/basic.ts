@@ -2,7 +2,7 @@
  * Basic TPM 2.0 structures: digests, sized buffers, PCR selections (TPM 2.0 Library Part 2
  * rev 1.59, chapters 10.3-10.9). TPM command/response buffers are big-endian; the structures that
  * also appear in the (little-endian) TCG event log are declared once as factories over
- * `IntCodecs` (STYLE.md §4 rule 3).
+ * `IntCodecs` (docs/style.md §4 rule 3).
  */
 import { BE, list, oneOf, sized, struct, u16be, u8, union, fixedBytes } from '@tcg2sim/binary-codec';
 import type { Codec, Infer, IntCodecs } from '@tcg2sim/binary-codec';
@@ -75,7 +75,7 @@ export type TPMLDigest = Infer<typeof TPMLDigest>;
  * BYTE pcrSelect[sizeofSelect].
  *
  * `hash` is read as a plain TPM_ALG_ID: a TPM may report banks this project has no hasher for
- * (EDK II skips them, edk2-pei-facts §5.3), and the TPM itself checks the value in commands.
+ * (EDK II skips them, docs/edk2-pei.md §5.3), and the TPM itself checks the value in commands.
  * sizeofSelect is bounded only by its UINT8 (PCR_SELECT_MIN/MAX are checked by the TPM).
  */
 export function tpmsPcrSelection(ints: IntCodecs) {

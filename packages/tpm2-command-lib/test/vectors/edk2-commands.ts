@@ -1,6 +1,6 @@
 /**
  * Command buffers exactly as EDK II edk2-stable202211 Tpm2CommandLib sends them, from
- * /work/shared/reference/edk2-pei-facts.md §7 (layouts checked against a captured OVMF + swtpm
+ * docs/edk2-pei.md §7 (layouts checked against a captured OVMF + swtpm
  * PEI command stream, §7.9). Digest bytes are placeholders where the facts give only the layout.
  */
 import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';

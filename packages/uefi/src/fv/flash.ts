@@ -3,8 +3,8 @@
  * them the way UEFITool does (look for the `_FVH` signature, check the header around it, skip
  * the whole volume once one is found), and look files up by GUID anywhere in the tree.
  */
-import { ByteReader } from '@tcg2sim/binary-codec';
-import { FVH_SIGNATURE_OFFSET } from './constants.ts';
+import { ByteReader, guidToString } from '@tcg2sim/binary-codec';
+import { FFS2_GUID, FFS3_GUID, FVH_SIGNATURE_OFFSET } from './constants.ts';
 import { ParseContext } from './context.ts';
 import type { FvParseOptions } from './context.ts';
 import { FVH_FIXED_SIZE } from './structures.ts';
@@ -32,6 +32,31 @@ function toList(roots: FvNode | readonly FvNode[]): readonly FvNode[] {
 }
 
 /**
+ * What is wrong with a `_FVH` header the volume scan cannot accept (Revision, FvLength,
+ * HeaderLength), or undefined for a plausible header. `hdr` is the header offset; the fixed
+ * header must lie inside `image`.
+ */
+function implausibleHeader(image: Uint8Array, hdr: number): { field: VolumeHeaderDamage['field']; detail: string } | undefined {
+  const fields = new ByteReader(image, hdr + 0x20, hdr + FVH_FIXED_SIZE);
+  const length = fields.u64le();
+  fields.skip(8); // Signature, Attributes
+  const headerLength = fields.u16le();
+  fields.skip(5); // Checksum, ExtHeaderOffset, Reserved
+  const revision = fields.u8();
+  const h = (v: number | bigint): string => `0x${v.toString(16)}`;
+  if (revision !== 1 && revision !== 2) return { field: 'Revision', detail: `Revision ${revision} is not 1 or 2` };
+  if (length < BigInt(MIN_HEADER_LENGTH)) {
+    return { field: 'FvLength', detail: `FvLength ${h(length)} is smaller than the smallest volume header (${h(MIN_HEADER_LENGTH)})` };
+  }
+  if (headerLength < MIN_HEADER_LENGTH) {
+    return { field: 'HeaderLength', detail: `HeaderLength ${h(headerLength)} is smaller than the fixed header and its block map (${h(MIN_HEADER_LENGTH)})` };
+  }
+  if (headerLength % 2 !== 0) return { field: 'HeaderLength', detail: `HeaderLength ${h(headerLength)} is odd` };
+  if (BigInt(headerLength) > length) return { field: 'HeaderLength', detail: `HeaderLength ${h(headerLength)} is larger than FvLength ${h(length)}` };
+  return undefined;
+}
+
+/**
  * Offsets of plausible volume headers in `image`, found the way UEFITool finds them: the `_FVH`
  * signature (here at a header offset that is a multiple of 8), Revision 1 or 2, an FvLength of
  * at least a fixed header plus two block-map entries, and an even HeaderLength between that and
@@ -46,31 +71,57 @@ export function findVolumeOffsets(image: Uint8Array): VolumeCandidate[] {
     const sigAt = haystack.indexOf(SIG, start + FVH_SIGNATURE_OFFSET);
     if (sigAt < 0) break;
     const hdr = sigAt - FVH_SIGNATURE_OFFSET;
-    if (hdr % 8 !== 0 || hdr + FVH_FIXED_SIZE > image.length) {
+    if (hdr % 8 !== 0 || hdr + FVH_FIXED_SIZE > image.length || implausibleHeader(image, hdr) !== undefined) {
       start = hdr + 1;
       continue;
     }
-    const fields = new ByteReader(image, hdr + 0x20, hdr + FVH_FIXED_SIZE);
-    const length = fields.u64le();
-    fields.skip(8); // Signature, Attributes
-    const headerLength = fields.u16le();
-    fields.skip(5); // Checksum, ExtHeaderOffset, Reserved
-    const revision = fields.u8();
-    const plausible =
-      (revision === 1 || revision === 2) &&
-      length >= BigInt(MIN_HEADER_LENGTH) &&
-      headerLength >= MIN_HEADER_LENGTH &&
-      headerLength % 2 === 0 &&
-      BigInt(headerLength) <= length;
-    if (!plausible) {
-      start = hdr + 1;
-      continue;
-    }
+    const length = new ByteReader(image, hdr + 0x20, hdr + 0x28).u64le();
     // A volume whose FvLength runs past the image is reported (the parser then says TRUNCATED).
     const fits = length <= BigInt(image.length - hdr);
     out.push({ offset: hdr, length: fits ? Number(length) : image.length - hdr, truncated: !fits });
     if (!fits) break;
     start = hdr + Number(length);
+  }
+  return out;
+}
+
+/**
+ * A `_FVH` signature, where the volume scan looks for one, whose header the scan refused: the
+ * volume it announces is not listed and its bytes count as not in a volume.
+ */
+export interface VolumeHeaderDamage {
+  /** Offset of the EFI_FIRMWARE_VOLUME_HEADER in the image. */
+  readonly offset: number;
+  /** The header field at fault. */
+  readonly field: 'Revision' | 'FvLength' | 'HeaderLength';
+  /** What is wrong, with the values read. */
+  readonly detail: string;
+}
+
+/**
+ * The damaged volume headers in the regions `gaps` (the bytes no volume covers, as
+ * {@link parseFlashImage} reports them): a `_FVH` signature at an 8-byte aligned header offset
+ * there has a header the scan refused (a plausible one would have become a volume). It counts as
+ * a damaged header, not as stray `_FVH` bytes, when the rest of it still looks like one: Revision
+ * 1 or 2 (then a length is wrong), or an FFS2/FFS3 FileSystemGuid.
+ */
+export function findDamagedVolumeHeaders(image: Uint8Array, gaps: readonly { readonly offset: number; readonly size: number }[]): VolumeHeaderDamage[] {
+  const out: VolumeHeaderDamage[] = [];
+  const haystack = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+  for (const g of gaps) {
+    const end = Math.min(g.offset + g.size, image.length);
+    let from = g.offset + FVH_SIGNATURE_OFFSET;
+    for (;;) {
+      const sigAt = haystack.indexOf(SIG, from);
+      const hdr = sigAt - FVH_SIGNATURE_OFFSET;
+      if (sigAt < 0 || hdr + FVH_FIXED_SIZE > end) break;
+      from = sigAt + 1;
+      if (hdr % 8 !== 0) continue;
+      const bad = implausibleHeader(image, hdr);
+      const revision = image[hdr + 0x37];
+      const fs = guidToString(image.subarray(hdr + 0x10, hdr + 0x20));
+      if (bad !== undefined && (revision === 1 || revision === 2 || fs === FFS2_GUID || fs === FFS3_GUID)) out.push({ offset: hdr, ...bad });
+    }
   }
   return out;
 }

@@ -25,7 +25,7 @@ export interface ByteRange {
   readonly end: number;
 }
 
-/** Machines EDK II's PeCoffLoaderGetImageInfo accepts in OVMF's X64 DXE (edk2-dxe-facts §7). */
+/** Machines EDK II's PeCoffLoaderGetImageInfo accepts in OVMF's X64 DXE (docs/edk2-dxe.md §7). */
 export const EDK2_SUPPORTED_MACHINES: readonly number[] = [
   IMAGE_FILE_MACHINE.I386, IMAGE_FILE_MACHINE.X64, IMAGE_FILE_MACHINE.EBC, IMAGE_FILE_MACHINE.ARM64,
 ];

@@ -1,7 +1,7 @@
 /**
  * Constants of the UEFI variable store as EDK II (edk2-stable202211) and OVMF lay it out on flash.
  * Sources: MdeModulePkg/Include/Guid/VariableFormat.h, SystemNvDataGuid.h,
- * MdePkg/Include/Uefi/UefiMultiPhase.h (attributes); edk2-pei-facts §8.
+ * MdePkg/Include/Uefi/UefiMultiPhase.h (attributes); docs/edk2-pei.md §8.
  */
 
 /** gEfiSystemNvDataFvGuid: FileSystemGuid of the NV_VARIABLE_STORE firmware volume. */
@@ -131,7 +131,7 @@ export const FTW_WRITE_RECORD_SIZE = 40;
 export const FTW_WORKING_STATE_OFFSET = 20;
 
 /**
- * OVMF limits (edk2-pei-facts §8.4): PcdMaxVariableSize / PcdMaxAuthVariableSize.
+ * OVMF limits (docs/edk2-pei.md §8.4): PcdMaxVariableSize / PcdMaxAuthVariableSize.
  * Used as the default record-size bound.
  */
 export const OVMF_MAX_VARIABLE_SIZE = { '4M': 0x8400, '2M': 0x2800 } as const;

@@ -1,6 +1,6 @@
 /**
  * Where the pieces of an NV variable firmware volume are: the FV header, the variable store,
- * the FTW working block and the spare area (OvmfPkg/VarStore.fdf.inc; edk2-pei-facts §8.1).
+ * the FTW working block and the spare area (OvmfPkg/VarStore.fdf.inc; docs/edk2-pei.md §8.1).
  */
 import { ByteReader, DecodeError, decodeFirst } from '@tcg2sim/binary-codec';
 import { AUTHENTICATED_VARIABLE_GUID, SYSTEM_NV_DATA_FV_GUID, VARIABLE_GUID, VARIABLE_STORE_FORMATTED,

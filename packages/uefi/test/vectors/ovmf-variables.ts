@@ -3,7 +3,7 @@
  * fresh copy of OVMF_VARS_4M.fd) booted in QEMU 7.2 (`qemu-system-x86_64 -machine q35 -m 512
  * -nic none`, default empty CD-ROM) to the UEFI Shell; the values were read from the
  * authenticated variable store afterwards (state VAR_ADDED). They are the EV_EFI_VARIABLE_BOOT
- * data of PCR1 for that configuration (edk2-dxe-facts §9.2, §12).
+ * data of PCR1 for that configuration (docs/edk2-dxe.md §9.2, §12).
  */
 export const OVMF_Q35_VARIABLES = {
   BootOrder: '000001000200',
@@ -22,6 +22,6 @@ export const OVMF_Q35_VARIABLES = {
     '02010c00d041030a0000000001010600001f02010c00d041010500000000030e13000000000000c2010000000000080101030a14005347c1e0bef9d2119a0c0090273fc14d7fff0400',
 } as const;
 
-/** The 44-byte DevicePath of the Shell's EFI_IMAGE_LOAD_EVENT (edk2-dxe-facts §12.4). */
+/** The 44-byte DevicePath of the Shell's EFI_IMAGE_LOAD_EVENT (docs/edk2-dxe.md §12.4). */
 export const SHELL_IMAGE_DEVICE_PATH =
   '04071400c9bdb87cebf8344faaea3ee4af6516a1' + '0406140083a5047c3e9e1c4fad65e05268d0b4d1' + '7fff0400';

@@ -1,0 +1,73 @@
+/**
+ * Errors about `predict`'s scenario name what the user typed: the flag (`--memory`, `--banks`)
+ * when the value came from one, else the scenario file and its field (`s.yaml: memoryMiB`),
+ * never the internal path alone (`memoryMiB`, `banks[0]`).
+ */
+import { SMM_ACCESS_PEI_FILE_GUID, Scenario } from '@tcg2sim/platform-ovmf';
+import type { Prediction } from '@tcg2sim/platform-ovmf';
+import { findFileByGuid } from '@tcg2sim/uefi';
+import type { PredictOptions } from './predict.ts';
+import { UsageError } from '../errors.ts';
+
+/** Scenario fields whose flag is not the field's name in kebab case. */
+const FLAG_OF_FIELD: Readonly<Record<string, { readonly flag: string; readonly option: string }>> = {
+  memoryMiB: { flag: '--memory', option: 'memory' },
+  tpmAutoDetection: { flag: '--no-tpm-auto-detection', option: 'tpmAutoDetection' },
+};
+
+const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/**
+ * Where a scenario field's value came from: its flag (`--memory`) when one was given, else the
+ * field in the scenario file (`s.yaml: memoryMiB`), else the field name (a default).
+ */
+export function fieldOrigin(field: string, o: PredictOptions): string {
+  const known = FLAG_OF_FIELD[field];
+  const flag = known?.flag ?? `--${kebab(field)}`;
+  const option = known?.option ?? field;
+  if ((o as Readonly<Record<string, unknown>>)[option] !== undefined) return flag;
+  return o.scenario !== undefined ? `${o.scenario}: ${field}` : field;
+}
+
+const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));
+
+/** Validates the merged scenario; a UsageError with one line per issue, each naming its flag or field. */
+export function checkScenario(value: Record<string, unknown>, o: PredictOptions): Scenario {
+  const r = Scenario.safeParse(value);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((issue) => {
+    const [field, ...rest] = issue.path;
+    if (typeof field !== 'string') {
+      if (issue.code === 'unrecognized_keys') return `${o.scenario ?? 'scenario'}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+      const given = ['bios', 'code', 'vars'].filter((k) => value[k] !== undefined).map((k) => fieldOrigin(k, o));
+      return `${given.join(' and ')}: ${issue.message}`;
+    }
+    let v: unknown = value[field];
+    for (const k of rest) v = typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+    const where = fieldOrigin(field, o);
+    // A flag's value is shown whole (`--banks: "md5"`); a file's field with its element path.
+    const element = where.startsWith('--') ? '' : rest.map((k) => `[${String(k)}]`).join('');
+    return `${where}${element}: ${show(v)}: ${issue.message.replace(/^Invalid option: /, '')}`;
+  });
+  throw new UsageError(lines.join('; '));
+}
+
+/**
+ * What the CLI notes about the scenario against the image it booted: the variable store it
+ * assumed when none was given, and an SMM build predicted without `--smm` or the reverse.
+ * An SMM build is one whose PEIFV holds SmmAccessPei, as the boot model decides it
+ * (OvmfPkg's .fdf includes SmmAccessPei only when SMM_REQUIRE is set).
+ */
+export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): string[] {
+  const notes: string[] = [];
+  if (s.code !== undefined && noVars) {
+    notes.push('no --vars: booted with an empty variable store (no variables, as a blank OVMF_VARS*.fd template: Secure Boot off, OVMF creates its default boot options); give --vars for the store the VM boots with');
+  }
+  const smmBuild = findFileByGuid(p.boot.sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  if (smmBuild && !s.smm) {
+    notes.push('this image is an SMM build (SmmAccessPei in PEIFV) predicted without --smm: QEMU runs it as -machine q35,smm=on (capture --smm adds that and secure pflash); --smm changes nothing in the prediction');
+  } else if (!smmBuild && s.smm) {
+    notes.push('--smm: this image is not an SMM build (no SmmAccessPei in PEIFV): SMM plays no part in its boot');
+  }
+  return notes;
+}

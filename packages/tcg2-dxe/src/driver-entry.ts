@@ -1,0 +1,64 @@
+/**
+ * The TPM queries of Tcg2Dxe's DriverEntry (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.c, edk2-stable202211):
+ * what the driver learns from the TPM before it installs EFI_TCG2_PROTOCOL.
+ */
+import { GetCapability, TPM_CAP, TPM_PT, TpmResponseError, execute } from '@tcg2sim/tpm2-command-lib';
+import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
+import { HASH_ALGS } from '@tcg2sim/hash-lib';
+
+/** What Tcg2Dxe's DriverEntry learns from the TPM. */
+export interface DxeTpmFacts {
+  readonly manufacturerId: number;
+  readonly firmwareVersion1: number;
+  readonly firmwareVersion2: number;
+  readonly maxCommandSize: number;
+  readonly maxResponseSize: number;
+  readonly supportedBanks: number;
+  readonly activeBanks: number;
+}
+
+async function property(t: TpmTransport, pt: number, fallback: number): Promise<number> {
+  try {
+    const out = await execute(t, GetCapability, { params: { capability: TPM_CAP.TPM_PROPERTIES, property: pt, propertyCount: 1 } });
+    const d = out.params.capabilityData.data;
+    if ('tpmProperties' in d) {
+      const p = d.tpmProperties.tpmProperty[0];
+      if (p !== undefined && p.property === pt) return p.value;
+    }
+    return fallback;
+  } catch (e) {
+    if (e instanceof TpmResponseError) return fallback;
+    throw e;
+  }
+}
+
+/**
+ * The GetCapability queries of Tcg2Dxe's DriverEntry, in the firmware's order: TPM_PT
+ * 0x105 (manufacturer), 0x10B/0x10C (firmware version), 0x11E/0x11F (max command/response
+ * size; default 0x1000), then TPM_CAP_PCRS for the supported and active banks.
+ */
+export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFacts> {
+  const manufacturerId = await property(t, TPM_PT.MANUFACTURER, 0);
+  const firmwareVersion1 = await property(t, TPM_PT.FIRMWARE_VERSION_1, 0);
+  const firmwareVersion2 = await property(t, TPM_PT.FIRMWARE_VERSION_1 + 1, 0);
+  const maxCommandSize = await property(t, TPM_PT.MAX_COMMAND_SIZE, 0x1000);
+  const maxResponseSize = await property(t, TPM_PT.MAX_RESPONSE_SIZE, 0x1000);
+  let supportedBanks = 0;
+  let activeBanks = 0;
+  try {
+    const out = await execute(t, GetCapability, { params: { capability: TPM_CAP.PCRS, property: 0, propertyCount: 1 } });
+    const d = out.params.capabilityData.data;
+    if ('assignedPCR' in d) {
+      for (const s of d.assignedPCR.pcrSelections) {
+        const bit = HASH_ALGS.find((h) => h.alg === s.hash)?.bitmap;
+        if (bit === undefined) continue;
+        supportedBanks |= bit;
+        if (s.pcrSelect.some((b) => b !== 0)) activeBanks |= bit;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof TpmResponseError)) throw e;
+    supportedBanks = activeBanks = 0x01;
+  }
+  return { manufacturerId, firmwareVersion1, firmwareVersion2, maxCommandSize, maxResponseSize, supportedBanks, activeBanks };
+}
