@@ -26,6 +26,9 @@ const cliDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const root = resolve(cliDir, '..', '..');
 const outdir = join(cliDir, 'dist', 'bundle');
 const entry = join(cliDir, 'dist', 'src', 'main.js');
+// predict's matrix worker thread: started as `new URL('./predict-matrix-worker.js', import.meta.url)`
+// from the chunk holding predict-matrix-pool.js, so it sits next to the chunks (as in dist/src/commands/).
+const matrixWorker = join(cliDir, 'dist', 'src', 'commands', 'predict-matrix-worker.js');
 
 const native = ['@napi-rs/lzma'];
 const cliRequire = createRequire(join(cliDir, 'package.json'));
@@ -35,7 +38,7 @@ rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { tcg2sim: entry },
+  entryPoints: { tcg2sim: entry, 'predict-matrix-worker': matrixWorker },
   outdir,
   bundle: true,
   splitting: true,

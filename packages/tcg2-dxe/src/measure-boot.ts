@@ -1,6 +1,7 @@
 import { DecodeError, encode } from '@tcg2sim/binary-codec';
 import { EV, uefiImageLoadEvent } from '@tcg2sim/event-log';
 import { IMAGE_SUBSYSTEM, imageInfo, parseEfiImage, peImageDigests } from '@tcg2sim/uefi';
+import type { BankDigest, TpmAlgHash } from '@tcg2sim/hash-lib';
 import type { EfiImageInfo } from '@tcg2sim/uefi';
 import { EFI_TCG2_FLAG } from './capability.ts';
 import type { EfiStatus } from './efi-status.ts';
@@ -45,10 +46,21 @@ export class MeasureBootHandler {
   readonly #measuredFvBases: readonly bigint[] | undefined;
   #gptMeasured = false;
   readonly #uintnSize: number;
+  readonly #peDigests: (image: Uint8Array, algs: readonly TpmAlgHash[]) => BankDigest[];
 
-  constructor(measuredFvBases: readonly bigint[] | undefined, uintnSize = 2) {
+  /**
+   * `peDigests`: the Authenticode digests of a PE file (default @tcg2sim/uefi's peImageDigests);
+   * a caller booting the same image many times passes a memo of it. Throws DecodeError for an
+   * image EDK II's loader refuses.
+   */
+  constructor(
+    measuredFvBases: readonly bigint[] | undefined,
+    uintnSize = 2,
+    peDigests: (image: Uint8Array, algs: readonly TpmAlgHash[]) => BankDigest[] = peImageDigests
+  ) {
     this.#measuredFvBases = measuredFvBases;
     this.#uintnSize = uintnSize;
+    this.#peDigests = peDigests;
   }
 
   /** FileAuthentication: the status LoadImage sees. */
@@ -109,7 +121,7 @@ export class MeasureBootHandler {
     });
     return dxe.hashLogExtendEvent(EFI_TCG2_FLAG.PE_COFF_IMAGE, file, { pcrIndex: pcr, eventType: type, eventData: data }, (img, algs) => {
       try {
-        return peImageDigests(img, algs);
+        return this.#peDigests(img, algs);
       } catch (e) {
         // An image EDK II's loader refuses (DecodeError): EFI_UNSUPPORTED, nothing extended.
         if (!(e instanceof DecodeError)) throw e;

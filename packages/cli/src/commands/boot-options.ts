@@ -19,20 +19,39 @@ export interface BootOptions {
   readonly tpmAutoDetection?: boolean;
 }
 
-/** Declares the {@link BootOptions} flags on `cmd` (returned for chaining). */
-export function addBootOptions(cmd: Command): Command {
-  return cmd
-    .option('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)')
-    .option('--vars <file>', 'OVMF_VARS*.fd variable store (read only)')
-    .option('--bios <file>', 'a combined OVMF.fd image')
-    .option('--machine <type>', 'QEMU machine: q35 or pc (default: q35)')
-    .option('--memory <MiB>', 'guest RAM in MiB (default: 512)')
-    .option('--cpus <n>', 'vCPUs (default: 1)')
+/** A repeatable option's values in command-line order. */
+function collect(value: string, previous: readonly string[] | undefined): readonly string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `help; more (default: X)`: the default stays last, as in every option's help. */
+function withMore(help: string, more: string): string {
+  const m = /^(.*) (\(default: [^)]*\))$/.exec(help);
+  return m === null ? `${help}; ${more}` : `${m[1] ?? ''}; ${more} ${m[2] ?? ''}`;
+}
+
+/**
+ * The options that describe the firmware, the VM and the TPM of a prediction: `predict`'s, and
+ * those of every command that predicts the same way (reference, verify). With `matrix` (predict),
+ * the image and bank flags repeat and the machine flags take comma lists.
+ */
+export function addBootOptions(cmd: Command, matrix = false): Command {
+  // predict takes several configurations (a matrix): repeatable flags and comma lists; other commands one.
+  const repeatable = (flags: string, help: string, more: string): Command => (matrix ? cmd.option(flags, withMore(help, more), collect) : cmd.option(flags, help));
+  const lists = (help: string): string => (matrix ? withMore(help, 'a comma list for a matrix') : help);
+  repeatable('--code <file>', 'OVMF_CODE*.fd, with --vars (without --vars: an empty variable store; without --code and --bios: the embedded firmware)', 'repeated: one configuration per image');
+  repeatable('--vars <file>', 'OVMF_VARS*.fd variable store (read only)', 'repeated: paired with --code in order');
+  repeatable('--bios <file>', 'a combined OVMF.fd image', 'repeated: one configuration per image');
+  cmd
+    .option('--machine <type>', lists('QEMU machine: q35 or pc (default: q35)'))
+    .option('--memory <MiB>', lists('guest RAM in MiB (default: 512)'))
+    .option('--cpus <n>', lists('vCPUs (default: 1)'))
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
-    .option('--tpm-interface <kind>', 'tis or crb (default: tis)')
-    .option('--tpm <backend>', 'soft (in-process) or swtpm (default: soft)')
-    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)")
-    .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)')
+    .option('--tpm-interface <kind>', lists('tis or crb (default: tis)'))
+    .option('--tpm <backend>', lists('soft (in-process) or swtpm (default: soft)'))
+    .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)");
+  repeatable('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)', "repeated or ';'-separated: one configuration per bank set");
+  return cmd
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")

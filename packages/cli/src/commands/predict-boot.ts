@@ -1,13 +1,15 @@
 /**
- * The part of `tcg2sim predict` that every command predicting a boot shares (predict, reference,
- * verify): the scenario from the boot flags (over --scenario), the boot, the notes.
+ * The part of `tcg2sim predict` that every command predicting a boot shares (predict and its
+ * matrix, reference, verify): the scenario from the boot flags (over --scenario), the firmware,
+ * one simulated boot, the notes.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
-import type { MachineInput, Prediction } from '@tcg2sim/platform-ovmf';
+import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
+import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
 import type { BootOptions } from './boot-options.ts';
 import type { EarlyFirmware } from './predict.ts';
@@ -28,7 +30,7 @@ function int(name: string, v: string | undefined): number | undefined {
  * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
  * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
  */
-async function scenarioFrom(o: BootOptions): Promise<Record<string, unknown>> {
+export async function scenarioFrom(o: BootOptions): Promise<Record<string, unknown>> {
   let base: Record<string, unknown> = {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
@@ -79,7 +81,7 @@ async function scenarioFrom(o: BootOptions): Promise<Record<string, unknown>> {
  * load), else when the 1-minute load average is below the number of cores.
  * TCG2SIM_DIGEST_WORKER=0/1 decides instead. Only the timing depends on it, never the output.
  */
-function spareCore(): boolean {
+export function spareCore(): boolean {
   const forced = process.env['TCG2SIM_DIGEST_WORKER'];
   if (forced === '0' || forced === '1') return forced === '1';
   const cores = availableParallelism();
@@ -108,74 +110,105 @@ export interface PredictedBoot {
   readonly notes: readonly string[];
 }
 
-/**
- * Builds the scenario from predict's flags (see registerPredict and addPredictInputOptions) and
- * boots it. `early` is the firmware image predict.ts already read and started decompressing,
- * used when the scenario names that same file.
- */
-export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
+/** The scenario of predict's flags (one configuration), validated; errors name the flag or the scenario file's field. */
+export async function scenarioOf(o: BootOptions): Promise<Scenario> {
   const s = checkScenario(await scenarioFrom(o), o);
   if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
-  const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
-  let code: Uint8Array;
-  let vars: Uint8Array | undefined;
-  let source: string;
-  // The image predict.ts read (and started decompressing) when it is the one the scenario names.
-  const image = (path: string, field: string): Uint8Array => (early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o)));
+  return s;
+}
+
+/** The firmware of one boot: image, variable store, and how predict names them. */
+export interface BootFirmware {
+  readonly code: Uint8Array;
+  readonly vars: Uint8Array | undefined;
+  /** `firmware` in the JSON output, the first line of the summary. */
+  readonly source: string;
+  /** SEC's output of `code`, when already started. */
+  readonly sec?: Promise<SecOutput> | undefined;
+  /** A digest memo shared with other boots of `code` (a matrix). */
+  readonly digests?: BootDigests | undefined;
+}
+
+/** The scenario's firmware: its bios, or code (+ vars), or the embedded default; files read by `read(path, field)`. */
+export function scenarioFirmware(s: Scenario, read: (path: string, field: 'bios' | 'code' | 'vars') => Uint8Array): BootFirmware {
   if (s.bios !== undefined) {
-    code = image(s.bios, 'bios');
-    vars = code;
-    source = s.bios;
-  } else if (s.code !== undefined) {
-    code = image(s.code, 'code');
-    vars = s.vars !== undefined ? readInput(s.vars, fieldOrigin('vars', o)) : undefined;
-    source = s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code;
-  } else {
-    const d = defaultFirmware();
-    code = d.code;
-    vars = d.vars;
-    source = d.description;
+    const code = read(s.bios, 'bios');
+    return { code, vars: code, source: s.bios };
   }
+  if (s.code !== undefined) {
+    const code = read(s.code, 'code');
+    const vars = s.vars !== undefined ? read(s.vars, 'vars') : undefined;
+    return { code, vars, source: s.vars !== undefined ? `${s.code} + ${s.vars}` : s.code };
+  }
+  const d = defaultFirmware();
+  return { code: d.code, vars: d.vars, source: d.description };
+}
+
+/** Options of {@link predictScenario}. */
+export interface PredictScenarioOptions {
+  readonly digestWorker: boolean;
+  readonly disk?: DiskBootLoader | undefined;
+  /** Machine fields over the scenario's (verify's probes of other VM shapes). */
+  readonly machine?: Partial<MachineInput>;
+  /** The TPM backend instead of the scenario's. */
+  readonly tpm?: Scenario['tpm'];
+}
+
+/**
+ * One simulated boot of a validated scenario: machine, TPM backend (closed afterwards), predict.
+ * A firmware image the simulator rejects is a UsageError naming `fw.source`.
+ */
+export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
   const machineInput: MachineInput = {
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
+    ...o.machine,
   };
-  const settings = {
-    code,
-    vars,
-    tpmInterface: s.tpmInterface,
-    ...(disk !== undefined ? { disk } : {}),
-    tcg2Config: s.tcg2Config,
-    tpmAutoDetection: s.tpmAutoDetection,
-    ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
-  };
-  const backend = await createBootBackend(s.tpm, s.banks);
-  let p: Prediction;
+  const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
-    p = await predict({
-      ...settings,
+    return await predict({
+      code: fw.code,
+      vars: fw.vars,
       machine: MachineDescription.parse(machineInput),
+      tpmInterface: s.tpmInterface,
       backend,
       clock: new VirtualClock(),
-      ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
-      digestWorker: spareCore(),
+      ...(fw.sec !== undefined ? { sec: fw.sec } : {}),
+      ...(fw.digests !== undefined ? { digests: fw.digests } : {}),
+      digestWorker: o.digestWorker,
+      ...(o.disk !== undefined ? { disk: o.disk } : {}),
+      tcg2Config: s.tcg2Config,
+      tpmAutoDetection: s.tpmAutoDetection,
+      ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
     });
   } catch (e) {
-    if (e instanceof Tcg2Error) throw new UsageError(`${source}: ${e.message}`, { cause: e });
+    if (e instanceof Tcg2Error) throw new UsageError(`${fw.source}: ${e.message}`, { cause: e });
     throw e;
   } finally {
     await backend.close();
   }
-  const sec = Promise.resolve(p.boot.sec);
-  const rerun = async (m: Partial<MachineInput>): Promise<Prediction> => {
-    const b = await createBootBackend('soft', s.banks);
-    try {
-      return await predict({ ...settings, machine: MachineDescription.parse({ ...machineInput, ...m }), backend: b, clock: new VirtualClock(), sec });
-    } finally {
-      await b.close();
-    }
-  };
-  return { p, source, rerun, notes: predictNotes(s, p, vars === undefined) };
+}
+
+/** What the CLI notes about a prediction: predictNotes' notes, then the boot's own. */
+export function allNotes(s: Scenario, fw: BootFirmware, p: Prediction): string[] {
+  return predictNotes(s, p, fw.vars === undefined);
+}
+
+/**
+ * Builds the scenario from predict's flags (see registerPredict and addBootOptions) and
+ * boots it. `early` is the firmware image predict.ts already read and started decompressing,
+ * used when the scenario names that same file.
+ */
+export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
+  const s = await scenarioOf(o);
+  const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
+  // The image predict.ts read (and started decompressing) when it is the one the scenario names.
+  const fw = scenarioFirmware(s, (path, field) => (field !== 'vars' && early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o))));
+  const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
+  const p = await predictScenario(s, { ...fw, sec }, { digestWorker: spareCore(), disk });
+  const booted = Promise.resolve(p.boot.sec);
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine, tpm: 'soft' });
+  return { p, source: fw.source, rerun, notes: allNotes(s, fw, p) };
 }
 
 /** A simulated boot and what it booted (for messages). */

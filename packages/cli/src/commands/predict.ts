@@ -15,6 +15,42 @@ export interface PredictOptions extends BootOptions {
   readonly yaml?: boolean;
 }
 
+/**
+ * The flags as `predict` collects them: --code, --vars, --bios and --banks may be repeated
+ * (one configuration each), --memory, --cpus, --machine, --tpm-interface and --tpm take comma
+ * lists, --matrix names a matrix file (predict-matrix-file.ts). One value each: PredictOptions.
+ */
+export interface RawPredictOptions extends Omit<PredictOptions, 'code' | 'vars' | 'bios' | 'banks'> {
+  readonly code?: readonly string[];
+  readonly vars?: readonly string[];
+  readonly bios?: readonly string[];
+  readonly banks?: readonly string[];
+  readonly matrix?: string;
+}
+
+/** The flags whose comma lists make a matrix. */
+export const LIST_FLAGS = ['machine', 'memory', 'cpus', 'tpmInterface', 'tpm'] as const;
+
+/** The one configuration the flags describe, or undefined when they describe a matrix. */
+export function singleOptions(raw: RawPredictOptions): PredictOptions | undefined {
+  if (raw.matrix !== undefined) return undefined;
+  if (LIST_FLAGS.some((k) => raw[k]?.includes(',') === true)) return undefined;
+  if ([raw.code, raw.vars, raw.bios, raw.banks].some((l) => (l?.length ?? 0) > 1) || raw.banks?.some((b) => b.includes(';')) === true) return undefined;
+  const { code, vars, bios, banks, matrix: _matrix, ...rest } = raw;
+  return { ...rest, ...(code?.[0] !== undefined ? { code: code[0] } : {}), ...(vars?.[0] !== undefined ? { vars: vars[0] } : {}), ...(bios?.[0] !== undefined ? { bios: bios[0] } : {}), ...(banks?.[0] !== undefined ? { banks: banks[0] } : {}) };
+}
+
+/** A repeatable option's values in command-line order. */
+
+/** `help; more (default: X)`: the default stays last, as in every option's help. */
+
+/** The last --bios, else the last --code: the image bin/tcg2sim.js decodes early. */
+function lastImage(raw: RawPredictOptions): { bios?: string; code?: string } {
+  const bios = raw.bios?.at(-1);
+  const code = raw.code?.at(-1);
+  return bios !== undefined ? { bios } : code !== undefined ? { code } : {};
+}
+
 /** A firmware image read, and its SEC decompression started, before the simulator is loaded. */
 export interface EarlyFirmware {
   /** The path as given on the command line. */
@@ -79,13 +115,22 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
   const cmd = program
     .command('predict')
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
-  addBootOptions(cmd)
+  addBootOptions(cmd, true)
+    .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration (docs/predict-matrix.md)')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
     .addHelpText('after', PREDICT_JSON_HELP)
-    .action(async (o: PredictOptions) => {
-      if (o.json === true && o.yaml === true) throw new UsageError('--json and --yaml are exclusive');
+    .action(async (raw: RawPredictOptions) => {
+      if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
+      const o = singleOptions(raw);
+      if (o === undefined) {
+        // The last image on the command line is the one bin/tcg2sim.js started decoding.
+        const early = await startEarly({ ...(raw.scenario !== undefined ? { scenario: raw.scenario } : {}), ...lastImage(raw) });
+        const { runMatrix } = await import('./predict-matrix-run.ts');
+        await runMatrix(raw, io, setStatus, early);
+        return;
+      }
       const early = await startEarly(o);
       const { runPredict } = await import('./predict-run.ts');
       await runPredict(o, io, setStatus, early);

@@ -76,6 +76,8 @@ export interface BootInput {
    * thread start-up and a 13 MiB copy more CPU. Default false.
    */
   readonly digestWorker?: boolean;
+  /** A memo shared by boots with the same `sec` (a matrix): DXEFV hashed once per bank. */
+  readonly digests?: BootDigests;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -133,7 +135,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // Started while the main thread waits for SEC: its start-up overlaps the LZMA decoding without
   // competing with the work above (started with the boot, it made the whole run slower on a
   // loaded machine).
-  const worker = input.digestWorker === true ? new DigestWorker() : undefined;
+  const worker = input.digestWorker === true && input.digests === undefined ? new DigestWorker() : undefined;
   const sec = await secReady.catch((e: unknown) => {
     worker?.close();
     throw e;
@@ -143,7 +145,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     throw new TypeError('simulateBoot: input.sec is not the SEC output of input.code');
   }
   worker?.offer(sec.dxeFv.bytes);
-  const digests = new BootDigests(worker);
+  const digests = input.digests ?? new BootDigests(worker);
   const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes, ...configNotes);
@@ -248,7 +250,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
             : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
-  const handler = new MeasureBootHandler(measuredFvBases);
+  const handler = new MeasureBootHandler(measuredFvBases, 2, digests.peImage);
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
