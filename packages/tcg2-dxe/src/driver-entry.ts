@@ -5,6 +5,10 @@
 import { GetCapability, TPM_CAP, TPM_PT, TpmResponseError, execute } from '@tcg2sim/tpm2-command-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { HASH_ALGS } from '@tcg2sim/hash-lib';
+import { commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
+import type { PeiDeviceLib, Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
+import { Tcg2Dxe } from './tcg2-dxe.ts';
+import type { Tcg2PhysicalPresenceLib } from './physical-presence.ts';
 
 /** What Tcg2Dxe's DriverEntry learns from the TPM. */
 export interface DxeTpmFacts {
@@ -61,4 +65,36 @@ export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFact
     supportedBanks = activeBanks = 0x01;
   }
   return { manufacturerId, firmwareVersion1, firmwareVersion2, maxCommandSize, maxResponseSize, supportedBanks, activeBanks };
+}
+
+/**
+ * Tcg2Dxe's driver entry on its own device library (`DriverEntry` in
+ * SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.c): RequestUseTpm, the TPM queries above, then the protocol
+ * set up over what Tcg2Pei handed on (its measurements and, with SHA1, the TCG 1.2 HOB records).
+ */
+export async function startTcg2DxeAfterPei(
+  dxeLib: PeiDeviceLib,
+  pei: Tcg2PeiResult,
+  extra: { readonly physicalPresence?: Tcg2PhysicalPresenceLib } = {}
+): Promise<{ readonly dxe: Tcg2Dxe; readonly facts: DxeTpmFacts }> {
+  await dxeLib.requestUseTpm();
+  const facts = await dxeDriverEntryQueries(dxeLib);
+  const dxeTpm = commandLibTpm(dxeLib);
+  const dxe = Tcg2Dxe.start({
+    tpm: {
+      // Failures carry their EFI status (PeiTpmCommandError / device-library codes).
+      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
+      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
+    },
+    hashMask: pei.pcdTpm2HashMask,
+    tpmSupportedBanks: facts.supportedBanks,
+    tpmActiveBanks: facts.activeBanks,
+    manufacturerId: facts.manufacturerId,
+    maxCommandSize: facts.maxCommandSize,
+    maxResponseSize: facts.maxResponseSize,
+    peiEvents: pei.measurements,
+    peiTcg12Records: pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data),
+    ...(extra.physicalPresence !== undefined ? { physicalPresence: extra.physicalPresence } : {}),
+  });
+  return { dxe, facts };
 }

@@ -12,7 +12,7 @@ export type { EfiTcg2EventLogFormat } from './capability.ts';
 export { LogArea, FinalEventsTable, TCG_LOG_AREA_MIN_LEN, TCG2_FINAL_LOG_AREA_LEN, FINAL_EVENTS_HEADER_SIZE } from './log-area.ts';
 export type { AppendResult } from './log-area.ts';
 export { Tcg2Dxe, noActionDigestList } from './tcg2-dxe.ts';
-export { dxeDriverEntryQueries } from './driver-entry.ts';
+export { dxeDriverEntryQueries, startTcg2DxeAfterPei } from './driver-entry.ts';
 export type { DxeTpmFacts } from './driver-entry.ts';
 export { openTcg2Protocol, Tcg2ProtocolError } from './open-tcg2-protocol.ts';
 export type { Tcg2ProtocolOptions, Tcg2ProtocolErrorCode } from './open-tcg2-protocol.ts';

@@ -11,10 +11,10 @@ import type { Clock } from '@tcg2sim/ptp';
 import { Tpm2DeviceLib } from '@tcg2sim/tpm2-device-lib';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { ovmfTcg2ConfigPei, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
-import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
+import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import type { PeiFv, Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
-import { dxeDriverEntryQueries } from './driver-entry.ts';
-import { Tcg2Dxe } from './tcg2-dxe.ts';
+import { startTcg2DxeAfterPei } from './driver-entry.ts';
+import type { Tcg2Dxe } from './tcg2-dxe.ts';
 import type { Tcg2PhysicalPresenceLib } from './physical-presence.ts';
 
 /** Choices that differ from OVMF's defaults; every one may be left out. */
@@ -110,23 +110,6 @@ export async function openTcg2Protocol(backend: TpmBackend, options: Tcg2Protoco
   const deviceLib = firmwareTpm(backend, iface, options.clock ?? new VirtualClock());
   const pei = await peiPhase(backend, options, deviceLib);
 
-  const dxeLib = deviceLib();
-  await dxeLib.requestUseTpm();
-  const facts = await dxeDriverEntryQueries(dxeLib);
-  const dxeTpm = commandLibTpm(dxeLib);
-  return Tcg2Dxe.start({
-    tpm: {
-      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
-      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
-    },
-    hashMask: pei.pcdTpm2HashMask,
-    tpmSupportedBanks: facts.supportedBanks,
-    tpmActiveBanks: facts.activeBanks,
-    manufacturerId: facts.manufacturerId,
-    maxCommandSize: facts.maxCommandSize,
-    maxResponseSize: facts.maxResponseSize,
-    peiEvents: pei.measurements,
-    peiTcg12Records: pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data),
-    ...(options.physicalPresence !== undefined ? { physicalPresence: options.physicalPresence } : {}),
-  });
+  const { dxe } = await startTcg2DxeAfterPei(deviceLib(), pei, options.physicalPresence !== undefined ? { physicalPresence: options.physicalPresence } : {});
+  return dxe;
 }

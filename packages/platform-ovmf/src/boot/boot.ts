@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
-import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
-import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
+import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
+import type { Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
 import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, Tcg2Dxe, measureSecureBootPolicy, EFI_TCG2_EVENT_LOG_FORMAT,
+  MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE, SecureBootAuthorityMeasurement,
 } from '@tcg2sim/tcg2-dxe';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -27,7 +27,6 @@ import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { secureBootLoadImage } from './secure-boot.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
-import { dxeDriverEntryQueries } from './dxe-entry.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
 import {
@@ -187,27 +186,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- DXE: Tcg2Dxe DriverEntry.
   stack.phase = 'dxe:Tcg2Dxe';
-  const dxeLib = stack.deviceLib();
-  await dxeLib.requestUseTpm();
-  const facts = await dxeDriverEntryQueries(dxeLib);
-  const dxeTpm = commandLibTpm(dxeLib);
-  const peiEvents = pei.measurements.map((m: PeiMeasurement) => ({ pcrIndex: m.pcrIndex, eventType: m.eventType, digests: m.digests, eventData: m.eventData }));
-  const tcg12Records = pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data);
-  const dxe = Tcg2Dxe.start({
-    tpm: {
-      // Failures carry their EFI status (PeiTpmCommandError / device-library codes).
-      pcrExtend: (pcr, digests) => dxeTpm.pcrExtend(pcr, digests),
-      submitCommand: (c, maxResponseSize) => dxeLib.submit(c, maxResponseSize === undefined ? {} : { maxResponseSize }),
-    },
-    hashMask: pei.pcdTpm2HashMask,
-    tpmSupportedBanks: facts.supportedBanks,
-    tpmActiveBanks: facts.activeBanks,
-    manufacturerId: facts.manufacturerId,
-    maxCommandSize: facts.maxCommandSize,
-    maxResponseSize: facts.maxResponseSize,
-    peiEvents,
-    peiTcg12Records: tcg12Records,
-  });
+  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei);
 
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
   const vars = new DxeVariables(store(), sec, notes);
