@@ -17,3 +17,5 @@ export { parsePciAddr } from './pci-topology.ts';
 export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';
 export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
 export type * from './vm-description.ts';
+export { captureArguments } from './capture-argv.ts';
+export type { CaptureArgvPaths } from './capture-argv.ts';

@@ -14,6 +14,8 @@ import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
+import type { PredictInput } from '@tcg2sim/qemu-config';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -25,8 +27,8 @@ function int(name: string, v: string | undefined): number | undefined {
  * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
  * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
  */
-async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>> {
-  let base: Record<string, unknown> = {};
+async function scenarioFrom(o: PredictOptions, vm: PredictInput | undefined): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = vm !== undefined ? scenarioFieldsOf(vm) : {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
     const text = readFileSync(o.scenario, 'utf8');
@@ -115,7 +117,8 @@ function spareCore(): boolean {
  * decompressing, used when the scenario names that same file.
  */
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
-  const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
+  const vm = await vmPredictInput(o);
+  const s = parseScenario(await scenarioFrom(o, vm), o.scenario ?? (vm !== undefined ? 'the VM description' : 'command line'));
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
   let vars: Uint8Array | undefined;
@@ -139,6 +142,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
   const machine = MachineDescription.parse({
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
+    ...(vm !== undefined ? { cpu: vm.cpu } : {}),
   });
   const backend = await createBootBackend(s.tpm, s.banks);
   let p: Prediction;
