@@ -65,10 +65,10 @@ describe('a QEMU command line into a VM description', () => {
 
   it("places devices as QEMU does: -drive if=virtio after the key=value -devices, JSON -devices last, bridges' buses", () => {
     const d = parseQemuCommandLine(`qemu -machine q35 -nodefaults -drive if=virtio,file=/d.img,format=raw
-      -device '{"driver":"virtio-rng-pci","id":"rng0"}' -device virtio-balloon-pci -device pcie-root-port,id=rp1,chassis=1,addr=0x4.0x1
+      -device '{"driver":"virtio-rng-pci","id":"rng0"}' -device virtio-balloon-pci -device pcie-root-port,id=rp1,chassis=1,addr=0x4
       -device virtio-serial-pci,bus=rp1 -device pci-bridge,id=br,chassis_nr=2 -device virtio-scsi-pci,bus=br,addr=0x5`);
     expect(paths(d).slice(4)).to.deep.equal([
-      'virtio-balloon-pci@PciRoot(0x0)/Pci(0x1,0x0)', 'pcie-root-port@PciRoot(0x0)/Pci(0x4,0x1)', 'virtio-serial-pci@PciRoot(0x0)/Pci(0x4,0x1)/Pci(0x0,0x0)',
+      'virtio-balloon-pci@PciRoot(0x0)/Pci(0x1,0x0)', 'pcie-root-port@PciRoot(0x0)/Pci(0x4,0x0)', 'virtio-serial-pci@PciRoot(0x0)/Pci(0x4,0x0)/Pci(0x0,0x0)',
       'pci-bridge@PciRoot(0x0)/Pci(0x2,0x0)', 'virtio-scsi-pci@PciRoot(0x0)/Pci(0x2,0x0)/Pci(0x5,0x0)',
       'virtio-blk-pci@PciRoot(0x0)/Pci(0x3,0x0)', 'virtio-rng-pci@PciRoot(0x0)/Pci(0x5,0x0)',
     ]);
