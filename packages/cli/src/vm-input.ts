@@ -4,7 +4,7 @@
  * is not modelled is a usage error naming the option (exit 2).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { QemuConfigError, describeQemuCommand, parseShellCommand, requirePredictable } from '@tcg2sim/qemu-config';
+import { QemuConfigError, describeQemuCommand, mapToPredict, parseShellCommand, requirePredictable } from '@tcg2sim/qemu-config';
 import type { PredictInput, ShellCommand } from '@tcg2sim/qemu-config';
 import { UsageError } from './errors.ts';
 
@@ -43,13 +43,16 @@ export async function vmCommand(o: { qemuCmdline?: string | undefined; libvirtXm
  * predict's inputs from `--qemu-cmdline`/`--libvirt-xml`, or undefined when neither is given.
  * @throws UsageError for a flag the description already gives, bad input or an unmodelled VM
  */
-export async function vmPredictInput(o: object & { qemuCmdline?: string | undefined; libvirtXml?: string | undefined }): Promise<PredictInput | undefined> {
+export async function vmPredictInput(o: object & { qemuCmdline?: string | undefined; libvirtXml?: string | undefined }, note: (line: string) => void = () => undefined): Promise<PredictInput | undefined> {
   if (o.qemuCmdline === undefined && o.libvirtXml === undefined) return undefined;
   const given = new Map(Object.entries(o));
   for (const k of FROM_VM) if (given.get(k) !== undefined) throw new UsageError(`${flagName(k)}: the VM comes from ${o.qemuCmdline !== undefined ? '--qemu-cmdline' : '--libvirt-xml'}; give it there`);
   const { cmd, flag } = await vmCommand(o);
   try {
-    return requirePredictable(describeQemuCommand(cmd));
+    const d = describeQemuCommand(cmd);
+    const input = requirePredictable(d);
+    for (const n of mapToPredict(d).notes) note(`${flag}: note: ${n}`);
+    return input;
   } catch (e) {
     if (e instanceof QemuConfigError) throw new UsageError(`${flag}: ${e.message}`, { cause: e });
     throw e;

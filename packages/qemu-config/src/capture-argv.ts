@@ -15,7 +15,7 @@
  *   file-backed `secret` objects libvirt passes are dropped.
  */
 import { QemuConfigError } from './errors.ts';
-import { parseKeyval, propString } from './option-syntax.ts';
+import { parseKeyval, parseOptionArgument, propString } from './option-syntax.ts';
 import type { PropObject, PropValue } from './option-syntax.ts';
 import { walkOptions } from './parse-argv.ts';
 import type { WalkedOption } from './parse-argv.ts';
@@ -97,9 +97,7 @@ export function captureArguments(cmd: ShellCommand, p: CaptureArgvPaths): string
         break;
       }
       case '-audiodev': {
-        const id = o.json ? undefined : propString(parseKeyval(raw, 'driver', o.name), 'id');
-        const jsonId = o.json ? (JSON.parse(raw) as { id?: unknown }).id : undefined;
-        const audioId = typeof jsonId === 'string' ? jsonId : id;
+        const audioId = propString(parseOptionArgument(raw, { implied: 'driver', json: true, where: o.name }).props, 'id');
         out.push('-audiodev', `none,id=${kv(audioId ?? 'audio0')}`);
         break;
       }

@@ -26,6 +26,8 @@ export interface PredictInput {
   readonly smm: boolean;
   readonly s3: boolean;
   readonly cpu: { readonly vendor: string; readonly physBits: number; readonly page1g: boolean };
+  /** QEMU's default empty CD-ROM is there (no -nodefaults). */
+  readonly defaultCdrom: boolean;
   readonly tpmInterface: 'tis' | 'crb';
   readonly firmware: { readonly kind: 'pflash'; readonly code: string; readonly vars: string | undefined } | { readonly kind: 'bios'; readonly bios: string };
   /** A raw image on the modelled virtio-blk slot. */
@@ -36,6 +38,22 @@ export interface PredictMapping {
   /** Undefined when something essential (firmware, TPM) is missing; see findings. */
   readonly input: PredictInput | undefined;
   readonly findings: readonly Finding[];
+  /**
+   * What is modelled but less exactly: devices whose DXE drivers allocate memory before BDS move
+   * the UEFI Shell's ImageLocationInMemory (event data of an EV_EFI_BOOT_SERVICES_APPLICATION
+   * event, in no digest), which is calibrated for QEMU's default devices and for -nodefaults alone.
+   */
+  readonly notes: readonly string[];
+}
+
+/** The devices the ImageLocationInMemory calibration was measured with. */
+function calibrationNotes(d: VmDescription, disk: string | undefined): string[] {
+  const extra = d.devices.filter((x) => x.pci !== undefined && !x.implicit && !(disk !== undefined && x.drive?.filename === disk));
+  const vga = d.devices.find((x) => x.kind === 'display' && x.implicit);
+  const odd = d.nodefaults ? vga !== undefined : vga?.driver !== 'VGA';
+  const names = [...(odd && vga !== undefined ? [vga] : []), ...extra].map((x) => `${x.driver}${x.id !== undefined ? ` (${x.id})` : ''}`);
+  if (names.length === 0) return [];
+  return [`ImageLocationInMemory of the UEFI Shell is calibrated for QEMU's default devices or -nodefaults alone; ${names.join(', ')} may move it (event data only: digests and PCRs do not depend on it)`];
 }
 
 const NIC = 'NICs are not modelled yet (their option ROM is measured in PCR2, and BDS adds network boot options: PCR1)';
@@ -110,7 +128,7 @@ function diskFinding(dev: DeviceConfig, family: 'q35' | 'pc', disksSoFar: number
   return undefined;
 }
 
-function deviceFindings(d: VmDescription, findings: Finding[]): string | undefined {
+function deviceFindings(d: VmDescription, findings: Finding[]): { disk: string | undefined; cdrom: boolean } {
   let disk: string | undefined;
   let disks = 0;
   let cdrom = false;
@@ -129,8 +147,7 @@ function deviceFindings(d: VmDescription, findings: Finding[]): string | undefin
     if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
     if (dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: 'bootindex: QEMU passes it in fw_cfg bootorder and OVMF rewrites BootOrder from it (PCR1), not modelled' });
   }
-  if (!cdrom) findings.push({ origin: { text: '-nodefaults', offset: undefined }, reason: "without QEMU's default empty CD-ROM the boot options differ from the model's (Boot0001 is that DVD-ROM, PCR1), not modelled yet" });
-  return disk;
+  return { disk, cdrom };
 }
 
 /** Maps a description onto predict's inputs, collecting every unmodelled finding. */
@@ -147,7 +164,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   for (const f of d.fwCfg) {
     if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
   }
-  const disk = deviceFindings(d, findings);
+  const { disk, cdrom } = deviceFindings(d, findings);
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
   else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
@@ -165,9 +182,9 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   else if (d.tpm.model === 'tpm-tis') tpmInterface = 'tis';
   else if (d.tpm.model === 'tpm-crb') tpmInterface = 'crb';
   const input = firmware !== undefined && tpmInterface !== undefined
-    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, tpmInterface, firmware, disk }
+    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware, disk }
     : undefined;
-  return { input, findings };
+  return { input, findings, notes: calibrationNotes(d, disk) };
 }
 
 /** One line naming every finding: `-device e1000e,netdev=n0: NICs are not modelled yet (…); …`. */

@@ -115,7 +115,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
       code,
       vars,
       machine: vm !== undefined
-        ? MachineDescription.parse({ machine: vm.machine, memoryMiB: vm.memoryMiB, cpus: vm.cpus, maxCpus: vm.maxCpus, smm: vm.smm, s3: vm.s3, cpu: vm.cpu })
+        ? MachineDescription.parse({ machine: vm.machine, memoryMiB: vm.memoryMiB, cpus: vm.cpus, maxCpus: vm.maxCpus, smm: vm.smm, s3: vm.s3, cpu: vm.cpu, defaultCdrom: vm.defaultCdrom })
         : MachineDescription.parse({ machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm }),
       tpmInterface: vm?.tpmInterface ?? f.tpmInterface,
       backend,

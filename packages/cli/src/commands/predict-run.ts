@@ -117,7 +117,7 @@ function spareCore(): boolean {
  * decompressing, used when the scenario names that same file.
  */
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
-  const vm = await vmPredictInput(o);
+  const vm = await vmPredictInput(o, (line) => io.err(`tcg2sim: ${line}\n`));
   const s = parseScenario(await scenarioFrom(o, vm), o.scenario ?? (vm !== undefined ? 'the VM description' : 'command line'));
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   let code: Uint8Array;
@@ -142,7 +142,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
   const machine = MachineDescription.parse({
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
-    ...(vm !== undefined ? { cpu: vm.cpu } : {}),
+    ...(vm !== undefined ? { cpu: vm.cpu, defaultCdrom: vm.defaultCdrom } : {}),
   });
   const backend = await createBootBackend(s.tpm, s.banks);
   let p: Prediction;

@@ -238,7 +238,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   if (input.imageBufferAddress === undefined && input.disk === undefined && !cpuS3Shift(dxeFvSha256, input.machine).calibrated) {
-    notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
+    notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
   }
   notes.push(
     input.imageBufferAddress !== undefined

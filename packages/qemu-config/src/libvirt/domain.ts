@@ -131,15 +131,26 @@ function cpuArg(cpu: XmlElement | undefined): string {
   if (cpu === undefined) return 'qemu64';
   const mode = cpu.attrs['mode'] ?? 'custom';
   if (mode === 'host-passthrough' || mode === 'host-model') return 'host,migratable=on';
-  const model = first(cpu, 'model')?.text ?? 'qemu64';
+  const modelEl = first(cpu, 'model');
+  const model = modelEl?.text ?? 'qemu64';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(model)) throw new QemuConfigError('BAD_XML', `${cpu.path}/model: bad CPU model ${JSON.stringify(model)}`, { where: cpu.path });
+  // <model vendor_id='…'> and <maxphysaddr mode='emulate' bits='…'/> pin what PlatformPei reads
+  const pins: string[] = [];
+  const vendor = modelEl?.attrs['vendor_id'];
+  if (vendor !== undefined) {
+    if (!/^[\x21-\x7e]{12}$/.test(vendor)) throw new QemuConfigError('BAD_XML', `${cpu.path}/model: vendor_id must be 12 characters`, { where: cpu.path });
+    pins.push(`vendor=${vendor}`);
+  }
+  const phys = first(cpu, 'maxphysaddr');
+  if (phys?.attrs['mode'] === 'emulate') pins.push(`phys-bits=${count(phys, 'bits', 40)}`);
+  else if (phys?.attrs['mode'] === 'passthrough') pins.push('host-phys-bits=on');
   const feats = all(cpu, 'feature').map((f) => {
     const n = f.attrs['name'] ?? '';
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(n)) throw new QemuConfigError('BAD_XML', `${f.path}: bad feature name`, { where: f.path });
     const off = f.attrs['policy'] === 'disable' || f.attrs['policy'] === 'forbid';
     return `${n}=${off ? 'off' : 'on'}`;
   });
-  return [model, ...feats].join(',');
+  return [model, ...pins, ...feats].join(',');
 }
 
 function smpArg(vcpu: XmlElement | undefined, topo: XmlElement | undefined): string {
