@@ -86,16 +86,25 @@ describe('capture --qemu-cmdline = predict --qemu-cmdline on a real boot @integr
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
+  async function captureAndPredict(name: string, line: string): Promise<{ real: Buffer; predicted: Buffer; qemuLine: string }> {
+    const cap = await runCli('capture', '--qemu-cmdline', line, '--out', join(dir, name), '--no-predict');
+    expect(cap.status, cap.err).to.equal(EXIT.OK);
+    const pred = await runCli('predict', '--qemu-cmdline', line, '--log-out', join(dir, `${name}.predicted.bin`));
+    expect(pred.status, pred.err).to.equal(EXIT.OK);
+    return { real: readFileSync(join(dir, name, 'eventlog.bin')), predicted: readFileSync(join(dir, `${name}.predicted.bin`)), qemuLine: readFileSync(join(dir, name, 'qemu-command-line.txt'), 'utf8') };
+  }
+
   it('the simple q35 VM (1 GiB, 2 CPUs, tpm-crb, disable_s3/s4): byte-identical event logs', async function () {
     if (ovmfImage('OVMF_CODE_4M.fd') === undefined) this.skip();
-    const cap = await runCli('capture', '--qemu-cmdline', SIMPLE, '--out', join(dir, 'capture'), '--no-predict');
-    expect(cap.status, cap.err).to.equal(EXIT.OK);
-    const qemuLine = readFileSync(join(dir, 'capture', 'qemu-command-line.txt'), 'utf8');
+    const { real, predicted, qemuLine } = await captureAndPredict('simple', SIMPLE);
     expect(qemuLine).to.include('-global ICH9-LPC.disable_s3=1').and.include('-smp 2,sockets=2,cores=1,threads=1').and.include('-device tpm-crb,tpmdev=tpm-tpm0,id=tpm0');
-    const pred = await runCli('predict', '--qemu-cmdline', SIMPLE, '--log-out', join(dir, 'predicted.bin'));
-    expect(pred.status, pred.err).to.equal(EXIT.OK);
-    const real = readFileSync(join(dir, 'capture', 'eventlog.bin'));
-    const predicted = readFileSync(join(dir, 'predicted.bin'));
+    expect(predicted.length).to.equal(real.length);
+    expect(predicted.equals(real), 'predicted log = captured log').to.equal(true);
+  });
+
+  it('the same VM with -nodefaults (no default CD-ROM: the Shell is Boot0001): byte-identical event logs', async function () {
+    if (ovmfImage('OVMF_CODE_4M.fd') === undefined) this.skip();
+    const { real, predicted } = await captureAndPredict('nodefaults', SIMPLE.replace('-net none', '-nodefaults'));
     expect(predicted.length).to.equal(real.length);
     expect(predicted.equals(real), 'predicted log = captured log').to.equal(true);
   });
