@@ -122,7 +122,7 @@ function diskFinding(dev: DeviceConfig, family: 'q35' | 'pc', disksSoFar: number
   if (dev.driver === 'ide-cd' && dev.implicit && dev.drive === undefined) return undefined; // the default empty CD-ROM is part of the model
   if (dev.driver !== 'virtio-blk-pci') return `disks on ${dev.driver} are not modelled yet (BDS creates a boot option for each disk: PCR1)`;
   if (disksSoFar > 0) return 'a second disk is not modelled (one virtio-blk disk is)';
-  if (dev.pci?.devicePath !== modelledDiskPath(family)) return `a virtio-blk disk at ${dev.pci?.devicePath ?? '?'} is not modelled (its device path is in its boot option, PCR1; the model has it at ${modelledDiskPath(family)})`;
+  if (dev.pci?.devicePath !== modelledDiskPath(family)) return `a virtio-blk disk at ${dev.pci?.devicePath ?? '?'} is not modelled (its device path is in its boot option, PCR1, and the model has it at ${modelledDiskPath(family)})`;
   if (dev.drive?.filename === undefined) return 'a virtio-blk disk without an image file';
   if (dev.drive.format !== 'raw') return `a ${dev.drive.format ?? 'probed (no format=)'} image is not modelled (predict reads raw images; give format=raw)`;
   return undefined;
