@@ -29,6 +29,21 @@ function fail(message: string, offset: number): never {
   throw new QemuConfigError('BAD_SHELL', `offset ${offset}: ${message}`, { offset });
 }
 
+/**
+ * `ps -o args` output: the words joined by single spaces, nothing quoted, so libvirt's JSON
+ * arguments appear as `-device {"driver":…}` with bare double quotes, which no shell line has
+ * (a shell would strip them). Such text, without any single quote, is split at whitespace.
+ */
+function looksLikePs(text: string): boolean {
+  return !text.includes("'") && /(^|\s)\{"/.test(text);
+}
+
+function splitSpaces(text: string): ShellWord[] {
+  const out: ShellWord[] = [];
+  for (const m of text.matchAll(/\S+/g)) out.push({ text: m[0], offset: m.index });
+  return out;
+}
+
 /** Splits `/proc/PID/cmdline` contents (words each ended by NUL). */
 function splitNul(text: string): ShellWord[] {
   const out: ShellWord[] = [];
@@ -46,12 +61,13 @@ function splitNul(text: string): ShellWord[] {
  * The words of `text`. Quotes: '…' literal; "…" with \\ escaping only $ ` " \\ and newline;
  * a backslash outside quotes escapes the next character, and backslash-newline joins lines.
  * `#` at the start of a word comments to the end of the line. Input with a NUL is taken as
- * /proc/PID/cmdline.
+ * /proc/PID/cmdline, and input with a bare `{"` word and no single quote as `ps` output.
  * @throws QemuConfigError('BAD_SHELL' | 'LIMIT_EXCEEDED')
  */
 export function splitShellWords(text: string): ShellWord[] {
   if (text.length > MAX_COMMAND_LINE) throw new QemuConfigError('LIMIT_EXCEEDED', `command line of ${text.length} characters (at most ${MAX_COMMAND_LINE})`);
   if (text.includes('\0')) return limit(splitNul(text));
+  if (looksLikePs(text)) return limit(splitSpaces(text));
   const out: ShellWord[] = [];
   let word = '';
   let start = -1; // offset of the current word, -1 between words

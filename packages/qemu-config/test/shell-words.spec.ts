@@ -43,6 +43,11 @@ describe('shell words (command lines as libvirt logs them)', () => {
     expect(parseShellCommand('qemu-system-x86_64\0-m\0' + '1024\0').args.map((w) => w.text)).to.deep.equal(['-m', '1024']);
   });
 
+  it("takes `ps -o args` output, where libvirt's JSON arguments are not quoted", () => {
+    const ps = '/usr/bin/qemu-system-x86_64 -name guest=vm1,debug-threads=on -device {"driver":"virtio-blk-pci","bus":"pci.3","addr":"0x0","drive":"libvirt-1-format"} -m 1024';
+    expect(splitShellWords(ps).map((w) => w.text)).to.deep.equal(['/usr/bin/qemu-system-x86_64', '-name', 'guest=vm1,debug-threads=on', '-device', '{"driver":"virtio-blk-pci","bus":"pci.3","addr":"0x0","drive":"libvirt-1-format"}', '-m', '1024']);
+  });
+
   it('names the offset of what it will not do: unterminated quotes, expansions, operators', () => {
     fails("a 'b", 2);
     fails('a "b', 2);
