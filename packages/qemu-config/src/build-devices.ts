@@ -148,7 +148,8 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
       const v = o.props[k];
       if (v !== undefined) props[k] = v;
     }
-    add({ driver: propString(o.props, 'model') ?? defaultNicModel(m.family), props, origin: origin(o), implicit: true });
+    const model = propString(o.props, 'model');
+    add({ driver: model === 'virtio' ? 'virtio-net-pci' : (model ?? defaultNicModel(m.family)), props, origin: origin(o), implicit: true });
   }
   if (!netOptions && !nodefaults) add({ driver: defaultNicModel(m.family), props: {}, origin: DEFAULT, implicit: true });
   const explicit = opts.filter((o) => o.name === '-device');

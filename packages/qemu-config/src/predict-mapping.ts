@@ -101,7 +101,8 @@ function cpuOf(d: VmDescription, findings: Finding[]): PredictInput['cpu'] {
     if (!/^\d{1,2}$/.test(physFeature) || Number(physFeature) < 32 || Number(physFeature) > 52) findings.push({ origin: d.cpu.origin, reason: `phys-bits=${physFeature} is not 32..52` });
     else physBits = Number(physFeature);
   }
-  const page1g = f['pdpe1gb'] === true;
+  const pdpe1gb = f['pdpe1gb'];
+  const page1g = pdpe1gb === true || (typeof pdpe1gb === 'string' && on(pdpe1gb));
   if (vendor === undefined) findings.push({ origin: d.cpu.origin, reason: `CPU model ${d.cpu.model}: its CPUID vendor and 1 GiB-page support (read by PlatformPei for the address width, PCR0) are not modelled (qemu64/kvm64, or vendor=… and phys-bits=…, are)` });
   if (d.accel !== 'tcg' && (typeof vendorFeature !== 'string' || typeof physFeature !== 'string')) {
     findings.push({ origin: d.cpu.origin, reason: `with -accel ${d.accel} the CPUID vendor and physical-address width PlatformPei reads (PCR0) are the host CPU's, which tcg2sim cannot see: pin them with -cpu ${d.cpu.model},vendor=…,phys-bits=… or use -accel tcg` });

@@ -116,6 +116,8 @@ describe('a QEMU command line into a VM description', () => {
     const pinned = requirePredictable(parseQemuCommandLine(SIMPLE.replace('-accel tcg', '-enable-kvm -cpu qemu64,vendor=GenuineIntel,phys-bits=39,+pdpe1gb')));
     expect(pinned.cpu).to.deep.equal({ vendor: 'GenuineIntel', physBits: 39, page1g: true });
     expect(reasons(SIMPLE.replace('-accel tcg', '-cpu host'))).to.match(/CPU model host/);
+    expect(requirePredictable(parseQemuCommandLine(SIMPLE.replace('-accel tcg', '-cpu qemu64,pdpe1gb=on,phys-bits=44'))).cpu).to.deep.equal({ vendor: 'AuthenticAMD', physBits: 44, page1g: true });
+    expect(reasons(SIMPLE.replace(' -net none', ' -nic user,model=virtio'))).to.match(/^-nic user,model=virtio: NICs are not modelled yet/m);
   });
 
   it('reads the command line libvirt 9.0 wrote for a q35 VM (virsh domxml-to-native) and names what is not modelled', () => {
