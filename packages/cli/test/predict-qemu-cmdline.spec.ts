@@ -3,13 +3,24 @@
  * option that is not modelled (exit 2), and a real boot of a simple q35 VM from its command line
  * gives the log predict computes for that same line, byte for byte.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { EXIT } from '@tcg2sim/cli';
 import { ovmfImage, requirePrerequisites } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { domainToQemuArgv } from '@tcg2sim/qemu-config/libvirt';
+
+/** A minimal libvirt q35 domain under TCG: libvirt adds root ports, qemu-xhci and a balloon. */
+function minimalDomain(nvram: string): string {
+  return `<domain type='qemu'><name>t1</name><memory unit='GiB'>1</memory><vcpu placement='static'>2</vcpu>
+    <os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>${CODE}</loader><nvram>${nvram}</nvram></os>
+    <features><acpi/><apic/></features><pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>
+    <devices><serial type='pty'/><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices></domain>`;
+}
+
+const shellQuote = (w: string): string => `'${w.replaceAll("'", "'\\''")}'`;
 
 const CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -68,6 +79,20 @@ describe('tcg2sim predict --qemu-cmdline / --libvirt-xml (usage)', () => {
     }
   });
 
+  it('--libvirt-xml of a TCG domain: predicts, with a note on the devices libvirt adds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tcg2sim-lv-'));
+    try {
+      const xml = join(dir, 't1.xml');
+      writeFileSync(xml, minimalDomain(VARS));
+      const r = await runCli('predict', '--libvirt-xml', xml);
+      expect(r.status, r.err).to.equal(EXIT.OK);
+      expect(r.out).to.match(/started Boot0001 "EFI Internal Shell"/);
+      expect(r.err).to.match(/note: ImageLocationInMemory .* qemu-xhci \(usb\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('capture --qemu-cmdline: exits 2 on a line without a TPM, before booting', async () => {
     const r = await runCli('capture', '--qemu-cmdline', SIMPLE.replace('-device tpm-crb,tpmdev=tpm-tpm0,id=tpm0', ''));
     expect(r.status).to.equal(EXIT.USAGE);
@@ -100,6 +125,24 @@ describe('capture --qemu-cmdline = predict --qemu-cmdline on a real boot @integr
     expect(qemuLine).to.include('-global ICH9-LPC.disable_s3=1').and.include('-smp 2,sockets=2,cores=1,threads=1').and.include('-device tpm-crb,tpmdev=tpm-tpm0,id=tpm0');
     expect(predicted.length).to.equal(real.length);
     expect(predicted.equals(real), 'predicted log = captured log').to.equal(true);
+  });
+
+  it("a libvirt domain: QEMU booting libvirt's command line for it gives the PCRs predict --libvirt-xml gives", async function () {
+    if (ovmfImage('OVMF_CODE_4M.fd') === undefined) this.skip();
+    const nvram = join(dir, 't1_VARS.fd');
+    copyFileSync(VARS, nvram);
+    const xml = join(dir, 't1.xml');
+    writeFileSync(xml, minimalDomain(nvram));
+    const { program, args } = domainToQemuArgv(readFileSync(xml, 'utf8'));
+    const cap = await runCli('capture', '--qemu-cmdline', [program, ...args].map(shellQuote).join(' '), '--out', join(dir, 'libvirt'), '--no-predict');
+    expect(cap.status, cap.err).to.equal(EXIT.OK);
+    const pred = await runCli('predict', '--libvirt-xml', xml, '--json');
+    expect(pred.status, pred.err).to.equal(EXIT.OK);
+    const real = (JSON.parse(readFileSync(join(dir, 'libvirt', 'summary.json'), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+    const predicted = (JSON.parse(pred.out) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+    for (const bank of ['sha1', 'sha256', 'sha384', 'sha512']) {
+      for (let i = 0; i <= 7; i++) expect(predicted[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(real[bank]?.[String(i)]);
+    }
   });
 
   it('the same VM with -nodefaults (no default CD-ROM: the Shell is Boot0001): byte-identical event logs', async function () {
