@@ -19,3 +19,5 @@ export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts
 export type * from './vm-description.ts';
 export { captureArguments } from './capture-argv.ts';
 export type { CaptureArgvPaths } from './capture-argv.ts';
+export { DEFAULT_ROM_FILES, optionRomOf, qemuDataDirs } from './option-roms.ts';
+export type { OptionRom } from './option-roms.ts';
