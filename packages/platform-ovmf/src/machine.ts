@@ -18,6 +18,11 @@ export const MachineDescription = z
     smm: z.boolean().default(false),
     /** S3 advertised in fw_cfg `etc/system-states` (QEMU's default: enabled). */
     s3: z.boolean().default(true),
+    /**
+     * QEMU's default empty CD-ROM drive (q35 AHCI port 2, pc IDE secondary master): BDS makes a
+     * boot option for it. `-nodefaults` (as libvirt runs QEMU) leaves it out.
+     */
+    defaultCdrom: z.boolean().default(true),
     /** CPUID facts PlatformPei uses for the physical address width. */
     cpu: z
       .strictObject({

@@ -17,6 +17,10 @@ export interface BootOptions {
   readonly scenario?: string;
   readonly tcg2Config?: string;
   readonly tpmAutoDetection?: boolean;
+  /** The VM as its whole QEMU command line (packages/qemu-config). */
+  readonly qemuCmdline?: string;
+  /** The VM as its libvirt domain XML file. */
+  readonly libvirtXml?: string;
 }
 
 /** A repeatable option's values in command-line order. */
@@ -53,6 +57,8 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
   repeatable('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)', "repeated or ';'-separated: one configuration per bank set");
   return cmd
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
+    .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
     .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');

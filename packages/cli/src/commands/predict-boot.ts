@@ -19,6 +19,8 @@ import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
+import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
+import type { PredictInput } from '@tcg2sim/qemu-config';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -30,8 +32,8 @@ function int(name: string, v: string | undefined): number | undefined {
  * CLI flags over the scenario file (flags win). Paths in the file are relative to it. The YAML
  * parser is loaded only for a scenario file (it is a quarter of the CLI's code).
  */
-export async function scenarioFrom(o: BootOptions): Promise<Record<string, unknown>> {
-  let base: Record<string, unknown> = {};
+export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<Record<string, unknown>> {
+  let base: Record<string, unknown> = vm !== undefined ? scenarioFieldsOf(vm) : {};
   let dir = process.cwd();
   if (o.scenario !== undefined) {
     const text = readInputText(o.scenario, '--scenario');
@@ -111,8 +113,8 @@ export interface PredictedBoot {
 }
 
 /** The scenario of predict's flags (one configuration), validated; errors name the flag or the scenario file's field. */
-export async function scenarioOf(o: BootOptions): Promise<Scenario> {
-  const s = checkScenario(await scenarioFrom(o), o);
+export async function scenarioOf(o: BootOptions, vm?: PredictInput): Promise<Scenario> {
+  const s = checkScenario(await scenarioFrom(o, vm), o);
   if (s.vars !== undefined && s.code === undefined) throw new UsageError(`${fieldOrigin('vars', o)}: a variable store needs --code, the OVMF_CODE*.fd it belongs to`);
   return s;
 }
@@ -200,15 +202,19 @@ export function allNotes(s: Scenario, fw: BootFirmware, p: Prediction): string[]
  * used when the scenario names that same file.
  */
 export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | undefined): Promise<PredictedBoot> {
-  const s = await scenarioOf(o);
+  // --qemu-cmdline / --libvirt-xml: the VM description gives firmware, machine, devices.
+  const vmNotes: string[] = [];
+  const vm = await vmPredictInput(o, (line) => vmNotes.push(line));
+  const s = await scenarioOf(o, vm);
+  const vmMachine: Partial<MachineInput> = vm !== undefined ? { cpu: vm.cpu, defaultCdrom: vm.defaultCdrom } : {};
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
   const fw = scenarioFirmware(s, (path, field) => (field !== 'vars' && early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o))));
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
-  const p = await predictScenario(s, { ...fw, sec }, { digestWorker: spareCore(), disk });
+  const p = await predictScenario(s, { ...fw, sec }, { digestWorker: spareCore(), disk, machine: vmMachine });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine, tpm: 'soft' });
-  return { p, source: fw.source, rerun, notes: allNotes(s, fw, p) };
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft' });
+  return { p, source: fw.source, rerun, notes: [...vmNotes, ...allNotes(s, fw, p)] };
 }
 
 /** A simulated boot and what it booted (for messages). */

@@ -24,6 +24,7 @@ export const MAX_CONFIGURATIONS = 4096;
 export async function matrixConfigs(raw: RawPredictOptions): Promise<{ configs: MatrixConfig[]; origin: string }> {
   if (raw.yaml === true) throw new UsageError('--yaml takes one configuration: a matrix prints a table or --json');
   if (raw.logOut !== undefined) throw new UsageError('--log-out takes one configuration, not a matrix');
+  if (raw.qemuCmdline !== undefined || raw.libvirtXml !== undefined) throw new UsageError(`${raw.qemuCmdline !== undefined ? '--qemu-cmdline' : '--libvirt-xml'} describes one VM: not with a matrix`);
   if (raw.matrix !== undefined) return { configs: await fromFile(raw, raw.matrix), origin: raw.matrix };
   const axes: Partial<PredictOptions>[][] = [firmwareAxis(raw)];
   for (const k of LIST_FLAGS) {

@@ -13,6 +13,8 @@ export interface PredictOptions extends BootOptions {
   readonly logOut?: string;
   readonly json?: boolean;
   readonly yaml?: boolean;
+  readonly qemuCmdline?: string;
+  readonly libvirtXml?: string;
 }
 
 /**

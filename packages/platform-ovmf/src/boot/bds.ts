@@ -115,8 +115,12 @@ export interface BootDevices {
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
+  // without the CD-ROM (-nodefaults) the next options take its number: BDS numbers by the first free one
+  const cdroms: BootOption[] = m.defaultCdrom
+    ? [{ number: 1, attributes: LOAD_OPTION.ACTIVE, description: cd.description, filePath: cd.filePath, optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'cdrom-empty' } }]
+    : [];
   const disk: BootOption[] = devices.virtioDisk === true
-    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
+    ? [{ number: 1 + cdroms.length, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
     : [];
   return [
     {
@@ -127,17 +131,10 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       optionalData: new Uint8Array(),
       target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
     },
-    {
-      number: 1,
-      attributes: LOAD_OPTION.ACTIVE,
-      description: cd.description,
-      filePath: cd.filePath,
-      optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID),
-      target: { kind: 'cdrom-empty' },
-    },
+    ...cdroms,
     ...disk,
     {
-      number: 2 + disk.length,
+      number: 1 + cdroms.length + disk.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),

@@ -19,6 +19,7 @@ import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
 import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { cpuS3Shift } from './cpu-s3-shift.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -217,6 +218,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const storeSnapshot = store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
+  if (input.imageBufferAddress === undefined && input.disk === undefined && !cpuS3Shift(dxeFvSha256, input.machine).calibrated) {
+    notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
+  }
   notes.push(
     input.imageBufferAddress !== undefined
       ? 'image buffer address: given'

@@ -5,6 +5,7 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
+import { cpuS3Shift } from './cpu-s3-shift.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -167,5 +168,5 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used;
+  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used + cpuS3Shift(ctx.dxeFvSha256, ctx.machine).shift;
 }

@@ -175,7 +175,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     const t1 = performance.now();
 
     progress({ phase: 'boot', message: 'booting QEMU' });
-    const qemuArgs = qemuArguments(o, paths);
+    const qemuArgs = o.qemuArgumentsFor !== undefined ? [...o.qemuArgumentsFor(paths)] : qemuArguments(o, paths);
     const { qemu, serial, reached } = await bootToShell(scope, o, qemuArgs, progress);
     const t2 = performance.now();
 

@@ -60,6 +60,13 @@ export interface CaptureOptions {
   readonly swtpmSetupBinary?: string;
   /** Appended to the QEMU command line as they are. */
   readonly extraQemuArgs?: readonly string[];
+  /**
+   * The whole QEMU command line (without the binary) instead of the one built from these
+   * options, given the capture's paths: it must attach the TPM to `swtpmCtrl`, put the serial
+   * console on stdio, QMP on `qmp` and pflash unit 1 on `varsCopy`; `machine`, `memoryMiB` and
+   * the firmware files given here must be the ones it boots (`tcg2sim capture --qemu-cmdline`).
+   */
+  readonly qemuArgumentsFor?: (p: CapturePaths) => readonly string[];
   /** Called at each step and about once a second while booting. */
   readonly onProgress?: (p: CaptureProgress) => void;
 }
@@ -84,6 +91,7 @@ export interface ResolvedCaptureOptions {
   readonly swtpmBinary: string;
   readonly swtpmSetupBinary: string;
   readonly extraQemuArgs: readonly string[];
+  readonly qemuArgumentsFor: ((p: CapturePaths) => readonly string[]) | undefined;
 }
 
 function positiveInt(v: number, what: string, max: number): number {
@@ -147,6 +155,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     swtpmBinary: o.swtpmBinary ?? 'swtpm',
     swtpmSetupBinary: o.swtpmSetupBinary ?? 'swtpm_setup',
     extraQemuArgs: o.extraQemuArgs ?? [],
+    qemuArgumentsFor: o.qemuArgumentsFor,
   };
 }
 

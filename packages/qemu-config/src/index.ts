@@ -1,0 +1,23 @@
+/**
+ * @tcg2sim/qemu-config: what QEMU is told. A QEMU command line (as libvirt logs it) or a libvirt
+ * domain XML into a typed VM description, and that description onto what `tcg2sim predict`
+ * models, naming everything that changes measurements and is not modelled.
+ */
+export { QemuConfigError } from './errors.ts';
+export type { QemuConfigErrorCode } from './errors.ts';
+export { splitShellWords, parseShellCommand, MAX_COMMAND_LINE } from './shell-words.ts';
+export type { ShellWord, ShellCommand } from './shell-words.ts';
+export { parseKeyval, parseOptionArgument, parseSize } from './option-syntax.ts';
+export type { PropObject, PropValue } from './option-syntax.ts';
+export { QEMU_OPTIONS } from './option-table.ts';
+export type { OptionSpec, OptionRole } from './option-table.ts';
+export { parseQemuCommandLine, describeQemuCommand } from './parse-argv.ts';
+export { deviceModel } from './device-catalog.ts';
+export { parsePciAddr } from './pci-topology.ts';
+export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';
+export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
+export type * from './vm-description.ts';
+export { captureArguments } from './capture-argv.ts';
+export type { CaptureArgvPaths } from './capture-argv.ts';
+export { DEFAULT_ROM_FILES, optionRomOf, qemuDataDirs } from './option-roms.ts';
+export type { OptionRom } from './option-roms.ts';

@@ -1,0 +1,207 @@
+/**
+ * A {@link VmDescription} onto what `tcg2sim predict` models today: machine (q35/pc), memory,
+ * CPUs, the CPU facts PlatformPei reads, S3, the TPM interface, the firmware files and one raw
+ * virtio-blk disk. Everything in the description that changes measurements and has no model is
+ * a {@link Finding} naming the option; options without effect on measurements pass silently.
+ *
+ * Adding a model later (NICs, other disks) means removing its entry from DEVICE_KIND_FINDINGS
+ * (or loosening `diskFinding`) and reading the now-accepted devices from the description,
+ * which keeps every device with its PCI address, ROM and drive.
+ */
+import { QemuConfigError } from './errors.ts';
+import type { DeviceConfig, DeviceKind, Origin, VmDescription } from './vm-description.ts';
+
+/** Something that changes measurements and is not modelled. */
+export interface Finding {
+  readonly origin: Origin;
+  readonly reason: string;
+}
+
+/** What predict takes (the scenario's machine fields, firmware, TPM interface and disk). */
+export interface PredictInput {
+  readonly machine: 'q35' | 'pc';
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly maxCpus: number;
+  readonly smm: boolean;
+  readonly s3: boolean;
+  readonly cpu: { readonly vendor: string; readonly physBits: number; readonly page1g: boolean };
+  /** QEMU's default empty CD-ROM is there (no -nodefaults). */
+  readonly defaultCdrom: boolean;
+  readonly tpmInterface: 'tis' | 'crb';
+  readonly firmware: { readonly kind: 'pflash'; readonly code: string; readonly vars: string | undefined } | { readonly kind: 'bios'; readonly bios: string };
+  /** A raw image on the modelled virtio-blk slot. */
+  readonly disk: string | undefined;
+}
+
+export interface PredictMapping {
+  /** Undefined when something essential (firmware, TPM) is missing; see findings. */
+  readonly input: PredictInput | undefined;
+  readonly findings: readonly Finding[];
+  /**
+   * What is modelled but less exactly: devices whose DXE drivers allocate memory before BDS move
+   * the UEFI Shell's ImageLocationInMemory (event data of an EV_EFI_BOOT_SERVICES_APPLICATION
+   * event, in no digest), which is calibrated for QEMU's default devices and for -nodefaults alone.
+   */
+  readonly notes: readonly string[];
+}
+
+/** The devices the ImageLocationInMemory calibration was measured with. */
+function calibrationNotes(d: VmDescription, disk: string | undefined): string[] {
+  const extra = d.devices.filter((x) => x.pci !== undefined && !x.implicit && !(disk !== undefined && x.drive?.filename === disk));
+  const vga = d.devices.find((x) => x.kind === 'display' && x.implicit);
+  const odd = d.nodefaults ? vga !== undefined : vga?.driver !== 'VGA';
+  const names = [...(odd && vga !== undefined ? [vga] : []), ...extra].map((x) => `${x.driver}${x.id !== undefined ? ` (${x.id})` : ''}`);
+  if (names.length === 0) return [];
+  return [`ImageLocationInMemory of the UEFI Shell is calibrated for QEMU's default devices or -nodefaults alone; ${names.join(', ')} may move it (event data only: digests and PCRs do not depend on it)`];
+}
+
+const NIC = 'NICs are not modelled yet (their option ROM is measured in PCR2, and BDS adds network boot options: PCR1)';
+
+/** Device kinds that change measurements and have no model yet. */
+const DEVICE_KIND_FINDINGS: Readonly<Record<DeviceKind, string | undefined>> = {
+  nic: NIC,
+  unknown: 'a device tcg2sim does not know, so it cannot tell whether it changes measurements',
+  disk: undefined, // diskFinding decides
+  'pci-bridge': undefined,
+  'storage-controller': undefined,
+  'usb-controller': undefined,
+  display: undefined,
+  tpm: undefined,
+  inert: undefined,
+};
+
+/** Machine properties without effect on what the firmware measures (or read elsewhere: smm, usb, pflash). */
+const INERT_MACHINE_PROPERTIES = new Set(['usb', 'smm', 'dump-guest-core', 'mem-merge', 'memory-backend', 'pflash0', 'pflash1', 'accel', 'vmport', 'kernel_irqchip', 'kernel-irqchip', 'hpet', 'graphics', 'suppress-vmdesc', 'smbus', 'pit', 'pic', 'i8042', 'default-bus-bypass-iommu', 'x-oem-id', 'x-oem-table-id', 'sata']);
+
+/** -global DRIVER.PROPERTY without effect on measurements. */
+const INERT_GLOBALS = new Set(['ICH9-LPC.disable_s4', 'PIIX4_PM.disable_s4', 'cfi.pflash01.secure', 'kvm-pit.lost_tick_policy', 'isa-fdc.driveA', 'isa-fdc.driveB', 'isa-fdc.fdtypeA', 'isa-fdc.fdtypeB', 'ICH9-LPC.noreboot', 'PIIX4_PM.disable_s3', 'ICH9-LPC.disable_s3', 'mc146818rtc.lost_tick_policy', 'qxl-vga.vram_size', 'qxl-vga.ram_size']);
+
+/** CPU models whose CPUID vendor tcg2sim knows (QEMU 7.2 builtin definitions). */
+const CPU_VENDORS: Readonly<Record<string, string>> = { qemu64: 'AuthenticAMD', kvm64: 'GenuineIntel', qemu32: 'GenuineIntel', kvm32: 'GenuineIntel' };
+
+function on(v: string): boolean {
+  return v === '1' || v === 'on' || v === 'true' || v === 'yes';
+}
+
+/** The s3 fact: -global ICH9-LPC.disable_s3=1 (q35) or PIIX4_PM.disable_s3=1 (pc) takes S3 out of fw_cfg etc/system-states. */
+function s3Of(d: VmDescription): boolean {
+  const driver = d.machine.family === 'q35' ? 'ICH9-LPC' : 'PIIX4_PM';
+  const g = d.globals.findLast((x) => x.driver === driver && x.property === 'disable_s3');
+  return g === undefined ? true : !on(g.value);
+}
+
+function cpuOf(d: VmDescription, findings: Finding[]): PredictInput['cpu'] {
+  const f = d.cpu.features;
+  const vendorFeature = f['vendor'];
+  const physFeature = f['phys-bits'];
+  const vendor = typeof vendorFeature === 'string' ? vendorFeature : CPU_VENDORS[d.cpu.model];
+  let physBits = 40; // QEMU 7.2's default phys-bits without host-phys-bits
+  if (typeof physFeature === 'string') {
+    if (!/^\d{1,2}$/.test(physFeature) || Number(physFeature) < 32 || Number(physFeature) > 52) findings.push({ origin: d.cpu.origin, reason: `phys-bits=${physFeature} is not 32..52` });
+    else physBits = Number(physFeature);
+  }
+  const pdpe1gb = f['pdpe1gb'];
+  const page1g = pdpe1gb === true || (typeof pdpe1gb === 'string' && on(pdpe1gb));
+  if (vendor === undefined) findings.push({ origin: d.cpu.origin, reason: `CPU model ${d.cpu.model}: its CPUID vendor and 1 GiB-page support (read by PlatformPei for the address width, PCR0) are not modelled (qemu64/kvm64, or vendor=… and phys-bits=…, are)` });
+  if (d.accel !== 'tcg' && (typeof vendorFeature !== 'string' || typeof physFeature !== 'string')) {
+    findings.push({ origin: d.cpu.origin, reason: `with -accel ${d.accel} the CPUID vendor and physical-address width PlatformPei reads (PCR0) are the host CPU's, which tcg2sim cannot see: pin them with -cpu ${d.cpu.model},vendor=…,phys-bits=… or use -accel tcg` });
+  }
+  for (const k of ['host-phys-bits', 'vmx', 'smx', 'lmce']) {
+    const v = f[k];
+    if (v === true || (typeof v === 'string' && on(v))) findings.push({ origin: d.cpu.origin, reason: `${k}: changes what PlatformPei reads (address width or fw_cfg etc/msr_feature_control), not modelled` });
+  }
+  return { vendor: vendor ?? 'AuthenticAMD', physBits, page1g };
+}
+
+/** Path of the modelled virtio-blk disk: the first free slot on a VM with the default VGA and no NIC. */
+function modelledDiskPath(family: 'q35' | 'pc'): string {
+  return family === 'q35' ? 'PciRoot(0x0)/Pci(0x2,0x0)' : 'PciRoot(0x0)/Pci(0x3,0x0)';
+}
+
+function diskFinding(dev: DeviceConfig, family: 'q35' | 'pc', disksSoFar: number): string | undefined {
+  if (dev.driver === 'ide-cd' && dev.implicit && dev.drive === undefined) return undefined; // the default empty CD-ROM is part of the model
+  if (dev.driver !== 'virtio-blk-pci') return `disks on ${dev.driver} are not modelled yet (BDS creates a boot option for each disk: PCR1)`;
+  if (disksSoFar > 0) return 'a second disk is not modelled (one virtio-blk disk is)';
+  if (dev.pci?.devicePath !== modelledDiskPath(family)) return `a virtio-blk disk at ${dev.pci?.devicePath ?? '?'} is not modelled (its device path is in its boot option, PCR1, and the model has it at ${modelledDiskPath(family)})`;
+  if (dev.drive?.filename === undefined) return 'a virtio-blk disk without an image file';
+  if (dev.drive.format !== 'raw') return `a ${dev.drive.format ?? 'probed (no format=)'} image is not modelled (predict reads raw images; give format=raw)`;
+  return undefined;
+}
+
+function deviceFindings(d: VmDescription, findings: Finding[]): { disk: string | undefined; cdrom: boolean } {
+  let disk: string | undefined;
+  let disks = 0;
+  let cdrom = false;
+  for (const dev of d.devices) {
+    const reason = DEVICE_KIND_FINDINGS[dev.kind];
+    if (reason !== undefined) findings.push({ origin: dev.origin, reason: dev.kind === 'unknown' ? `${dev.driver}: ${reason}` : reason });
+    if (dev.kind === 'disk') {
+      const r = diskFinding(dev, d.machine.family, disks);
+      if (dev.driver === 'ide-cd' && dev.implicit && dev.drive === undefined) cdrom = true;
+      else if (r !== undefined) findings.push({ origin: dev.origin, reason: r });
+      else {
+        disk = dev.drive?.filename;
+        disks++;
+      }
+    }
+    if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
+    if (dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: 'bootindex: QEMU passes it in fw_cfg bootorder and OVMF rewrites BootOrder from it (PCR1), not modelled' });
+  }
+  return { disk, cdrom };
+}
+
+/** Maps a description onto predict's inputs, collecting every unmodelled finding. */
+export function mapToPredict(d: VmDescription): PredictMapping {
+  const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
+  if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's machine types (pc-q35-7.2, pc-i440fx-7.2)` });
+  for (const [k, v] of Object.entries(d.machine.properties)) {
+    if (!INERT_MACHINE_PROPERTIES.has(k) || (k === 'sata' && !on(v))) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled` });
+  }
+  const cpu = cpuOf(d, findings);
+  for (const g of d.globals) {
+    if (!INERT_GLOBALS.has(`${g.driver}.${g.property}`)) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: tcg2sim does not know whether it changes measurements` });
+  }
+  for (const f of d.fwCfg) {
+    if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
+  }
+  const { disk, cdrom } = deviceFindings(d, findings);
+  let firmware: PredictInput['firmware'] | undefined;
+  if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
+  else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
+  else {
+    const { code, vars } = d.firmware;
+    for (const img of [code, vars]) {
+      if (img === undefined) continue;
+      if (img.filename === undefined) findings.push({ origin: img.origin, reason: 'pflash without a file name' });
+      else if (img.format !== undefined && img.format !== 'raw') findings.push({ origin: img.origin, reason: `pflash in ${img.format} format: predict reads raw images` });
+    }
+    if (code.filename !== undefined) firmware = { kind: 'pflash', code: code.filename, vars: vars?.filename };
+  }
+  let tpmInterface: PredictInput['tpmInterface'] | undefined;
+  if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis/tpm-crb)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });
+  else if (d.tpm.model === 'tpm-tis') tpmInterface = 'tis';
+  else if (d.tpm.model === 'tpm-crb') tpmInterface = 'crb';
+  const input = firmware !== undefined && tpmInterface !== undefined
+    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware, disk }
+    : undefined;
+  return { input, findings, notes: calibrationNotes(d, disk) };
+}
+
+/** One line naming every finding: `-device e1000e,netdev=n0: NICs are not modelled yet (…); …`. */
+export function describeFindings(findings: readonly Finding[]): string {
+  return findings.map((f) => `${f.origin.text}${f.origin.offset !== undefined ? ` (offset ${f.origin.offset})` : ''}: ${f.reason}`).join('; ');
+}
+
+/**
+ * predict's inputs, or QemuConfigError('NOT_MODELLED') naming everything that is not modelled.
+ * @throws QemuConfigError('NOT_MODELLED')
+ */
+export function requirePredictable(d: VmDescription): PredictInput {
+  const m = mapToPredict(d);
+  const first = m.findings[0];
+  if (first !== undefined || m.input === undefined) {
+    throw new QemuConfigError('NOT_MODELLED', describeFindings(m.findings), { where: first?.origin.text ?? '', ...(first?.origin.offset !== undefined ? { offset: first.origin.offset } : {}) });
+  }
+  return m.input;
+}
