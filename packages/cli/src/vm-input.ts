@@ -51,7 +51,7 @@ export async function vmPredictInput(o: object & { qemuCmdline?: string | undefi
   try {
     const d = describeQemuCommand(cmd);
     const input = requirePredictable(d);
-    for (const n of mapToPredict(d).notes) note(`${flag}: note: ${n}`);
+    for (const n of mapToPredict(d).notes) note(`${flag}: ${n}`);
     return input;
   } catch (e) {
     if (e instanceof QemuConfigError) throw new UsageError(`${flag}: ${e.message}`, { cause: e });

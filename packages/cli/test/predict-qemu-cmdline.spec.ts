@@ -87,7 +87,7 @@ describe('tcg2sim predict --qemu-cmdline / --libvirt-xml (usage)', () => {
       const r = await runCli('predict', '--libvirt-xml', xml);
       expect(r.status, r.err).to.equal(EXIT.OK);
       expect(r.out).to.match(/started Boot0001 "EFI Internal Shell"/);
-      expect(r.err).to.match(/note: ImageLocationInMemory .* qemu-xhci \(usb\)/);
+      expect(r.out).to.match(/^note: --libvirt-xml .*: ImageLocationInMemory .* qemu-xhci \(usb\)/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
