@@ -28,6 +28,7 @@ import { TpmStack } from './tpm-stack.ts';
 import { secureBootLoadImage } from './secure-boot.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeDriverEntryQueries } from './dxe-entry.ts';
+import { dxeUintnBytes, peiUintnBytes, specIdUintnSize } from './firmware-arch.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
 import {
@@ -144,7 +145,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   worker?.offer(sec.dxeFv.bytes);
   const digests = new BootDigests(worker);
-  const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
+  const dxeUintn = dxeUintnBytes(sec);
+  const build = { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: dxeUintn === 4 };
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes, ...configNotes);
   const empty = (): BootResult => ({
@@ -169,7 +171,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   stack.phase = 'pei:Tcg2Pei';
   const peiLib = stack.deviceLib();
-  const peiUintn = peiArchUintn(sec);
+  const peiUintn = peiUintnBytes(sec);
   const pei = await runTcg2Pei({
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
@@ -205,6 +207,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     maxResponseSize: facts.maxResponseSize,
     peiEvents,
     peiTcg12Records: tcg12Records,
+    uintnSize: specIdUintnSize(dxeUintn),
   });
 
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
@@ -248,7 +251,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
             : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
-  const handler = new MeasureBootHandler(measuredFvBases);
+  const handler = new MeasureBootHandler(measuredFvBases, specIdUintnSize(dxeUintn));
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
@@ -423,18 +426,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
     return img.format !== 'te' && imageInfo(img).subsystem === 10;
   } catch {
     return false;
-  }
-}
-
-/** sizeof (UINTN) in PEI: from PEI core's PE machine (IA32 PEI in OVMF_CODE_4M*, X64 in the 2 MB build). */
-function peiArchUintn(sec: SecOutput): 4 | 8 {
-  const core = findFileByGuid(sec.peiFv.volume, '52C05B14-0B98-496C-BC3B-04B50211D680');
-  const pe = core?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE);
-  if (pe === undefined) return 4;
-  try {
-    return imageInfo(parseEfiImage(pe.body)).machine === 0x8664 ? 8 : 4;
-  } catch {
-    return 4;
   }
 }
 
