@@ -52,6 +52,14 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   // OVMF_CODE.fd (2 MB)
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
+  // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
+  // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
+  // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
+  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD: UINTN Size is 4 bytes).
+  // A calibration, not a derivation: the distance is the sum of every page DXE allocated before
+  // BDS reads the Shell (drivers' images, pools, the log areas), which tcg2sim does not model
+  // allocation by allocation; the image gives the 32-bit POOL_HEAD, not the sum.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x1840ff0n],
 ]);
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
