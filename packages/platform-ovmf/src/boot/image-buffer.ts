@@ -163,6 +163,15 @@ export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
+/**
+ * Builds whose Shell buffer moves otherwise, measured on real boots of OVMF32_CODE_4M.secboot.fd
+ * (q35 + SMM, fresh OVMF32_VARS_4M.fd): without SHA1 0x10000 higher (sha256 only, 512 MiB and
+ * 2048 MiB), and 0x8000 lower for each CPU beyond the first (2 CPUs, 512 MiB all banks and
+ * 2048 MiB sha256 only: the two shifts add up), the size of one AP stack (PcdCpuApStackSize).
+ */
+const BUILD_SHIFTS: ReadonlyMap<string, { readonly noSha1: bigint; readonly perExtraCpu: bigint }> = new Map([
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca', { noSha1: 0x10000n, perExtraCpu: 0x8000n }], // OVMF32_CODE_4M.secboot.fd
+]);
 
 /**
  * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
@@ -175,5 +184,8 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used;
+  const shifts = BUILD_SHIFTS.get(ctx.dxeFvSha256);
+  const noSha1 = shifts?.noSha1 ?? NO_SHA1_LOG_SHIFT;
+  const cpus = shifts === undefined ? 0n : shifts.perExtraCpu * BigInt(Math.max(0, ctx.machine.cpus - 1));
+  return top - k + (sha1Log ? 0n : noSha1) + used - cpus;
 }
