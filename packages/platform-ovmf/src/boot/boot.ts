@@ -346,6 +346,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
    * DxeTpm2MeasureBootLib (GPT event once, then the PE image event).
    */
   async function loadDiskLoader(o: BootOption, disk: DiskBootLoader): Promise<'started' | 'failed' | 'stop'> {
+    if (dxeUintn === 4) {
+      // An IA32 DXE's removable-media path is \EFI\BOOT\BOOTIA32.EFI (UEFI 2.9 §3.5.1.1): the
+      // disk loader found for X64 is not the one BDS would load, and IA32 disk boots are not
+      // calibrated (ImageLocationInMemory) nor compared with real boots.
+      notes.push(`BDS: an IA32 DXE loads \\EFI\\BOOT\\BOOTIA32.EFI from ${o.description}: disk boots of IA32 firmware are not modelled`);
+      return 'stop';
+    }
     const p = disk.partition;
     const devicePath = expandedDiskLoaderPath(input.machine, {
       partitionNumber: p.number,

@@ -144,6 +144,9 @@ export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Ma
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n],
   ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
+  // OVMF32_CODE_4M.secboot.fd q35 + SMM 512 MiB TIS, second boot from the first's store
+  // (first boot from OVMF32_VARS_4M.fd): 0x21000.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x21000n],
 ]);
 
 /**
