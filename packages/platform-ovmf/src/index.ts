@@ -28,6 +28,7 @@ export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';
 export { BootDigests } from './boot/boot-digests.ts';
 export { DigestWorker } from './boot/digest-worker.ts';
+export { coreMachine, dxeUintnBytes, peiUintnBytes, specIdUintnSize, DXE_CORE_FILE_GUID, PEI_CORE_FILE_GUID } from './boot/firmware-arch.ts';
 export { secureBootLoadImage, SIGNED_REFUSAL_BASE_PAGES, SIGNED_REFUSAL_PAGES_PER_CERT, AUTHORITY_LIST_PAGES } from './boot/secure-boot.ts';
 export type { SecureBootLoad } from './boot/secure-boot.ts';
 export { TpmStack, RecordingDeviceLib } from './boot/tpm-stack.ts';

@@ -33,6 +33,22 @@ describe('EFI_HOB_PLATFORM_INFO', () => {
     expect(v.s3AcpiReservedMemorySize).to.equal(0x88000);
   });
 
+  // mPlatformInfoHob read from guest RAM (PEIFV+0xDD80, QMP pmemsave at the Shell) after a real
+  // boot of Debian's OVMF32_CODE_4M.secboot.fd (IA32 PEI and DXE): QEMU 7.2 q35 + SMM, 512 MiB,
+  // 1 vCPU. It differs from an X64 DXE's in FirstNonAddress only: 4 GiB, no 64-bit aperture.
+  it('reproduces the bytes an IA32-DXE build leaves for q35 + SMM, 512 MiB (FirstNonAddress 4 GiB)', () => {
+    const real =
+      '000000000000000000000000000000000000000000000000c029000000000000000000000000000101011000000000000100000028000000800000000000' +
+      '000000000000000000000000e00000000000000020000000000000c00000003c006000000000000000a000000000000000000000000000000100000001000000' +
+      '400000000080f71e00800800';
+    const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, smm: true });
+    const ia32 = computePlatformInfo(m, { ...DEBIAN_2022_11_BUILD, smmSmramRequire: true, ia32Dxe: true });
+    expect(Buffer.from(encode(EFIHobPlatformInfo, ia32)).toString('hex')).to.equal(real);
+    const x64 = computePlatformInfo(m, { ...DEBIAN_2022_11_BUILD, smmSmramRequire: true });
+    expect(x64.firstNonAddress).to.equal(0x1000000000n);
+    expect({ ...x64, firstNonAddress: 0x100000000n }).to.deep.equal(ia32);
+  });
+
   it('splits RAM as QEMU 7.2 does for q35 and pc', () => {
     expect(ramLayout(MachineDescription.parse({ machine: 'q35', memoryMiB: 2048 }))).to.deep.equal({ belowFourG: 0x80000000, aboveFourG: 0n });
     expect(ramLayout(MachineDescription.parse({ machine: 'q35', memoryMiB: 2560 }))).to.deep.equal({ belowFourG: 0xa0000000, aboveFourG: 0n });

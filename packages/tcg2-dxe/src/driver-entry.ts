@@ -75,7 +75,7 @@ export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFact
 export async function startTcg2DxeAfterPei(
   dxeLib: PeiDeviceLib,
   pei: Tcg2PeiResult,
-  extra: { readonly physicalPresence?: Tcg2PhysicalPresenceLib } = {}
+  extra: { readonly physicalPresence?: Tcg2PhysicalPresenceLib; readonly uintnSize?: number } = {}
 ): Promise<{ readonly dxe: Tcg2Dxe; readonly facts: DxeTpmFacts }> {
   await dxeLib.requestUseTpm();
   const facts = await dxeDriverEntryQueries(dxeLib);
@@ -95,6 +95,7 @@ export async function startTcg2DxeAfterPei(
     peiEvents: pei.measurements,
     peiTcg12Records: pei.hobs.filter((h) => h.guid === TCG_HOB_GUID.TCG_EVENT_ENTRY).map((h) => h.data),
     ...(extra.physicalPresence !== undefined ? { physicalPresence: extra.physicalPresence } : {}),
+    ...(extra.uintnSize !== undefined ? { uintnSize: extra.uintnSize } : {}),
   });
   return { dxe, facts };
 }

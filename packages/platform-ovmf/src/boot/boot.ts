@@ -18,8 +18,7 @@ import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
-import { cpuS3Shift } from './cpu-s3-shift.ts';
+import { imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -28,6 +27,7 @@ import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { secureBootLoadImage } from './secure-boot.ts';
 import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
+import { dxeUintnBytes, peiUintnBytes, specIdUintnSize } from './firmware-arch.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
 import {
@@ -146,7 +146,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   worker?.offer(sec.dxeFv.bytes);
   const digests = input.digests ?? new BootDigests(worker);
-  const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
+  const dxeUintn = dxeUintnBytes(sec);
+  const build = { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: dxeUintn === 4 };
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes, ...configNotes);
   const empty = (): BootResult => ({
@@ -171,7 +172,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   stack.phase = 'pei:Tcg2Pei';
   const peiLib = stack.deviceLib();
-  const peiUintn = peiArchUintn(sec);
+  const peiUintn = peiUintnBytes(sec);
   const pei = await runTcg2Pei({
     tpm: commandLibTpm(peiLib),
     bootMode: 'normal',
@@ -187,7 +188,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- DXE: Tcg2Dxe DriverEntry.
   stack.phase = 'dxe:Tcg2Dxe';
-  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei);
+  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei, { uintnSize: specIdUintnSize(dxeUintn) });
 
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
   const vars = new DxeVariables(store(), sec, notes);
@@ -218,7 +219,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const storeSnapshot = store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
-  if (input.imageBufferAddress === undefined && input.disk === undefined && !cpuS3Shift(dxeFvSha256, input.machine).calibrated) {
+  if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
     notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
   }
   notes.push(
@@ -233,7 +234,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
             : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
   const measuredFvBases = pei.measuredFvs.map((f) => f.base);
-  const handler = new MeasureBootHandler(measuredFvBases, 2, digests.peImage);
+  const handler = new MeasureBootHandler(measuredFvBases, specIdUintnSize(dxeUintn), digests.peImage);
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
@@ -328,6 +329,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
    * DxeTpm2MeasureBootLib (GPT event once, then the PE image event).
    */
   async function loadDiskLoader(o: BootOption, disk: DiskBootLoader): Promise<'started' | 'failed' | 'stop'> {
+    if (dxeUintn === 4) {
+      // An IA32 DXE's removable-media path is \EFI\BOOT\BOOTIA32.EFI (UEFI 2.9 §3.5.1.1): the
+      // disk loader found for X64 is not the one BDS would load, and IA32 disk boots are not
+      // calibrated (ImageLocationInMemory) nor compared with real boots.
+      notes.push(`BDS: an IA32 DXE loads \\EFI\\BOOT\\BOOTIA32.EFI from ${o.description}: disk boots of IA32 firmware are not modelled`);
+      return 'stop';
+    }
     const p = disk.partition;
     const devicePath = expandedDiskLoaderPath(input.machine, {
       partitionNumber: p.number,
@@ -408,18 +416,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
     return img.format !== 'te' && imageInfo(img).subsystem === 10;
   } catch {
     return false;
-  }
-}
-
-/** sizeof (UINTN) in PEI: from PEI core's PE machine (IA32 PEI in OVMF_CODE_4M*, X64 in the 2 MB build). */
-function peiArchUintn(sec: SecOutput): 4 | 8 {
-  const core = findFileByGuid(sec.peiFv.volume, '52C05B14-0B98-496C-BC3B-04B50211D680');
-  const pe = core?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE);
-  if (pe === undefined) return 4;
-  try {
-    return imageInfo(parseEfiImage(pe.body)).machine === 0x8664 ? 8 : 4;
-  } catch {
-    return 4;
   }
 }
 

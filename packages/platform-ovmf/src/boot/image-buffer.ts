@@ -53,6 +53,14 @@ export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
   // OVMF_CODE.fd (2 MB)
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
+  // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
+  // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
+  // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
+  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD: UINTN Size is 4 bytes).
+  // A calibration, not a derivation: the distance is the sum of every page DXE allocated before
+  // BDS reads the Shell (drivers' images, pools, the log areas), which tcg2sim does not model
+  // allocation by allocation; the image gives the 32-bit POOL_HEAD, not the sum.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x1840ff0n],
 ]);
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
@@ -137,6 +145,9 @@ export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Ma
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n],
   ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
+  // OVMF32_CODE_4M.secboot.fd q35 + SMM 512 MiB TIS, second boot from the first's store
+  // (first boot from OVMF32_VARS_4M.fd): 0x21000.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x21000n],
 ]);
 
 /**
@@ -156,6 +167,15 @@ export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
 const NO_SHA1_LOG_SHIFT = 0xf000n;
+/**
+ * Builds whose Shell buffer moves otherwise, measured on real boots of OVMF32_CODE_4M.secboot.fd
+ * (q35 + SMM, fresh OVMF32_VARS_4M.fd): without SHA1 0x10000 higher (sha256 only, 512 MiB and
+ * 2048 MiB), and 0x8000 lower for each CPU beyond the first (2 CPUs, 512 MiB all banks and
+ * 2048 MiB sha256 only: the two shifts add up), the size of one AP stack (PcdCpuApStackSize).
+ */
+const BUILD_SHIFTS: ReadonlyMap<string, { readonly noSha1: bigint; readonly perExtraCpu: bigint }> = new Map([
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca', { noSha1: 0x10000n, perExtraCpu: 0x8000n }], // OVMF32_CODE_4M.secboot.fd
+]);
 
 /**
  * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
@@ -168,5 +188,18 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used + cpuS3Shift(ctx.dxeFvSha256, ctx.machine).shift;
+  const noSha1 = BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT;
+  return top - k + (sha1Log ? 0n : noSha1) + used + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
+}
+
+/**
+ * How the Shell's buffer moves with the CPU count, S3 and the default devices: a build with its
+ * own per-CPU shift (the IA32 build, measured with S3 and the default devices), else the CPU/S3
+ * table (X64 builds, cpu-s3-shift.ts). `calibrated` false: the fresh 1-CPU value is used.
+ */
+export function machineShift(dxeFvSha256: string, m: Parameters<typeof cpuS3Shift>[1]): { shift: bigint; calibrated: boolean } {
+  const own = BUILD_SHIFTS.get(dxeFvSha256);
+  if (own === undefined) return cpuS3Shift(dxeFvSha256, m);
+  const calibrated = m.s3 && m.defaultCdrom !== false && (m.maxCpus ?? m.cpus) === m.cpus;
+  return { shift: -own.perExtraCpu * BigInt(Math.max(0, m.cpus - 1)), calibrated };
 }

@@ -59,6 +59,14 @@ export interface OvmfBuildFacts {
   readonly pciExpressBaseAddress: number;
   /** PcdCsmEnable (FALSE in Debian's builds). */
   readonly csmEnable: boolean;
+  /**
+   * DXE runs in 32-bit mode (IA32 PlatformPei and PcdDxeIplSwitchToLongMode FALSE:
+   * OvmfPkgIa32.dsc, Debian's OVMF32_CODE_4M*.fd); read from DXE core's PE machine. Then
+   * PlatformGetFirstNonAddress (OvmfPkg/Library/PlatformInitLib/MemDetect.c) returns the RAM end
+   * without placing the 64-bit PCI aperture (PciBusDxe degrades 64-bit BARs to 32-bit). Default
+   * false.
+   */
+  readonly ia32Dxe?: boolean;
 }
 
 /** The values of OvmfPkgIa32X64.dsc / OvmfPkgX64.dsc in edk2-stable202211 (Debian 2022.11). */
@@ -106,11 +114,13 @@ export function computePlatformInfo(m: MachineDescription, build: OvmfBuildFacts
   const maxCpus = m.maxCpus ?? m.cpus;
 
   // PlatformGetFirstNonAddress: highest E820 RAM end (at least 4 GiB), then the 64-bit PCI
-  // aperture above it: 1 GiB aligned, then naturally aligned to its size.
+  // aperture above it: 1 GiB aligned, then naturally aligned to its size. With an IA32 DXE the
+  // function returns before the aperture (observed on Debian's OVMF32_CODE_4M.secboot.fd: 4 GiB
+  // in mPlatformInfoHob.FirstNonAddress, the dynamic MMIO window below still applied).
   let firstNonAddress = ram.aboveFourG > 0n ? SIZE_4GB + ram.aboveFourG : SIZE_4GB;
   let mmio64Size = build.pciMmio64Size;
   let mmio64Base = 0n;
-  if (mmio64Size !== 0n) {
+  if (mmio64Size !== 0n && build.ia32Dxe !== true) {
     mmio64Base = alignUp(firstNonAddress, SIZE_1GB);
     mmio64Size = alignUp(mmio64Size, SIZE_1GB);
     mmio64Base = alignUp(mmio64Base, powerOfTwoBelow64(mmio64Size));
