@@ -48,6 +48,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${apt[@]}" update -qq || fail "apt-get update failed"
   "${apt[@]}" install -y -qq "${missing[@]}" >/dev/null || fail "apt-get install -y ${missing[*]} failed"
 fi
+# virsh's embedded QEMU driver wants the libvirt-qemu user and group that libvirt-daemon-system
+# (a whole daemon) would create: made here, as that package's postinst makes them.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd libvirt-qemu >/dev/null; then
+  getent group kvm >/dev/null || groupadd -r kvm
+  getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+  useradd -r -g kvm -G libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu || fail "useradd libvirt-qemu failed"
+fi
 
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"

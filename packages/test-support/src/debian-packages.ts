@@ -20,10 +20,13 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   blkid: 'util-linux',
   script: 'bsdutils',
   'g++': 'g++',
+  virsh: 'libvirt-clients',
 };
 
 /** Path prefix → Debian package (files the tests read). */
 export const FILE_PACKAGES: readonly (readonly [string, string])[] = [
+  ['/usr/share/OVMF/OVMF32', 'ovmf-ia32'],
+  ['/usr/lib/ipxe/', 'ipxe-qemu'],
   ['/usr/share/OVMF/', 'ovmf'],
   ['/usr/share/ovmf/', 'ovmf'],
   ['/usr/lib/llvm-14/', 'libclang-rt-14-dev'],
