@@ -56,6 +56,13 @@ if [ "$(id -u)" -eq 0 ] && ! getent passwd libvirt-qemu >/dev/null; then
   useradd -r -g kvm -G libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu || fail "useradd libvirt-qemu failed"
 fi
 
+# systemd-pcrlock is not in Debian 12: Debian 13's, fetched from Debian's archive into a cache
+# (scripts/fetch-systemd-pcrlock.sh), checks our .pcrlock files.
+if [ -z "${TCG2SIM_SYSTEMD_PCRLOCK:-}" ]; then
+  pcrlock_env=$(scripts/fetch-systemd-pcrlock.sh) || fail "scripts/fetch-systemd-pcrlock.sh failed (Debian 13's systemd-pcrlock for the reference specs)"
+  while IFS= read -r line; do export "${line?}"; done <<<"$pcrlock_env"
+fi
+
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \

@@ -1,5 +1,5 @@
 /**
- * Consumers that Debian 12 does not package (Keylime, systemd-pcrlock): their tests run when an
+ * Consumers that Debian does not package (Keylime): their tests run when an
  * environment variable points at them and are skipped otherwise, with a one-line notice, in CI
  * too (CI has only what Debian 12 and npm provide).
  */
