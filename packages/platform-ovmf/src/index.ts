@@ -90,3 +90,8 @@ export type { Tpm2EventlogReplay, PcrMismatch } from './capture/tpm2-eventlog.ts
 export {
   locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFORMATION_GUID, MEMORY_TYPE_INFORMATION_VARIABLE,
 } from './platform-pei/mem-type-info.ts';
+export { nicNetworkOptions, uniqueDescriptions, macText } from './boot/bds-network.ts';
+export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
+export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
+export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
+export { optionRomBufferAddress, OPTION_ROM_BUFFER_CALIBRATION } from './boot/nic-image-buffer.ts';

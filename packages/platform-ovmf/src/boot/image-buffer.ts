@@ -35,6 +35,8 @@ export interface ImageBufferContext {
    * USED_STORE_IMAGE_BUFFER_SHIFT (Shell from DXEFV, no disk, SHA1 active) moves the address.
    */
   readonly storeHistory?: StoreHistoryKind;
+  /** The QEMU models of the NICs with option ROMs, in PCI order (their network stacks allocate below). */
+  readonly nics?: readonly string[];
 }
 
 /**
