@@ -94,4 +94,5 @@ export { nicNetworkOptions, uniqueDescriptions, macText } from './boot/bds-netwo
 export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
 export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
-export { optionRomBufferAddress, OPTION_ROM_BUFFER_CALIBRATION } from './boot/nic-image-buffer.ts';
+export { optionRomBufferAddress, nicShellShift, nicBuffersCalibrated, OPTION_ROM_FREE_POINT, NIC_SHELL_SHIFT } from './boot/nic-image-buffer.ts';
+export type { NicBufferFacts } from './boot/nic-image-buffer.ts';

@@ -14,6 +14,7 @@ import { CommandFailure, EXIT, UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { loadNics } from '../nics.ts';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -49,6 +50,7 @@ async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>>
   rel('vars');
   rel('bios');
   rel('disk');
+  rel('optionRomDir');
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) base[k] = v;
   };
@@ -56,6 +58,8 @@ async function scenarioFrom(o: PredictOptions): Promise<Record<string, unknown>>
   set('vars', o.vars);
   set('bios', o.bios);
   set('disk', o.disk);
+  set('nics', o.nic);
+  set('optionRomDir', o.optionRomDir);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('tcg2Config', o.tcg2Config);
@@ -117,6 +121,7 @@ function spareCore(): boolean {
 export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const s = parseScenario(await scenarioFrom(o), o.scenario ?? 'command line');
   const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
+  const nics = loadNics(s.machine, s.nics, s.optionRomDir);
   let code: Uint8Array;
   let vars: Uint8Array | undefined;
   let source: string;
@@ -153,6 +158,7 @@ export async function runPredict(o: PredictOptions, io: CliIo, setStatus: SetSta
       ...(early !== undefined && code === early.bytes ? { sec: early.sec } : {}),
       digestWorker: spareCore(),
       ...(disk !== undefined ? { disk } : {}),
+      ...(nics !== undefined ? { nics } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),

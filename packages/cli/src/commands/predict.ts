@@ -18,6 +18,8 @@ export interface PredictOptions {
   readonly tpm?: string;
   readonly banks?: string;
   readonly disk?: string;
+  readonly nic?: string[];
+  readonly optionRomDir?: string;
   readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly logOut?: string;
@@ -103,6 +105,8 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory (DXE allocator state; default: the per-build calibration)")
     .option('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default all four)')
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--nic <model>', 'a NIC (-netdev user -device MODEL): virtio-net-pci, e1000 or e1000e; repeat for more', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--option-rom-dir <dir>', "where the NICs' option ROM files are (default: QEMU's data directories)")
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image, default) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars)")

@@ -37,7 +37,7 @@ import type { BootOption } from './bds.ts';
 import { nicNetworkOptions } from './bds-network.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import type { PciNic } from './pci-option-roms.ts';
-import { optionRomBufferAddress } from './nic-image-buffer.ts';
+import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 
 /** Inputs of one simulated boot. */
@@ -229,11 +229,17 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const handler = new MeasureBootHandler(measuredFvBases);
   const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   // BDS PlatformBootManagerBeforeConsole: ConnectRootBridge -> PciBus loads option ROM drivers.
-  const nicModels = (input.nics ?? []).map((n) => n.model);
-  const network = input.nics === undefined || input.nics.length === 0 ? [] : (await loadNicOptionRoms(input.nics, {
+  const nicCtx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0 };
+  const roms = input.nics === undefined || input.nics.length === 0 ? undefined : await loadNicOptionRoms(input.nics, {
     dxe, handler, secureBootCapable: vars.secureBootCapable, secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
-    bufferAddress: (size, index) => optionRomBufferAddress({ machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: size, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0, nics: nicModels }, index, notes),
-  })).flatMap(nicNetworkOptions);
+    bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
+  });
+  const network = (roms?.driven ?? []).flatMap(nicNetworkOptions);
+  if (roms !== undefined) {
+    notes.push(nicBuffersCalibrated(nicCtx, roms.facts.length)
+      ? 'option ROM and Shell buffer addresses with a NIC: calibrated for this build and machine'
+      : 'option ROM and Shell buffer addresses with NICs: not calibrated for this build, machine, banks or NIC count (ImageLocationInMemory is a guess)');
+  }
   // BDS PlatformBootManagerBeforeConsole: EndOfDxe, Tcg2PhysicalPresenceLibProcessRequest (no
   // pending request: no TPM traffic), SmmReadyToLock -> Tcg2PlatformDxe.
   stack.phase = 'dxe:Tcg2PlatformDxe';
@@ -345,7 +351,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskAttached: input.disk !== undefined,
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
-        ...(nicModels.length > 0 ? { nics: nicModels } : {}),
+        ...(roms !== undefined ? { nics: roms.facts } : {}),
         storeHistory: history.kind,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },

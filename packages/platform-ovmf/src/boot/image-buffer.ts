@@ -5,6 +5,8 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
+import { nicShellShift } from './nic-image-buffer.ts';
+import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -35,8 +37,8 @@ export interface ImageBufferContext {
    * USED_STORE_IMAGE_BUFFER_SHIFT (Shell from DXEFV, no disk, SHA1 active) moves the address.
    */
   readonly storeHistory?: StoreHistoryKind;
-  /** The QEMU models of the NICs with option ROMs, in PCI order (their network stacks allocate below). */
-  readonly nics?: readonly string[];
+  /** The NICs with option ROM drivers, in PCI order (their ROM copies and network stacks allocate above the Shell's buffer). */
+  readonly nics?: readonly NicBufferFacts[];
 }
 
 /**
@@ -169,5 +171,6 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used;
+  const nics = ctx.nics === undefined || ctx.nics.length === 0 ? 0n : nicShellShift(ctx, ctx.nics);
+  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used - nics;
 }

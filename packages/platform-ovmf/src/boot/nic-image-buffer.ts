@@ -1,32 +1,89 @@
 /**
- * ImageLocationInMemory of option ROM driver images (the pool buffer GetFileBufferByFilePath
- * fills from PciBus's LoadFile2): DXE allocator state at PCI enumeration, calibrated on real
- * boots like the Shell's buffer (image-buffer.ts).
+ * ImageLocationInMemory with NICs: DXE allocator state, calibrated on real boots like the
+ * Shell's buffer (image-buffer.ts).
+ *
+ * PciBus first copies a NIC's ROM into a pool buffer (LoadOpRomImage: AllocatePool(RomSize),
+ * kept), then LoadImage reads the driver image into another pool buffer below it
+ * (GetFileBufferByFilePath through PciBus's LoadFile2) — the address the PCR2 event records.
+ * Both are page-granular pool allocations (over 64 KiB): EFI_SIZE_TO_PAGES(size + 0x20) pages,
+ * the data 0x18 bytes (POOL_HEAD) in. What the driver and the network stack above it allocate
+ * later moves the Shell's buffer down by a fixed amount plus the ROM copy.
+ *
+ * Measured on real boots of Debian's OVMF 2022.11-6+deb12u2 OVMF_CODE_4M.fd, q35, 512 MiB, SHA1
+ * active, fresh OVMF_VARS_4M.fd, one NIC: virtio-net-pci (ROM copy 249344 bytes, image 173512:
+ * driver image at 0x1E4A5018, Shell at 0x1DFCF018), e1000 and e1000e (ROM copy 249856, image
+ * 174536: driver image at 0x1E4A4018, Shell at 0x1DFCE018). The one-page difference of both is
+ * the ROM copy's 61 vs 62 pages.
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 
+/** One NIC's part in the allocator state. */
+export interface NicBufferFacts {
+  readonly model: string;
+  /** PciIo.RomSize: the bytes LoadOpRomImage copied. */
+  readonly romCopySize: number;
+  /** The driver images' sizes as LoadImage read them. */
+  readonly imageSizes: readonly number[];
+}
+
 /**
- * Distance from the top of DXE's low RAM (less TSEG) to the free point the first ROM image's
- * buffer is carved from (a page-granular pool allocation: it starts EFI_SIZE_TO_PAGES(size +
- * 0x20) pages below, its data 0x18 bytes in), per build and machine. Measured on real boots of
- * Debian's OVMF 2022.11-6+deb12u2 OVMF_CODE_4M.fd, q35, 512 MiB, SHA1 active, one NIC.
+ * Distance from the top of DXE's low RAM (less TSEG) to the free point the first NIC's ROM copy
+ * is carved from, per build and machine.
  */
-export const OPTION_ROM_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1b30000n], // OVMF_CODE_4M.fd
+export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1af3000n], // OVMF_CODE_4M.fd
+]);
+
+/**
+ * How much lower the Shell's buffer sits per NIC, besides the NIC's ROM copy: the option ROM
+ * driver's image and allocations and OVMF's network stack on top of it, per build and machine.
+ */
+export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x212000n], // OVMF_CODE_4M.fd
 ]);
 
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
 
-/** ImageLocationInMemory of the `index`-th option ROM driver image; notes say whether it is calibrated. */
-export function optionRomBufferAddress(ctx: ImageBufferContext, index: number, notes: string[]): bigint {
-  const key = `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
-  const k = OPTION_ROM_BUFFER_CALIBRATION.get(key);
+/** Pages of a page-granular pool allocation of `size` bytes. */
+function poolBytes(size: number): bigint {
+  return ((BigInt(size) + POOL_OVERHEAD + 0xfffn) / 0x1000n) * 0x1000n;
+}
+
+function key(ctx: ImageBufferContext): string {
+  return `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+}
+
+/** Whether the NIC model is calibrated for this build, machine and NIC count. */
+export function nicBuffersCalibrated(ctx: ImageBufferContext, nicCount: number): boolean {
+  return nicCount <= 1 && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && (ctx.activePcrBanks & 0x01) !== 0;
+}
+
+/**
+ * ImageLocationInMemory of driver image `imageIndex` of NIC `nicIndex` (`nics` in PCI order).
+ * A later NIC's buffers are modelled below the earlier NICs' ROM copies and loaded images: a
+ * guess (not measured), as are builds and machines without calibration.
+ */
+export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
-  if (k === undefined || index > 0) {
-    notes.push(`option ROM image buffer address: not calibrated for ${k === undefined ? 'this build and machine' : 'a second ROM image'} (ImageLocationInMemory is a guess; use --image-buffer-address for the Shell only)`);
+  let point = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n);
+  for (let n = 0; n <= nicIndex; n++) {
+    const nic = nics[n];
+    if (nic === undefined) break;
+    point -= poolBytes(nic.romCopySize);
+    const images = n === nicIndex ? nic.imageSizes.slice(0, imageIndex + 1) : nic.imageSizes;
+    images.forEach((size, i) => {
+      // The image's own buffer, or (an earlier one, freed) the loaded image in its place.
+      if (n < nicIndex || i < imageIndex) point -= poolBytes(size);
+    });
   }
-  return top - (k ?? 0x1b30000n) - pages * 0x1000n + POOL_HEAD;
+  const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
+  return point - poolBytes(size) + POOL_HEAD;
+}
+
+/** How much lower the Shell's buffer sits with these NICs than without. */
+export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): bigint {
+  const perNic = NIC_SHELL_SHIFT.get(key(ctx)) ?? 0x212000n;
+  return nics.reduce((sum, n) => sum + perNic + poolBytes(n.romCopySize), 0n);
 }

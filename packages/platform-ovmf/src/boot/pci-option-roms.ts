@@ -13,6 +13,7 @@ import type { OptionRomDriver } from '@tcg2sim/uefi';
 import type { MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import { ConfigError } from '../errors.ts';
 import type { NetworkNic } from './bds-network.ts';
+import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 /** A NIC as the firmware finds it on PCI bus 0 (function 0), with its ROM BAR. */
 export interface PciNic extends NetworkNic {
@@ -29,8 +30,8 @@ export interface OptionRomLoadContext {
   /** The build links DxeTpm2MeasureBootLib (SECURE_BOOT_ENABLE builds in 202211). */
   readonly secureBootCapable: boolean;
   readonly secureBootOn: boolean;
-  /** ImageLocationInMemory of the `index`-th driver image loaded (0-based) of `imageSize` bytes. */
-  readonly bufferAddress: (imageSize: number, index: number) => bigint;
+  /** ImageLocationInMemory of driver image `imageIndex` of NIC `nicIndex` (PCI order), given every NIC's facts. */
+  readonly bufferAddress: (nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number) => bigint;
   readonly notes: string[];
 }
 
@@ -46,15 +47,24 @@ export function optionRomImagePath(device: number, d: OptionRomDriver): Uint8Arr
  * would be left to OVMF's own drivers (VirtioNetDxe for virtio-net, none for e1000/e1000e):
  * not modelled, a ConfigError. PciRomError for a ROM PciBus cannot walk.
  */
-export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomLoadContext): Promise<NetworkNic[]> {
+export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomLoadContext): Promise<{ driven: NetworkNic[]; facts: NicBufferFacts[] }> {
   const driven: NetworkNic[] = [];
-  let loaded = 0;
-  for (const nic of [...nics].sort((a, b) => a.device - b.device)) {
+  const sorted = [...nics].sort((a, b) => a.device - b.device);
+  const roms = sorted.map((nic) => {
     const rom = loadOptionRom(nic.optionRom.bar, nic.optionRom.file);
+    return { nic, rom, drivers: optionRomDrivers(rom) };
+  });
+  const facts: NicBufferFacts[] = roms.map(({ nic, rom, drivers }) => ({
+    model: nic.model,
+    romCopySize: rom.romSize,
+    imageSizes: drivers.flatMap((d) => (d.load.status === 'EFI_SUCCESS' ? [d.load.image.length] : [])),
+  }));
+  for (const [nicIndex, { nic, rom, drivers }] of roms.entries()) {
     const where = `${nic.model} at Pci(0x${nic.device.toString(16)},0x0)`;
     ctx.notes.push(`PciBus: ${where}: option ROM ${nic.optionRom.file}, ${rom.romSize} bytes copied from a ${nic.optionRom.bar.length}-byte ROM BAR`);
     let started = false;
-    for (const d of optionRomDrivers(rom)) {
+    let imageIndex = 0;
+    for (const d of drivers) {
       const range = `Offset(0x${d.startingOffset.toString(16)},0x${d.endingOffset.toString(16)})`;
       if (d.load.status !== 'EFI_SUCCESS') {
         ctx.notes.push(`PciBus: ${where}: LoadImage(${range}) -> ${d.load.status} (${d.load.reason}): nothing measured`);
@@ -69,11 +79,11 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
         st = await ctx.handler.fileAuthentication(ctx.dxe, {
           devicePath: optionRomImagePath(nic.device, d),
           fileBuffer: image,
-          bufferAddress: ctx.bufferAddress(image.length, loaded),
+          bufferAddress: ctx.bufferAddress(facts, nicIndex, imageIndex),
           origin: { kind: 'other' },
         });
       }
-      loaded++;
+      imageIndex++;
       const driver = isDriverImage(image);
       ctx.notes.push(`PciBus: ${where}: LoadImage(${range}, ${image.length}-byte ${d.header.compressionType === 1 ? 'decompressed ' : ''}image) -> ${st}${driver ? '' : ', not a loadable driver image'}`);
       if (st === 'EFI_SUCCESS' && driver) started = true;
@@ -83,7 +93,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
     }
     driven.push({ device: nic.device, mac: nic.mac });
   }
-  return driven;
+  return { driven, facts };
 }
 
 function isDriverImage(image: Uint8Array): boolean {
