@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHex, toHex } from '@tcg2sim/binary-codec';
+import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
+import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
+import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
+import type { Prediction } from '@tcg2sim/platform-ovmf';
+import { DEFAULT_ROM_DIRS, qemuNics } from '@tcg2sim/qemu-vmm';
+import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
+import {
+  NIC_E1000E_LOG_HEX, NIC_E1000E_PCRS, NIC_E1000_LOG_HEX, NIC_E1000_PCRS, NIC_VIRTIO_NET_LOG_HEX, NIC_VIRTIO_NET_PCRS,
+} from './vectors/ovmf-2022.11-nic.ts';
+
+const CODE = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
+const VARS = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
+const ROM_DIR = DEFAULT_ROM_DIRS[DEFAULT_ROM_DIRS.length - 1] ?? '/usr/lib/ipxe/qemu';
+const MACHINE = MachineDescription.parse({ machine: 'q35', memoryMiB: 512 });
+
+const CASES = [
+  { model: 'virtio-net-pci', rom: 'efi-virtio.rom', log: NIC_VIRTIO_NET_LOG_HEX, pcrs: NIC_VIRTIO_NET_PCRS },
+  { model: 'e1000e', rom: 'efi-e1000e.rom', log: NIC_E1000E_LOG_HEX, pcrs: NIC_E1000E_PCRS },
+  { model: 'e1000', rom: 'efi-e1000.rom', log: NIC_E1000_LOG_HEX, pcrs: NIC_E1000_PCRS },
+] as const;
+
+async function predictNic(model: string, backend: TpmBackend): Promise<Prediction> {
+  try {
+    return await predict({
+      code: new Uint8Array(readFileSync(CODE)),
+      vars: new Uint8Array(readFileSync(VARS)),
+      machine: MACHINE,
+      tpmInterface: 'tis',
+      backend,
+      nics: qemuNics('q35', [model]),
+    });
+  } finally {
+    await backend.close();
+  }
+}
+
+function expectCaptured(p: Prediction, log: string, pcrs: Readonly<Record<string, Readonly<Record<string, string>>>>): void {
+  const real = fromHex(log);
+  if (toHex(p.boot.eventLog) !== log) {
+    // The first difference, named, before the byte comparison fails.
+    expect(diffEventLogs(decodeEventLog(real), p.log).divergence).to.equal(undefined);
+  }
+  expect(toHex(p.boot.eventLog)).to.equal(log);
+  expect(p.mismatches).to.deep.equal([]);
+  const got: Record<string, Record<string, string>> = {};
+  for (const [alg, m] of p.tpmPcrs) got[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
+  expect(got).to.deep.equal(pcrs);
+}
+
+// Exactness against real boots: the whole event log byte for byte (every event with its data,
+// ImageLocationInMemory included: the NIC allocator model is calibrated on these same captures,
+// see nic-image-buffer.ts) and PCR 0-7 of all four banks as the TPM held them after the boot.
+describe('prediction with a NIC = real OVMF 2022.11 boots (q35, 512 MiB, tpm-tis, one NIC)', function () {
+  this.timeout(600_000);
+
+  for (const c of CASES) {
+    it(`--nic ${c.model}: the captured event log byte for byte and PCR 0-7 in every bank (soft TPM)`, async function () {
+      requirePrerequisites(this, { files: [CODE, VARS, join(ROM_DIR, c.rom)], hint: 'apt-get install -y ovmf ipxe-qemu' });
+      const p = await predictNic(c.model, new SoftTpmBackend({}));
+      expectCaptured(p, c.log, c.pcrs);
+      expect(p.boot.notes).to.include('option ROM and Shell buffer addresses with a NIC: calibrated for this build and machine');
+    });
+  }
+
+  it('--nic virtio-net-pci: the same with swtpm (libtpms) as the TPM', async function () {
+    requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'], files: [CODE, VARS, join(ROM_DIR, 'efi-virtio.rom')] });
+    const p = await predictNic('virtio-net-pci', await SwtpmBackend.start());
+    expectCaptured(p, NIC_VIRTIO_NET_LOG_HEX, NIC_VIRTIO_NET_PCRS);
+  });
+});
