@@ -13,7 +13,8 @@
  * active, fresh OVMF_VARS_4M.fd, one NIC: virtio-net-pci (ROM copy 249344 bytes, image 173512:
  * driver image at 0x1E4A5018, Shell at 0x1DFCF018), e1000 and e1000e (ROM copy 249856, image
  * 174536: driver image at 0x1E4A4018, Shell at 0x1DFCE018). The one-page difference of both is
- * the ROM copy's 61 vs 62 pages.
+ * the ROM copy's 61 vs 62 pages. On pc (same build, 512 MiB, virtio-net-pci at 03.0) the
+ * driver image sat at the same 0x1E4A5018 and the Shell at 0x1E0D3018.
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
@@ -33,6 +34,8 @@ export interface NicBufferFacts {
  */
 export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1af3000n], // OVMF_CODE_4M.fd
+  // pc: the q35 value predicted the real pc boot's driver image address (0x1E4A5018) unchanged.
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1af3000n],
 ]);
 
 /**
@@ -41,6 +44,7 @@ export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
  */
 export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x212000n], // OVMF_CODE_4M.fd
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x210000n], // pc virtio-net-pci: Shell at 0x1E0D3018
 ]);
 
 const POOL_OVERHEAD = 0x20n;
