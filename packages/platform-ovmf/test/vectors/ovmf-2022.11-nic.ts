@@ -1,10 +1,10 @@
 /**
  * Real captures (facts read from real boots, no firmware): Debian OVMF 2022.11-6+deb12u2
- * OVMF_CODE_4M.fd with a fresh OVMF_VARS_4M.fd on QEMU q35, 512 MiB, 1 vCPU, TCG, tpm-tis with
- * swtpm (SHA1/256/384/512 active), `-net none -netdev user,id=n0 -device MODEL,netdev=n0`,
- * (q35 unless said otherwise) booted to the UEFI Shell by `tcg2sim capture` (Debian 12 ipxe-qemu 1.0.0+git-20190125.36a4c85
- * ROMs in /usr/lib/ipxe/qemu): the event log as the firmware left it (Tcg2Dxe's TCG_2 area,
- * used bytes) and PCR 0-7 of every bank read from the TPM after the boot.
+ * OVMF_CODE_4M.fd with a fresh OVMF_VARS_4M.fd on QEMU q35 (unless said otherwise), 512 MiB,
+ * 1 vCPU, TCG, tpm-tis with swtpm (SHA1/256/384/512 active), `-net none -netdev user,id=n0
+ * -device MODEL,netdev=n0`, booted to the UEFI Shell by `tcg2sim capture` (Debian 12 ipxe-qemu
+ * 1.0.0+git-20190125.36a4c85 ROMs in /usr/lib/ipxe/qemu): the event log as the firmware left it
+ * (Tcg2Dxe's TCG_2 area, used bytes) and PCR 0-7 of every bank read from the TPM after the boot.
  */
 
 /** `-device virtio-net-pci` (QEMU romfile efi-virtio.rom): 41 events, 10183 bytes. */
