@@ -11,8 +11,8 @@ import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { DEFAULT_ROM_DIRS, qemuNics } from '@tcg2sim/qemu-vmm';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  NIC_E1000E_LOG_HEX, NIC_E1000E_PCRS, NIC_E1000_LOG_HEX, NIC_E1000_PCRS, NIC_PC_VIRTIO_NET_LOG_HEX, NIC_PC_VIRTIO_NET_PCRS, NIC_VIRTIO_NET_LOG_HEX,
-  NIC_VIRTIO_NET_PCRS,
+  NIC_E1000E_LOG_HEX, NIC_E1000E_PCRS, NIC_E1000_LOG_HEX, NIC_E1000_PCRS, NIC_PC_VIRTIO_NET_LOG_HEX, NIC_PC_VIRTIO_NET_PCRS, NIC_VIRTIO_E1000E_LOG_HEX,
+  NIC_VIRTIO_E1000E_PCRS, NIC_VIRTIO_NET_LOG_HEX, NIC_VIRTIO_NET_PCRS,
 } from './vectors/ovmf-2022.11-nic.ts';
 
 const CODE = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
@@ -20,13 +20,16 @@ const VARS = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
 const ROM_DIR = DEFAULT_ROM_DIRS[DEFAULT_ROM_DIRS.length - 1] ?? '/usr/lib/ipxe/qemu';
 
 const CASES = [
-  { machine: 'q35', model: 'virtio-net-pci', rom: 'efi-virtio.rom', log: NIC_VIRTIO_NET_LOG_HEX, pcrs: NIC_VIRTIO_NET_PCRS },
-  { machine: 'q35', model: 'e1000e', rom: 'efi-e1000e.rom', log: NIC_E1000E_LOG_HEX, pcrs: NIC_E1000E_PCRS },
-  { machine: 'q35', model: 'e1000', rom: 'efi-e1000.rom', log: NIC_E1000_LOG_HEX, pcrs: NIC_E1000_PCRS },
-  { machine: 'pc', model: 'virtio-net-pci', rom: 'efi-virtio.rom', log: NIC_PC_VIRTIO_NET_LOG_HEX, pcrs: NIC_PC_VIRTIO_NET_PCRS },
+  { machine: 'q35', models: ['virtio-net-pci'], roms: ['efi-virtio.rom'], log: NIC_VIRTIO_NET_LOG_HEX, pcrs: NIC_VIRTIO_NET_PCRS },
+  { machine: 'q35', models: ['e1000e'], roms: ['efi-e1000e.rom'], log: NIC_E1000E_LOG_HEX, pcrs: NIC_E1000E_PCRS },
+  { machine: 'q35', models: ['e1000'], roms: ['efi-e1000.rom'], log: NIC_E1000_LOG_HEX, pcrs: NIC_E1000_PCRS },
+  { machine: 'pc', models: ['virtio-net-pci'], roms: ['efi-virtio.rom'], log: NIC_PC_VIRTIO_NET_LOG_HEX, pcrs: NIC_PC_VIRTIO_NET_PCRS },
+  {
+    machine: 'q35', models: ['virtio-net-pci', 'e1000e'], roms: ['efi-virtio.rom', 'efi-e1000e.rom'], log: NIC_VIRTIO_E1000E_LOG_HEX, pcrs: NIC_VIRTIO_E1000E_PCRS,
+  },
 ] as const;
 
-async function predictNic(machine: 'q35' | 'pc', model: string, backend: TpmBackend): Promise<Prediction> {
+async function predictNic(machine: 'q35' | 'pc', models: readonly string[], backend: TpmBackend): Promise<Prediction> {
   try {
     return await predict({
       code: new Uint8Array(readFileSync(CODE)),
@@ -34,7 +37,7 @@ async function predictNic(machine: 'q35' | 'pc', model: string, backend: TpmBack
       machine: MachineDescription.parse({ machine, memoryMiB: 512 }),
       tpmInterface: 'tis',
       backend,
-      nics: qemuNics(machine, [model]),
+      nics: qemuNics(machine, models),
     });
   } finally {
     await backend.close();
@@ -57,21 +60,21 @@ function expectCaptured(p: Prediction, log: string, pcrs: Readonly<Record<string
 // Exactness against real boots: the whole event log byte for byte (every event with its data,
 // ImageLocationInMemory included: the NIC allocator model is calibrated on these same captures,
 // see nic-image-buffer.ts) and PCR 0-7 of all four banks as the TPM held them after the boot.
-describe('prediction with a NIC = real OVMF 2022.11 boots (q35 and pc, 512 MiB, tpm-tis, one NIC)', function () {
+describe('prediction with NICs = real OVMF 2022.11 boots (q35 and pc, 512 MiB, tpm-tis, one or two NICs)', function () {
   this.timeout(600_000);
 
   for (const c of CASES) {
-    it(`${c.machine} --nic ${c.model}: the captured event log byte for byte and PCR 0-7 in every bank (soft TPM)`, async function () {
-      requirePrerequisites(this, { files: [CODE, VARS, join(ROM_DIR, c.rom)], hint: 'apt-get install -y ovmf ipxe-qemu' });
-      const p = await predictNic(c.machine, c.model, new SoftTpmBackend({}));
+    it(`${c.machine} ${c.models.map((m) => `--nic ${m}`).join(' ')}: the captured event log byte for byte and PCR 0-7 in every bank (soft TPM)`, async function () {
+      requirePrerequisites(this, { files: [CODE, VARS, ...c.roms.map((r) => join(ROM_DIR, r))], hint: 'apt-get install -y ovmf ipxe-qemu' });
+      const p = await predictNic(c.machine, c.models, new SoftTpmBackend({}));
       expectCaptured(p, c.log, c.pcrs);
-      expect(p.boot.notes).to.include('option ROM and Shell buffer addresses with a NIC: calibrated for this build and machine');
+      expect(p.boot.notes).to.include('option ROM and Shell buffer addresses with NICs: calibrated for this build and machine');
     });
   }
 
   it('q35 --nic virtio-net-pci: the same with swtpm (libtpms) as the TPM', async function () {
     requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'], files: [CODE, VARS, join(ROM_DIR, 'efi-virtio.rom')] });
-    const p = await predictNic('q35', 'virtio-net-pci', await SwtpmBackend.start());
+    const p = await predictNic('q35', ['virtio-net-pci'], await SwtpmBackend.start());
     expectCaptured(p, NIC_VIRTIO_NET_LOG_HEX, NIC_VIRTIO_NET_PCRS);
   });
 });

@@ -236,8 +236,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   });
   const network = (roms?.driven ?? []).flatMap(nicNetworkOptions);
   if (roms !== undefined) {
-    notes.push(nicBuffersCalibrated(nicCtx, roms.facts.length)
-      ? 'option ROM and Shell buffer addresses with a NIC: calibrated for this build and machine'
+    notes.push(nicBuffersCalibrated(nicCtx, roms.facts)
+      ? 'option ROM and Shell buffer addresses with NICs: calibrated for this build and machine'
       : 'option ROM and Shell buffer addresses with NICs: not calibrated for this build, machine, banks or NIC count (ImageLocationInMemory is a guess)');
   }
   // BDS PlatformBootManagerBeforeConsole: EndOfDxe, Tcg2PhysicalPresenceLibProcessRequest (no

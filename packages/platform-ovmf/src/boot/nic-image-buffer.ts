@@ -14,7 +14,9 @@
  * driver image at 0x1E4A5018, Shell at 0x1DFCF018), e1000 and e1000e (ROM copy 249856, image
  * 174536: driver image at 0x1E4A4018, Shell at 0x1DFCE018). The one-page difference of both is
  * the ROM copy's 61 vs 62 pages. On pc (same build, 512 MiB, virtio-net-pci at 03.0) the
- * driver image sat at the same 0x1E4A5018 and the Shell at 0x1E0D3018.
+ * driver image sat at the same 0x1E4A5018 and the Shell at 0x1E0D3018. With two NICs on q35
+ * (virtio-net-pci at 02.0, e1000e at 03.0) both driver images sat at 0x1E467018, below both ROM
+ * copies, and the Shell at 0x1DD7F018: what the model below predicts from the one-NIC values.
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
@@ -59,34 +61,41 @@ function key(ctx: ImageBufferContext): string {
   return `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
 }
 
-/** Whether the NIC model is calibrated for this build, machine and NIC count. */
-export function nicBuffersCalibrated(ctx: ImageBufferContext, nicCount: number): boolean {
-  return nicCount <= 1 && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && (ctx.activePcrBanks & 0x01) !== 0;
+/** Pages of the first driver image: the hole later images' buffers reuse. */
+function firstImageBytes(nics: readonly NicBufferFacts[]): bigint | undefined {
+  const size = nics.find((n) => n.imageSizes.length > 0)?.imageSizes[0];
+  return size === undefined ? undefined : poolBytes(size);
+}
+
+/**
+ * Whether the model is calibrated for this build, machine and NICs: measured with SHA1 active,
+ * up to two NICs on q35 and one on pc, every later driver image no larger (in pages) than the first.
+ */
+export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): boolean {
+  const hole = firstImageBytes(nics) ?? 0n;
+  const fits = nics.every((n) => n.imageSizes.every((size) => poolBytes(size) <= hole));
+  return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && (ctx.activePcrBanks & 0x01) !== 0;
 }
 
 /**
  * ImageLocationInMemory of driver image `imageIndex` of NIC `nicIndex` (`nics` in PCI order).
- * A later NIC's buffers are modelled below the earlier NICs' ROM copies and loaded images: a
- * guess (not measured), as are builds and machines without calibration.
+ * PciBus copies every NIC's ROM first (the copies stack down from the free point), then loads
+ * the images one by one: each image's buffer is freed after LoadImage, so the next one reuses
+ * its pages (seen on a real q35 boot with virtio-net-pci and e1000e: both images at 0x1E467018,
+ * below both ROM copies). A later image larger than the first would go elsewhere: not modelled.
  */
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  let point = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n);
-  for (let n = 0; n <= nicIndex; n++) {
-    const nic = nics[n];
-    if (nic === undefined) break;
-    point -= poolBytes(nic.romCopySize);
-    const images = n === nicIndex ? nic.imageSizes.slice(0, imageIndex + 1) : nic.imageSizes;
-    images.forEach((size, i) => {
-      // The image's own buffer, or (an earlier one, freed) the loaded image in its place.
-      if (n < nicIndex || i < imageIndex) point -= poolBytes(size);
-    });
-  }
+  const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n));
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
 }
 
-/** How much lower the Shell's buffer sits with these NICs than without. */
+/**
+ * How much lower the Shell's buffer sits with these NICs than without: per NIC its ROM copy and
+ * a fixed amount (the driver and OVMF's network stack on it). The q35 value predicted the real
+ * two-NIC boot (virtio-net-pci + e1000e: Shell at 0x1DD7F018) unchanged.
+ */
 export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): bigint {
   const perNic = NIC_SHELL_SHIFT.get(key(ctx)) ?? 0x212000n;
   return nics.reduce((sum, n) => sum + perNic + poolBytes(n.romCopySize), 0n);
