@@ -2,6 +2,7 @@
  * The UEFI variables DXE and BDS read and write in a simulated boot, and the boot options BDS
  * attempts.
  */
+import { toHex } from '@tcg2sim/binary-codec';
 import { findFileByGuid, secureBootState } from '@tcg2sim/uefi';
 import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
@@ -80,8 +81,10 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
       notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
     }
-    if (network.length > 0) {
-      notes.push('BDS: a store with a BootOrder: the network options BDS would add or drop on refresh are not modelled (the stored options are used)');
+    const storedNet = [...byNumber.values()].filter((o) => o.target.kind === 'network').map((o) => toHex(o.filePath.raw));
+    const wanted = network.map((o) => toHex(o.filePath.raw));
+    if (storedNet.length !== wanted.length || wanted.some((w) => !storedNet.includes(w))) {
+      notes.push(`BDS: the store's network options (${storedNet.length}) are not the ${wanted.length} the NICs give; the options BDS would add or drop on refresh are not modelled (the stored options are used)`);
     }
     return { order, byNumber };
   }
