@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -301,7 +301,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       continue;
     }
     if (o.target.kind === 'network') {
-      notes.push(`BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`);
+      const path = devicePathToText(o.filePath);
+      notes.push(network.some((n) => devicePathToText(n.filePath) === path)
+        ? `BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`
+        : `BDS: Boot${hex4(o.number)} "${o.description}" names a NIC this VM does not have (BDS's refresh would drop it: not modelled): the attempt fails, nothing measured`);
       continue;
     }
     if (o.target.kind !== 'fv-app') {
