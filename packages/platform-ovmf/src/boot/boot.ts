@@ -229,7 +229,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const handler = new MeasureBootHandler(measuredFvBases);
   const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   // BDS PlatformBootManagerBeforeConsole: ConnectRootBridge -> PciBus loads option ROM drivers.
-  const nicCtx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0 };
+  const storeSnapshot = store();
+  const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
+  const nicCtx = {
+    machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: history.kind,
+  };
   const roms = input.nics === undefined || input.nics.length === 0 ? undefined : await loadNicOptionRoms(input.nics, {
     dxe, handler, secureBootCapable: vars.secureBootCapable, secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
     bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
@@ -258,8 +262,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
           : 'disk loader buffer address: calibrated for this firmware build'
     );
   }
-  const storeSnapshot = store();
-  const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   notes.push(
     input.imageBufferAddress !== undefined

@@ -5,7 +5,7 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
-import { nicShellShift } from './nic-image-buffer.ts';
+import { nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 /** What the image-buffer model may depend on. */
@@ -170,7 +170,8 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  const nics = ctx.nics === undefined || ctx.nics.length === 0 ? 0n : nicShellShift(ctx, ctx.nics);
+  const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
+  const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
+  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) : 0n;
   return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used - nics;
 }

@@ -49,6 +49,20 @@ export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x210000n], // pc virtio-net-pci: Shell at 0x1E0D3018
 ]);
 
+/**
+ * A store an earlier boot left (store-history.ts `booted`), measured once: q35, 512 MiB, the
+ * store of the virtio-net-pci boot above booted again with the same NIC: the driver image at
+ * 0x1E5D1018 (0x12C000 higher: the MemoryTypeInformation bins the first boot recorded reserve
+ * memory differently) and the Shell 0x20000 higher than on the fresh store (0x1B000 without a
+ * NIC, USED_STORE_IMAGE_BUFFER_SHIFT). Valid for a store the same NICs' boot left.
+ */
+export const USED_STORE_ROM_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x12c000n], // OVMF_CODE_4M.fd
+]);
+export const USED_STORE_NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x20000n], // OVMF_CODE_4M.fd
+]);
+
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
 
@@ -74,6 +88,8 @@ function firstImageBytes(nics: readonly NicBufferFacts[]): bigint | undefined {
 export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): boolean {
   const hole = firstImageBytes(nics) ?? 0n;
   const fits = nics.every((n) => n.imageSizes.every((size) => poolBytes(size) <= hole));
+  if (ctx.storeHistory === 'partial') return false;
+  if (ctx.storeHistory === 'booted' && (nics.length !== 1 || !USED_STORE_ROM_SHIFT.has(key(ctx)))) return false;
   return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && (ctx.activePcrBanks & 0x01) !== 0;
 }
 
@@ -86,9 +102,18 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
  */
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n));
+  const used = ctx.storeHistory === 'booted' ? (USED_STORE_ROM_SHIFT.get(key(ctx)) ?? 0n) : 0n;
+  const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used);
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
+}
+
+/**
+ * With NICs, a used store moves the Shell's buffer by this much instead of the no-NIC
+ * USED_STORE_IMAGE_BUFFER_SHIFT (undefined: not measured).
+ */
+export function nicUsedStoreShellShift(ctx: ImageBufferContext): bigint | undefined {
+  return USED_STORE_NIC_SHELL_SHIFT.get(key(ctx));
 }
 
 /**
