@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OVMF_DIR, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
@@ -34,6 +34,22 @@ describe('tcg2sim predict --nic', function () {
     expectUsageError(
       await runCli('predict', '--code', code, '--vars', vars, '--nic', 'virtio-net-pci', '--option-rom-dir', tmp.path),
       `${join(tmp.path, 'efi-virtio.rom')}: PCI_EXPANSION_ROM_HEADER at offset 0x0`
+    );
+  });
+
+  it('exits 2 with one line for a ROM that holds no EFI driver (OVMF would drive the NIC itself: not modelled)', async function () {
+    requirePrerequisites(this, { files: [code, vars] });
+    const dir = join(tmp.path, 'legacy');
+    mkdirSync(dir);
+    // One PC-AT image: 0xAA55, Size512 1, PCIR at 0x1C (ImageLength 1, CodeType 0, last).
+    const rom = new Uint8Array(512);
+    rom.set([0x55, 0xaa, 1]);
+    rom.set([0x1c, 0], 0x18);
+    rom.set([0x50, 0x43, 0x49, 0x52, 0xf4, 0x1a, 0x00, 0x10, 0, 0, 0x18, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0x80], 0x1c);
+    writeFileSync(join(dir, 'efi-virtio.rom'), rom);
+    expectUsageError(
+      await runCli('predict', '--code', code, '--vars', vars, '--nic', 'virtio-net-pci', '--option-rom-dir', dir),
+      'no EFI driver of this option ROM starts'
     );
   });
 

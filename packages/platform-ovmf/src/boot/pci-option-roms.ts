@@ -8,9 +8,10 @@
  * DxeTpm2MeasureBootLib measures it: not from a firmware volume, so EV_EFI_BOOT_SERVICES_DRIVER
  * (PCR2) with the Authenticode digest of the (decompressed) PE image.
  */
+import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { devicePathFromText, imageInfo, loadOptionRom, optionRomDrivers, parseEfiImage, IMAGE_SUBSYSTEM } from '@tcg2sim/uefi';
 import type { OptionRomDriver } from '@tcg2sim/uefi';
-import type { MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
+import type { EfiStatus, MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import { ConfigError } from '../errors.ts';
 import type { NetworkNic } from './bds-network.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
@@ -74,7 +75,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
       if (ctx.secureBootOn) {
         throw new ConfigError('BAD_SCENARIO', `${nic.optionRom.file}: Secure Boot verification of option ROM drivers is not modelled (${where})`);
       }
-      let st = 'EFI_SUCCESS';
+      let st: EfiStatus = 'EFI_SUCCESS';
       if (ctx.secureBootCapable) {
         st = await ctx.handler.fileAuthentication(ctx.dxe, {
           devicePath: optionRomImagePath(nic.device, d),
@@ -100,7 +101,8 @@ function isDriverImage(image: Uint8Array): boolean {
   try {
     const s = imageInfo(parseEfiImage(image)).subsystem;
     return s === IMAGE_SUBSYSTEM.EFI_BOOT_SERVICE_DRIVER || s === IMAGE_SUBSYSTEM.EFI_RUNTIME_DRIVER;
-  } catch {
-    return false;
+  } catch (e) {
+    if (e instanceof Tcg2Error) return false;
+    throw e;
   }
 }
