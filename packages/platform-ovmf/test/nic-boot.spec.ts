@@ -13,7 +13,7 @@ import { setVariable } from '@tcg2sim/uefi';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import { NIC_VIRTIO_NET_STORE_AFTER_BOOT } from './vectors/ovmf-2022.11-nic-store.ts';
 import {
-  NIC_E1000E_2048_LOG_HEX, NIC_E1000E_2048_PCRS, NIC_VIRTIO_NET_SECOND_BOOT_LOG_HEX, NIC_VIRTIO_NET_SECOND_BOOT_PCRS, NIC_E1000E_LOG_HEX, NIC_E1000E_PCRS, NIC_E1000_LOG_HEX, NIC_E1000_PCRS, NIC_PC_VIRTIO_NET_LOG_HEX, NIC_PC_VIRTIO_NET_PCRS, NIC_VIRTIO_E1000E_LOG_HEX,
+  NIC_2MB_VIRTIO_NET_LOG_HEX, NIC_2MB_VIRTIO_NET_PCRS, NIC_E1000_SHA256_LOG_HEX, NIC_E1000_SHA256_PCRS, NIC_E1000E_2048_LOG_HEX, NIC_E1000E_2048_PCRS, NIC_VIRTIO_NET_SECOND_BOOT_LOG_HEX, NIC_VIRTIO_NET_SECOND_BOOT_PCRS, NIC_E1000E_LOG_HEX, NIC_E1000E_PCRS, NIC_E1000_LOG_HEX, NIC_E1000_PCRS, NIC_PC_VIRTIO_NET_LOG_HEX, NIC_PC_VIRTIO_NET_PCRS, NIC_VIRTIO_E1000E_LOG_HEX,
   NIC_VIRTIO_E1000E_PCRS, NIC_VIRTIO_NET_LOG_HEX, NIC_VIRTIO_NET_PCRS,
 } from './vectors/ovmf-2022.11-nic.ts';
 
@@ -28,6 +28,10 @@ const CASES = [
   { machine: 'pc', models: ['virtio-net-pci'], roms: ['efi-virtio.rom'], log: NIC_PC_VIRTIO_NET_LOG_HEX, pcrs: NIC_PC_VIRTIO_NET_PCRS },
   // Not calibrated on: the 512 MiB values predicted it.
   { machine: 'q35', memoryMiB: 2048, models: ['e1000e'], roms: ['efi-e1000e.rom'], log: NIC_E1000E_2048_LOG_HEX, pcrs: NIC_E1000E_2048_PCRS },
+  { machine: 'q35', banks: ['sha256'], models: ['e1000'], roms: ['efi-e1000.rom'], log: NIC_E1000_SHA256_LOG_HEX, pcrs: NIC_E1000_SHA256_PCRS },
+  {
+    machine: 'q35', code: 'OVMF_CODE.fd', vars: 'OVMF_VARS.fd', models: ['virtio-net-pci'], roms: ['efi-virtio.rom'], log: NIC_2MB_VIRTIO_NET_LOG_HEX, pcrs: NIC_2MB_VIRTIO_NET_PCRS,
+  },
   {
     machine: 'q35', models: ['virtio-net-pci', 'e1000e'], roms: ['efi-virtio.rom', 'efi-e1000e.rom'], log: NIC_VIRTIO_E1000E_LOG_HEX, pcrs: NIC_VIRTIO_E1000E_PCRS,
   },
@@ -35,18 +39,22 @@ const CASES = [
 
 interface NicVm {
   readonly machine: 'q35' | 'pc';
+  /** OVMF_CODE*.fd and OVMF_VARS*.fd in OVMF_DIR (default the 4 MB pair). */
+  readonly code?: string;
+  readonly vars?: string;
+  readonly banks?: readonly ('sha1' | 'sha256' | 'sha384' | 'sha512')[];
   readonly memoryMiB?: number;
   readonly models: readonly string[];
-  /** The variable store; default a fresh OVMF_VARS_4M.fd. */
-  readonly vars?: Uint8Array;
+  /** The variable store's contents; default a fresh copy of `vars`. */
+  readonly store?: Uint8Array;
 }
 
 async function predictNic(vm: NicVm, backend: TpmBackend): Promise<Prediction> {
   const { machine, models } = vm;
   try {
     return await predict({
-      code: new Uint8Array(readFileSync(CODE)),
-      vars: vm.vars ?? new Uint8Array(readFileSync(VARS)),
+      code: new Uint8Array(readFileSync(join(OVMF_DIR, vm.code ?? 'OVMF_CODE_4M.fd'))),
+      vars: vm.store ?? new Uint8Array(readFileSync(join(OVMF_DIR, vm.vars ?? 'OVMF_VARS_4M.fd'))),
       machine: MachineDescription.parse({ machine, memoryMiB: vm.memoryMiB ?? 512 }),
       tpmInterface: 'tis',
       backend,
@@ -73,13 +81,15 @@ function expectCaptured(p: Prediction, log: string, pcrs: Readonly<Record<string
 // Exactness against real boots: the whole event log byte for byte (every event with its data,
 // ImageLocationInMemory included: the NIC allocator model is calibrated on these same captures,
 // see nic-image-buffer.ts) and PCR 0-7 of all four banks as the TPM held them after the boot.
-describe('prediction with NICs = real OVMF 2022.11 boots (q35 and pc, 512 MiB, tpm-tis, one or two NICs)', function () {
+describe('prediction with NICs = real OVMF 2022.11 boots (tpm-tis; q35 and pc, one or two NICs, 512 and 2048 MiB, 4 MB and 2 MB builds)', function () {
   this.timeout(600_000);
 
   for (const c of CASES) {
-    it(`${c.machine} ${'memoryMiB' in c ? `${c.memoryMiB} MiB ` : ''}${c.models.map((m) => `--nic ${m}`).join(' ')}: the captured event log byte for byte and PCR 0-7 in every bank (soft TPM)`, async function () {
-      requirePrerequisites(this, { files: [CODE, VARS, ...c.roms.map((r) => join(ROM_DIR, r))], hint: 'apt-get install -y ovmf ipxe-qemu' });
-      const p = await predictNic(c, new SoftTpmBackend({}));
+    const shape = [c.machine, 'code' in c ? c.code : '', 'memoryMiB' in c ? `${c.memoryMiB} MiB` : '', 'banks' in c ? c.banks.join('+') : ''].filter((x) => x !== '');
+    it(`${shape.join(' ')} ${c.models.map((m) => `--nic ${m}`).join(' ')}: the captured event log byte for byte and PCR 0-7 in every bank (soft TPM)`, async function () {
+      const firmware = [join(OVMF_DIR, 'code' in c ? c.code : 'OVMF_CODE_4M.fd'), join(OVMF_DIR, 'vars' in c ? c.vars : 'OVMF_VARS_4M.fd')];
+      requirePrerequisites(this, { files: [...firmware, ...c.roms.map((r) => join(ROM_DIR, r))], hint: 'apt-get install -y ovmf ipxe-qemu' });
+      const p = await predictNic(c, new SoftTpmBackend('banks' in c ? { banks: c.banks } : {}));
       expectCaptured(p, c.log, c.pcrs);
       expect(p.boot.notes).to.include('option ROM and Shell buffer addresses with NICs: calibrated for this build and machine');
     });
@@ -95,7 +105,7 @@ describe('prediction with NICs = real OVMF 2022.11 boots (q35 and pc, 512 MiB, t
     requirePrerequisites(this, { files: [CODE, VARS, join(ROM_DIR, 'efi-virtio.rom')], hint: 'apt-get install -y ovmf ipxe-qemu' });
     const vars = new Uint8Array(readFileSync(VARS));
     for (const v of NIC_VIRTIO_NET_STORE_AFTER_BOOT) setVariable(vars, { name: v.name, guid: v.guid, attributes: v.attributes, data: fromHex(v.data) });
-    const p = await predictNic({ machine: 'q35', models: ['virtio-net-pci'], vars }, new SoftTpmBackend({}));
+    const p = await predictNic({ machine: 'q35', models: ['virtio-net-pci'], store: vars }, new SoftTpmBackend({}));
     expectCaptured(p, NIC_VIRTIO_NET_SECOND_BOOT_LOG_HEX, NIC_VIRTIO_NET_SECOND_BOOT_PCRS);
     expect(p.boot.notes).to.include('BDS: boot options from the variable store: BootOrder 0000,0001,0002,0003,0004,0005,0006,0007');
   });

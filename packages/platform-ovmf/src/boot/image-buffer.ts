@@ -5,7 +5,7 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
-import { nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
+import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 /** What the image-buffer model may depend on. */
@@ -173,5 +173,6 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
   const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
   const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) : 0n;
-  return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used - nics;
+  const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : NO_SHA1_LOG_SHIFT;
+  return top - k + noSha1 + used - nics;
 }

@@ -38,6 +38,8 @@ export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1af3000n], // OVMF_CODE_4M.fd
   // pc: the q35 value predicted the real pc boot's driver image address (0x1E4A5018) unchanged.
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1af3000n],
+  // OVMF_CODE.fd (2 MB), q35 virtio-net-pci: driver image at 0x1E4A8018.
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1af0000n],
 ]);
 
 /**
@@ -47,7 +49,22 @@ export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
 export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x212000n], // OVMF_CODE_4M.fd
   ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x210000n], // pc virtio-net-pci: Shell at 0x1E0D3018
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x20b000n], // OVMF_CODE.fd: Shell at 0x1DFDA018
 ]);
+
+/**
+ * Without SHA1 (no TCG 1.2 log area) the free point and the Shell's buffer are this much higher
+ * with NICs (not the Shell's 0xF000 without them): q35 OVMF_CODE_4M.fd, sha256-only TPM, e1000:
+ * driver image at 0x1E4B4018, Shell at 0x1DFDE018, both 0x10000 above the SHA1 case — the
+ * disk stack's DISK_NO_SHA1_LOG_SHIFT.
+ */
+export const NIC_NO_SHA1_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x10000n], // OVMF_CODE_4M.fd
+]);
+
+function noSha1Shift(ctx: ImageBufferContext): bigint {
+  return (ctx.activePcrBanks & 0x01) !== 0 ? 0n : (NIC_NO_SHA1_SHIFT.get(key(ctx)) ?? 0x10000n);
+}
 
 /**
  * A store an earlier boot left (store-history.ts `booted`), measured once: q35, 512 MiB, the
@@ -90,7 +107,8 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
   const fits = nics.every((n) => n.imageSizes.every((size) => poolBytes(size) <= hole));
   if (ctx.storeHistory === 'partial') return false;
   if (ctx.storeHistory === 'booted' && (nics.length !== 1 || !USED_STORE_ROM_SHIFT.has(key(ctx)))) return false;
-  return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && (ctx.activePcrBanks & 0x01) !== 0;
+  const sha1 = (ctx.activePcrBanks & 0x01) !== 0 || NIC_NO_SHA1_SHIFT.has(key(ctx));
+  return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && sha1;
 }
 
 /**
@@ -103,7 +121,8 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const used = ctx.storeHistory === 'booted' ? (USED_STORE_ROM_SHIFT.get(key(ctx)) ?? 0n) : 0n;
-  const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used);
+  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx);
+  const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), start);
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
 }
@@ -114,6 +133,11 @@ export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly N
  */
 export function nicUsedStoreShellShift(ctx: ImageBufferContext): bigint | undefined {
   return USED_STORE_NIC_SHELL_SHIFT.get(key(ctx));
+}
+
+/** With NICs and without SHA1, how much higher the Shell's buffer sits (replaces the no-NIC 0xF000). */
+export function nicNoSha1ShellShift(ctx: ImageBufferContext): bigint {
+  return noSha1Shift(ctx);
 }
 
 /**
