@@ -16,7 +16,8 @@
  * the ROM copy's 61 vs 62 pages. On pc (same build, 512 MiB, virtio-net-pci at 03.0) the
  * driver image sat at the same 0x1E4A5018 and the Shell at 0x1E0D3018. With two NICs on q35
  * (virtio-net-pci at 02.0, e1000e at 03.0) both driver images sat at 0x1E467018, below both ROM
- * copies, and the Shell at 0x1DD7F018: what the model below predicts from the one-NIC values.
+ * copies (the placement rule below was derived from this boot), and the Shell at 0x1DD7F018
+ * (predicted from the one-NIC values before this boot was seen).
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
