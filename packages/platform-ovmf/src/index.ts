@@ -94,3 +94,9 @@ export {
 // what of a build decides its measurements
 export { profileImage, measurementFeatures, unmodelledMeasurements } from './profile/profile.ts';
 export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';
+export { nicNetworkOptions, uniqueDescriptions, macText } from './boot/bds-network.ts';
+export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
+export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
+export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
+export { optionRomBufferAddress, nicShellShift, nicBuffersCalibrated, OPTION_ROM_FREE_POINT, NIC_SHELL_SHIFT } from './boot/nic-image-buffer.ts';
+export type { NicBufferFacts } from './boot/nic-image-buffer.ts';

@@ -31,6 +31,13 @@ export const Scenario = z
      * `\EFI\BOOT\BOOTX64.EFI` (read only).
      */
     disk: z.string().min(1).optional(),
+    /**
+     * NICs in command-line order (`-netdev user,id=nN -device MODEL,netdev=nN`): QEMU's default
+     * slot, MAC and iPXE option ROM (see @tcg2sim/qemu-vmm).
+     */
+    nics: z.array(z.enum(['virtio-net-pci', 'e1000', 'e1000e'])).max(8).optional(),
+    /** Where the NICs' ROM files are (replaces QEMU's data directories). */
+    optionRomDir: z.string().min(1).optional(),
     /** Which Tcg2ConfigPei runs: OVMF's (Debian's image) or SecurityPkg's generic one reading the store. */
     tcg2Config: z.enum(['ovmf', 'generic']).default('ovmf'),
     /** PcdTpmAutoDetection of the generic Tcg2ConfigPei. */
@@ -40,6 +47,9 @@ export const Scenario = z
   })
   .refine((s) => s.bios === undefined || (s.code === undefined && s.vars === undefined), {
     message: 'give either bios or code (+ vars), not both',
+  })
+  .refine((s) => s.disk === undefined || s.nics === undefined || s.nics.length === 0, {
+    message: 'a disk together with NICs is not modelled (their PCI slots and the boot order were not measured)',
   })
   .readonly();
 export type Scenario = z.infer<typeof Scenario>;

@@ -179,3 +179,13 @@ export type {
   SecureBootErrorCode, ImageOrigin as SecureBootImageOrigin, ImageVerificationPolicies, SecureBootVariables, AuthorityMatch,
   ImageExecutionAction, ImageVerificationResult, ImageVerificationInput,
 } from './secure-boot/image-verification.ts';
+
+// PCI option ROMs (PciBusDxe's view)
+export { PciRomError } from './pci-rom/errors.ts';
+export type { PciRomErrorCode } from './pci-rom/errors.ts';
+export {
+  PciExpansionRomHeader, EfiPciExpansionRomHeader, PciDataStructure, PCI_ROM, PCI_DATA_STRUCTURE_SIZE,
+  EFI_PCI_EXPANSION_ROM_HEADER_SIZE, PCI_EXPANSION_ROM_HEADER_SIZE,
+} from './pci-rom/structures.ts';
+export { loadOptionRom, optionRomDrivers, MAX_OPTION_ROM_IMAGE } from './pci-rom/option-rom.ts';
+export type { OptionRomInMemory, OptionRomDriver } from './pci-rom/option-rom.ts';

@@ -13,6 +13,9 @@ export interface BootOptions {
   readonly tpm?: string;
   readonly banks?: string;
   readonly disk?: string;
+  /** `--nic MODEL`, repeatable: NICs in order. */
+  readonly nic?: readonly string[];
+  readonly optionRomDir?: string;
   readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly tcg2Config?: string;
@@ -56,6 +59,8 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
     .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)");
   repeatable('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)', "repeated or ';'-separated: one configuration per bank set");
   return cmd
+    .option('--nic <model>', 'a NIC (-netdev user -device MODEL): virtio-net-pci, e1000 or e1000e; repeat for more', collect)
+    .option('--option-rom-dir <dir>', "where the NICs' option ROM files are (default: QEMU's data directories)")
     .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
     .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
     .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')

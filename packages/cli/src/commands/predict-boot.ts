@@ -17,6 +17,7 @@ import { UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { loadNics } from '../nics.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
 import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
@@ -56,6 +57,7 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   rel('vars');
   rel('bios');
   rel('disk');
+  rel('optionRomDir');
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) base[k] = v;
   };
@@ -63,6 +65,8 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   set('vars', o.vars);
   set('bios', o.bios);
   set('disk', o.disk);
+  set('nics', o.nic);
+  set('optionRomDir', o.optionRomDir);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('tcg2Config', o.tcg2Config);
@@ -166,12 +170,15 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
     ...o.machine,
   };
+  const machine = MachineDescription.parse(machineInput);
+  // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type.
+  const nics = loadNics(machine.machine, s.nics, s.optionRomDir);
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predict({
       code: fw.code,
       vars: fw.vars,
-      machine: MachineDescription.parse(machineInput),
+      machine,
       tpmInterface: s.tpmInterface,
       backend,
       clock: new VirtualClock(),
@@ -179,6 +186,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(fw.digests !== undefined ? { digests: fw.digests } : {}),
       digestWorker: o.digestWorker,
       ...(o.disk !== undefined ? { disk: o.disk } : {}),
+      ...(nics !== undefined ? { nics } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),

@@ -2,6 +2,8 @@ import { guidFromString } from '@tcg2sim/binary-codec';
 import { LOAD_OPTION as UEFI_LOAD_OPTION, decodeLoadOption, devicePathFromText, devicePathToText, encodeLoadOption, makeLoadOption } from '@tcg2sim/uefi';
 import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
+import { uniqueDescriptions } from './bds-network.ts';
+import type { NetworkOption } from './bds-network.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
 export const LOAD_OPTION = UEFI_LOAD_OPTION;
@@ -19,6 +21,8 @@ export type BootTarget =
   | { readonly kind: 'cdrom-empty' }
   /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem. */
   | { readonly kind: 'disk' }
+  /** A network option (a LoadFile handle under a NIC's MAC() node): see bds-network.ts. */
+  | { readonly kind: 'network' }
   | { readonly kind: 'other' };
 
 /** A Boot#### option as BDS registers it. */
@@ -56,6 +60,7 @@ export function bootTargetOf(path: DevicePath, m: MachineDescription): BootTarge
   if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
   if (text === devicePathToText(defaultCdromOption(m).filePath)) return { kind: 'cdrom-empty' };
   if (text === devicePathToText(virtioDiskDevicePath(m))) return { kind: 'disk' };
+  if (path.nodes.some((n) => n.type === 3 && n.subType === 11)) return { kind: 'network' };
   return { kind: 'other' };
 }
 
@@ -104,24 +109,36 @@ export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget)
 export interface BootDevices {
   /** A virtio-blk disk (`-drive if=virtio`). */
   readonly virtioDisk?: boolean;
+  /** The LoadFile options of NICs driven by option ROM drivers, in enumeration order (bds-network.ts). */
+  readonly network?: readonly NetworkOption[];
 }
 
 /**
  * The boot options OVMF 2022.11 creates on a VM with default devices and an empty store:
  * Boot0000 the Boot Manager Menu (UiApp, ACTIVE|HIDDEN|CATEGORY_APP), then the auto-created
- * options in enumeration order (the DVD-ROM, then a virtio-blk disk when there is one), then
+ * options in enumeration order (BlockIo: the DVD-ROM, then a virtio-blk disk when there is one;
+ * then LoadFile: the network options of NICs), descriptions made unique, then
  * "EFI Internal Shell"; BootOrder in number order. Without a disk: 0000,0001,0002; with one the
- * disk is Boot0002 and the Shell Boot0003.
+ * disk is Boot0002 and the Shell Boot0003; one NIC adds five options before the Shell.
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
-  // without the CD-ROM (-nodefaults) the next options take its number: BDS numbers by the first free one
-  const cdroms: BootOption[] = m.defaultCdrom
-    ? [{ number: 1, attributes: LOAD_OPTION.ACTIVE, description: cd.description, filePath: cd.filePath, optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'cdrom-empty' } }]
-    : [];
-  const disk: BootOption[] = devices.virtioDisk === true
-    ? [{ number: 1 + cdroms.length, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
-    : [];
+  // Without the CD-ROM (-nodefaults) the next options take its number: BDS numbers by the first free one.
+  const autoGuid = guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID);
+  const enumerated: { description: string; filePath: DevicePath; target: BootTarget }[] = [
+    ...(m.defaultCdrom ? [{ ...cd, target: { kind: 'cdrom-empty' } as const }] : []),
+    ...(devices.virtioDisk === true ? [{ ...virtioDiskOption(m), target: { kind: 'disk' } as const }] : []),
+    ...(devices.network ?? []).map((o) => ({ ...o, target: { kind: 'network' } as const })),
+  ];
+  const names = uniqueDescriptions(enumerated.map((o) => o.description));
+  const auto: BootOption[] = enumerated.map((o, i) => ({
+    number: 1 + i,
+    attributes: LOAD_OPTION.ACTIVE,
+    description: names[i] ?? o.description,
+    filePath: o.filePath,
+    optionalData: autoGuid,
+    target: o.target,
+  }));
   return [
     {
       number: 0,
@@ -131,10 +148,9 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       optionalData: new Uint8Array(),
       target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
     },
-    ...cdroms,
-    ...disk,
+    ...auto,
     {
-      number: 1 + cdroms.length + disk.length,
+      number: 1 + auto.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),

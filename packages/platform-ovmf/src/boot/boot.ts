@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
-import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
+import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
+import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
-import { genericTcg2ConfigPei, ovmfTcg2ConfigPei, tpm12Startup, TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
+import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
   MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT,
@@ -34,6 +34,11 @@ import {
   expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID,
 } from './bds.ts';
 import type { BootOption } from './bds.ts';
+import { nicNetworkOptions } from './bds-network.ts';
+import { loadNicOptionRoms } from './pci-option-roms.ts';
+import type { PciNic } from './pci-option-roms.ts';
+import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
+import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 
 /** Inputs of one simulated boot. */
 export interface BootInput {
@@ -57,6 +62,12 @@ export interface BootInput {
    * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
    */
   readonly disk?: DiskBootLoader;
+  /**
+   * NICs on PCI bus 0 with their option ROM BARs (`-netdev user -device MODEL`, see
+   * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
+   * boot options (pci-option-roms.ts, bds-network.ts).
+   */
+  readonly nics?: readonly PciNic[];
   /**
    * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
    * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
@@ -197,6 +208,25 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // Tcg2ConfigDxe is dispatched after the variable-write protocol appeared.
   stack.phase = 'dxe:Tcg2ConfigDxe';
   await tcg2ConfigDxeEntry(stack.deviceLib());
+  const measuredFvBases = pei.measuredFvs.map((f) => f.base);
+  const handler = new MeasureBootHandler(measuredFvBases, specIdUintnSize(dxeUintn), digests.peImage);
+  const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
+  // BDS PlatformBootManagerBeforeConsole: ConnectRootBridge -> PciBus loads option ROM drivers.
+  const storeSnapshot = store();
+  const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
+  const nicCtx = {
+    machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: history.kind,
+  };
+  const roms = input.nics === undefined || input.nics.length === 0 ? undefined : await loadNicOptionRoms(input.nics, {
+    dxe, handler, secureBootCapable: vars.secureBootCapable, secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
+    bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
+  });
+  const network = (roms?.driven ?? []).flatMap(nicNetworkOptions);
+  if (roms !== undefined) {
+    notes.push(nicBuffersCalibrated(nicCtx, roms.facts)
+      ? 'option ROM and Shell buffer addresses with NICs: calibrated for this build and machine'
+      : 'option ROM and Shell buffer addresses with NICs: not calibrated for this build, machine, banks or NIC count (ImageLocationInMemory is a guess)');
+  }
   // BDS PlatformBootManagerBeforeConsole: EndOfDxe, Tcg2PhysicalPresenceLibProcessRequest (no
   // pending request: no TPM traffic), SmmReadyToLock -> Tcg2PlatformDxe.
   stack.phase = 'dxe:Tcg2PlatformDxe';
@@ -204,7 +234,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
-  const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   if (input.disk !== undefined && input.imageBufferAddress === undefined) {
     notes.push(
       !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
@@ -216,8 +245,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
           : 'disk loader buffer address: calibrated for this firmware build'
     );
   }
-  const storeSnapshot = store();
-  const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
     notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
@@ -233,8 +260,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
             ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'
             : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
-  const measuredFvBases = pei.measuredFvs.map((f) => f.base);
-  const handler = new MeasureBootHandler(measuredFvBases, specIdUintnSize(dxeUintn), digests.peImage);
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
@@ -242,7 +267,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined);
+  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined, network);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -261,6 +286,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         endState = `prediction stops at LoadImage(Boot${hex4(o.number)} "${o.description}"): not modelled (see notes)`;
         break;
       }
+      continue;
+    }
+    if (o.target.kind === 'network') {
+      const path = devicePathToText(o.filePath);
+      notes.push(network.some((n) => devicePathToText(n.filePath) === path)
+        ? `BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`
+        : `BDS: Boot${hex4(o.number)} "${o.description}" names a NIC this VM does not have (BDS's refresh would drop it: not modelled): the attempt fails, nothing measured`);
       continue;
     }
     if (o.target.kind !== 'fv-app') {
@@ -310,6 +342,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskAttached: input.disk !== undefined,
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
+        ...(roms !== undefined ? { nics: roms.facts } : {}),
         storeHistory: history.kind,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
@@ -417,42 +450,6 @@ function isEfiApplicationPe(file: Uint8Array): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Tcg2ConfigPei (Tcg12ConfigPei in Debian's image, or SecurityPkg's generic one): TPM commands
- * and, for the generic one, the variable store; nothing from the firmware volumes.
- */
-async function tcg2ConfigPei(input: BootInput, stack: TpmStack, store: () => VariableSnapshot | undefined, notes: string[]): Promise<Tcg2ConfigResult> {
-  stack.phase = 'pei:Tcg2ConfigPei';
-  const cfgLib = stack.deviceLib();
-  let config: Tcg2ConfigResult;
-  if ((input.tcg2Config ?? 'ovmf') === 'generic') {
-    notes.push(`Tcg2ConfigPei: SecurityPkg's generic variant (not the one in Debian's image), PcdTpmAutoDetection ${input.tpmAutoDetection ?? true ? 'TRUE' : 'FALSE'}`);
-    const snapshot = store();
-    config = await genericTcg2ConfigPei({
-      vars: { get: (n, g) => snapshot?.get(n, g)?.data },
-      bootMode: 'normal',
-      autoDetection: input.tpmAutoDetection ?? true,
-      tpm12RequestUse: () => cfgLib.tpm12RequestUse(),
-      tpm12Startup: (state) => tpm12Startup((c, n) => cfgLib.tpm12Submit(c, n), state),
-    });
-  } else {
-    notes.push("Tcg2ConfigPei: OVMF's variant (Tcg12ConfigPei in Debian's image: no variables, TPM 1.2 probe then TPM 2.0)");
-    config = await ovmfTcg2ConfigPei({
-      tpm12Detect: () => cfgLib.probeTpm12(),
-      tpm2RequestUse: async () => {
-        try {
-          await cfgLib.requestUseTpm();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    });
-  }
-  notes.push(...config.path.map((p) => `Tcg2ConfigPei: ${p}`));
-  return config;
 }
 
 /**

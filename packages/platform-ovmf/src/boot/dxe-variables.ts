@@ -2,6 +2,7 @@
  * The UEFI variables DXE and BDS read and write in a simulated boot, and the boot options BDS
  * attempts.
  */
+import { toHex } from '@tcg2sim/binary-codec';
 import { findFileByGuid, secureBootState } from '@tcg2sim/uefi';
 import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
@@ -10,6 +11,7 @@ import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
 import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
+import type { NetworkOption } from './bds-network.ts';
 
 /** A boot option number as in `Boot####`. */
 export function hex4(n: number): string {
@@ -65,7 +67,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean, network: readonly NetworkOption[] = []): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
@@ -79,9 +81,14 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
       notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
     }
+    const storedNet = [...byNumber.values()].filter((o) => o.target.kind === 'network').map((o) => toHex(o.filePath.raw));
+    const wanted = network.map((o) => toHex(o.filePath.raw));
+    if (storedNet.length !== wanted.length || wanted.some((w) => !storedNet.includes(w))) {
+      notes.push(`BDS: the store's network options (${storedNet.length}) are not the ${wanted.length} the NICs give; the options BDS would add or drop on refresh are not modelled (the stored options are used)`);
+    }
     return { order, byNumber };
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk, network });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

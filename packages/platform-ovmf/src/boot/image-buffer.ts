@@ -6,6 +6,8 @@ import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
 import { cpuS3Shift } from './cpu-s3-shift.ts';
+import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
+import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -36,6 +38,8 @@ export interface ImageBufferContext {
    * USED_STORE_IMAGE_BUFFER_SHIFT (Shell from DXEFV, no disk, SHA1 active) moves the address.
    */
   readonly storeHistory?: StoreHistoryKind;
+  /** The NICs with option ROM drivers, in PCI order (their ROM copies and network stacks allocate above the Shell's buffer). */
+  readonly nics?: readonly NicBufferFacts[];
 }
 
 /**
@@ -187,9 +191,11 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
-  const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
-  const noSha1 = BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT;
-  return top - k + (sha1Log ? 0n : noSha1) + used + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
+  const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
+  const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
+  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) : 0n;
+  const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : (BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT);
+  return top - k + noSha1 + used - nics + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
 }
 
 /**

@@ -1,0 +1,11 @@
+/** @tcg2sim/qemu-vmm: what QEMU hands the firmware: NIC models, PCI slots, MAC addresses, option ROM BARs. */
+export { VmmError } from './errors.ts';
+export type { VmmErrorCode } from './errors.ts';
+export { NIC_MODELS, nicModel, defaultMac } from './nic.ts';
+export type { NicModel, NicModelInfo } from './nic.ts';
+export { FIRST_FREE_SLOT, pciSlot } from './pci-slots.ts';
+export type { MachineType } from './pci-slots.ts';
+export { DEFAULT_ROM_DIRS, MAX_ROM_FILE, findRomFile, romBar, readRomBar } from './option-rom-file.ts';
+export type { OptionRomBar } from './option-rom-file.ts';
+export { qemuNics } from './vm-nics.ts';
+export type { VmmNic, NicOptions } from './vm-nics.ts';
