@@ -40,6 +40,8 @@ export {
   virtioDiskOption, virtioDiskDevicePath, expandedDiskLoaderPath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
+export { DISK_INTERFACES, NVME_SERIAL, diskOptions, keepsDefaultCdrom } from './boot/disk-interfaces.ts';
+export type { DiskInterface, DiskOption } from './boot/disk-interfaces.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware

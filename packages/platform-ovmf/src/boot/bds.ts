@@ -2,6 +2,8 @@ import { guidFromString } from '@tcg2sim/binary-codec';
 import { LOAD_OPTION as UEFI_LOAD_OPTION, decodeLoadOption, devicePathFromText, devicePathToText, encodeLoadOption, makeLoadOption } from '@tcg2sim/uefi';
 import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
+import { diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
 export const LOAD_OPTION = UEFI_LOAD_OPTION;
@@ -18,7 +20,7 @@ export type BootTarget =
   | { readonly kind: 'fv-app'; readonly fileGuid: string }
   | { readonly kind: 'cdrom-empty' }
   /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem. */
-  | { readonly kind: 'disk' }
+  | { readonly kind: 'disk'; readonly index?: number }
   | { readonly kind: 'other' };
 
 /** A Boot#### option as BDS registers it. */
@@ -50,12 +52,13 @@ export function defaultCdromOption(m: MachineDescription): { description: string
 }
 
 /** Classifies a boot option's first device path for the attempt model. */
-export function bootTargetOf(path: DevicePath, m: MachineDescription): BootTarget {
+export function bootTargetOf(path: DevicePath, m: MachineDescription, disks: readonly DiskInterface[] = ['virtio']): BootTarget {
   const text = devicePathToText(path);
   const fv = /^Fv\([0-9A-Fa-f-]+\)\/FvFile\(([0-9A-Fa-f-]+)\)$/.exec(text);
   if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
   if (text === devicePathToText(defaultCdromOption(m).filePath)) return { kind: 'cdrom-empty' };
-  if (text === devicePathToText(virtioDiskDevicePath(m))) return { kind: 'disk' };
+  const index = diskOptions(m, disks).findIndex((d) => devicePathToText(d.filePath) === text);
+  if (index >= 0) return index === 0 ? { kind: 'disk' } : { kind: 'disk', index };
   return { kind: 'other' };
 }
 
@@ -95,15 +98,18 @@ export interface DiskBootTarget {
  * The full path BmExpandMediaDevicePath gives LoadImage for the disk option:
  * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\\EFI\\BOOT\\BOOTX64.EFI`.
  */
-export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget): DevicePath {
+export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget, disks: readonly DiskInterface[] = ['virtio'], index = 0): DevicePath {
   const hd = `HD(${t.partitionNumber},GPT,${t.partitionGuid},0x${t.partitionStart.toString(16).toUpperCase()},0x${t.partitionSize.toString(16).toUpperCase()})`;
-  return devicePathFromText(`${virtioDiskText(m)}/${hd}/${t.filePath}`);
+  const controller = diskOptions(m, disks)[index]?.text ?? virtioDiskText(m);
+  return devicePathFromText(`${controller}/${hd}/${t.filePath}`);
 }
 
 /** What the VM has besides OVMF's own devices. */
 export interface BootDevices {
   /** A virtio-blk disk (`-drive if=virtio`). */
   readonly virtioDisk?: boolean;
+  /** The attached disks in command-line order (overrides `virtioDisk`). */
+  readonly disks?: readonly DiskInterface[];
 }
 
 /**
@@ -115,8 +121,15 @@ export interface BootDevices {
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
-  const disk: BootOption[] = devices.virtioDisk === true
-    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
+  const interfaces = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
+  const withCd = keepsDefaultCdrom(interfaces);
+  const first = withCd ? 2 : 1;
+  const disk: BootOption[] = diskOptions(m, interfaces).map((d, i) => ({
+    number: first + i, attributes: LOAD_OPTION.ACTIVE, description: d.description, filePath: d.filePath,
+    optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: i === 0 ? { kind: 'disk' } : { kind: 'disk', index: i },
+  }));
+  const cdOptions: BootOption[] = withCd
+    ? [{ number: 1, attributes: LOAD_OPTION.ACTIVE, description: cd.description, filePath: cd.filePath, optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'cdrom-empty' } }]
     : [];
   return [
     {
@@ -127,17 +140,10 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       optionalData: new Uint8Array(),
       target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
     },
-    {
-      number: 1,
-      attributes: LOAD_OPTION.ACTIVE,
-      description: cd.description,
-      filePath: cd.filePath,
-      optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID),
-      target: { kind: 'cdrom-empty' },
-    },
+    ...cdOptions,
     ...disk,
     {
-      number: 2 + disk.length,
+      number: first + disk.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),
@@ -153,12 +159,12 @@ export function encodeBootOption(o: BootOption): Uint8Array {
 }
 
 /** A Boot#### variable decoded into a boot option (undefined when it does not decode). */
-export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription): BootOption | undefined {
+export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription, disks?: readonly DiskInterface[]): BootOption | undefined {
   try {
     const lo = decodeLoadOption(data);
     const first = lo.filePathList[0];
     if (first === undefined) return undefined;
-    return { number, attributes: lo.attributes, description: lo.description, filePath: first, optionalData: lo.optionalData, target: bootTargetOf(first, m) };
+    return { number, attributes: lo.attributes, description: lo.description, filePath: first, optionalData: lo.optionalData, target: bootTargetOf(first, m, disks) };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
+import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult, PeiMeasurement } from '@tcg2sim/tcg2-pei';
@@ -57,6 +58,13 @@ export interface BootInput {
    * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
    */
   readonly disk?: DiskBootLoader;
+  /** How `disk` is attached (`--disk-interface`, default virtio; see disk-interfaces.ts). */
+  readonly diskInterface?: DiskInterface;
+  /**
+   * Disks attached after `disk`, in command-line order: BDS registers an option for each and
+   * their driver stacks allocate memory, but the prediction boots only `disk`.
+   */
+  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface }[];
   /**
    * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
    * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
@@ -237,6 +245,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   const storeSnapshot = store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
+  const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   notes.push(
     input.imageBufferAddress !== undefined
@@ -258,7 +267,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined);
+  if (diskInterfaces.length > 1 || diskInterfaces.some((d) => d !== 'virtio')) {
+    notes.push(`disks: ${diskInterfaces.join(', ')} (boot disk first); loader buffer: calibrated per interface on q35 OVMF_CODE_4M.fd and pc OVMF_CODE.fd, a second disk on q35 virtio only`);
+  }
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -267,6 +279,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
+    if (o.target.kind === 'disk' && o.target.index !== undefined) {
+      notes.push(`BDS: Boot${hex4(o.number)} "${o.description}" (a further disk) is not booted by the prediction`);
+      endState = `prediction stops at Boot${hex4(o.number)} "${o.description}": booting a further disk is not modelled`;
+      break;
+    }
     if (o.target.kind === 'disk' && input.disk !== undefined) {
       const r = await loadDiskLoader(o, input.disk);
       if (r === 'started') {
@@ -324,6 +341,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
+        ...(input.disk !== undefined ? { diskInterfaces } : {}),
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
         storeHistory: history.kind,
@@ -352,7 +370,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    }).raw;
+    }, diskInterfaces).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so
@@ -384,6 +402,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
+        diskInterfaces,
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),

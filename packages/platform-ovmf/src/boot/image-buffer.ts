@@ -5,6 +5,7 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -22,6 +23,8 @@ export interface ImageBufferContext {
   readonly diskAttached?: boolean;
   /** The FAT type of the attached disk's loader volume (FatDxe sizes its caches by it). */
   readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
+  /** How the disks are attached, in command-line order (default: one virtio-blk disk). */
+  readonly diskInterfaces?: readonly DiskInterface[];
   /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
   readonly diskOtherPartitions?: number;
   /**
@@ -97,6 +100,43 @@ const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
 function otherPartitionsShift(n: number): bigint {
   return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
 }
+/**
+ * How much more (positive) or less (negative) the boot disk's controller stack allocates than
+ * virtio-blk's, which DISK_IMAGE_BUFFER_CALIBRATION measured. Measured on real boots with Debian's
+ * shimx64.efi.signed (1048504 bytes) on a FAT12 ESP, 512 MiB, all four banks, q35
+ * OVMF_CODE_4M.fd and pc OVMF_CODE.fd: NVMe 0x7000 more on both (NvmExpressDxe's queues);
+ * virtio-scsi 0x21000 less on both; SATA on q35 0x29000 less (the ICH9 AHCI at 0x1F.2 is always
+ * there, so only virtio-blk's share goes), on pc 0xDF000 more (`-device ahci` adds AhciBusDxe's
+ * controller buffers).
+ */
+function interfaceShift(iface: DiskInterface, machine: 'q35' | 'pc'): bigint {
+  switch (iface) {
+    case 'virtio':
+      return 0n;
+    case 'nvme':
+      return 0x7000n;
+    case 'scsi':
+      return -0x21000n;
+    case 'sata':
+      return machine === 'q35' ? -0x29000n : 0xdf000n;
+  }
+}
+/**
+ * Each disk after the first, with a FAT12 ESP of its own: a second virtio-blk disk measured
+ * 0x99000 further down (q35 OVMF_CODE_4M.fd, 512 MiB); other interfaces add their
+ * {@link interfaceShift} to that (not measured).
+ */
+const EXTRA_DISK_SHIFT = 0x99000n;
+
+/** What the attached disks' stacks allocate beyond one virtio-blk disk's. */
+export function disksShift(interfaces: readonly DiskInterface[], machine: 'q35' | 'pc'): bigint {
+  let shift = 0n;
+  interfaces.forEach((iface, i) => {
+    shift += interfaceShift(iface, machine) + (i === 0 ? 0n : EXTRA_DISK_SHIFT);
+  });
+  return shift;
+}
+
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -109,7 +149,8 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
   const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
+  const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
+  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
 }
 
 

@@ -1,0 +1,112 @@
+/**
+ * The disk controllers a QEMU VM boots from (`--disk-interface`): where QEMU puts each one, the
+ * device path EDK II's drivers build for it and the boot option BDS registers. Facts measured on
+ * real boots of Debian's OVMF 2022.11-6+deb12u2 under QEMU 7.2 (the Boot#### variables the
+ * firmware wrote; see test/disk-interfaces.spec.ts), cross-checked with EDK II edk2-stable202211:
+ * MdeModulePkg/Library/UefiBootManagerLib/BmBootDescription.c (descriptions),
+ * MdeModulePkg/Bus/Pci/NvmExpressDxe, MdeModulePkg/Bus/Ata/AtaAtapiPassThru, MdeModulePkg/Bus/Scsi
+ * (device path nodes).
+ */
+import { devicePathFromText } from '@tcg2sim/uefi';
+import type { DevicePath } from '@tcg2sim/uefi';
+import type { MachineDescription } from '../machine.ts';
+
+/** How a disk is attached (the CLI's `--disk-interface`). */
+export const DISK_INTERFACES = ['virtio', 'nvme', 'sata', 'scsi'] as const;
+export type DiskInterface = (typeof DISK_INTERFACES)[number];
+
+/**
+ * The NVMe controller serial the captures give (`-device nvme,serial=…`): BDS's description of
+ * an NVMe disk names it, so predict and capture must agree.
+ */
+export const NVME_SERIAL = 'tcg2sim0';
+
+/**
+ * The first PCI slot free for a `-device` without `addr=`: q35 has the host bridge at 0x0, VGA at
+ * 0x1 (ICH9 LPC/AHCI/SMBus sit at 0x1F); pc has the host bridge 0x0, PIIX3 0x1, VGA 0x2. Each
+ * further controller takes the next slot, in command-line order.
+ */
+export function firstFreePciSlot(m: MachineDescription): number {
+  return m.machine === 'q35' ? 2 : 3;
+}
+
+/**
+ * Whether QEMU still adds its default CD-ROM: a `-device ide-hd` or `scsi-hd` on the command
+ * line clears it (QEMU 7.2 softmmu/vl.c default_list: ide-hd, ide-cd, scsi-hd, scsi-cd …), a
+ * virtio-blk or NVMe disk does not (measured: with a SATA or SCSI disk BDS registers no DVD-ROM
+ * option and the disk is Boot0001).
+ */
+export function keepsDefaultCdrom(disks: readonly DiskInterface[]): boolean {
+  return !disks.some((d) => d === 'sata' || d === 'scsi');
+}
+
+/**
+ * QEMU's ATA serial "QM%05d" numbers every IDE unit of every IDE/AHCI bus the board creates, from
+ * 1: q35's ICH9 AHCI port p is unit 0 of bus p, so QM0000(2p+1). On pc the PIIX IDE's four units
+ * come first (QM00001..QM00004), then the `-device ahci` ports.
+ */
+function ataSerial(m: MachineDescription, port: number): string {
+  const n = (m.machine === 'q35' ? 0 : 4) + 2 * port + 1;
+  return `QM${n.toString().padStart(5, '0')}`;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).toUpperCase()}`;
+}
+
+/** The controller part of the disk's device path, and BDS's description of its boot option. */
+function diskText(m: MachineDescription, iface: DiskInterface, slot: number): { description: string; path: string } {
+  const pci = `PciRoot(0x0)/Pci(${hex(slot)},0x0)`;
+  switch (iface) {
+    case 'virtio':
+      // BmGetBootDescription has no name for a virtio-blk BlockIo: BmGetMiscDescription.
+      return { description: 'UEFI Misc Device', path: pci };
+    case 'nvme':
+      // BmGetNvmeDescription: model, serial, namespace id; QEMU 7.2's namespace 1 has EUI-64 0.
+      return { description: `UEFI QEMU NVMe Ctrl ${NVME_SERIAL} 1`, path: `${pci}/NVMe(0x1,00-00-00-00-00-00-00-00)` };
+    case 'sata':
+      // BmGetDescriptionFromDiskInfo (IDENTIFY model "QEMU HARDDISK", serial) on AHCI port 0.
+      return m.machine === 'q35'
+        ? { description: `UEFI QEMU HARDDISK ${ataSerial(m, 0)} `, path: 'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)' }
+        : { description: `UEFI QEMU HARDDISK ${ataSerial(m, 0)} `, path: `${pci}/Sata(0x0,0xFFFF,0x0)` };
+    case 'scsi':
+      // BmGetDescriptionFromDiskInfo (INQUIRY vendor "QEMU", product "QEMU HARDDISK"), target 0 LUN 0.
+      return { description: 'UEFI QEMU QEMU HARDDISK ', path: `${pci}/Scsi(0x0,0x0)` };
+  }
+}
+
+/** The auto-created boot option of each attached disk, in BDS's enumeration (command-line) order. */
+export interface DiskOption {
+  readonly iface: DiskInterface;
+  readonly description: string;
+  /** The option's device path: the disk, short of any partition. */
+  readonly filePath: DevicePath;
+  readonly text: string;
+}
+
+/**
+ * The options of `disks` (one per disk, command-line order). Each disk controller on PCI takes
+ * the next free slot (q35's SATA uses the built-in AHCI at 0x1F.2, pc's `-device ahci` a slot).
+ * BmMakeBootOptionDescriptionUnique appends " 2", " 3" … to repeated descriptions (measured: two
+ * virtio-blk disks are "UEFI Misc Device" and "UEFI Misc Device 2").
+ */
+export function diskOptions(m: MachineDescription, disks: readonly DiskInterface[]): DiskOption[] {
+  let slot = firstFreePciSlot(m);
+  const seen = new Map<string, number>();
+  const out: DiskOption[] = [];
+  let sataSlot: number | undefined;
+  let scsiSlot: number | undefined;
+  for (const iface of disks) {
+    let s: number;
+    if (iface === 'sata' && m.machine === 'q35') s = 0x1f;
+    else if (iface === 'sata') s = sataSlot ??= slot++;
+    else if (iface === 'scsi') s = scsiSlot ??= slot++;
+    else s = slot++;
+    const t = diskText(m, iface, s);
+    const n = (seen.get(t.description) ?? 0) + 1;
+    seen.set(t.description, n);
+    const description = n === 1 ? t.description : `${t.description} ${n}`;
+    out.push({ iface, description, filePath: devicePathFromText(t.path), text: t.path });
+  }
+  return out;
+}
