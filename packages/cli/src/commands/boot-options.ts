@@ -13,6 +13,7 @@ export interface BootOptions {
   readonly tpm?: string;
   readonly banks?: string;
   readonly disk?: string;
+  readonly diskInterface?: string;
   readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly tcg2Config?: string;
@@ -52,7 +53,8 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
     .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)");
   repeatable('--banks <list>', 'PCR banks the TPM has active, e.g. sha256 or sha1,sha256 (default: sha1,sha256,sha384,sha512)', "repeated or ';'-separated: one configuration per bank set");
   return cmd
-    .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--disk-interface <kind>', "the disk's controller: virtio (virtio-blk), nvme (serial tcg2sim0), sata (AHCI port 0) or scsi (virtio-scsi, target 0) (default: virtio)")
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
     .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');

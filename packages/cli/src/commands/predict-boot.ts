@@ -61,6 +61,7 @@ export async function scenarioFrom(o: BootOptions): Promise<Record<string, unkno
   set('vars', o.vars);
   set('bios', o.bios);
   set('disk', o.disk);
+  set('diskInterface', o.diskInterface);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('tcg2Config', o.tcg2Config);
@@ -177,6 +178,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(fw.digests !== undefined ? { digests: fw.digests } : {}),
       digestWorker: o.digestWorker,
       ...(o.disk !== undefined ? { disk: o.disk } : {}),
+      ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),

@@ -16,10 +16,16 @@ export const DISK_INTERFACES = ['virtio', 'nvme', 'sata', 'scsi'] as const;
 export type DiskInterface = (typeof DISK_INTERFACES)[number];
 
 /**
- * The NVMe controller serial the captures give (`-device nvme,serial=…`): BDS's description of
- * an NVMe disk names it, so predict and capture must agree.
+ * The NVMe controller serial the captures give their first NVMe disk (`-device nvme,serial=…`;
+ * the n-th gets `tcg2sim<n>`): BDS's description of an NVMe disk names it, so predict and capture
+ * must agree.
  */
 export const NVME_SERIAL = 'tcg2sim0';
+
+/** The serial of the `ordinal`-th (0-based) NVMe disk. */
+export function nvmeSerial(ordinal: number): string {
+  return `tcg2sim${ordinal}`;
+}
 
 /**
  * The first PCI slot free for a `-device` without `addr=`: q35 has the host bridge at 0x0, VGA at
@@ -55,24 +61,59 @@ function hex(n: number): string {
 }
 
 /** The controller part of the disk's device path, and BDS's description of its boot option. */
-function diskText(m: MachineDescription, iface: DiskInterface, slot: number): { description: string; path: string } {
-  const pci = `PciRoot(0x0)/Pci(${hex(slot)},0x0)`;
+function diskText(m: MachineDescription, iface: DiskInterface, slot: number, ordinal: number): { description: string; path: string } {
+  // q35's SATA is function 2 of the ICH9 at 0x1F; every other controller is function 0.
+  const pci = `PciRoot(0x0)/Pci(${hex(slot)},${iface === 'sata' && m.machine === 'q35' ? '0x2' : '0x0'})`;
   switch (iface) {
     case 'virtio':
       // BmGetBootDescription has no name for a virtio-blk BlockIo: BmGetMiscDescription.
       return { description: 'UEFI Misc Device', path: pci };
     case 'nvme':
       // BmGetNvmeDescription: model, serial, namespace id; QEMU 7.2's namespace 1 has EUI-64 0.
-      return { description: `UEFI QEMU NVMe Ctrl ${NVME_SERIAL} 1`, path: `${pci}/NVMe(0x1,00-00-00-00-00-00-00-00)` };
+      return { description: `UEFI QEMU NVMe Ctrl ${nvmeSerial(ordinal)} 1`, path: `${pci}/NVMe(0x1,00-00-00-00-00-00-00-00)` };
     case 'sata':
-      // BmGetDescriptionFromDiskInfo (IDENTIFY model "QEMU HARDDISK", serial) on AHCI port 0.
-      return m.machine === 'q35'
-        ? { description: `UEFI QEMU HARDDISK ${ataSerial(m, 0)} `, path: 'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)' }
-        : { description: `UEFI QEMU HARDDISK ${ataSerial(m, 0)} `, path: `${pci}/Sata(0x0,0xFFFF,0x0)` };
+      // BmGetDescriptionFromDiskInfo (IDENTIFY model "QEMU HARDDISK", serial) on AHCI port
+      // `ordinal` (the captures put the n-th SATA disk on port n).
+      return { description: `UEFI QEMU HARDDISK ${ataSerial(m, ordinal)} `, path: `${pci}/Sata(${hex(ordinal)},0xFFFF,0x0)` };
     case 'scsi':
-      // BmGetDescriptionFromDiskInfo (INQUIRY vendor "QEMU", product "QEMU HARDDISK"), target 0 LUN 0.
-      return { description: 'UEFI QEMU QEMU HARDDISK ', path: `${pci}/Scsi(0x0,0x0)` };
+      // BmGetDescriptionFromDiskInfo (INQUIRY vendor "QEMU", product "QEMU HARDDISK"), target
+      // `ordinal` (the captures' scsi-id), LUN 0.
+      return { description: 'UEFI QEMU QEMU HARDDISK ', path: `${pci}/Scsi(${hex(ordinal)},0x0)` };
   }
+}
+
+/**
+ * QEMU arguments that attach `disks` as predict models them (one `-drive if=none` each, the
+ * controllers in command-line order; `snapshot=on` keeps the image file unchanged, which the
+ * guest does not see). SATA on q35 uses the built-in AHCI (`ide.<port>`), on pc one `-device ahci`;
+ * SCSI one `virtio-scsi-pci` with the n-th disk at scsi-id n.
+ */
+export function diskQemuArguments(m: 'q35' | 'pc', disks: readonly { readonly file: string; readonly iface: DiskInterface }[]): string[] {
+  const args: string[] = [];
+  const ordinals = new Map<DiskInterface, number>();
+  disks.forEach((d, i) => {
+    const ordinal = ordinals.get(d.iface) ?? 0;
+    ordinals.set(d.iface, ordinal + 1);
+    const id = `tcg2sim-disk${i}`;
+    args.push('-drive', `if=none,id=${id},format=raw,snapshot=on,file=${d.file.replaceAll(',', ',,')}`);
+    switch (d.iface) {
+      case 'virtio':
+        args.push('-device', `virtio-blk-pci,drive=${id}`);
+        break;
+      case 'nvme':
+        args.push('-device', `nvme,drive=${id},serial=${nvmeSerial(ordinal)}`);
+        break;
+      case 'sata':
+        if (m === 'pc' && ordinal === 0) args.push('-device', 'ahci,id=tcg2sim-ahci');
+        args.push('-device', `ide-hd,drive=${id},bus=${m === 'q35' ? 'ide' : 'tcg2sim-ahci'}.${ordinal}`);
+        break;
+      case 'scsi':
+        if (ordinal === 0) args.push('-device', 'virtio-scsi-pci,id=tcg2sim-scsi');
+        args.push('-device', `scsi-hd,drive=${id},bus=tcg2sim-scsi.0,scsi-id=${ordinal},lun=0`);
+        break;
+    }
+  });
+  return args;
 }
 
 /** The auto-created boot option of each attached disk, in BDS's enumeration (command-line) order. */
@@ -96,13 +137,16 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
   const out: DiskOption[] = [];
   let sataSlot: number | undefined;
   let scsiSlot: number | undefined;
+  const ordinals = new Map<DiskInterface, number>();
   for (const iface of disks) {
+    const ordinal = ordinals.get(iface) ?? 0;
+    ordinals.set(iface, ordinal + 1);
     let s: number;
     if (iface === 'sata' && m.machine === 'q35') s = 0x1f;
     else if (iface === 'sata') s = sataSlot ??= slot++;
     else if (iface === 'scsi') s = scsiSlot ??= slot++;
     else s = slot++;
-    const t = diskText(m, iface, s);
+    const t = diskText(m, iface, s, ordinal);
     const n = (seen.get(t.description) ?? 0) + 1;
     seen.set(t.description, n);
     const description = n === 1 ? t.description : `${t.description} ${n}`;
