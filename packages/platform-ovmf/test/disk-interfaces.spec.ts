@@ -82,15 +82,40 @@ describe('BDS with a disk on NVMe, SATA, virtio-scsi, or two disks', () => {
     });
   }
 
-  it('numbers SATA ports, SCSI targets and NVMe serials by the order of disks of that kind', () => {
+  it('orders fixed disks by PCI slot, not command line: q35 SATA (0x1F.2) after virtio-scsi (0x2), as OVMF wrote them', () => {
+    // Real boot: `-device ide-hd` (SATA port 0) before `-device virtio-scsi-pci` + scsi-hd on the
+    // command line; BootOrder 0000,0001,0002,0003.
+    const real = [
+      '010000001e0055004500460049002000510045004d0055002000510045004d005500200048004100520044004400490053004b002000000002010c00d041030a0000000001010600000203020800000000007fff04004eac0881119f594d850ee21a522c59b2',
+      '01000000200055004500460049002000510045004d005500200048004100520044004400490053004b00200051004d00300030003000300031002000000002010c00d041030a0000000001010600021f03120a000000ffff00007fff04004eac0881119f594d850ee21a522c59b2',
+    ];
+    const m = MachineDescription.parse({ machine: 'q35' });
+    const options = defaultOvmfBootOptions(m, DXEFV, { disks: ['sata', 'scsi'] });
+    expect(options.map((o) => o.number)).to.deep.equal([0, 1, 2, 3]);
+    expect(options.slice(1, 3).map((o) => toHex(encodeBootOption(o)))).to.deep.equal(real);
+    // The SCSI disk (the second on the command line) is the one BDS tries first.
+    expect(options[1]?.target).to.deep.equal({ kind: 'disk', index: 1 });
+  });
+
+  it('puts an NVMe disk at 0x2 before a virtio-blk one at 0x3 (command-line order), as OVMF wrote them', () => {
+    const real = [
+      '01000000260055004500460049002000510045004d00550020004e0056004d00650020004300740072006c0020007400630067003200730069006d00300020003100000002010c00d041030a00000000010106000002031710000100000000000000000000007fff04004eac0881119f594d850ee21a522c59b2',
+      '010000001600550045004600490020004d006900730063002000440065007600690063006500000002010c00d041030a000000000101060000037fff04004eac0881119f594d850ee21a522c59b2',
+    ];
+    const options = defaultOvmfBootOptions(MachineDescription.parse({ machine: 'q35' }), DXEFV, { disks: ['nvme', 'virtio'] });
+    expect(options.slice(2, 4).map((o) => toHex(encodeBootOption(o)))).to.deep.equal(real);
+  });
+
+  it('numbers SATA ports, SCSI targets and NVMe serials by the order of disks of that kind (a model beyond the measured pairs)', () => {
     const m = MachineDescription.parse({ machine: 'q35' });
     const o = diskOptions(m, ['sata', 'nvme', 'sata', 'scsi', 'nvme', 'scsi']);
-    expect(o.map((x) => x.text)).to.deep.equal([
-      'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)', 'PciRoot(0x0)/Pci(0x2,0x0)/NVMe(0x1,00-00-00-00-00-00-00-00)', 'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)',
-      'PciRoot(0x0)/Pci(0x3,0x0)/Scsi(0x0,0x0)', 'PciRoot(0x0)/Pci(0x4,0x0)/NVMe(0x1,00-00-00-00-00-00-00-00)', 'PciRoot(0x0)/Pci(0x3,0x0)/Scsi(0x1,0x0)',
+    // In BDS's order (PCI slot, then port/target), with each disk's command-line index.
+    expect(o.map((x) => [x.index, x.text])).to.deep.equal([
+      [1, 'PciRoot(0x0)/Pci(0x2,0x0)/NVMe(0x1,00-00-00-00-00-00-00-00)'], [3, 'PciRoot(0x0)/Pci(0x3,0x0)/Scsi(0x0,0x0)'], [5, 'PciRoot(0x0)/Pci(0x3,0x0)/Scsi(0x1,0x0)'],
+      [4, 'PciRoot(0x0)/Pci(0x4,0x0)/NVMe(0x1,00-00-00-00-00-00-00-00)'], [0, 'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)'], [2, 'PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x1,0xFFFF,0x0)'],
     ]);
     expect(o.map((x) => x.description)).to.deep.equal([
-      'UEFI QEMU HARDDISK QM00001 ', 'UEFI QEMU NVMe Ctrl tcg2sim0 1', 'UEFI QEMU HARDDISK QM00003 ', 'UEFI QEMU QEMU HARDDISK ', 'UEFI QEMU NVMe Ctrl tcg2sim1 1', 'UEFI QEMU QEMU HARDDISK  2',
+      'UEFI QEMU NVMe Ctrl tcg2sim0 1', 'UEFI QEMU QEMU HARDDISK ', 'UEFI QEMU QEMU HARDDISK  2', 'UEFI QEMU NVMe Ctrl tcg2sim1 1', 'UEFI QEMU HARDDISK QM00001 ', 'UEFI QEMU HARDDISK QM00003 ',
     ]);
   });
 

@@ -19,7 +19,10 @@ export const BM_AUTO_CREATE_BOOT_OPTION_GUID = '8108AC4E-9F11-4D59-850E-E21A522C
 export type BootTarget =
   | { readonly kind: 'fv-app'; readonly fileGuid: string }
   | { readonly kind: 'cdrom-empty' }
-  /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem. */
+  /**
+   * A removable-media option for a whole disk: BDS expands it to the loader on its filesystem.
+   * `index`: the disk's command-line position (absent: the first).
+   */
   | { readonly kind: 'disk'; readonly index?: number }
   | { readonly kind: 'other' };
 
@@ -57,8 +60,8 @@ export function bootTargetOf(path: DevicePath, m: MachineDescription, disks: rea
   const fv = /^Fv\([0-9A-Fa-f-]+\)\/FvFile\(([0-9A-Fa-f-]+)\)$/.exec(text);
   if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
   if (text === devicePathToText(defaultCdromOption(m).filePath)) return { kind: 'cdrom-empty' };
-  const index = diskOptions(m, disks).findIndex((d) => devicePathToText(d.filePath) === text);
-  if (index >= 0) return index === 0 ? { kind: 'disk' } : { kind: 'disk', index };
+  const d = diskOptions(m, disks).find((o) => devicePathToText(o.filePath) === text);
+  if (d !== undefined) return d.index === 0 ? { kind: 'disk' } : { kind: 'disk', index: d.index };
   return { kind: 'other' };
 }
 
@@ -100,7 +103,7 @@ export interface DiskBootTarget {
  */
 export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget, disks: readonly DiskInterface[] = ['virtio'], index = 0): DevicePath {
   const hd = `HD(${t.partitionNumber},GPT,${t.partitionGuid},0x${t.partitionStart.toString(16).toUpperCase()},0x${t.partitionSize.toString(16).toUpperCase()})`;
-  const controller = diskOptions(m, disks)[index]?.text ?? virtioDiskText(m);
+  const controller = diskOptions(m, disks).find((o) => o.index === index)?.text ?? virtioDiskText(m);
   return devicePathFromText(`${controller}/${hd}/${t.filePath}`);
 }
 
@@ -126,7 +129,7 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
   const first = withCd ? 2 : 1;
   const disk: BootOption[] = diskOptions(m, interfaces).map((d, i) => ({
     number: first + i, attributes: LOAD_OPTION.ACTIVE, description: d.description, filePath: d.filePath,
-    optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: i === 0 ? { kind: 'disk' } : { kind: 'disk', index: i },
+    optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: d.index === 0 ? { kind: 'disk' } : { kind: 'disk', index: d.index },
   }));
   const cdOptions: BootOption[] = withCd
     ? [{ number: 1, attributes: LOAD_OPTION.ACTIVE, description: cd.description, filePath: cd.filePath, optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'cdrom-empty' } }]

@@ -62,7 +62,7 @@ export interface BootInput {
   readonly diskInterface?: DiskInterface;
   /**
    * Disks attached after `disk`, in command-line order: BDS registers an option for each and
-   * their driver stacks allocate memory, but the prediction boots only `disk`.
+   * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
    */
   readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface }[];
   /**
@@ -246,6 +246,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const storeSnapshot = store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
+  const allDisks: DiskBootLoader[] = input.disk === undefined ? [] : [input.disk, ...(input.moreDisks ?? []).map((d) => d.loader)];
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   notes.push(
     input.imageBufferAddress !== undefined
@@ -268,7 +269,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
   if (diskInterfaces.length > 1 || diskInterfaces.some((d) => d !== 'virtio')) {
-    notes.push(`disks: ${diskInterfaces.join(', ')} (boot disk first); loader buffer: calibrated per interface on q35 OVMF_CODE_4M.fd and pc OVMF_CODE.fd, a second disk on q35 virtio only`);
+    notes.push(`disks: ${diskInterfaces.join(', ')} (command-line order); loader buffer: calibrated per interface on q35 OVMF_CODE_4M.fd and pc OVMF_CODE.fd, a second disk only as two virtio-blk disks on q35 (other pairs measured 0x1000 further down: a guess)`);
+    if (diskInterfaces.filter((d) => d === 'scsi').length > 1) notes.push('disks: OVMF registered no option for a second virtio-scsi target on a real boot; the model gives it one (not modelled)');
   }
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -279,15 +281,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
-    if (o.target.kind === 'disk' && o.target.index !== undefined) {
-      notes.push(`BDS: Boot${hex4(o.number)} "${o.description}" (a further disk) is not booted by the prediction`);
-      endState = `prediction stops at Boot${hex4(o.number)} "${o.description}": booting a further disk is not modelled`;
-      break;
-    }
-    if (o.target.kind === 'disk' && input.disk !== undefined) {
-      const r = await loadDiskLoader(o, input.disk);
+    const bootDisk = o.target.kind === 'disk' ? allDisks[o.target.index ?? 0] : undefined;
+    if (o.target.kind === 'disk' && bootDisk !== undefined) {
+      const r = await loadDiskLoader(o, bootDisk, o.target.index ?? 0);
       if (r === 'started') {
-        endState = `started Boot${hex4(o.number)} "${o.description}" (${input.disk.path} on partition ${input.disk.partition.number}): the loader runs; whatever it measures itself through EFI_TCG2_PROTOCOL (shim, GRUB) is not predicted`;
+        endState = `started Boot${hex4(o.number)} "${o.description}" (${bootDisk.path} on partition ${bootDisk.partition.number}): the loader runs; whatever it measures itself through EFI_TCG2_PROTOCOL (shim, GRUB) is not predicted`;
         break;
       }
       if (r === 'stop') {
@@ -362,7 +360,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
    * LoadImage of the disk's loader: DxeImageVerificationLib first (Secure Boot), then
    * DxeTpm2MeasureBootLib (GPT event once, then the PE image event).
    */
-  async function loadDiskLoader(o: BootOption, disk: DiskBootLoader): Promise<'started' | 'failed' | 'stop'> {
+  async function loadDiskLoader(o: BootOption, disk: DiskBootLoader, index: number): Promise<'started' | 'failed' | 'stop'> {
     const p = disk.partition;
     const devicePath = expandedDiskLoaderPath(input.machine, {
       partitionNumber: p.number,
@@ -370,7 +368,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    }, diskInterfaces).raw;
+    }, diskInterfaces, index).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so

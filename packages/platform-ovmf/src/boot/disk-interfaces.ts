@@ -116,8 +116,10 @@ export function diskQemuArguments(m: 'q35' | 'pc', disks: readonly { readonly fi
   return args;
 }
 
-/** The auto-created boot option of each attached disk, in BDS's enumeration (command-line) order. */
+/** The auto-created boot option of an attached disk. */
 export interface DiskOption {
+  /** The disk's position on the command line (0-based). */
+  readonly index: number;
   readonly iface: DiskInterface;
   readonly description: string;
   /** The option's device path: the disk, short of any partition. */
@@ -126,19 +128,21 @@ export interface DiskOption {
 }
 
 /**
- * The options of `disks` (one per disk, command-line order). Each disk controller on PCI takes
- * the next free slot (q35's SATA uses the built-in AHCI at 0x1F.2, pc's `-device ahci` a slot).
- * BmMakeBootOptionDescriptionUnique appends " 2", " 3" … to repeated descriptions (measured: two
- * virtio-blk disks are "UEFI Misc Device" and "UEFI Misc Device 2").
+ * The options of `disks` (given in command-line order) in BDS's order. Each PCI disk controller
+ * takes the next free slot (q35's SATA uses the built-in AHCI at 0x1F.2, pc's `-device ahci` a
+ * slot). BmEnumerateBootOptions takes removable media (the CD-ROM) first, then fixed disks in
+ * BlockIo handle order, which is the order the controllers were connected in: PCI slot order, then
+ * port or target (measured: a q35 SATA disk comes after a virtio-scsi one at 0x2 whatever the
+ * command line's order; NVMe at 0x2 before virtio-blk at 0x3). BmMakeBootOptionDescriptionUnique
+ * then appends " 2", " 3" … to repeated descriptions (measured: two virtio-blk disks are
+ * "UEFI Misc Device" and "UEFI Misc Device 2").
  */
 export function diskOptions(m: MachineDescription, disks: readonly DiskInterface[]): DiskOption[] {
   let slot = firstFreePciSlot(m);
-  const seen = new Map<string, number>();
-  const out: DiskOption[] = [];
   let sataSlot: number | undefined;
   let scsiSlot: number | undefined;
   const ordinals = new Map<DiskInterface, number>();
-  for (const iface of disks) {
+  const placed = disks.map((iface, index) => {
     const ordinal = ordinals.get(iface) ?? 0;
     ordinals.set(iface, ordinal + 1);
     let s: number;
@@ -146,11 +150,13 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
     else if (iface === 'sata') s = sataSlot ??= slot++;
     else if (iface === 'scsi') s = scsiSlot ??= slot++;
     else s = slot++;
-    const t = diskText(m, iface, s, ordinal);
-    const n = (seen.get(t.description) ?? 0) + 1;
-    seen.set(t.description, n);
-    const description = n === 1 ? t.description : `${t.description} ${n}`;
-    out.push({ iface, description, filePath: devicePathFromText(t.path), text: t.path });
-  }
-  return out;
+    return { index, iface, slot: s, ordinal, ...diskText(m, iface, s, ordinal) };
+  });
+  placed.sort((a, b) => a.slot - b.slot || a.ordinal - b.ordinal);
+  const seen = new Map<string, number>();
+  return placed.map((p) => {
+    const n = (seen.get(p.description) ?? 0) + 1;
+    seen.set(p.description, n);
+    return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path };
+  });
 }

@@ -124,7 +124,9 @@ function interfaceShift(iface: DiskInterface, machine: 'q35' | 'pc'): bigint {
 /**
  * Each disk after the first, with a FAT12 ESP of its own: a second virtio-blk disk measured
  * 0x99000 further down (q35 OVMF_CODE_4M.fd, 512 MiB); other interfaces add their
- * {@link interfaceShift} to that (not measured).
+ * {@link interfaceShift} to that. Mixed pairs are not additive, so this is a guess for them:
+ * measured NVMe + virtio-blk (either order) 0x1000 lower than this sum, SATA + virtio-scsi 0x24000
+ * lower.
  */
 const EXTRA_DISK_SHIFT = 0x99000n;
 

@@ -163,7 +163,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     swtpmSetupBinary: o.swtpmSetupBinary ?? 'swtpm_setup',
     disks: (o.disks ?? []).map((d) => {
       const iface = d.iface ?? 'virtio';
-      if (!(DISK_INTERFACES as readonly string[]).includes(iface)) throw new CaptureError('BAD_OPTIONS', `disk interface must be one of ${DISK_INTERFACES.join(', ')}, got ${String(iface)}`);
+      if (!(DISK_INTERFACES as readonly string[]).includes(iface)) throw new CaptureError('BAD_OPTIONS', `disk interface must be one of ${DISK_INTERFACES.join(', ')}, got ${iface}`);
       return { file: file(d.file, 'disk image'), iface };
     }),
     extraQemuArgs: o.extraQemuArgs ?? [],
