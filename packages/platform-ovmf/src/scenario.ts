@@ -45,6 +45,9 @@ export const Scenario = z
   .refine((s) => s.bios === undefined || (s.code === undefined && s.vars === undefined), {
     message: 'give either bios or code (+ vars), not both',
   })
+  .refine((s) => s.diskInterface === undefined || s.disk !== undefined, {
+    message: 'diskInterface (--disk-interface) needs a disk (--disk)',
+  })
   .readonly();
 export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioInput = z.input<typeof Scenario>;
