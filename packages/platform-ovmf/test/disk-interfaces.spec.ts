@@ -82,6 +82,14 @@ describe('BDS with a disk on NVMe, SATA, virtio-scsi, or two disks', () => {
     });
   }
 
+  it('without SHA1, pc OVMF_CODE.fd with a virtio-scsi disk: the buffer a real boot measured (1536 MiB, CRB, sha256-only)', () => {
+    const m = MachineDescription.parse({ machine: 'pc', memoryMiB: 1536 });
+    const at = imageBufferAddress({
+      machine: m, activePcrBanks: 0x02, fileSize: SHIM_SIZE, dxeFvSha256: BUILDS.pc, tsegBytes: 0, source: 'disk', diskAttached: true, diskFatKind: 'FAT12', diskOtherPartitions: 0, diskInterfaces: ['scsi'],
+    });
+    expect(at).to.equal(0x5e296018n);
+  });
+
   it('orders fixed disks by PCI slot, not command line: q35 SATA (0x1F.2) after virtio-scsi (0x2), as OVMF wrote them', () => {
     // Real boot: `-device ide-hd` (SATA port 0) before `-device virtio-scsi-pci` + scsi-hd on the
     // command line; BootOrder 0000,0001,0002,0003.

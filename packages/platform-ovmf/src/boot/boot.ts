@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader, VariableSnapshot } from '@tcg2sim/uefi';
+import { attachedDiskNotes } from './disk-interfaces.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm, TCG_HOB_GUID } from '@tcg2sim/tcg2-pei';
@@ -19,7 +20,7 @@ import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { diskBufferNote, imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2 } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -232,17 +233,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- BDS
   stack.phase = 'dxe:BDS';
   const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
-  if (input.disk !== undefined && input.imageBufferAddress === undefined) {
-    notes.push(
-      !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
-        ? 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)'
-        : input.disk.otherFatVolumes > 0
-          ? `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${input.disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`
-          : input.disk.file.length < 0x10000
-          ? 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)'
-          : 'disk loader buffer address: calibrated for this firmware build'
-    );
-  }
+  if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
   const storeSnapshot = store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
@@ -268,10 +259,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  if (diskInterfaces.length > 1 || diskInterfaces.some((d) => d !== 'virtio')) {
-    notes.push(`disks: ${diskInterfaces.join(', ')} (command-line order); loader buffer: calibrated per interface on q35 OVMF_CODE_4M.fd and pc OVMF_CODE.fd, a second disk only as two virtio-blk disks on q35 (other pairs measured 0x1000 further down: a guess)`);
-    if (diskInterfaces.filter((d) => d === 'scsi').length > 1) notes.push('disks: OVMF registered no option for a second virtio-scsi target on a real boot; the model gives it one (not modelled)');
-  }
+  notes.push(...attachedDiskNotes(diskInterfaces));
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';

@@ -160,3 +160,13 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
     return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path };
   });
 }
+
+/** The prediction's notes about the attached disks' model (nothing for one virtio-blk disk). */
+export function attachedDiskNotes(disks: readonly DiskInterface[]): string[] {
+  if (disks.length <= 1 && disks.every((d) => d === 'virtio')) return [];
+  const notes = [
+    `disks: ${disks.join(', ')} (command-line order); loader buffer calibrated per interface for one disk (q35 OVMF_CODE_4M.fd, pc OVMF_CODE.fd)${disks.length > 1 ? ` and for two virtio-blk disks on q35; ${disks.every((d) => d === 'virtio') ? 'this pair is calibrated' : 'other pairs are a guess (ImageLocationInMemory)'}` : ''}`,
+  ];
+  if (disks.filter((d) => d === 'scsi').length > 1) notes.push('disks: OVMF registered no option for a second virtio-scsi target on a real boot; the model gives it one (not modelled)');
+  return notes;
+}

@@ -87,6 +87,15 @@ const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
 ]);
 /**
+ * Without SHA1, on some builds the boot disk's controller changes the shift above (measured on
+ * real boots with Debian's shim, sha256-only swtpm): pc OVMF_CODE.fd with a virtio-scsi disk
+ * (1536 MiB, CRB) 0x4000 more than virtio-blk's 0x11000; q35 OVMF_CODE_4M.fd with an NVMe disk
+ * (1024 MiB) none. Other interfaces and builds: none (not measured).
+ */
+const DISK_NO_SHA1_INTERFACE_ADJUST: ReadonlyMap<string, bigint> = new Map([
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:scsi', 0x4000n], // OVMF_CODE.fd (2 MB)
+]);
+/**
  * FatDxe gives FAT12 volumes the small disk caches and FAT16/FAT32 volumes the large ones: with a
  * FAT16 or FAT32 ESP the buffer sits this much lower (measured on q35 OVMF_CODE_4M.fd with a
  * 10 MiB FAT16 and a 36 MiB FAT32 disk: both 0x3FE000 below the FAT12 case).
@@ -149,7 +158,8 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
-  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
+  const bootIface = ctx.diskInterfaces?.[0] ?? 'virtio';
+  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.dxeFvSha256}:${bootIface}`) ?? 0n);
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
   const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
   return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
@@ -211,4 +221,12 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const used = ctx.storeHistory === 'booted' ? (usedStoreShift(ctx) ?? 0n) : 0n;
   return top - k + (sha1Log ? 0n : NO_SHA1_LOG_SHIFT) + used;
+}
+
+/** The note on how far the disk loader's buffer address is calibrated for this build and disk. */
+export function diskBufferNote(dxeFvSha256: string, disk: { readonly otherFatVolumes: number; readonly file: Uint8Array }): string {
+  if (!DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)) return 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)';
+  if (disk.otherFatVolumes > 0) return `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`;
+  if (disk.file.length < 0x10000) return 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)';
+  return 'disk loader buffer address: calibrated for this firmware build';
 }
