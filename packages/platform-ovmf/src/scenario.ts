@@ -46,7 +46,8 @@ export const Scenario = z
     message: 'give either bios or code (+ vars), not both',
   })
   .refine((s) => s.diskInterface === undefined || s.disk !== undefined, {
-    message: 'diskInterface (--disk-interface) needs a disk (--disk)',
+    message: 'needs a disk (--disk)',
+    path: ['diskInterface'],
   })
   .readonly();
 export type Scenario = z.infer<typeof Scenario>;
