@@ -75,6 +75,27 @@ describe('tcg2sim predict --disk', function () {
     expect(tail).to.deep.equal(['4:EV_EFI_ACTION', '4:EV_EFI_ACTION', '5:EV_EFI_GPT_EVENT', '4:EV_EFI_BOOT_SERVICES_APPLICATION']);
   });
 
+  it('exits 2 with one line for an unknown --disk-interface, or --disk-interface without --disk', async () => {
+    const disk = file('if.img', buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: buildEfiApplication(new Uint8Array(70_000).fill(0x90)) }] }));
+    expectUsageError(await run('predict', '--disk', disk, '--disk-interface', 'ide'));
+    expectUsageError(await run('predict', '--disk-interface', 'nvme'));
+  });
+
+  it('--disk-interface scsi: no DVD-ROM option (QEMU drops it), the disk is Boot0001 and its loader is measured at once', async function () {
+    const code = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
+    const vars = join(OVMF_DIR, 'OVMF_VARS_4M.fd');
+    requirePrerequisites(this, { files: [code, vars] });
+    const disk = file('scsi.img', buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: buildEfiApplication(new Uint8Array(70_000).fill(0x90)) }] }));
+    const r = await run('predict', '--code', code, '--vars', vars, '--disk', disk, '--disk-interface', 'scsi', '--banks', 'sha256', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { endState: string; events: { pcrIndex: number; eventType: string }[]; mismatches: unknown[] };
+    expect(j.endState).to.match(/^started Boot0001 "UEFI QEMU QEMU HARDDISK "/);
+    expect(j.mismatches).to.deep.equal([]);
+    // One ReadyToBoot, no failed DVD-ROM attempt: no EV_EFI_ACTION pair before the GPT.
+    const tail = j.events.slice(-3).map((e) => `${e.pcrIndex}:${e.eventType}`);
+    expect(tail).to.deep.equal(['6:EV_SEPARATOR', '5:EV_EFI_GPT_EVENT', '4:EV_EFI_BOOT_SERVICES_APPLICATION']);
+  });
+
   it('predicts Secure Boot of a signed loader: the db authority in PCR7, then GPT and image, and a note naming the db entry', async function () {
     const code = join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd');
     const vars = join(OVMF_DIR, 'OVMF_VARS_4M.snakeoil.fd');

@@ -41,6 +41,8 @@ export {
   virtioDiskOption, virtioDiskDevicePath, expandedDiskLoaderPath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
+export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
+export type { DiskInterface, DiskOption } from './boot/disk-interfaces.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
@@ -56,7 +58,7 @@ export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/ca
 export { CaptureError } from './capture/errors.ts';
 export type { CaptureErrorCode } from './capture/errors.ts';
 export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArguments, ramRanges } from './capture/options.ts';
-export type { CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
+export type { CaptureDisk, CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
 export {
   SPEC_ID_SIGNATURE, TCG2_FINAL_EVENTS_TABLE_GUID, TCG_LOG_AREA_LENGTH, FINAL_EVENTS_AREA_LENGTH,
   findSpecIdCandidates, findFinalEventsPointers,

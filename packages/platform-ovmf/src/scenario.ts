@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
+import { DISK_INTERFACES } from './boot/disk-interfaces.ts';
 
 const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);
 
@@ -27,7 +28,8 @@ export const Scenario = z
     /** Banks the TPM has allocated (swtpm_setup --pcr-banks); default all four. */
     banks: z.array(BANK).min(1).max(4).default(['sha1', 'sha256', 'sha384', 'sha512']),
     /**
-     * A raw GPT disk image attached as QEMU's `-drive if=virtio,format=raw,file=…`: BDS boots its
+     * A raw GPT disk image attached as QEMU's `-drive if=virtio,format=raw,file=…` (or on the
+     * controller `diskInterface` names): BDS boots its
      * `\EFI\BOOT\BOOTX64.EFI` (read only).
      */
     disk: z.string().min(1).optional(),
@@ -38,6 +40,8 @@ export const Scenario = z
     nics: z.array(z.enum(['virtio-net-pci', 'e1000', 'e1000e'])).max(8).optional(),
     /** Where the NICs' ROM files are (replaces QEMU's data directories). */
     optionRomDir: z.string().min(1).optional(),
+    /** How `disk` is attached (QEMU controller, see boot/disk-interfaces.ts); default virtio. */
+    diskInterface: z.enum(DISK_INTERFACES).optional(),
     /** Which Tcg2ConfigPei runs: OVMF's (Debian's image) or SecurityPkg's generic one reading the store. */
     tcg2Config: z.enum(['ovmf', 'generic']).default('ovmf'),
     /** PcdTpmAutoDetection of the generic Tcg2ConfigPei. */
@@ -50,6 +54,10 @@ export const Scenario = z
   })
   .refine((s) => s.disk === undefined || s.nics === undefined || s.nics.length === 0, {
     message: 'a disk together with NICs is not modelled (their PCI slots and the boot order were not measured)',
+  })
+  .refine((s) => s.diskInterface === undefined || s.disk !== undefined, {
+    message: 'needs a disk (--disk)',
+    path: ['diskInterface'],
   })
   .readonly();
 export type Scenario = z.infer<typeof Scenario>;

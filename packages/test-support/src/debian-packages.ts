@@ -39,6 +39,7 @@ export const FILE_PACKAGES: readonly (readonly [string, string])[] = [
   ['/usr/share/OVMF/', 'ovmf'],
   ['/usr/share/ovmf/', 'ovmf'],
   ['/usr/lib/llvm-14/', 'libclang-rt-14-dev'],
+  ['/usr/lib/shim/', 'shim-signed'],
 ];
 
 /** The Debian package of one program or file, or undefined when it is not a Debian one. */

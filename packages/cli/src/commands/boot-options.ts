@@ -16,6 +16,7 @@ export interface BootOptions {
   /** `--nic MODEL`, repeatable: NICs in order. */
   readonly nic?: readonly string[];
   readonly optionRomDir?: string;
+  readonly diskInterface?: string;
   readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly tcg2Config?: string;
@@ -61,7 +62,8 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
   return cmd
     .option('--nic <model>', 'a NIC (-netdev user -device MODEL): virtio-net-pci, e1000 or e1000e; repeat for more', collect)
     .option('--option-rom-dir <dir>', "where the NICs' option ROM files are (default: QEMU's data directories)")
-    .option('--disk <file>', 'a raw GPT disk image attached as -drive if=virtio,format=raw: BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
+    .option('--disk-interface <kind>', "the disk's controller: virtio (virtio-blk), nvme (serial tcg2sim0), sata (AHCI port 0) or scsi (virtio-scsi, target 0) (default: virtio)")
     .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
     .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')

@@ -67,6 +67,7 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   set('disk', o.disk);
   set('nics', o.nic);
   set('optionRomDir', o.optionRomDir);
+  set('diskInterface', o.diskInterface);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('tcg2Config', o.tcg2Config);
@@ -187,6 +188,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       digestWorker: o.digestWorker,
       ...(o.disk !== undefined ? { disk: o.disk } : {}),
       ...(nics !== undefined ? { nics } : {}),
+      ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),

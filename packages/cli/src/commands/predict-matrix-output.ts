@@ -20,13 +20,14 @@ const FIELDS: readonly (readonly [string, (s: Scenario, r: MatrixRow) => string 
   ['tpm', (s) => s.tpm],
   ['banks', (s) => s.banks.join(',')],
   ['disk', (s) => s.disk],
+  ['disk-interface', (s) => s.diskInterface],
   ['tcg2-config', (s) => s.tcg2Config],
   ['tpm-auto-detection', (s) => (s.tpmAutoDetection ? 'on' : 'off')],
   ['image-buffer-address', (s) => s.imageBufferAddress],
 ];
 
 /** The scenario fields FIELDS shows (code, vars and bios as `firmware`). */
-const SHOWN = new Set(['code', 'vars', 'bios', 'machine', 'memoryMiB', 'cpus', 'maxCpus', 'smm', 's3', 'tpmInterface', 'tpm', 'banks', 'disk', 'tcg2Config', 'tpmAutoDetection', 'imageBufferAddress']);
+const SHOWN = new Set(['code', 'vars', 'bios', 'machine', 'memoryMiB', 'cpus', 'maxCpus', 'smm', 's3', 'tpmInterface', 'tpm', 'banks', 'disk', 'diskInterface', 'tcg2Config', 'tpmAutoDetection', 'imageBufferAddress']);
 
 /** FIELDS, then any other scenario field (a kebab-case name, its JSON value). */
 function fieldList(rows: readonly MatrixRow[]): (readonly [string, (s: Scenario, r: MatrixRow) => string | undefined])[] {

@@ -4,6 +4,8 @@ import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import { uniqueDescriptions } from './bds-network.ts';
 import type { NetworkOption } from './bds-network.ts';
+import { diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
 export const LOAD_OPTION = UEFI_LOAD_OPTION;
@@ -19,8 +21,9 @@ export const BM_AUTO_CREATE_BOOT_OPTION_GUID = '8108AC4E-9F11-4D59-850E-E21A522C
 export type BootTarget =
   | { readonly kind: 'fv-app'; readonly fileGuid: string }
   | { readonly kind: 'cdrom-empty' }
-  /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem. */
-  | { readonly kind: 'disk' }
+  /** A removable-media option for a whole disk: BDS expands it to the loader on its filesystem.
+   * `index`: the disk's command-line position (absent: the first). */
+  | { readonly kind: 'disk'; readonly index?: number }
   /** A network option (a LoadFile handle under a NIC's MAC() node): see bds-network.ts. */
   | { readonly kind: 'network' }
   | { readonly kind: 'other' };
@@ -54,12 +57,13 @@ export function defaultCdromOption(m: MachineDescription): { description: string
 }
 
 /** Classifies a boot option's first device path for the attempt model. */
-export function bootTargetOf(path: DevicePath, m: MachineDescription): BootTarget {
+export function bootTargetOf(path: DevicePath, m: MachineDescription, disks: readonly DiskInterface[] = ['virtio']): BootTarget {
   const text = devicePathToText(path);
   const fv = /^Fv\([0-9A-Fa-f-]+\)\/FvFile\(([0-9A-Fa-f-]+)\)$/.exec(text);
   if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
   if (text === devicePathToText(defaultCdromOption(m).filePath)) return { kind: 'cdrom-empty' };
-  if (text === devicePathToText(virtioDiskDevicePath(m))) return { kind: 'disk' };
+  const d = diskOptions(m, disks).find((o) => devicePathToText(o.filePath) === text);
+  if (d !== undefined) return d.index === 0 ? { kind: 'disk' } : { kind: 'disk', index: d.index };
   if (path.nodes.some((n) => n.type === 3 && n.subType === 11)) return { kind: 'network' };
   return { kind: 'other' };
 }
@@ -100,15 +104,18 @@ export interface DiskBootTarget {
  * The full path BmExpandMediaDevicePath gives LoadImage for the disk option:
  * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\\EFI\\BOOT\\BOOTX64.EFI`.
  */
-export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget): DevicePath {
+export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget, disks: readonly DiskInterface[] = ['virtio'], index = 0): DevicePath {
   const hd = `HD(${t.partitionNumber},GPT,${t.partitionGuid},0x${t.partitionStart.toString(16).toUpperCase()},0x${t.partitionSize.toString(16).toUpperCase()})`;
-  return devicePathFromText(`${virtioDiskText(m)}/${hd}/${t.filePath}`);
+  const controller = diskOptions(m, disks).find((o) => o.index === index)?.text ?? virtioDiskText(m);
+  return devicePathFromText(`${controller}/${hd}/${t.filePath}`);
 }
 
 /** What the VM has besides OVMF's own devices. */
 export interface BootDevices {
   /** A virtio-blk disk (`-drive if=virtio`). */
   readonly virtioDisk?: boolean;
+  /** The attached disks in command-line order (overrides `virtioDisk`). */
+  readonly disks?: readonly DiskInterface[];
   /** The LoadFile options of NICs driven by option ROM drivers, in enumeration order (bds-network.ts). */
   readonly network?: readonly NetworkOption[];
 }
@@ -123,11 +130,14 @@ export interface BootDevices {
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
-  // Without the CD-ROM (-nodefaults) the next options take its number: BDS numbers by the first free one.
+  const interfaces = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
+  // An ide-hd or scsi-hd disk makes QEMU drop its default CD-ROM, as -nodefaults does; BDS
+  // numbers the options that follow from the first free number.
+  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces);
   const autoGuid = guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID);
   const enumerated: { description: string; filePath: DevicePath; target: BootTarget }[] = [
-    ...(m.defaultCdrom ? [{ ...cd, target: { kind: 'cdrom-empty' } as const }] : []),
-    ...(devices.virtioDisk === true ? [{ ...virtioDiskOption(m), target: { kind: 'disk' } as const }] : []),
+    ...(withCd ? [{ ...cd, target: { kind: 'cdrom-empty' } as const }] : []),
+    ...diskOptions(m, interfaces).map((d) => ({ description: d.description, filePath: d.filePath, target: d.index === 0 ? { kind: 'disk' } as const : { kind: 'disk', index: d.index } as const })),
     ...(devices.network ?? []).map((o) => ({ ...o, target: { kind: 'network' } as const })),
   ];
   const names = uniqueDescriptions(enumerated.map((o) => o.description));
@@ -166,12 +176,12 @@ export function encodeBootOption(o: BootOption): Uint8Array {
 }
 
 /** A Boot#### variable decoded into a boot option (undefined when it does not decode). */
-export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription): BootOption | undefined {
+export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription, disks?: readonly DiskInterface[]): BootOption | undefined {
   try {
     const lo = decodeLoadOption(data);
     const first = lo.filePathList[0];
     if (first === undefined) return undefined;
-    return { number, attributes: lo.attributes, description: lo.description, filePath: first, optionalData: lo.optionalData, target: bootTargetOf(first, m) };
+    return { number, attributes: lo.attributes, description: lo.description, filePath: first, optionalData: lo.optionalData, target: bootTargetOf(first, m, disks) };
   } catch {
     return undefined;
   }

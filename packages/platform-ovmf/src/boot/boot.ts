@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
+import { attachedDiskNotes } from './disk-interfaces.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import type { Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
@@ -18,7 +20,7 @@ import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
+import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2 } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -62,6 +64,13 @@ export interface BootInput {
    * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
    */
   readonly disk?: DiskBootLoader;
+  /** How `disk` is attached (`--disk-interface`, default virtio; see disk-interfaces.ts). */
+  readonly diskInterface?: DiskInterface;
+  /**
+   * Disks attached after `disk`, in command-line order: BDS registers an option for each and
+   * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
+   */
+  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface }[];
   /**
    * NICs on PCI bus 0 with their option ROM BARs (`-netdev user -device MODEL`, see
    * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
@@ -234,17 +243,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
 
   // ---- BDS
   stack.phase = 'dxe:BDS';
-  if (input.disk !== undefined && input.imageBufferAddress === undefined) {
-    notes.push(
-      !DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)
-        ? 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)'
-        : input.disk.otherFatVolumes > 0
-          ? `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${input.disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`
-          : input.disk.file.length < 0x10000
-          ? 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)'
-          : 'disk loader buffer address: calibrated for this firmware build'
-    );
-  }
+  if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
+  const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
+  const allDisks: DiskBootLoader[] = input.disk === undefined ? [] : [input.disk, ...(input.moreDisks ?? []).map((d) => d.loader)];
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
     notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
@@ -267,7 +268,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined, network);
+  notes.push(...attachedDiskNotes(diskInterfaces));
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network);
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -276,10 +278,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
-    if (o.target.kind === 'disk' && input.disk !== undefined) {
-      const r = await loadDiskLoader(o, input.disk);
+    const bootDisk = o.target.kind === 'disk' ? allDisks[o.target.index ?? 0] : undefined;
+    if (o.target.kind === 'disk' && bootDisk !== undefined) {
+      const r = await loadDiskLoader(o, bootDisk, o.target.index ?? 0);
       if (r === 'started') {
-        endState = `started Boot${hex4(o.number)} "${o.description}" (${input.disk.path} on partition ${input.disk.partition.number}): the loader runs; whatever it measures itself through EFI_TCG2_PROTOCOL (shim, GRUB) is not predicted`;
+        endState = `started Boot${hex4(o.number)} "${o.description}" (${bootDisk.path} on partition ${bootDisk.partition.number}): the loader runs; whatever it measures itself through EFI_TCG2_PROTOCOL (shim, GRUB) is not predicted`;
         break;
       }
       if (r === 'stop') {
@@ -340,6 +343,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         dxeFvSha256,
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         diskAttached: input.disk !== undefined,
+        ...(input.disk !== undefined ? { diskInterfaces } : {}),
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
         ...(roms !== undefined ? { nics: roms.facts } : {}),
@@ -361,7 +365,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
    * LoadImage of the disk's loader: DxeImageVerificationLib first (Secure Boot), then
    * DxeTpm2MeasureBootLib (GPT event once, then the PE image event).
    */
-  async function loadDiskLoader(o: BootOption, disk: DiskBootLoader): Promise<'started' | 'failed' | 'stop'> {
+  async function loadDiskLoader(o: BootOption, disk: DiskBootLoader, index: number): Promise<'started' | 'failed' | 'stop'> {
     if (dxeUintn === 4) {
       // An IA32 DXE's removable-media path is \EFI\BOOT\BOOTIA32.EFI (UEFI 2.9 §3.5.1.1): the
       // disk loader found for X64 is not the one BDS would load, and IA32 disk boots are not
@@ -376,7 +380,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    }).raw;
+    }, diskInterfaces, index).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so
@@ -408,6 +412,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
+        diskInterfaces,
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),

@@ -9,6 +9,7 @@ import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
@@ -67,18 +68,18 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean, network: readonly NetworkOption[] = []): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = []): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
     const byNumber = new Map<number, BootOption>();
     for (const n of order) {
       const data = vars.get(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
-      const o = data === undefined ? undefined : decodeBootOption(n, data, m);
+      const o = data === undefined ? undefined : decodeBootOption(n, data, m, disks.length > 0 ? disks : undefined);
       if (o !== undefined) byNumber.set(n, o);
     }
     notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
-    if (virtioDisk && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
+    if (disks.length > 0 && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
       notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
     }
     const storedNet = [...byNumber.values()].filter((o) => o.target.kind === 'network').map((o) => toHex(o.filePath.raw));
@@ -88,7 +89,7 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     }
     return { order, byNumber };
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk, network });
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

@@ -8,6 +8,7 @@ import type { StoreHistoryKind } from './store-history.ts';
 import { cpuS3Shift } from './cpu-s3-shift.ts';
 import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
+import type { DiskInterface } from './disk-interfaces.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -25,6 +26,8 @@ export interface ImageBufferContext {
   readonly diskAttached?: boolean;
   /** The FAT type of the attached disk's loader volume (FatDxe sizes its caches by it). */
   readonly diskFatKind?: 'FAT12' | 'FAT16' | 'FAT32';
+  /** How the disks are attached, in command-line order (default: one virtio-blk disk). */
+  readonly diskInterfaces?: readonly DiskInterface[];
   /** Partitions of the disk besides the loader's that hold no FAT filesystem. */
   readonly diskOtherPartitions?: number;
   /**
@@ -97,6 +100,15 @@ const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
   ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
 ]);
 /**
+ * Without SHA1, on some builds the boot disk's controller changes the shift above (measured on
+ * real boots with Debian's shim, sha256-only swtpm): pc OVMF_CODE.fd with a virtio-scsi disk
+ * (1536 MiB, CRB) 0x4000 more than virtio-blk's 0x11000; q35 OVMF_CODE_4M.fd with an NVMe disk
+ * (1024 MiB) none. Other interfaces and builds: none (not measured).
+ */
+const DISK_NO_SHA1_INTERFACE_ADJUST: ReadonlyMap<string, bigint> = new Map([
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:scsi', 0x4000n], // OVMF_CODE.fd (2 MB)
+]);
+/**
  * FatDxe gives FAT12 volumes the small disk caches and FAT16/FAT32 volumes the large ones: with a
  * FAT16 or FAT32 ESP the buffer sits this much lower (measured on q35 OVMF_CODE_4M.fd with a
  * 10 MiB FAT16 and a 36 MiB FAT32 disk: both 0x3FE000 below the FAT12 case).
@@ -110,6 +122,45 @@ const LARGE_FAT_CACHE_SHIFT = 0x3fe000n;
 function otherPartitionsShift(n: number): bigint {
   return n <= 0 ? 0n : 0x9000n * BigInt(n) - 0x1000n;
 }
+/**
+ * How much more (positive) or less (negative) the boot disk's controller stack allocates than
+ * virtio-blk's, which DISK_IMAGE_BUFFER_CALIBRATION measured. Measured on real boots with Debian's
+ * shimx64.efi.signed (1048504 bytes) on a FAT12 ESP, 512 MiB, all four banks, q35
+ * OVMF_CODE_4M.fd and pc OVMF_CODE.fd: NVMe 0x7000 more on both (NvmExpressDxe's queues);
+ * virtio-scsi 0x21000 less on both; SATA on q35 0x29000 less (the ICH9 AHCI at 0x1F.2 is always
+ * there, so only virtio-blk's share goes), on pc 0xDF000 more (`-device ahci` adds AhciBusDxe's
+ * controller buffers).
+ */
+function interfaceShift(iface: DiskInterface, machine: 'q35' | 'pc'): bigint {
+  switch (iface) {
+    case 'virtio':
+      return 0n;
+    case 'nvme':
+      return 0x7000n;
+    case 'scsi':
+      return -0x21000n;
+    case 'sata':
+      return machine === 'q35' ? -0x29000n : 0xdf000n;
+  }
+}
+/**
+ * Each disk after the first, with a FAT12 ESP of its own: a second virtio-blk disk measured
+ * 0x99000 further down (q35 OVMF_CODE_4M.fd, 512 MiB); other interfaces add their
+ * {@link interfaceShift} to that. Mixed pairs are not additive, so this is a guess for them:
+ * measured NVMe + virtio-blk (either order) 0x1000 lower than this sum, SATA + virtio-scsi 0x24000
+ * lower.
+ */
+const EXTRA_DISK_SHIFT = 0x99000n;
+
+/** What the attached disks' stacks allocate beyond one virtio-blk disk's. */
+export function disksShift(interfaces: readonly DiskInterface[], machine: 'q35' | 'pc'): bigint {
+  let shift = 0n;
+  interfaces.forEach((iface, i) => {
+    shift += interfaceShift(iface, machine) + (i === 0 ? 0n : EXTRA_DISK_SHIFT);
+  });
+  return shift;
+}
+
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
@@ -120,9 +171,11 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
-  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n);
+  const bootIface = ctx.diskInterfaces?.[0] ?? 'virtio';
+  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.dxeFvSha256}:${bootIface}`) ?? 0n);
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
-  return top - k - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
+  const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
+  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
 }
 
 
@@ -208,4 +261,12 @@ export function machineShift(dxeFvSha256: string, m: Parameters<typeof cpuS3Shif
   if (own === undefined) return cpuS3Shift(dxeFvSha256, m);
   const calibrated = m.s3 && m.defaultCdrom !== false && (m.maxCpus ?? m.cpus) === m.cpus;
   return { shift: -own.perExtraCpu * BigInt(Math.max(0, m.cpus - 1)), calibrated };
+}
+
+/** The note on how far the disk loader's buffer address is calibrated for this build and disk. */
+export function diskBufferNote(dxeFvSha256: string, disk: { readonly otherFatVolumes: number; readonly file: Uint8Array }): string {
+  if (!DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)) return 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)';
+  if (disk.otherFatVolumes > 0) return `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`;
+  if (disk.file.length < 0x10000) return 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)';
+  return 'disk loader buffer address: calibrated for this firmware build';
 }

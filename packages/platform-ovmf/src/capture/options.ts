@@ -7,6 +7,15 @@ import { hashAlgByName } from '@tcg2sim/hash-lib';
 import type { BankName } from '@tcg2sim/hash-lib';
 import { CaptureError } from './errors.ts';
 import { MachineDescription, ramLayout } from '../machine.ts';
+import { DISK_INTERFACES, diskQemuArguments } from '../boot/disk-interfaces.ts';
+import type { DiskInterface } from '../boot/disk-interfaces.ts';
+
+/** A raw disk image to attach, and how (see diskQemuArguments). */
+export interface CaptureDisk {
+  readonly file: string;
+  /** Default virtio. */
+  readonly iface?: DiskInterface;
+}
 
 /** Progress of a running capture, for a CLI progress display. */
 export interface CaptureProgress {
@@ -58,6 +67,11 @@ export interface CaptureOptions {
   readonly qemuBinary?: string;
   readonly swtpmBinary?: string;
   readonly swtpmSetupBinary?: string;
+  /**
+   * Raw disk images attached the way predict models them (`--disk FILE --disk-interface …`),
+   * before `extraQemuArgs`; the files are not written (QEMU's snapshot=on).
+   */
+  readonly disks?: readonly CaptureDisk[];
   /** Appended to the QEMU command line as they are. */
   readonly extraQemuArgs?: readonly string[];
   /**
@@ -90,6 +104,7 @@ export interface ResolvedCaptureOptions {
   readonly qemuBinary: string;
   readonly swtpmBinary: string;
   readonly swtpmSetupBinary: string;
+  readonly disks: readonly { readonly file: string; readonly iface: DiskInterface }[];
   readonly extraQemuArgs: readonly string[];
   readonly qemuArgumentsFor: ((p: CapturePaths) => readonly string[]) | undefined;
 }
@@ -154,6 +169,11 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',
     swtpmBinary: o.swtpmBinary ?? 'swtpm',
     swtpmSetupBinary: o.swtpmSetupBinary ?? 'swtpm_setup',
+    disks: (o.disks ?? []).map((d) => {
+      const iface = d.iface ?? 'virtio';
+      if (!(DISK_INTERFACES as readonly string[]).includes(iface)) throw new CaptureError('BAD_OPTIONS', `disk interface must be one of ${DISK_INTERFACES.join(', ')}, got ${iface}`);
+      return { file: file(d.file, 'disk image'), iface };
+    }),
     extraQemuArgs: o.extraQemuArgs ?? [],
     qemuArgumentsFor: o.qemuArgumentsFor,
   };
@@ -190,7 +210,7 @@ export function qemuArguments(o: ResolvedCaptureOptions, p: CapturePaths): strin
     '-qmp', `unix:${p.qmp},server=on,wait=off`
   );
   if (o.traceMmio) args.push('-trace', `enable=tpm_${o.tpmInterface}_*,file=${p.trace}`);
-  args.push(...o.extraQemuArgs);
+  args.push(...diskQemuArguments(o.machine, o.disks), ...o.extraQemuArgs);
   return args;
 }
 
