@@ -21,6 +21,7 @@ import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
 import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, DISK_IMAGE_BUFFER_CALIBRATION } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
+import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -78,6 +79,8 @@ export interface BootInput {
   readonly digestWorker?: boolean;
   /** A memo shared by boots with the same `sec` (a matrix): DXEFV hashed once per bank. */
   readonly digests?: BootDigests;
+  /** PcdFirmwareVersionString (EV_S_CRTM_VERSION); default: read from the image's Tcg2Pei. */
+  readonly firmwareVersion?: string;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -149,6 +152,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const build = buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD);
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes, ...configNotes);
+  const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume, input.firmwareVersion);
+  if (!version.certain) notes.push(`S-CRTM version: ${version.evidence}`);
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
     tcg12Log: undefined,
@@ -179,6 +184,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
     hashAll: digests.hashAll,
+    firmwareVersion: version.value,
   }).finally(() => worker?.close()); // DXEFV is hashed in PEI: the worker has done its part
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
   if (pei.outcome !== 'measured') {

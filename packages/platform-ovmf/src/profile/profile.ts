@@ -15,6 +15,7 @@ import { decompressMemFvs } from '../sec.ts';
 import type { MemoryFv, SecOutput } from '../sec.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement, PLATFORM_PEI_FILE_GUID } from '../platform-pei/peifv.ts';
+import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
 
@@ -187,8 +188,9 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   }
   const dxeSha256 = dxe.digests['sha256'] ?? '';
   const calibrated = [...IMAGE_BUFFER_CALIBRATION.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
+  const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume);
   const modelled = [
-    'S-CRTM version: measured as L"" (edk2-stable202211 with PcdFirmwareVersionString empty); a build that sets PcdFirmwareVersionString measures its own string, which this tool does not read yet',
+    `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
     'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs',
     calibrated
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
