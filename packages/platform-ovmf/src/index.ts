@@ -19,6 +19,8 @@ export {
   peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
+export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT, PEI_CORE_FILE_GUID } from './platform-pei/acpi-timer.ts';
+export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { readFirmwareVersionString, utf16Strings, TCG2_PEI_FILE_GUID } from './platform-pei/firmware-version.ts';
 export type { FirmwareVersionString } from './platform-pei/firmware-version.ts';
 // the whole boot
