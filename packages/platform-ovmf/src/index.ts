@@ -21,6 +21,11 @@ export {
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT, PEI_CORE_FILE_GUID } from './platform-pei/acpi-timer.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
+export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
+export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
+export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './platform-pei/release.ts';
+export type { Edk2Release } from './platform-pei/release.ts';
+export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { readFirmwareVersionString, utf16Strings, TCG2_PEI_FILE_GUID } from './platform-pei/firmware-version.ts';
 export type { FirmwareVersionString } from './platform-pei/firmware-version.ts';
 // the whole boot

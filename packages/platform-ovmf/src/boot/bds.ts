@@ -104,6 +104,11 @@ export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget)
 export interface BootDevices {
   /** A virtio-blk disk (`-drive if=virtio`). */
   readonly virtioDisk?: boolean;
+  /**
+   * Whether BDS creates an option for the empty DVD-ROM (default true: edk2-stable202211;
+   * edk2-stable202305 and later create none for an absent removable medium).
+   */
+  readonly emptyCdromOption?: boolean;
 }
 
 /**
@@ -111,12 +116,17 @@ export interface BootDevices {
  * Boot0000 the Boot Manager Menu (UiApp, ACTIVE|HIDDEN|CATEGORY_APP), then the auto-created
  * options in enumeration order (the DVD-ROM, then a virtio-blk disk when there is one), then
  * "EFI Internal Shell"; BootOrder in number order. Without a disk: 0000,0001,0002; with one the
- * disk is Boot0002 and the Shell Boot0003.
+ * disk is Boot0002 and the Shell Boot0003. Without the DVD-ROM option (`emptyCdromOption`
+ * false, edk2-stable202305 and later) the numbers move down by one.
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
+  const cdOption: BootOption[] = devices.emptyCdromOption === false
+    ? []
+    : [{ number: 1, attributes: LOAD_OPTION.ACTIVE, description: cd.description, filePath: cd.filePath, optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'cdrom-empty' } }];
+  const first = 1 + cdOption.length;
   const disk: BootOption[] = devices.virtioDisk === true
-    ? [{ number: 2, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
+    ? [{ number: first, attributes: LOAD_OPTION.ACTIVE, ...virtioDiskOption(m), optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID), target: { kind: 'disk' } }]
     : [];
   return [
     {
@@ -127,17 +137,10 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       optionalData: new Uint8Array(),
       target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
     },
-    {
-      number: 1,
-      attributes: LOAD_OPTION.ACTIVE,
-      description: cd.description,
-      filePath: cd.filePath,
-      optionalData: guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID),
-      target: { kind: 'cdrom-empty' },
-    },
+    ...cdOption,
     ...disk,
     {
-      number: 2 + disk.length,
+      number: first + disk.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),

@@ -22,6 +22,9 @@ import { imageBufferAddress, imageBufferDistance, usedStoreShift, CALIBRATED_WIT
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
+import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
+import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM } from '../platform-pei/release.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -81,6 +84,13 @@ export interface BootInput {
   readonly digests?: BootDigests;
   /** PcdFirmwareVersionString (EV_S_CRTM_VERSION); default: read from the image's Tcg2Pei. */
   readonly firmwareVersion?: string;
+  /**
+   * QEMU's fw_cfg files for this VM (name → contents; at least etc/table-loader and the blobs
+   * it allocates), e.g. read with @tcg2sim/qemu-fwcfg: builds whose AcpiPlatformLib measures
+   * them ("ACPI DATA", edk2-stable202302 and later) get those PCR1 events. Without them such a
+   * build's prediction lacks the events (see unmodelledMeasurements).
+   */
+  readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -227,6 +237,16 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   stack.phase = 'dxe:Tcg2PlatformDxe';
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
 
+  // QemuFwCfgAcpiPlatformDxe (after PCI enumeration, before BDS's ReadyToBoot).
+  if (input.fwCfgFiles !== undefined && measuresAcpiData(sec)) {
+    stack.phase = 'dxe:AcpiPlatform';
+    const data = new TextEncoder().encode(ACPI_DATA_EVENT);
+    for (const m of acpiDataMeasurements(input.fwCfgFiles)) {
+      await dxe.hashLogExtend(1, EV_PLATFORM_CONFIG_FLAGS, m.bytes, data);
+    }
+    notes.push('AcpiPlatformLib: "ACPI DATA" measured for etc/table-loader and each blob it allocates (from the given fw_cfg files)');
+  }
+
   // ---- BDS
   stack.phase = 'dxe:BDS';
   const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
@@ -264,7 +284,12 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined);
+  const release = edk2ReleaseOf(version);
+  const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
+  if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
+  const options = bootOptions(input.machine, sec, vars, notes, input.disk !== undefined, emptyCdrom);
+  const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
+  if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -315,7 +340,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return false;
     }
     const body = pe.body;
-    if (!vars.secureBootCapable) {
+    if (!measureBootHandler) {
       // 202211 links DxeTpm2MeasureBootLib only into SECURE_BOOT_ENABLE builds.
       notes.push(`BDS: LoadImage(${o.description}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return true;
@@ -375,7 +400,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       if (sb.outcome === 'stop') return 'stop';
       if (sb.outcome === 'refused') return 'failed';
     }
-    if (!vars.secureBootCapable) {
+    if (!measureBootHandler) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return 'started';
     }

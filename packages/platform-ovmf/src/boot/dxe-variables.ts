@@ -65,7 +65,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], virtioDisk: boolean, emptyCdromOption = true): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
@@ -81,7 +81,7 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     }
     return { order, byNumber };
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk });
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk, emptyCdromOption });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');
