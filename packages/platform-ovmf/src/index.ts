@@ -26,6 +26,8 @@ export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
 export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './platform-pei/release.ts';
 export type { Edk2Release } from './platform-pei/release.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
+export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
+export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';
 export { readFirmwareVersionString, utf16Strings, TCG2_PEI_FILE_GUID } from './platform-pei/firmware-version.ts';
 export type { FirmwareVersionString } from './platform-pei/firmware-version.ts';
 // the whole boot

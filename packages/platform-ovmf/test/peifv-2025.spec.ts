@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, locatePeiCoreAcpiTimer, peiFvAtMeasurement,
+  DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, locatePeiCoreAcpiTimer, peiFvAtMeasurement, readPciExpressBase,
 } from '@tcg2sim/platform-ovmf';
 import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
 
@@ -34,5 +34,15 @@ describe('PEIFV at measurement: Debian trixie 2025.02 (PeiCore\'s AcpiTimerLib g
   it('Debian 12 (2022.11): PeiCore has no such global', function () {
     requirePrerequisites(this, { files: ['/usr/share/OVMF/OVMF_CODE_4M.fd'] });
     expect(locatePeiCoreAcpiTimer(decompressMemFvs(readFileSync('/usr/share/OVMF/OVMF_CODE_4M.fd')).peiFv)).to.equal(undefined);
+  });
+
+  // The MMCONFIG base decides QEMU's MCFG and PCI hole: 0xE0000000 is the base at which the ACPI
+  // blobs equal the trixie boot's "ACPI DATA" digests (qemu-fwcfg's integration test).
+  it('reads PlatformPei\'s PCIEXBAR value: 0xB0000000 in Debian 12, 0xE0000000 in trixie', function () {
+    const code = join(debianOvmfDir('trixie'), 'OVMF_CODE_4M.fd');
+    requirePrerequisites(this, { files: ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_CODE.fd', code], hint: fetchHint('trixie') });
+    expect(readPciExpressBase(decompressMemFvs(readFileSync('/usr/share/OVMF/OVMF_CODE_4M.fd')).peiFv)).to.equal(0xb000_0000);
+    expect(readPciExpressBase(decompressMemFvs(readFileSync('/usr/share/OVMF/OVMF_CODE.fd')).peiFv)).to.equal(0xb000_0000);
+    expect(readPciExpressBase(decompressMemFvs(readFileSync(code)).peiFv)).to.equal(0xe000_0000);
   });
 });

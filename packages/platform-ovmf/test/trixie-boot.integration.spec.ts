@@ -6,8 +6,8 @@ import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, diffEventLogs, EV } from '@tcg2sim/event-log';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
-import { OVMF_2025_02_CHIPSET_STATE, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
-import { MachineDescription, captureBoot, predict } from '@tcg2sim/platform-ovmf';
+import { readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
+import { MachineDescription, captureBoot, decompressMemFvs, firmwareChipsetFacts, predict } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
@@ -28,14 +28,15 @@ const CONFIGS: readonly TrixieConfig[] = [
 ];
 
 /** fw_cfg files of the VM captureBoot starts (its devices: TPM on swtpm, -net none, a serial port). */
-async function fwCfgFilesOf(cfg: TrixieConfig, dir: string): Promise<Map<string, Uint8Array>> {
+async function fwCfgFilesOf(cfg: TrixieConfig, dir: string, code: Uint8Array): Promise<Map<string, Uint8Array>> {
   const sock = join(dir, `fwcfg-${cfg.machine}-${cfg.tpmInterface}.sock`);
   const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
     return await readQemuFwCfgFiles({
       machine: cfg.machine,
-      chipset: OVMF_2025_02_CHIPSET_STATE[cfg.machine],
+      // The chipset state read from the image (PlatformPei's PCIEXBAR value), not a table.
+      chipset: firmwareChipsetFacts(decompressMemFvs(code).peiFv, cfg.machine),
       args: [
         '-machine', cfg.machine, '-m', String(cfg.memoryMiB), '-smp', '1',
         '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `tpm-${cfg.tpmInterface},tpmdev=tpm0`,
@@ -61,7 +62,7 @@ for (const cfg of CONFIGS) {
       requirePrerequisites(this, { files: [code, vars], hint: fetchHint('trixie') });
       requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'] });
       real = await captureBoot({ code, vars, machine: cfg.machine, memoryMiB: cfg.memoryMiB, tpmInterface: cfg.tpmInterface, timeoutSeconds: 240 });
-      const fwCfgFiles = await fwCfgFilesOf(cfg, tmp.path);
+      const fwCfgFiles = await fwCfgFilesOf(cfg, tmp.path, readFileSync(code));
       const backend = new SoftTpmBackend({});
       try {
         ours = await predict({
@@ -91,7 +92,7 @@ for (const cfg of CONFIGS) {
       try {
         const again = await predict({
           code: readFileSync(code), vars: readFileSync(vars), machine: MachineDescription.parse({ machine: cfg.machine, memoryMiB: cfg.memoryMiB }),
-          tpmInterface: cfg.tpmInterface, backend, fwCfgFiles: await fwCfgFilesOf(cfg, tmp.path), imageBufferAddress: () => address,
+          tpmInterface: cfg.tpmInterface, backend, fwCfgFiles: await fwCfgFilesOf(cfg, tmp.path, readFileSync(code)), imageBufferAddress: () => address,
         });
         expect(toHex(again.boot.eventLog)).to.equal(toHex(real.eventLog));
       } finally {
