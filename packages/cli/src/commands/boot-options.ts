@@ -17,6 +17,8 @@ export interface BootOptions {
   readonly scenario?: string;
   readonly tcg2Config?: string;
   readonly tpmAutoDetection?: boolean;
+  /** predict: read QEMU's fw_cfg files for the VM from the installed QEMU (fw-cfg-qemu.ts). */
+  readonly fwCfgFromQemu?: boolean;
 }
 
 /** A repeatable option's values in command-line order. */

@@ -116,6 +116,8 @@ export interface BootResult {
   readonly notes: readonly string[];
   /** Where the prediction stops. */
   readonly endState: string;
+  /** True when AcpiPlatformLib's "ACPI DATA" events were predicted (from `fwCfgFiles`). */
+  readonly acpiDataMeasured?: boolean;
 }
 
 /**
@@ -238,7 +240,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
 
   // QemuFwCfgAcpiPlatformDxe (after PCI enumeration, before BDS's ReadyToBoot).
-  if (input.fwCfgFiles !== undefined && measuresAcpiData(sec)) {
+  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(sec);
+  if (acpiDataMeasured) {
     stack.phase = 'dxe:AcpiPlatform';
     const data = new TextEncoder().encode(ACPI_DATA_EVENT);
     for (const m of acpiDataMeasurements(input.fwCfgFiles)) {
@@ -446,6 +449,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     exchanges: stack.exchanges,
     notes,
     endState,
+    ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
   };
 }
 
