@@ -109,6 +109,8 @@ export interface BootDevices {
    * edk2-stable202305 and later create none for an absent removable medium).
    */
   readonly emptyCdromOption?: boolean;
+  /** Whether DXEFV holds the UEFI Shell (default true; some builds, e.g. Debian's secboot, do not). */
+  readonly shell?: boolean;
 }
 
 /**
@@ -139,14 +141,14 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
     },
     ...cdOption,
     ...disk,
-    {
+    ...(devices.shell === false ? [] : [{
       number: first + disk.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),
       optionalData: new Uint8Array(),
-      target: { kind: 'fv-app', fileGuid: UEFI_SHELL_FILE_GUID },
-    },
+      target: { kind: 'fv-app', fileGuid: UEFI_SHELL_FILE_GUID } as const,
+    }]),
   ];
 }
 

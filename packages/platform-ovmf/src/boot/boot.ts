@@ -24,7 +24,7 @@ import type { ImageBufferContext } from './image-buffer.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
 import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM } from '../platform-pei/release.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from '../platform-pei/release.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -331,7 +331,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   if (!endState.startsWith('started') && !endState.startsWith('prediction stops')) {
     // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
-    // Menu (UiApp, no ReadyToBoot). The prediction stops before that, where a capture stops.
+    // Menu (UiApp). The prediction stops before that, where a capture stops. Observed on Debian
+    // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
+    // message, when no attempt signalled it; 2022.11 was not observed on this path.
+    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+      await ready.signal(dxe, vars);
+      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+    }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
 

@@ -8,7 +8,7 @@ import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
-import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
+import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 
 /** A boot option number as in `Boot####`. */
@@ -81,7 +81,8 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     }
     return { order, byNumber };
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk, emptyCdromOption });
+  const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { virtioDisk, emptyCdromOption, shell });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

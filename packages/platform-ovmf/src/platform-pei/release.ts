@@ -31,3 +31,8 @@ export function edk2ReleaseOf(version: FirmwareVersionString): Edk2Release {
 export const NO_EMPTY_REMOVABLE_OPTION_FROM = 202305;
 /** edk2-stable202505 and later: the internal Shell is an APP-category option, not auto-booted. */
 export const SHELL_NOT_AUTOBOOTED_FROM = 202505;
+/**
+ * With no bootable option, BDS signals ReadyToBoot once before the Boot Manager Menu: observed
+ * on Debian trixie's 2025.02 (the secboot image has no Shell); not observed on earlier releases.
+ */
+export const READY_TO_BOOT_WITHOUT_OPTION_FROM = 202502;
