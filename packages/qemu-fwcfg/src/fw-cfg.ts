@@ -87,6 +87,17 @@ export class FwCfg {
     return out;
   }
 
+  /** Writes `bytes` to item `select` from its start (DMA; QEMU accepts writes to some files only). */
+  async writeItem(select: number, bytes: Uint8Array): Promise<void> {
+    if (bytes.length > CHUNK) throw new FwCfgError('BAD_DIRECTORY', `fw_cfg write of ${bytes.length} bytes: at most ${CHUNK}`);
+    await this.#qt.write(BUFFER_ADDRESS, bytes);
+    await this.#qt.write(DESCRIPTOR_ADDRESS, encode(FWCfgDmaAccess, { control: ((select << 16) | FW_CFG_DMA.SELECT | FW_CFG_DMA.WRITE) >>> 0, length: bytes.length, address: BUFFER_ADDRESS }));
+    await this.#qt.out('l', FW_CFG_PORT.DMA, swap32(Number(DESCRIPTOR_ADDRESS >> 32n)));
+    await this.#qt.out('l', FW_CFG_PORT.DMA + 4, swap32(Number(DESCRIPTOR_ADDRESS & 0xffff_ffffn)));
+    const status = decode(FWCfgDmaAccess, await this.#qt.read(DESCRIPTOR_ADDRESS, 16)).control;
+    if (status !== 0) throw new FwCfgError('DMA_ERROR', `fw_cfg DMA write of item 0x${select.toString(16)}: control 0x${status.toString(16)}`);
+  }
+
   /** The file directory. */
   async files(): Promise<FwCfgFileEntry[]> {
     const head = await this.readItem(FW_CFG_KEY.FILE_DIR, 4);

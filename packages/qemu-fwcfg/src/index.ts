@@ -10,5 +10,5 @@ export { FwCfg, FWCfgFile, FWCfgFiles, FWCfgDmaAccess, FW_CFG_PORT, FW_CFG_KEY, 
 export type { FwCfgFileEntry } from './fw-cfg.ts';
 export { programFirmwareChipset, OVMF_CHIPSET_STATE, OVMF_2025_02_CHIPSET_STATE } from './chipset.ts';
 export type { FirmwareChipsetState } from './chipset.ts';
-export { readQemuFwCfgFiles } from './read-files.ts';
+export { readQemuFwCfgFiles, OVMF_SMI_FEATURE_MASK } from './read-files.ts';
 export type { ReadFwCfgOptions } from './read-files.ts';

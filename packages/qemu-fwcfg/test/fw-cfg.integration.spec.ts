@@ -6,10 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { FwCfgError, OVMF_2025_02_CHIPSET_STATE, QtestSession, FwCfg, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
+import { FwCfgError, OVMF_2025_02_CHIPSET_STATE, OVMF_SMI_FEATURE_MASK, QtestSession, FwCfg, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const VECTOR = new URL('../../../platform-ovmf/test/vectors/debian-trixie-2025.02/q35-tis-512-eventlog.bin', import.meta.url);
+// The secboot image on q35,smm=on (Secure Boot with Microsoft's keys): an SMM build negotiates SMI features first.
+const SMM_VECTOR = new URL('../../../platform-ovmf/test/vectors/debian-trixie-2025.02/q35-smm-secboot-ms-tis-512-eventlog.bin', import.meta.url);
 
 // Truth: the four EV_PLATFORM_CONFIG_FLAGS "ACPI DATA" events a real boot of Debian trixie's
 // OVMF 2025.02 measured (QEMU 7.2, q35, 512 MiB, tpm-tis with swtpm, -serial stdio): the
@@ -36,8 +38,8 @@ describe('readQemuFwCfgFiles = what OVMF 2025.02 downloaded and measured @integr
   });
   after(() => dir.remove());
 
-  const vmArgs = (): string[] => [
-    '-machine', 'q35', '-m', '512', '-smp', '1',
+  const vmArgs = (machine = 'q35'): string[] => [
+    '-machine', machine, '-m', '512', '-smp', '1',
     '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis,tpmdev=tpm0',
     '-net', 'none', '-serial', 'null',
   ];
@@ -52,6 +54,14 @@ describe('readQemuFwCfgFiles = what OVMF 2025.02 downloaded and measured @integr
     expect(acpi.map((e) => toHexDigest(e.digests))).to.deep.equal(names.map((n) => sha256(files.get(n) ?? new Uint8Array())));
     expect(files.get('etc/acpi/tables')?.length).to.equal(131072);
     expect(ms).to.be.below(5000);
+  });
+
+  it('an SMM build: after the SMI feature negotiation OVMF does, the blobs have the digests of the real SMM boot', async () => {
+    const names = ['etc/table-loader', 'etc/acpi/rsdp', 'etc/tpm/log', 'etc/acpi/tables'];
+    const log = decodeEventLog(readFileSync(SMM_VECTOR));
+    const measured = log.events.filter((e) => e.pcrIndex === 1 && Buffer.from(e.eventData).toString('latin1') === 'ACPI DATA').map((e) => toHexDigest(e.digests));
+    const files = await readQemuFwCfgFiles({ machine: 'q35', args: vmArgs('q35,smm=on'), names, chipset: OVMF_2025_02_CHIPSET_STATE.q35, smiFeatureMask: OVMF_SMI_FEATURE_MASK });
+    expect(measured).to.deep.equal(names.map((n) => sha256(files.get(n) ?? new Uint8Array())));
   });
 
   it('without the chipset state PlatformPei sets, etc/acpi/tables differs (QEMU builds it on first read)', async () => {

@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FwCfgError, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
-import { firmwareChipsetFacts } from '@tcg2sim/platform-ovmf';
+import { FwCfgError, OVMF_SMI_FEATURE_MASK, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
+import { SMM_ACCESS_PEI_FILE_GUID, firmwareChipsetFacts } from '@tcg2sim/platform-ovmf';
+import { findFileByGuid } from '@tcg2sim/uefi';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import { CommandFailure } from '../errors.ts';
 
@@ -41,8 +42,11 @@ export async function vmFwCfgFiles(s: Scenario, sec: SecOutput): Promise<VmFwCfg
     for (let i = 0; i < 250 && !existsSync(sock); i++) await Promise.race([new Promise((r) => setTimeout(r, 20)), spawnError]);
     if (!existsSync(sock)) throw new CommandFailure('--fw-cfg-from-qemu: swtpm did not open its control socket');
     const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
-    const files = await readQemuFwCfgFiles({ machine: s.machine, chipset, args: vmArguments(s, sock) });
-    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-x86_64 under qtest for -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port (${chipset.evidence})` };
+    // SMM builds negotiate QEMU's SMI features first (broadcast, CPU hotplug and hot-unplug: OvmfPkg
+    // SmiFeatures.c), which changes the CPU hotplug AML.
+    const smmBuild = s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+    const files = await readQemuFwCfgFiles({ machine: s.machine, chipset, args: vmArguments(s, sock), ...(smmBuild ? { smiFeatureMask: OVMF_SMI_FEATURE_MASK } : {}) });
+    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-x86_64 under qtest for -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port (${chipset.evidence}${smmBuild ? '; SMI features negotiated as OVMF does' : ''})` };
   } catch (e) {
     if (e instanceof FwCfgError) throw new CommandFailure(`--fw-cfg-from-qemu: ${e.message}`, { cause: e });
     throw e;

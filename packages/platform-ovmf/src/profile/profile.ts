@@ -212,6 +212,9 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
+  if (platformPei && g === undefined && features['smm']?.present === true) {
+    modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
+  }
   if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM) {
     modelled.push(`NOT MODELLED: BDS of edk2-stable${SHELL_NOT_AUTOBOOTED_FROM} and later (the Shell is an APP-category option, not booted): predictions of this build are wrong from BDS on`);
   }
