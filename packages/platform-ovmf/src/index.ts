@@ -19,6 +19,17 @@ export {
   peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
+export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
+export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
+export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
+export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
+export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './platform-pei/release.ts';
+export type { Edk2Release } from './platform-pei/release.ts';
+export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
+export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
+export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';
+export { readFirmwareVersionString, utf16Strings, TCG2_PEI_FILE_GUID } from './platform-pei/firmware-version.ts';
+export type { FirmwareVersionString } from './platform-pei/firmware-version.ts';
 // the whole boot
 export { simulateBoot } from './boot/boot.ts';
 export type { BootInput, BootResult } from './boot/boot.ts';

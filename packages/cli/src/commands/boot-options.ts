@@ -25,6 +25,8 @@ export interface BootOptions {
   readonly qemuCmdline?: string;
   /** The VM as its libvirt domain XML file. */
   readonly libvirtXml?: string;
+  /** predict: read QEMU's fw_cfg files for the VM from the installed QEMU (fw-cfg-qemu.ts). */
+  readonly fwCfgFromQemu?: boolean;
 }
 
 /** A repeatable option's values in command-line order. */

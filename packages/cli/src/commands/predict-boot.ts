@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { MachineDescription, predict } from '@tcg2sim/platform-ovmf';
+import { MachineDescription, decompressMemFvsAsync, measuresAcpiData, predict } from '@tcg2sim/platform-ovmf';
 import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
@@ -159,6 +159,8 @@ export interface PredictScenarioOptions {
   readonly machine?: Partial<MachineInput>;
   /** The TPM backend instead of the scenario's. */
   readonly tpm?: Scenario['tpm'];
+  /** QEMU's fw_cfg files for the VM (predict --fw-cfg-from-qemu). */
+  readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -189,6 +191,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(o.disk !== undefined ? { disk: o.disk } : {}),
       ...(nics !== undefined ? { nics } : {}),
       ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
+      ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
@@ -221,10 +224,17 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
   const fw = scenarioFirmware(s, (path, field) => (field !== 'vars' && early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o))));
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
-  const p = await predictScenario(s, { ...fw, sec }, { digestWorker: spareCore(), disk, machine: vmMachine });
+  let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
+  let secReady = sec;
+  if (o.fwCfgFromQemu === true) {
+    const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
+    secReady = Promise.resolve(booted);
+    fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
+  }
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft' });
-  return { p, source: fw.source, rerun, notes: [...vmNotes, ...allNotes(s, fw, p)] };
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  return { p, source: fw.source, rerun, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }
 
 /** A simulated boot and what it booted (for messages). */

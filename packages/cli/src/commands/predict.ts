@@ -119,6 +119,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
   addBootOptions(cmd, true)
     .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration (docs/predict-matrix.md)')
+    .option('--fw-cfg-from-qemu', "builds that measure QEMU's ACPI blobs (edk2-stable202302 and later): read them for this VM from the installed QEMU (qtest, no firmware boot; needs swtpm)")
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
@@ -127,6 +128,7 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
       if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const o = singleOptions(raw);
       if (o === undefined) {
+        if (raw.fwCfgFromQemu === true) throw new UsageError('--fw-cfg-from-qemu: not with a matrix (one configuration only)');
         // The last image on the command line is the one bin/tcg2sim.js started decoding.
         const early = await startEarly({ ...(raw.scenario !== undefined ? { scenario: raw.scenario } : {}), ...lastImage(raw) });
         const { runMatrix } = await import('./predict-matrix-run.ts');

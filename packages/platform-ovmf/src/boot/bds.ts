@@ -118,6 +118,13 @@ export interface BootDevices {
   readonly disks?: readonly DiskInterface[];
   /** The LoadFile options of NICs driven by option ROM drivers, in enumeration order (bds-network.ts). */
   readonly network?: readonly NetworkOption[];
+  /**
+   * Whether BDS creates an option for the empty DVD-ROM (default true: edk2-stable202211;
+   * edk2-stable202305 and later create none for an absent removable medium).
+   */
+  readonly emptyCdromOption?: boolean;
+  /** Whether DXEFV holds the UEFI Shell (default true; some builds, e.g. Debian's secboot, do not). */
+  readonly shell?: boolean;
 }
 
 /**
@@ -126,14 +133,15 @@ export interface BootDevices {
  * options in enumeration order (BlockIo: the DVD-ROM, then a virtio-blk disk when there is one;
  * then LoadFile: the network options of NICs), descriptions made unique, then
  * "EFI Internal Shell"; BootOrder in number order. Without a disk: 0000,0001,0002; with one the
- * disk is Boot0002 and the Shell Boot0003; one NIC adds five options before the Shell.
+ * disk is Boot0002 and the Shell Boot0003; one NIC adds five options before the Shell. Without the
+ * DVD-ROM option (`emptyCdromOption` false, edk2-stable202305 and later) the numbers move down by one.
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
   const interfaces = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
   // An ide-hd or scsi-hd disk makes QEMU drop its default CD-ROM, as -nodefaults does; BDS
   // numbers the options that follow from the first free number.
-  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces);
+  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces) && devices.emptyCdromOption !== false;
   const autoGuid = guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID);
   const enumerated: { description: string; filePath: DevicePath; target: BootTarget }[] = [
     ...(withCd ? [{ ...cd, target: { kind: 'cdrom-empty' } as const }] : []),
@@ -159,14 +167,14 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
       target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
     },
     ...auto,
-    {
+    ...(devices.shell === false ? [] : [{
       number: 1 + auto.length,
       attributes: LOAD_OPTION.ACTIVE,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),
       optionalData: new Uint8Array(),
-      target: { kind: 'fv-app', fileGuid: UEFI_SHELL_FILE_GUID },
-    },
+      target: { kind: 'fv-app', fileGuid: UEFI_SHELL_FILE_GUID } as const,
+    }]),
   ];
 }
 

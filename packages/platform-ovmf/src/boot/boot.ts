@@ -23,6 +23,10 @@ import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
 import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2 } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
+import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
+import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
+import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from '../platform-pei/release.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -98,6 +102,15 @@ export interface BootInput {
   readonly digestWorker?: boolean;
   /** A memo shared by boots with the same `sec` (a matrix): DXEFV hashed once per bank. */
   readonly digests?: BootDigests;
+  /** PcdFirmwareVersionString (EV_S_CRTM_VERSION); default: read from the image's Tcg2Pei. */
+  readonly firmwareVersion?: string;
+  /**
+   * QEMU's fw_cfg files for this VM (name → contents; at least etc/table-loader and the blobs
+   * it allocates), e.g. read with @tcg2sim/qemu-fwcfg: builds whose AcpiPlatformLib measures
+   * them ("ACPI DATA", edk2-stable202302 and later) get those PCR1 events. Without them such a
+   * build's prediction lacks the events (see unmodelledMeasurements).
+   */
+  readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -123,6 +136,8 @@ export interface BootResult {
   readonly notes: readonly string[];
   /** Where the prediction stops. */
   readonly endState: string;
+  /** True when AcpiPlatformLib's "ACPI DATA" events were predicted (from `fwCfgFiles`). */
+  readonly acpiDataMeasured?: boolean;
 }
 
 /**
@@ -170,6 +185,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const build = { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: dxeUintn === 4 };
   const measuredPeiFv = peiFvAtMeasurement(sec.peiFv, input.machine, build, (n, g) => (input.vars === undefined ? undefined : getVariable(input.vars, n, g)?.data));
   notes.push(...measuredPeiFv.notes, ...configNotes);
+  const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume, input.firmwareVersion);
+  if (!version.certain) notes.push(`S-CRTM version: ${version.evidence}`);
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
     tcg12Log: undefined,
@@ -200,6 +217,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     fvInfos: [{ base: sec.dxeFv.base, length: sec.dxeFv.length, bytes: sec.dxeFv.bytes }],
     peiUintnSize: peiUintn,
     hashAll: digests.hashAll,
+    firmwareVersion: version.value,
   }).finally(() => worker?.close()); // DXEFV is hashed in PEI: the worker has done its part
   notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
   if (pei.outcome !== 'measured') {
@@ -241,6 +259,17 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   stack.phase = 'dxe:Tcg2PlatformDxe';
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
 
+  // QemuFwCfgAcpiPlatformDxe (after PCI enumeration, before BDS's ReadyToBoot).
+  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(sec);
+  if (acpiDataMeasured) {
+    stack.phase = 'dxe:AcpiPlatform';
+    const data = new TextEncoder().encode(ACPI_DATA_EVENT);
+    for (const m of acpiDataMeasurements(input.fwCfgFiles)) {
+      await dxe.hashLogExtend(1, EV_PLATFORM_CONFIG_FLAGS, m.bytes, data);
+    }
+    notes.push('AcpiPlatformLib: "ACPI DATA" measured for etc/table-loader and each blob it allocates (from the given fw_cfg files)');
+  }
+
   // ---- BDS
   stack.phase = 'dxe:BDS';
   if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
@@ -269,7 +298,12 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
   notes.push(...attachedDiskNotes(diskInterfaces));
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network);
+  const release = edk2ReleaseOf(version);
+  const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
+  if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
+  const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
+  if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   let endState = 'BDS found no bootable option';
   for (const opt of options.order) {
@@ -316,7 +350,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   if (!endState.startsWith('started') && !endState.startsWith('prediction stops')) {
     // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
-    // Menu (UiApp, no ReadyToBoot). The prediction stops before that, where a capture stops.
+    // Menu (UiApp). The prediction stops before that, where a capture stops. Observed on Debian
+    // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
+    // message, when no attempt signalled it; 2022.11 was not observed on this path.
+    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+      await ready.signal(dxe, vars);
+      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+    }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
 
@@ -328,7 +368,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return false;
     }
     const body = pe.body;
-    if (!vars.secureBootCapable) {
+    if (!measureBootHandler) {
       // 202211 links DxeTpm2MeasureBootLib only into SECURE_BOOT_ENABLE builds.
       notes.push(`BDS: LoadImage(${o.description}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return true;
@@ -397,7 +437,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       if (sb.outcome === 'stop') return 'stop';
       if (sb.outcome === 'refused') return 'failed';
     }
-    if (!vars.secureBootCapable) {
+    if (!measureBootHandler) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return 'started';
     }
@@ -444,6 +484,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     exchanges: stack.exchanges,
     notes,
     endState,
+    ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
   };
 }
 

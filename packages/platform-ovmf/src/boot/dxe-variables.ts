@@ -10,7 +10,7 @@ import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
-import { decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
+import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
 
@@ -68,7 +68,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = []): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
@@ -89,7 +89,8 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     }
     return { order, byNumber };
   }
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network });
+  const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

@@ -3,6 +3,7 @@ import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim
 import type { FirmwareVolume } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
+import { applyPeiCoreAcpiTimer } from './acpi-timer.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals } from './locate.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
@@ -47,10 +48,12 @@ export function peiFvAtMeasurement(
 ): MeasuredPeiFv {
   const bytes = peiFv.bytes.slice();
   const notes: string[] = [];
+  const timer = applyPeiCoreAcpiTimer(bytes, peiFv, machine);
+  if (timer !== undefined) notes.push(timer);
   const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
   const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (file === undefined || pe32 === undefined) {
-    notes.push('PEIFV has no PlatformPei PE32 image: measured as decompressed');
+    notes.push(`PEIFV has no PlatformPei PE32 image: ${timer === undefined ? 'measured as decompressed' : 'no PlatformPei writes'}`);
     return { bytes, notes };
   }
   const peOffsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset;
@@ -68,7 +71,7 @@ export function peiFvAtMeasurement(
     });
   } catch (err) {
     if (err instanceof PlatformPeiLocateError) {
-      notes.push(`PlatformPei globals not found (${err.code}): PEIFV measured as decompressed`);
+      notes.push(`PlatformPei globals not found (${err.code}): ${timer === undefined ? 'PEIFV measured as decompressed' : 'PlatformPei\'s part of PEIFV measured as decompressed'}`);
       return { bytes, notes };
     }
     throw err;

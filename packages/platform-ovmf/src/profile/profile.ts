@@ -15,6 +15,11 @@ import { decompressMemFvs } from '../sec.ts';
 import type { MemoryFv, SecOutput } from '../sec.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement, PLATFORM_PEI_FILE_GUID } from '../platform-pei/peifv.ts';
+import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from '../platform-pei/release.ts';
+import { locatePeiCoreAcpiTimer } from '../platform-pei/acpi-timer.ts';
+import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
+import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
 
@@ -187,16 +192,33 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   }
   const dxeSha256 = dxe.digests['sha256'] ?? '';
   const calibrated = [...IMAGE_BUFFER_CALIBRATION.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
+  const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume);
+  const release = edk2ReleaseOf(version);
+  const timer = locatePeiCoreAcpiTimer(sec.peiFv);
+  const fwChipset = firmwareChipsetFacts(sec.peiFv, 'q35');
   const modelled = [
-    'S-CRTM version: measured as L"" (edk2-stable202211 with PcdFirmwareVersionString empty); a build that sets PcdFirmwareVersionString measures its own string, which this tool does not read yet',
-    'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs',
+    `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
+    g !== undefined
+      ? 'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs'
+      : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
+    timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
       : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
-    'BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts',
+    release.release !== undefined && release.release >= NO_EMPTY_REMOVABLE_OPTION_FROM
+      ? `BDS: ${release.evidence}: boot options UiApp and the internal Shell, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
+      : `BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts (${release.evidence})`,
+    `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
+    `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
-  for (const u of unmodelledMeasurements(features)) modelled.push(`NOT MODELLED: ${u}: predictions of this build miss those events`);
+  if (platformPei && g === undefined && features['smm']?.present === true) {
+    modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
+  }
+  if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM) {
+    modelled.push(`NOT MODELLED: BDS of edk2-stable${SHELL_NOT_AUTOBOOTED_FROM} and later (the Shell is an APP-category option, not booted): predictions of this build are wrong from BDS on`);
+  }
+  for (const u of unmodelledMeasurements(features)) modelled.push(`NOT MODELLED by \`predict\`: ${u}: its predictions of this build miss those events (the library models them from QEMU's fw_cfg files: BootInput.fwCfgFiles, read with @tcg2sim/qemu-fwcfg)`);
   return {
     imageSize: image.length,
     imageSha256: digests(image)['sha256'] ?? '',

@@ -1,0 +1,19 @@
+/**
+ * Where scripts/fetch-debian-firmware.sh unpacks Debian's ovmf packages (outside the repository:
+ * firmware is never committed), and the skip hint naming the script.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** TCG2SIM_FIRMWARE_DIR, default ${XDG_CACHE_HOME:-~/.cache}/tcg2sim/firmware (as the script). */
+export const FIRMWARE_CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+
+/** The OVMF directory of a Debian suite's ovmf package in the cache. */
+export function debianOvmfDir(suite: string): string {
+  return join(FIRMWARE_CACHE, `debian-${suite}`, 'usr', 'share', 'OVMF');
+}
+
+/** The one-line skip hint for a suite's firmware. */
+export function fetchHint(suite: string): string {
+  return `run scripts/fetch-debian-firmware.sh ${suite}`;
+}

@@ -1,0 +1,14 @@
+/**
+ * @tcg2sim/qemu-fwcfg: the data QEMU hands the firmware through fw_cfg (ACPI blobs, table loader,
+ * SMBIOS), read from an installed QEMU with the qtest accelerator: no guest code, no firmware.
+ */
+export { FwCfgError } from './errors.ts';
+export type { FwCfgErrorCode } from './errors.ts';
+export { QtestSession } from './qtest.ts';
+export type { QtestOptions } from './qtest.ts';
+export { FwCfg, FWCfgFile, FWCfgFiles, FWCfgDmaAccess, FW_CFG_PORT, FW_CFG_KEY, FW_CFG_DMA, MAX_FILE_SIZE } from './fw-cfg.ts';
+export type { FwCfgFileEntry } from './fw-cfg.ts';
+export { programFirmwareChipset, OVMF_CHIPSET_STATE, OVMF_2025_02_CHIPSET_STATE } from './chipset.ts';
+export type { FirmwareChipsetState } from './chipset.ts';
+export { readQemuFwCfgFiles, OVMF_SMI_FEATURE_MASK } from './read-files.ts';
+export type { ReadFwCfgOptions } from './read-files.ts';
