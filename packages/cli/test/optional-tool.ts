@@ -3,14 +3,10 @@
  * environment variable points at them and are skipped otherwise, with a one-line notice, in CI
  * too (CI has only what Debian 12 and npm provide).
  */
-const noticed = new Set<string>();
+import { skipOptional } from '@tcg2sim/test-support';
 
 /** Skips the suite with a notice naming what is missing when `missing` is set. */
 export function skipUnless(ctx: Mocha.Context, missing: string | undefined): void {
   if (missing === undefined) return;
-  if (!noticed.has(missing)) {
-    noticed.add(missing);
-    process.stderr.write(`NOTICE: skipping tests: missing ${missing}\n`);
-  }
-  ctx.skip();
+  skipOptional(ctx, `missing ${missing}`);
 }

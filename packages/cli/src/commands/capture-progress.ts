@@ -28,7 +28,9 @@ function progressLines(io: CliIo): (p: CaptureProgress) => void {
     if (p.phase === 'boot' && p.phase === lastPhase && p.elapsedSeconds - lastBoot < 5) return;
     if (p.phase === 'boot') lastBoot = p.elapsedSeconds;
     lastPhase = p.phase;
-    io.err(pc.dim(`[${p.elapsedSeconds.toFixed(1).padStart(6)} s] `) + `${p.message}\n`);
+    // Colour only on a terminal (picocolors turns it on whenever CI is set, pipes included).
+    const stamp = `[${p.elapsedSeconds.toFixed(1).padStart(6)} s] `;
+    io.err((io.errTty !== undefined ? pc.dim(stamp) : stamp) + `${p.message}\n`);
   };
 }
 

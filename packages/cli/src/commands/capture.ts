@@ -264,7 +264,8 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       else {
         io.out(`boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
         io.out(`boot ${(result.timings.bootMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s; written to ${dir}\n`);
-        for (const c of checks) io.out(`${c.ok ? pc.green('ok') : pc.red('FAILED')}  ${c.name}: ${c.detail}\n`);
+        const color = pc.createColors(process.stdout.isTTY);
+        for (const c of checks) io.out(`${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}\n`);
       }
       setStatus(failed.length === 0 ? EXIT.OK : EXIT.FAILURE);
     });
