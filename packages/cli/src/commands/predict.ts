@@ -4,7 +4,7 @@ import type { SecOutput } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { UsageError } from '../errors.ts';
-import { PREDICT_JSON_HELP } from './predict-help.ts';
+import { PREDICT_JSON_HELP, PREDICT_SUPPORT_HELP } from './predict-help.ts';
 import { addBootOptions } from './boot-options.ts';
 import type { BootOptions } from './boot-options.ts';
 
@@ -119,11 +119,10 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
     .description('simulate a measured boot of OVMF and predict its event log and PCRs (default: the embedded firmware)');
   addBootOptions(cmd, true)
     .option('--matrix <file>', 'a JSON or YAML matrix file (axes and/or explicit configurations): distinct PCR values per configuration (docs/predict-matrix.md)')
-    .option('--fw-cfg-from-qemu', "builds that measure QEMU's ACPI blobs (edk2-stable202302 and later): read them for this VM from the installed QEMU (qtest, no firmware boot; needs swtpm)")
     .option('--log-out <file>', 'write the binary event log (crypto-agile) to FILE')
     .option('--json', 'JSON output (fields below)')
     .option('--yaml', 'YAML output in tpm2_eventlog layout')
-    .addHelpText('after', PREDICT_JSON_HELP)
+    .addHelpText('after', PREDICT_JSON_HELP + PREDICT_SUPPORT_HELP)
     .action(async (raw: RawPredictOptions) => {
       if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const o = singleOptions(raw);
