@@ -21,7 +21,7 @@ describe('utf16Strings', () => {
   });
 });
 
-// Truth: the EV_S_CRTM_VERSION event of real boots (Debian 12: L"", docs/edk2-pei-facts.md;
+// Truth: the EV_S_CRTM_VERSION event of real boots (Debian 12: L"", docs/edk2-pei.md §5.5;
 // trixie: test/vectors/debian-trixie-2025.02, QEMU 7.2).
 describe('readFirmwareVersionString on Debian builds', function () {
   this.timeout(60_000);
