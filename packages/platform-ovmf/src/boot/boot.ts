@@ -5,139 +5,42 @@ import { attachedDiskNotes } from './disk-interfaces.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
-import type { Tcg2PeiResult } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import type { Tcg2ConfigResult } from '@tcg2sim/tcg2-config';
 import {
   MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT,
   EFI_GLOBAL_VARIABLE, SecureBootAuthorityMeasurement,
 } from '@tcg2sim/tcg2-dxe';
-import type { TpmBackend } from '@tcg2sim/tpm-backends';
-import type { Clock } from '@tcg2sim/ptp';
-import type { MachineDescription } from '../machine.ts';
 import { decompressMemFvsAsync } from '../sec.ts';
-import type { SecOutput } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
 import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2 } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
-import type { ImageBufferContext } from './image-buffer.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
 import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
 import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from '../platform-pei/release.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
-import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { secureBootLoadImage } from './secure-boot.ts';
-import type { TpmInterface, TpmExchange } from './tpm-stack.ts';
 import { dxeUintnBytes, peiUintnBytes, specIdUintnSize } from './firmware-arch.ts';
 import { randomizePlatformAuth, tcg2ConfigDxeEntry } from './dxe-platform.ts';
-import type { DxeTpmFacts } from './dxe-entry.ts';
 import {
   expandedDiskLoaderPath, LOAD_OPTION, UEFI_SHELL_FILE_GUID,
 } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import { nicNetworkOptions } from './bds-network.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
-import type { PciNic } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
+import type { BootInput, BootResult } from './boot-types.ts';
 
-/** Inputs of one simulated boot. */
-export interface BootInput {
-  /** OVMF_CODE*.fd (or a combined image whose code part holds FVMAIN_COMPACT). */
-  readonly code: Uint8Array;
-  /** The variable store image (OVMF_VARS*.fd), or undefined for an empty store. */
-  readonly vars?: Uint8Array | undefined;
-  readonly machine: MachineDescription;
-  readonly tpmInterface: TpmInterface;
-  readonly backend: TpmBackend;
-  readonly clock?: Clock;
-  /**
-   * Address of the BDS pool buffer holding a loaded PE file (EFI_IMAGE_LOAD_EVENT
-   * ImageLocationInMemory): run-specific allocator state. Defaults to {@link imageBufferAddress}.
-   */
-  readonly imageBufferAddress?: (ctx: ImageBufferContext) => bigint;
-  /** Random bytes for RDRAND consumers (the platform auth); default node:crypto. */
-  readonly random?: (n: number) => Uint8Array;
-  /**
-   * A raw GPT disk attached as QEMU's `-drive if=virtio,format=raw` (its loader already found,
-   * see findDiskBootLoader): BDS gets a "UEFI Misc Device" option for it.
-   */
-  readonly disk?: DiskBootLoader;
-  /** How `disk` is attached (`--disk-interface`, default virtio; see disk-interfaces.ts). */
-  readonly diskInterface?: DiskInterface;
-  /**
-   * Disks attached after `disk`, in command-line order: BDS registers an option for each and
-   * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
-   */
-  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface }[];
-  /**
-   * NICs on PCI bus 0 with their option ROM BARs (`-netdev user -device MODEL`, see
-   * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
-   * boot options (pci-option-roms.ts, bds-network.ts).
-   */
-  readonly nics?: readonly PciNic[];
-  /**
-   * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
-   * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
-   * resume only, TCG2_DEVICE_DETECTION from the store): a what-if for platforms built with it.
-   */
-  readonly tcg2Config?: 'ovmf' | 'generic';
-  /** PcdTpmAutoDetection for the generic variant (default TRUE, the SecurityPkg.dec default). */
-  readonly tpmAutoDetection?: boolean;
-  /**
-   * SEC's output for `code` when the caller already started it (`decompressMemFvsAsync(code)`,
-   * e.g. while it was still loading code); by default the boot starts it itself.
-   */
-  readonly sec?: Promise<SecOutput>;
-  /**
-   * Hash DXEFV's SHA-1 and SHA-512 on a worker thread (DigestWorker) while the main thread
-   * hashes the other banks: the same digests, less wall time on a machine with an idle core, a
-   * thread start-up and a 13 MiB copy more CPU. Default false.
-   */
-  readonly digestWorker?: boolean;
-  /** A memo shared by boots with the same `sec` (a matrix): DXEFV hashed once per bank. */
-  readonly digests?: BootDigests;
-  /** PcdFirmwareVersionString (EV_S_CRTM_VERSION); default: read from the image's Tcg2Pei. */
-  readonly firmwareVersion?: string;
-  /**
-   * QEMU's fw_cfg files for this VM (name → contents; at least etc/table-loader and the blobs
-   * it allocates), e.g. read with @tcg2sim/qemu-fwcfg: builds whose AcpiPlatformLib measures
-   * them ("ACPI DATA", edk2-stable202302 and later) get those PCR1 events. Without them such a
-   * build's prediction lacks the events (see unmodelledMeasurements).
-   */
-  readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
-}
+export type { BootInput, BootResult } from './boot-types.ts';
 
 function defaultRandom(n: number): Uint8Array {
   return new Uint8Array(randomBytes(n));
-}
-
-/** What a simulated boot produced. */
-export interface BootResult {
-  /** The TCG_2 (crypto-agile) log as Tcg2Dxe's area holds it: the used bytes. */
-  readonly eventLog: Uint8Array;
-  /** The TCG 1.2 log when SHA1 is active. */
-  readonly tcg12Log: Uint8Array | undefined;
-  /** EFI_TCG2_FINAL_EVENTS_TABLE bytes (header + records). */
-  readonly finalEvents: Uint8Array;
-  readonly config: Tcg2ConfigResult;
-  readonly pei: Tcg2PeiResult | undefined;
-  readonly dxeFacts: DxeTpmFacts | undefined;
-  readonly measuredPeiFv: MeasuredPeiFv;
-  readonly sec: SecOutput;
-  /** Every TPM command the firmware modules sent through the device library. */
-  readonly exchanges: readonly TpmExchange[];
-  /** What happened, step by step (boot attempts, decisions, model notes). */
-  readonly notes: readonly string[];
-  /** Where the prediction stops. */
-  readonly endState: string;
-  /** True when AcpiPlatformLib's "ACPI DATA" events were predicted (from `fwCfgFiles`). */
-  readonly acpiDataMeasured?: boolean;
 }
 
 /**
