@@ -9,6 +9,20 @@ export class Tcg2Error extends Error {
   override readonly name: string = 'Tcg2Error';
 }
 
+/**
+ * A {@link Tcg2Error} whose `code` is one of its package's codes: `C` is that package's union of
+ * code strings (e.g. `class VerifyError extends CodedError<VerifyErrorCode>`).
+ */
+export class CodedError<C extends string> extends Tcg2Error {
+  override readonly name: string = 'CodedError';
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
 /** Why a decoder gave up. */
 export type DecodeErrorCode =
   | 'SHORT_BUFFER'

@@ -2,7 +2,7 @@
  * @tcg2sim/binary-codec: bounds-checked readers and writers and declarative struct codecs.
  * Each wire layout is declared once and drives encode, decode and error paths.
  */
-export { Tcg2Error, DecodeError, withPath, withPath2 } from './errors.ts';
+export { Tcg2Error, CodedError, DecodeError, withPath, withPath2 } from './errors.ts';
 export type { DecodeErrorCode, DecodePath } from './errors.ts';
 export { ByteReader } from './reader.ts';
 export { ByteWriter } from './writer.ts';

@@ -6,10 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { TPM_ALG_HASH } from '@tcg2sim/hash-lib';
-import { EV, EventLogBuilder } from '@tcg2sim/event-log';
-import { buildEfiApplication, tempDir } from '@tcg2sim/test-support';
-import { runCli } from './harness.ts';
+import { logAndEfiFiles, runCli } from './harness.ts';
+import type { LogAndEfi } from './harness.ts';
 
 /** Exit status 2 and exactly one line on stderr, nothing on stdout. */
 async function usageLine(...args: string[]): Promise<string> {
@@ -21,17 +19,12 @@ async function usageLine(...args: string[]): Promise<string> {
 }
 
 describe('tcg2sim usage errors name the flag typed', () => {
-  let dir: { path: string; remove: () => void };
+  let dir: LogAndEfi;
   let log: string;
   let efi: string;
   before(() => {
-    dir = tempDir('tcg2sim-cli-usage-');
-    log = join(dir.path, 'log.bin');
-    const b = new EventLogBuilder({ algs: [TPM_ALG_HASH.SHA256] });
-    b.add({ pcrIndex: 7, eventType: EV.SEPARATOR, eventData: new Uint8Array(4) });
-    writeFileSync(log, b.encode());
-    efi = join(dir.path, 'app.efi');
-    writeFileSync(efi, buildEfiApplication());
+    dir = logAndEfiFiles('tcg2sim-cli-usage-');
+    ({ log, efi } = dir);
   });
   after(() => dir.remove());
 
@@ -74,18 +67,13 @@ describe('tcg2sim usage errors name the flag typed', () => {
 });
 
 describe('tcg2sim: a file that cannot be read is one line naming its flag', () => {
-  let dir: { path: string; remove: () => void };
+  let dir: LogAndEfi;
   let log: string;
   let efi: string;
   let missing: string;
   before(() => {
-    dir = tempDir('tcg2sim-cli-missing-');
-    log = join(dir.path, 'log.bin');
-    const b = new EventLogBuilder({ algs: [TPM_ALG_HASH.SHA256] });
-    b.add({ pcrIndex: 7, eventType: EV.SEPARATOR, eventData: new Uint8Array(4) });
-    writeFileSync(log, b.encode());
-    efi = join(dir.path, 'app.efi');
-    writeFileSync(efi, buildEfiApplication());
+    dir = logAndEfiFiles('tcg2sim-cli-missing-');
+    ({ log, efi } = dir);
     missing = join(dir.path, 'no-such-file.bin');
   });
   after(() => dir.remove());

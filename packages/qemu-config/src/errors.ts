@@ -1,4 +1,4 @@
-import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { CodedError } from '@tcg2sim/binary-codec';
 
 /** Why a QEMU command line or libvirt domain could not be taken. */
 export type QemuConfigErrorCode =
@@ -18,14 +18,12 @@ export type QemuConfigErrorCode =
  * (`-device e1000e,netdev=n0`) or an XML path (`domain/devices/interface[0]`), `offset` the
  * character offset in the command line or XML text when known.
  */
-export class QemuConfigError extends Tcg2Error {
+export class QemuConfigError extends CodedError<QemuConfigErrorCode> {
   override readonly name = 'QemuConfigError';
-  readonly code: QemuConfigErrorCode;
   readonly where: string | undefined;
   readonly offset: number | undefined;
   constructor(code: QemuConfigErrorCode, message: string, at: { where?: string; offset?: number } = {}, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.where = at.where;
     this.offset = at.offset;
   }

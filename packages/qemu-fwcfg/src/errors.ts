@@ -1,4 +1,4 @@
-import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { CodedError } from '@tcg2sim/binary-codec';
 
 /** Why reading fw_cfg failed. */
 export type FwCfgErrorCode =
@@ -16,12 +16,6 @@ export type FwCfgErrorCode =
   | 'DMA_ERROR';
 
 /** Reading QEMU's fw_cfg through qtest failed; `code` says at which step. */
-export class FwCfgError extends Tcg2Error {
+export class FwCfgError extends CodedError<FwCfgErrorCode> {
   override readonly name = 'FwCfgError';
-  readonly code: FwCfgErrorCode;
-
-  constructor(code: FwCfgErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,4 +1,4 @@
-import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { CodedError } from '@tcg2sim/binary-codec';
 
 /** Why describing the VM's devices failed. */
 export type VmmErrorCode =
@@ -12,14 +12,12 @@ export type VmmErrorCode =
   | 'NO_PCI_SLOT';
 
 /** A VMM-side failure; `file` names the file it is about, when there is one. */
-export class VmmError extends Tcg2Error {
+export class VmmError extends CodedError<VmmErrorCode> {
   override readonly name = 'VmmError';
-  readonly code: VmmErrorCode;
   readonly file: string | undefined;
 
   constructor(code: VmmErrorCode, message: string, file?: string, options?: ErrorOptions) {
-    super(file === undefined ? message : `${file}: ${message}`, options);
-    this.code = code;
+    super(code, file === undefined ? message : `${file}: ${message}`, options);
     this.file = file;
   }
 }

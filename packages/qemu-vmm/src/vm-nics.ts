@@ -22,6 +22,8 @@ export interface VmmNic {
 export interface NicOptions {
   /** A directory holding the ROM files; replaces QEMU's data directories. */
   readonly optionRomDir?: string;
+  /** Reads a ROM file found there (default readRomBar); a caller booting many VMs reads each once. */
+  readonly readRom?: (path: string) => OptionRomBar;
 }
 
 /**
@@ -30,8 +32,9 @@ export interface NicOptions {
  */
 export function qemuNics(machine: MachineType, models: readonly string[], o: NicOptions = {}): VmmNic[] {
   const dirs = o.optionRomDir === undefined ? DEFAULT_ROM_DIRS : [o.optionRomDir];
+  const read = o.readRom ?? readRomBar;
   return models.map((name, i) => {
     const info = nicModel(name);
-    return { model: info.model, device: pciSlot(machine, i), mac: defaultMac(i), optionRom: readRomBar(findRomFile(info.romfile, dirs)) };
+    return { model: info.model, device: pciSlot(machine, i), mac: defaultMac(i), optionRom: read(findRomFile(info.romfile, dirs)) };
   });
 }

@@ -1,4 +1,4 @@
-import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { CodedError } from '@tcg2sim/binary-codec';
 
 /** Why a reference could not be written. */
 export type ReferenceErrorCode =
@@ -10,12 +10,6 @@ export type ReferenceErrorCode =
   | 'BAD_EVENT';
 
 /** A reference value that cannot be produced from the given input; `code` says why. */
-export class ReferenceError extends Tcg2Error {
+export class ReferenceError extends CodedError<ReferenceErrorCode> {
   override readonly name = 'ReferenceError';
-  readonly code: ReferenceErrorCode;
-
-  constructor(code: ReferenceErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }

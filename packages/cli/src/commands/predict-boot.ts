@@ -17,11 +17,12 @@ import { UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
-import { loadNics } from '../nics.ts';
+import { loadNics, romReader } from '../nics.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
 import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
 import type { PredictInput } from '@tcg2sim/qemu-config';
+import type { OptionRomBar } from '@tcg2sim/qemu-vmm';
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -113,6 +114,10 @@ export interface PredictedBoot {
    * CPUs, machine type), with SEC's decompressed volumes reused and the in-process soft TPM.
    */
   readonly rerun: (machine: Partial<MachineInput>) => Promise<Prediction>;
+  /** The machine `rerun(machine)` boots (before MachineDescription's defaults and checks). */
+  readonly rerunMachine: (machine: Partial<MachineInput>) => MachineInput;
+  /** The variable store the boots read, if any. */
+  readonly vars: Uint8Array | undefined;
   /** What the user should know of the prediction (the boot's notes, assumed stores, SMM mismatches). */
   readonly notes: readonly string[];
 }
@@ -157,10 +162,21 @@ export interface PredictScenarioOptions {
   readonly disk?: DiskBootLoader | undefined;
   /** Machine fields over the scenario's (verify's probes of other VM shapes). */
   readonly machine?: Partial<MachineInput>;
+  /** Reads a NIC's option ROM file (romReader: once per run); default: read on every boot. */
+  readonly readRom?: ((path: string) => OptionRomBar) | undefined;
   /** The TPM backend instead of the scenario's. */
   readonly tpm?: Scenario['tpm'];
   /** QEMU's fw_cfg files for the VM (predict --fw-cfg-from-qemu). */
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
+}
+
+/** The machine of a validated scenario, `over`'s fields over the scenario's. */
+export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): MachineInput {
+  return {
+    machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
+    ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
+    ...over,
+  };
 }
 
 /**
@@ -168,14 +184,9 @@ export interface PredictScenarioOptions {
  * A firmware image the simulator rejects is a UsageError naming `fw.source`.
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
-  const machineInput: MachineInput = {
-    machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
-    ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
-    ...o.machine,
-  };
-  const machine = MachineDescription.parse(machineInput);
+  const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type.
-  const nics = loadNics(machine.machine, s.nics, s.optionRomDir);
+  const nics = loadNics(machine.machine, s.nics, s.optionRomDir, o.readRom);
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predict({
@@ -231,10 +242,13 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
   }
-  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  // verify's re-runs read the same ROM files: once.
+  const readRom = romReader();
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, readRom, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
-  return { p, source: fw.source, rerun, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', readRom, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const rerunMachine = (machine: Partial<MachineInput>): MachineInput => scenarioMachine(s, { ...vmMachine, ...machine });
+  return { p, source: fw.source, rerun, rerunMachine, vars: fw.vars, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }
 
 /** A simulated boot and what it booted (for messages). */

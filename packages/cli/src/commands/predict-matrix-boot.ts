@@ -4,6 +4,7 @@ import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { CommandFailure } from '../errors.ts';
 import { loadDiskBootLoader } from '../disk.ts';
+import { romReader } from '../nics.ts';
 import { allNotes, predictScenario } from './predict-boot.ts';
 import { predictionJson } from './predict-run.ts';
 
@@ -55,6 +56,8 @@ export class MatrixBooter {
   readonly #images: readonly ThreadImage[];
   readonly #vars: readonly Uint8Array[];
   readonly #disks = new Map<string, DiskBootLoader>();
+  /** The NICs' option ROM files, each read once by this thread. */
+  readonly #readRom = romReader();
 
   constructor(images: readonly ThreadImage[], vars: readonly Uint8Array[]) {
     this.#images = images;
@@ -68,7 +71,7 @@ export class MatrixBooter {
       const vars = job.vars === 'code' ? img.code : job.vars === undefined ? undefined : this.#vars[job.vars];
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
       const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
-      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk });
+      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom });
       return { ok: true, prediction: predictionJson(p, job.source, allNotes(job.scenario, fw, p)), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };

@@ -60,7 +60,8 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
         throw new UsageError(`${logPath}: not an event log: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       if (real.events.length === 0) throw new UsageError(`${logPath}: no event could be read${real.stop?.error !== undefined ? `: ${real.stop.error.message}` : ''}`);
-      const { p, source, rerun, notes } = await predictFromOptions(o, early);
+      const predicted = await predictFromOptions(o, early);
+      const { p, source, notes } = predicted;
       const { peiFvProbe } = await import('./verify-probe.ts');
       let report;
       try {
@@ -69,7 +70,7 @@ export function registerVerify(program: Command, io: CliIo, setStatus: SetStatus
             { name: 'PEIFV', base: p.boot.sec.peiFv.base, length: p.boot.sec.peiFv.length },
             { name: 'DXEFV', base: p.boot.sec.dxeFv.base, length: p.boot.sec.dxeFv.length },
           ],
-          probePeiFv: (e) => peiFvProbe(e, p, rerun, o, candidates),
+          probePeiFv: (e) => peiFvProbe(e, predicted, o, candidates),
         });
       } catch (e) {
         if (e instanceof VerifyError) throw new UsageError(`${logPath}: ${e.message}`, { cause: e });
