@@ -109,3 +109,4 @@ export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeS
 export type { TestSigner, MakeSignerOptions } from './signing.ts';
 export { FUZZ_DIR, JAZZER_ADDON, JAZZER_CLI, fuzzBundle, runJazzer, describeJazzerRun } from './jazzer.ts';
 export type { JazzerOptions, JazzerRun } from './jazzer.ts';
+export { OVMF_202211_EVENT, OVMF_202211_EVENTS } from './vectors/ovmf-2022.11-events.ts';
