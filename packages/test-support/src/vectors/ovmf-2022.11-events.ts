@@ -273,41 +273,72 @@ export const OVMF_202211_EVENT = {
     '25a20d4410000000000082000000000000000e0000000000',
 } as const;
 
-/** Runs of OVMF_202211_EVENT that the captures always log together, in this order. */
-export const OVMF_202211_EVENTS = {
-  /** the Spec ID event and the S-CRTM version (Tcg2Pei, PCR0). */
-  head: OVMF_202211_EVENT.specId +
-    OVMF_202211_EVENT.sCrtmVersion,
-  /** Tcg2Dxe's Secure Boot policy (PCR7): SecureBoot, PK, KEK, db, dbx, separator. */
-  secureBootPolicy: OVMF_202211_EVENT.secureBoot +
-    OVMF_202211_EVENT.pk +
-    OVMF_202211_EVENT.kek +
-    OVMF_202211_EVENT.db +
-    OVMF_202211_EVENT.dbx +
-    OVMF_202211_EVENT.separator7,
-  /** Boot0001-Boot0006 on q35 with a NIC at 00:02.0, MAC 52:54:00:12:34:56 (PCR1). */
-  nicBootOptionsQ35: OVMF_202211_EVENT.boot0001Q35 +
-    OVMF_202211_EVENT.boot0002Q35 +
-    OVMF_202211_EVENT.boot0003Q35 +
-    OVMF_202211_EVENT.boot0004Q35 +
-    OVMF_202211_EVENT.boot0005Q35 +
-    OVMF_202211_EVENT.boot0006Q35,
-  /** Boot0001-Boot0006 on pc (i440FX) with a NIC at 00:03.0 (PCR1). */
-  nicBootOptionsPc: OVMF_202211_EVENT.boot0001Pc +
-    OVMF_202211_EVENT.boot0002Pc +
-    OVMF_202211_EVENT.boot0003Pc +
-    OVMF_202211_EVENT.boot0004Pc +
-    OVMF_202211_EVENT.boot0005Pc +
-    OVMF_202211_EVENT.boot0006Pc,
-  /** the separators of PCR0-6 (ReadyToBoot). */
-  separators0To6: OVMF_202211_EVENT.separator0 +
-    OVMF_202211_EVENT.separator1 +
-    OVMF_202211_EVENT.separator2 +
-    OVMF_202211_EVENT.separator3 +
-    OVMF_202211_EVENT.separator4 +
-    OVMF_202211_EVENT.separator5 +
-    OVMF_202211_EVENT.separator6,
-  /** a boot option attempted and failed (PCR4). */
-  bootAttempt: OVMF_202211_EVENT.callingBootOption +
-    OVMF_202211_EVENT.returningBootOption,
-} as const;
+/** the Spec ID event and the S-CRTM version (Tcg2Pei, PCR0). */
+const head =
+  OVMF_202211_EVENT.specId +
+  OVMF_202211_EVENT.sCrtmVersion;
+/** Tcg2Dxe's Secure Boot policy (PCR7): SecureBoot, PK, KEK, db, dbx, separator. */
+const secureBootPolicy =
+  OVMF_202211_EVENT.secureBoot +
+  OVMF_202211_EVENT.pk +
+  OVMF_202211_EVENT.kek +
+  OVMF_202211_EVENT.db +
+  OVMF_202211_EVENT.dbx +
+  OVMF_202211_EVENT.separator7;
+/** Boot0001-Boot0006 on q35 with a NIC at 00:02.0, MAC 52:54:00:12:34:56 (PCR1). */
+const nicBootOptionsQ35 =
+  OVMF_202211_EVENT.boot0001Q35 +
+  OVMF_202211_EVENT.boot0002Q35 +
+  OVMF_202211_EVENT.boot0003Q35 +
+  OVMF_202211_EVENT.boot0004Q35 +
+  OVMF_202211_EVENT.boot0005Q35 +
+  OVMF_202211_EVENT.boot0006Q35;
+/** Boot0001-Boot0006 on pc (i440FX) with a NIC at 00:03.0 (PCR1). */
+const nicBootOptionsPc =
+  OVMF_202211_EVENT.boot0001Pc +
+  OVMF_202211_EVENT.boot0002Pc +
+  OVMF_202211_EVENT.boot0003Pc +
+  OVMF_202211_EVENT.boot0004Pc +
+  OVMF_202211_EVENT.boot0005Pc +
+  OVMF_202211_EVENT.boot0006Pc;
+/** the separators of PCR0-6 (ReadyToBoot). */
+const separators0To6 =
+  OVMF_202211_EVENT.separator0 +
+  OVMF_202211_EVENT.separator1 +
+  OVMF_202211_EVENT.separator2 +
+  OVMF_202211_EVENT.separator3 +
+  OVMF_202211_EVENT.separator4 +
+  OVMF_202211_EVENT.separator5 +
+  OVMF_202211_EVENT.separator6;
+/** a boot option attempted and failed (PCR4). */
+const bootAttempt =
+  OVMF_202211_EVENT.callingBootOption +
+  OVMF_202211_EVENT.returningBootOption;
+/** q35 with one NIC, from BootOrder to the first boot option's failure: the boot variables (PCR1), the first attempt, the separators of ReadyToBoot. */
+const nicReadyToBootQ35 =
+  OVMF_202211_EVENT.bootOrder +
+  OVMF_202211_EVENT.boot0000 +
+  nicBootOptionsQ35 +
+  OVMF_202211_EVENT.boot0007 +
+  OVMF_202211_EVENT.callingBootOption +
+  separators0To6 +
+  OVMF_202211_EVENT.returningBootOption;
+/** the same on pc with one NIC. */
+const nicReadyToBootPc =
+  OVMF_202211_EVENT.bootOrder +
+  OVMF_202211_EVENT.boot0000 +
+  nicBootOptionsPc +
+  OVMF_202211_EVENT.boot0007 +
+  OVMF_202211_EVENT.callingBootOption +
+  separators0To6 +
+  OVMF_202211_EVENT.returningBootOption;
+/** five boot options attempted and failed in turn (with one NIC: Boot0002-Boot0006). */
+const nicBootAttempts =
+  bootAttempt +
+  bootAttempt +
+  bootAttempt +
+  bootAttempt +
+  bootAttempt;
+
+/** Runs of OVMF_202211_EVENT that the captures log together, in this order. */
+export const OVMF_202211_EVENTS = { head, secureBootPolicy, nicBootOptionsQ35, nicBootOptionsPc, separators0To6, bootAttempt, nicReadyToBootQ35, nicReadyToBootPc, nicBootAttempts } as const;
