@@ -113,3 +113,8 @@ export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
 export { optionRomBufferAddress, nicShellShift, nicBuffersCalibrated, OPTION_ROM_FREE_POINT, NIC_SHELL_SHIFT } from './boot/nic-image-buffer.ts';
 export type { NicBufferFacts } from './boot/nic-image-buffer.ts';
+// DXE and BDS pieces other EDK II platforms share (packages/platform-armvirt)
+export { DxeVariables, bootOptions, hex4 } from './boot/dxe-variables.ts';
+export type { BootOptionSet } from './boot/dxe-variables.ts';
+export { tcg2ConfigPei } from './boot/tcg2-config-pei.ts';
+export { tcg2ConfigDxeEntry, randomizePlatformAuth } from './boot/dxe-platform.ts';
