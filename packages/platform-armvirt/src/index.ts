@@ -17,3 +17,4 @@ export { predictArmVirt } from './predict.ts';
 export type { ArmVirtPredictInput } from './predict.ts';
 export { captureArmVirtBoot } from './capture.ts';
 export type { ArmVirtCaptureOptions } from './capture.ts';
+export { profileArmVirt, armVirtFeatures } from './profile.ts';

@@ -11,6 +11,8 @@ import { MachineDescription, decompressMemFvsAsync, measuresAcpiData, predict } 
 import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
+import { isArmVirtImage } from '@tcg2sim/platform-armvirt';
+import { predictArmVirtScenario } from './predict-armvirt.ts';
 import type { BootOptions } from './boot-options.ts';
 import type { EarlyFirmware } from './predict.ts';
 import { UsageError } from '../errors.ts';
@@ -168,6 +170,9 @@ export interface PredictScenarioOptions {
  * A firmware image the simulator rejects is a UsageError naming `fw.source`.
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
+  if (isArmVirtImage(fw.code)) {
+    return predictArmVirtScenario(s, fw, { hasDisk: o.disk !== undefined, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) });
+  }
   const machineInput: MachineInput = {
     machine: s.machine, memoryMiB: s.memoryMiB, cpus: s.cpus, smm: s.smm, s3: s.s3,
     ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}),
