@@ -164,8 +164,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       const b = armVirtImageBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks });
       address = b.address;
       notes.push(b.calibrated
-        ? 'image buffer address: calibrated for this firmware build (distance from the top of RAM)'
-        : 'image buffer address: not calibrated for this build (ImageLocationInMemory is an estimate; use --image-buffer-address)');
+        ? `image buffer address: ${b.why} (distance from the top of RAM)`
+        : `image buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR); use --image-buffer-address`);
     } else {
       notes.push('image buffer address: given');
     }

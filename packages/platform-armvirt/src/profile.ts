@@ -39,7 +39,7 @@ export function profileArmVirt(code: Uint8Array, image: ArmVirtImage = armVirtIm
     `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
     'PCR0 firmware blob: FVMAIN_COMPACT as it is in the image (PEI executes in place from flash; FVMAIN is its child FV, not measured again)',
     ARMVIRT_IMAGE_BUFFER_CALIBRATION.has(dxeSha256)
-      ? 'image-load address of the Shell (ImageLocationInMemory): calibrated on real boots of this FVMAIN (distance from the top of RAM)'
+      ? `image-load address of the Shell (ImageLocationInMemory): calibrated on real boots of this FVMAIN (distance from the top of RAM; measured with ${[...(ARMVIRT_IMAGE_BUFFER_CALIBRATION.get(dxeSha256)?.withSha1.keys() ?? [])].join(', ')} MiB)`
       : 'image-load address of the Shell (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this FVMAIN, a guess',
     'BDS: UiApp and "EFI Internal Shell" (ArmVirtPkg PlatformBootManagerLib) on a VM without boot devices',
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(image) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
