@@ -34,11 +34,11 @@ const SHA1_BIT = hashAlgByName('sha1')?.bitmap ?? 1;
 /**
  * Debian 12's qemu-efi-aarch64 2022.11-6+deb12u2 AAVMF_CODE.fd on QEMU 7.2 virt, fresh
  * AAVMF_VARS.fd: with all four banks the Shell at 0x5EAD1018 (512 MiB), 0x7EAD1018 (1024 MiB, 1
- * and 2 CPUs), 0xBEACF018 (2048 MiB), 0x13EACF018 (4096 MiB: RAM above 4 GiB); SHA256 only: 0x7EAE2018 (1024 MiB), 0xBEAE0018 (2048 MiB, 2 CPUs).
+ * and 2 CPUs), 0xBEACF018 (2048 MiB), 0xFEACF018 (3072 MiB), 0x13EACF018 (4096 MiB: RAM above 4 GiB); SHA256 only: 0x7EAE2018 (1024 MiB), 0xBEAE0018 (2048 MiB, 2 CPUs).
  */
 export const ARMVIRT_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, ArmVirtBufferCalibration> = new Map([
   ['3dd57eeb7f3cbbb35ab5bc919b1ba1624dc6420a4b6c608f3b9f4a9368c3b506', {
-    withSha1: new Map([[512, 0x152efe8n], [1024, 0x152efe8n], [2048, 0x1530fe8n], [4096, 0x1530fe8n]]),
+    withSha1: new Map([[512, 0x152efe8n], [1024, 0x152efe8n], [2048, 0x1530fe8n], [3072, 0x1530fe8n], [4096, 0x1530fe8n]]),
     withoutSha1Shift: 0x11000n,
     measuredBankSets: [0x2 /* sha256 */],
   }],

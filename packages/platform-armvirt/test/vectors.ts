@@ -24,7 +24,7 @@ export const AAVMF_CODE = '/usr/share/AAVMF/AAVMF_CODE.fd';
 export const AAVMF_VARS = '/usr/share/AAVMF/AAVMF_VARS.fd';
 
 /** The captured shapes: RAM and the bank set move the Shell's buffer (image-buffer.ts), CPUs do not. */
-export const VECTOR_NAMES = ['m512c1all', 'm1024c2all', 'm1024c1sha256', 'm2048c1all', 'm2048c2sha256', 'm4096c1all'] as const;
+export const VECTOR_NAMES = ['m512c1all', 'm1024c1all', 'm1024c2all', 'm1024c1sha256', 'm2048c1all', 'm2048c2sha256', 'm3072c1all', 'm4096c1all'] as const;
 
 const DIR = fileURLToPath(new URL('../../test/vectors/debian-12-2022.11/', import.meta.url));
 
