@@ -64,6 +64,19 @@ function optionMachine(m: VirtMachine): MachineDescription {
   return MachineDescription.parse({ machine: 'q35', memoryMiB: m.memoryMiB, cpus: m.cpus, defaultCdrom: false });
 }
 
+/** Tcg2Dxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.inf). */
+const TCG2_DXE_FILE_GUID = 'FDFF263D-5F68-4591-87BA-B768F445A9AF';
+
+/**
+ * Whether the build runs DEBUG_CODE blocks: ArmVirt.dsc.inc gives PcdDebugPropertyMask 0x2F to
+ * DEBUG and NOOPT builds and 0x21 to RELEASE ones, whose DEBUG () strings are compiled out
+ * (MDEPKG_NDEBUG). Read from the image: Tcg2Dxe's DriverEntry message about the firmware version.
+ */
+export function hasDebugCode(image: ArmVirtImage): boolean {
+  const pe = findFileByGuid(image.dxeFv.volume, TCG2_DXE_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body;
+  return pe !== undefined && Buffer.from(pe).includes(Buffer.from('Tpm2GetCapabilityFirmwareVersion', 'latin1'));
+}
+
 /** All bytes 0x00 or all 0xFF: no variable store has been written yet. */
 function isErased(b: Uint8Array): boolean {
   const first = b[0];
@@ -106,10 +119,15 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     return { ...base, eventLog: new Uint8Array(), finalEvents: new Uint8Array(), pei: undefined, endState: 'no TPM 2.0: nothing measured' };
   }
 
+  const debugCode = hasDebugCode(image);
+  notes.push(debugCode
+    ? 'DEBUG build (Tcg2Dxe holds its DEBUG strings): PcdDebugPropertyMask 0x2F, DEBUG_CODE blocks run (PCR reads after each extend)'
+    : 'RELEASE build (Tcg2Dxe holds no DEBUG strings): ArmVirt.dsc.inc sets PcdDebugPropertyMask 0x21, no DEBUG_CODE blocks');
   const digests = new BootDigests();
   stack.phase = 'pei:Tcg2Pei';
   const pei = await runTcg2Pei({
-    tpm: commandLibTpm(stack.deviceLib()),
+    tpm: commandLibTpm(stack.deviceLib(), { debugCode }),
+    debugCode,
     bootMode: 'normal',
     pcdTpm2HashMask: 0,
     bootFv: { base: image.peiFv.base, length: image.peiFv.length, bytes: image.peiFv.bytes },
@@ -128,7 +146,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
 
   stack.phase = 'dxe:Tcg2Dxe';
   const uintn = specIdUintnSize(8);
-  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei, { uintnSize: uintn });
+  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei, { uintnSize: uintn, debugCode });
   const vars = new DxeVariables(store, image, notes);
   await measureSecureBootPolicy(dxe, vars);
   if (findFileByGuid(image.dxeFv.volume, TCG2_CONFIG_DXE_FILE_GUID) !== undefined) {

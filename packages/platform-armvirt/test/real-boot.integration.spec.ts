@@ -13,7 +13,7 @@ import { captureArmVirtBoot, predictArmVirt } from '@tcg2sim/platform-armvirt';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import { AAVMF_CODE, AAVMF_VARS, loadVector } from './vectors.ts';
-import { expectCaptured } from './vectors.integration.spec.ts';
+import { expectCaptured } from './expect-captured.ts';
 
 describe('prediction = live ArmVirtQemu boot (qemu-system-aarch64 -M virt, tpm-tis-device, swtpm; 1024 MiB, 1 CPU) @integration', function () {
   this.timeout(600_000);

@@ -3,11 +3,7 @@
  * data byte for byte, and PCRs 0-7 of every bank the capture has, with the soft TPM and with
  * swtpm behind the register model. Needs Debian's qemu-efi-aarch64 (the image is not committed).
  */
-import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { toHex } from '@tcg2sim/binary-codec';
-import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
-import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { RealClock } from '@tcg2sim/ptp';
 import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -16,23 +12,9 @@ import type { ArmVirtImage } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import { AAVMF_CODE, AAVMF_VARS, VECTOR_NAMES, loadVector } from './vectors.ts';
-import type { ArmVirtVector } from './vectors.ts';
+import { expectCaptured } from './expect-captured.ts';
 
 const HINT = 'apt-get install -y qemu-efi-aarch64';
-
-/** The prediction's log equals the capture's, event by event and byte for byte; its TPM holds the capture's PCRs. */
-export function expectCaptured(p: Prediction, v: Pick<ArmVirtVector, 'eventLog' | 'pcrs'>): void {
-  const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(v.eventLog));
-  expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
-  expect(toHex(p.boot.eventLog)).to.equal(toHex(v.eventLog));
-  const tpm: Record<string, Record<string, string>> = {};
-  for (const [alg, m] of p.tpmPcrs) tpm[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, x]) => [String(i), toHex(x)]));
-  expect(Object.keys(tpm).sort()).to.deep.equal(Object.keys(v.pcrs).sort());
-  for (const [bank, values] of Object.entries(v.pcrs)) {
-    for (let i = 0; i <= 7; i++) expect(tpm[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
-  }
-  expect(p.mismatches).to.deep.equal([]);
-}
 
 let image: Promise<ArmVirtImage> | undefined;
 function sharedImage(code: Uint8Array): Promise<ArmVirtImage> {
