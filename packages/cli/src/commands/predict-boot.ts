@@ -231,7 +231,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
   let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
   let secReady = sec;
-  if (o.fwCfgFromQemu === true) {
+  if (o.fwCfgFromQemu === true && isArmVirtImage(fw.code)) {
+    fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: an ArmVirtQemu image: reading the virt machine\'s fw_cfg is not modelled, QEMU not started (docs/armvirt.md §6)' };
+  } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
