@@ -16,6 +16,7 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { findFileByGuid, EFI_SECTION, snapshotVariables } from '@tcg2sim/uefi';
+import type { FtwAreas } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import {
@@ -64,6 +65,13 @@ function optionMachine(m: VirtMachine): MachineDescription {
   return MachineDescription.parse({ machine: 'q35', memoryMiB: m.memoryMiB, cpus: m.cpus, defaultCdrom: false });
 }
 
+/**
+ * Where ArmVirtQemu.fdf puts the fault-tolerant-write areas in the variable flash bank (not where
+ * OVMF's VarStore.fdf.inc does): variables at 0 (0x40000), the FTW working block at 0x40000
+ * (0x40000), the spare at 0x80000 (0x40000), all inside the NV FV of 0xC0000 bytes.
+ */
+export const ARMVIRT_VARSTORE_FTW: FtwAreas = { workingOffset: 0x40000, workingSize: 0x40000, spareOffset: 0x80000, spareSize: 0x40000 };
+
 /** Tcg2Dxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.inf). */
 const TCG2_DXE_FILE_GUID = 'FDFF263D-5F68-4591-87BA-B768F445A9AF';
 
@@ -91,7 +99,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const imageReady = input.image ?? armVirtImageAsync(input.code);
   imageReady.catch(() => undefined);
   const blank = input.vars !== undefined && isErased(input.vars);
-  const store = input.vars === undefined || blank ? undefined : snapshotVariables(input.vars);
+  const store = input.vars === undefined || blank ? undefined : snapshotVariables(input.vars, { ftw: ARMVIRT_VARSTORE_FTW });
   // QEMU's tpm-emulator sets the buffer size from the interface (tpm-tis-device: TIS), then powers on.
   await input.backend.setBufferSize?.(0x1000);
   await input.backend.powerOn();

@@ -11,7 +11,7 @@ export { DEFAULT_VIRT_MACHINE, virtRamTop } from './machine.ts';
 export type { VirtMachine } from './machine.ts';
 export { ARMVIRT_IMAGE_BUFFER_CALIBRATION, armVirtImageBuffer } from './image-buffer.ts';
 export type { ArmVirtBufferContext } from './image-buffer.ts';
-export { simulateArmVirtBoot, hasDebugCode } from './boot.ts';
+export { simulateArmVirtBoot, hasDebugCode, ARMVIRT_VARSTORE_FTW } from './boot.ts';
 export type { ArmVirtBootInput } from './boot.ts';
 export { predictArmVirt } from './predict.ts';
 export type { ArmVirtPredictInput } from './predict.ts';
