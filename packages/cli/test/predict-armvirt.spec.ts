@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
@@ -51,6 +52,17 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
     const blob = p.volumes[0]?.digests['sha256'] ?? '';
     expect(blob).to.have.length(64);
     expect(toHex(readFileSync(join(VECTORS, 'm1024c2all-eventlog.bin')))).to.contain(blob);
+  });
+
+  it("predict: Debian 13's AAVMF measures QEMU's ACPI data, which is not modelled for virt: INCOMPLETE, complete false", async function () {
+    const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+    const dir = join(cache, 'debian-trixie-qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
+    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; notes: string[] };
+    expect(j.complete).to.equal(false);
+    expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('ACPI DATA'))).to.equal(true);
   });
 
   it('capture: x86-only flags are refused before anything boots (exit 2)', async () => {

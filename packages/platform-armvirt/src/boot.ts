@@ -23,7 +23,7 @@ import {
   MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import {
-  BootDigests, DxeVariables, LOAD_OPTION, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
+  BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
@@ -207,6 +207,17 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     }
     endState = `started Boot${hex4(o.number)} "${o.description}"`;
     break;
+  }
+  if (!endState.startsWith('started')) {
+    // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
+    // Menu; the prediction stops there, where a capture stops. Observed on Debian 13's AAVMF
+    // 2025.02 (secboot image, no Shell) as on its OVMF: ReadyToBoot is signalled once before the
+    // menu when no attempt signalled it.
+    const release = edk2ReleaseOf(version);
+    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+      await ready.signal(dxe, vars);
+      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+    }
   }
   const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
   const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
