@@ -15,8 +15,7 @@
  * the Shell measured by DxeTpm2MeasureBootLib.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { findFileByGuid, EFI_SECTION, snapshotVariables } from '@tcg2sim/uefi';
-import type { FtwAreas } from '@tcg2sim/uefi';
+import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import {
@@ -33,6 +32,7 @@ import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
 import { armVirtImageAsync } from './image.ts';
 import type { ArmVirtImage } from './image.ts';
 import { armVirtImageBuffer } from './image-buffer.ts';
+import { armVirtVariables } from './varstore.ts';
 import type { VirtMachine } from './machine.ts';
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
@@ -65,13 +65,6 @@ function optionMachine(m: VirtMachine): MachineDescription {
   return MachineDescription.parse({ machine: 'q35', memoryMiB: m.memoryMiB, cpus: m.cpus, defaultCdrom: false });
 }
 
-/**
- * Where ArmVirtQemu.fdf puts the fault-tolerant-write areas in the variable flash bank (not where
- * OVMF's VarStore.fdf.inc does): variables at 0 (0x40000), the FTW working block at 0x40000
- * (0x40000), the spare at 0x80000 (0x40000), all inside the NV FV of 0xC0000 bytes.
- */
-export const ARMVIRT_VARSTORE_FTW: FtwAreas = { workingOffset: 0x40000, workingSize: 0x40000, spareOffset: 0x80000, spareSize: 0x40000 };
-
 /** Tcg2Dxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.inf). */
 const TCG2_DXE_FILE_GUID = 'FDFF263D-5F68-4591-87BA-B768F445A9AF';
 
@@ -85,26 +78,16 @@ export function hasDebugCode(image: ArmVirtImage): boolean {
   return pe !== undefined && Buffer.from(pe).includes(Buffer.from('Tpm2GetCapabilityFirmwareVersion', 'latin1'));
 }
 
-/** All bytes 0x00 or all 0xFF: no variable store has been written yet. */
-function isErased(b: Uint8Array): boolean {
-  const first = b[0];
-  if (first !== 0x00 && first !== 0xff) return false;
-  for (const x of b) if (x !== first) return false;
-  return true;
-}
-
 /** Boots ArmVirtQemu in simulation (see the module comment); every TPM command goes through the TIS model. */
 export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<BootResult> {
   const notes: string[] = [];
   const imageReady = input.image ?? armVirtImageAsync(input.code);
   imageReady.catch(() => undefined);
-  const blank = input.vars !== undefined && isErased(input.vars);
-  const store = input.vars === undefined || blank ? undefined : snapshotVariables(input.vars, { ftw: ARMVIRT_VARSTORE_FTW });
+  const store = armVirtVariables(input.vars, notes);
   // QEMU's tpm-emulator sets the buffer size from the interface (tpm-tis-device: TIS), then powers on.
   await input.backend.setBufferSize?.(0x1000);
   await input.backend.powerOn();
   const stack = new TpmStack(input.backend, 'tis', input.clock);
-  if (blank) notes.push('variable store: the image is blank (Debian ships AAVMF_VARS.fd zero-filled): NorFlashDxe formats it, DXE starts from an empty store');
   notes.push(`TPM: tpm-tis-device at 0x${VIRT_TPM_TIS_BASE.toString(16)} (virt platform bus, from the device tree); modelled as the same TIS register block`);
   const configNotes: string[] = [];
   let config;
@@ -187,7 +170,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     }
     let address = input.imageBufferAddress;
     if (address === undefined) {
-      const b = armVirtImageBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks });
+      const b = armVirtImageBuffer({
+        machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks,
+        // A store an earlier boot to BDS wrote: its BootOrder is there (Debian 12's template is blank).
+        storeHistory: store?.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined ? 'booted' : 'fresh',
+      });
       address = b.address;
       notes.push(b.calibrated
         ? `image buffer address: ${b.why} (distance from the top of RAM)`

@@ -17,6 +17,8 @@ export interface ArmVirtBufferContext {
   readonly dxeFvSha256: string;
   /** ActivePcrBanks (EDK II bitmap). */
   readonly activePcrBanks: number;
+  /** What an earlier boot left in the variable store (platform-ovmf's storeHistory); default fresh. */
+  readonly storeHistory?: 'fresh' | 'partial' | 'booted';
 }
 
 /** One build's calibration. */
@@ -27,6 +29,12 @@ export interface ArmVirtBufferCalibration {
   readonly withoutSha1Shift: bigint;
   /** The bank sets the shift was measured with (EDK II bitmaps), besides all four. */
   readonly measuredBankSets: readonly number[];
+  /**
+   * How much closer to the top the buffer is when the store is one an earlier boot to the Shell
+   * left (BDS's and Tcg2ConfigDxe's variables exist, so their first-boot allocations are not
+   * made), measured with 1024 MiB and all four banks.
+   */
+  readonly usedStoreShift: bigint;
 }
 
 const SHA1_BIT = hashAlgByName('sha1')?.bitmap ?? 1;
@@ -41,6 +49,8 @@ export const ARMVIRT_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, ArmVirtBuffer
     withSha1: new Map([[512, 0x152efe8n], [1024, 0x152efe8n], [2048, 0x1530fe8n], [3072, 0x1530fe8n], [4096, 0x1530fe8n]]),
     withoutSha1Shift: 0x11000n,
     measuredBankSets: [0x2 /* sha256 */],
+    // Second boot from the store the 1024 MiB boot left: the Shell at 0x7EAF1018.
+    usedStoreShift: 0x20000n,
   }],
 ]);
 
@@ -54,16 +64,23 @@ export function armVirtImageBuffer(ctx: ArmVirtBufferContext): { address: bigint
   const nearest = sizes.filter((s) => s <= ctx.machine.memoryMiB).pop() ?? sizes[0] ?? 0;
   const base = exact ?? cal.withSha1.get(nearest) ?? 0n;
   const sha1 = (ctx.activePcrBanks & SHA1_BIT) !== 0;
-  const distance = sha1 ? base : base - cal.withoutSha1Shift;
+  const used = ctx.storeHistory === 'booted';
+  const distance = (sha1 ? base : base - cal.withoutSha1Shift) - (used ? cal.usedStoreShift : 0n);
   const buildKnown = ARMVIRT_IMAGE_BUFFER_CALIBRATION.has(ctx.dxeFvSha256);
   const banksKnown = sha1 ? ctx.activePcrBanks === 0xf : cal.measuredBankSets.includes(ctx.activePcrBanks);
-  const calibrated = buildKnown && exact !== undefined && banksKnown;
+  const usedKnown = !used || (ctx.machine.memoryMiB === 1024 && ctx.activePcrBanks === 0xf);
+  const partial = ctx.storeHistory === 'partial';
+  const calibrated = buildKnown && exact !== undefined && banksKnown && usedKnown && !partial;
   const why = !buildKnown
     ? 'not calibrated for this build'
     : exact === undefined
       ? `not calibrated for ${ctx.machine.memoryMiB} MiB (measured: ${sizes.join(', ')} MiB; ${nearest} MiB's distance used)`
       : !banksKnown
         ? `not calibrated for the bank set 0x${ctx.activePcrBanks.toString(16)} (measured: all four, SHA256 only)`
-        : 'calibrated for this build, RAM size and bank set';
+        : partial
+          ? 'not calibrated for a partly initialised variable store (the fresh-store distance used)'
+          : !usedKnown
+            ? 'not calibrated for a used variable store with this RAM size and bank set (measured: 1024 MiB, all four banks)'
+            : `calibrated for this build, RAM size and bank set${used ? ' (variable store left by an earlier boot to the Shell)' : ''}`;
   return { address: virtRamTop(ctx.machine) - distance, calibrated, why };
 }

@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { FvError } from '@tcg2sim/uefi';
+import { FvError, VarStoreError } from '@tcg2sim/uefi';
+import { DecodeError } from '@tcg2sim/binary-codec';
 import { VIRT_RAM_BASE, VIRT_TPM_TIS_BASE, virtQemuArguments, virtRamRanges } from '@tcg2sim/qemu-vmm';
 import {
-  ArmVirtError, armVirtImage, armVirtImageBuffer, isArmVirtImage, profileArmVirt, virtRamTop,
+  ArmVirtError, armVirtImage, armVirtImageBuffer, armVirtVariables, isArmVirtImage, profileArmVirt, virtRamTop,
 } from '@tcg2sim/platform-armvirt';
 import { OVMF_DIR, expectErrorCode, requirePrerequisites } from '@tcg2sim/test-support';
 import { AAVMF_CODE, loadVector } from './vectors.ts';
@@ -59,6 +60,21 @@ describe('platform-armvirt: reading the image', function () {
       expect(isArmVirtImage(b)).to.equal(false);
       expect(isArmVirtImage(padded)).to.equal(false);
     }), { numRuns: 200 });
+  });
+
+  it('a variable bank of arbitrary bytes is read, or refused with a typed error, never a crash', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 0x48, maxLength: 0x400 }), fc.boolean(), (b, fvh) => {
+      const bank = b.slice();
+      if (fvh) bank.set(new TextEncoder().encode('_FVH'), 0x28);
+      try {
+        armVirtVariables(bank, []);
+      } catch (e) {
+        expect(e instanceof VarStoreError || e instanceof DecodeError, String(e)).to.equal(true);
+      }
+    }), { numRuns: 300 });
+    const notes: string[] = [];
+    expect(armVirtVariables(new Uint8Array(0x1000), notes)).to.equal(undefined);
+    expect(notes[0]).to.match(/blank/);
   });
 
   it('a buffer without the layout is a typed error naming the offset', () => {

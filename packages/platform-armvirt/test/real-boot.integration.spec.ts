@@ -4,14 +4,15 @@
  * byte for byte, PCRs 0-7 of every bank, and the firmware's TPM command stream command by command.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { toHex } from '@tcg2sim/binary-codec';
 import { RealClock } from '@tcg2sim/ptp';
-import { SwtpmBackend } from '@tcg2sim/tpm-backends';
+import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { TPM_CC } from '@tcg2sim/tpm2-command-lib';
 import { captureArmVirtBoot, predictArmVirt } from '@tcg2sim/platform-armvirt';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { AAVMF_CODE, AAVMF_VARS, loadVector } from './vectors.ts';
 import { expectCaptured } from './expect-captured.ts';
 
@@ -45,6 +46,27 @@ describe('prediction = live ArmVirtQemu boot (qemu-system-aarch64 -M virt, tpm-t
 
   it('boots as the committed capture of the same shape did (the vector is reproducible)', () => {
     expect(toHex(real.eventLog)).to.equal(toHex(loadVector('m1024c1all').eventLog));
+  });
+
+  it('a second boot from the store the first left (NorFlashDxe formatted it): predicted byte for byte', async function () {
+    const after = real.varsAfter;
+    if (after === undefined) throw new Error('the capture kept no variable store');
+    const dir = tempDir('tcg2sim-armvirt-');
+    try {
+      const used = join(dir.path, 'vars-after-boot.fd');
+      writeFileSync(used, after);
+      const second = await captureArmVirtBoot({ code: AAVMF_CODE, vars: used, machine: { memoryMiB: 1024, cpus: 1 }, timeoutSeconds: 500 });
+      const backend = new SoftTpmBackend({});
+      try {
+        const p = await predictArmVirt({ code: new Uint8Array(readFileSync(AAVMF_CODE)), vars: after, machine: { memoryMiB: 1024, cpus: 1 }, backend });
+        expect(p.boot.notes.some((n) => n.includes('NorFlashDxe'))).to.equal(true);
+        expectCaptured(p, { eventLog: second.eventLog, pcrs: Object.fromEntries(Object.entries(second.pcrs)) });
+      } finally {
+        await backend.close();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 
   it("sends the TPM the firmware's commands and gets its responses (the random platform auth aside)", () => {
