@@ -23,7 +23,7 @@ export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from '
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
 export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
-export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './platform-pei/release.ts';
+export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './platform-pei/release.ts';
 export type { Edk2Release } from './platform-pei/release.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
@@ -113,3 +113,8 @@ export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
 export { optionRomBufferAddress, nicShellShift, nicBuffersCalibrated, OPTION_ROM_FREE_POINT, NIC_SHELL_SHIFT } from './boot/nic-image-buffer.ts';
 export type { NicBufferFacts } from './boot/nic-image-buffer.ts';
+// DXE and BDS pieces other EDK II platforms share (packages/platform-armvirt)
+export { DxeVariables, bootOptions, hex4 } from './boot/dxe-variables.ts';
+export type { BootOptionSet } from './boot/dxe-variables.ts';
+export { tcg2ConfigPei } from './boot/tcg2-config-pei.ts';
+export { tcg2ConfigDxeEntry, randomizePlatformAuth } from './boot/dxe-platform.ts';

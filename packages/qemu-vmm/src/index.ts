@@ -9,3 +9,5 @@ export { DEFAULT_ROM_DIRS, MAX_ROM_FILE, findRomFile, romBar, readRomBar } from 
 export type { OptionRomBar } from './option-rom-file.ts';
 export { qemuNics } from './vm-nics.ts';
 export type { VmmNic, NicOptions } from './vm-nics.ts';
+export { VIRT_RAM_BASE, VIRT_FLASH_BANK_SIZE, VIRT_PLATFORM_BUS_BASE, VIRT_TPM_TIS_BASE, virtRamRanges, virtQemuArguments } from './virt.ts';
+export type { VirtVmOptions } from './virt.ts';

@@ -38,13 +38,14 @@ async function property(t: TpmTransport, pt: number, fallback: number): Promise<
 
 /**
  * The GetCapability queries of Tcg2Dxe's DriverEntry, in the firmware's order: TPM_PT
- * 0x105 (manufacturer), 0x10B/0x10C (firmware version), 0x11E/0x11F (max command/response
- * size; default 0x1000), then TPM_CAP_PCRS for the supported and active banks.
+ * 0x105 (manufacturer), 0x10B/0x10C (firmware version: a DEBUG_CODE block, skipped when
+ * `debugCode` is false), 0x11E/0x11F (max command/response size; default 0x1000), then
+ * TPM_CAP_PCRS for the supported and active banks.
  */
-export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFacts> {
+export async function dxeDriverEntryQueries(t: TpmTransport, debugCode = true): Promise<DxeTpmFacts> {
   const manufacturerId = await property(t, TPM_PT.MANUFACTURER, 0);
-  const firmwareVersion1 = await property(t, TPM_PT.FIRMWARE_VERSION_1, 0);
-  const firmwareVersion2 = await property(t, TPM_PT.FIRMWARE_VERSION_1 + 1, 0);
+  const firmwareVersion1 = debugCode ? await property(t, TPM_PT.FIRMWARE_VERSION_1, 0) : 0;
+  const firmwareVersion2 = debugCode ? await property(t, TPM_PT.FIRMWARE_VERSION_1 + 1, 0) : 0;
   const maxCommandSize = await property(t, TPM_PT.MAX_COMMAND_SIZE, 0x1000);
   const maxResponseSize = await property(t, TPM_PT.MAX_RESPONSE_SIZE, 0x1000);
   let supportedBanks = 0;
@@ -75,11 +76,17 @@ export async function dxeDriverEntryQueries(t: TpmTransport): Promise<DxeTpmFact
 export async function startTcg2DxeAfterPei(
   dxeLib: PeiDeviceLib,
   pei: Tcg2PeiResult,
-  extra: { readonly physicalPresence?: Tcg2PhysicalPresenceLib; readonly uintnSize?: number } = {}
+  extra: {
+    readonly physicalPresence?: Tcg2PhysicalPresenceLib;
+    readonly uintnSize?: number;
+    /** DEBUG_CODE blocks run (default true: OVMF's PcdDebugPropertyMask 0x2F; ArmVirtQemu RELEASE builds have 0x21). */
+    readonly debugCode?: boolean;
+  } = {}
 ): Promise<{ readonly dxe: Tcg2Dxe; readonly facts: DxeTpmFacts }> {
   await dxeLib.requestUseTpm();
-  const facts = await dxeDriverEntryQueries(dxeLib);
-  const dxeTpm = commandLibTpm(dxeLib);
+  const debugCode = extra.debugCode ?? true;
+  const facts = await dxeDriverEntryQueries(dxeLib, debugCode);
+  const dxeTpm = commandLibTpm(dxeLib, { debugCode });
   const dxe = Tcg2Dxe.start({
     tpm: {
       // Failures carry their EFI status (PeiTpmCommandError / device-library codes).

@@ -7,6 +7,7 @@
 /** Program name → Debian package. */
 export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-system-aarch64': 'qemu-system-arm',
   swtpm: 'swtpm',
   swtpm_setup: 'swtpm-tools',
   tpm2_eventlog: 'tpm2-tools',
@@ -37,6 +38,7 @@ export const FILE_PACKAGES: readonly (readonly [string, string])[] = [
   ['/usr/share/OVMF/OVMF32', 'ovmf-ia32'],
   ['/usr/lib/ipxe/', 'ipxe-qemu'],
   ['/usr/share/OVMF/', 'ovmf'],
+  ['/usr/share/AAVMF/', 'qemu-efi-aarch64'],
   ['/usr/share/ovmf/', 'ovmf'],
   ['/usr/lib/llvm-14/', 'libclang-rt-14-dev'],
   ['/usr/lib/shim/', 'shim-signed'],

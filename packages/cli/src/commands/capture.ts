@@ -54,7 +54,7 @@ const CaptureFlags = z
   .refine((f) => f.qemuCmdline !== undefined || f.bios !== undefined || (f.code !== undefined && f.vars !== undefined), {
     message: '--code and --vars go together',
   });
-type CaptureFlags = z.infer<typeof CaptureFlags>;
+export type CaptureFlags = z.infer<typeof CaptureFlags>;
 
 /** A check run on a finished capture; its mismatches make the exit status 1. */
 export interface CaptureCheck {
@@ -211,7 +211,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
 export function registerCapture(program: Command, io: CliIo, setStatus: SetStatus): void {
   program
     .command('capture')
-    .description('boot real OVMF in QEMU with swtpm to the UEFI Shell; save its event log, PCRs and TPM command stream')
+    .description('boot real OVMF in QEMU with swtpm to the UEFI Shell (an ArmVirtQemu AAVMF_CODE.fd: qemu-system-aarch64 -M virt); save its event log, PCRs and TPM command stream')
     .option('--code <file>', 'OVMF_CODE*.fd (pflash unit 0, read-only)')
     .option('--vars <file>', 'OVMF_VARS*.fd template (a private copy is pflash unit 1)')
     .option('--bios <file>', 'combined OVMF.fd, passed with -bios')
@@ -241,8 +241,11 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       let result: CaptureResult;
       const vm = f.qemuCmdline !== undefined ? await (await import('./capture-vm.ts')).vmCapture(f.qemuCmdline) : undefined;
       const progress = captureProgressDisplay(io);
+      const armVirt = vm === undefined && f.code !== undefined && await (await import('./capture-armvirt.ts')).isArmVirtFile(f.code);
       try {
-        result = await captureBoot({ ...toOptions(f, progress.update), ...(vm?.options ?? {}) });
+        result = armVirt
+          ? await (await import('./capture-armvirt.ts')).captureArmVirt(f, progress.update)
+          : await captureBoot({ ...toOptions(f, progress.update), ...(vm?.options ?? {}) });
       } catch (e) {
         progress.stop();
         if (!(e instanceof CaptureError)) throw e;
@@ -257,6 +260,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       const summary = writeCapture(dir, result);
       const checks = await checkCapture(dir, result);
       if (f.predict && vm !== undefined && 'notModelled' in vm.predict) checks.push({ name: 'prediction = captured log', ok: true, detail: `skipped, not modelled: ${vm.predict.notModelled}` });
+      else if (f.predict && armVirt) checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, f, result));
       else if (f.predict) checks.push(await checkPrediction(dir, f, result, vm !== undefined && 'input' in vm.predict ? vm.predict.input : undefined));
       writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, checks }, null, 1) + '\n');
       const failed = checks.filter((c) => !c.ok);

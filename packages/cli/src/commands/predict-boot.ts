@@ -11,6 +11,8 @@ import { MachineDescription, decompressMemFvsAsync, measuresAcpiData, predict } 
 import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
+import { isArmVirtImage } from '@tcg2sim/platform-armvirt';
+import { predictArmVirtScenario } from './predict-armvirt.ts';
 import type { BootOptions } from './boot-options.ts';
 import type { EarlyFirmware } from './predict.ts';
 import { UsageError } from '../errors.ts';
@@ -184,6 +186,9 @@ export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): 
  * A firmware image the simulator rejects is a UsageError naming `fw.source`.
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
+  if (isArmVirtImage(fw.code)) {
+    return predictArmVirtScenario(s, fw, { hasDisk: o.disk !== undefined, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) });
+  }
   const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type.
   const nics = loadNics(machine.machine, s.nics, s.optionRomDir, o.readRom);
@@ -237,7 +242,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
   let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
   let secReady = sec;
-  if (o.fwCfgFromQemu === true) {
+  if (o.fwCfgFromQemu === true && isArmVirtImage(fw.code)) {
+    fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: an ArmVirtQemu image: reading the virt machine\'s fw_cfg is not modelled, QEMU not started (docs/armvirt.md §6)' };
+  } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };

@@ -13,7 +13,7 @@ import { readInput } from '../files.ts';
 const JSON_HELP = `
 JSON (--json): {image, imageSize, imageSha256, peiArch, dxeArch (IA32|X64|AARCH64|…, the
   architecture most of the volume's images are built for),
-  volumes: [{name (PEIFV|DXEFV), base, length (hex), digests: {sha1, sha256, sha384, sha512} (of the
+  volumes: [{name (PEIFV|DXEFV; ArmVirtQemu: FVMAIN_COMPACT|FVMAIN), base, length (hex), digests: {sha1, sha256, sha384, sha512} (of the
     pristine volume: PEIFV before PlatformPei's writes), modules: [{guid, name, type, arch}]}],
   features: {tpm2, tpm2Dxe, tpm12, smm, secureBootConfig, shell, network, acpiDataMeasured,
     smbiosMeasured: {present, evidence}},
@@ -52,16 +52,16 @@ function text(path: string, p: FirmwareProfile): string {
 export function registerProfile(program: Command, io: CliIo, _setStatus: SetStatus): void {
   program
     .command('profile')
-    .argument('<image>', 'OVMF_CODE*.fd or a combined OVMF.fd')
+    .argument('<image>', 'OVMF_CODE*.fd, a combined OVMF.fd, or ArmVirtQemu\'s AAVMF_CODE.fd')
     .description('the measurement-relevant facts of an OVMF build: volumes and digests, modules, features, PlatformPei\'s PEIFV writes, the Shell, what is modelled')
     .option('--json', 'JSON output (fields below)')
     .addHelpText('after', JSON_HELP)
     .action(async (path: string, o: { json?: boolean }) => {
       const image = readInput(path, '');
-      const { profileImage } = await import('@tcg2sim/platform-ovmf');
+      const [{ profileImage }, { isArmVirtImage, profileArmVirt }] = await Promise.all([import('@tcg2sim/platform-ovmf'), import('@tcg2sim/platform-armvirt')]);
       let p: FirmwareProfile;
       try {
-        p = profileImage(image);
+        p = isArmVirtImage(image) ? profileArmVirt(image) : profileImage(image);
       } catch (e) {
         if (e instanceof Tcg2Error) throw new UsageError(`${path}: not an OVMF image this tool can read: ${e.message}`, { cause: e });
         throw e;

@@ -184,7 +184,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     let scan;
     try {
       await qmp.execute('stop');
-      scan = await scanGuestMemory(qmp, ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
+      scan = await scanGuestMemory(qmp, o.guestRam ?? ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
     } finally {
       qmp.close();
     }

@@ -81,6 +81,11 @@ export interface CaptureOptions {
    * the firmware files given here must be the ones it boots (`tcg2sim capture --qemu-cmdline`).
    */
   readonly qemuArgumentsFor?: (p: CapturePaths) => readonly string[];
+  /**
+   * Guest-physical RAM ranges [start, end) to search for the log, for a machine other than q35/pc
+   * booted through `qemuArgumentsFor` (e.g. Arm `virt`: RAM from 1 GiB); default {@link ramRanges}.
+   */
+  readonly guestRam?: ReadonlyArray<readonly [number, number]>;
   /** Called at each step and about once a second while booting. */
   readonly onProgress?: (p: CaptureProgress) => void;
 }
@@ -107,6 +112,7 @@ export interface ResolvedCaptureOptions {
   readonly disks: readonly { readonly file: string; readonly iface: DiskInterface }[];
   readonly extraQemuArgs: readonly string[];
   readonly qemuArgumentsFor: ((p: CapturePaths) => readonly string[]) | undefined;
+  readonly guestRam: ReadonlyArray<readonly [number, number]> | undefined;
 }
 
 function positiveInt(v: number, what: string, max: number): number {
@@ -176,6 +182,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     }),
     extraQemuArgs: o.extraQemuArgs ?? [],
     qemuArgumentsFor: o.qemuArgumentsFor,
+    guestRam: o.guestRam,
   };
 }
 

@@ -37,7 +37,8 @@ export interface ProfileModule {
 
 /** A volume SEC puts in RAM, with what Tcg2Pei would hash of it. */
 export interface ProfileVolume {
-  readonly name: 'PEIFV' | 'DXEFV';
+  /** OVMF's PEIFV and DXEFV; ArmVirtQemu's FVMAIN_COMPACT (in flash) and FVMAIN (packages/platform-armvirt). */
+  readonly name: 'PEIFV' | 'DXEFV' | 'FVMAIN_COMPACT' | 'FVMAIN';
   readonly base: string;
   readonly length: string;
   /** Digests of the pristine volume (PEIFV: before PlatformPei's writes; see `peiFvWrites`). */

@@ -1,0 +1,69 @@
+/**
+ * `tcg2sim capture` of an ArmVirtQemu image (AAVMF_CODE.fd): qemu-system-aarch64 -M virt with
+ * tpm-tis-device (@tcg2sim/platform-armvirt captureArmVirtBoot), and the prediction check for it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaptureProgress, CaptureResult } from '@tcg2sim/platform-ovmf';
+import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
+import type { BankName } from '@tcg2sim/hash-lib';
+import { UsageError } from '../errors.ts';
+import type { CaptureCheck, CaptureFlags } from './capture.ts';
+
+/** Whether `--code` names an ArmVirtQemu image (an AArch64 SEC in the volume at 0x1000). */
+export async function isArmVirtFile(path: string): Promise<boolean> {
+  const { isArmVirtImage } = await import('@tcg2sim/platform-armvirt');
+  try {
+    return isArmVirtImage(new Uint8Array(readFileSync(path)));
+  } catch {
+    return false; // unreadable: captureBoot reports it
+  }
+}
+
+/** Boots the ArmVirtQemu image of the flags on QEMU's virt machine. */
+export async function captureArmVirt(f: CaptureFlags, progress: (p: CaptureProgress) => void): Promise<CaptureResult> {
+  const bad = [
+    ...(f.smm ? ['--smm'] : []),
+    ...(f.machine !== 'q35' ? [`--machine ${f.machine}`] : []),
+    ...(f.tpmInterface !== 'tis' ? [`--tpm-interface ${f.tpmInterface}`] : []),
+    ...(f.disk !== undefined ? ['--disk'] : []),
+    ...(f.traceMmio ? ['--trace-mmio'] : []),
+  ];
+  if (bad.length > 0) throw new UsageError(`capture: ${f.code ?? ''} is an ArmVirtQemu image (QEMU virt machine, tpm-tis-device): ${bad.join(', ')} not supported for it`);
+  const { captureArmVirtBoot } = await import('@tcg2sim/platform-armvirt');
+  return captureArmVirtBoot({
+    code: f.code ?? '',
+    vars: f.vars ?? '',
+    machine: { memoryMiB: f.memory, cpus: f.cpus },
+    ...(f.banks !== undefined ? { banks: f.banks satisfies BankName[] } : {}),
+    timeoutSeconds: f.timeout,
+    bootEnd: f.waitForPrompt ? 'shell-prompt' : 'shell-banner',
+    ...(f.stopWhen !== undefined ? { stopWhen: f.stopWhen } : {}),
+    extraQemuArgs: f.qemuArg,
+    onProgress: progress,
+  });
+}
+
+/** predict for the same image, RAM, CPUs and banks (soft TPM), diffed event by event with the capture. */
+export async function checkArmVirtPrediction(dir: string, f: CaptureFlags, result: CaptureResult): Promise<CaptureCheck> {
+  const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
+  const { SoftTpmBackend } = await import('@tcg2sim/tpm-backends');
+  const backend = new SoftTpmBackend(f.banks !== undefined ? { banks: f.banks } : {});
+  try {
+    const p = await predictArmVirt({
+      code: new Uint8Array(readFileSync(f.code ?? '')),
+      vars: new Uint8Array(readFileSync(f.vars ?? '')),
+      machine: { memoryMiB: f.memory, cpus: f.cpus },
+      backend,
+    });
+    writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
+    const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(result.eventLog));
+    const lines = d.equal
+      ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(result.eventLog))}`]
+      : [`first divergence at event ${d.divergence?.eventIndex ?? -1}: ${d.divergence?.explanation ?? ''}`, ...d.pcrChanges.map((c) => `  ${c.bank} PCR${c.pcr}: predicted ${c.a ?? '-'} real ${c.b ?? '-'}`)];
+    writeFileSync(join(dir, 'diff.txt'), lines.join('\n') + '\n');
+    return { name: 'prediction = captured log', ok: d.equal, detail: lines[0] ?? '' };
+  } finally {
+    await backend.close();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * predict, profile and capture choose the ArmVirtQemu platform from the image: Debian 12's
+ * AAVMF_CODE.fd is predicted exactly as it booted for real (platform-armvirt's committed capture
+ * of the same VM shape), with no platform flag.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toHex } from '@tcg2sim/binary-codec';
+import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
+
+const CODE = '/usr/share/AAVMF/AAVMF_CODE.fd';
+const VARS = '/usr/share/AAVMF/AAVMF_VARS.fd';
+const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/debian-12-2022.11/', import.meta.url));
+
+describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and captured as such', function () {
+  this.timeout(120_000);
+  const tmp = tempDir('tcg2sim-armvirt-cli-');
+  after(() => tmp.remove());
+  beforeEach(function () {
+    requirePrerequisites(this, { files: [CODE, VARS], hint: 'apt-get install -y qemu-efi-aarch64' });
+  });
+
+  it('predict: the real boot of the same VM (1024 MiB, all banks), byte for byte, complete', async () => {
+    const out = join(tmp.path, 'log.bin');
+    const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--memory', '1024', '--json', '--log-out', out);
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; endState: string; events: unknown[]; mismatches: unknown[]; notes: string[] };
+    expect(j.complete).to.equal(true);
+    expect(j.endState).to.equal('started Boot0001 "EFI Internal Shell"');
+    expect(j.mismatches).to.deep.equal([]);
+    expect(j.notes.some((n) => n.includes('tpm-tis-device'))).to.equal(true);
+    expect(toHex(readFileSync(out))).to.equal(toHex(readFileSync(join(VECTORS, 'm1024c2all-eventlog.bin'))));
+  });
+
+  it('predict: what virt does not have is a usage error naming it (exit 2, one line)', async () => {
+    const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--tpm-interface', 'crb');
+    expect(r.status).to.equal(2);
+    expect(r.err.trim().split('\n')).to.have.length(1);
+    expect(r.err).to.match(/ArmVirtQemu.*--tpm-interface crb/);
+  });
+
+  it("profile: FVMAIN_COMPACT's digest is the PCR0 blob of the real boot", async () => {
+    const r = await runCli('profile', CODE, '--json');
+    expect(r.status, r.err).to.equal(0);
+    const p = JSON.parse(r.out) as { dxeArch: string; volumes: { name: string; digests: Record<string, string> }[] };
+    expect(p.dxeArch).to.equal('AARCH64');
+    expect(p.volumes.map((v) => v.name)).to.deep.equal(['FVMAIN_COMPACT', 'FVMAIN']);
+    const blob = p.volumes[0]?.digests['sha256'] ?? '';
+    expect(blob).to.have.length(64);
+    expect(toHex(readFileSync(join(VECTORS, 'm1024c2all-eventlog.bin')))).to.contain(blob);
+  });
+
+  it("predict: Debian 13's AAVMF measures QEMU's ACPI data, which is not modelled for virt: INCOMPLETE, complete false", async function () {
+    const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+    const dir = join(cache, 'debian-trixie-qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
+    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; notes: string[] };
+    expect(j.complete).to.equal(false);
+    expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('ACPI DATA'))).to.equal(true);
+  });
+
+  it('capture: x86-only flags are refused before anything boots (exit 2)', async () => {
+    const r = await runCli('capture', '--code', CODE, '--vars', VARS, '--smm', '--out', join(tmp.path, 'cap'));
+    expect(r.status).to.equal(2);
+    expect(r.err).to.match(/ArmVirtQemu.*--smm/);
+  });
+});

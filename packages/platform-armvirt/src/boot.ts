@@ -1,0 +1,220 @@
+/**
+ * A simulated ArmVirtQemu boot (ArmVirtPkg/ArmVirtQemu.dsc at edk2-stable202211, TPM2_ENABLE):
+ *
+ * PEI, executing in place from FVMAIN_COMPACT in flash: OvmfPkg's Tcg2ConfigPei probes the TPM
+ * (found through the device tree: tpm-tis-device on the platform bus), Tcg2Pei starts it and
+ * measures the boot FV it runs from (FVMAIN_COMPACT as it is in the image: nothing writes to
+ * flash), then DxeIpl decompresses FVMAIN, whose FvInfo2 PPI names FVMAIN_COMPACT as its parent:
+ * Tcg2Pei records it as a child FV and measures nothing more. PcdTpm2HashMask is 0 (the TPM's
+ * active banks).
+ *
+ * DXE and BDS: Tcg2Dxe, the Secure Boot policy (SECURE_BOOT_ENABLE builds), Tcg2ConfigDxe,
+ * ArmVirtPkg's PlatformBootManagerLib (EndOfDxe, ConfigureTpmPlatformHierarchy: the platform auth
+ * randomised, no PCR touched), BdsDxe's default options on a fresh store (UiApp, then
+ * "EFI Internal Shell" registered by PlatformBm: the virt VM here has no boot device), ReadyToBoot,
+ * the Shell measured by DxeTpm2MeasureBootLib.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
+import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
+import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
+import {
+  MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
+} from '@tcg2sim/tcg2-dxe';
+import {
+  BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
+  randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
+} from '@tcg2sim/platform-ovmf';
+import type { BootResult } from '@tcg2sim/platform-ovmf';
+import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import type { Clock } from '@tcg2sim/ptp';
+import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
+import { armVirtImageAsync } from './image.ts';
+import type { ArmVirtImage } from './image.ts';
+import { armVirtImageBuffer } from './image-buffer.ts';
+import { armVirtVariables } from './varstore.ts';
+import type { VirtMachine } from './machine.ts';
+
+/** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
+const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
+
+/** Inputs of one simulated ArmVirtQemu boot. */
+export interface ArmVirtBootInput {
+  /** AAVMF_CODE.fd. */
+  readonly code: Uint8Array;
+  /** AAVMF_VARS.fd, or undefined for an empty store. */
+  readonly vars?: Uint8Array | undefined;
+  readonly machine: VirtMachine;
+  readonly backend: TpmBackend;
+  readonly clock?: Clock;
+  /** The image already taken apart (armVirtImageAsync(code)); default: done here. */
+  readonly image?: Promise<ArmVirtImage>;
+  /** ImageLocationInMemory of the Shell; default the calibrated model (image-buffer.ts). */
+  readonly imageBufferAddress?: bigint;
+  /** PcdFirmwareVersionString; default read from the image's Tcg2Pei. */
+  readonly firmwareVersion?: string;
+  /** Random bytes for the platform auth; default node:crypto. */
+  readonly random?: (n: number) => Uint8Array;
+}
+
+/**
+ * The BDS boot options' machine argument: the shared option model only looks at the default
+ * CD-ROM, which `virt` does not have; the x86 fields are unused.
+ */
+function optionMachine(m: VirtMachine): MachineDescription {
+  return MachineDescription.parse({ machine: 'q35', memoryMiB: m.memoryMiB, cpus: m.cpus, defaultCdrom: false });
+}
+
+/** Tcg2Dxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.inf). */
+const TCG2_DXE_FILE_GUID = 'FDFF263D-5F68-4591-87BA-B768F445A9AF';
+
+/**
+ * Whether the build runs DEBUG_CODE blocks: ArmVirt.dsc.inc gives PcdDebugPropertyMask 0x2F to
+ * DEBUG and NOOPT builds and 0x21 to RELEASE ones, whose DEBUG () strings are compiled out
+ * (MDEPKG_NDEBUG). Read from the image: Tcg2Dxe's DriverEntry message about the firmware version.
+ */
+export function hasDebugCode(image: ArmVirtImage): boolean {
+  const pe = findFileByGuid(image.dxeFv.volume, TCG2_DXE_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body;
+  return pe !== undefined && Buffer.from(pe).includes(Buffer.from('Tpm2GetCapabilityFirmwareVersion', 'latin1'));
+}
+
+/** Boots ArmVirtQemu in simulation (see the module comment); every TPM command goes through the TIS model. */
+export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<BootResult> {
+  const notes: string[] = [];
+  const imageReady = input.image ?? armVirtImageAsync(input.code);
+  imageReady.catch(() => undefined);
+  const store = armVirtVariables(input.vars, notes);
+  // QEMU's tpm-emulator sets the buffer size from the interface (tpm-tis-device: TIS), then powers on.
+  await input.backend.setBufferSize?.(0x1000);
+  await input.backend.powerOn();
+  const stack = new TpmStack(input.backend, 'tis', input.clock);
+  notes.push(`TPM: tpm-tis-device at 0x${VIRT_TPM_TIS_BASE.toString(16)} (virt platform bus, from the device tree); modelled as the same TIS register block`);
+  const configNotes: string[] = [];
+  let config;
+  try {
+    config = await tcg2ConfigPei({ tcg2Config: 'ovmf' }, stack, () => store, configNotes);
+  } catch (e) {
+    await imageReady;
+    throw e;
+  }
+  const image = await imageReady;
+  notes.push(...configNotes.map((n) => n.replace("(Tcg12ConfigPei in Debian's image: ", '(')));
+  const version = readFirmwareVersionString(image.peiFv.volume, image.dxeFv.volume, input.firmwareVersion);
+  if (!version.certain) notes.push(`S-CRTM version: ${version.evidence}`);
+  const measuredPeiFv = { bytes: image.peiFv.bytes, notes: ['FVMAIN_COMPACT executes in place from flash: measured as it is in the image'] };
+  notes.push(...measuredPeiFv.notes);
+  const base = {
+    tcg12Log: undefined, config, dxeFacts: undefined, measuredPeiFv, sec: image, exchanges: stack.exchanges, notes,
+  };
+  if (config.instanceGuid !== TPM_INSTANCE_GUID.TPM20_DTPM) {
+    return { ...base, eventLog: new Uint8Array(), finalEvents: new Uint8Array(), pei: undefined, endState: 'no TPM 2.0: nothing measured' };
+  }
+
+  const debugCode = hasDebugCode(image);
+  notes.push(debugCode
+    ? 'DEBUG build (Tcg2Dxe holds its DEBUG strings): PcdDebugPropertyMask 0x2F, DEBUG_CODE blocks run (PCR reads after each extend)'
+    : 'RELEASE build (Tcg2Dxe holds no DEBUG strings): ArmVirt.dsc.inc sets PcdDebugPropertyMask 0x21, no DEBUG_CODE blocks');
+  const digests = new BootDigests();
+  stack.phase = 'pei:Tcg2Pei';
+  const pei = await runTcg2Pei({
+    tpm: commandLibTpm(stack.deviceLib(), { debugCode }),
+    debugCode,
+    bootMode: 'normal',
+    pcdTpm2HashMask: 0,
+    bootFv: { base: image.peiFv.base, length: image.peiFv.length, bytes: image.peiFv.bytes },
+    fvInfos: [{
+      base: image.dxeFv.base, length: image.dxeFv.length, bytes: image.dxeFv.bytes,
+      parentFvName: image.fvMainCompact.guid, parentFileName: image.dxeFvFile,
+    }],
+    peiUintnSize: 8,
+    hashAll: digests.hashAll,
+    firmwareVersion: version.value,
+  });
+  notes.push(...pei.diagnostics.map((d) => `Tcg2Pei: ${d}`));
+  if (pei.outcome !== 'measured') {
+    return { ...base, eventLog: new Uint8Array(), finalEvents: new Uint8Array(), pei, endState: `PEI ended with ${pei.outcome}` };
+  }
+
+  stack.phase = 'dxe:Tcg2Dxe';
+  const uintn = specIdUintnSize(8);
+  const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei, { uintnSize: uintn, debugCode });
+  const vars = new DxeVariables(store, image, notes);
+  await measureSecureBootPolicy(dxe, vars);
+  if (findFileByGuid(image.dxeFv.volume, TCG2_CONFIG_DXE_FILE_GUID) !== undefined) {
+    stack.phase = 'dxe:Tcg2ConfigDxe';
+    await tcg2ConfigDxeEntry(stack.deviceLib());
+  }
+  stack.phase = 'dxe:PlatformBm';
+  await randomizePlatformAuth(stack.deviceLib(), input.random ?? ((n) => new Uint8Array(randomBytes(n))));
+
+  stack.phase = 'dxe:BDS';
+  const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
+  const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
+  const options = bootOptions(optionMachine(input.machine), image, vars, notes, []);
+  const ready = new ReadyToBootMeasurement();
+  let endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
+  for (const n of options.order) {
+    const o = options.byNumber.get(n);
+    if (o === undefined) continue;
+    if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
+    await ready.signal(dxe, vars);
+    notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
+    if (o.target.kind !== 'fv-app') {
+      notes.push(`BDS: Boot${hex4(o.number)} "${o.description}": no such device on this VM: attempt fails`);
+      continue;
+    }
+    const pe = findFileByGuid(image.dxeFv.volume, o.target.fileGuid)?.sections?.find((s) => s.type === EFI_SECTION.PE32);
+    if (pe === undefined) {
+      notes.push(`BDS: FvFile(${o.target.fileGuid}) not found in FVMAIN`);
+      continue;
+    }
+    let address = input.imageBufferAddress;
+    if (address === undefined) {
+      const b = armVirtImageBuffer({
+        machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks,
+        // A store an earlier boot to BDS wrote: its BootOrder is there (Debian 12's template is blank).
+        storeHistory: store?.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined ? 'booted' : 'fresh',
+      });
+      address = b.address;
+      notes.push(b.calibrated
+        ? `image buffer address: ${b.why} (distance from the top of RAM)`
+        : `image buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR); use --image-buffer-address`);
+    } else {
+      notes.push('image buffer address: given');
+    }
+    const st = await handler.fileAuthentication(dxe, {
+      devicePath: o.filePath.raw, fileBuffer: pe.body, bufferAddress: address, origin: { kind: 'fv', rootFvBase: image.dxeFv.base },
+    });
+    notes.push(`BDS: LoadImage(${o.description}) -> ${st}`);
+    if (st !== 'EFI_SUCCESS') continue;
+    const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
+    if (secureBootOn && o.target.fileGuid === UEFI_SHELL_FILE_GUID) {
+      notes.push(`BDS: StartImage(${o.description}) -> EFI_SECURITY_VIOLATION (Secure Boot; as observed on OVMF, not on ArmVirtQemu)`);
+      continue;
+    }
+    endState = `started Boot${hex4(o.number)} "${o.description}"`;
+    break;
+  }
+  if (!endState.startsWith('started')) {
+    // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
+    // Menu; the prediction stops there, where a capture stops. Observed on Debian 13's AAVMF
+    // 2025.02 (secboot image, no Shell) as on its OVMF: ReadyToBoot is signalled once before the
+    // menu when no attempt signalled it.
+    const release = edk2ReleaseOf(version);
+    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+      await ready.signal(dxe, vars);
+      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+    }
+  }
+  const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
+  const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
+  return {
+    ...base,
+    eventLog: tcg2?.used.slice() ?? new Uint8Array(),
+    tcg12Log: tcg12?.used.slice(),
+    finalEvents: dxe.finalEvents.bytes.subarray(0, 16).slice(),
+    pei,
+    dxeFacts: facts,
+    endState,
+  };
+}

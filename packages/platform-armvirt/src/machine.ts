@@ -1,0 +1,16 @@
+/** The QEMU `virt` VM a simulated ArmVirtQemu boot runs on. */
+import { VIRT_RAM_BASE } from '@tcg2sim/qemu-vmm';
+
+/** `-M virt -m memoryMiB -smp cpus`, no devices beyond the TPM (`-net none`). */
+export interface VirtMachine {
+  readonly memoryMiB: number;
+  readonly cpus: number;
+}
+
+/** The default VM: 1024 MiB, 1 CPU (the shape of the captures in test/vectors). */
+export const DEFAULT_VIRT_MACHINE: VirtMachine = { memoryMiB: 1024, cpus: 1 };
+
+/** One past the last byte of guest RAM (ArmVirtQemu's DXE allocates top-down from here). */
+export function virtRamTop(m: VirtMachine): bigint {
+  return BigInt(VIRT_RAM_BASE) + BigInt(m.memoryMiB) * 0x100000n;
+}
