@@ -113,3 +113,9 @@ export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';
 export { optionRomBufferAddress, nicShellShift, nicBuffersCalibrated, OPTION_ROM_FREE_POINT, NIC_SHELL_SHIFT } from './boot/nic-image-buffer.ts';
 export type { NicBufferFacts } from './boot/nic-image-buffer.ts';
+export { measuresSmbios, measureSmbios, filteredSmbiosTable, type0StringsOf, smbiosEntryPointAddress, SMBIOS_MEASUREMENT_DXE_FILE_GUID, SMBIOS_TABLE_GUID, SMBIOS3_TABLE_GUID } from './smbios/smbios-measurement.ts';
+export { ovmfSmbiosTable, ovmfType0, OVMF_DEFAULT_SMBIOS_VERSION } from './smbios/smbios-table.ts';
+export type { SmbiosTable, Type0Strings } from './smbios/smbios-table.ts';
+export { filterSmbiosEntry, SMBIOS_MEASUREMENT_FILTER } from './smbios/smbios-filter.ts';
+export { bdsPlatformOptions, BOOT_MANAGER_MENU_APP_FILE_GUID, LEGACY_BDS_PLATFORM_OPTIONS } from './boot/bds-platform-options.ts';
+export type { BdsPlatformOptions } from './boot/bds-platform-options.ts';
