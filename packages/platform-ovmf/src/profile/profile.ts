@@ -22,6 +22,8 @@ import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
+import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
+import { type0StringsOf } from '../smbios/smbios-measurement.ts';
 
 const BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
 
@@ -215,10 +217,16 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   if (platformPei && g === undefined && features['smm']?.present === true) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
-  if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM) {
-    modelled.push(`NOT MODELLED: BDS of edk2-stable${SHELL_NOT_AUTOBOOTED_FROM} and later (the Shell is an APP-category option, not booted): predictions of this build are wrong from BDS on`);
+  const bdsOptions = bdsPlatformOptions(sec);
+  for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
+  if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM && !bdsOptions.firmwareSetup) {
+    modelled.push(`NOT MODELLED: ${release.evidence}, but BdsDxe does not hold edk2-stable${SHELL_NOT_AUTOBOOTED_FROM}'s "EFI Firmware Setup" option: the boot options are modelled as edk2-stable202502's`);
   }
-  for (const u of unmodelledMeasurements(features)) modelled.push(`NOT MODELLED by \`predict\`: ${u}: its predictions of this build miss those events (the library models them from QEMU's fw_cfg files: BootInput.fwCfgFiles, read with @tcg2sim/qemu-fwcfg)`);
+  if (features['smbiosMeasured']?.present === true) {
+    const t0 = type0StringsOf(sec, version.value);
+    modelled.push(`SMBIOS (SmbiosMeasurementDxe): QEMU's tables read for the VM by @tcg2sim/qemu-fwcfg, OVMF's ${t0.evidence}`);
+  }
+  for (const u of unmodelledMeasurements(features)) modelled.push(`NEEDS QEMU's fw_cfg files: ${u}: \`predict\` without --fw-cfg-from-qemu misses those events (INCOMPLETE); with it they are predicted (BootInput.fwCfgFiles, read with @tcg2sim/qemu-fwcfg)`);
   return {
     imageSize: image.length,
     imageSha256: digests(image)['sha256'] ?? '',
