@@ -34,6 +34,7 @@ import type { BootOption } from './bds.ts';
 import { nicNetworkOptions } from './bds-network.ts';
 import { bdsPlatformOptions } from './bds-platform-options.ts';
 import { measureSmbios, measuresSmbios } from '../smbios/smbios-measurement.ts';
+import { smbiosReadyToBootOrder } from '../smbios/smbios-order.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
@@ -198,14 +199,16 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
-  // SmbiosMeasurementDxe's ReadyToBoot callback runs before Tcg2Dxe's (observed on sid's 2026.08).
+  // SmbiosMeasurementDxe's ReadyToBoot callback, once, before or after Tcg2Dxe's (smbios-order.ts).
   const smbiosPending = input.fwCfgFiles !== undefined && measuresSmbios(sec);
+  const smbiosOrder = smbiosPending ? smbiosReadyToBootOrder(sec) : undefined;
   let smbiosMeasured = false;
   const signalReadyToBoot = async (): Promise<void> => {
-    if (ready.attempts === 0 && smbiosPending && input.fwCfgFiles !== undefined) {
-      smbiosMeasured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, notes);
-    }
+    const first = ready.attempts === 0 && input.fwCfgFiles !== undefined && smbiosOrder !== undefined;
+    if (first && smbiosOrder.beforeTcg2Dxe) smbiosMeasured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
     await ready.signal(dxe, vars);
+    if (first && !smbiosOrder.beforeTcg2Dxe) smbiosMeasured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
+    if (first) notes.push(`SmbiosMeasurementDxe: ${smbiosOrder.evidence}`);
   };
   if (input.disk !== undefined) {
     const d = input.disk;

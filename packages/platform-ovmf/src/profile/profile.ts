@@ -198,6 +198,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   const release = edk2ReleaseOf(version);
   const timer = locatePeiCoreAcpiTimer(sec.peiFv);
   const fwChipset = firmwareChipsetFacts(sec.peiFv, 'q35');
+  const bdsOptions = bdsPlatformOptions(sec);
   const modelled = [
     `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
     g !== undefined
@@ -208,7 +209,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
       : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
     release.release !== undefined && release.release >= NO_EMPTY_REMOVABLE_OPTION_FROM
-      ? `BDS: ${release.evidence}: boot options UiApp and the internal Shell, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
+      ? `BDS: ${release.evidence}: boot options ${bdsOptions.firmwareSetup ? `${bdsOptions.menu.description}, "EFI Firmware Setup" and the internal Shell (APP options: none is booted; with no other option ReadyToBoot is signalled once before the Boot Manager Menu)` : 'UiApp and the internal Shell'}, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
       : `BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts (${release.evidence})`,
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
@@ -217,7 +218,6 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   if (platformPei && g === undefined && features['smm']?.present === true) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
-  const bdsOptions = bdsPlatformOptions(sec);
   for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
   if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM && !bdsOptions.firmwareSetup) {
     modelled.push(`NOT MODELLED: ${release.evidence}, but BdsDxe does not hold edk2-stable${SHELL_NOT_AUTOBOOTED_FROM}'s "EFI Firmware Setup" option: the boot options are modelled as edk2-stable202502's`);

@@ -63,15 +63,16 @@ export function filteredSmbiosTable(table: SmbiosTable): Uint8Array {
 /**
  * The entry point's address (event data only, in no PCR): SmbiosDxe allocates its page top-down
  * below 4 GiB; observed 0x38F000 below the top of low RAM on sid's 2026.08 (q35 and pc, TIS and
- * CRB, 512 to 1024 MiB). A calibration, not a model: other builds or devices move it.
+ * CRB, 512 to 2048 MiB), 0x12BC000 on its SMM build (16 MiB TSEG and the SMM stack's
+ * allocations; q35,smm=on, 512 MiB). A calibration, not a model: other builds or devices move it.
  */
-export function smbiosEntryPointAddress(m: MachineDescription): bigint {
-  return BigInt(ramLayout(m).belowFourG) - 0x38f000n;
+export function smbiosEntryPointAddress(m: MachineDescription, smmBuild = false): bigint {
+  return BigInt(ramLayout(m).belowFourG) - (smmBuild ? 0x12bc000n : 0x38f000n);
 }
 
 /** Measures the table as SmbiosMeasurementDxe does; the notes say what decided it. */
 export async function measureSmbios(
-  dxe: Tcg2Dxe, sec: SecOutput, files: ReadonlyMap<string, Uint8Array>, version: string, m: MachineDescription, uintnSize: number, notes: string[]
+  dxe: Tcg2Dxe, sec: SecOutput, files: ReadonlyMap<string, Uint8Array>, version: string, m: MachineDescription, uintnSize: number, smmBuild: boolean, notes: string[]
 ): Promise<boolean> {
   const t0 = type0StringsOf(sec, version);
   const table = ovmfSmbiosTable(files, t0.strings);
@@ -80,7 +81,7 @@ export async function measureSmbios(
     return false;
   }
   const guid = table.version >= 0x0300 ? SMBIOS3_TABLE_GUID : SMBIOS_TABLE_GUID;
-  const data = encode(uefiHandoffTablePointers(uintnSize), { tableEntry: [{ vendorGuid: guid, vendorTable: smbiosEntryPointAddress(m) }] });
+  const data = encode(uefiHandoffTablePointers(uintnSize), { tableEntry: [{ vendorGuid: guid, vendorTable: smbiosEntryPointAddress(m, smmBuild) }] });
   await dxe.hashLogExtend(1, EV.EFI_HANDOFF_TABLES, filteredSmbiosTable(table), data);
   notes.push(`SmbiosMeasurementDxe: SMBIOS ${table.version >> 8}.${table.version & 0xff} table measured (${table.evidence}; ${table.ovmfType0 ? t0.evidence : 'QEMU\'s type 0'}); the entry point address in the event data is calibrated, not modelled`);
   return true;
