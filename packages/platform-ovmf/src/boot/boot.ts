@@ -202,12 +202,12 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // SmbiosMeasurementDxe's ReadyToBoot callback, once, before or after Tcg2Dxe's (smbios-order.ts).
   const smbiosPending = input.fwCfgFiles !== undefined && measuresSmbios(sec);
   const smbiosOrder = smbiosPending ? smbiosReadyToBootOrder(sec) : undefined;
-  let smbiosMeasured = false;
+  const smbios = { measured: false };
   const signalReadyToBoot = async (): Promise<void> => {
     const first = ready.attempts === 0 && input.fwCfgFiles !== undefined && smbiosOrder !== undefined;
-    if (first && smbiosOrder.beforeTcg2Dxe) smbiosMeasured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
+    if (first && smbiosOrder.beforeTcg2Dxe) smbios.measured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
     await ready.signal(dxe, vars);
-    if (first && !smbiosOrder.beforeTcg2Dxe) smbiosMeasured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
+    if (first && !smbiosOrder.beforeTcg2Dxe) smbios.measured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
     if (first) notes.push(`SmbiosMeasurementDxe: ${smbiosOrder.evidence}`);
   };
   if (input.disk !== undefined) {
@@ -404,7 +404,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
-    ...(smbiosMeasured ? { smbiosMeasured } : {}),
+    ...(smbios.measured ? { smbiosMeasured: true } : {}),
   };
 }
 
