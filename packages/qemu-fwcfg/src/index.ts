@@ -17,3 +17,5 @@ export {
   parseSmbiosAnchor, parseSmbiosStructures, smbiosStructureSize,
 } from './smbios.ts';
 export type { SmbiosAnchor, SmbiosStructure } from './smbios.ts';
+export { qemu72SmbiosFiles } from './smbios-qemu72.ts';
+export type { Qemu72SmbiosVm } from './smbios-qemu72.ts';
