@@ -28,9 +28,14 @@ describe('predict --fw-cfg-from-qemu (Debian sid ovmf-generic 2026.08: SMBIOS me
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
   });
 
-  for (const [name, args] of [['q35-tis-512', []], ['pc-crb-2048', ['--machine', 'pc', '--memory', '2048', '--tpm-interface', 'crb']]] as const) {
+  const shapes = [
+    ['q35-tis-512', ['--code', CODE, '--vars', VARS]],
+    ['pc-crb-2048', ['--code', CODE, '--vars', VARS, '--machine', 'pc', '--memory', '2048', '--tpm-interface', 'crb']],
+    ['bios-q35-tis-1024', ['--bios', join(DIR, '..', 'ovmf', 'OVMF.fd'), '--memory', '1024']],
+  ] as const;
+  for (const [name, args] of shapes) {
     it(`${name}: complete, no application started, PCRs 0-7 of every bank equal the real boot`, async () => {
-      const r = await runCli('predict', '--code', CODE, '--vars', VARS, ...args, '--fw-cfg-from-qemu', '--json');
+      const r = await runCli('predict', ...args, '--fw-cfg-from-qemu', '--json');
       expect(r.status, r.err).to.equal(0);
       const j = JSON.parse(r.out) as PredictJson;
       expect(j.complete).to.equal(true);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, diffEventLogs, EV } from '@tcg2sim/event-log';
@@ -10,7 +10,8 @@ import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { OVMF_SMI_FEATURE_MASK, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import { MachineDescription, captureBoot, decompressMemFvs, firmwareChipsetFacts, predict } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { bytesDiskSource, findDiskBootLoader } from '@tcg2sim/uefi';
 import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
 
 interface SidConfig {
@@ -32,7 +33,7 @@ const CONFIGS: readonly SidConfig[] = [
 ];
 
 /** fw_cfg files of the VM captureBoot starts (its devices: TPM on swtpm, -net none, a serial port). */
-async function fwCfgFilesOf(cfg: SidConfig, dir: string, code: Uint8Array, smm = false): Promise<Map<string, Uint8Array>> {
+async function fwCfgFilesOf(cfg: SidConfig, dir: string, code: Uint8Array, smm = false, devices: readonly string[] = []): Promise<Map<string, Uint8Array>> {
   const sock = join(dir, `fwcfg-${cfg.machine}-${cfg.tpmInterface}.sock`);
   const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
   try {
@@ -45,7 +46,7 @@ async function fwCfgFilesOf(cfg: SidConfig, dir: string, code: Uint8Array, smm =
       args: [
         '-machine', smm ? `${cfg.machine},smm=on` : cfg.machine, '-m', String(cfg.memoryMiB), '-smp', '1',
         '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `tpm-${cfg.tpmInterface},tpmdev=tpm0`,
-        '-net', 'none', '-serial', 'null',
+        '-net', 'none', '-serial', 'null', ...devices,
       ],
     });
   } finally {
@@ -153,6 +154,55 @@ describe('prediction = real boot of Debian sid ovmf-generic 2026.08 secboot (SMM
     for (const [alg, m] of ours.replay.banks) replayed[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
     for (const [bank, values] of Object.entries(real.pcrs)) {
       for (let i = 1; i <= 7; i++) expect(replayed[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+    }
+  });
+});
+
+// A GPT disk with an ESP: BDS numbers it after "EFI Firmware Setup" (Boot0002), signals
+// ReadyToBoot (SMBIOS measured first) and starts its loader, which never returns.
+describe('prediction = real boot of Debian sid ovmf-generic 2026.08 from a virtio-blk GPT disk: q35, tpm-tis, 512 MiB @integration', function () {
+  this.timeout(400_000);
+  const dir = debianOvmfDir('sid', 'ovmf-generic');
+  const code = join(dir, 'OVMF_CODE_4M.fd');
+  const vars = join(dir, 'OVMF_VARS_4M.fd');
+  const tmp = tempDir('tcg2sim-sid-disk-');
+  const cfg: SidConfig = { name: 'disk', machine: 'q35', memoryMiB: 512, tpmInterface: 'tis' };
+  const body = new Uint8Array(100 * 1024).map((_, i) => (i * 37) & 0xff);
+  body.set([0xf4, 0xeb, 0xfd]);
+  const disk = buildEspDisk({ fatType: 'FAT32', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: buildEfiApplication(body) }] });
+  let real: CaptureResult;
+  let ours: Prediction;
+
+  before(async function () {
+    requirePrerequisites(this, { files: [code, vars], hint: fetchHint('sid', 'ovmf-generic') });
+    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'] });
+    const diskFile = join(tmp.path, 'disk.img');
+    writeFileSync(diskFile, disk);
+    real = await captureBoot({
+      code, vars, machine: 'q35', memoryMiB: 512, tpmInterface: 'tis', timeoutSeconds: 360,
+      stopWhen: 'BdsDxe: starting Boot0002', extraQemuArgs: ['-drive', `if=virtio,format=raw,file=${diskFile}`],
+    });
+    const files = await fwCfgFilesOf(cfg, tmp.path, readFileSync(code), false, ['-drive', `if=virtio,format=raw,file=${diskFile}`]);
+    const backend = new SoftTpmBackend({});
+    try {
+      ours = await predict({
+        code: readFileSync(code), vars: readFileSync(vars), machine: MachineDescription.parse({ machine: 'q35', memoryMiB: 512 }), tpmInterface: 'tis', backend,
+        fwCfgFiles: files, disk: findDiskBootLoader(bytesDiskSource(disk)),
+      });
+    } finally {
+      await backend.close();
+    }
+  });
+  after(() => tmp.remove());
+
+  it('every event is predicted (the loader\'s ImageLocationInMemory aside: not calibrated for this build); PCRs 0-7 of every bank are exact', () => {
+    const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real.eventLog), { measuredOnly: true });
+    expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
+    expect(d.dataNotes.map((n) => n.explanation).join('; ')).to.match(/^(event \d+ \(PCR4 EV_EFI_BOOT_SERVICES_APPLICATION\) data differs at byte \d+ \(imageLocationInMemory\)[^;]*)?$/);
+    const replayed: Record<string, Record<string, string>> = {};
+    for (const [alg, m] of ours.replay.banks) replayed[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
+    for (const [bank, values] of Object.entries(real.pcrs)) {
+      for (let i = 0; i <= 7; i++) expect(replayed[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
     }
   });
 });
