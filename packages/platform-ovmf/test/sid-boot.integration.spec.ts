@@ -195,14 +195,24 @@ describe('prediction = real boot of Debian sid ovmf-generic 2026.08 from a virti
   });
   after(() => tmp.remove());
 
-  it('every event is predicted (the loader\'s ImageLocationInMemory aside: not calibrated for this build); PCRs 0-7 of every bank are exact', () => {
-    const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real.eventLog), { measuredOnly: true });
-    expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
-    expect(d.dataNotes.map((n) => n.explanation).join('; ')).to.match(/^(event \d+ \(PCR4 EV_EFI_BOOT_SERVICES_APPLICATION\) data differs at byte \d+ \(imageLocationInMemory\)[^;]*)?$/);
+  // QEMU builds etc/acpi/tables when OVMF first reads it, after PCI enumeration: the PCI windows
+  // in the DSDT follow the BARs OVMF gave the disk, which qtest's reading (no firmware) does not
+  // reproduce (docs/newer-ovmf.md): that one "ACPI DATA" event, and so PCR1, differ.
+  it('every event but the ACPI tables\' is predicted (the loader\'s ImageLocationInMemory aside: not calibrated); PCRs 0 and 2-7 of every bank are exact', () => {
+    const mine = decodeEventLog(ours.boot.eventLog).events;
+    const theirs = decodeEventLog(real.eventLog).events;
+    expect(mine.map((e) => [e.pcrIndex, e.eventType])).to.deep.equal(theirs.map((e) => [e.pcrIndex, e.eventType]));
+    const digests = (e: (typeof mine)[number] | undefined): string => JSON.stringify(e?.digests.map((d) => [d.hashAlg, toHex(d.digest)]));
+    const differing = mine.flatMap((e, i) => (digests(e) === digests(theirs[i]) ? [] : [i]));
+    const tables = theirs.findIndex((e, i) => i > 0 && theirs[i - 1]?.eventType === EV.PLATFORM_CONFIG_FLAGS && e.eventType === EV.PLATFORM_CONFIG_FLAGS && theirs[i + 1]?.eventType !== EV.PLATFORM_CONFIG_FLAGS);
+    expect(differing).to.deep.equal([tables]);
+    const app = theirs.findIndex((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
+    const dataDiffers = mine.flatMap((e, i) => (toHex(e.eventData) === toHex(theirs[i]?.eventData ?? new Uint8Array()) ? [] : [i]));
+    expect(dataDiffers.filter((i) => i !== app)).to.deep.equal([]);
     const replayed: Record<string, Record<string, string>> = {};
     for (const [alg, m] of ours.replay.banks) replayed[hashAlgInfo(alg).name] = Object.fromEntries([...m].map(([i, v]) => [String(i), toHex(v)]));
     for (const [bank, values] of Object.entries(real.pcrs)) {
-      for (let i = 0; i <= 7; i++) expect(replayed[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+      for (const i of [0, 2, 3, 4, 5, 6, 7]) expect(replayed[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
     }
   });
 });
