@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,10 @@ describe('predict --fw-cfg-from-qemu (Debian sid ovmf-generic 2026.08: SMBIOS me
   before(function () {
     requirePrerequisites(this, { files: [CODE, VARS], hint: 'run scripts/fetch-debian-firmware.sh sid ovmf-generic' });
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
+    // sid moves on: vectors of another upload would fail for that reason alone; say so.
+    const vector = JSON.parse(readFileSync(new URL('../../../platform-ovmf/test/vectors/debian-sid-2026.08/q35-tis-512-pcrs.json', import.meta.url), 'utf8')) as { codeSha256: string };
+    const cached = createHash('sha256').update(readFileSync(CODE)).digest('hex');
+    if (cached !== vector.codeSha256) throw new Error(`${CODE} is not ovmf-generic 2026.08+ds-2 (sha256 ${cached}): the vectors in platform-ovmf/test/vectors/debian-sid-2026.08 are of that upload; capture the new one`);
   });
 
   const shapes = [
