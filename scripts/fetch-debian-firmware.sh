@@ -1,10 +1,11 @@
 #!/bin/sh
 # Download an official Debian firmware package (default: trixie's ovmf) and unpack it into a cache
-# outside the repository, without touching the machine's apt configuration. Firmware is never committed.
-#   scripts/fetch-debian-firmware.sh [SUITE [PACKAGE]]
-# Result: $TCG2SIM_FIRMWARE_DIR/debian-SUITE/usr/share/OVMF/OVMF_CODE_4M.fd (and the rest of the .deb)
-# for ovmf; $TCG2SIM_FIRMWARE_DIR/debian-SUITE-PACKAGE/... for another package (e.g.
-# qemu-efi-aarch64: .../usr/share/AAVMF/AAVMF_CODE.fd, docs/armvirt.md).
+# outside the repository, without touching the machine's apt configuration. Firmware is never
+# committed.
+#   scripts/fetch-debian-firmware.sh [SUITE [PACKAGE]]      e.g. `trixie`, `sid ovmf-generic`
+# Result: $TCG2SIM_FIRMWARE_DIR/debian-SUITE/usr/share/... (the whole .deb unpacked; PACKAGE=ovmf),
+#         $TCG2SIM_FIRMWARE_DIR/debian-SUITE/PACKAGE/usr/share/... for any other package.
+# The file PACKAGE in that directory names the .deb it came from.
 # TCG2SIM_FIRMWARE_DIR defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/tcg2sim/firmware.
 set -eu
 suite="${1:-trixie}"
@@ -12,8 +13,8 @@ package="${2:-ovmf}"
 case "$suite" in *[!a-z0-9-]*|'') echo "fetch-debian-firmware: bad suite name '$suite'" >&2; exit 2;; esac
 case "$package" in *[!a-z0-9.+-]*|'') echo "fetch-debian-firmware: bad package name '$package'" >&2; exit 2;; esac
 cache="${TCG2SIM_FIRMWARE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tcg2sim/firmware}"
-if [ "$package" = ovmf ]; then dest="$cache/debian-$suite"; else dest="$cache/debian-$suite-$package"; fi
-if [ -f "$dest/PACKAGE" ] || { [ "$package" = ovmf ] && [ -f "$dest/usr/share/OVMF/OVMF_CODE_4M.fd" ]; }; then
+if [ "$package" = ovmf ]; then dest="$cache/debian-$suite"; else dest="$cache/debian-$suite/$package"; fi
+if [ -f "$dest/PACKAGE" ] && [ -d "$dest/usr" ]; then
   echo "fetch-debian-firmware: $dest already present"; exit 0
 fi
 apt_dir="$(mktemp -d)"

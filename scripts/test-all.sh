@@ -63,10 +63,12 @@ if [ -z "${TCG2SIM_SYSTEMD_PCRLOCK:-}" ]; then
   while IFS= read -r line; do export "${line?}"; done <<<"$pcrlock_env"
 fi
 
-# Newer official OVMF builds (Debian trixie's ovmf, edk2-stable202502) for their real-boot specs:
-# fetched from Debian's archive into a cache outside the repository, never committed.
+# Newer official OVMF builds (Debian trixie's ovmf, edk2-stable202502; sid's ovmf-generic, 2026.08)
+# for their real-boot specs: fetched from Debian's archive into a cache outside the repository,
+# never committed.
 scripts/fetch-debian-firmware.sh trixie || fail "scripts/fetch-debian-firmware.sh trixie failed (Debian 13's OVMF for the newer-release specs)"
 scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 || fail "scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 failed (Debian 13's AAVMF, docs/armvirt.md)"
+scripts/fetch-debian-firmware.sh sid ovmf-generic || fail "scripts/fetch-debian-firmware.sh sid ovmf-generic failed (sid's OVMF for the newer-release specs)"
 
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"

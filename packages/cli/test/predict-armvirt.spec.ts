@@ -56,7 +56,7 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
 
   it("predict: Debian 13's AAVMF measures QEMU's ACPI data, which is not modelled for virt: INCOMPLETE, complete false", async function () {
     const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
-    const dir = join(cache, 'debian-trixie-qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    const dir = join(cache, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
     const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json');
     expect(r.status, r.err).to.equal(0);

@@ -22,7 +22,7 @@ import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 
 const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
-const DIR = join(CACHE, 'debian-trixie-qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+const DIR = join(CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
 const CODE = join(DIR, 'AAVMF_CODE.secboot.fd');
 const VARS = join(DIR, 'AAVMF_VARS.fd');
 const VECTOR = fileURLToPath(new URL('../../test/vectors/debian-13-2025.02/', import.meta.url));

@@ -1,6 +1,6 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 // The parser alone (not the package's main entry): the CLI loads this module before the rest.
-import { EFI_SECTION, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
+import { EFI_SECTION, imageInfo, parseEfiImage, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
 import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi/fv';
 
 /** FV names of OVMF's flash layout (OvmfPkgX64.fdf / OvmfPkgIa32X64.fdf). */
@@ -92,7 +92,7 @@ function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
   }
   const pv = peiSec.volume;
   const dv = dxeSec.volume;
-  const peiBase = o.peiFvBase ?? DEFAULT_PEI_FV_BASE;
+  const peiBase = o.peiFvBase ?? xipFvBase(pv) ?? DEFAULT_PEI_FV_BASE;
   const dxeBase = o.dxeFvBase ?? peiBase + pv.header.fvLength;
   return {
     flash,
@@ -100,6 +100,27 @@ function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
     peiFv: { base: peiBase, length: pv.header.fvLength, bytes: pv.raw, volume: pv },
     dxeFv: { base: dxeBase, length: dv.header.fvLength, bytes: dv.raw, volume: dv },
   };
+}
+
+/**
+ * PcdOvmfPeiMemFvBase as the build linked it: PEIFV's PEIMs execute in place, so the first PE32 or
+ * TE image's link-time address (imageInfo.imageAddress) minus its offset in the volume is the
+ * volume's base (0x820000 up to 2025.02; 0x830000 in 2026.08's MEMFD, which grew a debug-log
+ * region). Undefined when no image gives a page-aligned base.
+ */
+function xipFvBase(pv: FirmwareVolume): bigint | undefined {
+  for (const n of walkFv(pv)) {
+    if (n.kind !== 'section' || (n.type !== EFI_SECTION.PE32 && n.type !== EFI_SECTION.TE) || n.buffer !== pv.buffer) continue;
+    let address: bigint;
+    try {
+      address = imageInfo(parseEfiImage(n.body)).imageAddress;
+    } catch {
+      continue;
+    }
+    const base = address - BigInt(n.offset + n.headerSize - pv.offset);
+    return base > 0n && (base & 0xfffn) === 0n ? base : undefined;
+  }
+  return undefined;
 }
 
 function containsNode(root: FirmwareVolume, n: FvSection): boolean {

@@ -8,12 +8,15 @@ import { join } from 'node:path';
 /** TCG2SIM_FIRMWARE_DIR, default ${XDG_CACHE_HOME:-~/.cache}/tcg2sim/firmware (as the script). */
 export const FIRMWARE_CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 
-/** The OVMF directory of a Debian suite's ovmf package in the cache. */
-export function debianOvmfDir(suite: string): string {
-  return join(FIRMWARE_CACHE, `debian-${suite}`, 'usr', 'share', 'OVMF');
+/**
+ * The OVMF directory of a Debian suite's package in the cache: `ovmf` (trixie) at the suite's
+ * top, any other (sid's `ovmf-generic`, whose `ovmf` is only a dependency) in its own directory.
+ */
+export function debianOvmfDir(suite: string, pkg = 'ovmf'): string {
+  return pkg === 'ovmf' ? join(FIRMWARE_CACHE, `debian-${suite}`, 'usr', 'share', 'OVMF') : join(FIRMWARE_CACHE, `debian-${suite}`, pkg, 'usr', 'share', 'OVMF');
 }
 
 /** The one-line skip hint for a suite's firmware. */
-export function fetchHint(suite: string): string {
-  return `run scripts/fetch-debian-firmware.sh ${suite}`;
+export function fetchHint(suite: string, pkg = 'ovmf'): string {
+  return `run scripts/fetch-debian-firmware.sh ${suite}${pkg === 'ovmf' ? '' : ` ${pkg}`}`;
 }

@@ -12,3 +12,10 @@ export { programFirmwareChipset, OVMF_CHIPSET_STATE, OVMF_2025_02_CHIPSET_STATE 
 export type { FirmwareChipsetState } from './chipset.ts';
 export { readQemuFwCfgFiles, OVMF_SMI_FEATURE_MASK } from './read-files.ts';
 export type { ReadFwCfgOptions } from './read-files.ts';
+export {
+  SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE, SmbiosEntryPoint21, SmbiosEntryPoint30, SmbiosStructureHeader,
+  parseSmbiosAnchor, parseSmbiosStructures, smbiosStructureSize,
+} from './smbios.ts';
+export type { SmbiosAnchor, SmbiosStructure } from './smbios.ts';
+export { qemu72SmbiosFiles } from './smbios-qemu72.ts';
+export type { Qemu72SmbiosVm } from './smbios-qemu72.ts';

@@ -71,7 +71,12 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   }
   const features = measurementFeatures(p.boot.sec);
   // With QEMU's fw_cfg files (predict --fw-cfg-from-qemu) the "ACPI DATA" events are predicted.
-  const modelledNow = p.boot.acpiDataMeasured === true ? { ...features, acpiDataMeasured: { ...features['acpiDataMeasured'], present: false, evidence: '' } } : features;
+  // With QEMU's fw_cfg files the SMBIOS event (SmbiosMeasurementDxe) is predicted too.
+  const modelledNow = {
+    ...features,
+    ...(p.boot.acpiDataMeasured === true ? { acpiDataMeasured: { present: false, evidence: '' } } : {}),
+    ...(p.boot.smbiosMeasured === true ? { smbiosMeasured: { present: false, evidence: '' } } : {}),
+  };
   const unmodelled = unmodelledMeasurements(modelledNow);
   // Observed on Debian trixie's 2025.02 secboot image: its SMM PlatformPei writes pointers (RAM
   // addresses) into PEIFV before it is measured, which the 2022.11 locator does not find.

@@ -23,11 +23,15 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 13's OVMF_CODE_4M.fd, edk2-stable202502, with --fw-cfg-from-qemu (its ACPI data)
   Debian 12's ArmVirtQemu AAVMF_CODE.fd (qemu-efi-aarch64, 2022.11) on qemu-system-aarch64
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
+  Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
+    measured, the Shell not booted), with --fw-cfg-from-qemu (its ACPI data and SMBIOS tables)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
-  S-CRTM version string, the DXE word size, PlatformPei's and PeiCore's writes into PEIFV, the
-  release's BDS behaviour (from the version string). tcg2sim profile IMAGE shows them.
-Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs unless read from QEMU),
-  and allocator addresses in event data (ImageLocationInMemory, in no PCR), calibrated on real
-  boots; a note says when they are not.
+  S-CRTM version string, the DXE word size, PEIFV's base and PlatformPei's and PeiCore's writes
+  into it, the BDS options BdsDxe registers (Boot Manager Menu, "EFI Firmware Setup", the Shell's
+  category), SMBIOS type 0's strings, the release's BDS behaviour (from the version string).
+  tcg2sim profile IMAGE shows them.
+Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMBIOS tables unless
+  read from QEMU), and allocator addresses in event data (ImageLocationInMemory, the SMBIOS entry
+  point, in no PCR), calibrated on real boots; a note says when they are not.
 Anything else a build measures that is not modelled is an INCOMPLETE note and "complete": false.
 `;

@@ -6,6 +6,8 @@ import { uniqueDescriptions } from './bds-network.ts';
 import type { NetworkOption } from './bds-network.ts';
 import { diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
+import { LEGACY_BDS_PLATFORM_OPTIONS } from './bds-platform-options.ts';
+import type { BdsPlatformOptions } from './bds-platform-options.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
 export const LOAD_OPTION = UEFI_LOAD_OPTION;
@@ -125,6 +127,8 @@ export interface BootDevices {
   readonly emptyCdromOption?: boolean;
   /** Whether DXEFV holds the UEFI Shell (default true; some builds, e.g. Debian's secboot, do not). */
   readonly shell?: boolean;
+  /** PlatformBootManagerLib's own options (default: edk2-stable202211's, bds-platform-options.ts). */
+  readonly platform?: BdsPlatformOptions;
 }
 
 /**
@@ -135,6 +139,8 @@ export interface BootDevices {
  * "EFI Internal Shell"; BootOrder in number order. Without a disk: 0000,0001,0002; with one the
  * disk is Boot0002 and the Shell Boot0003; one NIC adds five options before the Shell. Without the
  * DVD-ROM option (`emptyCdromOption` false, edk2-stable202305 and later) the numbers move down by one.
+ * edk2-stable202505 and later (`platform`): Boot0000 is BootManagerMenuApp, Boot0001 "EFI Firmware
+ * Setup" (an APP option) before the enumerated devices, and the Shell an APP option.
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
@@ -149,8 +155,10 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
     ...(devices.network ?? []).map((o) => ({ ...o, target: { kind: 'network' } as const })),
   ];
   const names = uniqueDescriptions(enumerated.map((o) => o.description));
+  const platform = devices.platform ?? LEGACY_BDS_PLATFORM_OPTIONS;
+  const first = platform.firmwareSetup ? 2 : 1;
   const auto: BootOption[] = enumerated.map((o, i) => ({
-    number: 1 + i,
+    number: first + i,
     attributes: LOAD_OPTION.ACTIVE,
     description: names[i] ?? o.description,
     filePath: o.filePath,
@@ -161,15 +169,23 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
     {
       number: 0,
       attributes: LOAD_OPTION.ACTIVE | LOAD_OPTION.HIDDEN | LOAD_OPTION.CATEGORY_APP,
-      description: 'UiApp',
+      description: platform.menu.description,
+      filePath: fvFilePath(dxeFvName, platform.menu.fileGuid),
+      optionalData: new Uint8Array(),
+      target: { kind: 'fv-app', fileGuid: platform.menu.fileGuid },
+    },
+    ...(platform.firmwareSetup ? [{
+      number: 1,
+      attributes: LOAD_OPTION.ACTIVE | LOAD_OPTION.CATEGORY_APP,
+      description: 'EFI Firmware Setup',
       filePath: fvFilePath(dxeFvName, UI_APP_FILE_GUID),
       optionalData: new Uint8Array(),
-      target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID },
-    },
+      target: { kind: 'fv-app', fileGuid: UI_APP_FILE_GUID } as const,
+    }] : []),
     ...auto,
     ...(devices.shell === false ? [] : [{
-      number: 1 + auto.length,
-      attributes: LOAD_OPTION.ACTIVE,
+      number: first + auto.length,
+      attributes: platform.shellAttributes,
       description: 'EFI Internal Shell',
       filePath: fvFilePath(dxeFvName, UEFI_SHELL_FILE_GUID),
       optionalData: new Uint8Array(),

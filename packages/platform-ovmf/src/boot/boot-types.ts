@@ -102,5 +102,7 @@ export interface BootResult {
   readonly endState: string;
   /** True when AcpiPlatformLib's "ACPI DATA" events were predicted (from `fwCfgFiles`). */
   readonly acpiDataMeasured?: boolean;
+  /** True when SmbiosMeasurementDxe's SMBIOS event was predicted (from `fwCfgFiles`). */
+  readonly smbiosMeasured?: boolean;
 }
 

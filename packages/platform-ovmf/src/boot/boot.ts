@@ -32,6 +32,9 @@ import {
 } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import { nicNetworkOptions } from './bds-network.ts';
+import { bdsPlatformOptions } from './bds-platform-options.ts';
+import { measureSmbios, measuresSmbios } from '../smbios/smbios-measurement.ts';
+import { smbiosReadyToBootOrder } from '../smbios/smbios-order.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
@@ -196,6 +199,17 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;
   const ready = new ReadyToBootMeasurement();
+  // SmbiosMeasurementDxe's ReadyToBoot callback, once, before or after Tcg2Dxe's (smbios-order.ts).
+  const smbiosPending = input.fwCfgFiles !== undefined && measuresSmbios(sec);
+  const smbiosOrder = smbiosPending ? smbiosReadyToBootOrder(sec) : undefined;
+  const smbios = { measured: false };
+  const signalReadyToBoot = async (): Promise<void> => {
+    const first = ready.attempts === 0 && input.fwCfgFiles !== undefined && smbiosOrder !== undefined;
+    if (first && smbiosOrder.beforeTcg2Dxe) smbios.measured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
+    await ready.signal(dxe, vars);
+    if (first && !smbiosOrder.beforeTcg2Dxe) smbios.measured = await measureSmbios(dxe, sec, input.fwCfgFiles, version.value, input.machine, dxeUintn, build.smmSmramRequire, notes);
+    if (first) notes.push(`SmbiosMeasurementDxe: ${smbiosOrder.evidence}`);
+  };
   if (input.disk !== undefined) {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
@@ -204,7 +218,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const release = edk2ReleaseOf(version);
   const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
+  const platformOptions = bdsPlatformOptions(sec);
+  notes.push(...platformOptions.evidence.map((e) => `BDS: ${e}`));
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, platformOptions);
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -213,7 +229,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const o = options.byNumber.get(opt);
     if (o === undefined) continue;
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
-    await ready.signal(dxe, vars);
+    await signalReadyToBoot();
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
     const bootDisk = o.target.kind === 'disk' ? allDisks[o.target.index ?? 0] : undefined;
     if (o.target.kind === 'disk' && bootDisk !== undefined) {
@@ -257,7 +273,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
     // message, when no attempt signalled it; 2022.11 was not observed on this path.
     if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
-      await ready.signal(dxe, vars);
+      await signalReadyToBoot();
       notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
     }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
@@ -388,6 +404,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
+    ...(smbios.measured ? { smbiosMeasured: true } : {}),
   };
 }
 

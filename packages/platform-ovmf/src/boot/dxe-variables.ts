@@ -13,6 +13,7 @@ import type { DiskInterface } from './disk-interfaces.ts';
 import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
+import type { BdsPlatformOptions } from './bds-platform-options.ts';
 
 /** A boot option number as in `Boot####`. */
 export function hex4(n: number): string {
@@ -68,7 +69,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true, platform?: BdsPlatformOptions): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
@@ -90,7 +91,7 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     return { order, byNumber };
   }
   const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell });
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell, ...(platform !== undefined ? { platform } : {}) });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

@@ -29,7 +29,11 @@ export function edk2ReleaseOf(version: FirmwareVersionString): Edk2Release {
  * empty DVD-ROM of QEMU's default q35/pc CD drive): observed on Debian trixie's 2025.02.
  */
 export const NO_EMPTY_REMOVABLE_OPTION_FROM = 202305;
-/** edk2-stable202505 and later: the internal Shell is an APP-category option, not auto-booted. */
+/**
+ * edk2-stable202505 and later: the internal Shell is an APP-category option, not auto-booted.
+ * The boot model decides it from BdsDxe's image (boot/bds-platform-options.ts); `profile` flags a
+ * build of this release or later whose BdsDxe does not say so.
+ */
 export const SHELL_NOT_AUTOBOOTED_FROM = 202505;
 /**
  * With no bootable option, BDS signals ReadyToBoot once before the Boot Manager Menu: observed

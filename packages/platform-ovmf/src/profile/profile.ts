@@ -22,6 +22,8 @@ import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
+import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
+import { type0StringsOf } from '../smbios/smbios-measurement.ts';
 
 const BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
 
@@ -197,6 +199,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   const release = edk2ReleaseOf(version);
   const timer = locatePeiCoreAcpiTimer(sec.peiFv);
   const fwChipset = firmwareChipsetFacts(sec.peiFv, 'q35');
+  const bdsOptions = bdsPlatformOptions(sec);
   const modelled = [
     `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
     g !== undefined
@@ -207,7 +210,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
       : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
     release.release !== undefined && release.release >= NO_EMPTY_REMOVABLE_OPTION_FROM
-      ? `BDS: ${release.evidence}: boot options UiApp and the internal Shell, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
+      ? `BDS: ${release.evidence}: boot options ${bdsOptions.firmwareSetup ? `${bdsOptions.menu.description}, "EFI Firmware Setup" and the internal Shell (APP options: none is booted; with no other option ReadyToBoot is signalled once before the Boot Manager Menu)` : 'UiApp and the internal Shell'}, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
       : `BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts (${release.evidence})`,
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
@@ -216,10 +219,15 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   if (platformPei && g === undefined && features['smm']?.present === true) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
-  if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM) {
-    modelled.push(`NOT MODELLED: BDS of edk2-stable${SHELL_NOT_AUTOBOOTED_FROM} and later (the Shell is an APP-category option, not booted): predictions of this build are wrong from BDS on`);
+  for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
+  if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM && !bdsOptions.firmwareSetup) {
+    modelled.push(`NOT MODELLED: ${release.evidence}, but BdsDxe does not hold edk2-stable${SHELL_NOT_AUTOBOOTED_FROM}'s "EFI Firmware Setup" option: the boot options are modelled as edk2-stable202502's`);
   }
-  for (const u of unmodelledMeasurements(features)) modelled.push(`NOT MODELLED by \`predict\`: ${u}: its predictions of this build miss those events (the library models them from QEMU's fw_cfg files: BootInput.fwCfgFiles, read with @tcg2sim/qemu-fwcfg)`);
+  if (features['smbiosMeasured']?.present === true) {
+    const t0 = type0StringsOf(sec, version.value);
+    modelled.push(`SMBIOS (SmbiosMeasurementDxe): QEMU's tables read for the VM by @tcg2sim/qemu-fwcfg, OVMF's ${t0.evidence}`);
+  }
+  for (const u of unmodelledMeasurements(features)) modelled.push(`NEEDS QEMU's fw_cfg files: ${u}: \`predict\` without --fw-cfg-from-qemu misses those events (INCOMPLETE); with it they are predicted (BootInput.fwCfgFiles, read with @tcg2sim/qemu-fwcfg)`);
   return {
     imageSize: image.length,
     imageSha256: digests(image)['sha256'] ?? '',

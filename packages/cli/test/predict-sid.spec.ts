@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { requirePrerequisites } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
+
+// Debian sid's ovmf-generic 2026.08, fetched by scripts/fetch-debian-firmware.sh sid ovmf-generic (never committed).
+const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+const DIR = join(CACHE, 'debian-sid', 'ovmf-generic', 'usr', 'share', 'OVMF');
+const CODE = join(DIR, 'OVMF_CODE_4M.fd');
+const VARS = join(DIR, 'OVMF_VARS_4M.fd');
+// Truth: PCRs 0-7 of real boots of that image (QEMU 7.2 + swtpm), platform-ovmf's test vectors.
+const real = (name: string): Record<string, Record<string, string>> =>
+  (JSON.parse(readFileSync(new URL(`../../../platform-ovmf/test/vectors/debian-sid-2026.08/${name}-pcrs.json`, import.meta.url), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+
+interface PredictJson {
+  readonly complete: boolean;
+  readonly endState: string;
+  readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly notes: readonly string[];
+}
+
+describe('predict --fw-cfg-from-qemu (Debian sid ovmf-generic 2026.08: SMBIOS measured, the Shell not booted) @integration', function () {
+  this.timeout(120_000);
+  before(function () {
+    requirePrerequisites(this, { files: [CODE, VARS], hint: 'run scripts/fetch-debian-firmware.sh sid ovmf-generic' });
+    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
+    // sid moves on: vectors of another upload would fail for that reason alone; say so.
+    const vector = JSON.parse(readFileSync(new URL('../../../platform-ovmf/test/vectors/debian-sid-2026.08/q35-tis-512-pcrs.json', import.meta.url), 'utf8')) as { codeSha256: string };
+    const cached = createHash('sha256').update(readFileSync(CODE)).digest('hex');
+    if (cached !== vector.codeSha256) throw new Error(`${CODE} is not ovmf-generic 2026.08+ds-2 (sha256 ${cached}): the vectors in platform-ovmf/test/vectors/debian-sid-2026.08 are of that upload; capture the new one`);
+  });
+
+  const shapes = [
+    ['q35-tis-512', ['--code', CODE, '--vars', VARS]],
+    ['pc-crb-2048', ['--code', CODE, '--vars', VARS, '--machine', 'pc', '--memory', '2048', '--tpm-interface', 'crb']],
+    ['bios-q35-tis-1024', ['--bios', join(DIR, '..', 'ovmf', 'OVMF.fd'), '--memory', '1024']],
+  ] as const;
+  for (const [name, args] of shapes) {
+    it(`${name}: complete, no application started, PCRs 0-7 of every bank equal the real boot`, async () => {
+      const r = await runCli('predict', ...args, '--fw-cfg-from-qemu', '--json');
+      expect(r.status, r.err).to.equal(0);
+      const j = JSON.parse(r.out) as PredictJson;
+      expect(j.complete).to.equal(true);
+      expect(j.endState).to.match(/no bootable option/);
+      const truth = real(name);
+      expect(Object.keys(truth)).to.have.length(4);
+      for (const [bank, values] of Object.entries(truth)) {
+        for (let i = 0; i <= 7; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+      }
+    });
+  }
+
+  it('without it: INCOMPLETE for the ACPI blobs and SMBIOS (PCR1 wrong), every other PCR equal', async () => {
+    const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--json');
+    const j = JSON.parse(r.out) as PredictJson;
+    expect(j.complete).to.equal(false);
+    const incomplete = j.notes.filter((n) => n.startsWith('INCOMPLETE'));
+    expect(incomplete).to.have.length(2);
+    expect(incomplete[1]).to.match(/SMBIOS/);
+    for (const [bank, values] of Object.entries(real('q35-tis-512'))) {
+      for (const i of [0, 2, 3, 4, 5, 6, 7]) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+      expect(j.pcrs[bank]?.['1']).to.not.equal(values['1']);
+    }
+  });
+});
