@@ -69,6 +69,8 @@ export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/ca
 export { CaptureError } from './capture/errors.ts';
 export type { CaptureErrorCode } from './capture/errors.ts';
 export { resolveCaptureOptions, qemuArguments, swtpmArguments, swtpmSetupArguments, ramRanges } from './capture/options.ts';
+export { dxeMemoryMap, dxeLoadedImages, dxePoolAllocations, DxeMemoryMapEntry, DxeLoadedImagePrivate, DxePoolHead, DxePoolTail, FvFilePathNode } from './capture/dxe-ram-walk.ts';
+export type { DxeMemoryRange, DxeLoadedImage, DxePoolAllocation } from './capture/dxe-ram-walk.ts';
 export type { CaptureDisk, CaptureOptions, ResolvedCaptureOptions, CaptureProgress, BootEndMarker, CapturePaths } from './capture/options.ts';
 export {
   SPEC_ID_SIGNATURE, TCG2_FINAL_EVENTS_TABLE_GUID, TCG_LOG_AREA_LENGTH, FINAL_EVENTS_AREA_LENGTH,

@@ -15,7 +15,7 @@ import { decompressMemFvsAsync } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { DxeVariables, bootOptions, hex4 } from './dxe-variables.ts';
-import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2 } from './image-buffer.ts';
+import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, secureBootStateNote } from './image-buffer.ts';
 import { storeHistory } from './store-history.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
@@ -185,16 +185,19 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
     notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
   }
+  const sbNote = secureBootStateNote(dxeFvSha256, (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1);
   notes.push(
     input.imageBufferAddress !== undefined
       ? 'image buffer address: given'
       : !imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated
         ? 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
-        : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(dxeFvSha256))
-          ? `image buffer address: calibrated for this firmware build and machine (${history.kind === 'fresh' ? 'fresh variable store' : 'VARS template without TCG2 variables'})`
-          : history.kind === 'booted' && usedStoreShift({ ...bufferCtxBase, fileSize: 0, tsegBytes: 0 }) !== undefined
-            ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'
-            : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
+        : input.disk === undefined && sbNote !== undefined
+          ? sbNote
+          : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(dxeFvSha256))
+            ? `image buffer address: calibrated for this firmware build and machine (${history.kind === 'fresh' ? 'fresh variable store' : 'VARS template without TCG2 variables'})`
+            : history.kind === 'booted' && usedStoreShift({ ...bufferCtxBase, fileSize: 0, tsegBytes: 0 }) !== undefined
+              ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'
+              : `image buffer address: not calibrated for this variable store (${history.kind === 'booted' ? 'used by an earlier boot' : `partly initialised, lacks ${history.missing.join(', ')}`}; ImageLocationInMemory is the fresh-store value; use --image-buffer-address)`
   );
   const authority = new SecureBootAuthorityMeasurement();
   let heldPages = 0;

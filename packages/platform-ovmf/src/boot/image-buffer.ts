@@ -216,6 +216,23 @@ export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<string> = new Se
   'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
 ]);
 
+/**
+ * Builds whose Shell calibrations (fresh and used store) were measured with Secure Boot on
+ * (Microsoft keys in OVMF_VARS_4M.ms.fd); every other calibration was measured with it off. The
+ * store's Secure Boot state moves the Shell's buffer: on OVMF_CODE_4M.secboot.fd, q35 + SMM,
+ * 512 MiB, a fresh OVMF_VARS_4M.fd (Secure Boot off) puts it 0x144000 higher than the calibration
+ * (real boot read in guest RAM: docs/dxe-allocations.md §3), so another state is not calibrated.
+ */
+export const CALIBRATED_WITH_SECURE_BOOT_ON: ReadonlySet<string> = new Set([
+  'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
+]);
+
+/** The note when the store's Secure Boot state is not the one the build's Shell calibration was measured with. */
+export function secureBootStateNote(dxeFvSha256: string, secureBootOn: boolean): string | undefined {
+  if (CALIBRATED_WITH_SECURE_BOOT_ON.has(dxeFvSha256) === secureBootOn) return undefined;
+  return `image buffer address: not calibrated for this variable store's Secure Boot state (measured with Secure Boot ${secureBootOn ? 'off' : 'on'}, this store has it ${secureBootOn ? 'on' : 'off'}; ImageLocationInMemory is the calibrated value; use --image-buffer-address)`;
+}
+
 /** The used-store shift that applies to `ctx`: undefined when the model has none (not calibrated). */
 export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
   if (ctx.source === 'disk' || ctx.diskAttached === true || (ctx.activePcrBanks & 0x01) === 0) return undefined;

@@ -184,6 +184,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     let scan;
     try {
       await qmp.execute('stop');
+      if (o.saveLowRamTo !== undefined) await qmp.execute('pmemsave', { val: 0, size: ramRanges(o.machine, o.memoryMiB)[0]?.[1] ?? 0, filename: o.saveLowRamTo });
       scan = await scanGuestMemory(qmp, o.guestRam ?? ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
     } finally {
       qmp.close();

@@ -62,6 +62,8 @@ export interface CaptureOptions {
   readonly traceMmio?: boolean;
   /** Scan all guest RAM and report every Spec ID copy, instead of stopping at the first good log. */
   readonly scanAllMemory?: boolean;
+  /** Also save guest RAM below 4 GiB, as it is when the boot stops, to this file (for dxe-ram-walk.ts). */
+  readonly saveLowRamTo?: string;
   /** ACPI table signatures to find in guest RAM besides the default TPM2 (e.g. `SSDT`, `DSDT`). */
   readonly acpiSignatures?: readonly string[];
   readonly qemuBinary?: string;
@@ -104,6 +106,7 @@ export interface ResolvedCaptureOptions {
   readonly stopWhen: string | undefined;
   readonly traceMmio: boolean;
   readonly scanAllMemory: boolean;
+  readonly saveLowRamTo: string | undefined;
   /** Always starts with TPM2. */
   readonly acpiSignatures: readonly string[];
   readonly qemuBinary: string;
@@ -171,6 +174,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     stopWhen: o.stopWhen === '' ? undefined : o.stopWhen,
     traceMmio: o.traceMmio ?? false,
     scanAllMemory: o.scanAllMemory ?? false,
+    saveLowRamTo: o.saveLowRamTo === '' ? undefined : o.saveLowRamTo,
     acpiSignatures: acpiSignatures(o.acpiSignatures ?? []),
     qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',
     swtpmBinary: o.swtpmBinary ?? 'swtpm',
