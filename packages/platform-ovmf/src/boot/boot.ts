@@ -20,7 +20,7 @@ import { storeHistory } from './store-history.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
 import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from '../platform-pei/release.ts';
+import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
@@ -201,9 +201,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
   notes.push(...attachedDiskNotes(diskInterfaces));
-  const release = edk2ReleaseOf(version);
-  const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
-  if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
+  const bds = bdsBehaviour(sec, version);
+  const emptyCdrom = bds.emptyCdromOption;
+  notes.push(...bds.evidence.map((e) => `BDS: ${e}`));
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
@@ -256,9 +256,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     // Menu (UiApp). The prediction stops before that, where a capture stops. Observed on Debian
     // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
     // message, when no attempt signalled it; 2022.11 was not observed on this path.
-    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+    if (ready.attempts === 0 && bds.readyToBootWithoutOption) {
       await ready.signal(dxe, vars);
-      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+      notes.push('BDS: no bootable option: ReadyToBoot #1 before PlatformRecovery0000 and the Boot Manager Menu');
     }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
