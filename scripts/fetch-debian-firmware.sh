@@ -1,15 +1,20 @@
 #!/bin/sh
-# Download an official Debian ovmf package (default: trixie) and unpack it into a cache outside
-# the repository, without touching the machine's apt configuration. Firmware is never committed.
-#   scripts/fetch-debian-firmware.sh [SUITE]
-# Result: $TCG2SIM_FIRMWARE_DIR/debian-SUITE/usr/share/OVMF/OVMF_CODE_4M.fd (and the rest of the .deb)
+# Download an official Debian firmware package (default: trixie's ovmf) and unpack it into a cache
+# outside the repository, without touching the machine's apt configuration. Firmware is never
+# committed.
+#   scripts/fetch-debian-firmware.sh [SUITE [PACKAGE]]      e.g. `trixie`, `sid ovmf-generic`
+# Result: $TCG2SIM_FIRMWARE_DIR/debian-SUITE/usr/share/... (the whole .deb unpacked; PACKAGE=ovmf),
+#         $TCG2SIM_FIRMWARE_DIR/debian-SUITE/PACKAGE/usr/share/... for any other package.
+# The file PACKAGE in that directory names the .deb it came from.
 # TCG2SIM_FIRMWARE_DIR defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/tcg2sim/firmware.
 set -eu
 suite="${1:-trixie}"
+package="${2:-ovmf}"
 case "$suite" in *[!a-z0-9-]*|'') echo "fetch-debian-firmware: bad suite name '$suite'" >&2; exit 2;; esac
+case "$package" in *[!a-z0-9.+-]*|'') echo "fetch-debian-firmware: bad package name '$package'" >&2; exit 2;; esac
 cache="${TCG2SIM_FIRMWARE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tcg2sim/firmware}"
-dest="$cache/debian-$suite"
-if [ -f "$dest/usr/share/OVMF/OVMF_CODE_4M.fd" ]; then
+if [ "$package" = ovmf ]; then dest="$cache/debian-$suite"; else dest="$cache/debian-$suite/$package"; fi
+if [ -f "$dest/PACKAGE" ] && [ -d "$dest/usr" ]; then
   echo "fetch-debian-firmware: $dest already present"; exit 0
 fi
 apt_dir="$(mktemp -d)"
@@ -22,8 +27,8 @@ opts="-o Dir::Etc::SourceList=$apt_dir/sources.list -o Dir::Etc::SourceParts=$ap
 # shellcheck disable=SC2086
 apt-get -q $opts update >/dev/null
 # shellcheck disable=SC2086
-(cd "$apt_dir/dl" && apt-get -q $opts download ovmf >/dev/null)
-deb="$(ls "$apt_dir"/dl/ovmf_*.deb)"
+(cd "$apt_dir/dl" && apt-get -q $opts download "$package" >/dev/null)
+deb="$(ls "$apt_dir"/dl/"$package"_*.deb)"
 mkdir -p "$dest"
 dpkg-deb -x "$deb" "$dest"
 basename "$deb" > "$dest/PACKAGE"
