@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { skipOptional } from '@tcg2sim/test-support';
-import { EFI_EVENT_READY_TO_BOOT_GUID, bdsBehaviour, decompressMemFvs, findRecoveryReadyToBoot, findRemovableMediaSkip, readFirmwareVersionString } from '@tcg2sim/platform-ovmf';
+import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
+import { EFI_EVENT_READY_TO_BOOT_GUID, MachineDescription, bdsBehaviour, decompressMemFvs, findRecoveryReadyToBoot, findRemovableMediaSkip, predict, readFirmwareVersionString } from '@tcg2sim/platform-ovmf';
+import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
 const hex = (s: string): number[] => s.split(/\s+/).filter((x) => x !== '').map((x) => parseInt(x, 16));
@@ -100,4 +102,31 @@ describe('bdsBehaviour against real boots of other distributions\' builds', func
       }
     });
   }
+});
+
+// Fedora 38's secboot image: no Shell, and BdsDxe's ReadyToBoot code is not found (its compiler
+// inlines it) nor does its version string name a release. On a VM without the DVD-ROM nothing is
+// attempted, so the prediction depends on what the image does not show: it must say so.
+describe('a prediction that depends on BDS behaviour the image does not show', function () {
+  this.timeout(120_000);
+  const file = join(FIRMWARE_CACHE, 'github/GSquared+OVMFFiles/4ba668f8268c/OVMF_CODE.secboot.fd');
+  it('carries bdsAssumed, and edk2Release decides it', async function () {
+    if (!existsSync(file)) skipOptional(this, `firmware ${file} absent (docs/distro-builds-202302.md says where it comes from)`);
+    const machine = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, smm: true, defaultCdrom: false });
+    const run = async (edk2Release?: number): Promise<Prediction> => {
+      const backend = new SoftTpmBackend({});
+      try {
+        return await predict({ code: readFileSync(file), machine, tpmInterface: 'tis', backend, ...(edk2Release !== undefined ? { edk2Release } : {}) });
+      } finally {
+        await backend.close();
+      }
+    };
+    const assumed = await run();
+    expect(assumed.boot.bdsAssumed).to.match(/ReadyToBoot before PlatformRecovery0000/);
+    const separators = (p: Prediction): number => decodeEventLog(p.boot.eventLog).events.filter((e) => e.eventType === EV.SEPARATOR).length;
+    const given = await run(202402);
+    expect(given.boot.bdsAssumed).to.equal(undefined);
+    // ReadyToBoot adds the separators of PCRs 0-6 (PCR7's follows the Secure Boot policy).
+    expect(separators(given) - separators(assumed)).to.equal(7);
+  });
 });

@@ -79,5 +79,6 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }
+  if (p.boot.bdsAssumed !== undefined) notes.push(`INCOMPLETE: ${p.boot.bdsAssumed}: PCR1/PCR4 and the separators may be wrong (tcg2sim profile shows the evidence)`);
   return notes;
 }

@@ -201,7 +201,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
   notes.push(...attachedDiskNotes(diskInterfaces));
-  const bds = bdsBehaviour(sec, version);
+  const bds = bdsBehaviour(sec, version, input.edk2Release);
   const emptyCdrom = bds.emptyCdromOption;
   notes.push(...bds.evidence.map((e) => `BDS: ${e}`));
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
@@ -262,6 +262,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
+  const bdsAssumed = [
+    ...(bds.assumed.removable && input.machine.defaultCdrom ? ['whether BDS makes a boot option for the empty DVD-ROM'] : []),
+    ...(bds.assumed.recovery && ready.attempts === 0 ? ['whether BDS signals ReadyToBoot before PlatformRecovery0000'] : []),
+  ];
 
   async function loadFvApp(o: BootOption, fileGuid: string): Promise<boolean> {
     const file = findFileByGuid(sec.dxeFv.volume, fileGuid);
@@ -388,6 +392,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
+    ...(bdsAssumed.length > 0 ? { bdsAssumed: `${bdsAssumed.join(' and ')} (neither BdsDxe's code nor the version string shows it; edk2-stable202211's behaviour assumed)` } : {}),
   };
 }
 

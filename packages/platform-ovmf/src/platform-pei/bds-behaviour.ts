@@ -48,8 +48,10 @@ export interface BdsBehaviour {
   readonly emptyCdromOption: boolean;
   /** ReadyToBoot is signalled once before the Boot Manager Menu when no boot option started. */
   readonly readyToBootWithoutOption: boolean;
-  /** Whether the image decided both (code or version string) rather than a default. */
+  /** Whether the image (code or version string) or the caller decided both, rather than a default. */
   readonly certain: boolean;
+  /** Which of the two were assumed (edk2-stable202211's behaviour) for want of evidence. */
+  readonly assumed: { readonly removable: boolean; readonly recovery: boolean };
   readonly evidence: readonly string[];
 }
 
@@ -147,15 +149,21 @@ export function findRecoveryReadyToBoot(img: Uint8Array): CodeMarker {
   };
 }
 
-/** The BDS behaviour of a build: code markers first, then the version string, then 2022.11's. */
-export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString): BdsBehaviour {
+/**
+ * The BDS behaviour of a build: code markers first, then the version string, then 2022.11's.
+ * `releaseOverride` (YYYYMM of an edk2-stable tag, given by the caller) decides what neither
+ * the code nor the version string shows.
+ */
+export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, releaseOverride?: number): BdsBehaviour {
   const img = bdsDxeImage(sec);
   const removable = img === undefined ? { present: undefined, evidence: 'DXEFV has no BdsDxe' } : findRemovableMediaSkip(img);
   const recovery = img === undefined ? { present: undefined, evidence: 'DXEFV has no BdsDxe' } : findRecoveryReadyToBoot(img);
-  const release = edk2ReleaseOf(version);
+  const release = releaseOverride === undefined ? edk2ReleaseOf(version) : { release: releaseOverride, evidence: `release given as edk2-stable${releaseOverride}` };
   const evidence: string[] = [];
   let certain = true;
+  let assumedNow = false;
   const decide = (m: CodeMarker, from: number, what: string): boolean => {
+    assumedNow = false;
     if (m.present !== undefined) {
       evidence.push(m.evidence);
       return m.present;
@@ -165,10 +173,12 @@ export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString): Bd
       return release.release >= from;
     }
     certain = false;
+    assumedNow = true;
     evidence.push(`${m.evidence}; ${release.evidence}: ${what} assumed as in edk2-stable202211 (no)`);
     return false;
   };
   const skip = decide(removable, NO_EMPTY_REMOVABLE_OPTION_FROM, 'no option for absent removable media:');
+  const removableAssumed = assumedNow;
   const ready = decide(recovery, READY_TO_BOOT_WITHOUT_OPTION_FROM, 'ReadyToBoot before platform recovery:');
-  return { emptyCdromOption: !skip, readyToBootWithoutOption: ready, certain, evidence };
+  return { emptyCdromOption: !skip, readyToBootWithoutOption: ready, certain, assumed: { removable: removableAssumed, recovery: assumedNow }, evidence };
 }
