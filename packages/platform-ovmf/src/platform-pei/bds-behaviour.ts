@@ -74,7 +74,9 @@ function accesses(b: Uint8Array, from: number, to: number, r: number, disp: numb
 /** Whether BmEnumerateBootOptions skips absent removable media (see the module comment). */
 export function findRemovableMediaSkip(img: Uint8Array): CodeMarker {
   const verdicts: { at: number; present: boolean }[] = [];
-  for (let i = 0; i + 10 <= img.length; i++) {
+  const buf = Buffer.from(img.buffer, img.byteOffset, img.byteLength);
+  // Native byte search first: cold, a plain loop over BdsDxe costs tens of milliseconds.
+  for (let i = buf.indexOf(0x80); i >= 0 && i + 10 <= img.length; i = buf.indexOf(0x80, i + 1)) {
     const modrm = img[i + 1] ?? 0;
     // 80 /7 ib with mod 01, reg 111, rm != 100 (SIB): cmp byte [r+6], 0
     if (img[i] !== 0x80 || (modrm & 0xf8) !== 0x78 || (modrm & 7) === 4 || img[i + 2] !== 6 || img[i + 3] !== 0) continue;
@@ -107,28 +109,36 @@ function u32(b: Uint8Array, at: number): number {
 /** Whether EfiBootManagerProcessLoadOption signals ReadyToBoot for platform recovery (X64 code). */
 export function findRecoveryReadyToBoot(img: Uint8Array): CodeMarker {
   const guid = Buffer.from(guidFromString(EFI_EVENT_READY_TO_BOOT_GUID));
+  const buf = Buffer.from(img.buffer, img.byteOffset, img.byteLength);
   const guidAt = new Set<number>();
-  for (let at = Buffer.from(img).indexOf(guid); at >= 0; at = Buffer.from(img).indexOf(guid, at + 1)) guidAt.add(at);
-  // Direct call targets and their call sites.
+  for (let at = buf.indexOf(guid); at >= 0; at = buf.indexOf(guid, at + 1)) guidAt.add(at);
+  // `lea r64, [rip+disp32]` (REX.W 8D, modrm 00 reg 101) of the GUID, then SignalEvent: call [r+0x68].
+  const leas: number[] = [];
+  for (let j = guidAt.size > 0 ? buf.indexOf(0x8d) : -1; j >= 1 && j + 6 <= img.length; j = buf.indexOf(0x8d, j + 1)) {
+    const i = j - 1;
+    if ((img[i] !== 0x48 && img[i] !== 0x4c) || ((img[i + 2] ?? 0) & 0xc7) !== 0x05) continue;
+    if (!guidAt.has(i + 7 + (u32(img, i + 3) | 0))) continue;
+    for (let k = i + 7; k + 3 <= Math.min(img.length, i + 56); k++) {
+      if (img[k] === 0xff && ((img[k + 1] ?? 0) & 0xf8) === 0x50 && img[k + 2] === 0x68) {
+        leas.push(i);
+        break;
+      }
+    }
+  }
+  // Direct calls (E8 rel32) landing within 96 bytes before such a lea: the function's entry is
+  // the nearest of those targets.
   const callers = new Map<number, number[]>();
-  for (let i = 0; i + 5 <= img.length; i++) {
-    if (img[i] !== 0xe8) continue;
+  for (let i = leas.length > 0 ? buf.indexOf(0xe8) : -1; i >= 0 && i + 5 <= img.length; i = buf.indexOf(0xe8, i + 1)) {
     const t = i + 5 + (u32(img, i + 1) | 0);
-    if (t >= 0 && t < img.length) callers.set(t, [...(callers.get(t) ?? []), i]);
+    if (!leas.some((l) => t <= l && t >= l - 96)) continue;
+    const list = callers.get(t);
+    if (list === undefined) callers.set(t, [i]);
+    else list.push(i);
   }
   const signalFns = new Set<number>();
-  for (let i = 0; i + 7 <= img.length; i++) {
-    // lea r64, [rip+disp32] (REX.W 8D modrm 00 reg 101) to the GUID, then SignalEvent: call [r+0x68]
-    if ((img[i] !== 0x48 && img[i] !== 0x4c) || img[i + 1] !== 0x8d || ((img[i + 2] ?? 0) & 0xc7) !== 0x05) continue;
-    if (!guidAt.has(i + 7 + (u32(img, i + 3) | 0))) continue;
-    let signals = false;
-    for (let k = i + 7; k + 3 <= Math.min(img.length, i + 56) && !signals; k++) {
-      if (img[k] === 0xff && ((img[k + 1] ?? 0) & 0xf8) === 0x50 && img[k + 2] === 0x68) signals = true;
-    }
-    if (!signals) continue;
-    // The function: the nearest direct call target at or before the lea, within 96 bytes.
+  for (const l of leas) {
     let start: number | undefined;
-    for (let s = i; s >= Math.max(0, i - 96) && start === undefined; s--) if (callers.has(s)) start = s;
+    for (const t of callers.keys()) if (t <= l && t >= l - 96 && (start === undefined || t > start)) start = t;
     if (start !== undefined) signalFns.add(start);
   }
   if (signalFns.size !== 1) {
