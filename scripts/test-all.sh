@@ -66,6 +66,7 @@ fi
 # Newer official OVMF builds (Debian trixie's ovmf, edk2-stable202502) for their real-boot specs:
 # fetched from Debian's archive into a cache outside the repository, never committed.
 scripts/fetch-debian-firmware.sh trixie || fail "scripts/fetch-debian-firmware.sh trixie failed (Debian 13's OVMF for the newer-release specs)"
+scripts/fetch-debian-firmware.sh trixie ovmf-ia32 || fail "scripts/fetch-debian-firmware.sh trixie ovmf-ia32 failed (Debian 13's OVMF32 for the distro-builds-202302 specs)"
 
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"

@@ -21,9 +21,11 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 12's OVMF, edk2-stable202211: X64 OVMF_CODE(.secboot).fd, OVMF_CODE_4M(.secboot).fd,
     the combined OVMF.fd, with and without SMM and Secure Boot; IA32 OVMF32_CODE_4M.secboot.fd
   Debian 13's OVMF_CODE_4M.fd, edk2-stable202502, with --fw-cfg-from-qemu (its ACPI data)
+  Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02
+    (also its SMM secboot), Fedora 38 (also secboot), an EVE build, Debian 13's OVMF32_CODE_4M.fd
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
   S-CRTM version string, the DXE word size, PlatformPei's and PeiCore's writes into PEIFV, the
-  release's BDS behaviour (from the version string). tcg2sim profile IMAGE shows them.
+  release's BDS behaviour (from BdsDxe's code, else the version string). tcg2sim profile IMAGE shows them.
 Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs unless read from QEMU),
   and allocator addresses in event data (ImageLocationInMemory, in no PCR), calibrated on real
   boots; a note says when they are not.
