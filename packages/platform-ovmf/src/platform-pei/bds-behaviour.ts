@@ -166,8 +166,10 @@ export function findRecoveryReadyToBoot(img: Uint8Array): CodeMarker {
  */
 export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, releaseOverride?: number): BdsBehaviour {
   const img = bdsDxeImage(sec);
-  const removable = img === undefined ? { present: undefined, evidence: 'DXEFV has no BdsDxe' } : findRemovableMediaSkip(img);
-  const recovery = img === undefined ? { present: undefined, evidence: 'DXEFV has no BdsDxe' } : findRecoveryReadyToBoot(img);
+  // No BdsDxe at all: not an OVMF build but tcg2sim's embedded firmware, whose BDS is 2022.11's.
+  const none = { present: false, evidence: 'DXEFV has no BdsDxe (the embedded firmware): edk2-stable202211\'s BDS' };
+  const removable = img === undefined ? none : findRemovableMediaSkip(img);
+  const recovery = img === undefined ? none : findRecoveryReadyToBoot(img);
   const release = releaseOverride === undefined ? edk2ReleaseOf(version) : { release: releaseOverride, evidence: `release given as edk2-stable${releaseOverride}` };
   const evidence: string[] = [];
   let certain = true;
