@@ -99,9 +99,7 @@ for (const b of BUILDS) {
             else expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
           }
         }
-        // SMM builds newer than edk2-stable202211 are flagged INCOMPLETE (PCR0) whether or not their
-        // PlatformPei writes into PEIFV (Ubuntu's 2024.02 and Fedora 38's do not): conservative.
-        if (!c.smm || c.knownDifference !== undefined) expect(j.complete).to.equal(c.knownDifference === undefined);
+        expect(j.complete).to.equal(c.knownDifference === undefined);
       });
     }
   });

@@ -5,7 +5,7 @@ import { guidFromString } from '@tcg2sim/binary-codec';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { skipOptional } from '@tcg2sim/test-support';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
-import { EFI_EVENT_READY_TO_BOOT_GUID, MachineDescription, bdsBehaviour, decompressMemFvs, findRecoveryReadyToBoot, findRemovableMediaSkip, predict, readFirmwareVersionString } from '@tcg2sim/platform-ovmf';
+import { EFI_EVENT_READY_TO_BOOT_GUID, MachineDescription, bdsBehaviour, hasPeiSmmRelocation, decompressMemFvs, findRecoveryReadyToBoot, findRemovableMediaSkip, predict, readFirmwareVersionString } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
@@ -76,12 +76,12 @@ interface VectorBuild {
   readonly id: string;
   readonly code?: { readonly file: string };
   readonly bios?: { readonly file: string };
-  readonly configs: readonly { readonly name: string }[];
+  readonly configs: readonly { readonly name: string; readonly smm: boolean; readonly knownDifference?: string }[];
 }
 
 // Truth: the real boots' logs. An empty DVD-ROM option shows as a Boot#### event naming it; with
 // no Shell and no option to attempt, ReadyToBoot before PlatformRecovery0000 shows as the separators.
-describe('bdsBehaviour against real boots of other distributions\' builds', function () {
+describe('bdsBehaviour and hasPeiSmmRelocation against real boots of other distributions\' builds', function () {
   this.timeout(120_000);
   const vectors = new URL('../../test/vectors/distro-202302/', import.meta.url);
   const builds = JSON.parse(readFileSync(new URL('builds.json', vectors), 'utf8')) as readonly VectorBuild[];
@@ -97,6 +97,8 @@ describe('bdsBehaviour against real boots of other distributions\' builds', func
         expect(bds.emptyCdromOption, `${c.name} DVD-ROM option`).to.equal(log.includes(dvd));
         const events = decodeEventLog(log).events;
         const started = events.some((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
+        // SMM builds: PlatformPei's SMBASE relocation (202405 on) is what makes PCR0 differ.
+        if (c.smm) expect(hasPeiSmmRelocation(sec.peiFv), `${c.name} SMBASE relocation in PEI`).to.equal(c.knownDifference !== undefined);
         // Nothing booted and no option attempted (a DVD-ROM option is attempted: ReadyToBoot then).
         if (!started && !bds.emptyCdromOption) expect(bds.readyToBootWithoutOption, `${c.name} separators`).to.equal(events.some((e) => e.eventType === EV.SEPARATOR));
       }

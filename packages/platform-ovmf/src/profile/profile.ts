@@ -18,6 +18,7 @@ import { buildFactsFromPeiFv, peiFvAtMeasurement, PLATFORM_PEI_FILE_GUID } from 
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { edk2ReleaseOf, SHELL_NOT_AUTOBOOTED_FROM } from '../platform-pei/release.ts';
 import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
+import { hasPeiSmmRelocation } from '../platform-pei/smm-relocation.ts';
 import { locatePeiCoreAcpiTimer } from '../platform-pei/acpi-timer.ts';
 import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
@@ -211,7 +212,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
-  if (platformPei && g === undefined && features['smm']?.present === true) {
+  if (platformPei && g === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
   if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM) {
