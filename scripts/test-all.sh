@@ -69,6 +69,7 @@ fi
 scripts/fetch-debian-firmware.sh trixie || fail "scripts/fetch-debian-firmware.sh trixie failed (Debian 13's OVMF for the newer-release specs)"
 scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 || fail "scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 failed (Debian 13's AAVMF, docs/armvirt.md)"
 scripts/fetch-debian-firmware.sh sid ovmf-generic || fail "scripts/fetch-debian-firmware.sh sid ovmf-generic failed (sid's OVMF for the newer-release specs)"
+scripts/fetch-debian-firmware.sh trixie ovmf-ia32 || fail "scripts/fetch-debian-firmware.sh trixie ovmf-ia32 failed (Debian 13's OVMF32 for the distro-builds-202302 specs)"
 
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"

@@ -25,6 +25,9 @@ export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataErro
 export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
 export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './platform-pei/release.ts';
 export type { Edk2Release } from './platform-pei/release.ts';
+export { bdsBehaviour, findRecoveryReadyToBoot, findRemovableMediaSkip, BDS_DXE_FILE_GUID, EFI_EVENT_READY_TO_BOOT_GUID } from './platform-pei/bds-behaviour.ts';
+export type { BdsBehaviour, CodeMarker } from './platform-pei/bds-behaviour.ts';
+export { hasPeiSmmRelocation } from './platform-pei/smm-relocation.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
 export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';

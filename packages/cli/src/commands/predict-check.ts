@@ -3,7 +3,7 @@
  * when the value came from one, else the scenario file and its field (`s.yaml: memoryMiB`),
  * never the internal path alone (`memoryMiB`, `banks[0]`).
  */
-import { SMM_ACCESS_PEI_FILE_GUID, Scenario, measurementFeatures, unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
+import { SMM_ACCESS_PEI_FILE_GUID, Scenario, hasPeiSmmRelocation, measuresAcpiData, measurementFeatures, unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { findFileByGuid } from '@tcg2sim/uefi';
 import type { BootOptions } from './boot-options.ts';
@@ -80,9 +80,13 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   const unmodelled = unmodelledMeasurements(modelledNow);
   // Observed on Debian trixie's 2025.02 secboot image: its SMM PlatformPei writes pointers (RAM
   // addresses) into PEIFV before it is measured, which the 2022.11 locator does not find.
-  if (smmBuild && p.boot.measuredPeiFv.globals === undefined) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
+  // From edk2-stable202302 (ACPI DATA measured) only PlatformPei's SMBASE relocation (202405 on)
+  // writes there: Ubuntu's 2024.02 and Fedora 38's SMM builds are exact (docs/distro-builds-202302.md).
+  const peiFvWrites = !measuresAcpiData(p.boot.sec) || hasPeiSmmRelocation(p.boot.sec.peiFv);
+  if (smmBuild && p.boot.measuredPeiFv.globals === undefined && peiFvWrites) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }
+  if (p.boot.bdsAssumed !== undefined) notes.push(`INCOMPLETE: ${p.boot.bdsAssumed}: PCR1/PCR4 and the separators may be wrong (tcg2sim profile shows the evidence)`);
   return notes;
 }

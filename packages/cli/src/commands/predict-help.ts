@@ -25,10 +25,13 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
     measured, the Shell not booted), with --fw-cfg-from-qemu (its ACPI data and SMBIOS tables)
+  Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02
+    (also its SMM secboot), Fedora 38 (also secboot), an EVE build, Debian 13's OVMF32_CODE_4M.fd
+  Older builds, 202011-202210: Debian 11's 2020.11, Ubuntu 22.04's 2022.02, unRAID, OSX-KVM
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
   S-CRTM version string, the DXE word size, PEIFV's base and PlatformPei's and PeiCore's writes
   into it, the BDS options BdsDxe registers (Boot Manager Menu, "EFI Firmware Setup", the Shell's
-  category), SMBIOS type 0's strings, the release's BDS behaviour (from the version string).
+  category), SMBIOS type 0's strings, the release's BDS behaviour (from BdsDxe's code, else the version string).
   tcg2sim profile IMAGE shows them.
 Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMBIOS tables unless
   read from QEMU), and allocator addresses in event data (ImageLocationInMemory, the SMBIOS entry

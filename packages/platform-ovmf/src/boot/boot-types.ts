@@ -73,6 +73,11 @@ export interface BootInput {
   /** PcdFirmwareVersionString (EV_S_CRTM_VERSION); default: read from the image's Tcg2Pei. */
   readonly firmwareVersion?: string;
   /**
+   * The edk2-stable release (YYYYMM) that decides BDS behaviour neither BdsDxe's code nor
+   * PcdFirmwareVersionString shows (platform-pei/bds-behaviour.ts); default: read from the image.
+   */
+  readonly edk2Release?: number;
+  /**
    * QEMU's fw_cfg files for this VM (name → contents; at least etc/table-loader and the blobs
    * it allocates), e.g. read with @tcg2sim/qemu-fwcfg: builds whose AcpiPlatformLib measures
    * them ("ACPI DATA", edk2-stable202302 and later) get those PCR1 events. Without them such a
@@ -104,5 +109,10 @@ export interface BootResult {
   readonly acpiDataMeasured?: boolean;
   /** True when SmbiosMeasurementDxe's SMBIOS event was predicted (from `fwCfgFiles`). */
   readonly smbiosMeasured?: boolean;
+  /**
+   * BDS behaviour this prediction depends on that the image does not show (assumed as in
+   * edk2-stable202211; BootInput.edk2Release decides it): the prediction may be wrong there.
+   */
+  readonly bdsAssumed?: string;
 }
 

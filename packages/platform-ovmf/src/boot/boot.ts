@@ -20,7 +20,7 @@ import { storeHistory } from './store-history.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
 import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from '../platform-pei/release.ts';
+import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
@@ -218,9 +218,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
   notes.push(...attachedDiskNotes(diskInterfaces));
-  const release = edk2ReleaseOf(version);
-  const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
-  if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
+  const bds = bdsBehaviour(sec, version, input.edk2Release);
+  const emptyCdrom = bds.emptyCdromOption;
+  notes.push(...bds.evidence.map((e) => `BDS: ${e}`));
   const platformOptions = bdsPlatformOptions(sec);
   notes.push(...platformOptions.evidence.map((e) => `BDS: ${e}`));
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, platformOptions);
@@ -275,12 +275,16 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     // Menu (UiApp). The prediction stops before that, where a capture stops. Observed on Debian
     // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
     // message, when no attempt signalled it; 2022.11 was not observed on this path.
-    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+    if (ready.attempts === 0 && bds.readyToBootWithoutOption) {
       await signalReadyToBoot();
-      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+      notes.push('BDS: no bootable option: ReadyToBoot #1 before PlatformRecovery0000 and the Boot Manager Menu');
     }
     endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   }
+  const bdsAssumed = [
+    ...(bds.assumed.removable && input.machine.defaultCdrom ? ['whether BDS makes a boot option for the empty DVD-ROM'] : []),
+    ...(bds.assumed.recovery && ready.attempts === 0 ? ['whether BDS signals ReadyToBoot before PlatformRecovery0000'] : []),
+  ];
 
   async function loadFvApp(o: BootOption, fileGuid: string): Promise<boolean> {
     const file = findFileByGuid(sec.dxeFv.volume, fileGuid);
@@ -408,6 +412,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
     ...(smbios.measured ? { smbiosMeasured: true } : {}),
+    ...(bdsAssumed.length > 0 ? { bdsAssumed: `${bdsAssumed.join(' and ')} (neither BdsDxe's code nor the version string shows it; edk2-stable202211's behaviour assumed)` } : {}),
   };
 }
 

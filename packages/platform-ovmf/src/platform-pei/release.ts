@@ -36,7 +36,10 @@ export const NO_EMPTY_REMOVABLE_OPTION_FROM = 202305;
  */
 export const SHELL_NOT_AUTOBOOTED_FROM = 202505;
 /**
- * With no bootable option, BDS signals ReadyToBoot once before the Boot Manager Menu: observed
- * on Debian trixie's 2025.02 (the secboot image has no Shell); not observed on earlier releases.
+ * With no bootable option, BDS signals ReadyToBoot once before the Boot Manager Menu: BDS then
+ * processes PlatformRecovery0000, and EfiBootManagerProcessLoadOption signals ReadyToBoot for a
+ * platform-recovery option from edk2-stable202402 on (edk2 commit "MdeModulePkg/
+ * UefiBootManagerLib: Signal ReadyToBoot on platform recovery"); observed on Debian trixie's
+ * 2025.02 secboot image (no Shell). platform-pei/bds-behaviour.ts reads it from BdsDxe's code.
  */
-export const READY_TO_BOOT_WITHOUT_OPTION_FROM = 202502;
+export const READY_TO_BOOT_WITHOUT_OPTION_FROM = 202402;

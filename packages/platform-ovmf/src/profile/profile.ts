@@ -16,7 +16,9 @@ import type { MemoryFv, SecOutput } from '../sec.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement, PLATFORM_PEI_FILE_GUID } from '../platform-pei/peifv.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from '../platform-pei/release.ts';
+import { edk2ReleaseOf, SHELL_NOT_AUTOBOOTED_FROM } from '../platform-pei/release.ts';
+import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
+import { hasPeiSmmRelocation } from '../platform-pei/smm-relocation.ts';
 import { locatePeiCoreAcpiTimer } from '../platform-pei/acpi-timer.ts';
 import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
@@ -209,14 +211,12 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     calibrated
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
       : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
-    release.release !== undefined && release.release >= NO_EMPTY_REMOVABLE_OPTION_FROM
-      ? `BDS: ${release.evidence}: boot options ${bdsOptions.firmwareSetup ? `${bdsOptions.menu.description}, "EFI Firmware Setup" and the internal Shell (APP options: none is booted; with no other option ReadyToBoot is signalled once before the Boot Manager Menu)` : 'UiApp and the internal Shell'}, no option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`
-      : `BDS: edk2-stable202211 boot options (UiApp, a DVD-ROM option when the machine has a CD drive bus, the internal Shell) and attempts (${release.evidence})`,
+    ...bdsModelled(bdsBehaviour(sec, version)),
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
-  if (platformPei && g === undefined && features['smm']?.present === true) {
+  if (platformPei && g === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
   for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
@@ -239,4 +239,11 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     shell,
     modelled,
   };
+}
+
+function bdsModelled(b: ReturnType<typeof bdsBehaviour>): string[] {
+  return [
+    `BDS: ${b.emptyCdromOption ? 'a boot option for the empty DVD-ROM (edk2-stable202211 and Fedora 38\'s snapshot)' : 'no boot option for absent removable media (the empty DVD-ROM)'}; ${b.readyToBootWithoutOption ? 'ReadyToBoot before PlatformRecovery0000 when no option starts' : 'no ReadyToBoot when no option starts'}${b.certain ? '' : ' (partly assumed)'}`,
+    ...b.evidence.map((e) => `BDS evidence: ${e}`),
+  ];
 }
