@@ -75,7 +75,9 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   const unmodelled = unmodelledMeasurements(modelledNow);
   // Observed on Debian trixie's 2025.02 secboot image: its SMM PlatformPei writes pointers (RAM
   // addresses) into PEIFV before it is measured, which the 2022.11 locator does not find.
-  if (smmBuild && p.boot.measuredPeiFv.globals === undefined) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
+  const peiFvUnmodelled = p.boot.measuredPeiFv.unmodelled;
+  if (peiFvUnmodelled !== undefined) unmodelled.push(peiFvUnmodelled);
+  else if (smmBuild && p.boot.measuredPeiFv.globals === undefined) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }

@@ -5,7 +5,9 @@ import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { applyPeiCoreAcpiTimer } from './acpi-timer.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
-import type { PlatformPeiGlobals } from './locate.ts';
+import type { PlatformPeiGlobals, XipImage } from './locate.ts';
+import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
+import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
 import {
   locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFO_ARRAY_SIZE, MEMORY_TYPE_INFORMATION_GUID,
@@ -26,6 +28,8 @@ export interface MeasuredPeiFv {
   readonly platformInfo?: PlatformInfo;
   /** What was modelled, or why the pristine bytes were kept. */
   readonly notes: readonly string[];
+  /** Set when PlatformPei writes bytes into PEIFV that are not modelled (PCR0 is then wrong). */
+  readonly unmodelled?: string;
 }
 
 /** Build facts read from the image itself (SMM_REQUIRE from SmmAccessPei's presence). */
@@ -59,17 +63,24 @@ export function peiFvAtMeasurement(
   const peOffsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset;
   let globals: PlatformPeiGlobals;
   let dataRange: { start: number; end: number } | undefined;
+  let img: XipImage | undefined;
   try {
     const pe = parsePeImage(pe32.body);
     const dataSec = pe.sections.find((s) => sectionName(s) === '.data');
     if (dataSec !== undefined) dataRange = { start: dataSec.virtualAddress, end: dataSec.virtualAddress + dataSec.virtualSize };
-    globals = locatePlatformPeiGlobals({
+    img = {
       machine: pe.fileHeader.machine,
       imageBase: Number(pe.optionalHeader.imageBase),
       sections: pe.sections.map((s) => ({ name: sectionName(s), virtualAddress: s.virtualAddress, virtualSize: s.virtualSize })),
       image: pe32.body,
-    });
+    };
+    globals = locatePlatformPeiGlobals(img);
   } catch (err) {
+    if (err instanceof PlatformPeiLocateError && img !== undefined && dataRange !== undefined && err.code === 'PLATFORM_INFO_NOT_FOUND' && hasLegacyPlatformGlobals(img, dataRange)) {
+      const legacy = applyLegacyPlatformPei(bytes, peOffsetInFv, img, dataRange, machine, build);
+      notes.push(...legacy.notes);
+      return legacy.unmodelled === undefined ? { bytes, notes } : { bytes, notes, unmodelled: legacy.unmodelled };
+    }
     if (err instanceof PlatformPeiLocateError) {
       notes.push(`PlatformPei globals not found (${err.code}): ${timer === undefined ? 'PEIFV measured as decompressed' : 'PlatformPei\'s part of PEIFV measured as decompressed'}`);
       return { bytes, notes };
