@@ -66,6 +66,8 @@ export function legacyGlobalValues(m: MachineDescription, build: OvmfBuildFacts)
 /** What applying the legacy model did. */
 export interface LegacyApplied {
   readonly notes: readonly string[];
+  /** Offset in PEIFV of each global found. */
+  readonly offsets: Readonly<Record<string, number>>;
   /** Set when PlatformPei writes bytes this model cannot predict: the prediction is incomplete. */
   readonly unmodelled?: string;
 }
@@ -78,8 +80,10 @@ export function applyLegacyPlatformPei(
   bytes: Uint8Array, peOffsetInFv: number, img: XipImage, data: { start: number; end: number }, m: MachineDescription, build: OvmfBuildFacts
 ): LegacyApplied {
   const layout = locateLegacyPlatformGlobals(img, data);
+  const offsets = Object.fromEntries(Object.entries(layout.found).map(([k, v]) => [k, peOffsetInFv + v]));
   if (layout.missing.length > 0) {
     return {
+      offsets,
       notes: [`PlatformPei (before edk2-stable202208) globals not all found: ${layout.missing.join(', ')}`],
       unmodelled: `PlatformPei's globals in PEIFV (a pre-edk2-stable202208 layout; not found: ${layout.missing.join(', ')})`,
     };
@@ -97,7 +101,7 @@ export function applyLegacyPlatformPei(
   const where = LEGACY_GLOBALS.map((n) => `${n} PEIFV+0x${(peOffsetInFv + (layout.found[n] ?? 0)).toString(16)}=0x${values[n].toString(16)}`).join(', ');
   const notes = [`PlatformPei (pre-PlatformInitLib globals, edk2-stable202005 to 202205): ${where}`];
   if (build.smmSmramRequire) {
-    return { notes, unmodelled: 'PlatformPei\'s SMM state in PEIFV of a pre-edk2-stable202208 SMM build (TSEG size, SMRAM at default SMBASE; PCR0)' };
+    return { notes, offsets, unmodelled: 'PlatformPei\'s SMM state in PEIFV of a pre-edk2-stable202208 SMM build (TSEG size, SMRAM at default SMBASE; PCR0)' };
   }
-  return { notes };
+  return { notes, offsets };
 }

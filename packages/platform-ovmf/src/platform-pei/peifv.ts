@@ -30,6 +30,8 @@ export interface MeasuredPeiFv {
   readonly notes: readonly string[];
   /** Set when PlatformPei writes bytes into PEIFV that are not modelled (PCR0 is then wrong). */
   readonly unmodelled?: string;
+  /** Offsets in PEIFV of a pre-PlatformInitLib PlatformPei's globals (legacy-globals.ts), when found. */
+  readonly legacyGlobals?: Readonly<Record<string, number>>;
 }
 
 /** Build facts read from the image itself (SMM_REQUIRE from SmmAccessPei's presence). */
@@ -79,7 +81,8 @@ export function peiFvAtMeasurement(
     if (err instanceof PlatformPeiLocateError && img !== undefined && dataRange !== undefined && err.code === 'PLATFORM_INFO_NOT_FOUND' && hasLegacyPlatformGlobals(img, dataRange)) {
       const legacy = applyLegacyPlatformPei(bytes, peOffsetInFv, img, dataRange, machine, build);
       notes.push(...legacy.notes);
-      return legacy.unmodelled === undefined ? { bytes, notes } : { bytes, notes, unmodelled: legacy.unmodelled };
+      const base = { bytes, notes, legacyGlobals: legacy.offsets };
+      return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
     }
     if (err instanceof PlatformPeiLocateError) {
       notes.push(`PlatformPei globals not found (${err.code}): ${timer === undefined ? 'PEIFV measured as decompressed' : 'PlatformPei\'s part of PEIFV measured as decompressed'}`);

@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toHex } from '@tcg2sim/binary-codec';
+import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
+import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
+import {
+  DEBIAN_2022_11_BUILD, LEGACY_GLOBAL_SIZE, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, legacyGlobalValues, peiFvAtMeasurement, predict,
+} from '@tcg2sim/platform-ovmf';
+import type { LegacyGlobalName } from '@tcg2sim/platform-ovmf';
+import { requirePrerequisites } from '@tcg2sim/test-support';
+import { FIRMWARE_CACHE } from './debian-firmware.ts';
+
+// Truth: real boots (QEMU 7.2 + swtpm, `tcg2sim capture`) of distribution builds of
+// edk2-stable202011 and 202202, and guest RAM at PEIFV (0x820000) after those boots (QMP
+// pmemsave). Vectors in test/vectors/<build>/: <image>-<machine>-tis-512-{eventlog.bin,pcrs.json},
+// <image>-peifv-writes.json (the bytes in which RAM differed from the decompressed PEIFV, and
+// where legacy-globals.ts finds PlatformPei's globals in that image), <image>-profile.json.
+const VECTORS = fileURLToPath(new URL('../../test/vectors/', import.meta.url));
+
+interface Build {
+  readonly dir: string;
+  /** Where the images come from, for the skip notice. */
+  readonly source: string;
+  /** Image name (vector prefix) -> path under the firmware cache. */
+  readonly images: Readonly<Record<string, string>>;
+  /** VARS template for each image ('' for a combined OVMF.fd booted with -bios). */
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+const BUILDS: readonly Build[] = [
+  {
+    dir: 'debian-bullseye-2020.11',
+    source: 'Debian bullseye ovmf_2020.11-2+deb11u2_all.deb (apt-get download ovmf=2020.11-2+deb11u2, unpacked into $TCG2SIM_FIRMWARE_DIR/debian-bullseye)',
+    images: { OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_CODE_4M.fd', OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'debian-bullseye/usr/share/ovmf/OVMF.fd' },
+    vars: { OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_VARS_4M.fd', OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_VARS.fd', OVMF: '' },
+  },
+  {
+    dir: 'ubuntu-jammy-2022.02',
+    source: 'Ubuntu jammy ovmf_2022.02-3ubuntu0.22.04.7_all.deb (archive.ubuntu.com jammy-updates, unpacked into $TCG2SIM_FIRMWARE_DIR/ubuntu-jammy)',
+    images: { OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.fd', OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'ubuntu-jammy/usr/share/ovmf/OVMF.fd' },
+    vars: { OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS_4M.fd', OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS.fd', OVMF: '' },
+  },
+];
+
+interface PeiFvWrites {
+  readonly globals: Readonly<Record<string, string>>;
+  readonly boots: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+const machineOf = (key: string): MachineDescription => MachineDescription.parse({ machine: key.startsWith('pc') ? 'pc' : 'q35', memoryMiB: 512 });
+
+for (const build of BUILDS) {
+  const files = readdirSync(join(VECTORS, build.dir));
+  describe(`pre-edk2-stable202208 distribution build: ${build.dir}`, function () {
+    this.timeout(120_000);
+    for (const wf of files.filter((f) => f.endsWith('-peifv-writes.json'))) {
+      const image = wf.replace(/-peifv-writes\.json$/, '');
+      const writes = JSON.parse(readFileSync(join(VECTORS, build.dir, wf), 'utf8')) as PeiFvWrites;
+      for (const [boot, ram] of Object.entries(writes.boots)) {
+        it(`${image} ${boot}: PlatformPei's globals, computed for the VM, are the bytes guest RAM held at PEIFV (vector, no firmware needed)`, () => {
+          const values = legacyGlobalValues(machineOf(boot), DEBIAN_2022_11_BUILD);
+          const modelled = new Map<number, number>();
+          for (const [name, at] of Object.entries(writes.globals)) {
+            const n = name as LegacyGlobalName;
+            const size = LEGACY_GLOBAL_SIZE[n];
+            const v = values[n];
+            for (let k = 0; k < size; k++) modelled.set(Number(at) + k, Math.floor(v / 2 ** (8 * k)) & 0xff);
+          }
+          // Every byte that differed in RAM is one of them, with the value written...
+          for (const [off, byte] of Object.entries(ram)) expect(modelled.get(Number(off)), `PEIFV+${off}`).to.equal(Number(byte));
+          // ...and every byte written that is not zero differed in RAM.
+          for (const [off, byte] of modelled) if (byte !== 0) expect(ram[`0x${off.toString(16)}`], `PEIFV+0x${off.toString(16)}`).to.equal(`0x${byte.toString(16).padStart(2, '0')}`);
+        });
+        it(`${image} ${boot}: the globals are found in the image where the vector says, and the model writes exactly the bytes guest RAM held`, function () {
+          const code = join(FIRMWARE_CACHE, build.images[image] ?? '');
+          requirePrerequisites(this, { files: [code], hint: `${build.source}` });
+          const sec = decompressMemFvs(readFileSync(code));
+          const m = peiFvAtMeasurement(sec.peiFv, machineOf(boot), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD));
+          expect(m.unmodelled).to.equal(undefined);
+          expect(Object.fromEntries(Object.entries(m.legacyGlobals ?? {}).map(([k, v]) => [k, `0x${v.toString(16)}`]))).to.deep.equal(writes.globals);
+          const changed = Object.fromEntries([...m.bytes.keys()].filter((i) => m.bytes[i] !== sec.peiFv.bytes[i]).map((i) => [`0x${i.toString(16)}`, `0x${(m.bytes[i] ?? 0).toString(16).padStart(2, '0')}`]));
+          expect(changed).to.deep.equal(ram);
+        });
+      }
+    }
+    for (const lf of files.filter((f) => f.endsWith('-eventlog.bin'))) {
+      const name = lf.replace(/-eventlog\.bin$/, '');
+      const image = Object.keys(build.images).filter((k) => name.startsWith(`${k}-`)).sort((a, b) => b.length - a.length)[0] ?? '';
+      const machine = name.slice(image.length + 1).split('-')[0] ?? 'q35';
+      it(`${name}: predict equals the real boot in every measurement and PCRs 0-7 of all banks`, async function () {
+        const code = join(FIRMWARE_CACHE, build.images[image] ?? '');
+        const varsRel = build.vars[image] ?? '';
+        const vars = varsRel === '' ? undefined : join(FIRMWARE_CACHE, varsRel);
+        requirePrerequisites(this, { files: vars === undefined ? [code] : [code, vars], hint: build.source });
+        const real = readFileSync(join(VECTORS, build.dir, lf));
+        const pcrs = (JSON.parse(readFileSync(join(VECTORS, build.dir, `${name}-pcrs.json`), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+        const backend = new SoftTpmBackend({});
+        try {
+          const ours = await predict({
+            // A combined OVMF.fd (-bios) is its own variable store, as the CLI passes it.
+            code: readFileSync(code),
+            vars: readFileSync(vars ?? code),
+            machine: MachineDescription.parse({ machine: machine === 'pc' ? 'pc' : 'q35', memoryMiB: 512 }),
+            tpmInterface: 'tis',
+            backend,
+          });
+          const d = diffEventLogs(decodeEventLog(ours.boot.eventLog), decodeEventLog(real), { measuredOnly: true });
+          expect(d.divergence?.explanation ?? 'equal').to.equal('equal');
+          const replayed: Record<string, Record<string, string>> = {};
+          for (const [alg, mm] of ours.replay.banks) replayed[hashAlgInfo(alg).name] = Object.fromEntries([...mm].map(([i, v]) => [String(i), toHex(v)]));
+          for (const [bank, values] of Object.entries(pcrs)) {
+            for (let i = 0; i <= 7; i++) expect(replayed[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+          }
+        } finally {
+          await backend.close();
+        }
+      });
+    }
+  });
+}
+
+describe('pre-edk2-stable202208 builds whose PlatformPei is not fully modelled are reported, not predicted confidently', function () {
+  it('the unRAID 2020 build (DEBUG, X64): its profile says PCR0 is NOT MODELLED (vector)', () => {
+    const p = JSON.parse(readFileSync(join(VECTORS, 'unraid-swtpm-2020', 'OVMF_CODE-profile.json'), 'utf8')) as { modelled: string[] };
+    expect(p.modelled.some((s) => s.startsWith('NOT MODELLED: PlatformPei\'s globals in PEIFV (a pre-edk2-stable202208 layout'))).to.equal(true);
+  });
+  it('Ubuntu jammy\'s SMM build: its profile says the SMM state in PEIFV is NOT MODELLED (vector)', () => {
+    const p = JSON.parse(readFileSync(join(VECTORS, 'ubuntu-jammy-2022.02', 'OVMF_CODE_4M.secboot-profile.json'), 'utf8')) as { modelled: string[] };
+    expect(p.modelled.some((s) => s.startsWith('NOT MODELLED: PlatformPei\'s SMM state'))).to.equal(true);
+  });
+  it('the same verdicts from the images themselves', function () {
+    const unraid = join(FIRMWARE_CACHE, 'unraid-swtpm', 'OVMF_CODE.fd');
+    requirePrerequisites(this, { files: [unraid], hint: 'OVMF_CODE.fd of github.com/rezo552/unraid-swtpm (git show HEAD:OVMF_CODE.fd > $TCG2SIM_FIRMWARE_DIR/unraid-swtpm/OVMF_CODE.fd)' });
+    const sec = decompressMemFvs(readFileSync(unraid));
+    const m = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({}), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD));
+    expect(m.unmodelled).to.match(/pre-edk2-stable202208 layout/);
+    expect(existsSync(unraid)).to.equal(true);
+  });
+});
