@@ -7,6 +7,7 @@ import { applyPeiCoreAcpiTimer } from './acpi-timer.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals, XipImage } from './locate.ts';
 import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
+import { hasCpuidAddressWidth } from './address-width.ts';
 import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
 import {
@@ -90,7 +91,9 @@ export function peiFvAtMeasurement(
     }
     throw err;
   }
-  const info = computePlatformInfo(machine, build);
+  const cpuidWidth = hasCpuidAddressWidth(pe32.body);
+  const info = computePlatformInfo(machine, cpuidWidth ? build : { ...build, cpuidAddressWidth: false });
+  if (!cpuidWidth) notes.push('PlatformPei has no CPUID address-width clamp (edk2-stable202208-era code): width from the PCI aperture, no dynamic MMIO window, Uc32Base = PCIEXBAR');
   bytes.set(encode(EFIHobPlatformInfo, info), peOffsetInFv + globals.platformInfoOffset);
   bytes[peOffsetInFv + globals.fwCfgSupportedOffset] = 1;
   bytes[peOffsetInFv + globals.fwCfgDmaSupportedOffset] = 1;
