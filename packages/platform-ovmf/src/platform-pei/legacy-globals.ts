@@ -12,10 +12,10 @@
  * | mHostBridgeDevId (UINT16) | `cmp word [g], 0x29C0` (INTEL_Q35_MCH_DEVICE_ID) |
  * | mQemuUc32Base (UINT32) | `mov dword [g], 0xB0000000` (Q35: PcdPciExpressBaseAddress) |
  * | mPhysMemAddressWidth (UINT8) | `mov/cmp byte [g], 0x24` (at least 36 bits) or a byte store after `cmp al, 0x24` |
- * | mS3Supported (BOOLEAN) | the `mov byte [g], 1` just before `mov dword [mBootMode], 0x11` (BOOT_ON_S3_RESUME) |
- * | mQemuFwCfgSupported, mQemuFwCfgDmaSupported | `mov byte [a], 1; mov byte [a+1], 0` (QemuFwCfgInitialize) |
+ * | mS3Supported (BOOLEAN) | `cmp byte [g], 0` guarding the S3 reservation (below), else the `mov byte [g], 1` just before `mov dword [mBootMode], 0x11` (BOOT_ON_S3_RESUME) |
+ * | mQemuFwCfgSupported, mQemuFwCfgDmaSupported | `mov byte [a], 1; mov byte [a±1], 0` (QemuFwCfgInitialize) |
  * | mSevStatusChecked (MemEncryptSevLib) | the last `mov byte [g], 1` after the MSR_SEV_STATUS (0xC0010131) read |
- * | mMaxCpuCount (UINT32), mS3AcpiReservedMemoryBase/Size | `mov r, [g]; shl r, 15; add r, 0x80000` (stacks of PcdCpuApStackSize 0x8000 + 512 KiB), then the two stores |
+ * | mMaxCpuCount (UINT32), mS3AcpiReservedMemoryBase/Size | `mov r, [g]; shl r, 15 (or imul r, [PcdCpuApStackSize]); add r, 0x80000` (AP stacks + 512 KiB), then the two stores |
  */
 import type { XipImage } from './locate.ts';
 import { findBytes, scanMemRefs } from './x86-mem-refs.ts';
@@ -85,6 +85,7 @@ export function locateLegacyPlatformGlobals(img: XipImage, data: { start: number
       }
     }
   }
+  locateS3Reservation(b, refs, put);
   const s3Resume = refs.find((r) => r.kind === 'mov-imm' && r.size === 4 && r.imm === 0x11);
   if (s3Resume !== undefined) {
     const s3 = refs.filter((r) => r.kind === 'mov-imm' && r.size === 1 && r.imm === 1 && r.at < s3Resume.at && r.at >= s3Resume.at - 0x40).at(-1);
@@ -94,9 +95,9 @@ export function locateLegacyPlatformGlobals(img: XipImage, data: { start: number
     const a = refs[k];
     const c = refs[k + 1];
     if (a === undefined || c === undefined) continue;
-    if (a.kind === 'mov-imm' && a.size === 1 && a.imm === 1 && c.kind === 'mov-imm' && c.size === 1 && c.imm === 0 && c.at === a.end && c.target === a.target + 1) {
+    if (a.kind === 'mov-imm' && a.size === 1 && a.imm === 1 && c.kind === 'mov-imm' && c.size === 1 && c.imm === 0 && c.at === a.end && Math.abs(c.target - a.target) === 1) {
       put('fwCfgSupported', a.target, `mov byte [a], 1; mov byte [a+1], 0 at image+${hex(a.at)}`);
-      put('fwCfgDmaSupported', c.target, 'the byte after mQemuFwCfgSupported');
+      put('fwCfgDmaSupported', c.target, 'the byte beside mQemuFwCfgSupported');
       break;
     }
   }
@@ -107,28 +108,41 @@ export function locateLegacyPlatformGlobals(img: XipImage, data: { start: number
       break;
     }
   }
-  locateS3Reservation(b, refs, put);
   const missing = LEGACY_GLOBALS.filter((n) => found[n] === undefined);
   return { found, missing, evidence };
 }
 
-/** `mov r, [mMaxCpuCount]; shl r, 15; add r, 0x80000`, then stores of the size (r) and the base. */
+/**
+ * PublishPeiMemory's S3 reservation: `if (mS3Supported)` (`cmp byte [s3], 0`), then
+ * `mov r, [mMaxCpuCount]`, times PcdCpuApStackSize (`shl r, 15`, or `imul r, [pcd]` where the PCD
+ * is patchable), `add r, 0x80000` (512 KiB), and the stores of the size (r) and the base.
+ */
 function locateS3Reservation(b: Uint8Array, refs: readonly MemRef[], put: (n: LegacyGlobalName, rva: number | undefined, why: string) => void): void {
-  for (let i = 0; i + 9 <= b.length; i++) {
-    if (b[i] !== 0xc1 || ((b[i + 1] ?? 0) & 0xf8) !== 0xe0 || b[i + 2] !== 0x0f) continue;
-    const r = (b[i + 1] ?? 0) & 7;
-    const addEax = r === 0 && b[i + 3] === 0x05 && b[i + 4] === 0 && b[i + 5] === 0 && b[i + 6] === 0x08 && b[i + 7] === 0;
-    const addR = b[i + 3] === 0x81 && b[i + 4] === (0xc0 | r) && b[i + 5] === 0 && b[i + 6] === 0 && b[i + 7] === 0x08 && b[i + 8] === 0;
-    if (!addEax && !addR) continue;
-    const load = refs.find((x) => x.kind === 'load-reg' && x.size === 4 && x.reg === r && x.end === i);
-    const after = addEax ? i + 8 : i + 9;
+  for (let i = 0; i + 6 <= b.length; i++) {
+    let r: number;
+    let after: number;
+    if (b[i] === 0x05 && b[i + 1] === 0 && b[i + 2] === 0 && b[i + 3] === 0x08 && b[i + 4] === 0) {
+      r = 0;
+      after = i + 5;
+    } else if (b[i] === 0x81 && ((b[i + 1] ?? 0) & 0xf8) === 0xc0 && b[i + 2] === 0 && b[i + 3] === 0 && b[i + 4] === 0x08 && b[i + 5] === 0) {
+      r = (b[i + 1] ?? 0) & 7;
+      after = i + 6;
+    } else continue;
+    // shl r, 15 (C1 E0+r 0F) or imul r, [disp32] (0F AF modrm(00 r 101) disp32) just before.
+    const shl = b[i - 3] === 0xc1 && b[i - 2] === (0xe0 | r) && b[i - 1] === 0x0f;
+    const imul = b[i - 7] === 0x0f && b[i - 6] === 0xaf && b[i - 5] === (0x05 | (r << 3));
+    const scaled = shl || imul;
+    if (!scaled) continue;
+    const load = refs.filter((x) => x.kind === 'load-reg' && x.size === 4 && x.reg === r && x.end <= i && x.end >= i - 20).at(-1);
     const stores = refs.filter((x) => x.kind === 'store-reg' && x.size === 4 && x.at >= after && x.at < after + 16);
     const size = stores.find((x) => x.reg === r);
     const base = stores.find((x) => x.reg !== r);
     if (load === undefined || size === undefined || base === undefined) continue;
-    put('maxCpuCount', load.target, `mov r32, [g]; shl r32, 15; add r32, 0x80000 at image+${hex(i)}`);
+    put('maxCpuCount', load.target, `mov r32, [g]; times the AP stack size; add r32, 0x80000 at image+${hex(i)}`);
     put('s3AcpiReservedMemorySize', size.target, 'store of that sum');
     put('s3AcpiReservedMemoryBase', base.target, 'the store beside it');
+    const test = refs.filter((x) => x.kind === 'cmp-imm' && x.size === 1 && x.imm === 0 && x.at < load.at && x.at >= load.at - 0x30).at(-1);
+    put('s3Supported', test?.target, `cmp byte [g], 0 guarding the S3 reservation at image+${hex(i)}`);
     return;
   }
 }

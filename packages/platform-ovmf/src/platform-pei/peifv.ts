@@ -8,6 +8,7 @@ import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals, XipImage } from './locate.ts';
 import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
 import { hasCpuidAddressWidth } from './address-width.ts';
+import { applyDebugIoPortFlags } from './debug-io-port.ts';
 import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
 import {
@@ -57,6 +58,7 @@ export function peiFvAtMeasurement(
   const notes: string[] = [];
   const timer = applyPeiCoreAcpiTimer(bytes, peiFv, machine);
   if (timer !== undefined) notes.push(timer);
+  notes.push(...applyDebugIoPortFlags(bytes, peiFv));
   const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
   const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (file === undefined || pe32 === undefined) {
