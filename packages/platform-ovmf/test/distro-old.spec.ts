@@ -11,6 +11,7 @@ import {
 } from '@tcg2sim/platform-ovmf';
 import type { LegacyGlobalName } from '@tcg2sim/platform-ovmf';
 import { skipOptional } from '@tcg2sim/test-support';
+import { getVariable } from '@tcg2sim/uefi';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
 // Truth: real boots (QEMU 7.2 + swtpm, `tcg2sim capture`) of distribution builds of
@@ -34,8 +35,14 @@ const BUILDS: readonly Build[] = [
   {
     dir: 'debian-bullseye-2020.11',
     source: 'Debian bullseye ovmf_2020.11-2+deb11u2_all.deb (scripts/fetch-debian-firmware.sh bullseye)',
-    images: { OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_CODE_4M.fd', OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'debian-bullseye/usr/share/ovmf/OVMF.fd' },
-    vars: { OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_VARS_4M.fd', OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_VARS.fd', OVMF: '' },
+    images: {
+      OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_CODE_4M.fd', 'OVMF_CODE_4M.secboot': 'debian-bullseye/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+      OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'debian-bullseye/usr/share/ovmf/OVMF.fd',
+    },
+    vars: {
+      OVMF_CODE_4M: 'debian-bullseye/usr/share/OVMF/OVMF_VARS_4M.fd', 'OVMF_CODE_4M.secboot': 'debian-bullseye/usr/share/OVMF/OVMF_VARS_4M.fd',
+      OVMF_CODE: 'debian-bullseye/usr/share/OVMF/OVMF_VARS.fd', OVMF: '',
+    },
   },
   {
     dir: 'ubuntu-jammy-2022.02',
@@ -118,6 +125,7 @@ for (const build of BUILDS) {
       const name = lf.replace(/-eventlog\.bin$/, '');
       const image = Object.keys(build.images).filter((k) => name.startsWith(`${k}-`)).sort((a, b) => b.length - a.length)[0] ?? '';
       const machine = name.slice(image.length + 1).split('-')[0] ?? 'q35';
+      const smm = name.includes('-smm-');
       it(`${name}: predict equals the real boot in every measurement and PCRs 0-7 of all banks`, async function () {
         const code = join(FIRMWARE_CACHE, build.images[image] ?? '');
         const varsRel = build.vars[image] ?? '';
@@ -131,7 +139,7 @@ for (const build of BUILDS) {
             // A combined OVMF.fd (-bios) is its own variable store, as the CLI passes it.
             code: readFileSync(code),
             vars: readFileSync(vars ?? code),
-            machine: MachineDescription.parse({ machine: machine === 'pc' ? 'pc' : 'q35', memoryMiB: 512 }),
+            machine: MachineDescription.parse({ machine: machine === 'pc' ? 'pc' : 'q35', memoryMiB: 512, smm }),
             tpmInterface: 'tis',
             backend,
           });
@@ -150,16 +158,30 @@ for (const build of BUILDS) {
   });
 }
 
-describe('pre-edk2-stable202208 SMM builds: PlatformPei\'s SMM state is reported as not modelled, not predicted confidently', function () {
-  it('Ubuntu jammy\'s SMM build: its profile says the SMM state in PEIFV is NOT MODELLED (vector)', () => {
-    const p = JSON.parse(readFileSync(join(VECTORS, 'ubuntu-jammy-2022.02', 'OVMF_CODE_4M.secboot-profile.json'), 'utf8')) as { modelled: string[] };
-    expect(p.modelled.some((s) => s.startsWith('NOT MODELLED: PlatformPei\'s SMM state'))).to.equal(true);
+describe('pre-edk2-stable202208 SMM builds: PlatformPei\'s SMM state in PEIFV (legacy-smm.ts)', function () {
+  this.timeout(60_000);
+  it('Ubuntu jammy\'s OVMF_CODE_4M.secboot.fd: the profile finds the TSEG and default-SMBASE globals (vector)', () => {
+    const p = JSON.parse(readFileSync(join(VECTORS, 'ubuntu-jammy-2022.02', 'OVMF_CODE_4M.secboot-profile.json'), 'utf8')) as { peiFvWrites: { found: boolean; offsets: Record<string, string> } };
+    expect(p.peiFvWrites.found).to.equal(true);
+    expect(p.peiFvWrites.offsets['q35TsegMbytes']).to.equal('0xd62a');
+    expect(p.peiFvWrites.offsets['q35SmramAtDefaultSmbase']).to.equal('0xd630');
   });
-  it('Ubuntu jammy\'s SMM build, from the image: PCR0 reported as not modelled', function () {
+  // Guest RAM of a real boot (q35,smm=on, OVMF_VARS_4M.ms.fd) at these offsets held 16 and 1, the
+  // S3 reservation 16 MiB lower, and mMemoryTypeInformation's runtime-data record raised to 0x246
+  // pages from the store's MemoryTypeInformation variable: the model writes exactly those bytes.
+  it('Ubuntu jammy\'s OVMF_CODE_4M.secboot.fd with its ms store: the SMM globals and the raised memory-type record', function () {
     const code = join(FIRMWARE_CACHE, 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.secboot.fd');
-    requireImages(this, [code], BUILDS[1]?.source ?? '');
+    const vars = join(FIRMWARE_CACHE, 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS_4M.ms.fd');
+    requireImages(this, [code, vars], BUILDS[1]?.source ?? '');
     const sec = decompressMemFvs(readFileSync(code));
-    const m = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({ smm: true }), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD));
-    expect(m.unmodelled).to.match(/SMM state in PEIFV of a pre-edk2-stable202208 SMM build/);
+    const store = readFileSync(vars);
+    const m = peiFvAtMeasurement(sec.peiFv, MachineDescription.parse({ smm: true }), buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), (n, g) => getVariable(store, n, g)?.data);
+    expect(m.unmodelled).to.equal(undefined);
+    const changed = Object.fromEntries([...m.bytes.keys()].filter((i) => m.bytes[i] !== sec.peiFv.bytes[i]).map((i) => [`0x${i.toString(16)}`, `0x${(m.bytes[i] ?? 0).toString(16).padStart(2, '0')}`]));
+    expect(changed).to.deep.equal({
+      '0xd5e4': '0x46', '0xd5e5': '0x02', '0xd601': '0x80', '0xd602': '0xf7', '0xd603': '0x1e', '0xd605': '0x80', '0xd606': '0x08', '0xd608': '0x01',
+      '0xd619': '0x24', '0xd61a': '0x01', '0xd61b': '0x01', '0xd61c': '0x01', '0xd61d': '0x01', '0xd627': '0xb0', '0xd628': '0xc0', '0xd629': '0x29',
+      '0xd62a': '0x10', '0xd630': '0x01',
+    });
   });
 });

@@ -15,6 +15,7 @@ import type { OvmfBuildFacts } from './platform-info.ts';
 import { LEGACY_GLOBALS, LEGACY_GLOBAL_SIZE, locateLegacyPlatformGlobals } from './legacy-globals.ts';
 import type { LegacyGlobalName } from './legacy-globals.ts';
 import type { XipImage } from './locate.ts';
+import { QEMU_EXTENDED_TSEG_MBYTES, locateLegacySmmGlobals } from './legacy-smm.ts';
 
 const HOST_BRIDGE = { q35: 0x29c0, pc: 0x1237 } as const;
 const SIZE_1GB = 1n << 30n;
@@ -45,7 +46,8 @@ export function legacyPhysMemAddressWidth(m: MachineDescription, build: OvmfBuil
 
 /** The value of each global after PlatformPei ran on `m` (non-SMM build). */
 export function legacyGlobalValues(m: MachineDescription, build: OvmfBuildFacts): Readonly<Record<LegacyGlobalName, number>> {
-  const lower = ramLayout(m).belowFourG;
+  // SMM builds: PublishPeiMemory reserves S3 memory below TSEG (legacy-smm.ts).
+  const lower = ramLayout(m).belowFourG - (build.smmSmramRequire ? QEMU_EXTENDED_TSEG_MBYTES * 1024 * 1024 : 0);
   const maxCpus = m.maxCpus ?? m.cpus;
   const s3Size = m.s3 ? 0x80000 + maxCpus * build.cpuApStackSize : 0;
   const uc32 = m.machine === 'q35' ? build.pciExpressBaseAddress : 0x100000000 - Number(highestPowerOfTwoAtMost(BigInt(0x100000000 - lower)));
@@ -101,7 +103,14 @@ export function applyLegacyPlatformPei(
   const where = LEGACY_GLOBALS.map((n) => `${n} PEIFV+0x${(peOffsetInFv + (layout.found[n] ?? 0)).toString(16)}=0x${values[n].toString(16)}`).join(', ');
   const notes = [`PlatformPei (pre-PlatformInitLib globals, edk2-stable202005 to 202205): ${where}`];
   if (build.smmSmramRequire) {
-    return { notes, offsets, unmodelled: 'PlatformPei\'s SMM state in PEIFV of a pre-edk2-stable202208 SMM build (TSEG size, SMRAM at default SMBASE; PCR0)' };
+    const smm = locateLegacySmmGlobals(img, data);
+    if (smm.tsegMbytes === undefined || smm.smramAtDefaultSmbase === undefined || m.machine !== 'q35') {
+      return { notes, offsets, unmodelled: 'PlatformPei\'s SMM state in PEIFV of a pre-edk2-stable202208 SMM build (TSEG size, SMRAM at default SMBASE; PCR0)' };
+    }
+    view.setUint16(peOffsetInFv + smm.tsegMbytes, QEMU_EXTENDED_TSEG_MBYTES, true);
+    view.setUint8(peOffsetInFv + smm.smramAtDefaultSmbase, 1);
+    notes.push(`SMM: mQ35TsegMbytes PEIFV+0x${(peOffsetInFv + smm.tsegMbytes).toString(16)}=${QEMU_EXTENDED_TSEG_MBYTES}, mQ35SmramAtDefaultSmbase PEIFV+0x${(peOffsetInFv + smm.smramAtDefaultSmbase).toString(16)}=1 (legacy-smm.ts)`);
+    return { notes, offsets: { ...offsets, q35TsegMbytes: peOffsetInFv + smm.tsegMbytes, q35SmramAtDefaultSmbase: peOffsetInFv + smm.smramAtDefaultSmbase } };
   }
   return { notes, offsets };
 }

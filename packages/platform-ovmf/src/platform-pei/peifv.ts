@@ -84,6 +84,7 @@ export function peiFvAtMeasurement(
     if (err instanceof PlatformPeiLocateError && img !== undefined && dataRange !== undefined && err.code === 'PLATFORM_INFO_NOT_FOUND' && hasLegacyPlatformGlobals(img, dataRange)) {
       const legacy = applyLegacyPlatformPei(bytes, peOffsetInFv, img, dataRange, machine, build);
       notes.push(...legacy.notes);
+      if (build.smmSmramRequire && legacy.unmodelled === undefined) notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
       const base = { bytes, notes, legacyGlobals: legacy.offsets };
       return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
     }
@@ -103,19 +104,23 @@ export function peiFvAtMeasurement(
     `PlatformPei mPlatformInfoHob at PEIFV+0x${(peOffsetInFv + globals.platformInfoOffset).toString(16)}, ` +
       `fw_cfg flags at PEIFV+0x${(peOffsetInFv + globals.fwCfgSupportedOffset).toString(16)}`
   );
-  if (build.smmSmramRequire && dataRange !== undefined) {
-    // MemTypeInfo.c: only SMM builds have a PEI variable service to refresh the defaults from.
-    const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
-    if (at === undefined) {
-      notes.push('SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine');
-    } else {
-      const off = peOffsetInFv + dataRange.start + at;
-      const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
-      notes.push(`SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`);
-    }
-  }
+  if (build.smmSmramRequire && dataRange !== undefined) notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
   if (machine.msrFeatureControl !== undefined) {
     notes.push('etc/msr_feature_control is not modelled: mFeatureControlValue left pristine');
   }
   return { bytes, globals: { ...globals, peOffsetInFv }, platformInfo: info, notes };
+}
+
+/**
+ * MemTypeInfo.c: only SMM builds have a PEI variable service, from which PlatformPei raises its
+ * `mMemoryTypeInformation` defaults (in `.data`, so in PEIFV) before Tcg2Pei measures PEIFV.
+ */
+function refreshSmmMemTypeInfo(
+  bytes: Uint8Array, peOffsetInFv: number, dataRange: { start: number; end: number }, readVariable?: (name: string, guid: string) => Uint8Array | undefined
+): string {
+  const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
+  if (at === undefined) return 'SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine';
+  const off = peOffsetInFv + dataRange.start + at;
+  const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
+  return `SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`;
 }

@@ -61,9 +61,11 @@ export function scanMemRefs(img: XipImage): MemRef[] {
     const op = b[p] ?? 0;
     const modrm = b[p + 1] ?? 0;
     const wide = rexW ? 8 : opSize16 ? 2 : 4;
-    if (!x64 && (op === 0xa1 || op === 0xa3) && !rexW) {
+    if (!x64 && op >= 0xa0 && op <= 0xa3 && !rexW) {
+      // moffs forms: A0/A1 load AL/eAX, A2/A3 store AL/eAX.
       const end = p + 5;
-      out.push({ at: i, end, target: u32(b, p + 1) - img.imageBase, kind: op === 0xa3 ? 'store-reg' : 'load-reg', size: opSize16 ? 2 : 4, reg: 0 });
+      const size = op === 0xa0 || op === 0xa2 ? 1 : opSize16 ? 2 : 4;
+      out.push({ at: i, end, target: u32(b, p + 1) - img.imageBase, kind: op >= 0xa2 ? 'store-reg' : 'load-reg', size, reg: 0 });
       continue;
     }
     if ((modrm & 0xc7) !== 0x05) continue;
