@@ -47,14 +47,22 @@ const BUILDS: readonly Build[] = [
   {
     dir: 'ubuntu-jammy-2022.02',
     source: 'Ubuntu jammy ovmf_2022.02-3ubuntu0.22.04.7_all.deb (archive.ubuntu.com jammy-updates, unpacked into $TCG2SIM_FIRMWARE_DIR/ubuntu-jammy)',
-    images: { OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.fd', OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'ubuntu-jammy/usr/share/ovmf/OVMF.fd' },
-    vars: { OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS_4M.fd', OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS.fd', OVMF: '' },
+    images: {
+      OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.fd', 'OVMF_CODE_4M.secboot': 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+      OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE.fd', OVMF: 'ubuntu-jammy/usr/share/ovmf/OVMF.fd',
+    },
+    // The secboot vector booted Ubuntu's store with Microsoft's keys (a used store: BDS refreshes its options).
+    vars: {
+      OVMF_CODE_4M: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS_4M.fd', 'OVMF_CODE_4M.secboot': 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS_4M.ms.fd',
+      OVMF_CODE: 'ubuntu-jammy/usr/share/OVMF/OVMF_VARS.fd', OVMF: '',
+    },
   },
   {
     // A DEBUG build of 2020 (X64): PlatformPei's globals in another order, and
-    // PlatformDebugLibIoPort's flags in PeiCore and PlatformPei (debug-io-port.ts).
+    // PlatformDebugLibIoPort's flags in PeiCore and PlatformPei (debug-io-port.ts). Its
+    // OVMF_VARS.fd is a used store (Windows options, a stale auto-created option): BDS's refresh.
     dir: 'unraid-swtpm-2020',
-    source: 'OVMF_CODE.fd of github.com/rezo552/unraid-swtpm (git show HEAD:OVMF_CODE.fd > $TCG2SIM_FIRMWARE_DIR/unraid-swtpm/OVMF_CODE.fd)',
+    source: 'OVMF_CODE.fd and OVMF_VARS.fd of github.com/rezo552/unraid-swtpm (git show HEAD:OVMF_CODE.fd > $TCG2SIM_FIRMWARE_DIR/unraid-swtpm/OVMF_CODE.fd, same for OVMF_VARS.fd)',
     images: { OVMF_CODE: 'unraid-swtpm/OVMF_CODE.fd' },
     vars: { OVMF_CODE: 'unraid-swtpm/OVMF_VARS.fd' },
   },
