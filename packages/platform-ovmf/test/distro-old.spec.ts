@@ -66,6 +66,13 @@ const BUILDS: readonly Build[] = [
     images: { OVMF_CODE: 'unraid-swtpm/OVMF_CODE.fd' },
     vars: { OVMF_CODE: 'unraid-swtpm/OVMF_VARS.fd' },
   },
+  ...(['dad4131', '3cd6d6b'] as const).map((commit, i) => ({
+    // Builds of 2021 (X64, non-SMM) from the same repository's history.
+    dir: i === 0 ? 'osx-kvm-2021.06' : 'osx-kvm-2021.09',
+    source: `OVMF_CODE.fd of github.com/kholia/OSX-KVM at ${commit} (git show ${commit}:OVMF_CODE.fd > $TCG2SIM_FIRMWARE_DIR/osx-kvm-${commit}/OVMF_CODE.fd) and that repository's OVMF_VARS.fd (git show HEAD:OVMF_VARS.fd > …/osx-kvm-${commit}/OVMF_VARS.fd)`,
+    images: { OVMF_CODE: `osx-kvm-${commit}/OVMF_CODE.fd` },
+    vars: { OVMF_CODE: `osx-kvm-${commit}/OVMF_VARS.fd` },
+  })),
   {
     // edk2 master of 2022-10: the 2022.11 EFI_HOB_PLATFORM_INFO layout, computed as 202208 did
     // (address-width.ts); guest RAM at PEIFV equalled the model byte for byte.
