@@ -21,6 +21,8 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 12's OVMF, edk2-stable202211: X64 OVMF_CODE(.secboot).fd, OVMF_CODE_4M(.secboot).fd,
     the combined OVMF.fd, with and without SMM and Secure Boot; IA32 OVMF32_CODE_4M.secboot.fd
   Debian 13's OVMF_CODE_4M.fd, edk2-stable202502, with --fw-cfg-from-qemu (its ACPI data)
+  Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,
+    4 MiB, OVMF.fd, SMM, Secure Boot), DEBUG builds (docs/distro-builds.md)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
   S-CRTM version string, the DXE word size, PlatformPei's and PeiCore's writes into PEIFV, the
   release's BDS behaviour (from the version string). tcg2sim profile IMAGE shows them.
