@@ -27,7 +27,12 @@ opts="-o Dir::Etc::SourceList=$apt_dir/sources.list -o Dir::Etc::SourceParts=$ap
 # shellcheck disable=SC2086
 apt-get -q $opts update >/dev/null
 # shellcheck disable=SC2086
-(cd "$apt_dir/dl" && apt-get -q $opts download "$package" >/dev/null)
+# The suite's version, named: without it apt prefers the version installed on this machine.
+# shellcheck disable=SC2086
+version="$(apt-cache $opts madison "$package" | awk -F'|' 'NR==1 { gsub(/ /, "", $2); print $2 }')"
+[ -n "$version" ] || { echo "fetch-debian-firmware: no $package in $suite" >&2; exit 1; }
+# shellcheck disable=SC2086
+(cd "$apt_dir/dl" && apt-get -q $opts download "$package=$version" >/dev/null)
 deb="$(ls "$apt_dir"/dl/"$package"_*.deb)"
 mkdir -p "$dest"
 dpkg-deb -x "$deb" "$dest"

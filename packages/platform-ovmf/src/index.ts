@@ -19,6 +19,9 @@ export {
   peiFvAtMeasurement, buildFactsFromPeiFv, PLATFORM_PEI_FILE_GUID, SMM_ACCESS_PEI_FILE_GUID,
 } from './platform-pei/peifv.ts';
 export type { MeasuredPeiFv } from './platform-pei/peifv.ts';
+export { LEGACY_GLOBALS, LEGACY_GLOBAL_SIZE, locateLegacyPlatformGlobals, hasLegacyPlatformGlobals } from './platform-pei/legacy-globals.ts';
+export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/legacy-globals.ts';
+export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';

@@ -83,7 +83,9 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   // From edk2-stable202302 (ACPI DATA measured) only PlatformPei's SMBASE relocation (202405 on)
   // writes there: Ubuntu's 2024.02 and Fedora 38's SMM builds are exact (docs/distro-builds-202302.md).
   const peiFvWrites = !measuresAcpiData(p.boot.sec) || hasPeiSmmRelocation(p.boot.sec.peiFv);
-  if (smmBuild && p.boot.measuredPeiFv.globals === undefined && peiFvWrites) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
+  const peiFvUnmodelled = p.boot.measuredPeiFv.unmodelled;
+  if (peiFvUnmodelled !== undefined) unmodelled.push(peiFvUnmodelled);
+  else if (smmBuild && p.boot.measuredPeiFv.globals === undefined && peiFvWrites) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }

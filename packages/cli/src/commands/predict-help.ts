@@ -27,7 +27,8 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     measured, the Shell not booted), with --fw-cfg-from-qemu (its ACPI data and SMBIOS tables)
   Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02
     (also its SMM secboot), Fedora 38 (also secboot), an EVE build, Debian 13's OVMF32_CODE_4M.fd
-  Older builds, 202011-202210: Debian 11's 2020.11, Ubuntu 22.04's 2022.02, unRAID, OSX-KVM
+  Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,
+    4 MiB, OVMF.fd, SMM, Secure Boot), DEBUG builds (docs/distro-builds.md)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
   S-CRTM version string, the DXE word size, PEIFV's base and PlatformPei's and PeiCore's writes
   into it, the BDS options BdsDxe registers (Boot Manager Menu, "EFI Firmware Setup", the Shell's

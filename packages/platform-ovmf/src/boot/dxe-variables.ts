@@ -2,7 +2,6 @@
  * The UEFI variables DXE and BDS read and write in a simulated boot, and the boot options BDS
  * attempts.
  */
-import { toHex } from '@tcg2sim/binary-codec';
 import { findFileByGuid, secureBootState } from '@tcg2sim/uefi';
 import type { VariableSnapshot } from '@tcg2sim/uefi';
 import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
@@ -14,6 +13,7 @@ import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBoo
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
 import type { BdsPlatformOptions } from './bds-platform-options.ts';
+import { isAutoCreated, refreshBootOptions } from './bds-refresh.ts';
 
 /** A boot option number as in `Boot####`. */
 export function hex4(n: number): string {
@@ -80,15 +80,14 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
       if (o !== undefined) byNumber.set(n, o);
     }
     notes.push(`BDS: boot options from the variable store: BootOrder ${order.map(hex4).join(',')}`);
-    if (disks.length > 0 && ![...byNumber.values()].some((o) => o.target.kind === 'disk')) {
-      notes.push('BDS: the store has no option for the attached disk; the one BDS would add on refresh is not modelled');
-    }
-    const storedNet = [...byNumber.values()].filter((o) => o.target.kind === 'network').map((o) => toHex(o.filePath.raw));
-    const wanted = network.map((o) => toHex(o.filePath.raw));
-    if (storedNet.length !== wanted.length || wanted.some((w) => !storedNet.includes(w))) {
-      notes.push(`BDS: the store's network options (${storedNet.length}) are not the ${wanted.length} the NICs give; the options BDS would add or drop on refresh are not modelled (the stored options are used)`);
-    }
-    return { order, byNumber };
+    const shellInFv = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
+    const enumerated = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell: shellInFv, ...(platform !== undefined ? { platform } : {}) }).filter(isAutoCreated);
+    const r = refreshBootOptions(order, byNumber, enumerated);
+    notes.push(...r.notes);
+    if (r.notes.length === 0) return { order, byNumber };
+    vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(r.order));
+    for (const o of r.added) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
+    return { order: r.order, byNumber: r.byNumber };
   }
   const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
   const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell, ...(platform !== undefined ? { platform } : {}) });

@@ -24,13 +24,15 @@ function u32(b: Uint8Array, at: number): number {
 
 /**
  * Finds the array by its contents in `data` (PlatformPei's .data): five records with the types
- * above, then {0x10, 0}. Returns the offset in `data`, or undefined.
+ * above, then {EfiMaxMemoryType (0x10, or 0x0F before edk2-stable202302), 0}. Returns the offset in `data`, or undefined.
  */
 export function locateMemoryTypeInformation(data: Uint8Array): number | undefined {
   for (let at = 0; at + MEMORY_TYPE_INFO_ARRAY_SIZE <= data.length; at += 4) {
     let ok = true;
     for (let i = 0; i < TYPES.length && ok; i++) ok = u32(data, at + 8 * i) === TYPES[i];
-    if (ok && u32(data, at + 40) === EFI_MAX_MEMORY_TYPE && u32(data, at + 44) === 0) return at;
+    // EfiMaxMemoryType is 0x0F before EfiUnacceptedMemoryType (edk2-stable202302) took that value.
+    const end = u32(data, at + 40);
+    if (ok && (end === EFI_MAX_MEMORY_TYPE || end === EFI_MAX_MEMORY_TYPE - 1) && u32(data, at + 44) === 0) return at;
   }
   return undefined;
 }

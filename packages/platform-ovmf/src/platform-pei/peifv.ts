@@ -5,7 +5,11 @@ import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { applyPeiCoreAcpiTimer } from './acpi-timer.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
-import type { PlatformPeiGlobals } from './locate.ts';
+import type { PlatformPeiGlobals, XipImage } from './locate.ts';
+import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
+import { hasCpuidAddressWidth } from './address-width.ts';
+import { applyDebugIoPortFlags } from './debug-io-port.ts';
+import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
 import {
   locateMemoryTypeInformation, refreshMemTypeInfo, MEMORY_TYPE_INFO_ARRAY_SIZE, MEMORY_TYPE_INFORMATION_GUID,
@@ -26,6 +30,10 @@ export interface MeasuredPeiFv {
   readonly platformInfo?: PlatformInfo;
   /** What was modelled, or why the pristine bytes were kept. */
   readonly notes: readonly string[];
+  /** Set when PlatformPei writes bytes into PEIFV that are not modelled (PCR0 is then wrong). */
+  readonly unmodelled?: string;
+  /** Offsets in PEIFV of a pre-PlatformInitLib PlatformPei's globals (legacy-globals.ts), when found. */
+  readonly legacyGlobals?: Readonly<Record<string, number>>;
 }
 
 /** Build facts read from the image itself (SMM_REQUIRE from SmmAccessPei's presence). */
@@ -50,6 +58,7 @@ export function peiFvAtMeasurement(
   const notes: string[] = [];
   const timer = applyPeiCoreAcpiTimer(bytes, peiFv, machine);
   if (timer !== undefined) notes.push(timer);
+  notes.push(...applyDebugIoPortFlags(bytes, peiFv));
   const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
   const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (file === undefined || pe32 === undefined) {
@@ -59,24 +68,35 @@ export function peiFvAtMeasurement(
   const peOffsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset;
   let globals: PlatformPeiGlobals;
   let dataRange: { start: number; end: number } | undefined;
+  let img: XipImage | undefined;
   try {
     const pe = parsePeImage(pe32.body);
     const dataSec = pe.sections.find((s) => sectionName(s) === '.data');
     if (dataSec !== undefined) dataRange = { start: dataSec.virtualAddress, end: dataSec.virtualAddress + dataSec.virtualSize };
-    globals = locatePlatformPeiGlobals({
+    img = {
       machine: pe.fileHeader.machine,
       imageBase: Number(pe.optionalHeader.imageBase),
       sections: pe.sections.map((s) => ({ name: sectionName(s), virtualAddress: s.virtualAddress, virtualSize: s.virtualSize })),
       image: pe32.body,
-    });
+    };
+    globals = locatePlatformPeiGlobals(img);
   } catch (err) {
+    if (err instanceof PlatformPeiLocateError && img !== undefined && dataRange !== undefined && err.code === 'PLATFORM_INFO_NOT_FOUND' && hasLegacyPlatformGlobals(img, dataRange)) {
+      const legacy = applyLegacyPlatformPei(bytes, peOffsetInFv, img, dataRange, machine, build);
+      notes.push(...legacy.notes);
+      if (build.smmSmramRequire && legacy.unmodelled === undefined) notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
+      const base = { bytes, notes, legacyGlobals: legacy.offsets };
+      return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
+    }
     if (err instanceof PlatformPeiLocateError) {
       notes.push(`PlatformPei globals not found (${err.code}): ${timer === undefined ? 'PEIFV measured as decompressed' : 'PlatformPei\'s part of PEIFV measured as decompressed'}`);
       return { bytes, notes };
     }
     throw err;
   }
-  const info = computePlatformInfo(machine, build);
+  const cpuidWidth = hasCpuidAddressWidth(pe32.body);
+  const info = computePlatformInfo(machine, cpuidWidth ? build : { ...build, cpuidAddressWidth: false });
+  if (!cpuidWidth) notes.push('PlatformPei has no CPUID address-width clamp (edk2-stable202208-era code): width from the PCI aperture, no dynamic MMIO window, Uc32Base = PCIEXBAR');
   bytes.set(encode(EFIHobPlatformInfo, info), peOffsetInFv + globals.platformInfoOffset);
   bytes[peOffsetInFv + globals.fwCfgSupportedOffset] = 1;
   bytes[peOffsetInFv + globals.fwCfgDmaSupportedOffset] = 1;
@@ -84,19 +104,23 @@ export function peiFvAtMeasurement(
     `PlatformPei mPlatformInfoHob at PEIFV+0x${(peOffsetInFv + globals.platformInfoOffset).toString(16)}, ` +
       `fw_cfg flags at PEIFV+0x${(peOffsetInFv + globals.fwCfgSupportedOffset).toString(16)}`
   );
-  if (build.smmSmramRequire && dataRange !== undefined) {
-    // MemTypeInfo.c: only SMM builds have a PEI variable service to refresh the defaults from.
-    const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
-    if (at === undefined) {
-      notes.push('SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine');
-    } else {
-      const off = peOffsetInFv + dataRange.start + at;
-      const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
-      notes.push(`SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`);
-    }
-  }
+  if (build.smmSmramRequire && dataRange !== undefined) notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
   if (machine.msrFeatureControl !== undefined) {
     notes.push('etc/msr_feature_control is not modelled: mFeatureControlValue left pristine');
   }
   return { bytes, globals: { ...globals, peOffsetInFv }, platformInfo: info, notes };
+}
+
+/**
+ * MemTypeInfo.c: only SMM builds have a PEI variable service, from which PlatformPei raises its
+ * `mMemoryTypeInformation` defaults (in `.data`, so in PEIFV) before Tcg2Pei measures PEIFV.
+ */
+function refreshSmmMemTypeInfo(
+  bytes: Uint8Array, peOffsetInFv: number, dataRange: { start: number; end: number }, readVariable?: (name: string, guid: string) => Uint8Array | undefined
+): string {
+  const at = locateMemoryTypeInformation(bytes.subarray(peOffsetInFv + dataRange.start, peOffsetInFv + dataRange.end));
+  if (at === undefined) return 'SMM build: mMemoryTypeInformation not found in PlatformPei .data: left pristine';
+  const off = peOffsetInFv + dataRange.start + at;
+  const n = refreshMemTypeInfo(bytes.subarray(off, off + MEMORY_TYPE_INFO_ARRAY_SIZE), readVariable?.(MEMORY_TYPE_INFORMATION_VARIABLE, MEMORY_TYPE_INFORMATION_GUID));
+  return `SMM build: mMemoryTypeInformation at PEIFV+0x${off.toString(16)}, ${n} record(s) raised from the MemoryTypeInformation variable`;
 }

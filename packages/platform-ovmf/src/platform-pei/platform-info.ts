@@ -67,6 +67,13 @@ export interface OvmfBuildFacts {
    * false.
    */
   readonly ia32Dxe?: boolean;
+  /**
+   * PlatformPei takes the address width from CPUID and sizes the 64-bit MMIO window from it, and
+   * a Q35 guest with at most 2 GiB of low RAM gets Uc32Base 0x80000000 (Debian 12's 2022.11);
+   * false for edk2-stable202208-era code (width from the PCI aperture only, Uc32Base = PCIEXBAR),
+   * read from the image by address-width.ts. Default true.
+   */
+  readonly cpuidAddressWidth?: boolean;
 }
 
 /** The values of OvmfPkgIa32X64.dsc / OvmfPkgX64.dsc in edk2-stable202211 (Debian 2022.11). */
@@ -129,7 +136,7 @@ export function computePlatformInfo(m: MachineDescription, build: OvmfBuildFacts
 
   // PlatformAddressWidthFromCpuid (QemuQuirk = TRUE).
   let physBits = 0;
-  const pb = m.cpu.physBits;
+  const pb = build.cpuidAddressWidth === false ? 0 : m.cpu.physBits;
   const valid =
     pb >= 41 ||
     (m.cpu.vendor === 'GenuineIntel' && (pb === 36 || pb === 39)) ||
@@ -175,7 +182,7 @@ export function computePlatformInfo(m: MachineDescription, build: OvmfBuildFacts
   let uc32Size = 0;
   let pciBase: number;
   if (q35) {
-    uc32Base = lower <= 0x80000000 ? 0x80000000 : build.pciExpressBaseAddress;
+    uc32Base = lower <= 0x80000000 && build.cpuidAddressWidth !== false ? 0x80000000 : build.pciExpressBaseAddress;
     pciBase = build.pciExpressBaseAddress + 0x10000000;
   } else {
     uc32Size = powerOfTwoBelow32(0x100000000 - lower);

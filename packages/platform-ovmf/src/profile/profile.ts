@@ -185,6 +185,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     offsets['mQemuFwCfgSupported'] = `0x${(g.peOffsetInFv + g.fwCfgSupportedOffset).toString(16)}`;
     offsets['mQemuFwCfgDmaSupported'] = `0x${(g.peOffsetInFv + g.fwCfgDmaSupportedOffset).toString(16)}`;
   }
+  for (const [k, o] of Object.entries(measured.legacyGlobals ?? {})) offsets[k] = `0x${o.toString(16)}`;
+  const legacyComplete = measured.legacyGlobals !== undefined && measured.unmodelled === undefined;
   const shellFile = sec.dxeFv.volume.files.find((f) => f.guid === UEFI_SHELL_FILE_GUID);
   const shellImage = shellFile === undefined ? undefined : imageSection(shellFile);
   let shell: FirmwareProfile['shell'];
@@ -206,7 +208,9 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
     g !== undefined
       ? 'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs'
-      : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
+      : legacyComplete
+        ? 'PlatformPei\'s writes into PEIFV: the pre-PlatformInitLib globals (edk2-stable202005 to 202205) computed for the VM (platform-pei/legacy-values.ts)'
+        : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
     timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
@@ -216,7 +220,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
-  if (platformPei && g === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
+  if (measured.unmodelled !== undefined) modelled.push(`NOT MODELLED: ${measured.unmodelled}: PCR0 predictions are wrong`);
+  else if (platformPei && g === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
   for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
@@ -235,7 +240,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     dxeArch: majorityArch(dxe),
     volumes: [pei, dxe],
     features,
-    peiFvWrites: { found: g !== undefined, offsets, notes: measured.notes },
+    peiFvWrites: { found: g !== undefined || legacyComplete, offsets, notes: measured.notes },
     shell,
     modelled,
   };

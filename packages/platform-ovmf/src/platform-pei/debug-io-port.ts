@@ -1,0 +1,73 @@
+/**
+ * DEBUG builds (e.g. the unRAID 2020 build): OvmfPkg's PlatformDebugLibIoPort caches whether
+ * QEMU's debug console answers at PcdDebugIoPort (reading the port gives 0xE9) in two globals of
+ * each module that prints: `mDebugIoPortFound` and `mDebugIoPortFoundChecked`. PeiCore and
+ * PlatformPei print while they execute in place from PEIFV, before permanent memory (PEIMs
+ * dispatched later are shadowed to RAM), so their copies are written into PEIFV before Tcg2Pei
+ * measures it: checked = 1, found = 0 on a VM without `-debugcon` (the VMs tcg2sim models). Seen
+ * in guest RAM of a real boot of that build: exactly these bytes in PeiCore and PlatformPei.
+ *
+ * Found by code: the module holds `cmp al, 0xE9; sete al` (the port probe) and the store pair
+ * `mov byte [checked], 1; mov [found], al` to adjacent `.data` bytes.
+ */
+import { EFI_SECTION, parsePeImage, sectionName } from '@tcg2sim/uefi';
+import type { FfsFile } from '@tcg2sim/uefi';
+import type { MemoryFv } from '../sec.ts';
+import { findBytes, scanMemRefs } from './x86-mem-refs.ts';
+
+const PROBE = [0x3c, 0xe9, 0x0f, 0x94, 0xc0];
+/** PeiCore and PlatformPei FILE_GUIDs: the modules that print before permanent memory. */
+const PRE_MEMORY_PRINTERS = ['52C05B14-0B98-496C-BC3B-04B50211D680', '222C386D-5ABC-4FB4-B124-FBB82488ACF4'] as const;
+
+/** Offsets in PEIFV of one module's two flags. */
+export interface DebugIoPortFlags {
+  readonly module: string;
+  readonly checked: number;
+  readonly found: number;
+}
+
+function flagsOf(file: FfsFile, fvOffset: number): DebugIoPortFlags | undefined {
+  const pe32 = file.sections?.find((s) => s.type === EFI_SECTION.PE32);
+  if (pe32 === undefined || findBytes(pe32.body, PROBE).length === 0) return undefined;
+  let pe: ReturnType<typeof parsePeImage>;
+  try {
+    pe = parsePeImage(pe32.body);
+  } catch {
+    return undefined;
+  }
+  const data = pe.sections.find((s) => sectionName(s) === '.data');
+  if (data === undefined) return undefined;
+  const img = { machine: pe.fileHeader.machine, imageBase: Number(pe.optionalHeader.imageBase), sections: [], image: pe32.body };
+  const refs = scanMemRefs(img).filter((r) => r.target >= data.virtualAddress && r.target < data.virtualAddress + data.virtualSize);
+  for (let k = 0; k + 1 < refs.length; k++) {
+    const a = refs[k];
+    const c = refs[k + 1];
+    if (a === undefined || c === undefined) continue;
+    if (a.kind === 'mov-imm' && a.size === 1 && a.imm === 1 && c.kind === 'store-reg' && c.size === 1 && c.reg === 0 && c.at === a.end && Math.abs(c.target - a.target) === 1) {
+      const base = pe32.offset + pe32.headerSize - fvOffset;
+      const name = file.sections?.find((s) => s.type === EFI_SECTION.USER_INTERFACE)?.userInterface ?? file.guid;
+      return { module: name, checked: base + a.target, found: base + c.target };
+    }
+  }
+  return undefined;
+}
+
+/** The flags of PeiCore and PlatformPei, where their images have them. */
+export function locateDebugIoPortFlags(peiFv: MemoryFv): DebugIoPortFlags[] {
+  const out: DebugIoPortFlags[] = [];
+  for (const guid of PRE_MEMORY_PRINTERS) {
+    const f = peiFv.volume.files.find((x) => x.guid === guid);
+    const flags = f === undefined ? undefined : flagsOf(f, peiFv.volume.offset);
+    if (flags !== undefined) out.push(flags);
+  }
+  return out;
+}
+
+/** Writes checked = 1, found = 0 for each module; returns notes. */
+export function applyDebugIoPortFlags(bytes: Uint8Array, peiFv: MemoryFv): string[] {
+  return locateDebugIoPortFlags(peiFv).map((g) => {
+    bytes[g.checked] = 1;
+    bytes[g.found] = 0;
+    return `${g.module}: PlatformDebugLibIoPort flags at PEIFV+0x${g.checked.toString(16)} (checked = 1), +0x${g.found.toString(16)} (found = 0: no -debugcon; a VM with QEMU's debug console at 0x402 is not modelled)`;
+  });
+}
