@@ -50,6 +50,12 @@ export interface BootInput {
    */
   readonly nics?: readonly PciNic[];
   /**
+   * QEMU's `bootorder` fw_cfg file (what `bootindex=` on the devices makes QEMU pass; build it with
+   * @tcg2sim/qemu-vmm qemuBootOrderFile): BDS connects only the devices it names and
+   * SetBootOrderFromQemu rewrites BootOrder (boot-order-apply.ts). Absent or empty: no bootindex.
+   */
+  readonly qemuBootOrder?: Uint8Array;
+  /**
    * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
    * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3
    * resume only, TCG2_DEVICE_DETECTION from the store): a what-if for platforms built with it.

@@ -35,6 +35,7 @@ import { nicNetworkOptions } from './bds-network.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
+import { parseQemuBootOrder } from './qemu-boot-order.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -204,7 +205,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const release = edk2ReleaseOf(version);
   const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
+  const qemuBootOrder = input.qemuBootOrder === undefined ? undefined : parseQemuBootOrder(input.qemuBootOrder);
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, qemuBootOrder);
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;

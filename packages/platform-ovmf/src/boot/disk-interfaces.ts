@@ -10,6 +10,8 @@
 import { devicePathFromText } from '@tcg2sim/uefi';
 import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
+import { connectRank } from './boot-order-apply.ts';
+import type { DeviceConnection } from './boot-order-apply.ts';
 
 /** How a disk is attached (the CLI's `--disk-interface`). */
 export const DISK_INTERFACES = ['virtio', 'nvme', 'sata', 'scsi'] as const;
@@ -137,7 +139,7 @@ export interface DiskOption {
  * then appends " 2", " 3" … to repeated descriptions (measured: two virtio-blk disks are
  * "UEFI Misc Device" and "UEFI Misc Device 2").
  */
-export function diskOptions(m: MachineDescription, disks: readonly DiskInterface[]): DiskOption[] {
+export function diskOptions(m: MachineDescription, disks: readonly DiskInterface[], connection: DeviceConnection = { kind: 'all' }): DiskOption[] {
   let slot = firstFreePciSlot(m);
   let sataSlot: number | undefined;
   let scsiSlot: number | undefined;
@@ -153,8 +155,15 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
     return { index, iface, slot: s, ordinal, ...diskText(m, iface, s, ordinal) };
   });
   placed.sort((a, b) => a.slot - b.slot || a.ordinal - b.ordinal);
+  // Devices QEMU's bootorder left unconnected have no BlockIo; the connected ones got their
+  // handles in connect order (boot-order-apply.ts).
+  const connected = placed
+    .map((p) => ({ p, rank: connectRank(connection, p.path) }))
+    .filter((r): r is { p: (typeof placed)[number]; rank: number } => r.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank)
+    .map((r) => r.p);
   const seen = new Map<string, number>();
-  return placed.map((p) => {
+  return connected.map((p) => {
     const n = (seen.get(p.description) ?? 0) + 1;
     seen.set(p.description, n);
     return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path };
