@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
-import { attachedDiskNotes } from './disk-interfaces.ts';
+import { attachedDiskNotes, diskOptions } from './disk-interfaces.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
@@ -207,6 +207,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
   const qemuBootOrder = input.qemuBootOrder === undefined ? undefined : parseQemuBootOrder(input.qemuBootOrder);
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, qemuBootOrder);
+  // With QEMU's bootorder BDS may have connected only some devices: only those allocated (disk-nic-image-buffer.ts).
+  const connection = options.connection ?? { kind: 'all' };
+  const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskInterfaces, connection).some((d) => d.index === i));
+  const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
+  let networkAttempts = 0;
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -231,6 +236,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       continue;
     }
     if (o.target.kind === 'network') {
+      networkAttempts++;
       const path = devicePathToText(o.filePath);
       notes.push(network.some((n) => devicePathToText(n.filePath) === path)
         ? `BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`
@@ -357,7 +363,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
-        diskInterfaces,
+        diskInterfaces: connectedDisks,
+        ...(roms !== undefined ? { nics: roms.facts } : {}),
+        ...(unconnectedAhci ? { unconnectedAhci } : {}),
+        ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),

@@ -76,6 +76,8 @@ export class DxeVariables implements VariableReader {
 export interface BootOptionSet {
   readonly order: readonly number[];
   readonly byNumber: ReadonlyMap<number, BootOption>;
+  /** Which devices BDS connected before enumerating options (QEMU's bootorder; default all). */
+  readonly connection?: DeviceConnection;
 }
 
 /**
@@ -84,7 +86,8 @@ export interface BootOptionSet {
  * measures them.
  */
 export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true, qemuBootOrder?: QemuBootOrder): BootOptionSet {
-  const set = registeredOptions(m, sec, vars, notes, disks, network, emptyCdromOption, qemuBootOrder === undefined ? { kind: 'all' } : connectDevicesFromQemu(qemuBootOrder, (p) => deviceExists(m, disks, network, p), notes));
+  const connection: DeviceConnection = qemuBootOrder === undefined ? { kind: 'all' } : connectDevicesFromQemu(qemuBootOrder, (p) => deviceExists(m, disks, network, p), notes);
+  const set = { ...registeredOptions(m, sec, vars, notes, disks, network, emptyCdromOption, connection), connection };
   if (qemuBootOrder === undefined) return set;
   const active = set.order.map((n) => set.byNumber.get(n)).filter((o): o is BootOption => o !== undefined && (o.attributes & 1) !== 0);
   const r = setBootOrderFromQemu(qemuBootOrder, active, notes);
@@ -95,7 +98,7 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(r.order));
   for (const n of r.pruned) vars.delete(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
   notes.push(`BDS: SetBootOrderFromQemu: BootOrder ${r.order.map(hex4).join(',')}${r.pruned.length > 0 ? `; Boot${r.pruned.map(hex4).join(', Boot')} deleted (not in bootorder, first node PciRoot() or HD())` : ''}`);
-  return { order: r.order, byNumber: new Map([...set.byNumber].filter(([n]) => !r.pruned.includes(n))) };
+  return { order: r.order, byNumber: new Map([...set.byNumber].filter(([n]) => !r.pruned.includes(n))), connection };
 }
 
 /** Whether EfiBootManagerConnectDevicePath finds a device at `prefix`: a disk, a NIC or the default CD-ROM. */
