@@ -22,6 +22,11 @@ export interface VmmNic {
 export interface NicOptions {
   /** A directory holding the ROM files; replaces QEMU's data directories. */
   readonly optionRomDir?: string;
+  /**
+   * Bus-0 slots taken by devices placed before the NICs (the disks' controllers: `predict --disk`
+   * and `capture` put them first), so the NICs take the slots after them.
+   */
+  readonly slotsBefore?: number;
 }
 
 /**
@@ -32,6 +37,6 @@ export function qemuNics(machine: MachineType, models: readonly string[], o: Nic
   const dirs = o.optionRomDir === undefined ? DEFAULT_ROM_DIRS : [o.optionRomDir];
   return models.map((name, i) => {
     const info = nicModel(name);
-    return { model: info.model, device: pciSlot(machine, i), mac: defaultMac(i), optionRom: readRomBar(findRomFile(info.romfile, dirs)) };
+    return { model: info.model, device: pciSlot(machine, i + (o.slotsBefore ?? 0)), mac: defaultMac(i), optionRom: readRomBar(findRomFile(info.romfile, dirs)) };
   });
 }

@@ -36,6 +36,7 @@ import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 import { parseQemuBootOrder } from './qemu-boot-order.ts';
+import { bootOrderFromIndexes } from './boot-order-devices.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -205,7 +206,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const release = edk2ReleaseOf(version);
   const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
-  const qemuBootOrder = input.qemuBootOrder === undefined ? undefined : parseQemuBootOrder(input.qemuBootOrder);
+  const bootOrderFile = input.qemuBootOrder ?? bootOrderFromIndexes(input.machine, input.disk === undefined ? [] : [
+    { iface: input.diskInterface ?? 'virtio', bootIndex: input.diskBootIndex },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', bootIndex: d.bootIndex })),
+  ], input.nics ?? [], input.bootStrict === true);
+  const qemuBootOrder = bootOrderFile === undefined ? undefined : parseQemuBootOrder(bootOrderFile);
   const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, qemuBootOrder);
   // With QEMU's bootorder BDS may have connected only some devices: only those allocated (disk-nic-image-buffer.ts).
   const connection = options.connection ?? { kind: 'all' };

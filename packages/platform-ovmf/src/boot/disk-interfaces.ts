@@ -127,6 +127,9 @@ export interface DiskOption {
   /** The option's device path: the disk, short of any partition. */
   readonly filePath: DevicePath;
   readonly text: string;
+  /** The controller's bus-0 slot, and the disk's port or target on it (0 for virtio-blk and NVMe). */
+  readonly slot: number;
+  readonly ordinal: number;
 }
 
 /**
@@ -166,8 +169,14 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
   return connected.map((p) => {
     const n = (seen.get(p.description) ?? 0) + 1;
     seen.set(p.description, n);
-    return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path };
+    return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path, slot: p.slot, ordinal: p.ordinal };
   });
+}
+
+/** Bus-0 slots the disks' controllers take (q35's SATA uses the built-in AHCI; one virtio-scsi or pc AHCI controller serves all its disks). */
+export function diskPciSlotCount(m: 'q35' | 'pc', disks: readonly DiskInterface[]): number {
+  const shared = (iface: DiskInterface): number => (disks.includes(iface) ? 1 : 0);
+  return disks.filter((d) => d === 'virtio' || d === 'nvme').length + shared('scsi') + (m === 'pc' ? shared('sata') : 0);
 }
 
 /** The prediction's notes about the attached disks' model (nothing for one virtio-blk disk). */

@@ -13,7 +13,7 @@
  *  - two virtio-blk disks, bootindex=1 on the second only (the first is not connected either):
  *    the loader 0x12B000 above the one-connected-disk value, the same shift;
  *  - NIC bootindex=1, disk bootindex=2: the five network attempts before the disk leave
- *    NETWORK_ATTEMPTS_SHIFT more below.
+ *    NETWORK_ATTEMPTS_SHIFT (0xC000) more below: shim at 0x1E026018.
  */
 import type { ImageBufferContext } from './image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
@@ -25,7 +25,7 @@ const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q
 /** How much higher the buffer sits when BDS did not connect the ICH9 AHCI (q35: the default DVD-ROM's controller). */
 const UNCONNECTED_AHCI_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x12b000n]]);
 /** What failed network attempts before the disk's option leave below the free point, per NIC. */
-const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0n]]);
+const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xc000n]]);
 
 const POOL_OVERHEAD = 0x20n;
 
