@@ -161,6 +161,8 @@ export interface PredictScenarioOptions {
   readonly tpm?: Scenario['tpm'];
   /** QEMU's fw_cfg files for the VM (predict --fw-cfg-from-qemu). */
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
+  /** QEMU's bootorder file (from --qemu-cmdline / --libvirt-xml bootindex). */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /**
@@ -192,6 +194,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(nics !== undefined ? { nics } : {}),
       ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
       ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
+      ...(o.qemuBootOrder !== undefined ? { qemuBootOrder: o.qemuBootOrder } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
@@ -231,9 +234,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
   }
-  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   return { p, source: fw.source, rerun, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }
 
