@@ -13,7 +13,7 @@ import { DEFAULT_ROM_DIRS, qemuNics } from '@tcg2sim/qemu-vmm';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import { BOOT_ORDER_DISKS, SHIM } from './boot-order-disks.ts';
 import {
-  BOOTORDER_DISK_FIRST_BOOT_ORDER_HEX, BOOTORDER_DISK_FIRST_LOG_HEX, BOOTORDER_DISK_NIC_BOOT_ORDER_HEX, BOOTORDER_DISK_NIC_LOG_HEX, BOOTORDER_NIC_FIRST_BOOT_ORDER_HEX,
+  BOOTORDER_DISK_ALONE_BOOT_ORDER_HEX, BOOTORDER_DISK_ALONE_LOG_HEX, BOOTORDER_DISK_FIRST_BOOT_ORDER_HEX, BOOTORDER_DISK_FIRST_LOG_HEX, BOOTORDER_DISK_NIC_BOOT_ORDER_HEX, BOOTORDER_DISK_NIC_LOG_HEX, BOOTORDER_NIC_FIRST_BOOT_ORDER_HEX,
   BOOTORDER_NIC_FIRST_LOG_HEX, BOOTORDER_SECOND_DISK_BOOT_ORDER_HEX, BOOTORDER_SECOND_DISK_LOG_HEX,
 } from './vectors/ovmf-2022.11-bootorder.ts';
 
@@ -29,12 +29,15 @@ export interface BootOrderVm {
   readonly nic?: { readonly bootIndex?: number };
   /** What the firmware started. */
   readonly started: RegExp;
+  /** `-boot strict=on`. */
+  readonly strict?: boolean;
 }
 
 export const BOOT_ORDER_VMS: readonly (BootOrderVm & { readonly log: string; readonly bootOrder: string })[] = [
   { name: 'disk bootindex=1, NIC bootindex=2', disks: [{ image: 0, bootIndex: 1 }], nic: { bootIndex: 2 }, started: /^started Boot0001 /, log: BOOTORDER_DISK_FIRST_LOG_HEX, bootOrder: BOOTORDER_DISK_FIRST_BOOT_ORDER_HEX },
   { name: 'NIC bootindex=1 (five network attempts first), disk bootindex=2', disks: [{ image: 0, bootIndex: 2 }], nic: { bootIndex: 1 }, started: /^started Boot0001 /, log: BOOTORDER_NIC_FIRST_LOG_HEX, bootOrder: BOOTORDER_NIC_FIRST_BOOT_ORDER_HEX },
   { name: 'two disks, bootindex=1 on the second only', disks: [{ image: 0 }, { image: 1, bootIndex: 1 }], started: /^started Boot0001 /, log: BOOTORDER_SECOND_DISK_LOG_HEX, bootOrder: BOOTORDER_SECOND_DISK_BOOT_ORDER_HEX },
+  { name: 'one disk bootindex=1 alone, -boot strict=on', disks: [{ image: 0, bootIndex: 1 }], strict: true, started: /^started Boot0001 /, log: BOOTORDER_DISK_ALONE_LOG_HEX, bootOrder: BOOTORDER_DISK_ALONE_BOOT_ORDER_HEX },
   { name: 'disk and NIC, no bootindex', disks: [{ image: 0 }], nic: {}, started: /^started Boot0002 /, log: BOOTORDER_DISK_NIC_LOG_HEX, bootOrder: BOOTORDER_DISK_NIC_BOOT_ORDER_HEX },
 ];
 
@@ -55,6 +58,7 @@ export async function predictBootOrderVm(vm: BootOrderVm, images: readonly Uint8
         return bootIndex === undefined ? { loader } : { loader, bootIndex };
       }),
       nics,
+      ...(vm.strict === true ? { bootStrict: true } : {}),
     });
   } finally {
     await backend.close();

@@ -46,6 +46,8 @@ export interface ImageBufferContext {
   readonly nics?: readonly NicBufferFacts[];
   /** BDS connected only QEMU's bootorder devices, and q35's ICH9 AHCI was not among them (disk-nic-image-buffer.ts). */
   readonly unconnectedAhci?: boolean;
+  /** PCI devices the command line adds (disk controllers and NICs). */
+  readonly pciDevices?: number;
   /** Failed network boot attempts before the disk's option (bootindex put a NIC first). */
   readonly networkAttemptsBefore?: number;
 }
