@@ -54,7 +54,7 @@ describe("prediction = real OVMF boots with QEMU's bootorder, several disks, a d
         const r = real.get(vm.name);
         if (r === undefined) throw new Error('no capture');
         const p = await predictBootOrderVm(vm, images, tpm === 'soft' ? new SoftTpmBackend() : await SwtpmBackend.start());
-        expectRealPrefix(p, r.eventLog);
+        expectRealPrefix(p, r.eventLog, vm.loaderAddressRange);
         expect(p.boot.endState).to.match(vm.started);
         if (tpm === 'soft') {
           // The store the firmware left holds the BootOrder the prediction measured.

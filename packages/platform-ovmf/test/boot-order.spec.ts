@@ -27,6 +27,7 @@ describe("prediction with QEMU's bootorder (bootindex), a disk and a NIC = real 
         const measured = decodeEventLog(p.boot.eventLog).events.filter((e) => e.pcrIndex === 1 && e.eventType === EV.EFI_VARIABLE_BOOT);
         expect(measured.some((e) => toHex(e.eventData).endsWith(vm.bootOrder))).to.equal(true);
         expect(p.boot.notes.join('\n')).to.not.match(/not calibrated|guess/);
+        expect(p.boot.notes.some((n) => n.includes('varies with timing'))).to.equal(vm.loaderAddressRange !== undefined);
       });
     }
   }

@@ -37,7 +37,7 @@ import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 import { parseQemuBootOrder } from './qemu-boot-order.ts';
 import { bootOrderFromIndexes } from './boot-order-devices.ts';
-import { diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
+import { diskLoaderAddressVaries, diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -364,6 +364,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     if (!measureBootHandler) {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return 'started';
+    }
+    if (input.imageBufferAddress === undefined && roms !== undefined && diskLoaderAddressVaries({ machine: input.machine, activePcrBanks: 0, fileSize: 0, dxeFvSha256, tsegBytes: 0, nics: roms.facts, unconnectedAhci, networkAttemptsBefore: networkAttempts })) {
+      notes.push('disk loader buffer address: the NIC bootorder connected runs its network stack while BDS reads the loader: ImageLocationInMemory varies with timing (0x1E032018 to 0x1E042018 on four real boots of one VM; the value given is one of them; digests do not depend on it)');
     }
     const st = await handler.fileAuthentication(dxe, {
       devicePath,

@@ -53,6 +53,16 @@ export function diskNicBootOrderShift(ctx: ImageBufferContext): bigint {
   return shift;
 }
 
+/**
+ * A NIC BDS connected because bootorder lists it, with the disk's option tried before any network
+ * one: the network stack works (timers, received frames) while BDS reads the loader, so the
+ * buffer moves with timing. Four real boots of the disk-first VM above: 0x1E032018 (a loaded
+ * host, 119 s), 0x1E034018, 0x1E042018 twice (8 s); the model gives the first.
+ */
+export function diskLoaderAddressVaries(ctx: ImageBufferContext): boolean {
+  return ctx.unconnectedAhci === true && (ctx.nics ?? []).length > 0 && (ctx.networkAttemptsBefore ?? 0) === 0;
+}
+
 /** Whether {@link diskNicBootOrderShift} was measured for this build, machine and shape. */
 export function diskNicBootOrderCalibrated(ctx: ImageBufferContext): boolean {
   const k = key(ctx);
