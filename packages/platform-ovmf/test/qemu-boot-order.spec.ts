@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { devicePathFromText } from '@tcg2sim/uefi';
 import { connectDevicesFromQemu, parseQemuBootOrder, parseUnitAddressHexList, setBootOrderFromQemu } from '@tcg2sim/platform-ovmf';
 import type { QemuBootOrder } from '@tcg2sim/platform-ovmf';
@@ -62,6 +63,19 @@ describe("QEMU's bootorder file as OVMF's QemuBootOrderLib reads it", () => {
     const big = new Uint8Array(1 << 20).fill(0x2f);
     big[big.length - 1] = 0;
     expect(parseQemuBootOrder(big).end).to.equal('parse-error');
+  });
+
+  it('never throws on arbitrary bytes, nor on mutations of a valid file (fast-check)', () => {
+    const valid = '/pci@i0cf8/pci-bridge@1c,1/scsi@0/channel@0/disk@3,0\n/pci@i0cf8/ethernet@3/ethernet-phy@0\nHALT';
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+      const bo = parseQemuBootOrder(b);
+      expect(['end', 'parse-error', 'not-terminated', 'empty']).to.include(bo.end);
+    }), { numRuns: 2000 });
+    fc.assert(fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), (i, c) => {
+      const b = file(valid);
+      b[i] = c;
+      parseQemuBootOrder(b);
+    }), { numRuns: 2000 });
   });
 
   it('reorders as SetBootOrderFromQemu: matches in file order, every match of a prefix, Fv() options kept, PciRoot() ones dropped', () => {
