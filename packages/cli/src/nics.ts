@@ -4,13 +4,13 @@ import { UsageError } from './errors.ts';
 
 /**
  * The VM's NICs (`--nic MODEL`, repeatable): each `-netdev user,id=nN -device MODEL,netdev=nN`
- * in order, with QEMU's default slot, MAC and option ROM file (from `--option-rom-dir` when
+ * in order (after `slotsBefore` slots the disks' controllers took), with QEMU's default slot, MAC and option ROM file (from `--option-rom-dir` when
  * given). A missing or unreadable ROM file is bad input (exit 2).
  */
-export function loadNics(machine: 'q35' | 'pc', models: readonly string[] | undefined, optionRomDir: string | undefined, readRom: (path: string) => OptionRomBar = readRomBar): VmmNic[] | undefined {
+export function loadNics(machine: 'q35' | 'pc', models: readonly string[] | undefined, optionRomDir: string | undefined, slotsBefore = 0, readRom: (path: string) => OptionRomBar = readRomBar): VmmNic[] | undefined {
   if (models === undefined || models.length === 0) return undefined;
   try {
-    return qemuNics(machine, models, { ...(optionRomDir === undefined ? {} : { optionRomDir }), readRom });
+    return qemuNics(machine, models, { ...(optionRomDir === undefined ? {} : { optionRomDir }), slotsBefore, readRom });
   } catch (e) {
     if (e instanceof VmmError) throw new UsageError(`--nic: ${e.message}`, { cause: e });
     throw e;

@@ -15,13 +15,13 @@ describe('romReader: one read of each option ROM file per run', () => {
     const rom = join(tmp.path, 'efi-e1000.rom');
     writeFileSync(rom, Uint8Array.of(0x55, 0xaa, 1));
     const read = romReader();
-    const a = loadNics('q35', ['e1000'], tmp.path, read)?.[0]?.optionRom;
+    const a = loadNics('q35', ['e1000'], tmp.path, 0, read)?.[0]?.optionRom;
     writeFileSync(rom, Uint8Array.of(0x55, 0xaa, 2, 3, 4));
-    const b = loadNics('pc', ['e1000'], tmp.path, read)?.[0]?.optionRom;
+    const b = loadNics('pc', ['e1000'], tmp.path, 0, read)?.[0]?.optionRom;
     expect(b).to.equal(a);
     expect([...(b?.bar ?? [])]).to.deep.equal([0x55, 0xaa, 1, 0]);
     expect(b?.file).to.equal(rom);
-    const fresh = loadNics('q35', ['e1000'], tmp.path, romReader())?.[0]?.optionRom;
+    const fresh = loadNics('q35', ['e1000'], tmp.path, 0, romReader())?.[0]?.optionRom;
     expect([...(fresh?.bar ?? [])]).to.deep.equal([0x55, 0xaa, 2, 3, 4, 0, 0, 0]);
     // without a reader each boot reads the file
     expect(loadNics('q35', ['e1000'], tmp.path)?.[0]?.optionRom).not.to.equal(fresh);

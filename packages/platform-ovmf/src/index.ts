@@ -58,7 +58,13 @@ export {
   virtioDiskOption, virtioDiskDevicePath, expandedDiskLoaderPath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
-export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
+export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskPciSlotCount, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
+export { parseQemuBootOrder, parseUnitAddressHexList } from './boot/qemu-boot-order.ts';
+export type { OfwTranslation, QemuBootOrder } from './boot/qemu-boot-order.ts';
+export { connectDevicesFromQemu, setBootOrderFromQemu } from './boot/boot-order-apply.ts';
+export type { DeviceConnection, QemuBootOrderResult } from './boot/boot-order-apply.ts';
+export { bootOrderFromIndexes } from './boot/boot-order-devices.ts';
+export type { IndexedDisk } from './boot/boot-order-devices.ts';
 export type { DiskInterface, DiskOption } from './boot/disk-interfaces.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';

@@ -10,6 +10,8 @@
  */
 import { QemuConfigError } from './errors.ts';
 import type { DeviceConfig, DeviceKind, Origin, VmDescription } from './vm-description.ts';
+import { bootOrderOf } from './boot-order.ts';
+import type { BootOrderFinding } from './boot-order.ts';
 
 /** Something that changes measurements and is not modelled. */
 export interface Finding {
@@ -32,6 +34,8 @@ export interface PredictInput {
   readonly firmware: { readonly kind: 'pflash'; readonly code: string; readonly vars: string | undefined } | { readonly kind: 'bios'; readonly bios: string };
   /** A raw image on the modelled virtio-blk slot. */
   readonly disk: string | undefined;
+  /** QEMU's bootorder fw_cfg file from the devices' bootindex (boot-order.ts); undefined without any. */
+  readonly qemuBootOrder: Uint8Array | undefined;
 }
 
 export interface PredictMapping {
@@ -146,7 +150,6 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { disk: string |
       }
     }
     if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
-    if (dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: 'bootindex: QEMU passes it in fw_cfg bootorder and OVMF rewrites BootOrder from it (PCR1), not modelled' });
   }
   return { disk, cdrom };
 }
@@ -166,6 +169,9 @@ export function mapToPredict(d: VmDescription): PredictMapping {
     if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
   }
   const { disk, cdrom } = deviceFindings(d, findings);
+  const bootOrderFindings: BootOrderFinding[] = [];
+  const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
+  findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
   else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
@@ -183,7 +189,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   else if (d.tpm.model === 'tpm-tis') tpmInterface = 'tis';
   else if (d.tpm.model === 'tpm-crb') tpmInterface = 'crb';
   const input = firmware !== undefined && tpmInterface !== undefined
-    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware, disk }
+    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware, disk, qemuBootOrder }
     : undefined;
   return { input, findings, notes: calibrationNotes(d, disk) };
 }

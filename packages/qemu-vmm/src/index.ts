@@ -11,3 +11,5 @@ export { qemuNics } from './vm-nics.ts';
 export type { VmmNic, NicOptions } from './vm-nics.ts';
 export { VIRT_RAM_BASE, VIRT_FLASH_BANK_SIZE, VIRT_PLATFORM_BUS_BASE, VIRT_TPM_TIS_BASE, virtRamRanges, virtQemuArguments } from './virt.ts';
 export type { VirtVmOptions } from './virt.ts';
+export { ofwPath, qemuBootOrderFile } from './boot-order.ts';
+export type { BootDevice, PciLocation } from './boot-order.ts';

@@ -24,6 +24,11 @@ export interface NicOptions {
   readonly optionRomDir?: string;
   /** Reads a ROM file found there (default readRomBar); a caller booting many VMs reads each once. */
   readonly readRom?: (path: string) => OptionRomBar;
+  /**
+   * Bus-0 slots taken by devices placed before the NICs (the disks' controllers: `predict --disk`
+   * and `capture` put them first), so the NICs take the slots after them.
+   */
+  readonly slotsBefore?: number;
 }
 
 /**
@@ -35,6 +40,6 @@ export function qemuNics(machine: MachineType, models: readonly string[], o: Nic
   const read = o.readRom ?? readRomBar;
   return models.map((name, i) => {
     const info = nicModel(name);
-    return { model: info.model, device: pciSlot(machine, i), mac: defaultMac(i), optionRom: read(findRomFile(info.romfile, dirs)) };
+    return { model: info.model, device: pciSlot(machine, i + (o.slotsBefore ?? 0)), mac: defaultMac(i), optionRom: read(findRomFile(info.romfile, dirs)) };
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
-import { attachedDiskNotes } from './disk-interfaces.ts';
+import { attachedDiskNotes, diskOptions, diskPciSlotCount } from './disk-interfaces.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
@@ -38,6 +38,9 @@ import { smbiosReadyToBootOrder } from '../smbios/smbios-order.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
+import { parseQemuBootOrder } from './qemu-boot-order.ts';
+import { bootOrderFromIndexes } from './boot-order-devices.ts';
+import { diskLoaderAddressVaries, diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -223,7 +226,24 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   notes.push(...bds.evidence.map((e) => `BDS: ${e}`));
   const platformOptions = bdsPlatformOptions(sec);
   notes.push(...platformOptions.evidence.map((e) => `BDS: ${e}`));
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, platformOptions);
+  const bootOrderFile = input.qemuBootOrder ?? bootOrderFromIndexes(input.machine, input.disk === undefined ? [] : [
+    { iface: input.diskInterface ?? 'virtio', bootIndex: input.diskBootIndex },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', bootIndex: d.bootIndex })),
+  ], input.nics ?? [], input.bootStrict === true);
+  const qemuBootOrder = bootOrderFile === undefined ? undefined : parseQemuBootOrder(bootOrderFile);
+  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, platformOptions, qemuBootOrder);
+  // With QEMU's bootorder BDS may have connected only some devices: only those allocated (disk-nic-image-buffer.ts).
+  const connection = options.connection ?? { kind: 'all' };
+  const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskInterfaces, connection).some((d) => d.index === i));
+  const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
+  let networkAttempts = 0;
+  const pciDevices = diskPciSlotCount(input.machine.machine, diskInterfaces) + (input.nics?.length ?? 0);
+  if (input.disk !== undefined && input.imageBufferAddress === undefined && (roms !== undefined || unconnectedAhci)) {
+    const ctx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: 0, ...(roms !== undefined ? { nics: roms.facts } : {}), unconnectedAhci, pciDevices };
+    notes.push(diskNicBootOrderCalibrated(ctx)
+      ? 'disk loader buffer address with NICs or bootorder-connected devices: calibrated (q35 OVMF_CODE_4M.fd, one virtio-net-pci)'
+      : 'disk loader buffer address with NICs or bootorder-connected devices: not calibrated for this build, machine or NICs (ImageLocationInMemory is a guess; use --image-buffer-address)');
+  }
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -248,6 +268,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       continue;
     }
     if (o.target.kind === 'network') {
+      networkAttempts++;
       const path = devicePathToText(o.filePath);
       notes.push(network.some((n) => devicePathToText(n.filePath) === path)
         ? `BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`
@@ -367,6 +388,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> EFI_SUCCESS (no measure-boot handler in this build)`);
       return 'started';
     }
+    if (input.imageBufferAddress === undefined && roms !== undefined && diskLoaderAddressVaries({ machine: input.machine, activePcrBanks: 0, fileSize: 0, dxeFvSha256, tsegBytes: 0, nics: roms.facts, unconnectedAhci, networkAttemptsBefore: networkAttempts })) {
+      notes.push('disk loader buffer address: the NIC bootorder connected runs its network stack while BDS reads the loader: ImageLocationInMemory varies with timing (0x1E032018 to 0x1E042018 on four real boots of one VM; the value given is one of them; digests do not depend on it)');
+    }
     const st = await handler.fileAuthentication(dxe, {
       devicePath,
       fileBuffer: disk.file,
@@ -378,7 +402,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
-        diskInterfaces,
+        diskInterfaces: connectedDisks,
+        ...(roms !== undefined ? { nics: roms.facts } : {}),
+        ...(unconnectedAhci ? { unconnectedAhci, pciDevices } : {}),
+        ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),
