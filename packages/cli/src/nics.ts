@@ -1,18 +1,38 @@
-import { VmmError, qemuNics } from '@tcg2sim/qemu-vmm';
-import type { VmmNic } from '@tcg2sim/qemu-vmm';
+import { parsePciPathText } from '@tcg2sim/platform-ovmf';
+import type { DiskPlacement, Scenario } from '@tcg2sim/platform-ovmf';
+import { VmmError, parseMac, qemuNics } from '@tcg2sim/qemu-vmm';
+import type { NicSpec, VmmNic } from '@tcg2sim/qemu-vmm';
 import { UsageError } from './errors.ts';
 
 /**
- * The VM's NICs (`--nic MODEL`, repeatable): each `-netdev user,id=nN -device MODEL,netdev=nN`
- * in order, with QEMU's default slot, MAC and option ROM file (from `--option-rom-dir` when
- * given). A missing or unreadable ROM file is bad input (exit 2).
+ * The VM's NICs (`--nic MODEL`, repeatable, or the scenario's/command line's placed NICs): each
+ * in its PCI place (default: `-netdev user,id=nN -device MODEL,netdev=nN` in order, QEMU's next
+ * free slot), with its MAC and option ROM file (from `--option-rom-dir` when given). A missing or
+ * unreadable ROM file is bad input (exit 2).
  */
-export function loadNics(machine: 'q35' | 'pc', models: readonly string[] | undefined, optionRomDir: string | undefined): VmmNic[] | undefined {
-  if (models === undefined || models.length === 0) return undefined;
+export function loadNics(machine: 'q35' | 'pc', nics: Scenario['nics'], optionRomDir: string | undefined): VmmNic[] | undefined {
+  if (nics === undefined || nics.length === 0) return undefined;
   try {
-    return qemuNics(machine, models, optionRomDir === undefined ? {} : { optionRomDir });
+    const specs = nics.map((n): string | NicSpec => {
+      if (typeof n === 'string') return n;
+      const pciPath = n.pciPath !== undefined ? parsePciPathText(n.pciPath) : undefined;
+      return {
+        model: n.model,
+        ...(pciPath !== undefined ? { pciPath } : {}),
+        ...(n.mac !== undefined ? { mac: parseMac(n.mac) } : {}),
+        ...(n.romfile !== undefined ? { romfile: n.romfile } : {}),
+      };
+    });
+    return qemuNics(machine, specs, optionRomDir === undefined ? {} : { optionRomDir });
   } catch (e) {
     if (e instanceof VmmError) throw new UsageError(`--nic: ${e.message}`, { cause: e });
     throw e;
   }
+}
+
+/** The scenario's disk placement as the boot model takes it (the PCI path text parsed). */
+export function diskPlacementOf(p: NonNullable<Scenario['diskPlacement']>): DiskPlacement {
+  const pci = parsePciPathText(p.pci);
+  if (pci === undefined) throw new UsageError(`diskPlacement.pci: ${p.pci} is not a PciRoot(0x0)/Pci(D,F)/… device path`);
+  return { pci, ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.serial !== undefined ? { serial: p.serial } : {}) };
 }

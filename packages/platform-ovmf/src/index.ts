@@ -53,7 +53,9 @@ export {
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
 export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
-export type { DiskInterface, DiskOption } from './boot/disk-interfaces.ts';
+export type { AttachedDisk, DiskInterface, DiskOption, DiskPlacement, DiskSpec } from './boot/disk-interfaces.ts';
+export { comparePciPaths, parsePciPathText, pciPathText, rootPciPath } from './boot/pci-path.ts';
+export type { PciFunction, PciPath } from './boot/pci-path.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
@@ -107,7 +109,7 @@ export {
 // what of a build decides its measurements
 export { profileImage, measurementFeatures, unmodelledMeasurements } from './profile/profile.ts';
 export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';
-export { nicNetworkOptions, uniqueDescriptions, macText } from './boot/bds-network.ts';
+export { nicNetworkOptions, nicPciPath, uniqueDescriptions, macText } from './boot/bds-network.ts';
 export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
 export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';

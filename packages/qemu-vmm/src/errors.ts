@@ -9,7 +9,9 @@ export type VmmErrorCode =
   /** The option ROM file cannot be read, is empty or larger than QEMU accepts. */
   | 'BAD_ROM_FILE'
   /** More devices than free PCI slots on the machine's root bus. */
-  | 'NO_PCI_SLOT';
+  | 'NO_PCI_SLOT'
+  /** A MAC address that is not six hex bytes, or a multicast one. */
+  | 'BAD_MAC';
 
 /** A VMM-side failure; `file` names the file it is about, when there is one. */
 export class VmmError extends Tcg2Error {

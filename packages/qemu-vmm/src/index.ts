@@ -7,5 +7,5 @@ export { FIRST_FREE_SLOT, pciSlot } from './pci-slots.ts';
 export type { MachineType } from './pci-slots.ts';
 export { DEFAULT_ROM_DIRS, MAX_ROM_FILE, findRomFile, romBar, readRomBar } from './option-rom-file.ts';
 export type { OptionRomBar } from './option-rom-file.ts';
-export { qemuNics } from './vm-nics.ts';
-export type { VmmNic, NicOptions } from './vm-nics.ts';
+export { parseMac, qemuNics } from './vm-nics.ts';
+export type { NicOptions, NicSpec, VmmNic, VmmPciFunction } from './vm-nics.ts';

@@ -5,7 +5,7 @@
  * MdeModulePkg/Library/UefiBootManagerLib/BmBootDescription.c, edk2-stable202211).
  *
  * The LoadFile handles of one NIC, in installation order (seen on real OVMF 2022.11 boots):
- *  1. iPXE's own SNP handle, `…/Pci(d,0)/MAC(mac,0x1)` (iPXE installs LoadFile there);
+ *  1. iPXE's own SNP handle, `PciRoot(0x0)/Pci(d,0)[/Pci(…)…]/MAC(mac,0x1)` (one Pci() per bridge level) (iPXE installs LoadFile there);
  *  2. UefiPxeBcDxe's IPv4 child, `…/MAC(…)/IPv4(0.0.0.0,…)` (all fields zero);
  *  3. UefiPxeBcDxe's IPv6 child, `…/MAC(…)/IPv6(::,…)` (all zero but PrefixLength 64);
  *  4. HttpBootDxe's IPv4 child, `…/MAC(…)/IPv4(…)/Uri()` (an empty URI);
@@ -17,16 +17,25 @@
  */
 import { encode } from '@tcg2sim/binary-codec';
 import {
-  Ipv4DevicePath, Ipv6DevicePath, MacAddrDevicePath, UriDevicePath, decodeDevicePath, devicePathFromText, encodeDevicePath,
+  Ipv4DevicePath, Ipv6DevicePath, MacAddrDevicePath, UriDevicePath, decodeDevicePath, encodeDevicePath,
 } from '@tcg2sim/uefi';
 import type { DevicePath, DevicePathNode } from '@tcg2sim/uefi';
+import { pciPathNodes, rootPciPath } from './pci-path.ts';
+import type { PciPath } from './pci-path.ts';
 
-/** A NIC on PCI bus 0 whose option ROM driver (iPXE) started. */
+/** A NIC whose option ROM driver (iPXE) started. */
 export interface NetworkNic {
-  /** PCI device number (function 0). */
+  /** PCI device number on bus 0 (function 0), when `pciPath` is not given. */
   readonly device: number;
+  /** Where the NIC sits (behind root ports or bridges); default function 0 of `device` on bus 0. */
+  readonly pciPath?: PciPath;
   /** The 6-byte MAC address. */
   readonly mac: Uint8Array;
+}
+
+/** The NIC's PCI location. */
+export function nicPciPath(nic: NetworkNic): PciPath {
+  return nic.pciPath ?? rootPciPath(nic.device);
 }
 
 /** A boot option before BDS numbers it. */
@@ -78,7 +87,7 @@ export function macText(mac: Uint8Array): string {
 
 /** The five LoadFile options of one NIC, in enumeration order, before descriptions are made unique. */
 export function nicNetworkOptions(nic: NetworkNic): NetworkOption[] {
-  const pci = devicePathFromText(`PciRoot(0x0)/Pci(0x${nic.device.toString(16).toUpperCase()},0x0)`).nodes.filter((n) => n.type !== 0x7f);
+  const pci = pciPathNodes(nicPciPath(nic));
   const mac = macNode(nic.mac);
   const tag = `(MAC:${macText(nic.mac)})`;
   const path = (...rest: DevicePathNode[]): DevicePath => decodeDevicePath(encodeDevicePath([...pci, mac, ...rest]));

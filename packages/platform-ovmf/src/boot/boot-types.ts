@@ -9,7 +9,7 @@ import type { SecOutput } from '../sec.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import type { BootDigests } from './boot-digests.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskInterface, DiskPlacement } from './disk-interfaces.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import type { PciNic } from './pci-option-roms.ts';
 import type { TpmExchange, TpmInterface } from './tpm-stack.ts';
@@ -38,13 +38,15 @@ export interface BootInput {
   readonly disk?: DiskBootLoader;
   /** How `disk` is attached (`--disk-interface`, default virtio; see disk-interfaces.ts). */
   readonly diskInterface?: DiskInterface;
+  /** Where `disk`'s controller sits (explicit bus/addr, root ports); default QEMU's first free slot. */
+  readonly diskPlacement?: DiskPlacement;
   /**
    * Disks attached after `disk`, in command-line order: BDS registers an option for each and
    * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
    */
-  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface }[];
+  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface; readonly placement?: DiskPlacement }[];
   /**
-   * NICs on PCI bus 0 with their option ROM BARs (`-netdev user -device MODEL`, see
+   * NICs (on PCI bus 0, or behind bridges: `pciPath`) with their option ROM BARs (`-netdev user -device MODEL`, see
    * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
    * boot options (pci-option-roms.ts, bds-network.ts).
    */

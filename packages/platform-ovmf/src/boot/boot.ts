@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { attachedDiskNotes } from './disk-interfaces.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskInterface, DiskSpec } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
@@ -177,6 +177,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   stack.phase = 'dxe:BDS';
   if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
   const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
+  const diskSpecs: DiskSpec[] = input.disk === undefined ? [] : [
+    { iface: input.diskInterface ?? 'virtio', ...(input.diskPlacement !== undefined ? { placement: input.diskPlacement } : {}) },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', ...(d.placement !== undefined ? { placement: d.placement } : {}) })),
+  ];
   const allDisks: DiskBootLoader[] = input.disk === undefined ? [] : [input.disk, ...(input.moreDisks ?? []).map((d) => d.loader)];
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
@@ -200,11 +204,11 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  notes.push(...attachedDiskNotes(diskInterfaces));
+  notes.push(...attachedDiskNotes(diskSpecs));
   const release = edk2ReleaseOf(version);
   const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom);
+  const options = bootOptions(input.machine, sec, vars, notes, diskSpecs, network, emptyCdrom);
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -323,7 +327,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    }, diskInterfaces, index).raw;
+    }, diskSpecs, index).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so

@@ -9,7 +9,7 @@ import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskSpec } from './disk-interfaces.ts';
 import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
@@ -68,7 +68,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[] = [], emptyCdromOption = true): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
