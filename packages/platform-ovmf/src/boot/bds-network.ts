@@ -11,7 +11,7 @@
  *  4. HttpBootDxe's IPv4 child, `…/MAC(…)/IPv4(…)/Uri()` (an empty URI);
  *  5. HttpBootDxe's IPv6 child, `…/MAC(…)/IPv6(…)/Uri()`.
  * BmGetNetworkDescription names them "PXEv4 (MAC:…)" (no IP node counts as v4), "PXEv4",
- * "PXEv6", "HTTPv4", "HTTPv6", with the MAC as twelve lower-case hex digits; BmGetBootDescription
+ * "PXEv6", "HTTPv4", "HTTPv6", with the MAC as twelve upper-case hex digits; BmGetBootDescription
  * puts "UEFI " in front, and BmMakeBootOptionDescriptionUnique appends " 2", " 3", … to later
  * duplicates (the iPXE option and PxeBc's IPv4 option share a name: the second is "… 2").
  */
@@ -80,9 +80,12 @@ function ipv6Node(): DevicePathNode {
 
 const URI_NODE: DevicePathNode = { type: MSG, subType: 24, data: encode(UriDevicePath, { uri: new Uint8Array() }) };
 
-/** MAC as BmGetNetworkDescription prints it: %02x six times. */
+/**
+ * MAC as BmGetNetworkDescription prints it: %02x six times, which EDK II's PrintLib writes with
+ * upper-case hex digits (seen on a real boot with mac=52:54:00:6b:3c:58: "(MAC:5254006B3C58)").
+ */
 export function macText(mac: Uint8Array): string {
-  return [...mac.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...mac.subarray(0, 6)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
 }
 
 /** The five LoadFile options of one NIC, in enumeration order, before descriptions are made unique. */

@@ -21,6 +21,7 @@
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
+import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 
 /** One NIC's part in the allocator state. */
 export interface NicBufferFacts {
@@ -122,7 +123,7 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const used = ctx.storeHistory === 'booted' ? (USED_STORE_ROM_SHIFT.get(key(ctx)) ?? 0n) : 0n;
-  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx);
+  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx) + cpuS3OnlyShift(ctx.dxeFvSha256, ctx.machine);
   const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), start);
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
