@@ -52,10 +52,16 @@ export {
   virtioDiskOption, virtioDiskDevicePath, expandedDiskLoaderPath,
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
-export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
+export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskPciSlotCount, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
 export type { AttachedDisk, DiskInterface, DiskOption, DiskPlacement, DiskSpec } from './boot/disk-interfaces.ts';
 export { comparePciPaths, parsePciPathText, pciPathText, rootPciPath } from './boot/pci-path.ts';
 export type { PciFunction, PciPath } from './boot/pci-path.ts';
+export { parseQemuBootOrder, parseUnitAddressHexList } from './boot/qemu-boot-order.ts';
+export type { OfwTranslation, QemuBootOrder } from './boot/qemu-boot-order.ts';
+export { connectDevicesFromQemu, setBootOrderFromQemu } from './boot/boot-order-apply.ts';
+export type { DeviceConnection, QemuBootOrderResult } from './boot/boot-order-apply.ts';
+export { bootOrderFromIndexes } from './boot/boot-order-devices.ts';
+export type { IndexedDisk } from './boot/boot-order-devices.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware

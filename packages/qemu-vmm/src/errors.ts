@@ -11,7 +11,9 @@ export type VmmErrorCode =
   /** More devices than free PCI slots on the machine's root bus. */
   | 'NO_PCI_SLOT'
   /** A MAC address that is not six hex bytes, or a multicast one. */
-  | 'BAD_MAC';
+  | 'BAD_MAC'
+  /** Two devices with the same bootindex, or one out of QEMU's range. */
+  | 'BAD_BOOTINDEX';
 
 /** A VMM-side failure; `file` names the file it is about, when there is one. */
 export class VmmError extends Tcg2Error {

@@ -9,3 +9,5 @@ export { DEFAULT_ROM_DIRS, MAX_ROM_FILE, findRomFile, romBar, readRomBar } from 
 export type { OptionRomBar } from './option-rom-file.ts';
 export { parseMac, qemuNics } from './vm-nics.ts';
 export type { NicOptions, NicSpec, VmmNic, VmmPciFunction } from './vm-nics.ts';
+export { ofwPath, qemuBootOrderFile } from './boot-order.ts';
+export type { BootDevice, PciLocation } from './boot-order.ts';

@@ -32,6 +32,11 @@ export interface VmmNic {
 export interface NicOptions {
   /** A directory holding the ROM files; replaces QEMU's data directories. */
   readonly optionRomDir?: string;
+  /**
+   * Bus-0 slots taken by devices placed before the NICs (the disks' controllers: `predict --disk`
+   * and `capture` put them first), so the NICs take the slots after them.
+   */
+  readonly slotsBefore?: number;
 }
 
 /**
@@ -78,7 +83,7 @@ export function qemuNics(machine: MachineType, nics: readonly (string | NicSpec)
     const onBus0 = path === undefined || (path.length === 1 && last?.fn === 0);
     return {
       model: info.model,
-      device: last?.device ?? pciSlot(machine, defaultSlots++),
+      device: last?.device ?? pciSlot(machine, defaultSlots++ + (o.slotsBefore ?? 0)),
       ...(onBus0 ? {} : { pciPath: path }),
       mac,
       optionRom: readRomBar(file),

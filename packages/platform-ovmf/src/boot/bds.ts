@@ -6,6 +6,8 @@ import { uniqueDescriptions } from './bds-network.ts';
 import type { NetworkOption } from './bds-network.ts';
 import { diskInterfaceOf, diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
 import type { DiskSpec } from './disk-interfaces.ts';
+import { connectRank } from './boot-order-apply.ts';
+import type { DeviceConnection } from './boot-order-apply.ts';
 
 /** EFI_LOAD_OPTION attribute bits (UEFI 2.9 §3.1.3). */
 export const LOAD_OPTION = UEFI_LOAD_OPTION;
@@ -125,6 +127,8 @@ export interface BootDevices {
   readonly emptyCdromOption?: boolean;
   /** Whether DXEFV holds the UEFI Shell (default true; some builds, e.g. Debian's secboot, do not). */
   readonly shell?: boolean;
+  /** Which devices BDS connected (default all; QEMU's bootorder narrows it: boot-order-apply.ts). */
+  readonly connection?: DeviceConnection;
 }
 
 /**
@@ -141,12 +145,19 @@ export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string,
   const interfaces: readonly DiskSpec[] = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
   // An ide-hd or scsi-hd disk makes QEMU drop its default CD-ROM, as -nodefaults does; BDS
   // numbers the options that follow from the first free number.
-  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces.map(diskInterfaceOf)) && devices.emptyCdromOption !== false;
+  const connection = devices.connection ?? { kind: 'all' };
+  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces.map(diskInterfaceOf)) && devices.emptyCdromOption !== false && connectRank(connection, devicePathToText(cd.filePath)) !== undefined;
+  // LoadFile handles: the NICs' in connect order.
+  const network = (devices.network ?? [])
+    .map((o, i) => ({ o, i, rank: connectRank(connection, devicePathToText(o.filePath)) }))
+    .filter((r): r is { o: NetworkOption; i: number; rank: number } => r.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((r) => r.o);
   const autoGuid = guidFromString(BM_AUTO_CREATE_BOOT_OPTION_GUID);
   const enumerated: { description: string; filePath: DevicePath; target: BootTarget }[] = [
     ...(withCd ? [{ ...cd, target: { kind: 'cdrom-empty' } as const }] : []),
-    ...diskOptions(m, interfaces).map((d) => ({ description: d.description, filePath: d.filePath, target: d.index === 0 ? { kind: 'disk' } as const : { kind: 'disk', index: d.index } as const })),
-    ...(devices.network ?? []).map((o) => ({ ...o, target: { kind: 'network' } as const })),
+    ...diskOptions(m, interfaces, connection).map((d) => ({ description: d.description, filePath: d.filePath, target: d.index === 0 ? { kind: 'disk' } as const : { kind: 'disk', index: d.index } as const })),
+    ...network.map((o) => ({ ...o, target: { kind: 'network' } as const })),
   ];
   const names = uniqueDescriptions(enumerated.map((o) => o.description));
   const auto: BootOption[] = enumerated.map((o, i) => ({

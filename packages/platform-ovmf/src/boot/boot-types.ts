@@ -40,17 +40,28 @@ export interface BootInput {
   readonly diskInterface?: DiskInterface;
   /** Where `disk`'s controller sits (explicit bus/addr, root ports); default QEMU's first free slot. */
   readonly diskPlacement?: DiskPlacement;
+  /** `bootindex=` on `disk`'s device (with the other devices' bootIndex: QEMU's bootorder file, boot-order-devices.ts). */
+  readonly diskBootIndex?: number;
   /**
    * Disks attached after `disk`, in command-line order: BDS registers an option for each and
    * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
    */
-  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface; readonly placement?: DiskPlacement }[];
+  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface; readonly placement?: DiskPlacement; readonly bootIndex?: number }[];
   /**
    * NICs (on PCI bus 0, or behind bridges: `pciPath`) with their option ROM BARs (`-netdev user -device MODEL`, see
    * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
    * boot options (pci-option-roms.ts, bds-network.ts).
    */
   readonly nics?: readonly PciNic[];
+  /**
+   * QEMU's `bootorder` fw_cfg file (what `bootindex=` on the devices makes QEMU pass; build it with
+   * @tcg2sim/qemu-vmm qemuBootOrderFile): BDS connects only the devices it names and
+   * SetBootOrderFromQemu rewrites BootOrder (boot-order-apply.ts). Absent: made from the devices'
+   * bootIndex (`diskBootIndex`, `moreDisks[].bootIndex`, `nics[].bootIndex`); empty: no bootindex.
+   */
+  readonly qemuBootOrder?: Uint8Array;
+  /** `-boot strict=on` (libvirt's): the bootorder file made from bootIndex ends in HALT. */
+  readonly bootStrict?: boolean;
   /**
    * Which Tcg2ConfigPei runs: `ovmf` (default: OvmfPkg's Tcg12ConfigPei, what Debian's image
    * contains; no variables) or `generic` (SecurityPkg's, reading TCG2_CONFIGURATION and, on S3

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
-import { attachedDiskNotes } from './disk-interfaces.ts';
+import { attachedDiskNotes, diskOptions } from './disk-interfaces.ts';
 import type { DiskInterface, DiskSpec } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
@@ -35,6 +35,9 @@ import { nicNetworkOptions } from './bds-network.ts';
 import { loadNicOptionRoms } from './pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer.ts';
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
+import { parseQemuBootOrder } from './qemu-boot-order.ts';
+import { bootOrderFromIndexes } from './boot-order-devices.ts';
+import { diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -208,7 +211,23 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const release = edk2ReleaseOf(version);
   const emptyCdrom = release.release === undefined || release.release < NO_EMPTY_REMOVABLE_OPTION_FROM;
   if (!emptyCdrom) notes.push(`BDS: ${release.evidence}: no boot option for the empty DVD-ROM (edk2-stable${NO_EMPTY_REMOVABLE_OPTION_FROM} and later)`);
-  const options = bootOptions(input.machine, sec, vars, notes, diskSpecs, network, emptyCdrom);
+  const bootOrderFile = input.qemuBootOrder ?? bootOrderFromIndexes(input.machine, input.disk === undefined ? [] : [
+    { iface: input.diskInterface ?? 'virtio', placement: input.diskPlacement, bootIndex: input.diskBootIndex },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', placement: d.placement, bootIndex: d.bootIndex })),
+  ], input.nics ?? [], input.bootStrict === true);
+  const qemuBootOrder = bootOrderFile === undefined ? undefined : parseQemuBootOrder(bootOrderFile);
+  const options = bootOptions(input.machine, sec, vars, notes, diskSpecs, network, emptyCdrom, qemuBootOrder);
+  // With QEMU's bootorder BDS may have connected only some devices: only those allocated (disk-nic-image-buffer.ts).
+  const connection = options.connection ?? { kind: 'all' };
+  const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskSpecs, connection).some((d) => d.index === i));
+  const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
+  let networkAttempts = 0;
+  if (input.disk !== undefined && input.imageBufferAddress === undefined && (roms !== undefined || unconnectedAhci)) {
+    const ctx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: 0, ...(roms !== undefined ? { nics: roms.facts } : {}), unconnectedAhci };
+    notes.push(diskNicBootOrderCalibrated(ctx)
+      ? 'disk loader buffer address with NICs or bootorder-connected devices: calibrated (q35 OVMF_CODE_4M.fd, one virtio-net-pci)'
+      : 'disk loader buffer address with NICs or bootorder-connected devices: not calibrated for this build, machine or NICs (ImageLocationInMemory is a guess; use --image-buffer-address)');
+  }
   const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(sec);
   if (measureBootHandler && !vars.secureBootCapable) notes.push('BDS: SecurityStubDxe links DxeTpm2MeasureBootLib without Secure Boot (it refers to EFI_TCG2_PROTOCOL): images BDS loads are measured');
   const secureBootOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
@@ -233,6 +252,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       continue;
     }
     if (o.target.kind === 'network') {
+      networkAttempts++;
       const path = devicePathToText(o.filePath);
       notes.push(network.some((n) => devicePathToText(n.filePath) === path)
         ? `BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers (QEMU user networking offers no boot file): the attempt fails, nothing measured`
@@ -359,7 +379,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
         source: 'disk',
         diskAttached: true,
-        diskInterfaces,
+        diskInterfaces: connectedDisks,
+        ...(roms !== undefined ? { nics: roms.facts } : {}),
+        ...(unconnectedAhci ? { unconnectedAhci } : {}),
+        ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
       }),

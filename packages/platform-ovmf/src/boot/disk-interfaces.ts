@@ -12,6 +12,8 @@ import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import { comparePciPaths, pciPathText, rootPciPath } from './pci-path.ts';
 import type { PciPath } from './pci-path.ts';
+import { connectRank } from './boot-order-apply.ts';
+import type { DeviceConnection } from './boot-order-apply.ts';
 
 /** How a disk is attached (the CLI's `--disk-interface`). */
 export const DISK_INTERFACES = ['virtio', 'nvme', 'sata', 'scsi'] as const;
@@ -153,6 +155,10 @@ export interface DiskOption {
   /** The option's device path: the disk, short of any partition. */
   readonly filePath: DevicePath;
   readonly text: string;
+  /** The controller's PCI location; its last node's device; the disk's port or target on it (0 for virtio-blk and NVMe). */
+  readonly pci: PciPath;
+  readonly slot: number;
+  readonly ordinal: number;
 }
 
 /**
@@ -165,7 +171,7 @@ export interface DiskOption {
  * then appends " 2", " 3" … to repeated descriptions (measured: two virtio-blk disks are
  * "UEFI Misc Device" and "UEFI Misc Device 2").
  */
-export function diskOptions(m: MachineDescription, disks: readonly DiskSpec[]): DiskOption[] {
+export function diskOptions(m: MachineDescription, disks: readonly DiskSpec[], connection: DeviceConnection = { kind: 'all' }): DiskOption[] {
   let slot = firstFreePciSlot(m);
   let sataSlot: number | undefined;
   let scsiSlot: number | undefined;
@@ -185,12 +191,29 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskSpec[]): 
     return { index, iface, pci, unit, ...diskText(m, iface, pci, unit, given?.serial ?? nvmeSerial(ordinal)) };
   });
   placed.sort((a, b) => comparePciPaths(a.pci, b.pci) || a.unit - b.unit);
+  // Devices QEMU's bootorder left unconnected have no BlockIo; the connected ones got their
+  // handles in connect order (boot-order-apply.ts).
+  const connected = placed
+    .map((p) => ({ p, rank: connectRank(connection, p.path) }))
+    .filter((r): r is { p: (typeof placed)[number]; rank: number } => r.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank)
+    .map((r) => r.p);
   const seen = new Map<string, number>();
-  return placed.map((p) => {
+  return connected.map((p) => {
     const n = (seen.get(p.description) ?? 0) + 1;
     seen.set(p.description, n);
-    return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path };
+    return {
+      index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path,
+      pci: p.pci, slot: p.pci[p.pci.length - 1]?.device ?? 0, ordinal: p.unit,
+    };
   });
+}
+
+/** Bus-0 slots the disks' controllers take (q35's SATA uses the built-in AHCI; one virtio-scsi or pc AHCI controller serves all its disks). */
+export function diskPciSlotCount(m: 'q35' | 'pc', specs: readonly DiskSpec[]): number {
+  const disks = specs.filter((d) => typeof d === 'string' || d.placement === undefined).map(diskInterfaceOf);
+  const shared = (iface: DiskInterface): number => (disks.includes(iface) ? 1 : 0);
+  return disks.filter((d) => d === 'virtio' || d === 'nvme').length + shared('scsi') + (m === 'pc' ? shared('sata') : 0);
 }
 
 /** The prediction's notes about the attached disks' model (nothing for one virtio-blk disk). */

@@ -13,6 +13,12 @@ import type { DiskSpec } from './disk-interfaces.ts';
 import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
+import { connectDevicesFromQemu, setBootOrderFromQemu } from './boot-order-apply.ts';
+import type { DeviceConnection } from './boot-order-apply.ts';
+import { diskOptions } from './disk-interfaces.ts';
+import { defaultCdromOption } from './bds.ts';
+import type { QemuBootOrder } from './qemu-boot-order.ts';
+import { devicePathToText } from '@tcg2sim/uefi';
 
 /** A boot option number as in `Boot####`. */
 export function hex4(n: number): string {
@@ -30,6 +36,7 @@ const SECURE_BOOT_CONFIG_DXE = 'F0E6A44F-7195-41C3-AC64-54F202CD0A21';
 export class DxeVariables implements VariableReader {
   readonly #store: VariableSnapshot | undefined;
   readonly #written = new Map<string, Uint8Array>();
+  readonly #deleted = new Set<string>();
   readonly secureBootCapable: boolean;
 
   constructor(store: VariableSnapshot | undefined, sec: SecOutput, notes: string[]) {
@@ -49,11 +56,19 @@ export class DxeVariables implements VariableReader {
   }
 
   get(name: string, guid: string): Uint8Array | undefined {
+    if (this.#deleted.has(`${guid}:${name}`)) return undefined;
     return this.#written.get(`${guid}:${name}`) ?? this.#fromStore(name, guid);
   }
 
   set(name: string, guid: string, data: Uint8Array): void {
     this.#written.set(`${guid}:${name}`, data);
+    this.#deleted.delete(`${guid}:${name}`);
+  }
+
+  /** SetVariable with no data: the variable is gone for the rest of the boot. */
+  delete(name: string, guid: string): void {
+    this.#written.delete(`${guid}:${name}`);
+    this.#deleted.add(`${guid}:${name}`);
   }
 }
 
@@ -61,6 +76,8 @@ export class DxeVariables implements VariableReader {
 export interface BootOptionSet {
   readonly order: readonly number[];
   readonly byNumber: ReadonlyMap<number, BootOption>;
+  /** Which devices BDS connected before enumerating options (QEMU's bootorder; default all). */
+  readonly connection?: DeviceConnection;
 }
 
 /**
@@ -68,7 +85,29 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[] = [], emptyCdromOption = true): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[] = [], emptyCdromOption = true, qemuBootOrder?: QemuBootOrder): BootOptionSet {
+  const connection: DeviceConnection = qemuBootOrder === undefined ? { kind: 'all' } : connectDevicesFromQemu(qemuBootOrder, (p) => deviceExists(m, disks, network, p), notes);
+  const set = { ...registeredOptions(m, sec, vars, notes, disks, network, emptyCdromOption, connection), connection };
+  if (qemuBootOrder === undefined) return set;
+  const active = set.order.map((n) => set.byNumber.get(n)).filter((o): o is BootOption => o !== undefined && (o.attributes & 1) !== 0);
+  const r = setBootOrderFromQemu(qemuBootOrder, active, notes);
+  if (r === undefined) {
+    notes.push('BDS: SetBootOrderFromQemu leaves BootOrder as it is (no option matched the bootorder file, or the file is empty or malformed)');
+    return set;
+  }
+  vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(r.order));
+  for (const n of r.pruned) vars.delete(`Boot${hex4(n)}`, EFI_GLOBAL_VARIABLE);
+  notes.push(`BDS: SetBootOrderFromQemu: BootOrder ${r.order.map(hex4).join(',')}${r.pruned.length > 0 ? `; Boot${r.pruned.map(hex4).join(', Boot')} deleted (not in bootorder, first node PciRoot() or HD())` : ''}`);
+  return { order: r.order, byNumber: new Map([...set.byNumber].filter(([n]) => !r.pruned.includes(n))), connection };
+}
+
+/** Whether EfiBootManagerConnectDevicePath finds a device at `prefix`: a disk, a NIC or the default CD-ROM. */
+function deviceExists(m: MachineDescription, disks: readonly DiskSpec[], network: readonly NetworkOption[], prefix: string): boolean {
+  const paths = [...diskOptions(m, disks).map((d) => d.text), ...network.map((o) => devicePathToText(o.filePath)), ...(m.defaultCdrom ? [devicePathToText(defaultCdromOption(m).filePath)] : [])];
+  return paths.some((t) => t === prefix || t.startsWith(`${prefix}/`));
+}
+
+function registeredOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[], emptyCdromOption: boolean, connection: DeviceConnection): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);
@@ -90,7 +129,7 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
     return { order, byNumber };
   }
   const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID) !== undefined;
-  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell });
+  const defaults = defaultOvmfBootOptions(m, sec.dxeFv.volume.guid, { disks, network, emptyCdromOption, shell, connection });
   vars.set('BootOrder', EFI_GLOBAL_VARIABLE, encodeBootOrder(defaults.map((o) => o.number)));
   for (const o of defaults) vars.set(`Boot${hex4(o.number)}`, EFI_GLOBAL_VARIABLE, encodeBootOption(o));
   notes.push('BDS: fresh store: OVMF registers its default boot options');

@@ -9,6 +9,7 @@ import { cpuS3Shift } from './cpu-s3-shift.ts';
 import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
+import { diskNicBootOrderShift } from './disk-nic-image-buffer.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -43,6 +44,10 @@ export interface ImageBufferContext {
   readonly storeHistory?: StoreHistoryKind;
   /** The NICs with option ROM drivers, in PCI order (their ROM copies and network stacks allocate above the Shell's buffer). */
   readonly nics?: readonly NicBufferFacts[];
+  /** BDS connected only QEMU's bootorder devices, and q35's ICH9 AHCI was not among them (disk-nic-image-buffer.ts). */
+  readonly unconnectedAhci?: boolean;
+  /** Failed network boot attempts before the disk's option (bootindex put a NIC first). */
+  readonly networkAttemptsBefore?: number;
 }
 
 /**
@@ -175,7 +180,7 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.dxeFvSha256}:${bootIface}`) ?? 0n);
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
   const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
-  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1;
+  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1 - diskNicBootOrderShift(ctx);
 }
 
 

@@ -25,6 +25,8 @@ export interface PciNic extends NetworkNic {
   readonly model: string;
   /** The ROM BAR's contents and the file they came from (for errors). */
   readonly optionRom: { readonly file: string; readonly bar: Uint8Array };
+  /** `bootindex=` on the NIC (QEMU's bootorder file: boot-order-devices.ts). */
+  readonly bootIndex?: number;
 }
 
 /** What loading the ROM drivers needs from the boot. */

@@ -1,0 +1,59 @@
+/**
+ * The disk loader's buffer (image-buffer.ts diskImageBufferAddress) on a VM that also has NICs,
+ * or whose QEMU bootorder file made BDS connect only some devices (boot-order-apply.ts). DXE
+ * allocator state again, calibrated on real boots of Debian's OVMF 2022.11-6+deb12u2
+ * OVMF_CODE_4M.fd, q35, 512 MiB, 1 CPU, SHA1 active, fresh OVMF_VARS_4M.fd, Debian's shim on a
+ * FAT12 ESP on virtio-blk at 02.0, virtio-net-pci at 03.0 (test/boot-order.integration.spec.ts):
+ *
+ *  - no bootindex (BDS connects everything; the DVD-ROM and the disk fail or boot before any
+ *    network attempt): shim at 0x1DF07018, 0x24A000 below the same VM without the NIC: the ROM
+ *    copy (61 pages) plus 0x20D000 for the iPXE driver and the network stack above it;
+ *  - disk bootindex=1, NIC bootindex=2: shim at 0x1E032018, 0x12B000 above that: BDS connected
+ *    neither q35's ICH9 AHCI nor the DVD-ROM behind it (only the bootorder devices);
+ *  - two virtio-blk disks, bootindex=1 on the second only (the first is not connected either):
+ *    the loader 0x12B000 above the one-connected-disk value, the same shift;
+ *  - NIC bootindex=1, disk bootindex=2: the five network attempts before the disk leave
+ *    NETWORK_ATTEMPTS_SHIFT (0xC000) more below: shim at 0x1E026018.
+ */
+import type { ImageBufferContext } from './image-buffer.ts';
+import type { NicBufferFacts } from './nic-image-buffer.ts';
+
+const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135';
+
+/** Per NIC, besides its ROM copy: what the driver and the network stack allocate above the disk loader's buffer. */
+const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x20d000n]]);
+/** How much higher the buffer sits when BDS did not connect the ICH9 AHCI (q35: the default DVD-ROM's controller). */
+const UNCONNECTED_AHCI_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x12b000n]]);
+/** What failed network attempts before the disk's option leave below the free point, per NIC. */
+const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xc000n]]);
+
+const POOL_OVERHEAD = 0x20n;
+
+function key(ctx: ImageBufferContext): string {
+  return `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+}
+
+function romCopyBytes(n: NicBufferFacts): bigint {
+  return ((BigInt(n.romCopySize) + POOL_OVERHEAD + 0xfffn) / 0x1000n) * 0x1000n;
+}
+
+/** What the disk-loader model adds for NICs and partial connection (a positive value: lower). */
+export function diskNicBootOrderShift(ctx: ImageBufferContext): bigint {
+  const k = key(ctx);
+  const nics = ctx.nics ?? [];
+  let shift = 0n;
+  for (const n of nics) shift += romCopyBytes(n) + (DISK_NIC_SHIFT.get(k) ?? 0x20d000n);
+  if (ctx.unconnectedAhci === true) shift -= UNCONNECTED_AHCI_SHIFT.get(k) ?? 0x12b000n;
+  if ((ctx.networkAttemptsBefore ?? 0) > 0) shift += NETWORK_ATTEMPTS_SHIFT.get(k) ?? 0n;
+  return shift;
+}
+
+/** Whether {@link diskNicBootOrderShift} was measured for this build, machine and shape. */
+export function diskNicBootOrderCalibrated(ctx: ImageBufferContext): boolean {
+  const k = key(ctx);
+  const nics = ctx.nics ?? [];
+  if (nics.length > 1 || (nics.length === 1 && (!DISK_NIC_SHIFT.has(k) || nics[0]?.model !== 'virtio-net-pci'))) return false;
+  if (ctx.unconnectedAhci === true && !UNCONNECTED_AHCI_SHIFT.has(k)) return false;
+  if ((ctx.networkAttemptsBefore ?? 0) > 0 && !NETWORK_ATTEMPTS_SHIFT.has(k)) return false;
+  return true;
+}
