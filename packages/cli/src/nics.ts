@@ -1,5 +1,5 @@
 import { parsePciPathText } from '@tcg2sim/platform-ovmf';
-import type { DiskPlacement, Scenario } from '@tcg2sim/platform-ovmf';
+import type { DiskPlacement, PlatformDevice, Scenario } from '@tcg2sim/platform-ovmf';
 import { VmmError, parseMac, qemuNics } from '@tcg2sim/qemu-vmm';
 import type { NicSpec, VmmNic } from '@tcg2sim/qemu-vmm';
 import { UsageError } from './errors.ts';
@@ -35,4 +35,13 @@ export function diskPlacementOf(p: NonNullable<Scenario['diskPlacement']>): Disk
   const pci = parsePciPathText(p.pci);
   if (pci === undefined) throw new UsageError(`diskPlacement.pci: ${p.pci} is not a PciRoot(0x0)/Pci(D,F)/… device path`);
   return { pci, ...(p.unit !== undefined ? { unit: p.unit } : {}), ...(p.serial !== undefined ? { serial: p.serial } : {}) };
+}
+
+/** The scenario's other PCI devices as the boot model takes them. */
+export function platformDevicesOf(devices: NonNullable<Scenario['devices']>): PlatformDevice[] {
+  return devices.map((d) => {
+    const pciPath = parsePciPathText(d.pciPath);
+    if (pciPath === undefined) throw new UsageError(`devices: ${d.pciPath} is not a PciRoot(0x0)/Pci(D,F)/… device path`);
+    return { driver: d.driver, pciPath };
+  });
 }

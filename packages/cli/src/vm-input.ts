@@ -67,6 +67,7 @@ export function scenarioFieldsOf(v: PredictInput): Record<string, unknown> {
     ...(v.disk !== undefined && v.diskInterface !== undefined ? { diskInterface: v.diskInterface } : {}),
     ...(v.disk !== undefined && v.diskPlacement !== undefined ? { diskPlacement: v.diskPlacement } : {}),
     ...(v.nics !== undefined && v.nics.length > 0 ? { nics: v.nics.map((n) => ({ ...n })) } : {}),
+    ...(v.devices !== undefined && v.devices.length > 0 ? { devices: v.devices.map((d) => ({ ...d })) } : {}),
     machine: v.machine,
     memoryMiB: v.memoryMiB,
     cpus: v.cpus,

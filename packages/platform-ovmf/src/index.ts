@@ -55,6 +55,8 @@ export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot
 export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskPciSlotCount, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
 export type { AttachedDisk, DiskInterface, DiskOption, DiskPlacement, DiskSpec } from './boot/disk-interfaces.ts';
 export { comparePciPaths, parsePciPathText, pciPathText, rootPciPath } from './boot/pci-path.ts';
+export { devicesShift } from './boot/device-footprints.ts';
+export type { PlatformDevice } from './boot/device-footprints.ts';
 export type { PciFunction, PciPath } from './boot/pci-path.ts';
 export { parseQemuBootOrder, parseUnitAddressHexList } from './boot/qemu-boot-order.ts';
 export type { OfwTranslation, QemuBootOrder } from './boot/qemu-boot-order.ts';

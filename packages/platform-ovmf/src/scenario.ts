@@ -50,6 +50,11 @@ export const Scenario = z
      * slot, MAC and iPXE option ROM (see @tcg2sim/qemu-vmm).
      */
     nics: z.array(z.union([NIC_MODEL, PLACED_NIC])).max(8).optional(),
+    /**
+     * The VM's other PCI devices (QEMU device model and location: root ports, qemu-xhci,
+     * virtio-serial, balloon, rng, …): their drivers' allocations move ImageLocationInMemory.
+     */
+    devices: z.array(z.strictObject({ driver: z.string().min(1).max(64), pciPath: PCI_PATH })).max(256).optional(),
     /** Where the NICs' ROM files are (replaces QEMU's data directories). */
     optionRomDir: z.string().min(1).optional(),
     /** How `disk` is attached (QEMU controller, see boot/disk-interfaces.ts); default virtio. */

@@ -147,3 +147,22 @@ export function disksOf(d: VmDescription, findings: FindingSink): { disks: Predi
   }
   return { disks, cdrom };
 }
+
+/** A PCI device besides the NICs and the boot disk, as predict takes it. */
+export interface PredictDevice {
+  readonly driver: string;
+  readonly pciPath: string;
+}
+
+/**
+ * The VM's other PCI devices whose drivers' allocations move boot-file buffers: everything on PCI
+ * that the command line adds (not the machine's built-in functions nor QEMU's default VGA, which
+ * the calibration includes), other than NICs, the boot disk and its controller.
+ */
+export function otherDevicesOf(d: VmDescription, disk: PredictDisk | undefined): PredictDevice[] {
+  return d.devices.flatMap((dev) => {
+    if (dev.pci === undefined || dev.implicit || dev.kind === 'nic') return [];
+    if (disk !== undefined && dev.pci.devicePath === disk.placement.pci) return [];
+    return [{ driver: dev.driver, pciPath: dev.pci.devicePath }];
+  });
+}

@@ -7,8 +7,8 @@
  * effect on measurements pass silently.
  */
 import { QemuConfigError } from './errors.ts';
-import { disksOf, nicsOf } from './predict-devices.ts';
-import type { PredictDisk, PredictNic } from './predict-devices.ts';
+import { disksOf, nicsOf, otherDevicesOf } from './predict-devices.ts';
+import type { PredictDevice, PredictDisk, PredictNic } from './predict-devices.ts';
 import type { DeviceKind, Origin, VmDescription } from './vm-description.ts';
 
 /** Something that changes measurements and is not modelled. */
@@ -37,6 +37,8 @@ export interface PredictInput {
   readonly diskPlacement?: PredictDisk['placement'];
   /** The NICs in creation order, each with its PCI location. */
   readonly nics?: readonly PredictNic[];
+  /** The other PCI devices the command line adds (their drivers' allocations move ImageLocationInMemory). */
+  readonly devices?: readonly PredictDevice[];
 }
 
 export interface PredictMapping {
@@ -44,21 +46,10 @@ export interface PredictMapping {
   readonly input: PredictInput | undefined;
   readonly findings: readonly Finding[];
   /**
-   * What is modelled but less exactly: devices whose DXE drivers allocate memory before BDS move
-   * the UEFI Shell's ImageLocationInMemory (event data of an EV_EFI_BOOT_SERVICES_APPLICATION
-   * event, in no digest), which is calibrated for QEMU's default devices and for -nodefaults alone.
+   * What is modelled but less exactly (none at present: the boot model itself notes the devices
+   * whose allocations it has no measured footprint for).
    */
   readonly notes: readonly string[];
-}
-
-/** The devices the ImageLocationInMemory calibration was measured with. */
-function calibrationNotes(d: VmDescription, disk: string | undefined): string[] {
-  const extra = d.devices.filter((x) => x.pci !== undefined && !x.implicit && !(disk !== undefined && x.drive?.filename === disk));
-  const vga = d.devices.find((x) => x.kind === 'display' && x.implicit);
-  const odd = d.nodefaults ? vga !== undefined : vga?.driver !== 'VGA';
-  const names = [...(odd && vga !== undefined ? [vga] : []), ...extra].map((x) => `${x.driver}${x.id !== undefined ? ` (${x.id})` : ''}`);
-  if (names.length === 0) return [];
-  return [`ImageLocationInMemory of the UEFI Shell is calibrated for QEMU's default devices or -nodefaults alone; ${names.join(', ')} may move it (event data only: digests and PCRs do not depend on it)`];
 }
 
 /** Device kinds that change measurements and have no model yet. */
@@ -143,6 +134,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
     if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
   }
   const { disk, cdrom, nics } = deviceFindings(d, findings);
+  const devices = otherDevicesOf(d, disk);
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
   else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
@@ -165,9 +157,10 @@ export function mapToPredict(d: VmDescription): PredictMapping {
       disk: disk?.file,
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
       ...(nics.length > 0 ? { nics } : {}),
+      ...(devices.length > 0 ? { devices } : {}),
     }
     : undefined;
-  return { input, findings, notes: calibrationNotes(d, disk?.file) };
+  return { input, findings, notes: [] };
 }
 
 /** One line naming every finding: `-device e1000e,netdev=n0: NICs are not modelled yet (…); …`. */

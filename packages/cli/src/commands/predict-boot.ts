@@ -17,7 +17,7 @@ import { UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
-import { diskPlacementOf, loadNics } from '../nics.ts';
+import { diskPlacementOf, loadNics, platformDevicesOf } from '../nics.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
 import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
@@ -192,6 +192,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(nics !== undefined ? { nics } : {}),
       ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
       ...(o.disk !== undefined && s.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(s.diskPlacement) } : {}),
+      ...(s.devices !== undefined && s.devices.length > 0 ? { devices: platformDevicesOf(s.devices) } : {}),
       ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,

@@ -12,6 +12,7 @@ import type { DxeTpmFacts } from './dxe-entry.ts';
 import type { DiskInterface, DiskPlacement } from './disk-interfaces.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import type { PciNic } from './pci-option-roms.ts';
+import type { PlatformDevice } from './device-footprints.ts';
 import type { TpmExchange, TpmInterface } from './tpm-stack.ts';
 
 /** Inputs of one simulated boot. */
@@ -53,6 +54,11 @@ export interface BootInput {
    * boot options (pci-option-roms.ts, bds-network.ts).
    */
   readonly nics?: readonly PciNic[];
+  /**
+   * The VM's other PCI devices (root ports, bridges, USB controllers, virtio-serial, balloon,
+   * rng, explicit displays): their drivers' allocations move boot-file buffers (device-footprints.ts).
+   */
+  readonly devices?: readonly PlatformDevice[];
   /**
    * QEMU's `bootorder` fw_cfg file (what `bootindex=` on the devices makes QEMU pass; build it with
    * @tcg2sim/qemu-vmm qemuBootOrderFile): BDS connects only the devices it names and

@@ -37,7 +37,8 @@ import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 import { parseQemuBootOrder } from './qemu-boot-order.ts';
 import { bootOrderFromIndexes } from './boot-order-devices.ts';
-import { diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
+import { diskNicBootOrderCalibrated, nicConnectionFacts } from './disk-nic-image-buffer.ts';
+import { devicesShift } from './device-footprints.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -179,6 +180,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- BDS
   stack.phase = 'dxe:BDS';
   if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
+  const unmeasured = devicesShift(dxeFvSha256, input.machine.machine, input.disk !== undefined ? 'disk' : 'shell', input.devices ?? []).unmeasured;
+  if (unmeasured.length > 0 && input.imageBufferAddress === undefined) notes.push(`image buffer address: no measured footprint for ${unmeasured.join(', ')} (their drivers' allocations move ImageLocationInMemory: a guess; use --image-buffer-address)`);
   const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
   const diskSpecs: DiskSpec[] = input.disk === undefined ? [] : [
     { iface: input.diskInterface ?? 'virtio', ...(input.diskPlacement !== undefined ? { placement: input.diskPlacement } : {}) },
@@ -221,6 +224,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const connection = options.connection ?? { kind: 'all' };
   const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskSpecs, connection).some((d) => d.index === i));
   const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
+  const nicFacts = nicConnectionFacts(input.nics ?? [], connection);
   let networkAttempts = 0;
   if (input.disk !== undefined && input.imageBufferAddress === undefined && (roms !== undefined || unconnectedAhci)) {
     const ctx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: 0, ...(roms !== undefined ? { nics: roms.facts } : {}), unconnectedAhci };
@@ -314,6 +318,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
         ...(roms !== undefined ? { nics: roms.facts } : {}),
+        ...(input.devices !== undefined ? { devices: input.devices } : {}),
         storeHistory: history.kind,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
@@ -382,6 +387,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskInterfaces: connectedDisks,
         ...(roms !== undefined ? { nics: roms.facts } : {}),
         ...(unconnectedAhci ? { unconnectedAhci } : {}),
+        ...nicFacts,
+        ...(input.devices !== undefined ? { devices: input.devices } : {}),
         ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,
