@@ -7,10 +7,10 @@ import { UsageError } from './errors.ts';
 /**
  * The VM's NICs (`--nic MODEL`, repeatable, or the scenario's/command line's placed NICs): each
  * in its PCI place (default: `-netdev user,id=nN -device MODEL,netdev=nN` in order, QEMU's next
- * free slot), with its MAC and option ROM file (from `--option-rom-dir` when given). A missing or
+ * free slot after `slotsBefore` slots the disks' controllers took), with its MAC and option ROM file (from `--option-rom-dir` when given). A missing or
  * unreadable ROM file is bad input (exit 2).
  */
-export function loadNics(machine: 'q35' | 'pc', nics: Scenario['nics'], optionRomDir: string | undefined): VmmNic[] | undefined {
+export function loadNics(machine: 'q35' | 'pc', nics: Scenario['nics'], optionRomDir: string | undefined, slotsBefore = 0): VmmNic[] | undefined {
   if (nics === undefined || nics.length === 0) return undefined;
   try {
     const specs = nics.map((n): string | NicSpec => {
@@ -23,7 +23,7 @@ export function loadNics(machine: 'q35' | 'pc', nics: Scenario['nics'], optionRo
         ...(n.romfile !== undefined ? { romfile: n.romfile } : {}),
       };
     });
-    return qemuNics(machine, specs, optionRomDir === undefined ? {} : { optionRomDir });
+    return qemuNics(machine, specs, { ...(optionRomDir === undefined ? {} : { optionRomDir }), slotsBefore });
   } catch (e) {
     if (e instanceof VmmError) throw new UsageError(`--nic: ${e.message}`, { cause: e });
     throw e;

@@ -61,6 +61,14 @@ export const Scenario = z
     diskInterface: z.enum(DISK_INTERFACES).optional(),
     /** Where the disk's controller sits (explicit `bus=`/`addr=`, root ports), its port/target and NVMe serial. */
     diskPlacement: z.strictObject({ pci: PCI_PATH, unit: z.number().int().min(0).max(255).optional(), serial: z.string().min(1).max(20).optional() }).optional(),
+    /** Disks attached after `disk`, in command-line order (each on its controller; the NICs come after all disks). */
+    moreDisks: z.array(z.strictObject({ disk: z.string().min(1), diskInterface: z.enum(DISK_INTERFACES).optional() })).max(7).optional(),
+    /**
+     * The boot order as `bootindex` gives it (libvirt's `<boot order>`): devices first to last,
+     * `disk0` = `disk`, `disk1` = the first of `moreDisks`, `nic0` = the first NIC. QEMU passes them
+     * in its bootorder file and OVMF connects only those and puts their options first.
+     */
+    bootOrder: z.array(z.string().regex(/^(disk|nic)[0-7]$/, 'disk0..disk7 or nic0..nic7')).max(16).optional(),
     /** Which Tcg2ConfigPei runs: OVMF's (Debian's image) or SecurityPkg's generic one reading the store. */
     tcg2Config: z.enum(['ovmf', 'generic']).default('ovmf'),
     /** PcdTpmAutoDetection of the generic Tcg2ConfigPei. */
@@ -71,8 +79,15 @@ export const Scenario = z
   .refine((s) => s.bios === undefined || (s.code === undefined && s.vars === undefined), {
     message: 'give either bios or code (+ vars), not both',
   })
-  .refine((s) => s.disk === undefined || s.nics === undefined || s.nics.length === 0 || (s.diskPlacement !== undefined && s.nics.every((n) => typeof n !== 'string' && n.pciPath !== undefined)), {
-    message: 'a disk together with NICs needs their PCI locations (diskPlacement, nics[].pciPath: QEMU places them in command-line order)',
+  .refine((s) => s.moreDisks === undefined || s.moreDisks.length === 0 || s.disk !== undefined, {
+    message: 'more disks need a first one (disk)',
+    path: ['moreDisks'],
+  })
+  .refine((s) => (s.bootOrder ?? []).every((d, i, all) => all.indexOf(d) === i && (d.startsWith('disk')
+    ? s.disk !== undefined && Number(d.slice(4)) <= (s.moreDisks?.length ?? 0)
+    : Number(d.slice(3)) < (s.nics?.length ?? 0))), {
+    message: 'names a device the VM does not have, or one twice',
+    path: ['bootOrder'],
   })
   .refine((s) => s.diskInterface === undefined || s.disk !== undefined, {
     message: 'needs a disk (--disk)',

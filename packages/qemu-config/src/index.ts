@@ -17,6 +17,8 @@ export { parsePciAddr } from './pci-topology.ts';
 export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';
 export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
 export type * from './vm-description.ts';
+export { bootOrderOf } from './boot-order.ts';
+export type { BootOrderFinding } from './boot-order.ts';
 export { captureArguments } from './capture-argv.ts';
 export type { CaptureArgvPaths } from './capture-argv.ts';
 export { DEFAULT_ROM_FILES, optionRomOf, qemuDataDirs } from './option-roms.ts';

@@ -10,6 +10,8 @@ import { QemuConfigError } from './errors.ts';
 import { disksOf, nicsOf, otherDevicesOf } from './predict-devices.ts';
 import type { PredictDevice, PredictDisk, PredictNic } from './predict-devices.ts';
 import type { DeviceKind, Origin, VmDescription } from './vm-description.ts';
+import { bootOrderOf } from './boot-order.ts';
+import type { BootOrderFinding } from './boot-order.ts';
 
 /** Something that changes measurements and is not modelled. */
 export interface Finding {
@@ -39,6 +41,8 @@ export interface PredictInput {
   readonly nics?: readonly PredictNic[];
   /** The other PCI devices the command line adds (their drivers' allocations move ImageLocationInMemory). */
   readonly devices?: readonly PredictDevice[];
+  /** QEMU's bootorder fw_cfg file from the devices' bootindex (boot-order.ts); undefined without any. */
+  readonly qemuBootOrder: Uint8Array | undefined;
 }
 
 export interface PredictMapping {
@@ -113,7 +117,6 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { disk: PredictD
     const reason = DEVICE_KIND_FINDINGS[dev.kind];
     if (reason !== undefined) findings.push({ origin: dev.origin, reason: dev.kind === 'unknown' ? `${dev.driver}: ${reason}` : reason });
     if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
-    if (dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: 'bootindex: QEMU passes it in fw_cfg bootorder and OVMF rewrites BootOrder from it (PCR1), not modelled' });
   }
   const { disks, cdrom } = disksOf(d, findings);
   return { disk: disks[0], cdrom, nics: nicsOf(d, findings) };
@@ -135,6 +138,9 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   }
   const { disk, cdrom, nics } = deviceFindings(d, findings);
   const devices = otherDevicesOf(d, disk);
+  const bootOrderFindings: BootOrderFinding[] = [];
+  const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
+  findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
   else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
@@ -155,6 +161,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
     ? {
       machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware,
       disk: disk?.file,
+      qemuBootOrder,
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
       ...(nics.length > 0 ? { nics } : {}),
       ...(devices.length > 0 ? { devices } : {}),

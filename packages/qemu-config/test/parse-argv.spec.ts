@@ -50,7 +50,7 @@ describe('a QEMU command line into a VM description', () => {
     expect(requirePredictable(d)).to.deep.equal({
       machine: 'q35', memoryMiB: 1024, cpus: 2, maxCpus: 2, smm: false, s3: false,
       cpu: { vendor: 'AuthenticAMD', physBits: 40, page1g: false }, defaultCdrom: true, tpmInterface: 'crb',
-      firmware: { kind: 'pflash', code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/var/lib/vm/OVMF_VARS_4M.fd' }, disk: undefined,
+      firmware: { kind: 'pflash', code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/var/lib/vm/OVMF_VARS_4M.fd' }, disk: undefined, qemuBootOrder: undefined,
     });
   });
 
@@ -96,7 +96,7 @@ describe('a QEMU command line into a VM description', () => {
     expect(r).to.include('-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536: fw_cfg opt/ovmf/X-PciMmio64Mb is read by OVMF');
     expect(r).not.to.include('opt/com.coreos/config');
     expect(r).to.include('-kernel /vmlinuz: direct kernel boot');
-    expect(r).to.include('bootindex=1: bootindex');
+    expect(r).not.to.include('bootindex=1: bootindex'); // QEMU's bootorder file is modelled (boot-order.spec.ts)
     expect(r).to.include('-device foo-device: foo-device: a device tcg2sim does not know');
     expect(r).to.include('global virtio-pci.disable-legacy');
     expect(r).to.include('machine property max-ram-below-4g=2G');

@@ -12,11 +12,13 @@ export interface BootOptions {
   readonly tpmInterface?: string;
   readonly tpm?: string;
   readonly banks?: string;
-  readonly disk?: string;
+  /** `--disk FILE`, repeatable: disks in command-line order. */
+  readonly disk?: readonly string[];
   /** `--nic MODEL`, repeatable: NICs in order. */
   readonly nic?: readonly string[];
   readonly optionRomDir?: string;
-  readonly diskInterface?: string;
+  /** `--disk-interface KIND`: once for every disk, or once per --disk in order. */
+  readonly diskInterface?: readonly string[];
   readonly imageBufferAddress?: string;
   readonly scenario?: string;
   readonly tcg2Config?: string;
@@ -64,8 +66,8 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
   return cmd
     .option('--nic <model>', 'a NIC (-netdev user -device MODEL): virtio-net-pci, e1000 or e1000e; repeat for more', collect)
     .option('--option-rom-dir <dir>', "where the NICs' option ROM files are (default: QEMU's data directories)")
-    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI')
-    .option('--disk-interface <kind>', "the disk's controller: virtio (virtio-blk), nvme (serial tcg2sim0), sata (AHCI port 0) or scsi (virtio-scsi, target 0) (default: virtio)")
+    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI; repeat for more disks (attached in order, before the NICs)', collect)
+    .option('--disk-interface <kind>', "the disks' controller: virtio (virtio-blk), nvme (serial tcg2simN), sata (AHCI port N) or scsi (virtio-scsi, target N); once for all disks, or once per --disk, paired in order (default: virtio)", collect)
     .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
     .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')
     .option('--fw-cfg-from-qemu', "builds that measure QEMU's ACPI blobs (edk2-stable202302 and later): read them for this VM from the installed QEMU (qtest, no firmware boot; needs swtpm)")

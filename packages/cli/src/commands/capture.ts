@@ -123,11 +123,12 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
       tpmInterface: vm?.tpmInterface ?? f.tpmInterface,
       backend,
       ...(vm?.disk !== undefined ? { disk: loadDiskBootLoader(vm.disk) } : f.disk !== undefined ? { disk: loadDiskBootLoader(f.disk), diskInterface: f.diskInterface } : {}),
+      ...(vm?.qemuBootOrder !== undefined ? { qemuBootOrder: vm.qemuBootOrder } : {}),
     });
     writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
     // With a disk, what the loader measures after its image event is its own business: compare
     // the captured log up to the predicted length (event boundaries are checked by the decoder).
-    const real = f.disk !== undefined && p.boot.eventLog.length < result.eventLog.length ? result.eventLog.subarray(0, p.boot.eventLog.length) : result.eventLog;
+    const real = (f.disk !== undefined || vm?.disk !== undefined) && p.boot.eventLog.length < result.eventLog.length ? result.eventLog.subarray(0, p.boot.eventLog.length) : result.eventLog;
     const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(real));
     const lines = d.equal
       ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(real))}${real.length < result.eventLog.length ? ` (the first ${real.length} of ${result.eventLog.length} bytes: the loader logged the rest)` : ''}`]

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { MachineDescription, decompressMemFvsAsync, measuresAcpiData, predict } from '@tcg2sim/platform-ovmf';
+import { MachineDescription, decompressMemFvsAsync, diskPciSlotCount, measuresAcpiData, predict } from '@tcg2sim/platform-ovmf';
 import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
@@ -58,16 +58,20 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   rel('bios');
   rel('disk');
   rel('optionRomDir');
+  const more = base['moreDisks'];
+  if (Array.isArray(more)) {
+    base['moreDisks'] = more.map((m: unknown) => (typeof m === 'object' && m !== null && typeof (m as Record<string, unknown>)['disk'] === 'string'
+      ? { ...(m as Record<string, unknown>), disk: resolve(dir, (m as Record<string, string>)['disk'] ?? '') } : m));
+  }
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) base[k] = v;
   };
   set('code', o.code);
   set('vars', o.vars);
   set('bios', o.bios);
-  set('disk', o.disk);
+  setDisks(base, o);
   set('nics', o.nic);
   set('optionRomDir', o.optionRomDir);
-  set('diskInterface', o.diskInterface);
   set('machine', o.machine);
   set('memoryMiB', int('memory', o.memory));
   set('tcg2Config', o.tcg2Config);
@@ -79,6 +83,33 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   set('imageBufferAddress', o.imageBufferAddress);
   if (o.banks !== undefined) base['banks'] = o.banks.split(',').map((b) => b.trim().toLowerCase());
   return base;
+}
+
+/**
+ * `--disk` (repeatable) and `--disk-interface` (once for all disks, or once per disk in order)
+ * onto the scenario's `disk`, `diskInterface` and `moreDisks`.
+ */
+function setDisks(base: Record<string, unknown>, o: BootOptions): void {
+  const disks = o.disk ?? [];
+  const ifaces = o.diskInterface ?? [];
+  if (disks.length > 0 && ifaces.length > 1 && ifaces.length !== disks.length) {
+    throw new UsageError(`--disk-interface: given ${ifaces.length} times for ${disks.length} --disk; give it once (for every disk) or once per --disk, in order`);
+  }
+  if (disks.length === 0) {
+    if (ifaces.length > 0) base['diskInterface'] = ifaces[0]; // the scenario's check names the flag
+    if (ifaces.length > 1) throw new UsageError('--disk-interface: given more than once without --disk');
+    return;
+  }
+  const ifaceOf = (i: number): string | undefined => (ifaces.length === 1 ? ifaces[0] : ifaces[i]);
+  base['disk'] = disks[0];
+  const first = ifaceOf(0);
+  if (first !== undefined) base['diskInterface'] = first;
+  if (disks.length > 1) {
+    base['moreDisks'] = disks.slice(1).map((disk, i) => {
+      const iface = ifaceOf(i + 1);
+      return iface === undefined ? { disk } : { disk, diskInterface: iface };
+    });
+  }
 }
 
 /**
@@ -161,6 +192,8 @@ export interface PredictScenarioOptions {
   readonly tpm?: Scenario['tpm'];
   /** QEMU's fw_cfg files for the VM (predict --fw-cfg-from-qemu). */
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
+  /** QEMU's bootorder file (from --qemu-cmdline / --libvirt-xml bootindex). */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /**
@@ -174,8 +207,16 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
     ...o.machine,
   };
   const machine = MachineDescription.parse(machineInput);
-  // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type.
-  const nics = loadNics(machine.machine, s.nics, s.optionRomDir);
+  // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type; they sit
+  // after the disks' controllers.
+  const interfaces = s.disk === undefined ? [] : [s.diskInterface ?? 'virtio', ...(s.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
+  const bootIndex = (device: string): { bootIndex: number } | Record<string, never> => {
+    const i = s.bootOrder?.indexOf(device) ?? -1;
+    return i < 0 ? {} : { bootIndex: i + 1 };
+  };
+  const nics = loadNics(machine.machine, s.nics, s.optionRomDir, diskPciSlotCount(machine.machine, interfaces))?.map((n, i) => ({ ...n, ...bootIndex(`nic${i}`) }));
+  const moreDisks = (s.moreDisks ?? []).map((d, i) => ({ loader: loadDiskBootLoader(d.disk), ...(d.diskInterface !== undefined ? { diskInterface: d.diskInterface } : {}), ...bootIndex(`disk${i + 1}`) }));
+  const diskBootIndex = bootIndex('disk0');
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predict({
@@ -193,7 +234,10 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
       ...(o.disk !== undefined && s.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(s.diskPlacement) } : {}),
       ...(s.devices !== undefined && s.devices.length > 0 ? { devices: platformDevicesOf(s.devices) } : {}),
+      ...(o.disk !== undefined && moreDisks.length > 0 ? { moreDisks } : {}),
+      ...(o.disk !== undefined && diskBootIndex.bootIndex !== undefined ? { diskBootIndex: diskBootIndex.bootIndex } : {}),
       ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
+      ...(o.qemuBootOrder !== undefined ? { qemuBootOrder: o.qemuBootOrder } : {}),
       tcg2Config: s.tcg2Config,
       tpmAutoDetection: s.tpmAutoDetection,
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
@@ -233,9 +277,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
   }
-  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   return { p, source: fw.source, rerun, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }
 
