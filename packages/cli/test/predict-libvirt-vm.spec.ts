@@ -36,6 +36,12 @@ function expectSameLog(ours: Uint8Array, real: Uint8Array, addressOnly: readonly
     expect([e.pcrIndex, e.eventType], `event ${i}`).to.deep.equal([r?.pcrIndex, r?.eventType]);
     expect(e.digests.map((d) => toHex(d.digest)), `event ${i} digests`).to.deep.equal(r?.digests.map((d) => toHex(d.digest)));
     const skip = addressOnly.includes(i) ? 8 : 0;
+    if (skip > 0) {
+      // the known gap stays a gap of a few pages, never a wrong event
+      const at = (d: Uint8Array | undefined): bigint => new DataView((d ?? new Uint8Array(8)).slice(0, 8).buffer).getBigUint64(0, true);
+      const off = at(e.eventData) - at(r?.eventData);
+      expect(off === 0n || (off > -0x9000n && off < 0x9000n), `event ${i} ImageLocationInMemory off by ${off}`).to.equal(true);
+    }
     expect(toHex(e.eventData.subarray(skip)), `event ${i} data`).to.equal(toHex(r?.eventData.subarray(skip) ?? new Uint8Array()));
   });
   const ra = replayEventLog(a);
@@ -47,19 +53,30 @@ function expectSameLog(ours: Uint8Array, real: Uint8Array, addressOnly: readonly
   if (addressOnly.length === 0) expect(Buffer.from(ours).equals(Buffer.from(real)), 'byte for byte').to.equal(true);
 }
 
-/** libvirt 9.0's command line for the fixture domain, with this machine's disk and store, and without bootindex when asked. */
-function libvirtLine(disk: string, nvram: string, bootindex: boolean): string {
-  const line = readFileSync(new URL('q35-libvirt-vm.virsh-9.0.args', fixtures), 'utf8')
+/** libvirt 9.0's command line for the fixture domain, with this machine's disk and store. */
+function libvirtLine(disk: string, nvram: string): string {
+  return readFileSync(new URL('q35-libvirt-vm.virsh-9.0.args', fixtures), 'utf8')
     .replaceAll('/var/lib/libvirt/images/lv1.img', disk)
     .replaceAll('/var/lib/libvirt/qemu/nvram/lv1_VARS.fd', nvram);
-  return bootindex ? line : line.replace(',"bootindex":1', '');
 }
 
-/** The NIC-behind-a-root-port VM (no disk): -nodefaults, 1 GiB, 2 CPUs, S3 off, CRB. */
-const NIC_ROOT_PORT = `/usr/bin/qemu-system-x86_64 -machine pc-q35-7.2,smm=off -accel tcg -m 1024 -smp 2,sockets=2,cores=1,threads=1 -drive if=pflash,format=raw,unit=0,readonly=on,file=${CODE} -drive if=pflash,format=raw,unit=1,file=${VARS} -nodefaults -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1 -device pcie-root-port,port=8,chassis=1,id=pci.1,bus=pcie.0,multifunction=on,addr=0x1 -device pcie-root-port,port=9,chassis=2,id=pci.2,bus=pcie.0,addr=0x1.0x1 -netdev user,id=hostnet0 -device virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:6b:3c:58,bus=pci.1,addr=0x0 -chardev socket,id=chrtpm,path=/tmp/x.sock -tpmdev emulator,id=tpm-tpm0,chardev=chrtpm -device tpm-crb,tpmdev=tpm-tpm0,id=tpm0 -serial stdio -display none`;
+interface CapturedBoot {
+  readonly name: string;
+  readonly what: string;
+  readonly line: string;
+}
+const BOOTS = JSON.parse(readFileSync(new URL('command-lines.json', vectors), 'utf8')) as CapturedBoot[];
 
-describe('predict --qemu-cmdline: the libvirt-shaped VM and a NIC behind a root port = real captures (stored)', function () {
-  this.timeout(120_000);
+/**
+ * Boots whose boot file's ImageLocationInMemory the model gives only to within a few pages
+ * (event index → how far off): where several devices' drivers share pool pages their footprints
+ * do not add up exactly (device-footprints.ts), and a NIC with -nodefaults moves the Shell's buffer
+ * by an amount not measured.
+ */
+const ADDRESS_GAPS: Readonly<Record<string, number>> = { D9: 23, E1: 23, 'lv-nobi': 29, 'nic-rp': 37 };
+
+describe('predict --qemu-cmdline / --libvirt-xml: libvirt-shaped q35 VMs = real captures (stored vectors)', function () {
+  this.timeout(300_000);
   const tmp = tempDir('tcg2sim-libvirt-vm-');
   let disk = '';
   let nvram = '';
@@ -75,31 +92,67 @@ describe('predict --qemu-cmdline: the libvirt-shaped VM and a NIC behind a root 
     tmp.remove();
   });
 
-  async function predictLog(line: string, tpm: 'soft' | 'swtpm', name: string): Promise<Uint8Array> {
+  async function predictLog(args: readonly string[], tpm: 'soft' | 'swtpm', name: string): Promise<Uint8Array> {
     const out = join(tmp.path, `${name}-${tpm}.bin`);
-    const r = await runCli('predict', '--qemu-cmdline', line, '--tpm', tpm, '--log-out', out);
+    const r = await runCli('predict', ...args, '--tpm', tpm, '--log-out', out);
     expect(r.status, r.err).to.equal(EXIT.OK);
     return new Uint8Array(readFileSync(out));
   }
+  const vector = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`${name}.eventlog.bin`, vectors)));
 
   for (const tpm of ['soft', 'swtpm'] as const) {
-    it(`libvirt VM without bootindex (the NIC connected: its five network options): every event up to the loader's image event, PCRs 0-7 of every bank (${tpm} TPM)`, async function () {
+    it(`the libvirt VM (root ports, xhci, virtio-serial, balloon, rng, virtio-net, shim disk bootindex=1, CRB, S3/S4 off, 2 GiB, 2 CPUs) from libvirt's command line: byte for byte up to shim's image event (${tpm} TPM)`, async function () {
       if (tpm === 'swtpm') requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
-      const ours = await predictLog(libvirtLine(disk, nvram, false), tpm, 'no-bootindex');
-      const real = new Uint8Array(readFileSync(new URL('q35-libvirt-vm-no-bootindex.eventlog.bin', vectors)));
-      const last = decodeEventLog(ours).events.at(-1);
-      expect(last?.eventType).to.equal(EV_EFI_BOOT_SERVICES_APPLICATION);
-      expectSameLog(ours, real, ADDRESS_GAPS.noBootindex);
-    });
-
-    it(`a virtio-net NIC behind a pcie-root-port, no disk: iPXE's ROM driver at its Offset() path, every network attempt, then the Shell (${tpm} TPM)`, async function () {
-      if (tpm === 'swtpm') requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
-      const ours = await predictLog(NIC_ROOT_PORT, tpm, 'nic-root-port');
-      const real = new Uint8Array(readFileSync(new URL('q35-nic-root-port.eventlog.bin', vectors)));
-      expectSameLog(ours, real, ADDRESS_GAPS.nicRootPort);
+      const ours = await predictLog(['--qemu-cmdline', libvirtLine(disk, nvram)], tpm, 'lv');
+      expect(decodeEventLog(ours).events.at(-1)?.eventType).to.equal(EV_EFI_BOOT_SERVICES_APPLICATION);
+      expectSameLog(ours, vector('lv'));
     });
   }
+
+  it('the same VM from its domain XML (predict --libvirt-xml): byte for byte', async () => {
+    const xml = join(tmp.path, 'lv1.xml');
+    writeFileSync(xml, readFileSync(new URL('q35-libvirt-vm.xml', fixtures), 'utf8').replace('/var/lib/libvirt/images/lv1.img', disk).replace('/var/lib/libvirt/qemu/nvram/lv1_VARS.fd', nvram));
+    expectSameLog(await predictLog(['--libvirt-xml', xml], 'soft', 'lv-xml'), vector('lv'));
+  });
+
+  for (const b of BOOTS) {
+    const gap = ADDRESS_GAPS[b.name];
+    it(`${b.name}: ${b.what}: ${gap === undefined ? 'byte for byte' : "every measurement and event datum but the boot file's ImageLocationInMemory"}, PCRs 0-7 of every bank`, async () => {
+      const line = b.line.replaceAll('@DISK@', disk).replaceAll('@VARS_COPY@', nvram);
+      expectSameLog(await predictLog(['--qemu-cmdline', line], 'soft', b.name), vector(b.name), gap === undefined ? [] : [gap]);
+    });
+  }
+
+  it('nic-rp with swtpm as the TPM: the same log', async function () {
+    requirePrerequisites(this, { tools: ['swtpm', 'swtpm_setup'] });
+    const b = BOOTS.find((x) => x.name === 'nic-rp');
+    expectSameLog(await predictLog(['--qemu-cmdline', b?.line ?? ''], 'swtpm', 'nic-rp'), vector('nic-rp'), [37]);
+  });
 });
 
-/** Events whose ImageLocationInMemory the model does not yet give exactly (see docs/qemu-cmdline.md). */
-const ADDRESS_GAPS = { noBootindex: [29], nicRootPort: [37] } as const;
+describe('capture --qemu-cmdline of the libvirt VM = predict --libvirt-xml, live @integration', function () {
+  this.timeout(1_200_000);
+  const tmp = tempDir('tcg2sim-libvirt-vm-live-');
+  after(() => {
+    tmp.remove();
+  });
+
+  it("QEMU booting libvirt 9.0's command line for the domain: the log predict gives for its XML, byte for byte up to shim's image event", async function () {
+    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'], files: [SHIM, CODE, VARS] });
+    const disk = join(tmp.path, 'shim-disk.img');
+    const nvram = join(tmp.path, 'lv1_VARS.fd');
+    writeFileSync(disk, buildEspDisk({ fatType: 'FAT12', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: readFileSync(SHIM) }] }));
+    copyFileSync(VARS, nvram);
+    const xml = join(tmp.path, 'lv1.xml');
+    writeFileSync(xml, readFileSync(new URL('q35-libvirt-vm.xml', fixtures), 'utf8').replace('/var/lib/libvirt/images/lv1.img', disk).replace('/var/lib/libvirt/qemu/nvram/lv1_VARS.fd', nvram));
+    const out = join(tmp.path, 'capture');
+    const cap = await runCli('capture', '--qemu-cmdline', libvirtLine(disk, nvram), '--out', out, '--no-predict', '--stop-when', 'BdsDxe: starting Boot', '--timeout', '1100');
+    expect(cap.status, cap.err).to.equal(EXIT.OK);
+    const pred = await runCli('predict', '--libvirt-xml', xml, '--log-out', join(tmp.path, 'predicted.bin'));
+    expect(pred.status, pred.err).to.equal(EXIT.OK);
+    const ours = new Uint8Array(readFileSync(join(tmp.path, 'predicted.bin')));
+    const real = new Uint8Array(readFileSync(join(out, 'eventlog.bin')));
+    // shim measures on after its image event (its own events): compare the firmware's part
+    expectSameLog(ours, real.subarray(0, ours.length));
+  });
+});
