@@ -10,7 +10,7 @@ import { UsageError } from './errors.ts';
  * free slot after `slotsBefore` slots the disks' controllers took), with its MAC and option ROM file (from `--option-rom-dir` when given). A missing or
  * unreadable ROM file is bad input (exit 2).
  */
-export function loadNics(machine: 'q35' | 'pc', nics: Scenario['nics'], optionRomDir: string | undefined, slotsBefore = 0): VmmNic[] | undefined {
+export function loadNics(machine: 'q35' | 'pc', nics: Readonly<Scenario['nics']>, optionRomDir: string | undefined, slotsBefore = 0): VmmNic[] | undefined {
   if (nics === undefined || nics.length === 0) return undefined;
   try {
     const specs = nics.map((n): string | NicSpec => {
@@ -38,7 +38,7 @@ export function diskPlacementOf(p: NonNullable<Scenario['diskPlacement']>): Disk
 }
 
 /** The scenario's other PCI devices as the boot model takes them. */
-export function platformDevicesOf(devices: NonNullable<Scenario['devices']>): PlatformDevice[] {
+export function platformDevicesOf(devices: Readonly<NonNullable<Scenario['devices']>>): PlatformDevice[] {
   return devices.map((d) => {
     const pciPath = parsePciPathText(d.pciPath);
     if (pciPath === undefined) throw new UsageError(`devices: ${d.pciPath} is not a PciRoot(0x0)/Pci(D,F)/… device path`);
