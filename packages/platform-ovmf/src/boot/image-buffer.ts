@@ -202,7 +202,7 @@ export function diskMachineShift(ctx: ImageBufferContext): bigint {
   const m = ctx.machine;
   const cpuKey = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
   const cpu = cpuKey === '1/1:s3' ? 0n : (DISK_CPU_S3_SHIFT.get(key)?.get(cpuKey) ?? cpuS3OnlyShift(ctx.dxeFvSha256, m));
-  const nodefaults = m.defaultCdrom === false;
+  const nodefaults = !m.defaultCdrom;
   const dvd = EMPTY_DVD_FOOTPRINT.get(key) ?? 0x23000n;
   let up = cpu;
   if (nodefaults) up += (devicesShift(ctx.dxeFvSha256, m.machine, 'disk', [{ driver: 'VGA', pciPath: [{ device: 1, fn: 0 }] }]).shift) + dvd;
