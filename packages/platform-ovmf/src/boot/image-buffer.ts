@@ -6,7 +6,7 @@ import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
 import { cpuS3Shift } from './cpu-s3-shift.ts';
-import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
+import { nicNodefaultsShellShift, nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { diskNicBootOrderShift } from './disk-nic-image-buffer.ts';
@@ -278,7 +278,7 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
   const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
-  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) : 0n;
+  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) - nicNodefaultsShellShift(ctx) : 0n;
   const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : (BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT);
   const devices = devicesShift(ctx.dxeFvSha256, ctx.machine.machine, 'shell', ctx.devices ?? []).shift;
   return top - k + noSha1 + used - nics - devices + machineShift(ctx.dxeFvSha256, ctx.machine).shift;

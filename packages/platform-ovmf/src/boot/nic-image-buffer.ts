@@ -151,3 +151,18 @@ export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferF
   const perNic = NIC_SHELL_SHIFT.get(key(ctx)) ?? 0x212000n;
   return nics.reduce((sum, n) => sum + perNic + poolBytes(n.romCopySize), 0n);
 }
+
+/**
+ * With NICs and without QEMU's default devices (`-nodefaults`: no VGA, no DVD-ROM) the Shell's
+ * buffer sits this much higher than the no-NIC NODEFAULTS_IMAGE_BUFFER_SHIFT gives (cpu-s3-shift.ts).
+ * Measured on OVMF_CODE_4M.fd q35, 1024 MiB, 2 CPUs, S3 off, tpm-crb, virtio-net-pci at 02.0
+ * (mac=52:54:00:6b:3c:58): the Shell at 0x3E023018 (the driver image at 0x3E4AF018, as modelled).
+ */
+export const NIC_NODEFAULTS_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0xa000n], // OVMF_CODE_4M.fd
+]);
+
+/** {@link NIC_NODEFAULTS_SHELL_SHIFT} when the VM has no default devices, else 0. */
+export function nicNodefaultsShellShift(ctx: ImageBufferContext): bigint {
+  return ctx.machine.defaultCdrom ? 0n : (NIC_NODEFAULTS_SHELL_SHIFT.get(key(ctx)) ?? 0n);
+}
