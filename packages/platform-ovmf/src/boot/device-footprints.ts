@@ -38,13 +38,16 @@ const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad45
  * libvirt's seven (PciBus's bridge devices and their resources), a page each; qemu-xhci 0x28000
  * (OVMF connects every USB host controller for USB keyboards: XhciDxe's rings and scratchpad);
  * virtio-serial-pci 0x1000; virtio-rng-pci 0x3000 (OVMF's BDS connects it for the RNG protocol);
- * virtio-balloon-pci 0x2000 (no driver in OVMF: PciBus's device alone); VGA (QemuVideoDxe's
+ * virtio-balloon-pci 0x2000 (no driver in OVMF: PciBus's device alone); pci-bridge 0x3000 (one
+ * boot, -nodefaults, the disk and a virtio-net-pci NIC behind it at 03.0: shim at 0x7DF5C018,
+ * with the NIC's share as behind a root port); VGA (QemuVideoDxe's
  * mode buffers) 0x2C000, the split of the 0x4F000 `-nodefaults` gives back between VGA and the
  * DVD-ROM taken from the DVD-ROM's share (EMPTY_DVD_FOOTPRINT).
  */
 const DISK_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
   [`${OVMF_CODE_4M}:q35`, new Map([
     ['pcie-root-port', 0x1000n],
+    ['pci-bridge', 0x3000n],
     ['qemu-xhci', 0x28000n],
     ['virtio-serial-pci', 0x1000n],
     ['virtio-rng-pci', 0x3000n],
