@@ -65,6 +65,17 @@ describe('tcg2sim predict: several --disk, --disk with --nic, and a scenario boo
     expect(measuredBootOrder(readFileSync(log))).to.equal('02000300040005000600010000000700');
   });
 
+  it('--qemu-cmdline: bootindex=1 on the one disk (-boot strict=on): only it connected, BootOrder 0001,0000,0002 as the real boot', async () => {
+    const log = join(tmp.path, 'cmdline.bin');
+    const line = `qemu-system-x86_64 -machine q35 -m 512 -net none -drive if=pflash,format=raw,unit=0,readonly=on,file=${CODE} -drive if=pflash,format=raw,unit=1,file=${VARS}
+      -chardev socket,id=c,path=/run/x.sock -tpmdev emulator,id=t,chardev=c -device tpm-tis,tpmdev=t
+      -drive if=none,id=d0,format=raw,file=${disks[0] ?? ''} -device virtio-blk-pci,drive=d0,bootindex=1 -boot strict=on`;
+    const r = await runCli('predict', '--qemu-cmdline', line, '--log-out', log, '--json');
+    expect(r.status, r.err).to.equal(0);
+    expect(measuredBootOrder(readFileSync(log))).to.equal('010000000200');
+    expect((JSON.parse(r.out) as { endState: string }).endState).to.match(/^started Boot0001 "UEFI Misc Device"/);
+  });
+
   it('exits 2 with one line for a --disk-interface count that fits neither rule, or a bootOrder naming a missing device', async () => {
     const r = await runCli('predict', '--disk', disks[0] ?? '', '--disk', disks[1] ?? '', '--disk-interface', 'nvme', '--disk-interface', 'sata', '--disk-interface', 'scsi');
     expect(r.status).to.equal(2);

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { QemuConfigError, bootOrderOf, mapToPredict, parseQemuCommandLine, requirePredictable } from '@tcg2sim/qemu-config';
 import type { BootOrderFinding } from '@tcg2sim/qemu-config';
+import { describeQemuCommand } from '@tcg2sim/qemu-config';
+import { domainToQemuCommand } from '@tcg2sim/qemu-config/libvirt';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8');
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder('latin1').decode(b));
@@ -42,6 +44,15 @@ describe("qemu-config: bootindex and -boot into QEMU's bootorder file", () => {
     expect(findings).to.deep.equal([]);
     expect(d.devices.find((x) => x.bootindex === 1)?.pci?.devicePath).to.equal('PciRoot(0x0)/Pci(0x2,0x3)/Pci(0x0,0x0)');
     expect(file).to.equal('/pci@i0cf8/pci-bridge@2,3/scsi@0/disk@0,0\nHALT\0');
+  });
+
+  it("libvirt XML: <boot order='1'/> and <os><boot dev='hd'/> give the same file as libvirt's own command line", () => {
+    for (const f of ['q35-desktop', 'q35-virtio-disk-net']) {
+      const ours = bootOrderOf(describeQemuCommand(domainToQemuCommand(fixture(`${f}.xml`), `${f}.xml`)), []);
+      const libvirt = bootOrderOf(parseQemuCommandLine(fixture(`${f}.virsh-9.0.args`)), []);
+      expect(text(ours), f).to.equal(text(libvirt));
+      expect(text(ours), f).to.match(/^\/pci@i0cf8\/pci-bridge@[0-9a-f,]+\/scsi@0\/disk@0,0\nHALT\0$/);
+    }
   });
 
   it('names a bootindex whose path is not modelled, and refuses one bootindex used twice as QEMU does', () => {

@@ -216,7 +216,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
   };
   const nics = loadNics(machine.machine, s.nics, s.optionRomDir, diskPciSlotCount(machine.machine, interfaces))?.map((n, i) => ({ ...n, ...bootIndex(`nic${i}`) }));
   const moreDisks = (s.moreDisks ?? []).map((d, i) => ({ loader: loadDiskBootLoader(d.disk), ...(d.diskInterface !== undefined ? { diskInterface: d.diskInterface } : {}), ...bootIndex(`disk${i + 1}`) }));
-  const diskBootIndex = bootIndex('disk0');
+  const disk0 = s.bootOrder?.indexOf('disk0') ?? -1;
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predict({
@@ -235,7 +235,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(o.disk !== undefined && s.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(s.diskPlacement) } : {}),
       ...(s.devices !== undefined && s.devices.length > 0 ? { devices: platformDevicesOf(s.devices) } : {}),
       ...(o.disk !== undefined && moreDisks.length > 0 ? { moreDisks } : {}),
-      ...(o.disk !== undefined && diskBootIndex.bootIndex !== undefined ? { diskBootIndex: diskBootIndex.bootIndex } : {}),
+      ...(o.disk !== undefined && disk0 >= 0 ? { diskBootIndex: disk0 + 1 } : {}),
       ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
       ...(o.qemuBootOrder !== undefined ? { qemuBootOrder: o.qemuBootOrder } : {}),
       tcg2Config: s.tcg2Config,

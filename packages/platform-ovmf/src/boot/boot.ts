@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
-import { attachedDiskNotes, diskOptions } from './disk-interfaces.ts';
+import { attachedDiskNotes, diskOptions, diskPciSlotCount } from './disk-interfaces.ts';
 import type { DiskInterface, DiskSpec } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
@@ -226,8 +226,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
   const nicFacts = nicConnectionFacts(input.nics ?? [], connection);
   let networkAttempts = 0;
+  const pciDevices = diskPciSlotCount(input.machine.machine, diskInterfaces) + (input.nics?.length ?? 0);
   if (input.disk !== undefined && input.imageBufferAddress === undefined && (roms !== undefined || unconnectedAhci)) {
-    const ctx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: 0, ...(roms !== undefined ? { nics: roms.facts } : {}), unconnectedAhci };
+    const ctx = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: 0, ...(roms !== undefined ? { nics: roms.facts } : {}), unconnectedAhci, pciDevices };
     notes.push(diskNicBootOrderCalibrated(ctx)
       ? 'disk loader buffer address with NICs or bootorder-connected devices: calibrated (q35 OVMF_CODE_4M.fd, one virtio-net-pci)'
       : 'disk loader buffer address with NICs or bootorder-connected devices: not calibrated for this build, machine or NICs (ImageLocationInMemory is a guess; use --image-buffer-address)');
@@ -386,7 +387,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskAttached: true,
         diskInterfaces: connectedDisks,
         ...(roms !== undefined ? { nics: roms.facts } : {}),
-        ...(unconnectedAhci ? { unconnectedAhci } : {}),
+        ...(unconnectedAhci ? { unconnectedAhci, pciDevices } : {}),
         ...nicFacts,
         ...(input.devices !== undefined ? { devices: input.devices } : {}),
         ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),

@@ -41,7 +41,7 @@ const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad45
  * virtio-balloon-pci 0x2000 (no driver in OVMF: PciBus's device alone); pci-bridge 0x3000 (one
  * boot, -nodefaults, the disk and a virtio-net-pci NIC behind it at 03.0: shim at 0x7DF5C018,
  * with the NIC's share as behind a root port); VGA (QemuVideoDxe's
- * mode buffers) 0x2C000, the split of the 0x4F000 `-nodefaults` gives back between VGA and the
+ * mode buffers) 0x2B000, the split of the 0x4F000 `-nodefaults` gives back between VGA and the
  * DVD-ROM taken from the DVD-ROM's share (EMPTY_DVD_FOOTPRINT).
  */
 const DISK_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
@@ -52,7 +52,7 @@ const DISK_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Ma
     ['virtio-serial-pci', 0x1000n],
     ['virtio-rng-pci', 0x3000n],
     ['virtio-balloon-pci', 0x2000n],
-    ['VGA', 0x2c000n],
+    ['VGA', 0x2b000n],
   ])],
 ]);
 
@@ -73,11 +73,14 @@ const SHELL_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new M
 /**
  * The default devices' part of the disk calibration: the ICH9 AHCI connected with no device on it
  * (0x108000: the same VM with a disk bootindex, which leaves the AHCI unconnected, put shim that
- * much higher), and the empty DVD-ROM on it (0x23000: the 0x12B000 an unconnected AHCI gives with
- * QEMU's default devices, less the AHCI's own, disk-nic-image-buffer.ts).
+ * much higher, -nodefaults), and the empty DVD-ROM on it (0x24000: the 0x12C000 an unconnected
+ * AHCI gives with QEMU's default devices and one disk, less the AHCI's own). With the AHCI
+ * unconnected, each further disk controller or NIC on the command line gives a page of it back
+ * (AHCI_PER_DEVICE, fitted on the boot-order boots, disk-nic-image-buffer.ts).
  */
 export const AHCI_FOOTPRINT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x108000n]]);
-export const EMPTY_DVD_FOOTPRINT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x23000n]]);
+export const EMPTY_DVD_FOOTPRINT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x24000n]]);
+export const AHCI_PER_DEVICE = 0x1000n;
 
 /**
  * Disk boots with other CPU counts or S3 settings than the calibration's (1 CPU, S3): measured

@@ -8,11 +8,14 @@
  *  - no bootindex (BDS connects everything; the DVD-ROM and the disk fail or boot before any
  *    network attempt): shim at 0x1DF07018, 0x24A000 below the same VM without the NIC: the ROM
  *    copy (61 pages) plus 0x20D000 for the iPXE driver and the network stack above it;
- *  - disk bootindex=1, NIC bootindex=2: shim at 0x1E032018, 0x12B000 above that: BDS connected
- *    neither q35's ICH9 AHCI nor the DVD-ROM behind it (only the bootorder devices; the AHCI's and
- *    the DVD-ROM's shares: device-footprints.ts, image-buffer.ts diskMachineShift);
- *  - two virtio-blk disks, bootindex=1 on the second only (the first is not connected either):
- *    the loader 0x12B000 above the one-connected-disk value, the same shift;
+ *  - one virtio-blk disk with bootindex=1 alone (with and without `-boot strict=on`): shim at
+ *    0x1E27D018, 0x12C000 above the no-bootindex boot: BDS connected neither q35's ICH9 AHCI nor
+ *    the DVD-ROM behind it (only the bootorder devices);
+ *  - disk bootindex=1, NIC bootindex=2: shim at 0x1E032018, 0x12B000 above the no-bootindex boot
+ *    with the NIC; two virtio-blk disks, bootindex=1 on the second only (the first not connected):
+ *    the loader 0x12B000 above the one-connected-disk value. Each has one more PCI device on the
+ *    command line than the first boot: fitted as one page less per such device (the AHCI's and the
+ *    DVD-ROM's shares: device-footprints.ts, image-buffer.ts diskMachineShift);
  *  - NIC bootindex=1, disk bootindex=2: the five network attempts before the disk leave
  *    NETWORK_ATTEMPTS_SHIFT (0xC000) more below: shim at 0x1E026018.
  */
@@ -32,9 +35,10 @@ const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q
  * A NIC BDS left unconnected (QEMU's bootorder names other devices): its ROM copy and iPXE's
  * driver image and entry-point allocations, no network stack. Measured on q35 OVMF_CODE_4M.fd,
  * 2048 MiB, 2 CPUs, S3 off, libvirt's VM with disk bootindex=1 and a virtio-net-pci NIC behind a
- * root port: shim at 0x7E192018, 0xEC000 below the same VM without the NIC (ROM copy 0x3D000).
+ * root port: shim at 0x7E192018, 0xEC000 below the same VM without the NIC: the ROM copy (0x3D000),
+ * this, and the page less the unconnected AHCI gives back with one more PCI device.
  */
-const UNCONNECTED_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xaf000n]]);
+const UNCONNECTED_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xae000n]]);
 /**
  * A connected NIC behind a pcie-root-port: 0x2000 more than DISK_NIC_SHIFT (measured: libvirt's
  * seven root ports, disk behind one, virtio-net-pci behind another, 2048 MiB, 2 CPUs, S3 off:
@@ -62,7 +66,7 @@ export function diskNicBootOrderShift(ctx: ImageBufferContext): bigint {
   const unconnected = ctx.unconnectedNics ?? 0;
   nics.forEach((n, i) => {
     // which NICs are unconnected does not matter for the sum, only how many
-    shift += romCopyBytes(n) + (i < unconnected ? (UNCONNECTED_NIC_SHIFT.get(k) ?? 0xaf000n) : (DISK_NIC_SHIFT.get(k) ?? 0x20d000n));
+    shift += romCopyBytes(n) + (i < unconnected ? (UNCONNECTED_NIC_SHIFT.get(k) ?? 0xae000n) : (DISK_NIC_SHIFT.get(k) ?? 0x20d000n));
   });
   shift += BigInt(ctx.nicsBehindBridges ?? 0) * (BRIDGED_NIC_EXTRA.get(k) ?? 0n);
   if ((ctx.networkAttemptsBefore ?? 0) > 0) shift += NETWORK_ATTEMPTS_SHIFT.get(k) ?? 0n;
@@ -75,6 +79,7 @@ export function diskNicBootOrderCalibrated(ctx: ImageBufferContext): boolean {
   const nics = ctx.nics ?? [];
   if (nics.length > 1 || (nics.length === 1 && (!DISK_NIC_SHIFT.has(k) || nics[0]?.model !== 'virtio-net-pci'))) return false;
   if ((ctx.unconnectedNics ?? 0) > 0 && !UNCONNECTED_NIC_SHIFT.has(k)) return false;
+  if (ctx.unconnectedAhci === true && (ctx.pciDevices ?? 1) > 2) return false;
   if ((ctx.networkAttemptsBefore ?? 0) > 0 && !NETWORK_ATTEMPTS_SHIFT.has(k)) return false;
   return true;
 }

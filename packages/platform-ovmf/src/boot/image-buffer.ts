@@ -10,7 +10,7 @@ import { nicNodefaultsShellShift, nicNoSha1ShellShift, nicShellShift, nicUsedSto
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { diskNicBootOrderShift } from './disk-nic-image-buffer.ts';
-import { AHCI_FOOTPRINT, DISK_CPU_S3_SHIFT, EMPTY_DVD_FOOTPRINT, devicesShift } from './device-footprints.ts';
+import { AHCI_FOOTPRINT, AHCI_PER_DEVICE, DISK_CPU_S3_SHIFT, EMPTY_DVD_FOOTPRINT, devicesShift } from './device-footprints.ts';
 import type { PlatformDevice } from './device-footprints.ts';
 import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 
@@ -49,6 +49,8 @@ export interface ImageBufferContext {
   readonly nics?: readonly NicBufferFacts[];
   /** BDS connected only QEMU's bootorder devices, and q35's ICH9 AHCI was not among them (disk-nic-image-buffer.ts). */
   readonly unconnectedAhci?: boolean;
+  /** PCI devices the command line adds (disk controllers and NICs). */
+  readonly pciDevices?: number;
   /** Failed network boot attempts before the disk's option (bootindex put a NIC first). */
   readonly networkAttemptsBefore?: number;
   /** The VM's other PCI devices (bridges, USB controllers, virtio-serial, balloon, rng, …): device-footprints.ts. */
@@ -203,10 +205,10 @@ export function diskMachineShift(ctx: ImageBufferContext): bigint {
   const cpuKey = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
   const cpu = cpuKey === '1/1:s3' ? 0n : (DISK_CPU_S3_SHIFT.get(key)?.get(cpuKey) ?? cpuS3OnlyShift(ctx.dxeFvSha256, m));
   const nodefaults = !m.defaultCdrom;
-  const dvd = EMPTY_DVD_FOOTPRINT.get(key) ?? 0x23000n;
+  const dvd = EMPTY_DVD_FOOTPRINT.get(key) ?? 0x24000n;
   let up = cpu;
   if (nodefaults) up += (devicesShift(ctx.dxeFvSha256, m.machine, 'disk', [{ driver: 'VGA', pciPath: [{ device: 1, fn: 0 }] }]).shift) + dvd;
-  if (ctx.unconnectedAhci === true) up += (AHCI_FOOTPRINT.get(key) ?? 0x108000n) + (nodefaults ? 0n : dvd);
+  if (ctx.unconnectedAhci === true) up += (AHCI_FOOTPRINT.get(key) ?? 0x108000n) + (nodefaults ? 0n : dvd) - AHCI_PER_DEVICE * BigInt(Math.max(0, (ctx.pciDevices ?? 1) - 1));
   return up - devicesShift(ctx.dxeFvSha256, m.machine, 'disk', ctx.devices ?? []).shift;
 }
 

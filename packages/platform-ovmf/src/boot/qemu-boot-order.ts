@@ -47,9 +47,11 @@ interface OfwNode {
   readonly unitAddress: string;
 }
 
-class ParseFailure {
+/** Internal: ParseOfwNode's RETURN_INVALID_PARAMETER, caught in parseQemuBootOrder (never escapes). */
+class ParseFailure extends Error {
   readonly offset: number;
   constructor(offset: number) {
+    super(`bootorder parse error at offset ${offset}`);
     this.offset = offset;
   }
 }
