@@ -12,7 +12,7 @@ import { UsageError } from './errors.ts';
 const MAX_XML_BYTES = 4 << 20;
 
 /** The flags whose value the VM description gives: naming one with it is a usage error. */
-const FROM_VM = ['code', 'vars', 'bios', 'machine', 'memory', 'cpus', 'smm', 'tpmInterface', 'disk', 'scenario'] as const;
+const FROM_VM = ['code', 'vars', 'bios', 'machine', 'memory', 'cpus', 'smm', 'tpmInterface', 'disk', 'diskInterface', 'nic', 'scenario'] as const;
 
 function flagName(k: string): string {
   return `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -64,6 +64,10 @@ export function scenarioFieldsOf(v: PredictInput): Record<string, unknown> {
   return {
     ...(v.firmware.kind === 'bios' ? { bios: v.firmware.bios } : { code: v.firmware.code, ...(v.firmware.vars !== undefined ? { vars: v.firmware.vars } : {}) }),
     ...(v.disk !== undefined ? { disk: v.disk } : {}),
+    ...(v.disk !== undefined && v.diskInterface !== undefined ? { diskInterface: v.diskInterface } : {}),
+    ...(v.disk !== undefined && v.diskPlacement !== undefined ? { diskPlacement: v.diskPlacement } : {}),
+    ...(v.nics !== undefined && v.nics.length > 0 ? { nics: v.nics.map((n) => ({ ...n })) } : {}),
+    ...(v.devices !== undefined && v.devices.length > 0 ? { devices: v.devices.map((d) => ({ ...d })) } : {}),
     machine: v.machine,
     memoryMiB: v.memoryMiB,
     cpus: v.cpus,

@@ -59,13 +59,17 @@ export {
 } from './boot/bds.ts';
 export type { BootOption, BootTarget, BootDevices, DiskBootTarget } from './boot/bds.ts';
 export { DISK_INTERFACES, NVME_SERIAL, diskOptions, diskPciSlotCount, diskQemuArguments, keepsDefaultCdrom, nvmeSerial } from './boot/disk-interfaces.ts';
+export type { AttachedDisk, DiskInterface, DiskOption, DiskPlacement, DiskSpec } from './boot/disk-interfaces.ts';
+export { comparePciPaths, parsePciPathText, pciPathText, rootPciPath } from './boot/pci-path.ts';
+export { devicesShift } from './boot/device-footprints.ts';
+export type { PlatformDevice } from './boot/device-footprints.ts';
+export type { PciFunction, PciPath } from './boot/pci-path.ts';
 export { parseQemuBootOrder, parseUnitAddressHexList } from './boot/qemu-boot-order.ts';
 export type { OfwTranslation, QemuBootOrder } from './boot/qemu-boot-order.ts';
 export { connectDevicesFromQemu, setBootOrderFromQemu } from './boot/boot-order-apply.ts';
 export type { DeviceConnection, QemuBootOrderResult } from './boot/boot-order-apply.ts';
 export { bootOrderFromIndexes } from './boot/boot-order-devices.ts';
 export type { IndexedDisk } from './boot/boot-order-devices.ts';
-export type { DiskInterface, DiskOption } from './boot/disk-interfaces.ts';
 export { predict, readPcrs } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
@@ -121,7 +125,7 @@ export {
 // what of a build decides its measurements
 export { profileImage, measurementFeatures, unmodelledMeasurements } from './profile/profile.ts';
 export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';
-export { nicNetworkOptions, uniqueDescriptions, macText } from './boot/bds-network.ts';
+export { nicNetworkOptions, nicPciPath, uniqueDescriptions, macText } from './boot/bds-network.ts';
 export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
 export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';

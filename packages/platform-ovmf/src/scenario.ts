@@ -1,8 +1,20 @@
 import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 import { DISK_INTERFACES } from './boot/disk-interfaces.ts';
+import { parsePciPathText } from './boot/pci-path.ts';
 
 const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);
+const NIC_MODEL = z.enum(['virtio-net-pci', 'e1000', 'e1000e']);
+/** `PciRoot(0x0)/Pci(0x1,0x0)/Pci(0x0,0x0)`: a PCI function behind zero or more bridges. */
+const PCI_PATH = z.string().max(200).refine((t) => parsePciPathText(t) !== undefined, { message: 'not a PciRoot(0x0)/Pci(D,F)/… device path' });
+/** A NIC placed as the command line says (`bus=`/`addr=`, `mac=`, `romfile=`). */
+const PLACED_NIC = z.strictObject({
+  model: NIC_MODEL,
+  pciPath: PCI_PATH.optional(),
+  mac: z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/).optional(),
+  /** The ROM file (a name searched like QEMU's data directories, or a path). */
+  romfile: z.string().min(1).optional(),
+});
 
 /**
  * One simulated boot (docs/architecture.md §3 "Scenario"): firmware files, machine, TPM interface and
@@ -37,11 +49,18 @@ export const Scenario = z
      * NICs in command-line order (`-netdev user,id=nN -device MODEL,netdev=nN`): QEMU's default
      * slot, MAC and iPXE option ROM (see @tcg2sim/qemu-vmm).
      */
-    nics: z.array(z.enum(['virtio-net-pci', 'e1000', 'e1000e'])).max(8).optional(),
+    nics: z.array(z.union([NIC_MODEL, PLACED_NIC])).max(8).optional(),
+    /**
+     * The VM's other PCI devices (QEMU device model and location: root ports, qemu-xhci,
+     * virtio-serial, balloon, rng, …): their drivers' allocations move ImageLocationInMemory.
+     */
+    devices: z.array(z.strictObject({ driver: z.string().min(1).max(64), pciPath: PCI_PATH })).max(256).optional(),
     /** Where the NICs' ROM files are (replaces QEMU's data directories). */
     optionRomDir: z.string().min(1).optional(),
     /** How `disk` is attached (QEMU controller, see boot/disk-interfaces.ts); default virtio. */
     diskInterface: z.enum(DISK_INTERFACES).optional(),
+    /** Where the disk's controller sits (explicit `bus=`/`addr=`, root ports), its port/target and NVMe serial. */
+    diskPlacement: z.strictObject({ pci: PCI_PATH, unit: z.number().int().min(0).max(255).optional(), serial: z.string().min(1).max(20).optional() }).optional(),
     /** Disks attached after `disk`, in command-line order (each on its controller; the NICs come after all disks). */
     moreDisks: z.array(z.strictObject({ disk: z.string().min(1), diskInterface: z.enum(DISK_INTERFACES).optional() })).max(7).optional(),
     /**

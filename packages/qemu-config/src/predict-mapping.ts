@@ -1,15 +1,15 @@
 /**
  * A {@link VmDescription} onto what `tcg2sim predict` models today: machine (q35/pc), memory,
- * CPUs, the CPU facts PlatformPei reads, S3, the TPM interface, the firmware files and one raw
- * virtio-blk disk. Everything in the description that changes measurements and has no model is
- * a {@link Finding} naming the option; options without effect on measurements pass silently.
- *
- * Adding a model later (NICs, other disks) means removing its entry from DEVICE_KIND_FINDINGS
- * (or loosening `diskFinding`) and reading the now-accepted devices from the description,
- * which keeps every device with its PCI address, ROM and drive.
+ * CPUs, the CPU facts PlatformPei reads, S3, the TPM interface, the firmware files, the NICs
+ * (virtio-net-pci, e1000, e1000e with their PCI locations, mac= and romfile=) and one raw disk on
+ * virtio-blk, NVMe, SATA or virtio-scsi (predict-devices.ts). Everything in the description that
+ * changes measurements and has no model is a {@link Finding} naming the option; options without
+ * effect on measurements pass silently.
  */
 import { QemuConfigError } from './errors.ts';
-import type { DeviceConfig, DeviceKind, Origin, VmDescription } from './vm-description.ts';
+import { disksOf, nicsOf, otherDevicesOf } from './predict-devices.ts';
+import type { PredictDevice, PredictDisk, PredictNic } from './predict-devices.ts';
+import type { DeviceKind, Origin, VmDescription } from './vm-description.ts';
 import { bootOrderOf } from './boot-order.ts';
 import type { BootOrderFinding } from './boot-order.ts';
 
@@ -32,8 +32,15 @@ export interface PredictInput {
   readonly defaultCdrom: boolean;
   readonly tpmInterface: 'tis' | 'crb';
   readonly firmware: { readonly kind: 'pflash'; readonly code: string; readonly vars: string | undefined } | { readonly kind: 'bios'; readonly bios: string };
-  /** A raw image on the modelled virtio-blk slot. */
+  /** The raw image BDS boots. */
   readonly disk: string | undefined;
+  /** Its controller and place (with `disk`). */
+  readonly diskInterface?: PredictDisk['iface'];
+  readonly diskPlacement?: PredictDisk['placement'];
+  /** The NICs in creation order, each with its PCI location. */
+  readonly nics?: readonly PredictNic[];
+  /** The other PCI devices the command line adds (their drivers' allocations move ImageLocationInMemory). */
+  readonly devices?: readonly PredictDevice[];
   /** QEMU's bootorder fw_cfg file from the devices' bootindex (boot-order.ts); undefined without any. */
   readonly qemuBootOrder: Uint8Array | undefined;
 }
@@ -43,28 +50,15 @@ export interface PredictMapping {
   readonly input: PredictInput | undefined;
   readonly findings: readonly Finding[];
   /**
-   * What is modelled but less exactly: devices whose DXE drivers allocate memory before BDS move
-   * the UEFI Shell's ImageLocationInMemory (event data of an EV_EFI_BOOT_SERVICES_APPLICATION
-   * event, in no digest), which is calibrated for QEMU's default devices and for -nodefaults alone.
+   * What is modelled but less exactly (none at present: the boot model itself notes the devices
+   * whose allocations it has no measured footprint for).
    */
   readonly notes: readonly string[];
 }
 
-/** The devices the ImageLocationInMemory calibration was measured with. */
-function calibrationNotes(d: VmDescription, disk: string | undefined): string[] {
-  const extra = d.devices.filter((x) => x.pci !== undefined && !x.implicit && !(disk !== undefined && x.drive?.filename === disk));
-  const vga = d.devices.find((x) => x.kind === 'display' && x.implicit);
-  const odd = d.nodefaults ? vga !== undefined : vga?.driver !== 'VGA';
-  const names = [...(odd && vga !== undefined ? [vga] : []), ...extra].map((x) => `${x.driver}${x.id !== undefined ? ` (${x.id})` : ''}`);
-  if (names.length === 0) return [];
-  return [`ImageLocationInMemory of the UEFI Shell is calibrated for QEMU's default devices or -nodefaults alone; ${names.join(', ')} may move it (event data only: digests and PCRs do not depend on it)`];
-}
-
-const NIC = 'NICs are not modelled yet (their option ROM is measured in PCR2, and BDS adds network boot options: PCR1)';
-
 /** Device kinds that change measurements and have no model yet. */
 const DEVICE_KIND_FINDINGS: Readonly<Record<DeviceKind, string | undefined>> = {
-  nic: NIC,
+  nic: undefined, // nicsOf decides
   unknown: 'a device tcg2sim does not know, so it cannot tell whether it changes measurements',
   disk: undefined, // diskFinding decides
   'pci-bridge': undefined,
@@ -118,40 +112,14 @@ function cpuOf(d: VmDescription, findings: Finding[]): PredictInput['cpu'] {
   return { vendor: vendor ?? 'AuthenticAMD', physBits, page1g };
 }
 
-/** Path of the modelled virtio-blk disk: the first free slot on a VM with the default VGA and no NIC. */
-function modelledDiskPath(family: 'q35' | 'pc'): string {
-  return family === 'q35' ? 'PciRoot(0x0)/Pci(0x2,0x0)' : 'PciRoot(0x0)/Pci(0x3,0x0)';
-}
-
-function diskFinding(dev: DeviceConfig, family: 'q35' | 'pc', disksSoFar: number): string | undefined {
-  if (dev.driver === 'ide-cd' && dev.implicit && dev.drive === undefined) return undefined; // the default empty CD-ROM is part of the model
-  if (dev.driver !== 'virtio-blk-pci') return `disks on ${dev.driver} are not modelled yet (BDS creates a boot option for each disk: PCR1)`;
-  if (disksSoFar > 0) return 'a second disk is not modelled (one virtio-blk disk is)';
-  if (dev.pci?.devicePath !== modelledDiskPath(family)) return `a virtio-blk disk at ${dev.pci?.devicePath ?? '?'} is not modelled (its device path is in its boot option, PCR1, and the model has it at ${modelledDiskPath(family)})`;
-  if (dev.drive?.filename === undefined) return 'a virtio-blk disk without an image file';
-  if (dev.drive.format !== 'raw') return `a ${dev.drive.format ?? 'probed (no format=)'} image is not modelled (predict reads raw images; give format=raw)`;
-  return undefined;
-}
-
-function deviceFindings(d: VmDescription, findings: Finding[]): { disk: string | undefined; cdrom: boolean } {
-  let disk: string | undefined;
-  let disks = 0;
-  let cdrom = false;
+function deviceFindings(d: VmDescription, findings: Finding[]): { disk: PredictDisk | undefined; cdrom: boolean; nics: PredictNic[] } {
   for (const dev of d.devices) {
     const reason = DEVICE_KIND_FINDINGS[dev.kind];
     if (reason !== undefined) findings.push({ origin: dev.origin, reason: dev.kind === 'unknown' ? `${dev.driver}: ${reason}` : reason });
-    if (dev.kind === 'disk') {
-      const r = diskFinding(dev, d.machine.family, disks);
-      if (dev.driver === 'ide-cd' && dev.implicit && dev.drive === undefined) cdrom = true;
-      else if (r !== undefined) findings.push({ origin: dev.origin, reason: r });
-      else {
-        disk = dev.drive?.filename;
-        disks++;
-      }
-    }
     if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
   }
-  return { disk, cdrom };
+  const { disks, cdrom } = disksOf(d, findings);
+  return { disk: disks[0], cdrom, nics: nicsOf(d, findings) };
 }
 
 /** Maps a description onto predict's inputs, collecting every unmodelled finding. */
@@ -168,7 +136,8 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   for (const f of d.fwCfg) {
     if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
   }
-  const { disk, cdrom } = deviceFindings(d, findings);
+  const { disk, cdrom, nics } = deviceFindings(d, findings);
+  const devices = otherDevicesOf(d, disk);
   const bootOrderFindings: BootOrderFinding[] = [];
   const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
   findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
@@ -189,9 +158,16 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   else if (d.tpm.model === 'tpm-tis') tpmInterface = 'tis';
   else if (d.tpm.model === 'tpm-crb') tpmInterface = 'crb';
   const input = firmware !== undefined && tpmInterface !== undefined
-    ? { machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware, disk, qemuBootOrder }
+    ? {
+      machine: d.machine.family, memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: d.machine.smm ?? false, s3: s3Of(d), cpu, defaultCdrom: cdrom, tpmInterface, firmware,
+      disk: disk?.file,
+      qemuBootOrder,
+      ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
+      ...(nics.length > 0 ? { nics } : {}),
+      ...(devices.length > 0 ? { devices } : {}),
+    }
     : undefined;
-  return { input, findings, notes: calibrationNotes(d, disk) };
+  return { input, findings, notes: [] };
 }
 
 /** One line naming every finding: `-device e1000e,netdev=n0: NICs are not modelled yet (…); …`. */

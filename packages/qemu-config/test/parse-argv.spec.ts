@@ -77,12 +77,12 @@ describe('a QEMU command line into a VM description', () => {
     expect(() => parseQemuCommandLine('qemu -machine q35 -device pcie-root-port,id=rp -device VGA,bus=rp,addr=1')).to.throw(QemuConfigError, /only slot 0/);
   });
 
-  it('a raw virtio disk on the modelled slot is predictable; moved by the default NIC it is not', () => {
+  it('a raw virtio disk keeps its slot; with the default NIC QEMU adds, both are predicted in their places', () => {
     const base = SIMPLE.replace(' -net none', '');
     expect(requirePredictable(parseQemuCommandLine(`${SIMPLE} -drive if=virtio,format=raw,file=/d.img`)).disk).to.equal('/d.img');
-    const r = reasons(`${base} -drive if=virtio,format=raw,file=/d.img`);
-    expect(r).to.match(/^\(added by QEMU\): NICs are not modelled yet/m);
-    expect(r).to.match(/virtio-blk disk at PciRoot\(0x0\)\/Pci\(0x3,0x0\) is not modelled/);
+    const withNic = requirePredictable(parseQemuCommandLine(`${base} -drive if=virtio,format=raw,file=/d.img`));
+    expect(withNic.nics).to.deep.equal([{ model: 'e1000e', pciPath: 'PciRoot(0x0)/Pci(0x2,0x0)' }]);
+    expect(withNic.diskPlacement).to.deep.equal({ pci: 'PciRoot(0x0)/Pci(0x3,0x0)' });
     expect(reasons(`${SIMPLE} -drive if=virtio,file=/d.qcow2`)).to.match(/probed \(no format=\) image is not modelled/);
   });
 
@@ -90,9 +90,9 @@ describe('a QEMU command line into a VM description', () => {
     const r = reasons(`${SIMPLE} -device e1000e,netdev=n0 -netdev user,id=n0 -device VGA,romfile=/x/efi.rom,id=v2 -device nvme,serial=1,drive=d1 -drive if=none,id=d1,file=/n.img
       -fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536 -fw_cfg name=opt/com.coreos/config,file=/ign.json -kernel /vmlinuz -device virtio-blk-pci,drive=d2,bootindex=1 -drive if=none,id=d2,file=/b.img,format=raw
       -device foo-device -global virtio-pci.disable-legacy=on -machine max-ram-below-4g=2G`);
-    expect(r).to.include('-device e1000e,netdev=n0: NICs are not modelled yet (their option ROM is measured in PCR2');
+    expect(r).not.to.include('-device e1000e,netdev=n0'); // NICs are modelled (predict-devices.spec.ts)
     expect(r).to.include('-device VGA,romfile=/x/efi.rom,id=v2: romfile=/x/efi.rom');
-    expect(r).to.include('-device nvme,serial=1,drive=d1: disks on nvme are not modelled yet');
+    expect(r).to.include('-device nvme,serial=1,drive=d1: a probed (no format=) image is not modelled');
     expect(r).to.include('-fw_cfg name=opt/ovmf/X-PciMmio64Mb,string=65536: fw_cfg opt/ovmf/X-PciMmio64Mb is read by OVMF');
     expect(r).not.to.include('opt/com.coreos/config');
     expect(r).to.include('-kernel /vmlinuz: direct kernel boot');
@@ -100,7 +100,7 @@ describe('a QEMU command line into a VM description', () => {
     expect(r).to.include('-device foo-device: foo-device: a device tcg2sim does not know');
     expect(r).to.include('global virtio-pci.disable-legacy');
     expect(r).to.include('machine property max-ram-below-4g=2G');
-    expect(() => requirePredictable(parseQemuCommandLine(`${SIMPLE} -device e1000e`))).to.throw(QemuConfigError, /^-device e1000e \(offset \d+\): NICs are not modelled yet/);
+    expect(() => requirePredictable(parseQemuCommandLine(`${SIMPLE} -device rtl8139`))).to.throw(QemuConfigError, /^-device rtl8139 \(offset \d+\): NIC model rtl8139 is not modelled/);
   });
 
   it('accepts silently what does not change measurements', () => {
@@ -117,7 +117,7 @@ describe('a QEMU command line into a VM description', () => {
     expect(pinned.cpu).to.deep.equal({ vendor: 'GenuineIntel', physBits: 39, page1g: true });
     expect(reasons(SIMPLE.replace('-accel tcg', '-cpu host'))).to.match(/CPU model host/);
     expect(requirePredictable(parseQemuCommandLine(SIMPLE.replace('-accel tcg', '-cpu qemu64,pdpe1gb=on,phys-bits=44'))).cpu).to.deep.equal({ vendor: 'AuthenticAMD', physBits: 44, page1g: true });
-    expect(reasons(SIMPLE.replace(' -net none', ' -nic user,model=virtio'))).to.match(/^-nic user,model=virtio: NICs are not modelled yet/m);
+    expect(requirePredictable(parseQemuCommandLine(SIMPLE.replace(' -net none', ' -nic user,model=virtio'))).nics).to.deep.equal([{ model: 'virtio-net-pci', pciPath: 'PciRoot(0x0)/Pci(0x2,0x0)' }]);
   });
 
   it('reads the command line libvirt 9.0 wrote for a q35 VM (virsh domxml-to-native) and names what is not modelled', () => {
@@ -132,7 +132,7 @@ describe('a QEMU command line into a VM description', () => {
     expect(disk?.bootindex).to.equal(1);
     expect(disk?.drive).to.include({ filename: '/var/lib/libvirt/images/vm1.qcow2', format: 'qcow2' });
     const r = mapToPredict(d).findings.map((f) => f.reason);
-    expect(r.some((x) => x.startsWith('NICs are not modelled yet'))).to.equal(true);
+    expect(r).to.deep.equal(['with -accel kvm the CPUID vendor and physical-address width PlatformPei reads (PCR0) are the host CPU\'s, which tcg2sim cannot see: pin them with -cpu qemu64,vendor=…,phys-bits=… or use -accel tcg', 'a qcow2 image is not modelled (predict reads raw images; give format=raw)']);
     expect(mapToPredict(d).input?.defaultCdrom).to.equal(false);
   });
 });

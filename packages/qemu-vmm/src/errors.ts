@@ -10,6 +10,8 @@ export type VmmErrorCode =
   | 'BAD_ROM_FILE'
   /** More devices than free PCI slots on the machine's root bus. */
   | 'NO_PCI_SLOT'
+  /** A MAC address that is not six hex bytes, or a multicast one. */
+  | 'BAD_MAC'
   /** Two devices with the same bootindex, or one out of QEMU's range. */
   | 'BAD_BOOTINDEX';
 

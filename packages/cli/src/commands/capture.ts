@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import pc from 'picocolors';
 import { DISK_INTERFACES, captureBoot, comparePcrs, replayWithTpm2Eventlog, CaptureError } from '@tcg2sim/platform-ovmf';
-import type { CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';
+import type { BootInput, CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';
 import type { BankName } from '@tcg2sim/hash-lib';
 import { decodeEventLog, pcrsToJson, replayEventLog } from '@tcg2sim/event-log';
 import type { CliIo } from '../context.ts';
@@ -101,6 +101,18 @@ export async function checkCapture(dir: string, result: CaptureResult): Promise<
  * capture's banks), diffed event by event against the captured log. Writes `predicted.bin` and
  * `diff.txt` to `dir`.
  */
+/** The NICs, the disk's interface and place and the other PCI devices of a described VM, for the boot. */
+async function vmDevices(vm: PredictInput): Promise<Partial<Pick<BootInput, 'nics' | 'diskInterface' | 'diskPlacement' | 'devices'>>> {
+  const { diskPlacementOf, loadNics, platformDevicesOf } = await import('../nics.ts');
+  const nics = loadNics(vm.machine, vm.nics, undefined);
+  return {
+    ...(nics !== undefined ? { nics } : {}),
+    ...(vm.disk !== undefined && vm.diskInterface !== undefined ? { diskInterface: vm.diskInterface } : {}),
+    ...(vm.disk !== undefined && vm.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(vm.diskPlacement) } : {}),
+    ...(vm.devices !== undefined && vm.devices.length > 0 ? { devices: platformDevicesOf(vm.devices) } : {}),
+  };
+}
+
 export async function checkPrediction(dir: string, f: CaptureFlags, result: CaptureResult, vm?: PredictInput): Promise<CaptureCheck> {
   const { readFileSync } = await import('node:fs');
   const { MachineDescription, predict } = await import('@tcg2sim/platform-ovmf');
@@ -123,6 +135,8 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
       tpmInterface: vm?.tpmInterface ?? f.tpmInterface,
       backend,
       ...(vm?.disk !== undefined ? { disk: loadDiskBootLoader(vm.disk) } : f.disk !== undefined ? { disk: loadDiskBootLoader(f.disk), diskInterface: f.diskInterface } : {}),
+      // the VM's NICs, disk place and other devices, as predict --qemu-cmdline takes them
+      ...(vm !== undefined ? await vmDevices(vm) : {}),
       ...(vm?.qemuBootOrder !== undefined ? { qemuBootOrder: vm.qemuBootOrder } : {}),
     });
     writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);

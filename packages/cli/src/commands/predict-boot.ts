@@ -19,7 +19,7 @@ import { UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import { defaultFirmware } from '../default-firmware.ts';
 import { loadDiskBootLoader } from '../disk.ts';
-import { loadNics, romReader } from '../nics.ts';
+import { diskPlacementOf, loadNics, platformDevicesOf, romReader } from '../nics.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
 import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
@@ -248,6 +248,8 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(o.disk !== undefined ? { disk: o.disk } : {}),
       ...(nics !== undefined ? { nics } : {}),
       ...(o.disk !== undefined && s.diskInterface !== undefined ? { diskInterface: s.diskInterface } : {}),
+      ...(o.disk !== undefined && s.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(s.diskPlacement) } : {}),
+      ...(s.devices !== undefined && s.devices.length > 0 ? { devices: platformDevicesOf(s.devices) } : {}),
       ...(o.disk !== undefined && moreDisks.length > 0 ? { moreDisks } : {}),
       ...(o.disk !== undefined && disk0 >= 0 ? { diskBootIndex: disk0 + 1 } : {}),
       ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),

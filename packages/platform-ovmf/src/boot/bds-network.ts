@@ -5,28 +5,37 @@
  * MdeModulePkg/Library/UefiBootManagerLib/BmBootDescription.c, edk2-stable202211).
  *
  * The LoadFile handles of one NIC, in installation order (seen on real OVMF 2022.11 boots):
- *  1. iPXE's own SNP handle, `…/Pci(d,0)/MAC(mac,0x1)` (iPXE installs LoadFile there);
+ *  1. iPXE's own SNP handle, `PciRoot(0x0)/Pci(d,0)[/Pci(…)…]/MAC(mac,0x1)` (one Pci() per bridge level) (iPXE installs LoadFile there);
  *  2. UefiPxeBcDxe's IPv4 child, `…/MAC(…)/IPv4(0.0.0.0,…)` (all fields zero);
  *  3. UefiPxeBcDxe's IPv6 child, `…/MAC(…)/IPv6(::,…)` (all zero but PrefixLength 64);
  *  4. HttpBootDxe's IPv4 child, `…/MAC(…)/IPv4(…)/Uri()` (an empty URI);
  *  5. HttpBootDxe's IPv6 child, `…/MAC(…)/IPv6(…)/Uri()`.
  * BmGetNetworkDescription names them "PXEv4 (MAC:…)" (no IP node counts as v4), "PXEv4",
- * "PXEv6", "HTTPv4", "HTTPv6", with the MAC as twelve lower-case hex digits; BmGetBootDescription
+ * "PXEv6", "HTTPv4", "HTTPv6", with the MAC as twelve upper-case hex digits; BmGetBootDescription
  * puts "UEFI " in front, and BmMakeBootOptionDescriptionUnique appends " 2", " 3", … to later
  * duplicates (the iPXE option and PxeBc's IPv4 option share a name: the second is "… 2").
  */
 import { encode } from '@tcg2sim/binary-codec';
 import {
-  Ipv4DevicePath, Ipv6DevicePath, MacAddrDevicePath, UriDevicePath, decodeDevicePath, devicePathFromText, encodeDevicePath,
+  Ipv4DevicePath, Ipv6DevicePath, MacAddrDevicePath, UriDevicePath, decodeDevicePath, encodeDevicePath,
 } from '@tcg2sim/uefi';
 import type { DevicePath, DevicePathNode } from '@tcg2sim/uefi';
+import { pciPathNodes, rootPciPath } from './pci-path.ts';
+import type { PciPath } from './pci-path.ts';
 
-/** A NIC on PCI bus 0 whose option ROM driver (iPXE) started. */
+/** A NIC whose option ROM driver (iPXE) started. */
 export interface NetworkNic {
-  /** PCI device number (function 0). */
+  /** PCI device number on bus 0 (function 0), when `pciPath` is not given. */
   readonly device: number;
+  /** Where the NIC sits (behind root ports or bridges); default function 0 of `device` on bus 0. */
+  readonly pciPath?: PciPath;
   /** The 6-byte MAC address. */
   readonly mac: Uint8Array;
+}
+
+/** The NIC's PCI location. */
+export function nicPciPath(nic: NetworkNic): PciPath {
+  return nic.pciPath ?? rootPciPath(nic.device);
 }
 
 /** A boot option before BDS numbers it. */
@@ -71,14 +80,17 @@ function ipv6Node(): DevicePathNode {
 
 const URI_NODE: DevicePathNode = { type: MSG, subType: 24, data: encode(UriDevicePath, { uri: new Uint8Array() }) };
 
-/** MAC as BmGetNetworkDescription prints it: %02x six times. */
+/**
+ * MAC as BmGetNetworkDescription prints it: %02x six times, which EDK II's PrintLib writes with
+ * upper-case hex digits (seen on a real boot with mac=52:54:00:6b:3c:58: "(MAC:5254006B3C58)").
+ */
 export function macText(mac: Uint8Array): string {
-  return [...mac.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...mac.subarray(0, 6)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
 }
 
 /** The five LoadFile options of one NIC, in enumeration order, before descriptions are made unique. */
 export function nicNetworkOptions(nic: NetworkNic): NetworkOption[] {
-  const pci = devicePathFromText(`PciRoot(0x0)/Pci(0x${nic.device.toString(16).toUpperCase()},0x0)`).nodes.filter((n) => n.type !== 0x7f);
+  const pci = pciPathNodes(nicPciPath(nic));
   const mac = macNode(nic.mac);
   const tag = `(MAC:${macText(nic.mac)})`;
   const path = (...rest: DevicePathNode[]): DevicePath => decodeDevicePath(encodeDevicePath([...pci, mac, ...rest]));

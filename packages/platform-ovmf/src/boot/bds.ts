@@ -4,8 +4,8 @@ import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import { uniqueDescriptions } from './bds-network.ts';
 import type { NetworkOption } from './bds-network.ts';
-import { diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import { diskInterfaceOf, diskOptions, keepsDefaultCdrom } from './disk-interfaces.ts';
+import type { DiskSpec } from './disk-interfaces.ts';
 import { LEGACY_BDS_PLATFORM_OPTIONS } from './bds-platform-options.ts';
 import type { BdsPlatformOptions } from './bds-platform-options.ts';
 import { connectRank } from './boot-order-apply.ts';
@@ -61,7 +61,7 @@ export function defaultCdromOption(m: MachineDescription): { description: string
 }
 
 /** Classifies a boot option's first device path for the attempt model. */
-export function bootTargetOf(path: DevicePath, m: MachineDescription, disks: readonly DiskInterface[] = ['virtio']): BootTarget {
+export function bootTargetOf(path: DevicePath, m: MachineDescription, disks: readonly DiskSpec[] = ['virtio']): BootTarget {
   const text = devicePathToText(path);
   const fv = /^Fv\([0-9A-Fa-f-]+\)\/FvFile\(([0-9A-Fa-f-]+)\)$/.exec(text);
   if (fv?.[1] !== undefined) return { kind: 'fv-app', fileGuid: fv[1].toUpperCase() };
@@ -108,7 +108,7 @@ export interface DiskBootTarget {
  * The full path BmExpandMediaDevicePath gives LoadImage for the disk option:
  * `PciRoot(0x0)/Pci(slot,0x0)/HD(n,GPT,guid,start,size)/\\EFI\\BOOT\\BOOTX64.EFI`.
  */
-export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget, disks: readonly DiskInterface[] = ['virtio'], index = 0): DevicePath {
+export function expandedDiskLoaderPath(m: MachineDescription, t: DiskBootTarget, disks: readonly DiskSpec[] = ['virtio'], index = 0): DevicePath {
   const hd = `HD(${t.partitionNumber},GPT,${t.partitionGuid},0x${t.partitionStart.toString(16).toUpperCase()},0x${t.partitionSize.toString(16).toUpperCase()})`;
   const controller = diskOptions(m, disks).find((o) => o.index === index)?.text ?? virtioDiskText(m);
   return devicePathFromText(`${controller}/${hd}/${t.filePath}`);
@@ -119,7 +119,7 @@ export interface BootDevices {
   /** A virtio-blk disk (`-drive if=virtio`). */
   readonly virtioDisk?: boolean;
   /** The attached disks in command-line order (overrides `virtioDisk`). */
-  readonly disks?: readonly DiskInterface[];
+  readonly disks?: readonly DiskSpec[];
   /** The LoadFile options of NICs driven by option ROM drivers, in enumeration order (bds-network.ts). */
   readonly network?: readonly NetworkOption[];
   /**
@@ -148,11 +148,11 @@ export interface BootDevices {
  */
 export function defaultOvmfBootOptions(m: MachineDescription, dxeFvName: string, devices: BootDevices = {}): BootOption[] {
   const cd = defaultCdromOption(m);
-  const interfaces = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
+  const interfaces: readonly DiskSpec[] = devices.disks ?? (devices.virtioDisk === true ? ['virtio'] : []);
   // An ide-hd or scsi-hd disk makes QEMU drop its default CD-ROM, as -nodefaults does; BDS
   // numbers the options that follow from the first free number.
   const connection = devices.connection ?? { kind: 'all' };
-  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces) && devices.emptyCdromOption !== false && connectRank(connection, devicePathToText(cd.filePath)) !== undefined;
+  const withCd = m.defaultCdrom && keepsDefaultCdrom(interfaces.map(diskInterfaceOf)) && devices.emptyCdromOption !== false && connectRank(connection, devicePathToText(cd.filePath)) !== undefined;
   // LoadFile handles: the NICs' in connect order.
   const network = (devices.network ?? [])
     .map((o, i) => ({ o, i, rank: connectRank(connection, devicePathToText(o.filePath)) }))
@@ -211,7 +211,7 @@ export function encodeBootOption(o: BootOption): Uint8Array {
 }
 
 /** A Boot#### variable decoded into a boot option (undefined when it does not decode). */
-export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription, disks?: readonly DiskInterface[]): BootOption | undefined {
+export function decodeBootOption(number: number, data: Uint8Array, m: MachineDescription, disks?: readonly DiskSpec[]): BootOption | undefined {
   try {
     const lo = decodeLoadOption(data);
     const first = lo.filePathList[0];

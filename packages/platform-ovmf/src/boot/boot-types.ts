@@ -9,9 +9,10 @@ import type { SecOutput } from '../sec.ts';
 import type { MeasuredPeiFv } from '../platform-pei/peifv.ts';
 import type { BootDigests } from './boot-digests.ts';
 import type { DxeTpmFacts } from './dxe-entry.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskInterface, DiskPlacement } from './disk-interfaces.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
 import type { PciNic } from './pci-option-roms.ts';
+import type { PlatformDevice } from './device-footprints.ts';
 import type { TpmExchange, TpmInterface } from './tpm-stack.ts';
 
 /** Inputs of one simulated boot. */
@@ -38,19 +39,26 @@ export interface BootInput {
   readonly disk?: DiskBootLoader;
   /** How `disk` is attached (`--disk-interface`, default virtio; see disk-interfaces.ts). */
   readonly diskInterface?: DiskInterface;
+  /** Where `disk`'s controller sits (explicit bus/addr, root ports); default QEMU's first free slot. */
+  readonly diskPlacement?: DiskPlacement;
   /** `bootindex=` on `disk`'s device (with the other devices' bootIndex: QEMU's bootorder file, boot-order-devices.ts). */
   readonly diskBootIndex?: number;
   /**
    * Disks attached after `disk`, in command-line order: BDS registers an option for each and
    * tries them in its own order (diskOptions: PCI slot order), so one of these may boot first.
    */
-  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface; readonly bootIndex?: number }[];
+  readonly moreDisks?: readonly { readonly loader: DiskBootLoader; readonly diskInterface?: DiskInterface; readonly placement?: DiskPlacement; readonly bootIndex?: number }[];
   /**
-   * NICs on PCI bus 0 with their option ROM BARs (`-netdev user -device MODEL`, see
+   * NICs (on PCI bus 0, or behind bridges: `pciPath`) with their option ROM BARs (`-netdev user -device MODEL`, see
    * @tcg2sim/qemu-vmm): PciBus loads and measures their ROM drivers, BDS adds their network
    * boot options (pci-option-roms.ts, bds-network.ts).
    */
   readonly nics?: readonly PciNic[];
+  /**
+   * The VM's other PCI devices (root ports, bridges, USB controllers, virtio-serial, balloon,
+   * rng, explicit displays): their drivers' allocations move boot-file buffers (device-footprints.ts).
+   */
+  readonly devices?: readonly PlatformDevice[];
   /**
    * QEMU's `bootorder` fw_cfg file (what `bootindex=` on the devices makes QEMU pass; build it with
    * @tcg2sim/qemu-vmm qemuBootOrderFile): BDS connects only the devices it names and

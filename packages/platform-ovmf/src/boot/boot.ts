@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { devicePathToText, getVariable, snapshotVariables } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { attachedDiskNotes, diskOptions, diskPciSlotCount } from './disk-interfaces.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskInterface, DiskSpec } from './disk-interfaces.ts';
 import { parseEfiImage, imageInfo, findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
@@ -40,7 +40,8 @@ import { nicBuffersCalibrated, optionRomBufferAddress } from './nic-image-buffer
 import { tcg2ConfigPei } from './tcg2-config-pei.ts';
 import { parseQemuBootOrder } from './qemu-boot-order.ts';
 import { bootOrderFromIndexes } from './boot-order-devices.ts';
-import { diskLoaderAddressVaries, diskNicBootOrderCalibrated } from './disk-nic-image-buffer.ts';
+import { diskLoaderAddressVaries, diskNicBootOrderCalibrated, nicConnectionFacts } from './disk-nic-image-buffer.ts';
+import { devicesShift } from './device-footprints.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
 export type { BootInput, BootResult } from './boot-types.ts';
@@ -182,7 +183,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // ---- BDS
   stack.phase = 'dxe:BDS';
   if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
+  const unmeasured = devicesShift(dxeFvSha256, input.machine.machine, input.disk !== undefined ? 'disk' : 'shell', input.devices ?? []).unmeasured;
+  if (unmeasured.length > 0 && input.imageBufferAddress === undefined) notes.push(`image buffer address: no measured footprint for ${unmeasured.join(', ')} (their drivers' allocations move ImageLocationInMemory: a guess; use --image-buffer-address)`);
   const diskInterfaces: DiskInterface[] = input.disk === undefined ? [] : [input.diskInterface ?? 'virtio', ...(input.moreDisks ?? []).map((d) => d.diskInterface ?? 'virtio')];
+  const diskSpecs: DiskSpec[] = input.disk === undefined ? [] : [
+    { iface: input.diskInterface ?? 'virtio', ...(input.diskPlacement !== undefined ? { placement: input.diskPlacement } : {}) },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', ...(d.placement !== undefined ? { placement: d.placement } : {}) })),
+  ];
   const allDisks: DiskBootLoader[] = input.disk === undefined ? [] : [input.disk, ...(input.moreDisks ?? []).map((d) => d.loader)];
   const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
   if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
@@ -220,22 +227,23 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     const d = input.disk;
     notes.push(`disk: ${d.path} (${d.file.length} bytes) on GPT partition ${d.partition.number} (${d.isEsp ? 'EFI System Partition' : `type ${d.partition.typeGuid}`}, ${d.fatKind}); ${d.gpt.partitions.length} used GPT entries`);
   }
-  notes.push(...attachedDiskNotes(diskInterfaces));
+  notes.push(...attachedDiskNotes(diskSpecs));
   const bds = bdsBehaviour(sec, version, input.edk2Release);
   const emptyCdrom = bds.emptyCdromOption;
   notes.push(...bds.evidence.map((e) => `BDS: ${e}`));
   const platformOptions = bdsPlatformOptions(sec);
   notes.push(...platformOptions.evidence.map((e) => `BDS: ${e}`));
   const bootOrderFile = input.qemuBootOrder ?? bootOrderFromIndexes(input.machine, input.disk === undefined ? [] : [
-    { iface: input.diskInterface ?? 'virtio', bootIndex: input.diskBootIndex },
-    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', bootIndex: d.bootIndex })),
+    { iface: input.diskInterface ?? 'virtio', placement: input.diskPlacement, bootIndex: input.diskBootIndex },
+    ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', placement: d.placement, bootIndex: d.bootIndex })),
   ], input.nics ?? [], input.bootStrict === true);
   const qemuBootOrder = bootOrderFile === undefined ? undefined : parseQemuBootOrder(bootOrderFile);
-  const options = bootOptions(input.machine, sec, vars, notes, diskInterfaces, network, emptyCdrom, platformOptions, qemuBootOrder);
+  const options = bootOptions(input.machine, sec, vars, notes, diskSpecs, network, emptyCdrom, platformOptions, qemuBootOrder);
   // With QEMU's bootorder BDS may have connected only some devices: only those allocated (disk-nic-image-buffer.ts).
   const connection = options.connection ?? { kind: 'all' };
-  const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskInterfaces, connection).some((d) => d.index === i));
+  const connectedDisks = connection.kind === 'all' ? diskInterfaces : diskInterfaces.filter((_, i) => diskOptions(input.machine, diskSpecs, connection).some((d) => d.index === i));
   const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
+  const nicFacts = nicConnectionFacts(input.nics ?? [], connection);
   let networkAttempts = 0;
   const pciDevices = diskPciSlotCount(input.machine.machine, diskInterfaces) + (input.nics?.length ?? 0);
   if (input.disk !== undefined && input.imageBufferAddress === undefined && (roms !== undefined || unconnectedAhci)) {
@@ -334,6 +342,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         ...(input.disk !== undefined ? { diskFatKind: input.disk.fatKind, diskOtherPartitions: input.disk.otherPartitions - input.disk.otherFatVolumes } : {}),
         ...(heldPages > 0 ? { heldPages } : {}),
         ...(roms !== undefined ? { nics: roms.facts } : {}),
+        ...(input.devices !== undefined ? { devices: input.devices } : {}),
         storeHistory: history.kind,
       }),
       origin: { kind: 'fv', rootFvBase: sec.dxeFv.base },
@@ -367,7 +376,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       partitionSize: p.endingLba - p.startingLba + 1n,
       partitionGuid: p.uniqueGuid,
       filePath: disk.path,
-    }, diskInterfaces, index).raw;
+    }, diskSpecs, index).raw;
     if (!isEfiApplicationPe(disk.file)) {
       // BmIsLoadOptionPeHeaderValid: BDS only takes a PE/COFF file of subsystem EFI application
       // as the option's image; anything else is skipped as "Not Found" before LoadImage, so
@@ -405,6 +414,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
         diskInterfaces: connectedDisks,
         ...(roms !== undefined ? { nics: roms.facts } : {}),
         ...(unconnectedAhci ? { unconnectedAhci, pciDevices } : {}),
+        ...nicFacts,
+        ...(input.devices !== undefined ? { devices: input.devices } : {}),
         ...(networkAttempts > 0 ? { networkAttemptsBefore: networkAttempts } : {}),
         diskFatKind: disk.fatKind,
         diskOtherPartitions: disk.otherPartitions - disk.otherFatVolumes,

@@ -42,3 +42,15 @@ export function cpuS3Shift(dxeFvSha256: string, m: { readonly machine: 'q35' | '
   const shift = key === '1/1:s3' ? 0n : CPU_S3_IMAGE_BUFFER_SHIFT.get(`${dxeFvSha256}:${m.machine}`)?.get(key);
   return shift === undefined || devices === undefined ? { shift: 0n, calibrated: false } : { shift: shift + devices, calibrated: true };
 }
+
+/**
+ * The CPU/S3 part alone: what DXE allocated per CPU and for S3 before BDS connects the PCI root
+ * bridge (where PciBus copies option ROMs), without the default devices' drivers, which allocate
+ * later (when BDS connects the consoles). Measured on OVMF_CODE_4M.fd q35, 2048 MiB, 2 CPUs, S3
+ * off, `-nodefaults`, virtio-net-pci behind a pcie-root-port: the NIC's driver image at 0x7E4AF018,
+ * 0xA000 above the 1-CPU S3-on value, the Shell table's 2/2:no-s3 entry.
+ */
+export function cpuS3OnlyShift(dxeFvSha256: string, m: { readonly machine: 'q35' | 'pc'; readonly cpus: number; readonly maxCpus?: number | undefined; readonly s3: boolean }): bigint {
+  const key = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
+  return key === '1/1:s3' ? 0n : (CPU_S3_IMAGE_BUFFER_SHIFT.get(`${dxeFvSha256}:${m.machine}`)?.get(key) ?? 0n);
+}

@@ -10,12 +10,41 @@
 import { devicePathFromText } from '@tcg2sim/uefi';
 import type { DevicePath } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
+import { comparePciPaths, pciPathText, rootPciPath } from './pci-path.ts';
+import type { PciPath } from './pci-path.ts';
 import { connectRank } from './boot-order-apply.ts';
 import type { DeviceConnection } from './boot-order-apply.ts';
 
 /** How a disk is attached (the CLI's `--disk-interface`). */
 export const DISK_INTERFACES = ['virtio', 'nvme', 'sata', 'scsi'] as const;
 export type DiskInterface = (typeof DISK_INTERFACES)[number];
+
+/**
+ * Where a disk's controller sits and the disk on it, when QEMU was told (`bus=`/`addr=`, root
+ * ports; libvirt): the controller's PCI location, the SATA port or SCSI target, the NVMe serial.
+ * Without it the disk is placed as {@link diskQemuArguments} attaches it.
+ */
+export interface DiskPlacement {
+  readonly pci: PciPath;
+  /** AHCI port (SATA) or SCSI target (scsi-id); default the disk's ordinal on its interface. */
+  readonly unit?: number;
+  /** The NVMe controller's serial (BDS's description names it). */
+  readonly serial?: string;
+}
+
+/** A disk's interface, and its placement when given. */
+export interface AttachedDisk {
+  readonly iface: DiskInterface;
+  readonly placement?: DiskPlacement;
+}
+
+/** How the boot model takes an attached disk: the interface alone (default placement) or with a placement. */
+export type DiskSpec = DiskInterface | AttachedDisk;
+
+/** The interface of a disk spec. */
+export function diskInterfaceOf(d: DiskSpec): DiskInterface {
+  return typeof d === 'string' ? d : d.iface;
+}
 
 /**
  * The NVMe controller serial the captures give their first NVMe disk (`-device nvme,serial=…`;
@@ -63,16 +92,15 @@ function hex(n: number): string {
 }
 
 /** The controller part of the disk's device path, and BDS's description of its boot option. */
-function diskText(m: MachineDescription, iface: DiskInterface, slot: number, ordinal: number): { description: string; path: string } {
-  // q35's SATA is function 2 of the ICH9 at 0x1F; every other controller is function 0.
-  const pci = `PciRoot(0x0)/Pci(${hex(slot)},${iface === 'sata' && m.machine === 'q35' ? '0x2' : '0x0'})`;
+function diskText(m: MachineDescription, iface: DiskInterface, pciPath: PciPath, ordinal: number, serial: string): { description: string; path: string } {
+  const pci = pciPathText(pciPath);
   switch (iface) {
     case 'virtio':
       // BmGetBootDescription has no name for a virtio-blk BlockIo: BmGetMiscDescription.
       return { description: 'UEFI Misc Device', path: pci };
     case 'nvme':
       // BmGetNvmeDescription: model, serial, namespace id; QEMU 7.2's namespace 1 has EUI-64 0.
-      return { description: `UEFI QEMU NVMe Ctrl ${nvmeSerial(ordinal)} 1`, path: `${pci}/NVMe(0x1,00-00-00-00-00-00-00-00)` };
+      return { description: `UEFI QEMU NVMe Ctrl ${serial} 1`, path: `${pci}/NVMe(0x1,00-00-00-00-00-00-00-00)` };
     case 'sata':
       // BmGetDescriptionFromDiskInfo (IDENTIFY model "QEMU HARDDISK", serial) on AHCI port
       // `ordinal` (the captures put the n-th SATA disk on port n).
@@ -127,7 +155,8 @@ export interface DiskOption {
   /** The option's device path: the disk, short of any partition. */
   readonly filePath: DevicePath;
   readonly text: string;
-  /** The controller's bus-0 slot, and the disk's port or target on it (0 for virtio-blk and NVMe). */
+  /** The controller's PCI location; its last node's device; the disk's port or target on it (0 for virtio-blk and NVMe). */
+  readonly pci: PciPath;
   readonly slot: number;
   readonly ordinal: number;
 }
@@ -142,22 +171,26 @@ export interface DiskOption {
  * then appends " 2", " 3" … to repeated descriptions (measured: two virtio-blk disks are
  * "UEFI Misc Device" and "UEFI Misc Device 2").
  */
-export function diskOptions(m: MachineDescription, disks: readonly DiskInterface[], connection: DeviceConnection = { kind: 'all' }): DiskOption[] {
+export function diskOptions(m: MachineDescription, disks: readonly DiskSpec[], connection: DeviceConnection = { kind: 'all' }): DiskOption[] {
   let slot = firstFreePciSlot(m);
   let sataSlot: number | undefined;
   let scsiSlot: number | undefined;
   const ordinals = new Map<DiskInterface, number>();
-  const placed = disks.map((iface, index) => {
+  const placed = disks.map((spec, index) => {
+    const iface = diskInterfaceOf(spec);
+    const given = typeof spec === 'string' ? undefined : spec.placement;
     const ordinal = ordinals.get(iface) ?? 0;
     ordinals.set(iface, ordinal + 1);
-    let s: number;
-    if (iface === 'sata' && m.machine === 'q35') s = 0x1f;
-    else if (iface === 'sata') s = sataSlot ??= slot++;
-    else if (iface === 'scsi') s = scsiSlot ??= slot++;
-    else s = slot++;
-    return { index, iface, slot: s, ordinal, ...diskText(m, iface, s, ordinal) };
+    let pci: PciPath;
+    if (given !== undefined) pci = given.pci;
+    else if (iface === 'sata' && m.machine === 'q35') pci = rootPciPath(0x1f, 2); // the ICH9 AHCI, function 2 at 0x1F
+    else if (iface === 'sata') pci = rootPciPath(sataSlot ??= slot++);
+    else if (iface === 'scsi') pci = rootPciPath(scsiSlot ??= slot++);
+    else pci = rootPciPath(slot++);
+    const unit = given?.unit ?? ordinal;
+    return { index, iface, pci, unit, ...diskText(m, iface, pci, unit, given?.serial ?? nvmeSerial(ordinal)) };
   });
-  placed.sort((a, b) => a.slot - b.slot || a.ordinal - b.ordinal);
+  placed.sort((a, b) => comparePciPaths(a.pci, b.pci) || a.unit - b.unit);
   // Devices QEMU's bootorder left unconnected have no BlockIo; the connected ones got their
   // handles in connect order (boot-order-apply.ts).
   const connected = placed
@@ -169,18 +202,23 @@ export function diskOptions(m: MachineDescription, disks: readonly DiskInterface
   return connected.map((p) => {
     const n = (seen.get(p.description) ?? 0) + 1;
     seen.set(p.description, n);
-    return { index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path, slot: p.slot, ordinal: p.ordinal };
+    return {
+      index: p.index, iface: p.iface, description: n === 1 ? p.description : `${p.description} ${n}`, filePath: devicePathFromText(p.path), text: p.path,
+      pci: p.pci, slot: p.pci[p.pci.length - 1]?.device ?? 0, ordinal: p.unit,
+    };
   });
 }
 
 /** Bus-0 slots the disks' controllers take (q35's SATA uses the built-in AHCI; one virtio-scsi or pc AHCI controller serves all its disks). */
-export function diskPciSlotCount(m: 'q35' | 'pc', disks: readonly DiskInterface[]): number {
+export function diskPciSlotCount(m: 'q35' | 'pc', specs: readonly DiskSpec[]): number {
+  const disks = specs.filter((d) => typeof d === 'string' || d.placement === undefined).map(diskInterfaceOf);
   const shared = (iface: DiskInterface): number => (disks.includes(iface) ? 1 : 0);
   return disks.filter((d) => d === 'virtio' || d === 'nvme').length + shared('scsi') + (m === 'pc' ? shared('sata') : 0);
 }
 
 /** The prediction's notes about the attached disks' model (nothing for one virtio-blk disk). */
-export function attachedDiskNotes(disks: readonly DiskInterface[]): string[] {
+export function attachedDiskNotes(specs: readonly DiskSpec[]): string[] {
+  const disks = specs.map(diskInterfaceOf);
   if (disks.length <= 1 && disks.every((d) => d === 'virtio')) return [];
   const notes = [
     `disks: ${disks.join(', ')} (command-line order); loader buffer calibrated per interface for one disk (q35 OVMF_CODE_4M.fd, pc OVMF_CODE.fd)${disks.length > 1 ? ` and for two virtio-blk disks on q35; ${disks.every((d) => d === 'virtio') ? 'this pair is calibrated' : 'other pairs are a guess (ImageLocationInMemory)'}` : ''}`,

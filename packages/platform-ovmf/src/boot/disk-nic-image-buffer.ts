@@ -14,21 +14,37 @@
  *  - disk bootindex=1, NIC bootindex=2: shim at 0x1E032018, 0x12B000 above the no-bootindex boot
  *    with the NIC; two virtio-blk disks, bootindex=1 on the second only (the first not connected):
  *    the loader 0x12B000 above the one-connected-disk value. Each has one more PCI device on the
- *    command line than the first boot: fitted as one page less per such device;
+ *    command line than the first boot: fitted as one page less per such device (the AHCI's and the
+ *    DVD-ROM's shares: device-footprints.ts, image-buffer.ts diskMachineShift);
  *  - NIC bootindex=1, disk bootindex=2: the five network attempts before the disk leave
  *    NETWORK_ATTEMPTS_SHIFT (0xC000) more below: shim at 0x1E026018.
  */
 import type { ImageBufferContext } from './image-buffer.ts';
+import { connectRank } from './boot-order-apply.ts';
+import type { DeviceConnection } from './boot-order-apply.ts';
+import { nicPciPath } from './bds-network.ts';
+import type { NetworkNic } from './bds-network.ts';
+import { pciPathText } from './pci-path.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 
 const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135';
 
 /** Per NIC, besides its ROM copy: what the driver and the network stack allocate above the disk loader's buffer. */
 const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x20d000n]]);
-/** How much higher the buffer sits when BDS did not connect the ICH9 AHCI (q35: the default DVD-ROM's controller). */
-const UNCONNECTED_AHCI_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x12c000n]]);
-/** ...less this per command-line PCI device besides the first (a fit of the three boots above). */
-const UNCONNECTED_AHCI_PER_DEVICE = 0x1000n;
+/**
+ * A NIC BDS left unconnected (QEMU's bootorder names other devices): its ROM copy and iPXE's
+ * driver image and entry-point allocations, no network stack. Measured on q35 OVMF_CODE_4M.fd,
+ * 2048 MiB, 2 CPUs, S3 off, libvirt's VM with disk bootindex=1 and a virtio-net-pci NIC behind a
+ * root port: shim at 0x7E192018, 0xEC000 below the same VM without the NIC: the ROM copy (0x3D000),
+ * this, and the page less the unconnected AHCI gives back with one more PCI device.
+ */
+const UNCONNECTED_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xae000n]]);
+/**
+ * A connected NIC behind a pcie-root-port: 0x2000 more than DISK_NIC_SHIFT (measured: libvirt's
+ * seven root ports, disk behind one, virtio-net-pci behind another, 2048 MiB, 2 CPUs, S3 off:
+ * shim 0x24C000 below the VM without the NIC; the network stack's handles carry one PCI node more).
+ */
+const BRIDGED_NIC_EXTRA: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x2000n]]);
 /** What failed network attempts before the disk's option leave below the free point, per NIC. */
 const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xc000n]]);
 
@@ -47,8 +63,12 @@ export function diskNicBootOrderShift(ctx: ImageBufferContext): bigint {
   const k = key(ctx);
   const nics = ctx.nics ?? [];
   let shift = 0n;
-  for (const n of nics) shift += romCopyBytes(n) + (DISK_NIC_SHIFT.get(k) ?? 0x20d000n);
-  if (ctx.unconnectedAhci === true) shift -= (UNCONNECTED_AHCI_SHIFT.get(k) ?? 0x12c000n) - UNCONNECTED_AHCI_PER_DEVICE * BigInt(Math.max(0, (ctx.pciDevices ?? 1) - 1));
+  const unconnected = ctx.unconnectedNics ?? 0;
+  nics.forEach((n, i) => {
+    // which NICs are unconnected does not matter for the sum, only how many
+    shift += romCopyBytes(n) + (i < unconnected ? (UNCONNECTED_NIC_SHIFT.get(k) ?? 0xae000n) : (DISK_NIC_SHIFT.get(k) ?? 0x20d000n));
+  });
+  shift += BigInt(ctx.nicsBehindBridges ?? 0) * (BRIDGED_NIC_EXTRA.get(k) ?? 0n);
   if ((ctx.networkAttemptsBefore ?? 0) > 0) shift += NETWORK_ATTEMPTS_SHIFT.get(k) ?? 0n;
   return shift;
 }
@@ -68,7 +88,20 @@ export function diskNicBootOrderCalibrated(ctx: ImageBufferContext): boolean {
   const k = key(ctx);
   const nics = ctx.nics ?? [];
   if (nics.length > 1 || (nics.length === 1 && (!DISK_NIC_SHIFT.has(k) || nics[0]?.model !== 'virtio-net-pci'))) return false;
-  if (ctx.unconnectedAhci === true && (!UNCONNECTED_AHCI_SHIFT.has(k) || (ctx.pciDevices ?? 1) > 2)) return false;
+  if ((ctx.unconnectedNics ?? 0) > 0 && !UNCONNECTED_NIC_SHIFT.has(k)) return false;
+  if (ctx.unconnectedAhci === true && (ctx.pciDevices ?? 1) > 2) return false;
   if ((ctx.networkAttemptsBefore ?? 0) > 0 && !NETWORK_ATTEMPTS_SHIFT.has(k)) return false;
   return true;
+}
+
+/** How many of `nics` BDS left unconnected, and how many connected ones sit behind a bridge. */
+export function nicConnectionFacts(nics: readonly NetworkNic[], connection: DeviceConnection): { unconnectedNics: number; nicsBehindBridges: number } {
+  let unconnectedNics = 0;
+  let nicsBehindBridges = 0;
+  for (const n of nics) {
+    const path = nicPciPath(n);
+    if (connectRank(connection, pciPathText(path)) === undefined) unconnectedNics++;
+    else if (path.length > 1) nicsBehindBridges++;
+  }
+  return { unconnectedNics, nicsBehindBridges };
 }

@@ -8,7 +8,7 @@ import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import type { VariableReader } from '@tcg2sim/tcg2-dxe';
 import type { MachineDescription } from '../machine.ts';
 import type { SecOutput } from '../sec.ts';
-import type { DiskInterface } from './disk-interfaces.ts';
+import type { DiskSpec } from './disk-interfaces.ts';
 import { UEFI_SHELL_FILE_GUID, decodeBootOption, decodeBootOrder, defaultOvmfBootOptions, encodeBootOption, encodeBootOrder } from './bds.ts';
 import type { BootOption } from './bds.ts';
 import type { NetworkOption } from './bds-network.ts';
@@ -86,7 +86,7 @@ export interface BootOptionSet {
  * boot), else OVMF's defaults for a fresh store, written as BDS writes them so that ReadyToBoot
  * measures them.
  */
-export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[] = [], emptyCdromOption = true, platform?: BdsPlatformOptions, qemuBootOrder?: QemuBootOrder): BootOptionSet {
+export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[] = [], emptyCdromOption = true, platform?: BdsPlatformOptions, qemuBootOrder?: QemuBootOrder): BootOptionSet {
   const connection: DeviceConnection = qemuBootOrder === undefined ? { kind: 'all' } : connectDevicesFromQemu(qemuBootOrder, (p) => deviceExists(m, disks, network, p), notes);
   const set = { ...registeredOptions(m, sec, vars, notes, disks, network, emptyCdromOption, connection, platform), connection };
   if (qemuBootOrder === undefined) return set;
@@ -103,12 +103,12 @@ export function bootOptions(m: MachineDescription, sec: SecOutput, vars: DxeVari
 }
 
 /** Whether EfiBootManagerConnectDevicePath finds a device at `prefix`: a disk, a NIC or the default CD-ROM. */
-function deviceExists(m: MachineDescription, disks: readonly DiskInterface[], network: readonly NetworkOption[], prefix: string): boolean {
+function deviceExists(m: MachineDescription, disks: readonly DiskSpec[], network: readonly NetworkOption[], prefix: string): boolean {
   const paths = [...diskOptions(m, disks).map((d) => d.text), ...network.map((o) => devicePathToText(o.filePath)), ...(m.defaultCdrom ? [devicePathToText(defaultCdromOption(m).filePath)] : [])];
   return paths.some((t) => t === prefix || t.startsWith(`${prefix}/`));
 }
 
-function registeredOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskInterface[], network: readonly NetworkOption[], emptyCdromOption: boolean, connection: DeviceConnection, platform: BdsPlatformOptions | undefined): BootOptionSet {
+function registeredOptions(m: MachineDescription, sec: SecOutput, vars: DxeVariables, notes: string[], disks: readonly DiskSpec[], network: readonly NetworkOption[], emptyCdromOption: boolean, connection: DeviceConnection, platform: BdsPlatformOptions | undefined): BootOptionSet {
   const stored = vars.get('BootOrder', EFI_GLOBAL_VARIABLE);
   if (stored !== undefined) {
     const order = decodeBootOrder(stored);

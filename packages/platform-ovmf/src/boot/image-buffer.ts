@@ -6,10 +6,13 @@ import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import type { StoreHistoryKind } from './store-history.ts';
 import { cpuS3Shift } from './cpu-s3-shift.ts';
-import { nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
+import { nicNodefaultsShellShift, nicNoSha1ShellShift, nicShellShift, nicUsedStoreShellShift } from './nic-image-buffer.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 import type { DiskInterface } from './disk-interfaces.ts';
 import { diskNicBootOrderShift } from './disk-nic-image-buffer.ts';
+import { AHCI_FOOTPRINT, AHCI_PER_DEVICE, DISK_CPU_S3_SHIFT, EMPTY_DVD_FOOTPRINT, devicesShift } from './device-footprints.ts';
+import type { PlatformDevice } from './device-footprints.ts';
+import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -50,6 +53,12 @@ export interface ImageBufferContext {
   readonly pciDevices?: number;
   /** Failed network boot attempts before the disk's option (bootindex put a NIC first). */
   readonly networkAttemptsBefore?: number;
+  /** The VM's other PCI devices (bridges, USB controllers, virtio-serial, balloon, rng, …): device-footprints.ts. */
+  readonly devices?: readonly PlatformDevice[];
+  /** NICs BDS left unconnected (not in QEMU's bootorder): their ROM driver is loaded, no network stack. */
+  readonly unconnectedNics?: number;
+  /** Connected NICs behind a root port or bridge. */
+  readonly nicsBehindBridges?: number;
 }
 
 /**
@@ -182,7 +191,25 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.dxeFvSha256}:${bootIface}`) ?? 0n);
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
   const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
-  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1 - diskNicBootOrderShift(ctx);
+  return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1 - diskNicBootOrderShift(ctx) + diskMachineShift(ctx);
+}
+
+/**
+ * How the disk stack's free point moves with the machine (device-footprints.ts): CPUs and S3,
+ * the default devices `-nodefaults` takes away (VGA, the empty DVD-ROM), the ICH9 AHCI BDS left
+ * unconnected (QEMU's bootorder without it), and the other PCI devices' footprints.
+ */
+export function diskMachineShift(ctx: ImageBufferContext): bigint {
+  const key = `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+  const m = ctx.machine;
+  const cpuKey = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
+  const cpu = cpuKey === '1/1:s3' ? 0n : (DISK_CPU_S3_SHIFT.get(key)?.get(cpuKey) ?? cpuS3OnlyShift(ctx.dxeFvSha256, m));
+  const nodefaults = !m.defaultCdrom;
+  const dvd = EMPTY_DVD_FOOTPRINT.get(key) ?? 0x24000n;
+  let up = cpu;
+  if (nodefaults) up += (devicesShift(ctx.dxeFvSha256, m.machine, 'disk', [{ driver: 'VGA', pciPath: [{ device: 1, fn: 0 }] }]).shift) + dvd;
+  if (ctx.unconnectedAhci === true) up += (AHCI_FOOTPRINT.get(key) ?? 0x108000n) + (nodefaults ? 0n : dvd) - AHCI_PER_DEVICE * BigInt(Math.max(0, (ctx.pciDevices ?? 1) - 1));
+  return up - devicesShift(ctx.dxeFvSha256, m.machine, 'disk', ctx.devices ?? []).shift;
 }
 
 
@@ -270,9 +297,10 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
   const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
-  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) : 0n;
+  const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) - nicNodefaultsShellShift(ctx) : 0n;
   const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : (BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT);
-  return top - k + noSha1 + used - nics + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
+  const devices = devicesShift(ctx.dxeFvSha256, ctx.machine.machine, 'shell', ctx.devices ?? []).shift;
+  return top - k + noSha1 + used - nics - devices + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
 }
 
 /**

@@ -21,6 +21,7 @@
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
+import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 
 /** One NIC's part in the allocator state. */
 export interface NicBufferFacts {
@@ -122,7 +123,7 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
   const used = ctx.storeHistory === 'booted' ? (USED_STORE_ROM_SHIFT.get(key(ctx)) ?? 0n) : 0n;
-  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx);
+  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx) + cpuS3OnlyShift(ctx.dxeFvSha256, ctx.machine);
   const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), start);
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
@@ -149,4 +150,19 @@ export function nicNoSha1ShellShift(ctx: ImageBufferContext): bigint {
 export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): bigint {
   const perNic = NIC_SHELL_SHIFT.get(key(ctx)) ?? 0x212000n;
   return nics.reduce((sum, n) => sum + perNic + poolBytes(n.romCopySize), 0n);
+}
+
+/**
+ * With NICs and without QEMU's default devices (`-nodefaults`: no VGA, no DVD-ROM) the Shell's
+ * buffer sits this much higher than the no-NIC NODEFAULTS_IMAGE_BUFFER_SHIFT gives (cpu-s3-shift.ts).
+ * Measured on OVMF_CODE_4M.fd q35, 1024 MiB, 2 CPUs, S3 off, tpm-crb, virtio-net-pci at 02.0
+ * (mac=52:54:00:6b:3c:58): the Shell at 0x3E023018 (the driver image at 0x3E4AF018, as modelled).
+ */
+export const NIC_NODEFAULTS_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0xa000n], // OVMF_CODE_4M.fd
+]);
+
+/** {@link NIC_NODEFAULTS_SHELL_SHIFT} when the VM has no default devices, else 0. */
+export function nicNodefaultsShellShift(ctx: ImageBufferContext): bigint {
+  return ctx.machine.defaultCdrom ? 0n : (NIC_NODEFAULTS_SHELL_SHIFT.get(key(ctx)) ?? 0n);
 }

@@ -2,7 +2,7 @@
  * PciBusDxe loading the NICs' option ROM drivers (MdeModulePkg/Bus/Pci/PciBusDxe,
  * edk2-stable202211): when BDS connects the PCI root bridge (OVMF's
  * PlatformBootManagerBeforeConsole → ConnectRootBridge, before EndOfDxe), PciBus enumerates
- * bus 0 in device order, copies each ROM (LoadOpRomImage) and LoadImage/StartImage's every EFI
+ * the buses depth first (pci-path.ts), copies each ROM (LoadOpRomImage) and LoadImage/StartImage's every EFI
  * driver image in it from `PciRoot(0x0)/Pci(d,f)/Offset(start,end)`. LoadImage reads the image
  * through PciBus's LoadFile2 into a pool buffer (DxeServicesLib GetFileBufferByFilePath), and
  * DxeTpm2MeasureBootLib measures it: not from a firmware volume, so EV_EFI_BOOT_SERVICES_DRIVER
@@ -13,10 +13,13 @@ import { devicePathFromText, imageInfo, loadOptionRom, optionRomDrivers, parseEf
 import type { OptionRomDriver } from '@tcg2sim/uefi';
 import type { EfiStatus, MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import { ConfigError } from '../errors.ts';
+import { nicPciPath } from './bds-network.ts';
 import type { NetworkNic } from './bds-network.ts';
+import { comparePciPaths, pciPathText, rootPciPath } from './pci-path.ts';
+import type { PciPath } from './pci-path.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 
-/** A NIC as the firmware finds it on PCI bus 0 (function 0), with its ROM BAR. */
+/** A NIC as the firmware finds it (function 0 on bus 0, or behind bridges: `pciPath`), with its ROM BAR. */
 export interface PciNic extends NetworkNic {
   /** The QEMU model, for notes. */
   readonly model: string;
@@ -38,10 +41,11 @@ export interface OptionRomLoadContext {
   readonly notes: string[];
 }
 
-/** Offset(start,end) under the NIC's PCI path. */
-export function optionRomImagePath(device: number, d: OptionRomDriver): Uint8Array {
+/** Offset(start,end) under the NIC's PCI path (`device` on bus 0, or the path behind bridges). */
+export function optionRomImagePath(device: number | PciPath, d: OptionRomDriver): Uint8Array {
   const hx = (n: number): string => `0x${n.toString(16).toUpperCase()}`;
-  return devicePathFromText(`PciRoot(0x0)/Pci(${hx(device)},0x0)/Offset(${hx(d.startingOffset)},${hx(d.endingOffset)})`).raw;
+  const pci = typeof device === 'number' ? rootPciPath(device) : device;
+  return devicePathFromText(`${pciPathText(pci)}/Offset(${hx(d.startingOffset)},${hx(d.endingOffset)})`).raw;
 }
 
 /**
@@ -52,7 +56,7 @@ export function optionRomImagePath(device: number, d: OptionRomDriver): Uint8Arr
  */
 export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomLoadContext): Promise<{ driven: NetworkNic[]; facts: NicBufferFacts[] }> {
   const driven: NetworkNic[] = [];
-  const sorted = [...nics].sort((a, b) => a.device - b.device);
+  const sorted = [...nics].sort((a, b) => comparePciPaths(nicPciPath(a), nicPciPath(b)));
   const roms = sorted.map((nic) => {
     const rom = loadOptionRom(nic.optionRom.bar, nic.optionRom.file);
     return { nic, rom, drivers: optionRomDrivers(rom) };
@@ -63,7 +67,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
     imageSizes: drivers.flatMap((d) => (d.load.status === 'EFI_SUCCESS' ? [d.load.image.length] : [])),
   }));
   for (const [nicIndex, { nic, rom, drivers }] of roms.entries()) {
-    const where = `${nic.model} at Pci(0x${nic.device.toString(16)},0x0)`;
+    const where = `${nic.model} at ${pciPathText(nicPciPath(nic))}`;
     ctx.notes.push(`PciBus: ${where}: option ROM ${nic.optionRom.file}, ${rom.romSize} bytes copied from a ${nic.optionRom.bar.length}-byte ROM BAR`);
     let started = false;
     let imageIndex = 0;
@@ -80,7 +84,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
       let st: EfiStatus = 'EFI_SUCCESS';
       if (ctx.secureBootCapable) {
         st = await ctx.handler.fileAuthentication(ctx.dxe, {
-          devicePath: optionRomImagePath(nic.device, d),
+          devicePath: optionRomImagePath(nicPciPath(nic), d),
           fileBuffer: image,
           bufferAddress: ctx.bufferAddress(facts, nicIndex, imageIndex),
           origin: { kind: 'other' },
@@ -94,7 +98,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
     if (!started) {
       throw new ConfigError('BAD_SCENARIO', `${nic.optionRom.file}: no EFI driver of this option ROM starts (${where}); the NIC would be left to OVMF's own drivers, which is not modelled`);
     }
-    driven.push({ device: nic.device, mac: nic.mac });
+    driven.push({ device: nic.device, ...(nic.pciPath !== undefined ? { pciPath: nic.pciPath } : {}), mac: nic.mac });
   }
   return { driven, facts };
 }
