@@ -4,13 +4,15 @@
  * measures QEMU's ACPI blobs. The VM is the one `tcg2sim capture` starts for the same flags:
  * machine (with smm=on for --smm), RAM, CPUs, the TPM device on an swtpm, `-net none` and one
  * serial port; QEMU's default devices otherwise. A VM with other devices builds other tables.
+ * ArmVirtQemu images: the same on `qemu-system-aarch64 -M virt` (virtFwCfgFiles).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FwCfgError, OVMF_SMI_FEATURE_MASK, readQemuFwCfgFiles, readVirtFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import { SMM_ACCESS_PEI_FILE_GUID, firmwareChipsetFacts } from '@tcg2sim/platform-ovmf';
+import { VIRT_FLASH_BANK_SIZE } from '@tcg2sim/qemu-vmm';
 import { findFileByGuid } from '@tcg2sim/uefi';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import { CommandFailure } from '../errors.ts';
@@ -32,7 +34,7 @@ export function vmArguments(s: Scenario, swtpmSocket: string): string[] {
 }
 
 /** Runs `read` with the control socket of a fresh swtpm (the VM's TPM device needs one), then ends it. */
-async function withSwtpm<T>(read: (socket: string) => Promise<T>): Promise<T> {
+async function withSwtpm<T>(read: (socket: string, dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'tcg2sim-fwcfg-'));
   const sock = join(dir, 'swtpm-ctrl.sock');
   const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
@@ -41,7 +43,7 @@ async function withSwtpm<T>(read: (socket: string) => Promise<T>): Promise<T> {
   try {
     for (let i = 0; i < 250 && !existsSync(sock); i++) await Promise.race([new Promise((r) => setTimeout(r, 20)), spawnError]);
     if (!existsSync(sock)) throw new CommandFailure('--fw-cfg-from-qemu: swtpm did not open its control socket');
-    return await read(sock);
+    return await read(sock, dir);
   } catch (e) {
     if (e instanceof FwCfgError) throw new CommandFailure(`--fw-cfg-from-qemu: ${e.message}`, { cause: e });
     throw e;
@@ -65,18 +67,22 @@ export async function vmFwCfgFiles(s: Scenario, sec: SecOutput): Promise<VmFwCfg
 
 /**
  * The same for an ArmVirtQemu image on `qemu-system-aarch64 -M virt` (capture's VM, virtQemuArguments,
- * without its QMP and console): the code image must be pflash unit 0, read-only, because QEMU's
- * etc/acpi/tables differs when unit 0 is empty (docs/armvirt.md §8). No guest code runs (-S).
+ * without its QMP and console). pflash unit 0 must hold a 64 MiB image, as on a real boot: QEMU's
+ * DSDT differs when the bank is empty (docs/armvirt.md §8); what the image holds does not matter
+ * (no guest code runs under -S), so a sparse blank file stands in for it.
  */
-export async function virtFwCfgFiles(s: Scenario, codePath: string): Promise<VmFwCfgFiles> {
-  return withSwtpm(async (sock) => {
+export async function virtFwCfgFiles(s: Scenario): Promise<VmFwCfgFiles> {
+  return withSwtpm(async (sock, dir) => {
+    const flash = join(dir, 'pflash0.fd');
+    writeFileSync(flash, new Uint8Array());
+    truncateSync(flash, VIRT_FLASH_BANK_SIZE);
     const args = [
       '-machine', 'virt', '-cpu', 'cortex-a57', '-m', String(s.memoryMiB), '-smp', String(s.cpus),
-      '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${codePath}`,
+      '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`,
       '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0',
       '-net', 'none', '-serial', 'null',
     ];
     const files = await readVirtFwCfgFiles({ args });
-    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine virt -cpu cortex-a57 -m ${s.memoryMiB} -smp ${s.cpus}, the code image as pflash unit 0, tpm-tis-device, -net none` };
+    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine virt -cpu cortex-a57 -m ${s.memoryMiB} -smp ${s.cpus}, pflash unit 0 present, tpm-tis-device, -net none` };
   });
 }

@@ -297,8 +297,7 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
       if (!(e instanceof Tcg2Error)) throw e; // a broken image: the prediction reports it
     }
     if (!measures) fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
-    else if (s.code === undefined) fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: an ArmVirtQemu image needs --code (QEMU is started with it as pflash unit 0): QEMU not started' };
-    else fwCfg = await virtFwCfgFiles(s, s.code);
+    else fwCfg = await virtFwCfgFiles(s);
   } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);
