@@ -54,7 +54,7 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
     expect(toHex(readFileSync(join(VECTORS, 'm1024c2all-eventlog.bin')))).to.contain(blob);
   });
 
-  it("predict: Debian 13's AAVMF measures QEMU's ACPI data, which is not modelled for virt: INCOMPLETE, complete false", async function () {
+  it("predict: Debian 13's AAVMF measures QEMU's ACPI data; without --fw-cfg-from-qemu: INCOMPLETE, complete false", async function () {
     const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
     const dir = join(cache, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
@@ -63,6 +63,22 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
     const j = JSON.parse(r.out) as { complete: boolean; notes: string[] };
     expect(j.complete).to.equal(false);
     expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('ACPI DATA'))).to.equal(true);
+  });
+
+  it("predict --fw-cfg-from-qemu: Debian 13's AAVMF with the virt machine's ACPI blobs from the installed QEMU: complete, the real log byte for byte", async function () {
+    const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+    const dir = join(cache, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], tools: ['qemu-system-aarch64', 'swtpm'], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
+    const out = join(tmp.path, 'trixie-log.bin');
+    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--fw-cfg-from-qemu', '--json', '--log-out', out);
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; notes: string[]; pcrs: Record<string, Record<string, string>> };
+    expect(j.complete).to.equal(true);
+    expect(j.notes.some((n) => n.includes('qemu-system-aarch64 under qtest'))).to.equal(true);
+    const vector = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/debian-13-2025.02/', import.meta.url));
+    expect(toHex(readFileSync(out))).to.equal(toHex(readFileSync(join(vector, 'secboot-m1024c1all-eventlog.bin'))));
+    const real = (JSON.parse(readFileSync(join(vector, 'secboot-m1024c1all-pcrs.json'), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+    for (const bank of Object.keys(real)) for (let i = 0; i < 8; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(real[bank]?.[String(i)]);
   });
 
   it('capture: x86-only flags are refused before anything boots (exit 2)', async () => {

@@ -24,6 +24,7 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
+  measureAcpiData, measuresAcpiData,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -55,6 +56,12 @@ export interface ArmVirtBootInput {
   readonly firmwareVersion?: string;
   /** Random bytes for the platform auth; default node:crypto. */
   readonly random?: (n: number) => Uint8Array;
+  /**
+   * QEMU's fw_cfg files for this `virt` VM (name → contents; @tcg2sim/qemu-fwcfg readVirtFwCfgFiles):
+   * a build whose QemuFwCfgAcpiPlatform measures them ("ACPI DATA", edk2-stable202302 on) gets
+   * those PCR1 events. Without them such a build's prediction lacks the events.
+   */
+  readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -146,6 +153,14 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   stack.phase = 'dxe:PlatformBm';
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? ((n) => new Uint8Array(randomBytes(n))));
+  // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
+  // measures BootOrder (Debian 13's AAVMF 2025.02).
+  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(image);
+  if (acpiDataMeasured) {
+    stack.phase = 'dxe:AcpiPlatform';
+    const n = await measureAcpiData(dxe, input.fwCfgFiles);
+    notes.push(`QemuFwCfgAcpiPlatform: "ACPI DATA" measured for etc/table-loader and the ${n - 1} blobs it allocates (from the given fw_cfg files)`);
+  }
 
   stack.phase = 'dxe:BDS';
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
@@ -216,5 +231,6 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     pei,
     dxeFacts: facts,
     endState,
+    ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
   };
 }

@@ -1,12 +1,15 @@
 /**
  * Debian 13's AAVMF (qemu-efi-aarch64 2025.02, AAVMF_CODE.secboot.fd: Tcg2Pei/Tcg2Dxe, no Shell)
- * against its real boot (test/vectors/debian-13-2025.02): every event the model knows is exact and
- * in place, PCRs 0 and 2-7 of every bank equal the real TPM's, and the only gap is the one the
- * image itself announces (QemuFwCfgAcpiPlatform's "ACPI DATA" events in PCR1, which predict
- * reports as INCOMPLETE). The image is fetched by scripts/fetch-debian-firmware.sh, never committed.
+ * against its real boot (test/vectors/debian-13-2025.02). Without QEMU's fw_cfg files every event
+ * the model knows is exact and in place, PCRs 0 and 2-7 of every bank equal the real TPM's, and the
+ * only gap is the one the image itself announces (QemuFwCfgAcpiPlatform's "ACPI DATA" events in
+ * PCR1, which predict reports as INCOMPLETE). With the files the installed QEMU builds for the VM
+ * (read under qtest, @tcg2sim/qemu-fwcfg) every event and PCRs 0-7 are exact. The image is
+ * fetched by scripts/fetch-debian-firmware.sh, never committed.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +22,8 @@ import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { armVirtFeatures, armVirtImage, predictArmVirt } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { readVirtFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
+import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 
 const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
@@ -92,5 +96,75 @@ describe('prediction = captured Debian 13 AAVMF 2025.02 boot (secboot image, no 
 
   it('the vector is there even when the image is not', () => {
     expect(existsSync(join(VECTOR, 'secboot-m1024c1all-eventlog.bin'))).to.equal(true);
+  });
+});
+
+/**
+ * The fw_cfg files of the capture's VM (virt, cortex-a57, 1024 MiB, 1 CPU, tpm-tis-device, a
+ * 64 MiB pflash unit 0), read from the installed qemu-system-aarch64 under qtest.
+ */
+async function virtFwCfg(): Promise<Map<string, Uint8Array>> {
+  const dir = tempDir('tcg2sim-armvirt-fwcfg-');
+  const sock = join(dir.path, 'ctrl.sock');
+  const flash = join(dir.path, 'pflash0.fd');
+  writeFileSync(flash, new Uint8Array());
+  truncateSync(flash, 64 << 20);
+  const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+    return await readVirtFwCfgFiles({
+      args: [
+        '-machine', 'virt', '-cpu', 'cortex-a57', '-m', '1024', '-smp', '1', '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`,
+        '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0', '-net', 'none', '-serial', 'null',
+      ],
+    });
+  } finally {
+    swtpm.kill();
+    dir.remove();
+  }
+}
+
+describe('prediction with QEMU\'s fw_cfg files = captured Debian 13 AAVMF 2025.02 boot, every event and PCRs 0-7 @integration', function () {
+  this.timeout(120_000);
+  const real = decodeEventLog(new Uint8Array(readFileSync(join(VECTOR, 'secboot-m1024c1all-eventlog.bin'))));
+  const realPcrs = (JSON.parse(readFileSync(join(VECTOR, 'secboot-m1024c1all-pcrs.json'), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+  let code: Uint8Array;
+  let vars: Uint8Array;
+  let fwCfgFiles: Map<string, Uint8Array>;
+
+  before(async function () {
+    requirePrerequisites(this, { files: [CODE, VARS], tools: ['qemu-system-aarch64', 'swtpm'], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
+    code = new Uint8Array(readFileSync(CODE));
+    vars = new Uint8Array(readFileSync(VARS));
+    fwCfgFiles = await virtFwCfg();
+  });
+
+  function check(p: Prediction): void {
+    expect(events(p.log)).to.deep.equal(events(real));
+    expect(p.boot.acpiDataMeasured).to.equal(true);
+    for (const [alg, m] of p.tpmPcrs) {
+      const bank = hashAlgInfo(alg).name;
+      for (let i = 0; i < 8; i++) expect(toHex(m.get(i) ?? new Uint8Array()), `${bank} PCR${i}`).to.equal(realPcrs[bank]?.[String(i)]);
+    }
+    expect([...p.tpmPcrs.keys()].map((a) => hashAlgInfo(a).name).sort()).to.deep.equal(Object.keys(realPcrs).sort());
+    expect(p.mismatches).to.deep.equal([]);
+  }
+
+  it('soft TPM: the four "ACPI DATA" events after the separators, before BootOrder; every event and PCRs 0-7 of every bank', async () => {
+    const backend = new SoftTpmBackend({});
+    try {
+      check(await predictArmVirt({ code, vars, machine: { memoryMiB: 1024, cpus: 1 }, backend, fwCfgFiles }));
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('swtpm: the same', async () => {
+    const backend = await SwtpmBackend.start({});
+    try {
+      check(await predictArmVirt({ code, vars, machine: { memoryMiB: 1024, cpus: 1 }, backend, clock: new RealClock(), fwCfgFiles }));
+    } finally {
+      await backend.close();
+    }
   });
 });

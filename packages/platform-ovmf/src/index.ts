@@ -24,7 +24,7 @@ export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/l
 export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
-export { acpiDataMeasurements, loaderAllocations, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
+export { acpiDataMeasurements, loaderAllocations, measureAcpiData, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
 export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
 export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './platform-pei/release.ts';
 export type { Edk2Release } from './platform-pei/release.ts';

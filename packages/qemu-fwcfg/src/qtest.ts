@@ -1,7 +1,8 @@
 /**
  * A QEMU started stopped with a qtest channel (`-S -qtest stdio`): no guest code runs;
- * the host drives port I/O and guest memory with qtest's line protocol (QEMU docs/devel/qtest.rst:
- * `outb|outw|outl PORT VALUE`, `inb|inw|inl PORT`, `write ADDR SIZE 0xHEX`, `b64read ADDR SIZE`;
+ * the host drives port I/O, MMIO and guest memory with qtest's line protocol (QEMU docs/devel/qtest.rst:
+ * `outb|outw|outl PORT VALUE`, `inb|inw|inl PORT`, `readb…readq ADDR`, `writeb…writeq ADDR VALUE`,
+ * `write ADDR SIZE 0xHEX`, `b64read ADDR SIZE`;
  * each answered by one `OK [value]` or `FAIL …` line, asynchronous `IRQ …` lines between).
  */
 import { spawn } from 'node:child_process';
@@ -95,6 +96,18 @@ export class QtestSession {
     const n = Number.parseInt(v, 16);
     if (!/^0x[0-9a-fA-F]+$/.test(v) || !Number.isSafeInteger(n)) throw new FwCfgError('QTEST_ERROR', `qtest: in${width} answered '${v.slice(0, 40)}'`);
     return n;
+  }
+
+  /** MMIO read of 1, 2, 4 or 8 bytes (`readb|readw|readl|readq ADDR`), in the target's byte order. */
+  async mmioRead(width: 'b' | 'w' | 'l' | 'q', address: bigint): Promise<bigint> {
+    const v = await this.command(`read${width} 0x${address.toString(16)}`);
+    if (!/^0x[0-9a-fA-F]{1,16}$/.test(v)) throw new FwCfgError('QTEST_ERROR', `qtest: read${width} answered '${v.slice(0, 40)}'`);
+    return BigInt(v);
+  }
+
+  /** MMIO write of 1, 2, 4 or 8 bytes (`writeb|writew|writel|writeq ADDR VALUE`), as a CPU store of `value`. */
+  async mmioWrite(width: 'b' | 'w' | 'l' | 'q', address: bigint, value: bigint): Promise<void> {
+    await this.command(`write${width} 0x${address.toString(16)} 0x${value.toString(16)}`);
   }
 
   /** Writes guest memory. */

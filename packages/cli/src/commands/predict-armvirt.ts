@@ -23,7 +23,7 @@ function unsupported(s: Scenario, hasDisk: boolean): string[] {
 }
 
 /** One simulated ArmVirtQemu boot of the scenario. */
-export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly hasDisk: boolean; readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm'] }): Promise<Prediction> {
+export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly hasDisk: boolean; readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array> }): Promise<Prediction> {
   const bad = unsupported(s, o.hasDisk);
   if (bad.length > 0) throw new UsageError(`${fw.source}: an ArmVirtQemu image on QEMU's virt machine: ${bad.join(', ')} not modelled for it`);
   const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
@@ -36,6 +36,7 @@ export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: {
       backend,
       clock: new VirtualClock(),
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: BigInt(s.imageBufferAddress) } : {}),
+      ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}),
     });
   } catch (e) {
     if (e instanceof Tcg2Error) throw new UsageError(`${fw.source}: ${e.message}`, { cause: e });

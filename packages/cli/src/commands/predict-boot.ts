@@ -220,7 +220,7 @@ export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): 
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
   if (isArmVirtImage(fw.code)) {
-    return predictArmVirtScenario(s, fw, { hasDisk: o.disk !== undefined, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}) });
+    return predictArmVirtScenario(s, fw, { hasDisk: o.disk !== undefined, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
   }
   const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type; they sit
@@ -289,7 +289,15 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
   let secReady = sec;
   if (o.fwCfgFromQemu === true && isArmVirtImage(fw.code)) {
-    fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: an ArmVirtQemu image: reading the virt machine\'s fw_cfg is not modelled, QEMU not started (docs/armvirt.md §6)' };
+    const [{ virtFwCfgFiles }, { armVirtImage }] = await Promise.all([import('./fw-cfg-qemu.ts'), import('@tcg2sim/platform-armvirt')]);
+    let measures = false;
+    try {
+      measures = measuresAcpiData(armVirtImage(fw.code));
+    } catch (e) {
+      if (!(e instanceof Tcg2Error)) throw e; // a broken image: the prediction reports it
+    }
+    if (!measures) fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
+    else fwCfg = await virtFwCfgFiles(s);
   } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);

@@ -72,6 +72,23 @@ export function acpiDataMeasurements(files: ReadonlyMap<string, Uint8Array>): Ac
 /** EV_PLATFORM_CONFIG_FLAGS (TCG PC Client PFP). */
 export const EV_PLATFORM_CONFIG_FLAGS = 0x0000000a;
 
+/** Tcg2Dxe's HashLogExtendEvent as the measuring driver calls it. */
+export interface AcpiDataMeasurer {
+  hashLogExtend(pcrIndex: number, eventType: number, hashData: Uint8Array, eventData: Uint8Array): Promise<unknown>;
+}
+
+/**
+ * Measures QEMU's ACPI blobs as QemuFwCfgAcpiPlatform does (OvmfPkg AcpiPlatformLib, also linked
+ * into ArmVirtQemu's driver): PCR1, EV_PLATFORM_CONFIG_FLAGS, "ACPI DATA", one event per
+ * {@link acpiDataMeasurements} entry. Returns the number of events.
+ */
+export async function measureAcpiData(dxe: AcpiDataMeasurer, files: ReadonlyMap<string, Uint8Array>): Promise<number> {
+  const data = new TextEncoder().encode(ACPI_DATA_EVENT);
+  const measurements = acpiDataMeasurements(files);
+  for (const m of measurements) await dxe.hashLogExtend(1, EV_PLATFORM_CONFIG_FLAGS, m.bytes, data);
+  return measurements.length;
+}
+
 /** Whether the build's QemuFwCfgAcpiPlatform measures the blobs (holds the "ACPI DATA" text). */
 export function measuresAcpiData(sec: SecOutput): boolean {
   const f = sec.dxeFv.volume.files.find((x) => x.sections?.some((s) => s.userInterface === 'QemuFwCfgAcpiPlatform'));

@@ -19,7 +19,7 @@ import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, 
 import { storeHistory } from './store-history.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
-import { ACPI_DATA_EVENT, EV_PLATFORM_CONFIG_FLAGS, acpiDataMeasurements, measuresAcpiData } from '../acpi/acpi-data.ts';
+import { measureAcpiData, measuresAcpiData } from '../acpi/acpi-data.ts';
 import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
@@ -173,10 +173,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(sec);
   if (acpiDataMeasured) {
     stack.phase = 'dxe:AcpiPlatform';
-    const data = new TextEncoder().encode(ACPI_DATA_EVENT);
-    for (const m of acpiDataMeasurements(input.fwCfgFiles)) {
-      await dxe.hashLogExtend(1, EV_PLATFORM_CONFIG_FLAGS, m.bytes, data);
-    }
+    await measureAcpiData(dxe, input.fwCfgFiles);
     notes.push('AcpiPlatformLib: "ACPI DATA" measured for etc/table-loader and each blob it allocates (from the given fw_cfg files)');
   }
 
