@@ -147,6 +147,7 @@ export function disksOf(d: VmDescription, findings: FindingSink): { disks: Predi
     const r = diskOf(dev, d);
     if (typeof r === 'string') findings.push({ origin: dev.origin, reason: r });
     else if (disks.length >= MAX_DISKS) findings.push({ origin: dev.origin, reason: `a disk beyond the ${MAX_DISKS}th is not modelled` });
+    else if (r.iface === 'scsi' && disks.some((x) => x.iface === 'scsi')) findings.push({ origin: dev.origin, reason: 'a second SCSI disk is not modelled (on a real boot OVMF registered no boot option for a second virtio-scsi target)' });
     else if (disks.some((x) => x.placement.pci === r.placement.pci && x.placement.unit === r.placement.unit)) findings.push({ origin: dev.origin, reason: `a second disk at ${r.placement.pci}${r.placement.unit !== undefined ? ` unit ${r.placement.unit}` : ''} (QEMU refuses it)` });
     else disks.push(r);
   }
