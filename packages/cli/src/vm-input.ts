@@ -66,6 +66,9 @@ export function scenarioFieldsOf(v: PredictInput): Record<string, unknown> {
     ...(v.disk !== undefined ? { disk: v.disk } : {}),
     ...(v.disk !== undefined && v.diskInterface !== undefined ? { diskInterface: v.diskInterface } : {}),
     ...(v.disk !== undefined && v.diskPlacement !== undefined ? { diskPlacement: v.diskPlacement } : {}),
+    ...(v.disk !== undefined && v.moreDisks !== undefined && v.moreDisks.length > 0
+      ? { moreDisks: v.moreDisks.map((m) => ({ disk: m.file, diskInterface: m.iface, diskPlacement: { ...m.placement } })) }
+      : {}),
     ...(v.nics !== undefined && v.nics.length > 0 ? { nics: v.nics.map((n) => ({ ...n })) } : {}),
     ...(v.devices !== undefined && v.devices.length > 0 ? { devices: v.devices.map((d) => ({ ...d })) } : {}),
     machine: v.machine,

@@ -7,6 +7,8 @@ const BANK = z.enum(['sha1', 'sha256', 'sha384', 'sha512']);
 const NIC_MODEL = z.enum(['virtio-net-pci', 'e1000', 'e1000e']);
 /** `PciRoot(0x0)/Pci(0x1,0x0)/Pci(0x0,0x0)`: a PCI function behind zero or more bridges. */
 const PCI_PATH = z.string().max(200).refine((t) => parsePciPathText(t) !== undefined, { message: 'not a PciRoot(0x0)/Pci(D,F)/… device path' });
+/** Where a disk's controller sits (explicit `bus=`/`addr=`, root ports), its AHCI port or SCSI target and NVMe serial. */
+const DISK_PLACEMENT = z.strictObject({ pci: PCI_PATH, unit: z.number().int().min(0).max(255).optional(), serial: z.string().min(1).max(20).optional() });
 /** A NIC placed as the command line says (`bus=`/`addr=`, `mac=`, `romfile=`). */
 const PLACED_NIC = z.strictObject({
   model: NIC_MODEL,
@@ -60,9 +62,12 @@ export const Scenario = z
     /** How `disk` is attached (QEMU controller, see boot/disk-interfaces.ts); default virtio. */
     diskInterface: z.enum(DISK_INTERFACES).optional(),
     /** Where the disk's controller sits (explicit `bus=`/`addr=`, root ports), its port/target and NVMe serial. */
-    diskPlacement: z.strictObject({ pci: PCI_PATH, unit: z.number().int().min(0).max(255).optional(), serial: z.string().min(1).max(20).optional() }).optional(),
-    /** Disks attached after `disk`, in command-line order (each on its controller; the NICs come after all disks). */
-    moreDisks: z.array(z.strictObject({ disk: z.string().min(1), diskInterface: z.enum(DISK_INTERFACES).optional() })).max(7).optional(),
+    diskPlacement: DISK_PLACEMENT.optional(),
+    /**
+     * Disks attached after `disk`, in command-line order (each on its controller; the NICs come
+     * after all disks), each placed as `diskPlacement` places `disk` when given.
+     */
+    moreDisks: z.array(z.strictObject({ disk: z.string().min(1), diskInterface: z.enum(DISK_INTERFACES).optional(), diskPlacement: DISK_PLACEMENT.optional() })).max(7).optional(),
     /**
      * The boot order as `bootindex` gives it (libvirt's `<boot order>`): devices first to last,
      * `disk0` = `disk`, `disk1` = the first of `moreDisks`, `nic0` = the first NIC. QEMU passes them

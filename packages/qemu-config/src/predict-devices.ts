@@ -1,7 +1,8 @@
 /**
  * The NICs and disks of a {@link VmDescription} as predict models them: each NIC with its PCI
- * location (root ports and bridges included), `mac=` and `romfile=`; the boot disk with its
- * controller's location, AHCI port or SCSI target and NVMe serial. Anything of theirs that
+ * location (root ports and bridges included), `mac=` and `romfile=`; each disk (up to
+ * {@link MAX_DISKS}, in creation order) with its controller's location, AHCI port or SCSI target
+ * and NVMe serial. Anything of theirs that
  * changes a digest and has no model is a {@link Finding} naming the option.
  */
 import { optionRomOf } from './option-roms.ts';
@@ -18,7 +19,7 @@ export interface PredictNic {
   readonly romfile?: string;
 }
 
-/** The boot disk as predict takes it. */
+/** A disk as predict takes it (the scenario's `disk` for the first, `moreDisks[]` for the others). */
 export interface PredictDisk {
   /** The raw image. */
   readonly file: string;
@@ -130,7 +131,10 @@ function diskOf(dev: DeviceConfig, d: VmDescription): PredictDisk | string {
   return { file, iface, placement };
 }
 
-/** The disks of `d` that BDS sees, findings for what is not modelled; the default empty CD-ROM is noted. */
+/** Disks predict models in one VM (the scenario's `disk` and at most 7 `moreDisks`). */
+export const MAX_DISKS = 8;
+
+/** The disks of `d` that BDS sees in creation order, findings for what is not modelled; the default empty CD-ROM is noted. */
 export function disksOf(d: VmDescription, findings: FindingSink): { disks: PredictDisk[]; cdrom: boolean } {
   const disks: PredictDisk[] = [];
   let cdrom = false;
@@ -142,13 +146,15 @@ export function disksOf(d: VmDescription, findings: FindingSink): { disks: Predi
     }
     const r = diskOf(dev, d);
     if (typeof r === 'string') findings.push({ origin: dev.origin, reason: r });
-    else if (disks.length > 0) findings.push({ origin: dev.origin, reason: 'a second disk is not modelled from a command line (one disk is)' });
+    else if (disks.length >= MAX_DISKS) findings.push({ origin: dev.origin, reason: `a disk beyond the ${MAX_DISKS}th is not modelled` });
+    else if (r.iface === 'scsi' && disks.some((x) => x.iface === 'scsi')) findings.push({ origin: dev.origin, reason: 'a second SCSI disk is not modelled (on a real boot OVMF registered no boot option for a second virtio-scsi target)' });
+    else if (disks.some((x) => x.placement.pci === r.placement.pci && x.placement.unit === r.placement.unit)) findings.push({ origin: dev.origin, reason: `a second disk at ${r.placement.pci}${r.placement.unit !== undefined ? ` unit ${r.placement.unit}` : ''} (QEMU refuses it)` });
     else disks.push(r);
   }
   return { disks, cdrom };
 }
 
-/** A PCI device besides the NICs and the boot disk, as predict takes it. */
+/** A PCI device besides the NICs and the disks, as predict takes it. */
 export interface PredictDevice {
   readonly driver: string;
   readonly pciPath: string;
@@ -157,12 +163,13 @@ export interface PredictDevice {
 /**
  * The VM's other PCI devices whose drivers' allocations move boot-file buffers: everything on PCI
  * that the command line adds (not the machine's built-in functions nor QEMU's default VGA, which
- * the calibration includes), other than NICs, the boot disk and its controller.
+ * the calibration includes), other than NICs, the disks and their controllers.
  */
-export function otherDevicesOf(d: VmDescription, disk: PredictDisk | undefined): PredictDevice[] {
+export function otherDevicesOf(d: VmDescription, disks: readonly PredictDisk[]): PredictDevice[] {
+  const diskPci = new Set(disks.map((x) => x.placement.pci));
   return d.devices.flatMap((dev) => {
     if (dev.pci === undefined || dev.implicit || dev.kind === 'nic') return [];
-    if (disk !== undefined && dev.pci.devicePath === disk.placement.pci) return [];
+    if (diskPci.has(dev.pci.devicePath)) return [];
     return [{ driver: dev.driver, pciPath: dev.pci.devicePath }];
   });
 }

@@ -1,8 +1,9 @@
 /**
  * A {@link VmDescription} onto what `tcg2sim predict` models today: machine (q35/pc), memory,
  * CPUs, the CPU facts PlatformPei reads, S3, the TPM interface, the firmware files, the NICs
- * (virtio-net-pci, e1000, e1000e with their PCI locations, mac= and romfile=) and one raw disk on
- * virtio-blk, NVMe, SATA or virtio-scsi (predict-devices.ts). Everything in the description that
+ * (virtio-net-pci, e1000, e1000e with their PCI locations, mac= and romfile=) and raw disks on
+ * virtio-blk, NVMe, SATA or virtio-scsi (predict-devices.ts: the first is `disk`, the others
+ * `moreDisks`, in creation order). Everything in the description that
  * changes measurements and has no model is a {@link Finding} naming the option; options without
  * effect on measurements pass silently.
  */
@@ -37,6 +38,8 @@ export interface PredictInput {
   /** Its controller and place (with `disk`). */
   readonly diskInterface?: PredictDisk['iface'];
   readonly diskPlacement?: PredictDisk['placement'];
+  /** The disks after the first, in creation order (each with its controller and place). */
+  readonly moreDisks?: readonly PredictDisk[];
   /** The NICs in creation order, each with its PCI location. */
   readonly nics?: readonly PredictNic[];
   /** The other PCI devices the command line adds (their drivers' allocations move ImageLocationInMemory). */
@@ -112,14 +115,14 @@ function cpuOf(d: VmDescription, findings: Finding[]): PredictInput['cpu'] {
   return { vendor: vendor ?? 'AuthenticAMD', physBits, page1g };
 }
 
-function deviceFindings(d: VmDescription, findings: Finding[]): { disk: PredictDisk | undefined; cdrom: boolean; nics: PredictNic[] } {
+function deviceFindings(d: VmDescription, findings: Finding[]): { disks: PredictDisk[]; cdrom: boolean; nics: PredictNic[] } {
   for (const dev of d.devices) {
     const reason = DEVICE_KIND_FINDINGS[dev.kind];
     if (reason !== undefined) findings.push({ origin: dev.origin, reason: dev.kind === 'unknown' ? `${dev.driver}: ${reason}` : reason });
     if (dev.kind !== 'nic' && dev.romfile !== undefined && dev.romfile !== '') findings.push({ origin: dev.origin, reason: `romfile=${dev.romfile}: an option ROM's EFI image is measured in PCR2, not modelled` });
   }
   const { disks, cdrom } = disksOf(d, findings);
-  return { disk: disks[0], cdrom, nics: nicsOf(d, findings) };
+  return { disks, cdrom, nics: nicsOf(d, findings) };
 }
 
 /** Maps a description onto predict's inputs, collecting every unmodelled finding. */
@@ -136,8 +139,9 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   for (const f of d.fwCfg) {
     if (/^(opt\/ovmf\/|opt\/org\.tianocore\/|etc\/)/.test(f.name)) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name} is read by OVMF (or overrides QEMU's own item), not modelled` });
   }
-  const { disk, cdrom, nics } = deviceFindings(d, findings);
-  const devices = otherDevicesOf(d, disk);
+  const { disks, cdrom, nics } = deviceFindings(d, findings);
+  const [disk, ...moreDisks] = disks;
+  const devices = otherDevicesOf(d, disks);
   const bootOrderFindings: BootOrderFinding[] = [];
   const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
   findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
@@ -163,6 +167,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
       disk: disk?.file,
       qemuBootOrder,
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
+      ...(moreDisks.length > 0 ? { moreDisks } : {}),
       ...(nics.length > 0 ? { nics } : {}),
       ...(devices.length > 0 ? { devices } : {}),
     }

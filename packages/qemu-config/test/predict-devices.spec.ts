@@ -66,11 +66,44 @@ describe('qemu-config: NICs and disks onto predict (PCI locations, mac, romfile,
     expect(scsi.input).to.deep.include({ disk: '/d.img', diskInterface: 'scsi', diskPlacement: { pci: 'PciRoot(0x0)/Pci(0x3,0x0)/Pci(0x0,0x0)', unit: 1 } });
   });
 
-  it('names disks it does not model: qcow2, lsi SCSI, a second disk, LUN > 0, NVMe without serial', () => {
+  it('several disks in creation order: the first as disk, the others as moreDisks with their places, controllers not listed as other devices', () => {
+    const m = map('-drive if=none,id=d0,format=raw,file=/a.img -device virtio-blk-pci,drive=d0,addr=0x5 -drive if=none,id=d1,format=raw,file=/b.img -device nvme,drive=d1,serial=n1,bootindex=1 '
+      + '-drive if=none,id=d2,format=raw,file=/c.img -device ide-hd,drive=d2,bus=ide.0 -drive if=none,id=d3,format=raw,file=/d.img -device ide-hd,drive=d3,bus=ide.3,bootindex=2 '
+      + '-device pcie-root-port,id=rp,chassis=1,addr=0x3 -device virtio-scsi-pci,id=s,bus=rp -drive if=none,id=d4,format=raw,file=/e.img -device scsi-hd,drive=d4,bus=s.0,scsi-id=2');
+    expect(m.findings).to.deep.equal([]);
+    expect(m.input).to.deep.include({ disk: '/a.img', diskInterface: 'virtio', diskPlacement: { pci: 'PciRoot(0x0)/Pci(0x5,0x0)' } });
+    expect(m.input?.moreDisks).to.deep.equal([
+      { file: '/b.img', iface: 'nvme', placement: { pci: 'PciRoot(0x0)/Pci(0x1,0x0)', serial: 'n1' } },
+      { file: '/c.img', iface: 'sata', placement: { pci: 'PciRoot(0x0)/Pci(0x1F,0x2)', unit: 0 } },
+      { file: '/d.img', iface: 'sata', placement: { pci: 'PciRoot(0x0)/Pci(0x1F,0x2)', unit: 3 } },
+      { file: '/e.img', iface: 'scsi', placement: { pci: 'PciRoot(0x0)/Pci(0x3,0x0)/Pci(0x0,0x0)', unit: 2 } },
+    ]);
+    expect(m.input?.devices?.map((x) => `${x.driver}@${x.pciPath}`)).to.deep.equal(['pcie-root-port@PciRoot(0x0)/Pci(0x3,0x0)']);
+    expect(new TextDecoder().decode(m.input?.qemuBootOrder)).to.equal('/pci@i0cf8/pci1b36,0010@1/namespace@1,0\n/pci@i0cf8/pci8086,2922@1f,2/drive@3/disk@0\0');
+  });
+
+  it('libvirt XML with two disks maps as its command line does (places, bootindex from <boot order>)', () => {
+    const xml = `<domain type='qemu'><name>two</name><memory unit='MiB'>512</memory><vcpu>1</vcpu>
+      <os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>/c.fd</loader><nvram>/v.fd</nvram></os>
+      <devices>
+        <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/a.img'/><target dev='vda' bus='virtio'/></disk>
+        <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/b.img'/><target dev='sda' bus='sata'/><boot order='1'/></disk>
+        <tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm></devices></domain>`;
+    const fromXml = mapToPredict(describeQemuCommand(domainToQemuCommand(xml, 'two.xml')));
+    expect(fromXml.findings).to.deep.equal([]);
+    expect(fromXml.input).to.deep.include({ disk: '/a.img', diskInterface: 'virtio' });
+    expect(fromXml.input?.moreDisks).to.deep.equal([{ file: '/b.img', iface: 'sata', placement: { pci: 'PciRoot(0x0)/Pci(0x1F,0x2)', unit: 0 } }]);
+    expect(new TextDecoder().decode(fromXml.input?.qemuBootOrder)).to.equal('/pci@i0cf8/pci8086,2922@1f,2/drive@0/disk@0\nHALT\0'); // libvirt adds -boot strict=on
+  });
+
+  it('names disks it does not model: qcow2, lsi SCSI, a second SCSI disk, a ninth disk, LUN > 0, NVMe without serial', () => {
     const reasons = (extra: string): string[] => map(extra).findings.map((f) => f.reason);
     expect(reasons('-drive if=none,id=d0,format=qcow2,file=/d.img -device virtio-blk-pci,drive=d0')).to.deep.equal(['a qcow2 image is not modelled (predict reads raw images; give format=raw)']);
     expect(reasons('-device lsi53c895a,id=l -drive if=none,id=d0,format=raw,file=/d.img -device scsi-hd,drive=d0,bus=l.0,scsi-id=0')[0]).to.match(/not on a virtio-scsi-pci controller/);
-    expect(reasons('-drive if=virtio,format=raw,file=/a.img -drive if=virtio,format=raw,file=/b.img')[0]).to.match(/second disk/);
+    expect(reasons('-device virtio-scsi-pci,id=s -drive if=none,id=d0,format=raw,file=/d.img -device scsi-hd,drive=d0,bus=s.0,scsi-id=0 -drive if=none,id=d1,format=raw,file=/e.img -device scsi-hd,drive=d1,bus=s.0,scsi-id=1'))
+      .to.deep.equal(['a second SCSI disk is not modelled (on a real boot OVMF registered no boot option for a second virtio-scsi target)']);
+    const nine = [...Array(9).keys()].map((i) => `-drive if=none,id=d${i},format=raw,file=/${i}.img -device virtio-blk-pci,drive=d${i},bus=b${i >> 2},addr=${(i & 3) + 1}`).join(' ');
+    expect(reasons(`-device pci-bridge,id=b0,chassis_nr=1,addr=0x5 -device pci-bridge,id=b1,chassis_nr=2,addr=0x6 -device pci-bridge,id=b2,chassis_nr=3,addr=0x7 ${nine}`)).to.deep.equal(['a disk beyond the 8th is not modelled']);
     expect(reasons('-device virtio-scsi-pci,id=s -drive if=none,id=d0,format=raw,file=/d.img -device scsi-hd,drive=d0,bus=s.0,scsi-id=0,lun=1')[0]).to.match(/LUN 0/);
     expect(reasons('-drive if=none,id=d0,format=raw,file=/d.img -device nvme,drive=d0')[0]).to.match(/without serial=/);
   });

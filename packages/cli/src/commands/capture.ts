@@ -101,14 +101,18 @@ export async function checkCapture(dir: string, result: CaptureResult): Promise<
  * capture's banks), diffed event by event against the captured log. Writes `predicted.bin` and
  * `diff.txt` to `dir`.
  */
-/** The NICs, the disk's interface and place and the other PCI devices of a described VM, for the boot. */
-async function vmDevices(vm: PredictInput): Promise<Partial<Pick<BootInput, 'nics' | 'diskInterface' | 'diskPlacement' | 'devices'>>> {
+/** The NICs, the disks' interfaces and places and the other PCI devices of a described VM, for the boot. */
+async function vmDevices(vm: PredictInput): Promise<Partial<Pick<BootInput, 'nics' | 'diskInterface' | 'diskPlacement' | 'moreDisks' | 'devices'>>> {
   const { diskPlacementOf, loadNics, platformDevicesOf } = await import('../nics.ts');
+  const { loadDiskBootLoader } = await import('../disk.ts');
   const nics = loadNics(vm.machine, vm.nics, undefined);
   return {
     ...(nics !== undefined ? { nics } : {}),
     ...(vm.disk !== undefined && vm.diskInterface !== undefined ? { diskInterface: vm.diskInterface } : {}),
     ...(vm.disk !== undefined && vm.diskPlacement !== undefined ? { diskPlacement: diskPlacementOf(vm.diskPlacement) } : {}),
+    ...(vm.disk !== undefined && vm.moreDisks !== undefined && vm.moreDisks.length > 0
+      ? { moreDisks: vm.moreDisks.map((m) => ({ loader: loadDiskBootLoader(m.file), diskInterface: m.iface, placement: diskPlacementOf(m.placement) })) }
+      : {}),
     ...(vm.devices !== undefined && vm.devices.length > 0 ? { devices: platformDevicesOf(vm.devices) } : {}),
   };
 }

@@ -231,7 +231,12 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
     return i < 0 ? {} : { bootIndex: i + 1 };
   };
   const nics = loadNics(machine.machine, s.nics, s.optionRomDir, diskPciSlotCount(machine.machine, interfaces), o.readRom)?.map((n, i) => ({ ...n, ...bootIndex(`nic${i}`) }));
-  const moreDisks = (s.moreDisks ?? []).map((d, i) => ({ loader: loadDiskBootLoader(d.disk), ...(d.diskInterface !== undefined ? { diskInterface: d.diskInterface } : {}), ...bootIndex(`disk${i + 1}`) }));
+  const moreDisks = (s.moreDisks ?? []).map((d, i) => ({
+    loader: loadDiskBootLoader(d.disk),
+    ...(d.diskInterface !== undefined ? { diskInterface: d.diskInterface } : {}),
+    ...(d.diskPlacement !== undefined ? { placement: diskPlacementOf(d.diskPlacement) } : {}),
+    ...bootIndex(`disk${i + 1}`),
+  }));
   const disk0 = s.bootOrder?.indexOf('disk0') ?? -1;
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
