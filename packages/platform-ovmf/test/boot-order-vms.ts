@@ -66,7 +66,7 @@ export const BOOT_ORDER_VMS: readonly (BootOrderVm & { readonly log: string; rea
   { name: 'NIC bootindex=1 (five network attempts first), disk bootindex=2', disks: [{ image: 0, bootIndex: 2 }], nic: { bootIndex: 1 }, started: /^started Boot0001 /, loaderAddressRange: [0x1e016018n, 0x1e036018n], log: BOOTORDER_NIC_FIRST_LOG_HEX, bootOrder: BOOTORDER_NIC_FIRST_BOOT_ORDER_HEX },
   { name: 'two disks, bootindex=1 on the second only', disks: [{ image: 0 }, { image: 1, bootIndex: 1 }], started: /^started Boot0001 /, log: BOOTORDER_SECOND_DISK_LOG_HEX, bootOrder: BOOTORDER_SECOND_DISK_BOOT_ORDER_HEX },
   { name: 'one disk bootindex=1 alone, -boot strict=on', disks: [{ image: 0, bootIndex: 1 }], strict: true, started: /^started Boot0001 /, log: BOOTORDER_DISK_ALONE_LOG_HEX, bootOrder: BOOTORDER_DISK_ALONE_BOOT_ORDER_HEX },
-  { name: 'disk and NIC, no bootindex', disks: [{ image: 0 }], nic: {}, started: /^started Boot0002 /, log: BOOTORDER_DISK_NIC_LOG_HEX, bootOrder: BOOTORDER_DISK_NIC_BOOT_ORDER_HEX },
+  { name: 'disk and NIC, no bootindex', disks: [{ image: 0 }], nic: {}, started: /^started Boot0002 /, loaderAddressRange: [0x1def7018n, 0x1df17018n], log: BOOTORDER_DISK_NIC_LOG_HEX, bootOrder: BOOTORDER_DISK_NIC_BOOT_ORDER_HEX },
 ];
 
 /** predict for `vm` (OVMF_CODE_4M.fd, fresh OVMF_VARS_4M.fd, q35, 512 MiB, TIS), the devices' bootIndex giving QEMU's bootorder file. */

@@ -395,7 +395,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
       return 'started';
     }
     if (input.imageBufferAddress === undefined && roms !== undefined && diskLoaderAddressVaries({ machine: input.machine, activePcrBanks: 0, fileSize: 0, dxeFvSha256, tsegBytes: 0, nics: roms.facts, unconnectedAhci, networkAttemptsBefore: networkAttempts })) {
-      notes.push('disk loader buffer address: the NIC bootorder connected runs its network stack while BDS reads the loader: ImageLocationInMemory varies with timing (0x1E032018 to 0x1E042018 on four real boots of one VM, up to 64 KiB; the value given is one seen on a real boot; digests do not depend on it)');
+      notes.push('disk loader buffer address: with a NIC beside the disk, its drivers run while BDS reads the loader: ImageLocationInMemory varies with timing (0x1E032018 to 0x1E042018 on four real boots of one VM, up to 64 KiB; the value given is one seen on a real boot; digests do not depend on it)');
     }
     const st = await handler.fileAuthentication(dxe, {
       devicePath,
