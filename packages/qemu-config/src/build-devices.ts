@@ -182,7 +182,7 @@ function makeDevice(r: DeviceRequest, topo: PciTopology | undefined, drives: Rea
   const busProperty = propString(r.props, 'bus');
   const addr = r.props['addr'];
   const onPci = topo !== undefined && (model !== undefined ? model.pci : busProperty !== undefined && topo.hasBus(busProperty));
-  const pci = onPci && topo !== undefined ? topo.place({ driver: r.driver, id, bus: busProperty, addr: typeof addr === 'number' || typeof addr === 'string' ? addr : undefined, where: w }) : undefined;
+  const pci = onPci ? topo.place({ driver: r.driver, id, bus: busProperty, addr: typeof addr === 'number' || typeof addr === 'string' ? addr : undefined, where: w }) : undefined;
   let drive = r.drive;
   const driveRef = propString(r.props, 'drive');
   if (drive === undefined && driveRef !== undefined) {
