@@ -17,7 +17,7 @@ import type { BankName } from '@tcg2sim/hash-lib';
 import { RealClock } from '@tcg2sim/ptp';
 import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
-import { armVirtFeatures, armVirtImage, predictArmVirt } from '@tcg2sim/platform-armvirt';
+import { armVirtFeatures, armVirtImage, predictArmVirt, profileArmVirt } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
 import { requirePrerequisites } from '@tcg2sim/test-support';
@@ -61,6 +61,13 @@ describe('sid AAVMF 2026.08: the image says what it measures', () => {
     expect(f['smbiosMeasured']?.present).to.equal(false);
     expect(f['shell']?.present).to.equal(false);
     expect(unmodelledMeasurements(f)).to.have.length(1);
+  });
+
+  it("profile names BdsDxe's options: BootManagerMenuApp and \"EFI Firmware Setup\", no Shell", function () {
+    const code = join(DIR, 'AAVMF_CODE.secboot.fd');
+    requirePrerequisites(this, { files: [code], hint: HINT });
+    const p = profileArmVirt(new Uint8Array(readFileSync(code)));
+    expect(p.modelled).to.include('BDS: BootManagerMenuApp, "EFI Firmware Setup" (PlatformBootManagerLib, read from BdsDxe) on a VM without boot devices');
   });
 
   it('the vectors are there even when the images are not', () => {
