@@ -82,6 +82,16 @@ describe('cli: --qemu-cmdline with qemu-system-aarch64 -M virt (ArmVirtQemu) @in
     expect(toHex(readFileSync(join(dir, 'eventlog.bin')))).to.equal(realLog());
   });
 
+  it("Debian 12's AAVMF 2022.11 from a virt line: its real boot (1024 MiB, 2 CPUs), byte for byte", async function () {
+    requirePrerequisites(this, { files: ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd'], hint: 'apt-get install -y qemu-efi-aarch64' });
+    const vars = join(tmp.path, 'vars12.fd');
+    copyFileSync('/usr/share/AAVMF/AAVMF_VARS.fd', vars);
+    const out = join(tmp.path, 'log12.bin');
+    const r = await runCli('predict', '--qemu-cmdline', `qemu-system-aarch64 -M virt -cpu cortex-a57 -m 1024 -smp 2 -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd -drive if=pflash,format=raw,unit=1,file=${vars} -chardev socket,id=c,path=/run/swtpm.sock -tpmdev emulator,id=t,chardev=c -device tpm-tis-device,tpmdev=t -nodefaults -serial stdio`, '--log-out', out);
+    expect(r.status, r.err).to.equal(0);
+    expect(toHex(readFileSync(out))).to.equal(toHex(readFileSync(join(VECTOR, '..', 'debian-12-2022.11', 'm1024c2all-eventlog.bin'))));
+  });
+
   it('what virt does not model is a usage error naming it (exit 2, one line), before anything is read', async () => {
     const base = vector.userCommandLine.replace('=CODE,', '=/nonexistent/CODE.fd,').replace('=VARS ', '=/nonexistent/VARS.fd ');
     for (const [l, re] of [
