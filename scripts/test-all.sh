@@ -68,6 +68,7 @@ fi
 # never committed.
 scripts/fetch-debian-firmware.sh trixie || fail "scripts/fetch-debian-firmware.sh trixie failed (Debian 13's OVMF for the newer-release specs)"
 scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 || fail "scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 failed (Debian 13's AAVMF, docs/armvirt.md)"
+scripts/fetch-debian-firmware.sh sid qemu-efi-aarch64 || fail "scripts/fetch-debian-firmware.sh sid qemu-efi-aarch64 failed (sid's AAVMF 2026.08, docs/armvirt.md)"
 scripts/fetch-debian-firmware.sh sid ovmf-generic || fail "scripts/fetch-debian-firmware.sh sid ovmf-generic failed (sid's OVMF for the newer-release specs)"
 scripts/fetch-debian-firmware.sh bullseye || fail "scripts/fetch-debian-firmware.sh bullseye failed (Debian 11's OVMF 2020.11 for the older-release specs, docs/distro-builds.md)"
 scripts/fetch-debian-firmware.sh trixie ovmf-ia32 || fail "scripts/fetch-debian-firmware.sh trixie ovmf-ia32 failed (Debian 13's OVMF32 for the distro-builds-202302 specs)"

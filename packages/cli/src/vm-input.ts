@@ -71,7 +71,8 @@ export function scenarioFieldsOf(v: PredictInput): Record<string, unknown> {
       : {}),
     ...(v.nics !== undefined && v.nics.length > 0 ? { nics: v.nics.map((n) => ({ ...n })) } : {}),
     ...(v.devices !== undefined && v.devices.length > 0 ? { devices: v.devices.map((d) => ({ ...d })) } : {}),
-    machine: v.machine,
+    // virt: the image is ArmVirtQemu's (predict-boot.ts checks), whose model ignores the x86 machine
+    ...(v.machine !== 'virt' ? { machine: v.machine } : {}),
     memoryMiB: v.memoryMiB,
     cpus: v.cpus,
     maxCpus: v.maxCpus,

@@ -24,7 +24,7 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData,
+  measureAcpiData, measuresAcpiData, bdsPlatformOptions,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -165,7 +165,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   stack.phase = 'dxe:BDS';
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
-  const options = bootOptions(optionMachine(input.machine), image, vars, notes, []);
+  // PlatformBootManagerLib's own options as BdsDxe holds them (edk2-stable202505 on: Boot0000
+  // BootManagerMenuApp, Boot0001 "EFI Firmware Setup"; observed on sid's AAVMF 2026.08).
+  const platform = bdsPlatformOptions(image);
+  notes.push(...platform.evidence.map((e) => `BDS: ${e}`));
+  const options = bootOptions(optionMachine(input.machine), image, vars, notes, [], [], true, platform);
   const ready = new ReadyToBootMeasurement();
   let endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   for (const n of options.order) {

@@ -4,7 +4,7 @@
  * model takes from the image versus what it calibrates.
  */
 import { createHash } from 'node:crypto';
-import { measurementFeatures, profileImage, readFirmwareVersionString, unmodelledMeasurements, hasTpm2MeasureBootLib } from '@tcg2sim/platform-ovmf';
+import { bdsPlatformOptions, measurementFeatures, profileImage, readFirmwareVersionString, unmodelledMeasurements, hasTpm2MeasureBootLib } from '@tcg2sim/platform-ovmf';
 import type { FirmwareProfile, ProfileFeature } from '@tcg2sim/platform-ovmf';
 import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
 import { armVirtImage } from './image.ts';
@@ -34,6 +34,8 @@ export function profileArmVirt(code: Uint8Array, image: ArmVirtImage = armVirtIm
   const dxeSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
   const version = readFirmwareVersionString(image.peiFv.volume, image.dxeFv.volume);
   const features = armVirtFeatures(image);
+  const bds = bdsPlatformOptions(image);
+  const shell = features['shell']?.present === true ? ', "EFI Internal Shell"' : '';
   const modelled = [
     `platform: ArmVirtQemu (AArch64 SEC in the firmware volume at 0x1000) on QEMU's virt machine: RAM from 0x40000000, tpm-tis-device at 0x${VIRT_TPM_TIS_BASE.toString(16)}`,
     `S-CRTM version (PcdFirmwareVersionString) L"${version.value}": ${version.evidence}`,
@@ -41,7 +43,7 @@ export function profileArmVirt(code: Uint8Array, image: ArmVirtImage = armVirtIm
     ARMVIRT_IMAGE_BUFFER_CALIBRATION.has(dxeSha256)
       ? `image-load address of the Shell (ImageLocationInMemory): calibrated on real boots of this FVMAIN (distance from the top of RAM; measured with ${[...(ARMVIRT_IMAGE_BUFFER_CALIBRATION.get(dxeSha256)?.withSha1.keys() ?? [])].join(', ')} MiB)`
       : 'image-load address of the Shell (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this FVMAIN, a guess',
-    'BDS: UiApp and "EFI Internal Shell" (ArmVirtPkg PlatformBootManagerLib) on a VM without boot devices',
+    `BDS: ${bds.menu.description}${bds.firmwareSetup ? ', "EFI Firmware Setup"' : ''}${shell} (PlatformBootManagerLib, read from BdsDxe) on a VM without boot devices`,
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(image) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
     ...unmodelledMeasurements(features).map((u) => `NOT MODELLED by \`predict\`: ${u}`),
   ];

@@ -8,8 +8,7 @@
  * fetched by scripts/fetch-debian-firmware.sh, never committed.
  */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +21,8 @@ import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { armVirtFeatures, armVirtImage, predictArmVirt } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
-import { readVirtFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites } from '@tcg2sim/test-support';
+import { virtFwCfg } from './virt-fw-cfg.ts';
 
 const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
@@ -98,31 +97,6 @@ describe('prediction = captured Debian 13 AAVMF 2025.02 boot (secboot image, no 
     expect(existsSync(join(VECTOR, 'secboot-m1024c1all-eventlog.bin'))).to.equal(true);
   });
 });
-
-/**
- * The fw_cfg files of the capture's VM (virt, cortex-a57, 1024 MiB, 1 CPU, tpm-tis-device, a
- * 64 MiB pflash unit 0), read from the installed qemu-system-aarch64 under qtest.
- */
-async function virtFwCfg(): Promise<Map<string, Uint8Array>> {
-  const dir = tempDir('tcg2sim-armvirt-fwcfg-');
-  const sock = join(dir.path, 'ctrl.sock');
-  const flash = join(dir.path, 'pflash0.fd');
-  writeFileSync(flash, new Uint8Array());
-  truncateSync(flash, 64 << 20);
-  const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-  try {
-    for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
-    return await readVirtFwCfgFiles({
-      args: [
-        '-machine', 'virt', '-cpu', 'cortex-a57', '-m', '1024', '-smp', '1', '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`,
-        '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0', '-net', 'none', '-serial', 'null',
-      ],
-    });
-  } finally {
-    swtpm.kill();
-    dir.remove();
-  }
-}
 
 describe('prediction with QEMU\'s fw_cfg files = captured Debian 13 AAVMF 2025.02 boot, every event and PCRs 0-7 @integration', function () {
   this.timeout(120_000);

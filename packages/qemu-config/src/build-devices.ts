@@ -13,6 +13,7 @@ import type { PropObject, PropValue } from './option-syntax.ts';
 import { PciTopology } from './pci-topology.ts';
 import type { WalkedOption } from './parse-argv.ts';
 import type { BlockImage, DeviceConfig, Firmware, MachineConfig, Origin, TpmConfig } from './vm-description.ts';
+import { virtDeviceRequests } from './virt-devices.ts';
 
 function origin(o: WalkedOption): Origin {
   return { text: optionText(o), offset: o.offset };
@@ -88,7 +89,7 @@ function builtIn(m: MachineConfig): Array<{ driver: string; addr: string }> {
   return [['i440FX', '0'], ['PIIX3', '1.0'], ['piix3-ide', '1.1'], ...usb, ['PIIX4_PM', '1.3']].map(([driver = '', addr = '']) => ({ driver, addr }));
 }
 
-interface DeviceRequest {
+export interface DeviceRequest {
   readonly driver: string;
   readonly props: PropObject;
   readonly origin: Origin;
@@ -110,7 +111,8 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
     if (o.name === '-pflash' && o.raw !== undefined) pflash.push({ filename: o.raw, format: undefined, readOnly: false, id: undefined, origin: origin(o) });
     if (o.name !== '-drive') continue;
     const img = driveImage(o);
-    const iface = propString(o.props, 'if') ?? 'ide';
+    // -drive without if=: the machine's default block interface (virt: virtio, PC machines: IDE)
+    const iface = propString(o.props, 'if') ?? (m.family === 'virt' ? 'virtio' : 'ide');
     if (img.id !== undefined) {
       if (drives.has(img.id) || nodes.has(img.id)) throw new QemuConfigError('BAD_OPTION', `${where(o)}: drive id ${img.id} given twice`, { where: where(o), offset: o.offset });
       drives.set(img.id, img);
@@ -125,6 +127,11 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
     }
   }
   const firmware = firmwareOf(opts, m, nodes, pflash);
+  if (m.family === 'virt') {
+    // virt's PCIe devices are not placed: none but the sysbus TPM is modelled there (virt-mapping.ts)
+    const virtDevices = virtDeviceRequests(opts, virtioDrives, otherDisks).map((r) => makeDevice(r, undefined, drives, nodes));
+    return { firmware, tpm: tpmOf(opts, virtDevices), devices: virtDevices };
+  }
   const topo = new PciTopology(m.family);
   const devices: DeviceConfig[] = [];
   const add = (r: DeviceRequest): void => {
@@ -162,19 +169,19 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
   return { firmware, tpm: tpmOf(opts, devices), devices };
 }
 
-function fromOption(o: WalkedOption): DeviceRequest {
+export function fromOption(o: WalkedOption): DeviceRequest {
   const driver = propString(o.props, 'driver');
   if (driver === undefined || driver === '') throw new QemuConfigError('BAD_OPTION', `${where(o)}: no driver`, { where: where(o), offset: o.offset });
   return { driver, props: o.props, origin: origin(o), implicit: false };
 }
 
-function makeDevice(r: DeviceRequest, topo: PciTopology, drives: ReadonlyMap<string, BlockImage>, nodes: BlockNodes): DeviceConfig {
+function makeDevice(r: DeviceRequest, topo: PciTopology | undefined, drives: ReadonlyMap<string, BlockImage>, nodes: BlockNodes): DeviceConfig {
   const w = r.origin.offset !== undefined ? `${r.origin.text} (offset ${r.origin.offset})` : r.origin.text;
   const model = deviceModel(r.driver);
   const id = propString(r.props, 'id');
   const busProperty = propString(r.props, 'bus');
   const addr = r.props['addr'];
-  const onPci = model !== undefined ? model.pci : busProperty !== undefined && topo.hasBus(busProperty);
+  const onPci = topo !== undefined && (model !== undefined ? model.pci : busProperty !== undefined && topo.hasBus(busProperty));
   const pci = onPci ? topo.place({ driver: r.driver, id, bus: busProperty, addr: typeof addr === 'number' || typeof addr === 'string' ? addr : undefined, where: w }) : undefined;
   let drive = r.drive;
   const driveRef = propString(r.props, 'drive');

@@ -36,7 +36,7 @@ add(['qemu-xhci', 'nec-usb-xhci', 'piix3-usb-uhci', 'piix4-usb-uhci', 'ich9-usb-
 add(['VGA', 'cirrus-vga', 'qxl-vga', 'virtio-vga', 'virtio-vga-gl', 'vmware-svga', 'secondary-vga', 'ati-vga'], model('display', true, 'legacy'));
 add(['qxl', 'virtio-gpu-pci', 'virtio-gpu-gl-pci', 'bochs-display'], model('display', true));
 add(['ramfb'], model('display', false));
-add(['tpm-tis', 'tpm-crb'], model('tpm', false));
+add(['tpm-tis', 'tpm-crb', 'tpm-tis-device'], model('tpm', false));
 add([...virtio('virtio-serial-pci'), ...virtio('virtio-balloon-pci'), ...virtio('virtio-rng-pci'), ...virtio('vhost-vsock-pci'), 'virtio-keyboard-pci', 'virtio-mouse-pci', 'virtio-tablet-pci', 'virtio-input-host-pci', 'ich9-intel-hda', 'intel-hda', 'AC97', 'ES1370', 'i6300esb', 'pvpanic-pci', 'ivshmem-plain', 'ivshmem-doorbell', 'pci-serial', 'pci-serial-2x', 'pci-serial-4x'], model('inert', true));
 add(['isa-serial', 'isa-parallel', 'virtserialport', 'virtconsole', 'usb-tablet', 'usb-kbd', 'usb-mouse', 'usb-redir', 'usb-hub', 'usb-ccid', 'ccid-card-passthru', 'ccid-card-emulated', 'hda-duplex', 'hda-micro', 'hda-output', 'pvpanic', 'ib700', 'isa-debugcon', 'isa-debug-exit', 'usb-audio', 'usb-serial', 'usb-wacom-tablet'], model('inert', false));
 // built-in devices of the machines (never given with -device, named in the description)

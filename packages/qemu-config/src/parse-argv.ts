@@ -72,14 +72,16 @@ function machineOf(opts: readonly WalkedOption[]): MachineConfig {
     origin = originOf(o);
   }
   const name = merged['type'] ?? 'pc';
-  let family: 'q35' | 'pc';
+  let family: MachineConfig['family'];
   let version: string | undefined;
   const q35 = /^pc-q35-(\d+\.\d+)$/.exec(name);
   const i440 = /^pc-i440fx-(\d+\.\d+)$/.exec(name);
+  const virt = /^virt-(\d+\.\d+)$/.exec(name);
   if (q35?.[1] !== undefined) [family, version] = ['q35', q35[1]];
   else if (i440?.[1] !== undefined) [family, version] = ['pc', i440[1]];
-  else if (name === 'q35' || name === 'pc') [family, version] = [name, undefined];
-  else throw new QemuConfigError('NOT_MODELLED', `${origin.text}: machine ${JSON.stringify(name)} is not modelled (q35, pc and their pc-q35-X.Y / pc-i440fx-X.Y names are)`, { where: origin.text, ...(origin.offset !== undefined ? { offset: origin.offset } : {}) });
+  else if (virt?.[1] !== undefined) [family, version] = ['virt', virt[1]];
+  else if (name === 'q35' || name === 'pc' || name === 'virt') [family, version] = [name, undefined];
+  else throw new QemuConfigError('NOT_MODELLED', `${origin.text}: machine ${JSON.stringify(name)} is not modelled (q35, pc, virt and their pc-q35-X.Y / pc-i440fx-X.Y / virt-X.Y names are)`, { where: origin.text, ...(origin.offset !== undefined ? { offset: origin.offset } : {}) });
   const where = origin.text;
   const props: PropObject = merged;
   const smmRaw = merged['smm'];

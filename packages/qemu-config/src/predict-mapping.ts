@@ -12,6 +12,8 @@ import { disksOf, nicsOf, otherDevicesOf } from './predict-devices.ts';
 import type { PredictDevice, PredictDisk, PredictNic } from './predict-devices.ts';
 import type { DeviceKind, Origin, VmDescription } from './vm-description.ts';
 import { bootOrderOf } from './boot-order.ts';
+import { mapVirtToPredict } from './virt-mapping.ts';
+import type { VirtQemuOptions } from './virt-mapping.ts';
 import type { BootOrderFinding } from './boot-order.ts';
 
 /** Something that changes measurements and is not modelled. */
@@ -22,7 +24,8 @@ export interface Finding {
 
 /** What predict takes (the scenario's machine fields, firmware, TPM interface and disk). */
 export interface PredictInput {
-  readonly machine: 'q35' | 'pc';
+  /** `virt`: an ArmVirtQemu VM (virt-mapping.ts); only memory, CPUs, firmware and `virt` apply. */
+  readonly machine: 'q35' | 'pc' | 'virt';
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly maxCpus: number;
@@ -46,6 +49,8 @@ export interface PredictInput {
   readonly devices?: readonly PredictDevice[];
   /** QEMU's bootorder fw_cfg file from the devices' bootindex (boot-order.ts); undefined without any. */
   readonly qemuBootOrder: Uint8Array | undefined;
+  /** On `virt`: the options QEMU's fw_cfg contents (ACPI, SMBIOS) depend on, as given. */
+  readonly virt?: VirtQemuOptions;
 }
 
 export interface PredictMapping {
@@ -127,6 +132,7 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { disks: Predict
 
 /** Maps a description onto predict's inputs, collecting every unmodelled finding. */
 export function mapToPredict(d: VmDescription): PredictMapping {
+  if (d.machine.family === 'virt') return mapVirtToPredict(d);
   const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
   if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's machine types (pc-q35-7.2, pc-i440fx-7.2)` });
   for (const [k, v] of Object.entries(d.machine.properties)) {

@@ -13,10 +13,11 @@ export interface Origin {
 }
 
 export interface MachineConfig {
-  /** The name as given (`pc-q35-7.2`, `q35`). */
+  /** The name as given (`pc-q35-7.2`, `q35`, `virt-7.2`). */
   readonly name: string;
-  readonly family: 'q35' | 'pc';
-  /** `7.2` for a versioned name; undefined for the `q35`/`pc` aliases (the newest version). */
+  /** `virt`: qemu-system-aarch64's Arm machine (docs/armvirt.md, virt-mapping.ts). */
+  readonly family: 'q35' | 'pc' | 'virt';
+  /** `7.2` for a versioned name; undefined for the `q35`/`pc`/`virt` aliases (the newest version). */
   readonly version: string | undefined;
   /** `smm=on|off`; undefined when not given (QEMU's `auto`). */
   readonly smm: boolean | undefined;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CaptureProgress, CaptureResult } from '@tcg2sim/platform-ovmf';
 import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
 import type { BankName } from '@tcg2sim/hash-lib';
+import type { VirtQemuOptions } from '@tcg2sim/qemu-config';
 import { UsageError } from '../errors.ts';
 import type { CaptureCheck, CaptureFlags } from './capture.ts';
 
@@ -44,23 +45,48 @@ export async function captureArmVirt(f: CaptureFlags, progress: (p: CaptureProgr
   });
 }
 
-/** predict for the same image, RAM, CPUs and banks (soft TPM), diffed event by event with the capture. */
-export async function checkArmVirtPrediction(dir: string, f: CaptureFlags, result: CaptureResult): Promise<CaptureCheck> {
-  const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
+/** What the prediction check of an ArmVirtQemu capture predicts: the VM of the flags or of `--qemu-cmdline`. */
+export interface ArmVirtCheckInput {
+  readonly code: string;
+  readonly vars: string;
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly banks: readonly BankName[] | undefined;
+  /** The command line's machine type, CPU model and -smp (default capture's VM). */
+  readonly virt?: VirtQemuOptions | undefined;
+}
+
+/** The check's input for capture's own VM (the flags). */
+export function armVirtCheckOfFlags(f: CaptureFlags): ArmVirtCheckInput {
+  return { code: f.code ?? '', vars: f.vars ?? '', memoryMiB: f.memory, cpus: f.cpus, banks: f.banks };
+}
+
+/**
+ * predict for the same image, RAM, CPUs and banks (soft TPM), diffed event by event with the
+ * capture. A build that measures QEMU's ACPI blobs gets them from the installed QEMU for the same
+ * VM, as `predict --fw-cfg-from-qemu` does.
+ */
+export async function checkArmVirtPrediction(dir: string, c: ArmVirtCheckInput, result: CaptureResult): Promise<CaptureCheck> {
+  const { predictArmVirt, armVirtImage } = await import('@tcg2sim/platform-armvirt');
+  const { measuresAcpiData } = await import('@tcg2sim/platform-ovmf');
   const { SoftTpmBackend } = await import('@tcg2sim/tpm-backends');
-  const backend = new SoftTpmBackend(f.banks !== undefined ? { banks: f.banks } : {});
+  const code = new Uint8Array(readFileSync(c.code));
+  let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
+  if (measuresAcpiData(armVirtImage(code))) fwCfg = await (await import('./fw-cfg-qemu.ts')).virtFwCfgFiles(c, c.virt);
+  const backend = new SoftTpmBackend(c.banks !== undefined ? { banks: c.banks } : {});
   try {
     const p = await predictArmVirt({
-      code: new Uint8Array(readFileSync(f.code ?? '')),
-      vars: new Uint8Array(readFileSync(f.vars ?? '')),
-      machine: { memoryMiB: f.memory, cpus: f.cpus },
+      code,
+      vars: new Uint8Array(readFileSync(c.vars)),
+      machine: { memoryMiB: c.memoryMiB, cpus: c.cpus },
       backend,
+      ...(fwCfg !== undefined ? { fwCfgFiles: fwCfg.files } : {}),
     });
     writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
     const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(result.eventLog));
     const lines = d.equal
-      ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(result.eventLog))}`]
-      : [`first divergence at event ${d.divergence?.eventIndex ?? -1}: ${d.divergence?.explanation ?? ''}`, ...d.pcrChanges.map((c) => `  ${c.bank} PCR${c.pcr}: predicted ${c.a ?? '-'} real ${c.b ?? '-'}`)];
+      ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(result.eventLog))}${fwCfg !== undefined ? ` (${fwCfg.note})` : ''}`]
+      : [`first divergence at event ${d.divergence?.eventIndex ?? -1}: ${d.divergence?.explanation ?? ''}`, ...d.pcrChanges.map((x) => `  ${x.bank} PCR${x.pcr}: predicted ${x.a ?? '-'} real ${x.b ?? '-'}`)];
     writeFileSync(join(dir, 'diff.txt'), lines.join('\n') + '\n');
     return { name: 'prediction = captured log', ok: d.equal, detail: lines[0] ?? '' };
   } finally {

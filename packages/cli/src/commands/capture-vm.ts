@@ -6,12 +6,13 @@
 import { QemuConfigError, captureArguments, describeQemuCommand, mapToPredict, describeFindings } from '@tcg2sim/qemu-config';
 import type { PredictInput, ShellCommand, VmDescription } from '@tcg2sim/qemu-config';
 import type { CaptureOptions } from '@tcg2sim/platform-ovmf';
+import { virtRamRanges } from '@tcg2sim/qemu-vmm';
 import { UsageError } from '../errors.ts';
 import { vmCommand } from '../vm-input.ts';
 
 export interface VmCapture {
   /** What captureBoot is given besides timeouts and progress. */
-  readonly options: Pick<CaptureOptions, 'code' | 'vars' | 'bios' | 'machine' | 'memoryMiB' | 'cpus' | 'tpmInterface' | 'qemuBinary' | 'qemuArgumentsFor'>;
+  readonly options: Pick<CaptureOptions, 'code' | 'vars' | 'bios' | 'machine' | 'memoryMiB' | 'cpus' | 'tpmInterface' | 'qemuBinary' | 'qemuArgumentsFor' | 'guestRam'>;
   /** predict's inputs for the same VM, or why it has none (something not modelled). */
   readonly predict: { readonly input: PredictInput } | { readonly notModelled: string };
 }
@@ -35,7 +36,7 @@ export async function vmCapture(line: string): Promise<VmCapture> {
   const fw = d.firmware;
   if (fw.kind === 'default') throw new UsageError('--qemu-cmdline: no OVMF (no -bios, no pflash): QEMU would boot SeaBIOS');
   if (fw.kind === 'pflash' && (fw.code.filename === undefined || fw.vars?.filename === undefined)) throw new UsageError('--qemu-cmdline: a capture needs both pflash units as files (the code and the variable store)');
-  if (d.tpm === undefined) throw new UsageError('--qemu-cmdline: no TPM device (-device tpm-tis or tpm-crb)');
+  if (d.tpm === undefined) throw new UsageError(`--qemu-cmdline: no TPM device (${d.machine.family === 'virt' ? '-device tpm-tis-device' : '-device tpm-tis or tpm-crb'})`);
   // check the rewrite once here, so that a line it cannot take is a usage error before anything starts
   const probe = { swtpmCtrl: '/x/ctrl', qmp: '/x/qmp', varsCopy: '/x/vars' };
   try {
@@ -47,7 +48,8 @@ export async function vmCapture(line: string): Promise<VmCapture> {
   const m = mapToPredict(d);
   const options: VmCapture['options'] = {
     ...(fw.kind === 'bios' ? { bios: fw.file } : { code: fw.code.filename ?? '', vars: fw.vars?.filename ?? '' }),
-    machine: d.machine.family,
+    // virt (qemu-system-aarch64, ArmVirtQemu): RAM from 0x40000000 (docs/armvirt.md §1)
+    ...(d.machine.family === 'virt' ? { guestRam: virtRamRanges(d.memoryMiB) } : { machine: d.machine.family }),
     memoryMiB: d.memoryMiB,
     cpus: d.smp.cpus,
     tpmInterface: d.tpm.model === 'tpm-crb' ? 'crb' : 'tis',

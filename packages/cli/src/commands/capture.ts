@@ -105,7 +105,7 @@ export async function checkCapture(dir: string, result: CaptureResult): Promise<
 async function vmDevices(vm: PredictInput): Promise<Partial<Pick<BootInput, 'nics' | 'diskInterface' | 'diskPlacement' | 'moreDisks' | 'devices'>>> {
   const { diskPlacementOf, loadNics, platformDevicesOf } = await import('../nics.ts');
   const { loadDiskBootLoader } = await import('../disk.ts');
-  const nics = loadNics(vm.machine, vm.nics, undefined);
+  const nics = vm.machine === 'virt' ? undefined : loadNics(vm.machine, vm.nics, undefined);
   return {
     ...(nics !== undefined ? { nics } : {}),
     ...(vm.disk !== undefined && vm.diskInterface !== undefined ? { diskInterface: vm.diskInterface } : {}),
@@ -279,7 +279,12 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       const summary = writeCapture(dir, result);
       const checks = await checkCapture(dir, result);
       if (f.predict && vm !== undefined && 'notModelled' in vm.predict) checks.push({ name: 'prediction = captured log', ok: true, detail: `skipped, not modelled: ${vm.predict.notModelled}` });
-      else if (f.predict && armVirt) checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, f, result));
+      else if (f.predict && armVirt) checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, (await import('./capture-armvirt.ts')).armVirtCheckOfFlags(f), result));
+      else if (f.predict && vm !== undefined && 'input' in vm.predict && vm.predict.input.machine === 'virt') {
+        const v = vm.predict.input;
+        const fw = v.firmware.kind === 'pflash' ? v.firmware : undefined;
+        checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, { code: fw?.code ?? '', vars: fw?.vars ?? '', memoryMiB: v.memoryMiB, cpus: v.cpus, banks: f.banks, virt: v.virt }, result));
+      }
       else if (f.predict) checks.push(await checkPrediction(dir, f, result, vm !== undefined && 'input' in vm.predict ? vm.predict.input : undefined));
       writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, checks }, null, 1) + '\n');
       const failed = checks.filter((c) => !c.ok);

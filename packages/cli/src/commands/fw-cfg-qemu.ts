@@ -15,6 +15,7 @@ import { SMM_ACCESS_PEI_FILE_GUID, firmwareChipsetFacts } from '@tcg2sim/platfor
 import { VIRT_FLASH_BANK_SIZE } from '@tcg2sim/qemu-vmm';
 import { findFileByGuid } from '@tcg2sim/uefi';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
+import type { VirtQemuOptions } from '@tcg2sim/qemu-config';
 import { CommandFailure } from '../errors.ts';
 
 /** The files, and a note saying where they came from. */
@@ -71,18 +72,19 @@ export async function vmFwCfgFiles(s: Scenario, sec: SecOutput): Promise<VmFwCfg
  * DSDT differs when the bank is empty (docs/armvirt.md §8); what the image holds does not matter
  * (no guest code runs under -S), so a sparse blank file stands in for it.
  */
-export async function virtFwCfgFiles(s: Scenario): Promise<VmFwCfgFiles> {
+export async function virtFwCfgFiles(s: Pick<Scenario, 'memoryMiB' | 'cpus'>, virt?: VirtQemuOptions): Promise<VmFwCfgFiles> {
+  const v = virt ?? { machine: 'virt', cpu: 'cortex-a57', smp: String(s.cpus) };
   return withSwtpm(async (sock, dir) => {
     const flash = join(dir, 'pflash0.fd');
     writeFileSync(flash, new Uint8Array());
     truncateSync(flash, VIRT_FLASH_BANK_SIZE);
     const args = [
-      '-machine', 'virt', '-cpu', 'cortex-a57', '-m', String(s.memoryMiB), '-smp', String(s.cpus),
+      '-machine', v.machine, '-cpu', v.cpu, '-m', String(s.memoryMiB), '-smp', v.smp,
       '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`,
       '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0',
       '-net', 'none', '-serial', 'null',
     ];
     const files = await readVirtFwCfgFiles({ args });
-    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine virt -cpu cortex-a57 -m ${s.memoryMiB} -smp ${s.cpus}, pflash unit 0 present, tpm-tis-device, -net none` };
+    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine ${v.machine} -cpu ${v.cpu} -m ${s.memoryMiB} -smp ${v.smp}, pflash unit 0 present, tpm-tis-device, -net none` };
   });
 }

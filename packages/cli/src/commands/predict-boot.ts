@@ -293,6 +293,10 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
   let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
   let secReady = sec;
+  // A virt command line needs an ArmVirtQemu image, an x86 one an OVMF image.
+  if (vm !== undefined && (vm.machine === 'virt') !== isArmVirtImage(fw.code)) {
+    throw new UsageError(`${o.qemuCmdline !== undefined ? '--qemu-cmdline' : '--libvirt-xml'}: ${vm.machine === 'virt' ? `-machine virt with ${fw.source}, which is not an ArmVirtQemu (AAVMF) image` : `${fw.source} is an ArmVirtQemu (AAVMF) image: it runs on qemu-system-aarch64 -machine virt, not -machine ${vm.machine}`}`);
+  }
   if (o.fwCfgFromQemu === true && isArmVirtImage(fw.code)) {
     const [{ virtFwCfgFiles }, { armVirtImage }] = await Promise.all([import('./fw-cfg-qemu.ts'), import('@tcg2sim/platform-armvirt')]);
     let measures = false;
@@ -302,7 +306,7 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
       if (!(e instanceof Tcg2Error)) throw e; // a broken image: the prediction reports it
     }
     if (!measures) fwCfg = { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
-    else fwCfg = await virtFwCfgFiles(s);
+    else fwCfg = await virtFwCfgFiles(s, vm?.virt);
   } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);

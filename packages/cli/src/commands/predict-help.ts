@@ -23,8 +23,10 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 13's OVMF_CODE_4M.fd, edk2-stable202502, with --fw-cfg-from-qemu (its ACPI data)
   Debian 12's ArmVirtQemu AAVMF_CODE.fd (qemu-efi-aarch64, 2022.11) on qemu-system-aarch64
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
-  Debian 13's AAVMF_CODE.secboot.fd, 2025.02, with --fw-cfg-from-qemu (the virt machine's ACPI
-    data, read from qemu-system-aarch64)
+  Debian 13's AAVMF_CODE.secboot.fd, 2025.02, and sid's AAVMF_CODE.secboot(.strictnx).fd,
+    2026.08, with --fw-cfg-from-qemu (the virt machine's ACPI data, read from qemu-system-aarch64);
+    --qemu-cmdline takes a "qemu-system-aarch64 -M virt ..." line (-m, -smp, -cpu cortex-a57|max,
+    pflash, tpm-tis-device; NICs and disks on virt refused)
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
     measured, the Shell not booted), with --fw-cfg-from-qemu (its ACPI data and SMBIOS tables)
   Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02

@@ -1,0 +1,43 @@
+/**
+ * The devices of a `virt` command line (qemu-system-aarch64 -M virt, QEMU 7.2 hw/arm/virt.c), in
+ * creation order: NICs from -nic/-net (machine init; virt's default NIC model is virtio-net-pci,
+ * and without -nodefaults or any -net/-nic/-netdev QEMU adds one), then -device options in
+ * key=value form, the virtio-blk devices -drive if=virtio implies (virt's default block
+ * interface), the JSON -device options, and the other disks. virt has no default VGA and no
+ * default CD-ROM (its machine class sets no_cdrom); its serial port and fw_cfg are built in.
+ */
+import { optionText, propString } from './option-syntax.ts';
+import type { PropValue } from './option-syntax.ts';
+import type { WalkedOption } from './parse-argv.ts';
+import { fromOption } from './build-devices.ts';
+import type { DeviceRequest } from './build-devices.ts';
+
+/** virt's mc->default_nic. */
+export const VIRT_DEFAULT_NIC = 'virtio-net-pci';
+
+/** The device requests of a virt command line (see the module comment). */
+export function virtDeviceRequests(opts: readonly WalkedOption[], virtioDrives: readonly DeviceRequest[], otherDisks: readonly DeviceRequest[]): DeviceRequest[] {
+  const out: DeviceRequest[] = [];
+  const nodefaults = opts.some((o) => o.name === '-nodefaults');
+  let netOptions = false;
+  for (const o of opts) {
+    if (o.name !== '-nic' && o.name !== '-net' && o.name !== '-netdev') continue;
+    netOptions = true;
+    const type = propString(o.props, 'type');
+    if (o.name === '-netdev' || type === 'none') continue;
+    if (o.name === '-net' && type !== 'nic') continue;
+    const props: Record<string, PropValue> = {};
+    for (const k of ['addr', 'bus', 'romfile', 'mac']) {
+      const v = o.props[k];
+      if (v !== undefined) props[k] = v;
+    }
+    const model = propString(o.props, 'model');
+    out.push({ driver: model === 'virtio' || model === undefined ? VIRT_DEFAULT_NIC : model, props, origin: { text: optionText(o), offset: o.offset }, implicit: true });
+  }
+  if (!netOptions && !nodefaults) out.push({ driver: VIRT_DEFAULT_NIC, props: {}, origin: { text: '(default NIC: no -net none, -nic none or -nodefaults)', offset: undefined }, implicit: true });
+  const vga = opts.findLast((o) => o.name === '-vga');
+  if (vga !== undefined && vga.raw !== 'none') out.push({ driver: `-vga ${vga.raw ?? ''}`, props: {}, origin: { text: optionText(vga), offset: vga.offset }, implicit: true });
+  const explicit = opts.filter((o) => o.name === '-device');
+  out.push(...explicit.filter((x) => !x.json).map(fromOption), ...virtioDrives, ...explicit.filter((x) => x.json).map(fromOption), ...otherDisks);
+  return out;
+}

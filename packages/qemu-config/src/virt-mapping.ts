@@ -1,0 +1,88 @@
+/**
+ * A `virt` description (qemu-system-aarch64 -M virt) onto what `tcg2sim predict` models for
+ * ArmVirtQemu (docs/armvirt.md): RAM, CPUs, the two pflash units and a tpm-tis-device on an
+ * emulator (swtpm) back-end, under TCG. The options QEMU's fw_cfg contents depend on (machine
+ * type, CPU model, -smp) are kept as given, so that `--fw-cfg-from-qemu` reads the same tables.
+ * Everything else that could change what the firmware measures is a {@link Finding} naming the
+ * option: NICs and disks (BDS creates boot options for them), other devices, machine properties,
+ * globals, fw_cfg items, -boot, KVM, CPU models not checked against a real boot.
+ */
+import type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
+import type { VmDescription } from './vm-description.ts';
+
+/** The `virt` options QEMU's fw_cfg tables depend on, as QEMU is to be given them. */
+export interface VirtQemuOptions {
+  /** `-machine` type (`virt`, `virt-7.2`). */
+  readonly machine: string;
+  /** `-cpu` model. */
+  readonly cpu: string;
+  /** `-smp` argument. */
+  readonly smp: string;
+}
+
+/** AArch64 CPU models whose boots were checked against the prediction (QEMU 7.2, TCG). */
+export const VIRT_CPU_MODELS: ReadonlySet<string> = new Set(['cortex-a57', 'max']);
+
+/** Machine properties without effect on what ArmVirtQemu measures (or read elsewhere: pflash). */
+const INERT_VIRT_PROPERTIES = new Set(['pflash0', 'pflash1', 'accel', 'dump-guest-core', 'mem-merge', 'memory-backend', 'usb', 'graphics', 'suppress-vmdesc']);
+
+function smpText(d: VmDescription): string {
+  const s = d.smp;
+  const parts = [String(s.cpus)];
+  if (s.maxCpus !== s.cpus) parts.push(`maxcpus=${s.maxCpus}`);
+  for (const [k, v] of [['sockets', s.sockets], ['dies', s.dies], ['cores', s.cores], ['threads', s.threads]] as const) if (v !== undefined) parts.push(`${k}=${v}`);
+  return parts.join(',');
+}
+
+function deviceFindings(d: VmDescription, findings: Finding[]): void {
+  for (const dev of d.devices) {
+    if (dev.kind === 'tpm') continue;
+    const reason = dev.kind === 'nic'
+      ? 'a NIC on virt: BDS creates network boot options for it (PCR1), not modelled on virt (add -net none or -nodefaults)'
+      : dev.kind === 'disk'
+        ? 'a disk on virt: BDS creates a boot option for it (PCR1) and may boot it (PCR4), not modelled on virt'
+        : `${dev.driver}: devices other than tpm-tis-device are not modelled on virt`;
+    findings.push({ origin: dev.origin, reason });
+  }
+}
+
+/** Maps a `virt` description onto predict's inputs, collecting every unmodelled finding. */
+export function mapVirtToPredict(d: VmDescription): PredictMapping {
+  const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
+  if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's virt (virt, virt-7.2)` });
+  for (const [k, v] of Object.entries(d.machine.properties)) {
+    if (!INERT_VIRT_PROPERTIES.has(k)) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled on virt` });
+  }
+  if (d.accel !== 'tcg') findings.push({ origin: d.machine.origin, reason: `-accel ${d.accel}: ArmVirtQemu is checked under TCG only` });
+  if (d.cpu.origin.offset === undefined) findings.push({ origin: d.cpu.origin, reason: "virt's default CPU is the 32-bit cortex-a15, which does not run AArch64 AAVMF: give -cpu cortex-a57" });
+  else if (!VIRT_CPU_MODELS.has(d.cpu.model)) findings.push({ origin: d.cpu.origin, reason: `CPU model ${d.cpu.model}: not checked against a real boot on virt (${[...VIRT_CPU_MODELS].join(', ')} are)` });
+  if (Object.keys(d.cpu.features).length > 0) findings.push({ origin: d.cpu.origin, reason: `CPU features ${Object.keys(d.cpu.features).join(', ')}: not modelled on virt` });
+  if (d.smp.maxCpus !== d.smp.cpus) findings.push({ origin: { text: '-smp', offset: undefined }, reason: `maxcpus ${d.smp.maxCpus} > cpus ${d.smp.cpus}: not modelled on virt` });
+  for (const g of d.globals) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: not modelled on virt` });
+  for (const f of d.fwCfg) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name}: not modelled on virt` });
+  if (d.boot.origin !== undefined) findings.push({ origin: d.boot.origin, reason: '-boot: not modelled on virt' });
+  deviceFindings(d, findings);
+  let firmware: PredictInput['firmware'] | undefined;
+  if (d.firmware.kind !== 'pflash') {
+    findings.push({ origin: d.firmware.kind === 'bios' ? d.firmware.origin : { text: '(no pflash)', offset: undefined }, reason: 'give AAVMF as pflash units 0 (AAVMF_CODE.fd) and 1 (AAVMF_VARS.fd) on virt' });
+  } else {
+    const { code, vars } = d.firmware;
+    for (const img of [code, vars]) {
+      if (img === undefined) continue;
+      if (img.filename === undefined) findings.push({ origin: img.origin, reason: 'pflash without a file name' });
+      else if (img.format !== undefined && img.format !== 'raw') findings.push({ origin: img.origin, reason: `pflash in ${img.format} format: predict reads raw images` });
+    }
+    if (code.filename !== undefined) firmware = { kind: 'pflash', code: code.filename, vars: vars?.filename };
+  }
+  if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis-device)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });
+  else if (d.tpm.model !== 'tpm-tis-device') findings.push({ origin: d.tpm.origin, reason: `${d.tpm.model} on virt: tpm-tis-device is virt's TPM` });
+  else if (d.tpm.backend !== 'emulator') findings.push({ origin: d.tpm.origin, reason: `-tpmdev ${d.tpm.backend}: the TPM is modelled as swtpm (-tpmdev emulator)` });
+  const input: PredictInput | undefined = firmware !== undefined && d.tpm?.model === 'tpm-tis-device'
+    ? {
+      machine: 'virt', memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: false, s3: false,
+      cpu: { vendor: '', physBits: 0, page1g: false }, defaultCdrom: false, tpmInterface: 'tis', firmware, disk: undefined, qemuBootOrder: undefined,
+      virt: { machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d) },
+    }
+    : undefined;
+  return { input, findings, notes: [] };
+}

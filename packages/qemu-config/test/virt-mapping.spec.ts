@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { QemuConfigError, captureArguments, mapToPredict, parseQemuCommandLine, parseShellCommand, requirePredictable } from '@tcg2sim/qemu-config';
+
+/** capture's own virt VM (docs/armvirt.md §1), as a user would write it. */
+const VIRT = `qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 2048 -smp 2
+ -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.secboot.fd
+ -drive if=pflash,format=raw,unit=1,file=/var/lib/vm/AAVMF_VARS.fd
+ -chardev socket,id=chrtpm,path=/run/vm/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis-device,tpmdev=tpm0
+ -net none -display none -serial stdio`;
+
+function reasons(line: string): string {
+  return mapToPredict(parseQemuCommandLine(line)).findings.map((f) => `${f.origin.text}: ${f.reason}`).join('\n');
+}
+
+describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu prediction', () => {
+  it('memory, CPUs, pflash units, tpm-tis-device; the machine, CPU and -smp kept for the fw_cfg read', () => {
+    const d = parseQemuCommandLine(VIRT);
+    expect(d.machine.family).to.equal('virt');
+    expect(d.tpm?.model).to.equal('tpm-tis-device');
+    expect(d.devices.map((x) => x.driver)).to.deep.equal(['tpm-tis-device']);
+    const p = requirePredictable(d);
+    expect(p.machine).to.equal('virt');
+    expect([p.memoryMiB, p.cpus, p.tpmInterface]).to.deep.equal([2048, 2, 'tis']);
+    expect(p.firmware).to.deep.equal({ kind: 'pflash', code: '/usr/share/AAVMF/AAVMF_CODE.secboot.fd', vars: '/var/lib/vm/AAVMF_VARS.fd' });
+    expect(p.virt).to.deep.equal({ machine: 'virt', cpu: 'cortex-a57', smp: '2' });
+  });
+
+  it('-blockdev pflash nodes, virt-7.2, -cpu max, a -smp topology and -nodefaults', () => {
+    const p = requirePredictable(parseQemuCommandLine(`qemu-system-aarch64 -machine virt-7.2,accel=tcg -cpu max -m 1536 -smp 3,sockets=1,cores=3,threads=1 -nodefaults
+      -blockdev driver=file,node-name=cf,filename=/fw/CODE.fd,read-only=on -blockdev driver=raw,node-name=c,file=cf,read-only=on
+      -blockdev driver=file,node-name=vf,filename=/vm/VARS.fd -blockdev driver=raw,node-name=v,file=vf -machine pflash0=c,pflash1=v
+      -chardev socket,id=t,path=/s -tpmdev emulator,id=tpm0,chardev=t -device tpm-tis-device,tpmdev=tpm0 -display none -serial mon:stdio`));
+    expect(p.firmware).to.deep.equal({ kind: 'pflash', code: '/fw/CODE.fd', vars: '/vm/VARS.fd' });
+    expect(p.virt).to.deep.equal({ machine: 'virt-7.2', cpu: 'max', smp: '3,sockets=1,cores=3,threads=1' });
+  });
+
+  it('refuses by name: the default NIC, -nic user, a -drive (virt: if=virtio), other devices', () => {
+    expect(reasons(VIRT.replace('-net none', ''))).to.match(/^\(default NIC: no -net none, -nic none or -nodefaults\): a NIC on virt/);
+    expect(reasons(VIRT.replace('-net none', '-nic user,model=virtio-net-pci'))).to.match(/^-nic user,model=virtio-net-pci: a NIC on virt/);
+    const disk = reasons(`${VIRT} -drive file=/vm/disk.img,format=raw`);
+    expect(disk).to.match(/^-drive file=\/vm\/disk.img,format=raw: a disk on virt/);
+    expect(parseQemuCommandLine(`${VIRT} -drive file=/vm/disk.img,format=raw`).devices.map((x) => x.driver)).to.include('virtio-blk-pci');
+    expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device are not modelled on virt/);
+  });
+
+  it('refuses by name: no -cpu (cortex-a15), an unchecked CPU model, CPU features, machine properties, KVM, -boot, -global, -fw_cfg, -bios, tpm-tis', () => {
+    expect(reasons(VIRT.replace('-cpu cortex-a57 ', ''))).to.match(/32-bit cortex-a15/);
+    expect(reasons(VIRT.replace('cortex-a57', 'cortex-a72'))).to.match(/^-cpu cortex-a72: CPU model cortex-a72: not checked/);
+    expect(reasons(VIRT.replace('cortex-a57', 'cortex-a57,pmu=off'))).to.match(/CPU features pmu/);
+    expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=3'))).to.match(/machine property gic-version=3 is not modelled on virt/);
+    expect(reasons(VIRT.replace('-machine virt', '-machine virt-7.1'))).to.match(/machine version 7.1/);
+    expect(reasons(`${VIRT} -accel kvm`)).to.match(/-accel kvm: ArmVirtQemu is checked under TCG only/);
+    expect(reasons(`${VIRT} -boot menu=on`)).to.match(/-boot menu=on: -boot: not modelled on virt/);
+    expect(reasons(`${VIRT} -global virtio-pci.disable-legacy=on`)).to.match(/global virtio-pci.disable-legacy/);
+    expect(reasons(`${VIRT} -fw_cfg name=opt/x,string=1`)).to.match(/fw_cfg opt\/x: not modelled on virt/);
+    expect(reasons(`${VIRT} -kernel /boot/Image`)).to.match(/^-kernel \/boot\/Image: direct kernel boot/);
+    expect(reasons(`${VIRT.replace(/ -drive if=pflash\S+/g, '')} -bios /fw/QEMU_EFI.fd`)).to.match(/give AAVMF as pflash units 0/);
+    expect(reasons(VIRT.replace('tpm-tis-device', 'tpm-tis'))).to.match(/tpm-tis on virt: tpm-tis-device is virt's TPM/);
+    expect(reasons(VIRT.replace(' -device tpm-tis-device,tpmdev=tpm0', ''))).to.match(/a VM without a TPM measures nothing/);
+    expect(() => requirePredictable(parseQemuCommandLine(`${VIRT} -device virtio-gpu-pci`))).to.throw(QemuConfigError, /virtio-gpu-pci/);
+  });
+
+  it('unknown Arm machines are still refused by name', () => {
+    expect(() => parseQemuCommandLine(VIRT.replace('-machine virt', '-machine sbsa-ref'))).to.throw(QemuConfigError, /machine "sbsa-ref" is not modelled/);
+  });
+
+  it("capture's rewrite of a virt line: the swtpm socket, the private store, -serial stdio for virt's PL011", () => {
+    const a = captureArguments(parseShellCommand(VIRT), { swtpmCtrl: '/c/ctrl', qmp: '/c/qmp', varsCopy: '/c/vars.fd' });
+    expect(a.join(' ')).to.include('-drive if=pflash,format=raw,unit=1,file=/c/vars.fd');
+    expect(a.join(' ')).to.include('-tpmdev emulator,id=tpm0,chardev=tcg2sim-tpm');
+    expect(a.join(' ')).to.include('-device tpm-tis-device,tpmdev=tpm0');
+    expect(a.slice(-8)).to.deep.equal(['-serial', 'stdio', '-display', 'none', '-monitor', 'none', '-qmp', 'unix:/c/qmp,server=on,wait=off']);
+  });
+});
