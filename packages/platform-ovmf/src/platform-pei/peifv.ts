@@ -94,7 +94,7 @@ export function peiFvAtMeasurement(
       return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
     }
     if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined) {
-      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, smmAllocations);
+      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, smmAllocations);
       if (smm !== undefined) {
         notes.push(...smm.notes);
         const base = { bytes, notes, ...(smm.writes === undefined ? {} : { smmRelocation: smm.writes }) };

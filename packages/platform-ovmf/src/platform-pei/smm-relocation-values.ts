@@ -36,14 +36,13 @@ export interface SmmRelocationAllocations {
   readonly idtPoolAboveBase: number;
 }
 
-const SEC_PAGE_TABLES = 0x800000;
-const PEI_CR4 = 0x660;
-const PEI_CR0 = 0x80000033;
+/** PEI's control registers: X64 (SEC's page tables, long mode) and IA32 (no paging). */
+const PEI_CR = { X64: { cr3: 0x800000, cr4: 0x660, cr0: 0x80000033 }, IA32: { cr3: 0, cr4: 0x640, cr0: 0x33 } } as const;
 const AP_STACK = 0x8000;
 const MiB = 1024 * 1024;
 
 /** Top and bottom of PEI memory (OvmfPkg/PlatformPei/MemDetect.c, normal boot, SMM build). */
-export function peiMemoryBounds(m: MachineDescription): { top: number; base: number; tseg: number } {
+export function peiMemoryBounds(m: MachineDescription, longModeDxe = true): { top: number; base: number; tseg: number } {
   const maxCpus = m.maxCpus ?? m.cpus;
   const tseg = ramLayout(m).belowFourG - QEMU_EXTENDED_TSEG_MBYTES * MiB;
   const top = m.s3 ? tseg - (0x80000 + maxCpus * AP_STACK) : tseg;
@@ -52,7 +51,8 @@ export function peiMemoryBounds(m: MachineDescription): { top: number; base: num
   const l2 = m.cpu.page1g ? 0 : 2 ** (width - 30);
   const l3 = Math.max(Math.floor(2 ** (width - 30) / 512), 1);
   const l4 = Math.max(Math.floor(l3 / 512), 1);
-  const cap = (1 + l4 + l3 + l2) * 4096 + maxCpus * AP_STACK + 64 * MiB;
+  // An IA32 DXE (no switch to long mode) caps PEI memory at 64 MiB.
+  const cap = longModeDxe ? (1 + l4 + l3 + l2) * 4096 + maxCpus * AP_STACK + 64 * MiB : 64 * MiB;
   return { top, base: top - cap, tseg };
 }
 
@@ -66,30 +66,35 @@ export interface SmmRelocationWrite {
 
 /** Every write SmmRelocationLib makes into PEIFV, with its value for `m`. */
 export function smmRelocationWrites(
-  s: SmmRelocationSites, imageOffsetInFv: number, peiFvBase: bigint, m: MachineDescription, allocations?: SmmRelocationAllocations
+  s: SmmRelocationSites, arch: 'X64' | 'IA32', imageOffsetInFv: number, peiFvBase: bigint, m: MachineDescription,
+  longModeDxe: boolean, allocations?: SmmRelocationAllocations
 ): SmmRelocationWrite[] {
   const at = (rva: number): number => imageOffsetInFv + rva;
   const addr = (rva: number): bigint => peiFvBase + BigInt(imageOffsetInFv + rva);
-  const mem = peiMemoryBounds(m);
-  const stack = allocations === undefined ? undefined : BigInt(mem.top - allocations.pagesBelowTop + 4096 - 8);
-  const idt = allocations === undefined ? undefined : BigInt(mem.base + allocations.idtPoolAboveBase + 8);
+  const w = arch === 'X64' ? 8 : 4;
+  const mem = peiMemoryBounds(m, longModeDxe);
+  const stack = allocations === undefined ? undefined : BigInt(mem.top - allocations.pagesBelowTop + 4096 - w);
+  const idt = allocations === undefined ? undefined : BigInt(mem.base + allocations.idtPoolAboveBase + w);
+  const cr = PEI_CR[arch];
+  const x64Only: SmmRelocationWrite[] = [];
+  if (s.longModeJump !== undefined && s.longMode !== undefined) x64Only.push({ name: 'far jump to @LongMode', offsetInFv: at(s.longModeJump), size: 4, value: addr(s.longMode) });
+  if (s.smmStartupPointer !== undefined) x64Only.push({ name: 'gcSmmInitTemplate SmmStartup', offsetInFv: at(s.smmStartupPointer), size: 8, value: addr(s.smmStartup) });
+  if (s.rebasedFlagAddr32 !== undefined) x64Only.push({ name: 'gPatchRebasedFlagAddr32', offsetInFv: at(s.rebasedFlagAddr32), size: 4, value: addr(s.rebased) });
+  if (s.originalAddressPtr32 !== undefined) x64Only.push({ name: 'gPatchSmmRelocationOriginalAddressPtr32', offsetInFv: at(s.originalAddressPtr32), size: 4, value: addr(s.originalAddress) });
   return [
-    { name: 'gPatchSmmInitCr3', offsetInFv: at(s.cr3), size: 4, value: BigInt(SEC_PAGE_TABLES) },
-    { name: 'gPatchSmmInitCr4', offsetInFv: at(s.cr4), size: 4, value: BigInt(PEI_CR4) },
-    { name: 'gPatchSmmInitCr0', offsetInFv: at(s.cr0), size: 4, value: BigInt(PEI_CR0) },
-    { name: 'far jump to @LongMode', offsetInFv: at(s.longModeJump), size: 4, value: addr(s.longMode) },
-    { name: 'gPatchSmmInitStack', offsetInFv: at(s.stack), size: 8, value: stack },
-    { name: 'gcSmmInitTemplate SmmStartup', offsetInFv: at(s.smmStartupPointer), size: 8, value: addr(s.smmStartup) },
-    { name: 'gPatchRebasedFlagAddr32', offsetInFv: at(s.rebasedFlagAddr32), size: 4, value: addr(s.rebased) },
-    { name: 'gPatchSmmRelocationOriginalAddressPtr32', offsetInFv: at(s.originalAddressPtr32), size: 4, value: addr(s.originalAddress) },
-    { name: 'mSmmRelocationOriginalAddress', offsetInFv: at(s.originalAddress), size: 8, value: addr(s.smiReturn) },
-    { name: 'mRebasedFlag', offsetInFv: at(s.rebasedFlag), size: 8, value: addr(s.rebased) },
+    { name: 'gPatchSmmInitCr3', offsetInFv: at(s.cr3), size: 4, value: BigInt(cr.cr3) },
+    { name: 'gPatchSmmInitCr4', offsetInFv: at(s.cr4), size: 4, value: BigInt(cr.cr4) },
+    { name: 'gPatchSmmInitCr0', offsetInFv: at(s.cr0), size: 4, value: BigInt(cr.cr0) },
+    { name: 'gPatchSmmInitStack', offsetInFv: at(s.stack), size: w, value: stack },
+    ...x64Only,
+    { name: 'mSmmRelocationOriginalAddress', offsetInFv: at(s.originalAddress), size: w, value: addr(s.smiReturn) },
+    { name: 'mRebasedFlag', offsetInFv: at(s.rebasedFlag), size: w, value: addr(s.rebased) },
     { name: 'mRebased', offsetInFv: at(s.rebased), size: 1, value: 1n },
     { name: 'mSmBase', offsetInFv: at(s.smBase), size: 8, value: BigInt(mem.tseg + 0x1000 - 0x8000) },
-    { name: 'mMaxNumberOfCpus', offsetInFv: at(s.maxNumberOfCpus), size: 8, value: BigInt(m.maxCpus ?? m.cpus) },
-    { name: 'mNumberOfCpus', offsetInFv: at(s.numberOfCpus), size: 8, value: BigInt(m.cpus) },
+    { name: 'mMaxNumberOfCpus', offsetInFv: at(s.maxNumberOfCpus), size: w, value: BigInt(m.maxCpus ?? m.cpus) },
+    { name: 'mNumberOfCpus', offsetInFv: at(s.numberOfCpus), size: w, value: BigInt(m.cpus) },
     { name: 'gcSmmInitIdtr.Limit', offsetInFv: at(s.idtr), size: 2, value: BigInt(s.idtLimit) },
-    { name: 'gcSmmInitIdtr.Base', offsetInFv: at(s.idtr + 2), size: 8, value: idt },
+    { name: 'gcSmmInitIdtr.Base', offsetInFv: at(s.idtr + 2), size: w, value: idt },
   ];
 }
 

@@ -18,7 +18,7 @@ import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, smmRelocationWrites } from './smm-relocation-values.ts';
 import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
-import { X64 } from './x86-mem-refs.ts';
+import { I386, X64 } from './x86-mem-refs.ts';
 
 const STUFF_RSB_LOOP = Buffer.from([0xf3, 0x90, 0x0f, 0xae, 0xe8, 0xeb, 0xf9]);
 const RSM = Buffer.from([0x0f, 0xaa]);
@@ -51,17 +51,16 @@ const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
  */
 export function applyPeiSmmRelocation(
   bytes: Uint8Array, peOffsetInFv: number, peiFv: MemoryFv, img: XipImage, data: { start: number; end: number },
-  machine: MachineDescription, allocations?: SmmRelocationAllocations
+  machine: MachineDescription, longModeDxe: boolean, allocations?: SmmRelocationAllocations
 ): PeiSmmRelocationApplied | undefined {
   if (!hasPeiSmmRelocation(peiFv)) return undefined;
-  if (img.machine !== X64) {
-    return { notes: ['SmmRelocationLib in an IA32 PlatformPei: its sites are not located (IA32/SmmInit.nasm)'], unmodelled: 'SmmRelocationLib\'s writes into PEIFV of an IA32 SMM build (SMBASE relocation in PEI; PCR0)' };
-  }
-  const sites = locateSmmRelocationSites(img.image, data);
+  if (img.machine !== X64 && img.machine !== I386) return undefined;
+  const arch = img.machine === X64 ? 'X64' : 'IA32';
+  const sites = locateSmmRelocationSites(img.image, data, arch, img.imageBase);
   if ('missing' in sites) {
     return { notes: [`SmmRelocationLib sites not all found: ${sites.missing.join(', ')}`], unmodelled: `SmmRelocationLib's writes into PEIFV (SMBASE relocation in PEI; not found: ${sites.missing.join(', ')}; PCR0)` };
   }
-  const writes = smmRelocationWrites(sites, peOffsetInFv, peiFv.base, machine, allocations);
+  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, allocations);
   const left = applySmmRelocationWrites(bytes, writes);
   const where = writes.map((w) => `${w.name} PEIFV+${hex(w.offsetInFv)}=${w.value === undefined ? '?' : hex(w.value)}`).join(', ');
   const notes = [`SmmRelocationLib (SMBASE relocation in PEI, smm-relocation-sites.ts): ${where}`];
