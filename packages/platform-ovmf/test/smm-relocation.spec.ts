@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, locateSmmRelocationSites, peiFvAtMeasurement, peiMemoryBounds,
 } from '@tcg2sim/platform-ovmf';
@@ -56,7 +56,11 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     it(`${b.id}: ${b.image} q35,smm=on ${b.memoryMiB} MiB, ${b.cpus} CPU(s): every write found, PEIFV = the measured digest in every bank`, function () {
       if (img === undefined) throw new Error(`boots.json: no image ${b.image}`);
       const code = join(FIRMWARE_CACHE, img.file);
-      requirePrerequisites(this, { files: [code], hint: `${img.file}: ${img.source}` });
+      // Debian's images are fetched by the set-up (missing in CI: a failure); the others come only from public repositories.
+      if (img.source.startsWith('Debian')) requirePrerequisites(this, { files: [code], hint: img.source });
+      else if (!existsSync(code)) skipOptional(this, `firmware ${code} absent (${img.source}; never committed)`);
+      const sha = hash('sha256', readFileSync(code));
+      if (sha !== img.sha256) skipOptional(this, `firmware ${code} is not the file of ${img.source} (sha256 ${sha})`);
       const sec = secOf(code);
       const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, smm: true });
       const build = { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: img.ia32Dxe === true };
