@@ -104,6 +104,15 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     expect(t4 !== undefined && t1 !== undefined ? t4.idtPoolAboveBase - t1.idtPoolAboveBase : undefined).to.equal(3 * 0x38);
   });
 
+  it('PEI memory bounds = the PHIT HOB of real boots (EfiMemoryTop/EfiMemoryBottom read from guest RAM at 512 MiB, 1 CPU, q35,smm=on)', () => {
+    // Trixie's and sid's X64 secboot builds both put the PHIT at 0x1AB8C000 with these bounds.
+    // Trixie's IA32 build (IA32 DXE) caps PEI memory at 64 MiB (GetPeiMemoryCap), which its IDT
+    // pool at that base + 0x227C8 (PEI's 128 KiB stack, then HOBs) bears out.
+    const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
+    expect(peiMemoryBounds(m)).to.deep.equal({ top: 0x1ef78000, base: 0x1ab6c000, tseg: 0x1f000000 });
+    expect(peiMemoryBounds(m, false).base).to.equal(0x1ef78000 - 64 * 1024 * 1024);
+  });
+
   it('hostile bytes: no sites, no crash', () => {
     const junk = new Uint8Array(0x4000).map((_, i) => (i * 131 + 7) & 0xff);
     junk.set([0x66, 0xb8, 0, 0, 0, 0, 0x0f, 0x22, 0xd8], 0x100);
