@@ -30,7 +30,11 @@ export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FRO
 export type { Edk2Release } from './platform-pei/release.ts';
 export { bdsBehaviour, findRecoveryReadyToBoot, findRemovableMediaSkip, BDS_DXE_FILE_GUID, EFI_EVENT_READY_TO_BOOT_GUID } from './platform-pei/bds-behaviour.ts';
 export type { BdsBehaviour, CodeMarker } from './platform-pei/bds-behaviour.ts';
-export { hasPeiSmmRelocation } from './platform-pei/smm-relocation.ts';
+export { hasPeiSmmRelocation, applyPeiSmmRelocation } from './platform-pei/smm-relocation.ts';
+export { locateSmmRelocationSites } from './platform-pei/smm-relocation-sites.ts';
+export type { SmmRelocationSites } from './platform-pei/smm-relocation-sites.ts';
+export { peiMemoryBounds, smmRelocationWrites } from './platform-pei/smm-relocation-values.ts';
+export type { SmmRelocationAllocations, SmmRelocationWrite } from './platform-pei/smm-relocation-values.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
 export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';

@@ -8,6 +8,8 @@ import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals, XipImage } from './locate.ts';
 import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
 import { hasCpuidAddressWidth } from './address-width.ts';
+import { applyPeiSmmRelocation } from './smm-relocation.ts';
+import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
 import { applyDebugIoPortFlags } from './debug-io-port.ts';
 import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
@@ -34,6 +36,8 @@ export interface MeasuredPeiFv {
   readonly unmodelled?: string;
   /** Offsets in PEIFV of a pre-PlatformInitLib PlatformPei's globals (legacy-globals.ts), when found. */
   readonly legacyGlobals?: Readonly<Record<string, number>>;
+  /** SmmRelocationLib's writes (202405+ SMM builds), each with its PEIFV offset and value (undefined: not modelled). */
+  readonly smmRelocation?: readonly SmmRelocationWrite[];
 }
 
 /** Build facts read from the image itself (SMM_REQUIRE from SmmAccessPei's presence). */
@@ -52,7 +56,8 @@ export function peiFvAtMeasurement(
   peiFv: MemoryFv,
   machine: MachineDescription,
   build: OvmfBuildFacts,
-  readVariable?: (name: string, guid: string) => Uint8Array | undefined
+  readVariable?: (name: string, guid: string) => Uint8Array | undefined,
+  smmAllocations?: SmmRelocationAllocations
 ): MeasuredPeiFv {
   const bytes = peiFv.bytes.slice();
   const notes: string[] = [];
@@ -87,6 +92,14 @@ export function peiFvAtMeasurement(
       if (build.smmSmramRequire && legacy.unmodelled === undefined) notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
       const base = { bytes, notes, legacyGlobals: legacy.offsets };
       return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
+    }
+    if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined) {
+      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, smmAllocations);
+      if (smm !== undefined) {
+        notes.push(...smm.notes);
+        const base = { bytes, notes, ...(smm.writes === undefined ? {} : { smmRelocation: smm.writes }) };
+        return smm.unmodelled === undefined ? base : { ...base, unmodelled: smm.unmodelled };
+      }
     }
     if (err instanceof PlatformPeiLocateError) {
       notes.push(`PlatformPei globals not found (${err.code}): ${timer === undefined ? 'PEIFV measured as decompressed' : 'PlatformPei\'s part of PEIFV measured as decompressed'}`);

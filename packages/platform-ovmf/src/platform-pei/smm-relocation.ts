@@ -11,8 +11,14 @@
  * link the library too but never run it.
  */
 import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
+import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
+import type { XipImage } from './locate.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
+import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
+import { applySmmRelocationWrites, smmRelocationWrites } from './smm-relocation-values.ts';
+import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
+import { I386, X64 } from './x86-mem-refs.ts';
 
 const STUFF_RSB_LOOP = Buffer.from([0xf3, 0x90, 0x0f, 0xae, 0xe8, 0xeb, 0xf9]);
 const RSM = Buffer.from([0x0f, 0xaa]);
@@ -27,4 +33,41 @@ export function hasPeiSmmRelocation(peiFv: MemoryFv): boolean {
     if (rsm >= 0 && rsm - i < 48) return true;
   }
   return false;
+}
+
+/** What modelling SmmRelocationLib's writes did (undefined from {@link applyPeiSmmRelocation}: no SmmRelocationLib). */
+export interface PeiSmmRelocationApplied {
+  readonly notes: readonly string[];
+  /** Every write found, with its value (undefined where not modelled); absent when the sites were not all found. */
+  readonly writes?: readonly SmmRelocationWrite[];
+  readonly unmodelled?: string;
+}
+
+const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
+
+/**
+ * Writes SmmRelocationLib's patches and globals into `bytes` (PEIFV) for `machine`, when
+ * PlatformPei (its XIP image at `peOffsetInFv`) holds the library; undefined when it does not.
+ */
+export function applyPeiSmmRelocation(
+  bytes: Uint8Array, peOffsetInFv: number, peiFv: MemoryFv, img: XipImage, data: { start: number; end: number },
+  machine: MachineDescription, longModeDxe: boolean, allocations?: SmmRelocationAllocations
+): PeiSmmRelocationApplied | undefined {
+  if (!hasPeiSmmRelocation(peiFv)) return undefined;
+  if (img.machine !== X64 && img.machine !== I386) return undefined;
+  const arch = img.machine === X64 ? 'X64' : 'IA32';
+  const sites = locateSmmRelocationSites(img.image, data, arch, img.imageBase);
+  if ('missing' in sites) {
+    return { notes: [`SmmRelocationLib sites not all found: ${sites.missing.join(', ')}`], unmodelled: `SmmRelocationLib's writes into PEIFV (SMBASE relocation in PEI; not found: ${sites.missing.join(', ')}; PCR0)` };
+  }
+  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, allocations);
+  const left = applySmmRelocationWrites(bytes, writes);
+  const where = writes.map((w) => `${w.name} PEIFV+${hex(w.offsetInFv)}=${w.value === undefined ? '?' : hex(w.value)}`).join(', ');
+  const notes = [`SmmRelocationLib (SMBASE relocation in PEI, smm-relocation-sites.ts): ${where}`];
+  if (left.length === 0) return { notes, writes };
+  return {
+    notes: [...notes, `not modelled: ${left.join(', ')} (PEI's page and pool allocations before SmmRelocationInit)`],
+    writes,
+    unmodelled: `SmmRelocationLib's ${left.join(' and ')} in PEIFV (addresses of PEI allocations: SMBASE relocation in PEI; PCR0)`,
+  };
 }

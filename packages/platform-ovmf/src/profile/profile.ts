@@ -186,6 +186,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     offsets['mQemuFwCfgDmaSupported'] = `0x${(g.peOffsetInFv + g.fwCfgDmaSupportedOffset).toString(16)}`;
   }
   for (const [k, o] of Object.entries(measured.legacyGlobals ?? {})) offsets[k] = `0x${o.toString(16)}`;
+  // SmmRelocationLib (202405+ SMM builds): every patch site and global it writes, in PEIFV.
+  for (const w of measured.smmRelocation ?? []) offsets[w.name] = `0x${w.offsetInFv.toString(16)}`;
   const legacyComplete = measured.legacyGlobals !== undefined && measured.unmodelled === undefined;
   const shellFile = sec.dxeFv.volume.files.find((f) => f.guid === UEFI_SHELL_FILE_GUID);
   const shellImage = shellFile === undefined ? undefined : imageSection(shellFile);
@@ -210,7 +212,9 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
       ? 'PlatformPei\'s writes into PEIFV: the 2022.11 EFI_HOB_PLATFORM_INFO layout filled from the VM (RAM, machine type, CPUs) and QemuFwCfgPeiLib\'s two BOOLEANs'
       : legacyComplete
         ? 'PlatformPei\'s writes into PEIFV: the pre-PlatformInitLib globals (edk2-stable202005 to 202205) computed for the VM (platform-pei/legacy-values.ts)'
-        : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
+        : measured.smmRelocation !== undefined
+          ? 'PlatformPei\'s writes into PEIFV: SmmRelocationLib\'s patch sites and globals (SMBASE relocation in PEI, platform-pei/smm-relocation-sites.ts) computed for the VM, but for the PEI allocation addresses named below'
+          : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
     timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
       ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
@@ -240,7 +244,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     dxeArch: majorityArch(dxe),
     volumes: [pei, dxe],
     features,
-    peiFvWrites: { found: g !== undefined || legacyComplete, offsets, notes: measured.notes },
+    peiFvWrites: { found: g !== undefined || legacyComplete || measured.smmRelocation !== undefined, offsets, notes: measured.notes },
     shell,
     modelled,
   };
