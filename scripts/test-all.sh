@@ -72,6 +72,10 @@ scripts/fetch-debian-firmware.sh sid qemu-efi-aarch64 || fail "scripts/fetch-deb
 scripts/fetch-debian-firmware.sh sid ovmf-generic || fail "scripts/fetch-debian-firmware.sh sid ovmf-generic failed (sid's OVMF for the newer-release specs)"
 scripts/fetch-debian-firmware.sh bullseye || fail "scripts/fetch-debian-firmware.sh bullseye failed (Debian 11's OVMF 2020.11 for the older-release specs, docs/distro-builds.md)"
 scripts/fetch-debian-firmware.sh trixie ovmf-ia32 || fail "scripts/fetch-debian-firmware.sh trixie ovmf-ia32 failed (Debian 13's OVMF32 for the distro-builds-202302 specs)"
+scripts/fetch-ubuntu-firmware.sh resolute ovmf-generic || echo "test-all: scripts/fetch-ubuntu-firmware.sh resolute ovmf-generic failed: the distro-builds-2024 specs of Ubuntu 26.04 skip (a suite moved off the archive)" >&2
+scripts/fetch-ubuntu-firmware.sh questing ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh questing ovmf failed: the distro-builds-2024 specs of Ubuntu 25.10 skip (a suite moved off the archive)" >&2
+scripts/fetch-ubuntu-firmware.sh plucky ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh plucky ovmf failed: the distro-builds-2024 specs of Ubuntu 25.04 skip (a suite moved off the archive)" >&2
+scripts/fetch-ubuntu-firmware.sh noble-updates ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh noble-updates ovmf failed: the distro-builds-2024 specs of Ubuntu 24.04 skip (a suite moved off the archive)" >&2
 
 # --- 2. Node.js ----------------------------------------------------------------------------------
 command -v node >/dev/null || fail "node not found: install Node.js >= 20.19 with npm (Debian 12's nodejs package is 18)"

@@ -226,9 +226,15 @@ export function explain(kind: 'differs' | 'missing' | 'extra', predicted: LogEve
   return { component: r.component, detail, cause: differsCause(r.component, p, r, predicted, real, ctx) };
 }
 
+/** The same tables (VendorGuid, in order), wherever they lie. */
+function sameTableGuids(a: readonly { readonly vendorGuid: string }[], b: readonly { readonly vendorGuid: string }[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.vendorGuid === b[i]?.vendorGuid);
+}
+
 /**
  * Two events with the same digests and other data. The image-load events' ImageLocationInMemory
- * is allocator state, not measured: a difference there alone is not a divergence (`measured`
+ * and the handoff tables' VendorTable pointers (SMBIOS's entry point, which SmbiosDxe allocates)
+ * are allocator state, not measured: a difference there alone is not a divergence (`measured`
  * false). Any other data difference is one (the event is not the predicted one, though the PCRs
  * agree), e.g. a boot option under another Boot#### number.
  */
@@ -248,6 +254,14 @@ export function dataDifference(predicted: LogEvent, real: LogEvent, ctx: Explain
         cause: 'where DXE allocated the image (allocator state, not measured; --image-buffer-address sets it)',
       };
     }
+  }
+  if (pv.kind === 'handoff-tables' && rv.kind === 'handoff-tables' && sameTableGuids(pv.value.tableEntry, rv.value.tableEntry)) {
+    return {
+      measured: false,
+      component: r.component,
+      detail: `VendorTable ${rv.value.tableEntry.map((t) => `0x${t.vendorTable.toString(16)}`).join(', ')}, predicted ${pv.value.tableEntry.map((t) => `0x${t.vendorTable.toString(16)}`).join(', ')}`,
+      cause: 'where DXE allocated the table (allocator state, not measured: the digest covers the table itself)',
+    };
   }
   if (pv.kind === 'variable' && rv.kind === 'variable' && pv.value.unicodeName !== rv.value.unicodeName) {
     return {

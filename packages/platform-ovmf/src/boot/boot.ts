@@ -21,6 +21,7 @@ import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
 import { measureAcpiData, measuresAcpiData } from '../acpi/acpi-data.ts';
 import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
+import { emulatedStoreStartsEmpty } from './emu-variables.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
@@ -139,7 +140,8 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const { dxe, facts } = await startTcg2DxeAfterPei(stack.deviceLib(), pei, { uintnSize: specIdUintnSize(dxeUintn) });
 
   // Variable services as DXE sees them: the store, plus what the variable driver creates.
-  const vars = new DxeVariables(store(), sec, notes);
+  const emptyStore = emulatedStoreStartsEmpty(input.code, input.vars, sec, notes);
+  const vars = new DxeVariables(emptyStore ? undefined : store(), sec, notes);
   await measureSecureBootPolicy(dxe, vars);
 
   // Tcg2ConfigDxe is dispatched after the variable-write protocol appeared.
@@ -149,7 +151,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const handler = new MeasureBootHandler(measuredFvBases, specIdUintnSize(dxeUintn), digests.peImage);
   const dxeFvSha256 = digests.sha256Hex(sec.dxeFv.bytes);
   // BDS PlatformBootManagerBeforeConsole: ConnectRootBridge -> PciBus loads option ROM drivers.
-  const storeSnapshot = store();
+  const storeSnapshot = emptyStore ? undefined : store();
   const history = storeHistory(storeSnapshot === undefined ? undefined : (n, g) => storeSnapshot.get(n, g)?.data);
   const nicCtx = {
     machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: history.kind,

@@ -11,6 +11,10 @@
  *   `MediaPresent` (byte 5) or compares bytes 4-5 as one 16-bit word against 0x0001. Found as:
  *   `cmp byte [r+6], 0` then `jne`, followed within a few instructions by an access to [r+4];
  *   the check is there when the same few instructions also access [r+5] or do `cmp word [r+4], 1`.
+ * - A build without a version string whose code shows neither: BdsDxe's L"EFI Firmware Setup"
+ *   (edk2-stable202505's PlatformBootManagerLib) bounds the release from below, and both
+ *   behaviours are older than that (`releaseFloorOfBds`; needed for a 202505+ build whose
+ *   ReadyToBoot signalling the code finder does not see).
  * - ReadyToBoot before a platform-recovery option: `EfiBootManagerProcessLoadOption`
  *   (BmLoadOption.c) calls `EfiSignalEventReadyToBoot ()` when the option's type is
  *   LoadOptionTypePlatformRecovery (3) (edk2-stable202402 on). When no boot option started, BDS
@@ -27,7 +31,7 @@ import { guidFromString } from '@tcg2sim/binary-codec';
 import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
 import type { SecOutput } from '../sec.ts';
 import type { FirmwareVersionString } from './firmware-version.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './release.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './release.ts';
 
 /** BdsDxe's FILE_GUID (MdeModulePkg/Universal/BdsDxe/BdsDxe.inf). */
 export const BDS_DXE_FILE_GUID = '6D33944A-EC75-4855-A54D-809C75241F6C';
@@ -53,6 +57,16 @@ export interface BdsBehaviour {
   /** Which of the two were assumed (edk2-stable202211's behaviour) for want of evidence. */
   readonly assumed: { readonly removable: boolean; readonly recovery: boolean };
   readonly evidence: readonly string[];
+}
+
+/**
+ * The earliest release BdsDxe's own contents allow, for a build without a version string:
+ * L"EFI Firmware Setup" (PlatformBootManagerLib's UiApp option) is edk2-stable202505's. A lower
+ * bound decides every behaviour that began at or before it.
+ */
+export function releaseFloorOfBds(img: Uint8Array): { readonly release: number; readonly evidence: string } | undefined {
+  if (!Buffer.from(img.buffer, img.byteOffset, img.byteLength).includes(Buffer.from('EFI Firmware Setup\0', 'utf16le'))) return undefined;
+  return { release: SHELL_NOT_AUTOBOOTED_FROM, evidence: `BdsDxe holds L"EFI Firmware Setup": edk2-stable${SHELL_NOT_AUTOBOOTED_FROM} or later` };
 }
 
 function bdsDxeImage(sec: SecOutput): Uint8Array | undefined {
@@ -171,6 +185,7 @@ export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, rel
   const removable = img === undefined ? none : findRemovableMediaSkip(img);
   const recovery = img === undefined ? none : findRecoveryReadyToBoot(img);
   const release = releaseOverride === undefined ? edk2ReleaseOf(version) : { release: releaseOverride, evidence: `release given as edk2-stable${releaseOverride}` };
+  const floor = img === undefined ? undefined : releaseFloorOfBds(img);
   const evidence: string[] = [];
   let certain = true;
   let assumedNow = false;
@@ -183,6 +198,10 @@ export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, rel
     if (release.release !== undefined) {
       evidence.push(`${m.evidence}; ${release.evidence}: ${what} ${release.release >= from ? 'yes' : 'no'} (edk2-stable${from} and later)`);
       return release.release >= from;
+    }
+    if (floor !== undefined && floor.release >= from) {
+      evidence.push(`${m.evidence}; ${floor.evidence}: ${what} yes (edk2-stable${from} and later)`);
+      return true;
     }
     certain = false;
     assumedNow = true;

@@ -66,6 +66,22 @@ function utf16Bytes(s: string): Buffer {
 }
 
 /**
+ * A literal's bytes may follow data that reads as printable UTF-16 by chance (Ubuntu's
+ * 2025.11-3ubuntu7 Tcg2Pei: 0x0040 right before it reads as '@'). When the run itself is in none
+ * of the corroborating modules but a shorter tail of it is (NUL-terminated), the longest such
+ * tail is the literal.
+ */
+function corroboratedSuffix(c: string, images: readonly (Uint8Array | undefined)[]): string {
+  const inOthers = (t: string): boolean => images.some((img) => img !== undefined && Buffer.from(img).includes(utf16Bytes(`${t}\0`)));
+  if (inOthers(c)) return c;
+  for (let k = 1; c.length - k >= MIN_CHARS; k++) {
+    const t = c.slice(k);
+    if (inOthers(t)) return t;
+  }
+  return c;
+}
+
+/**
  * Reads PcdFirmwareVersionString from a build's PEIFV (Tcg2Pei) and DXEFV (corroboration).
  * `override` (e.g. from the command line) wins, and is reported as such.
  */
@@ -77,11 +93,11 @@ export function readFirmwareVersionString(peiFv: FirmwareVolume, dxeFv: Firmware
   if (tcg2Pei === undefined) {
     return { value: '', source: 'default', certain: false, evidence: 'PEIFV has no Tcg2Pei image: PcdFirmwareVersionString not read, L"" assumed' };
   }
-  const candidates = utf16Strings(tcg2Pei);
+  const others = CORROBORATING_MODULES.map((n) => ({ n, img: moduleImage(dxeFv, n) })).filter((m) => m.img !== undefined);
+  const candidates = [...new Set(utf16Strings(tcg2Pei).map((c) => corroboratedSuffix(c, others.map((m) => m.img))))];
   if (candidates.length === 0) {
     return { value: '', source: 'image', certain: true, evidence: 'Tcg2Pei holds no UTF-16 text: PcdFirmwareVersionString is L""' };
   }
-  const others = CORROBORATING_MODULES.map((n) => ({ n, img: moduleImage(dxeFv, n) })).filter((m) => m.img !== undefined);
   const corroborated = candidates.filter((c) => others.some((m) => m.img !== undefined && Buffer.from(m.img).includes(utf16Bytes(`${c}\0`))));
   const where = (c: string): string[] => others.filter((m) => m.img !== undefined && Buffer.from(m.img).includes(utf16Bytes(`${c}\0`))).map((m) => m.n);
   if (candidates.length === 1) {

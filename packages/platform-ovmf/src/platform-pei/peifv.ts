@@ -11,6 +11,7 @@ import { hasCpuidAddressWidth } from './address-width.ts';
 import { applyPeiSmmRelocation } from './smm-relocation.ts';
 import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
 import { applyDebugIoPortFlags } from './debug-io-port.ts';
+import { applyCcAttrReadFlag } from './cc-attr-cache.ts';
 import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
 import {
@@ -64,6 +65,7 @@ export function peiFvAtMeasurement(
   const timer = applyPeiCoreAcpiTimer(bytes, peiFv, machine);
   if (timer !== undefined) notes.push(timer);
   notes.push(...applyDebugIoPortFlags(bytes, peiFv));
+  notes.push(...applyCcAttrReadFlag(bytes, peiFv));
   const file = findFileByGuid(peiFv.volume, PLATFORM_PEI_FILE_GUID);
   const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (file === undefined || pe32 === undefined) {

@@ -42,7 +42,8 @@ export function type0StringsOf(sec: SecOutput, version: string): { strings: Type
   const img = f?.sections?.find((s) => s.type === 0x10)?.body;
   const found = img === undefined ? [] : utf16Strings(img).filter((s) => s !== 'unknown' && s !== '02/02/2022');
   const releaseDate = found.find((s) => /^\d\d\/\d\d\/\d{4}$/.test(s)) ?? '';
-  const vendors = found.filter((s) => s !== version && s !== releaseDate);
+  // The version's literal may follow bytes that read as a character (see firmware-version.ts).
+  const vendors = found.filter((s) => s !== releaseDate && (version === '' ? true : !s.endsWith(version)));
   const vendor = vendors[0] ?? '';
   const evidence = `type 0 from SmbiosPlatformDxe's PCDs: vendor "${vendor}", version "${version}", date "${releaseDate}"${vendors.length > 1 ? ` (other UTF-16 text: ${vendors.slice(1).join(', ')}: the vendor is uncertain)` : ''}`;
   return { strings: { vendor, version, releaseDate }, evidence };
