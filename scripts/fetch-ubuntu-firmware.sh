@@ -23,7 +23,7 @@ fi
 archive="https://archive.ubuntu.com/ubuntu"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-curl -fsS --retry 2 -o "$tmp/Packages.gz" "$archive/dists/$suite/main/binary-amd64/Packages.gz"
+curl -fsS --connect-timeout 20 --max-time 600 --retry 2 -o "$tmp/Packages.gz" "$archive/dists/$suite/main/binary-amd64/Packages.gz"
 # The package's stanza: its pool path and SHA-256.
 gzip -dc "$tmp/Packages.gz" | awk -v P="$package" '
   $0 == "Package: " P { p = 1; next }
@@ -34,7 +34,7 @@ gzip -dc "$tmp/Packages.gz" | awk -v P="$package" '
 [ -s "$tmp/entry" ] || { echo "fetch-ubuntu-firmware: no $package in $suite" >&2; exit 1; }
 read -r file sha < "$tmp/entry"
 deb="$tmp/$(basename "$file")"
-curl -fsS --retry 2 -o "$deb" "$archive/$file"
+curl -fsS --connect-timeout 20 --max-time 600 --retry 2 -o "$deb" "$archive/$file"
 echo "$sha  $deb" | sha256sum -c --quiet - || { echo "fetch-ubuntu-firmware: $file does not have the index's SHA-256" >&2; exit 1; }
 mkdir -p "$dest"
 dpkg-deb -x "$deb" "$dest"
