@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { decode, decodeFirst } from '@tcg2sim/binary-codec';
+import { decodeEventLog } from '@tcg2sim/event-log';
+import {
+  ACPI_RSDP_FILE, ACPI_TABLES_FILE, AcpiTableHeader, LoaderAddChecksum, LoaderAddPointer, LoaderAllocate, QemuAcpiError, Rsdp10, TABLE_LOADER_FILE,
+  TPM_LOG_FILE, encodeTableLoader, qemu72AcpiFiles,
+} from '@tcg2sim/qemu-acpi';
+import type { Qemu72AcpiVm } from '@tcg2sim/qemu-acpi';
+
+const sha256 = (b: Uint8Array | undefined): string => createHash('sha256').update(b ?? new Uint8Array()).digest('hex');
+const Q35: Qemu72AcpiVm = { machine: 'q35', cpus: 1, tpm: 'tis', chipset: { pmBase: 0x600, pciExpressBase: 0xe0000000 } };
+const PC: Qemu72AcpiVm = { machine: 'pc', cpus: 1, tpm: 'tis', chipset: { pmBase: 0xb000 } };
+
+function acpiDataDigests(vector: string): string[] {
+  const log = decodeEventLog(new Uint8Array(readFileSync(new URL(`../../../platform-ovmf/test/vectors/${vector}`, import.meta.url))));
+  return log.events
+    .filter((e) => e.pcrIndex === 1 && Buffer.from(e.eventData).toString('latin1') === 'ACPI DATA')
+    .map((e) => Buffer.from(e.digests.find((d) => d.hashAlg === 0x000b)?.digest ?? new Uint8Array()).toString('hex'));
+}
+
+// Truth: real boots of Debian's OVMF 2025.02 and 2026.08 on QEMU 7.2 (platform-ovmf's vectors)
+// measured etc/table-loader, etc/acpi/rsdp, etc/tpm/log and etc/acpi/tables. The first three
+// depend on the DSDT only through its length, which is QEMU 7.2's for that VM (-net none, one
+// serial port; measured with qtest: q35 TIS 8960, q35 CRB 8948, pc TIS 7108, pc CRB 7096 bytes
+// with the header). The DSDT's bytes themselves are not modelled, so the fourth is not checked here.
+describe('qemu72AcpiFiles: etc/table-loader, etc/acpi/rsdp and etc/tpm/log = what real OVMF boots measured', () => {
+  const boots = [
+    ['debian-trixie-2025.02/q35-tis-512-eventlog.bin', Q35, 8960],
+    ['debian-sid-2026.08/q35-tis-512-eventlog.bin', Q35, 8960],
+    ['debian-sid-2026.08/q35-crb-1024-eventlog.bin', { ...Q35, tpm: 'crb' }, 8948],
+    ['debian-sid-2026.08/pc-tis-768-eventlog.bin', PC, 7108],
+    ['debian-sid-2026.08/pc-crb-2048-eventlog.bin', { ...PC, tpm: 'crb' }, 7096],
+  ] as const;
+  for (const [vector, vm, dsdtLength] of boots) {
+    it(`${vector}: the loader, the RSDP and the TPM log as measured`, () => {
+      const files = qemu72AcpiFiles(vm, new Uint8Array(dsdtLength - 36));
+      const measured = acpiDataDigests(vector);
+      expect(measured).to.have.length(4);
+      expect(measured.slice(0, 3)).to.deep.equal([TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE].map((n) => sha256(files.get(n))));
+      // One DSDT byte more moves every later table: the loader's digest changes.
+      expect(sha256(qemu72AcpiFiles(vm, new Uint8Array(dsdtLength - 35)).get(TABLE_LOADER_FILE))).to.not.equal(measured[0]);
+    });
+  }
+});
+
+describe('qemu72AcpiFiles: the layouts read back', () => {
+  it('the loader allocates the three blobs, then links and checksums each table it lists', () => {
+    const files = qemu72AcpiFiles({ ...Q35, cpus: 4 }, new Uint8Array(100));
+    const loader = files.get(TABLE_LOADER_FILE) ?? new Uint8Array();
+    expect(loader.length).to.equal(4096);
+    const kinds: number[] = [];
+    for (let at = 0; at < loader.length; at += 128) kinds.push(new DataView(loader.buffer, loader.byteOffset + at).getUint32(0, true));
+    expect(kinds.filter((k) => k !== 0)).to.deep.equal([1, 1, 1, 3, 2, 2, 2, 3, 3, 3, 2, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3]);
+    expect(Buffer.from(decode(LoaderAllocate, loader.subarray(0, 128)).file).toString('latin1').replace(/\0+$/, '')).to.equal(ACPI_RSDP_FILE);
+    const tables = files.get(ACPI_TABLES_FILE) ?? new Uint8Array();
+    expect(tables.length).to.equal(0x20000);
+    const rsdp = decode(Rsdp10, files.get(ACPI_RSDP_FILE) ?? new Uint8Array());
+    const [rsdt] = decodeFirst(AcpiTableHeader, tables.subarray(rsdp.rsdtAddress));
+    expect(Buffer.from(rsdt.signature).toString('latin1')).to.equal('RSDT');
+    const listed = Array.from({ length: (rsdt.length - 36) / 4 }, (_, i) => new DataView(tables.buffer).getUint32(rsdp.rsdtAddress + 36 + 4 * i, true));
+    const names = listed.map((o) => Buffer.from(tables.subarray(o, o + 4)).toString('latin1'));
+    expect(names).to.deep.equal(['FACP', 'APIC', 'HPET', 'TPM2', 'MCFG', 'WAET']);
+    // Each listed table has an ADD_CHECKSUM over exactly its length.
+    for (const o of listed) {
+      const len = new DataView(tables.buffer).getUint32(o + 4, true);
+      const found = kinds.some((k, i) => k === 3 && (() => {
+        const c = decode(LoaderAddChecksum, loader.subarray(i * 128, i * 128 + 128));
+        return c.start === o && c.length === len && c.offset === o + 9;
+      })());
+      expect(found, `checksum of the table at ${o}`).to.equal(true);
+    }
+    const tpmPointer = decode(LoaderAddPointer, loader.subarray(10 * 128, 11 * 128));
+    expect(Buffer.from(tpmPointer.srcFile).toString('latin1').replace(/\0+$/, '')).to.equal(TPM_LOG_FILE);
+    expect(tpmPointer.size).to.equal(8);
+  });
+
+  it('pc: a revision 1 FADT, no MCFG, and an APIC entry per possible CPU (absent ones disabled)', () => {
+    const tables = qemu72AcpiFiles({ ...PC, cpus: 2, maxCpus: 3 }, new Uint8Array(10)).get(ACPI_TABLES_FILE) ?? new Uint8Array();
+    const fadtAt = 64 + 46;
+    expect(Buffer.from(tables.subarray(fadtAt, fadtAt + 4)).toString('latin1')).to.equal('FACP');
+    const fadt = decodeFirst(AcpiTableHeader, tables.subarray(fadtAt))[0];
+    expect([fadt.length, fadt.revision]).to.deep.equal([116, 1]);
+    const apicAt = fadtAt + 116;
+    const apic = decodeFirst(AcpiTableHeader, tables.subarray(apicAt))[0];
+    expect(apic.length).to.equal(44 + 3 * 8 + 12 + 5 * 10 + 6);
+    expect([...tables.subarray(apicAt + 44, apicAt + 44 + 24)].filter((_, i) => i % 8 === 4)).to.deep.equal([1, 1, 0]);
+    expect(Buffer.from(tables).indexOf('MCFG')).to.equal(-1);
+  });
+
+  it('refuses shapes outside the model with a typed error', () => {
+    for (const vm of [{ ...Q35, cpus: 0 }, { ...Q35, cpus: 255 }, { ...Q35, cpus: 2, maxCpus: 1 }, { ...PC, chipset: { pmBase: 0xb000, pciExpressBase: 0xe0000000 } }, { ...PC, chipset: { pmBase: 0x10000 } }]) {
+      expect(() => qemu72AcpiFiles(vm, new Uint8Array())).to.throw(QemuAcpiError).with.property('code', 'UNSUPPORTED_VM');
+    }
+    expect(() => encodeTableLoader([{ kind: 'allocate', file: 'x'.repeat(56), align: 1, zone: 1 }])).to.throw(QemuAcpiError).with.property('code', 'BAD_LOADER_COMMAND');
+  });
+});
