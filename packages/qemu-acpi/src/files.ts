@@ -3,14 +3,15 @@
  * HPET, TPM2, MCFG when PCIEXBAR is enabled, WAET, RSDT, in this order, FACS at offset 0 and the
  * rest packed after it; zero-padded to 128 KiB, ACPI_BUILD_TABLE_SIZE), `etc/acpi/rsdp`,
  * `etc/tpm/log` (64 KiB of zeros) and `etc/table-loader` (the commands that allocate the three
- * blobs and link and checksum the tables). The DSDT's AML is the caller's: the model does not
- * generate it yet (README).
+ * blobs and link and checksum the tables). The DSDT is ./dsdt/q35.ts or ./dsdt/pc.ts.
  */
 import { concatBytes } from '@tcg2sim/binary-codec';
 import { FADT_DSDT, FADT_FIRMWARE_CTRL, FADT_X_DSDT, TPM2_LASA } from './layouts.ts';
 import { acpiTable, facs, fadt, hpet, madt, mcfg, rsdp, rsdt, tpm2, TPM_LOG_SIZE, waet } from './tables.ts';
 import { encodeTableLoader, ZONE_FSEG, ZONE_HIGH } from './table-loader.ts';
 import type { LoaderCommand } from './table-loader.ts';
+import { q35Dsdt } from './dsdt/q35.ts';
+import { pcDsdt } from './dsdt/pc.ts';
 import { checkVm } from './vm.ts';
 import type { Qemu72AcpiVm } from './vm.ts';
 
@@ -34,8 +35,17 @@ export function dsdtTable(aml: Uint8Array): Uint8Array {
   return acpiTable('DSDT', 1, aml);
 }
 
-/** The files QEMU 7.2 hands the firmware for `vm`, with `dsdtAml` as the DSDT's definition block. */
-export function qemu72AcpiFiles(vm: Qemu72AcpiVm, dsdtAml: Uint8Array): Qemu72AcpiFiles {
+/** The DSDT definition block QEMU 7.2 builds for `vm`. */
+export function qemu72DsdtAml(vm: Qemu72AcpiVm): Uint8Array {
+  const shape = checkVm(vm);
+  return vm.machine === 'q35' ? q35Dsdt(shape) : pcDsdt(shape);
+}
+
+/**
+ * The files QEMU 7.2 hands the firmware for `vm`; `dsdtAml` replaces the generated DSDT's
+ * definition block (tests use it to check the other tables against QEMU's own DSDT).
+ */
+export function qemu72AcpiFiles(vm: Qemu72AcpiVm, dsdtAml: Uint8Array = qemu72DsdtAml(vm)): Qemu72AcpiFiles {
   checkVm(vm);
   const T = ACPI_TABLES_FILE;
   const commands: LoaderCommand[] = [

@@ -5,7 +5,7 @@
  */
 export { QemuAcpiError } from './errors.ts';
 export type { QemuAcpiErrorCode } from './errors.ts';
-export { checkVm } from './vm.ts';
+export { checkVm, ramSplit } from './vm.ts';
 export type { Qemu72AcpiVm, Qemu72ChipsetState } from './vm.ts';
 export {
   AcpiTableHeader, GenericAddress, Rsdp10, Facs, FadtV1, FadtV3Extension, MadtFixed, MadtLocalApic, MadtIoApic, MadtInterruptOverride,
@@ -17,5 +17,7 @@ export {
   LOADER_ADD_CHECKSUM, ZONE_FSEG, ZONE_HIGH,
 } from './table-loader.ts';
 export type { LoaderCommand } from './table-loader.ts';
-export { qemu72AcpiFiles, dsdtTable, ACPI_TABLES_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, TABLE_LOADER_FILE, ACPI_TABLES_ALIGN } from './files.ts';
+export { qemu72AcpiFiles, qemu72DsdtAml, dsdtTable, ACPI_TABLES_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, TABLE_LOADER_FILE, ACPI_TABLES_ALIGN } from './files.ts';
 export type { Qemu72AcpiFiles } from './files.ts';
+export type { DsdtShape } from './dsdt/shape.ts';
+export type { Aml } from './aml/aml.ts';

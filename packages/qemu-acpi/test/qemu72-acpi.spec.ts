@@ -10,8 +10,8 @@ import {
 import type { Qemu72AcpiVm } from '@tcg2sim/qemu-acpi';
 
 const sha256 = (b: Uint8Array | undefined): string => createHash('sha256').update(b ?? new Uint8Array()).digest('hex');
-const Q35: Qemu72AcpiVm = { machine: 'q35', cpus: 1, tpm: 'tis', chipset: { pmBase: 0x600, pciExpressBase: 0xe0000000 } };
-const PC: Qemu72AcpiVm = { machine: 'pc', cpus: 1, tpm: 'tis', chipset: { pmBase: 0xb000 } };
+const Q35: Qemu72AcpiVm = { machine: 'q35', cpus: 1, memoryMiB: 512, tpm: 'tis', chipset: { pmBase: 0x600, pciExpressBase: 0xe0000000 } };
+const PC: Qemu72AcpiVm = { machine: 'pc', cpus: 1, memoryMiB: 512, tpm: 'tis', chipset: { pmBase: 0xb000 } };
 
 function acpiDataDigests(vector: string): string[] {
   const log = decodeEventLog(new Uint8Array(readFileSync(new URL(`../../../platform-ovmf/test/vectors/${vector}`, import.meta.url))));
@@ -20,29 +20,32 @@ function acpiDataDigests(vector: string): string[] {
     .map((e) => Buffer.from(e.digests.find((d) => d.hashAlg === 0x000b)?.digest ?? new Uint8Array()).toString('hex'));
 }
 
-// Truth: real boots of Debian's OVMF 2025.02 and 2026.08 on QEMU 7.2 (platform-ovmf's vectors)
-// measured etc/table-loader, etc/acpi/rsdp, etc/tpm/log and etc/acpi/tables. The first three
-// depend on the DSDT only through its length, which is QEMU 7.2's for that VM (-net none, one
-// serial port; measured with qtest: q35 TIS 8960, q35 CRB 8948, pc TIS 7108, pc CRB 7096 bytes
-// with the header). The DSDT's bytes themselves are not modelled, so the fourth is not checked here.
-describe('qemu72AcpiFiles: etc/table-loader, etc/acpi/rsdp and etc/tpm/log = what real OVMF boots measured', () => {
+// Truth: real boots of Debian's OVMF 2025.02 and 2026.08 on QEMU 7.2 (platform-ovmf's vectors:
+// -net none, one serial port, the default devices otherwise; the secboot boot on q35,smm=on with
+// the SMI features negotiated) measured etc/table-loader, etc/acpi/rsdp, etc/tpm/log and
+// etc/acpi/tables, in that order.
+describe('qemu72AcpiFiles = the four blobs real OVMF boots measured', () => {
   const boots = [
-    ['debian-trixie-2025.02/q35-tis-512-eventlog.bin', Q35, 8960],
-    ['debian-sid-2026.08/q35-tis-512-eventlog.bin', Q35, 8960],
-    ['debian-sid-2026.08/q35-crb-1024-eventlog.bin', { ...Q35, tpm: 'crb' }, 8948],
-    ['debian-sid-2026.08/pc-tis-768-eventlog.bin', PC, 7108],
-    ['debian-sid-2026.08/pc-crb-2048-eventlog.bin', { ...PC, tpm: 'crb' }, 7096],
+    ['debian-trixie-2025.02/q35-tis-512-eventlog.bin', Q35],
+    ['debian-trixie-2025.02/q35-smm-secboot-ms-tis-512-eventlog.bin', { ...Q35, smiCpuHotplug: true }],
+    ['debian-sid-2026.08/q35-tis-512-eventlog.bin', Q35],
+    ['debian-sid-2026.08/q35-crb-1024-eventlog.bin', { ...Q35, memoryMiB: 1024, tpm: 'crb' }],
+    ['debian-sid-2026.08/q35-smm-secboot-ms-tis-512-eventlog.bin', { ...Q35, smiCpuHotplug: true }],
+    ['debian-sid-2026.08/pc-tis-768-eventlog.bin', { ...PC, memoryMiB: 768 }],
+    ['debian-sid-2026.08/pc-crb-2048-eventlog.bin', { ...PC, memoryMiB: 2048, tpm: 'crb' }],
   ] as const;
-  for (const [vector, vm, dsdtLength] of boots) {
-    it(`${vector}: the loader, the RSDP and the TPM log as measured`, () => {
-      const files = qemu72AcpiFiles(vm, new Uint8Array(dsdtLength - 36));
-      const measured = acpiDataDigests(vector);
-      expect(measured).to.have.length(4);
-      expect(measured.slice(0, 3)).to.deep.equal([TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE].map((n) => sha256(files.get(n))));
-      // One DSDT byte more moves every later table: the loader's digest changes.
-      expect(sha256(qemu72AcpiFiles(vm, new Uint8Array(dsdtLength - 35)).get(TABLE_LOADER_FILE))).to.not.equal(measured[0]);
+  for (const [vector, vm] of boots) {
+    it(`${vector}: every "ACPI DATA" digest`, () => {
+      const files = qemu72AcpiFiles(vm);
+      expect(acpiDataDigests(vector)).to.deep.equal([TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, ACPI_TABLES_FILE].map((n) => sha256(files.get(n))));
     });
   }
+  it('the DSDT decides the tables\' digest: one CPU more, another RAM split or no serial port do not match', () => {
+    const measured = acpiDataDigests('debian-trixie-2025.02/q35-tis-512-eventlog.bin')[3];
+    for (const vm of [{ ...Q35, cpus: 2 }, { ...Q35, memoryMiB: 1024 }, { ...Q35, serialPort: false }, { ...Q35, smiCpuHotplug: true }]) {
+      expect(sha256(qemu72AcpiFiles(vm).get(ACPI_TABLES_FILE))).to.not.equal(measured);
+    }
+  });
 });
 
 describe('qemu72AcpiFiles: the layouts read back', () => {
@@ -78,6 +81,7 @@ describe('qemu72AcpiFiles: the layouts read back', () => {
 
   it('pc: a revision 1 FADT, no MCFG, and an APIC entry per possible CPU (absent ones disabled)', () => {
     const tables = qemu72AcpiFiles({ ...PC, cpus: 2, maxCpus: 3 }, new Uint8Array(10)).get(ACPI_TABLES_FILE) ?? new Uint8Array();
+    // (a 10-byte definition block stands in for the DSDT here)
     const fadtAt = 64 + 46;
     expect(Buffer.from(tables.subarray(fadtAt, fadtAt + 4)).toString('latin1')).to.equal('FACP');
     const fadt = decodeFirst(AcpiTableHeader, tables.subarray(fadtAt))[0];
@@ -90,9 +94,12 @@ describe('qemu72AcpiFiles: the layouts read back', () => {
   });
 
   it('refuses shapes outside the model with a typed error', () => {
-    for (const vm of [{ ...Q35, cpus: 0 }, { ...Q35, cpus: 255 }, { ...Q35, cpus: 2, maxCpus: 1 }, { ...PC, chipset: { pmBase: 0xb000, pciExpressBase: 0xe0000000 } }, { ...PC, chipset: { pmBase: 0x10000 } }]) {
-      expect(() => qemu72AcpiFiles(vm, new Uint8Array())).to.throw(QemuAcpiError).with.property('code', 'UNSUPPORTED_VM');
-    }
+    const bad: Qemu72AcpiVm[] = [
+      { ...Q35, cpus: 0 }, { ...Q35, cpus: 255 }, { ...Q35, cpus: 2, maxCpus: 1 }, { ...Q35, memoryMiB: 0 }, { ...PC, smiCpuHotplug: true },
+      { ...PC, chipset: { pmBase: 0xb000, pciExpressBase: 0xe0000000 } }, { ...PC, chipset: { pmBase: 0x10000 } },
+      { ...Q35, memoryMiB: 2048, chipset: { pmBase: 0x600, pciExpressBase: 0x40000000 } },
+    ];
+    for (const vm of bad) expect(() => qemu72AcpiFiles(vm)).to.throw(QemuAcpiError).with.property('code', 'UNSUPPORTED_VM');
     expect(() => encodeTableLoader([{ kind: 'allocate', file: 'x'.repeat(56), align: 1, zone: 1 }])).to.throw(QemuAcpiError).with.property('code', 'BAD_LOADER_COMMAND');
   });
 });

@@ -30,3 +30,5 @@ export const qwordMemory = (cacheable: boolean, min: bigint, max: bigint): Aml =
 export const wordIo = (min: number, max: number): Aml => Uint8Array.from([0x88, ...u16(0x0d), 1, GENERAL, 0x03, ...u16(0), ...u16(min), ...u16(max), ...u16(0), ...u16(max - min + 1)]);
 /** Word bus number range. */
 export const wordBusNumber = (min: number, max: number): Aml => Uint8Array.from([0x88, ...u16(0x0d), 2, GENERAL, 0x00, ...u16(0), ...u16(min), ...u16(max), ...u16(0), ...u16(max - min + 1)]);
+/** DMA (§6.4.2.2): compatibility timing, not bus master, 8-bit transfers. */
+export const dma = (channel: number): Aml => Uint8Array.from([0x2a, 1 << channel, 0x00]);

@@ -6,12 +6,12 @@
  * hw/char/parallel.c); the encoding is ./../aml/aml.ts.
  */
 import {
-  ACCESS, REGION_SYSTEM_IO, REGION_SYSTEM_MEMORY, UPDATE, add, and, arg, buffer, call, cat, derefOf, device, eisaId, field, iff, increment, index, int,
+  ACCESS, REGION_SYSTEM_IO, REGION_SYSTEM_MEMORY, UPDATE, add, and, arg, buffer, call, derefOf, device, eisaId, field, iff, increment, index, int,
   lEqual, lGreater, lGreaterEqual, lLess, lOr, local, method, name, nameDecl, opRegion, pkg, ret, scope, shiftRight, sizeOf, store, str, subtract,
   toBuffer, toHexString, touuid, whileDo,
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
-import { io, irqNoFlags, memory32Fixed, resourceTemplate } from '../aml/resources.ts';
+import { dma, io, irqNoFlags, memory32Fixed, resourceTemplate } from '../aml/resources.ts';
 
 /** Scope(\) with the debug port 0x402 and DBUG. */
 export function debugScope(): Aml {
@@ -132,7 +132,15 @@ export const keyboard = (): Aml => isaDevice('KBD', 'PNP0303', undefined, [io(0x
 export const mouse = (): Aml => isaDevice('MOU', 'PNP0F13', undefined, [irqNoFlags(12)]);
 export const parallel = (): Aml => isaDevice('LPT1', 'PNP0400', 1, [io(0x378, 0x378, 8, 8), irqNoFlags(7)]);
 export const serial = (): Aml => isaDevice('COM1', 'PNP0501', 1, [io(0x3f8, 0x3f8, 0, 8), irqNoFlags(4)]);
-export const floppy = (): Aml => cat();
+/** Device(FDC0) with drive A's _FDI when a floppy drive is attached (QEMU's default devices). */
+export function floppy(driveA: boolean): Aml {
+  const fdi = [0, 5, 0x4f, 0x30, 1, 0xaf, 2, 0x25, 2, 0x12, 0x1b, 0xff, 0x6c, 0xf6, 0x0f, 8];
+  return device('FDC0',
+    nameDecl('_HID', eisaId('PNP0700')),
+    nameDecl('_CRS', resourceTemplate(io(0x3f2, 0x3f2, 0, 4), io(0x3f7, 0x3f7, 0, 1), irqNoFlags(6), dma(2))),
+    ...(driveA ? [device('FLPA', nameDecl('_ADR', int(0)), nameDecl('_FDI', pkg(fdi.map((v) => int(v)))))] : []),
+    nameDecl('_FDE', buffer([driveA ? 1 : 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0])));
+}
 export const rtc = (): Aml => device('RTC',
   nameDecl('_HID', eisaId('PNP0B00')),
   nameDecl('_CRS', resourceTemplate(io(0x70, 0x70, 1, 8), irqNoFlags(8))));

@@ -59,7 +59,8 @@ export function cpuHotplug(s: CpuHotplugShape): Aml[] {
     notifies.push(iff(lEqual(arg(0), int(i)), notify(name(cpuName(i)), arg(1))));
     processors.push(processor(cpuName(i), i,
       method('_STA', 0, true, ret(call('CSTA', int(i)))),
-      nameDecl('_MAT', buffer([0, 8, i, i, i < s.cpus ? 1 : 0, 0, 0, 0])),
+      // _MAT: the Local APIC entry, enabled even for a CPU not present (unlike the MADT's).
+      nameDecl('_MAT', buffer([0, 8, i, i, 1, 0, 0, 0])),
       ...(i > 0 ? [method('_EJ0', 1, false, call('CEJ0', int(i)))] : []),
       method('_OST', 3, true, call('COST', int(i), arg(0), arg(1), arg(2)))));
   }

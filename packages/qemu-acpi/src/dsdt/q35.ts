@@ -6,22 +6,19 @@
  * with the default devices, the LPC bridge with its ISA devices and the TIS TPM, SMBus).
  */
 import {
-  ACCESS, REGION_PCI_CONFIG, REGION_SYSTEM_IO, UPDATE, acquire, and, arg, buffer, call, cat, createDWordField, derefOf, device, eisaId, elseDo, field, iff,
-  index, int, lEqual, lLess, lNot, lNotEqual, lOr, local, method, mutex, name, nameDecl, opRegion, or, pkg, release, ret, scope, shiftLeft, store, str,
+  ACCESS, REGION_PCI_CONFIG, UPDATE, acquire, and, arg, call, cat, createDWordField, device, eisaId, elseDo, field, iff,
+  int, lEqual, lNotEqual, local, method, name, nameDecl, opRegion, or, pkg, release, ret, scope, store, str,
   touuid,
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
-import { dwordMemory, interrupt, io, memory32Fixed, qwordMemory, resourceTemplate, wordBusNumber, wordIo } from '../aml/resources.ts';
+import { dwordMemory, interrupt, resourceTemplate} from '../aml/resources.ts';
 import {
-  TPM_TIS_BASE, TPM_TIS_SIZE, debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice,
+  debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice,
 } from './common.ts';
 import { cpuHotplug, smiDevice } from './cpu-hotplug.ts';
+import { MMCONFIG_SIZE, linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
 import type { DsdtShape } from './shape.ts';
 
-const MMCONFIG_SIZE = 0x1000_0000;
-const PCI_HOLE_END = 0xfec0_0000;
-const HOLE64_SIZE = 1n << 35n;
-const GiB = 1n << 30n;
 
 function osc(): Aml {
   return method('_OSC', 4, false,
@@ -38,52 +35,6 @@ function osc(): Aml {
     ret(arg(3)));
 }
 
-/** ACPI PCI hotplug's registers and helpers (hw/acpi/pcihp.c), 0xCC0. */
-export function pciHotplugHelpers(): Aml[] {
-  const aidx = (): Aml => call('AIDX', derefOf(index(arg(4), int(0))), derefOf(index(arg(4), int(1))));
-  return [
-    opRegion('PCST', REGION_SYSTEM_IO, int(0xcc0), int(0x08)),
-    field('PCST', ACCESS.dword, false, UPDATE.writeAsZeros, [{ name: 'PCIU', bits: 32 }, { name: 'PCID', bits: 32 }]),
-    opRegion('SEJ', REGION_SYSTEM_IO, int(0xcc8), int(0x04)),
-    field('SEJ', ACCESS.dword, false, UPDATE.writeAsZeros, [{ name: 'B0EJ', bits: 32 }]),
-    opRegion('BNMR', REGION_SYSTEM_IO, int(0xcd0), int(0x08)),
-    field('BNMR', ACCESS.dword, false, UPDATE.writeAsZeros, [{ name: 'BNUM', bits: 32 }, { name: 'PIDX', bits: 32 }]),
-    mutex('BLCK', 0),
-    method('PCEJ', 2, false,
-      acquire(name('BLCK'), 0xffff),
-      store(arg(0), name('BNUM')),
-      store(shiftLeft(int(1), arg(1)), name('B0EJ')),
-      release(name('BLCK')),
-      ret(int(0))),
-    method('AIDX', 2, false,
-      acquire(name('BLCK'), 0xffff),
-      store(arg(0), name('BNUM')),
-      store(shiftLeft(int(1), arg(1)), name('PIDX')),
-      store(name('PIDX'), local(0)),
-      release(name('BLCK')),
-      ret(local(0))),
-    method('PDSM', 5, true,
-      iff(lEqual(arg(2), int(0)),
-        store(buffer([0]), local(0)),
-        store(int(0), local(1)),
-        iff(lNotEqual(arg(0), touuid('e5c937d0-3553-4d7a-9117-ea4d19c3434d')), ret(local(0))),
-        iff(lLess(arg(1), int(2)), ret(local(0))),
-        store(aidx(), local(2)),
-        iff(lNot(or(lEqual(local(2), int(0)), lEqual(local(2), int(0xffffffff)))),
-          or(local(1), int(1), local(1)),
-          or(local(1), shiftLeft(int(1), int(7)), local(1))),
-        store(local(1), index(local(0), int(0))),
-        ret(local(0))),
-      iff(lEqual(arg(2), int(7)),
-        store(aidx(), local(2)),
-        store(pkg([], 2), local(0)),
-        iff(lNot(lOr(lEqual(local(2), int(0)), lEqual(local(2), int(0xffffffff)))),
-          store(local(2), index(local(0), int(0))),
-          store(str(''), index(local(0), int(1)))),
-        ret(local(0)))),
-  ];
-}
-
 /** _PRT packages: slots 0-24 and 30 rotate E-H by slot (30: no rotation), 25-29 and 31 take A-D by pin. */
 function routing(prefix: string, low: string, high: string): Aml {
   const entries: Aml[] = [];
@@ -94,19 +45,6 @@ function routing(prefix: string, low: string, high: string): Aml {
     }
   }
   return pkg(entries);
-}
-
-function linkDevice(i: number): Aml {
-  const l = 'ABCDEFGH'[i] ?? '';
-  const prq = `PRQ${l}`;
-  return device(`LNK${l}`,
-    nameDecl('_HID', eisaId('PNP0C0F')),
-    nameDecl('_UID', int(i)),
-    nameDecl('_PRS', resourceTemplate(interrupt([5, 10, 11]))),
-    method('_STA', 0, false, ret(call('IQST', name(prq)))),
-    method('_DIS', 0, false, or(name(prq), int(0x80), name(prq))),
-    method('_CRS', 0, false, ret(call('IQCR', name(prq)))),
-    method('_SRS', 1, false, createDWordField(arg(0), int(5), 'PRRI'), store(name('PRRI'), name(prq))));
 }
 
 function gsiDevice(i: number): Aml {
@@ -132,36 +70,8 @@ function pirqScope(): Aml {
       createDWordField(name('PRR0'), int(5), 'PRRI'),
       store(and(arg(0), int(0x0f)), name('PRRI')),
       ret(name('PRR0'))),
-    ...Array.from({ length: 8 }, (_, i) => linkDevice(i)),
+    ...Array.from({ length: 8 }, (_, i) => linkDevice(i, `PRQ${'ABCDEFGH'[i] ?? ''}`)),
     ...Array.from({ length: 8 }, (_, i) => gsiDevice(i)));
-}
-
-function rootResources(d: DsdtShape): Aml {
-  const low = d.belowFourG;
-  const mmcfg = d.pciExpressBase;
-  const windows = mmcfg === undefined ? [dwordMemory(false, low, PCI_HOLE_END - 1)]
-    : [dwordMemory(false, low, mmcfg - 1), dwordMemory(false, mmcfg + MMCONFIG_SIZE, PCI_HOLE_END - 1)];
-  const hole64 = ((1n << 32n) + d.aboveFourG + GiB - 1n) / GiB * GiB;
-  return scope('\\_SB.PCI0',
-    nameDecl('_CRS', resourceTemplate(
-      wordBusNumber(0, 0xff),
-      io(0xcf8, 0xcf8, 1, 8),
-      wordIo(0, 0xcf7),
-      wordIo(0xd00, 0xffff),
-      dwordMemory(true, 0xa0000, 0xbffff),
-      ...windows,
-      qwordMemory(true, hole64, hole64 + HOLE64_SIZE - 1n),
-      ...(d.tpm === 'tis' ? [memory32Fixed(true, TPM_TIS_BASE, TPM_TIS_SIZE)] : []))),
-    device('GPE0',
-      nameDecl('_HID', str('PNP0A06')),
-      nameDecl('_UID', str('GPE0 resources')),
-      nameDecl('_STA', int(0x0b)),
-      nameDecl('_CRS', resourceTemplate(io(d.pmBase + 0x20, d.pmBase + 0x20, 1, 0x10)))),
-    device('PHPR',
-      nameDecl('_HID', str('PNP0A06')),
-      nameDecl('_UID', str('PCI Hotplug resources')),
-      nameDecl('_STA', int(0x0b)),
-      nameDecl('_CRS', resourceTemplate(io(0xcc0, 0xcc0, 1, 0x18)))));
 }
 
 function busDevices(d: DsdtShape): Aml {
@@ -176,7 +86,8 @@ function busDevices(d: DsdtShape): Aml {
     ...(d.tpm === 'tis' ? [tpmDevice('tis')] : []),
     keyboard(),
     mouse(),
-    ...(d.defaults ? [parallel(), serial()] : []),
+    ...(d.defaults ? [parallel()] : []),
+    ...(d.serial ? [serial()] : []),
     rtc());
   return scope('\\_SB', scope('PCI0',
     device('S00', nameDecl('_ADR', int(0))),
@@ -201,14 +112,14 @@ export function q35Dsdt(d: DsdtShape): Aml {
   return cat(
     debugScope(),
     scope('_SB', pci0, ...drac, ...(d.smi ? [smiDevice()] : [])),
-    scope('_SB.PCI0', ...pciHotplugHelpers()),
+    scope('_SB.PCI0', ...pciHotplugHelpers(0xcc0)),
     nameDecl('PICF', int(0)),
     method('_PIC', 1, false, store(arg(0), name('PICF'))),
     pirqScope(),
     hpetScope(),
     gpeHid(),
     ...cpuHotplug({ cpus: d.cpus, possible: d.possibleCpus, smi: d.smi, resPath: '\\_SB.PCI0.PRES', base: 0xcd8 }),
-    rootResources(d),
+    rootResources(d, { hole64Size: 1n << 35n, gpe0: d.pmBase + 0x20, gpe0Length: 0x10, pciHotplugBase: 0xcc0 }),
     sleepStates(d.s3, d.s4),
     fwCfgScope(),
     busDevices(d),

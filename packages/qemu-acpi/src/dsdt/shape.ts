@@ -10,8 +10,10 @@ export interface DsdtShape {
   readonly smi: boolean;
   readonly s3: boolean;
   readonly s4: boolean;
-  /** QEMU's default devices (no -nodefaults): VGA, a parallel port, the serial port (-serial). */
+  /** QEMU's default devices (no -nodefaults): VGA, a parallel port, pc's floppy drive. */
   readonly defaults: boolean;
+  /** A serial port (COM1). */
+  readonly serial: boolean;
   readonly pmBase: number;
   readonly pciExpressBase?: number;
 }
