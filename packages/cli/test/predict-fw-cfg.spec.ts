@@ -75,6 +75,20 @@ describe('predict --fw-cfg-from-qemu (Debian trixie OVMF 2025.02) @integration',
     expect(j.notes.some((n) => /^QEMU's ACPI blobs are not modelled for this VM \(the VM has a NIC\)/.test(n))).to.equal(true);
   });
 
+  it('a matrix without it: every configuration modelled and complete; each equals predict --fw-cfg-from-qemu for that VM', async () => {
+    const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--machine', 'q35,pc', '--memory', '512,3584', '--cpus', '1,2', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const m = JSON.parse(r.out) as { configurations: { varies: Record<string, string>; prediction: PredictJson }[] };
+    expect(m.configurations).to.have.length(8);
+    for (const c of m.configurations) expect(c.prediction.complete, JSON.stringify(c.varies)).to.equal(true);
+    // Truth for two of them: QEMU's own blobs for the same VM (read under qtest).
+    for (const c of m.configurations.filter((x) => x.varies['cpus'] === '2' && x.varies['memory'] === '3584')) {
+      const q = await runCli('predict', '--code', CODE, '--vars', VARS, '--machine', c.varies['machine'] ?? '', '--memory', '3584', '--cpus', '2', '--fw-cfg-from-qemu', '--json');
+      expect(q.status, q.err).to.equal(0);
+      expect(c.prediction.pcrs, JSON.stringify(c.varies)).to.deep.equal((JSON.parse(q.out) as PredictJson).pcrs);
+    }
+  });
+
   it('refuses it with a matrix (exit 2)', async () => {
     const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--memory', '512,1024', '--fw-cfg-from-qemu');
     expect(r.status).to.equal(2);
