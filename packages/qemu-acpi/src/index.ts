@@ -21,3 +21,5 @@ export { qemu72AcpiFiles, qemu72DsdtAml, dsdtTable, ACPI_TABLES_FILE, ACPI_RSDP_
 export type { Qemu72AcpiFiles } from './files.ts';
 export type { DsdtShape } from './dsdt/shape.ts';
 export type { Aml } from './aml/aml.ts';
+export * as aml from './aml/aml.ts';
+export * as amlResources from './aml/resources.ts';
