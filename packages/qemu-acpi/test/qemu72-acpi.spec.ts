@@ -20,14 +20,16 @@ function acpiDataDigests(vector: string): string[] {
     .map((e) => Buffer.from(e.digests.find((d) => d.hashAlg === 0x000b)?.digest ?? new Uint8Array()).toString('hex'));
 }
 
-// Truth: real boots of Debian's OVMF 2025.02 and 2026.08 on QEMU 7.2 (platform-ovmf's vectors:
-// -net none, one serial port, the default devices otherwise; the secboot boot on q35,smm=on with
-// the SMI features negotiated) measured etc/table-loader, etc/acpi/rsdp, etc/tpm/log and
+// Truth: real boots of Debian's OVMF 2025.02 and 2026.08 on QEMU 7.2 (platform-ovmf's vectors,
+// `tcg2sim capture`: -net none, one serial port, the default devices otherwise; the secboot boot
+// on q35,smm=on with the SMI features negotiated; RAM split above 4 GiB with 2 and 4 CPUs) measured etc/table-loader, etc/acpi/rsdp, etc/tpm/log and
 // etc/acpi/tables, in that order.
 describe('qemu72AcpiFiles = the four blobs real OVMF boots measured', () => {
   const boots = [
     ['debian-trixie-2025.02/q35-tis-512-eventlog.bin', Q35],
     ['debian-trixie-2025.02/q35-smm-secboot-ms-tis-512-eventlog.bin', { ...Q35, smiCpuHotplug: true }],
+    ['debian-trixie-2025.02/pc-crb-3584-2cpu-eventlog.bin', { ...PC, memoryMiB: 3584, cpus: 2, tpm: 'crb' }],
+    ['debian-trixie-2025.02/q35-crb-5120-4cpu-eventlog.bin', { ...Q35, memoryMiB: 5120, cpus: 4, tpm: 'crb' }],
     ['debian-sid-2026.08/q35-tis-512-eventlog.bin', Q35],
     ['debian-sid-2026.08/q35-crb-1024-eventlog.bin', { ...Q35, memoryMiB: 1024, tpm: 'crb' }],
     ['debian-sid-2026.08/q35-smm-secboot-ms-tis-512-eventlog.bin', { ...Q35, smiCpuHotplug: true }],

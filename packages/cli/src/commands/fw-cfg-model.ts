@@ -6,7 +6,7 @@
  * serial port, QEMU's default devices, TCG's default CPU. Any other device, or a VM described
  * by a QEMU command line or libvirt XML, is not covered: predict stays INCOMPLETE and says why.
  */
-import { SMM_ACCESS_PEI_FILE_GUID, firmwareChipsetFacts, measuresSmbios } from '@tcg2sim/platform-ovmf';
+import { SMM_ACCESS_PEI_FILE_GUID, decompressMemFvsAsync, firmwareChipsetFacts, measuresAcpiData, measuresSmbios } from '@tcg2sim/platform-ovmf';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import { QemuAcpiError, qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
 import { SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE, qemu72SmbiosFiles } from '@tcg2sim/qemu-fwcfg';
@@ -16,8 +16,11 @@ import type { VmFwCfgFiles } from './fw-cfg-qemu.ts';
 /** The modelled files, or why the VM is not one the model covers. */
 export type ModelledFwCfg = VmFwCfgFiles | { readonly uncovered: string };
 
+/** What the model needs to know of the VM (a Scenario has it). */
+export type ModelVm = Pick<Scenario, 'machine' | 'memoryMiB' | 'cpus' | 'maxCpus' | 'smm' | 's3' | 'tpmInterface' | 'disk' | 'moreDisks' | 'nics' | 'devices'>;
+
 /** Why the scenario's VM is outside the model (undefined: covered). */
-function uncovered(s: Scenario, described: boolean, smbios: boolean): string | undefined {
+function uncovered(s: ModelVm, described: boolean, smbios: boolean): string | undefined {
   if (described) return 'a VM from --qemu-cmdline/--libvirt-xml (its devices and machine version decide the DSDT)';
   const extra = [s.disk !== undefined ? 'a disk' : '', (s.moreDisks?.length ?? 0) > 0 ? 'more disks' : '', (s.nics?.length ?? 0) > 0 ? 'a NIC' : '', (s.devices?.length ?? 0) > 0 ? 'other PCI devices' : ''].filter((x) => x !== '');
   // The DSDT's PCI windows then follow the BARs OVMF assigned (docs/newer-ovmf.md).
@@ -27,7 +30,7 @@ function uncovered(s: Scenario, described: boolean, smbios: boolean): string | u
 }
 
 /** The files for `s` booting `sec`'s image, or why they are not modelled. */
-export function modelledFwCfgFiles(s: Scenario, sec: SecOutput, described: boolean): ModelledFwCfg {
+export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolean): ModelledFwCfg {
   const smbios = measuresSmbios(sec);
   const why = uncovered(s, described, smbios);
   if (why !== undefined) return { uncovered: why };
@@ -53,4 +56,12 @@ export function modelledFwCfgFiles(s: Scenario, sec: SecOutput, described: boole
     files,
     note: `QEMU 7.2's ACPI tables (modelled); --fw-cfg-from-qemu reads your QEMU's: -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port, QEMU's default devices (${chipset.evidence}${smi ? '; SMI features negotiated as OVMF does' : ''})${smbios ? '; SMBIOS too, with type 4 of TCG\'s default qemu64 CPU' : ''}`,
   };
+}
+
+/** The modelled files for `vm` booting `code`, when that build measures them and the model covers the VM (capture's prediction check). */
+export async function modelledFwCfgFilesOf(code: Uint8Array, vm: ModelVm): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  const sec = await decompressMemFvsAsync(code);
+  if (!measuresAcpiData(sec)) return undefined;
+  const m = modelledFwCfgFiles(vm, sec, false);
+  return 'uncovered' in m ? undefined : m.files;
 }
