@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
@@ -91,6 +91,22 @@ describe('predict --fw-cfg-from-qemu (Debian trixie OVMF 2025.02) @integration',
       const q = await runCli('predict', '--code', CODE, '--vars', VARS, '--machine', c.varies['machine'] ?? '', '--memory', '3584', '--cpus', '2', '--fw-cfg-from-qemu', '--json');
       expect(q.status, q.err).to.equal(0);
       expect(c.prediction.pcrs, JSON.stringify(c.varies)).to.deep.equal((JSON.parse(q.out) as PredictJson).pcrs);
+    }
+  });
+
+  it('without it, a damaged image: exit 2, one line naming the file (the model steps aside)', async () => {
+    const dir = tempDir('tcg2sim-predict-damaged-');
+    try {
+      const code = new Uint8Array(readFileSync(CODE));
+      for (let i = 0x100000; i < 0x100400; i++) code[i] = (i * 131) & 0xff;
+      const damaged = join(dir.path, 'damaged.fd');
+      writeFileSync(damaged, code);
+      const r = await runCli('predict', '--code', damaged, '--vars', VARS, '--json');
+      expect(r.status).to.equal(2);
+      expect(r.err.trim().split('\n')).to.have.length(1);
+      expect(r.err).to.include(damaged);
+    } finally {
+      dir.remove();
     }
   });
 

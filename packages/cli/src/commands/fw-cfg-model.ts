@@ -6,6 +6,7 @@
  * serial port, QEMU's default devices, TCG's default CPU. Any other device, or a VM described
  * by a QEMU command line or libvirt XML, is not covered: predict stays INCOMPLETE and says why.
  */
+import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { SMM_ACCESS_PEI_FILE_GUID, decompressMemFvsAsync, firmwareChipsetFacts, measuresAcpiData, measuresSmbios } from '@tcg2sim/platform-ovmf';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import { QemuAcpiError, qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
@@ -60,8 +61,18 @@ export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolea
 
 /** The modelled files for `vm` booting `code`, when that build measures them and the model covers the VM (capture's prediction check). */
 export async function modelledFwCfgFilesOf(code: Uint8Array, vm: ModelVm): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
-  const sec = await decompressMemFvsAsync(code);
-  if (!measuresAcpiData(sec)) return undefined;
+  const sec = await decompressedOrUndefined(decompressMemFvsAsync(code));
+  if (sec === undefined || !measuresAcpiData(sec)) return undefined;
   const m = modelledFwCfgFiles(vm, sec, false);
   return 'uncovered' in m ? undefined : m.files;
+}
+
+/** SEC's output, or undefined when the image does not decompress: the prediction then reports that, naming the file. */
+export async function decompressedOrUndefined(sec: Promise<SecOutput>): Promise<SecOutput | undefined> {
+  try {
+    return await sec;
+  } catch (e) {
+    if (e instanceof Tcg2Error) return undefined;
+    throw e;
+  }
 }

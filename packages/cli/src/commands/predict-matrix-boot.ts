@@ -7,7 +7,7 @@ import { CommandFailure } from '../errors.ts';
 import { loadDiskBootLoader } from '../disk.ts';
 import { romReader } from '../nics.ts';
 import { allNotes, predictScenario } from './predict-boot.ts';
-import { modelledFwCfgFiles } from './fw-cfg-model.ts';
+import { decompressedOrUndefined, modelledFwCfgFiles } from './fw-cfg-model.ts';
 import { predictionJson } from './predict-run.ts';
 
 /** One configuration to boot, as the main thread and the matrix workers share it (structured-cloneable). */
@@ -74,7 +74,8 @@ export class MatrixBooter {
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
       const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
       // QEMU 7.2's ACPI blobs (and SMBIOS tables) modelled, as a single predict does without --fw-cfg-from-qemu.
-      const model = isArmVirtImage(img.code) || !measuresAcpiData(await img.sec) ? undefined : modelledFwCfgFiles(job.scenario, await img.sec, false);
+      const sec = isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
+      const model = sec === undefined || !measuresAcpiData(sec) ? undefined : modelledFwCfgFiles(job.scenario, sec, false);
       const files = model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
       const modelNote = model === undefined ? [] : ['uncovered' in model ? `QEMU's ACPI blobs are not modelled for this VM (${model.uncovered}): --fw-cfg-from-qemu reads your QEMU's` : model.note];
       const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom, ...files });
