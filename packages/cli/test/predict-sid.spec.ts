@@ -66,4 +66,18 @@ describe('predict --fw-cfg-from-qemu (Debian sid ovmf-generic 2026.08: SMBIOS me
       }
     });
   }
+
+  // Truth: QEMU's own files for the same VM (read under qtest), in shapes without a real boot.
+  const odd = [
+    ['secboot SMM q35 3584 MiB 3 CPUs', ['--code', join(DIR, 'OVMF_CODE_4M.secboot.fd'), '--vars', join(DIR, 'OVMF_VARS_4M.ms.fd'), '--smm', '--memory', '3584', '--cpus', '3']],
+    ['pc 6000 MiB 5 CPUs CRB', ['--code', CODE, '--vars', VARS, '--machine', 'pc', '--memory', '6000', '--cpus', '5', '--tpm-interface', 'crb']],
+  ] as const;
+  for (const [name, args] of odd) {
+    it(`${name}: the modelled ACPI blobs and SMBIOS tables give the PCRs QEMU's own files give`, async () => {
+      const [m, q] = await Promise.all([runCli('predict', ...args, '--json'), runCli('predict', ...args, '--fw-cfg-from-qemu', '--json')]);
+      const [jm, jq] = [JSON.parse(m.out) as PredictJson, JSON.parse(q.out) as PredictJson];
+      expect(jm.notes.some((n) => n.startsWith('QEMU 7.2\'s ACPI tables (modelled)'))).to.equal(true);
+      expect(jm.pcrs).to.deep.equal(jq.pcrs);
+    });
+  }
 });
