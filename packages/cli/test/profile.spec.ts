@@ -143,7 +143,7 @@ async function defaultImage(): Promise<[string]> {
 describe('predict on a build that measures what is not modelled', function () {
   this.timeout(60_000);
 
-  it('a DXEFV whose QemuFwCfgAcpiPlatform holds "ACPI DATA", and SmbiosMeasurementDxe: INCOMPLETE (JSON complete: false, a stderr line)', async () => {
+  it('a DXEFV whose QemuFwCfgAcpiPlatform holds "ACPI DATA", and SmbiosMeasurementDxe: QEMU 7.2\'s files modelled; with a NIC INCOMPLETE (JSON complete: false, a stderr line)', async () => {
     const { buildDefaultFirmware } = await import('@tcg2sim/platform-ovmf');
     const plain = await runCli('predict', '--json');
     expect((JSON.parse(plain.out) as { complete: boolean }).complete).to.equal(true);
@@ -166,11 +166,18 @@ describe('predict on a build that measures what is not modelled', function () {
       expect(prof.features['smbiosMeasured']?.present).to.equal(true);
       expect(prof.modelled.filter((m) => m.startsWith('NEEDS QEMU'))).to.have.length(2);
       expect(prof.modelled.filter((m) => m.startsWith('NOT MODELLED'))).to.deep.equal([]);
-      const j = await runCli('predict', '--code', code, '--vars', vars, '--json');
+      // The VM capture starts: QEMU 7.2's ACPI blobs and SMBIOS tables modelled (@tcg2sim/qemu-acpi).
+      const m = await runCli('predict', '--code', code, '--vars', vars, '--json');
+      const modelled = JSON.parse(m.out) as { complete: boolean; notes: string[] };
+      expect(modelled.complete).to.equal(true);
+      expect(modelled.notes.some((n) => n.startsWith('QEMU 7.2\'s ACPI tables (modelled)'))).to.equal(true);
+      // A NIC is outside the model (the DSDT's 64-bit window follows the BARs OVMF assigns).
+      const j = await runCli('predict', '--code', code, '--vars', vars, '--nic', 'e1000', '--json');
       const out = JSON.parse(j.out) as { complete: boolean; notes: string[] };
       expect(out.complete).to.equal(false);
       expect(out.notes.filter((n) => n.startsWith('INCOMPLETE'))).to.have.length(2);
-      const t = await runCli('predict', '--code', code, '--vars', vars);
+      expect(out.notes.some((n) => n.startsWith('QEMU\'s ACPI blobs are not modelled for this VM (the VM has a NIC)'))).to.equal(true);
+      const t = await runCli('predict', '--code', code, '--vars', vars, '--nic', 'e1000');
       expect(t.err).to.match(/^tcg2sim: INCOMPLETE: this build measures QEMU's ACPI blobs/m);
     } finally {
       tmp.remove();

@@ -13,6 +13,7 @@ import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
 import { isArmVirtImage } from '@tcg2sim/platform-armvirt';
 import { predictArmVirtScenario } from './predict-armvirt.ts';
+import { decompressedOrUndefined, modelledFwCfgFiles } from './fw-cfg-model.ts';
 import type { BootOptions } from './boot-options.ts';
 import type { EarlyFirmware } from './predict.ts';
 import { UsageError } from '../errors.ts';
@@ -311,6 +312,14 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
+  } else if (!isArmVirtImage(fw.code)) {
+    // Without the flag: QEMU 7.2's blobs modelled (fw-cfg-model.ts) for a VM the model covers.
+    const booted = await decompressedOrUndefined(sec ?? decompressMemFvsAsync(fw.code));
+    if (booted !== undefined) secReady = Promise.resolve(booted);
+    if (booted !== undefined && measuresAcpiData(booted)) {
+      const m = modelledFwCfgFiles(s, booted, vm !== undefined);
+      fwCfg = 'uncovered' in m ? { files: new Map(), note: `QEMU's ACPI blobs are not modelled for this VM (${m.uncovered}): --fw-cfg-from-qemu reads your QEMU's` } : m;
+    }
   }
   // verify's re-runs read the same ROM files: once.
   const readRom = romReader();

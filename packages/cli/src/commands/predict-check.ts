@@ -70,7 +70,7 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
     notes.push('--smm: this image is not an SMM build (no SmmAccessPei in PEIFV): SMM plays no part in its boot');
   }
   const features = measurementFeatures(p.boot.sec);
-  // With QEMU's fw_cfg files (predict --fw-cfg-from-qemu) the "ACPI DATA" events are predicted.
+  // With QEMU's fw_cfg files (modelled, fw-cfg-model.ts, or --fw-cfg-from-qemu) the "ACPI DATA" events are predicted.
   // With QEMU's fw_cfg files the SMBIOS event (SmbiosMeasurementDxe) is predicted too.
   const modelledNow = {
     ...features,

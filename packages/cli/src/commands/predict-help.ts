@@ -20,7 +20,8 @@ export const PREDICT_SUPPORT_HELP = `
 Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm boots):
   Debian 12's OVMF, edk2-stable202211: X64 OVMF_CODE(.secboot).fd, OVMF_CODE_4M(.secboot).fd,
     the combined OVMF.fd, with and without SMM and Secure Boot; IA32 OVMF32_CODE_4M.secboot.fd
-  Debian 13's OVMF_CODE_4M.fd, edk2-stable202502, with --fw-cfg-from-qemu (its ACPI data)
+  Debian 13's OVMF_CODE_4M.fd, edk2-stable202502: its ACPI data QEMU 7.2's, modelled for the VM
+    capture starts (q35/pc, RAM, CPUs, TIS/CRB, SMM), else read with --fw-cfg-from-qemu
   Debian 12's ArmVirtQemu AAVMF_CODE.fd (qemu-efi-aarch64, 2022.11) on qemu-system-aarch64
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
   Debian 13's AAVMF_CODE.secboot.fd, 2025.02, and sid's AAVMF_CODE.secboot(.strictnx).fd,
@@ -28,7 +29,7 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     --qemu-cmdline takes a "qemu-system-aarch64 -M virt ..." line (-m, -smp, -cpu cortex-a57|max,
     pflash, tpm-tis-device; NICs and disks on virt refused)
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
-    measured, the Shell not booted), with --fw-cfg-from-qemu (its ACPI data and SMBIOS tables)
+    measured, the Shell not booted): its ACPI data and SMBIOS tables modelled the same way
   Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02
     (also its SMM secboot), Fedora 38 (also secboot), an EVE build, Debian 13's OVMF32_CODE_4M.fd
   Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,

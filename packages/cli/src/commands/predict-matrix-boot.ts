@@ -1,11 +1,13 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { BootDigests } from '@tcg2sim/platform-ovmf';
+import { BootDigests, measuresAcpiData } from '@tcg2sim/platform-ovmf';
+import { isArmVirtImage } from '@tcg2sim/platform-armvirt';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { CommandFailure } from '../errors.ts';
 import { loadDiskBootLoader } from '../disk.ts';
 import { romReader } from '../nics.ts';
 import { allNotes, predictScenario } from './predict-boot.ts';
+import { decompressedOrUndefined, modelledFwCfgFiles } from './fw-cfg-model.ts';
 import { predictionJson } from './predict-run.ts';
 
 /** One configuration to boot, as the main thread and the matrix workers share it (structured-cloneable). */
@@ -71,8 +73,13 @@ export class MatrixBooter {
       const vars = job.vars === 'code' ? img.code : job.vars === undefined ? undefined : this.#vars[job.vars];
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
       const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
-      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom });
-      return { ok: true, prediction: predictionJson(p, job.source, allNotes(job.scenario, fw, p)), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
+      // QEMU 7.2's ACPI blobs (and SMBIOS tables) modelled, as a single predict does without --fw-cfg-from-qemu.
+      const sec = isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
+      const model = sec === undefined || !measuresAcpiData(sec) ? undefined : modelledFwCfgFiles(job.scenario, sec, false);
+      const files = model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
+      const modelNote = model === undefined ? [] : ['uncovered' in model ? `QEMU's ACPI blobs are not modelled for this VM (${model.uncovered}): --fw-cfg-from-qemu reads your QEMU's` : model.note];
+      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom, ...files });
+      return { ok: true, prediction: predictionJson(p, job.source, [...modelNote, ...allNotes(job.scenario, fw, p)]), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }

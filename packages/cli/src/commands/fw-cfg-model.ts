@@ -1,0 +1,78 @@
+/**
+ * `predict` without --fw-cfg-from-qemu: the fw_cfg files QEMU 7.2 builds for the predicted VM,
+ * modelled (@tcg2sim/qemu-acpi for etc/table-loader, etc/acpi/rsdp, etc/acpi/tables and
+ * etc/tpm/log; @tcg2sim/qemu-fwcfg's qemu72SmbiosFiles for the SMBIOS tables), for the VM
+ * `tcg2sim capture` starts: -machine q35|pc (7.2), RAM, CPUs, the TPM device, -net none, one
+ * serial port, QEMU's default devices, TCG's default CPU. Any other device, or a VM described
+ * by a QEMU command line or libvirt XML, is not covered: predict stays INCOMPLETE and says why.
+ */
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { SMM_ACCESS_PEI_FILE_GUID, decompressMemFvsAsync, firmwareChipsetFacts, measuresAcpiData, measuresSmbios } from '@tcg2sim/platform-ovmf';
+import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
+import { QemuAcpiError, qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
+import { SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE, qemu72SmbiosFiles } from '@tcg2sim/qemu-fwcfg';
+import { findFileByGuid } from '@tcg2sim/uefi';
+import type { VmFwCfgFiles } from './fw-cfg-qemu.ts';
+
+/** The modelled files, or why the VM is not one the model covers. */
+export type ModelledFwCfg = VmFwCfgFiles | { readonly uncovered: string };
+
+/** What the model needs to know of the VM (a Scenario has it). */
+export type ModelVm = Pick<Scenario, 'machine' | 'memoryMiB' | 'cpus' | 'maxCpus' | 'smm' | 's3' | 'tpmInterface' | 'disk' | 'moreDisks' | 'nics' | 'devices'>;
+
+/** Why the scenario's VM is outside the model (undefined: covered). */
+function uncovered(s: ModelVm, described: boolean, smbios: boolean): string | undefined {
+  if (described) return 'a VM from --qemu-cmdline/--libvirt-xml (its devices and machine version decide the DSDT)';
+  const extra = [s.disk !== undefined ? 'a disk' : '', (s.moreDisks?.length ?? 0) > 0 ? 'more disks' : '', (s.nics?.length ?? 0) > 0 ? 'a NIC' : '', (s.devices?.length ?? 0) > 0 ? 'other PCI devices' : ''].filter((x) => x !== '');
+  // The DSDT's PCI windows then follow the BARs OVMF assigned (docs/newer-ovmf.md).
+  if (extra.length > 0) return `the VM has ${extra.join(', ')}`;
+  if (smbios && s.maxCpus !== undefined && s.maxCpus !== s.cpus) return 'SMBIOS with maxcpus is not modelled';
+  return undefined;
+}
+
+/** The files for `s` booting `sec`'s image, or why they are not modelled. */
+export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolean): ModelledFwCfg {
+  const smbios = measuresSmbios(sec);
+  const why = uncovered(s, described, smbios);
+  if (why !== undefined) return { uncovered: why };
+  const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
+  const smi = s.machine === 'q35' && s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  let files: Map<string, Uint8Array>;
+  try {
+    files = new Map(qemu72AcpiFiles({
+      machine: s.machine, cpus: s.cpus, ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}), memoryMiB: s.memoryMiB, tpm: s.tpmInterface,
+      chipset: { pmBase: chipset.pmBase, ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}) },
+      smiCpuHotplug: smi, s3Disabled: !s.s3,
+    }));
+  } catch (e) {
+    if (e instanceof QemuAcpiError) return { uncovered: e.message };
+    throw e;
+  }
+  if (smbios) {
+    const t = qemu72SmbiosFiles({ machine: s.machine, ...ramSplit(s.machine, s.memoryMiB), cpus: s.cpus });
+    files.set(SMBIOS_ANCHOR_FILE, t.anchor);
+    files.set(SMBIOS_TABLES_FILE, t.tables);
+  }
+  return {
+    files,
+    note: `QEMU 7.2's ACPI tables (modelled); --fw-cfg-from-qemu reads your QEMU's: -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port, QEMU's default devices (${chipset.evidence}${smi ? '; SMI features negotiated as OVMF does' : ''})${smbios ? '; SMBIOS too, with type 4 of TCG\'s default qemu64 CPU' : ''}`,
+  };
+}
+
+/** The modelled files for `vm` booting `code`, when that build measures them and the model covers the VM (capture's prediction check). */
+export async function modelledFwCfgFilesOf(code: Uint8Array, vm: ModelVm): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
+  const sec = await decompressedOrUndefined(decompressMemFvsAsync(code));
+  if (sec === undefined || !measuresAcpiData(sec)) return undefined;
+  const m = modelledFwCfgFiles(vm, sec, false);
+  return 'uncovered' in m ? undefined : m.files;
+}
+
+/** SEC's output, or undefined when the image does not decompress: the prediction then reports that, naming the file. */
+export async function decompressedOrUndefined(sec: Promise<SecOutput>): Promise<SecOutput | undefined> {
+  try {
+    return await sec;
+  } catch (e) {
+    if (e instanceof Tcg2Error) return undefined;
+    throw e;
+  }
+}
