@@ -6,7 +6,7 @@ export { verifyLog } from './verify.ts';
 export type { VerifyDivergence, VerifyReport, VerifyOptions, LaterEvent } from './verify.ts';
 export { alignEvents, measuredKey, MAX_EXTRA_EVENTS, MAX_PREDICTED_EVENTS } from './align.ts';
 export type { AlignedPair, Alignment } from './align.ts';
-export { explain, describeComponent } from './explain.ts';
+export { explain, describeComponent, dataDifference } from './explain.ts';
 export type { Explanation, ExplainContext, NamedRange, PeiFvProbe } from './explain.ts';
 export { VerifyError } from './errors.ts';
 export type { VerifyErrorCode } from './errors.ts';
