@@ -9,17 +9,11 @@ import { buildFactsFromPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { dxeUintnBytes } from './firmware-arch.ts';
-import { probeTcg2Config, tcg2ConfigPeiUnit } from './modules/tcg2-config-pei.ts';
+import { probeTcg2Config } from './modules/tcg2-config-pei.ts';
 import type { Tcg2ConfigProbe } from './modules/tcg2-config-pei.ts';
-import { platformPeiUnit } from './modules/platform-pei.ts';
-import { tcg2PeiUnit } from './modules/tcg2-pei.ts';
-import { startTcg2Dxe, tcg2DxeUnit } from './modules/tcg2-dxe.ts';
-import { tcg2ConfigDxeUnit } from './modules/tcg2-config-dxe.ts';
-import { pciBusDxeUnit } from './modules/pci-bus-dxe.ts';
-import { tcg2PlatformDxeUnit } from './modules/tcg2-platform-dxe.ts';
-import { acpiPlatformDxeUnit } from './modules/acpi-platform-dxe.ts';
-import { smbiosMeasurementDxeUnit } from './modules/smbios-measurement-dxe.ts';
-import { bdsDxeUnit } from './modules/bds-dxe.ts';
+import { dispatchPei } from './modules/pei-dispatch.ts';
+import { dispatchDxe } from './modules/dxe-dispatch.ts';
+import { startTcg2Dxe } from './modules/tcg2-dxe.ts';
 import type { PeiContext } from './modules/context.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
@@ -67,6 +61,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const config = probe.config;
   const ctx: PeiContext = {
     input, stack, store, sec, config, worker, dxeUintn,
+    configNotes: probe.notes,
     notes: [],
     digests: input.digests ?? new BootDigests(worker),
     build: { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: dxeUintn === 4 },
@@ -74,9 +69,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     measuredPeiFv: { bytes: sec.peiFv.bytes, notes: [] },
     dispatched: [],
   };
-  for (const unit of [platformPeiUnit, tcg2ConfigPeiUnit(probe), tcg2PeiUnit]) await unit.run(ctx);
+  await dispatchPei(ctx);
   worker?.close();
-  const { notes, measuredPeiFv, pei } = ctx;
+  const { notes, measuredPeiFv, pei, dispatched } = ctx;
   const empty = (): BootResult => ({
     eventLog: new Uint8Array(),
     tcg12Log: undefined,
@@ -91,12 +86,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     endState: config.instanceGuid === TPM_INSTANCE_GUID.TPM12
       ? 'TPM 1.2 selected: Tcg2Pei and Tcg2Dxe do not run, nothing in the TCG2 log (the TPM 1.2 path is not modelled)'
       : 'no TPM 2.0: nothing measured',
+    dispatched,
   });
   if (pei === undefined) return empty();
   if (pei.outcome !== 'measured') return { ...empty(), pei, endState: `PEI ended with ${pei.outcome}` };
 
   const dxeCtx = await startTcg2Dxe(ctx, pei);
-  for (const unit of [tcg2DxeUnit, tcg2ConfigDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, acpiPlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit]) await unit.run(dxeCtx);
+  await dispatchDxe(dxeCtx);
   const { dxe } = dxeCtx;
   const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
   const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
@@ -115,6 +111,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     ...(dxeCtx.acpiDataMeasured === true ? { acpiDataMeasured: true } : {}),
     ...(dxeCtx.smbiosMeasured === true ? { smbiosMeasured: true } : {}),
     ...(dxeCtx.bdsAssumed !== undefined ? { bdsAssumed: dxeCtx.bdsAssumed } : {}),
+    dispatched,
   };
 }
 

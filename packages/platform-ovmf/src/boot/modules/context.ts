@@ -35,7 +35,10 @@ export interface EarlyContext {
 export interface PeiContext extends EarlyContext {
   readonly notes: string[];
   readonly sec: SecOutput;
+  /** The TPM Tcg2ConfigPei selected (its TPM traffic ran while SEC decoded the image). */
   readonly config: Tcg2ConfigResult;
+  /** What Tcg2ConfigPei's early probe noted, reported at its place in the dispatch. */
+  readonly configNotes: readonly string[];
   readonly digests: BootDigests;
   /** The digest worker hashing DXEFV beside the main thread; closed once Tcg2Pei is done. */
   readonly worker: DigestWorker | undefined;

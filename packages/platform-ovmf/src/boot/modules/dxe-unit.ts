@@ -1,6 +1,5 @@
 /** A simulated DXE driver: its module, and its step in the DXE phase (dxe-dispatch.ts). */
 import type { SecOutput } from '../../sec.ts';
-import type { BootInput } from '../boot-types.ts';
 import type { DxeContext } from './context.ts';
 import type { ModuleRef, Presence } from './unit.ts';
 
@@ -13,6 +12,8 @@ export interface DxeUnit {
    * holds the module. A unit whose behaviour depends on the module's code (a release
    * difference) reads that code here.
    */
-  readonly present?: (sec: SecOutput, input: BootInput) => Presence;
+  readonly present?: (sec: SecOutput) => Presence;
+  /** Runs whether or not DXEFV holds the module (see `CORE` in pei-unit.ts). */
+  readonly always?: boolean;
   run(ctx: DxeContext): Promise<void>;
 }

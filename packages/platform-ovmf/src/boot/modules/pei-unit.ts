@@ -7,8 +7,11 @@ export interface PeiUnit {
   /** What the unit simulates of the module (for the dispatch listing). */
   readonly role: string;
   /**
-   * Runs whether or not PEIFV holds the module (the unit itself handles its absence, and says
-   * why in the listing); by default a unit runs only when its module is there.
+   * Runs whether or not PEIFV holds the module; by default a unit runs only when its module is
+   * there. Set for PlatformPei (peifv.ts handles its absence) and for the core of the model
+   * (Tcg2ConfigPei, Tcg2Pei, Tcg2Dxe, PciBusDxe, BdsDxe): the embedded default firmware
+   * (default-firmware.ts) has only stand-in modules under tcg2sim's own GUIDs and boots as OVMF
+   * 2022.11, and a build without TPM2_ENABLE is not yet predicted as one (its listing says so).
    */
   readonly always?: boolean;
   run(ctx: PeiContext): Promise<void>;

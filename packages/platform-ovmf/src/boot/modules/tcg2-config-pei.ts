@@ -26,14 +26,13 @@ export async function probeTcg2Config(ctx: EarlyContext): Promise<Tcg2ConfigProb
   return { config, notes };
 }
 
-/** The unit in PeiCore's dispatch: reports what `probe` found. */
-export function tcg2ConfigPeiUnit(probe: Tcg2ConfigProbe): PeiUnit {
-  return {
-    module: { name: 'Tcg2ConfigPei', fileGuid: TCG2_CONFIG_PEI_FILE_GUID, aliases: ['Tcg12ConfigPei'] },
-    role: 'selects the TPM (PcdTpmInstanceGuid) from what the TPM answers',
-    run(ctx: PeiContext): Promise<void> {
-      ctx.notes.push(...probe.notes);
-      return Promise.resolve();
-    },
-  };
-}
+/** The unit in PeiCore's dispatch: reports what `probeTcg2Config` found. */
+export const tcg2ConfigPeiUnit: PeiUnit = {
+  module: { name: 'Tcg2ConfigPei', fileGuid: TCG2_CONFIG_PEI_FILE_GUID, aliases: ['Tcg12ConfigPei'] },
+  always: true,
+  role: 'selects the TPM (PcdTpmInstanceGuid) from what the TPM answers',
+  run(ctx: PeiContext): Promise<void> {
+    ctx.notes.push(...ctx.configNotes);
+    return Promise.resolve();
+  },
+};
