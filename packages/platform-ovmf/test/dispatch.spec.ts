@@ -15,7 +15,7 @@ import { TPM_CC } from '@tcg2sim/tpm2-command-lib';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { VirtualClock } from '@tcg2sim/ptp';
 import {
-  DXE_UNITS, MachineDescription, PEI_UNITS, buildDefaultFirmware, decompressMemFvs, dispatchListing, profileImage, simulateBoot,
+  DXE_UNITS, MachineDescription, PEI_UNITS, buildDefaultFirmware, decompressMemFvs, dispatchListing, findModule, profileImage, simulateBoot,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult, ExtraDxeModule } from '@tcg2sim/platform-ovmf';
 
@@ -125,5 +125,14 @@ describe('the boot is dispatched over the modules the image holds (boot/modules/
     expect(listing.find((d) => d.module === 'SmbiosMeasurementDxe')).to.deep.include({ dispatched: true, fileGuid: SMBIOS_MEASUREMENT });
     expect(listing.find((d) => d.module === 'QemuFwCfgAcpiPlatform')).to.deep.include({ dispatched: false });
     expect(profileImage(fw.code, sec).dispatch).to.deep.equal(listing);
+  });
+
+  it('finds a module by FILE_GUID, else by its UI name or an alias (a build giving the module another GUID)', () => {
+    const sec = decompressMemFvs(buildDefaultFirmware({ extraDxeModules: [{ name: 'Tcg12ConfigDxe', guid: '11111111-2222-3333-4444-555555555555', text: 'x' }] }).code);
+    const fv = sec.dxeFv.volume;
+    expect(findModule(fv, { name: 'Other', fileGuid: '11111111-2222-3333-4444-555555555555' })?.guid).to.equal('11111111-2222-3333-4444-555555555555');
+    expect(findModule(fv, { name: 'Tcg12ConfigDxe', fileGuid: '99999999-2222-3333-4444-555555555555' })?.guid).to.equal('11111111-2222-3333-4444-555555555555');
+    expect(findModule(fv, { name: 'Tcg2ConfigDxe', fileGuid: '99999999-2222-3333-4444-555555555555', aliases: ['Tcg12ConfigDxe'] })).to.not.equal(undefined);
+    expect(findModule(fv, { name: 'Tcg2ConfigDxe', fileGuid: '99999999-2222-3333-4444-555555555555' })).to.equal(undefined);
   });
 });
