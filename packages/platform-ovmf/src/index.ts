@@ -46,6 +46,13 @@ export type { FirmwareVersionString } from './platform-pei/firmware-version.ts';
 // the whole boot
 export { simulateBoot } from './boot/boot.ts';
 export type { BootInput, BootResult } from './boot/boot.ts';
+export { dispatchListing } from './boot/modules/dispatch-listing.ts';
+export { PEI_UNITS, dispatchPei } from './boot/modules/pei-dispatch.ts';
+export { DXE_UNITS, dispatchDxe } from './boot/modules/dxe-dispatch.ts';
+export { findModule, moduleIn } from './boot/modules/unit.ts';
+export type { DispatchedModule, ModuleRef, Presence } from './boot/modules/unit.ts';
+export type { PeiUnit } from './boot/modules/pei-unit.ts';
+export type { DxeUnit } from './boot/modules/dxe-unit.ts';
 export { imageBufferAddress, imageBufferDistance, usedStoreShift, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';

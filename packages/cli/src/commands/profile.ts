@@ -21,7 +21,9 @@ JSON (--json): {image, imageSize, imageSha256, peiArch, dxeArch (IA32|X64|AARCH6
     (hex offsets in PEIFV), notes: [text]},
   shell: {digests: {sha1, sha256, sha384, sha512}} | null (the Shell's Authenticode digests),
   modelled: [text] (what predict models for this build rather than reads from it; lines starting
-    "NOT MODELLED" are measurements predictions of this build miss)}
+    "NOT MODELLED" are measurements predictions of this build miss),
+  dispatch: [{phase (PEI|DXE), module, fileGuid, role, dispatched, evidence}] (OVMF images: the
+    simulated modules in dispatch order and whether each runs for this image; docs/architecture.md)}
 
 Exit status: 0 when the image was profiled; 2 for a file that is not an OVMF image SEC's model can
 decompress.
@@ -45,6 +47,10 @@ function text(path: string, p: FirmwareProfile): string {
   lines.push(p.shell === undefined ? '  UEFI Shell: none' : `  UEFI Shell Authenticode sha256 ${p.shell.digests['sha256'] ?? ''}`);
   lines.push('  modelled, not read from the image:');
   for (const m of p.modelled) lines.push(`    - ${m}`);
+  if (p.dispatch !== undefined) {
+    lines.push('  simulated modules (predict dispatches those this image holds, in this order):');
+    for (const d of p.dispatch) lines.push(`    ${d.phase} ${d.module.padEnd(22)} ${d.dispatched ? 'runs   ' : 'skipped'}  ${d.evidence}`);
+  }
   return lines.join('\n') + '\n';
 }
 

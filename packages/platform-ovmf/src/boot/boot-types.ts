@@ -14,6 +14,7 @@ import type { ImageBufferContext } from './image-buffer.ts';
 import type { PciNic } from './pci-option-roms.ts';
 import type { PlatformDevice } from './device-footprints.ts';
 import type { TpmExchange, TpmInterface } from './tpm-stack.ts';
+import type { DispatchedModule } from './modules/unit.ts';
 
 /** Inputs of one simulated boot. */
 export interface BootInput {
@@ -133,5 +134,10 @@ export interface BootResult {
    * edk2-stable202211; BootInput.edk2Release decides it): the prediction may be wrong there.
    */
   readonly bdsAssumed?: string;
+  /**
+   * The simulated modules in dispatch order (boot/modules/), each with whether its step ran for
+   * this image and the evidence (its module in PEIFV/DXEFV, or not).
+   */
+  readonly dispatched?: readonly DispatchedModule[];
 }
 

@@ -26,6 +26,8 @@ import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
 import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
 import { type0StringsOf } from '../smbios/smbios-measurement.ts';
+import { dispatchListing } from '../boot/modules/dispatch-listing.ts';
+import type { DispatchedModule } from '../boot/modules/unit.ts';
 
 const BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
 
@@ -70,6 +72,8 @@ export interface FirmwareProfile {
   readonly shell: { readonly digests: Readonly<Record<string, string>> } | undefined;
   /** What the simulation models for this build rather than reads from it. */
   readonly modelled: readonly string[];
+  /** The simulated modules (boot/modules/) and whether each runs for this image, with the evidence. */
+  readonly dispatch?: readonly DispatchedModule[];
 }
 
 const ARCH = new Map<number, string>([
@@ -247,6 +251,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     peiFvWrites: { found: g !== undefined || legacyComplete || measured.smmRelocation !== undefined, offsets, notes: measured.notes },
     shell,
     modelled,
+    dispatch: dispatchListing(sec),
   };
 }
 

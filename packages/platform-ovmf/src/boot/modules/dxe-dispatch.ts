@@ -1,0 +1,46 @@
+/**
+ * The DXE dispatcher: DxeCore runs the drivers DXEFV holds; the simulated ones act here in the
+ * order their TPM commands and measurements happen on OVMF: Tcg2Dxe's entry and its Secure Boot
+ * policy measurement (variable write), Tcg2ConfigDxe's entry, then what BDS's
+ * PlatformBootManagerBeforeConsole sets off (PciBusDxe's option ROMs, SmmReadyToLock for
+ * Tcg2PlatformDxe, the ACPI tables after PCI enumeration), SmbiosMeasurementDxe's ReadyToBoot
+ * callback, and BdsDxe's boot. Each runs only when its module is in this image's DXEFV and, for
+ * a unit that reads its module's code, when that code has the behaviour.
+ */
+import { moduleIn } from './unit.ts';
+import type { DispatchedModule, Presence } from './unit.ts';
+import type { DxeContext } from './context.ts';
+import type { DxeUnit } from './dxe-unit.ts';
+import type { SecOutput } from '../../sec.ts';
+import { tcg2DxeUnit } from './tcg2-dxe.ts';
+import { tcg2ConfigDxeUnit } from './tcg2-config-dxe.ts';
+import { pciBusDxeUnit } from './pci-bus-dxe.ts';
+import { tcg2PlatformDxeUnit } from './tcg2-platform-dxe.ts';
+import { acpiPlatformDxeUnit } from './acpi-platform-dxe.ts';
+import { smbiosMeasurementDxeUnit } from './smbios-measurement-dxe.ts';
+import { bdsDxeUnit } from './bds-dxe.ts';
+
+/** The simulated DXE drivers in the order they act. */
+export const DXE_UNITS: readonly DxeUnit[] = [
+  tcg2DxeUnit, tcg2ConfigDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, acpiPlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit,
+];
+
+/** Whether `u` acts in this image, and why. */
+export function dxePresence(u: DxeUnit, sec: SecOutput): Presence {
+  const p = u.present?.(sec) ?? moduleIn(sec.dxeFv.volume, 'DXEFV', u.module);
+  return p.present || u.always !== true ? p : { present: true, evidence: `${p.evidence}: runs regardless (core of the model, modules/pei-unit.ts)` };
+}
+
+/** The listing entry of `u`. */
+export function dxeListing(u: DxeUnit, p: Presence): DispatchedModule {
+  return { phase: 'DXE', module: u.module.name, fileGuid: u.module.fileGuid, role: u.role, dispatched: p.present, evidence: p.evidence };
+}
+
+/** Runs each unit that acts in this image, in order (Tcg2Dxe's entry already made `ctx`). */
+export async function dispatchDxe(ctx: DxeContext, units: readonly DxeUnit[] = DXE_UNITS): Promise<void> {
+  for (const u of units) {
+    const p = dxePresence(u, ctx.sec);
+    ctx.dispatched.push(dxeListing(u, p));
+    if (p.present) await u.run(ctx);
+  }
+}

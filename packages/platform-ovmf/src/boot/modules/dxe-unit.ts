@@ -1,0 +1,19 @@
+/** A simulated DXE driver: its module, and its step in the DXE phase (dxe-dispatch.ts). */
+import type { SecOutput } from '../../sec.ts';
+import type { DxeContext } from './context.ts';
+import type { ModuleRef, Presence } from './unit.ts';
+
+export interface DxeUnit {
+  readonly module: ModuleRef;
+  /** What the unit simulates of the module (for the dispatch listing). */
+  readonly role: string;
+  /**
+   * Whether the module in this image does what the unit simulates; by default whether DXEFV
+   * holds the module. A unit whose behaviour depends on the module's code (a release
+   * difference) reads that code here.
+   */
+  readonly present?: (sec: SecOutput) => Presence;
+  /** Runs whether or not DXEFV holds the module (see `CORE` in pei-unit.ts). */
+  readonly always?: boolean;
+  run(ctx: DxeContext): Promise<void>;
+}
