@@ -4,6 +4,9 @@ import { FwCfgError } from './errors.ts';
 import { programFirmwareChipset } from './chipset.ts';
 import type { FirmwareChipsetState } from './chipset.ts';
 import { QtestSession } from './qtest.ts';
+import { programOvmfPci } from './ovmf-pci/allocate.ts';
+import type { OvmfPciApertures, PlacedResource } from './ovmf-pci/allocate.ts';
+import { qtestConfigSpace } from './ovmf-pci/config-space.ts';
 import type { QtestOptions } from './qtest.ts';
 
 /** ICH9_LPC_SMI_F_BROADCAST | CPU_HOTPLUG | CPU_HOT_UNPLUG: what OVMF's SMM builds request. */
@@ -23,6 +26,14 @@ export interface ReadFwCfgOptions extends QtestOptions {
    * change QEMU's CPU hotplug AML. Undefined: no negotiation (non-SMM builds).
    */
   readonly smiFeatureMask?: bigint;
+  /**
+   * Program the PCI hierarchy first as OVMF's PciBusDxe leaves it in these apertures (bus
+   * numbers, BARs, bridge windows, decoding on; ovmf-pci/): QEMU builds etc/acpi/tables from it.
+   * Undefined: QEMU's reset state (right for a VM without PCI devices beyond the chipset's).
+   */
+  readonly pci?: OvmfPciApertures;
+  /** Told where each BAR and bridge window went (with `pci`). */
+  readonly onPciPlaced?: (placed: readonly PlacedResource[]) => void;
 }
 
 /**
@@ -33,6 +44,10 @@ export async function readQemuFwCfgFiles(options: ReadFwCfgOptions): Promise<Map
   const qt = await QtestSession.start(options);
   try {
     if (options.chipset !== false) await programFirmwareChipset(qt, options.machine, options.chipset === undefined ? undefined : options.chipset);
+    if (options.pci !== undefined) {
+      const placed = await programOvmfPci(qtestConfigSpace(qt), options.pci);
+      options.onPciPlaced?.(placed);
+    }
     const fw = await FwCfg.open(qt);
     const dir = await fw.files();
     if (options.smiFeatureMask !== undefined) await negotiateSmiFeatures(fw, dir, options.smiFeatureMask);

@@ -1,0 +1,74 @@
+/**
+ * OVMF PlatformPei's PCI apertures for a QEMU VM (OvmfPkg/Library/PlatformInitLib, edk2-stable202302
+ * to 202502 and later):
+ * - I/O: q35 [0x6000, 0xFFFF], i440fx [0xC000, 0xFFFF] (Platform.c PlatformMemMapInitialization);
+ * - 32-bit MMIO: from Uc32Base = 4 GiB - the largest power of two <= (4 GiB - RAM below 4 GiB)
+ *   (MemDetect.c PlatformQemuUc32BaseInitialization) up to the MMCONFIG base on q35
+ *   (PcdPciExpressBaseAddress) or 0xFC000000 on i440fx;
+ * - 64-bit MMIO (MemDetect.c PlatformAddressWidthInitialization): PcdPciMmio64Size 32 GiB, placed
+ *   at the first 1 GiB boundary above RAM, aligned to its size (PlatformGetFirstNonAddress). When
+ *   the CPU's physical address width is trusted (PlatformAddressWidthFromCpuid with the QEMU quirk:
+ *   41 bits or more, or 36/39 on Intel, 40 on AMD), the "dynamic" window takes the top eighth of
+ *   the address space instead (PlatformDynamicMmioWindow), moved below any E820 reservation it
+ *   overlaps (PlatformReservationConflictCB): QEMU 7.2 reserves [0xFD00000000, +12 GiB) (the AMD
+ *   HyperTransport range) for AMD CPUs with 40 or more physical address bits.
+ * The CPU facts are for QEMU's default x86 CPU, qemu64 (vendor AuthenticAMD, 40 physical address
+ * bits, no 1 GiB pages); other CPU models are not modelled.
+ */
+import { FwCfgError } from '../errors.ts';
+import type { OvmfPciApertures } from './allocate.ts';
+
+/** The VM as PlatformPei sees it. */
+export interface ApertureVm {
+  readonly machine: 'q35' | 'pc';
+  /** RAM below and above 4 GiB, bytes (QEMU's split). */
+  readonly belowFourG: bigint;
+  readonly aboveFourG: bigint;
+  /** q35: the MMCONFIG base OVMF programs (0xE0000000 for edk2-stable202502). */
+  readonly pciExpressBase?: number;
+  /** The -cpu model (undefined: QEMU's default, qemu64). */
+  readonly cpu?: string | undefined;
+}
+
+const GiB = 1n << 30n;
+const AMD_HT_START = 0xfd_0000_0000n;
+const AMD_HT_SIZE = 0x3_0000_0000n;
+
+const pow2Floor = (v: bigint): bigint => {
+  let p = 1n;
+  while (p * 2n <= v) p *= 2n;
+  return p;
+};
+const alignUp = (v: bigint, a: bigint): bigint => ((v + a - 1n) / a) * a;
+
+/** PlatformPei's apertures for `vm`. */
+export function ovmfPciApertures(vm: ApertureVm): OvmfPciApertures {
+  if (vm.cpu !== undefined && vm.cpu !== 'qemu64') {
+    throw new FwCfgError('PCI_NOT_MODELLED', `-cpu ${vm.cpu}: OVMF's 64-bit PCI aperture follows the CPU's vendor and physical address width (CPUID), known here for qemu64 only`);
+  }
+  const uc32Base = (1n << 32n) - pow2Floor((1n << 32n) - vm.belowFourG);
+  let mmio32Top: bigint;
+  if (vm.machine === 'q35') {
+    if (vm.pciExpressBase === undefined) throw new FwCfgError('PCI_NOT_MODELLED', 'q35 without the MMCONFIG base OVMF programs');
+    mmio32Top = BigInt(vm.pciExpressBase);
+  } else {
+    mmio32Top = 0xfc00_0000n;
+  }
+  // PlatformGetFirstNonAddress (no memory hot-plug area), then the dynamic window for qemu64.
+  const firstNonAddress = (1n << 32n) + vm.aboveFourG;
+  let size = 32n * GiB;
+  let base = alignUp(alignUp(firstNonAddress, GiB), pow2Floor(size));
+  const physBits = 40n;
+  const addrSpace = 1n << physBits;
+  const mmioSpace = 1n << (physBits - 3n);
+  if (size < mmioSpace && base + mmioSpace < addrSpace) {
+    size = mmioSpace;
+    base = addrSpace - mmioSpace;
+    if (base < AMD_HT_START + AMD_HT_SIZE && AMD_HT_START < base + size) base = (AMD_HT_START - size) & ~(size - 1n);
+  }
+  return {
+    io: vm.machine === 'q35' ? { base: 0x6000n, limit: 0xffffn } : { base: 0xc000n, limit: 0xffffn },
+    mmio32: { base: uc32Base, limit: mmio32Top - 1n },
+    mmio64: { base, limit: base + size - 1n },
+  };
+}
