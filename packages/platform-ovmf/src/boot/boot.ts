@@ -154,8 +154,17 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   const nicCtx = {
     machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256, tsegBytes: build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: history.kind,
   };
+  // QemuFwCfgAcpiPlatformDxe: notified when PciBus installs gEfiPciEnumerationCompleteProtocolGuid,
+  // before PciBus loads the option ROM drivers (trixie 2025.02 with a NIC: ACPI DATA, then the driver).
+  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(sec);
+  if (acpiDataMeasured) {
+    stack.phase = 'dxe:AcpiPlatform';
+    await measureAcpiData(dxe, input.fwCfgFiles);
+    notes.push('AcpiPlatformLib: "ACPI DATA" measured for etc/table-loader and each blob it allocates (from the given fw_cfg files)');
+  }
+
   const roms = input.nics === undefined || input.nics.length === 0 ? undefined : await loadNicOptionRoms(input.nics, {
-    dxe, handler, secureBootCapable: vars.secureBootCapable, secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
+    dxe, handler, secureBootCapable: vars.secureBootCapable || hasTpm2MeasureBootLib(sec), secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
     bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
   });
   const network = (roms?.driven ?? []).flatMap(nicNetworkOptions);
@@ -168,14 +177,6 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // pending request: no TPM traffic), SmmReadyToLock -> Tcg2PlatformDxe.
   stack.phase = 'dxe:Tcg2PlatformDxe';
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? defaultRandom);
-
-  // QemuFwCfgAcpiPlatformDxe (after PCI enumeration, before BDS's ReadyToBoot).
-  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(sec);
-  if (acpiDataMeasured) {
-    stack.phase = 'dxe:AcpiPlatform';
-    await measureAcpiData(dxe, input.fwCfgFiles);
-    notes.push('AcpiPlatformLib: "ACPI DATA" measured for etc/table-loader and each blob it allocates (from the given fw_cfg files)');
-  }
 
   // ---- BDS
   stack.phase = 'dxe:BDS';

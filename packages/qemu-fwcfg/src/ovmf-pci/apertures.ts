@@ -12,8 +12,8 @@
  *   the address space instead (PlatformDynamicMmioWindow), moved below any E820 reservation it
  *   overlaps (PlatformReservationConflictCB): QEMU 7.2 reserves [0xFD00000000, +12 GiB) (the AMD
  *   HyperTransport range) for AMD CPUs with 40 or more physical address bits.
- * The CPU facts are for QEMU's default x86 CPU, qemu64 (vendor AuthenticAMD, 40 physical address
- * bits, no 1 GiB pages); other CPU models are not modelled.
+ * The CPU facts are CPUID's vendor, physical address width and 1 GiB-page support (QEMU's default
+ * x86 CPU, qemu64: AuthenticAMD, 40 bits, none). Checked against real boots with qemu64 only.
  */
 import { FwCfgError } from '../errors.ts';
 import type { OvmfPciApertures } from './allocate.ts';
@@ -26,8 +26,27 @@ export interface ApertureVm {
   readonly aboveFourG: bigint;
   /** q35: the MMCONFIG base OVMF programs (0xE0000000 for edk2-stable202502). */
   readonly pciExpressBase?: number;
-  /** The -cpu model (undefined: QEMU's default, qemu64). */
-  readonly cpu?: string | undefined;
+  /** CPUID facts (undefined: QEMU's default CPU, qemu64). */
+  readonly cpu?: ApertureCpu | undefined;
+}
+
+/** What PlatformAddressWidthFromCpuid reads. */
+export interface ApertureCpu {
+  readonly vendor: string;
+  readonly physBits: number;
+  readonly page1g: boolean;
+}
+
+const QEMU64: ApertureCpu = { vendor: 'AuthenticAMD', physBits: 40, page1g: false };
+
+/** PlatformAddressWidthFromCpuid with the QEMU quirk: the width when trusted, else undefined. */
+function trustedPhysBits(cpu: ApertureCpu): bigint | undefined {
+  const amd = cpu.vendor === 'AuthenticAMD';
+  const valid = cpu.physBits >= 41 || (cpu.vendor === 'GenuineIntel' && (cpu.physBits === 36 || cpu.physBits === 39)) || (amd && cpu.physBits === 40);
+  if (!valid) return undefined;
+  let bits = Math.min(cpu.physBits, 46);
+  if (!cpu.page1g && bits > 40) bits = 40;
+  return BigInt(bits);
 }
 
 const GiB = 1n << 30n;
@@ -43,9 +62,7 @@ const alignUp = (v: bigint, a: bigint): bigint => ((v + a - 1n) / a) * a;
 
 /** PlatformPei's apertures for `vm`. */
 export function ovmfPciApertures(vm: ApertureVm): OvmfPciApertures {
-  if (vm.cpu !== undefined && vm.cpu !== 'qemu64') {
-    throw new FwCfgError('PCI_NOT_MODELLED', `-cpu ${vm.cpu}: OVMF's 64-bit PCI aperture follows the CPU's vendor and physical address width (CPUID), known here for qemu64 only`);
-  }
+  const cpu = vm.cpu ?? QEMU64;
   const uc32Base = (1n << 32n) - pow2Floor((1n << 32n) - vm.belowFourG);
   let mmio32Top: bigint;
   if (vm.machine === 'q35') {
@@ -58,13 +75,17 @@ export function ovmfPciApertures(vm: ApertureVm): OvmfPciApertures {
   const firstNonAddress = (1n << 32n) + vm.aboveFourG;
   let size = 32n * GiB;
   let base = alignUp(alignUp(firstNonAddress, GiB), pow2Floor(size));
-  const physBits = 40n;
-  const addrSpace = 1n << physBits;
-  const mmioSpace = 1n << (physBits - 3n);
-  if (size < mmioSpace && base + mmioSpace < addrSpace) {
-    size = mmioSpace;
-    base = addrSpace - mmioSpace;
-    if (base < AMD_HT_START + AMD_HT_SIZE && AMD_HT_START < base + size) base = (AMD_HT_START - size) & ~(size - 1n);
+  const physBits = trustedPhysBits(cpu);
+  if (physBits !== undefined) {
+    const addrSpace = 1n << physBits;
+    const mmioSpace = 1n << (physBits - 3n);
+    if (size < mmioSpace && base + mmioSpace < addrSpace) {
+      size = mmioSpace;
+      base = addrSpace - mmioSpace;
+      // QEMU 7.2 pc_memory_init: the E820 reservation for AMD CPUs with 40 or more address bits
+      const amdHt = cpu.vendor === 'AuthenticAMD' && cpu.physBits >= 40;
+      if (amdHt && base < AMD_HT_START + AMD_HT_SIZE && AMD_HT_START < base + size) base = (AMD_HT_START - size) & ~(size - 1n);
+    }
   }
   return {
     io: vm.machine === 'q35' ? { base: 0x6000n, limit: 0xffffn } : { base: 0xc000n, limit: 0xffffn },

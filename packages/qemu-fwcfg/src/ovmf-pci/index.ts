@@ -5,4 +5,4 @@ export type { BarKind, PciFunction, PciBridge, ProbedBar, Padding } from './scan
 export { programOvmfPci } from './allocate.ts';
 export type { Aperture, OvmfPciApertures, PlacedResource } from './allocate.ts';
 export { ovmfPciApertures } from './apertures.ts';
-export type { ApertureVm } from './apertures.ts';
+export type { ApertureVm, ApertureCpu } from './apertures.ts';
