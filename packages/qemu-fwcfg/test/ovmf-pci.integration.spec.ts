@@ -9,7 +9,7 @@ import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { OVMF_2025_02_CHIPSET_STATE, QtestSession, ovmfPciApertures, programFirmwareChipset, programOvmfPci, qtestConfigSpace, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import type { PlacedResource } from '@tcg2sim/qemu-fwcfg';
 
-// Truth: real boots of Debian trixie's OVMF 2025.02 (OVMF_CODE_4M.fd, fresh OVMF_VARS_4M.fd)
+// Truth: real boots of Debian trixie's OVMF 2025.02 and sid's ovmf-generic 2026.08 (OVMF_CODE_4M.fd, fresh OVMF_VARS_4M.fd)
 // under QEMU 7.2 with swtpm (`tcg2sim capture`): the event log and QEMU's HMP `info pci` after
 // the boot (test/vectors/ovmf-2025.02-pci/, README there). No firmware runs here: QEMU under qtest.
 const VECTORS = new URL('../../test/vectors/ovmf-2025.02-pci/', import.meta.url);
@@ -48,7 +48,7 @@ function parseInfoPci(text: string): InfoPciEntry[] {
   return out;
 }
 
-describe('OVMF 2025.02 PCI enumeration under qtest = the real boots\' BARs, windows, buses and ACPI DATA @integration', function () {
+describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\' BARs, windows, buses and ACPI DATA @integration', function () {
   this.timeout(60_000);
   const dir = tempDir('tcg2sim-ovmf-pci-');
   let swtpm: ChildProcess | undefined;
@@ -101,8 +101,9 @@ describe('OVMF 2025.02 PCI enumeration under qtest = the real boots\' BARs, wind
     return ovmfPciApertures({ machine: 'q35', belowFourG: below, aboveFourG: ram - below, pciExpressBase: 0xe000_0000 });
   };
 
-  for (const name of Object.keys(VMS)) {
-    const vm = VMS[name] as (typeof VMS)[string];
+  // trixie's 2025.02 boots, then sid's ovmf-generic 2026.08 boots of the same VMs
+  for (const name of [...Object.keys(VMS), ...Object.keys(VMS).map((k) => `sid-${k}`)]) {
+    const vm = VMS[name.replace(/^sid-/, '')] as (typeof VMS)[string];
     it(`${name}: every BAR, bridge window and bus number where the real boot's \`info pci\` shows them`, async () => {
       const qt = await QtestSession.start({ args: vm.args() });
       try {
