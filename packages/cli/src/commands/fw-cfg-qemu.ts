@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, truncateSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FwCfgError, OVMF_SMI_FEATURE_MASK, ovmfPciApertures, readQemuFwCfgFiles, readVirtFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
-import type { ApertureCpu, OvmfPciApertures } from '@tcg2sim/qemu-fwcfg';
+import type { ApertureCpu, E820Entry, OvmfPciApertures } from '@tcg2sim/qemu-fwcfg';
 import { MachineDescription, SMM_ACCESS_PEI_FILE_GUID, diskQemuArguments, firmwareChipsetFacts, ramLayout } from '@tcg2sim/platform-ovmf';
 import { NIC_MODELS, VIRT_FLASH_BANK_SIZE } from '@tcg2sim/qemu-vmm';
 import { qtestArguments } from '@tcg2sim/qemu-config';
@@ -87,48 +87,46 @@ export interface VmCommand {
  * programs its PCI hierarchy as OVMF's enumeration leaves it, and reads its fw_cfg files.
  */
 export async function vmFwCfgFiles(s: Scenario, sec: SecOutput, vm?: VmCommand): Promise<VmFwCfgFiles> {
-  return withSwtpm(async (sock, dir) => {
-    const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
-    // SMM builds negotiate QEMU's SMI features first (broadcast, CPU hotplug and hot-unplug: OvmfPkg
-    // SmiFeatures.c), which changes the CPU hotplug AML.
-    const smmBuild = s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
+  // SMM builds negotiate QEMU's SMI features first (broadcast, CPU hotplug and hot-unplug: OvmfPkg
+  // SmiFeatures.c), which changes the CPU hotplug AML.
+  const smmBuild = s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  const unplaced = vm === undefined ? unplacedReason(s) : undefined;
+  const what = vm !== undefined
+    ? `the ${vm.flag} VM (its devices, serial console on null)`
+    : `-machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port${s.disk !== undefined ? ', the disks' : ''}${(s.nics ?? []).length > 0 ? ', the NICs' : ''}`;
+  const layout = ramLayout(MachineDescription.parse({ machine: s.machine, memoryMiB: s.memoryMiB }));
+  // PlatformPei's apertures from the machine, RAM, CPU and QEMU's own E820 table
+  const pci = (e820: readonly E820Entry[] | undefined): OvmfPciApertures => ovmfPciApertures({
+    machine: s.machine, belowFourG: BigInt(layout.belowFourG), aboveFourG: layout.aboveFourG, e820,
+    ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}), ...(vm !== undefined ? { cpu: vm.cpu } : {}),
+  });
+  // one swtpm per QEMU (it ends when QEMU closes its control channel)
+  const read = (programPci: boolean): Promise<Map<string, Uint8Array>> => withSwtpm(async (sock, dir) => {
     let args: string[];
-    let what: string;
-    const unplaced = vm === undefined ? unplacedReason(s) : undefined;
     if (vm !== undefined) {
       const varsCopy = join(dir, 'vars.fd');
       if (s.vars !== undefined) copyFileSync(s.vars, varsCopy);
       args = qtestArguments(vm.cmd, { swtpmCtrl: sock, varsCopy, scratchSocket: join(dir, 'qmp.sock') });
-      what = `the ${vm.flag} VM (its devices, serial console on null)`;
-    } else {
-      args = vmArguments(s, sock);
-      what = `-machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port${s.disk !== undefined ? ', the disks' : ''}${(s.nics ?? []).length > 0 ? ', the NICs' : ''}`;
-    }
-    const layout = ramLayout(MachineDescription.parse({ machine: s.machine, memoryMiB: s.memoryMiB }));
-    let pci: OvmfPciApertures | undefined;
-    let pciNote = '';
-    try {
-      pci = ovmfPciApertures({ machine: s.machine, belowFourG: BigInt(layout.belowFourG), aboveFourG: layout.aboveFourG, ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}), ...(vm !== undefined ? { cpu: vm.cpu } : {}) });
-    } catch (e) {
-      if (!(e instanceof FwCfgError)) throw e;
-      pciNote = e.message;
-    }
-    const read = (p: OvmfPciApertures | undefined): Promise<Map<string, Uint8Array>> => readQemuFwCfgFiles({ machine: s.machine, chipset, args, ...(p !== undefined ? { pci: p } : {}), ...(smmBuild ? { smiFeatureMask: OVMF_SMI_FEATURE_MASK } : {}) });
-    let files: Map<string, Uint8Array>;
-    try {
-      files = await read(pci);
-    } catch (e) {
-      if (!(e instanceof FwCfgError) || e.code !== 'PCI_NOT_MODELLED') throw e;
-      pciNote = e.message;
-      files = await read(undefined);
-    }
-    const notModelled = pciNote !== '' ? pciNote : unplaced !== undefined ? `${unplaced} need --qemu-cmdline or --libvirt-xml to be placed in QEMU` : undefined;
-    const note = `ACPI blobs ("ACPI DATA") read from qemu-system-x86_64 under qtest for ${what}, the PCI hierarchy programmed as OVMF's PciBusDxe leaves it (${chipset.evidence}${smmBuild ? '; SMI features negotiated as OVMF does' : ''})`;
-    return {
-      files,
-      note: notModelled === undefined ? note : `INCOMPLETE: --fw-cfg-from-qemu: ${notModelled}: QEMU's etc/acpi/tables follows the PCI resources OVMF assigns, which are not modelled for this VM: the "ACPI DATA" event of etc/acpi/tables and PCR1 may be wrong`,
-    };
+    } else args = vmArguments(s, sock);
+    return readQemuFwCfgFiles({ machine: s.machine, chipset, args, ...(programPci ? { pci } : {}), ...(smmBuild ? { smiFeatureMask: OVMF_SMI_FEATURE_MASK } : {}) });
   });
+  let pciNote = '';
+  let files: Map<string, Uint8Array>;
+  try {
+    files = await read(true);
+  } catch (e) {
+    const cause = e instanceof CommandFailure ? e.cause : e;
+    if (!(cause instanceof FwCfgError) || cause.code !== 'PCI_NOT_MODELLED') throw e;
+    pciNote = cause.message;
+    files = await read(false);
+  }
+  const notModelled = pciNote !== '' ? pciNote : unplaced !== undefined ? `${unplaced} need --qemu-cmdline or --libvirt-xml to be placed in QEMU` : undefined;
+  const note = `ACPI blobs ("ACPI DATA") read from qemu-system-x86_64 under qtest for ${what}, the PCI hierarchy programmed as OVMF's PciBusDxe leaves it (${chipset.evidence}${smmBuild ? '; SMI features negotiated as OVMF does' : ''})`;
+  return {
+    files,
+    note: notModelled === undefined ? note : `INCOMPLETE: --fw-cfg-from-qemu: ${notModelled}: QEMU's etc/acpi/tables follows the PCI resources OVMF assigns, which are not modelled for this VM: the "ACPI DATA" event of etc/acpi/tables and PCR1 may be wrong`,
+  };
 }
 
 /**

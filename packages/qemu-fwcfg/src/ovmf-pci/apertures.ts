@@ -28,6 +28,27 @@ export interface ApertureVm {
   readonly pciExpressBase?: number;
   /** CPUID facts (undefined: QEMU's default CPU, qemu64). */
   readonly cpu?: ApertureCpu | undefined;
+  /**
+   * QEMU's E820 table (fw_cfg etc/e820), as PlatformPei scans it: RAM above 4 GiB ends the used
+   * address space, reserved entries move the dynamic window. Undefined: from `aboveFourG`, and
+   * QEMU 7.1+'s AMD HyperTransport reservation (machine types before 7.1 do not add it).
+   */
+  readonly e820?: readonly E820Entry[] | undefined;
+}
+
+/** One E820 entry (type 1 RAM, 2 reserved). */
+export interface E820Entry {
+  readonly base: bigint;
+  readonly length: bigint;
+  readonly type: number;
+}
+
+/** Decodes fw_cfg etc/e820 (packed {u64 address, u64 length, u32 type} records). */
+export function parseE820(bytes: Uint8Array): E820Entry[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: E820Entry[] = [];
+  for (let o = 0; o + 20 <= bytes.length && out.length < 128; o += 20) out.push({ base: v.getBigUint64(o, true), length: v.getBigUint64(o + 8, true), type: v.getUint32(o + 16, true) });
+  return out;
 }
 
 /** What PlatformAddressWidthFromCpuid reads. */
@@ -72,7 +93,11 @@ export function ovmfPciApertures(vm: ApertureVm): OvmfPciApertures {
     mmio32Top = 0xfc00_0000n;
   }
   // PlatformGetFirstNonAddress (no memory hot-plug area), then the dynamic window for qemu64.
-  const firstNonAddress = (1n << 32n) + vm.aboveFourG;
+  let firstNonAddress = (1n << 32n) + vm.aboveFourG;
+  if (vm.e820 !== undefined) {
+    firstNonAddress = 1n << 32n;
+    for (const e of vm.e820) if (e.type === 1 && e.base + e.length > firstNonAddress) firstNonAddress = e.base + e.length;
+  }
   let size = 32n * GiB;
   let base = alignUp(alignUp(firstNonAddress, GiB), pow2Floor(size));
   const physBits = trustedPhysBits(cpu);
@@ -84,7 +109,11 @@ export function ovmfPciApertures(vm: ApertureVm): OvmfPciApertures {
       base = addrSpace - mmioSpace;
       // QEMU 7.2 pc_memory_init: the E820 reservation for AMD CPUs with 40 or more address bits
       const amdHt = cpu.vendor === 'AuthenticAMD' && cpu.physBits >= 40;
-      if (amdHt && base < AMD_HT_START + AMD_HT_SIZE && AMD_HT_START < base + size) base = (AMD_HT_START - size) & ~(size - 1n);
+      const reserved = vm.e820 ?? (amdHt ? [{ base: AMD_HT_START, length: AMD_HT_SIZE, type: 2 }] : []);
+      for (const e of reserved) {
+        // PlatformReservationConflictCB looks at every entry, whatever its type
+        if (base < e.base + e.length && e.base < base + size) base = (e.base - size) & ~(size - 1n);
+      }
     }
   }
   return {

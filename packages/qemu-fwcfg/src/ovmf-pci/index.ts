@@ -4,5 +4,5 @@ export { scanPciHierarchy, allFunctions } from './scan.ts';
 export type { BarKind, PciFunction, PciBridge, ProbedBar, Padding } from './scan.ts';
 export { programOvmfPci } from './allocate.ts';
 export type { Aperture, OvmfPciApertures, PlacedResource } from './allocate.ts';
-export { ovmfPciApertures } from './apertures.ts';
-export type { ApertureVm, ApertureCpu } from './apertures.ts';
+export { ovmfPciApertures, parseE820 } from './apertures.ts';
+export type { ApertureVm, ApertureCpu, E820Entry } from './apertures.ts';
