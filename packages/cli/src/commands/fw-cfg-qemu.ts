@@ -150,3 +150,17 @@ export async function virtFwCfgFiles(s: Scenario): Promise<VmFwCfgFiles> {
     return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine virt -cpu cortex-a57 -m ${s.memoryMiB} -smp ${s.cpus}, pflash unit 0 present, tpm-tis-device, -net none` };
   });
 }
+
+/**
+ * The fw_cfg files for one configuration of a matrix (`predict --matrix … --fw-cfg-from-qemu`): one
+ * QEMU under qtest per configuration, as a single `predict` reads them; `files` empty when the
+ * build measures none of QEMU's blobs.
+ */
+export async function configurationFwCfgFiles(s: Scenario, code: Uint8Array, sec: Promise<SecOutput>): Promise<VmFwCfgFiles> {
+  const notMeasured = { files: new Map<string, Uint8Array>(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
+  const { armVirtImage, isArmVirtImage } = await import('@tcg2sim/platform-armvirt');
+  const { measuresAcpiData } = await import('@tcg2sim/platform-ovmf');
+  if (isArmVirtImage(code)) return measuresAcpiData(armVirtImage(code)) ? virtFwCfgFiles(s) : notMeasured;
+  const booted = await sec;
+  return measuresAcpiData(booted) ? vmFwCfgFiles(s, booted) : notMeasured;
+}

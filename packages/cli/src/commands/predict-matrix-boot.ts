@@ -17,6 +17,8 @@ export interface MatrixJob {
   readonly vars: number | 'code' | undefined;
   /** `firmware` of the output, as a single `predict` names it. */
   readonly source: string;
+  /** `--fw-cfg-from-qemu`: QEMU's fw_cfg files read for this configuration (fw-cfg-qemu.ts). */
+  readonly fwCfgFromQemu?: boolean;
 }
 
 /** What booting one configuration gave (structured-cloneable). */
@@ -71,8 +73,10 @@ export class MatrixBooter {
       const vars = job.vars === 'code' ? img.code : job.vars === undefined ? undefined : this.#vars[job.vars];
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
       const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
-      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom });
-      return { ok: true, prediction: predictionJson(p, job.source, allNotes(job.scenario, fw, p)), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
+      const fwCfg = job.fwCfgFromQemu === true ? await (await import('./fw-cfg-qemu.ts')).configurationFwCfgFiles(job.scenario, img.code, img.sec) : undefined;
+      const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+      const notes = [...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(job.scenario, fw, p)];
+      return { ok: true, prediction: predictionJson(p, job.source, notes), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }
