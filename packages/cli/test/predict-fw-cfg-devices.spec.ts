@@ -100,6 +100,17 @@ describe(`predict --fw-cfg-from-qemu with PCI devices (Debian ${build.name}) = r
     });
   }
 
+  it('--libvirt-xml of the same domain (libvirt 9.0\'s command line for it is read under qtest): every event and PCRs 0-7', async () => {
+    const xml = join(tmp.path, 'lv1.xml');
+    writeFileSync(xml, readFileSync(new URL('q35-libvirt-vm.xml', fixtures), 'utf8')
+      .replaceAll('/usr/share/OVMF/OVMF_CODE_4M.fd', CODE)
+      .replaceAll('/var/lib/libvirt/images/lv1.img', disk)
+      .replaceAll('/var/lib/libvirt/qemu/nvram/lv1_VARS.fd', nvram));
+    const p = await predictLog('lv-xml', '--libvirt-xml', xml);
+    expect(p.complete).to.equal(true);
+    expectSameLog(p.log, vector('lv'));
+  });
+
   it('--nic virtio-net-pci: the ACPI DATA events and the ROM driver event as the real boot; INCOMPLETE for the network boot options', async () => {
     const p = await predictLog('nic', '--code', CODE, '--vars', VARS, '--nic', 'virtio-net-pci');
     expect(p.complete).to.equal(false);
