@@ -190,7 +190,8 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     let infoPci: string | undefined;
     try {
       await qmp.execute('stop');
-      const hmp = await qmp.execute('human-monitor-command', { 'command-line': 'info pci' });
+      // a record only: a QEMU without the HMP passthrough still gives a capture
+      const hmp = await qmp.execute('human-monitor-command', { 'command-line': 'info pci' }).catch(() => undefined);
       if (typeof hmp === 'string') infoPci = hmp;
       if (o.saveLowRamTo !== undefined) await qmp.execute('pmemsave', { val: 0, size: ramRanges(o.machine, o.memoryMiB)[0]?.[1] ?? 0, filename: o.saveLowRamTo });
       scan = await scanGuestMemory(qmp, o.guestRam ?? ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
