@@ -72,9 +72,10 @@ describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\
 
   const tpm = (iface: string): string[] => ['-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `${iface},tpmdev=tpm0`];
   // The captures' VMs (the captured command lines without firmware, display and sockets).
-  const VMS: Readonly<Record<string, { memMiB: number; args: () => string[] }>> = {
+  const VMS: Readonly<Record<string, { memMiB: number; machine?: 'pc'; args: () => string[] }>> = {
     nic: { memMiB: 512, args: () => ['-machine', 'q35', '-m', '512', '-smp', '1', ...tpm('tpm-tis'), '-net', 'none', '-serial', 'null', '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'] },
     disk: { memMiB: 512, args: () => ['-machine', 'q35', '-m', '512', '-smp', '1', ...tpm('tpm-tis'), '-net', 'none', '-serial', 'null', '-drive', `if=none,id=d0,format=raw,snapshot=on,file=${disk}`, '-device', 'virtio-blk-pci,drive=d0'] },
+    'pc-disk': { memMiB: 512, machine: 'pc', args: () => ['-machine', 'pc', '-m', '512', '-smp', '1', ...tpm('tpm-tis'), '-net', 'none', '-serial', 'null', '-drive', `if=none,id=d0,format=raw,snapshot=on,file=${disk}`, '-device', 'virtio-blk-pci,drive=d0'] },
     // packages/qemu-config/test/fixtures/q35-libvirt-vm.virsh-9.0.args, libvirt 9.0's line for a
     // q35 domain: seven pcie-root-ports, qemu-xhci, virtio-serial, virtio-blk, virtio-net, balloon, rng
     lv: {
@@ -95,21 +96,22 @@ describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\
       ],
     },
   };
-  const apertures = (memMiB: number): ReturnType<typeof ovmfPciApertures> => {
+  const apertures = (memMiB: number, machine: 'q35' | 'pc' = 'q35'): ReturnType<typeof ovmfPciApertures> => {
     const ram = BigInt(memMiB) << 20n;
     const below = ram >= 0xb000_0000n ? 0x8000_0000n : ram;
-    return ovmfPciApertures({ machine: 'q35', belowFourG: below, aboveFourG: ram - below, pciExpressBase: 0xe000_0000 });
+    return ovmfPciApertures({ machine, belowFourG: below, aboveFourG: ram - below, pciExpressBase: 0xe000_0000 });
   };
 
   // trixie's 2025.02 boots, then sid's ovmf-generic 2026.08 boots of the same VMs
-  for (const name of [...Object.keys(VMS), ...Object.keys(VMS).map((k) => `sid-${k}`)]) {
+  for (const name of [...Object.keys(VMS), ...['nic', 'disk', 'lv'].map((k) => `sid-${k}`)]) {
     const vm = VMS[name.replace(/^sid-/, '')] as (typeof VMS)[string];
     it(`${name}: every BAR, bridge window and bus number where the real boot's \`info pci\` shows them`, async () => {
       const qt = await QtestSession.start({ args: vm.args() });
       try {
-        await programFirmwareChipset(qt, 'q35', OVMF_2025_02_CHIPSET_STATE.q35);
+        const machine = vm.machine ?? 'q35';
+        await programFirmwareChipset(qt, machine, OVMF_2025_02_CHIPSET_STATE[machine]);
         const cs = qtestConfigSpace(qt);
-        const placed: PlacedResource[] = await programOvmfPci(cs, apertures(vm.memMiB));
+        const placed: PlacedResource[] = await programOvmfPci(cs, apertures(vm.memMiB, machine));
         const real = parseInfoPci(readFileSync(new URL(`${name}.info-pci.txt`, VECTORS), 'utf8'));
         let checked = 0;
         for (const e of real) {
@@ -144,7 +146,8 @@ describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\
       const log = decodeEventLog(readFileSync(new URL(`${name}.eventlog.bin`, VECTORS)));
       const acpi = log.events.filter((e) => e.pcrIndex === 1 && Buffer.from(e.eventData).toString('latin1') === 'ACPI DATA');
       const want = acpi.map((e) => Buffer.from(e.digests.find((d) => d.digest.length === 32)?.digest ?? new Uint8Array()).toString('hex'));
-      const files = await readQemuFwCfgFiles({ machine: 'q35', args: vm.args(), names, chipset: OVMF_2025_02_CHIPSET_STATE.q35, pci: apertures(vm.memMiB) });
+      const machine = vm.machine ?? 'q35';
+      const files = await readQemuFwCfgFiles({ machine, args: vm.args(), names, chipset: OVMF_2025_02_CHIPSET_STATE[machine], pci: apertures(vm.memMiB, machine) });
       expect(want).to.have.length(4);
       expect([...want].sort()).to.deep.equal(names.map((x) => sha256(files.get(x) ?? new Uint8Array())).sort());
     });
@@ -152,7 +155,8 @@ describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\
     it(`${name}: without the programming (QEMU's reset state) etc/acpi/tables is not what the firmware measured`, async () => {
       const log = decodeEventLog(readFileSync(new URL(`${name}.eventlog.bin`, VECTORS)));
       const want = log.events.filter((e) => e.pcrIndex === 1).map((e) => Buffer.from(e.digests.find((d) => d.digest.length === 32)?.digest ?? new Uint8Array()).toString('hex'));
-      const unprogrammed = await readQemuFwCfgFiles({ machine: 'q35', args: vm.args(), names: ['etc/acpi/tables'], chipset: OVMF_2025_02_CHIPSET_STATE.q35 });
+      const machine = vm.machine ?? 'q35';
+      const unprogrammed = await readQemuFwCfgFiles({ machine, args: vm.args(), names: ['etc/acpi/tables'], chipset: OVMF_2025_02_CHIPSET_STATE[machine] });
       expect(want).to.not.include(sha256(unprogrammed.get('etc/acpi/tables') ?? new Uint8Array()));
     });
   }
