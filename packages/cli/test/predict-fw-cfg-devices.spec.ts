@@ -111,17 +111,29 @@ describe(`predict --fw-cfg-from-qemu with PCI devices (Debian ${build.name}) = r
     expectSameLog(p.log, vector('lv'));
   });
 
-  it('--nic virtio-net-pci: the ACPI DATA events and the ROM driver event as the real boot; INCOMPLETE for the network boot options', async () => {
+  it('--nic virtio-net-pci: every measurement as the real boot (NetworkPkg waits for an RNG: only iPXE\'s boot option)', async () => {
     const p = await predictLog('nic', '--code', CODE, '--vars', VARS, '--nic', 'virtio-net-pci');
-    expect(p.complete).to.equal(false);
+    expect(p.complete).to.equal(true);
     const ours = decodeEventLog(p.log).events;
     const real = decodeEventLog(vector('nic')).events;
-    // up to the ROM driver (PCR2), before BDS's boot option variables
-    const upTo = real.findIndex((e) => e.pcrIndex === 2 && e.eventType === 0x80000004);
-    expect(upTo).to.be.greaterThan(10);
-    for (let i = 0; i <= upTo; i++) {
-      expect(ours[i]?.digests.map((d) => toHex(d.digest)), `event ${i}`).to.deep.equal(real[i]?.digests.map((d) => toHex(d.digest)));
+    if (build.prefix === '') {
+      expectSameLog(p.log, vector('nic'));
+      return;
     }
+    // sid (no Shell): after the failed network attempt BDS goes on to another option (PCR4's
+    // "Returning …"/"Calling …" after the separators), which is not modelled: up to the separators
+    const last = real.findLastIndex((e) => e.eventType === 4);
+    expect(ours.length).to.equal(last + 1);
+    for (let i = 0; i <= last; i++) expect(ours[i]?.digests.map((d) => toHex(d.digest)), `event ${i}`).to.deep.equal(real[i]?.digests.map((d) => toHex(d.digest)));
+  });
+
+  // captured with trixie's image only
+  if (build.prefix === '') it('a NIC and virtio-rng-pci (--qemu-cmdline): NetworkPkg runs, five network options, every measurement as the real boot', async () => {
+    const line = `qemu-system-x86_64 -machine q35 -m 512 -drive if=pflash,format=raw,unit=0,readonly=on,file=${CODE} -drive if=pflash,format=raw,unit=1,file=${nvram}` +
+      ' -chardev socket,id=chrtpm,path=/run/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none -netdev user,id=n0 -device virtio-net-pci,netdev=n0 -device virtio-rng-pci';
+    const p = await predictLog('nic-rng', '--qemu-cmdline', line);
+    expect(p.complete).to.equal(true);
+    expectSameLog(p.log, vector('nic-rng'));
   });
 });
 }

@@ -89,15 +89,7 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }
-  // Seen on Debian trixie's 2025.02 with a virtio-net NIC and no bootindex: BDS made one network
-  // option (iPXE's, PciRoot(0x0)/Pci(0x2,0x0)/MAC(…)), where 2022.11 made five (NetworkPkg's PXE and
-  // HTTP over IPv4/IPv6 too). PCR2 (the ROM driver) and the ACPI data are exact; PCR1/PCR4 are not.
-  const nicOptions = (s.nics?.length ?? 0) > 0 && measuresAcpiData(p.boot.sec) && !p.boot.notes.some((n) => n.startsWith('BDS: ConnectDevicesFromQemu'));
-  if (nicOptions) unmodelledNic(notes);
   if (p.boot.bdsAssumed !== undefined) notes.push(`INCOMPLETE: ${p.boot.bdsAssumed}: PCR1/PCR4 and the separators may be wrong (tcg2sim profile shows the evidence)`);
   return notes;
 }
 
-function unmodelledNic(notes: string[]): void {
-  notes.push('INCOMPLETE: a NIC on an edk2-stable202302+ build whose boot options BDS creates itself (no bootindex): the network boot options it makes are not modelled for these releases (Debian trixie 2025.02 made only iPXE\'s "UEFI PXEv4" option): PCR1/PCR4 may be wrong (PCR2, the option ROM driver, and the ACPI data are modelled)');
-}

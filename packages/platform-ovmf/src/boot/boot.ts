@@ -19,6 +19,7 @@ import { diskBufferNote, imageBufferAddress, machineShift, imageBufferDistance, 
 import { storeHistory } from './store-history.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { hasTpm2MeasureBootLib } from './measure-boot-lib.ts';
+import { networkStackNeedsRng, vmHasRng } from './network-rng.ts';
 import { measureAcpiData, measuresAcpiData } from '../acpi/acpi-data.ts';
 import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
 import { buildFactsFromPeiFv, peiFvAtMeasurement } from '../platform-pei/peifv.ts';
@@ -167,7 +168,10 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     dxe, handler, secureBootCapable: vars.secureBootCapable || hasTpm2MeasureBootLib(sec), secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
     bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
   });
-  const network = (roms?.driven ?? []).flatMap(nicNetworkOptions);
+  // NetworkPkg needs EFI_RNG_PROTOCOL (202405+): without one only iPXE's own option (network-rng.ts)
+  const netStack = !networkStackNeedsRng(sec.dxeFv) || vmHasRng(input.devices);
+  if (roms !== undefined && !netStack) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and the VM has no virtio-rng: each NIC gets only its option ROM driver\'s boot option');
+  const network = (roms?.driven ?? []).flatMap((n) => nicNetworkOptions(n).slice(0, netStack ? undefined : 1));
   if (roms !== undefined) {
     notes.push(nicBuffersCalibrated(nicCtx, roms.facts)
       ? 'option ROM and Shell buffer addresses with NICs: calibrated for this build and machine'
