@@ -23,5 +23,7 @@ export { bootOrderOf } from './boot-order.ts';
 export type { BootOrderFinding } from './boot-order.ts';
 export { captureArguments } from './capture-argv.ts';
 export type { CaptureArgvPaths } from './capture-argv.ts';
+export { qtestArguments } from './qtest-argv.ts';
+export type { QtestArgvPaths } from './qtest-argv.ts';
 export { DEFAULT_ROM_FILES, optionRomOf, qemuDataDirs } from './option-roms.ts';
 export type { OptionRom } from './option-roms.ts';

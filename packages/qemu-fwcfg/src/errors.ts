@@ -13,7 +13,9 @@ export type FwCfgErrorCode =
   /** No file of that name. */
   | 'NO_SUCH_FILE'
   /** A DMA transfer reported an error. */
-  | 'DMA_ERROR';
+  | 'DMA_ERROR'
+  /** The VM's PCI devices or CPU need a part of OVMF's PCI resource allocation that is not modelled. */
+  | 'PCI_NOT_MODELLED';
 
 /** Reading QEMU's fw_cfg through qtest failed; `code` says at which step. */
 export class FwCfgError extends CodedError<FwCfgErrorCode> {

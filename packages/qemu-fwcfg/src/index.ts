@@ -21,3 +21,5 @@ export {
 export type { SmbiosAnchor, SmbiosStructure } from './smbios.ts';
 export { qemu72SmbiosFiles } from './smbios-qemu72.ts';
 export type { Qemu72SmbiosVm } from './smbios-qemu72.ts';
+export { qtestConfigSpace, pciAddressText, scanPciHierarchy, programOvmfPci, ovmfPciApertures, parseE820 } from './ovmf-pci/index.ts';
+export type { PciAddress, PciConfigSpace, PciFunction, OvmfPciApertures, PlacedResource, ApertureVm, ApertureCpu, E820Entry } from './ovmf-pci/index.ts';

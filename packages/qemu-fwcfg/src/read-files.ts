@@ -4,6 +4,11 @@ import { FwCfgError } from './errors.ts';
 import { programFirmwareChipset } from './chipset.ts';
 import type { FirmwareChipsetState } from './chipset.ts';
 import { QtestSession } from './qtest.ts';
+import { programOvmfPci } from './ovmf-pci/allocate.ts';
+import type { OvmfPciApertures, PlacedResource } from './ovmf-pci/allocate.ts';
+import { parseE820 } from './ovmf-pci/apertures.ts';
+import type { E820Entry } from './ovmf-pci/apertures.ts';
+import { qtestConfigSpace } from './ovmf-pci/config-space.ts';
 import type { QtestOptions } from './qtest.ts';
 
 /** ICH9_LPC_SMI_F_BROADCAST | CPU_HOTPLUG | CPU_HOT_UNPLUG: what OVMF's SMM builds request. */
@@ -23,6 +28,14 @@ export interface ReadFwCfgOptions extends QtestOptions {
    * change QEMU's CPU hotplug AML. Undefined: no negotiation (non-SMM builds).
    */
   readonly smiFeatureMask?: bigint;
+  /**
+   * Program the PCI hierarchy first as OVMF's PciBusDxe leaves it in these apertures (bus
+   * numbers, BARs, bridge windows, decoding on; ovmf-pci/): QEMU builds etc/acpi/tables from it.
+   * Undefined: QEMU's reset state (right for a VM without PCI devices beyond the chipset's).
+   */
+  readonly pci?: OvmfPciApertures | ((e820: readonly E820Entry[] | undefined) => OvmfPciApertures);
+  /** Told where each BAR and bridge window went (with `pci`). */
+  readonly onPciPlaced?: (placed: readonly PlacedResource[]) => void;
 }
 
 /**
@@ -35,6 +48,16 @@ export async function readQemuFwCfgFiles(options: ReadFwCfgOptions): Promise<Map
     if (options.chipset !== false) await programFirmwareChipset(qt, options.machine, options.chipset === undefined ? undefined : options.chipset);
     const fw = await FwCfg.open(qt);
     const dir = await fw.files();
+    if (options.pci !== undefined) {
+      // PlatformPei's apertures may need QEMU's E820 table (PlatformScanE820), read as it reads it
+      let apertures: OvmfPciApertures;
+      if (typeof options.pci === 'function') {
+        const e820 = dir.find((f) => f.name === 'etc/e820');
+        apertures = options.pci(e820 !== undefined && e820.size % 20 === 0 && e820.size <= 20 * 128 ? parseE820(await fw.readItem(e820.select, e820.size)) : undefined);
+      } else apertures = options.pci;
+      const placed = await programOvmfPci(qtestConfigSpace(qt), apertures);
+      options.onPciPlaced?.(placed);
+    }
     if (options.smiFeatureMask !== undefined) await negotiateSmiFeatures(fw, dir, options.smiFeatureMask);
     const out = new Map<string, Uint8Array>();
     for (const f of dir) {

@@ -239,6 +239,7 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
   if (r.finalEvents) writeFileSync(join(dir, 'final-events.bin'), r.finalEvents);
   if (r.varsAfter) writeFileSync(join(dir, 'vars-after-boot.fd'), r.varsAfter);
   writeFileSync(join(dir, 'serial.log'), r.serialLog, 'latin1');
+  if (r.infoPci !== undefined) writeFileSync(join(dir, 'info-pci.txt'), r.infoPci);
   writeFileSync(join(dir, 'swtpm.log'), r.swtpmLog, 'latin1');
   if (r.mmioTrace !== undefined) writeFileSync(join(dir, 'mmio-trace.log'), r.mmioTrace, 'latin1');
   if (r.tpmCommandStream) writeFileSync(join(dir, 'tpm-commands.json'), JSON.stringify(r.tpmCommandStream, null, 1) + '\n');

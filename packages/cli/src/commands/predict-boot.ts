@@ -23,7 +23,7 @@ import { loadDiskBootLoader } from '../disk.ts';
 import { diskPlacementOf, loadNics, platformDevicesOf, romReader } from '../nics.ts';
 import { readInput, readInputText } from '../files.ts';
 import { checkScenario, fieldOrigin, predictNotes } from './predict-check.ts';
-import { scenarioFieldsOf, vmPredictInput } from '../vm-input.ts';
+import { scenarioFieldsOf, vmCommand, vmPredictInput } from '../vm-input.ts';
 import type { PredictInput } from '@tcg2sim/qemu-config';
 import type { OptionRomBar } from '@tcg2sim/qemu-vmm';
 
@@ -311,7 +311,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   } else if (o.fwCfgFromQemu === true) {
     const [{ vmFwCfgFiles }, booted] = await Promise.all([import('./fw-cfg-qemu.ts'), sec ?? decompressMemFvsAsync(fw.code)]);
     secReady = Promise.resolve(booted);
-    fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
+    // --qemu-cmdline / --libvirt-xml: QEMU reads the user's own line (its devices, placed as QEMU places them)
+    const vmCmd = vm !== undefined ? { ...(await vmCommand(o)), cpu: vm.cpu } : undefined;
+    fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted, vmCmd) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
   } else if (!isArmVirtImage(fw.code)) {
     // Without the flag: QEMU 7.2's blobs modelled (fw-cfg-model.ts) for a VM the model covers.
     const booted = await decompressedOrUndefined(sec ?? decompressMemFvsAsync(fw.code));

@@ -92,3 +92,4 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   if (p.boot.bdsAssumed !== undefined) notes.push(`INCOMPLETE: ${p.boot.bdsAssumed}: PCR1/PCR4 and the separators may be wrong (tcg2sim profile shows the evidence)`);
   return notes;
 }
+

@@ -19,6 +19,8 @@ export interface MatrixJob {
   readonly vars: number | 'code' | undefined;
   /** `firmware` of the output, as a single `predict` names it. */
   readonly source: string;
+  /** `--fw-cfg-from-qemu`: QEMU's fw_cfg files read for this configuration (fw-cfg-qemu.ts). */
+  readonly fwCfgFromQemu?: boolean;
 }
 
 /** What booting one configuration gave (structured-cloneable). */
@@ -73,13 +75,17 @@ export class MatrixBooter {
       const vars = job.vars === 'code' ? img.code : job.vars === undefined ? undefined : this.#vars[job.vars];
       const disk = job.scenario.disk !== undefined ? this.#disk(job.scenario.disk) : undefined;
       const fw = { code: img.code, vars, source: job.source, sec: img.sec, digests: img.digests };
-      // QEMU 7.2's ACPI blobs (and SMBIOS tables) modelled, as a single predict does without --fw-cfg-from-qemu.
-      const sec = isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
+      // --fw-cfg-from-qemu: each configuration's files from its own QEMU; otherwise QEMU 7.2's ACPI
+      // blobs (and SMBIOS tables) modelled, as a single predict does without the flag.
+      const fwCfg = job.fwCfgFromQemu === true ? await (await import('./fw-cfg-qemu.ts')).configurationFwCfgFiles(job.scenario, img.code, img.sec) : undefined;
+      const sec = fwCfg !== undefined || isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
       const model = sec === undefined || !measuresAcpiData(sec) ? undefined : modelledFwCfgFiles(job.scenario, sec, false);
-      const files = model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
-      const modelNote = model === undefined ? [] : ['uncovered' in model ? `QEMU's ACPI blobs are not modelled for this VM (${model.uncovered}): --fw-cfg-from-qemu reads your QEMU's` : model.note];
+      const files = fwCfg !== undefined
+        ? (fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {})
+        : model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
+      const fwCfgNote = fwCfg !== undefined ? [fwCfg.note] : model === undefined ? [] : ['uncovered' in model ? `QEMU's ACPI blobs are not modelled for this VM (${model.uncovered}): --fw-cfg-from-qemu reads your QEMU's` : model.note];
       const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom, ...files });
-      return { ok: true, prediction: predictionJson(p, job.source, [...modelNote, ...allNotes(job.scenario, fw, p)]), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
+      return { ok: true, prediction: predictionJson(p, job.source, [...fwCfgNote, ...allNotes(job.scenario, fw, p)]), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }

@@ -23,7 +23,10 @@ import type { MatrixRow } from './predict-matrix-output.ts';
  */
 export async function runMatrix(raw: RawPredictOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<void> {
   const { configs, origin } = await matrixConfigs(raw);
-  const { jobs, images, vars } = firmwareOf(configs, early, (field) => (raw.matrix === undefined ? `--${field}` : `${raw.matrix}: ${field}`));
+  const firmware = firmwareOf(configs, early, (field) => (raw.matrix === undefined ? `--${field}` : `${raw.matrix}: ${field}`));
+  const { images, vars } = firmware;
+  // --fw-cfg-from-qemu: each configuration reads its own VM's fw_cfg files (one QEMU under qtest each)
+  const jobs = raw.fwCfgFromQemu === true ? firmware.jobs.map((j) => ({ ...j, fwCfgFromQemu: true })) : firmware.jobs;
   const workers = matrixWorkerCount(jobs.length, spareCore);
   const { outcomes, onWorkers, workerErrors } = await runMatrixPool(jobs, images, vars, workers, { mainClaims: process.env['TCG2SIM_MATRIX_MAIN'] !== '0' });
   for (const e of new Set(workerErrors)) io.err(`tcg2sim: note: a matrix worker thread failed (${e}); the main thread booted its configurations\n`);

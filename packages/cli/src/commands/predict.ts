@@ -127,7 +127,6 @@ export function registerPredict(program: Command, io: CliIo, setStatus: SetStatu
       if (raw.json === true && raw.yaml === true) throw new UsageError('--json and --yaml are exclusive');
       const o = singleOptions(raw);
       if (o === undefined) {
-        if (raw.fwCfgFromQemu === true) throw new UsageError('--fw-cfg-from-qemu: not with a matrix (one configuration only)');
         // The last image on the command line is the one bin/tcg2sim.js started decoding.
         const early = await startEarly({ ...(raw.scenario !== undefined ? { scenario: raw.scenario } : {}), ...lastImage(raw) });
         const { runMatrix } = await import('./predict-matrix-run.ts');

@@ -74,6 +74,11 @@ export interface CaptureResult {
   /** Everything the firmware wrote to the serial console. */
   readonly serialLog: string;
   /**
+   * QEMU's HMP `info pci` once the boot stopped: the bus numbers, BARs and bridge windows the
+   * firmware programmed (what QEMU builds etc/acpi/tables from when the firmware reads it).
+   */
+  readonly infoPci?: string;
+  /**
    * The private copy of the variable store as the firmware left it (pflash only): what a second
    * boot of the same VM would start from.
    */
@@ -182,8 +187,12 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     progress({ phase: 'dump', message: `boot stopped at ${reached}; saving guest RAM` });
     const qmp = await QmpClient.connect(paths.qmp);
     let scan;
+    let infoPci: string | undefined;
     try {
       await qmp.execute('stop');
+      // a record only: a QEMU without the HMP passthrough still gives a capture
+      const hmp = await qmp.execute('human-monitor-command', { 'command-line': 'info pci' }).catch(() => undefined);
+      if (typeof hmp === 'string') infoPci = hmp;
       if (o.saveLowRamTo !== undefined) await qmp.execute('pmemsave', { val: 0, size: ramRanges(o.machine, o.memoryMiB)[0]?.[1] ?? 0, filename: o.saveLowRamTo });
       scan = await scanGuestMemory(qmp, o.guestRam ?? ramRanges(o.machine, o.memoryMiB), scope.path('ram.bin'), o.scanAllMemory, o.acpiSignatures);
     } finally {
@@ -228,6 +237,7 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
       swtpmLog,
       ...(mmioTrace !== undefined ? { mmioTrace } : {}),
       serialLog: serial(),
+      ...(infoPci !== undefined ? { infoPci } : {}),
       ...(varsAfter ? { varsAfter } : {}),
       bootEndReached: reached,
       qemuCommandLine: [o.qemuBinary, ...qemuArgs],

@@ -2,8 +2,9 @@
  * The DXE dispatcher: DxeCore runs the drivers DXEFV holds; the simulated ones act here in the
  * order their TPM commands and measurements happen on OVMF: Tcg2Dxe's entry and its Secure Boot
  * policy measurement (variable write), Tcg2ConfigDxe's entry, then what BDS's
- * PlatformBootManagerBeforeConsole sets off (PciBusDxe's option ROMs, SmmReadyToLock for
- * Tcg2PlatformDxe, the ACPI tables after PCI enumeration), SmbiosMeasurementDxe's ReadyToBoot
+ * PlatformBootManagerBeforeConsole sets off (the ACPI tables, which QemuFwCfgAcpiPlatformDxe
+ * installs when PciBus signals PCI enumeration complete, before PciBusDxe loads the option ROM
+ * drivers; SmmReadyToLock for Tcg2PlatformDxe), SmbiosMeasurementDxe's ReadyToBoot
  * callback, and BdsDxe's boot. Each runs only when its module is in this image's DXEFV and, for
  * a unit that reads its module's code, when that code has the behaviour.
  */
@@ -22,7 +23,7 @@ import { bdsDxeUnit } from './bds-dxe.ts';
 
 /** The simulated DXE drivers in the order they act. */
 export const DXE_UNITS: readonly DxeUnit[] = [
-  tcg2DxeUnit, tcg2ConfigDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, acpiPlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit,
+  tcg2DxeUnit, tcg2ConfigDxeUnit, acpiPlatformDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit,
 ];
 
 /** Whether `u` acts in this image, and why. */

@@ -7,6 +7,8 @@ import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import { loadNicOptionRoms } from '../pci-option-roms.ts';
 import { nicBuffersCalibrated, optionRomBufferAddress } from '../nic-image-buffer.ts';
 import { nicNetworkOptions } from '../bds-network.ts';
+import { hasTpm2MeasureBootLib } from '../measure-boot-lib.ts';
+import { networkStackNeedsRng, vmHasRng } from '../network-rng.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
 
@@ -24,11 +26,14 @@ export const pciBusDxeUnit: DxeUnit = {
       machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256: ctx.dxeFvSha256, tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: ctx.history.kind,
     };
     const roms = await loadNicOptionRoms(input.nics, {
-      dxe, handler: ctx.handler, secureBootCapable: vars.secureBootCapable, secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
+      dxe, handler: ctx.handler, secureBootCapable: vars.secureBootCapable || hasTpm2MeasureBootLib(ctx.sec), secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,
       bufferAddress: (facts, nicIndex, imageIndex) => optionRomBufferAddress(nicCtx, facts, nicIndex, imageIndex),
     });
     ctx.roms = roms;
-    ctx.network = roms.driven.flatMap(nicNetworkOptions);
+    // NetworkPkg needs EFI_RNG_PROTOCOL (202405+): without one only iPXE's own option (network-rng.ts)
+    const netStack = !networkStackNeedsRng(ctx.sec.dxeFv) || vmHasRng(input.devices);
+    if (!netStack) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and the VM has no virtio-rng: each NIC gets only its option ROM driver\'s boot option');
+    ctx.network = roms.driven.flatMap((n) => nicNetworkOptions(n).slice(0, netStack ? undefined : 1));
     notes.push(nicBuffersCalibrated(nicCtx, roms.facts)
       ? 'option ROM and Shell buffer addresses with NICs: calibrated for this build and machine'
       : 'option ROM and Shell buffer addresses with NICs: not calibrated for this build, machine, banks or NIC count (ImageLocationInMemory is a guess)');
