@@ -30,8 +30,12 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     pflash, tpm-tis-device; NICs and disks on virt refused)
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
     measured, the Shell not booted): its ACPI data and SMBIOS tables modelled the same way
-  Other distributions' builds of 202302-202502 with --fw-cfg-from-qemu: Ubuntu 2023.05, 2024.02
-    (also its SMM secboot), Fedora 38 (also secboot), an EVE build, Debian 13's OVMF32_CODE_4M.fd
+  Other distributions' builds of 202302-202511: Ubuntu 2023.05, 2024.02 (also its SMM secboot),
+    Ubuntu 24.04-26.04's 2024.02-2025.11, Fedora 38 (also secboot), Arch's and a DEBUG build of
+    202505+, an EVE build, Debian 13's OVMF32_CODE_4M.fd (docs/distro-builds-202302.md, -2024.md)
+  VMs with devices (NICs, disks, libvirt's root ports and controllers) on 202302+ builds: with
+    --fw-cfg-from-qemu, which programs OVMF's PCI resources before reading QEMU's ACPI data
+    (docs/ovmf-pci-resources.md); without it such a VM's ACPI data is INCOMPLETE
   Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,
     4 MiB, OVMF.fd, SMM, Secure Boot), DEBUG builds (docs/distro-builds.md)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
@@ -41,6 +45,8 @@ Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuri
   tcg2sim profile IMAGE shows them.
 Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMBIOS tables unless
   read from QEMU), and allocator addresses in event data (ImageLocationInMemory, the SMBIOS entry
-  point, in no PCR), calibrated on real boots; a note says when they are not.
+  point, in no PCR): calibrated on real boots of Debian 12's builds, estimated for others (a note
+  says so; --image-buffer-address sets it). Every digest and PCR above is exact either way.
+Not yet: PCR0 of SMM builds from 202405 (two PEI allocation addresses), NICs/disks on ArmVirt.
 Anything else a build measures that is not modelled is an INCOMPLETE note and "complete": false.
 `;
