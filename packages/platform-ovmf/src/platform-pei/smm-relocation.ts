@@ -80,6 +80,6 @@ export function applyPeiSmmRelocation(
   return {
     notes: [...notes, `not modelled: ${left.join(', ')} (${left.includes('gPatchSmmInitStack') ? 'PEI\'s page allocations' : 'the HOBs PEI builds'} before SmmRelocationInit)`],
     writes,
-    unmodelled: `SmmRelocationLib's ${left.join(' and ')} in PEIFV (addresses of PEI allocations: SMBASE relocation in PEI; PCR0)`,
+    unmodelled: `SmmRelocationLib's ${left.join(' and ')} in PEIFV (${left.length === 1 ? 'the address of a PEI allocation' : 'addresses of PEI allocations'}: SMBASE relocation in PEI; PCR0)`,
   };
 }
