@@ -142,6 +142,14 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     // A later release (sid's 2026.08) and more than 4 CPUs are left open, not guessed.
     expect(smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000)).to.have.property('unmodelled');
     expect(smmPeiPages(sec.peiFv, 'X64', MachineDescription.parse({ machine: 'q35', cpus: 8, smm: true }), 202502, top, 0x8000)).to.have.property('unmodelled');
+    // Hostile: CpuMpPei's PE32 replaced by junk, or gone: left open with the reason, no crash.
+    const cpuMp = 'EDADEB9D-DDBA-48BD-9D22-C1C169C8C5C6';
+    const junk = new Uint8Array(0x200).map((_, i) => (i * 37 + 1) & 0xff);
+    const files = sec.peiFv.volume.files.map((f) => (f.guid.toUpperCase() !== cpuMp ? f : { ...f, sections: f.sections?.map((x) => (x.type === 0x10 ? { ...x, body: junk } : x)) }));
+    const bad = smmPeiPages({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files } }, 'X64', m, 202502, top, 0x8000);
+    expect(bad).to.have.property('unmodelled').that.matches(/CpuMpPei's copy in memory \(PE32 image unreadable/);
+    const none = smmPeiPages({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files: files.filter((f) => f.guid.toUpperCase() !== cpuMp) } }, 'X64', m, 202502, top, 0x8000);
+    expect(none).to.have.property('unmodelled').that.matches(/CpuMpPei not found/);
   });
 
   it('the AP page table: 4-level tables for the AP loop buffer, one more per 2 MiB, 1 GiB and 512 GiB boundary crossed', () => {

@@ -29,6 +29,7 @@
  * edk2-stable202505 change PeiCore's and MpInitLib's allocations (Debian sid's 2026.08: a 3 MiB
  * allocation freed after PeiCore's copy, other MpInitLib buffers) and are not modelled.
  */
+import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
@@ -75,7 +76,13 @@ const pagesOf = (bytes: number): number => Math.ceil(bytes / PAGE);
 function imagePages(file: FfsFile): number | string {
   const pe32 = file.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (pe32 === undefined) return 'no PE32 section';
-  const pe = parsePeImage(pe32.body);
+  let pe: ReturnType<typeof parsePeImage>;
+  try {
+    pe = parsePeImage(pe32.body);
+  } catch (err) {
+    if (err instanceof DecodeError) return `PE32 image unreadable: ${err.message}`;
+    throw err;
+  }
   if ((pe.fileHeader.characteristics & 1) !== 0) return 'relocations stripped';
   const o = pe.optionalHeader;
   return pagesOf(o.sizeOfImage + (o.sectionAlignment > PAGE ? o.sectionAlignment : 0));
