@@ -38,6 +38,8 @@ export { locateSmmRelocationSites } from './platform-pei/smm-relocation-sites.ts
 export type { SmmRelocationSites } from './platform-pei/smm-relocation-sites.ts';
 export { peiMemoryBounds, smmRelocationWrites } from './platform-pei/smm-relocation-values.ts';
 export type { SmmRelocationAllocations, SmmRelocationWrite } from './platform-pei/smm-relocation-values.ts';
+export { smmPeiPages, fourLevelTablePages, SMM_PEI_PAGES_RELEASES } from './platform-pei/smm-pei-pages.ts';
+export type { SmmPeiPages, PeiPageAllocation } from './platform-pei/smm-pei-pages.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
 export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';

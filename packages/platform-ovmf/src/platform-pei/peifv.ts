@@ -96,7 +96,7 @@ export function peiFvAtMeasurement(
       return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
     }
     if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined) {
-      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, smmAllocations);
+      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, build.cpuApStackSize, smmAllocations);
       if (smm !== undefined) {
         notes.push(...smm.notes);
         const base = { bytes, notes, ...(smm.writes === undefined ? {} : { smmRelocation: smm.writes }) };

@@ -20,8 +20,9 @@
  *   of PEI memory (below TSEG and the S3 reservation, 512 KiB + 32 KiB per possible CPU); pool
  *   allocations are HOBs, above PEI's 128 KiB stack at the bottom of PEI memory (the top minus
  *   GetPeiMemoryCap: 64 MiB + the page tables for the address width + 32 KiB per possible CPU).
- *   How much PEI allocated before (shadowed PEIMs, CpuMpPei, every HOB) is not modelled: those
- *   two values are taken from `allocations` when given, else the prediction is incomplete.
+ *   The pages before the stack's are derived from the image (smm-pei-pages.ts); the HOBs before
+ *   the IDT's pool are not modelled: each value is taken from `allocations` when given, else the
+ *   prediction is incomplete.
  */
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
@@ -30,10 +31,10 @@ import type { SmmRelocationSites } from './smm-relocation-sites.ts';
 
 /** PEI's allocations before SmmRelocationInit, below the top and above the bottom of PEI memory. */
 export interface SmmRelocationAllocations {
-  /** Bytes of page allocations below the top of PEI memory, SmmStacks' page included. */
-  readonly pagesBelowTop: number;
+  /** Bytes of page allocations below the top of PEI memory, SmmStacks' page included (smm-pei-pages.ts derives it). */
+  readonly pagesBelowTop?: number | undefined;
   /** Offset of the IDT's pool allocation (its data, before the 8-byte PEI Services pointer) above the bottom of PEI memory. */
-  readonly idtPoolAboveBase: number;
+  readonly idtPoolAboveBase?: number | undefined;
 }
 
 /** PEI's control registers: X64 (SEC's page tables, long mode) and IA32 (no paging). */
@@ -73,8 +74,10 @@ export function smmRelocationWrites(
   const addr = (rva: number): bigint => peiFvBase + BigInt(imageOffsetInFv + rva);
   const w = arch === 'X64' ? 8 : 4;
   const mem = peiMemoryBounds(m, longModeDxe);
-  const stack = allocations === undefined ? undefined : BigInt(mem.top - allocations.pagesBelowTop + 4096 - w);
-  const idt = allocations === undefined ? undefined : BigInt(mem.base + allocations.idtPoolAboveBase + w);
+  const pages = allocations?.pagesBelowTop;
+  const pool = allocations?.idtPoolAboveBase;
+  const stack = pages === undefined ? undefined : BigInt(mem.top - pages + 4096 - w);
+  const idt = pool === undefined ? undefined : BigInt(mem.base + pool + w);
   const cr = PEI_CR[arch];
   const x64Only: SmmRelocationWrite[] = [];
   if (s.longModeJump !== undefined && s.longMode !== undefined) x64Only.push({ name: 'far jump to @LongMode', offsetInFv: at(s.longModeJump), size: 4, value: addr(s.longMode) });

@@ -15,8 +15,11 @@ import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import type { XipImage } from './locate.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
+import { edk2ReleaseOf } from './release.ts';
+import { readFirmwareVersionString } from './firmware-version.ts';
+import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
-import { applySmmRelocationWrites, smmRelocationWrites } from './smm-relocation-values.ts';
+import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
 import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
 import { I386, X64 } from './x86-mem-refs.ts';
 
@@ -51,7 +54,7 @@ const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
  */
 export function applyPeiSmmRelocation(
   bytes: Uint8Array, peOffsetInFv: number, peiFv: MemoryFv, img: XipImage, data: { start: number; end: number },
-  machine: MachineDescription, longModeDxe: boolean, allocations?: SmmRelocationAllocations
+  machine: MachineDescription, longModeDxe: boolean, apStackSize: number, allocations?: SmmRelocationAllocations
 ): PeiSmmRelocationApplied | undefined {
   if (!hasPeiSmmRelocation(peiFv)) return undefined;
   if (img.machine !== X64 && img.machine !== I386) return undefined;
@@ -60,14 +63,23 @@ export function applyPeiSmmRelocation(
   if ('missing' in sites) {
     return { notes: [`SmmRelocationLib sites not all found: ${sites.missing.join(', ')}`], unmodelled: `SmmRelocationLib's writes into PEIFV (SMBASE relocation in PEI; not found: ${sites.missing.join(', ')}; PCR0)` };
   }
-  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, allocations);
+  // The release from Tcg2Pei's PcdFirmwareVersionString literal (PEIFV alone: DXEFV only corroborates).
+  const release = edk2ReleaseOf(readFirmwareVersionString(peiFv.volume, peiFv.volume)).release;
+  const pages = smmPeiPages(peiFv, arch, machine, release, peiMemoryBounds(machine, longModeDxe).top, apStackSize);
+  const notes: string[] = [];
+  let pagesBelowTop = allocations?.pagesBelowTop;
+  if (pagesBelowTop === undefined && 'pagesBelowTop' in pages) {
+    pagesBelowTop = pages.pagesBelowTop;
+    notes.push(`PEI pages before the SMM init stack (smm-pei-pages.ts): ${pages.allocations.map((a) => `${a.what} ${a.pages}`).join(', ')} = ${hex(pages.pagesBelowTop)} below the top of PEI memory`);
+  } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
+  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase: allocations?.idtPoolAboveBase });
   const left = applySmmRelocationWrites(bytes, writes);
   const where = writes.map((w) => `${w.name} PEIFV+${hex(w.offsetInFv)}=${w.value === undefined ? '?' : hex(w.value)}`).join(', ');
-  const notes = [`SmmRelocationLib (SMBASE relocation in PEI, smm-relocation-sites.ts): ${where}`];
+  notes.unshift(`SmmRelocationLib (SMBASE relocation in PEI, smm-relocation-sites.ts): ${where}`);
   if (left.length === 0) return { notes, writes };
   return {
-    notes: [...notes, `not modelled: ${left.join(', ')} (PEI's page and pool allocations before SmmRelocationInit)`],
+    notes: [...notes, `not modelled: ${left.join(', ')} (${left.includes('gPatchSmmInitStack') ? 'PEI\'s page allocations' : 'the HOBs PEI builds'} before SmmRelocationInit)`],
     writes,
-    unmodelled: `SmmRelocationLib's ${left.join(' and ')} in PEIFV (addresses of PEI allocations: SMBASE relocation in PEI; PCR0)`,
+    unmodelled: `SmmRelocationLib's ${left.join(' and ')} in PEIFV (${left.length === 1 ? 'the address of a PEI allocation' : 'addresses of PEI allocations'}: SMBASE relocation in PEI; PCR0)`,
   };
 }

@@ -1,0 +1,168 @@
+/**
+ * PEI's page allocations up to SmmRelocationInit's SMM init stack (202405+ SMM builds), from the
+ * image: gPatchSmmInitStack = that page + 4 KiB - sizeof (UINTN). PEI allocates pages downward
+ * from the top of PEI memory (MdeModulePkg/Core/Pei/Memory/MemoryServices.c PeiAllocatePages),
+ * each a whole number of pages, in this order (a real boot's memory-allocation HOBs, read from
+ * guest RAM, list exactly these):
+ *
+ * 1. PeiCore's copy of itself once PlatformPei has installed PEI memory (PeiCore.c,
+ *    ShadowPeiCore): EFI_SIZE_TO_PAGES (SizeOfImage), plus SectionAlignment when above 4 KiB
+ *    (Image/Image.c LoadAndRelocatePeCoffImage).
+ * 2. The PEIMs dispatched before memory that registered for shadow (Dispatcher.c, reloaded when
+ *    memory is there): of OVMF's, only PcdPeim (Universal/PCD/Pei/Pcd.c); ReportStatusCodeRouterPei,
+ *    StatusCodeHandlerPei and TdTcg2Pei do not.
+ * 3. Every PEIM after PlatformPei in dispatch order (the PEI apriori file's PEIMs first, then the
+ *    volume's order: DiscoverPeimsAndOrderWithApriori) up to CpuMpPei: with PcdShadowPeimOnBoot
+ *    each is loaded into memory. OVMF's (DxeIpl, S3Resume2Pei, FaultTolerantWritePei, PeiVariable,
+ *    SmmAccessPei) depend only on PPIs present once memory is installed; another PEIM there is
+ *    not modelled (its depex and allocations are unknown).
+ * 4. CpuMpPei's MpInitLib (UefiCpuPkg/Library/MpInitLib, MpLib.c MpInitLibInitialize and
+ *    PrepareApLoopCode, PeiMpLib.c): its buffer, ApStackSize per possible CPU plus one for
+ *    alignment plus CPU_MP_DATA, the reset vector and per-CPU data (under a page up to 4 CPUs:
+ *    more are not checked); the reset vector above 1 MiB (AllocateCodePage, one page); from
+ *    edk2-stable202408 the AP loop buffer (EfiACPIMemoryNVS: the AP safe stacks, 128 bytes per
+ *    CPU, and the loop code's page) and, on X64, the 4-level page table mapping it
+ *    (X64/CreatePageTable.c, AllocateReservedPages; IA32's CreatePageTable allocates nothing).
+ * 5. SmmRelocationInit's stack: AllocatePages (1).
+ *
+ * The release (for step 4) is PcdFirmwareVersionString's YYYY.MM (release.ts); releases after
+ * edk2-stable202505 change PeiCore's and MpInitLib's allocations (Debian sid's 2026.08: a 3 MiB
+ * allocation freed after PeiCore's copy, other MpInitLib buffers) and are not modelled.
+ */
+import { DecodeError } from '@tcg2sim/binary-codec';
+import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
+import type { FfsFile } from '@tcg2sim/uefi';
+import type { MachineDescription } from '../machine.ts';
+import type { MemoryFv } from '../sec.ts';
+import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
+
+const PAGE = 0x1000;
+const PEI_APRIORI_FILE_GUID = '1B45CC0A-156A-428A-AF62-49864DA0E6E6';
+const CPU_MP_PEI_FILE_GUID = 'EDADEB9D-DDBA-48BD-9D22-C1C169C8C5C6';
+/** Pre-memory PEIMs that call RegisterForShadow. */
+const REGISTERS_FOR_SHADOW: Readonly<Record<string, string>> = { '9B3ADA4F-AE56-4C24-8DEA-F03B7558AE50': 'PcdPeim' };
+/** Pre-memory PEIMs that do not. */
+const STAYS_IN_PLACE: Readonly<Record<string, string>> = {
+  'A3610442-E69F-4DF3-82CA-2360C4031A23': 'ReportStatusCodeRouterPei',
+  '9D225237-FA01-464C-A949-BAABC02D31D0': 'StatusCodeHandlerPei',
+  'FCB3A3D6-6274-411C-A548-BD0E717D533A': 'TdTcg2Pei',
+};
+/** Post-memory PEIMs before CpuMpPei whose depex memory satisfies and which allocate no pages at entry. */
+const SHADOWED_AFTER_MEMORY: Readonly<Record<string, string>> = {
+  '86D70125-BAA3-4296-A62F-602BEBBB9081': 'DxeIpl',
+  '89E549B0-7CFE-449D-9BA3-10D8B2312D71': 'S3Resume2Pei',
+  'AAC33064-9ED0-4B89-A5AD-3EA767960B22': 'FaultTolerantWritePei',
+  '34C8C28F-B61C-45A2-8F2E-89E46BECC63B': 'PeiVariable',
+  '6C0E75B4-B0B9-44D1-8210-3377D7B4E066': 'SmmAccessPei',
+};
+/** Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505). */
+export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408 } as const;
+const AP_SAFE_STACK_SIZE = 128;
+const MAX_CHECKED_CPUS = 4;
+
+/** One page allocation, in PEI's order. */
+export interface PeiPageAllocation {
+  readonly what: string;
+  readonly pages: number;
+}
+/** PEI's page allocations up to and including the SMM init stack's page. */
+export type SmmPeiPages =
+  | { readonly pagesBelowTop: number; readonly allocations: readonly PeiPageAllocation[] }
+  | { readonly unmodelled: string };
+
+const pagesOf = (bytes: number): number => Math.ceil(bytes / PAGE);
+
+/** Pages PeiCore allocates to load a PE32 image into memory; a string says why it cannot be told. */
+function imagePages(file: FfsFile): number | string {
+  const pe32 = file.sections?.find((s) => s.type === EFI_SECTION.PE32);
+  if (pe32 === undefined) return 'no PE32 section';
+  let pe: ReturnType<typeof parsePeImage>;
+  try {
+    pe = parsePeImage(pe32.body);
+  } catch (err) {
+    if (err instanceof DecodeError) return `PE32 image unreadable: ${err.message}`;
+    throw err;
+  }
+  if ((pe.fileHeader.characteristics & 1) !== 0) return 'relocations stripped';
+  const o = pe.optionalHeader;
+  return pagesOf(o.sizeOfImage + (o.sectionAlignment > PAGE ? o.sectionAlignment : 0));
+}
+
+/** PEIMs in PeiCore's dispatch order: the apriori file's, then the volume's. */
+function dispatchOrder(peiFv: MemoryFv): FfsFile[] {
+  const files = peiFv.volume.files;
+  const peims = files.filter((f) => f.type === EFI_FV_FILETYPE.PEIM);
+  const apriori = files.find((f) => f.guid.toUpperCase() === PEI_APRIORI_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.RAW)?.body;
+  const first: FfsFile[] = [];
+  if (apriori !== undefined) {
+    for (let o = 0; o + 16 <= apriori.length; o += 16) {
+      const g = guidAt(apriori, o);
+      const f = peims.find((p) => p.guid.toUpperCase() === g);
+      if (f !== undefined && !first.includes(f)) first.push(f);
+    }
+  }
+  return [...first, ...peims.filter((p) => !first.includes(p))];
+}
+
+function guidAt(b: Uint8Array, o: number): string {
+  const h = (i: number): string => (b[o + i] ?? 0).toString(16).padStart(2, '0');
+  const le = (idx: readonly number[]): string => idx.map(h).join('');
+  return `${le([3, 2, 1, 0])}-${le([5, 4])}-${le([7, 6])}-${le([8, 9])}-${le([10, 11, 12, 13, 14, 15])}`.toUpperCase();
+}
+
+/** Page tables a 4-level PageTableMap creates to map [address, address + length) with 4 KiB pages. */
+export function fourLevelTablePages(address: number, length: number): number {
+  const span = (shift: number): number => Math.floor((address + length - 1) / 2 ** shift) - Math.floor(address / 2 ** shift) + 1;
+  return 1 + span(39) + span(30) + span(21);
+}
+
+/**
+ * PEI's page allocations before the SMM init stack, for `m` (normal boot), X64 or IA32 PEI, the
+ * build's edk2 release, the top of PEI memory and PcdCpuApStackSize.
+ */
+export function smmPeiPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, release: number | undefined, top: number, apStackSize: number): SmmPeiPages {
+  if (release === undefined || release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to) {
+    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to})` };
+  }
+  const maxCpus = m.maxCpus ?? m.cpus;
+  if (maxCpus > MAX_CHECKED_CPUS) return { unmodelled: `MpInitLib's buffer for ${maxCpus} possible CPUs (its CPU_MP_DATA and per-CPU data are checked up to ${MAX_CHECKED_CPUS})` };
+  const out: PeiPageAllocation[] = [];
+  const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
+  const corePages = core === undefined ? 'no PEI core file' : imagePages(core);
+  if (typeof corePages === 'string') return { unmodelled: `PeiCore's copy in memory (${corePages})` };
+  out.push({ what: 'PeiCore', pages: corePages });
+
+  const order = dispatchOrder(peiFv);
+  const platform = order.findIndex((f) => f.guid.toUpperCase() === PLATFORM_PEI_FILE_GUID);
+  const cpuMp = order.findIndex((f) => f.guid.toUpperCase() === CPU_MP_PEI_FILE_GUID);
+  if (platform < 0 || cpuMp < platform) return { unmodelled: 'PEI dispatch order: PlatformPei or CpuMpPei not found after it' };
+  for (const [i, f] of order.entries()) {
+    if (i > cpuMp) break;
+    const g = f.guid.toUpperCase();
+    let name: string | undefined;
+    if (i < platform) {
+      name = REGISTERS_FOR_SHADOW[g];
+      if (name === undefined && STAYS_IN_PLACE[g] === undefined) return { unmodelled: `whether pre-memory PEIM ${g} registers for shadow` };
+    } else if (i > platform) {
+      name = i === cpuMp ? 'CpuMpPei' : SHADOWED_AFTER_MEMORY[g];
+      if (name === undefined) return { unmodelled: `PEIM ${g} dispatched after memory before CpuMpPei (depex, allocations)` };
+    }
+    if (name === undefined) continue;
+    const pages = imagePages(f);
+    if (typeof pages === 'string') return { unmodelled: `${name}'s copy in memory (${pages})` };
+    out.push({ what: name, pages });
+  }
+
+  out.push({ what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 1 });
+  out.push({ what: 'MpInitLib reset vector above 1 MiB', pages: 1 });
+  if (release >= SMM_PEI_PAGES_RELEASES.apLoopBufferFrom) {
+    const apLoop = pagesOf(m.cpus * AP_SAFE_STACK_SIZE) + 1;
+    out.push({ what: 'MpInitLib AP loop buffer (ACPI NVS)', pages: apLoop });
+    if (arch === 'X64') {
+      const below = out.reduce((s, a) => s + a.pages, 0);
+      out.push({ what: 'MpInitLib AP page table (reserved)', pages: fourLevelTablePages(top - below * PAGE, apLoop * PAGE) });
+    }
+  }
+  out.push({ what: 'SmmRelocationLib SMM init stack', pages: 1 });
+  return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
+}
