@@ -93,6 +93,34 @@ export function locateDebugIoPortFlags(peiFv: MemoryFv): DebugIoPortFlags[] {
   return out;
 }
 
+/**
+ * The caching probe: `mov edx|ecx, 0x402` or `mov dx, 0x402` (PcdDebugIoPort), `cmp al, 0xE9`
+ * within 48 bytes after it, and `mov byte [m32], 1` within 32 bytes of the compare (the checked
+ * flag). Fedora 38's PlatformRomDebugLibIoPort probes on every print and caches nothing.
+ */
+function hasCachingPortProbe(body: Uint8Array): boolean {
+  const loads = [...findBytes(body, [0xba, 0x02, 0x04, 0x00, 0x00]), ...findBytes(body, [0xb9, 0x02, 0x04, 0x00, 0x00]), ...findBytes(body, [0x66, 0xba, 0x02, 0x04])];
+  const cmps = findBytes(body, [0x3c, 0xe9]).filter((c) => loads.some((l) => c > l && c - l <= 48));
+  const sets = findBytes(body, [0xc6, 0x05]).filter((m) => body[m + 6] === 1);
+  return cmps.some((c) => sets.some((m) => Math.abs(m - c) <= 32));
+}
+
+/**
+ * PeiCore or PlatformPei images that probe QEMU's debug console and cache the answer (the 0x402
+ * port read compared with 0xE9, a byte set to 1) but whose two flags were not found: their writes into PEIFV are not understood, so
+ * PCR0 is not predicted (the caller says INCOMPLETE). Empty when every probe's flags are known.
+ */
+export function unlocatedDebugIoPortFlags(peiFv: MemoryFv): string[] {
+  const out: string[] = [];
+  for (const guid of PRE_MEMORY_PRINTERS) {
+    const f = peiFv.volume.files.find((x) => x.guid === guid);
+    const pe32 = f?.sections?.find((s) => s.type === EFI_SECTION.PE32);
+    if (f === undefined || pe32 === undefined || !hasCachingPortProbe(pe32.body) || flagsOf(f, peiFv.volume.offset) !== undefined) continue;
+    out.push(f.sections?.find((s) => s.type === EFI_SECTION.USER_INTERFACE)?.userInterface ?? f.guid);
+  }
+  return out;
+}
+
 /** Writes checked = 1, found = 0 for each module; returns notes. */
 export function applyDebugIoPortFlags(bytes: Uint8Array, peiFv: MemoryFv): string[] {
   return locateDebugIoPortFlags(peiFv).map((g) => {
