@@ -23,6 +23,8 @@ export { LEGACY_GLOBALS, LEGACY_GLOBAL_SIZE, locateLegacyPlatformGlobals, hasLeg
 export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/legacy-globals.ts';
 export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
+export { hasCpuidAddressWidth } from './platform-pei/address-width.ts';
+export { unlocatedDebugIoPortFlags } from './platform-pei/debug-io-port.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measureAcpiData, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
 export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';

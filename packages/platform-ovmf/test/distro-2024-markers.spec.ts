@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { findCcAttrReadFlag, isCombinedImageStore, releaseFloorOfBds } from '@tcg2sim/platform-ovmf';
+import { findCcAttrReadFlag, hasCpuidAddressWidth, isCombinedImageStore, releaseFloorOfBds } from '@tcg2sim/platform-ovmf';
 
 // The image facts read for docs/distro-builds-2024.md, on synthetic encodings; the real images'
 // boots are checked by packages/cli/test/distro-builds-2024.spec.ts and
@@ -57,5 +57,21 @@ describe('image facts of the 2024 round\'s builds', () => {
     expect(isCombinedImageStore(code, Uint8Array.from([1, 2, 3, 5]))).to.equal(false);
     expect(isCombinedImageStore(code, Uint8Array.from([1, 2, 3]))).to.equal(false);
     expect(isCombinedImageStore(code, undefined)).to.equal(false);
+  });
+
+  it('hasCpuidAddressWidth: the 47-bit clamp counts, a DEBUG build\'s ASSERT line number 47 does not (si-stultum)', () => {
+    const at = (code: number[]): Uint8Array => {
+      const img = new Uint8Array(0x100);
+      img.set(code, 0x20);
+      return img;
+    };
+    const movEdx47 = [0xba, 0x2f, 0, 0, 0];
+    // DebugAssert (File, 47, Description): lea r8, [rip+d]; mov edx, 47; lea rcx, [rip+d]; call
+    expect(hasCpuidAddressWidth(at([0x4c, 0x8d, 0x05, 1, 2, 0, 0, ...movEdx47, 0x48, 0x8d, 0x0d, 3, 4, 0, 0, 0xe8, 0, 0, 0, 0]))).to.equal(false);
+    expect(hasCpuidAddressWidth(at([0x90, 0x90, ...movEdx47, 0x48, 0x8d, 0x0d, 3, 4, 0, 0]))).to.equal(false);
+    // the clamp: mov edx, 47 between other code; mov ebx, 47; cmp al, 47
+    expect(hasCpuidAddressWidth(at([0x39, 0xc2, 0x76, 0x05, ...movEdx47, 0x89, 0xd0]))).to.equal(true);
+    expect(hasCpuidAddressWidth(at([0x4c, 0x8d, 0x05, 1, 2, 0, 0, 0xbb, 0x2f, 0, 0, 0, 0x48, 0x8d, 0x0d, 3, 4, 0, 0]))).to.equal(true);
+    expect(hasCpuidAddressWidth(at([0x3c, 0x2f, 0x76, 0x0c]))).to.equal(true);
   });
 });

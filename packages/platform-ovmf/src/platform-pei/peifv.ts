@@ -10,7 +10,7 @@ import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
 import { hasCpuidAddressWidth } from './address-width.ts';
 import { applyPeiSmmRelocation } from './smm-relocation.ts';
 import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
-import { applyDebugIoPortFlags } from './debug-io-port.ts';
+import { applyDebugIoPortFlags, unlocatedDebugIoPortFlags } from './debug-io-port.ts';
 import { applyCcAttrReadFlag } from './cc-attr-cache.ts';
 import { applyLegacyPlatformPei } from './legacy-values.ts';
 import { computePlatformInfo, EFIHobPlatformInfo } from './platform-info.ts';
@@ -54,6 +54,19 @@ export function buildFactsFromPeiFv(volume: FirmwareVolume, base: OvmfBuildFacts
  * platforms) are measured pristine, with a note saying so.
  */
 export function peiFvAtMeasurement(
+  peiFv: MemoryFv,
+  machine: MachineDescription,
+  build: OvmfBuildFacts,
+  readVariable?: (name: string, guid: string) => Uint8Array | undefined,
+  smmAllocations?: SmmRelocationAllocations
+): MeasuredPeiFv {
+  const r = modelledPeiFv(peiFv, machine, build, readVariable, smmAllocations);
+  const probes = unlocatedDebugIoPortFlags(peiFv);
+  if (probes.length === 0 || r.unmodelled !== undefined) return r;
+  return { ...r, unmodelled: `PlatformDebugLibIoPort's flags in PEIFV (${probes.join(', ')} probe the debug console at 0x402 but the flags were not found; PCR0)` };
+}
+
+function modelledPeiFv(
   peiFv: MemoryFv,
   machine: MachineDescription,
   build: OvmfBuildFacts,

@@ -125,21 +125,25 @@ export const bdsDxeUnit: DxeUnit = {
         break;
       }
     }
-    if (!endState.startsWith('started') && !endState.startsWith('prediction stops')) {
-      // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
-      // Menu (UiApp). The prediction stops before that, where a capture stops. Observed on Debian
-      // trixie's 2025.02 (secboot image, no Shell): ReadyToBoot is signalled once before the
-      // message, when no attempt signalled it; 2022.11 was not observed on this path.
-      if (ctx.readyToBootCount === 0 && bds.readyToBootWithoutOption) {
+    const noneStarted = !endState.startsWith('started') && !endState.startsWith('prediction stops');
+    if (noneStarted) {
+      // BdsEntry then processes PlatformRecovery0000 (EfiBootManagerProcessLoadOption signals
+      // ReadyToBoot for a platform-recovery option from edk2-stable202402 on, whatever BDS tried
+      // before: Tcg2Dxe measures "Calling …" first, or "Returning …"/"Calling …" after a failed
+      // attempt), reports "No bootable option or device was found" and enters the Boot Manager
+      // Menu (UiApp, which signals nothing). The prediction stops there, where a capture stops.
+      // Observed on Debian trixie's 2025.02 (secboot image, no Shell, no option) and on sid's
+      // 2026.08 (no Shell: after the NIC's failed attempt).
+      if (bds.readyToBootWithoutOption) {
         await signalReadyToBoot(ctx);
-        notes.push('BDS: no bootable option: ReadyToBoot #1 before PlatformRecovery0000 and the Boot Manager Menu');
+        notes.push(`BDS: no boot option started: ReadyToBoot #${ctx.readyToBootCount} for PlatformRecovery0000 before the Boot Manager Menu`);
       }
       endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
     }
     ctx.endState = endState;
     const bdsAssumed = [
       ...(bds.assumed.removable && input.machine.defaultCdrom ? ['whether BDS makes a boot option for the empty DVD-ROM'] : []),
-      ...(bds.assumed.recovery && ctx.readyToBootCount === 0 ? ['whether BDS signals ReadyToBoot before PlatformRecovery0000'] : []),
+      ...(bds.assumed.recovery && noneStarted ? ['whether BDS signals ReadyToBoot before PlatformRecovery0000'] : []),
     ];
     if (bdsAssumed.length > 0) ctx.bdsAssumed = `${bdsAssumed.join(' and ')} (neither BdsDxe's code nor the version string shows it; edk2-stable202211's behaviour assumed)`;
   },
