@@ -8,7 +8,7 @@
  * callback, and BdsDxe's boot. Each runs only when its module is in this image's DXEFV and, for
  * a unit that reads its module's code, when that code has the behaviour.
  */
-import { moduleIn } from './unit.ts';
+import { modulePresence } from './stand-ins.ts';
 import type { DispatchedModule, Presence } from './unit.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
@@ -28,8 +28,7 @@ export const DXE_UNITS: readonly DxeUnit[] = [
 
 /** Whether `u` acts in this image, and why. */
 export function dxePresence(u: DxeUnit, sec: SecOutput): Presence {
-  const p = u.present?.(sec) ?? moduleIn(sec.dxeFv.volume, 'DXEFV', u.module);
-  return p.present || u.always !== true ? p : { present: true, evidence: `${p.evidence}: runs regardless (core of the model, modules/pei-unit.ts)` };
+  return u.present?.(sec) ?? modulePresence(sec, 'DXE', u.module);
 }
 
 /** The listing entry of `u`. */
@@ -44,4 +43,8 @@ export async function dispatchDxe(ctx: DxeContext, units: readonly DxeUnit[] = D
     ctx.dispatched.push(dxeListing(u, p));
     if (p.present) await u.run(ctx);
   }
+  // Every OvmfPkg .fdf includes PciBusDxe and BdsDxe: an image without them is no OVMF build.
+  const missing = ctx.dispatched.filter((d) => d.phase === 'DXE' && !d.dispatched && (d.module === 'PciBusDxe' || d.module === 'BdsDxe')).map((d) => d.module);
+  if (missing.length > 0) ctx.unmodelled = `DXEFV has no ${missing.join(' and ')} (every OvmfPkg build has both): the boot without ${missing.length > 1 ? 'them' : 'it'} is not modelled`;
+  if (missing.includes('BdsDxe')) ctx.endState = 'DXEFV has no BdsDxe: DxeCore finds no BDS architectural protocol, nothing is booted';
 }
