@@ -12,7 +12,7 @@ import { PCD_TPM_INSTANCE_DEFAULT } from './modules/tcg2-config-pei.ts';
 import { modulePresence } from './modules/stand-ins.ts';
 import { unmeasuredEnd } from './modules/unmeasured.ts';
 import { dispatchPei } from './modules/pei-dispatch.ts';
-import { dispatchDxe } from './modules/dxe-dispatch.ts';
+import { dispatchDxe, dxeListingUnmeasured } from './modules/dxe-dispatch.ts';
 import { startTcg2Dxe, tcg2DxeUnit } from './modules/tcg2-dxe.ts';
 import type { PeiContext } from './modules/context.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
@@ -87,12 +87,14 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     dispatched,
   });
   if (pei === undefined) {
+    dispatched.push(...dxeListingUnmeasured(sec, modulePresence(sec, 'DXE', tcg2DxeUnit.module).present ? 'Tcg2Pei measured nothing' : 'DXEFV has no Tcg2Dxe'));
     const u = unmeasuredEnd(ctx);
     return { ...empty(u.endState), ...(u.measuresNothing ? { measuresNothing: true } : {}), ...(u.unmodelled !== undefined ? { unmodelled: u.unmodelled } : {}) };
   }
   if (pei.outcome !== 'measured') return { ...empty(`PEI ended with ${pei.outcome}`), pei };
   const tcg2Dxe = modulePresence(sec, 'DXE', tcg2DxeUnit.module);
   if (!tcg2Dxe.present) {
+    dispatched.push(...dxeListingUnmeasured(sec, 'DXEFV has no Tcg2Dxe'));
     // Tcg2Pei extended PCR0; without Tcg2Dxe no TCG2 log is published (no OvmfPkg build: TPM2_ENABLE adds both).
     return {
       ...empty('Tcg2Pei measured into PCR0, but DXEFV has no Tcg2Dxe: no TCG2 event log is published'),

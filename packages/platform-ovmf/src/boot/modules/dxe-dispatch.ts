@@ -36,6 +36,18 @@ export function dxeListing(u: DxeUnit, p: Presence): DispatchedModule {
   return { phase: 'DXE', module: u.module.name, fileGuid: u.module.fileGuid, role: u.role, dispatched: p.present, evidence: p.evidence };
 }
 
+/**
+ * The DXE listing of an image whose boot reaches no DXE simulation (no Tcg2Dxe, or Tcg2Pei
+ * measured nothing): every DXE unit acts through EFI_TCG2_PROTOCOL, so none runs; a module
+ * DXEFV holds still runs in the firmware, measuring nothing.
+ */
+export function dxeListingUnmeasured(sec: SecOutput, why: string): DispatchedModule[] {
+  return DXE_UNITS.map((u) => {
+    const p = dxePresence(u, sec);
+    return dxeListing(u, { present: false, evidence: p.present ? `${p.evidence}, but ${why}: nothing it does is measured (not simulated)` : p.evidence });
+  });
+}
+
 /** Runs each unit that acts in this image, in order (Tcg2Dxe's entry already made `ctx`). */
 export async function dispatchDxe(ctx: DxeContext, units: readonly DxeUnit[] = DXE_UNITS): Promise<void> {
   for (const u of units) {

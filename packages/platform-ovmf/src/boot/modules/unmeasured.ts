@@ -12,11 +12,14 @@ import type { PeiContext } from './context.ts';
 import { modulePresence } from './stand-ins.ts';
 import type { ModuleRef } from './unit.ts';
 import { TCG2_DXE_FILE_GUID } from './tcg2-dxe.ts';
+import { TCG2_PEI_FILE_GUID } from '../../platform-pei/firmware-version.ts';
+import type { SecOutput } from '../../sec.ts';
 
 /** SecurityPkg/Tcg/TcgPei/TcgPei.inf and TcgDxe/TcgDxe.inf (the TPM 1.2 measured boot). */
 export const TCG_PEI: ModuleRef = { name: 'TcgPei', fileGuid: '2BE1E4A6-6505-43B3-9FFC-A3C8330E0432' };
 export const TCG_DXE: ModuleRef = { name: 'TcgDxe', fileGuid: 'A5683620-7998-4BB2-A377-1C1E31E1E215' };
 const TCG2_DXE: ModuleRef = { name: 'Tcg2Dxe', fileGuid: TCG2_DXE_FILE_GUID };
+const TCG2_PEI: ModuleRef = { name: 'Tcg2Pei', fileGuid: TCG2_PEI_FILE_GUID };
 
 /** The end of a boot in which Tcg2Pei measured nothing. */
 export interface Unmeasured {
@@ -29,6 +32,11 @@ export interface Unmeasured {
 
 /** The phrase for a build without TPM2_ENABLE. */
 export const NO_TPM2_BUILD = 'this firmware build has no Tcg2Pei/Tcg2Dxe (built without TPM2_ENABLE): it measures nothing; the TPM\'s PCRs stay 0';
+
+/** No module of this image measures: none of Tcg2Pei, Tcg2Dxe, TcgPei, TcgDxe (stand-ins counted). */
+export function hasNoMeasuringModule(sec: SecOutput): boolean {
+  return ([['PEI', TCG2_PEI], ['DXE', TCG2_DXE], ['PEI', TCG_PEI], ['DXE', TCG_DXE]] as const).every(([phase, ref]) => !modulePresence(sec, phase, ref).present);
+}
 
 /** Why Tcg2Pei measured nothing in this image, and what follows in DXE. */
 export function unmeasuredEnd(ctx: PeiContext): Unmeasured {
