@@ -2,7 +2,7 @@
  * The embedded default firmware's stand-ins (default-firmware.ts): its PEIFV holds three small
  * PEIMs of tcg2sim's own, under tcg2sim's GUIDs, and its DXEFV only what BDS loads or looks up by
  * name (UiApp, the Shell, SecureBootConfigDxe). It boots as OVMF 2022.11 does: the PEIMs stand
- * for the TPM modules and the DXE drivers of the model's core. This table says which stand-in
+ * for the TPM modules and the DXE drivers PciBusDxe and BdsDxe. This table says which stand-in
  * stands for which module, so the dispatchers find every unit's module in the image and a real
  * build that lacks a module (one built without TPM2_ENABLE) runs without its unit. Changing the
  * default firmware's files instead would change its PEIFV, hence its PCR0 and every digest
@@ -20,12 +20,17 @@ export interface StandIn {
   readonly standsFor: readonly string[];
 }
 
-/** Stand-in FILE_GUID → the modules it stands for (in PEIFV: every one is a PEIM). */
+/**
+ * Stand-in FILE_GUID → the modules it stands for (in PEIFV: every one is a PEIM). The first
+ * stands for what TPM2_ENABLE adds to an OvmfPkg build (OvmfTpmComponentsPei.dsc.inc,
+ * OvmfTpmComponentsDxe.dsc.inc), the others for the DXE drivers every build has, which the
+ * default firmware's DXEFV carries no file for. Without the first (`omitPeims: [1]`) the default
+ * firmware is a build without TPM2_ENABLE.
+ */
 export const DEFAULT_FIRMWARE_STAND_INS: readonly StandIn[] = [
-  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_1, standsFor: ['Tcg2ConfigPei'] },
-  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_2, standsFor: ['Tcg2Pei'] },
-  // The DXE drivers of the core: the default firmware's DXEFV carries no file for them.
-  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_3, standsFor: ['Tcg2Dxe', 'PciBusDxe', 'BdsDxe'] },
+  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_1, standsFor: ['Tcg2ConfigPei', 'Tcg2Pei', 'Tcg2Dxe'] },
+  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_2, standsFor: ['PciBusDxe'] },
+  { fileGuid: DEFAULT_FIRMWARE_FILE.PEIM_3, standsFor: ['BdsDxe'] },
 ];
 
 /** The default firmware's stand-in for `ref` in this image's PEIFV, if any. */
