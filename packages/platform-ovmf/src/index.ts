@@ -54,7 +54,7 @@ export type { DispatchedModule, ModuleRef, Presence } from './boot/modules/unit.
 export type { PeiUnit } from './boot/modules/pei-unit.ts';
 export type { DxeUnit } from './boot/modules/dxe-unit.ts';
 export { DEFAULT_FIRMWARE_STAND_INS, modulePresence } from './boot/modules/stand-ins.ts';
-export { NO_TPM2_BUILD } from './boot/modules/unmeasured.ts';
+export { NO_TPM2_BUILD, hasNoMeasuringModule } from './boot/modules/unmeasured.ts';
 export { imageBufferAddress, imageBufferDistance, usedStoreShift, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
@@ -86,7 +86,7 @@ export { connectDevicesFromQemu, setBootOrderFromQemu } from './boot/boot-order-
 export type { DeviceConnection, QemuBootOrderResult } from './boot/boot-order-apply.ts';
 export { bootOrderFromIndexes } from './boot/boot-order-devices.ts';
 export type { IndexedDisk } from './boot/boot-order-devices.ts';
-export { predict, readPcrs } from './boot/predict.ts';
+export { predict, readPcrs, tpmPcrsAfterBoot } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
 export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';

@@ -138,7 +138,7 @@ async function predictWith(input: BootInput): Promise<Prediction> {
  * TPM has allocated, after TPM2_Startup(CLEAR) when the firmware never sent one (a TPM not
  * started answers TPM_RC_INITIALIZE; the OS's driver starts it and reads its reset values).
  */
-async function tpmPcrsAfterBoot(boot: BootResult, t: TpmTransport): Promise<{ pcrs: PcrBanks; startedAfterBoot: boolean }> {
+export async function tpmPcrsAfterBoot(boot: BootResult, t: TpmTransport): Promise<{ pcrs: PcrBanks; startedAfterBoot: boolean }> {
   if (boot.measuresNothing !== true) return { pcrs: await readPcrs(t, algsFromBitmap(boot.dxeFacts?.activeBanks ?? 0)), startedAfterBoot: false };
   const started = boot.exchanges.some((x) => x.command.length >= 10 && new DataView(x.command.buffer, x.command.byteOffset).getUint32(6) === TPM_CC.Startup);
   if (!started) await execute(t, Startup, { handles: {}, params: { startupType: TPM_SU.CLEAR } });
