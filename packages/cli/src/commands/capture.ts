@@ -225,7 +225,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
 }
 
 /** The prediction check when the capture or the prediction has no log: both none, and the same PCRs 0-7. */
-function noLogPrediction(dir: string, p: Prediction, result: CaptureResult): CaptureCheck {
+export function noLogPrediction(dir: string, p: Prediction, result: CaptureResult): CaptureCheck {
   const predicted = Object.fromEntries([...p.tpmPcrs].map(([alg, m]) => [hashAlgInfo(alg).name, Object.fromEntries([...m].map(([i, v]) => [String(i), Buffer.from(v).toString('hex')]))]));
   const mismatches = comparePcrs(result.pcrs, predicted, [0, 1, 2, 3, 4, 5, 6, 7]);
   const both = result.noLog !== undefined && p.boot.eventLog.length === 0;
