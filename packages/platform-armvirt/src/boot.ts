@@ -24,7 +24,7 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData, bdsPlatformOptions,
+  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -96,15 +96,17 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   await input.backend.powerOn();
   const stack = new TpmStack(input.backend, 'tis', input.clock);
   notes.push(`TPM: tpm-tis-device at 0x${VIRT_TPM_TIS_BASE.toString(16)} (virt platform bus, from the device tree); modelled as the same TIS register block`);
-  const configNotes: string[] = [];
-  let config;
-  try {
-    config = await tcg2ConfigPei({ tcg2Config: 'ovmf' }, stack, () => store, configNotes);
-  } catch (e) {
-    await imageReady;
-    throw e;
-  }
   const image = await imageReady;
+  if (hasNoMeasuringModule(image)) {
+    // A build without TPM2_ENABLE (AAVMF_CODE.no-secboot.fd, QEMU_EFI.fd): no module talks to the TPM.
+    return {
+      tcg12Log: undefined, config: { instanceGuid: TPM_INSTANCE_GUID.NONE, initializationDone: false, path: [] }, dxeFacts: undefined,
+      measuredPeiFv: { bytes: image.peiFv.bytes, notes: [] }, sec: image, exchanges: stack.exchanges, notes,
+      eventLog: new Uint8Array(), finalEvents: new Uint8Array(), pei: undefined, endState: NO_TPM2_BUILD, measuresNothing: true,
+    };
+  }
+  const configNotes: string[] = [];
+  const config = await tcg2ConfigPei({ tcg2Config: 'ovmf' }, stack, () => store, configNotes);
   notes.push(...configNotes.map((n) => n.replace("(Tcg12ConfigPei in Debian's image: ", '(')));
   const version = readFirmwareVersionString(image.peiFv.volume, image.dxeFv.volume, input.firmwareVersion);
   if (!version.certain) notes.push(`S-CRTM version: ${version.evidence}`);

@@ -1,11 +1,11 @@
 /** predict for ArmVirtQemu: the simulated boot, its log decoded and replayed, the TPM's PCRs read back. */
 import { decodeEventLog, replayEventLog } from '@tcg2sim/event-log';
 import { equalBytes, toHex } from '@tcg2sim/binary-codec';
-import { algsFromBitmap, hashAlgInfo } from '@tcg2sim/hash-lib';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { VirtualClock } from '@tcg2sim/ptp';
-import { readPcrs } from '@tcg2sim/platform-ovmf';
+import { tpmPcrsAfterBoot } from '@tcg2sim/platform-ovmf';
 import type { Prediction, PredictedPcrMismatch } from '@tcg2sim/platform-ovmf';
 import { simulateArmVirtBoot } from './boot.ts';
 import type { ArmVirtBootInput } from './boot.ts';
@@ -29,9 +29,11 @@ export async function predictArmVirt(input: ArmVirtPredictInput): Promise<Predic
   try {
     const machine: VirtMachine = { ...DEFAULT_VIRT_MACHINE, ...input.machine };
     const boot = await simulateArmVirtBoot({ ...input, machine, backend, clock: input.clock ?? new VirtualClock() });
-    const log = decodeEventLog(boot.eventLog, { lenient: boot.eventLog.length === 0 });
-    const replay = replayEventLog(log);
-    const tpmPcrs = await readPcrs({ submit: (c) => backend.transmit(c, 0) }, algsFromBitmap(boot.dxeFacts?.activeBanks ?? 0));
+    const noLog = boot.eventLog.length === 0;
+    const log = decodeEventLog(boot.eventLog, { lenient: noLog });
+    const replay = replayEventLog(log, noLog ? { banks: [] } : {});
+    // A build without TPM2_ENABLE never starts the TPM: its PCRs are read after TPM2_Startup(CLEAR).
+    const { pcrs: tpmPcrs, startedAfterBoot } = await tpmPcrsAfterBoot(boot, { submit: (c) => backend.transmit(c, 0) });
     const mismatches: PredictedPcrMismatch[] = [];
     for (const [alg, pcrs] of tpmPcrs) {
       for (const [i, v] of pcrs) {
@@ -39,7 +41,7 @@ export async function predictArmVirt(input: ArmVirtPredictInput): Promise<Predic
         if (!equalBytes(r, v)) mismatches.push({ bank: hashAlgInfo(alg).name, pcr: i, replayed: toHex(r), tpm: toHex(v) });
       }
     }
-    return { boot, log, replay, tpmPcrs, mismatches };
+    return { boot, log, replay, tpmPcrs, mismatches, ...(startedAfterBoot ? { tpmStartedAfterBoot: true } : {}) };
   } finally {
     await owned?.close();
   }

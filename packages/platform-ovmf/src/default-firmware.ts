@@ -72,7 +72,7 @@ function rawPad(pos: number, alignment: number): Uint8Array {
   return leafSection(EFI_SECTION.RAW, new Uint8Array(size - 4));
 }
 
-function peiFv(): Uint8Array {
+function peiFv(omit: readonly number[]): Uint8Array {
   const peim = (n: number, guid: string): FfsFileSpec =>
     module(`Tcg2SimPeim${n}`, guid, EFI_FV_FILETYPE.PEIM, minimalEfiImage({ format: 'pe32', subsystem: IMAGE_SUBSYSTEM.EFI_BOOT_SERVICE_DRIVER, data: tag(`tcg2sim PEIM ${n}`) }));
   return buildFirmwareVolume({
@@ -80,7 +80,8 @@ function peiFv(): Uint8Array {
     attributes: PEIFV_ATTRIBUTES,
     blockSize: 0x10000,
     length: DEFAULT_FIRMWARE_SIZES.PEIFV,
-    files: [peim(1, DEFAULT_FIRMWARE_FILE.PEIM_1), peim(2, DEFAULT_FIRMWARE_FILE.PEIM_2), peim(3, DEFAULT_FIRMWARE_FILE.PEIM_3)],
+    files: ([[1, DEFAULT_FIRMWARE_FILE.PEIM_1], [2, DEFAULT_FIRMWARE_FILE.PEIM_2], [3, DEFAULT_FIRMWARE_FILE.PEIM_3]] as const)
+      .filter(([n]) => !omit.includes(n)).map(([n, guid]) => peim(n, guid)),
   });
 }
 
@@ -101,8 +102,8 @@ function dxeFv(extra: readonly ExtraDxeModule[]): Uint8Array {
   });
 }
 
-function fvMainCompact(extra: readonly ExtraDxeModule[]): Uint8Array {
-  const pei = peiFv();
+function fvMainCompact(extra: readonly ExtraDxeModule[], omitPeims: readonly number[]): Uint8Array {
+  const pei = peiFv(omitPeims);
   const dxe = dxeFv(extra);
   const pad1 = rawPad(0, 128);
   const peiSection = fvImageSection(pei);
@@ -144,12 +145,20 @@ export interface ExtraDxeModule {
   readonly text: string;
 }
 
-/**
- * Builds the default firmware (code image and empty variable store). Deterministic. `extraDxeModules`
- * adds stand-in drivers, for tests of what a build's module set decides (tcg2sim profile).
- */
-export function buildDefaultFirmware(o: { readonly extraDxeModules?: readonly ExtraDxeModule[] } = {}): DefaultFirmware {
-  const code = assembleFlashImage([{ bytes: fvMainCompact(o.extraDxeModules ?? []) }, { bytes: secFv() }]);
+/** What tests vary in the default firmware (left out: the default firmware itself). */
+export interface DefaultFirmwareOptions {
+  /** Stand-in drivers added to DXEFV, for tests of what a build's module set decides (tcg2sim profile). */
+  readonly extraDxeModules?: readonly ExtraDxeModule[];
+  /**
+   * Its PEIMs (1-3) to leave out, for tests of a build without the modules they stand for
+   * (boot/modules/stand-ins.ts: 1 stands for Tcg2ConfigPei, Tcg2Pei and Tcg2Dxe).
+   */
+  readonly omitPeims?: readonly number[];
+}
+
+/** Builds the default firmware (code image and empty variable store). Deterministic. */
+export function buildDefaultFirmware(o: DefaultFirmwareOptions = {}): DefaultFirmware {
+  const code = assembleFlashImage([{ bytes: fvMainCompact(o.extraDxeModules ?? [], o.omitPeims ?? []) }, { bytes: secFv() }]);
   return {
     code,
     vars: formatVarStore(),

@@ -57,6 +57,8 @@ export { findModule, moduleIn } from './boot/modules/unit.ts';
 export type { DispatchedModule, ModuleRef, Presence } from './boot/modules/unit.ts';
 export type { PeiUnit } from './boot/modules/pei-unit.ts';
 export type { DxeUnit } from './boot/modules/dxe-unit.ts';
+export { DEFAULT_FIRMWARE_STAND_INS, modulePresence } from './boot/modules/stand-ins.ts';
+export { NO_TPM2_BUILD, hasNoMeasuringModule } from './boot/modules/unmeasured.ts';
 export { imageBufferAddress, imageBufferDistance, usedStoreShift, IMAGE_BUFFER_CALIBRATION, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
@@ -88,11 +90,11 @@ export { connectDevicesFromQemu, setBootOrderFromQemu } from './boot/boot-order-
 export type { DeviceConnection, QemuBootOrderResult } from './boot/boot-order-apply.ts';
 export { bootOrderFromIndexes } from './boot/boot-order-devices.ts';
 export type { IndexedDisk } from './boot/boot-order-devices.ts';
-export { predict, readPcrs } from './boot/predict.ts';
+export { predict, readPcrs, tpmPcrsAfterBoot } from './boot/predict.ts';
 export type { Prediction, PcrBanks, PredictedPcrMismatch, PredictInput } from './boot/predict.ts';
 // the embedded default firmware
 export { buildDefaultFirmware, DEFAULT_FIRMWARE_FILE, DEFAULT_FIRMWARE_SIZES } from './default-firmware.ts';
-export type { DefaultFirmware, ExtraDxeModule } from './default-firmware.ts';
+export type { DefaultFirmware, DefaultFirmwareOptions, ExtraDxeModule } from './default-firmware.ts';
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';

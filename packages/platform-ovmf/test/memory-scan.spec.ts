@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex, toHex } from '@tcg2sim/binary-codec';
-import { CaptureError, scanGuestMemory } from '@tcg2sim/platform-ovmf';
+import { scanGuestMemory } from '@tcg2sim/platform-ovmf';
 import type { QmpExecutor } from '@tcg2sim/platform-ovmf';
 import { tempDir } from '@tcg2sim/test-support';
 import { EVENT_1, LOG, SPEC_ID_EVENT, area } from './vectors/synthetic-log.ts';
@@ -48,12 +48,13 @@ describe('scanGuestMemory (pmemsave through QMP)', () => {
   it('takes the page-aligned log that ends in free space and the table its configuration entry points at', async () => {
     const calls: Array<readonly [number, number]> = [];
     const r = await scanGuestMemory(fakeQmp(guestRam(), calls), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), true);
-    expect(r.eventLogAddress).to.equal(0xe0000);
-    expect([...r.eventLog]).to.deep.equal([...LOG]);
-    expect(r.extent).to.deep.equal({ length: LOG.length, eventCount: 3, endReason: 'free-space' });
-    expect(r.finalEventsAddress).to.equal(0xf0000);
-    expect(r.finalEventsEntryAddress).to.equal(0xd0008);
-    expect(r.finalEvents?.length).to.equal(16);
+    expect(r.noLog).to.equal(undefined);
+    expect(r.log?.eventLogAddress).to.equal(0xe0000);
+    expect([...(r.log?.eventLog ?? [])]).to.deep.equal([...LOG]);
+    expect(r.log?.extent).to.deep.equal({ length: LOG.length, eventCount: 3, endReason: 'free-space' });
+    expect(r.log?.finalEventsAddress).to.equal(0xf0000);
+    expect(r.log?.finalEventsEntryAddress).to.equal(0xd0008);
+    expect(r.log?.finalEvents?.length).to.equal(16);
     expect(r.copies.map((c) => [c.address, c.pageAligned, c.extent?.endReason])).to.deep.equal([
       [0x10100, false, undefined],
       [0x20000, true, 'invalid-record'],
@@ -65,16 +66,20 @@ describe('scanGuestMemory (pmemsave through QMP)', () => {
     expect(calls).to.deep.include([0xf0000, 0x8000]);
   });
 
-  it('fails with LOG_NOT_FOUND when RAM holds only stale copies', async () => {
+  it('reports no log (not an error) when RAM holds only stale copies, after searching all of it', async () => {
     const ram = guestRam();
     ram.fill(0, 0xe0000, 0xf0000);
-    try {
-      await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
-      expect.fail('expected a CaptureError');
-    } catch (e) {
-      expect(e).to.be.instanceOf(CaptureError);
-      expect((e as CaptureError).code).to.equal('LOG_NOT_FOUND');
-    }
+    const r = await scanGuestMemory(fakeQmp(ram, []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
+    expect(r.log).to.equal(undefined);
+    expect(r.noLog).to.equal('no TCG_2 event log in 1048576 bytes of guest RAM (2 Spec ID signatures, none a whole log)');
+    expect(r.bytesScanned).to.equal(0x100000);
+  });
+
+  it('reports no log in RAM without any Spec ID signature (a firmware built without TPM support)', async () => {
+    const r = await scanGuestMemory(fakeQmp(new Uint8Array(0x100000), []), [[0, 0x100000]], join(tmp!.path, 'ram.bin'), false);
+    expect(r.log).to.equal(undefined);
+    expect(r.copies).to.deep.equal([]);
+    expect(r.noLog).to.match(/^no TCG_2 event log in 1048576 bytes of guest RAM \(0 Spec ID/);
   });
 
   it('returns the TPM2 ACPI tables with a valid checksum found in the chunks it saved', async () => {

@@ -83,6 +83,7 @@ export async function checkArmVirtPrediction(dir: string, c: ArmVirtCheckInput, 
       ...(fwCfg !== undefined ? { fwCfgFiles: fwCfg.files } : {}),
     });
     writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
+    if (result.noLog !== undefined || p.boot.eventLog.length === 0) return (await import('./capture.ts')).noLogPrediction(dir, p, result);
     const d = diffEventLogs(decodeEventLog(p.boot.eventLog), decodeEventLog(result.eventLog));
     const lines = d.equal
       ? [`prediction = capture: ${d.eventsA} events, byte for byte: ${Buffer.from(p.boot.eventLog).equals(Buffer.from(result.eventLog))}${fwCfg !== undefined ? ` (${fwCfg.note})` : ''}`]

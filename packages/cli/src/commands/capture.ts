@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import * as z from 'zod';
 import pc from 'picocolors';
 import { DISK_INTERFACES, captureBoot, comparePcrs, replayWithTpm2Eventlog, CaptureError } from '@tcg2sim/platform-ovmf';
-import type { BootInput, CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch } from '@tcg2sim/platform-ovmf';
+import type { BootInput, CaptureOptions, CaptureProgress, CaptureResult, PcrMismatch, Prediction } from '@tcg2sim/platform-ovmf';
+import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { BankName } from '@tcg2sim/hash-lib';
 import { decodeEventLog, pcrsToJson, replayEventLog } from '@tcg2sim/event-log';
 import type { EventLog, LogEvent } from '@tcg2sim/event-log';
@@ -74,6 +75,7 @@ export interface CaptureCheck {
  * comparison with `tcg2sim predict` for the same scenario goes once predict exists.
  */
 export async function checkCapture(dir: string, result: CaptureResult): Promise<CaptureCheck[]> {
+  if (result.noLog !== undefined) return [noLogCheck(result)];
   const checks: CaptureCheck[] = [];
   const ours = pcrsToJson(replayEventLog(decodeEventLog(result.eventLog)));
   const oursMismatches = comparePcrs(result.pcrs, ours, [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -98,6 +100,19 @@ export async function checkCapture(dir: string, result: CaptureResult): Promise<
     checks.push({ name: 'tpm2_eventlog replay = TPM PCRs 0-7', ok: e.code === 'SPAWN_FAILED', detail: e.message });
   }
   return checks;
+}
+
+/**
+ * A boot that left no TCG_2 log (a build without TPM2_ENABLE): the firmware sent the TPM no
+ * command (swtpm's log) and PCRs 0-7 hold their reset values (all zero) in every bank.
+ */
+function noLogCheck(result: CaptureResult): CaptureCheck {
+  const nonZero = Object.entries(result.pcrs).flatMap(([bank, m]) => [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => !/^0*$/.test(m[String(i)] ?? '')).map((i) => `${bank}:${i}`));
+  // QEMU's own probe (TPM2_ReadClock before CMD_INIT) is not the firmware's.
+  const commands = result.tpmCommandStream?.filter((c) => c.origin === 'firmware').length ?? 0;
+  const ok = nonZero.length === 0 && commands === 0;
+  const detail = `${result.noLog ?? ''}; the firmware sent the TPM ${commands} commands${result.tpmStartedByCapture === true ? ' and never started it (PCRs read after the capture\'s TPM2_Startup(CLEAR))' : ''}; PCRs 0-7 ${nonZero.length === 0 ? 'all zero' : `not zero: ${nonZero.join(', ')}`}`;
+  return { name: 'no TCG_2 log: TPM untouched, PCRs 0-7 zero', ok, detail };
 }
 
 /**
@@ -186,6 +201,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
       ...(vm?.qemuBootOrder !== undefined ? { qemuBootOrder: vm.qemuBootOrder } : {}),
     });
     writeFileSync(join(dir, 'predicted.bin'), p.boot.eventLog);
+    if (result.noLog !== undefined || p.boot.eventLog.length === 0) return noLogPrediction(dir, p, result);
     // With a disk, what the loader measures after its image event is its own business: compare
     // the captured log up to the predicted length (event boundaries are checked by the decoder).
     const real = (f.disk !== undefined || vm?.disk !== undefined) && p.boot.eventLog.length < result.eventLog.length ? result.eventLog.subarray(0, p.boot.eventLog.length) : result.eventLog;
@@ -206,6 +222,18 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
   } finally {
     await backend.close();
   }
+}
+
+/** The prediction check when the capture or the prediction has no log: both none, and the same PCRs 0-7. */
+export function noLogPrediction(dir: string, p: Prediction, result: CaptureResult): CaptureCheck {
+  const predicted = Object.fromEntries([...p.tpmPcrs].map(([alg, m]) => [hashAlgInfo(alg).name, Object.fromEntries([...m].map(([i, v]) => [String(i), Buffer.from(v).toString('hex')]))]));
+  const mismatches = comparePcrs(result.pcrs, predicted, [0, 1, 2, 3, 4, 5, 6, 7]);
+  const both = result.noLog !== undefined && p.boot.eventLog.length === 0;
+  const line = both
+    ? `prediction = capture: no TCG_2 log in either (${p.boot.endState}); PCRs 0-7: ${mismatches.length} mismatches`
+    : result.noLog !== undefined ? `the capture has no TCG_2 log, the prediction ${p.log.events.length} events (${p.boot.endState})` : `the prediction has no TCG_2 log (${p.boot.endState}), the capture ${result.eventCount} events`;
+  writeFileSync(join(dir, 'diff.txt'), line + '\n');
+  return { name: 'prediction = captured log', ok: both && mismatches.length === 0, detail: line, mismatches };
 }
 
 function toOptions(f: CaptureFlags, progress: (p: CaptureProgress) => void): CaptureOptions {
@@ -251,7 +279,9 @@ export function writeCapture(dir: string, r: CaptureResult): Record<string, unkn
     qemuCommandLine: r.qemuCommandLine,
     swtpmCommandLine: r.swtpmCommandLine,
     bootEndReached: r.bootEndReached,
-    eventLogAddress: `0x${r.eventLogAddress.toString(16)}`,
+    eventLogAddress: r.noLog !== undefined ? null : `0x${r.eventLogAddress.toString(16)}`,
+    ...(r.noLog !== undefined ? { noLog: r.noLog } : {}),
+    ...(r.tpmStartedByCapture === true ? { tpmStartedByCapture: true } : {}),
     eventLogLength: r.eventLog.length,
     eventCount: r.eventCount,
     logBanks: r.logBanks,
@@ -341,7 +371,9 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       const failed = checks.filter((c) => !c.ok);
       if (f.json) io.out(JSON.stringify({ ...summary, checks }, null, 1) + '\n');
       else {
-        io.out(`boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
+        io.out(result.noLog !== undefined
+          ? `boot stopped at ${result.bootEndReached}; ${result.noLog}: the firmware published no TCG2 event log\n`
+          : `boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
         io.out(`boot ${(result.timings.bootMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s; written to ${dir}\n`);
         const color = pc.createColors(process.stdout.isTTY);
         for (const c of checks) io.out(`${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}\n`);

@@ -64,6 +64,12 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
     notes.push('no --vars: booted with an empty variable store (no variables, as a blank OVMF_VARS*.fd template: Secure Boot off, OVMF creates its default boot options); give --vars for the store the VM boots with');
   }
   const smmBuild = findFileByGuid(p.boot.sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  if (p.boot.unmodelled !== undefined) notes.push(`INCOMPLETE: ${p.boot.unmodelled}`);
+  if (p.boot.measuresNothing === true) {
+    // Nothing is measured: what the build would measure with its TPM modules plays no part.
+    if (p.tpmStartedAfterBoot === true) notes.push('the firmware never sent TPM2_Startup: tpmPcrs were read after TPM2_Startup(CLEAR), as the OS\'s TPM driver starts such a TPM: PCRs 0-7 hold their reset values');
+    return notes;
+  }
   if (smmBuild && !s.smm) {
     notes.push('this image is an SMM build (SmmAccessPei in PEIFV) predicted without --smm: QEMU runs it as -machine q35,smm=on (capture --smm adds that and secure pflash); --smm changes nothing in the prediction');
   } else if (!smmBuild && s.smm) {

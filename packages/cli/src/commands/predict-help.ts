@@ -8,7 +8,8 @@ JSON fields (--json):
               says what; tcg2sim profile shows the image's facts)
   endState    where the simulated boot stopped (e.g. started Boot0002 "EFI Internal Shell")
   pcrs        PCRs replayed from the predicted log: {bank: {index: hex}}
-  tpmPcrs     PCR 0-7 the simulated TPM holds afterwards: {bank: {index: hex}}
+  tpmPcrs     PCR 0-7 the simulated TPM holds afterwards: {bank: {index: hex}} (a build without
+              TPM2_ENABLE never starts the TPM: read after TPM2_Startup(CLEAR), all zero)
   mismatches  [{bank, pcr, replayed, tpm}]: PCRs where pcrs and tpmPcrs disagree (exit 1)
   events      [{index, offset, pcrIndex, eventType, digests: {bank: hex}, eventData (hex),
               decoded: {kind, value} | decodeError: {code, offset, path}}], as eventlog --json
@@ -47,6 +48,7 @@ Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMB
   read from QEMU), and allocator addresses in event data (ImageLocationInMemory, the SMBIOS entry
   point, in no PCR): calibrated on real boots of Debian 12's builds, estimated for others (a note
   says so; --image-buffer-address sets it). Every digest and PCR above is exact either way.
-Not yet: PCR0 of SMM builds from 202405 (two PEI allocation addresses), NICs/disks on ArmVirt.
+A build without TPM2_ENABLE (no Tcg2Pei/Tcg2Dxe) measures nothing: no log, exit 0, complete.
+Not yet: PCR0 of SMM builds from 202405 (the SMM IDT's PEI pool address), NICs/disks on ArmVirt.
 Anything else a build measures that is not modelled is an INCOMPLETE note and "complete": false.
 `;

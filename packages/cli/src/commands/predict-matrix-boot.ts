@@ -30,7 +30,7 @@ export type MatrixOutcome =
       /** Exactly the object a single `predict --json` prints for this configuration. */
       readonly prediction: Record<string, unknown>;
       readonly mismatches: number;
-      /** False when the boot measured nothing (a single `predict` exits 1 then). */
+      /** False when the boot measured nothing though the build measures (a single `predict` exits 1 then). */
       readonly measured: boolean;
       readonly endState: string;
     }
@@ -85,7 +85,7 @@ export class MatrixBooter {
         : model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
       const fwCfgNote = fwCfg !== undefined ? [fwCfg.note] : model === undefined ? [] : ['uncovered' in model ? `QEMU's ACPI blobs are not modelled for this VM (${model.uncovered}): --fw-cfg-from-qemu reads your QEMU's` : model.note];
       const p = await predictScenario(job.scenario, fw, { digestWorker: false, disk, readRom: this.#readRom, ...files });
-      return { ok: true, prediction: predictionJson(p, job.source, [...fwCfgNote, ...allNotes(job.scenario, fw, p)]), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined, endState: p.boot.endState };
+      return { ok: true, prediction: predictionJson(p, job.source, [...fwCfgNote, ...allNotes(job.scenario, fw, p)]), mismatches: p.mismatches.length, measured: p.boot.pei !== undefined || p.boot.measuresNothing === true, endState: p.boot.endState };
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }

@@ -135,6 +135,17 @@ export interface BootResult {
    */
   readonly bdsAssumed?: string;
   /**
+   * The image has no module that measures for this TPM (a build without TPM2_ENABLE: no Tcg2Pei,
+   * Tcg2Dxe, TcgPei, TcgDxe; or one whose PcdTpmInstanceGuid names no TPM): the real boot sends
+   * no measurement and publishes no TCG2 log, so the empty log is the exact prediction.
+   */
+  readonly measuresNothing?: true;
+  /**
+   * What of this image's boot is not modelled (a module combination no OvmfPkg build has,
+   * modules/unmeasured.ts, dxe-dispatch.ts): the prediction may be wrong there.
+   */
+  readonly unmodelled?: string;
+  /**
    * The simulated modules in dispatch order (boot/modules/), each with whether its step ran for
    * this image and the evidence (its module in PEIFV/DXEFV, or not).
    */

@@ -1,5 +1,4 @@
 import { snapshotVariables } from '@tcg2sim/uefi';
-import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import { EFI_TCG2_EVENT_LOG_FORMAT } from '@tcg2sim/tcg2-dxe';
 import { decompressMemFvsAsync } from '../sec.ts';
 import { BootDigests } from './boot-digests.ts';
@@ -9,11 +8,12 @@ import { buildFactsFromPeiFv } from '../platform-pei/peifv.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { dxeUintnBytes } from './firmware-arch.ts';
-import { probeTcg2Config } from './modules/tcg2-config-pei.ts';
-import type { Tcg2ConfigProbe } from './modules/tcg2-config-pei.ts';
+import { PCD_TPM_INSTANCE_DEFAULT } from './modules/tcg2-config-pei.ts';
+import { modulePresence } from './modules/stand-ins.ts';
+import { unmeasuredEnd } from './modules/unmeasured.ts';
 import { dispatchPei } from './modules/pei-dispatch.ts';
-import { dispatchDxe } from './modules/dxe-dispatch.ts';
-import { startTcg2Dxe } from './modules/tcg2-dxe.ts';
+import { dispatchDxe, dxeListingUnmeasured } from './modules/dxe-dispatch.ts';
+import { startTcg2Dxe, tcg2DxeUnit } from './modules/tcg2-dxe.ts';
 import type { PeiContext } from './modules/context.ts';
 import type { BootInput, BootResult } from './boot-types.ts';
 
@@ -23,22 +23,24 @@ export type { BootInput, BootResult } from './boot-types.ts';
  * Boots OVMF in simulation: SEC, Tcg2ConfigPei, Tcg2Pei, Tcg2Dxe with the Secure Boot policy,
  * then BDS attempting the boot options until an application starts (the UEFI Shell on a VM
  * without disks). Every TPM command goes through tpm2-command-lib, the device library, the
- * register model and the backend. Each simulated module is a unit in boot/modules/.
+ * register model and the backend. Each simulated module is a unit in boot/modules/, run only
+ * when the image holds its module: a build without TPM2_ENABLE sends the TPM nothing and leaves
+ * no log (modules/unmeasured.ts).
  */
 export async function simulateBoot(input: BootInput): Promise<BootResult> {
   // SEC's LZMA decoding runs on the thread pool while the work that does not need its output
-  // runs here: powering the TPM on, reading the variable store, Tcg2ConfigPei (TPM commands only).
+  // runs here: powering the TPM on (QEMU's part, whatever the firmware), reading the variable
+  // store. The firmware's first TPM command waits for the image: only a build whose PEIFV holds
+  // Tcg2ConfigPei talks to the TPM (its unit, at its place in PeiCore's dispatch).
   const secReady = input.sec ?? decompressMemFvsAsync(input.code);
   secReady.catch(() => undefined); // awaited below, also when something before fails
   const store = deferErrors(() => (input.vars === undefined ? undefined : snapshotVariables(input.vars)));
   let stack: TpmStack;
-  let probe: Tcg2ConfigProbe;
   try {
     // QEMU's tpm-emulator sets the TPM's buffer size from the interface, then powers it on.
     await input.backend.setBufferSize?.(input.tpmInterface === 'crb' ? 0xf80 : 0x1000);
     await input.backend.powerOn();
     stack = new TpmStack(input.backend, input.tpmInterface, input.clock);
-    probe = await probeTcg2Config({ input, stack, store });
   } catch (e) {
     await secReady; // a bad image is reported first, as when SEC ran before anything else
     throw e;
@@ -58,10 +60,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   }
   worker?.offer(sec.dxeFv.bytes);
   const dxeUintn = dxeUintnBytes(sec);
-  const config = probe.config;
   const ctx: PeiContext = {
-    input, stack, store, sec, config, worker, dxeUintn,
-    configNotes: probe.notes,
+    input, stack, store, sec, worker, dxeUintn,
+    config: PCD_TPM_INSTANCE_DEFAULT,
     notes: [],
     digests: input.digests ?? new BootDigests(worker),
     build: { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: dxeUintn === 4 },
@@ -69,10 +70,9 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     measuredPeiFv: { bytes: sec.peiFv.bytes, notes: [] },
     dispatched: [],
   };
-  await dispatchPei(ctx);
-  worker?.close();
-  const { notes, measuredPeiFv, pei, dispatched } = ctx;
-  const empty = (): BootResult => ({
+  await dispatchPei(ctx).finally(() => worker?.close());
+  const { notes, measuredPeiFv, pei, dispatched, config } = ctx;
+  const empty = (endState: string): BootResult => ({
     eventLog: new Uint8Array(),
     tcg12Log: undefined,
     finalEvents: new Uint8Array(),
@@ -83,13 +83,25 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     sec,
     exchanges: stack.exchanges,
     notes,
-    endState: config.instanceGuid === TPM_INSTANCE_GUID.TPM12
-      ? 'TPM 1.2 selected: Tcg2Pei and Tcg2Dxe do not run, nothing in the TCG2 log (the TPM 1.2 path is not modelled)'
-      : 'no TPM 2.0: nothing measured',
+    endState,
     dispatched,
   });
-  if (pei === undefined) return empty();
-  if (pei.outcome !== 'measured') return { ...empty(), pei, endState: `PEI ended with ${pei.outcome}` };
+  if (pei === undefined) {
+    dispatched.push(...dxeListingUnmeasured(sec, modulePresence(sec, 'DXE', tcg2DxeUnit.module).present ? 'Tcg2Pei measured nothing' : 'DXEFV has no Tcg2Dxe'));
+    const u = unmeasuredEnd(ctx);
+    return { ...empty(u.endState), ...(u.measuresNothing ? { measuresNothing: true } : {}), ...(u.unmodelled !== undefined ? { unmodelled: u.unmodelled } : {}) };
+  }
+  if (pei.outcome !== 'measured') return { ...empty(`PEI ended with ${pei.outcome}`), pei };
+  const tcg2Dxe = modulePresence(sec, 'DXE', tcg2DxeUnit.module);
+  if (!tcg2Dxe.present) {
+    dispatched.push(...dxeListingUnmeasured(sec, 'DXEFV has no Tcg2Dxe'));
+    // Tcg2Pei extended PCR0; without Tcg2Dxe no TCG2 log is published (no OvmfPkg build: TPM2_ENABLE adds both).
+    return {
+      ...empty('Tcg2Pei measured into PCR0, but DXEFV has no Tcg2Dxe: no TCG2 event log is published'),
+      pei,
+      unmodelled: 'Tcg2Pei without Tcg2Dxe (no OvmfPkg configuration builds this): the PEI measurements are in the TPM only',
+    };
+  }
 
   const dxeCtx = await startTcg2Dxe(ctx, pei);
   await dispatchDxe(dxeCtx);
@@ -111,6 +123,7 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
     ...(dxeCtx.acpiDataMeasured === true ? { acpiDataMeasured: true } : {}),
     ...(dxeCtx.smbiosMeasured === true ? { smbiosMeasured: true } : {}),
     ...(dxeCtx.bdsAssumed !== undefined ? { bdsAssumed: dxeCtx.bdsAssumed } : {}),
+    ...(dxeCtx.unmodelled !== undefined ? { unmodelled: dxeCtx.unmodelled } : {}),
     dispatched,
   };
 }

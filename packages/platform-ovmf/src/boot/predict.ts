@@ -1,9 +1,9 @@
-import { PCRRead, execute } from '@tcg2sim/tpm2-command-lib';
+import { GetCapability, PCRRead, Startup, TPM_CAP, TPM_CC, TPM_SU, execute } from '@tcg2sim/tpm2-command-lib';
 import type { TpmTransport } from '@tcg2sim/tpm2-command-lib';
 import { decodeEventLog, replayEventLog } from '@tcg2sim/event-log';
 import type { EventLog, PcrReplay } from '@tcg2sim/event-log';
 import { equalBytes, toHex } from '@tcg2sim/binary-codec';
-import { algsFromBitmap, hashAlgInfo } from '@tcg2sim/hash-lib';
+import { algsFromBitmap, findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
 import type { TpmAlgHash } from '@tcg2sim/hash-lib';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -34,6 +34,11 @@ export interface Prediction {
   readonly tpmPcrs: PcrBanks;
   /** Empty when the log replays to exactly what the TPM holds (PCR 0-7, every active bank). */
   readonly mismatches: readonly PredictedPcrMismatch[];
+  /**
+   * Set when the firmware never sent TPM2_Startup (a build that measures nothing): `tpmPcrs` were
+   * read after predict's own TPM2_Startup(CLEAR), as the OS's TPM driver starts such a TPM.
+   */
+  readonly tpmStartedAfterBoot?: true;
 }
 
 /**
@@ -110,12 +115,13 @@ export async function predict(input: PredictInput = {}): Promise<Prediction> {
 
 async function predictWith(input: BootInput): Promise<Prediction> {
   const boot = await simulateBoot(input);
-  // A boot that measured nothing (no TPM 2.0 selected) has an empty log: decoded leniently.
-  const log = decodeEventLog(boot.eventLog, { lenient: boot.eventLog.length === 0 });
-  const replay = replayEventLog(log);
-  const active = algsFromBitmap(boot.dxeFacts?.activeBanks ?? 0);
+  // A boot that measured nothing (no TPM 2.0 selected, no TPM module) has an empty log: decoded
+  // leniently, replayed over no bank.
+  const noLog = boot.eventLog.length === 0;
+  const log = decodeEventLog(boot.eventLog, { lenient: noLog });
+  const replay = replayEventLog(log, noLog ? { banks: [] } : {});
   const transport: TpmTransport = { submit: (c) => input.backend.transmit(c, 0) };
-  const tpmPcrs = await readPcrs(transport, active);
+  const { pcrs: tpmPcrs, startedAfterBoot } = await tpmPcrsAfterBoot(boot, transport);
   const mismatches: PredictedPcrMismatch[] = [];
   for (const [alg, pcrs] of tpmPcrs) {
     const bank = hashAlgInfo(alg).name;
@@ -124,5 +130,20 @@ async function predictWith(input: BootInput): Promise<Prediction> {
       if (!equalBytes(r, v)) mismatches.push({ bank, pcr: i, replayed: toHex(r), tpm: toHex(v) });
     }
   }
-  return { boot, log, replay, tpmPcrs, mismatches };
+  return { boot, log, replay, tpmPcrs, mismatches, ...(startedAfterBoot ? { tpmStartedAfterBoot: true } : {}) };
+}
+
+/**
+ * PCR 0-7 of the banks Tcg2Dxe found active; for a build that measures nothing, of every bank the
+ * TPM has allocated, after TPM2_Startup(CLEAR) when the firmware never sent one (a TPM not
+ * started answers TPM_RC_INITIALIZE; the OS's driver starts it and reads its reset values).
+ */
+export async function tpmPcrsAfterBoot(boot: BootResult, t: TpmTransport): Promise<{ pcrs: PcrBanks; startedAfterBoot: boolean }> {
+  if (boot.measuresNothing !== true) return { pcrs: await readPcrs(t, algsFromBitmap(boot.dxeFacts?.activeBanks ?? 0)), startedAfterBoot: false };
+  const started = boot.exchanges.some((x) => x.command.length >= 10 && new DataView(x.command.buffer, x.command.byteOffset).getUint32(6) === TPM_CC.Startup);
+  if (!started) await execute(t, Startup, { handles: {}, params: { startupType: TPM_SU.CLEAR } });
+  const caps = await execute(t, GetCapability, { handles: {}, params: { capability: TPM_CAP.PCRS, property: 0, propertyCount: 1 } });
+  const d = caps.params.capabilityData.data;
+  const banks = 'assignedPCR' in d ? d.assignedPCR.pcrSelections.filter((s) => s.pcrSelect.some((b) => b !== 0)).map((s) => s.hash) : [];
+  return { pcrs: await readPcrs(t, banks.flatMap((a) => findHashAlg(a)?.alg ?? [])), startedAfterBoot: !started };
 }

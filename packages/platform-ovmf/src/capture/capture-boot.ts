@@ -13,7 +13,9 @@
  *    PCRs). swtpm stays up; its control socket now accepts us: CMD_STORE_VOLATILE writes the PCRs
  *    and the rest of the volatile state to the state directory.
  * 5. A second swtpm on the same state with a data socket: CMD_INIT resumes the saved volatile state,
- *    then TPM2_GetCapability(PCRS) and TPM2_PCR_Read give the PCRs.
+ *    TPM2_Startup(CLEAR) (TPM_RC_INITIALIZE when the firmware started the TPM; when it never
+ *    did, this starts it as an OS would), then TPM2_GetCapability(PCRS) and TPM2_PCR_Read give
+ *    the PCRs.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +29,7 @@ import type { CaptureOptions, CaptureProgress, ResolvedCaptureOptions } from './
 import { scanGuestMemory } from './memory-scan.ts';
 import type { SpecIdCopy } from './memory-scan.ts';
 import type { AcpiTableCopy } from '../acpi/acpi-scan.ts';
-import { SWTPM_CTRL, readAllPcrs, swtpmControl } from './swtpm-client.ts';
+import { SWTPM_CTRL, readAllPcrs, startupIfNeverStarted, swtpmControl } from './swtpm-client.ts';
 import { parseSwtpmLog, tpmCommandStream } from './swtpm-log.ts';
 import type { TpmCommandRecord } from './swtpm-log.ts';
 import { algorithmName } from './log-scan.ts';
@@ -47,10 +49,20 @@ export interface CaptureTimings {
 
 /** The truth of one real boot. */
 export interface CaptureResult {
-  /** The TCG_2 (crypto-agile) log, from the Spec ID event to the end of the last record. */
+  /** The TCG_2 (crypto-agile) log, from the Spec ID event to the end of the last record; empty with `noLog`. */
   readonly eventLog: Uint8Array;
-  /** Guest-physical address of the log area. */
+  /** Guest-physical address of the log area (0 with `noLog`). */
   readonly eventLogAddress: number;
+  /**
+   * Set when guest RAM holds no TCG_2 log (a build without TPM2_ENABLE publishes none): what was
+   * searched. The PCRs and the TPM command stream are captured all the same.
+   */
+  readonly noLog?: string;
+  /**
+   * True when the firmware never sent TPM2_Startup: the PCRs were read after the capture's own
+   * TPM2_Startup(CLEAR) (a TPM not started answers nothing else), at their reset values.
+   */
+  readonly tpmStartedByCapture?: boolean;
   readonly eventCount: number;
   /** Banks the Spec ID event announces, in its order. */
   readonly logBanks: readonly string[];
@@ -216,20 +228,24 @@ export async function captureBoot(options: CaptureOptions): Promise<CaptureResul
     await waitForFile(dataPath, reader, 5_000);
     // CMD_INIT with flags 0 resumes the volatile state stored above (PCRs included).
     await swtpmControl(ctrl2, SWTPM_CTRL.INIT, new Uint8Array(4));
+    const tpmStartedByCapture = await startupIfNeverStarted(dataPath);
     const pcrs = await readAllPcrs(dataPath);
     await scope.stop(reader, 'SIGTERM');
     const t4 = performance.now();
 
     const mmioTrace = o.traceMmio && existsSync(paths.trace) ? readFileSync(paths.trace, 'latin1') : undefined;
-    progress({ phase: 'done', message: `captured ${scan.extent.eventCount} events` });
+    const log = scan.log;
+    progress({ phase: 'done', message: log === undefined ? 'no TCG_2 event log in guest RAM' : `captured ${log.extent.eventCount} events` });
     return {
-      eventLog: scan.eventLog,
-      eventLogAddress: scan.eventLogAddress,
-      eventCount: scan.extent.eventCount,
-      logBanks: scan.specId.digestSizes.map((a) => algorithmName(a.algorithmId)),
-      ...(scan.finalEvents ? { finalEvents: scan.finalEvents } : {}),
-      ...(scan.finalEventsAddress !== undefined ? { finalEventsAddress: scan.finalEventsAddress } : {}),
-      ...(scan.finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress: scan.finalEventsEntryAddress } : {}),
+      eventLog: log?.eventLog ?? new Uint8Array(),
+      eventLogAddress: log?.eventLogAddress ?? 0,
+      ...(log === undefined ? { noLog: scan.noLog ?? 'no TCG_2 event log in guest RAM' } : {}),
+      ...(tpmStartedByCapture ? { tpmStartedByCapture } : {}),
+      eventCount: log?.extent.eventCount ?? 0,
+      logBanks: log?.specId.digestSizes.map((a) => algorithmName(a.algorithmId)) ?? [],
+      ...(log?.finalEvents ? { finalEvents: log.finalEvents } : {}),
+      ...(log?.finalEventsAddress !== undefined ? { finalEventsAddress: log.finalEventsAddress } : {}),
+      ...(log?.finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress: log.finalEventsEntryAddress } : {}),
       specIdCopies: scan.copies,
       acpiTables: scan.acpiTables,
       pcrs,

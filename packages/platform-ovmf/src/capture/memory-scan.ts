@@ -14,7 +14,6 @@ import {
   measureFinalEventsTable,
 } from './log-scan.ts';
 import type { FinalEventsPointer, SpecIdCandidate } from './log-scan.ts';
-import { CaptureError } from './errors.ts';
 import { findAcpiTables } from '../acpi/acpi-scan.ts';
 import type { AcpiTableCopy } from '../acpi/acpi-scan.ts';
 
@@ -54,8 +53,8 @@ export function decodeLogArea(area: Uint8Array): { log: EventLog; specId: TCGEfi
   return { log, specId: log.specId, extent: { length: log.usedLength, eventCount: log.events.length, endReason } };
 }
 
-/** What the scan found. */
-export interface MemoryScanResult {
+/** The TCG_2 log the scan found, and the final events table beside it. */
+export interface FoundLog {
   readonly eventLog: Uint8Array;
   readonly eventLogAddress: number;
   readonly extent: LogExtent;
@@ -65,6 +64,14 @@ export interface MemoryScanResult {
   readonly finalEventsAddress?: number;
   /** Guest-physical address of the EFI_CONFIGURATION_TABLE entry that points at the final events table. */
   readonly finalEventsEntryAddress?: number;
+}
+
+/** What the scan found. */
+export interface MemoryScanResult {
+  /** The log; undefined when no page-aligned Spec ID event walks to a valid log (`noLog` says so). */
+  readonly log: FoundLog | undefined;
+  /** Why there is no log: how much RAM was searched and what Spec ID signatures it held. */
+  readonly noLog?: string;
   /** Every Spec ID event seen, including stale or torn copies. */
   readonly copies: readonly SpecIdCopy[];
   /**
@@ -107,7 +114,8 @@ function rangeEnd(ranges: ReadonlyArray<readonly [number, number]>, address: num
  * Scans guest RAM (the guest must be stopped) for the TCG_2 log and the final events table.
  * @param scratch a file path pmemsave may write to
  * @param all keep scanning after the log is found, to list every copy
- * @throws CaptureError('LOG_NOT_FOUND') when no page-aligned Spec ID event walks to a valid log.
+ * No log (a build without TPM support publishes none) is a result, not an error: `log` is
+ * undefined and `noLog` says what was searched.
  */
 export async function scanGuestMemory(
   qmp: QmpExecutor,
@@ -148,7 +156,7 @@ export async function scanGuestMemory(
     if (best && !all && ((pointers.length > 0 && haveAcpi) || scanned - scannedAtLog >= EXTRA_SCAN_FOR_FINAL_TABLE)) break;
   }
   if (!best) {
-    throw new CaptureError('LOG_NOT_FOUND', `no TCG_2 event log in ${scanned} bytes of guest RAM (${copies.length} Spec ID signatures, none a whole log)`);
+    return { log: undefined, noLog: `no TCG_2 event log in ${scanned} bytes of guest RAM (${copies.length} Spec ID signatures, none a whole log)`, copies, acpiTables, bytesScanned: scanned };
   }
   let finalEvents: Uint8Array | undefined;
   let finalEventsAddress: number | undefined;
@@ -168,13 +176,15 @@ export async function scanGuestMemory(
     }
   }
   return {
-    eventLog: best.bytes,
-    eventLogAddress: best.address,
-    extent: best.extent,
-    specId: best.specId,
-    ...(finalEvents ? { finalEvents } : {}),
-    ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
-    ...(finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress } : {}),
+    log: {
+      eventLog: best.bytes,
+      eventLogAddress: best.address,
+      extent: best.extent,
+      specId: best.specId,
+      ...(finalEvents ? { finalEvents } : {}),
+      ...(finalEventsAddress !== undefined ? { finalEventsAddress } : {}),
+      ...(finalEventsEntryAddress !== undefined ? { finalEventsEntryAddress } : {}),
+    },
     copies,
     acpiTables,
     bytesScanned: scanned,

@@ -19,6 +19,9 @@ export const SWTPM_CTRL = {
 const TPM_ST_NO_SESSIONS = 0x8001;
 const TPM_CC_PCR_READ = 0x0000017e;
 const TPM_CC_GET_CAPABILITY = 0x0000017a;
+const TPM_CC_STARTUP = 0x00000144;
+/** TPM_RC_INITIALIZE (Part 2, 6.6.3): TPM2_Startup on a TPM already started. */
+const TPM_RC_INITIALIZE = 0x00000100;
 const TPM_CAP_PCRS = 0x00000005;
 const PCR_COUNT = 24;
 
@@ -73,15 +76,36 @@ export async function swtpmControl(path: string, command: number, payload: Uint8
   }
 }
 
-/** Sends one TPM command on the data socket `path` and returns the whole response. */
-export async function swtpmTransmit(path: string, command: Uint8Array): Promise<Uint8Array> {
+/** Sends one TPM command on the data socket `path`: the response code and the whole response. */
+async function transmitRc(path: string, command: Uint8Array): Promise<{ rc: number; response: Uint8Array }> {
   const rsp = await exchange(path, command, (b) => b.length >= 10 && b.length >= new ByteReader(b, 2).u32be());
   const r = new ByteReader(rsp);
   r.u16be();
   const size = r.u32be();
-  const rc = r.u32be();
+  return { rc: r.u32be(), response: rsp.subarray(0, size) };
+}
+
+/** Sends one TPM command on the data socket `path` and returns the whole response. */
+export async function swtpmTransmit(path: string, command: Uint8Array): Promise<Uint8Array> {
+  const { rc, response } = await transmitRc(path, command);
   if (rc !== 0) throw new CaptureError('SWTPM_ERROR', `TPM command ${toHex(command.subarray(6, 10))} failed with TPM_RC 0x${rc.toString(16)}`);
-  return rsp.subarray(0, size);
+  return response;
+}
+
+/**
+ * TPM2_Startup(CLEAR) (Part 3, 9.3): TPM_RC_INITIALIZE when the TPM was started (by the firmware:
+ * nothing changes), success when it never was (a firmware without TPM support), which starts it
+ * as the OS's driver would, PCRs at their reset values.
+ * @returns true when this call started the TPM.
+ */
+export async function startupIfNeverStarted(dataPath: string): Promise<boolean> {
+  const w = new ByteWriter();
+  commandHeader(w, TPM_CC_STARTUP, 2);
+  w.u16be(0); // TPM_SU_CLEAR
+  const { rc } = await transmitRc(dataPath, w.finish());
+  if (rc === TPM_RC_INITIALIZE) return false;
+  if (rc !== 0) throw new CaptureError('SWTPM_ERROR', `TPM2_Startup(CLEAR) after the boot failed with TPM_RC 0x${rc.toString(16)}`);
+  return true;
 }
 
 function commandHeader(w: ByteWriter, cc: number, bodyLength: number): void {

@@ -27,6 +27,7 @@ import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot
 import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
 import { type0StringsOf } from '../smbios/smbios-measurement.ts';
 import { dispatchListing } from '../boot/modules/dispatch-listing.ts';
+import { NO_TPM2_BUILD, hasNoMeasuringModule } from '../boot/modules/unmeasured.ts';
 import type { DispatchedModule } from '../boot/modules/unit.ts';
 
 const BANKS: readonly TpmAlgHash[] = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512];
@@ -241,6 +242,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     modelled.push(`SMBIOS (SmbiosMeasurementDxe): QEMU's tables read for the VM by @tcg2sim/qemu-fwcfg, OVMF's ${t0.evidence}`);
   }
   for (const u of unmodelledMeasurements(features)) modelled.push(`NEEDS QEMU's fw_cfg files: ${u}: \`predict\` models QEMU 7.2's for a VM without extra devices (@tcg2sim/qemu-acpi) or reads them with --fw-cfg-from-qemu (BootInput.fwCfgFiles, @tcg2sim/qemu-fwcfg); otherwise it misses those events (INCOMPLETE)`);
+  // A build without TPM2_ENABLE measures nothing: what the lines above would change plays no part.
+  const noTpm = hasNoMeasuringModule(sec);
   return {
     imageSize: image.length,
     imageSha256: digests(image)['sha256'] ?? '',
@@ -250,7 +253,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     features,
     peiFvWrites: { found: g !== undefined || legacyComplete || measured.smmRelocation !== undefined, offsets, notes: measured.notes },
     shell,
-    modelled,
+    modelled: noTpm ? [`MEASURES NOTHING: ${NO_TPM2_BUILD} (predict: no TCG2 log, PCRs 0-7 at their reset values)`, ...modelled.filter((m) => !/^(NOT MODELLED|NEEDS)/.test(m))] : modelled,
     dispatch: dispatchListing(sec),
   };
 }

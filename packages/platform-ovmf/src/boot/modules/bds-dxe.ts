@@ -32,7 +32,6 @@ async function signalReadyToBoot(ctx: DxeContext): Promise<void> {
 
 export const bdsDxeUnit: DxeUnit = {
   module: { name: 'BdsDxe', fileGuid: BDS_DXE_FILE_GUID },
-  always: true,
   role: 'the boot options, ReadyToBoot, LoadImage of each option until one starts (PCR1, PCR4, PCR5)',
   async run(ctx: DxeContext): Promise<void> {
     const { input, notes, sec, vars, stack } = ctx;

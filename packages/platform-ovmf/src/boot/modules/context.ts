@@ -35,10 +35,8 @@ export interface EarlyContext {
 export interface PeiContext extends EarlyContext {
   readonly notes: string[];
   readonly sec: SecOutput;
-  /** The TPM Tcg2ConfigPei selected (its TPM traffic ran while SEC decoded the image). */
-  readonly config: Tcg2ConfigResult;
-  /** What Tcg2ConfigPei's early probe noted, reported at its place in the dispatch. */
-  readonly configNotes: readonly string[];
+  /** PcdTpmInstanceGuid: its build default until Tcg2ConfigPei's unit selects the TPM. */
+  config: Tcg2ConfigResult;
   readonly digests: BootDigests;
   /** The digest worker hashing DXEFV beside the main thread; closed once Tcg2Pei is done. */
   readonly worker: DigestWorker | undefined;
@@ -86,4 +84,6 @@ export interface DxeContext extends PeiContext {
   endState: string;
   /** What BdsDxe's unit assumed rather than read from the image. */
   bdsAssumed?: string;
+  /** What of this image's boot is not modelled (a core DXE driver the image lacks). */
+  unmodelled?: string;
 }

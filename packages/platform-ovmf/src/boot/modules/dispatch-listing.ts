@@ -5,12 +5,14 @@
  */
 import type { SecOutput } from '../../sec.ts';
 import { PEI_UNITS, peiListing } from './pei-dispatch.ts';
-import { DXE_UNITS, dxeListing, dxePresence } from './dxe-dispatch.ts';
+import { DXE_UNITS, dxeListing, dxeListingUnmeasured, dxePresence } from './dxe-dispatch.ts';
+import { tcg2DxeUnit } from './tcg2-dxe.ts';
 import type { DispatchedModule } from './unit.ts';
 
 export function dispatchListing(sec: SecOutput): DispatchedModule[] {
+  const tcg2Dxe = dxePresence(tcg2DxeUnit, sec).present;
   return [
     ...PEI_UNITS.map((u) => peiListing(u, sec)),
-    ...DXE_UNITS.map((u) => dxeListing(u, dxePresence(u, sec))),
+    ...(tcg2Dxe ? DXE_UNITS.map((u) => dxeListing(u, dxePresence(u, sec))) : dxeListingUnmeasured(sec, 'DXEFV has no Tcg2Dxe')),
   ];
 }

@@ -8,7 +8,7 @@
  * callback, and BdsDxe's boot. Each runs only when its module is in this image's DXEFV and, for
  * a unit that reads its module's code, when that code has the behaviour.
  */
-import { moduleIn } from './unit.ts';
+import { modulePresence } from './stand-ins.ts';
 import type { DispatchedModule, Presence } from './unit.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
@@ -28,13 +28,24 @@ export const DXE_UNITS: readonly DxeUnit[] = [
 
 /** Whether `u` acts in this image, and why. */
 export function dxePresence(u: DxeUnit, sec: SecOutput): Presence {
-  const p = u.present?.(sec) ?? moduleIn(sec.dxeFv.volume, 'DXEFV', u.module);
-  return p.present || u.always !== true ? p : { present: true, evidence: `${p.evidence}: runs regardless (core of the model, modules/pei-unit.ts)` };
+  return u.present?.(sec) ?? modulePresence(sec, 'DXE', u.module);
 }
 
 /** The listing entry of `u`. */
 export function dxeListing(u: DxeUnit, p: Presence): DispatchedModule {
   return { phase: 'DXE', module: u.module.name, fileGuid: u.module.fileGuid, role: u.role, dispatched: p.present, evidence: p.evidence };
+}
+
+/**
+ * The DXE listing of an image whose boot reaches no DXE simulation (no Tcg2Dxe, or Tcg2Pei
+ * measured nothing): every DXE unit acts through EFI_TCG2_PROTOCOL, so none runs; a module
+ * DXEFV holds still runs in the firmware, measuring nothing.
+ */
+export function dxeListingUnmeasured(sec: SecOutput, why: string): DispatchedModule[] {
+  return DXE_UNITS.map((u) => {
+    const p = dxePresence(u, sec);
+    return dxeListing(u, { present: false, evidence: p.present ? `${p.evidence}, but ${why}: nothing it does is measured (not simulated)` : p.evidence });
+  });
 }
 
 /** Runs each unit that acts in this image, in order (Tcg2Dxe's entry already made `ctx`). */
@@ -44,4 +55,8 @@ export async function dispatchDxe(ctx: DxeContext, units: readonly DxeUnit[] = D
     ctx.dispatched.push(dxeListing(u, p));
     if (p.present) await u.run(ctx);
   }
+  // Every OvmfPkg .fdf includes PciBusDxe and BdsDxe: an image without them is no OVMF build.
+  const missing = ctx.dispatched.filter((d) => d.phase === 'DXE' && !d.dispatched && (d.module === 'PciBusDxe' || d.module === 'BdsDxe')).map((d) => d.module);
+  if (missing.length > 0) ctx.unmodelled = `DXEFV has no ${missing.join(' and ')} (every OvmfPkg build has both): the boot without ${missing.length > 1 ? 'them' : 'it'} is not modelled`;
+  if (missing.includes('BdsDxe')) ctx.endState = 'DXEFV has no BdsDxe: DxeCore finds no BDS architectural protocol, nothing is booted';
 }

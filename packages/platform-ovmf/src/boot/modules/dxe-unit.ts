@@ -9,11 +9,9 @@ export interface DxeUnit {
   readonly role: string;
   /**
    * Whether the module in this image does what the unit simulates; by default whether DXEFV
-   * holds the module. A unit whose behaviour depends on the module's code (a release
-   * difference) reads that code here.
+   * holds the module (or the embedded default firmware has a stand-in for it, stand-ins.ts). A
+   * unit whose behaviour depends on the module's code (a release difference) reads that code here.
    */
   readonly present?: (sec: SecOutput) => Presence;
-  /** Runs whether or not DXEFV holds the module (see `CORE` in pei-unit.ts). */
-  readonly always?: boolean;
   run(ctx: DxeContext): Promise<void>;
 }

@@ -17,7 +17,6 @@ export const PCI_BUS_DXE_FILE_GUID = '93B80004-9FB3-11D4-9A3A-0090273FC14D';
 
 export const pciBusDxeUnit: DxeUnit = {
   module: { name: 'PciBusDxe', fileGuid: PCI_BUS_DXE_FILE_GUID },
-  always: true,
   role: 'loads the NICs\' option ROM drivers (PCR2) when BDS connects the root bridges',
   async run(ctx: DxeContext): Promise<void> {
     const { input, dxe, vars, notes } = ctx;

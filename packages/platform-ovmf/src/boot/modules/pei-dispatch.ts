@@ -4,7 +4,7 @@
  * Tcg2ConfigPei's choice of TPM before Tcg2Pei), each only when its module is in this image's
  * PEIFV. The listing (`dispatched`) records every unit, run or not, with the evidence.
  */
-import { moduleIn } from './unit.ts';
+import { modulePresence } from './stand-ins.ts';
 import type { DispatchedModule } from './unit.ts';
 import type { SecOutput } from '../../sec.ts';
 import type { PeiContext } from './context.ts';
@@ -27,7 +27,7 @@ export async function dispatchPei(ctx: PeiContext, units: readonly PeiUnit[] = P
 
 /** The listing entry of `u` for this image. */
 export function peiListing(u: PeiUnit, sec: SecOutput): DispatchedModule {
-  const p = moduleIn(sec.peiFv.volume, 'PEIFV', u.module);
+  const p = modulePresence(sec, 'PEI', u.module);
   const runs = p.present || u.always === true;
   return {
     phase: 'PEI', module: u.module.name, fileGuid: u.module.fileGuid, role: u.role, dispatched: runs,

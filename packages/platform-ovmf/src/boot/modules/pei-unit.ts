@@ -7,11 +7,9 @@ export interface PeiUnit {
   /** What the unit simulates of the module (for the dispatch listing). */
   readonly role: string;
   /**
-   * Runs whether or not PEIFV holds the module; by default a unit runs only when its module is
-   * there. Set for PlatformPei (peifv.ts handles its absence) and for the core of the model
-   * (Tcg2ConfigPei, Tcg2Pei, Tcg2Dxe, PciBusDxe, BdsDxe): the embedded default firmware
-   * (default-firmware.ts) has only stand-in modules under tcg2sim's own GUIDs and boots as OVMF
-   * 2022.11, and a build without TPM2_ENABLE is not yet predicted as one (its listing says so).
+   * Runs whether or not PEIFV holds the module; by default a unit runs only when its module (or
+   * the embedded default firmware's stand-in for it, stand-ins.ts) is there. Set for PlatformPei
+   * only: peifv.ts looks for PlatformPei itself and measures PEIFV as SEC left it without one.
    */
   readonly always?: boolean;
   run(ctx: PeiContext): Promise<void>;

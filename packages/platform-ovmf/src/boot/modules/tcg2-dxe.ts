@@ -49,7 +49,6 @@ export async function startTcg2Dxe(p: PeiContext, pei: Tcg2PeiResult): Promise<D
 
 export const tcg2DxeUnit: DxeUnit = {
   module: { name: 'Tcg2Dxe', fileGuid: TCG2_DXE_FILE_GUID },
-  always: true,
   role: 'EFI_TCG2_PROTOCOL and the event log; the Secure Boot policy (PCR7) at variable write; ReadyToBoot events',
   async run(ctx: DxeContext): Promise<void> {
     await measureSecureBootPolicy(ctx.dxe, ctx.vars);

@@ -12,7 +12,6 @@ import type { PeiUnit } from './pei-unit.ts';
 
 export const tcg2PeiUnit: PeiUnit = {
   module: { name: 'Tcg2Pei', fileGuid: TCG2_PEI_FILE_GUID },
-  always: true,
   role: 'starts the TPM, measures the S-CRTM version, PEIFV and DXEFV (PCR0)',
   async run(ctx: PeiContext): Promise<void> {
     const { sec, stack, notes, version, worker, digests } = ctx;
