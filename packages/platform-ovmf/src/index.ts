@@ -28,7 +28,7 @@ export { unlocatedDebugIoPortFlags } from './platform-pei/debug-io-port.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measureAcpiData, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
 export type { AcpiDataMeasurement } from './acpi/acpi-data.ts';
-export { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './platform-pei/release.ts';
+export { edk2ReleaseOf, snapshotMonthOf, snapshotPredates, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM } from './platform-pei/release.ts';
 export type { Edk2Release } from './platform-pei/release.ts';
 export { bdsBehaviour, findRecoveryReadyToBoot, findRemovableMediaSkip, BDS_DXE_FILE_GUID, EFI_EVENT_READY_TO_BOOT_GUID } from './platform-pei/bds-behaviour.ts';
 export { releaseFloorOfBds } from './platform-pei/bds-behaviour.ts';

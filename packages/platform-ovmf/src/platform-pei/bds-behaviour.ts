@@ -24,14 +24,15 @@
  *   compare with 3 and a `jne`.
  *
  * When the code is compiled so that these patterns are not found (another compiler, inlining),
- * PcdFirmwareVersionString's `YYYY.MM` (Debian, Ubuntu) decides, and without it edk2-stable202211's
- * behaviour is assumed with a note saying so.
+ * PcdFirmwareVersionString's `YYYY.MM` (Debian, Ubuntu) decides, or a snapshot's date (Fedora's
+ * `edk2-YYYYMMDDgit…`) older than the tag before the behaviour's release, and without either
+ * edk2-stable202211's behaviour is assumed with a note saying so.
  */
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
 import type { SecOutput } from '../sec.ts';
 import type { FirmwareVersionString } from './firmware-version.ts';
-import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './release.ts';
+import { edk2ReleaseOf, snapshotMonthOf, snapshotPredates, NO_EMPTY_REMOVABLE_OPTION_FROM, READY_TO_BOOT_WITHOUT_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from './release.ts';
 
 /** BdsDxe's FILE_GUID (MdeModulePkg/Universal/BdsDxe/BdsDxe.inf). */
 export const BDS_DXE_FILE_GUID = '6D33944A-EC75-4855-A54D-809C75241F6C';
@@ -186,6 +187,7 @@ export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, rel
   const recovery = img === undefined ? none : findRecoveryReadyToBoot(img);
   const release = releaseOverride === undefined ? edk2ReleaseOf(version) : { release: releaseOverride, evidence: `release given as edk2-stable${releaseOverride}` };
   const floor = img === undefined ? undefined : releaseFloorOfBds(img);
+  const snapshot = releaseOverride === undefined ? snapshotMonthOf(version) : undefined;
   const evidence: string[] = [];
   let certain = true;
   let assumedNow = false;
@@ -198,6 +200,10 @@ export function bdsBehaviour(sec: SecOutput, version: FirmwareVersionString, rel
     if (release.release !== undefined) {
       evidence.push(`${m.evidence}; ${release.evidence}: ${what} ${release.release >= from ? 'yes' : 'no'} (edk2-stable${from} and later)`);
       return release.release >= from;
+    }
+    if (snapshot !== undefined && snapshotPredates(snapshot, from)) {
+      evidence.push(`${m.evidence}; PcdFirmwareVersionString L"${version.value}" is a snapshot of ${snapshot}, before the tag preceding edk2-stable${from}: ${what} no`);
+      return false;
     }
     if (floor !== undefined && floor.release >= from) {
       evidence.push(`${m.evidence}; ${floor.evidence}: ${what} yes (edk2-stable${from} and later)`);

@@ -25,6 +25,25 @@ export function edk2ReleaseOf(version: FirmwareVersionString): Edk2Release {
 }
 
 /**
+ * A snapshot build's date, as Fedora names its edk2 packages ("edk2-20230301gitf80f052277c8-1.fc38":
+ * upstream's master of 2023-03-01): the code is no newer than that month (YYYYMM). A behaviour
+ * first released in edk2-stable`from` landed after the tag before it (three months earlier), so a
+ * snapshot from before that tag's month cannot have it (`snapshotPredates`).
+ */
+export function snapshotMonthOf(version: FirmwareVersionString): number | undefined {
+  const m = /^edk2-(20\d\d)(0[1-9]|1[0-2])[0-3]\dgit[0-9a-f]{7,40}(?![0-9a-f])/.exec(version.value);
+  return m === null ? undefined : Number(`${m[1] ?? ''}${m[2] ?? ''}`);
+}
+
+/** Whether a snapshot of month `snapshot` (YYYYMM) is older than the stable tag before edk2-stable`from`. */
+export function snapshotPredates(snapshot: number, from: number): boolean {
+  const y = Math.floor(from / 100);
+  const m = from % 100;
+  const previousTag = m > 3 ? y * 100 + (m - 3) : (y - 1) * 100 + (m + 9);
+  return snapshot < previousTag;
+}
+
+/**
  * edk2-stable202305 and later create no boot option for a removable medium that is absent (the
  * empty DVD-ROM of QEMU's default q35/pc CD drive): observed on Debian trixie's 2025.02.
  */
