@@ -11,6 +11,7 @@ import { defaultNicModel, deviceModel, VGA_DEVICES } from './device-catalog.ts';
 import { optionText, propBool, propInt, propString } from './option-syntax.ts';
 import type { PropObject, PropValue } from './option-syntax.ts';
 import { PciTopology } from './pci-topology.ts';
+import { legacyNics } from './net-options.ts';
 import type { WalkedOption } from './parse-argv.ts';
 import type { BlockImage, DeviceConfig, Firmware, MachineConfig, Origin, TpmConfig } from './vm-description.ts';
 import { virtDeviceRequests } from './virt-devices.ts';
@@ -143,21 +144,8 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
   const vga = vgaOpt !== undefined ? VGA_DEVICES[vgaOpt.raw ?? ''] : nodefaults ? undefined : 'VGA';
   if (vgaOpt !== undefined && !((vgaOpt.raw ?? '') in VGA_DEVICES)) throw new QemuConfigError('BAD_OPTION', `${where(vgaOpt)}: unknown VGA type`, { where: where(vgaOpt), offset: vgaOpt.offset });
   if (vga !== undefined) add({ driver: vga, props: {}, origin: vgaOpt !== undefined ? origin(vgaOpt) : DEFAULT, implicit: true });
-  let netOptions = false;
-  for (const o of opts) {
-    if (o.name !== '-nic' && o.name !== '-net' && o.name !== '-netdev') continue;
-    netOptions = true;
-    const type = propString(o.props, 'type');
-    if (o.name === '-netdev' || type === 'none') continue;
-    if (o.name === '-net' && type !== 'nic') continue;
-    const props: Record<string, PropValue> = {};
-    for (const k of ['addr', 'bus', 'romfile', 'mac']) {
-      const v = o.props[k];
-      if (v !== undefined) props[k] = v;
-    }
-    const model = propString(o.props, 'model');
-    add({ driver: model === 'virtio' ? 'virtio-net-pci' : (model ?? defaultNicModel(m.family)), props, origin: origin(o), implicit: true });
-  }
+  const { nics, netOptions } = legacyNics(opts);
+  for (const n of nics) add({ driver: n.model === 'virtio' ? 'virtio-net-pci' : (n.model ?? defaultNicModel(m.family)), props: n.props, origin: origin(n.option), implicit: true });
   if (!netOptions && !nodefaults) add({ driver: defaultNicModel(m.family), props: {}, origin: DEFAULT, implicit: true });
   const explicit = opts.filter((o) => o.name === '-device');
   for (const o of explicit.filter((x) => !x.json)) add(fromOption(o));

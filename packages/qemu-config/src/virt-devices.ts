@@ -6,8 +6,8 @@
  * interface), the JSON -device options, and the other disks. virt has no default VGA and no
  * default CD-ROM (its machine class sets no_cdrom); its serial port and fw_cfg are built in.
  */
-import { optionText, propString } from './option-syntax.ts';
-import type { PropValue } from './option-syntax.ts';
+import { optionText } from './option-syntax.ts';
+import { legacyNics } from './net-options.ts';
 import type { WalkedOption } from './parse-argv.ts';
 import { fromOption } from './build-devices.ts';
 import type { DeviceRequest } from './build-devices.ts';
@@ -19,20 +19,9 @@ export const VIRT_DEFAULT_NIC = 'virtio-net-pci';
 export function virtDeviceRequests(opts: readonly WalkedOption[], virtioDrives: readonly DeviceRequest[], otherDisks: readonly DeviceRequest[]): DeviceRequest[] {
   const out: DeviceRequest[] = [];
   const nodefaults = opts.some((o) => o.name === '-nodefaults');
-  let netOptions = false;
-  for (const o of opts) {
-    if (o.name !== '-nic' && o.name !== '-net' && o.name !== '-netdev') continue;
-    netOptions = true;
-    const type = propString(o.props, 'type');
-    if (o.name === '-netdev' || type === 'none') continue;
-    if (o.name === '-net' && type !== 'nic') continue;
-    const props: Record<string, PropValue> = {};
-    for (const k of ['addr', 'bus', 'romfile', 'mac']) {
-      const v = o.props[k];
-      if (v !== undefined) props[k] = v;
-    }
-    const model = propString(o.props, 'model');
-    out.push({ driver: model === 'virtio' || model === undefined ? VIRT_DEFAULT_NIC : model, props, origin: { text: optionText(o), offset: o.offset }, implicit: true });
+  const { nics, netOptions } = legacyNics(opts);
+  for (const n of nics) {
+    out.push({ driver: n.model === 'virtio' || n.model === undefined ? VIRT_DEFAULT_NIC : n.model, props: n.props, origin: { text: optionText(n.option), offset: n.option.offset }, implicit: true });
   }
   if (!netOptions && !nodefaults) out.push({ driver: VIRT_DEFAULT_NIC, props: {}, origin: { text: '(default NIC: no -net none, -nic none or -nodefaults)', offset: undefined }, implicit: true });
   const vga = opts.findLast((o) => o.name === '-vga');

@@ -5,21 +5,13 @@
  * segments (DualNamePrefix for two, MultiNamePrefix for more), an absent target as NullName.
  * A term is the bytes it encodes to.
  */
+import { concatBytes } from '@tcg2sim/binary-codec';
 import { QemuAcpiError } from '../errors.ts';
 
 export type Aml = Uint8Array;
 
-export const cat = (...parts: readonly (Aml | readonly number[])[]): Aml => {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+export const cat = (...parts: readonly (Aml | readonly number[])[]): Aml =>
+  concatBytes(...parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
 const bytes = (...b: number[]): Aml => Uint8Array.from(b);
 
 /** PkgLength (§20.2.4) of a body of `length` bytes, counting itself. */
