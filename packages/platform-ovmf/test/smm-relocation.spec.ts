@@ -69,18 +69,16 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
       expect(blob?.pcrIndex).to.equal(0);
 
       // Without the IDT pool's offset: every write but gcSmmInitIdtr.Base, the SMM init stack
-      // derived from the image (smm-pei-pages.ts) for edk2-stable202405..202505; sid's later
-      // release leaves the stack open too.
-      const derived = b.image !== 'sid-x64';
+      // derived from the image (smm-pei-pages.ts: edk2-stable202405..202505 and 202608).
       const open = peiFvAtMeasurement(sec.peiFv, m, build);
       const openNames = open.smmRelocation?.filter((w) => w.value === undefined).map((w) => w.name);
-      expect(openNames).to.deep.equal(derived ? ['gcSmmInitIdtr.Base'] : ['gPatchSmmInitStack', 'gcSmmInitIdtr.Base']);
-      expect(open.unmodelled).to.match(derived ? /gcSmmInitIdtr\.Base/ : /gPatchSmmInitStack and gcSmmInitIdtr\.Base/);
-      if (derived) expect(open.smmRelocation?.find((w) => w.name === 'gPatchSmmInitStack')?.value).to.equal(BigInt(b.observed.gPatchSmmInitStack));
+      expect(openNames).to.deep.equal(['gcSmmInitIdtr.Base']);
+      expect(open.unmodelled).to.match(/gcSmmInitIdtr\.Base/);
+      expect(open.smmRelocation?.find((w) => w.name === 'gPatchSmmInitStack')?.value).to.equal(BigInt(b.observed.gPatchSmmInitStack));
 
-      // With the observed IDT pool only (and, for sid, the observed stack): PEIFV = the measured digest.
+      // With the observed IDT pool only: PEIFV = the measured digest.
       const seen = allocationsOf(b, m, img.ia32Dxe === true);
-      const full = peiFvAtMeasurement(sec.peiFv, m, build, undefined, derived ? { idtPoolAboveBase: seen.idtPoolAboveBase } : seen);
+      const full = peiFvAtMeasurement(sec.peiFv, m, build, undefined, { idtPoolAboveBase: seen.idtPoolAboveBase });
       expect(full.unmodelled).to.equal(undefined);
       for (const d of blob?.digests ?? []) {
         const alg = ALGS[d.hashAlg];
@@ -90,15 +88,17 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     });
   }
 
-  it('the PEI memory model: the same build and CPU count need the same allocations at every RAM size (above-4-GiB RAM adds one 0x30-byte resource HOB)', function () {
+  it('the PEI memory model: the same build and CPU count need the same allocations at every RAM size (above-4-GiB RAM adds one 0x30-byte resource HOB; on sid also an e820 entry in the fw_cfg cache HOB)', function () {
     const seen = new Map<string, { pagesBelowTop: number; idtPoolAboveBase: number }>();
     for (const b of vectors.boots) {
       const img = vectors.images[b.image];
       const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, smm: true });
       const a = allocationsOf(b, m, img?.ia32Dxe === true);
       const high = b.memoryMiB * 1024 * 1024 > 0xb0000000;
-      const key = `${b.image}/${b.cpus}`;
-      const normal = { pagesBelowTop: a.pagesBelowTop, idtPoolAboveBase: a.idtPoolAboveBase - (high ? 0x30 : 0) };
+      const key = `${b.image.replace(/-strictnx$/, '')}/${b.cpus}`;
+      // sid's fw_cfg cache HOB (gOvmfFwCfgInfoHobGuid) also holds etc/e820: one more 24-byte entry.
+      const highHobs = b.image.startsWith('sid-') ? 0x30 + 0x18 : 0x30;
+      const normal = { pagesBelowTop: a.pagesBelowTop, idtPoolAboveBase: a.idtPoolAboveBase - (high ? highHobs : 0) };
       const before = seen.get(key);
       if (before !== undefined) expect(normal, `${b.id} against an earlier boot of ${key}`).to.deep.equal(before);
       seen.set(key, normal);
@@ -144,6 +144,37 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     });
   }
 
+  // edk2-stable202608 (sid): the HOB list read from guest RAM holds, between the SMM init stack and
+  // the top of PEI memory, one memory-allocation HOB per page allocation (the freed stack-switch
+  // page as EfiConventionalMemory) and the memory bins as the system-memory resource HOB PeiCore
+  // leaves for them; PcdPeim's allocation reuses the bins' freed HOB, so HOB order is not address
+  // order: both are compared top down.
+  for (const id of ['sid-512-1', 'sid-2048-4', 'sid-5120-1', 'nx-512-3']) {
+    it(`PEI page allocations up to the SMM init stack = the memory HOBs of real boot ${id} (edk2-stable202608), one by one`, function () {
+      const b = vectors.boots.find((x) => x.id === id);
+      const img = b === undefined ? undefined : vectors.images[b.image];
+      if (b === undefined || img === undefined) throw new Error(`boots.json: no ${id}`);
+      const hobFile = new URL(`pei-hobs-${id}.txt`, vectorDir);
+      const code = join(FIRMWARE_CACHE, img.file);
+      requirePrerequisites(this, { files: [code], hint: img.source });
+      const sec = secOf(code);
+      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, smm: true });
+      const top = peiMemoryBounds(m).top;
+      const r = smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000, 0x312);
+      if (!('allocations' in r)) throw new Error(r.unmodelled);
+      const stack = Number(b.observed.gPatchSmmInitStack) + 8 - 0x1000;
+      const real = readFileSync(hobFile, 'utf8').split('\n').flatMap((line) => {
+        const a = /MEMALLOC .* base=(0x[0-9a-f]+) len=(0x[0-9a-f]+)/.exec(line) ?? /RESDESC .* restype=0 start=(0x[0-9a-f]+) len=(0x[0-9a-f]+)/.exec(line);
+        const base = Number(a?.[1]);
+        return a !== null && base >= stack && base < top ? [{ base, length: Number(a[2]) }] : [];
+      }).sort((x, y) => y.base - x.base);
+      let at = top;
+      const model = r.allocations.map((a) => ({ base: (at -= a.pages * 0x1000), length: a.pages * 0x1000 }));
+      expect(model).to.deep.equal(real);
+      expect(r.allocations.map((a) => a.what).slice(0, 7)).to.deep.equal(['PeiCore', 'PeiCore memory bins (allocated, freed, left above the PHIT)', 'PcdPeim', 'DxeIpl', 'SmmAccessPei', 'CpuMpPei', 'MpInitLib buffer']);
+    });
+  }
+
   it('PEI page allocations: a later release, more than 4 CPUs, a damaged or missing PEIM are left open', function () {
     const img = vectors.images['trixie-x64'];
     if (img === undefined) throw new Error('boots.json: no trixie-x64');
@@ -152,8 +183,9 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     const sec = secOf(code);
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
     const top = peiMemoryBounds(m).top;
-    // A later release (sid's 2026.08) and more than 4 CPUs are left open, not guessed.
-    expect(smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000)).to.have.property('unmodelled');
+    // The releases between 202505 and 202608, a later one, an IA32 PEI of 202608 and more than 4 CPUs are left open, not guessed.
+    for (const release of [202508, 202511, 202602, 202605, 202611]) expect(smmPeiPages(sec.peiFv, 'X64', m, release, top, 0x8000, 0x312)).to.have.property('unmodelled');
+    expect(smmPeiPages(sec.peiFv, 'IA32', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/IA32/);
     expect(smmPeiPages(sec.peiFv, 'X64', MachineDescription.parse({ machine: 'q35', cpus: 8, smm: true }), 202502, top, 0x8000)).to.have.property('unmodelled');
     // Hostile: CpuMpPei's PE32 replaced by junk, or gone: left open with the reason, no crash.
     const cpuMp = 'EDADEB9D-DDBA-48BD-9D22-C1C169C8C5C6';
