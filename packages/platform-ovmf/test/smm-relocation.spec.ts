@@ -9,7 +9,7 @@ import {
 } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
-// Truth: real boots (QEMU 7.2 + KVM, swtpm, `captureBoot`, q35,smm=on, Microsoft keys) of three
+// Truth: real boots (QEMU 7.2 + KVM, swtpm, `captureBoot`, q35,smm=on, Microsoft keys) of the
 // SMM builds whose PlatformPei relocates SMBASE in PEI (SmmRelocationLib, edk2-stable202405 on):
 // each boot's event log (test/vectors/smm-relocation) and the two PEI allocation addresses read
 // from its guest RAM (boots.json `observed`: gPatchSmmInitStack and gcSmmInitIdtr's base).
