@@ -199,6 +199,24 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     expect(none).to.have.property('unmodelled').that.matches(/CpuMpPei not found/);
   });
 
+  it('edk2-stable202608 page allocations: no memory type information, no PeiVariable, an unknown PEIM before memory are left open', function () {
+    const img = vectors.images['sid-x64'];
+    if (img === undefined) throw new Error('boots.json: no sid-x64');
+    const code = join(FIRMWARE_CACHE, img.file);
+    requirePrerequisites(this, { files: [code], hint: img.source });
+    const sec = secOf(code);
+    const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
+    const top = peiMemoryBounds(m).top;
+    expect(smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000)).to.have.property('unmodelled').that.matches(/mMemoryTypeInformation not found/);
+    const without = (guid: string): typeof sec.peiFv => ({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files: sec.peiFv.volume.files.filter((f) => f.guid.toUpperCase() !== guid) } });
+    // PeiVariable gone: nothing makes PlatformPei install memory, SmmAccessPei (memory in its depex) would wait.
+    expect(smmPeiPages(without('34C8C28F-B61C-45A2-8F2E-89E46BECC63B'), 'X64', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/6C0E75B4.* between PlatformPei and PeiVariable/);
+    expect(smmPeiPages(without('34C8C28F-B61C-45A2-8F2E-89E46BECC63B'), 'X64', m, 202608, top, 0x8000, 0x312)).to.not.have.property('allocations');
+    // A PEIM the model does not know between PlatformPei and PeiVariable: its shadowing is unknown.
+    const files = sec.peiFv.volume.files.map((f) => (f.guid.toUpperCase() === 'AAC33064-9ED0-4B89-A5AD-3EA767960B22' ? { ...f, guid: '00000000-0000-0000-0000-0000000000AA' } : f));
+    expect(smmPeiPages({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files } }, 'X64', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/between PlatformPei and PeiVariable/);
+  });
+
   it('the AP page table: 4-level tables for the AP loop buffer, one more per 2 MiB, 1 GiB and 512 GiB boundary crossed', () => {
     expect(fourLevelTablePages(0x1ef46000, 0x2000)).to.equal(4);
     expect(fourLevelTablePages(0x1effe000, 0x4000)).to.equal(5);
