@@ -2,10 +2,13 @@
  * The VM shapes the QEMU 7.2 ACPI model covers: `-machine q35|pc` (pc-q35-7.2, pc-i440fx-7.2)
  * with the TCG default CPU, one socket, a TPM (tpm-tis or tpm-crb), optionally smm=on, the
  * PM device's disable_s3/disable_s4, QEMU's default devices (VGA, parallel port, floppy drive
- * on pc, the serial port of -serial) or -nodefaults, and no other device (-net none).
+ * on pc, the serial port of -serial) or -nodefaults, and PCI devices as {@link Qemu72PciState}
+ * describes them (./pci-state.ts).
  */
 import { QemuAcpiError } from './errors.ts';
 import type { DsdtShape } from './dsdt/shape.ts';
+import { checkPciState } from './pci-state.ts';
+import type { Qemu72PciState } from './pci-state.ts';
 
 /** The chipset state the firmware left when it first read the blobs (QEMU builds them then). */
 export interface Qemu72ChipsetState {
@@ -38,6 +41,8 @@ export interface Qemu72AcpiVm {
   readonly defaultDevices?: boolean;
   /** A serial port (-serial; default: with the default devices). */
   readonly serialPort?: boolean;
+  /** PCI devices beyond the chipset's and the default VGA, and the 64-bit window the firmware left (default: none). */
+  readonly pci?: Qemu72PciState;
 }
 
 const MiB = 1 << 20;
@@ -69,7 +74,9 @@ export function checkVm(vm: Qemu72AcpiVm): DsdtShape {
     throw new QemuAcpiError('UNSUPPORTED_VM', 'QEMU 7.2 ACPI model: the pc machine offers no SMI features');
   }
   const defaults = vm.defaultDevices ?? true;
+  const pci = checkPciState(vm.machine, defaults, vm.pci);
   return {
+    pci,
     cpus: vm.cpus, possibleCpus: max, ...ramSplit(vm.machine, vm.memoryMiB), tpm: vm.tpm, smi: vm.smiCpuHotplug ?? false,
     s3: !(vm.s3Disabled ?? false), s4: !(vm.s4Disabled ?? false), defaults, serial: vm.serialPort ?? defaults,
     pmBase: vm.chipset.pmBase, ...(vm.chipset.pciExpressBase !== undefined ? { pciExpressBase: vm.chipset.pciExpressBase } : {}),

@@ -17,6 +17,7 @@ import {
 } from './common.ts';
 import { cpuHotplug, smiDevice } from './cpu-hotplug.ts';
 import { MMCONFIG_SIZE, linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
+import { q35RootBusDevices, q35RootPcnt } from './q35-pci.ts';
 import type { DsdtShape } from './shape.ts';
 
 
@@ -89,12 +90,14 @@ function busDevices(d: DsdtShape): Aml {
     ...(d.defaults ? [parallel()] : []),
     ...(d.serial ? [serial()] : []),
     rtc());
+  const devices = q35RootBusDevices(d.pci).map((x) => x.aml);
   return scope('\\_SB', scope('PCI0',
     device('S00', nameDecl('_ADR', int(0))),
     ...(d.defaults ? [device('S08', nameDecl('_ADR', int(0x00010000)), ret0('_S1D'), ret0('_S2D'), ret0('_S3D'))] : []),
+    ...devices,
     lpc,
     device('SFB', nameDecl('_ADR', int(0x001f0003))),
-    method('PCNT', 0, false)),
+    q35RootPcnt(d.pci)),
   ...(d.tpm === 'crb' ? [tpmDevice('crb')] : []));
 }
 

@@ -1,3 +1,5 @@
+import type { Qemu72PciState } from '../pci-state.ts';
+
 /** What QEMU 7.2's DSDT depends on, for the VMs the model covers. */
 export interface DsdtShape {
   readonly cpus: number;
@@ -16,4 +18,6 @@ export interface DsdtShape {
   readonly serial: boolean;
   readonly pmBase: number;
   readonly pciExpressBase?: number;
+  /** The PCI devices (checked) and the firmware's 64-bit window. */
+  readonly pci: Qemu72PciState;
 }
