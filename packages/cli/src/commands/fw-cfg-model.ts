@@ -3,8 +3,10 @@
  * modelled (@tcg2sim/qemu-acpi for etc/table-loader, etc/acpi/rsdp, etc/acpi/tables and
  * etc/tpm/log; @tcg2sim/qemu-fwcfg's qemu72SmbiosFiles for the SMBIOS tables), for the VM
  * `tcg2sim capture` starts: -machine q35|pc (7.2), RAM, CPUs, the TPM device, -net none, one
- * serial port, QEMU's default devices, TCG's default CPU. Any other device, or a VM described
- * by a QEMU command line or libvirt XML, is not covered: predict stays INCOMPLETE and says why.
+ * serial port, QEMU's default devices, TCG's default CPU, and the --disk controllers and --nic
+ * NICs on the slots QEMU gives them, their resources placed as OVMF places them
+ * (fw-cfg-model-devices.ts). Devices placed by bus/addr, or a VM described by a QEMU command
+ * line or libvirt XML, are not covered: predict stays INCOMPLETE and says why.
  */
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { SMM_ACCESS_PEI_FILE_GUID, decompressMemFvsAsync, firmwareChipsetFacts, measuresAcpiData, measuresSmbios } from '@tcg2sim/platform-ovmf';
@@ -12,40 +14,45 @@ import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import { QemuAcpiError, qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
 import { SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE, qemu72SmbiosFiles } from '@tcg2sim/qemu-fwcfg';
 import { findFileByGuid } from '@tcg2sim/uefi';
+import { FwCfgError } from '@tcg2sim/qemu-fwcfg';
 import type { VmFwCfgFiles } from './fw-cfg-qemu.ts';
+import { flagDevices, modelledPciState, placedDevicesReason } from './fw-cfg-model-devices.ts';
+import type { DeviceVm } from './fw-cfg-model-devices.ts';
 
 /** The modelled files, or why the VM is not one the model covers. */
 export type ModelledFwCfg = VmFwCfgFiles | { readonly uncovered: string };
 
 /** What the model needs to know of the VM (a Scenario has it). */
-export type ModelVm = Pick<Scenario, 'machine' | 'memoryMiB' | 'cpus' | 'maxCpus' | 'smm' | 's3' | 'tpmInterface' | 'disk' | 'moreDisks' | 'nics' | 'devices'>;
+export type ModelVm = Pick<Scenario, 'machine' | 'memoryMiB' | 'cpus' | 'maxCpus' | 'smm' | 's3' | 'tpmInterface'> & DeviceVm;
 
 /** Why the scenario's VM is outside the model (undefined: covered). */
 function uncovered(s: ModelVm, described: boolean, smbios: boolean): string | undefined {
   if (described) return 'a VM from --qemu-cmdline/--libvirt-xml (its devices and machine version decide the DSDT)';
-  const extra = [s.disk !== undefined ? 'a disk' : '', (s.moreDisks?.length ?? 0) > 0 ? 'more disks' : '', (s.nics?.length ?? 0) > 0 ? 'a NIC' : '', (s.devices?.length ?? 0) > 0 ? 'other PCI devices' : ''].filter((x) => x !== '');
-  // The DSDT's PCI windows then follow the BARs OVMF assigned (docs/newer-ovmf.md).
-  if (extra.length > 0) return `the VM has ${extra.join(', ')}`;
+  const placed = placedDevicesReason(s);
+  if (placed !== undefined) return `${placed} (QEMU's slots for them are not modelled without a command line)`;
   if (smbios && s.maxCpus !== undefined && s.maxCpus !== s.cpus) return 'SMBIOS with maxcpus is not modelled';
   return undefined;
 }
 
 /** The files for `s` booting `sec`'s image, or why they are not modelled. */
-export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolean): ModelledFwCfg {
+export async function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolean): Promise<ModelledFwCfg> {
   const smbios = measuresSmbios(sec);
   const why = uncovered(s, described, smbios);
   if (why !== undefined) return { uncovered: why };
   const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
   const smi = s.machine === 'q35' && s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  const devices = flagDevices(s);
   let files: Map<string, Uint8Array>;
   try {
+    // QEMU's DSDT follows the resources OVMF assigned the devices (docs/ovmf-pci-resources.md)
+    const pci = await modelledPciState(s, devices, chipset.pciExpressBase);
     files = new Map(qemu72AcpiFiles({
       machine: s.machine, cpus: s.cpus, ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}), memoryMiB: s.memoryMiB, tpm: s.tpmInterface,
       chipset: { pmBase: chipset.pmBase, ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}) },
-      smiCpuHotplug: smi, s3Disabled: !s.s3,
+      smiCpuHotplug: smi, s3Disabled: !s.s3, pci,
     }));
   } catch (e) {
-    if (e instanceof QemuAcpiError) return { uncovered: e.message };
+    if (e instanceof QemuAcpiError || e instanceof FwCfgError) return { uncovered: e.message };
     throw e;
   }
   if (smbios) {
@@ -55,7 +62,7 @@ export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolea
   }
   return {
     files,
-    note: `QEMU 7.2's ACPI tables (modelled); --fw-cfg-from-qemu reads your QEMU's: -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port, QEMU's default devices (${chipset.evidence}${smi ? '; SMI features negotiated as OVMF does' : ''})${smbios ? '; SMBIOS too, with type 4 of TCG\'s default qemu64 CPU' : ''}`,
+    note: `QEMU 7.2's ACPI tables (modelled); --fw-cfg-from-qemu reads your QEMU's: -machine ${s.machine}${s.smm ? ',smm=on' : ''} -m ${s.memoryMiB}, tpm-${s.tpmInterface}, -net none, one serial port, QEMU's default devices${devices.length > 0 ? `, ${devices.map((d) => `${d.driver} at 00:${(d.path[0]?.dev ?? 0).toString(16).padStart(2, '0')}.0`).join(', ')} (resources placed as OVMF's PciBusDxe places them)` : ''} (${chipset.evidence}${smi ? '; SMI features negotiated as OVMF does' : ''})${smbios ? '; SMBIOS too, with type 4 of TCG\'s default qemu64 CPU' : ''}`,
   };
 }
 
@@ -63,7 +70,7 @@ export function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolea
 export async function modelledFwCfgFilesOf(code: Uint8Array, vm: ModelVm): Promise<ReadonlyMap<string, Uint8Array> | undefined> {
   const sec = await decompressedOrUndefined(decompressMemFvsAsync(code));
   if (sec === undefined || !measuresAcpiData(sec)) return undefined;
-  const m = modelledFwCfgFiles(vm, sec, false);
+  const m = await modelledFwCfgFiles(vm, sec, false);
   return 'uncovered' in m ? undefined : m.files;
 }
 
