@@ -10,6 +10,9 @@ import type { DsdtShape } from './dsdt/shape.ts';
 import { checkPciState } from './pci-state.ts';
 import type { Qemu72PciState } from './pci-state.ts';
 
+/** COM1: absent, the machine's (-serial), or an isa-serial -device created after / before -device tpm-tis. */
+export type SerialPort = boolean | 'device-after-tpm' | 'device-before-tpm';
+
 /** The chipset state the firmware left when it first read the blobs (QEMU builds them then). */
 export interface Qemu72ChipsetState {
   /** ACPI PM I/O base: ICH9 PMBASE (q35) or PIIX4 PMBA (pc). */
@@ -39,8 +42,12 @@ export interface Qemu72AcpiVm {
   readonly s4Disabled?: boolean;
   /** QEMU's default devices (default true; false for -nodefaults). */
   readonly defaultDevices?: boolean;
-  /** A serial port (-serial; default: with the default devices). */
-  readonly serialPort?: boolean;
+  /**
+   * A serial port, COM1 (-serial; default: with the default devices), or `isa-serial` given as
+   * -device, created after or before `-device tpm-tis`: QEMU describes the ISA devices given as
+   * -device first, newest first, then the machine's own (keyboard, mouse, …, -serial's COM1, RTC).
+   */
+  readonly serialPort?: SerialPort;
   /** PCI devices beyond the chipset's and the default VGA, and the 64-bit window the firmware left (default: none). */
   readonly pci?: Qemu72PciState;
 }

@@ -11,7 +11,7 @@ import {
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
 import { interrupt, resourceTemplate } from '../aml/resources.ts';
-import { debugScope, floppy, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice } from './common.ts';
+import { debugScope, floppy, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice } from './common.ts';
 import { cpuHotplug } from './cpu-hotplug.ts';
 import { hotplugSlot, linkDevice, pciDeviceName, pciHotplugHelpers, rootResources, slotDevice } from './pci.ts';
 import type { DsdtShape } from './shape.ts';
@@ -59,15 +59,16 @@ function pirqScope(): Aml {
 
 function busDevices(d: DsdtShape): Aml {
   const ret0 = (n: string): Aml => method(n, 0, false, ret(int(0)));
-  const isa = [
+  const isa = isaDeviceOrder(d.tpm, d.serial);
+  const isaBridge = [
     opRegion('P40C', REGION_PCI_CONFIG, int(0x60), int(0x04)),
     scope('\\_SB', field('PCI0.S08.P40C', ACCESS.byte, false, UPDATE.preserve, [0, 1, 2, 3].map((i) => ({ name: `PRQ${i}`, bits: 8 })))),
-    ...(d.tpm === 'tis' ? [tpmDevice('tis')] : []),
+    ...isa.first,
     keyboard(),
     mouse(),
     floppy(d.defaults),
     ...(d.defaults ? [parallel()] : []),
-    ...(d.serial ? [serial()] : []),
+    ...isa.machineSerial,
     rtc(),
   ];
   // Slot 0: the host bridge; 1: PIIX3 (ISA, IDE, USB, PM); 2: VGA with the default devices.
@@ -75,7 +76,7 @@ function busDevices(d: DsdtShape): Aml {
   const slots: Aml[] = [];
   for (let slot = 0; slot < 32; slot++) {
     if (slot === 0) slots.push(slotDevice(0));
-    else if (slot === 1) slots.push(slotDevice(1, ...isa));
+    else if (slot === 1) slots.push(slotDevice(1, ...isaBridge));
     else if (slot === 2 && d.defaults) slots.push(slotDevice(2, ret0('_S1D'), ret0('_S2D'), ret0('_S3D')));
     else {
       hotplug.push(slot);

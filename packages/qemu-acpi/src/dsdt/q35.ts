@@ -13,7 +13,7 @@ import {
 import type { Aml } from '../aml/aml.ts';
 import { dwordMemory, interrupt, resourceTemplate} from '../aml/resources.ts';
 import {
-  debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice,
+  debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice,
 } from './common.ts';
 import { cpuHotplug, smiDevice } from './cpu-hotplug.ts';
 import { MMCONFIG_SIZE, linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
@@ -76,6 +76,7 @@ function pirqScope(): Aml {
 }
 
 function busDevices(d: DsdtShape): Aml {
+  const isa = isaDeviceOrder(d.tpm, d.serial);
   const ret0 = (n: string): Aml => method(n, 0, false, ret(int(0)));
   const lpc = device('SF8',
     nameDecl('_ADR', int(0x001f0000)),
@@ -84,11 +85,11 @@ function busDevices(d: DsdtShape): Aml {
       { name: 'PRQA', bits: 8 }, { name: 'PRQB', bits: 8 }, { name: 'PRQC', bits: 8 }, { name: 'PRQD', bits: 8 },
       { offset: 8 }, { name: 'PRQE', bits: 8 }, { name: 'PRQF', bits: 8 }, { name: 'PRQG', bits: 8 }, { name: 'PRQH', bits: 8 },
     ])),
-    ...(d.tpm === 'tis' ? [tpmDevice('tis')] : []),
+    ...isa.first,
     keyboard(),
     mouse(),
     ...(d.defaults ? [parallel()] : []),
-    ...(d.serial ? [serial()] : []),
+    ...isa.machineSerial,
     rtc());
   const devices = q35RootBusDevices(d.pci).map((x) => x.aml);
   return scope('\\_SB', scope('PCI0',
