@@ -37,6 +37,8 @@ export interface Qemu72AcpiVm {
    * q35 with smm=on: etc/smi/requested-features); QEMU then builds other CPU hotplug AML.
    */
   readonly smiCpuHotplug?: boolean;
+  /** `-machine …,smm=off` (TCG's default is on): the FADT has no SMI command port. */
+  readonly smmDisabled?: boolean;
   /** `disable_s3=1`, `disable_s4=1` on the PM device (ICH9-LPC, PIIX4_PM). */
   readonly s3Disabled?: boolean;
   readonly s4Disabled?: boolean;
@@ -77,6 +79,7 @@ export function checkVm(vm: Qemu72AcpiVm): DsdtShape {
   if (vm.machine === 'pc' && vm.chipset.pciExpressBase !== undefined) {
     throw new QemuAcpiError('UNSUPPORTED_VM', 'QEMU 7.2 ACPI model: the pc machine has no PCIEXBAR');
   }
+  if (vm.smmDisabled === true && vm.smiCpuHotplug === true) throw new QemuAcpiError('UNSUPPORTED_VM', 'QEMU 7.2 ACPI model: SMI features without SMM');
   if (vm.machine === 'pc' && vm.smiCpuHotplug === true) {
     throw new QemuAcpiError('UNSUPPORTED_VM', 'QEMU 7.2 ACPI model: the pc machine offers no SMI features');
   }

@@ -22,6 +22,8 @@ export interface DescribedVm {
   readonly serialPort: SerialPort;
   readonly s3Disabled: boolean;
   readonly s4Disabled: boolean;
+  /** -machine …,smm=off. */
+  readonly smmDisabled: boolean;
   /** The PCI devices beyond the chipset's and the default VGA, in creation order. */
   readonly devices: readonly Qemu72PciDevice[];
   /** -uuid, -smbios or a topology other than one CPU per socket (SMBIOS differs then). */
@@ -85,6 +87,8 @@ export function describedVm(cmd: ShellCommand, d: VmDescription = describeQemuCo
   const serialAt = d.devices.findIndex((x) => x.driver === 'isa-serial');
   const serialPort: SerialPort = serialAt >= 0 ? (serialAt > d.devices.findIndex((x) => x.driver === 'tpm-tis') ? 'device-after-tpm' : 'device-before-tpm')
     : serials.length > 0 ? serials[0]?.raw !== 'none' : defaultDevices;
+  // capture (and --fw-cfg-from-qemu's reading) give a VM without one a serial console: which VM is meant is not the model's to choose
+  if (serialPort === false) return no('no serial port (tcg2sim capture and --fw-cfg-from-qemu add -serial stdio)');
   const devices: Qemu72PciDevice[] = [];
   for (const x of d.devices) {
     if (BUILT_IN.has(x.driver) || NO_ACPI.has(x.driver) || x.driver === 'isa-serial') continue;
@@ -97,5 +101,5 @@ export function describedVm(cmd: ShellCommand, d: VmDescription = describeQemuCo
     devices.push({ driver: x.driver, path });
   }
   const smbiosChanged = options.some((o) => o.name === '-uuid') || (s.cores ?? 1) > 1 || (s.threads ?? 1) > 1 || (s.dies ?? 1) > 1;
-  return { defaultDevices, serialPort, s3Disabled, s4Disabled, devices, smbiosChanged };
+  return { defaultDevices, serialPort, s3Disabled, s4Disabled, smmDisabled: m.smm === false, devices, smbiosChanged };
 }

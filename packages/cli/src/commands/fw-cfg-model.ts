@@ -36,6 +36,7 @@ interface ModelShape {
   readonly serialPort: SerialPort;
   readonly s3Disabled: boolean;
   readonly s4Disabled: boolean;
+  readonly smmDisabled?: boolean;
   readonly what: string;
 }
 
@@ -73,7 +74,7 @@ export async function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: 
     files = new Map(qemu72AcpiFiles({
       machine: s.machine, cpus: s.cpus, ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}), memoryMiB: s.memoryMiB, tpm: s.tpmInterface,
       chipset: { pmBase: chipset.pmBase, ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}) },
-      smiCpuHotplug: smi, s3Disabled: shape.s3Disabled, s4Disabled: shape.s4Disabled, defaultDevices: shape.defaultDevices, serialPort: shape.serialPort, pci,
+      smiCpuHotplug: smi, s3Disabled: shape.s3Disabled, s4Disabled: shape.s4Disabled, ...(shape.smmDisabled === true ? { smmDisabled: true } : {}), defaultDevices: shape.defaultDevices, serialPort: shape.serialPort, pci,
     }));
   } catch (e) {
     if (e instanceof QemuAcpiError || e instanceof FwCfgError) return { uncovered: e.message };
