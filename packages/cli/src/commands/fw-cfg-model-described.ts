@@ -24,6 +24,8 @@ export interface DescribedVm {
   readonly s4Disabled: boolean;
   /** -machine …,smm=off. */
   readonly smmDisabled: boolean;
+  /** smm= not given (QEMU's auto: on under TCG). */
+  readonly smmAuto: boolean;
   /** The PCI devices beyond the chipset's and the default VGA, in creation order. */
   readonly devices: readonly Qemu72PciDevice[];
   /** -uuid, -smbios or a topology other than one CPU per socket (SMBIOS differs then). */
@@ -101,5 +103,5 @@ export function describedVm(cmd: ShellCommand, d: VmDescription = describeQemuCo
     devices.push({ driver: x.driver, path });
   }
   const smbiosChanged = options.some((o) => o.name === '-uuid') || (s.cores ?? 1) > 1 || (s.threads ?? 1) > 1 || (s.dies ?? 1) > 1;
-  return { defaultDevices, serialPort, s3Disabled, s4Disabled, smmDisabled: m.smm === false, devices, smbiosChanged };
+  return { defaultDevices, serialPort, s3Disabled, s4Disabled, smmDisabled: m.smm === false, smmAuto: m.smm === undefined, devices, smbiosChanged };
 }

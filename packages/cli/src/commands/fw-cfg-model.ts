@@ -41,12 +41,14 @@ interface ModelShape {
 }
 
 /** The model's VM for `s` (`described`: the --qemu-cmdline/--libvirt-xml line), or why it is outside the model. */
-function modelShape(s: ModelVm, described: boolean | ShellCommand, smbios: boolean): ModelShape | string {
+function modelShape(s: ModelVm, described: boolean | ShellCommand, smbios: boolean, smmBuild: boolean): ModelShape | string {
   if (smbios && s.maxCpus !== undefined && s.maxCpus !== s.cpus) return 'SMBIOS with maxcpus is not modelled';
   if (described === true) return 'a VM from --qemu-cmdline/--libvirt-xml (its devices and machine version decide the DSDT)';
   if (described !== false) {
     const d = describedVm(described);
     if ('uncovered' in d) return `the command line's ${d.uncovered}`;
+    // an SMM build negotiates SMI features whenever QEMU has SMM, which smm=auto gives under TCG
+    if (smmBuild && d.smmAuto && s.machine === 'q35') return 'an SMM build without smm=on|off on the machine (QEMU\'s auto enables SMM under TCG)';
     if (smbios && d.smbiosChanged) return 'the command line\'s -uuid or SMP topology changes SMBIOS, which is not modelled';
     const where = (x: Qemu72PciDevice): string => x.path.map((n) => `${n.dev.toString(16).padStart(2, '0')}.${n.fn}`).join('/');
     return { ...d, what: `the command line's VM${d.devices.length > 0 ? ` (${d.devices.map((x) => `${x.driver} at ${where(x)}`).join(', ')})` : ''}` };
@@ -63,10 +65,11 @@ function modelShape(s: ModelVm, described: boolean | ShellCommand, smbios: boole
 /** The files for `s` booting `sec`'s image, or why they are not modelled (`described`: the VM's command line, true when it is not at hand). */
 export async function modelledFwCfgFiles(s: ModelVm, sec: SecOutput, described: boolean | ShellCommand): Promise<ModelledFwCfg> {
   const smbios = measuresSmbios(sec);
-  const shape = modelShape(s, described, smbios);
+  const smmBuild = findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  const shape = modelShape(s, described, smbios, smmBuild);
   if (typeof shape === 'string') return { uncovered: shape };
   const chipset = firmwareChipsetFacts(sec.peiFv, s.machine);
-  const smi = s.machine === 'q35' && s.smm && findFileByGuid(sec.peiFv.volume, SMM_ACCESS_PEI_FILE_GUID) !== undefined;
+  const smi = s.machine === 'q35' && s.smm && smmBuild;
   let files: Map<string, Uint8Array>;
   try {
     // QEMU's DSDT follows the resources OVMF assigned the devices (docs/ovmf-pci-resources.md)
