@@ -72,12 +72,14 @@ describe('predict --fw-cfg-from-qemu (Debian trixie OVMF 2025.02) @integration',
     });
   }
 
-  it('without it, for a VM the model does not cover (a NIC): INCOMPLETE with the reason', async () => {
-    const r = await runCli('predict', '--code', CODE, '--vars', VARS, '--nic', 'e1000', '--json');
+  it('without it, for a VM the model does not cover (a pci-bridge): INCOMPLETE with the reason', async () => {
+    const line = `qemu-system-x86_64 -machine q35 -m 512 -drive if=pflash,format=raw,unit=0,readonly=on,file=${CODE} -drive if=pflash,format=raw,unit=1,file=${VARS}` +
+      ' -chardev socket,id=chrtpm,path=/run/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none -device pci-bridge,chassis_nr=1,id=b1';
+    const r = await runCli('predict', '--qemu-cmdline', line, '--json');
     const j = JSON.parse(r.out) as PredictJson;
     expect(j.complete).to.equal(false);
     expect(j.notes.some((n) => n.startsWith('INCOMPLETE'))).to.equal(true);
-    expect(j.notes.some((n) => /^QEMU's ACPI blobs are not modelled for this VM \(the VM has a NIC\)/.test(n))).to.equal(true);
+    expect(j.notes.some((n) => /^QEMU's ACPI blobs are not modelled for this VM \(the command line's -device pci-bridge \(no device model\)\)/.test(n)), j.notes.join('\n')).to.equal(true);
   });
 
   it('a matrix without it: every configuration modelled and complete; each equals predict --fw-cfg-from-qemu for that VM', async () => {

@@ -171,13 +171,18 @@ describe('predict on a build that measures what is not modelled', function () {
       const modelled = JSON.parse(m.out) as { complete: boolean; notes: string[] };
       expect(modelled.complete).to.equal(true);
       expect(modelled.notes.some((n) => n.startsWith('QEMU 7.2\'s ACPI tables (modelled)'))).to.equal(true);
-      // A NIC is outside the model (the DSDT's 64-bit window follows the BARs OVMF assigns).
-      const j = await runCli('predict', '--code', code, '--vars', vars, '--nic', 'e1000', '--json');
+      // A pci-bridge is outside the model (QEMU's DSDT describes the bridge's slots).
+      const line = `qemu-system-x86_64 -machine q35 -m 512 -drive if=pflash,format=raw,unit=0,readonly=on,file=${code} -drive if=pflash,format=raw,unit=1,file=${vars}` +
+        ' -chardev socket,id=chrtpm,path=/run/swtpm.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none -device pci-bridge,chassis_nr=1,id=b1';
+      const j = await runCli('predict', '--qemu-cmdline', line, '--json');
       const out = JSON.parse(j.out) as { complete: boolean; notes: string[] };
       expect(out.complete).to.equal(false);
       expect(out.notes.filter((n) => n.startsWith('INCOMPLETE'))).to.have.length(2);
-      expect(out.notes.some((n) => n.startsWith('QEMU\'s ACPI blobs are not modelled for this VM (the VM has a NIC)'))).to.equal(true);
-      const t = await runCli('predict', '--code', code, '--vars', vars, '--nic', 'e1000');
+      expect(out.notes.some((n) => n.startsWith('QEMU\'s ACPI blobs are not modelled for this VM (the command line\'s -device pci-bridge'))).to.equal(true);
+      // a NIC is modelled (its BARs placed as OVMF places them)
+      const nic = JSON.parse((await runCli('predict', '--code', code, '--vars', vars, '--nic', 'e1000', '--json')).out) as { complete: boolean; notes: string[] };
+      expect(nic.notes.some((n) => n.startsWith('QEMU 7.2\'s ACPI tables (modelled)') && n.includes('e1000 at 00:02.0'))).to.equal(true);
+      const t = await runCli('predict', '--qemu-cmdline', line);
       expect(t.err).to.match(/^tcg2sim: INCOMPLETE: this build measures QEMU's ACPI blobs/m);
     } finally {
       tmp.remove();

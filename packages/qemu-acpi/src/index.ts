@@ -6,7 +6,9 @@
 export { QemuAcpiError } from './errors.ts';
 export type { QemuAcpiErrorCode } from './errors.ts';
 export { checkVm, ramSplit } from './vm.ts';
-export type { Qemu72AcpiVm, Qemu72ChipsetState } from './vm.ts';
+export type { Qemu72AcpiVm, Qemu72ChipsetState, SerialPort } from './vm.ts';
+export { checkPciState } from './pci-state.ts';
+export type { Qemu72PciState, Qemu72PciFunction } from './pci-state.ts';
 export {
   AcpiTableHeader, GenericAddress, Rsdp10, Facs, FadtV1, FadtV3Extension, MadtFixed, MadtLocalApic, MadtIoApic, MadtInterruptOverride,
   MadtLocalApicNmi, HpetBody, Tpm2Body, McfgBody, WaetBody, ACPI_TABLE_HEADER_SIZE,

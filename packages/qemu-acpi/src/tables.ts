@@ -40,16 +40,18 @@ const NO_GAS = { addressSpaceId: 0, registerBitWidth: 0, registerBitOffset: 0, a
 /**
  * FADT: revision 3 (244 bytes) on q35, revision 1 (116 bytes) on pc. The PM1a event/control and
  * timer blocks sit at the PM base (+0, +4, +8); GPE0 at PM base + 0x20 (ICH9, 16 bytes) or at
- * PIIX4's fixed 0xAFE0 (4 bytes). SCI 9, SMI command port 0xB2. `facsOffset` and `dsdtOffset`
+ * PIIX4's fixed 0xAFE0 (4 bytes). SCI 9, SMI command port 0xB2 (none, and no ACPI enable/disable
+ * values, with `-machine …,smm=off`). `facsOffset` and `dsdtOffset`
  * are offsets in etc/acpi/tables (the loader adds the blob's address).
  */
 export function fadt(vm: Qemu72AcpiVm, facsOffset: number, dsdtOffset: number): Uint8Array {
   const q35 = vm.machine === 'q35';
   const pm = vm.chipset.pmBase;
   const gpe0 = q35 ? pm + 0x20 : 0xafe0;
+  const smm = vm.smmDisabled !== true;
   const v1 = encode(FadtV1, {
-    firmwareCtrl: facsOffset, dsdt: dsdtOffset, intModel: 1, preferredPmProfile: 0, sciInt: 9, smiCmd: 0xb2,
-    acpiEnable: q35 ? 0x02 : 0xf1, acpiDisable: q35 ? 0x03 : 0xf0, s4BiosReq: 0, pstateCnt: 0,
+    firmwareCtrl: facsOffset, dsdt: dsdtOffset, intModel: 1, preferredPmProfile: 0, sciInt: 9, smiCmd: smm ? 0xb2 : 0,
+    acpiEnable: !smm ? 0 : q35 ? 0x02 : 0xf1, acpiDisable: !smm ? 0 : q35 ? 0x03 : 0xf0, s4BiosReq: 0, pstateCnt: 0,
     pm1aEvtBlk: pm, pm1bEvtBlk: 0, pm1aCntBlk: pm + 4, pm1bCntBlk: 0, pm2CntBlk: 0, pmTmrBlk: pm + 8, gpe0Blk: gpe0, gpe1Blk: 0,
     pm1EvtLen: 4, pm1CntLen: 2, pm2CntLen: 0, pmTmrLen: 4, gpe0BlkLen: q35 ? 0x10 : 4, gpe1BlkLen: 0, gpe1Base: 0, cstCnt: 0,
     pLvl2Lat: 0xfff, pLvl3Lat: 0xfff, flushSize: 0, flushStride: 0, dutyOffset: 0, dutyWidth: 0, dayAlrm: 0, monAlrm: 0, century: 0x32,

@@ -50,6 +50,27 @@ describe('qemu72AcpiFiles = the four blobs real OVMF boots measured', () => {
   });
 });
 
+// Truth: real boots of Debian trixie's OVMF 2025.02 with a NIC or a disk (qemu-fwcfg's
+// test/vectors/ovmf-2025.02-pci/); the PCI state is what their `info pci` shows (the 64-bit BAR
+// on bus 0 at 0xC000000000, 16 KiB).
+describe('qemu72AcpiFiles with PCI devices = the blobs real OVMF boots measured', () => {
+  const pciDigests = (name: string): string[] => {
+    const log = decodeEventLog(new Uint8Array(readFileSync(new URL(`../../../qemu-fwcfg/test/vectors/ovmf-2025.02-pci/${name}.eventlog.bin`, import.meta.url))));
+    return log.events.filter((e) => e.pcrIndex === 1 && Buffer.from(e.eventData).toString('latin1') === 'ACPI DATA')
+      .map((e) => Buffer.from(e.digests.find((d) => d.hashAlg === 0x000b)?.digest ?? new Uint8Array()).toString('hex'));
+  };
+  const order = [TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, ACPI_TABLES_FILE];
+  const w64 = { base: 0xc0_0000_0000n, limit: 0xc0_0000_3fffn };
+  for (const [name, vm] of [['nic', { ...Q35, pci: { rootBus: [{ slot: 2, fn: 0 }], w64 } }], ['disk', { ...Q35, pci: { rootBus: [{ slot: 2, fn: 0 }], w64 } }], ['pc-disk', { ...PC, pci: { rootBus: [{ slot: 3, fn: 0 }], w64 } }]] as const) {
+    it(`${name}: the four digests`, () => {
+      const files = qemu72AcpiFiles(vm);
+      expect(order.map((n) => sha256(files.get(n)))).to.deep.equal(pciDigests(name));
+      // without the device's 64-bit BAR the tables differ
+      expect(sha256(qemu72AcpiFiles({ ...vm, pci: { rootBus: vm.pci.rootBus } }).get(ACPI_TABLES_FILE))).not.to.equal(pciDigests(name)[3]);
+    });
+  }
+});
+
 describe('qemu72AcpiFiles: the layouts read back', () => {
   it('the loader allocates the three blobs, then links and checksums each table it lists', () => {
     const files = qemu72AcpiFiles({ ...Q35, cpus: 4 }, new Uint8Array(100));
@@ -100,6 +121,11 @@ describe('qemu72AcpiFiles: the layouts read back', () => {
       { ...Q35, cpus: 0 }, { ...Q35, cpus: 255 }, { ...Q35, cpus: 2, maxCpus: 1 }, { ...Q35, memoryMiB: 0 }, { ...PC, smiCpuHotplug: true },
       { ...PC, chipset: { pmBase: 0xb000, pciExpressBase: 0xe0000000 } }, { ...PC, chipset: { pmBase: 0x10000 } },
       { ...Q35, memoryMiB: 2048, chipset: { pmBase: 0x600, pciExpressBase: 0x40000000 } },
+      // PCI state outside the model: pc root ports, multi-function pc slots, taken slots, a 64-bit window below 4 GiB; SMI features without SMM
+      { ...PC, pci: { rootBus: [{ slot: 3, fn: 0, rootPort: true }] } }, { ...PC, pci: { rootBus: [{ slot: 3, fn: 1 }] } },
+      { ...Q35, pci: { rootBus: [{ slot: 1, fn: 0 }] } }, { ...Q35, pci: { rootBus: [{ slot: 0x1f, fn: 4 }] } }, { ...PC, pci: { rootBus: [{ slot: 2, fn: 0 }] } },
+      { ...Q35, pci: { rootBus: [{ slot: 2, fn: 0 }, { slot: 2, fn: 0 }] } }, { ...Q35, pci: { rootBus: [{ slot: 32, fn: 0 }] } },
+      { ...Q35, pci: { rootBus: [{ slot: 2, fn: 0 }], w64: { base: 0x8000_0000n, limit: 0x8000_3fffn } } }, { ...Q35, smmDisabled: true, smiCpuHotplug: true },
     ];
     for (const vm of bad) expect(() => qemu72AcpiFiles(vm)).to.throw(QemuAcpiError).with.property('code', 'UNSUPPORTED_VM');
     expect(() => encodeTableLoader([{ kind: 'allocate', file: 'x'.repeat(56), align: 1, zone: 1 }])).to.throw(QemuAcpiError).with.property('code', 'BAD_LOADER_COMMAND');

@@ -11,7 +11,8 @@ export { parseKeyval, parseOptionArgument, parseSize } from './option-syntax.ts'
 export type { PropObject, PropValue } from './option-syntax.ts';
 export { QEMU_OPTIONS } from './option-table.ts';
 export type { OptionSpec, OptionRole } from './option-table.ts';
-export { parseQemuCommandLine, describeQemuCommand } from './parse-argv.ts';
+export { parseQemuCommandLine, describeQemuCommand, walkOptions } from './parse-argv.ts';
+export type { WalkedOption } from './parse-argv.ts';
 export { deviceModel } from './device-catalog.ts';
 export { parsePciAddr } from './pci-topology.ts';
 export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';

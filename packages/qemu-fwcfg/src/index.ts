@@ -23,3 +23,5 @@ export { qemu72SmbiosFiles } from './smbios-qemu72.ts';
 export type { Qemu72SmbiosVm } from './smbios-qemu72.ts';
 export { qtestConfigSpace, pciAddressText, scanPciHierarchy, programOvmfPci, ovmfPciApertures, parseE820 } from './ovmf-pci/index.ts';
 export type { PciAddress, PciConfigSpace, PciFunction, OvmfPciApertures, PlacedResource, ApertureVm, ApertureCpu, E820Entry } from './ovmf-pci/index.ts';
+export { qemu72PciLayout, qemu72PciHierarchy, QEMU72_PCI_DEVICES, modelConfigSpace } from './ovmf-pci/index.ts';
+export type { Qemu72PciDevice, Qemu72PciVm, Qemu72PciLayout, ModelFunction, ModelConfigSpace, Aperture } from './ovmf-pci/index.ts';

@@ -184,7 +184,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
     // QEMU 7.2's ACPI blobs (and SMBIOS tables), modelled as predict does, for capture's own VM.
     const { modelledFwCfgFilesOf } = await import('./fw-cfg-model.ts');
     const fwCfgFiles = vm === undefined && f.qemuArg.length === 0
-      ? await modelledFwCfgFilesOf(code, { machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm, s3: true, tpmInterface: f.tpmInterface, ...(f.disk !== undefined ? { disk: f.disk } : {}) })
+      ? await modelledFwCfgFilesOf(code, { machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm, s3: true, tpmInterface: f.tpmInterface, ...(f.disk !== undefined ? { disk: f.disk, diskInterface: f.diskInterface } : {}) })
       : undefined;
     const p = await predict({
       ...(fwCfgFiles !== undefined ? { fwCfgFiles } : {}),

@@ -319,7 +319,7 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     const booted = await decompressedOrUndefined(sec ?? decompressMemFvsAsync(fw.code));
     if (booted !== undefined) secReady = Promise.resolve(booted);
     if (booted !== undefined && measuresAcpiData(booted)) {
-      const m = modelledFwCfgFiles(s, booted, vm !== undefined);
+      const m = await modelledFwCfgFiles(s, booted, vm !== undefined ? (await vmCommand(o)).cmd : false);
       fwCfg = 'uncovered' in m ? { files: new Map(), note: `QEMU's ACPI blobs are not modelled for this VM (${m.uncovered}): --fw-cfg-from-qemu reads your QEMU's` } : m;
     }
   }

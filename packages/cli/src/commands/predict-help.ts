@@ -22,7 +22,7 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 12's OVMF, edk2-stable202211: X64 OVMF_CODE(.secboot).fd, OVMF_CODE_4M(.secboot).fd,
     the combined OVMF.fd, with and without SMM and Secure Boot; IA32 OVMF32_CODE_4M.secboot.fd
   Debian 13's OVMF_CODE_4M.fd, edk2-stable202502: its ACPI data QEMU 7.2's, modelled for the VM
-    capture starts (q35/pc, RAM, CPUs, TIS/CRB, SMM), else read with --fw-cfg-from-qemu
+    capture starts (q35/pc, RAM, CPUs, TIS/CRB, SMM, disks, NICs), else read with --fw-cfg-from-qemu
   Debian 12's ArmVirtQemu AAVMF_CODE.fd (qemu-efi-aarch64, 2022.11) on qemu-system-aarch64
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
   Debian 13's AAVMF_CODE.secboot.fd, 2025.02, and sid's AAVMF_CODE.secboot(.strictnx).fd,
@@ -34,9 +34,11 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Other distributions' builds of 202302-202511: Ubuntu 2023.05, 2024.02 (also its SMM secboot),
     Ubuntu 24.04-26.04's 2024.02-2025.11, Fedora 38 (also secboot), Arch's and a DEBUG build of
     202505+, an EVE build, Debian 13's OVMF32_CODE_4M.fd (docs/distro-builds-202302.md, -2024.md)
-  VMs with devices (NICs, disks, libvirt's root ports and controllers) on 202302+ builds: with
-    --fw-cfg-from-qemu, which programs OVMF's PCI resources before reading QEMU's ACPI data
-    (docs/ovmf-pci-resources.md); without it such a VM's ACPI data is INCOMPLETE
+  VMs with devices on 202302+ builds: --disk/--nic, and --qemu-cmdline/--libvirt-xml VMs of
+    QEMU 7.2 machines with virtio-*, e1000(e), nvme, ahci, qemu-xhci devices on bus 0 or behind
+    pcie-root-ports (libvirt's), modelled with OVMF's PCI resources (docs/newer-ovmf.md); other
+    VMs with --fw-cfg-from-qemu, which programs those resources in the installed QEMU before
+    reading its ACPI data (docs/ovmf-pci-resources.md); without it their ACPI data is INCOMPLETE
   Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,
     4 MiB, OVMF.fd, SMM, Secure Boot), DEBUG builds (docs/distro-builds.md)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the

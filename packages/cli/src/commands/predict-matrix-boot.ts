@@ -79,7 +79,7 @@ export class MatrixBooter {
       // blobs (and SMBIOS tables) modelled, as a single predict does without the flag.
       const fwCfg = job.fwCfgFromQemu === true ? await (await import('./fw-cfg-qemu.ts')).configurationFwCfgFiles(job.scenario, img.code, img.sec) : undefined;
       const sec = fwCfg !== undefined || isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
-      const model = sec === undefined || !measuresAcpiData(sec) ? undefined : modelledFwCfgFiles(job.scenario, sec, false);
+      const model = sec === undefined || !measuresAcpiData(sec) ? undefined : await modelledFwCfgFiles(job.scenario, sec, false);
       const files = fwCfg !== undefined
         ? (fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {})
         : model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};

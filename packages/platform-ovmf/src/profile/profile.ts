@@ -241,7 +241,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     const t0 = type0StringsOf(sec, version.value);
     modelled.push(`SMBIOS (SmbiosMeasurementDxe): QEMU's tables read for the VM by @tcg2sim/qemu-fwcfg, OVMF's ${t0.evidence}`);
   }
-  for (const u of unmodelledMeasurements(features)) modelled.push(`NEEDS QEMU's fw_cfg files: ${u}: \`predict\` models QEMU 7.2's for a VM without extra devices (@tcg2sim/qemu-acpi) or reads them with --fw-cfg-from-qemu (BootInput.fwCfgFiles, @tcg2sim/qemu-fwcfg); otherwise it misses those events (INCOMPLETE)`);
+  for (const u of unmodelledMeasurements(features)) modelled.push(`NEEDS QEMU's fw_cfg files: ${u}: \`predict\` models QEMU 7.2's for the VMs @tcg2sim/qemu-acpi covers (docs/newer-ovmf.md) or reads them with --fw-cfg-from-qemu (BootInput.fwCfgFiles, @tcg2sim/qemu-fwcfg); otherwise it misses those events (INCOMPLETE)`);
   // A build without TPM2_ENABLE measures nothing: what the lines above would change plays no part.
   const noTpm = hasNoMeasuringModule(sec);
   return {

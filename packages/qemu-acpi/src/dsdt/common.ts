@@ -144,3 +144,15 @@ export function floppy(driveA: boolean): Aml {
 export const rtc = (): Aml => device('RTC',
   nameDecl('_HID', eisaId('PNP0B00')),
   nameDecl('_CRS', resourceTemplate(io(0x70, 0x70, 1, 8), irqNoFlags(8))));
+
+/**
+ * The TIS TPM and COM1 as QEMU orders the LPC/ISA bridge's devices: ISA devices given as
+ * -device first, newest first (the TIS TPM, an isa-serial), then the machine's own, into which
+ * `machine` goes (keyboard, mouse, …, -serial's COM1, RTC).
+ */
+export function isaDeviceOrder(tpm: 'tis' | 'crb', port: boolean | 'device-after-tpm' | 'device-before-tpm'): { first: Aml[]; machineSerial: Aml[] } {
+  const tis = tpm === 'tis' ? [tpmDevice('tis')] : [];
+  if (port === 'device-after-tpm') return { first: [serial(), ...tis], machineSerial: [] };
+  if (port === 'device-before-tpm') return { first: [...tis, serial()], machineSerial: [] };
+  return { first: tis, machineSerial: port ? [serial()] : [] };
+}

@@ -11,9 +11,9 @@ import {
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
 import { interrupt, resourceTemplate } from '../aml/resources.ts';
-import { debugScope, floppy, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice } from './common.ts';
+import { debugScope, floppy, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice } from './common.ts';
 import { cpuHotplug } from './cpu-hotplug.ts';
-import { linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
+import { hotplugSlot, linkDevice, pciDeviceName, pciHotplugHelpers, rootResources, slotDevice } from './pci.ts';
 import type { DsdtShape } from './shape.ts';
 
 const PCI_HOTPLUG_BASE = 0xae00;
@@ -57,28 +57,18 @@ function pirqScope(): Aml {
       method('_SRS', 1, false)));
 }
 
-/** Device(Sxx) of slot `slot` (function 0): acpi-index _DSM, then what the slot holds. */
-function slotDevice(slot: number, ...terms: Aml[]): Aml {
-  return device(`S${(slot * 8).toString(16).toUpperCase().padStart(2, '0')}`,
-    nameDecl('_ADR', int(slot << 16)),
-    nameDecl('ASUN', int(slot)),
-    method('_DSM', 4, true,
-      store(pkg([name('BSEL'), name('ASUN')]), local(0)),
-      ret(call('PDSM', arg(0), arg(1), arg(2), arg(3), local(0)))),
-    ...terms);
-}
-
 function busDevices(d: DsdtShape): Aml {
   const ret0 = (n: string): Aml => method(n, 0, false, ret(int(0)));
-  const isa = [
+  const isa = isaDeviceOrder(d.tpm, d.serial);
+  const isaBridge = [
     opRegion('P40C', REGION_PCI_CONFIG, int(0x60), int(0x04)),
     scope('\\_SB', field('PCI0.S08.P40C', ACCESS.byte, false, UPDATE.preserve, [0, 1, 2, 3].map((i) => ({ name: `PRQ${i}`, bits: 8 })))),
-    ...(d.tpm === 'tis' ? [tpmDevice('tis')] : []),
+    ...isa.first,
     keyboard(),
     mouse(),
     floppy(d.defaults),
     ...(d.defaults ? [parallel()] : []),
-    ...(d.serial ? [serial()] : []),
+    ...isa.machineSerial,
     rtc(),
   ];
   // Slot 0: the host bridge; 1: PIIX3 (ISA, IDE, USB, PM); 2: VGA with the default devices.
@@ -86,19 +76,18 @@ function busDevices(d: DsdtShape): Aml {
   const slots: Aml[] = [];
   for (let slot = 0; slot < 32; slot++) {
     if (slot === 0) slots.push(slotDevice(0));
-    else if (slot === 1) slots.push(slotDevice(1, ...isa));
+    else if (slot === 1) slots.push(slotDevice(1, ...isaBridge));
     else if (slot === 2 && d.defaults) slots.push(slotDevice(2, ret0('_S1D'), ret0('_S2D'), ret0('_S3D')));
     else {
       hotplug.push(slot);
-      slots.push(slotDevice(slot, nameDecl('_SUN', int(slot)), method('_EJ0', 1, false, call('PCEJ', name('BSEL'), name('_SUN')))));
+      slots.push(hotplugSlot(slot));
     }
   }
-  const slotName = (slot: number): string => `S${(slot * 8).toString(16).toUpperCase().padStart(2, '0')}`;
   return scope('\\_SB',
     scope('PCI0',
       nameDecl('BSEL', int(0)),
       ...slots,
-      method('DVNT', 2, false, ...hotplug.map((slot) => iff(and(arg(0), int(2 ** slot)), notify(name(slotName(slot)), arg(1))))),
+      method('DVNT', 2, false, ...hotplug.map((slot) => iff(and(arg(0), int(2 ** slot)), notify(name(pciDeviceName(slot, 0)), arg(1))))),
       method('PCNT', 0, false,
         store(int(0), name('BNUM')),
         call('DVNT', name('PCIU'), int(1)),

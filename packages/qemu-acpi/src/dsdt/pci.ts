@@ -74,6 +74,23 @@ export function pciHotplugHelpers(base: number): Aml[] {
 }
 
 
+/** QEMU's name of the Device of bus slot `slot`, function `fn`: S and the devfn in two hex digits. */
+export const pciDeviceName = (slot: number, fn: number): string => `S${(slot * 8 + fn).toString(16).toUpperCase().padStart(2, '0')}`;
+
+/** Device(Sxx) of slot `slot` (function 0) on a bus with ACPI PCI hotplug: acpi-index _DSM, then what the slot holds. */
+export function slotDevice(slot: number, ...terms: Aml[]): Aml {
+  return device(pciDeviceName(slot, 0),
+    nameDecl('_ADR', int(slot << 16)),
+    nameDecl('ASUN', int(slot)),
+    method('_DSM', 4, true,
+      store(pkg([name('BSEL'), name('ASUN')]), local(0)),
+      ret(call('PDSM', arg(0), arg(1), arg(2), arg(3), local(0)))),
+    ...terms);
+}
+
+/** A hot-pluggable slot (empty, or a hot-pluggable single-function device): _SUN and _EJ0 through PCEJ. */
+export const hotplugSlot = (slot: number): Aml => slotDevice(slot, nameDecl('_SUN', int(slot)), method('_EJ0', 1, false, call('PCEJ', name('BSEL'), name('_SUN'))));
+
 /** Device(LNKx): a PIRQ link routed by the chipset register field `prq`. */
 export function linkDevice(i: number, prq: string): Aml {
   const l = 'ABCDEFGH'[i] ?? '';
@@ -95,7 +112,14 @@ export function rootResources(d: DsdtShape, host: HostBridge): Aml {
   if (mmcfg !== undefined && (mmcfg < low || mmcfg + MMCONFIG_SIZE > PCI_HOLE_END)) throw new QemuAcpiError('UNSUPPORTED_VM', `QEMU 7.2 ACPI model: MMCONFIG at 0x${mmcfg.toString(16)} outside the PCI hole`);
   const windows = mmcfg === undefined ? [dwordMemory(false, low, PCI_HOLE_END - 1)]
     : [dwordMemory(false, low, mmcfg - 1), dwordMemory(false, mmcfg + MMCONFIG_SIZE, PCI_HOLE_END - 1)];
-  const hole64 = ((1n << 32n) + d.aboveFourG + GiB - 1n) / GiB * GiB;
+  // QEMU's 64-bit hole: from above RAM on a 1 GiB boundary, or from the lowest 64-bit resource
+  // on bus 0 when higher; to start + the host bridge's size on a 1 GiB boundary, or past the
+  // highest 64-bit resource when higher (pci_hole64_fix).
+  const roundUp = (v: bigint): bigint => (v + GiB - 1n) / GiB * GiB;
+  const w64 = d.pci.w64;
+  const hole64 = w64 !== undefined && w64.base > roundUp((1n << 32n) + d.aboveFourG) ? w64.base : roundUp((1n << 32n) + d.aboveFourG);
+  const sized = roundUp(hole64 + host.hole64Size);
+  const hole64End = w64 !== undefined && w64.limit + 1n > sized ? w64.limit + 1n : sized;
   return scope('\\_SB.PCI0',
     nameDecl('_CRS', resourceTemplate(
       wordBusNumber(0, 0xff),
@@ -104,7 +128,7 @@ export function rootResources(d: DsdtShape, host: HostBridge): Aml {
       wordIo(0xd00, 0xffff),
       dwordMemory(true, 0xa0000, 0xbffff),
       ...windows,
-      qwordMemory(true, hole64, hole64 + host.hole64Size - 1n),
+      qwordMemory(true, hole64, hole64End - 1n),
       ...(d.tpm === 'tis' ? [memory32Fixed(true, TPM_TIS_BASE, TPM_TIS_SIZE)] : []))),
     device('GPE0',
       nameDecl('_HID', str('PNP0A06')),

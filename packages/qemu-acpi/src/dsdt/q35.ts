@@ -13,10 +13,11 @@ import {
 import type { Aml } from '../aml/aml.ts';
 import { dwordMemory, interrupt, resourceTemplate} from '../aml/resources.ts';
 import {
-  debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, serial, sleepStates, tpmDevice,
+  debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice,
 } from './common.ts';
 import { cpuHotplug, smiDevice } from './cpu-hotplug.ts';
 import { MMCONFIG_SIZE, linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
+import { q35RootBusDevices, q35RootPcnt } from './q35-pci.ts';
 import type { DsdtShape } from './shape.ts';
 
 
@@ -75,6 +76,7 @@ function pirqScope(): Aml {
 }
 
 function busDevices(d: DsdtShape): Aml {
+  const isa = isaDeviceOrder(d.tpm, d.serial);
   const ret0 = (n: string): Aml => method(n, 0, false, ret(int(0)));
   const lpc = device('SF8',
     nameDecl('_ADR', int(0x001f0000)),
@@ -83,18 +85,20 @@ function busDevices(d: DsdtShape): Aml {
       { name: 'PRQA', bits: 8 }, { name: 'PRQB', bits: 8 }, { name: 'PRQC', bits: 8 }, { name: 'PRQD', bits: 8 },
       { offset: 8 }, { name: 'PRQE', bits: 8 }, { name: 'PRQF', bits: 8 }, { name: 'PRQG', bits: 8 }, { name: 'PRQH', bits: 8 },
     ])),
-    ...(d.tpm === 'tis' ? [tpmDevice('tis')] : []),
+    ...isa.first,
     keyboard(),
     mouse(),
     ...(d.defaults ? [parallel()] : []),
-    ...(d.serial ? [serial()] : []),
+    ...isa.machineSerial,
     rtc());
+  const devices = q35RootBusDevices(d.pci).map((x) => x.aml);
   return scope('\\_SB', scope('PCI0',
     device('S00', nameDecl('_ADR', int(0))),
     ...(d.defaults ? [device('S08', nameDecl('_ADR', int(0x00010000)), ret0('_S1D'), ret0('_S2D'), ret0('_S3D'))] : []),
+    ...devices,
     lpc,
     device('SFB', nameDecl('_ADR', int(0x001f0003))),
-    method('PCNT', 0, false)),
+    q35RootPcnt(d.pci)),
   ...(d.tpm === 'crb' ? [tpmDevice('crb')] : []));
 }
 
