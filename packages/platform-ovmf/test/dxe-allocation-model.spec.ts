@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import {
-  MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, derivedPages, driverStarts, dxeDerivedAllocations, imageBufferAddress, shellBufferCalibrated,
+  MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, derivedPages, driverStarts, dxeDerivedAllocations, identityMapPoolPages, imageBufferAddress, shellBufferCalibrated,
   streamCopyPoolSize,
 } from '@tcg2sim/platform-ovmf';
 import type { MemoryFv } from '@tcg2sim/platform-ovmf';
@@ -33,6 +33,8 @@ interface DumpFacts {
 }
 
 const TRIXIE = debianOvmfDir('trixie');
+/** QEMU's default CPU (qemu64: 40-bit physical addresses as 2022.11+ PlatformPei takes them, no 1 GiB pages), no RNG. */
+const DEFAULT_VM = { rng: false, physBits: 40, page1g: false } as const;
 const BUILDS: readonly DumpFacts[] = [
   {
     label: 'Debian 12 OVMF_CODE_4M.fd (q35 and pc, 512 MiB)', file: join(OVMF_DIR, 'OVMF_CODE_4M.fd'), loadedDrivers: 93, loadedDriverPages: 903,
@@ -80,15 +82,15 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
 
       it(`starts the ${b.loadedDrivers} boot-services drivers the LOADED_IMAGE list held, ${b.loadedDriverPages} pages of SizeOfImage`, () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, { rng: false });
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
         expect([d.startedDrivers, d.driverImagePages]).to.deep.equal([b.loadedDrivers, b.loadedDriverPages]);
         const drivers = fv.volume.files.filter((f) => f.type === 0x07 && isBootServicesDriver(f));
-        expect(drivers.filter((f) => !driverStarts(f, { rng: false })).map(uiName)).to.have.members(b.notLoaded);
+        expect(drivers.filter((f) => !driverStarts(f, DEFAULT_VM)).map(uiName)).to.have.members(b.notLoaded);
       });
 
       it('keeps a section-stream copy of every driver and application file: the page-granular ones of 4 KiB and more are the pages the dump held', () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, { rng: false });
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
         const copied = fv.volume.files.filter((f) => [0x07, 0x09, 0x0a, 0x0c, 0x0d].includes(f.type)).map((f) => streamCopyPoolSize(f.size, 0x20, 8));
         // Copies of 2689..4096 bytes are one page each, below the walk's 4 KiB cut.
         const onePage = copied.filter((s) => s > 2688 && s <= 0x1000).length;
@@ -96,6 +98,14 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
       });
     });
   }
+
+  it('sizes DxeIpl\'s page-table pool as guest RAM held it: 0x600000 for 40 bits (Debian 12, 13), 0x200000 for 36 bits (Debian 11 2020.11)', () => {
+    // Debian 12 OVMF_CODE_4M.fd q35 512 MiB: BSData [0x1F800000, 0x1FE00000) under the top 2 MiB;
+    // Debian 11 OVMF_CODE_4M.fd q35 512 MiB: CPU HOB SizeOfMemorySpace 36, BSData [0x1FC00000, 0x1FE00000).
+    expect([identityMapPoolPages(40, false) * 0x1000, identityMapPoolPages(36, false) * 0x1000]).to.deep.equal([0x600000, 0x200000]);
+    // With 1 GiB pages no page directories: PML4 + 2 PDPT pages fit one unit.
+    expect(identityMapPoolPages(40, true)).to.equal(512);
+  });
 
   it("gives each copy the POOL_HEAD.Size the dump held (Debian 12 OVMF_CODE_4M.fd): ALIGN8(FFS size + 8) + 0x20", function () {
     const file = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
@@ -114,7 +124,7 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
       const fv = dxeFvOf(file);
       const sha = createHashOf(fv);
       const shell = findFileByGuid(fv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
-      const d = dxeDerivedAllocations(fv, { rng: false });
+      const d = dxeDerivedAllocations(fv, DEFAULT_VM);
       expect(derivedPages(d, shell.length)).to.be.greaterThan(0);
       return {
         address: imageBufferAddress({ machine: MachineDescription.parse({ machine, memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d }),

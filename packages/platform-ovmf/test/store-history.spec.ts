@@ -19,6 +19,8 @@ function getter(present: ReadonlySet<string>): (name: string, guid: string) => U
 }
 const ALL = FIRST_BOOT_VARIABLES.map(([n, g]) => `${g}:${n}`);
 
+/** QEMU's default CPU (qemu64: 40-bit physical addresses, no 1 GiB pages), no RNG: the calibrated VMs. */
+const DEFAULT_VM = { rng: false, physBits: 40, page1g: false } as const;
 /** The image files of those builds (the Shell buffer model reads DXEFV's derived layers). */
 const CODE_FILES: Readonly<Record<string, string>> = {
   [CODE_4M]: 'OVMF_CODE_4M.fd', [CODE_2M]: 'OVMF_CODE.fd', [SECBOOT_4M]: 'OVMF_CODE_4M.secboot.fd',
@@ -29,7 +31,7 @@ function derivedOf(dxeFvSha256: string): { readonly dxeAllocations: DxeDerivedAl
   if (known !== undefined) return known;
   const sec = decompressMemFvs(new Uint8Array(readFileSync(join(OVMF_DIR, CODE_FILES[dxeFvSha256] ?? ''))));
   const shellPe = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body;
-  const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, { rng: false }), fileSize: shellPe?.length ?? 0 };
+  const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM), fileSize: shellPe?.length ?? 0 };
   derived.set(dxeFvSha256, d);
   return d;
 }

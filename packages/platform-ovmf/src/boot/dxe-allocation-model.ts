@@ -13,6 +13,13 @@
  *   nothing on the VM installs, or when its entry point fails on a QEMU VM without the feature
  *   it drives (the image is then unloaded): {@link NOT_STARTED}.
  * - E, the buffer itself: `EFI_SIZE_TO_PAGES(file + POOL_OVERHEAD)`.
+ * - B6, DxeIpl's identity map (X64 DXE only): `CreateIdentityMappingPageTables`
+ *   (`MdeModulePkg/Core/DxeIplPeim/X64/VirtualMemory.c`) takes PML4, PDPT and page-directory
+ *   pages for the physical address width PlatformPei put in the CPU HOB, all at once, from a
+ *   page-table pool of whole 2 MiB units (512 pages, the first page the pool's header): 1536
+ *   pages for 40 bits with 2 MiB pages (2022.11 and later on QEMU's default CPU), 512 for 36
+ *   bits (the width older PlatformPeis compute for a small VM). Seen in guest RAM: 0x600000 of
+ *   BSData at 0x1F800000 (Debian 12), 0x200000 at 0x1FC00000 with a 36-bit CPU HOB (Debian 11).
  *
  * Every input is read from the image (FFS sizes, PE headers, DEPEX), keyed by a module's FILE_GUID
  * where a module's behaviour is the fact, never by an image hash. What remains of the distance
@@ -57,6 +64,8 @@ export interface DxeDerivedAllocations {
   readonly ffsCopyPages: number;
   /** Pages of the started boot-services drivers' images (D3). */
   readonly driverImagePages: number;
+  /** Pages of DxeIpl's page-table pool for the identity map (B6; 0 for an IA32 DXE). */
+  readonly identityMapPages: number;
   /** The boot-services drivers that start, by FILE_GUID. */
   readonly startedDrivers: number;
   /** DXE's POOL_HEAD size (0x18 X64, 0x10 IA32): the buffer's data starts this far in. */
@@ -71,6 +80,18 @@ export interface DxeDerivedAllocations {
 export interface DxeDispatchVm {
   /** The VM has an RNG OVMF drives (virtio-rng): EFI_RNG_PROTOCOL is installed. */
   readonly rng: boolean;
+  /** The physical address width PlatformPei computes for the VM (mPlatformInfoHob.PhysMemAddressWidth). */
+  readonly physBits: number;
+  /** The VM's CPU has 1 GiB pages (pdpe1gb): DxeIpl then maps without page directories. */
+  readonly page1g: boolean;
+}
+
+/** Pages of DxeIpl's page-table pool for a 4-level identity map of `physBits` bits (whole 2 MiB units). */
+export function identityMapPoolPages(physBits: number, page1g: boolean): number {
+  const pdpt = 2 ** Math.max(0, physBits - 39);
+  const pd = page1g ? 0 : 2 ** Math.max(0, Math.min(physBits, 48) - 30);
+  const tables = 1 + pdpt + pd;
+  return Math.ceil((tables + 1) / 512) * 512;
 }
 
 const pages = (bytes: number): number => Math.ceil(bytes / PAGE);
@@ -147,10 +168,11 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDe
     driverImagePages += pages(sizeOfImage);
     startedDrivers += 1;
   }
-  return { ffsCopyPages, driverImagePages, startedDrivers, poolHead, poolOverhead, unreadable };
+  const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
+  return { ffsCopyPages, driverImagePages, identityMapPages, startedDrivers, poolHead, poolOverhead, unreadable };
 }
 
-/** Pages of the derived layers for a boot file of `fileSize` bytes (D1 + D2 + D3 + E). */
+/** Pages of the derived layers for a boot file of `fileSize` bytes (B6 + D1 + D2 + D3 + E). */
 export function derivedPages(d: DxeDerivedAllocations, fileSize: number): number {
-  return d.ffsCopyPages + d.driverImagePages + pages(fileSize + d.poolOverhead);
+  return d.identityMapPages + d.ffsCopyPages + d.driverImagePages + pages(fileSize + d.poolOverhead);
 }

@@ -69,25 +69,27 @@ export interface ImageBufferContext {
 /**
  * What the model does not derive of the distance from the top of DXE's low RAM (less TSEG) down to
  * the Shell's buffer, in pages, per firmware build and machine: the distance is
- * `derivedPages` (dxe-allocation-model.ts: the section-stream copies, the started drivers'
- * images and the buffer, all read from DXEFV) plus this remainder. The remainder is PEI's
- * allocations (S3 reserve, NV store copy, DXE stack, identity-map page tables), the DXE core's
+ * `derivedPages` (dxe-allocation-model.ts: DxeIpl's identity-map page tables for the address
+ * width PlatformPei computes, the section-stream copies, the started drivers' images and the
+ * buffer, read from the image and the VM) plus this remainder. The remainder is PEI's other
+ * allocations (S3 reserve, NV store copy, DXE stack, the 2 MiB alignment slack), the DXE core's
  * memory-type bins, and what the drivers allocate themselves (EBC stacks, CpuDxe's page-table
  * pool, the variable runtime caches, q35's AHCI tables, TCG log areas and hundreds of small
  * pools): docs/dxe-allocations.md §2 and §7 take it apart. Measured on real boots of Debian's
- * OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active, fresh store);
+ * OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active, fresh store, QEMU's default CPU:
+ * 40-bit address width, 2 MiB pages);
  * each entry is `distance / 4 KiB − derivedPages` of that build.
  */
 export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map([
-  // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc); derived 2433 pages.
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 5217],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 4959],
+  // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc); derived 3969 pages.
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 3681],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 3423],
   // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only), Secure Boot on (OVMF_VARS_4M.ms.fd):
-  // distance 0x1E70000 below the top less TSEG; derived 2499 pages.
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 5293],
-  // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc); derived 2486 pages.
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 5160],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 4894],
+  // distance 0x1E70000 below the top less TSEG; derived 4035 pages.
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 3757],
+  // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc); derived 4022 pages.
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 3624],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 3358],
   // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
   // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
   // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
@@ -101,7 +103,7 @@ export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map
  * remainders measured on X64 builds differ by up to 57 pages between builds of one machine type
  * (§7), so the address is an estimate and the notes say so.
  */
-const DEFAULT_REMAINDER_PAGES = { q35: 5217, pc: 4959, smm: 4969, ia32: 3922 } as const;
+const DEFAULT_REMAINDER_PAGES = { q35: 3681, pc: 3423, smm: 3433, ia32: 3922 } as const;
 
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
