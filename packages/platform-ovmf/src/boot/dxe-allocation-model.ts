@@ -27,7 +27,7 @@
  * per-build remainder.
  */
 import { EFI_SECTION, parseEfiImage, walkFv } from '@tcg2sim/uefi';
-import type { FfsFile } from '@tcg2sim/uefi';
+import type { FfsFile, FvSection } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
 
 const PAGE = 0x1000;
@@ -96,13 +96,18 @@ export function identityMapPoolPages(physBits: number, page1g: boolean): number 
 
 const pages = (bytes: number): number => Math.ceil(bytes / PAGE);
 
+/** The GUIDs a driver's DEPEX pushes (the top-level DXE_DEPEX section; a nested one when encapsulated). */
 function depexGuids(f: FfsFile): string[] {
+  const top = f.sections?.find((s) => s.type === EFI_SECTION.DXE_DEPEX);
+  const ops = top?.depex ?? nestedDepex(f);
   const out: string[] = [];
-  for (const n of walkFv(f)) {
-    if (n.kind !== 'section' || n.depex === undefined) continue;
-    for (const op of n.depex) if ('guid' in op) out.push(op.guid.toUpperCase());
-  }
+  for (const op of ops ?? []) if ('guid' in op) out.push(op.guid.toUpperCase());
   return out;
+}
+
+function nestedDepex(f: FfsFile): FvSection['depex'] {
+  for (const n of walkFv(f)) if (n.kind === 'section' && n.depex !== undefined) return n.depex;
+  return undefined;
 }
 
 function peOf(f: FfsFile): Uint8Array | undefined {
@@ -148,6 +153,7 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDe
     const copy = streamCopyPoolSize(f.size, poolOverhead, align);
     if (copy > LARGEST_POOL_LIST) ffsCopyPages += pages(copy);
     if (f.type !== FFS_DRIVER) continue;
+    if (!driverStarts(f, vm)) continue;
     const pe = peOf(f);
     if (pe === undefined) continue;
     let sizeOfImage: number;
@@ -164,7 +170,7 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDe
       unreadable.push(f.guid);
       continue;
     }
-    if (subsystem !== EFI_SUBSYSTEM_BOOT_SERVICE_DRIVER || !driverStarts(f, vm)) continue;
+    if (subsystem !== EFI_SUBSYSTEM_BOOT_SERVICE_DRIVER) continue;
     driverImagePages += pages(sizeOfImage);
     startedDrivers += 1;
   }
