@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  FIRST_BOOT_VARIABLES, MachineDescription, imageBufferAddress, qemuTpmLogAddress, storeHistory, usedStoreShift,
+  FIRST_BOOT_VARIABLES, MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, dxeDerivedAllocations, imageBufferAddress, qemuTpmLogAddress, storeHistory, usedStoreShift,
 } from '@tcg2sim/platform-ovmf';
-import type { ImageBufferContext, StoreHistoryKind } from '@tcg2sim/platform-ovmf';
-import { snapshotVariables } from '@tcg2sim/uefi';
+import type { DxeDerivedAllocations, ImageBufferContext, StoreHistoryKind } from '@tcg2sim/platform-ovmf';
+import { EFI_SECTION, findFileByGuid, snapshotVariables } from '@tcg2sim/uefi';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 
 /** DXEFV SHA-256 of Debian's OVMF 2022.11 builds (the calibration keys). */
@@ -19,9 +19,27 @@ function getter(present: ReadonlySet<string>): (name: string, guid: string) => U
 }
 const ALL = FIRST_BOOT_VARIABLES.map(([n, g]) => `${g}:${n}`);
 
+/** QEMU's default CPU (qemu64: 40-bit physical addresses, no 1 GiB pages), no RNG: the calibrated VMs. */
+const DEFAULT_VM = { rng: false, physBits: 40, page1g: false } as const;
+/** The image files of those builds (the Shell buffer model reads DXEFV's derived layers). */
+const CODE_FILES: Readonly<Record<string, string>> = {
+  [CODE_4M]: 'OVMF_CODE_4M.fd', [CODE_2M]: 'OVMF_CODE.fd', [SECBOOT_4M]: 'OVMF_CODE_4M.secboot.fd',
+};
+const derived = new Map<string, { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number }>();
+function derivedOf(dxeFvSha256: string): { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number } {
+  const known = derived.get(dxeFvSha256);
+  if (known !== undefined) return known;
+  const sec = decompressMemFvs(new Uint8Array(readFileSync(join(OVMF_DIR, CODE_FILES[dxeFvSha256] ?? ''))));
+  const shellPe = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body;
+  const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM), fileSize: shellPe?.length ?? 0 };
+  derived.set(dxeFvSha256, d);
+  return d;
+}
+const needsImages = (t: Mocha.Context): void => requirePrerequisites(t, { files: Object.values(CODE_FILES).map((f) => join(OVMF_DIR, f)) });
+
 function shell(machine: 'q35' | 'pc', memoryMiB: number, dxeFvSha256: string, storeHistory: StoreHistoryKind, extra: Partial<ImageBufferContext> = {}): bigint {
   return imageBufferAddress({
-    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, fileSize: 0x100000, dxeFvSha256, tsegBytes: 0, storeHistory, ...extra,
+    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, dxeFvSha256, tsegBytes: 0, storeHistory, ...derivedOf(dxeFvSha256), ...extra,
   });
 }
 
@@ -56,7 +74,8 @@ describe('variable store history: what an earlier boot left moves the Shell buff
   });
 
   // Real second (and third) boots of Debian's OVMF 2022.11 from the store the first boot left.
-  it('puts the Shell where real second boots loaded it', () => {
+  it('puts the Shell where real second boots loaded it', function () {
+    needsImages(this);
     expect(shell('q35', 512, CODE_4M, 'booted')).to.equal(0x1e239018n);
     expect(shell('q35', 2048, CODE_4M, 'booted')).to.equal(0x7e239018n);
     expect(shell('q35', 1024, CODE_4M, 'booted')).to.equal(0x3e239018n);
@@ -66,7 +85,8 @@ describe('variable store history: what an earlier boot left moves the Shell buff
     expect(shell('q35', 512, SECBOOT_4M, 'booted', { tsegBytes: 16 * 1024 * 1024 })).to.equal(0x1d1af018n);
   });
 
-  it('keeps the fresh-store address for fresh and partial stores and where no used-store calibration exists', () => {
+  it('keeps the fresh-store address for fresh and partial stores and where no used-store calibration exists', function () {
+    needsImages(this);
     expect(shell('q35', 512, CODE_4M, 'fresh')).to.equal(0x1e21e018n);
     expect(shell('q35', 512, CODE_4M, 'partial')).to.equal(0x1e21e018n);
     expect(shell('pc', 512, CODE_2M, 'fresh')).to.equal(0x1e32c018n);

@@ -33,7 +33,7 @@ export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
 
 /**
  * The same distance per firmware build, keyed by the SHA-256 of the pristine DXEFV (as
- * IMAGE_BUFFER_CALIBRATION): measured on first boots with the matching fresh VARS template.
+ * SHELL_BUFFER_REMAINDER_PAGES): measured on first boots with the matching fresh VARS template.
  * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked).
  */
 export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([

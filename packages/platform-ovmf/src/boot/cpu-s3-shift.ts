@@ -2,7 +2,7 @@
  * How the UEFI Shell's boot-file buffer (ImageLocationInMemory, image-buffer.ts) moves with the
  * number of CPUs and with S3: DXE allocates per-CPU data (MpInitLib's AP stacks and CPU_MP_DATA,
  * CpuS3DataDxe's S3 resume stacks and register tables when PcdAcpiS3Enable is set) and S3-only
- * data (boot script, lock box) before BDS reads the file, top-down. IMAGE_BUFFER_CALIBRATION is
+ * data (boot script, lock box) before BDS reads the file, top-down. The Shell buffer model is
  * for one CPU with S3 enabled (QEMU's default); these are the measured offsets from it, per
  * build and machine, keyed `CPUS/MAXCPUS:s3|no-s3`. Page-rounded pool allocations make them
  * non-linear, so only measured points are used.

@@ -1,6 +1,7 @@
 /**
  * The ImageLocationInMemory model of BDS's boot-file buffers (the UEFI Shell from DXEFV, a disk's
- * removable-media loader): DXE allocator state, calibrated on real boots per firmware build.
+ * removable-media loader): DXE allocator state, the Shell's derived from DXEFV in part
+ * (dxe-allocation-model.ts), the rest calibrated on real boots per firmware build.
  */
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
@@ -13,6 +14,8 @@ import { diskNicBootOrderShift } from './disk-nic-image-buffer.ts';
 import { AHCI_FOOTPRINT, AHCI_PER_DEVICE, DISK_CPU_S3_SHIFT, EMPTY_DVD_FOOTPRINT, devicesShift } from './device-footprints.ts';
 import type { PlatformDevice } from './device-footprints.ts';
 import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
+import { derivedPages } from './dxe-allocation-model.ts';
+import type { DxeDerivedAllocations } from './dxe-allocation-model.ts';
 
 /** What the image-buffer model may depend on. */
 export interface ImageBufferContext {
@@ -24,6 +27,8 @@ export interface ImageBufferContext {
   readonly dxeFvSha256: string;
   /** TSEG bytes chipped from the top of low RAM (SMM builds). */
   readonly tsegBytes: number;
+  /** The image-derived layers of DXE's allocations (dxe-allocation-model.ts): needed for the Shell's buffer. */
+  readonly dxeAllocations?: DxeDerivedAllocations;
   /** Where the file came from: the UEFI Shell in DXEFV, or a disk's removable-media loader. */
   readonly source?: 'fv' | 'disk';
   /** A virtio-blk disk is attached (its drivers' allocations sit above every boot file buffer). */
@@ -62,29 +67,44 @@ export interface ImageBufferContext {
 }
 
 /**
- * Distance from the top of DXE's low RAM to the BDS file buffer, per firmware build, measured on
- * real boots of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1
- * active). DXE's page allocator works top-down, so the distance is the sum of everything DXE
- * allocated before BDS reads the file: a property of the build, not of the machine.
+ * What the model does not derive of the distance from the top of DXE's low RAM (less TSEG) down to
+ * the Shell's buffer, in pages, per firmware build and machine: the distance is
+ * `derivedPages` (dxe-allocation-model.ts: DxeIpl's identity-map page tables for the address
+ * width PlatformPei computes, the section-stream copies, the started drivers' images and the
+ * buffer, read from the image and the VM) plus this remainder. The remainder is PEI's other
+ * allocations (S3 reserve, NV store copy, DXE stack, the 2 MiB alignment slack), the DXE core's
+ * memory-type bins, and what the drivers allocate themselves (EBC stacks, CpuDxe's page-table
+ * pool, the variable runtime caches, q35's AHCI tables, TCG log areas and hundreds of small
+ * pools): docs/dxe-allocations.md §2 and §7 take it apart. Measured on real boots of Debian's
+ * OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active, fresh store, QEMU's default CPU:
+ * 40-bit address width, 2 MiB pages);
+ * each entry is `distance / 4 KiB − derivedPages` of that build.
  */
-export const IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  // OVMF_CODE_4M.fd
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1de1fe8n],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1cdffe8n],
-  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only)
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1e6ffe8n],
-  // OVMF_CODE.fd (2 MB)
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1dddfe8n],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x1cd3fe8n],
+export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map([
+  // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc); derived 3969 pages.
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 3681],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 3423],
+  // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only), Secure Boot on (OVMF_VARS_4M.ms.fd):
+  // distance 0x1E70000 below the top less TSEG; derived 4035 pages.
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 3757],
+  // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc); derived 4022 pages.
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 3624],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 3358],
   // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
   // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
   // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
-  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD: UINTN Size is 4 bytes).
-  // A calibration, not a derivation: the distance is the sum of every page DXE allocated before
-  // BDS reads the Shell (drivers' images, pools, the log areas), which tcg2sim does not model
-  // allocation by allocation; the image gives the 32-bit POOL_HEAD, not the sum.
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x1840ff0n],
+  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD); derived 2287 pages.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 3922],
 ]);
+/**
+ * The remainder a build outside the table gets: Debian 12 OVMF_CODE_4M.fd's on q35 and pc, and
+ * for an SMM build (TSEG) the secboot build's with Secure Boot off (fresh OVMF_VARS_4M.fd,
+ * distance 0x1D2C000: docs/dxe-allocations.md §3), for an IA32 DXE the IA32 build's. The
+ * remainders measured on X64 builds differ by up to 57 pages between builds of one machine type
+ * (§7), so the address is an estimate and the notes say so.
+ */
+const DEFAULT_REMAINDER_PAGES = { q35: 3681, pc: 3423, smm: 3433, ia32: 3922 } as const;
+
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
  * (virtio-blk, partitions, FAT volume caches): this is the distance from the top of DXE's low RAM
@@ -213,12 +233,22 @@ export function diskMachineShift(ctx: ImageBufferContext): bigint {
 }
 
 
-/** The calibrated distance for a build and machine, and whether it was measured for both. */
-export function imageBufferDistance(dxeFvSha256: string, machine: 'q35' | 'pc'): { distance: bigint; calibrated: boolean } {
-  const exact = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine}`);
-  if (exact !== undefined) return { distance: exact, calibrated: true };
-  const other = IMAGE_BUFFER_CALIBRATION.get(`${dxeFvSha256}:${machine === 'q35' ? 'pc' : 'q35'}`);
-  return { distance: other ?? 0x1de1fe8n, calibrated: false };
+/** Whether the Shell's buffer remainder was measured for this build and machine. */
+export function shellBufferCalibrated(dxeFvSha256: string, machine: 'q35' | 'pc'): boolean {
+  return SHELL_BUFFER_REMAINDER_PAGES.has(`${dxeFvSha256}:${machine}`);
+}
+
+/**
+ * The distance from the top of DXE's low RAM (less TSEG) to the Shell buffer's data: the derived
+ * layers plus the build's remainder (or the default one), less POOL_HEAD.
+ */
+export function imageBufferDistance(ctx: ImageBufferContext): { distance: bigint; calibrated: boolean } {
+  const d = ctx.dxeAllocations;
+  if (d === undefined) throw new Error('imageBufferDistance: the Shell buffer model needs dxeAllocations (dxeDerivedAllocations of the DXEFV)');
+  const exact = SHELL_BUFFER_REMAINDER_PAGES.get(`${ctx.dxeFvSha256}:${ctx.machine.machine}`);
+  const fallback = d.poolHead === 0x10 ? DEFAULT_REMAINDER_PAGES.ia32 : ctx.tsegBytes > 0 ? DEFAULT_REMAINDER_PAGES.smm : DEFAULT_REMAINDER_PAGES[ctx.machine.machine];
+  const pages = derivedPages(d, ctx.fileSize) + (exact ?? fallback);
+  return { distance: BigInt(pages) * 0x1000n - BigInt(d.poolHead), calibrated: exact !== undefined };
 }
 /**
  * How much higher the Shell's buffer sits when the store is one an earlier boot to the Shell left
@@ -286,14 +316,15 @@ const BUILD_SHIFTS: ReadonlyMap<string, { readonly noSha1: bigint; readonly perE
 ]);
 
 /**
- * ImageLocationInMemory model: top of low RAM (less TSEG) minus the build's calibrated
- * distance. This is allocator state, not code: a model parameter, reported in the notes as
- * calibrated or not, and overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
+ * ImageLocationInMemory model: top of low RAM (less TSEG) minus the distance (the layers derived
+ * from DXEFV plus the build's measured remainder, {@link imageBufferDistance}). The remainder is
+ * allocator state the image does not give: reported in the notes as calibrated or not, and
+ * overridable (`imageBufferAddress`, CLI `--image-buffer-address`).
  */
 export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   if (ctx.source === 'disk' || ctx.diskAttached === true) return diskImageBufferAddress(ctx);
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = imageBufferDistance(ctx.dxeFvSha256, ctx.machine.machine).distance;
+  const k = imageBufferDistance(ctx).distance;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
   const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);

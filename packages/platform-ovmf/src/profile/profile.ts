@@ -23,7 +23,7 @@ import { locatePeiCoreAcpiTimer } from '../platform-pei/acpi-timer.ts';
 import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
-import { DISK_IMAGE_BUFFER_CALIBRATION, IMAGE_BUFFER_CALIBRATION } from '../boot/image-buffer.ts';
+import { DISK_IMAGE_BUFFER_CALIBRATION, SHELL_BUFFER_REMAINDER_PAGES } from '../boot/image-buffer.ts';
 import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
 import { type0StringsOf } from '../smbios/smbios-measurement.ts';
 import { dispatchListing } from '../boot/modules/dispatch-listing.ts';
@@ -205,7 +205,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     }
   }
   const dxeSha256 = dxe.digests['sha256'] ?? '';
-  const calibrated = [...IMAGE_BUFFER_CALIBRATION.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
+  const calibrated = [...SHELL_BUFFER_REMAINDER_PAGES.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
   const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume);
   const release = edk2ReleaseOf(version);
   const timer = locatePeiCoreAcpiTimer(sec.peiFv);

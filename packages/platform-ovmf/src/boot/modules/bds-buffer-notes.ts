@@ -4,7 +4,7 @@
  */
 import { EFI_GLOBAL_VARIABLE } from '@tcg2sim/tcg2-dxe';
 import {
-  diskBufferNote, machineShift, imageBufferDistance, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, secureBootStateNote,
+  diskBufferNote, machineShift, shellBufferCalibrated, usedStoreShift, CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2, secureBootStateNote,
 } from '../image-buffer.ts';
 import { devicesShift } from '../device-footprints.ts';
 import type { DxeContext } from './context.ts';
@@ -22,7 +22,7 @@ export function imageBufferNotes(ctx: DxeContext): void {
   notes.push(
     input.imageBufferAddress !== undefined
       ? 'image buffer address: given'
-      : !imageBufferDistance(dxeFvSha256, input.machine.machine).calibrated
+      : !shellBufferCalibrated(dxeFvSha256, input.machine.machine)
         ? 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
         : input.disk === undefined && sbNote !== undefined
           ? sbNote

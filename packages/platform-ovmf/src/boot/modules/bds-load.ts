@@ -9,6 +9,7 @@ import type { SecureBootAuthorityMeasurement } from '@tcg2sim/tcg2-dxe';
 import { expandedDiskLoaderPath } from '../bds.ts';
 import type { BootOption } from '../bds.ts';
 import { imageBufferAddress } from '../image-buffer.ts';
+import { dxeAllocationsOf } from './dxe-allocations-of.ts';
 import { secureBootLoadImage } from '../secure-boot.ts';
 import { diskLoaderAddressVaries } from '../disk-nic-image-buffer.ts';
 import type { nicConnectionFacts } from '../disk-nic-image-buffer.ts';
@@ -57,6 +58,7 @@ export async function loadFvApp(s: BdsLoadState, o: BootOption, fileGuid: string
       activePcrBanks: dxe.capability.activePcrBanks,
       fileSize: body.length,
       dxeFvSha256: ctx.dxeFvSha256,
+      dxeAllocations: dxeAllocationsOf(ctx),
       tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
       diskAttached: input.disk !== undefined,
       ...(input.disk !== undefined ? { diskInterfaces: s.diskInterfaces } : {}),

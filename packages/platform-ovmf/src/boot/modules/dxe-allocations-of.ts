@@ -1,0 +1,49 @@
+/**
+ * The layers of DXE's allocations the image decides (dxe-allocation-model.ts) for this boot's VM:
+ * the dispatched set (an RNG device starts NetworkPkg's drivers) and DxeIpl's identity map for the
+ * physical address width PlatformPei computes.
+ */
+import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
+import { computePlatformInfo } from '../../platform-pei/platform-info.ts';
+import { hasCpuidAddressWidth } from '../../platform-pei/address-width.ts';
+import { PLATFORM_PEI_FILE_GUID } from '../../platform-pei/peifv.ts';
+import { edk2ReleaseOf } from '../../platform-pei/release.ts';
+import { dxeDerivedAllocations } from '../dxe-allocation-model.ts';
+import type { DxeDerivedAllocations } from '../dxe-allocation-model.ts';
+import { vmHasRng } from '../network-rng.ts';
+import type { DxeContext } from './context.ts';
+
+/**
+ * The first release whose PlatformPei takes the address width from CPUID
+ * (PlatformAddressWidthFromCpuid): Debian 12's 2022.11 has it, edk2-stable202208 builds do not
+ * (address-width.ts). Later releases keep the code in PlatformInitLib in other instruction
+ * shapes, which address-width.ts's detector does not see, so a version string naming this
+ * release or a later one decides it too (Debian 13's and Ubuntu's 2024.02 and 2025.02: their
+ * Shell buffers sit where a 40-bit identity map puts them).
+ */
+const CPUID_ADDRESS_WIDTH_FROM = 202211;
+
+const cache = new WeakMap<DxeContext, DxeDerivedAllocations>();
+
+/**
+ * The address width PlatformPei computed: as the PEIFV model wrote it into mPlatformInfoHob, else
+ * (globals kept in HOBs, or a pre-PlatformInitLib PlatformPei) computed the same way, with the
+ * CPUID width when PlatformPei's code or the build's release has it.
+ */
+function physBitsOf(ctx: DxeContext): number {
+  const written = ctx.measuredPeiFv.platformInfo?.physMemAddressWidth;
+  if (written !== undefined) return written;
+  const pe = findFileByGuid(ctx.sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
+  const release = edk2ReleaseOf(ctx.version).release;
+  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
+  return computePlatformInfo(ctx.input.machine, { ...ctx.build, cpuidAddressWidth }).physMemAddressWidth;
+}
+
+/** The derived layers for this boot (computed once per boot). */
+export function dxeAllocationsOf(ctx: DxeContext): DxeDerivedAllocations {
+  const known = cache.get(ctx);
+  if (known !== undefined) return known;
+  const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx), page1g: ctx.input.machine.cpu.page1g });
+  cache.set(ctx, d);
+  return d;
+}
