@@ -9,7 +9,7 @@ import {
 } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
-// Truth: real boots (QEMU 7.2 + KVM, swtpm, `captureBoot`, q35,smm=on, Microsoft keys) of three
+// Truth: real boots (QEMU 7.2 + KVM, swtpm, `captureBoot`, q35,smm=on, Microsoft keys) of the
 // SMM builds whose PlatformPei relocates SMBASE in PEI (SmmRelocationLib, edk2-stable202405 on):
 // each boot's event log (test/vectors/smm-relocation) and the two PEI allocation addresses read
 // from its guest RAM (boots.json `observed`: gPatchSmmInitStack and gcSmmInitIdtr's base).
@@ -18,6 +18,8 @@ interface Boot {
   readonly image: string;
   readonly memoryMiB: number;
   readonly cpus: number;
+  /** Possible CPUs when more than started (`-smp cpus,maxcpus=`). */
+  readonly maxCpus?: number;
   readonly observed: { readonly gPatchSmmInitStack: string; readonly gcSmmInitIdtrBase: string };
 }
 interface Vectors {
@@ -53,7 +55,7 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
   this.timeout(120_000);
   for (const b of vectors.boots) {
     const img = vectors.images[b.image];
-    it(`${b.id}: ${b.image} q35,smm=on ${b.memoryMiB} MiB, ${b.cpus} CPU(s): every write found and (but sid) derived, PEIFV = the measured digest in every bank`, function () {
+    it(`${b.id}: ${b.image} q35,smm=on ${b.memoryMiB} MiB, ${b.cpus} CPU(s)${b.maxCpus === undefined ? '' : ` of ${b.maxCpus}`}: every write found and (but sid's IDT) derived, PEIFV = the measured digest in every bank`, function () {
       if (img === undefined) throw new Error(`boots.json: no image ${b.image}`);
       const code = join(FIRMWARE_CACHE, img.file);
       // Debian's images are fetched by the set-up (missing in CI: a failure); the others come only from public repositories.
@@ -62,27 +64,28 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
       const sha = hash('sha256', readFileSync(code));
       if (sha !== img.sha256) skipOptional(this, `firmware ${code} is not the file of ${img.source} (sha256 ${sha})`);
       const sec = secOf(code);
-      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, smm: true });
+      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
       const build = { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: img.ia32Dxe === true };
       const real = decodeEventLog(readFileSync(new URL(`${b.id}-eventlog.bin`, vectorDir)));
       const blob = real.events.find((e) => e.eventType === EV.EFI_PLATFORM_FIRMWARE_BLOB || e.eventType === EV.EFI_PLATFORM_FIRMWARE_BLOB2);
       expect(blob?.pcrIndex).to.equal(0);
 
-      // Nothing given: for edk2-stable202405..202502 both PEI allocations are derived from the
-      // image and the VM (smm-pei-pages.ts, pei-hob-list.ts) and PEIFV is the measured digest;
-      // sid's later release leaves both open.
-      const derived = b.image !== 'sid-x64';
+      // Nothing given: the SMM init stack is derived from the image and the VM (smm-pei-pages.ts:
+      // edk2-stable202405..202505 and 202608), the IDT pool for 202405..202502 (pei-hob-list.ts);
+      // sid's 202608 leaves the IDT pool open.
+      const derived = b.image !== 'sid-x64' && b.image !== 'sid-x64-strictnx';
       const open = peiFvAtMeasurement(sec.peiFv, m, build);
       const openNames = open.smmRelocation?.filter((w) => w.value === undefined).map((w) => w.name);
-      expect(openNames).to.deep.equal(derived ? [] : ['gPatchSmmInitStack', 'gcSmmInitIdtr.Base']);
+      expect(openNames).to.deep.equal(derived ? [] : ['gcSmmInitIdtr.Base']);
+      expect(open.smmRelocation?.find((w) => w.name === 'gPatchSmmInitStack')?.value).to.equal(BigInt(b.observed.gPatchSmmInitStack));
       if (derived) {
         expect(open.unmodelled).to.equal(undefined);
-        expect(open.smmRelocation?.find((w) => w.name === 'gPatchSmmInitStack')?.value).to.equal(BigInt(b.observed.gPatchSmmInitStack));
         expect(open.smmRelocation?.find((w) => w.name === 'gcSmmInitIdtr.Base')?.value).to.equal(BigInt(b.observed.gcSmmInitIdtrBase));
-      } else expect(open.unmodelled).to.match(/gPatchSmmInitStack and gcSmmInitIdtr\.Base/);
+      } else expect(open.unmodelled).to.match(/gcSmmInitIdtr\.Base/);
 
-      // Sid: with the observed allocations, PEIFV = the measured digest.
-      const full = derived ? open : peiFvAtMeasurement(sec.peiFv, m, build, undefined, allocationsOf(b, m, img.ia32Dxe === true));
+      // Sid: with the observed IDT pool only, PEIFV = the measured digest.
+      const seen = allocationsOf(b, m, img.ia32Dxe === true);
+      const full = derived ? open : peiFvAtMeasurement(sec.peiFv, m, build, undefined, { idtPoolAboveBase: seen.idtPoolAboveBase });
       expect(full.unmodelled).to.equal(undefined);
       for (const d of blob?.digests ?? []) {
         const alg = ALGS[d.hashAlg];
@@ -92,23 +95,25 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     });
   }
 
-  it('the PEI memory model: the same build and CPU count need the same allocations at every RAM size (above-4-GiB RAM adds one 0x30-byte resource HOB)', function () {
+  it('the PEI memory model: the same build and CPU count need the same allocations at every RAM size (above-4-GiB RAM adds one 0x30-byte resource HOB; on sid also an e820 entry in the fw_cfg cache HOB)', function () {
     const seen = new Map<string, { pagesBelowTop: number; idtPoolAboveBase: number }>();
     for (const b of vectors.boots) {
       const img = vectors.images[b.image];
-      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, smm: true });
+      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
       const a = allocationsOf(b, m, img?.ia32Dxe === true);
       const high = b.memoryMiB * 1024 * 1024 > 0xb0000000;
-      const key = `${b.image}/${b.cpus}`;
-      const normal = { pagesBelowTop: a.pagesBelowTop, idtPoolAboveBase: a.idtPoolAboveBase - (high ? 0x30 : 0) };
+      const key = `${b.image.replace(/-strictnx$/, '')}/${b.cpus}/${b.maxCpus ?? b.cpus}`;
+      // sid's fw_cfg cache HOB (gOvmfFwCfgInfoHobGuid) also holds etc/e820: one more 24-byte entry.
+      const highHobs = b.image.startsWith('sid-') ? 0x30 + 0x18 : 0x30;
+      const normal = { pagesBelowTop: a.pagesBelowTop, idtPoolAboveBase: a.idtPoolAboveBase - (high ? highHobs : 0) };
       const before = seen.get(key);
       if (before !== undefined) expect(normal, `${b.id} against an earlier boot of ${key}`).to.deep.equal(before);
       seen.set(key, normal);
     }
     // trixie X64: 1, 2 and 4 CPUs: one MpInitLib AP stack (32 KiB) of pages and 0x38 bytes of HOBs per CPU.
-    const t1 = seen.get('trixie-x64/1');
-    const t2 = seen.get('trixie-x64/2');
-    const t4 = seen.get('trixie-x64/4');
+    const t1 = seen.get('trixie-x64/1/1');
+    const t2 = seen.get('trixie-x64/2/2');
+    const t4 = seen.get('trixie-x64/4/4');
     expect(t2 !== undefined && t1 !== undefined ? t2.pagesBelowTop - t1.pagesBelowTop : undefined).to.equal(0x8000);
     expect(t4 !== undefined && t1 !== undefined ? t4.idtPoolAboveBase - t1.idtPoolAboveBase : undefined).to.equal(3 * 0x38);
   });
@@ -146,6 +151,37 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     });
   }
 
+  // edk2-stable202608 (sid): the HOB list read from guest RAM holds, between the SMM init stack and
+  // the top of PEI memory, one memory-allocation HOB per page allocation (the freed stack-switch
+  // page as EfiConventionalMemory) and the memory bins as the system-memory resource HOB PeiCore
+  // leaves for them; PcdPeim's allocation reuses the bins' freed HOB, so HOB order is not address
+  // order: both are compared top down.
+  for (const id of ['sid-512-1', 'sid-2048-4', 'sid-5120-1', 'nx-512-3', 'sid-1024-2of4']) {
+    it(`PEI page allocations up to the SMM init stack = the memory HOBs of real boot ${id} (edk2-stable202608), one by one`, function () {
+      const b = vectors.boots.find((x) => x.id === id);
+      const img = b === undefined ? undefined : vectors.images[b.image];
+      if (b === undefined || img === undefined) throw new Error(`boots.json: no ${id}`);
+      const hobFile = new URL(`pei-hobs-${id}.txt`, vectorDir);
+      const code = join(FIRMWARE_CACHE, img.file);
+      requirePrerequisites(this, { files: [code], hint: img.source });
+      const sec = secOf(code);
+      const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
+      const top = peiMemoryBounds(m).top;
+      const r = smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000, 0x312);
+      if (!('allocations' in r)) throw new Error(r.unmodelled);
+      const stack = Number(b.observed.gPatchSmmInitStack) + 8 - 0x1000;
+      const real = readFileSync(hobFile, 'utf8').split('\n').flatMap((line) => {
+        const a = /MEMALLOC .* base=(0x[0-9a-f]+) len=(0x[0-9a-f]+)/.exec(line) ?? /RESDESC .* restype=0 start=(0x[0-9a-f]+) len=(0x[0-9a-f]+)/.exec(line);
+        const base = Number(a?.[1]);
+        return a !== null && base >= stack && base < top ? [{ base, length: Number(a[2]) }] : [];
+      }).sort((x, y) => y.base - x.base);
+      let at = top;
+      const model = r.allocations.map((a) => ({ base: (at -= a.pages * 0x1000), length: a.pages * 0x1000 }));
+      expect(model).to.deep.equal(real);
+      expect(r.allocations.map((a) => a.what).slice(0, 7)).to.deep.equal(['PeiCore', 'PeiCore memory bins (allocated, freed, left above the PHIT)', 'PcdPeim', 'DxeIpl', 'SmmAccessPei', 'CpuMpPei', 'MpInitLib buffer']);
+    });
+  }
+
   it('PEI page allocations: a later release, more than 4 CPUs, a damaged or missing PEIM are left open', function () {
     const img = vectors.images['trixie-x64'];
     if (img === undefined) throw new Error('boots.json: no trixie-x64');
@@ -154,8 +190,9 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     const sec = secOf(code);
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
     const top = peiMemoryBounds(m).top;
-    // A later release (sid's 2026.08) and more than 4 CPUs are left open, not guessed.
-    expect(smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000)).to.have.property('unmodelled');
+    // The releases between 202505 and 202608, a later one, an IA32 PEI of 202608 and more than 4 CPUs are left open, not guessed.
+    for (const release of [202508, 202511, 202602, 202605, 202611]) expect(smmPeiPages(sec.peiFv, 'X64', m, release, top, 0x8000, 0x312)).to.have.property('unmodelled');
+    expect(smmPeiPages(sec.peiFv, 'IA32', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/IA32/);
     expect(smmPeiPages(sec.peiFv, 'X64', MachineDescription.parse({ machine: 'q35', cpus: 8, smm: true }), 202502, top, 0x8000)).to.have.property('unmodelled');
     // Hostile: CpuMpPei's PE32 replaced by junk, or gone: left open with the reason, no crash.
     const cpuMp = 'EDADEB9D-DDBA-48BD-9D22-C1C169C8C5C6';
@@ -165,6 +202,24 @@ describe('SmmRelocationLib in PlatformPei (202405+ SMM builds): PEIFV at measure
     expect(bad).to.have.property('unmodelled').that.matches(/CpuMpPei's copy in memory \(PE32 image unreadable/);
     const none = smmPeiPages({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files: files.filter((f) => f.guid.toUpperCase() !== cpuMp) } }, 'X64', m, 202502, top, 0x8000);
     expect(none).to.have.property('unmodelled').that.matches(/CpuMpPei not found/);
+  });
+
+  it('edk2-stable202608 page allocations: no memory type information, no PeiVariable, an unknown PEIM before memory are left open', function () {
+    const img = vectors.images['sid-x64'];
+    if (img === undefined) throw new Error('boots.json: no sid-x64');
+    const code = join(FIRMWARE_CACHE, img.file);
+    requirePrerequisites(this, { files: [code], hint: img.source });
+    const sec = secOf(code);
+    const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
+    const top = peiMemoryBounds(m).top;
+    expect(smmPeiPages(sec.peiFv, 'X64', m, 202608, top, 0x8000)).to.have.property('unmodelled').that.matches(/mMemoryTypeInformation not found/);
+    const without = (guid: string): typeof sec.peiFv => ({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files: sec.peiFv.volume.files.filter((f) => f.guid.toUpperCase() !== guid) } });
+    // PeiVariable gone: nothing makes PlatformPei install memory, SmmAccessPei (memory in its depex) would wait.
+    expect(smmPeiPages(without('34C8C28F-B61C-45A2-8F2E-89E46BECC63B'), 'X64', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/6C0E75B4.* between PlatformPei and PeiVariable/);
+    expect(smmPeiPages(without('34C8C28F-B61C-45A2-8F2E-89E46BECC63B'), 'X64', m, 202608, top, 0x8000, 0x312)).to.not.have.property('allocations');
+    // A PEIM the model does not know between PlatformPei and PeiVariable: its shadowing is unknown.
+    const files = sec.peiFv.volume.files.map((f) => (f.guid.toUpperCase() === 'AAC33064-9ED0-4B89-A5AD-3EA767960B22' ? { ...f, guid: '00000000-0000-0000-0000-0000000000AA' } : f));
+    expect(smmPeiPages({ ...sec.peiFv, volume: { ...sec.peiFv.volume, files } }, 'X64', m, 202608, top, 0x8000, 0x312)).to.have.property('unmodelled').that.matches(/between PlatformPei and PeiVariable/);
   });
 
   it('the AP page table: 4-level tables for the AP loop buffer, one more per 2 MiB, 1 GiB and 512 GiB boundary crossed', () => {

@@ -91,7 +91,7 @@ export function predictNotes(s: Scenario, p: Prediction, noVars: boolean): strin
   const peiFvWrites = !measuresAcpiData(p.boot.sec) || hasPeiSmmRelocation(p.boot.sec.peiFv);
   const peiFvUnmodelled = p.boot.measuredPeiFv.unmodelled;
   if (peiFvUnmodelled !== undefined) unmodelled.push(peiFvUnmodelled);
-  else if (smmBuild && p.boot.measuredPeiFv.globals === undefined && p.boot.measuredPeiFv.smmRelocation === undefined && peiFvWrites) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
+  else if (smmBuild && p.boot.measuredPeiFv.globals === undefined && p.boot.measuredPeiFv.legacyGlobals === undefined && p.boot.measuredPeiFv.smmRelocation === undefined && peiFvWrites) unmodelled.push('PlatformPei\'s writes into PEIFV of an SMM build newer than edk2-stable202211 (PCR0)');
   for (const u of unmodelled) {
     notes.push(`INCOMPLETE: this build measures ${u}, which tcg2sim does not model yet: the predicted log lacks those events and their PCRs are wrong (tcg2sim profile shows what the image holds)`);
   }

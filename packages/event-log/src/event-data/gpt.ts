@@ -1,32 +1,14 @@
-import { DecodeError, EFIGuid, array, fixedBytes, restBytes, struct, u32le, u64le } from '@tcg2sim/binary-codec';
+import { DecodeError, array, restBytes } from '@tcg2sim/binary-codec';
 import type { Codec, Infer } from '@tcg2sim/binary-codec';
+import { GptEntry, GptHeader } from '@tcg2sim/uefi/gpt-layout';
 import { codecOf, uintnLength } from '../_codecs.ts';
 import { MAX_EVENT_DATA } from '../structures.ts';
 
 /**
- * EFI_PARTITION_TABLE_HEADER (UEFI 2.9 §5.3.2 Table 5-5, 92 bytes as measured; EDK II
- * `MdePkg/Include/Uefi/UefiGpt.h`, packed): EFI_TABLE_HEADER {UINT64 Signature "EFI PART";
- * UINT32 Revision; UINT32 HeaderSize; UINT32 CRC32; UINT32 Reserved}; EFI_LBA MyLBA;
- * EFI_LBA AlternateLBA; EFI_LBA FirstUsableLBA; EFI_LBA LastUsableLBA; EFI_GUID DiskGUID;
- * EFI_LBA PartitionEntryLBA; UINT32 NumberOfPartitionEntries; UINT32 SizeOfPartitionEntry;
- * UINT32 PartitionEntryArrayCRC32.
+ * EFI_PARTITION_TABLE_HEADER (UEFI 2.9 §5.3.2, the 92 bytes EDK II measures), declared once in
+ * @tcg2sim/uefi (`disk/gpt-layout.ts`) for the disk reader and this event alike.
  */
-export const EFIPartitionTableHeader = struct('EFI_PARTITION_TABLE_HEADER', {
-  signature: fixedBytes('Signature', 8),
-  revision: u32le,
-  headerSize: u32le,
-  headerCrc32: u32le,
-  reserved: u32le,
-  myLba: u64le,
-  alternateLba: u64le,
-  firstUsableLba: u64le,
-  lastUsableLba: u64le,
-  diskGuid: EFIGuid,
-  partitionEntryLba: u64le,
-  numberOfPartitionEntries: u32le,
-  sizeOfPartitionEntry: u32le,
-  partitionEntryArrayCrc32: u32le,
-});
+export const EFIPartitionTableHeader = GptHeader;
 export type EFIPartitionTableHeader = Infer<typeof EFIPartitionTableHeader>;
 
 /**
@@ -45,14 +27,7 @@ export interface EFIPartitionEntry {
   readonly extra: Uint8Array;
 }
 
-const EFIPartitionEntry128 = struct('EFI_PARTITION_ENTRY', {
-  partitionTypeGuid: EFIGuid,
-  uniquePartitionGuid: EFIGuid,
-  startingLba: u64le,
-  endingLba: u64le,
-  attributes: u64le,
-  partitionName: fixedBytes('PartitionName', 72),
-});
+const EFIPartitionEntry128 = GptEntry;
 
 function partitionEntry(size: number): Codec<EFIPartitionEntry> {
   return codecOf<EFIPartitionEntry>(

@@ -8,7 +8,7 @@ import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { PlatformPeiGlobals, XipImage } from './locate.ts';
 import { hasLegacyPlatformGlobals } from './legacy-globals.ts';
 import { hasCpuidAddressWidth } from './address-width.ts';
-import { applyPeiSmmRelocation } from './smm-relocation.ts';
+import { applyPeiSmmRelocation, hasPeiSmmRelocation } from './smm-relocation.ts';
 import type { SmmRelocationAllocations, SmmRelocationWrite } from './smm-relocation-values.ts';
 import { applyDebugIoPortFlags, unlocatedDebugIoPortFlags } from './debug-io-port.ts';
 import { applyCcAttrReadFlag } from './cc-attr-cache.ts';
@@ -108,7 +108,8 @@ function modelledPeiFv(
       const base = { bytes, notes, legacyGlobals: legacy.offsets };
       return legacy.unmodelled === undefined ? base : { ...base, unmodelled: legacy.unmodelled };
     }
-    if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined) {
+    if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined && hasPeiSmmRelocation(peiFv)) {
+      notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
       const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, build.cpuApStackSize, smmAllocations);
       if (smm !== undefined) {
         notes.push(...smm.notes);

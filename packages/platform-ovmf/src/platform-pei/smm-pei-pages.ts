@@ -25,9 +25,32 @@
  *    (X64/CreatePageTable.c, AllocateReservedPages; IA32's CreatePageTable allocates nothing).
  * 5. SmmRelocationInit's stack: AllocatePages (1).
  *
- * The release (for step 4) is PcdFirmwareVersionString's YYYY.MM (release.ts); releases after
- * edk2-stable202505 change PeiCore's and MpInitLib's allocations (Debian sid's 2026.08: a 3 MiB
- * allocation freed after PeiCore's copy, other MpInitLib buffers) and are not modelled.
+ * The release (for step 4) is PcdFirmwareVersionString's YYYY.MM (release.ts).
+ *
+ * edk2-stable202608 (Debian sid's 2026.08, X64) differs in kind, each from that release's source:
+ * - OvmfPkg/PlatformPei (Platform.c, MemTypeInfo.c) of an SMM build installs PEI memory only once
+ *   the read-only-variable PPI is there: PeiVariable, dispatched before memory, is what triggers
+ *   it (its PPI's notify runs CompleteInitialization). So DxeIpl, S3Resume2Pei and
+ *   FaultTolerantWritePei run before memory; of them DxeIpl registers for shadow
+ *   (MdeModulePkg/Core/DxeIplPeim/DxeLoad.c) and is reloaded after PcdPeim, the others stay in
+ *   place; only SmmAccessPei (its depex wants memory) comes before CpuMpPei after memory.
+ * - PeiCore's memory bins (MdeModulePkg/Core/Pei/Memory/MemoryServices.c InitializeMemoryServices,
+ *   MemoryBin.c AllocateMemoryTypeInformationBins; PcdPeiMemoryBinsEnable, which OvmfPkgX64.dsc
+ *   sets): right after PeiCore's copy it allocates the sum of the memory type information's
+ *   pages (PlatformPei's mMemoryTypeInformation, raised from the MemoryTypeInformation variable:
+ *   0x80+0x12+0x80+0x100+0x100 = 0x312 pages by default), frees them again and reports them with
+ *   a resource HOB; the PHIT's free top stays at their base, so later pages of other types come
+ *   below them (bin types, ACPI NVS, reserved, runtime, go into the bins).
+ * - MpInitLib: 256 IDT entries in PEI (0x1000 bytes copied into its buffer); the AP code page
+ *   above 1 MiB made read-only (ApplyRoProtection: one 4 KiB page table splitting SEC's 2 MiB
+ *   mapping); no AP loop buffer on a normal boot (PeiMpLib.c InitMpGlobalData: only on S3).
+ * - CpuMpPei (UefiCpuPkg/CpuMpPei/CpuMpPei.c InitializeMpExceptionStackSwitchHandlers, always
+ *   from edk2-stable202511): a page of EXCEPTION_STACK_SWITCH_CONTEXT (24 bytes per CPU, freed
+ *   again) and every CPU's exception stacks, GDT and TSS (X64/ArchExceptionHandler.c
+ *   ArchSetupExceptionStack: 2 × PcdCpuKnownGoodStackSize + 16 + the reset vector's 64-byte GDT
+ *   + 16 + 0x68, per CPU, in one allocation).
+ * Releases between edk2-stable202505 and 202608 have some of these and no boot to check them:
+ * not modelled.
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
@@ -55,10 +78,24 @@ const SHADOWED_AFTER_MEMORY: Readonly<Record<string, string>> = {
   '34C8C28F-B61C-45A2-8F2E-89E46BECC63B': 'PeiVariable',
   '6C0E75B4-B0B9-44D1-8210-3377D7B4E066': 'SmmAccessPei',
 };
-/** Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505). */
-export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408 } as const;
+/** edk2-stable202608's SMM PlatformPei: PEIMs after it that run before memory (each a depex memory does not decide). */
+const BEFORE_MEMORY_AFTER_PLATFORM: Readonly<Record<string, { readonly name: string; readonly shadow: boolean; readonly installsMemory?: true }>> = {
+  '86D70125-BAA3-4296-A62F-602BEBBB9081': { name: 'DxeIpl', shadow: true },
+  '89E549B0-7CFE-449D-9BA3-10D8B2312D71': { name: 'S3Resume2Pei', shadow: false },
+  'AAC33064-9ED0-4B89-A5AD-3EA767960B22': { name: 'FaultTolerantWritePei', shadow: false },
+  '34C8C28F-B61C-45A2-8F2E-89E46BECC63B': { name: 'PeiVariable', shadow: false, installsMemory: true },
+};
+/** edk2-stable202608: post-memory PEIMs between PeiVariable and CpuMpPei (memory in their depex, no pages at entry). */
+const AFTER_MEMORY_BEFORE_CPU_MP: Readonly<Record<string, string>> = { '6C0E75B4-B0B9-44D1-8210-3377D7B4E066': 'SmmAccessPei' };
+const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
+/** Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505, and 202608). */
+export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408, memoryBins: 202608 } as const;
 const AP_SAFE_STACK_SIZE = 128;
 const MAX_CHECKED_CPUS = 4;
+/** sizeof (EXCEPTION_STACK_SWITCH_CONTEXT) on X64 (CpuMpPei.h). */
+const STACK_SWITCH_CONTEXT_SIZE = 24;
+/** X64 ArchSetupExceptionStack per CPU: 2 known-good stacks (0x08, 0x0E) of 2 KiB, TSS descriptor alignment, the GDT (64 bytes), TSS descriptor, TSS. */
+const EXCEPTION_STACK_BYTES_PER_CPU = 2 * 2048 + 16 + 0x40 + 16 + 0x68;
 
 /** One page allocation, in PEI's order. */
 export interface PeiPageAllocation {
@@ -118,14 +155,20 @@ export function fourLevelTablePages(address: number, length: number): number {
 
 /**
  * PEI's page allocations before the SMM init stack, for `m` (normal boot), X64 or IA32 PEI, the
- * build's edk2 release, the top of PEI memory and PcdCpuApStackSize.
+ * build's edk2 release, the top of PEI memory and PcdCpuApStackSize; from edk2-stable202608 also
+ * the pages of the memory type information PlatformPei hands PeiCore (its bins), undefined when
+ * PlatformPei's array was not found.
  */
-export function smmPeiPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, release: number | undefined, top: number, apStackSize: number): SmmPeiPages {
-  if (release === undefined || release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to) {
-    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to})` };
+export function smmPeiPages(
+  peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, release: number | undefined, top: number, apStackSize: number, memoryTypeInfoPages?: number
+): SmmPeiPages {
+  const bins = release === SMM_PEI_PAGES_RELEASES.memoryBins;
+  if (release === undefined || (!bins && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
+    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to} and ${SMM_PEI_PAGES_RELEASES.memoryBins})` };
   }
   const maxCpus = m.maxCpus ?? m.cpus;
   if (maxCpus > MAX_CHECKED_CPUS) return { unmodelled: `MpInitLib's buffer for ${maxCpus} possible CPUs (its CPU_MP_DATA and per-CPU data are checked up to ${MAX_CHECKED_CPUS})` };
+  if (bins) return memoryBinPages(peiFv, arch, m, apStackSize, memoryTypeInfoPages);
   const out: PeiPageAllocation[] = [];
   const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
   const corePages = core === undefined ? 'no PEI core file' : imagePages(core);
@@ -164,5 +207,69 @@ export function smmPeiPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDes
     }
   }
   out.push({ what: 'SmmRelocationLib SMM init stack', pages: 1 });
+  return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
+}
+
+/** Pre-memory PEIMs before PlatformPei that reload into memory (PcdPeim), or why it cannot be told. */
+function shadowedBeforePlatform(order: readonly FfsFile[], platform: number): FfsFile[] | string {
+  const out: FfsFile[] = [];
+  for (const f of order.slice(0, platform)) {
+    const g = f.guid.toUpperCase();
+    if (REGISTERS_FOR_SHADOW[g] !== undefined) out.push(f);
+    else if (STAYS_IN_PLACE[g] === undefined) return `whether pre-memory PEIM ${g} registers for shadow`;
+  }
+  return out;
+}
+
+const wantsMemory = (f: FfsFile): boolean =>
+  f.sections?.some((s) => s.depex?.some((op) => 'guid' in op && op.guid.toUpperCase() === MEMORY_DISCOVERED_PPI) === true) === true;
+
+/** edk2-stable202608 (X64): memory installed from PeiVariable's PPI, PeiCore's memory bins, the new MpInitLib/CpuMpPei buffers. */
+function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, memoryTypeInfoPages: number | undefined): SmmPeiPages {
+  if (arch !== 'X64') return { unmodelled: `PEI's page allocations of an IA32 PEI in edk2-stable${SMM_PEI_PAGES_RELEASES.memoryBins} (no paging: no page-table split; other exception-stack sizes; no boot checked)` };
+  if (memoryTypeInfoPages === undefined) return { unmodelled: "PeiCore's memory bins (PlatformPei's mMemoryTypeInformation not found)" };
+  const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
+  const corePages = core === undefined ? 'no PEI core file' : imagePages(core);
+  if (typeof corePages === 'string') return { unmodelled: `PeiCore's copy in memory (${corePages})` };
+  const order = dispatchOrder(peiFv);
+  const platform = order.findIndex((f) => f.guid.toUpperCase() === PLATFORM_PEI_FILE_GUID);
+  const cpuMp = order.findIndex((f) => f.guid.toUpperCase() === CPU_MP_PEI_FILE_GUID);
+  if (platform < 0 || cpuMp < platform) return { unmodelled: 'PEI dispatch order: PlatformPei or CpuMpPei not found after it' };
+  const early = shadowedBeforePlatform(order, platform);
+  if (typeof early === 'string') return { unmodelled: early };
+  const shadowed: [string, FfsFile][] = early.map((f) => [REGISTERS_FOR_SHADOW[f.guid.toUpperCase()] ?? 'PEIM', f]);
+  const loaded: [string, FfsFile][] = [];
+  let memory = false;
+  for (const f of order.slice(platform + 1, cpuMp)) {
+    const g = f.guid.toUpperCase();
+    const before = BEFORE_MEMORY_AFTER_PLATFORM[g];
+    if (!memory) {
+      if (before === undefined || wantsMemory(f)) return { unmodelled: `PEIM ${g} dispatched between PlatformPei and PeiVariable's memory (depex, shadowing)` };
+      if (before.shadow) shadowed.push([before.name, f]);
+      memory = before.installsMemory === true;
+    } else {
+      const name = AFTER_MEMORY_BEFORE_CPU_MP[g];
+      if (name === undefined || !wantsMemory(f)) return { unmodelled: `PEIM ${g} dispatched after memory before CpuMpPei (depex, allocations)` };
+      loaded.push([name, f]);
+    }
+  }
+  if (!memory) return { unmodelled: 'PEI memory: no PeiVariable (whose PPI makes PlatformPei install it) before CpuMpPei' };
+  loaded.push(['CpuMpPei', order[cpuMp] as FfsFile]);
+  const out: PeiPageAllocation[] = [{ what: 'PeiCore', pages: corePages }, { what: 'PeiCore memory bins (allocated, freed, left above the PHIT)', pages: memoryTypeInfoPages }];
+  for (const [name, f] of [...shadowed, ...loaded]) {
+    const pages = imagePages(f);
+    if (typeof pages === 'string') return { unmodelled: `${name}'s copy in memory (${pages})` };
+    out.push({ what: name, pages });
+  }
+  const maxCpus = m.maxCpus ?? m.cpus;
+  out.push(
+    // AP stacks (one more for alignment), then the 0x1000-byte IDT copy and, under a page up to 4 CPUs, CPU_MP_DATA and per-CPU data.
+    { what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 2 },
+    { what: 'MpInitLib AP code above 1 MiB', pages: 1 },
+    { what: "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page", pages: 1 },
+    { what: 'CpuMpPei stack-switch contexts (freed)', pages: pagesOf(m.cpus * STACK_SWITCH_CONTEXT_SIZE) },
+    { what: 'CpuMpPei exception stacks, GDTs and TSSs', pages: pagesOf(m.cpus * EXCEPTION_STACK_BYTES_PER_CPU) },
+    { what: 'SmmRelocationLib SMM init stack', pages: 1 }
+  );
   return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
 }

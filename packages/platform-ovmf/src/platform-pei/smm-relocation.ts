@@ -17,6 +17,7 @@ import type { XipImage } from './locate.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 import { edk2ReleaseOf } from './release.ts';
 import { readFirmwareVersionString } from './firmware-version.ts';
+import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from './mem-type-info.ts';
 import { peiHobList } from './pei-hob-list.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
@@ -49,6 +50,17 @@ export interface PeiSmmRelocationApplied {
 
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 
+/** The pages of PlatformPei's mMemoryTypeInformation as it is in `bytes` (raised from the variable already), undefined when not found. */
+function memoryTypeInfoPages(bytes: Uint8Array, peOffsetInFv: number, data: { start: number; end: number }): number | undefined {
+  const region = bytes.subarray(peOffsetInFv + data.start, peOffsetInFv + data.end);
+  const at = locateMemoryTypeInformation(region);
+  if (at === undefined) return undefined;
+  const view = new DataView(region.buffer, region.byteOffset + at, MEMORY_TYPE_INFO_ARRAY_SIZE);
+  let pages = 0;
+  for (let i = 0; i + 8 < MEMORY_TYPE_INFO_ARRAY_SIZE; i += 8) pages += view.getUint32(i + 4, true);
+  return pages;
+}
+
 /**
  * Writes SmmRelocationLib's patches and globals into `bytes` (PEIFV) for `machine`, when
  * PlatformPei (its XIP image at `peOffsetInFv`) holds the library; undefined when it does not.
@@ -66,7 +78,7 @@ export function applyPeiSmmRelocation(
   }
   // The release from Tcg2Pei's PcdFirmwareVersionString literal (PEIFV alone: DXEFV only corroborates).
   const release = edk2ReleaseOf(readFirmwareVersionString(peiFv.volume, peiFv.volume)).release;
-  const pages = smmPeiPages(peiFv, arch, machine, release, peiMemoryBounds(machine, longModeDxe).top, apStackSize);
+  const pages = smmPeiPages(peiFv, arch, machine, release, peiMemoryBounds(machine, longModeDxe).top, apStackSize, memoryTypeInfoPages(bytes, peOffsetInFv, data));
   const notes: string[] = [];
   let pagesBelowTop = allocations?.pagesBelowTop;
   if (pagesBelowTop === undefined && 'pagesBelowTop' in pages) {
