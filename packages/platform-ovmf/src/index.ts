@@ -42,6 +42,10 @@ export { peiMemoryBounds, smmRelocationWrites } from './platform-pei/smm-relocat
 export type { SmmRelocationAllocations, SmmRelocationWrite } from './platform-pei/smm-relocation-values.ts';
 export { smmPeiPages, fourLevelTablePages, SMM_PEI_PAGES_RELEASES } from './platform-pei/smm-pei-pages.ts';
 export type { SmmPeiPages, PeiPageAllocation } from './platform-pei/smm-pei-pages.ts';
+export { peiHobList, PEI_HOB_RELEASES } from './platform-pei/pei-hob-list.ts';
+export type { PeiHob, PeiHobKind, PeiHobList, PeiHobListInput } from './platform-pei/pei-hob-list.ts';
+export { peiHobImageFacts } from './platform-pei/pei-hob-facts.ts';
+export type { PeiHobImageFacts, PeiPcdDatabase } from './platform-pei/pei-hob-facts.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';
 export { firmwareChipsetFacts, readPciExpressBase } from './platform-pei/pciexbar.ts';
 export type { FirmwareChipsetFacts } from './platform-pei/pciexbar.ts';

@@ -18,6 +18,7 @@ import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 import { edk2ReleaseOf } from './release.ts';
 import { readFirmwareVersionString } from './firmware-version.ts';
 import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from './mem-type-info.ts';
+import { peiHobList } from './pei-hob-list.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
@@ -84,7 +85,15 @@ export function applyPeiSmmRelocation(
     pagesBelowTop = pages.pagesBelowTop;
     notes.push(`PEI pages before the SMM init stack (smm-pei-pages.ts): ${pages.allocations.map((a) => `${a.what} ${a.pages}`).join(', ')} = ${hex(pages.pagesBelowTop)} below the top of PEI memory`);
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
-  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase: allocations?.idtPoolAboveBase });
+  let idtPoolAboveBase = allocations?.idtPoolAboveBase;
+  if (idtPoolAboveBase === undefined) {
+    const hobs = 'allocations' in pages ? peiHobList({ peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit }) : { unmodelled: 'PEI\'s page allocations' };
+    if ('hobs' in hobs) {
+      idtPoolAboveBase = hobs.idtPoolAboveBase;
+      notes.push(`PEI HOB list before the SMM IDT pool (pei-hob-list.ts): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
+    } else notes.push(`PEI HOB list before the SMM IDT pool not modelled: ${hobs.unmodelled}`);
+  }
+  const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase });
   const left = applySmmRelocationWrites(bytes, writes);
   const where = writes.map((w) => `${w.name} PEIFV+${hex(w.offsetInFv)}=${w.value === undefined ? '?' : hex(w.value)}`).join(', ');
   notes.unshift(`SmmRelocationLib (SMBASE relocation in PEI, smm-relocation-sites.ts): ${where}`);

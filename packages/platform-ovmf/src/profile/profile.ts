@@ -218,7 +218,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
       : legacyComplete
         ? 'PlatformPei\'s writes into PEIFV: the pre-PlatformInitLib globals (edk2-stable202005 to 202205) computed for the VM (platform-pei/legacy-values.ts)'
         : measured.smmRelocation !== undefined
-          ? 'PlatformPei\'s writes into PEIFV: SmmRelocationLib\'s patch sites and globals (SMBASE relocation in PEI, platform-pei/smm-relocation-sites.ts) computed for the VM, but for the PEI allocation addresses named below'
+          ? `PlatformPei's writes into PEIFV: SmmRelocationLib's patch sites and globals (SMBASE relocation in PEI, platform-pei/smm-relocation-sites.ts) computed for the VM${measured.unmodelled === undefined ? ', its SMM stack and IDT addresses from PEI\'s page allocations and HOB list (smm-pei-pages.ts, pei-hob-list.ts)' : ', but for the PEI allocation addresses named below'}`
           : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
     timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
@@ -230,7 +230,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
   ];
   if (!platformPei) modelled.push('PEIFV has no PlatformPei: measured as decompressed');
   if (measured.unmodelled !== undefined) modelled.push(`NOT MODELLED: ${measured.unmodelled}: PCR0 predictions are wrong`);
-  else if (platformPei && g === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
+  else if (platformPei && g === undefined && measured.smmRelocation === undefined && features['smm']?.present === true && (features['acpiDataMeasured']?.present !== true || hasPeiSmmRelocation(sec.peiFv))) {
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
   for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);

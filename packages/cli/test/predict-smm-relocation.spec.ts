@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
+
+// SMM builds from edk2-stable202405, whose PlatformPei relocates SMBASE in PEI and writes RAM
+// pointers into PEIFV (docs/newer-ovmf.md, "SMBASE relocation in PEI"): `verify` and `predict`
+// against real boots (QEMU 7.2 + swtpm, q35,smm=on, Microsoft keys): the 7 boots the model was
+// written from (`boots`) and later captures it had not seen (`captures`), logs and PCRs in
+// platform-ovmf's test/vectors/smm-relocation/, the firmware never committed. Debian's images are
+// fetched by scripts/fetch-debian-firmware.sh (missing in CI: a failure); the others are skipped
+// with a notice naming them when absent from the firmware cache.
+
+interface Image { readonly file: string; readonly vars: string; readonly source: string; readonly sha256: string }
+interface Boot { readonly id: string; readonly image: string; readonly memoryMiB: number; readonly cpus: number; readonly maxCpus?: number }
+interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly boots: readonly Boot[]; readonly captures: readonly Boot[] }
+interface VerifyJson { readonly exact: boolean; readonly divergences: readonly unknown[]; readonly matchedEvents: number; readonly firmwareEvents: number }
+interface PredictJson { readonly complete: boolean; readonly notes: readonly string[]; readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>> }
+
+const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+const VECTORS = new URL('../../../platform-ovmf/test/vectors/smm-relocation/', import.meta.url);
+const vectors = JSON.parse(readFileSync(new URL('boots.json', VECTORS), 'utf8')) as Vectors;
+/** Releases after 202502: the HOB list is not modelled (sid's 2026.08): INCOMPLETE, named. */
+const OPEN: ReadonlySet<string> = new Set(['sid-x64', 'sid-x64-strictnx']);
+
+function firmware(ctx: Mocha.Context, image: string): Image {
+  const img = vectors.images[image];
+  if (img === undefined) throw new Error(`boots.json: no image ${image}`);
+  for (const file of [img.file, img.vars]) {
+    const path = join(CACHE, file);
+    if (img.source.startsWith('Debian')) requirePrerequisites(ctx, { files: [path], hint: img.source });
+    else if (!existsSync(path)) skipOptional(ctx, `firmware ${path} absent (${img.source}; never committed)`);
+  }
+  const sha = createHash('sha256').update(readFileSync(join(CACHE, img.file))).digest('hex');
+  if (sha !== img.sha256) skipOptional(ctx, `firmware ${join(CACHE, img.file)} is not the file of ${img.source} (sha256 ${sha})`);
+  return img;
+}
+
+/** The VM as options; with possible CPUs beyond the started ones (`-smp N,maxcpus=M`) as the QEMU command line it was booted with. */
+function args(img: Image, b: Boot): string[] {
+  if (b.maxCpus === undefined) return ['--code', join(CACHE, img.file), '--vars', join(CACHE, img.vars), '--smm', '--memory', String(b.memoryMiB), '--cpus', String(b.cpus)];
+  const cmd = [
+    'qemu-system-x86_64 -machine q35,smm=on', `-m ${b.memoryMiB}`, `-smp ${b.cpus},maxcpus=${b.maxCpus}`, '-global driver=cfi.pflash01,property=secure,value=on',
+    `-drive if=pflash,format=raw,unit=0,readonly=on,file=${join(CACHE, img.file)}`, `-drive if=pflash,format=raw,unit=1,file=${join(CACHE, img.vars)}`,
+    '-chardev socket,id=chrtpm,path=/tmp/swtpm-ctrl.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none',
+  ];
+  return ['--qemu-cmdline', cmd.join(' ')];
+}
+
+describe('SMM builds from edk2-stable202405 (SMBASE relocation in PEI): verify and predict against real boots', function () {
+  this.timeout(120_000);
+  for (const [kind, list] of [['boot', vectors.boots], ['out-of-sample capture', vectors.captures]] as const) {
+    for (const b of list) {
+      const open = OPEN.has(b.image);
+      const log = new URL(`${b.id}-eventlog.bin`, VECTORS).pathname;
+      it(`${kind} ${b.id} (${b.image}, ${b.memoryMiB} MiB, ${b.cpus} CPU(s)): ${open ? 'PCR0 left open, INCOMPLETE naming the IDT base' : 'verify: every event exact; predict: complete, PCRs 0-7 of every bank equal the real TPM\'s'}`, async function () {
+        const img = firmware(this, b.image);
+        const real = JSON.parse(readFileSync(new URL(`${b.id}-pcrs.json`, VECTORS), 'utf8')) as Record<string, Record<string, string>>;
+        const p = await runCli('predict', ...args(img, b), '--json');
+        expect(p.status, p.err).to.equal(0);
+        const j = JSON.parse(p.out) as PredictJson;
+        if (open) {
+          expect(j.complete).to.equal(false);
+          expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('gcSmmInitIdtr.Base'))).to.equal(true);
+          return;
+        }
+        expect(j.complete, j.notes.join('\n')).to.equal(true);
+        expect(Object.keys(real)).to.have.length(4);
+        for (const [bank, values] of Object.entries(real)) {
+          for (let i = 0; i <= 7; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
+        }
+        const v = await runCli('verify', log, ...args(img, b), '--json');
+        const vj = JSON.parse(v.out) as VerifyJson;
+        expect(vj.divergences, v.out).to.deep.equal([]);
+        expect(vj.exact).to.equal(true);
+        expect(vj.matchedEvents).to.equal(vj.firmwareEvents);
+        expect(v.status).to.equal(0);
+      });
+    }
+  }
+});
