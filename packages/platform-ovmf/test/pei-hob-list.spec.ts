@@ -108,6 +108,14 @@ describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) agai
     expect(at(MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true, cpu: { vendor: 'GenuineIntel', physBits: 40, page1g: false } })) - one).to.equal(-0x30);
   });
 
+  it('PEI memory\'s bottom: PlatformPei\'s address width, not CPUID\'s, sizes GetPeiMemoryCap\'s page tables (an Intel vCPU reporting 40 bits gets 36: real boot tx-2048-1-kvm64)', () => {
+    const amd = MachineDescription.parse({ machine: 'q35', memoryMiB: 2048, cpus: 1, smm: true });
+    const intel = MachineDescription.parse({ machine: 'q35', memoryMiB: 2048, cpus: 1, smm: true, cpu: { vendor: 'GenuineIntel', physBits: 40, page1g: false } });
+    const cap = (levels2: number, levels3: number): number => (1 + 1 + levels3 + levels2) * 4096 + 0x8000 + 64 * 1024 * 1024;
+    expect(peiMemoryBounds(amd).top - peiMemoryBounds(amd).base).to.equal(cap(1024, 2));
+    expect(peiMemoryBounds(intel).top - peiMemoryBounds(intel).base).to.equal(cap(64, 1));
+  });
+
   it('image facts: PEIM count, delayed dispatch (PeiCore 202502), PcdPeim\'s database; what is not known is left open', function () {
     const tx = firmware(this, 'trixie-x64');
     const f = peiHobImageFacts(tx.peiFv.volume);

@@ -37,6 +37,12 @@
  *   patch HOB (a pool and the HOB: 24 + 8 per CPU), MP_HAND_OFF (8 + 24 per CPU),
  *   MP_HAND_OFF_CONFIG and the CPU_MP_DATA pointer, CpuBist.c's BIST record (a pool and the HOB:
  *   12 + 8 per CPU), SmmRelocationLib's SMRAM block split in three, its stack page and the IDT pool.
+ *
+ * Assumed, as in OvmfPkg's builds (said in docs/newer-ovmf.md): the pre-memory PEIMs run in the
+ * apriori order PcdPeim, ReportStatusCodeRouterPei, StatusCodeHandlerPei; PeiCore's PPI and notify
+ * lists stay within their first growth step; the variable store has no unfinished fault-tolerant
+ * write (FaultTolerantWritePei would add a HOB); the Q35 machine type has SMRAM at the default
+ * SMBASE (QEMU's pc-q35-4.1 on); the PEIMs up to CpuMpPei are the ones smm-pei-pages.ts accepts.
  */
 import type { MachineDescription } from '../machine.ts';
 import { ramLayout } from '../machine.ts';
