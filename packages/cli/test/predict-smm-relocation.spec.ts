@@ -88,7 +88,7 @@ describe('SMM builds from edk2-stable202405 (SMBASE relocation in PEI): verify a
   it('a later release (Ubuntu 26.04\'s 2025.11 secboot): INCOMPLETE naming both PEI allocation addresses, not guessed', async function () {
     const dir = join(CACHE, 'ubuntu-resolute', 'ovmf-generic', 'usr', 'share', 'OVMF');
     const code = join(dir, 'OVMF_CODE_4M.secboot.fd');
-    if (!existsSync(code)) skipOptional(this, `firmware ${code} absent (Ubuntu 26.04 ovmf-generic 2025.11-3ubuntu7 .deb from archive.ubuntu.com; never committed)`);
+    if (!existsSync(code)) skipOptional(this, `firmware ${code} absent (Ubuntu 26.04 ovmf_2025.11-3ubuntu7_all.deb unpacked under ubuntu-resolute/; never committed)`);
     const p = await runCli('predict', '--code', code, '--vars', join(dir, 'OVMF_VARS_4M.ms.fd'), '--smm', '--json');
     expect(p.status, p.err).to.equal(0);
     const j = JSON.parse(p.out) as PredictJson;
