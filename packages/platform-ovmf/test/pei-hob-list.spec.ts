@@ -108,10 +108,20 @@ describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) agai
     expect(at(MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true, cpu: { vendor: 'GenuineIntel', physBits: 40, page1g: false } })) - one).to.equal(-0x30);
   });
 
+  it('PEI memory\'s bottom: PlatformPei\'s address width, not CPUID\'s, sizes GetPeiMemoryCap\'s page tables (an Intel vCPU reporting 40 bits gets 36: real boot tx-2048-1-kvm64)', () => {
+    const amd = MachineDescription.parse({ machine: 'q35', memoryMiB: 2048, cpus: 1, smm: true });
+    const intel = MachineDescription.parse({ machine: 'q35', memoryMiB: 2048, cpus: 1, smm: true, cpu: { vendor: 'GenuineIntel', physBits: 40, page1g: false } });
+    const cap = (levels2: number, levels3: number): number => (1 + 1 + levels3 + levels2) * 4096 + 0x8000 + 64 * 1024 * 1024;
+    expect(peiMemoryBounds(amd).top - peiMemoryBounds(amd).base).to.equal(cap(1024, 2));
+    expect(peiMemoryBounds(intel).top - peiMemoryBounds(intel).base).to.equal(cap(64, 1));
+  });
+
   it('image facts: PEIM count, delayed dispatch (PeiCore 202502), PcdPeim\'s database; what is not known is left open', function () {
     const tx = firmware(this, 'trixie-x64');
     const f = peiHobImageFacts(tx.peiFv.volume);
-    expect(f).to.deep.equal({ dispatchFileCount: 17, delayedDispatch: true, pcdDatabase: { length: 320, uninitDataBaseSize: 120, localTokenCount: 30 }, reportStatusCodeRouter: true, memoryStatusCode: true });
+    const { dispatchOrder, ...rest } = f;
+    expect(rest).to.deep.equal({ dispatchFileCount: 17, delayedDispatch: true, pcdDatabase: { length: 320, uninitDataBaseSize: 120, localTokenCount: 30 }, reportStatusCodeRouter: true, memoryStatusCode: true });
+    expect(dispatchOrder.slice(0, 3)).to.deep.equal(['9B3ADA4F-AE56-4C24-8DEA-F03B7558AE50', 'A3610442-E69F-4DF3-82CA-2360C4031A23', '9D225237-FA01-464C-A949-BAABC02D31D0']);
     expect(model(this, 'trixie-x64', m512, 202505)).to.have.property('unmodelled').that.matches(/edk2-stable202505/);
     // Hostile: PcdPeim's database section damaged (a Length beyond its section), or PcdPeim gone.
     const pcd = '9B3ADA4F-AE56-4C24-8DEA-F03B7558AE50';
@@ -134,5 +144,9 @@ describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) agai
     expect(peiHobList({ ...input, release: 202402 })).to.have.property('unmodelled').that.matches(/edk2-stable202402/);
     expect(peiHobList({ ...input, machine: MachineDescription.parse({ machine: 'pc', smm: true }) })).to.have.property('unmodelled').that.matches(/machine pc/);
     expect(peiHobList({ ...input, pages: pages.allocations.slice(0, -1) })).to.have.property('unmodelled').that.matches(/SMM init stack/);
+    // No apriori file and PcdPeim last in the volume: it would run after the status code PEIMs: left open.
+    const isPcd = (file: { guid: string }): boolean => file.guid.toUpperCase() === pcd;
+    const noApriori = [...tx.peiFv.volume.files.filter((file) => file.guid.toUpperCase() !== '1B45CC0A-156A-428A-AF62-49864DA0E6E6' && !isPcd(file)), ...tx.peiFv.volume.files.filter(isPcd)];
+    expect(peiHobList({ ...input, peiFv: { ...tx.peiFv, volume: { ...tx.peiFv.volume, files: noApriori } } })).to.have.property('unmodelled').that.matches(/dispatch order/);
   });
 });

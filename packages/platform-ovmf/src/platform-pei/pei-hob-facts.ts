@@ -6,7 +6,7 @@
  * status codes in memory (PcdStatusCodeUseMemory). Every fact is read from the image, none is
  * keyed by a build's hash.
  */
-import { guidFromString } from '@tcg2sim/binary-codec';
+import { guidFromString, guidToString } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
 import type { FfsFile, FirmwareVolume } from '@tcg2sim/uefi';
 
@@ -47,6 +47,21 @@ export interface PeiHobImageFacts {
   readonly reportStatusCodeRouter: boolean;
   /** StatusCodeHandlerPei is there and references gMemoryStatusCodeRecordGuid (PcdStatusCodeUseMemory TRUE). */
   readonly memoryStatusCode: boolean;
+  /** The files in PeiCore's dispatch order (upper-case GUIDs): the PEI apriori file's, then the volume's. */
+  readonly dispatchOrder: readonly string[];
+}
+
+const PEI_APRIORI_FILE_GUID = '1B45CC0A-156A-428A-AF62-49864DA0E6E6';
+
+function readDispatchOrder(volume: FirmwareVolume): string[] {
+  const raw = findFileByGuid(volume, PEI_APRIORI_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.RAW)?.body;
+  const files = volume.files.filter((f) => DISPATCHED_TYPES.has(f.type)).map((f) => f.guid.toUpperCase());
+  const out: string[] = [];
+  for (let o = 0; raw !== undefined && o + 16 <= raw.length; o += 16) {
+    const g = guidToString(raw.subarray(o, o + 16)).toUpperCase();
+    if (files.includes(g) && !out.includes(g)) out.push(g);
+  }
+  return [...out, ...files.filter((g) => !out.includes(g))];
 }
 
 const DISPATCHED_TYPES: ReadonlySet<number> = new Set([EFI_FV_FILETYPE.PEIM, EFI_FV_FILETYPE.COMBINED_PEIM_DRIVER, EFI_FV_FILETYPE.FIRMWARE_VOLUME_IMAGE]);
@@ -85,5 +100,6 @@ export function peiHobImageFacts(volume: FirmwareVolume): PeiHobImageFacts {
     pcdDatabase: readPcdDatabase(volume),
     reportStatusCodeRouter: findFileByGuid(volume, REPORT_STATUS_CODE_ROUTER_PEI_FILE_GUID) !== undefined,
     memoryStatusCode: contains(imageOf(sch), guidFromString(MEMORY_STATUS_CODE_RECORD_GUID)),
+    dispatchOrder: readDispatchOrder(volume),
   };
 }

@@ -37,12 +37,19 @@
  *   patch HOB (a pool and the HOB: 24 + 8 per CPU), MP_HAND_OFF (8 + 24 per CPU),
  *   MP_HAND_OFF_CONFIG and the CPU_MP_DATA pointer, CpuBist.c's BIST record (a pool and the HOB:
  *   12 + 8 per CPU), SmmRelocationLib's SMRAM block split in three, its stack page and the IDT pool.
+ *
+ * Checked: PeiCore dispatches PcdPeim, ReportStatusCodeRouterPei and StatusCodeHandlerPei in that
+ * order (the apriori file's first, then the volume's). Assumed, as in OvmfPkg's builds (said in docs/newer-ovmf.md): PeiCore's
+ * PPI and notify lists stay within their first growth step; the variable store has no unfinished
+ * fault-tolerant write (FaultTolerantWritePei would add a HOB); the Q35 machine type has SMRAM at
+ * the default SMBASE (QEMU's pc-q35-4.1 on); the PEIMs up to CpuMpPei are the ones
+ * smm-pei-pages.ts accepts.
  */
 import type { MachineDescription } from '../machine.ts';
 import { ramLayout } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { QEMU_EXTENDED_TSEG_MBYTES } from './legacy-smm.ts';
-import { peiHobImageFacts } from './pei-hob-facts.ts';
+import { PCD_PEIM_FILE_GUID, REPORT_STATUS_CODE_ROUTER_PEI_FILE_GUID, STATUS_CODE_HANDLER_PEI_FILE_GUID, peiHobImageFacts } from './pei-hob-facts.ts';
 import type { PeiHobImageFacts } from './pei-hob-facts.ts';
 import type { PeiPageAllocation } from './smm-pei-pages.ts';
 
@@ -195,6 +202,9 @@ export function peiHobList(input: PeiHobListInput): PeiHobList {
   const f = peiHobImageFacts(input.peiFv.volume);
   if (typeof f.pcdDatabase === 'string') return { unmodelled: `PcdPeim's database HOB (${f.pcdDatabase})` };
   if (!f.reportStatusCodeRouter) return { unmodelled: 'PEI status code without ReportStatusCodeRouterPei' };
+  // Their HOBs in PeiCore's dispatch order, OvmfPkg's: PcdPeim (apriori), ReportStatusCodeRouterPei, StatusCodeHandlerPei.
+  const order = [PCD_PEIM_FILE_GUID, REPORT_STATUS_CODE_ROUTER_PEI_FILE_GUID, STATUS_CODE_HANDLER_PEI_FILE_GUID].map((g) => f.dispatchOrder.indexOf(g));
+  if (order.some((i, k) => i < 0 || (k > 0 && i < (order[k - 1] ?? 0)))) return { unmodelled: 'the pre-memory PEIMs\' dispatch order (not PcdPeim, ReportStatusCodeRouterPei, StatusCodeHandlerPei)' };
   const w = arch === 'X64' ? 8 : 4;
   const hobs: PeiHob[] = [{ kind: 'PHIT', length: 0x38, what: 'PHIT' }, ...peiCoreHobs(f, w)];
   hobs.push(

@@ -27,6 +27,7 @@
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import { QEMU_EXTENDED_TSEG_MBYTES } from './legacy-smm.ts';
+import { DEBIAN_2022_11_BUILD, computePlatformInfo } from './platform-info.ts';
 import type { SmmRelocationSites } from './smm-relocation-sites.ts';
 
 /** PEI's allocations before SmmRelocationInit, below the top and above the bottom of PEI memory. */
@@ -47,8 +48,11 @@ export function peiMemoryBounds(m: MachineDescription, longModeDxe = true): { to
   const maxCpus = m.maxCpus ?? m.cpus;
   const tseg = ramLayout(m).belowFourG - QEMU_EXTENDED_TSEG_MBYTES * MiB;
   const top = m.s3 ? tseg - (0x80000 + maxCpus * AP_STACK) : tseg;
-  // GetPeiMemoryCap: page tables for the CPUID address width (without 1 GiB pages capped at 40).
-  const width = Math.min(m.cpu.physBits, m.cpu.page1g ? 52 : 40);
+  // GetPeiMemoryCap: page tables for PlatformPei's PhysMemAddressWidth (PlatformAddressWidthInitialization:
+  // CPUID's when QEMU's quirk accepts it, at most 40 without 1 GiB pages, else from FirstNonAddress,
+  // the 64-bit PCI aperture of OvmfPkg's PcdPciMmio64Size above RAM: 36 for an Intel vCPU
+  // reporting 40 bits, as `-cpu kvm64`).
+  const width = computePlatformInfo(m, { ...DEBIAN_2022_11_BUILD, smmSmramRequire: true }).physMemAddressWidth;
   const l2 = m.cpu.page1g ? 0 : 2 ** (width - 30);
   const l3 = Math.max(Math.floor(2 ** (width - 30) / 512), 1);
   const l4 = Math.max(Math.floor(l3 / 512), 1);
