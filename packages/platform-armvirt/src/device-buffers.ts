@@ -37,8 +37,39 @@ interface BuildCalibration {
   readonly measured: readonly Measured[];
 }
 
-/** Per build (SHA-256 of FVMAIN). */
+const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint): Measured => ({ what, nics, disks, memoryMiB, address });
+
+/** Per build (SHA-256 of FVMAIN): QEMU 7.2 virt, cortex-a57, 1 CPU, all four banks, fresh store. */
 export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Map<string, BuildCalibration>([
+  ['3dd57eeb7f3cbbb35ab5bc919b1ba1624dc6420a4b6c608f3b9f4a9368c3b506', {
+    name: "Debian 12's AAVMF 2022.11",
+    anchor: 'top',
+    measured: [
+      m('rom', 1, [], 1024, 0x7ec17018n),
+      m('shell', 1, [], 1024, 0x7e90a018n),
+    ],
+  }],
+  ['51bcc2ca5a75f2e214f5afd86597ade9ce9ff8ad349bf2306cf358bb88d33105', {
+    name: "Debian 13's AAVMF 2025.02 (secboot)",
+    anchor: 'top',
+    measured: [
+      m('rom', 1, [], 1024, 0x7e98d018n),
+      m('rom', 1, [], 2048, 0xbe987018n),
+      m('loader', 0, ['virtio'], 1024, 0x7e941018n),
+    ],
+  }],
+  ['b938fb93b28691d8f9d0c6dc425a88b159f9046357d95e4a03d1376b8cd0c30b', {
+    name: "Debian sid's AAVMF 2026.08 (secboot)",
+    anchor: 'base',
+    measured: [
+      m('rom', 1, [], 1024, 0x45e89018n),
+      m('rom', 1, [], 2048, 0x45e88018n),
+      m('loader', 0, ['virtio'], 1024, 0x45e25018n),
+      m('loader', 0, ['nvme'], 1024, 0x45e2d018n),
+      m('loader', 0, ['scsi'], 1024, 0x45e33018n),
+      m('loader', 1, ['virtio'], 1024, 0x45df3018n),
+    ],
+  }],
 ]);
 
 function sameDisks(a: readonly VirtDiskInterface[], b: readonly VirtDiskInterface[]): boolean {
@@ -49,11 +80,14 @@ function sameDisks(a: readonly VirtDiskInterface[], b: readonly VirtDiskInterfac
 export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigint; calibrated: boolean; why: string } | undefined {
   const cal = VIRT_DEVICE_BUFFERS.get(ctx.dxeFvSha256);
   if (cal === undefined) return undefined;
-  const kind = cal.measured.filter((m) => m.what === ctx.what);
-  const best = kind.find((m) => m.nics === ctx.nics && sameDisks(m.disks, ctx.disks)) ?? kind.find((m) => m.nics === ctx.nics) ?? kind[0];
+  const kind = cal.measured.filter((x) => x.what === ctx.what);
+  const sameShape = (x: Measured): boolean => (ctx.what === 'rom' || sameDisks(x.disks, ctx.disks)) && x.nics === ctx.nics;
+  // the same shape (a ROM image: the same NIC count) at the nearest RAM size, else the nearest shape
+  const byRam = (xs: readonly Measured[]): Measured | undefined => [...xs].sort((a, b) => Math.abs(a.memoryMiB - ctx.machine.memoryMiB) - Math.abs(b.memoryMiB - ctx.machine.memoryMiB))[0];
+  const best = byRam(kind.filter(sameShape)) ?? byRam(kind.filter((x) => sameDisks(x.disks, ctx.disks))) ?? byRam(kind.filter((x) => x.nics === ctx.nics)) ?? byRam(kind);
   if (best === undefined) return undefined;
-  const shapeKnown = best.nics === ctx.nics && sameDisks(best.disks, ctx.disks) && ctx.index === 0;
-  const ramKnown = cal.anchor === 'base' || best.memoryMiB === ctx.machine.memoryMiB;
+  const shapeKnown = sameShape(best) && ctx.index === 0;
+  const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
   const address = cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address;
