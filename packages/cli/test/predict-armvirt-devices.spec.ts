@@ -43,11 +43,13 @@ const BUILDS: Readonly<Record<string, Build>> = {
 /** The captured shapes: build, vector name, what the VM has. */
 const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-12-2022.11', 'nic', 'virtio-net-pci: ROM image (PCR2), PXEv4/PXEv6/HTTPv4/HTTPv6 options, four failed attempts, then the Shell'],
+  ['debian-12-2022.11', 'disk', 'a virtio-blk disk: Boot0001 before the Shell, GPT event, BOOTAA64.EFI'],
   ['debian-13-2025.02', 'nic', 'virtio-net-pci: ROM image (PCR2); no RNG on cortex-a57, so no network options'],
   ['debian-13-2025.02', 'nic2g', 'the same with 2048 MiB'],
   ['debian-13-2025.02', 'disk', 'a virtio-blk disk: GPT event, BOOTAA64.EFI'],
   ['debian-sid-2026.08', 'nic', 'virtio-net-pci (no network options)'],
   ['debian-sid-2026.08', 'nic2g', 'the same with 2048 MiB'],
+  ['debian-sid-2026.08', 'nicmax', '-cpu max (RNDR: EFI_RNG_PROTOCOL): the four network options, their failed attempts, ReadyToBoot for PlatformRecovery0000'],
   ['debian-sid-2026.08', 'disk', 'a virtio-blk disk'],
   ['debian-sid-2026.08', 'disknic', "QEMU's default NIC at 01.0 and a virtio-blk disk at 02.0"],
   ['debian-sid-2026.08', 'nvme', 'an NVMe disk'],

@@ -261,12 +261,14 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   if (!endState.startsWith('started')) {
     // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
-    // Menu; the prediction stops there, where a capture stops. Observed on Debian 13's AAVMF
-    // 2025.02 (secboot image, no Shell) as on its OVMF: ReadyToBoot is signalled once before the
-    // menu when no attempt signalled it.
-    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+    // Menu; the prediction stops there, where a capture stops. From edk2-stable202402 BdsEntry
+    // signals ReadyToBoot for PlatformRecovery0000 first, whatever BDS tried before ("Calling …"
+    // alone, or "Returning …"/"Calling …" after failed attempts), as on OVMF. Observed on Debian
+    // 13's AAVMF 2025.02 (secboot image, no Shell, no option) and on sid's 2026.08 with -cpu max
+    // (after four failed network attempts).
+    if (release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
       await ready.signal(dxe, vars);
-      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+      notes.push(`BDS: no bootable option: ReadyToBoot #${ready.attempts} for PlatformRecovery0000 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
     }
   }
   notes.push(...bufferNotes);

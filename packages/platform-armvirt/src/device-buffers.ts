@@ -28,6 +28,8 @@ interface Measured {
   readonly disks: readonly VirtDiskInterface[];
   readonly memoryMiB: number;
   readonly address: bigint;
+  /** Measured with -cpu max (RNDR: RngDxe runs, and with it NetworkPkg from edk2-stable202405). */
+  readonly rng?: boolean;
 }
 
 interface BuildCalibration {
@@ -37,7 +39,7 @@ interface BuildCalibration {
   readonly measured: readonly Measured[];
 }
 
-const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint): Measured => ({ what, nics, disks, memoryMiB, address });
+const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false): Measured => ({ what, nics, disks, memoryMiB, address, rng });
 
 /** Per build (SHA-256 of FVMAIN): QEMU 7.2 virt, cortex-a57, 1 CPU, all four banks, fresh store. */
 export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Map<string, BuildCalibration>([
@@ -47,6 +49,7 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
     measured: [
       m('rom', 1, [], 1024, 0x7ec17018n),
       m('shell', 1, [], 1024, 0x7e90a018n),
+      m('loader', 0, ['virtio'], 1024, 0x7ec64018n),
     ],
   }],
   ['51bcc2ca5a75f2e214f5afd86597ade9ce9ff8ad349bf2306cf358bb88d33105', {
@@ -64,6 +67,7 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
     measured: [
       m('rom', 1, [], 1024, 0x45e89018n),
       m('rom', 1, [], 2048, 0x45e88018n),
+      m('rom', 1, [], 1024, 0x45c3c018n, true),
       m('loader', 0, ['virtio'], 1024, 0x45e25018n),
       m('loader', 0, ['nvme'], 1024, 0x45e2d018n),
       m('loader', 0, ['scsi'], 1024, 0x45e33018n),
@@ -80,7 +84,8 @@ function sameDisks(a: readonly VirtDiskInterface[], b: readonly VirtDiskInterfac
 export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigint; calibrated: boolean; why: string } | undefined {
   const cal = VIRT_DEVICE_BUFFERS.get(ctx.dxeFvSha256);
   if (cal === undefined) return undefined;
-  const kind = cal.measured.filter((x) => x.what === ctx.what);
+  const rng = ctx.machine.rng === true;
+  const kind = cal.measured.filter((x) => x.what === ctx.what && (x.rng === true) === rng);
   const sameShape = (x: Measured): boolean => (ctx.what === 'rom' || sameDisks(x.disks, ctx.disks)) && x.nics === ctx.nics;
   // the same shape (a ROM image: the same NIC count) at the nearest RAM size, else the nearest shape
   const byRam = (xs: readonly Measured[]): Measured | undefined => [...xs].sort((a, b) => Math.abs(a.memoryMiB - ctx.machine.memoryMiB) - Math.abs(b.memoryMiB - ctx.machine.memoryMiB))[0];
@@ -91,7 +96,7 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
   const address = cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address;
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]`;
+  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}`;
   const calibrated = shapeKnown && ramKnown && banksKnown;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`

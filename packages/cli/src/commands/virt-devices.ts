@@ -11,9 +11,13 @@ import { nvmeSerial } from '@tcg2sim/platform-ovmf';
 import { virtDevicePlacement } from '@tcg2sim/qemu-vmm';
 import type { OptionRomBar, VirtDiskInterface } from '@tcg2sim/qemu-vmm';
 import type { VirtBootDevices, VirtDisk } from '@tcg2sim/platform-armvirt';
+import type { PredictInput } from '@tcg2sim/qemu-config';
 import { UsageError } from '../errors.ts';
 import { loadDiskBootLoader } from '../disk.ts';
 import { loadNics } from '../nics.ts';
+
+/** The scenario fields that describe devices. */
+export type VirtScenarioDevices = Pick<Scenario, 'disk' | 'diskInterface' | 'diskPlacement' | 'moreDisks' | 'nics' | 'optionRomDir'>;
 
 function pciOf(text: string): PciPath {
   const p = parsePciPathText(text);
@@ -21,8 +25,19 @@ function pciOf(text: string): PciPath {
   return p;
 }
 
+/** The devices of a described virt VM (--qemu-cmdline, --libvirt-xml), as {@link virtBootDevices} takes them. */
+export function virtBootDevicesOfInput(vm: PredictInput): VirtBootDevices | undefined {
+  return virtBootDevices({
+    ...(vm.disk !== undefined ? { disk: vm.disk } : {}),
+    ...(vm.diskInterface !== undefined ? { diskInterface: vm.diskInterface } : {}),
+    ...(vm.diskPlacement !== undefined ? { diskPlacement: vm.diskPlacement } : {}),
+    ...(vm.moreDisks !== undefined ? { moreDisks: vm.moreDisks.map((d) => ({ disk: d.file, diskInterface: d.iface, diskPlacement: d.placement })) } : {}),
+    ...(vm.nics !== undefined ? { nics: vm.nics.map((n) => ({ ...n })) } : {}),
+  });
+}
+
 /** The devices of scenario `s` on virt, or undefined without any. */
-export function virtBootDevices(s: Scenario, readRom?: (path: string) => OptionRomBar): VirtBootDevices | undefined {
+export function virtBootDevices(s: VirtScenarioDevices, readRom?: (path: string) => OptionRomBar): VirtBootDevices | undefined {
   const given = s.disk === undefined ? [] : [{ disk: s.disk, diskInterface: s.diskInterface, diskPlacement: s.diskPlacement }, ...(s.moreDisks ?? [])];
   const ifaces = given.map((d) => (d.diskInterface ?? 'virtio') as VirtDiskInterface);
   const auto = virtDevicePlacement(ifaces.filter((_, i) => given[i]?.diskPlacement === undefined), 0);
