@@ -47,6 +47,7 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-13-2025.02', 'nic', 'virtio-net-pci: ROM image (PCR2); no RNG on cortex-a57, so no network options'],
   ['debian-13-2025.02', 'nic2g', 'the same with 2048 MiB'],
   ['debian-13-2025.02', 'disk', 'a virtio-blk disk: GPT event, BOOTAA64.EFI'],
+  ['debian-13-2025.02', 'disknic', 'a virtio-blk disk at 01.0 and virtio-net-pci at 02.0: ROM image, then the disk boots'],
   ['debian-sid-2026.08', 'nic', 'virtio-net-pci (no network options)'],
   ['debian-sid-2026.08', 'nic2g', 'the same with 2048 MiB'],
   ['debian-sid-2026.08', 'nicmax', '-cpu max (RNDR: EFI_RNG_PROTOCOL): the four network options, their failed attempts, ReadyToBoot for PlatformRecovery0000'],

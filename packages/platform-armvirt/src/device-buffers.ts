@@ -59,6 +59,7 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('rom', 1, [], 1024, 0x7e98d018n),
       m('rom', 1, [], 2048, 0xbe987018n),
       m('loader', 0, ['virtio'], 1024, 0x7e941018n),
+      m('loader', 1, ['virtio'], 1024, 0x7ea92018n),
     ],
   }],
   ['b938fb93b28691d8f9d0c6dc425a88b159f9046357d95e4a03d1376b8cd0c30b', {
