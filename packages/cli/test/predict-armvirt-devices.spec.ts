@@ -44,6 +44,7 @@ const BUILDS: Readonly<Record<string, Build>> = {
 const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-12-2022.11', 'nic', 'virtio-net-pci: ROM image (PCR2), PXEv4/PXEv6/HTTPv4/HTTPv6 options, four failed attempts, then the Shell'],
   ['debian-12-2022.11', 'disk', 'a virtio-blk disk: Boot0001 before the Shell, GPT event, BOOTAA64.EFI'],
+  ['debian-12-2022.11', 'bootidx', 'virtio-net-pci, and a virtio-blk disk with bootindex=1: only the disk connected (no network options), BootOrder 0001,0000,0002'],
   ['debian-13-2025.02', 'nic', 'virtio-net-pci: ROM image (PCR2); no RNG on cortex-a57, so no network options'],
   ['debian-13-2025.02', 'nic2g', 'the same with 2048 MiB'],
   ['debian-13-2025.02', 'disk', 'a virtio-blk disk: GPT event, BOOTAA64.EFI'],

@@ -24,7 +24,7 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib,
+  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -69,6 +69,12 @@ export interface ArmVirtBootInput {
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
   /** The VM's NICs and disks (devices.ts); default none (`-net none`). */
   readonly devices?: VirtBootDevices;
+  /**
+   * QEMU's `bootorder` fw_cfg file (bootindex=; paths under /pci@ffffffffffffffff on virt):
+   * ArmVirtPkg's PlatformBootManagerLib connects only those devices and reorders BootOrder
+   * (OvmfPkg's QemuBootOrderLib, as on OVMF). Undefined or empty: everything is connected.
+   */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /**
@@ -169,7 +175,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface) });
+    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 });
     if (b === undefined) return undefined;
     bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
     return b.address;
@@ -198,7 +204,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const networkRuns = nics.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
   if (nics.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
   const diskSpecs = virtDiskSpecs(disks);
-  const options = bootOptions(optionMachine(input.machine), image, vars, notes, diskSpecs, networkRuns ? virtNetworkOptions(nics) : [], true, platform);
+  const bootOrder = input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 ? parseQemuBootOrder(input.qemuBootOrder) : undefined;
+  const options = bootOptions(optionMachine(input.machine), image, vars, notes, diskSpecs, networkRuns ? virtNetworkOptions(nics) : [], true, platform, bootOrder);
   const ready = new ReadyToBootMeasurement();
   let endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   for (const n of options.order) {

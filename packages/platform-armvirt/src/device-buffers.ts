@@ -19,6 +19,8 @@ export interface VirtDeviceBufferContext {
   readonly index: number;
   readonly nics: number;
   readonly disks: readonly VirtDiskInterface[];
+  /** QEMU passed a bootorder file (bootindex=): BDS connected only the devices it names. */
+  readonly bootOrder: boolean;
 }
 
 /** One measured address: the shape it was measured on and where the buffer was. */
@@ -30,6 +32,8 @@ interface Measured {
   readonly address: bigint;
   /** Measured with -cpu max (RNDR: RngDxe runs, and with it NetworkPkg from edk2-stable202405). */
   readonly rng?: boolean;
+  /** Measured with a bootorder naming the disk only (bootindex=1 on it). */
+  readonly bootOrder?: boolean;
 }
 
 interface BuildCalibration {
@@ -39,7 +43,7 @@ interface BuildCalibration {
   readonly measured: readonly Measured[];
 }
 
-const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false): Measured => ({ what, nics, disks, memoryMiB, address, rng });
+const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false, bootOrder = false): Measured => ({ what, nics, disks, memoryMiB, address, rng, bootOrder });
 
 /** Per build (SHA-256 of FVMAIN): QEMU 7.2 virt, cortex-a57, 1 CPU, all four banks, fresh store. */
 export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Map<string, BuildCalibration>([
@@ -50,6 +54,8 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('rom', 1, [], 1024, 0x7ec17018n),
       m('shell', 1, [], 1024, 0x7e90a018n),
       m('loader', 0, ['virtio'], 1024, 0x7ec64018n),
+      // bootindex=1 on the disk: the NIC is not connected (no network stack on it)
+      m('loader', 1, ['virtio'], 1024, 0x7ec29018n, false, true),
     ],
   }],
   ['51bcc2ca5a75f2e214f5afd86597ade9ce9ff8ad349bf2306cf358bb88d33105', {
@@ -86,7 +92,8 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const cal = VIRT_DEVICE_BUFFERS.get(ctx.dxeFvSha256);
   if (cal === undefined) return undefined;
   const rng = ctx.machine.rng === true;
-  const kind = cal.measured.filter((x) => x.what === ctx.what && (x.rng === true) === rng);
+  // the ROM image is copied when the root bridges are connected, before the bootorder matters
+  const kind = cal.measured.filter((x) => x.what === ctx.what && (x.rng === true) === rng && (ctx.what === 'rom' || (x.bootOrder === true) === ctx.bootOrder));
   const sameShape = (x: Measured): boolean => (ctx.what === 'rom' || sameDisks(x.disks, ctx.disks)) && x.nics === ctx.nics;
   // the same shape (a ROM image: the same NIC count) at the nearest RAM size, else the nearest shape
   const byRam = (xs: readonly Measured[]): Measured | undefined => [...xs].sort((a, b) => Math.abs(a.memoryMiB - ctx.machine.memoryMiB) - Math.abs(b.memoryMiB - ctx.machine.memoryMiB))[0];
@@ -97,7 +104,7 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
   const address = cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address;
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}`;
+  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}`;
   const calibrated = shapeKnown && ramKnown && banksKnown;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`

@@ -13,6 +13,8 @@
 import type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
 import type { VmDescription } from './vm-description.ts';
 import { disksOf, nicsOf } from './predict-devices.ts';
+import { bootOrderOf } from './boot-order.ts';
+import type { BootOrderFinding } from './boot-order.ts';
 import type { PredictDisk, PredictNic } from './predict-devices.ts';
 
 /** The `virt` options QEMU's fw_cfg tables depend on, as QEMU is to be given them. */
@@ -51,9 +53,6 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictN
     }
     if (!VIRT_DEVICES.has(dev.driver)) findings.push({ origin: dev.origin, reason: `${dev.driver}: devices other than tpm-tis-device, virtio-net-pci, virtio-blk-pci, nvme, virtio-scsi-pci + scsi-hd and pcie-root-port are not modelled on virt` });
   }
-  for (const dev of d.devices) {
-    if (dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: 'bootindex on virt: QEMU\'s bootorder file (OpenFirmware paths under /pcie@10000000) is not modelled for ArmVirtQemu' });
-  }
   const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || x.driver === 'virtio-net-pci') }, findings);
   const { disks } = disksOf(d, findings);
   for (const x of disks) {
@@ -76,8 +75,11 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   if (d.smp.maxCpus !== d.smp.cpus) findings.push({ origin: { text: '-smp', offset: undefined }, reason: `maxcpus ${d.smp.maxCpus} > cpus ${d.smp.cpus}: not modelled on virt` });
   for (const g of d.globals) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: not modelled on virt` });
   for (const f of d.fwCfg) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name}: not modelled on virt` });
-  if (d.boot.origin !== undefined) findings.push({ origin: d.boot.origin, reason: '-boot: not modelled on virt' });
+  // -boot order=/once=/menu= give no bootorder entries; strict=on adds HALT after the bootindex paths (boot-order.ts), as on x86
   const { nics, disks } = deviceFindings(d, findings);
+  const bootOrderFindings: BootOrderFinding[] = [];
+  const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
+  findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
   const [disk, ...moreDisks] = disks;
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind !== 'pflash') {
@@ -97,7 +99,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   const input: PredictInput | undefined = firmware !== undefined && d.tpm?.model === 'tpm-tis-device'
     ? {
       machine: 'virt', memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: false, s3: false,
-      cpu: { vendor: '', physBits: 0, page1g: false }, defaultCdrom: false, tpmInterface: 'tis', firmware, disk: disk?.file, qemuBootOrder: undefined,
+      cpu: { vendor: '', physBits: 0, page1g: false }, defaultCdrom: false, tpmInterface: 'tis', firmware, disk: disk?.file, qemuBootOrder,
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
       ...(moreDisks.length > 0 ? { moreDisks } : {}),
       ...(nics.length > 0 ? { nics } : {}),

@@ -46,9 +46,14 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect([scsi.diskInterface, scsi.diskPlacement]).to.deep.equal(['scsi', { pci: 'PciRoot(0x0)/Pci(0x1,0x0)/Pci(0x0,0x0)', unit: 2 }]);
   });
 
+  it("bootindex on virt: QEMU's bootorder paths under /pci@ffffffffffffffff (read back from QEMU 7.2 over qtest)", () => {
+    const p = requirePredictable(parseQemuCommandLine(`${VIRT.replace('-net none', '-netdev user,id=n0 -device virtio-net-pci,netdev=n0,bootindex=2')} -drive file=/vm/a.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,bootindex=1 -boot strict=on`));
+    expect(Buffer.from(p.qemuBootOrder ?? []).toString('latin1')).to.equal('/pci@ffffffffffffffff/scsi@2/disk@0,0\n/pci@ffffffffffffffff/ethernet@1/ethernet-phy@0\nHALT\0');
+  });
+
   it('refuses by name: other NIC models, bootindex, SATA, qcow2 disks, other devices', () => {
     expect(reasons(VIRT.replace('-net none', '-nic user,model=e1000'))).to.match(/^-nic user,model=e1000: NIC model e1000 on virt: not modelled/);
-    expect(reasons(`${VIRT} -drive file=/vm/a.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,bootindex=1`)).to.match(/bootindex on virt/);
+    expect(reasons(`${VIRT} -device virtio-rng-pci,bootindex=1`)).to.match(/bootindex on virtio-rng-pci: its OpenFirmware path is not modelled/);
     expect(reasons(`${VIRT} -drive file=/vm/disk.qcow2,format=qcow2`)).to.match(/^-drive file=\/vm\/disk.qcow2,format=qcow2: a qcow2 image is not modelled/);
     expect(reasons(`${VIRT} -device ahci,id=a -drive file=/vm/a.img,format=raw,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`)).to.match(/ahci: devices other than/);
     expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device, virtio-net-pci/);
@@ -61,7 +66,7 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=3'))).to.match(/machine property gic-version=3 is not modelled on virt/);
     expect(reasons(VIRT.replace('-machine virt', '-machine virt-7.1'))).to.match(/machine version 7.1/);
     expect(reasons(`${VIRT} -accel kvm`)).to.match(/-accel kvm: ArmVirtQemu is checked under TCG only/);
-    expect(reasons(`${VIRT} -boot menu=on`)).to.match(/-boot menu=on: -boot: not modelled on virt/);
+    expect(reasons(`${VIRT} -boot menu=on`)).to.equal('');
     expect(reasons(`${VIRT} -global virtio-pci.disable-legacy=on`)).to.match(/global virtio-pci.disable-legacy/);
     expect(reasons(`${VIRT} -fw_cfg name=opt/x,string=1`)).to.match(/fw_cfg opt\/x: not modelled on virt/);
     expect(reasons(`${VIRT} -kernel /boot/Image`)).to.match(/^-kernel \/boot\/Image: direct kernel boot/);

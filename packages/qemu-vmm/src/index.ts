@@ -11,5 +11,5 @@ export { parseMac, qemuNics } from './vm-nics.ts';
 export type { NicOptions, NicSpec, VmmNic, VmmPciFunction } from './vm-nics.ts';
 export { VIRT_RAM_BASE, VIRT_FLASH_BANK_SIZE, VIRT_PLATFORM_BUS_BASE, VIRT_TPM_TIS_BASE, virtRamRanges, virtQemuArguments, virtDevicePlacement } from './virt.ts';
 export type { VirtVmOptions, VirtDiskInterface } from './virt.ts';
-export { ofwPath, qemuBootOrderFile } from './boot-order.ts';
+export { ofwPath, qemuBootOrderFile, VIRT_OFW_PCI_ROOT } from './boot-order.ts';
 export type { BootDevice, PciLocation } from './boot-order.ts';

@@ -57,6 +57,8 @@ export interface ArmVirtCheckInput {
   readonly virt?: VirtQemuOptions | undefined;
   /** The command line's NICs and disks. */
   readonly devices?: VirtBootDevices | undefined;
+  /** QEMU's bootorder file for the line (bootindex=). */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /** The check's input for capture's own VM (the flags). */
@@ -83,6 +85,7 @@ export async function checkArmVirtPrediction(dir: string, c: ArmVirtCheckInput, 
       vars: new Uint8Array(readFileSync(c.vars)),
       machine: { memoryMiB: c.memoryMiB, cpus: c.cpus, rng: c.virt?.cpu === 'max' },
       ...(c.devices !== undefined ? { devices: c.devices } : {}),
+      ...(c.qemuBootOrder !== undefined ? { qemuBootOrder: c.qemuBootOrder } : {}),
       backend,
       ...(fwCfg !== undefined ? { fwCfgFiles: fwCfg.files } : {}),
     });

@@ -22,7 +22,7 @@ function unsupported(s: Scenario): string[] {
     const model = typeof n === 'string' ? n : n.model;
     if (model !== 'virtio-net-pci') out.push(`--nic ${model} (virtio-net-pci is modelled on virt)`);
   }
-  if ((s.bootOrder ?? []).length > 0) out.push('bootOrder (QEMU\'s bootorder file on virt)');
+  if ((s.bootOrder ?? []).length > 0) out.push('bootOrder (give bootindex= in a --qemu-cmdline line instead)');
   if (s.smm) out.push('--smm');
   if (s.tpmInterface !== 'tis') out.push(`--tpm-interface ${s.tpmInterface} (virt has tpm-tis-device only)`);
   if (s.tcg2Config !== 'ovmf') out.push('--tcg2-config generic');
@@ -30,7 +30,7 @@ function unsupported(s: Scenario): string[] {
 }
 
 /** One simulated ArmVirtQemu boot of the scenario. */
-export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined }): Promise<Prediction> {
+export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined; readonly qemuBootOrder?: Uint8Array | undefined }): Promise<Prediction> {
   const bad = unsupported(s);
   if (bad.length > 0) throw new UsageError(`${fw.source}: an ArmVirtQemu image on QEMU's virt machine: ${bad.join(', ')} not modelled for it`);
   const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
@@ -43,6 +43,7 @@ export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: {
       // -cpu max has RNDR: RngDxe gives NetworkPkg its EFI_RNG_PROTOCOL (edk2-stable202405 on)
       machine: { memoryMiB: o.machine?.memoryMiB ?? s.memoryMiB, cpus: o.machine?.cpus ?? s.cpus, rng: o.cpu === 'max' },
       ...(devices !== undefined ? { devices } : {}),
+      ...(o.qemuBootOrder !== undefined ? { qemuBootOrder: o.qemuBootOrder } : {}),
       backend,
       clock: new VirtualClock(),
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: BigInt(s.imageBufferAddress) } : {}),

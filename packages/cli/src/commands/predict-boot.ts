@@ -223,7 +223,7 @@ export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): 
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
   if (isArmVirtImage(fw.code)) {
-    return predictArmVirtScenario(s, fw, { readRom: o.readRom, cpu: o.virtCpu, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
+    return predictArmVirtScenario(s, fw, { readRom: o.readRom, cpu: o.virtCpu, qemuBootOrder: o.qemuBootOrder, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
   }
   const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type; they sit
