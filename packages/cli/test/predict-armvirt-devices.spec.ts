@@ -104,6 +104,24 @@ describe('cli: NICs and disks on qemu-system-aarch64 -M virt against real boots 
     });
   }
 
+  it("predict --libvirt-xml of an aarch64 domain (libvirt 9.0's line: NIC and disk behind root ports, bootindex=1 on the disk) = the real boot of that line, 2022.11 and 2025.02", async function () {
+    const xml = readFileSync(new URL('../../../qemu-config/test/fixtures/virt-aarch64-disk-net.xml', import.meta.url), 'utf8');
+    for (const build of ['debian-12-2022.11', 'debian-13-2025.02'] as const) {
+      const b = BUILDS[build];
+      if (b === undefined) throw new Error(build);
+      requirePrerequisites(this, { files: [b.code, b.vars], tools: tools(b), hint: b.hint });
+      const vars = join(tmp.path, `libvirt-${build}-vars.fd`);
+      copyFileSync(b.vars, vars);
+      const file = join(tmp.path, `libvirt-${build}.xml`);
+      writeFileSync(file, xml.replace('/usr/share/AAVMF/AAVMF_CODE.fd', b.code).replace('/var/lib/libvirt/qemu/nvram/arm-vm_VARS.fd', vars).replace('/var/lib/libvirt/images/arm-vm.img', disk));
+      const out = join(tmp.path, `libvirt-${build}.bin`);
+      const r = await runCli('predict', '--libvirt-xml', file, ...(b.fwCfg ? ['--fw-cfg-from-qemu'] : []), '--json', '--log-out', out);
+      expect(r.status, r.err).to.equal(0);
+      const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>> };
+      expectVector({ log: toHex(readFileSync(out)), pcrs: j.pcrs, complete: j.complete }, load(build, 'libvirt'));
+    }
+  });
+
   it('--tpm swtpm gives the same for a NIC (2022.11) and an NVMe disk (2026.08)', async function () {
     for (const [build, name] of [['debian-12-2022.11', 'nic'], ['debian-sid-2026.08', 'nvme']] as const) {
       const b = BUILDS[build];

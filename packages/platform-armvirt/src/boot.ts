@@ -175,7 +175,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 });
+    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
     if (b === undefined) return undefined;
     bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
     return b.address;

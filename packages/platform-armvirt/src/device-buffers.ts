@@ -21,6 +21,8 @@ export interface VirtDeviceBufferContext {
   readonly disks: readonly VirtDiskInterface[];
   /** QEMU passed a bootorder file (bootindex=): BDS connected only the devices it names. */
   readonly bootOrder: boolean;
+  /** The NICs and disks sit behind pcie-root-ports (libvirt's placement), not on pcie.0. */
+  readonly behindPorts: boolean;
 }
 
 /** One measured address: the shape it was measured on and where the buffer was. */
@@ -34,6 +36,8 @@ interface Measured {
   readonly rng?: boolean;
   /** Measured with a bootorder naming the disk only (bootindex=1 on it). */
   readonly bootOrder?: boolean;
+  /** Measured with the devices behind root ports (libvirt's domain: test/vectors devices-libvirt). */
+  readonly behindPorts?: boolean;
 }
 
 interface BuildCalibration {
@@ -43,7 +47,7 @@ interface BuildCalibration {
   readonly measured: readonly Measured[];
 }
 
-const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false, bootOrder = false): Measured => ({ what, nics, disks, memoryMiB, address, rng, bootOrder });
+const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false, bootOrder = false, behindPorts = false): Measured => ({ what, nics, disks, memoryMiB, address, rng, bootOrder, behindPorts });
 
 /** Per build (SHA-256 of FVMAIN): QEMU 7.2 virt, cortex-a57, 1 CPU, all four banks, fresh store. */
 export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Map<string, BuildCalibration>([
@@ -56,6 +60,9 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('loader', 0, ['virtio'], 1024, 0x7ec64018n),
       // bootindex=1 on the disk: the NIC is not connected (no network stack on it)
       m('loader', 1, ['virtio'], 1024, 0x7ec29018n, false, true),
+      // libvirt's domain (fixtures/virt-aarch64-disk-net.xml): NIC and disk behind root ports, bootindex=1 on the disk
+      m('rom', 1, [], 1024, 0x7ec14018n, false, true, true),
+      m('loader', 1, ['virtio'], 1024, 0x7eb9d118n, false, true, true),
     ],
   }],
   ['51bcc2ca5a75f2e214f5afd86597ade9ce9ff8ad349bf2306cf358bb88d33105', {
@@ -66,6 +73,7 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('rom', 1, [], 2048, 0xbe987018n),
       m('loader', 0, ['virtio'], 1024, 0x7e941018n),
       m('loader', 1, ['virtio'], 1024, 0x7ea92018n),
+      m('loader', 1, ['virtio'], 1024, 0x7ea92298n, false, true, true),
     ],
   }],
   ['b938fb93b28691d8f9d0c6dc425a88b159f9046357d95e4a03d1376b8cd0c30b', {
@@ -93,18 +101,21 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   if (cal === undefined) return undefined;
   const rng = ctx.machine.rng === true;
   // the ROM image is copied when the root bridges are connected, before the bootorder matters
-  const kind = cal.measured.filter((x) => x.what === ctx.what && (x.rng === true) === rng && (ctx.what === 'rom' || (x.bootOrder === true) === ctx.bootOrder));
+  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts && (ctx.what === 'rom' || (x.bootOrder === true) === ctx.bootOrder);
+  const ofWhat = cal.measured.filter((x) => x.what === ctx.what);
+  // nothing measured with this CPU, placement and bootorder: the nearest other measurement
+  const kind = ofWhat.some(sameSetup) ? ofWhat.filter(sameSetup) : ofWhat;
   const sameShape = (x: Measured): boolean => (ctx.what === 'rom' || sameDisks(x.disks, ctx.disks)) && x.nics === ctx.nics;
   // the same shape (a ROM image: the same NIC count) at the nearest RAM size, else the nearest shape
   const byRam = (xs: readonly Measured[]): Measured | undefined => [...xs].sort((a, b) => Math.abs(a.memoryMiB - ctx.machine.memoryMiB) - Math.abs(b.memoryMiB - ctx.machine.memoryMiB))[0];
   const best = byRam(kind.filter(sameShape)) ?? byRam(kind.filter((x) => sameDisks(x.disks, ctx.disks))) ?? byRam(kind.filter((x) => x.nics === ctx.nics)) ?? byRam(kind);
   if (best === undefined) return undefined;
-  const shapeKnown = sameShape(best) && ctx.index === 0;
+  const shapeKnown = sameShape(best) && sameSetup(best) && ctx.index === 0;
   const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
   const address = cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address;
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}`;
+  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}`;
   const calibrated = shapeKnown && ramKnown && banksKnown;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`
