@@ -150,6 +150,18 @@ describe('cli: NICs and disks on qemu-system-aarch64 -M virt against real boots 
     }
   });
 
+  it('Secure Boot on (AAVMF_VARS.ms.fd) with a NIC: INCOMPLETE, the verification of the ROM image is not modelled', async function () {
+    const b = BUILDS['debian-13-2025.02'];
+    if (b === undefined) throw new Error('build');
+    const ms = b.vars.replace('AAVMF_VARS.fd', 'AAVMF_VARS.ms.fd');
+    requirePrerequisites(this, { files: [b.code, ms], hint: b.hint });
+    const r = await runCli('predict', '--code', b.code, '--vars', ms, '--nic', 'virtio-net-pci', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; notes: string[] };
+    expect(j.complete).to.equal(false);
+    expect(j.notes.join('\n')).to.match(/INCOMPLETE: Secure Boot is on: its verification of the NICs' option ROM images/);
+  });
+
   it('--disk-interface sata and --nic e1000 on virt are usage errors naming them', async function () {
     const b = BUILDS['debian-12-2022.11'];
     if (b === undefined) throw new Error('build');

@@ -197,6 +197,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
 
   stack.phase = 'dxe:BDS';
+  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   // PlatformBootManagerLib's own options as BdsDxe holds them (edk2-stable202505 on: Boot0000
   // BootManagerMenuApp, Boot0001 "EFI Firmware Setup"; observed on sid's AAVMF 2026.08).
   const platform = bdsPlatformOptions(image);
@@ -291,5 +292,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     dxeFacts: facts,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
+    // DxeImageVerificationLib runs before the measurement: with Secure Boot on it decides whether
+    // the ROM image and the disk's loader are measured at all (not checked on virt).
+    ...(sbOn && nics.length + disks.length > 0 ? { unmodelled: 'Secure Boot is on: its verification of the NICs\' option ROM images and the disks\' loaders is not modelled on virt (they are predicted as if it let them through)' } : {}),
   };
 }
