@@ -150,6 +150,23 @@ describe('cli: NICs and disks on qemu-system-aarch64 -M virt against real boots 
     }
   });
 
+  it('capture --qemu-cmdline of a device line (sid, NVMe) reproduces its vector and its prediction check (the line\'s disk) passes', async function () {
+    const b = BUILDS['debian-sid-2026.08'];
+    if (b === undefined) throw new Error('build');
+    requirePrerequisites(this, { files: [b.code, b.vars], tools: ['qemu-system-aarch64', 'swtpm', 'swtpm_setup'], hint: b.hint });
+    const v = load('debian-sid-2026.08', 'nvme');
+    const vars = join(tmp.path, 'cap-vars.fd');
+    copyFileSync(b.vars, vars);
+    const line = v.json.userCommandLine.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replace('file=DISK', `file=${disk}`);
+    const dir = join(tmp.path, 'cap');
+    const r = await runCli('capture', '--qemu-cmdline', line, '--stop-when', 'BdsDxe: starting Boot', '--out', dir, '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { checks: { name: string; ok: boolean; detail: string }[] };
+    expect(j.checks.every((c) => c.ok), JSON.stringify(j.checks)).to.equal(true);
+    expect(j.checks.find((c) => c.name === 'prediction = captured log')?.detail).to.match(/byte for byte: true/);
+    expect(toHex(readFileSync(join(dir, 'eventlog.bin')))).to.equal(v.log);
+  });
+
   it('Secure Boot on (AAVMF_VARS.ms.fd) with a NIC: INCOMPLETE, the verification of the ROM image is not modelled', async function () {
     const b = BUILDS['debian-13-2025.02'];
     if (b === undefined) throw new Error('build');
