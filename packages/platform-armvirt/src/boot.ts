@@ -177,7 +177,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
     const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
       behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
-    if (b === undefined) return undefined;
+    if (b === undefined) {
+      if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
+      bufferNotes.add(`${what} buffer address: no device calibration for this build: the top of RAM given (ImageLocationInMemory, event data only, in no PCR; --image-buffer-address sets it)`);
+      return virtRamTop(input.machine);
+    }
     bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
     return b.address;
   };
@@ -185,7 +189,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   else if (nics.length > 0) {
     // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
     stack.phase = 'dxe:PciBus';
-    await measureVirtOptionRoms(nics, { dxe, handler, notes, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? virtRamTop(input.machine) });
+    await measureVirtOptionRoms(nics, { dxe, handler, notes, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
@@ -225,7 +229,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       const disk = disks[index];
       if (disk === undefined) continue;
       const st = await loadVirtDiskLoader({
-        dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? virtRamTop(input.machine),
+        dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? 0n,
       }, disk.loader, index);
       notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> ${st}`);
       if (st !== 'EFI_SUCCESS') continue;
