@@ -58,6 +58,8 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('rom', 1, [], 1024, 0x7ec17018n),
       m('shell', 1, [], 1024, 0x7e90a018n),
       m('loader', 0, ['virtio'], 1024, 0x7ec64018n),
+      m('loader', 0, ['nvme'], 1024, 0x7eb00018n),
+      m('loader', 0, ['scsi'], 1024, 0x7eb06018n),
       // bootindex=1 on the disk: the NIC is not connected (no network stack on it)
       m('loader', 1, ['virtio'], 1024, 0x7ec29018n, false, true),
       // libvirt's domain (fixtures/virt-aarch64-disk-net.xml): NIC and disk behind root ports, bootindex=1 on the disk
@@ -72,6 +74,8 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('rom', 1, [], 1024, 0x7e98d018n),
       m('rom', 1, [], 2048, 0xbe987018n),
       m('loader', 0, ['virtio'], 1024, 0x7e941018n),
+      m('loader', 0, ['nvme'], 1024, 0x7e9e1018n),
+      m('loader', 0, ['scsi'], 1024, 0x7ea92018n),
       m('loader', 1, ['virtio'], 1024, 0x7ea92018n),
       m('loader', 1, ['virtio'], 1024, 0x7ea92298n, false, true, true),
     ],
