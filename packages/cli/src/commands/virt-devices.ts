@@ -39,14 +39,15 @@ export function virtBootDevicesOfInput(vm: PredictInput): VirtBootDevices | unde
 /** The devices of scenario `s` on virt, or undefined without any. */
 export function virtBootDevices(s: VirtScenarioDevices, readRom?: (path: string) => OptionRomBar): VirtBootDevices | undefined {
   const given = s.disk === undefined ? [] : [{ disk: s.disk, diskInterface: s.diskInterface, diskPlacement: s.diskPlacement }, ...(s.moreDisks ?? [])];
+  // predictArmVirtScenario refused sata before this
   const ifaces = given.map((d) => (d.diskInterface ?? 'virtio') as VirtDiskInterface);
   const auto = virtDevicePlacement(ifaces.filter((_, i) => given[i]?.diskPlacement === undefined), 0);
   let next = 0;
-  const nvmeOrdinals = new Map<VirtDiskInterface, number>();
+  const ordinals = new Map<VirtDiskInterface, number>();
   const disks: VirtDisk[] = given.map((d, i) => {
     const iface = ifaces[i] ?? 'virtio';
-    const ordinal = nvmeOrdinals.get(iface) ?? 0;
-    nvmeOrdinals.set(iface, ordinal + 1);
+    const ordinal = ordinals.get(iface) ?? 0;
+    ordinals.set(iface, ordinal + 1);
     const p = d.diskPlacement;
     const a = p === undefined ? auto.disks[next++] : undefined;
     return {
