@@ -59,6 +59,7 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-sid-2026.08', 'disk', 'a virtio-blk disk'],
   ['debian-sid-2026.08', 'disknic', "QEMU's default NIC at 01.0 and a virtio-blk disk at 02.0"],
   ['debian-sid-2026.08', 'nvme', 'an NVMe disk'],
+  ['debian-sid-2026.08', 'multi', 'two NICs (one with mac=), an NVMe and a virtio-blk disk: two ROM images, the NVMe disk boots'],
   ['debian-sid-2026.08', 'scsi', 'a virtio-scsi disk (scsi-hd, target 0)'],
 ];
 
@@ -83,7 +84,7 @@ describe('cli: NICs and disks on qemu-system-aarch64 -M virt against real boots 
     const vars = join(tmp.path, `${tag}-vars.fd`);
     copyFileSync(b.vars, vars);
     const out = join(tmp.path, `${tag}.bin`);
-    const l = line.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replace('file=DISK', `file=${disk}`);
+    const l = line.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replaceAll('file=DISK', `file=${disk}`);
     const r = await runCli('predict', '--qemu-cmdline', l, ...(b.fwCfg ? ['--fw-cfg-from-qemu'] : []), '--json', '--log-out', out, ...extra);
     expect(r.status, r.err).to.equal(0);
     const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
@@ -161,7 +162,7 @@ describe('cli: NICs and disks on qemu-system-aarch64 -M virt against real boots 
     const v = load('debian-sid-2026.08', 'nvme');
     const vars = join(tmp.path, 'cap-vars.fd');
     copyFileSync(b.vars, vars);
-    const line = v.json.userCommandLine.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replace('file=DISK', `file=${disk}`);
+    const line = v.json.userCommandLine.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replaceAll('file=DISK', `file=${disk}`);
     const dir = join(tmp.path, 'cap');
     const r = await runCli('capture', '--qemu-cmdline', line, '--stop-when', 'BdsDxe: starting Boot', '--out', dir, '--json');
     expect(r.status, r.err).to.equal(0);

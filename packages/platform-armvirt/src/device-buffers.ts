@@ -91,6 +91,9 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
       m('loader', 0, ['nvme'], 1024, 0x45e2d018n),
       m('loader', 0, ['scsi'], 1024, 0x45e33018n),
       m('loader', 1, ['virtio'], 1024, 0x45df3018n),
+      // two NICs (both ROM images in one buffer: the first one's pages are freed and reused), NVMe + virtio-blk
+      m('rom', 2, ['nvme', 'virtio'], 1024, 0x45e4c018n),
+      m('loader', 2, ['nvme', 'virtio'], 1024, 0x45cff018n),
     ],
   }],
 ]);
@@ -114,7 +117,8 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const byRam = (xs: readonly Measured[]): Measured | undefined => [...xs].sort((a, b) => Math.abs(a.memoryMiB - ctx.machine.memoryMiB) - Math.abs(b.memoryMiB - ctx.machine.memoryMiB))[0];
   const best = byRam(kind.filter(sameShape)) ?? byRam(kind.filter((x) => sameDisks(x.disks, ctx.disks))) ?? byRam(kind.filter((x) => x.nics === ctx.nics)) ?? byRam(kind);
   if (best === undefined) return undefined;
-  const shapeKnown = sameShape(best) && sameSetup(best) && ctx.index === 0;
+  // every ROM image of a measured NIC count was in the same buffer; a loader's index is the disk's
+  const shapeKnown = sameShape(best) && sameSetup(best) && (ctx.index === 0 || ctx.what === 'rom');
   const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
