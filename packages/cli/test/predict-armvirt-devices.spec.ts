@@ -49,6 +49,7 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-12-2022.11', 'bootidx', 'virtio-net-pci, and a virtio-blk disk with bootindex=1: only the disk connected (no network options), BootOrder 0001,0000,0002'],
   ['debian-13-2025.02', 'nic', 'virtio-net-pci: ROM image (PCR2); no RNG on cortex-a57, so no network options'],
   ['debian-13-2025.02', 'nic2g', 'the same with 2048 MiB'],
+  ['debian-13-2025.02', 'nicmax', '-cpu max (RNDR): the four network options, their failed attempts, ReadyToBoot for PlatformRecovery0000'],
   ['debian-13-2025.02', 'disk', 'a virtio-blk disk: GPT event, BOOTAA64.EFI'],
   ['debian-13-2025.02', 'nvme', 'an NVMe disk'],
   ['debian-13-2025.02', 'scsi', 'a virtio-scsi disk'],

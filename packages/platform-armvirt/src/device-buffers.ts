@@ -73,6 +73,7 @@ export const VIRT_DEVICE_BUFFERS: ReadonlyMap<string, BuildCalibration> = new Ma
     measured: [
       m('rom', 1, [], 1024, 0x7e98d018n),
       m('rom', 1, [], 2048, 0xbe987018n),
+      m('rom', 1, [], 1024, 0x7e74d018n, true),
       m('loader', 0, ['virtio'], 1024, 0x7e941018n),
       m('loader', 0, ['nvme'], 1024, 0x7e9e1018n),
       m('loader', 0, ['scsi'], 1024, 0x7ea92018n),
