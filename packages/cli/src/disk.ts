@@ -29,14 +29,15 @@ function fileDiskSource(fd: number): DiskSource {
 }
 
 /**
- * Reads the raw disk image at `path` and finds its `\EFI\BOOT\BOOTX64.EFI` (`--disk FILE`).
+ * Reads the raw disk image at `path` and finds its `\EFI\BOOT\BOOTX64.EFI` (`--disk FILE`), or
+ * `fileName` (`\EFI\BOOT\BOOTAA64.EFI` for ArmVirtQemu).
  * @throws UsageError (exit 2) with a one-line reason; ENOENT/EISDIR/EACCES from the file system
  */
-export function loadDiskBootLoader(path: string): DiskBootLoader {
+export function loadDiskBootLoader(path: string, fileName?: string): DiskBootLoader {
   const fd = openSync(path, 'r');
   try {
     if (!fstatSync(fd).isFile()) throw new UsageError(`--disk ${path}: not a regular file`);
-    return findDiskBootLoader(fileDiskSource(fd));
+    return findDiskBootLoader(fileDiskSource(fd), undefined, fileName);
   } catch (e) {
     if (e instanceof DiskError) throw new UsageError(`--disk ${path}: ${e.message}`, { cause: e });
     throw e;

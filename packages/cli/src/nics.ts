@@ -10,7 +10,7 @@ import { UsageError } from './errors.ts';
  * free slot after `slotsBefore` slots the disks' controllers took), with its MAC and option ROM file (from `--option-rom-dir` when given). A missing or
  * unreadable ROM file is bad input (exit 2).
  */
-export function loadNics(machine: 'q35' | 'pc', nics: Readonly<Scenario['nics']>, optionRomDir: string | undefined, slotsBefore = 0, readRom: (path: string) => OptionRomBar = readRomBar): VmmNic[] | undefined {
+export function loadNics(machine: 'q35' | 'pc' | 'virt', nics: Readonly<Scenario['nics']>, optionRomDir: string | undefined, slotsBefore = 0, readRom: (path: string) => OptionRomBar = readRomBar): VmmNic[] | undefined {
   if (nics === undefined || nics.length === 0) return undefined;
   try {
     const specs = nics.map((n): string | NicSpec => {

@@ -24,7 +24,7 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD,
+  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
 } from '@tcg2sim/platform-ovmf';
 import type { BootResult } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
@@ -33,8 +33,13 @@ import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
 import { armVirtImageAsync } from './image.ts';
 import type { ArmVirtImage } from './image.ts';
 import { armVirtImageBuffer } from './image-buffer.ts';
+import { virtRamTop } from './machine.ts';
 import { armVirtVariables } from './varstore.ts';
 import type { VirtMachine } from './machine.ts';
+import { virtDiskSpecs, virtNetworkOptions } from './devices.ts';
+import type { VirtBootDevices } from './devices.ts';
+import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
+import { virtDeviceBuffer } from './device-buffers.ts';
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
 const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
@@ -62,6 +67,14 @@ export interface ArmVirtBootInput {
    * those PCR1 events. Without them such a build's prediction lacks the events.
    */
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
+  /** The VM's NICs and disks (devices.ts); default none (`-net none`). */
+  readonly devices?: VirtBootDevices;
+  /**
+   * QEMU's `bootorder` fw_cfg file (bootindex=; paths under /pci@ffffffffffffffff on virt):
+   * ArmVirtPkg's PlatformBootManagerLib connects only those devices and reorders BootOrder
+   * (OvmfPkg's QemuBootOrderLib, as on OVMF). Undefined or empty: everything is connected.
+   */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /**
@@ -155,6 +168,29 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   stack.phase = 'dxe:PlatformBm';
   await randomizePlatformAuth(stack.deviceLib(), input.random ?? ((n) => new Uint8Array(randomBytes(n))));
+  const release = edk2ReleaseOf(version);
+  const nics = input.devices?.nics ?? [];
+  const disks = input.devices?.disks ?? [];
+  const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
+  const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
+  const bufferNotes = new Set<string>();
+  const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
+    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
+    if (b === undefined) {
+      if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
+      bufferNotes.add(`${what} buffer address: no device calibration for this build: the top of RAM given (ImageLocationInMemory, event data only, in no PCR; --image-buffer-address sets it)`);
+      return virtRamTop(input.machine);
+    }
+    bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
+    return b.address;
+  };
+  if (nics.length > 0 && !hasTpm2MeasureBootLib(image)) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
+  else if (nics.length > 0) {
+    // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
+    stack.phase = 'dxe:PciBus';
+    await measureVirtOptionRoms(nics, { dxe, handler, notes, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+  }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
   const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(image);
@@ -165,13 +201,17 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
 
   stack.phase = 'dxe:BDS';
-  const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
-  const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
+  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   // PlatformBootManagerLib's own options as BdsDxe holds them (edk2-stable202505 on: Boot0000
   // BootManagerMenuApp, Boot0001 "EFI Firmware Setup"; observed on sid's AAVMF 2026.08).
   const platform = bdsPlatformOptions(image);
   notes.push(...platform.evidence.map((e) => `BDS: ${e}`));
-  const options = bootOptions(optionMachine(input.machine), image, vars, notes, [], [], true, platform);
+  // NetworkPkg's drivers need EFI_RNG_PROTOCOL from edk2-stable202405 (devices.ts)
+  const networkRuns = nics.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
+  if (nics.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
+  const diskSpecs = virtDiskSpecs(disks);
+  const bootOrder = input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 ? parseQemuBootOrder(input.qemuBootOrder) : undefined;
+  const options = bootOptions(optionMachine(input.machine), image, vars, notes, diskSpecs, networkRuns ? virtNetworkOptions(nics) : [], true, platform, bootOrder);
   const ready = new ReadyToBootMeasurement();
   let endState = 'BDS: no bootable option started (prediction stops before the Boot Manager Menu)';
   for (const n of options.order) {
@@ -180,6 +220,22 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     if ((o.attributes & LOAD_OPTION.ACTIVE) === 0 || (o.attributes & LOAD_OPTION.CATEGORY) !== LOAD_OPTION.CATEGORY_BOOT) continue;
     await ready.signal(dxe, vars);
     notes.push(`BDS: ReadyToBoot #${ready.attempts} for Boot${hex4(o.number)} "${o.description}"`);
+    if (o.target.kind === 'network') {
+      notes.push(`BDS: Boot${hex4(o.number)} "${o.description}": no boot server answers: LoadImage fails, nothing measured`);
+      continue;
+    }
+    if (o.target.kind === 'disk') {
+      const index = o.target.index ?? 0;
+      const disk = disks[index];
+      if (disk === undefined) continue;
+      const st = await loadVirtDiskLoader({
+        dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? 0n,
+      }, disk.loader, index);
+      notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> ${st}`);
+      if (st !== 'EFI_SUCCESS') continue;
+      endState = `started Boot${hex4(o.number)} "${o.description}" (${disk.loader.path})`;
+      break;
+    }
     if (o.target.kind !== 'fv-app') {
       notes.push(`BDS: Boot${hex4(o.number)} "${o.description}": no such device on this VM: attempt fails`);
       continue;
@@ -189,7 +245,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       notes.push(`BDS: FvFile(${o.target.fileGuid}) not found in FVMAIN`);
       continue;
     }
-    let address = input.imageBufferAddress;
+    let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
       const b = armVirtImageBuffer({
         machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks,
@@ -218,15 +274,17 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   if (!endState.startsWith('started')) {
     // BdsEntry then reports "No bootable option or device was found" and enters the Boot Manager
-    // Menu; the prediction stops there, where a capture stops. Observed on Debian 13's AAVMF
-    // 2025.02 (secboot image, no Shell) as on its OVMF: ReadyToBoot is signalled once before the
-    // menu when no attempt signalled it.
-    const release = edk2ReleaseOf(version);
-    if (ready.attempts === 0 && release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
+    // Menu; the prediction stops there, where a capture stops. From edk2-stable202402 BdsEntry
+    // signals ReadyToBoot for PlatformRecovery0000 first, whatever BDS tried before ("Calling …"
+    // alone, or "Returning …"/"Calling …" after failed attempts), as on OVMF. Observed on Debian
+    // 13's AAVMF 2025.02 (secboot image, no Shell, no option) and on sid's 2026.08 with -cpu max
+    // (after four failed network attempts).
+    if (release.release !== undefined && release.release >= READY_TO_BOOT_WITHOUT_OPTION_FROM) {
       await ready.signal(dxe, vars);
-      notes.push(`BDS: no bootable option: ReadyToBoot #1 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
+      notes.push(`BDS: no bootable option: ReadyToBoot #${ready.attempts} for PlatformRecovery0000 before the Boot Manager Menu (${release.evidence}; observed from edk2-stable${READY_TO_BOOT_WITHOUT_OPTION_FROM})`);
     }
   }
+  notes.push(...bufferNotes);
   const tcg2 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_2);
   const tcg12 = dxe.area(EFI_TCG2_EVENT_LOG_FORMAT.TCG_1_2);
   return {
@@ -238,5 +296,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     dxeFacts: facts,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
+    // DxeImageVerificationLib runs before the measurement: with Secure Boot on it decides whether
+    // the ROM image and the disk's loader are measured at all (not checked on virt).
+    ...(sbOn && nics.length + disks.length > 0 ? { unmodelled: 'Secure Boot is on: its verification of the NICs\' option ROM images and the disks\' loaders is not modelled on virt (they are predicted as if it let them through)' } : {}),
   };
 }

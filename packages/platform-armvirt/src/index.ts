@@ -19,3 +19,8 @@ export type { ArmVirtPredictInput } from './predict.ts';
 export { captureArmVirtBoot } from './capture.ts';
 export type { ArmVirtCaptureOptions } from './capture.ts';
 export { profileArmVirt, armVirtFeatures } from './profile.ts';
+export { virtNetworkOptions, virtDiskSpecs } from './devices.ts';
+export type { VirtBootDevices, VirtDisk, VirtDiskInterface, VirtNic } from './devices.ts';
+export { measureVirtOptionRoms, loadVirtDiskLoader } from './bds-devices.ts';
+export { VIRT_DEVICE_BUFFERS, virtDeviceBuffer } from './device-buffers.ts';
+export type { VirtDeviceBufferContext } from './device-buffers.ts';

@@ -5,6 +5,11 @@ import { VIRT_RAM_BASE } from '@tcg2sim/qemu-vmm';
 export interface VirtMachine {
   readonly memoryMiB: number;
   readonly cpus: number;
+  /**
+   * The VM gives the firmware an EFI_RNG_PROTOCOL source (a CPU with RNDR, `-cpu max`, or a
+   * virtio-rng device): NetworkPkg's drivers of edk2-stable202405 and later wait for one.
+   */
+  readonly rng?: boolean;
 }
 
 /** The default VM: 1024 MiB, 1 CPU (the shape of the captures in test/vectors). */

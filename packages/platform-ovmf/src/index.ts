@@ -152,6 +152,7 @@ export {
 export { profileImage, measurementFeatures, unmodelledMeasurements } from './profile/profile.ts';
 export type { FirmwareProfile, ProfileVolume, ProfileModule, ProfileFeature } from './profile/profile.ts';
 export { nicNetworkOptions, nicPciPath, uniqueDescriptions, macText } from './boot/bds-network.ts';
+export { networkStackNeedsRng } from './boot/network-rng.ts';
 export type { NetworkNic, NetworkOption } from './boot/bds-network.ts';
 export { loadNicOptionRoms, optionRomImagePath } from './boot/pci-option-roms.ts';
 export type { PciNic, OptionRomLoadContext } from './boot/pci-option-roms.ts';

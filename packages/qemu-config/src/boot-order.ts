@@ -5,7 +5,7 @@
  * over qtest, packages/qemu-vmm/test/boot-order.spec.ts); `menu=on` only adds etc/boot-menu-wait,
  * the front page timeout, which no PCR measures.
  */
-import { VmmError, qemuBootOrderFile } from '@tcg2sim/qemu-vmm';
+import { VIRT_OFW_PCI_ROOT, VmmError, qemuBootOrderFile } from '@tcg2sim/qemu-vmm';
 import type { BootDevice, PciLocation } from '@tcg2sim/qemu-vmm';
 import { QemuConfigError } from './errors.ts';
 import { propInt } from './option-syntax.ts';
@@ -34,7 +34,11 @@ function busOf(dev: DeviceConfig): { id: string; n: number } | undefined {
 
 function bootDevice(d: VmDescription, dev: DeviceConfig): BootDevice | string {
   const where = dev.origin.text;
-  const pciOf = (x: DeviceConfig): PciLocation | undefined => (x.pci === undefined ? undefined : locationOf(x.pci.devicePath));
+  const loc = (x: DeviceConfig): PciLocation | undefined => (x.pci === undefined ? undefined : locationOf(x.pci.devicePath));
+  const pciOf = (x: DeviceConfig): PciLocation | undefined => {
+    const l = loc(x);
+    return l !== undefined && d.machine.family === 'virt' ? { ...l, root: VIRT_OFW_PCI_ROOT } : l;
+  };
   if (dev.driver === 'virtio-blk-pci' || NIC_DRIVERS.has(dev.driver) || dev.driver === 'nvme') {
     const pci = pciOf(dev);
     if (pci === undefined) return 'no PCI address';

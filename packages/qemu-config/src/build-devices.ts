@@ -129,8 +129,9 @@ export function buildDevices(opts: readonly WalkedOption[], m: MachineConfig): B
   }
   const firmware = firmwareOf(opts, m, nodes, pflash);
   if (m.family === 'virt') {
-    // virt's PCIe devices are not placed: none but the sysbus TPM is modelled there (virt-mapping.ts)
-    const virtDevices = virtDeviceRequests(opts, virtioDrives, otherDisks).map((r) => makeDevice(r, undefined, drives, nodes));
+    // virt's PCIe devices on its GPEX root bus pcie.0 (slot 0 is the host bridge's own function)
+    const virtTopo = new PciTopology('virt');
+    const virtDevices = virtDeviceRequests(opts, virtioDrives, otherDisks).map((r) => makeDevice(r, virtTopo, drives, nodes));
     return { firmware, tpm: tpmOf(opts, virtDevices), devices: virtDevices };
   }
   const topo = new PciTopology(m.family);

@@ -47,9 +47,11 @@ export class PciTopology {
   readonly rootBus: string;
   private readonly buses = new Map<string, Bus>();
 
-  constructor(family: 'q35' | 'pc') {
-    this.rootBus = family === 'q35' ? 'pcie.0' : 'pci.0';
-    this.buses.set(this.rootBus, { id: this.rootBus, path: 'PciRoot(0x0)', singleSlot: false, used: new Map() });
+  constructor(family: 'q35' | 'pc' | 'virt') {
+    this.rootBus = family === 'pc' ? 'pci.0' : 'pcie.0';
+    // virt's GPEX host bridge puts its root function (gpex-root) at 00.0 (QEMU hw/pci-host/gpex.c);
+    // ArmVirtQemu's host bridge (FdtPciHostBridgeLib) is PciRoot(0x0) as on q35.
+    this.buses.set(this.rootBus, { id: this.rootBus, path: 'PciRoot(0x0)', singleSlot: false, used: new Map(family === 'virt' ? [[0, 'gpex-root']] : []) });
   }
 
   /**

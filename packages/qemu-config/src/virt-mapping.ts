@@ -3,12 +3,19 @@
  * ArmVirtQemu (docs/armvirt.md): RAM, CPUs, the two pflash units and a tpm-tis-device on an
  * emulator (swtpm) back-end, under TCG. The options QEMU's fw_cfg contents depend on (machine
  * type, CPU model, -smp) are kept as given, so that `--fw-cfg-from-qemu` reads the same tables.
+ * NICs (virtio-net-pci: its x64 iPXE ROM image is measured, ArmVirtQemu's VirtioNetDxe drives it)
+ * and raw GPT disks on virtio-blk-pci, nvme or virtio-scsi-pci + scsi-hd are taken with their PCI
+ * places on virt's root bus (slot 0 is the GPEX host bridge) or behind root ports.
  * Everything else that could change what the firmware measures is a {@link Finding} naming the
- * option: NICs and disks (BDS creates boot options for them), other devices, machine properties,
+ * option: other NIC models and disk interfaces, bootindex, other devices, machine properties,
  * globals, fw_cfg items, -boot, KVM, CPU models not checked against a real boot.
  */
 import type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
 import type { VmDescription } from './vm-description.ts';
+import { disksOf, nicsOf } from './predict-devices.ts';
+import { bootOrderOf } from './boot-order.ts';
+import type { BootOrderFinding } from './boot-order.ts';
+import type { PredictDisk, PredictNic } from './predict-devices.ts';
 
 /** The `virt` options QEMU's fw_cfg tables depend on, as QEMU is to be given them. */
 export interface VirtQemuOptions {
@@ -34,16 +41,24 @@ function smpText(d: VmDescription): string {
   return parts.join(',');
 }
 
-function deviceFindings(d: VmDescription, findings: Finding[]): void {
+/** Devices taken on virt besides NICs and disks: the SCSI disks' controller and the PCIe ports they may sit behind. */
+const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port']);
+
+function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictNic[]; disks: PredictDisk[] } {
   for (const dev of d.devices) {
-    if (dev.kind === 'tpm') continue;
-    const reason = dev.kind === 'nic'
-      ? 'a NIC on virt: BDS creates network boot options for it (PCR1), not modelled on virt (add -net none or -nodefaults)'
-      : dev.kind === 'disk'
-        ? 'a disk on virt: BDS creates a boot option for it (PCR1) and may boot it (PCR4), not modelled on virt'
-        : `${dev.driver}: devices other than tpm-tis-device are not modelled on virt`;
-    findings.push({ origin: dev.origin, reason });
+    if (dev.kind === 'tpm' || dev.kind === 'disk') continue;
+    if (dev.kind === 'nic') {
+      if (dev.driver !== 'virtio-net-pci') findings.push({ origin: dev.origin, reason: `NIC model ${dev.driver} on virt: not modelled (virtio-net-pci is; ArmVirtQemu has no driver for x86 NICs' option ROMs)` });
+      continue;
+    }
+    if (!VIRT_DEVICES.has(dev.driver)) findings.push({ origin: dev.origin, reason: `${dev.driver}: devices other than tpm-tis-device, virtio-net-pci, virtio-blk-pci, nvme, virtio-scsi-pci + scsi-hd and pcie-root-port are not modelled on virt` });
   }
+  const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || x.driver === 'virtio-net-pci') }, findings);
+  const { disks } = disksOf(d, findings);
+  for (const x of disks) {
+    if (x.iface === 'sata') findings.push({ origin: { text: x.file, offset: undefined }, reason: 'a SATA disk on virt (an added AHCI controller) is not modelled (virtio-blk-pci, nvme and virtio-scsi-pci are)' });
+  }
+  return { nics, disks: disks.filter((x) => x.iface !== 'sata') };
 }
 
 /** Maps a `virt` description onto predict's inputs, collecting every unmodelled finding. */
@@ -51,6 +66,9 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
   if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's virt (virt, virt-7.2)` });
   for (const [k, v] of Object.entries(d.machine.properties)) {
+    // gic-version=2 is QEMU 7.2 virt's default under TCG: the same ACPI tables (read over qtest;
+    // 3 gives another MADT). libvirt always writes it.
+    if (k === 'gic-version' && v === '2') continue;
     if (!INERT_VIRT_PROPERTIES.has(k)) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled on virt` });
   }
   if (d.accel !== 'tcg') findings.push({ origin: d.machine.origin, reason: `-accel ${d.accel}: ArmVirtQemu is checked under TCG only` });
@@ -60,8 +78,12 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   if (d.smp.maxCpus !== d.smp.cpus) findings.push({ origin: { text: '-smp', offset: undefined }, reason: `maxcpus ${d.smp.maxCpus} > cpus ${d.smp.cpus}: not modelled on virt` });
   for (const g of d.globals) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: not modelled on virt` });
   for (const f of d.fwCfg) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name}: not modelled on virt` });
-  if (d.boot.origin !== undefined) findings.push({ origin: d.boot.origin, reason: '-boot: not modelled on virt' });
-  deviceFindings(d, findings);
+  // -boot order=/once=/menu= give no bootorder entries; strict=on adds HALT after the bootindex paths (boot-order.ts), as on x86
+  const { nics, disks } = deviceFindings(d, findings);
+  const bootOrderFindings: BootOrderFinding[] = [];
+  const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
+  findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
+  const [disk, ...moreDisks] = disks;
   let firmware: PredictInput['firmware'] | undefined;
   if (d.firmware.kind !== 'pflash') {
     findings.push({ origin: d.firmware.kind === 'bios' ? d.firmware.origin : { text: '(no pflash)', offset: undefined }, reason: 'give AAVMF as pflash units 0 (AAVMF_CODE.fd) and 1 (AAVMF_VARS.fd) on virt' });
@@ -80,7 +102,10 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   const input: PredictInput | undefined = firmware !== undefined && d.tpm?.model === 'tpm-tis-device'
     ? {
       machine: 'virt', memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: false, s3: false,
-      cpu: { vendor: '', physBits: 0, page1g: false }, defaultCdrom: false, tpmInterface: 'tis', firmware, disk: undefined, qemuBootOrder: undefined,
+      cpu: { vendor: '', physBits: 0, page1g: false }, defaultCdrom: false, tpmInterface: 'tis', firmware, disk: disk?.file, qemuBootOrder,
+      ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
+      ...(moreDisks.length > 0 ? { moreDisks } : {}),
+      ...(nics.length > 0 ? { nics } : {}),
       virt: { machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d) },
     }
     : undefined;

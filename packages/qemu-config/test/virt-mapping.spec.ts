@@ -34,13 +34,29 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(p.virt).to.deep.equal({ machine: 'virt-7.2', cpu: 'max', smp: '3,sockets=1,cores=3,threads=1' });
   });
 
-  it('refuses by name: the default NIC, -nic user, a -drive (virt: if=virtio), other devices', () => {
-    expect(reasons(VIRT.replace('-net none', ''))).to.match(/^\(default NIC: no -net none, -nic none or -nodefaults\): a NIC on virt/);
-    expect(reasons(VIRT.replace('-net none', '-nic user,model=virtio-net-pci'))).to.match(/^-nic user,model=virtio-net-pci: a NIC on virt/);
-    const disk = reasons(`${VIRT} -drive file=/vm/disk.img,format=raw`);
-    expect(disk).to.match(/^-drive file=\/vm\/disk.img,format=raw: a disk on virt/);
-    expect(parseQemuCommandLine(`${VIRT} -drive file=/vm/disk.img,format=raw`).devices.map((x) => x.driver)).to.include('virtio-blk-pci');
-    expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device are not modelled on virt/);
+  it("NICs and disks on virt's pcie.0 from slot 1 (00.0 is the GPEX host bridge): the default NIC, -nic, -drive (virt: if=virtio), nvme, virtio-scsi", () => {
+    const nic = requirePredictable(parseQemuCommandLine(VIRT.replace('-net none', '')));
+    expect(nic.nics).to.deep.equal([{ model: 'virtio-net-pci', pciPath: 'PciRoot(0x0)/Pci(0x1,0x0)' }]);
+    const two = requirePredictable(parseQemuCommandLine(`${VIRT.replace('-net none', '-nic user,model=virtio-net-pci,mac=52:54:00:aa:bb:cc')} -drive file=/vm/disk.img,format=raw`));
+    expect(two.nics).to.deep.equal([{ model: 'virtio-net-pci', pciPath: 'PciRoot(0x0)/Pci(0x1,0x0)', mac: '52:54:00:aa:bb:cc' }]);
+    expect([two.disk, two.diskInterface, two.diskPlacement]).to.deep.equal(['/vm/disk.img', 'virtio', { pci: 'PciRoot(0x0)/Pci(0x2,0x0)' }]);
+    const nvme = requirePredictable(parseQemuCommandLine(`${VIRT} -drive file=/vm/a.img,format=raw,if=none,id=d0 -device nvme,serial=s0,drive=d0`));
+    expect([nvme.diskInterface, nvme.diskPlacement]).to.deep.equal(['nvme', { pci: 'PciRoot(0x0)/Pci(0x1,0x0)', serial: 's0' }]);
+    const scsi = requirePredictable(parseQemuCommandLine(`${VIRT} -device pcie-root-port,id=rp1,chassis=1 -device virtio-scsi-pci,id=s,bus=rp1 -drive file=/vm/a.img,format=raw,if=none,id=d0 -device scsi-hd,bus=s.0,scsi-id=2,drive=d0`));
+    expect([scsi.diskInterface, scsi.diskPlacement]).to.deep.equal(['scsi', { pci: 'PciRoot(0x0)/Pci(0x1,0x0)/Pci(0x0,0x0)', unit: 2 }]);
+  });
+
+  it("bootindex on virt: QEMU's bootorder paths under /pci@ffffffffffffffff (read back from QEMU 7.2 over qtest)", () => {
+    const p = requirePredictable(parseQemuCommandLine(`${VIRT.replace('-net none', '-netdev user,id=n0 -device virtio-net-pci,netdev=n0,bootindex=2')} -drive file=/vm/a.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,bootindex=1 -boot strict=on`));
+    expect(Buffer.from(p.qemuBootOrder ?? []).toString('latin1')).to.equal('/pci@ffffffffffffffff/scsi@2/disk@0,0\n/pci@ffffffffffffffff/ethernet@1/ethernet-phy@0\nHALT\0');
+  });
+
+  it('refuses by name: other NIC models, bootindex, SATA, qcow2 disks, other devices', () => {
+    expect(reasons(VIRT.replace('-net none', '-nic user,model=e1000'))).to.match(/^-nic user,model=e1000: NIC model e1000 on virt: not modelled/);
+    expect(reasons(`${VIRT} -device virtio-rng-pci,bootindex=1`)).to.match(/bootindex on virtio-rng-pci: its OpenFirmware path is not modelled/);
+    expect(reasons(`${VIRT} -drive file=/vm/disk.qcow2,format=qcow2`)).to.match(/^-drive file=\/vm\/disk.qcow2,format=qcow2: a qcow2 image is not modelled/);
+    expect(reasons(`${VIRT} -device ahci,id=a -drive file=/vm/a.img,format=raw,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`)).to.match(/ahci: devices other than/);
+    expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device, virtio-net-pci/);
   });
 
   it('refuses by name: no -cpu (cortex-a15), an unchecked CPU model, CPU features, machine properties, KVM, -boot, -global, -fw_cfg, -bios, tpm-tis', () => {
@@ -50,7 +66,7 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=3'))).to.match(/machine property gic-version=3 is not modelled on virt/);
     expect(reasons(VIRT.replace('-machine virt', '-machine virt-7.1'))).to.match(/machine version 7.1/);
     expect(reasons(`${VIRT} -accel kvm`)).to.match(/-accel kvm: ArmVirtQemu is checked under TCG only/);
-    expect(reasons(`${VIRT} -boot menu=on`)).to.match(/-boot menu=on: -boot: not modelled on virt/);
+    expect(reasons(`${VIRT} -boot menu=on`)).to.equal('');
     expect(reasons(`${VIRT} -global virtio-pci.disable-legacy=on`)).to.match(/global virtio-pci.disable-legacy/);
     expect(reasons(`${VIRT} -fw_cfg name=opt/x,string=1`)).to.match(/fw_cfg opt\/x: not modelled on virt/);
     expect(reasons(`${VIRT} -kernel /boot/Image`)).to.match(/^-kernel \/boot\/Image: direct kernel boot/);

@@ -15,7 +15,16 @@ export interface PciLocation {
   readonly bridges?: readonly { readonly slot: number; readonly fn: number }[];
   readonly slot: number;
   readonly fn?: number;
+  /**
+   * The root bus's OpenFirmware name: `pci@i0cf8` (PC machines' I/O-port host bridge, default),
+   * or `pci@ffffffffffffffff` on Arm's virt (its GPEX host bridge has no I/O-port address: read
+   * back from QEMU 7.2 over qtest).
+   */
+  readonly root?: string;
 }
+
+/** virt's root bus in QEMU 7.2's bootorder paths. */
+export const VIRT_OFW_PCI_ROOT = 'pci@ffffffffffffffff';
 
 /** A device that can carry a bootindex. */
 export type BootDevice =
@@ -43,7 +52,7 @@ function unit(slot: number, fn = 0): string {
 export function ofwPath(d: BootDevice): string {
   const bridges = (d.pci.bridges ?? []).map((b) => `/pci-bridge@${unit(b.slot, b.fn)}`).join('');
   const at = unit(d.pci.slot, d.pci.fn);
-  const root = `/pci@i0cf8${bridges}`;
+  const root = `/${d.pci.root ?? 'pci@i0cf8'}${bridges}`;
   switch (d.kind) {
     case 'virtio-blk':
       return `${root}/scsi@${at}/disk@0,0`;

@@ -9,7 +9,7 @@ export { DEFAULT_ROM_DIRS, MAX_ROM_FILE, findRomFile, romBar, readRomBar } from 
 export type { OptionRomBar } from './option-rom-file.ts';
 export { parseMac, qemuNics } from './vm-nics.ts';
 export type { NicOptions, NicSpec, VmmNic, VmmPciFunction } from './vm-nics.ts';
-export { VIRT_RAM_BASE, VIRT_FLASH_BANK_SIZE, VIRT_PLATFORM_BUS_BASE, VIRT_TPM_TIS_BASE, virtRamRanges, virtQemuArguments } from './virt.ts';
-export type { VirtVmOptions } from './virt.ts';
-export { ofwPath, qemuBootOrderFile } from './boot-order.ts';
+export { VIRT_RAM_BASE, VIRT_FLASH_BANK_SIZE, VIRT_PLATFORM_BUS_BASE, VIRT_TPM_TIS_BASE, virtRamRanges, virtQemuArguments, virtDevicePlacement } from './virt.ts';
+export type { VirtVmOptions, VirtDiskInterface } from './virt.ts';
+export { ofwPath, qemuBootOrderFile, VIRT_OFW_PCI_ROOT } from './boot-order.ts';
 export type { BootDevice, PciLocation } from './boot-order.ts';

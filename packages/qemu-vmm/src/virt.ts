@@ -5,6 +5,8 @@
  * "tcg,tpm-tis-mmio").
  */
 
+import { VmmError } from './errors.ts';
+
 /** VIRT_MEM: guest RAM starts here. */
 export const VIRT_RAM_BASE = 0x4000_0000;
 /** Each pflash bank (VIRT_FLASH is two banks of 64 MiB): the images are padded to this size. */
@@ -57,4 +59,27 @@ export function virtQemuArguments(o: VirtVmOptions): string[] {
     '-serial', 'stdio',
     '-qmp', `unix:${o.qmp},server=on,wait=off`,
   ];
+}
+
+/** A disk interface QEMU's virt machine is modelled with (no built-in AHCI: no SATA). */
+export type VirtDiskInterface = 'virtio' | 'nvme' | 'scsi';
+
+/**
+ * Where QEMU 7.2 puts `predict --disk … --nic …` on virt when the command line gives no `addr=`
+ * (the order capture's arguments use: the disks' controllers, then the NICs): every PCI device
+ * takes the next free slot on pcie.0 from 01.0 (00.0 is the GPEX host bridge's root function);
+ * virtio-blk-pci and nvme one each, one virtio-scsi-pci for all SCSI disks (scsi-id = the disk's
+ * ordinal among the SCSI disks), then each NIC.
+ */
+export function virtDevicePlacement(disks: readonly VirtDiskInterface[], nics: number): { disks: Array<{ slot: number; unit: number }>; nicSlots: number[] } {
+  let slot = 1;
+  let scsiSlot: number | undefined;
+  let scsiUnits = 0;
+  const placed = disks.map((iface) => {
+    if (iface === 'scsi') return { slot: (scsiSlot ??= slot++), unit: scsiUnits++ };
+    return { slot: slot++, unit: 0 };
+  });
+  const nicSlots = Array.from({ length: nics }, () => slot++);
+  if (slot > 0x20) throw new VmmError('NO_PCI_SLOT', `no free PCI slot on virt's pcie.0 for ${disks.length} disk(s) and ${nics} NIC(s)`);
+  return { disks: placed, nicSlots };
 }

@@ -385,11 +385,17 @@ export function buildGptDisk(spec: GptDiskSpec): Uint8Array {
 
 // ---------------------------------------------------------------- PE32+ application
 
+/** IMAGE_FILE_MACHINE_ARM64. */
+export const MACHINE_AARCH64 = 0xaa64;
+/** AArch64 `wfi; b .-4` (little-endian words): parks the CPU once the image runs. */
+export const AARCH64_PARK = Uint8Array.of(0x7f, 0x20, 0x03, 0xd5, 0xff, 0xff, 0xff, 0x17);
+
 /**
  * A minimal PE32+ EFI application (x64, subsystem 10, no relocations needed): one .text section
- * holding `code` (default `hlt; jmp $-1`, which parks the CPU once the image runs).
+ * holding `code` (default `hlt; jmp $-1`, which parks the CPU once the image runs). `machine`
+ * 0xAA64 with {@link AARCH64_PARK} makes the AArch64 one (BOOTAA64.EFI).
  */
-export function buildEfiApplication(code: Uint8Array = Uint8Array.of(0xf4, 0xeb, 0xfd), imageBase = 0x10000000n): Uint8Array {
+export function buildEfiApplication(code: Uint8Array = Uint8Array.of(0xf4, 0xeb, 0xfd), imageBase = 0x10000000n, machine = 0x8664): Uint8Array {
   const fileAlign = 0x200;
   const textRaw = Math.ceil(Math.max(code.length, 1) / fileAlign) * fileAlign;
   const out = new Uint8Array(0x200 + textRaw);
@@ -398,7 +404,7 @@ export function buildEfiApplication(code: Uint8Array = Uint8Array.of(0xf4, 0xeb,
   v.setUint32(0x3c, 0x80, true);
   let o = 0x80;
   v.setUint32(o, 0x00004550, true);
-  v.setUint16(o + 4, 0x8664, true);
+  v.setUint16(o + 4, machine, true);
   v.setUint16(o + 6, 1, true);
   v.setUint16(o + 20, 240, true);
   v.setUint16(o + 22, 0x0022, true);

@@ -100,7 +100,7 @@ export function tempDir(prefix = 'tcg2sim-'): { path: string; remove: () => void
 export { inCi, noSkips, missingReason, skipBecause, skipOptional, skipReasons } from './skip.ts';
 export { TOOL_PACKAGES, FILE_PACKAGES, debianPackageOf, debianPackagesFor } from './debian-packages.ts';
 export {
-  ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk,
+  ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk, MACHINE_AARCH64, AARCH64_PARK,
 } from './disk-image.ts';
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
 export { expectErrorCode } from './expect-error.ts';

@@ -130,7 +130,7 @@ export { GptHeader, GptEntry, GPT_HEADER_SIZE, ESP_PARTITION_TYPE, DEFAULT_GPT_L
 export type { GptLimits, GptPartition, GptTable } from './disk/gpt.ts';
 export { FatBpb, Fat32Bpb, FatDirEntry, FatVolume, DEFAULT_FAT_LIMITS } from './disk/fat.ts';
 export type { FatKind, FatLimits, FatDirectoryEntry } from './disk/fat.ts';
-export { REMOVABLE_MEDIA_FILE_NAME_X64, findDiskBootLoader } from './disk/boot-loader.ts';
+export { REMOVABLE_MEDIA_FILE_NAME_X64, REMOVABLE_MEDIA_FILE_NAME_AA64, findDiskBootLoader } from './disk/boot-loader.ts';
 export type { DiskBootLoader } from './disk/boot-loader.ts';
 // firmware volume writer
 export {

@@ -66,7 +66,7 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
   return cmd
     .option('--nic <model>', 'a NIC (-netdev user -device MODEL): virtio-net-pci, e1000 or e1000e; repeat for more', collect)
     .option('--option-rom-dir <dir>', "where the NICs' option ROM files are (default: QEMU's data directories)")
-    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI; repeat for more disks (attached in order, before the NICs)', collect)
+    .option('--disk <file>', 'a raw GPT disk image (as QEMU -drive format=raw): BDS boots its \\EFI\\BOOT\\BOOTX64.EFI (BOOTAA64.EFI with an ArmVirtQemu image); repeat for more disks (attached in order, before the NICs)', collect)
     .option('--disk-interface <kind>', "the disks' controller: virtio (virtio-blk), nvme (serial tcg2simN), sata (AHCI port N) or scsi (virtio-scsi, target N); once for all disks, or once per --disk, paired in order (default: virtio)", collect)
     .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
     .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')

@@ -8,6 +8,7 @@ import type { CaptureProgress, CaptureResult } from '@tcg2sim/platform-ovmf';
 import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
 import type { BankName } from '@tcg2sim/hash-lib';
 import type { VirtQemuOptions } from '@tcg2sim/qemu-config';
+import type { VirtBootDevices } from '@tcg2sim/platform-armvirt';
 import { UsageError } from '../errors.ts';
 import type { CaptureCheck, CaptureFlags } from './capture.ts';
 
@@ -54,6 +55,10 @@ export interface ArmVirtCheckInput {
   readonly banks: readonly BankName[] | undefined;
   /** The command line's machine type, CPU model and -smp (default capture's VM). */
   readonly virt?: VirtQemuOptions | undefined;
+  /** The command line's NICs and disks. */
+  readonly devices?: VirtBootDevices | undefined;
+  /** QEMU's bootorder file for the line (bootindex=). */
+  readonly qemuBootOrder?: Uint8Array | undefined;
 }
 
 /** The check's input for capture's own VM (the flags). */
@@ -78,7 +83,9 @@ export async function checkArmVirtPrediction(dir: string, c: ArmVirtCheckInput, 
     const p = await predictArmVirt({
       code,
       vars: new Uint8Array(readFileSync(c.vars)),
-      machine: { memoryMiB: c.memoryMiB, cpus: c.cpus },
+      machine: { memoryMiB: c.memoryMiB, cpus: c.cpus, rng: c.virt?.cpu === 'max' },
+      ...(c.devices !== undefined ? { devices: c.devices } : {}),
+      ...(c.qemuBootOrder !== undefined ? { qemuBootOrder: c.qemuBootOrder } : {}),
       backend,
       ...(fwCfg !== undefined ? { fwCfgFiles: fwCfg.files } : {}),
     });

@@ -364,7 +364,8 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       else if (f.predict && vm !== undefined && 'input' in vm.predict && vm.predict.input.machine === 'virt') {
         const v = vm.predict.input;
         const fw = v.firmware.kind === 'pflash' ? v.firmware : undefined;
-        checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, { code: fw?.code ?? '', vars: fw?.vars ?? '', memoryMiB: v.memoryMiB, cpus: v.cpus, banks: f.banks, virt: v.virt }, result));
+        const devices = (await import('./virt-devices.ts')).virtBootDevicesOfInput(v);
+        checks.push(await (await import('./capture-armvirt.ts')).checkArmVirtPrediction(dir, { code: fw?.code ?? '', vars: fw?.vars ?? '', memoryMiB: v.memoryMiB, cpus: v.cpus, banks: f.banks, virt: v.virt, devices, qemuBootOrder: v.qemuBootOrder }, result));
       }
       else if (f.predict) checks.push(await checkPrediction(dir, f, result, vm !== undefined && 'input' in vm.predict ? vm.predict.input : undefined));
       writeFileSync(join(dir, 'summary.json'), JSON.stringify({ ...summary, checks }, null, 1) + '\n');

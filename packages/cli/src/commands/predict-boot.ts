@@ -204,6 +204,8 @@ export interface PredictScenarioOptions {
   readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>;
   /** QEMU's bootorder file (from --qemu-cmdline / --libvirt-xml bootindex). */
   readonly qemuBootOrder?: Uint8Array | undefined;
+  /** On virt: the -cpu model of the command line (capture's cortex-a57 without one). */
+  readonly virtCpu?: string | undefined;
 }
 
 /** The machine of a validated scenario, `over`'s fields over the scenario's. */
@@ -221,7 +223,7 @@ export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): 
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
   if (isArmVirtImage(fw.code)) {
-    return predictArmVirtScenario(s, fw, { hasDisk: o.disk !== undefined, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
+    return predictArmVirtScenario(s, fw, { readRom: o.readRom, cpu: o.virtCpu, qemuBootOrder: o.qemuBootOrder, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
   }
   const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type; they sit
@@ -288,9 +290,10 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   const vm = await vmPredictInput(o, (line) => vmNotes.push(line));
   const s = await scenarioOf(o, vm);
   const vmMachine: Partial<MachineInput> = vm !== undefined ? { cpu: vm.cpu, defaultCdrom: vm.defaultCdrom } : {};
-  const disk = s.disk !== undefined ? loadDiskBootLoader(s.disk) : undefined;
   // The image predict.ts read (and started decompressing) when it is the one the scenario names.
   const fw = scenarioFirmware(s, (path, field) => (field !== 'vars' && early?.path === path ? early.bytes : readInput(path, fieldOrigin(field, o))));
+  // ArmVirtQemu loads \EFI\BOOT\BOOTAA64.EFI (virt-devices.ts reads it): no X64 loader needed.
+  const disk = s.disk !== undefined && !isArmVirtImage(fw.code) ? loadDiskBootLoader(s.disk) : undefined;
   const sec = early !== undefined && fw.code === early.bytes ? early.sec : undefined;
   let fwCfg: { files: ReadonlyMap<string, Uint8Array>; note: string } | undefined;
   let secReady = sec;
@@ -325,9 +328,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   }
   // verify's re-runs read the same ROM files: once.
   const readRom = romReader();
-  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, readRom, qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', readRom, qemuBootOrder: vm?.qemuBootOrder, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const rerunMachine = (machine: Partial<MachineInput>): MachineInput => scenarioMachine(s, { ...vmMachine, ...machine });
   return { p, source: fw.source, rerun, rerunMachine, vars: fw.vars, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }

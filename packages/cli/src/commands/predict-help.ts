@@ -28,7 +28,10 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 13's AAVMF_CODE.secboot.fd, 2025.02, and sid's AAVMF_CODE.secboot(.strictnx).fd,
     2026.08, with --fw-cfg-from-qemu (the virt machine's ACPI data, read from qemu-system-aarch64);
     --qemu-cmdline takes a "qemu-system-aarch64 -M virt ..." line (-m, -smp, -cpu cortex-a57|max,
-    pflash, tpm-tis-device; NICs and disks on virt refused)
+    pflash, tpm-tis-device, virtio-net-pci NICs, raw GPT disks on virtio-blk-pci, nvme or
+    virtio-scsi-pci + scsi-hd booting \EFI\BOOT\BOOTAA64.EFI, root ports, bootindex);
+    --libvirt-xml takes an arch='aarch64' machine='virt' domain; --nic virtio-net-pci and
+    --disk FILE --disk-interface virtio|nvme|scsi apply too (docs/armvirt.md §11)
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
     measured, the Shell not booted): its ACPI data and SMBIOS tables modelled the same way
   Other distributions' builds of 202302-202511: Ubuntu 2023.05, 2024.02 (also its SMM secboot),
@@ -53,6 +56,7 @@ Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMB
 A build without TPM2_ENABLE (no Tcg2Pei/Tcg2Dxe) measures nothing: no log, exit 0, complete.
 SMM builds from 202405 (SMBASE relocated in PEI into PEIFV): PCR0 exact for 202405 to 202502 (the
   SMM stack and IDT addresses derived from PEI's page allocations and HOB list, docs/newer-ovmf.md).
-Not yet: PCR0 of SMM builds after 202502 (sid's 2026.08, 2025.11), NICs/disks on ArmVirt.
+Not yet: PCR0 of SMM builds after 202502 (sid's 2026.08, 2025.11); on ArmVirt other NIC models,
+  SATA, other devices (refused by name), buffer addresses of uncalibrated device mixes (a note).
 Anything else a build measures that is not modelled is an INCOMPLETE note and "complete": false.
 `;

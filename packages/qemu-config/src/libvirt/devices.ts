@@ -65,7 +65,8 @@ function bootIndex(e: XmlElement): number | undefined {
  * The device options of `dom` on `family`.
  * @throws QemuConfigError
  */
-export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
+export function domainDevices(dom: XmlElement, family: 'q35' | 'pc' | 'virt'): string[] {
+  const virt = family === 'virt';
   const devs = first(dom, 'devices');
   const os = first(dom, 'os');
   const pending: Pending[] = [];
@@ -133,7 +134,8 @@ export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
   }
   // device controllers (group 3): explicit ones, then libvirt's own
   const usbCtl = controllers.find((c) => c.attrs['type'] === 'usb');
-  const usbModel = usbCtl?.attrs['model'] ?? (family === 'q35' ? 'qemu-xhci' : 'piix3-uhci');
+  // aarch64 virt: no USB controller unless the XML has one (virsh domxml-to-native)
+  const usbModel = usbCtl?.attrs['model'] ?? (family === 'q35' ? 'qemu-xhci' : virt ? 'none' : 'piix3-uhci');
   if (usbModel !== 'none') {
     const m = USB_MODELS[usbModel];
     if (m === undefined) throw new QemuConfigError('NOT_MODELLED', `${usbCtl?.path ?? 'domain/devices'}: USB controller ${usbModel} is not reproduced`, { where: usbCtl?.path ?? '' });
@@ -170,6 +172,7 @@ export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
     }
     const unit = dev.length > 2 ? dev.charCodeAt(dev.length - 1) - 'a'.charCodeAt(0) : 0;
     if (bus === 'virtio') Object.assign(props, { driver: 'virtio-blk-pci' });
+    else if ((bus === 'sata' || bus === 'ide') && virt) throw new QemuConfigError('NOT_MODELLED', `${d.path}: disk bus ${bus} on aarch64 virt (no IDE/AHCI controller) is not reproduced`, { where: d.path });
     else if (bus === 'sata') Object.assign(props, { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `ide.${unit}` });
     else if (bus === 'ide') Object.assign(props, { driver: device === 'cdrom' ? 'ide-cd' : 'ide-hd', bus: `ide.${Math.floor(unit / 2)}`, unit: unit % 2 });
     else if (bus === 'scsi') Object.assign(props, { driver: device === 'cdrom' ? 'scsi-cd' : 'scsi-hd', bus: 'scsi0.0', 'scsi-id': unit, lun: 0 });
@@ -185,14 +188,18 @@ export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
   for (const f of all(devs, 'filesystem')) throw new QemuConfigError('NOT_MODELLED', `${f.path}: shared file systems are not modelled`, { where: f.path });
   // serial/console, channels, tpm, inputs (no PCI except virtio inputs: group 10)
   const serial = all(devs, 'serial')[0] ?? all(devs, 'console').find((c) => (first(c, 'target')?.attrs['type'] ?? 'serial') === 'serial');
-  if (serial !== undefined) add(99, { driver: 'isa-serial', chardev: 'charserial0', id: 'serial0', index: 0 }, undefined, ['-chardev', 'pty,id=charserial0'], LINE.serial);
+  // virt's serial port is its built-in PL011: -serial chardev:… (virsh domxml-to-native)
+  if (serial !== undefined && virt) pending.push({ props: {}, before: ['-chardev', 'pty,id=charserial0', '-serial', 'chardev:charserial0'], want: undefined, group: 99, emit: LINE.serial * 10_000 + seq++ });
+  else if (serial !== undefined) add(99, { driver: 'isa-serial', chardev: 'charserial0', id: 'serial0', index: 0 }, undefined, ['-chardev', 'pty,id=charserial0'], LINE.serial);
   channels.forEach((c, i) => add(99, { driver: 'virtserialport', bus: 'virtio-serial0.0', nr: i + 1, chardev: `charchannel${i}`, id: `channel${i}`, name: first(c, 'target')?.attrs['name'] ?? '' }, undefined, ['-chardev', `socket,id=charchannel${i},fd=${50 + i},server=on,wait=off`], LINE.channel));
   for (const t of all(devs, 'tpm')) {
     const backend = first(t, 'backend');
     const before = backend?.attrs['type'] === 'passthrough'
       ? ['-tpmdev', `passthrough,id=tpm-tpm0,path=${first(backend, 'device')?.attrs['path'] ?? '/dev/tpm0'},cancel-path=/sys/class/tpm/tpm0/device/cancel`]
       : ['-chardev', 'socket,id=chrtpm,path=/run/libvirt/qemu/swtpm/tpm.sock', '-tpmdev', 'emulator,id=tpm-tpm0,chardev=chrtpm'];
-    add(99, { driver: t.attrs['model'] ?? 'tpm-tis', tpmdev: 'tpm-tpm0', id: 'tpm0' }, undefined, before, LINE.tpm);
+    // on virt libvirt writes model tpm-tis as the sysbus tpm-tis-device
+    const model = t.attrs['model'] ?? 'tpm-tis';
+    add(99, { driver: virt && model === 'tpm-tis' ? 'tpm-tis-device' : model, tpmdev: 'tpm-tpm0', id: 'tpm0' }, undefined, before, LINE.tpm);
   }
   let usbPort = 1;
   for (const [i, inp] of all(devs, 'input').entries()) {
@@ -218,7 +225,8 @@ export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
   });
   // memballoon (group 5) unless model='none', rng (group 6), watchdog (group 7)
   const balloon = first(devs, 'memballoon');
-  if (balloon?.attrs['model'] !== 'none') add(5, { driver: 'virtio-balloon-pci', id: 'balloon0' }, balloon !== undefined ? pci(balloon, false) : { explicit: undefined, conventional: false, where: 'memballoon' }, [], LINE.balloon);
+  // aarch64 virt: no balloon unless the XML has one (virsh domxml-to-native)
+  if (balloon?.attrs['model'] !== 'none' && (!virt || balloon !== undefined)) add(5, { driver: 'virtio-balloon-pci', id: 'balloon0' }, balloon !== undefined ? pci(balloon, false) : { explicit: undefined, conventional: false, where: 'memballoon' }, [], LINE.balloon);
   all(devs, 'rng').forEach((r, i) => add(6, { driver: 'virtio-rng-pci', rng: `objrng${i}`, id: `rng${i}` }, pci(r, false), ['-object', JSON.stringify({ 'qom-type': 'rng-random', id: `objrng${i}`, filename: first(r, 'backend')?.text ?? '/dev/urandom' })], LINE.rng));
   all(devs, 'watchdog').forEach((w, i) => {
     if ((w.attrs['model'] ?? 'i6300esb') !== 'i6300esb') throw new QemuConfigError('NOT_MODELLED', `${w.path}: watchdog ${w.attrs['model'] ?? ''} is not reproduced`, { where: w.path });
@@ -227,7 +235,7 @@ export function domainDevices(dom: XmlElement, family: 'q35' | 'pc'): string[] {
   return place(pending, family, manualPci);
 }
 
-function place(pending: readonly Pending[], family: 'q35' | 'pc', manualPci: boolean): string[] {
+function place(pending: readonly Pending[], family: 'q35' | 'pc' | 'virt', manualPci: boolean): string[] {
   // the primary video and ich9 sound are placed by the chipset step before everything else
   const wanting = pending.filter((p) => p.want !== undefined).sort((a, b) => {
     const fa = a.want?.fixed !== undefined ? 0 : 1;
@@ -251,7 +259,7 @@ function place(pending: readonly Pending[], family: 'q35' | 'pc', manualPci: boo
     out.push(...p.before);
     const w = where.get(p);
     const props = w !== undefined ? { ...p.props, bus: w.bus, ...(w.multifunction ? { multifunction: true } : {}), addr: w.addr } : p.props;
-    out.push('-device', JSON.stringify(props));
+    if (Object.keys(props).length > 0) out.push('-device', JSON.stringify(props));
   }
   return out;
 }

@@ -36,7 +36,16 @@ function count(e: XmlElement | undefined, attr: string | undefined, dflt: number
 }
 
 /** The family and versioned name libvirt gives a machine attribute (QEMU 7.2's aliases). */
-function machineName(type: XmlElement | undefined): { name: string; family: 'q35' | 'pc' } {
+function machineName(type: XmlElement | undefined): { name: string; family: 'q35' | 'pc' | 'virt' } {
+  const arch = type?.attrs['arch'];
+  if (arch === 'aarch64') {
+    // libvirt 9.0 canonicalises virt to QEMU 7.2's virt-7.2 (virsh domxml-to-native)
+    const v = type?.attrs['machine'] ?? 'virt';
+    if (v === 'virt') return { name: 'virt-7.2', family: 'virt' };
+    if (/^virt-\d+\.\d+$/.test(v)) return { name: v, family: 'virt' };
+    throw new QemuConfigError('NOT_MODELLED', `${type?.path ?? 'domain/os/type'}: aarch64 machine ${JSON.stringify(v)} is not modelled (virt and virt-X.Y are)`, { where: type?.path ?? '' });
+  }
+  if (arch !== undefined && arch !== 'x86_64' && arch !== 'i686') throw new QemuConfigError('NOT_MODELLED', `${type?.path ?? 'domain/os/type'}: arch ${JSON.stringify(arch)} is not modelled (x86_64 and aarch64 are)`, { where: type?.path ?? '' });
   const m = type?.attrs['machine'] ?? 'pc';
   if (m === 'q35') return { name: 'pc-q35-7.2', family: 'q35' };
   if (m === 'pc') return { name: 'pc-i440fx-7.2', family: 'pc' };
@@ -70,7 +79,8 @@ export function domainToQemuArgv(xml: string, source = 'domain XML'): { program:
   const type = first(os, 'type');
   const { name: machine, family } = machineName(type);
   const devicesEl = first(dom, 'devices');
-  const program = first(devicesEl, 'emulator')?.text ?? '/usr/bin/qemu-system-x86_64';
+  const virt = family === 'virt';
+  const program = first(devicesEl, 'emulator')?.text ?? (virt ? '/usr/bin/qemu-system-aarch64' : '/usr/bin/qemu-system-x86_64');
   const accel = dom.attrs['type'] === 'kvm' ? 'kvm' : 'tcg';
   const features = first(dom, 'features');
   const smm = tristate(first(features, 'smm'), 'state');
@@ -80,9 +90,12 @@ export function domainToQemuArgv(xml: string, source = 'domain XML'): { program:
   const loader = first(os, 'loader');
   const pflash = loader !== undefined && loader.attrs['type'] === 'pflash';
   const machineProps = [machine, 'usb=off'];
-  if (vmport !== undefined) machineProps.push(`vmport=${vmport ? 'on' : 'off'}`);
-  if (smm !== undefined) machineProps.push(`smm=${smm ? 'on' : 'off'}`);
-  machineProps.push('dump-guest-core=off', 'memory-backend=pc.ram');
+  if (vmport !== undefined && !virt) machineProps.push(`vmport=${vmport ? 'on' : 'off'}`);
+  if (smm !== undefined && !virt) machineProps.push(`smm=${smm ? 'on' : 'off'}`);
+  // virt under TCG: libvirt writes the GIC version, 2 unless <features><gic version='…'/>
+  if (virt) machineProps.push(`gic-version=${gicVersion(first(features, 'gic'))}`);
+  const ramId = virt ? 'mach-virt.ram' : 'pc.ram';
+  machineProps.push('dump-guest-core=off', `memory-backend=${ramId}`);
   if (os?.attrs['firmware'] !== undefined && loader === undefined) {
     throw new QemuConfigError('NOT_MODELLED', `${os.path}: firmware='${os.attrs['firmware']}' auto-selection picks a firmware from the host's descriptors; give <loader> and <nvram> (virsh dumpxml of the defined domain shows them)`, { where: os.path });
   }
@@ -97,7 +110,8 @@ export function domainToQemuArgv(xml: string, source = 'domain XML'): { program:
     machineProps.push('pflash0=libvirt-pflash0-format', 'pflash1=libvirt-pflash1-format');
   }
   args.push('-machine', machineProps.join(','), '-accel', accel);
-  args.push('-cpu', cpuArg(first(dom, 'cpu')));
+  // aarch64 without <cpu>: no -cpu (QEMU's virt default, the 32-bit cortex-a15)
+  if (!virt || first(dom, 'cpu') !== undefined) args.push('-cpu', cpuArg(first(dom, 'cpu')));
   if (pflash && tristate(loader, 'secure') === true) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   if (loader !== undefined && !pflash) args.push('-bios', loader.text);
   // memory
@@ -108,7 +122,7 @@ export function domainToQemuArgv(xml: string, source = 'domain XML'): { program:
   const maxMem = first(dom, 'maxMemory');
   if (maxMem !== undefined) args.push('-m', `size=${mem / 1024n}k,slots=${count(maxMem, 'slots', 1)},maxmem=${memoryBytes(maxMem) / 1024n}k`);
   else args.push('-m', String((mem + MiB - 1n) / MiB));
-  args.push('-object', jsonArg({ 'qom-type': 'memory-backend-ram', id: 'pc.ram', size: Number(mem) }), '-overcommit', 'mem-lock=off');
+  args.push('-object', jsonArg({ 'qom-type': 'memory-backend-ram', id: ramId, size: Number(mem) }), '-overcommit', 'mem-lock=off');
   args.push('-smp', smpArg(first(dom, 'vcpu'), first(first(dom, 'cpu'), 'topology')));
   const uuid = first(dom, 'uuid')?.text;
   if (uuid !== undefined) args.push('-uuid', uuid);
@@ -118,13 +132,21 @@ export function domainToQemuArgv(xml: string, source = 'domain XML'): { program:
   const lpc = family === 'q35' ? 'ICH9-LPC' : 'PIIX4_PM';
   for (const [el, prop] of [['suspend-to-mem', 'disable_s3'], ['suspend-to-disk', 'disable_s4']] as const) {
     const en = tristate(first(pm, el), 'enabled');
-    if (en !== undefined) args.push('-global', `${lpc}.${prop}=${en ? 0 : 1}`);
+    if (en !== undefined && !virt) args.push('-global', `${lpc}.${prop}=${en ? 0 : 1}`);
   }
+  // aarch64 without <features><acpi/>: libvirt starts QEMU with -no-acpi
+  if (virt && first(features, 'acpi') === undefined) args.push('-no-acpi');
   const menu = tristate(first(os, 'bootmenu'), 'enable');
   args.push('-boot', menu === true ? 'menu=on,strict=on' : 'strict=on');
   args.push(...domainDevices(dom, family));
   args.push('-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny', '-msg', 'timestamp=on');
   return { program, args };
+}
+
+function gicVersion(gic: XmlElement | undefined): string {
+  const v = gic?.attrs['version'] ?? '2';
+  if (!/^(2|3|host|max)$/.test(v)) throw new QemuConfigError('BAD_XML', `${gic?.path ?? ''}: gic version must be 2, 3, host or max`, { where: gic?.path ?? '' });
+  return v;
 }
 
 function cpuArg(cpu: XmlElement | undefined): string {

@@ -5,6 +5,8 @@
  * - pc (i440FX): every device on pci.0, first free slot from 1 (slot 1 is PIIX3; the primary
  *   video takes slot 2 first), in libvirt's order: PCI controllers, nets, sound, other
  *   controllers, virtio disks, host devices, memballoon, rng, watchdog, other videos, inputs…
+ * - aarch64 virt: as q35, with only slot 0 (the GPEX host bridge) taken on pcie.0 (virsh
+ *   domxml-to-native of libvirt 9.0: root ports from 01.0).
  * - q35: the primary video on pcie.0 slot 1, ich9 sound at 0x1B; each PCIe endpoint gets its own
  *   pcie-root-port (controller index 1, 2, … in that order) plus one spare root port for
  *   hotplug; the root ports fill functions 0-7 of the first free pcie.0 slots (port =
@@ -47,9 +49,11 @@ function addrText(slot: number, fn: number): string {
  * q35, the root ports libvirt adds.
  * @throws QemuConfigError('NOT_MODELLED') for placements not reproduced (conventional devices on q35)
  */
-export function assignPci(family: 'q35' | 'pc', wants: readonly PciWant[], hasManualControllers: boolean): { placed: PciPlaced[]; rootPorts: RootPort[] } {
-  const root = family === 'q35' ? 'pcie.0' : 'pci.0';
-  const rootUsed = new Set<number>(family === 'q35' ? [0, 0x1f] : [0, 1]);
+export function assignPci(family: 'q35' | 'pc' | 'virt', wants: readonly PciWant[], hasManualControllers: boolean): { placed: PciPlaced[]; rootPorts: RootPort[] } {
+  // virt (aarch64) is PCIe like q35: its GPEX host bridge at 00.0, no chipset functions
+  const pcie = family !== 'pc';
+  const root = pcie ? 'pcie.0' : 'pci.0';
+  const rootUsed = new Set<number>(family === 'q35' ? [0, 0x1f] : family === 'virt' ? [0] : [0, 1]);
   for (const w of wants) if (w.explicit?.bus === 0) rootUsed.add(w.explicit.slot);
   for (const w of wants) if (w.fixed !== undefined && w.explicit === undefined) rootUsed.add(w.fixed.slot);
   const nextRootSlot = (): number => {
@@ -69,7 +73,7 @@ export function assignPci(family: 'q35' | 'pc', wants: readonly PciWant[], hasMa
       rootUsed.add(s);
       placed.push({ bus: root, addr: addrText(s, 0), multifunction: false });
     } else {
-      if (w.conventional) throw new QemuConfigError('NOT_MODELLED', `${w.where}: libvirt puts a conventional PCI device on q35 behind a pcie-to-pci-bridge it adds; that placement is not reproduced (give the device an <address>)`, { where: w.where });
+      if (w.conventional) throw new QemuConfigError('NOT_MODELLED', `${w.where}: libvirt puts a conventional PCI device on ${family} behind a pcie-to-pci-bridge it adds; that placement is not reproduced (give the device an <address>)`, { where: w.where });
       if (hasManualControllers) throw new QemuConfigError('NOT_MODELLED', `${w.where}: a device without <address> in a domain with its own PCI controllers; libvirt's placement there is not reproduced (give the device an <address>, as virsh dumpxml shows it)`, { where: w.where });
       endpoints++;
       rootPortFor.push(placed.length);
@@ -77,7 +81,7 @@ export function assignPci(family: 'q35' | 'pc', wants: readonly PciWant[], hasMa
     }
   }
   const rootPorts: RootPort[] = [];
-  if (family === 'q35' && endpoints > 0) {
+  if (pcie && endpoints > 0) {
     const count = endpoints + 1; // one spare for hotplug
     let slot = nextRootSlot();
     for (let i = 0; i < count; i++) {

@@ -7,6 +7,8 @@ import type { DiskSource } from './source.ts';
 
 /** EFI_REMOVABLE_MEDIA_FILE_NAME for X64. */
 export const REMOVABLE_MEDIA_FILE_NAME_X64 = '\\EFI\\BOOT\\BOOTX64.EFI';
+/** EFI_REMOVABLE_MEDIA_FILE_NAME for AArch64 (UEFI 2.9 §3.5.1.1): what ArmVirtQemu's BDS loads. */
+export const REMOVABLE_MEDIA_FILE_NAME_AA64 = '\\EFI\\BOOT\\BOOTAA64.EFI';
 
 /** The default boot loader of a GPT disk, as OVMF's boot manager finds it. */
 export interface DiskBootLoader {
@@ -37,13 +39,13 @@ function openFat(disk: DiskSource, gpt: GptTable, p: GptPartition, limits: FatLi
 }
 
 /**
- * Finds `\EFI\BOOT\BOOTX64.EFI` the way BDS expands a removable-media boot option: the
+ * Finds `\EFI\BOOT\BOOTX64.EFI` (or `fileName`: BOOTAA64.EFI on AArch64) the way BDS expands a removable-media boot option: the
  * partitions PartitionDxe exposes, in table order, the first whose FAT filesystem holds the
  * file. Partitions without a FAT filesystem are skipped (FatDxe does not bind to them).
  * @throws DiskError NO_GPT, BAD_GPT, NO_ESP (no ESP and no FAT partition), NOT_FOUND (no
  * filesystem holds the file), BAD_FAT/LIMIT_EXCEEDED (the loader's own volume is broken), SHORT_DISK
  */
-export function findDiskBootLoader(disk: DiskSource, limits?: { readonly gpt?: GptLimits; readonly fat?: FatLimits }): DiskBootLoader {
+export function findDiskBootLoader(disk: DiskSource, limits?: { readonly gpt?: GptLimits; readonly fat?: FatLimits }, fileName: string = REMOVABLE_MEDIA_FILE_NAME_X64): DiskBootLoader {
   const gpt = readGpt(disk, limits?.gpt);
   let sawFat = false;
   let lastError: DiskError | undefined;
@@ -53,10 +55,10 @@ export function findDiskBootLoader(disk: DiskSource, limits?: { readonly gpt?: G
     if (fat === undefined) continue;
     sawFat = true;
     try {
-      const file = fat.readFile(REMOVABLE_MEDIA_FILE_NAME_X64);
+      const file = fat.readFile(fileName);
       const others = gpt.partitions.filter((q) => q.valid && q.number !== p.number);
       return {
-        gpt, partition: p, isEsp: p.typeGuid === ESP_PARTITION_TYPE, fatKind: fat.kind, path: REMOVABLE_MEDIA_FILE_NAME_X64, file,
+        gpt, partition: p, isEsp: p.typeGuid === ESP_PARTITION_TYPE, fatKind: fat.kind, path: fileName, file,
         otherPartitions: others.length,
         otherFatVolumes: others.filter((q) => openFat(disk, gpt, q, limits?.fat) !== undefined).length,
       };
@@ -70,5 +72,5 @@ export function findDiskBootLoader(disk: DiskSource, limits?: { readonly gpt?: G
     const hasEsp = gpt.partitions.some((p) => p.valid && p.typeGuid === ESP_PARTITION_TYPE);
     throw new DiskError(hasEsp ? 'BAD_FAT' : 'NO_ESP', hasEsp ? 'the EFI System Partition holds no FAT filesystem' : 'no EFI System Partition (and no FAT partition) on the disk');
   }
-  throw new DiskError('NOT_FOUND', `no FAT partition holds ${REMOVABLE_MEDIA_FILE_NAME_X64}`);
+  throw new DiskError('NOT_FOUND', `no FAT partition holds ${fileName}`);
 }

@@ -1,0 +1,50 @@
+/**
+ * The device model of the virt VM without booting anything: the NIC's boot options (the four
+ * PxeBc/HTTP LoadFile handles, no iPXE MAC() option), the disks as platform-ovmf's option model
+ * takes them, and the device buffer calibration (measured shapes calibrated, others the nearest
+ * with a note). The real boots behind them: packages/cli/test/predict-armvirt-devices.spec.ts.
+ */
+import { expect } from 'chai';
+import { devicePathToText } from '@tcg2sim/uefi';
+import { rootPciPath } from '@tcg2sim/platform-ovmf';
+import { VIRT_DEVICE_BUFFERS, virtDeviceBuffer, virtDiskSpecs, virtNetworkOptions } from '@tcg2sim/platform-armvirt';
+import type { VirtDeviceBufferContext } from '@tcg2sim/platform-armvirt';
+
+const BOOKWORM = '3dd57eeb7f3cbbb35ab5bc919b1ba1624dc6420a4b6c608f3b9f4a9368c3b506';
+const SID = 'b938fb93b28691d8f9d0c6dc425a88b159f9046357d95e4a03d1376b8cd0c30b';
+
+const ctx = (o: Partial<VirtDeviceBufferContext>): VirtDeviceBufferContext => ({
+  machine: { memoryMiB: 1024, cpus: 1 }, dxeFvSha256: BOOKWORM, activePcrBanks: 0xf, what: 'rom', index: 0, nics: 1, disks: [], bootOrder: false, behindPorts: false, ...o,
+});
+
+describe('platform-armvirt: NICs and disks on virt', () => {
+  it('a virtio-net-pci NIC at 01.0: PXEv4, PXEv6, HTTPv4, HTTPv6 (the real 2022.11 boot\'s Boot0001-0004)', () => {
+    const o = virtNetworkOptions([{ pciPath: rootPciPath(1), mac: Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56) }]);
+    expect(o.map((x) => x.description)).to.deep.equal(['UEFI PXEv4 (MAC:525400123456)', 'UEFI PXEv6 (MAC:525400123456)', 'UEFI HTTPv4 (MAC:525400123456)', 'UEFI HTTPv6 (MAC:525400123456)']);
+    expect(devicePathToText(o[0]?.filePath ?? { nodes: [], raw: new Uint8Array() })).to.match(/^PciRoot\(0x0\)\/Pci\(0x1,0x0\)\/MAC\(525400123456,0x1\)\/IPv4\(/);
+  });
+
+  it('NICs in PCI order, whatever the order given', () => {
+    const o = virtNetworkOptions([{ pciPath: rootPciPath(3), mac: Uint8Array.of(0x52, 0x54, 0, 0, 0, 2) }, { pciPath: rootPciPath(2), mac: Uint8Array.of(0x52, 0x54, 0, 0, 0, 1) }]);
+    expect(o.map((x) => x.description)[0]).to.equal('UEFI PXEv4 (MAC:525400000001)');
+  });
+
+  it('disks are always placed for the option model', () => {
+    const specs = virtDiskSpecs([{ loader: {} as never, iface: 'nvme', pciPath: rootPciPath(2), serial: 's0' }, { loader: {} as never, iface: 'scsi', pciPath: [{ device: 1, fn: 0 }, { device: 0, fn: 0 }], unit: 3 }]);
+    expect(specs).to.deep.equal([{ iface: 'nvme', placement: { pci: [{ device: 2, fn: 0 }], serial: 's0' } }, { iface: 'scsi', placement: { pci: [{ device: 1, fn: 0 }, { device: 0, fn: 0 }], unit: 3 } }]);
+  });
+
+  it('device buffers: measured shapes are calibrated; other RAM, banks or mixes get the nearest with a note; unknown builds none', () => {
+    expect(virtDeviceBuffer(ctx({}))).to.deep.include({ address: 0x7ec17018n, calibrated: true });
+    // 2022.11 follows the top of RAM: 2048 MiB moves it by 1 GiB, not calibrated
+    const big = virtDeviceBuffer(ctx({ machine: { memoryMiB: 2048, cpus: 1 } }));
+    expect(big).to.deep.include({ address: 0xbec17018n, calibrated: false });
+    expect(big?.why).to.match(/nearest measured shape/);
+    // 2026.08 sits at a fixed place above the base of RAM
+    expect(virtDeviceBuffer(ctx({ dxeFvSha256: SID, machine: { memoryMiB: 4096, cpus: 1 } }))?.address).to.equal(0x45e88018n);
+    expect(virtDeviceBuffer(ctx({ dxeFvSha256: SID, what: 'loader', nics: 0, disks: ['nvme'] }))).to.deep.include({ address: 0x45e2d018n, calibrated: true });
+    expect(virtDeviceBuffer(ctx({ activePcrBanks: 0x2 }))?.calibrated).to.equal(false);
+    expect(virtDeviceBuffer(ctx({ dxeFvSha256: '00'.repeat(32) }))).to.equal(undefined);
+    expect(VIRT_DEVICE_BUFFERS.size).to.equal(3);
+  });
+});
