@@ -62,6 +62,8 @@ export { NO_TPM2_BUILD, hasNoMeasuringModule } from './boot/modules/unmeasured.t
 export { imageBufferAddress, imageBufferDistance, shellBufferCalibrated, usedStoreShift, SHELL_BUFFER_REMAINDER_PAGES, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { dxeDerivedAllocations, derivedPages, driverStarts, identityMapPoolPages, streamCopyPoolSize, NOT_STARTED } from './boot/dxe-allocation-model.ts';
 export type { DxeDerivedAllocations, DxeDispatchVm } from './boot/dxe-allocation-model.ts';
+export { dxeDriverAllocations, driverAllocationPages, memoryTypeBinPages } from './boot/dxe-driver-allocations.ts';
+export type { DxeDriverAllocations, DxeDriverVm } from './boot/dxe-driver-allocations.ts';
 export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';
 export type { StoreHistory, StoreHistoryKind } from './boot/store-history.ts';
 export type { ImageBufferContext } from './boot/image-buffer.ts';

@@ -64,13 +64,16 @@ function uiName(f: FfsFile): string {
   return ui === undefined ? f.guid : Buffer.from(ui.body).toString('utf16le').replace(/\0.*$/s, '');
 }
 
-const fvs = new Map<string, MemoryFv>();
-function dxeFvOf(file: string): MemoryFv {
-  const known = fvs.get(file);
+const secs = new Map<string, ReturnType<typeof decompressMemFvs>>();
+function secOf(file: string): ReturnType<typeof decompressMemFvs> {
+  const known = secs.get(file);
   if (known !== undefined) return known;
-  const fv = decompressMemFvs(new Uint8Array(readFileSync(file))).dxeFv;
-  fvs.set(file, fv);
-  return fv;
+  const sec = decompressMemFvs(new Uint8Array(readFileSync(file)));
+  secs.set(file, sec);
+  return sec;
+}
+function dxeFvOf(file: string): MemoryFv {
+  return secOf(file).dxeFv;
 }
 
 describe('DXE allocation model: the layers DXEFV decides, against guest RAM of real boots', () => {
@@ -124,7 +127,8 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
       const fv = dxeFvOf(file);
       const sha = createHashOf(fv);
       const shell = findFileByGuid(fv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
-      const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+      const sec = secOf(file);
+      const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } });
       expect(derivedPages(d, shell.length)).to.be.greaterThan(0);
       return {
         address: imageBufferAddress({ machine: MachineDescription.parse({ machine, memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d }),

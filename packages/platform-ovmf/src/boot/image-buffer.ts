@@ -82,19 +82,19 @@ export interface ImageBufferContext {
  */
 export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map([
   // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc); derived 3969 pages.
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 3681],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 3423],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 812],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 811],
   // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only), Secure Boot on (OVMF_VARS_4M.ms.fd):
   // distance 0x1E70000 below the top less TSEG; derived 4035 pages.
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 3757],
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 1146],
   // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc); derived 4022 pages.
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 3624],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 3358],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 820],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 811],
   // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
   // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
   // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
   // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD); derived 2287 pages.
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 3922],
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 1311],
 ]);
 /**
  * The remainder a build outside the table gets: Debian 12 OVMF_CODE_4M.fd's on q35 and pc, and
@@ -103,7 +103,7 @@ export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map
  * remainders measured on X64 builds differ by up to 57 pages between builds of one machine type
  * (§7), so the address is an estimate and the notes say so.
  */
-const DEFAULT_REMAINDER_PAGES = { q35: 3681, pc: 3423, smm: 3433, ia32: 3922 } as const;
+const DEFAULT_REMAINDER_PAGES = { q35: 812, pc: 811, smm: 822, ia32: 1311 } as const;
 
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations

@@ -43,7 +43,10 @@ function physBitsOf(ctx: DxeContext): number {
 export function dxeAllocationsOf(ctx: DxeContext): DxeDerivedAllocations {
   const known = cache.get(ctx);
   if (known !== undefined) return known;
-  const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx), page1g: ctx.input.machine.cpu.page1g });
+  const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx), page1g: ctx.input.machine.cpu.page1g }, {
+    peiFv: ctx.sec.peiFv,
+    vm: { machine: ctx.input.machine.machine, flashBytes: ctx.sec.flash.image.length },
+  });
   cache.set(ctx, d);
   return d;
 }
