@@ -85,7 +85,7 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
 
       it(`starts the ${b.loadedDrivers} boot-services drivers the LOADED_IMAGE list held, ${b.loadedDriverPages} pages of SizeOfImage`, () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: secOf(b.file).peiFv, vm: { machine: 'q35', flashBytes: secOf(b.file).flash.image.length } });
         expect([d.startedDrivers, d.driverImagePages]).to.deep.equal([b.loadedDrivers, b.loadedDriverPages]);
         const drivers = fv.volume.files.filter((f) => f.type === 0x07 && isBootServicesDriver(f));
         expect(drivers.filter((f) => !driverStarts(f, DEFAULT_VM)).map(uiName)).to.have.members(b.notLoaded);
@@ -93,7 +93,7 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
 
       it('keeps a section-stream copy of every driver and application file: the page-granular ones of 4 KiB and more are the pages the dump held', () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: secOf(b.file).peiFv, vm: { machine: 'q35', flashBytes: secOf(b.file).flash.image.length } });
         const copied = fv.volume.files.filter((f) => [0x07, 0x09, 0x0a, 0x0c, 0x0d].includes(f.type)).map((f) => streamCopyPoolSize(f.size, 0x20, 8));
         // Copies of 2689..4096 bytes are one page each, below the walk's 4 KiB cut.
         const onePage = copied.filter((s) => s > 2688 && s <= 0x1000).length;

@@ -22,8 +22,7 @@
  *   BSData at 0x1F800000 (Debian 12), 0x200000 at 0x1FC00000 with a 36-bit CPU HOB (Debian 11).
  *
  * - C and D4–D9, the memory-type bins and the drivers' fixed-size allocations (EBC stacks, CpuDxe's
- *   table pool, the variable runtime pools, q35's AHCI tables, the TCG logs): dxe-driver-allocations.ts,
- *   when PEIFV and the VM's machine type are given.
+ *   table pool, the variable runtime pools, q35's AHCI tables, the TCG logs): dxe-driver-allocations.ts.
  *
  * Every input is read from the image (FFS sizes, PE headers, DEPEX), keyed by a module's FILE_GUID
  * where a module's behaviour is the fact, never by an image hash. What remains of the distance
@@ -79,8 +78,8 @@ export interface DxeDerivedAllocations {
   readonly poolOverhead: number;
   /** Driver files whose PE/TE image could not be read (not counted). */
   readonly unreadable: readonly string[];
-  /** The bins and the drivers' fixed-size allocations (C, D4–D9), when PEIFV and the machine were given. */
-  readonly drivers?: DxeDriverAllocations;
+  /** The bins and the drivers' fixed-size allocations (C, D4–D9). */
+  readonly drivers: DxeDriverAllocations;
 }
 
 /** The VM facts the dispatched set depends on. */
@@ -135,7 +134,7 @@ export function streamCopyPoolSize(size: number, overhead: number, align: number
 }
 
 /** The image-derived layers of DXE's allocations above BDS's file buffer. */
-export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei?: { readonly peiFv: MemoryFv; readonly vm: DxeDriverVm }): DxeDerivedAllocations {
+export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: { readonly peiFv: MemoryFv; readonly vm: DxeDriverVm }): DxeDerivedAllocations {
   const files = dxeFv.volume.files;
   const core = files.find((f) => f.type === FFS_DXE_CORE);
   let ia32 = false;
@@ -182,12 +181,11 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei?: 
     startedDrivers += 1;
   }
   const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
-  const drivers = pei === undefined ? undefined : dxeDriverAllocations(dxeFv, pei.peiFv, (f) => driverStarts(f, vm), pei.vm);
-  return { ffsCopyPages, driverImagePages, identityMapPages, startedDrivers, poolHead, poolOverhead, unreadable, ...(drivers !== undefined ? { drivers } : {}) };
+  const drivers = dxeDriverAllocations(dxeFv, pei.peiFv, (f) => driverStarts(f, vm), pei.vm);
+  return { ffsCopyPages, driverImagePages, identityMapPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers };
 }
 
 /** Pages of the derived layers for a boot file of `fileSize` bytes (B6 + C + D1–D9 + E). */
 export function derivedPages(d: DxeDerivedAllocations, fileSize: number): number {
-  const drivers = d.drivers === undefined ? 0 : driverAllocationPages(d.drivers);
-  return d.identityMapPages + d.ffsCopyPages + d.driverImagePages + drivers + pages(fileSize + d.poolOverhead);
+  return d.identityMapPages + d.ffsCopyPages + d.driverImagePages + driverAllocationPages(d.drivers) + pages(fileSize + d.poolOverhead);
 }
