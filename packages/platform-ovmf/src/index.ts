@@ -59,7 +59,7 @@ export type { PeiUnit } from './boot/modules/pei-unit.ts';
 export type { DxeUnit } from './boot/modules/dxe-unit.ts';
 export { DEFAULT_FIRMWARE_STAND_INS, modulePresence } from './boot/modules/stand-ins.ts';
 export { NO_TPM2_BUILD, hasNoMeasuringModule } from './boot/modules/unmeasured.ts';
-export { imageBufferAddress, imageBufferDistance, shellBufferCalibrated, usedStoreShift, SHELL_BUFFER_REMAINDER_PAGES, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
+export { imageBufferAddress, imageBufferDistance, shellBufferCalibrated, usedStoreShift, SHELL_BUFFER_REMAINDER_PAGES, FAMILY_REMAINDER_PAGES, familyRemainderPages, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { dxeDerivedAllocations, derivedPages, driverStarts, identityMapPoolPages, streamCopyPoolSize, NOT_STARTED } from './boot/dxe-allocation-model.ts';
 export type { BuildRelease, DxeDerivedAllocations, DxeDispatchVm } from './boot/dxe-allocation-model.ts';
 export { dxeDriverAllocations, driverAllocationPages, memoryTypeBinPages } from './boot/dxe-driver-allocations.ts';

@@ -103,13 +103,13 @@ export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map
  * family, q35 and pc alike), from the real-boot vectors of builds of that family
  * (docs/dxe-allocations.md §7, the implied remainder of each):
  * - PlatformPei without the CPUID address width (before edk2-stable202211; Debian 11 and Ubuntu
- *   2020.11 builds, eternal-struggle 2021, fusion's): 274–279 pages on the 2020.11 builds, 286–290
+ *   2020.11 builds, eternal-struggle 2021, fusion's): 273–279 pages on the 2020.11 builds, 285–290
  *   on fusion's; 277.
  * - edk2-stable202402 (Ubuntu 2024.02-2, -2ubuntu0.1, -2ubuntu0.10): q35 275, pc 270; 273.
  * - every other release: Debian 12 OVMF_CODE_4M.fd's, q35 300 and pc 299 (2023.05 measured 304,
  *   2025.02 296–302).
  * An SMM build (TSEG) has 10 pages more (2022.11 secboot with Secure Boot off: 310, 2020.11
- * secboot: 283 against 274); an IA32 DXE gets the IA32 build's. The address is an estimate and
+ * secboot: 283 against 273–279); an IA32 DXE gets the IA32 build's. The address is an estimate and
  * the notes say so.
  */
 export const FAMILY_REMAINDER_PAGES = { preCpuidWidth: 277, stable202402: 273, q35: 300, pc: 299, smmExtra: 10, ia32: 1311 } as const;
