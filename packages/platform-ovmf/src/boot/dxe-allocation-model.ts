@@ -173,12 +173,14 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
   let driverImagePages = 0;
   let startedDrivers = 0;
   const unreadable: string[] = [];
+  const started = new Set<string>();
   for (const f of files) {
     if (!COPIED_FILE_TYPES.has(f.type)) continue;
     const copy = streamCopyPoolSize(f.size, poolOverhead, align);
     if (copy > LARGEST_POOL_LIST) ffsCopyPages += pages(copy);
     if (f.type !== FFS_DRIVER) continue;
     if (!driverStarts(f, vm)) continue;
+    started.add(f.guid.toUpperCase());
     const pe = peOf(f);
     if (pe === undefined) continue;
     let sizeOfImage: number;
@@ -201,7 +203,7 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
   }
   const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
   const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
-  const drivers = dxeDriverAllocations(dxeFv, pei.peiFv, (f) => driverStarts(f, vm), pei.vm);
+  const drivers = dxeDriverAllocations(started, pei.peiFv, pei.vm);
   return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers, release: pei.release ?? { cpuidAddressWidth: true } };
 }
 

@@ -24,7 +24,6 @@
  *   OvmfPkg keeps), TCG 1.2 and TCG 2.0 formats.
  */
 import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
-import type { FfsFile } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
 import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from '../platform-pei/mem-type-info.ts';
 
@@ -87,12 +86,10 @@ export function memoryTypeBinPages(peiFv: MemoryFv): number {
 }
 
 /**
- * The driver-allocated layers for the drivers of DXEFV that start (`starts`, the dispatch model's
- * verdict) and the PEIFV's bins.
+ * The driver-allocated layers for the DXE drivers that start (`started`: FILE_GUIDs, upper case,
+ * the dispatch model's verdict) and PEIFV's bins.
  */
-export function dxeDriverAllocations(dxeFv: MemoryFv, peiFv: MemoryFv, starts: (f: FfsFile) => boolean, vm: DxeDriverVm): DxeDriverAllocations {
-  const started = new Set<string>();
-  for (const f of dxeFv.volume.files) if (f.type === 0x07 && starts(f)) started.add(f.guid.toUpperCase());
+export function dxeDriverAllocations(started: ReadonlySet<string>, peiFv: MemoryFv, vm: DxeDriverVm): DxeDriverAllocations {
   const cpu = [...CPU_DXE].some((g) => started.has(g));
   const variable = started.has(VARIABLE_RUNTIME_DXE);
   return {
