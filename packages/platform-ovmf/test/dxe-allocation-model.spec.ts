@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import {
-  MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, derivedPages, driverStarts, dxeDerivedAllocations, identityMapPoolPages, imageBufferAddress, shellBufferCalibrated,
-  streamCopyPoolSize,
+  MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, derivedPages, driverStarts, dxeDerivedAllocations, familyRemainderPages, identityMapPoolPages, imageBufferAddress,
+  shellBufferCalibrated, streamCopyPoolSize,
 } from '@tcg2sim/platform-ovmf';
 import type { MemoryFv } from '@tcg2sim/platform-ovmf';
 import { EFI_SECTION, findFileByGuid, parseEfiImage } from '@tcg2sim/uefi';
@@ -33,6 +33,7 @@ interface DumpFacts {
 }
 
 const TRIXIE = debianOvmfDir('trixie');
+const BULLSEYE = debianOvmfDir('bullseye');
 /** QEMU's default CPU (qemu64: 40-bit physical addresses as 2022.11+ PlatformPei takes them, no 1 GiB pages), no RNG. */
 const DEFAULT_VM = { rng: false, physBits: 40, page1g: false } as const;
 const BUILDS: readonly DumpFacts[] = [
@@ -64,13 +65,16 @@ function uiName(f: FfsFile): string {
   return ui === undefined ? f.guid : Buffer.from(ui.body).toString('utf16le').replace(/\0.*$/s, '');
 }
 
-const fvs = new Map<string, MemoryFv>();
-function dxeFvOf(file: string): MemoryFv {
-  const known = fvs.get(file);
+const secs = new Map<string, ReturnType<typeof decompressMemFvs>>();
+function secOf(file: string): ReturnType<typeof decompressMemFvs> {
+  const known = secs.get(file);
   if (known !== undefined) return known;
-  const fv = decompressMemFvs(new Uint8Array(readFileSync(file))).dxeFv;
-  fvs.set(file, fv);
-  return fv;
+  const sec = decompressMemFvs(new Uint8Array(readFileSync(file)));
+  secs.set(file, sec);
+  return sec;
+}
+function dxeFvOf(file: string): MemoryFv {
+  return secOf(file).dxeFv;
 }
 
 describe('DXE allocation model: the layers DXEFV decides, against guest RAM of real boots', () => {
@@ -82,7 +86,7 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
 
       it(`starts the ${b.loadedDrivers} boot-services drivers the LOADED_IMAGE list held, ${b.loadedDriverPages} pages of SizeOfImage`, () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: secOf(b.file).peiFv, vm: { machine: 'q35', flashBytes: secOf(b.file).flash.image.length } });
         expect([d.startedDrivers, d.driverImagePages]).to.deep.equal([b.loadedDrivers, b.loadedDriverPages]);
         const drivers = fv.volume.files.filter((f) => f.type === 0x07 && isBootServicesDriver(f));
         expect(drivers.filter((f) => !driverStarts(f, DEFAULT_VM)).map(uiName)).to.have.members(b.notLoaded);
@@ -90,7 +94,7 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
 
       it('keeps a section-stream copy of every driver and application file: the page-granular ones of 4 KiB and more are the pages the dump held', () => {
         const fv = dxeFvOf(b.file);
-        const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+        const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: secOf(b.file).peiFv, vm: { machine: 'q35', flashBytes: secOf(b.file).flash.image.length } });
         const copied = fv.volume.files.filter((f) => [0x07, 0x09, 0x0a, 0x0c, 0x0d].includes(f.type)).map((f) => streamCopyPoolSize(f.size, 0x20, 8));
         // Copies of 2689..4096 bytes are one page each, below the walk's 4 KiB cut.
         const onePage = copied.filter((s) => s > 2688 && s <= 0x1000).length;
@@ -124,7 +128,8 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
       const fv = dxeFvOf(file);
       const sha = createHashOf(fv);
       const shell = findFileByGuid(fv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
-      const d = dxeDerivedAllocations(fv, DEFAULT_VM);
+      const sec = secOf(file);
+      const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } });
       expect(derivedPages(d, shell.length)).to.be.greaterThan(0);
       return {
         address: imageBufferAddress({ machine: MachineDescription.parse({ machine, memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d }),
@@ -141,6 +146,46 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
     const estimate = at(trixie, 'q35');
     expect(estimate.calibrated).to.equal(false);
     expect(logged - estimate.address).to.equal(0x4000n);
+  });
+});
+
+describe("DXE allocation model: the drivers' fixed-size layers and the bins, against guest RAM of real boots", () => {
+  const layers = (file: string, machine: 'q35' | 'pc'): Readonly<Record<string, number>> => {
+    const sec = secOf(file);
+    return { ...dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } }).drivers };
+  };
+
+  it('Debian 12 OVMF_CODE_4M.fd q35: the HOB\'s bins, the four EBC stacks, CpuDxe\'s 2 MiB pool, the RT Data pools 0xC0028 + 0x40028, the AHCI tables, two TCG logs', function () {
+    const file = join(OVMF_DIR, 'OVMF_CODE_4M.fd');
+    requirePrerequisites(this, { files: [file] });
+    // Dump: gEfiMemoryTypeInformationGuid HOB 0x80 + 0x12 + 0x80 + 0x100 + 0x100 pages; RTData pools
+    // outside the bin at 0x1EA9F000 (0xC0028) and 0x1EB60000 (0x40028): 258 pages.
+    expect(layers(file, 'q35')).to.deep.equal({ memoryTypeBinPages: 786, ebcStackPages: 1024, cpuTablePoolPages: 512, variablePoolPages: 258, ahciTablePages: 257, tcgLogPages: 32 });
+    // pc: no ICH9 AHCI (the q35 − pc distance difference is 0x102000, of which 0x101000 AHCI).
+    expect(layers(file, 'pc')['ahciTablePages']).to.equal(0);
+  });
+
+  it('Debian 12 OVMF_CODE.fd (2 MB) keeps only the 0xC0028 RT Data pool outside the bin; the SMM secboot build none', function () {
+    const files = [join(OVMF_DIR, 'OVMF_CODE.fd'), join(OVMF_DIR, 'OVMF_CODE_4M.secboot.fd')];
+    requirePrerequisites(this, { files });
+    expect([layers(files[0] ?? '', 'q35')['variablePoolPages'], layers(files[1] ?? '', 'q35')['variablePoolPages']]).to.deep.equal([193, 0]);
+  });
+
+  it("estimates Debian 11 2020.11's OVMF_CODE.fd (no entry, pre-CPUID-width family) 2 pages low against its real boot, where Debian 12 4M's remainder put it 92 pages low", function () {
+    const file = join(BULLSEYE, 'OVMF_CODE.fd');
+    requirePrerequisites(this, { files: [file], hint: fetchHint('bullseye') });
+    const sec = secOf(file);
+    const vm = { rng: false, physBits: 36, page1g: false } as const;
+    const d = dxeDerivedAllocations(sec.dxeFv, vm, { peiFv: sec.peiFv, vm: { machine: 'q35', flashBytes: sec.flash.image.length }, release: { cpuidAddressWidth: false } });
+    expect(d.drivers.memoryTypeBinPages).to.equal(784);
+    expect(familyRemainderPages(d, 'q35', false)).to.equal(277);
+    const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
+    const sha = createHashOf(sec.dxeFv);
+    const address = imageBufferAddress({ machine: MachineDescription.parse({ machine: 'q35', memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d });
+    const log = decodeEventLog(readFileSync(new URL('../../test/vectors/debian-bullseye-2020.11/OVMF_CODE-q35-tis-512-eventlog.bin', import.meta.url)));
+    const event = log.events.find((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
+    const logged = Buffer.from(event?.eventData ?? new Uint8Array(8)).readBigUInt64LE(0);
+    expect(Number(address - logged) / 0x1000).to.equal(-2);
   });
 });
 

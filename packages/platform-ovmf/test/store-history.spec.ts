@@ -26,20 +26,20 @@ const CODE_FILES: Readonly<Record<string, string>> = {
   [CODE_4M]: 'OVMF_CODE_4M.fd', [CODE_2M]: 'OVMF_CODE.fd', [SECBOOT_4M]: 'OVMF_CODE_4M.secboot.fd',
 };
 const derived = new Map<string, { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number }>();
-function derivedOf(dxeFvSha256: string): { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number } {
-  const known = derived.get(dxeFvSha256);
+function derivedOf(dxeFvSha256: string, machine: 'q35' | 'pc'): { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number } {
+  const known = derived.get(`${dxeFvSha256}:${machine}`);
   if (known !== undefined) return known;
   const sec = decompressMemFvs(new Uint8Array(readFileSync(join(OVMF_DIR, CODE_FILES[dxeFvSha256] ?? ''))));
   const shellPe = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body;
-  const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM), fileSize: shellPe?.length ?? 0 };
-  derived.set(dxeFvSha256, d);
+  const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } }), fileSize: shellPe?.length ?? 0 };
+  derived.set(`${dxeFvSha256}:${machine}`, d);
   return d;
 }
 const needsImages = (t: Mocha.Context): void => requirePrerequisites(t, { files: Object.values(CODE_FILES).map((f) => join(OVMF_DIR, f)) });
 
 function shell(machine: 'q35' | 'pc', memoryMiB: number, dxeFvSha256: string, storeHistory: StoreHistoryKind, extra: Partial<ImageBufferContext> = {}): bigint {
   return imageBufferAddress({
-    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, dxeFvSha256, tsegBytes: 0, storeHistory, ...derivedOf(dxeFvSha256), ...extra,
+    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, dxeFvSha256, tsegBytes: 0, storeHistory, ...derivedOf(dxeFvSha256, machine), ...extra,
   });
 }
 

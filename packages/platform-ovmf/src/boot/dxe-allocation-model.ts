@@ -20,19 +20,30 @@
  *   pages for 40 bits with 2 MiB pages (2022.11 and later on QEMU's default CPU), 512 for 36
  *   bits (the width older PlatformPeis compute for a small VM). Seen in guest RAM: 0x600000 of
  *   BSData at 0x1F800000 (Debian 12), 0x200000 at 0x1FC00000 with a 36-bit CPU HOB (Debian 11).
+ * - A and B1–B5, the 2 MiB unit above that pool (X64 DXE only): the pool is 2 MiB aligned, so
+ *   PlatformPei's S3 reserve, the NV store copy, DxeCore and the PEI-time pages, the DXE stack and
+ *   the alignment slack below them fill the top 2 MiB of low RAM (less TSEG), 512 pages, as long
+ *   as PEI's allocations fit in it (385 pages in Debian 12's 1-CPU boots). Seen in guest RAM: the
+ *   pool ends at 0x1FE00000 below a 0x20000000 top in Debian 11, 12 and 13 boots (512 MiB).
+ *
+ * - C and D4–D9, the memory-type bins and the drivers' fixed-size allocations (EBC stacks, CpuDxe's
+ *   table pool, the variable runtime pools, q35's AHCI tables, the TCG logs): dxe-driver-allocations.ts.
  *
  * Every input is read from the image (FFS sizes, PE headers, DEPEX), keyed by a module's FILE_GUID
  * where a module's behaviour is the fact, never by an image hash. What remains of the distance
- * (PEI's allocations, the memory-type bins, drivers' own allocations) is image-buffer.ts's
- * per-build remainder.
+ * (PEI's allocations, the drivers' small allocations) is image-buffer.ts's remainder.
  */
 import { EFI_SECTION, parseEfiImage, walkFv } from '@tcg2sim/uefi';
 import type { FfsFile, FvSection } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
+import { driverAllocationPages, dxeDriverAllocations } from './dxe-driver-allocations.ts';
+import type { DxeDriverAllocations, DxeDriverVm } from './dxe-driver-allocations.ts';
 
 const PAGE = 0x1000;
 /** The largest pool list below the 4 KiB granularity (mPoolSizeTable[6]): larger pools are pages. */
 const LARGEST_POOL_LIST = 2688;
+/** DxeIpl's page-table pool unit, 2 MiB. */
+const PAGE_TABLE_POOL_UNIT_PAGES = 512;
 /** The bytes a section-stream copy adds to the FFS file size before ALIGN_VARIABLE (measured, X64 and IA32 alike). */
 const STREAM_COPY_EXTRA = 8;
 const EFI_RNG_PROTOCOL = '3152BCA5-EADE-433D-862E-C01CDC291F44';
@@ -66,6 +77,8 @@ export interface DxeDerivedAllocations {
   readonly driverImagePages: number;
   /** Pages of DxeIpl's page-table pool for the identity map (B6; 0 for an IA32 DXE). */
   readonly identityMapPages: number;
+  /** The top 2 MiB unit above that pool (A, B1–B5: 512 pages; 0 for an IA32 DXE). */
+  readonly topUnitPages: number;
   /** The boot-services drivers that start, by FILE_GUID. */
   readonly startedDrivers: number;
   /** DXE's POOL_HEAD size (0x18 X64, 0x10 IA32): the buffer's data starts this far in. */
@@ -74,6 +87,18 @@ export interface DxeDerivedAllocations {
   readonly poolOverhead: number;
   /** Driver files whose PE/TE image could not be read (not counted). */
   readonly unreadable: readonly string[];
+  /** The bins and the drivers' fixed-size allocations (C, D4–D9). */
+  readonly drivers: DxeDriverAllocations;
+  /** What the build says of its EDK II release: picks the remainder of builds without a measured one (image-buffer.ts). */
+  readonly release: BuildRelease;
+}
+
+/** The build's EDK II release as the image shows it. */
+export interface BuildRelease {
+  /** From PcdFirmwareVersionString (edk2-stableYYYYMM as YYYYMM), when the build has one. */
+  readonly release?: number;
+  /** PlatformPei takes the address width from CPUID (edk2-stable202211 and later): false for older PlatformPeis. */
+  readonly cpuidAddressWidth: boolean;
 }
 
 /** The VM facts the dispatched set depends on. */
@@ -128,7 +153,7 @@ export function streamCopyPoolSize(size: number, overhead: number, align: number
 }
 
 /** The image-derived layers of DXE's allocations above BDS's file buffer. */
-export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDerivedAllocations {
+export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: { readonly peiFv: MemoryFv; readonly vm: DxeDriverVm; readonly release?: BuildRelease }): DxeDerivedAllocations {
   const files = dxeFv.volume.files;
   const core = files.find((f) => f.type === FFS_DXE_CORE);
   let ia32 = false;
@@ -148,12 +173,14 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDe
   let driverImagePages = 0;
   let startedDrivers = 0;
   const unreadable: string[] = [];
+  const started = new Set<string>();
   for (const f of files) {
     if (!COPIED_FILE_TYPES.has(f.type)) continue;
     const copy = streamCopyPoolSize(f.size, poolOverhead, align);
     if (copy > LARGEST_POOL_LIST) ffsCopyPages += pages(copy);
     if (f.type !== FFS_DRIVER) continue;
     if (!driverStarts(f, vm)) continue;
+    started.add(f.guid.toUpperCase());
     const pe = peOf(f);
     if (pe === undefined) continue;
     let sizeOfImage: number;
@@ -175,10 +202,12 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm): DxeDe
     startedDrivers += 1;
   }
   const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
-  return { ffsCopyPages, driverImagePages, identityMapPages, startedDrivers, poolHead, poolOverhead, unreadable };
+  const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
+  const drivers = dxeDriverAllocations(started, pei.peiFv, pei.vm);
+  return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers, release: pei.release ?? { cpuidAddressWidth: true } };
 }
 
-/** Pages of the derived layers for a boot file of `fileSize` bytes (B6 + D1 + D2 + D3 + E). */
+/** Pages of the derived layers for a boot file of `fileSize` bytes (A–B6 + C + D1–D9 + E). */
 export function derivedPages(d: DxeDerivedAllocations, fileSize: number): number {
-  return d.identityMapPages + d.ffsCopyPages + d.driverImagePages + pages(fileSize + d.poolOverhead);
+  return d.topUnitPages + d.identityMapPages + d.ffsCopyPages + d.driverImagePages + driverAllocationPages(d.drivers) + pages(fileSize + d.poolOverhead);
 }

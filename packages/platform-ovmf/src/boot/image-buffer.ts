@@ -68,42 +68,59 @@ export interface ImageBufferContext {
 
 /**
  * What the model does not derive of the distance from the top of DXE's low RAM (less TSEG) down to
- * the Shell's buffer, in pages, per firmware build and machine: the distance is
- * `derivedPages` (dxe-allocation-model.ts: DxeIpl's identity-map page tables for the address
- * width PlatformPei computes, the section-stream copies, the started drivers' images and the
- * buffer, read from the image and the VM) plus this remainder. The remainder is PEI's other
- * allocations (S3 reserve, NV store copy, DXE stack, the 2 MiB alignment slack), the DXE core's
- * memory-type bins, and what the drivers allocate themselves (EBC stacks, CpuDxe's page-table
- * pool, the variable runtime caches, q35's AHCI tables, TCG log areas and hundreds of small
- * pools): docs/dxe-allocations.md §2 and §7 take it apart. Measured on real boots of Debian's
- * OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active, fresh store, QEMU's default CPU:
- * 40-bit address width, 2 MiB pages);
- * each entry is `distance / 4 KiB − derivedPages` of that build.
+ * the Shell's buffer, in pages, per firmware build and machine: the distance is `derivedPages`
+ * (dxe-allocation-model.ts and dxe-driver-allocations.ts: the top 2 MiB unit of PEI's
+ * allocations, DxeIpl's identity map, the memory-type bins, the section-stream copies, the started
+ * drivers' images, EbcDxe's stacks, CpuDxe's table pool, the variable runtime pools, q35's AHCI
+ * tables, the TCG logs and the buffer, read from the image and the VM) plus this remainder: the
+ * drivers' and BDS's small allocations (hundreds of pools and pages), the default CD-ROM's DiskIo
+ * buffer and one page under the identity map (docs/dxe-allocations.md §7). Measured on real boots
+ * of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active,
+ * fresh store, QEMU's default CPU); each entry is `distance / 4 KiB − derivedPages` of that build.
+ * The entries stay keyed by build because they differ by 0–9 pages (the small allocations) and
+ * each calibrated vector is exact; builds outside the table get their release's
+ * {@link FAMILY_REMAINDER_PAGES}.
  */
 export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map([
-  // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc); derived 3969 pages.
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 3681],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 3423],
+  // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc).
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 300],
+  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 299],
   // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only), Secure Boot on (OVMF_VARS_4M.ms.fd):
-  // distance 0x1E70000 below the top less TSEG; derived 4035 pages.
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 3757],
-  // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc); derived 4022 pages.
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 3624],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 3358],
+  // distance 0x1E70000 below the top less TSEG; 324 pages more than with Secure Boot off (§3).
+  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 634],
+  // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc).
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 308],
+  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 299],
   // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
   // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
   // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
-  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD); derived 2287 pages.
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 3922],
+  // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD). No top-unit or
+  // identity-map layer is derived for an IA32 DXE, so PEI's allocations are in this remainder.
+  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 1311],
 ]);
 /**
- * The remainder a build outside the table gets: Debian 12 OVMF_CODE_4M.fd's on q35 and pc, and
- * for an SMM build (TSEG) the secboot build's with Secure Boot off (fresh OVMF_VARS_4M.fd,
- * distance 0x1D2C000: docs/dxe-allocations.md §3), for an IA32 DXE the IA32 build's. The
- * remainders measured on X64 builds differ by up to 57 pages between builds of one machine type
- * (§7), so the address is an estimate and the notes say so.
+ * The remainder of an X64 build outside the table, per EDK II release family (one constant per
+ * family, q35 and pc alike), from the real-boot vectors of builds of that family
+ * (docs/dxe-allocations.md §7, the implied remainder of each):
+ * - PlatformPei without the CPUID address width (before edk2-stable202211; Debian 11 and Ubuntu
+ *   2020.11 builds, eternal-struggle 2021, fusion's): 273–279 pages on the 2020.11 builds, 285–290
+ *   on fusion's; 277.
+ * - edk2-stable202402 (Ubuntu 2024.02-2, -2ubuntu0.1, -2ubuntu0.10): q35 275, pc 270; 273.
+ * - every other release: Debian 12 OVMF_CODE_4M.fd's, q35 300 and pc 299 (2023.05 measured 304,
+ *   2025.02 296–302).
+ * An SMM build (TSEG) has 10 pages more (2022.11 secboot with Secure Boot off: 310, 2020.11
+ * secboot: 283 against 273–279); an IA32 DXE gets the IA32 build's. The address is an estimate and
+ * the notes say so.
  */
-const DEFAULT_REMAINDER_PAGES = { q35: 3681, pc: 3423, smm: 3433, ia32: 3922 } as const;
+export const FAMILY_REMAINDER_PAGES = { preCpuidWidth: 277, stable202402: 273, q35: 300, pc: 299, smmExtra: 10, ia32: 1311 } as const;
+
+/** The remainder for a build without a measured one (FAMILY_REMAINDER_PAGES). */
+export function familyRemainderPages(d: DxeDerivedAllocations, machine: 'q35' | 'pc', smm: boolean): number {
+  const f = FAMILY_REMAINDER_PAGES;
+  if (d.poolHead === 0x10) return f.ia32;
+  const base = !d.release.cpuidAddressWidth ? f.preCpuidWidth : d.release.release === 202402 ? f.stable202402 : f[machine];
+  return base + (smm ? f.smmExtra : 0);
+}
 
 /**
  * With a virtio-blk disk attached, BDS reads boot files below the disk stack's allocations
@@ -246,8 +263,7 @@ export function imageBufferDistance(ctx: ImageBufferContext): { distance: bigint
   const d = ctx.dxeAllocations;
   if (d === undefined) throw new Error('imageBufferDistance: the Shell buffer model needs dxeAllocations (dxeDerivedAllocations of the DXEFV)');
   const exact = SHELL_BUFFER_REMAINDER_PAGES.get(`${ctx.dxeFvSha256}:${ctx.machine.machine}`);
-  const fallback = d.poolHead === 0x10 ? DEFAULT_REMAINDER_PAGES.ia32 : ctx.tsegBytes > 0 ? DEFAULT_REMAINDER_PAGES.smm : DEFAULT_REMAINDER_PAGES[ctx.machine.machine];
-  const pages = derivedPages(d, ctx.fileSize) + (exact ?? fallback);
+  const pages = derivedPages(d, ctx.fileSize) + (exact ?? familyRemainderPages(d, ctx.machine.machine, ctx.tsegBytes > 0));
   return { distance: BigInt(pages) * 0x1000n - BigInt(d.poolHead), calibrated: exact !== undefined };
 }
 /**

@@ -30,12 +30,9 @@ const cache = new WeakMap<DxeContext, DxeDerivedAllocations>();
  * (globals kept in HOBs, or a pre-PlatformInitLib PlatformPei) computed the same way, with the
  * CPUID width when PlatformPei's code or the build's release has it.
  */
-function physBitsOf(ctx: DxeContext): number {
+function physBitsOf(ctx: DxeContext, cpuidAddressWidth: boolean): number {
   const written = ctx.measuredPeiFv.platformInfo?.physMemAddressWidth;
   if (written !== undefined) return written;
-  const pe = findFileByGuid(ctx.sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
-  const release = edk2ReleaseOf(ctx.version).release;
-  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
   return computePlatformInfo(ctx.input.machine, { ...ctx.build, cpuidAddressWidth }).physMemAddressWidth;
 }
 
@@ -43,7 +40,14 @@ function physBitsOf(ctx: DxeContext): number {
 export function dxeAllocationsOf(ctx: DxeContext): DxeDerivedAllocations {
   const known = cache.get(ctx);
   if (known !== undefined) return known;
-  const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx), page1g: ctx.input.machine.cpu.page1g });
+  const pe = findFileByGuid(ctx.sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
+  const release = edk2ReleaseOf(ctx.version).release;
+  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
+  const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx, cpuidAddressWidth), page1g: ctx.input.machine.cpu.page1g }, {
+    peiFv: ctx.sec.peiFv,
+    vm: { machine: ctx.input.machine.machine, flashBytes: ctx.sec.flash.image.length },
+    release: { ...(release !== undefined ? { release } : {}), cpuidAddressWidth },
+  });
   cache.set(ctx, d);
   return d;
 }
