@@ -15,7 +15,7 @@ import { FIRMWARE_CACHE } from './debian-firmware.ts';
 interface Image { readonly file: string; readonly source: string }
 interface Boot { readonly id: string; readonly image: string; readonly memoryMiB: number; readonly cpus: number; readonly maxCpus?: number; readonly observed: { readonly gcSmmInitIdtrBase: string } }
 const vectorDir = new URL('../../test/vectors/smm-relocation/', import.meta.url);
-const vectors = JSON.parse(readFileSync(new URL('boots.json', vectorDir), 'utf8')) as { images: Record<string, Image>; boots: Boot[]; captures?: Boot[] };
+const vectors = JSON.parse(readFileSync(new URL('boots.json', vectorDir), 'utf8')) as { images: Record<string, Image>; boots: Boot[] };
 const SID = new Set(['sid-x64', 'sid-x64-strictnx']);
 const LISTS = ['sid-512-1', 'sid-2048-4', 'sid-5120-1', 'sid-1024-2of4', 'nx-512-3'];
 
@@ -83,7 +83,7 @@ describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (
     });
   }
 
-  for (const b of [...vectors.boots, ...(vectors.captures ?? [])].filter((x) => SID.has(x.image))) {
+  for (const b of vectors.boots.filter((x) => SID.has(x.image))) {
     it(`${b.id}: the IDT base the list implies = gcSmmInitIdtr.Base read from guest RAM (${b.memoryMiB} MiB, ${b.cpus}${b.maxCpus === undefined ? '' : ` of ${b.maxCpus}`} CPU(s))`, function () {
       const m = machineOf(b);
       const r = model(this, b.image, m);
