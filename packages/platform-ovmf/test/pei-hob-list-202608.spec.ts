@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  FW_CFG_INFO_HOB_GUID, MachineDescription, decompressMemFvs, fwCfgCacheHobs, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
+  DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
 import type { PeiHob } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
@@ -135,6 +135,19 @@ describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (
     expect(fwCfgCacheHobs([{ name: 'etc/extra-pci-roots', needMeasure: true, item: 0xffff, size: 8 }], [{ name: 'etc/extra-pci-roots', size: 4 }])).to.deep.equal([]);
     const hobs = fwCfgCacheHobs([{ name: 'BootMenu', needMeasure: true, item: 0x0e, size: 2 }], []);
     expect(typeof hobs === 'string' ? hobs : hobs.map((h) => [h.guid, h.length])).to.deep.equal([[FW_CFG_INFO_HOB_GUID, 0x20]]);
+  });
+
+  it('PEIFV at measurement: a non-empty bootorder (bootindex) moves the IDT by its cache HOB; the capture VM\'s directory by default', function () {
+    const sid = firmware(this, 'sid-x64');
+    const b = vectors.boots.find((x) => x.id === 'sid-512-1');
+    if (b === undefined) throw new Error('boots.json: no sid-512-1');
+    const m = machineOf(b);
+    const build = { ...buildFactsFromPeiFv(sid.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: false };
+    const idt = (files?: Parameters<typeof fwCfgCacheHobs>[1]): bigint | undefined =>
+      peiFvAtMeasurement(sid.peiFv, m, build, undefined, undefined, files).smmRelocation?.find((w) => w.name === 'gcSmmInitIdtr.Base')?.value;
+    expect(idt()).to.equal(BigInt(b.observed.gcSmmInitIdtrBase));
+    const bootOrder = qemu72FwCfgFiles(m).map((f) => (f.name === 'bootorder' ? { name: f.name, size: 30 } : f));
+    expect(idt(bootOrder)).to.equal(BigInt(b.observed.gcSmmInitIdtrBase) + 24n + 40n);
   });
 
   it('left open: another release, IA32, machine pc, other page allocations; hostile images (no cache list, CpuMpPei junk)', function () {
