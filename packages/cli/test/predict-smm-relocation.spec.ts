@@ -15,7 +15,7 @@ import { runCli } from './harness.ts';
 // with a notice naming them when absent from the firmware cache.
 
 interface Image { readonly file: string; readonly vars: string; readonly source: string; readonly sha256: string }
-interface Boot { readonly id: string; readonly image: string; readonly memoryMiB: number; readonly cpus: number; readonly maxCpus?: number }
+interface Boot { readonly id: string; readonly image: string; readonly memoryMiB: number; readonly cpus: number; readonly maxCpus?: number; readonly qemuBoot?: string }
 interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly boots: readonly Boot[]; readonly captures: readonly Boot[] }
 interface VerifyJson { readonly exact: boolean; readonly divergences: readonly unknown[]; readonly matchedEvents: number; readonly firmwareEvents: number }
 interface PredictJson { readonly complete: boolean; readonly notes: readonly string[]; readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>> }
@@ -38,14 +38,16 @@ function firmware(ctx: Mocha.Context, image: string): Image {
 }
 
 /**
- * The VM as options; with possible CPUs beyond the started ones (`-smp N,maxcpus=M`) as the QEMU
+ * The VM as options; with possible CPUs beyond the started ones (`-smp N,maxcpus=M`) or `-boot`
+ * options (`splash-time` adds etc/boot-menu-wait, which sid's QemuFwCfgLib caches) as the QEMU
  * command line it was booted with, its ACPI and SMBIOS blobs read from the installed QEMU
  * (`--fw-cfg-from-qemu`: the model covers no VM described by a command line).
  */
 function args(img: Image, b: Boot): string[] {
-  if (b.maxCpus === undefined) return ['--code', join(CACHE, img.file), '--vars', join(CACHE, img.vars), '--smm', '--memory', String(b.memoryMiB), '--cpus', String(b.cpus)];
+  if (b.maxCpus === undefined && b.qemuBoot === undefined) return ['--code', join(CACHE, img.file), '--vars', join(CACHE, img.vars), '--smm', '--memory', String(b.memoryMiB), '--cpus', String(b.cpus)];
   const cmd = [
-    'qemu-system-x86_64 -machine q35,smm=on', `-m ${b.memoryMiB}`, `-smp ${b.cpus},maxcpus=${b.maxCpus}`, '-global driver=cfi.pflash01,property=secure,value=on',
+    'qemu-system-x86_64 -machine q35,smm=on', `-m ${b.memoryMiB}`, `-smp ${b.cpus}${b.maxCpus === undefined ? '' : `,maxcpus=${b.maxCpus}`}`,
+    ...(b.qemuBoot === undefined ? [] : [`-boot ${b.qemuBoot}`]), '-global driver=cfi.pflash01,property=secure,value=on',
     `-drive if=pflash,format=raw,unit=0,readonly=on,file=${join(CACHE, img.file)}`, `-drive if=pflash,format=raw,unit=1,file=${join(CACHE, img.vars)}`,
     '-chardev socket,id=chrtpm,path=/tmp/swtpm-ctrl.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none',
   ];
@@ -59,7 +61,7 @@ describe('SMM builds from edk2-stable202405 (SMBASE relocation in PEI): verify a
       const log = new URL(`${b.id}-eventlog.bin`, VECTORS).pathname;
       it(`${kind} ${b.id} (${b.image}, ${b.memoryMiB} MiB, ${b.cpus}${b.maxCpus === undefined ? '' : ` of ${b.maxCpus}`} CPU(s)): verify: every event exact; predict: complete, PCRs 0-7 of every bank equal the real TPM's`, async function () {
         const img = firmware(this, b.image);
-        if (b.maxCpus !== undefined) requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
+        if (b.maxCpus !== undefined || b.qemuBoot !== undefined) requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
         const real = JSON.parse(readFileSync(new URL(`${b.id}-pcrs.json`, VECTORS), 'utf8')) as Record<string, Record<string, string>>;
         const p = await runCli('predict', ...args(img, b), '--json');
         expect(p.status, p.err).to.equal(0);

@@ -16,11 +16,16 @@ import { qemu72FwCfgFiles } from '../../platform-pei/qemu-fw-cfg-files.ts';
 import type { QemuFwCfgFile } from '../../platform-pei/qemu-fw-cfg-files.ts';
 
 /**
- * QEMU's fw_cfg directory for the VM when its bootorder is not empty (bootindex on a device: the
- * file BdsDxe reads, made as bds-dxe.ts makes it), which edk2-stable202608's QemuFwCfgLib caches
- * in a HOB before SMBASE relocation (pei-hob-list-202608.ts); undefined: the capture VM's.
+ * QEMU's fw_cfg directory for the VM, which edk2-stable202608's QemuFwCfgLib caches in HOBs before
+ * SMBASE relocation (pei-hob-list-202608.ts): the one read from the installed QEMU when
+ * `fwCfgFiles` is a whole directory (--fw-cfg-from-qemu reads every file, etc/e820 among them;
+ * the modelled ACPI and SMBIOS files alone are not one), else the capture VM's
+ * (qemu-fw-cfg-files.ts) with a non-empty bootorder (bootindex: the file BdsDxe reads, made as
+ * bds-dxe.ts makes it); undefined: the capture VM's as it is.
  */
 function fwCfgFilesOf(input: PeiContext['input']): readonly QemuFwCfgFile[] | undefined {
+  const read = input.fwCfgFiles;
+  if (read?.has('etc/e820') === true) return [...read].map(([name, data]) => ({ name, size: data.length }));
   const bootOrder = input.qemuBootOrder ?? bootOrderFromIndexes(input.machine, input.disk === undefined ? [] : [
     { iface: input.diskInterface ?? 'virtio', placement: input.diskPlacement, bootIndex: input.diskBootIndex },
     ...(input.moreDisks ?? []).map((d) => ({ iface: d.diskInterface ?? 'virtio', placement: d.placement, bootIndex: d.bootIndex })),
