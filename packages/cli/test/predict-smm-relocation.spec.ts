@@ -21,7 +21,8 @@ interface Boot {
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly maxCpus?: number;
-  /** A VM the modelled ACPI blobs do not cover (S3 off, possible CPUs): its QEMU command line, read with --fw-cfg-from-qemu. */
+  readonly qemuBoot?: string;
+  /** A VM the modelled ACPI blobs do not cover (S3 off, a pinned CPU model): its QEMU command line, read with --fw-cfg-from-qemu. */
   readonly predictCmdline?: string;
 }
 interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly boots: readonly Boot[]; readonly captures: readonly Boot[] }
@@ -31,8 +32,6 @@ interface PredictJson { readonly complete: boolean; readonly notes: readonly str
 const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/smm-relocation/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('boots.json', VECTORS), 'utf8')) as Vectors;
-/** Releases after 202502: the HOB list is not modelled (sid's 2026.08): INCOMPLETE, named. */
-const OPEN: ReadonlySet<string> = new Set(['sid-x64', 'sid-x64-strictnx']);
 
 function firmware(ctx: Mocha.Context, image: string): Image {
   const img = vectors.images[image];
@@ -48,48 +47,41 @@ function firmware(ctx: Mocha.Context, image: string): Image {
 }
 
 /**
- * The VM as options; a VM the ACPI model does not cover as its command line read with
- * --fw-cfg-from-qemu; with possible CPUs beyond the started ones (`-smp N,maxcpus=M`) as the QEMU
- * command line it was booted with.
+ * The VM as options; a VM given by its own command line (`predictCmdline`) as that line; with possible CPUs beyond the started ones (`-smp N,maxcpus=M`) or `-boot`
+ * options (`splash-time` adds etc/boot-menu-wait, which sid's QemuFwCfgLib caches) as the QEMU
+ * command line it was booted with, its ACPI and SMBIOS blobs read from the installed QEMU
+ * (`--fw-cfg-from-qemu`: the model covers no VM described by a command line).
  */
-function args(ctx: Mocha.Context, img: Image, b: Boot): string[] {
-  if (b.predictCmdline !== undefined) {
-    requirePrerequisites(ctx, { tools: ['qemu-system-x86_64'] });
-    return ['--qemu-cmdline', b.predictCmdline.replaceAll('$TCG2SIM_FIRMWARE_DIR/', `${CACHE}/`), '--fw-cfg-from-qemu'];
-  }
-  if (b.maxCpus === undefined) return ['--code', join(CACHE, img.file), '--vars', join(CACHE, img.vars), '--smm', '--memory', String(b.memoryMiB), '--cpus', String(b.cpus)];
+function args(img: Image, b: Boot): string[] {
+  if (b.predictCmdline !== undefined) return ['--qemu-cmdline', b.predictCmdline.replaceAll('$TCG2SIM_FIRMWARE_DIR/', `${CACHE}/`), '--fw-cfg-from-qemu'];
+  if (b.maxCpus === undefined && b.qemuBoot === undefined) return ['--code', join(CACHE, img.file), '--vars', join(CACHE, img.vars), '--smm', '--memory', String(b.memoryMiB), '--cpus', String(b.cpus)];
   const cmd = [
-    'qemu-system-x86_64 -machine q35,smm=on', `-m ${b.memoryMiB}`, `-smp ${b.cpus},maxcpus=${b.maxCpus}`, '-global driver=cfi.pflash01,property=secure,value=on',
+    'qemu-system-x86_64 -machine q35,smm=on', `-m ${b.memoryMiB}`, `-smp ${b.cpus}${b.maxCpus === undefined ? '' : `,maxcpus=${b.maxCpus}`}`,
+    ...(b.qemuBoot === undefined ? [] : [`-boot ${b.qemuBoot}`]), '-global driver=cfi.pflash01,property=secure,value=on',
     `-drive if=pflash,format=raw,unit=0,readonly=on,file=${join(CACHE, img.file)}`, `-drive if=pflash,format=raw,unit=1,file=${join(CACHE, img.vars)}`,
     '-chardev socket,id=chrtpm,path=/tmp/swtpm-ctrl.sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 -net none',
   ];
-  return ['--qemu-cmdline', cmd.join(' ')];
+  return ['--qemu-cmdline', cmd.join(' '), '--fw-cfg-from-qemu'];
 }
 
 describe('SMM builds from edk2-stable202405 (SMBASE relocation in PEI): verify and predict against real boots', function () {
   this.timeout(120_000);
   for (const [kind, list] of [['boot', vectors.boots], ['out-of-sample capture', vectors.captures]] as const) {
     for (const b of list) {
-      const open = OPEN.has(b.image);
       const log = new URL(`${b.id}-eventlog.bin`, VECTORS).pathname;
-      it(`${kind} ${b.id} (${b.image}, ${b.memoryMiB} MiB, ${b.cpus} CPU(s)): ${open ? 'PCR0 left open, INCOMPLETE naming the IDT base' : 'verify: every event exact; predict: complete, PCRs 0-7 of every bank equal the real TPM\'s'}`, async function () {
+      it(`${kind} ${b.id} (${b.image}, ${b.memoryMiB} MiB, ${b.cpus}${b.maxCpus === undefined ? '' : ` of ${b.maxCpus}`} CPU(s)): verify: every event exact; predict: complete, PCRs 0-7 of every bank equal the real TPM's`, async function () {
         const img = firmware(this, b.image);
+        if (b.maxCpus !== undefined || b.qemuBoot !== undefined || b.predictCmdline !== undefined) requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
         const real = JSON.parse(readFileSync(new URL(`${b.id}-pcrs.json`, VECTORS), 'utf8')) as Record<string, Record<string, string>>;
-        const vm = args(this, img, b);
-        const p = await runCli('predict', ...vm, '--json');
+        const p = await runCli('predict', ...args(img, b), '--json');
         expect(p.status, p.err).to.equal(0);
         const j = JSON.parse(p.out) as PredictJson;
-        if (open) {
-          expect(j.complete).to.equal(false);
-          expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('gcSmmInitIdtr.Base'))).to.equal(true);
-          return;
-        }
         expect(j.complete, j.notes.join('\n')).to.equal(true);
         expect(Object.keys(real)).to.have.length(4);
         for (const [bank, values] of Object.entries(real)) {
           for (let i = 0; i <= 7; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(values[String(i)]);
         }
-        const v = await runCli('verify', log, ...vm, '--json');
+        const v = await runCli('verify', log, ...args(img, b), '--json');
         const vj = JSON.parse(v.out) as VerifyJson;
         expect(vj.divergences, v.out).to.deep.equal([]);
         expect(vj.exact).to.equal(true);

@@ -75,19 +75,19 @@ export type PeiHobList = { readonly hobs: readonly PeiHob[]; readonly idtPoolAbo
 
 /** Releases whose PEI HOBs this model follows (read in edk2-stable202405 and 202502; 202408/202411 share their code). */
 export const PEI_HOB_RELEASES = { from: 202405, to: 202502 } as const;
-const PHIT_ABOVE_BASE = 0x20000;
+export const PHIT_ABOVE_BASE = 0x20000;
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
-const STACK_HOB_GUID = '4ED4BF27-4092-42E9-807D-527B1D00C9BD';
+export const STACK_HOB_GUID = '4ED4BF27-4092-42E9-807D-527B1D00C9BD';
 const MiB = 1024 * 1024;
 const SMM_DEFAULT_SMBASE = 0x30000;
 const MCH_DEFAULT_SMBASE_SIZE = 0x20000;
-const RES = { ram: 0, mmio: 1, io: 2, reserved: 5 } as const;
+export const RES = { ram: 0, mmio: 1, io: 2, reserved: 5 } as const;
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const pool = (bytes: number, what: string): PeiHob => ({ kind: 'POOL', length: 8 + align8(bytes), what });
-const guidHob = (guid: string, bytes: number, what: string): PeiHob => ({ kind: 'GUID', length: 24 + align8(bytes), what, guid });
-const memAlloc = (what: string, allocationLength?: number, guid = ZERO_GUID): PeiHob => ({ kind: 'MEMALLOC', length: 0x30, what, guid, ...(allocationLength === undefined ? {} : { allocationLength }) });
-const resource = (type: number, start: number | bigint, length: number | bigint, what: string): PeiHob => ({ kind: 'RESDESC', length: 0x30, what, resource: { type, start: BigInt(start), length: BigInt(length) } });
+export const pool = (bytes: number, what: string): PeiHob => ({ kind: 'POOL', length: 8 + align8(bytes), what });
+export const guidHob = (guid: string, bytes: number, what: string): PeiHob => ({ kind: 'GUID', length: 24 + align8(bytes), what, guid });
+export const memAlloc = (what: string, allocationLength?: number, guid = ZERO_GUID): PeiHob => ({ kind: 'MEMALLOC', length: 0x30, what, guid, ...(allocationLength === undefined ? {} : { allocationLength }) });
+export const resource = (type: number, start: number | bigint, length: number | bigint, what: string): PeiHob => ({ kind: 'RESDESC', length: 0x30, what, resource: { type, start: BigInt(start), length: BigInt(length) } });
 
 /** The inputs: PEIFV, the pointer width's architecture, the VM, the release, PEI's page allocations, the SMM IDT limit. */
 export interface PeiHobListInput {
@@ -102,7 +102,7 @@ export interface PeiHobListInput {
 }
 
 /** PeiCore's pools before memory. */
-function peiCoreHobs(f: PeiHobImageFacts, w: number): PeiHob[] {
+export function peiCoreHobs(f: PeiHobImageFacts, w: number): PeiHob[] {
   const out = [
     pool(8 * w, 'PeiCore DispatchNotifyList (8 pointers)'),
     pool(64 * w, 'PeiCore PpiList (64 pointers)'),
@@ -118,7 +118,7 @@ function peiCoreHobs(f: PeiHobImageFacts, w: number): PeiHob[] {
 }
 
 /** PlatformPei's HOBs (normal boot, Q35 SMM build, QEMU 7.2's E820). */
-function platformPeiHobs(m: MachineDescription, w: number): PeiHob[] {
+export function platformPeiHobs(m: MachineDescription, w: number): PeiHob[] {
   const x64 = w === 8;
   const ram = ramLayout(m);
   const tseg = ram.belowFourG - QEMU_EXTENDED_TSEG_MBYTES * MiB;
@@ -162,7 +162,7 @@ function platformPeiHobs(m: MachineDescription, w: number): PeiHob[] {
 }
 
 /** HOBs built right after a page allocation of `pages` (its PEIM's entry, MpInitLib). */
-function hobsAfter(what: string, w: number, cpus: number): PeiHob[] {
+export function hobsAfter(what: string, w: number, cpus: number): PeiHob[] {
   const x64 = w === 8;
   switch (what) {
     case 'DxeIpl':

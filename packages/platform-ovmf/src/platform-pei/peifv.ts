@@ -1,3 +1,4 @@
+import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 import { encode } from '@tcg2sim/binary-codec';
 import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim/uefi';
 import type { FirmwareVolume } from '@tcg2sim/uefi';
@@ -58,9 +59,10 @@ export function peiFvAtMeasurement(
   machine: MachineDescription,
   build: OvmfBuildFacts,
   readVariable?: (name: string, guid: string) => Uint8Array | undefined,
-  smmAllocations?: SmmRelocationAllocations
+  smmAllocations?: SmmRelocationAllocations,
+  fwCfgFiles?: readonly QemuFwCfgFile[]
 ): MeasuredPeiFv {
-  const r = modelledPeiFv(peiFv, machine, build, readVariable, smmAllocations);
+  const r = modelledPeiFv(peiFv, machine, build, readVariable, smmAllocations, fwCfgFiles);
   const probes = unlocatedDebugIoPortFlags(peiFv);
   if (probes.length === 0 || r.unmodelled !== undefined) return r;
   return { ...r, unmodelled: `PlatformDebugLibIoPort's flags in PEIFV (${probes.join(', ')} probe the debug console at 0x402 but the flags were not found; PCR0)` };
@@ -71,7 +73,8 @@ function modelledPeiFv(
   machine: MachineDescription,
   build: OvmfBuildFacts,
   readVariable?: (name: string, guid: string) => Uint8Array | undefined,
-  smmAllocations?: SmmRelocationAllocations
+  smmAllocations?: SmmRelocationAllocations,
+  fwCfgFiles?: readonly QemuFwCfgFile[]
 ): MeasuredPeiFv {
   const bytes = peiFv.bytes.slice();
   const notes: string[] = [];
@@ -110,7 +113,7 @@ function modelledPeiFv(
     }
     if (err instanceof PlatformPeiLocateError && build.smmSmramRequire && img !== undefined && dataRange !== undefined && hasPeiSmmRelocation(peiFv)) {
       notes.push(refreshSmmMemTypeInfo(bytes, peOffsetInFv, dataRange, readVariable));
-      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, build.cpuApStackSize, smmAllocations);
+      const smm = applyPeiSmmRelocation(bytes, peOffsetInFv, peiFv, img, dataRange, machine, build.ia32Dxe !== true, build.cpuApStackSize, smmAllocations, fwCfgFiles);
       if (smm !== undefined) {
         notes.push(...smm.notes);
         const base = { bytes, notes, ...(smm.writes === undefined ? {} : { smmRelocation: smm.writes }) };

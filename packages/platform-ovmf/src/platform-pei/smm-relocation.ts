@@ -19,6 +19,9 @@ import { edk2ReleaseOf } from './release.ts';
 import { readFirmwareVersionString } from './firmware-version.ts';
 import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from './mem-type-info.ts';
 import { peiHobList } from './pei-hob-list.ts';
+import type { PeiHobListInput } from './pei-hob-list.ts';
+import { PEI_HOB_RELEASE_202608, peiHobList202608 } from './pei-hob-list-202608.ts';
+import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
@@ -67,7 +70,8 @@ function memoryTypeInfoPages(bytes: Uint8Array, peOffsetInFv: number, data: { st
  */
 export function applyPeiSmmRelocation(
   bytes: Uint8Array, peOffsetInFv: number, peiFv: MemoryFv, img: XipImage, data: { start: number; end: number },
-  machine: MachineDescription, longModeDxe: boolean, apStackSize: number, allocations?: SmmRelocationAllocations
+  machine: MachineDescription, longModeDxe: boolean, apStackSize: number, allocations?: SmmRelocationAllocations,
+  fwCfgFiles?: readonly QemuFwCfgFile[]
 ): PeiSmmRelocationApplied | undefined {
   if (!hasPeiSmmRelocation(peiFv)) return undefined;
   if (img.machine !== X64 && img.machine !== I386) return undefined;
@@ -87,10 +91,13 @@ export function applyPeiSmmRelocation(
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
   let idtPoolAboveBase = allocations?.idtPoolAboveBase;
   if (idtPoolAboveBase === undefined) {
-    const hobs = 'allocations' in pages ? peiHobList({ peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit }) : { unmodelled: 'PEI\'s page allocations' };
+    const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
+    const hobs = hobInput === undefined
+      ? { unmodelled: 'PEI\'s page allocations' }
+      : release === PEI_HOB_RELEASE_202608 ? peiHobList202608({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) }) : peiHobList(hobInput);
     if ('hobs' in hobs) {
       idtPoolAboveBase = hobs.idtPoolAboveBase;
-      notes.push(`PEI HOB list before the SMM IDT pool (pei-hob-list.ts): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
+      notes.push(`PEI HOB list before the SMM IDT pool (${release === PEI_HOB_RELEASE_202608 ? 'pei-hob-list-202608.ts' : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
     } else notes.push(`PEI HOB list before the SMM IDT pool not modelled: ${hobs.unmodelled}`);
   }
   const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase });
