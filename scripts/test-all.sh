@@ -114,6 +114,7 @@ if [ $# -gt 0 ]; then
 else
   shopt -s globstar nullglob
   specs=(packages/*/dist/test/**/*.spec.js)
+  [ ${#specs[@]} -gt 0 ] || fail "no spec files under packages/*/dist/test (the build made none)"
   jobs="${TCG2SIM_TEST_JOBS:-2}"
   if [ "$jobs" -le 1 ]; then
     node_modules/.bin/mocha "${specs[@]}"
