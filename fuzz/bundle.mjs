@@ -5,7 +5,7 @@
 // (required from the repository's node_modules, not instrumented).
 //
 // Usage: node fuzz/bundle.mjs            (prints one line per bundled target)
-import { readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { readdirSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -67,9 +67,12 @@ export async function bundleAll() {
   const out = [];
   for (const t of fuzzTargets()) {
     const outfile = join(outDir, `${t.pkg}-${t.name}.cjs`);
-    await build({
+    // Written to a temporary name, then renamed: mocha --parallel workers may bundle at the same
+    // time, and a reader must never see a half-written target.
+    const result = await build({
       entryPoints: [t.entry],
       outfile,
+      write: false,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -78,6 +81,11 @@ export async function bundleAll() {
       logLevel: 'warning',
       plugins: [externalNpm, syncNodeImports],
     });
+    for (const f of result.outputFiles) {
+      const tmp = `${f.path}.${process.pid}.tmp`;
+      writeFileSync(tmp, f.contents);
+      renameSync(tmp, f.path);
+    }
     out.push({ ...t, bundle: outfile });
   }
   return out;

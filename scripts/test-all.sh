@@ -7,10 +7,13 @@
 #   2. Node.js >= 20.19 is checked;
 #   3. npm ci (when node_modules is absent or older than package-lock.json, and always in CI),
 #      which builds; otherwise npm run build;
-#   4. fuzz/build.sh: the Jazzer.js build the fuzzing tests use;
+#   4. fuzz/build.sh: the Jazzer.js build the fuzzing tests use, and at the same time
 #   5. lint;
 #   6. every test (unit and integration) with TCG2SIM_TEST_STRICT=1: after this set-up nothing may
-#      be skipped, so a test that still cannot run fails with its one-line reason.
+#      be skipped, so a test that still cannot run fails with its one-line reason. The spec files
+#      run in TCG2SIM_TEST_JOBS (default 2) mocha --parallel workers, the files tagged @integration
+#      (real boots, external tools; some wait out network time-outs under TCG for minutes) first,
+#      so that their long boots overlap the unit specs; TCG2SIM_TEST_JOBS=1 runs them in one process.
 #
 # Arguments, if any, replace the list of spec files (and may add mocha options): the same set-up,
 # then only those tests, e.g. `scripts/test-all.sh packages/cli/dist/test/pe.spec.js`.
@@ -89,16 +92,35 @@ else
   npm run build || fail "npm run build failed"
 fi
 
-# --- 4. Jazzer.js (coverage-guided fuzzing) ------------------------------------------------------
-fuzz/build.sh || fail "fuzz/build.sh failed (the Jazzer.js build, fuzz/README.md)"
-
-# --- 5. lint -------------------------------------------------------------------------------------
-npm run lint || fail "lint failed"
+# --- 4. Jazzer.js (coverage-guided fuzzing) and 5. lint, at the same time ------------------------
+# Independent of each other (fuzz/ is not linted; lint writes nothing): the fuzz build (npm ci of
+# fuzz/, g++) runs in the background while eslint runs; its output is printed after lint's.
+fuzz_log=$(mktemp)
+fuzz/build.sh >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+npm run lint
+lint_status=$?
+wait "$fuzz_pid"
+fuzz_status=$?
+cat "$fuzz_log"
+rm -f "$fuzz_log"
+[ "$fuzz_status" -eq 0 ] || fail "fuzz/build.sh failed (the Jazzer.js build, fuzz/README.md)"
+[ "$lint_status" -eq 0 ] || fail "lint failed"
 
 # --- 6. every test -------------------------------------------------------------------------------
 export TCG2SIM_TEST_STRICT=1
 if [ $# -gt 0 ]; then
   node_modules/.bin/mocha "$@"
 else
-  node_modules/.bin/mocha 'packages/*/dist/test/**/*.spec.js'
+  shopt -s globstar nullglob
+  specs=(packages/*/dist/test/**/*.spec.js)
+  [ ${#specs[@]} -gt 0 ] || fail "no spec files under packages/*/dist/test (the build made none)"
+  jobs="${TCG2SIM_TEST_JOBS:-2}"
+  if [ "$jobs" -le 1 ]; then
+    node_modules/.bin/mocha "${specs[@]}"
+  else
+    mapfile -t tagged < <(grep -l -F '@integration' "${specs[@]}")
+    mapfile -t untagged < <(grep -L -F '@integration' "${specs[@]}")
+    node_modules/.bin/mocha --parallel --jobs "$jobs" "${tagged[@]}" "${untagged[@]}"
+  fi
 fi

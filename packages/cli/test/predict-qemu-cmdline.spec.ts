@@ -106,17 +106,39 @@ describe('tcg2sim predict --qemu-cmdline / --libvirt-xml (usage)', () => {
 describe('capture --qemu-cmdline = predict --qemu-cmdline on a real boot @integration', function () {
   this.timeout(600_000);
   let dir = '';
+  type Run = Awaited<ReturnType<typeof runCli>>;
+  // The three captures are independent boots: `before` starts them at once (each in its own
+  // `tcg2sim capture` process and output directory); each test awaits its own, then predicts.
+  const captures = new Map<string, Promise<Run>>();
+  let libvirtXml = '';
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm', 'swtpm_setup'], files: [CODE, VARS] });
     dir = mkdtempSync(join(tmpdir(), 'tcg2sim-qemu-cmdline-'));
+    const start = (name: string, line: string): void => {
+      captures.set(name, runCli('capture', '--qemu-cmdline', line, '--out', join(dir, name), '--no-predict'));
+    };
+    start('simple', SIMPLE);
+    const nvram = join(dir, 't1_VARS.fd');
+    copyFileSync(VARS, nvram);
+    libvirtXml = join(dir, 't1.xml');
+    writeFileSync(libvirtXml, minimalDomain(nvram));
+    const { program, args } = domainToQemuArgv(readFileSync(libvirtXml, 'utf8'));
+    start('libvirt', [program, ...args].map(shellQuote).join(' '));
+    start('nodefaults', SIMPLE.replace('-net none', '-nodefaults'));
   });
-  after(() => {
+  after(async () => {
+    await Promise.allSettled(captures.values());
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
-  async function captureAndPredict(name: string, line: string): Promise<{ real: Buffer; predicted: Buffer; qemuLine: string }> {
-    const cap = await runCli('capture', '--qemu-cmdline', line, '--out', join(dir, name), '--no-predict');
+  async function captured(name: string): Promise<void> {
+    const cap = await captures.get(name);
+    if (cap === undefined) throw new Error(`capture ${name} was not started`);
     expect(cap.status, cap.err).to.equal(EXIT.OK);
+  }
+
+  async function captureAndPredict(name: string, line: string): Promise<{ real: Buffer; predicted: Buffer; qemuLine: string }> {
+    await captured(name);
     const pred = await runCli('predict', '--qemu-cmdline', line, '--log-out', join(dir, `${name}.predicted.bin`));
     expect(pred.status, pred.err).to.equal(EXIT.OK);
     return { real: readFileSync(join(dir, name, 'eventlog.bin')), predicted: readFileSync(join(dir, `${name}.predicted.bin`)), qemuLine: readFileSync(join(dir, name, 'qemu-command-line.txt'), 'utf8') };
@@ -132,14 +154,8 @@ describe('capture --qemu-cmdline = predict --qemu-cmdline on a real boot @integr
 
   it("a libvirt domain: QEMU booting libvirt's command line for it gives the PCRs predict --libvirt-xml gives", async function () {
     if (ovmfImage('OVMF_CODE_4M.fd') === undefined) this.skip();
-    const nvram = join(dir, 't1_VARS.fd');
-    copyFileSync(VARS, nvram);
-    const xml = join(dir, 't1.xml');
-    writeFileSync(xml, minimalDomain(nvram));
-    const { program, args } = domainToQemuArgv(readFileSync(xml, 'utf8'));
-    const cap = await runCli('capture', '--qemu-cmdline', [program, ...args].map(shellQuote).join(' '), '--out', join(dir, 'libvirt'), '--no-predict');
-    expect(cap.status, cap.err).to.equal(EXIT.OK);
-    const pred = await runCli('predict', '--libvirt-xml', xml, '--json');
+    await captured('libvirt');
+    const pred = await runCli('predict', '--libvirt-xml', libvirtXml, '--json');
     expect(pred.status, pred.err).to.equal(EXIT.OK);
     const real = (JSON.parse(readFileSync(join(dir, 'libvirt', 'summary.json'), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
     const predicted = (JSON.parse(pred.out) as { pcrs: Record<string, Record<string, string>> }).pcrs;

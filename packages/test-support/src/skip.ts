@@ -7,7 +7,12 @@
  * The reasons live in a WeakMap on globalThis under Symbol.for('tcg2sim.skipReasons'), keyed by
  * the mocha runnable that cannot run: the test itself (a skip inside `it` or `beforeEach`), or
  * the suite whose `before` hook skipped (its tests and nested suites inherit the reason).
+ * Under `mocha --parallel` the tests run in worker processes and the reporter in the main one:
+ * there the reporter names a file in TCG2SIM_SKIP_REASONS_FILE, inherited by the workers, and
+ * each reason is appended to it as one JSON line {title, reason} (the full title of that test or
+ * suite), which the reporter matches against the skipped test's full title.
  */
+import { appendFileSync } from 'node:fs';
 import { debianPackagesFor } from './debian-packages.ts';
 
 const REASONS = Symbol.for('tcg2sim.skipReasons');
@@ -68,9 +73,18 @@ export function skipOptional(ctx: Mocha.Context, reason: string): never {
 }
 
 function skipWithReason(ctx: Mocha.Context, line: string): never {
-  skipReasons().set(skipTarget(ctx), line);
-  // Without the summary reporter (e.g. mocha --no-config), say it once on stderr.
-  if ((globalThis as SkipGlobals)[REPORTER] !== true && !noticed.has(line)) {
+  const target = skipTarget(ctx);
+  skipReasons().set(target, line);
+  const file = process.env['TCG2SIM_SKIP_REASONS_FILE'];
+  const reporterHere = (globalThis as SkipGlobals)[REPORTER] === true;
+  // A mocha --parallel worker (forked with an IPC channel and MOCHA_WORKER_ID): the summary
+  // reporter runs in the main process.
+  const worker = process.env['MOCHA_WORKER_ID'] !== undefined && typeof process.send === 'function';
+  if (!reporterHere && worker && file !== undefined && file !== '') {
+    const title = (target as { fullTitle?: () => string }).fullTitle?.() ?? '';
+    appendFileSync(file, `${JSON.stringify({ title, reason: line })}\n`);
+  } else if (!reporterHere && !noticed.has(line)) {
+    // Without the summary reporter (e.g. mocha --no-config), say it once on stderr.
     noticed.add(line);
     process.stderr.write(`NOTICE: skipping tests: ${line}\n`);
   }

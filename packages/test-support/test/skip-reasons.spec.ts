@@ -49,13 +49,16 @@ interface Run {
   readonly err: string;
 }
 
-function runFixture(env: Record<string, string>, reporterPath = reporter): Run {
+function runFixture(env: Record<string, string>, reporterPath = reporter, mochaArgs: readonly string[] = []): Run {
   const dir = tempDir('tcg2sim-skip-test-');
   try {
     const spec = join(dir.path, 'fixture.spec.mjs');
     writeFileSync(spec, FIXTURE);
+    // A second file, so that --parallel has work for two workers.
+    const other = join(dir.path, 'other.spec.mjs');
+    writeFileSync(other, "describe('another file', () => { it('runs', () => undefined); });\n");
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && !k.startsWith('TCG2SIM_TEST_')));
-    const r = spawnSync(process.execPath, [mochaBin, '--no-config', '--reporter', reporterPath, spec], {
+    const r = spawnSync(process.execPath, [mochaBin, '--no-config', '--reporter', reporterPath, ...mochaArgs, spec, other], {
       encoding: 'utf8',
       cwd: dir.path,
       env: { ...base, NO_COLOR: '1', ...env },
@@ -74,8 +77,9 @@ function lineOf(out: string, title: string): string | undefined {
 describe('skipped tests say why (scripts/summary-reporter.cjs, requirePrerequisites, skipBecause)', function () {
   this.timeout(60_000);
 
-  it('lists each skipped test with one line naming what is missing and the Debian package, and runs what needs nothing', () => {
-    const r = runFixture({ TCG2SIM_TEST_HIDE: 'sbsign' });
+  for (const [mode, args] of [['', []], [' (mocha --parallel: the reasons come from the worker processes)', ['--parallel', '--jobs', '2']]] as const) {
+  it(`lists each skipped test with one line naming what is missing and the Debian package, and runs what needs nothing${mode}`, () => {
+    const r = runFixture({ TCG2SIM_TEST_HIDE: 'sbsign' }, reporter, args);
     expect(r.status, r.out + r.err).to.equal(0);
     expect(lineOf(r.out, 'signs')).to.equal('- signs (skipped: missing sbsign (apt-get install -y sbsigntool))');
     expect(lineOf(r.out, 'verifies')).to.equal('- verifies (skipped: missing sbsign (apt-get install -y sbsigntool))');
@@ -87,9 +91,11 @@ describe('skipped tests say why (scripts/summary-reporter.cjs, requirePrerequisi
     expect(lineOf(r.out, 'needs nothing')).to.match(/^✔ needs nothing/);
     // The after hooks ran without failing (no directory was made, none is left).
     expect(r.out).to.not.match(/"after all" hook/);
-    expect(r.out.trimEnd().split('\n').at(-1)).to.equal('1 passed, 0 failed, 7 skipped');
+    expect(lineOf(r.out, 'runs')).to.match(/^✔ runs/);
+    expect(r.out.trimEnd().split('\n').at(-1)).to.equal('2 passed, 0 failed, 7 skipped');
     expect(r.err).to.equal('');
   });
+  }
 
   it('without the summary reporter, says each distinct reason once on stderr', () => {
     const r = runFixture({ TCG2SIM_TEST_HIDE: 'sbsign' }, 'dot');
@@ -127,7 +133,7 @@ describe('skipped tests say why (scripts/summary-reporter.cjs, requirePrerequisi
       expect(r.out).to.include('cannot skip: missing sbsign (apt-get install -y sbsigntool)');
       expect(r.out).to.include('cannot skip: first line; second line');
       // 'needs nothing' still passed; the bare this.skip() stays a (reported) skip.
-      expect(r.out.trimEnd().split('\n').at(-1)).to.match(/^1 passed, [1-9]\d* failed, 1 skipped$/);
+      expect(r.out.trimEnd().split('\n').at(-1)).to.match(/^2 passed, [1-9]\d* failed, 1 skipped$/);
     });
   }
 });

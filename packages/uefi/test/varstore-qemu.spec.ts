@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import {
@@ -44,40 +44,118 @@ async function bootToShell(varsFile: string, serial: string, timeoutMs: number):
   return readFileSync(serial, 'latin1');
 }
 
+/** Our store: two variables (one updated once, leaving a deleted copy) and a stray programmed byte. */
+function ourStore(): { img: Uint8Array; vss: ReturnType<typeof uefiExtractReport> } {
+  const img = new Uint8Array(readFileSync(VARS));
+  setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
+  // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (NV|BS, one byte TpmDevice: 2 = TPM_DEVICE_2_0_DTPM).
+  setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(2) });
+  // Update once, so a deleted 0x3C record precedes the live copy in what OVMF reads.
+  setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xca, 0xfe) });
+  // What UEFIExtract reads of it, before the stray byte (checked by the test).
+  const vss = uefiExtractReport(img).filter((l) => l.type === 'VSS entry');
+  // A stray programmed byte after the last record (as a cut mid-StartId leaves) makes the
+  // driver reclaim through FTW at boot.
+  img[readVarStore(img).lastOffset] = 0xaa;
+  return { img, vss };
+}
+
+/** Seven 32 KiB variables fill the 4M store; updating Fill0 needs a reclaim, which goes through FTW. */
+function filledStore(): Uint8Array {
+  const base = new Uint8Array(readFileSync(VARS));
+  for (let i = 0; i < 7; i++) setVariable(base, { name: `Fill${i}`, guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0x10 + i) });
+  return base;
+}
+const FILL_REQUEST = { name: 'Fill0', guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0xee) };
+
+/** `base` with the Fill0 update cut after `k` flash operations. */
+function cutAt(base: Uint8Array, k: number): Uint8Array {
+  const img = base.slice();
+  try {
+    setVariable(img, FILL_REQUEST, { powerLossAfter: k });
+  } catch (e) {
+    if (!(e instanceof VarStoreError) || e.code !== 'POWER_LOSS') throw e;
+  }
+  return img;
+}
+
+/** The first cut point after which FTW's SpareComplete is set (the write not yet complete). */
+function firstSpareCompleteCut(base: Uint8Array): number {
+  const spareComplete = (img: Uint8Array): boolean => readFtwInfo(img, openVarStore(img)).writes.some((w) => w.records[0]?.spareComplete === true && !w.complete);
+  let lo = 0;
+  let hi = 800_000;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (spareComplete(cutAt(base, mid))) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** A boot of `image` to the shell, started at once (up to 4 minutes: two boots share the CPUs): the file OVMF left behind and its serial log. */
+interface ShellBoot {
+  /** The store as booted (a copy), and the file OVMF wrote to. */
+  readonly image: Uint8Array;
+  readonly file: string;
+  readonly done: Promise<{ log: string } | { error: unknown }>;
+}
+
+function startBoot(dir: string, image: Uint8Array): ShellBoot {
+  const file = join(dir, 'vars.fd');
+  writeFileSync(file, image);
+  const done = bootToShell(file, join(dir, 'serial.log'), 240_000).then((log) => ({ log }), (error: unknown) => ({ error }));
+  return { image: image.slice(), file, done };
+}
+
+async function shellLog(boot: ShellBoot | undefined): Promise<string> {
+  if (boot === undefined) throw new Error('the boot was not started');
+  const r = await boot.done;
+  if ('error' in r) throw r.error;
+  return r.log;
+}
+
 describe('variable store written by us, booted by OVMF in QEMU @integration', function () {
-  this.timeout(150_000);
+  this.timeout(300_000);
+  // The two boots (each to the UEFI shell, ~30 s under TCG) are independent: `before` prepares
+  // both stores and starts both QEMUs at once; each test checks its store, then awaits its boot.
+  const dir = tempDir('tcg2sim-qemu-vars-');
+  let ours: { img: Uint8Array; vss: ReturnType<typeof uefiExtractReport> } | undefined;
+  let fillBase: Uint8Array | undefined;
+  let spareCompleteCut = 0;
+  const boots: { ours?: ShellBoot; cut?: ShellBoot } = {};
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'UEFIExtract'], files: [CODE, VARS] });
+    ours = ourStore();
+    fillBase = filledStore();
+    spareCompleteCut = firstSpareCompleteCut(fillBase);
+    mkdirSync(join(dir.path, 'ours'));
+    mkdirSync(join(dir.path, 'cut'));
+    boots.ours = startBoot(join(dir.path, 'ours'), ours.img);
+    // Cut after SpareComplete, once the target's block 0 and half of block 1 are rewritten.
+    boots.cut = startBoot(join(dir.path, 'cut'), cutAt(fillBase, spareCompleteCut + 0x40 + 0x1800));
+  });
+  after(async () => {
+    await Promise.all([boots.ours?.done, boots.cut?.done]);
+    dir.remove();
   });
 
   it('OVMF boots to its shell from our store, reclaims it exactly as we predict, keeps our variables and adds its own', async () => {
-    const dir = tempDir('tcg2sim-qemu-vars-');
-    try {
-      const copy = join(dir.path, 'vars.fd');
-      copyFileSync(VARS, copy);
-      const img = new Uint8Array(readFileSync(copy));
-      setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) });
-      // TCG2_CONFIGURATION as Tcg2ConfigDxe stores it (NV|BS, one byte TpmDevice: 2 = TPM_DEVICE_2_0_DTPM).
-      setVariable(img, { name: 'TCG2_CONFIGURATION', guid: VENDOR_GUID.TCG2_CONFIG_FORM_SET, attributes: 0x3, data: Uint8Array.of(2) });
-      // Update once, so a deleted 0x3C record precedes the live copy in what OVMF reads.
-      setVariable(img, { name: 'Tcg2simTest', guid: TEST_GUID, attributes: 0x7, data: Uint8Array.of(0xca, 0xfe) });
+    {
+      const { img, vss } = ours!;
       // UEFIExtract reads what we wrote: two live entries, one invalid (the replaced copy).
-      const vss = uefiExtractReport(img).filter((l) => l.type === 'VSS entry');
       expect(vss.map((l) => l.subtype)).to.deep.equal(['Invalid', 'Auth', 'Auth']);
       expect(vss[2]!.name).to.equal(`${TEST_GUID} | Tcg2simTest`);
-      // A stray programmed byte after the last record (as a cut mid-StartId leaves) makes the
-      // driver reclaim through FTW at boot. Our recovery of the same image is the prediction.
-      img[readVarStore(img).lastOffset] = 0xaa;
+      // Our recovery of the store with the stray byte is the prediction.
       const predicted = img.slice();
       recoverVarStore(predicted);
       const predictedRecords = readVarStore(predicted).records;
       expect(predictedRecords.map((r) => r.name)).to.deep.equal(['TCG2_CONFIGURATION', 'Tcg2simTest']);
-      writeFileSync(copy, img);
 
-      const log = await bootToShell(copy, join(dir.path, 'serial.log'), 90_000);
+      expect(Buffer.compare(Buffer.from(boots.ours!.image), Buffer.from(img))).to.equal(0);
+      const log = await shellLog(boots.ours);
       expect(log).to.match(/UEFI Interactive Shell|Shell>/);
 
-      const after = new Uint8Array(readFileSync(copy));
+      const after = new Uint8Array(readFileSync(boots.ours!.file));
       const report = readVarStore(after);
       expect(report.freeAreaClean).to.equal(true);
       expect(report.ftw.headerValid).to.equal(true);
@@ -120,50 +198,28 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       // And UEFIExtract agrees with our walk of the store OVMF left behind.
       const vssAfter = uefiExtractReport(after).filter((l) => l.type === 'VSS entry');
       expect(vssAfter.map((l) => l.base)).to.deep.equal(report.records.map((r) => r.offset));
-    } finally {
-      dir.remove();
     }
   });
 
   it('a power cut during the FTW rewrite of the store: OVMF keeps only what its variable driver cached before the FTW restart', async () => {
     // Seven 32 KiB variables fill the 4M store; updating Fill0 needs a reclaim, which goes through
     // FTW. Cut after SpareComplete, once the target's block 0 and half of block 1 are rewritten.
-    const base = new Uint8Array(readFileSync(VARS));
-    for (let i = 0; i < 7; i++) setVariable(base, { name: `Fill${i}`, guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0x10 + i) });
-    const req = { name: 'Fill0', guid: TEST_GUID, attributes: 7, data: new Uint8Array(0x8000).fill(0xee) };
-    const cutAt = (k: number): Uint8Array => {
-      const img = base.slice();
-      try {
-        setVariable(img, req, { powerLossAfter: k });
-      } catch (e) {
-        if (!(e instanceof VarStoreError) || e.code !== 'POWER_LOSS') throw e;
-      }
-      return img;
-    };
-    const spareComplete = (img: Uint8Array): boolean => readFtwInfo(img, openVarStore(img)).writes.some((w) => w.records[0]?.spareComplete === true && !w.complete);
-    let lo = 0;
-    let hi = 800_000;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (spareComplete(cutAt(mid))) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = spareCompleteCut;
     // EDK II's order (docs/edk2-pei.md §8.7): mark old 0x3E (1), FTW header (40 + 1), record (40),
     // erase 0x42 spare blocks, program 0x40000 bytes, SpareComplete (1).
     expect(lo).to.equal(1 + 41 + 40 + 0x42 + 0x40000 + 1);
-    const cut = cutAt(lo + 0x40 + 0x1800);
+    const cut = cutAt(fillBase!, lo + 0x40 + 0x1800);
     expect(readVarStore(cut).pendingFtwRestart).to.equal(true);
     // Our model (EDK II's FTW rules): the restart brings back every variable, Fill0 with its new value.
     expect(listVariables(cut).filter((v) => v.name.startsWith('Fill')).map((v) => [v.name, v.data[0]])).to.deep.equal(
       [['Fill1', 0x11], ['Fill2', 0x12], ['Fill3', 0x13], ['Fill4', 0x14], ['Fill5', 0x15], ['Fill6', 0x16], ['Fill0', 0xee]]);
+    // The store booted (started by `before`) is this one.
+    expect(Buffer.compare(Buffer.from(boots.cut!.image), Buffer.from(cut))).to.equal(0);
 
-    const dir = tempDir('tcg2sim-qemu-cut-');
-    try {
-      const file = join(dir.path, 'vars.fd');
-      writeFileSync(file, cut);
-      const log = await bootToShell(file, join(dir.path, 'serial.log'), 90_000);
+    {
+      const log = await shellLog(boots.cut);
       expect(log).to.match(/UEFI Interactive Shell|Shell>/);
-      const after = new Uint8Array(readFileSync(file));
+      const after = new Uint8Array(readFileSync(boots.cut!.file));
       // E (QEMU 7.2, Debian OVMF 2022.11, non-SMM): VariableRuntimeDxe (depex TRUE) read the store
       // before FaultTolerantWriteDxe restarted the write. Its cache ended after Fill1 (the only
       // record whose header was already rewritten), so its own appends went over the restored
@@ -175,8 +231,6 @@ describe('variable store written by us, booted by OVMF in QEMU @integration', fu
       const report = readVarStore(after);
       expect(report.ftw.headerValid).to.equal(true);
       expect(report.ftw.writes.every((w) => w.complete)).to.equal(true);
-    } finally {
-      dir.remove();
     }
   });
 });
