@@ -1,6 +1,7 @@
 /**
  * PEI's HOB list up to SmmRelocationInit's IDT pool for edk2-stable202608 SMM builds (Debian
- * sid's 2026.08, X64 PEI): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
+ * sid's 2026.08, X64 PEI), and for 202511 (Ubuntu 26.04's 2025.11: no PeiCore memory bins, so
+ * memory from PlatformPei's entry and the PEIMs' HOBs in 202502's order, afterMemoryNoBins): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
  * differently, each size read from the image (pei-hob-facts-202608.ts, pei-hob-facts.ts,
  * smm-pei-pages.ts) or the VM (qemu-fw-cfg-files.ts), in the order a real boot's list has them
  * (test/vectors/smm-relocation/pei-hobs-sid-*.txt, pei-hobs-nx-512-3.txt):

@@ -49,8 +49,11 @@
  *   again) and every CPU's exception stacks, GDT and TSS (X64/ArchExceptionHandler.c
  *   ArchSetupExceptionStack: 2 × PcdCpuKnownGoodStackSize + 16 + the reset vector's 64-byte GDT
  *   + 16 + 0x68, per CPU, in one allocation).
- * Releases between edk2-stable202505 and 202608 have some of these and no boot to check them:
- * not modelled.
+ * Whether PeiCore has the bins (and PlatformPei defers memory) is read from PeiCore's image
+ * (peiCoreHasMemoryBins); the MpInitLib/CpuMpPei changes go by the release (202511 and 202608).
+ * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
+ * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
+ * 202508, 202602 and 202605 have some of these and no boot to check them: not modelled.
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
