@@ -48,7 +48,7 @@ export { peiHobImageFacts } from './platform-pei/pei-hob-facts.ts';
 export type { PeiHobImageFacts, PeiPcdDatabase } from './platform-pei/pei-hob-facts.ts';
 export { peiHobList202608, fwCfgCacheHobs, PEI_HOB_RELEASE_202608, FW_CFG_INFO_HOB_GUID } from './platform-pei/pei-hob-list-202608.ts';
 export type { PeiHobList202608Input } from './platform-pei/pei-hob-list-202608.ts';
-export { peiHobFacts202608 } from './platform-pei/pei-hob-facts-202608.ts';
+export { peiHobFacts202608, peiCoreHasMemoryBins } from './platform-pei/pei-hob-facts-202608.ts';
 export type { PeiHobFacts202608, FwCfgCacheEntry } from './platform-pei/pei-hob-facts-202608.ts';
 export { qemu72FwCfgFiles, qemuE820EntryCount } from './platform-pei/qemu-fw-cfg-files.ts';
 export type { QemuFwCfgFile } from './platform-pei/qemu-fw-cfg-files.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites } from '@tcg2sim/test-support';
 import {
-  DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
+  DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiCoreHasMemoryBins, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
 import type { PeiHob } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
@@ -98,6 +98,8 @@ describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (
     expect(g.delayedDispatchHobLength).to.equal(0x180);
     expect(g.platformInfoSize).to.equal(162);
     expect(g.rscNestStatus).to.equal(true);
+    expect(peiCoreHasMemoryBins(sid.peiFv.volume), 'sid PeiCore: memory bins').to.equal(true);
+    expect(peiCoreHasMemoryBins(firmware(this, 'trixie-x64').peiFv.volume), 'trixie PeiCore: none').to.equal(false);
     expect(g.exceptionVectors).to.equal(256);
     expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
     expect(g.earlyDebugLog).to.deep.equal({ base: 0x820000, size: 0x10000 });

@@ -171,6 +171,24 @@ function earlyDebugLog(pp: Uint8Array, peiFvBase: number): MemFdReservation | un
   return undefined;
 }
 
+/** gEfiMemoryTypeInformationGuid (MdeModulePkg.dec). */
+const MEMORY_TYPE_INFORMATION_GUID = '4C19049F-4137-4DD3-9C10-8B97A83FFDFA';
+
+/**
+ * Whether PeiCore creates memory bins (MdeModulePkg/Core/Pei/Memory/MemoryBin.c, compiled in when
+ * PcdPeiMemoryBinsEnable is TRUE): its image then refers to gEfiMemoryTypeInformationGuid (the
+ * HOB it sizes the bins by, the owner of their resource HOB); a PeiCore without bins never does.
+ */
+export function peiCoreHasMemoryBins(volume: FirmwareVolume): boolean {
+  const core = imageOf(volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE));
+  return core !== undefined && find(core, guidFromString(MEMORY_TYPE_INFORMATION_GUID)) >= 0;
+}
+
+/** IdtEntryCount of CpuMpPei's exception handler data, or why it was not found. */
+export function cpuMpPeiExceptionVectors(volume: FirmwareVolume): number | string {
+  return exceptionVectors(imageOf(findFileByGuid(volume, CPU_MP_PEI_FILE_GUID)));
+}
+
 /** Reads the facts from PEIFV (X64 images; PEIFV at `peiFvBase`). */
 export function peiHobFacts202608(volume: FirmwareVolume, peiFvBase: number): PeiHobFacts202608 {
   const pp = imageOf(findFileByGuid(volume, PLATFORM_PEI_FILE_GUID));

@@ -1,6 +1,7 @@
 /**
  * PEI's HOB list up to SmmRelocationInit's IDT pool for edk2-stable202608 SMM builds (Debian
- * sid's 2026.08, X64 PEI): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
+ * sid's 2026.08, X64 PEI), and for 202511 (Ubuntu 26.04's 2025.11: no PeiCore memory bins, so
+ * memory from PlatformPei's entry and the PEIMs' HOBs in 202502's order, afterMemoryNoBins): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
  * differently, each size read from the image (pei-hob-facts-202608.ts, pei-hob-facts.ts,
  * smm-pei-pages.ts) or the VM (qemu-fw-cfg-files.ts), in the order a real boot's list has them
  * (test/vectors/smm-relocation/pei-hobs-sid-*.txt, pei-hobs-nx-512-3.txt):
@@ -37,6 +38,10 @@ import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 
 /** The release this model follows. */
 export const PEI_HOB_RELEASE_202608 = 202608;
+/** The releases with QemuFwCfgLib's cache HOBs this model covers: 202511 (no memory bins), 202608 (bins). */
+export const PEI_HOB_RELEASES_FW_CFG_CACHE: readonly number[] = [202511, PEI_HOB_RELEASE_202608];
+const BINS = 'PeiCore memory bins (allocated, freed, left above the PHIT)';
+const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
 /** gOvmfFwCfgInfoHobGuid (OvmfPkg.dec). */
 export const FW_CFG_INFO_HOB_GUID = 'A291CE0E-DC09-11EE-9EDB-7349D792AF51';
 /** sizeof (FW_CFG_CACHED_ITEM), packed: FwCfgItem (UINT16) and DataSize (UINT32). */
@@ -107,7 +112,7 @@ function facts(input: PeiHobList202608Input): Facts | string {
 /** PEI's HOBs up to and including SmmRelocationInit's IDT pool, edk2-stable202608 X64. */
 export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
   const { arch, machine: m } = input;
-  if (input.release !== PEI_HOB_RELEASE_202608) return { unmodelled: `PEI's HOB list of edk2-stable${input.release ?? '?'} (this model: ${PEI_HOB_RELEASE_202608})` };
+  if (input.release === undefined || !PEI_HOB_RELEASES_FW_CFG_CACHE.includes(input.release)) return { unmodelled: `PEI's HOB list of edk2-stable${input.release ?? '?'} (this model: ${PEI_HOB_RELEASES_FW_CFG_CACHE.join(', ')})` };
   if (arch !== 'X64') return { unmodelled: `PEI's HOB list of an IA32 PEI in edk2-stable${PEI_HOB_RELEASE_202608}` };
   if (m.machine !== 'q35') return { unmodelled: `PEI's HOB list on machine ${m.machine} (modelled for q35)` };
   const r = facts(input);
@@ -123,20 +128,65 @@ export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
   );
   if (g.rscNestStatus) hobs.push(guidHob(RSC_ROUTER_NEST_STATUS_HOB_GUID, 4, 'ReportStatusCodeRouterPei nest status (UINT32)'));
   if (f.memoryStatusCode) hobs.push(guidHob('060CC026-4C0D-4DDA-8F41-595FEF00A502', 1024 + 8, 'StatusCodeHandlerPei memory status codes'));
-  hobs.push(guidHob(PLATFORM_INFO_HOB_GUID, r.platformInfoSize, `PlatformPei EFI_HOB_PLATFORM_INFO (${r.platformInfoSize} bytes, from its code)`), ...fwCfg, ...hobsAfter('PeiVariable', w, m.cpus));
-  if (g.igvmParams !== undefined) hobs.push(memAlloc('PlatformPei IGVM parameter page (runtime data)', g.igvmParams.size));
+  hobs.push(guidHob(PLATFORM_INFO_HOB_GUID, r.platformInfoSize, `PlatformPei EFI_HOB_PLATFORM_INFO (${r.platformInfoSize} bytes, from its code)`), ...fwCfg);
+  // With PeiCore's memory bins (smm-pei-pages.ts) PlatformPei publishes memory from PeiVariable's PPI: its HOBs, then the IGVM page.
+  const bins = input.pages.some((p) => p.what === BINS);
+  if (bins) hobs.push(...hobsAfter('PeiVariable', w, m.cpus));
+  if (g.igvmParams !== undefined) {
+    if (!bins) return { unmodelled: 'PlatformPei\'s IGVM parameter page in a build that publishes PEI memory from its entry point' };
+    hobs.push(memAlloc('PlatformPei IGVM parameter page (runtime data)', g.igvmParams.size));
+  }
   // PlatformPei's HOBs of 202502 from its RAM descriptors on (PlatformInfo is above), the early debug log before PEIFV's.
   for (const h of platformPeiHobs(m, w).slice(1)) {
     if (h.what === 'PEIFV' && g.earlyDebugLog !== undefined) hobs.push(memAlloc('MEMFD early memory debug log', g.earlyDebugLog.size));
     hobs.push(h);
   }
   hobs.push(memAlloc('PeiCore stack', undefined, STACK_HOB_GUID));
-  const rest = afterMemory(input, r.vectors);
+  const rest = bins ? afterMemory(input, r.vectors) : afterMemoryNoBins(input, r.vectors);
   if (typeof rest === 'string') return { unmodelled: rest };
   hobs.push(...rest);
   const before = hobs.reduce((s, h) => s + h.length, 0);
   hobs.push(pool(input.idtLimit + 1 + w, 'SmmRelocationLib SMM IDT'));
   return { hobs, idtPoolAboveBase: PHIT_ABOVE_BASE + before + 8 };
+}
+
+/**
+ * Without memory bins (edk2-stable202511: Ubuntu resolute's 2025.11): every page allocation of
+ * smm-pei-pages.ts in order, each followed by its PEIM's HOBs as in 202502 (pei-hob-list.ts), but
+ * CpuMpPei's exception-handler pools for its `vectors` and MpInitLib's microcode and hand-off HOBs
+ * after the read-only AP code's page table; then CpuMpPei's BIST record and SmmRelocationLib's
+ * SMRAM split before its stack page.
+ */
+function afterMemoryNoBins(input: PeiHobList202608Input, vectors: number): PeiHob[] | string {
+  const { machine: m, pages } = input;
+  const w = 8;
+  const last = pages[pages.length - 1];
+  if (last?.what !== 'SmmRelocationLib SMM init stack' || !pages.some((p) => p.what === RO_AP_CODE_TABLE)) return `PEI page allocations other than edk2-stable202511's (${pages.map((p) => p.what).join(', ')})`;
+  const out: PeiHob[] = [];
+  for (const p of pages.slice(0, -1)) {
+    out.push(memAlloc(p.what, p.pages * PAGE));
+    if (p.what === 'CpuMpPei') out.push(...exceptionHandlerPools(vectors));
+    else if (p.what === RO_AP_CODE_TABLE) out.push(...hobsAfter('MpInitLib reset vector above 1 MiB', w, m.cpus));
+    else out.push(...hobsAfter(p.what, w, m.cpus));
+  }
+  out.push(
+    pool(12 + 8 * m.cpus, 'CpuMpPei BIST record'),
+    guidHob('9E9F374B-8F16-4230-9824-5846EE766A97', 12 + 8 * m.cpus, 'CpuMpPei gEfiSecPlatformInformation2PpiGuid (BIST)'),
+    guidHob('6DADF1D1-D4CC-4910-BB6E-82B1FD80FF3D', 8 + 3 * 32, 'SmmRelocationLib SMRAM block split (3 descriptors)'),
+    memAlloc(last.what, last.pages * PAGE)
+  );
+  return out;
+}
+
+/** PeiCpuExceptionHandlerLib's pools for `vectors` IDT entries (X64). */
+function exceptionHandlerPools(vectors: number): PeiHob[] {
+  const w = 8;
+  return [
+    pool(vectors * RESERVED_VECTORS_DATA_X64, `CpuExceptionHandlerLib RESERVED_VECTORS_DATA × ${vectors}`),
+    pool(4 * w, 'CpuExceptionHandlerLib EXCEPTION_HANDLER_DATA'),
+    pool(vectors * w, `CpuExceptionHandlerLib external interrupt handlers × ${vectors}`),
+    pool(Math.ceil(18 / w) * w + w, 'CpuExceptionHandlerLib EXCEPTION0_STUB_HEADER'),
+  ];
 }
 
 /** The HOBs from PeiCore's copy to SmmRelocationLib's stack page, by smm-pei-pages.ts's allocations. */
@@ -161,10 +211,7 @@ function afterMemory(input: PeiHobList202608Input, vectors: number): PeiHob[] | 
     ...hobsAfter('DxeIpl', w, m.cpus),
     a('SmmAccessPei'),
     a('CpuMpPei'),
-    pool(vectors * RESERVED_VECTORS_DATA_X64, `CpuExceptionHandlerLib RESERVED_VECTORS_DATA × ${vectors}`),
-    pool(4 * w, 'CpuExceptionHandlerLib EXCEPTION_HANDLER_DATA'),
-    pool(vectors * w, `CpuExceptionHandlerLib external interrupt handlers × ${vectors}`),
-    pool(Math.ceil(18 / w) * w + w, 'CpuExceptionHandlerLib EXCEPTION0_STUB_HEADER'),
+    ...exceptionHandlerPools(vectors),
     a('MpInitLib buffer'),
     a('MpInitLib AP code above 1 MiB'),
     a("MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page"),

@@ -49,14 +49,18 @@
  *   again) and every CPU's exception stacks, GDT and TSS (X64/ArchExceptionHandler.c
  *   ArchSetupExceptionStack: 2 × PcdCpuKnownGoodStackSize + 16 + the reset vector's 64-byte GDT
  *   + 16 + 0x68, per CPU, in one allocation).
- * Releases between edk2-stable202505 and 202608 have some of these and no boot to check them:
- * not modelled.
+ * Whether PeiCore has the bins (and PlatformPei defers memory) is read from PeiCore's image
+ * (peiCoreHasMemoryBins); the MpInitLib/CpuMpPei changes go by the release (202511 and 202608).
+ * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
+ * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
+ * 202508, 202602 and 202605 have some of these and no boot to check them: not modelled.
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
+import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
 const PAGE = 0x1000;
@@ -88,9 +92,16 @@ const BEFORE_MEMORY_AFTER_PLATFORM: Readonly<Record<string, { readonly name: str
 /** edk2-stable202608: post-memory PEIMs between PeiVariable and CpuMpPei (memory in their depex, no pages at entry). */
 const AFTER_MEMORY_BEFORE_CPU_MP: Readonly<Record<string, string>> = { '6C0E75B4-B0B9-44D1-8210-3377D7B4E066': 'SmmAccessPei' };
 const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
-/** Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505, and 202608). */
-export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408, memoryBins: 202608 } as const;
+/**
+ * Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505,
+ * 202511 and 202608). `mpExceptionStacks`: MpInitLib's read-only AP code page (202508), no AP
+ * loop buffer on a normal boot and CpuMpPei's exception stacks (202511), checked in 202511 and
+ * 202608 builds; 202508, 202602 and 202605 have no boot to check them (not modelled).
+ */
+export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[] } as const;
 const AP_SAFE_STACK_SIZE = 128;
+/** The 32-entry IDT copy (X64 gate descriptors) that shares MpInitLib's last buffer page with CPU_MP_DATA. */
+const BASE_IDT_BYTES = 32 * 16;
 const MAX_CHECKED_CPUS = 4;
 /** sizeof (EXCEPTION_STACK_SWITCH_CONTEXT) on X64 (CpuMpPei.h). */
 const STACK_SWITCH_CONTEXT_SIZE = 24;
@@ -162,10 +173,13 @@ export function fourLevelTablePages(address: number, length: number): number {
 export function smmPeiPages(
   peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, release: number | undefined, top: number, apStackSize: number, memoryTypeInfoPages?: number
 ): SmmPeiPages {
-  const bins = release === SMM_PEI_PAGES_RELEASES.memoryBins;
-  if (release === undefined || (!bins && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
-    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to} and ${SMM_PEI_PAGES_RELEASES.memoryBins})` };
+  // PeiCore's memory bins are read from its image; with them PlatformPei (same release) defers memory to PeiVariable's PPI.
+  const bins = peiCoreHasMemoryBins(peiFv.volume);
+  const mpStacks = release !== undefined && SMM_PEI_PAGES_RELEASES.mpExceptionStacks.includes(release);
+  if (release === undefined || (!mpStacks && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
+    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}, ${SMM_PEI_PAGES_RELEASES.mpExceptionStacks.join(' and ')})` };
   }
+  if (bins && !mpStacks) return { unmodelled: `PEI's page allocations of edk2-stable${release} with PeiCore's memory bins` };
   const maxCpus = m.maxCpus ?? m.cpus;
   if (maxCpus > MAX_CHECKED_CPUS) return { unmodelled: `MpInitLib's buffer for ${maxCpus} possible CPUs (its CPU_MP_DATA and per-CPU data are checked up to ${MAX_CHECKED_CPUS})` };
   if (bins) return memoryBinPages(peiFv, arch, m, apStackSize, memoryTypeInfoPages);
@@ -196,6 +210,12 @@ export function smmPeiPages(
     out.push({ what: name, pages });
   }
 
+  if (mpStacks) {
+    const tail = mpTail(peiFv, arch, m, apStackSize);
+    if (typeof tail === 'string') return { unmodelled: tail };
+    out.push(...tail);
+    return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
+  }
   out.push({ what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 1 });
   out.push({ what: 'MpInitLib reset vector above 1 MiB', pages: 1 });
   if (release >= SMM_PEI_PAGES_RELEASES.apLoopBufferFrom) {
@@ -226,7 +246,7 @@ const wantsMemory = (f: FfsFile): boolean =>
 
 /** edk2-stable202608 (X64): memory installed from PeiVariable's PPI, PeiCore's memory bins, the new MpInitLib/CpuMpPei buffers. */
 function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, memoryTypeInfoPages: number | undefined): SmmPeiPages {
-  if (arch !== 'X64') return { unmodelled: `PEI's page allocations of an IA32 PEI in edk2-stable${SMM_PEI_PAGES_RELEASES.memoryBins} (no paging: no page-table split; other exception-stack sizes; no boot checked)` };
+  if (arch !== 'X64') return { unmodelled: `PEI's page allocations of an IA32 PEI with PeiCore memory bins (no paging: no page-table split; other exception-stack sizes; no boot checked)` };
   if (memoryTypeInfoPages === undefined) return { unmodelled: "PeiCore's memory bins (PlatformPei's mMemoryTypeInformation not found)" };
   const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
   const corePages = core === undefined ? 'no PEI core file' : imagePages(core);
@@ -261,15 +281,30 @@ function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescrip
     if (typeof pages === 'string') return { unmodelled: `${name}'s copy in memory (${pages})` };
     out.push({ what: name, pages });
   }
+  const tail = mpTail(peiFv, arch, m, apStackSize);
+  if (typeof tail === 'string') return { unmodelled: tail };
+  out.push(...tail);
+  return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
+}
+
+/**
+ * MpInitLib's and CpuMpPei's pages from edk2-stable202511 (X64), then the SMM init stack: AP
+ * stacks (one more for alignment), the IDT copy (16 bytes per CpuMpPei vector: 32 fit, with
+ * CPU_MP_DATA and per-CPU data up to 4 CPUs, in one page; 256 take a page more), the AP code page,
+ * the page table its read-only protection splits off SEC's 2 MiB page, the stack-switch contexts
+ * (freed) and the exception stacks.
+ */
+function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number): PeiPageAllocation[] | string {
+  if (arch !== 'X64') return "MpInitLib's and CpuMpPei's pages of an IA32 PEI from edk2-stable202511 (no paging: no page-table split; other exception-stack sizes; no boot checked)";
+  const vectors = cpuMpPeiExceptionVectors(peiFv.volume);
+  if (typeof vectors === 'string') return `MpInitLib's IDT copy (${vectors})`;
   const maxCpus = m.maxCpus ?? m.cpus;
-  out.push(
-    // AP stacks (one more for alignment), then the 0x1000-byte IDT copy and, under a page up to 4 CPUs, CPU_MP_DATA and per-CPU data.
-    { what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 2 },
+  return [
+    { what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 1 + pagesOf(vectors * 16 - BASE_IDT_BYTES) },
     { what: 'MpInitLib AP code above 1 MiB', pages: 1 },
     { what: "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page", pages: 1 },
     { what: 'CpuMpPei stack-switch contexts (freed)', pages: pagesOf(m.cpus * STACK_SWITCH_CONTEXT_SIZE) },
     { what: 'CpuMpPei exception stacks, GDTs and TSSs', pages: pagesOf(m.cpus * EXCEPTION_STACK_BYTES_PER_CPU) },
-    { what: 'SmmRelocationLib SMM init stack', pages: 1 }
-  );
-  return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
+    { what: 'SmmRelocationLib SMM init stack', pages: 1 },
+  ];
 }

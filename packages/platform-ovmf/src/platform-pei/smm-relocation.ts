@@ -20,7 +20,7 @@ import { readFirmwareVersionString } from './firmware-version.ts';
 import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from './mem-type-info.ts';
 import { peiHobList } from './pei-hob-list.ts';
 import type { PeiHobListInput } from './pei-hob-list.ts';
-import { PEI_HOB_RELEASE_202608, peiHobList202608 } from './pei-hob-list-202608.ts';
+import { PEI_HOB_RELEASES_FW_CFG_CACHE, peiHobList202608 } from './pei-hob-list-202608.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
@@ -81,7 +81,10 @@ export function applyPeiSmmRelocation(
     return { notes: [`SmmRelocationLib sites not all found: ${sites.missing.join(', ')}`], unmodelled: `SmmRelocationLib's writes into PEIFV (SMBASE relocation in PEI; not found: ${sites.missing.join(', ')}; PCR0)` };
   }
   // The release from Tcg2Pei's PcdFirmwareVersionString literal (PEIFV alone: DXEFV only corroborates).
-  const release = edk2ReleaseOf(readFirmwareVersionString(peiFv.volume, peiFv.volume)).release;
+  // Without DXEFV to corroborate, the literal's start may take in one stray UTF-16 character before it
+  // (Ubuntu 2025.11's Tcg2Pei: L"@2025.11-3ubuntu7"): the release is the YYYY.MM after at most one such.
+  const version = readFirmwareVersionString(peiFv.volume, peiFv.volume);
+  const release = edk2ReleaseOf({ ...version, value: version.value.replace(/^[^0-9](?=20\d\d\.)/, '') }).release;
   const pages = smmPeiPages(peiFv, arch, machine, release, peiMemoryBounds(machine, longModeDxe).top, apStackSize, memoryTypeInfoPages(bytes, peOffsetInFv, data));
   const notes: string[] = [];
   let pagesBelowTop = allocations?.pagesBelowTop;
@@ -91,13 +94,14 @@ export function applyPeiSmmRelocation(
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
   let idtPoolAboveBase = allocations?.idtPoolAboveBase;
   if (idtPoolAboveBase === undefined) {
+    const fwCfgCacheList = release !== undefined && PEI_HOB_RELEASES_FW_CFG_CACHE.includes(release);
     const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
     const hobs = hobInput === undefined
       ? { unmodelled: 'PEI\'s page allocations' }
-      : release === PEI_HOB_RELEASE_202608 ? peiHobList202608({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) }) : peiHobList(hobInput);
+      : fwCfgCacheList ? peiHobList202608({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) }) : peiHobList(hobInput);
     if ('hobs' in hobs) {
       idtPoolAboveBase = hobs.idtPoolAboveBase;
-      notes.push(`PEI HOB list before the SMM IDT pool (${release === PEI_HOB_RELEASE_202608 ? 'pei-hob-list-202608.ts' : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
+      notes.push(`PEI HOB list before the SMM IDT pool (${fwCfgCacheList ? 'pei-hob-list-202608.ts' : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
     } else notes.push(`PEI HOB list before the SMM IDT pool not modelled: ${hobs.unmodelled}`);
   }
   const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase });
