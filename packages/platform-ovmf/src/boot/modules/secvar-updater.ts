@@ -4,14 +4,15 @@
  * the store's db lacks one of them, appends it to db (CustomMode) before Tcg2Dxe measures db into
  * PCR7. Seen on Ubuntu 26.04's 2025.11 OVMF_CODE_4M.secboot.fd with its own OVMF_VARS_4M.ms.fd:
  * the real boot's db event held one more certificate (Microsoft Option ROM UEFI CA 2023) than the
- * store. It carries Microsoft's db CAs (2011 and 2023) and KEK CAs (2011, 2K 2023). What it
- * appends (list layout, owner, the version variable it writes) is not modelled: when a carried
- * certificate is in neither db nor KEK of a store that has db, the prediction is INCOMPLETE and
- * names it; when they hold them all (jammy's ms store: its real boot equals the prediction) or
- * there is no db (no Secure Boot keys), nothing changes.
+ * store, appended as one more EFI_SIGNATURE_LIST (X509, one entry owned by gMicrosoftVendorGuid),
+ * and the store after the boot held FirmwareSecvarUpdaterVersion = 1. It carries Microsoft's db
+ * CAs (2011 and 2023) and KEK CAs (2011, 2K 2023). Modelled: one db certificate missing from both
+ * db and KEK is appended so. Not observed, so INCOMPLETE naming them: several missing, a KEK one,
+ * a store that already holds the version variable. When db and KEK hold them all (jammy's ms store:
+ * its real boot equals the prediction) or there is no db (no Secure Boot keys), nothing changes.
  */
 import { X509Certificate } from 'node:crypto';
-import { EFI_CERT_TYPE, EFI_SECTION, VENDOR_GUID, parseSignatureLists } from '@tcg2sim/uefi';
+import { EFI_CERT_TYPE, EFI_SECTION, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
 import type { SecOutput } from '../../sec.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
@@ -57,9 +58,21 @@ function updaterImage(sec: SecOutput): Uint8Array | undefined {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, k) => v === b[k]);
 
+/** gMicrosoftVendorGuid: the owner of the SignatureData it appends (seen in the real boot's db). */
+const MICROSOFT_OWNER = '77FA9ABD-0359-4D32-BD60-28F4E78F784B';
+/** The variable it writes after an update (NV|BS|RT, UINT32 1 in the real boot's store). */
+export const SECVAR_UPDATER_VERSION = { name: 'FirmwareSecvarUpdaterVersion', guid: 'A2F5DA32-9E4C-4F6B-B3A1-7C8D5E6F0A1B' } as const;
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
 export const secvarUpdaterUnit: DxeUnit = {
   module: MODULE,
-  role: 'Ubuntu\'s db updater: appends its certificates missing from db before db is measured (not modelled: INCOMPLETE when it would act)',
+  role: 'Ubuntu\'s db updater: appends a carried certificate missing from db before db is measured (PCR7)',
   run(ctx: DxeContext): Promise<void> {
     const image = updaterImage(ctx.sec);
     const db = ctx.vars.get('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE);
@@ -69,11 +82,24 @@ export const secvarUpdaterUnit: DxeUnit = {
     const have = [db, ...(kek === undefined ? [] : [kek])].flatMap((v) => parseSignatureLists(v))
       .filter((l) => l.header.signatureType.toUpperCase() === EFI_CERT_TYPE.X509).flatMap((l) => l.entries.map((e) => e.data));
     const missing = embeddedCertificates(image).filter((c) => !have.some((h) => sameBytes(h, c.der)));
-    if (missing.length === 0) {
+    const [only] = missing;
+    if (only === undefined) {
       ctx.notes.push('FirmwareSecvarUpdater: every certificate it carries is already in db or KEK: it leaves them as they are');
-    } else if (ctx.unmodelled === undefined) {
-      ctx.unmodelled = `Ubuntu's FirmwareSecvarUpdater appends to db, before db is measured (PCR7), the certificate(s) it carries that neither the store's db nor its KEK holds (${missing.map((c) => c.subject).join('; ')}): not modelled, PCR7 is wrong`;
+      return Promise.resolve();
     }
+    // Seen: one db CA missing, appended as its own EFI_SIGNATURE_LIST. Not seen: a KEK CA missing,
+    // several missing (their order), a store that already has its version variable.
+    const why = missing.length > 1 ? 'the order it appends several in was not observed'
+      : /CN=[^,]*KEK/.test(only.subject) ? 'a KEK certificate (its KEK update was not observed)'
+      : ctx.vars.get(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid) !== undefined ? `the store already holds ${SECVAR_UPDATER_VERSION.name} (whether it updates again was not observed)`
+      : undefined;
+    if (why !== undefined) {
+      ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater changes db or KEK before they are measured (PCR7): it carries ${missing.map((c) => c.subject).join('; ')}, which neither the store's db nor its KEK holds, and ${why}`;
+      return Promise.resolve();
+    }
+    ctx.vars.set('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE, concat(db, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: only.der }] })));
+    ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(1, 0, 0, 0));
+    ctx.notes.push(`FirmwareSecvarUpdater: appends ${only.subject} (carried, in neither db nor KEK) to db as one EFI_SIGNATURE_LIST owned by Microsoft, before db is measured`);
     return Promise.resolve();
   },
 };
