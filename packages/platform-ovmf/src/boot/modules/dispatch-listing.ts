@@ -5,7 +5,7 @@
  */
 import type { SecOutput } from '../../sec.ts';
 import { PEI_UNITS, peiListing } from './pei-dispatch.ts';
-import { DXE_UNITS, dxeListing, dxeListingUnmeasured, dxePresence } from './dxe-dispatch.ts';
+import { DXE_UNITS, dxeListing, dxeListingUnmeasured, dxePresence, listed } from './dxe-dispatch.ts';
 import { tcg2DxeUnit } from './tcg2-dxe.ts';
 import type { DispatchedModule } from './unit.ts';
 
@@ -13,6 +13,6 @@ export function dispatchListing(sec: SecOutput): DispatchedModule[] {
   const tcg2Dxe = dxePresence(tcg2DxeUnit, sec).present;
   return [
     ...PEI_UNITS.map((u) => peiListing(u, sec)),
-    ...(tcg2Dxe ? DXE_UNITS.map((u) => dxeListing(u, dxePresence(u, sec))) : dxeListingUnmeasured(sec, 'DXEFV has no Tcg2Dxe')),
+    ...(tcg2Dxe ? DXE_UNITS.flatMap((u) => { const p = dxePresence(u, sec); return listed(u, p) ? [dxeListing(u, p)] : []; }) : dxeListingUnmeasured(sec, 'DXEFV has no Tcg2Dxe')),
   ];
 }

@@ -32,6 +32,11 @@ export function dxePresence(u: DxeUnit, sec: SecOutput): Presence {
   return u.present?.(sec) ?? modulePresence(sec, 'DXE', u.module);
 }
 
+/** Whether `u` has a row in the listing: every OvmfPkg module's unit, a distribution's only when present. */
+export function listed(u: DxeUnit, p: Presence): boolean {
+  return p.present || u.distributionOnly !== true;
+}
+
 /** The listing entry of `u`. */
 export function dxeListing(u: DxeUnit, p: Presence): DispatchedModule {
   return { phase: 'DXE', module: u.module.name, fileGuid: u.module.fileGuid, role: u.role, dispatched: p.present, evidence: p.evidence };
@@ -43,7 +48,7 @@ export function dxeListing(u: DxeUnit, p: Presence): DispatchedModule {
  * DXEFV holds still runs in the firmware, measuring nothing.
  */
 export function dxeListingUnmeasured(sec: SecOutput, why: string): DispatchedModule[] {
-  return DXE_UNITS.map((u) => {
+  return DXE_UNITS.filter((u) => listed(u, dxePresence(u, sec))).map((u) => {
     const p = dxePresence(u, sec);
     return dxeListing(u, { present: false, evidence: p.present ? `${p.evidence}, but ${why}: nothing it does is measured (not simulated)` : p.evidence });
   });
@@ -53,7 +58,7 @@ export function dxeListingUnmeasured(sec: SecOutput, why: string): DispatchedMod
 export async function dispatchDxe(ctx: DxeContext, units: readonly DxeUnit[] = DXE_UNITS): Promise<void> {
   for (const u of units) {
     const p = dxePresence(u, ctx.sec);
-    ctx.dispatched.push(dxeListing(u, p));
+    if (listed(u, p)) ctx.dispatched.push(dxeListing(u, p));
     if (p.present) await u.run(ctx);
   }
   // Every OvmfPkg .fdf includes PciBusDxe and BdsDxe: an image without them is no OVMF build.

@@ -13,5 +13,7 @@ export interface DxeUnit {
    * unit whose behaviour depends on the module's code (a release difference) reads that code here.
    */
   readonly present?: (sec: SecOutput) => Presence;
+  /** A module of one distribution's builds, not an OvmfPkg one: listed only when DXEFV holds it. */
+  readonly distributionOnly?: boolean;
   run(ctx: DxeContext): Promise<void>;
 }

@@ -72,6 +72,7 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 
 export const secvarUpdaterUnit: DxeUnit = {
   module: MODULE,
+  distributionOnly: true,
   role: 'Ubuntu\'s db updater: appends a carried certificate missing from db before db is measured (PCR7)',
   run(ctx: DxeContext): Promise<void> {
     const image = updaterImage(ctx.sec);
