@@ -2,8 +2,10 @@
  * `bootindex=` (and `-boot strict=`) of a {@link VmDescription} into QEMU 7.2's `bootorder`
  * fw_cfg file, with @tcg2sim/qemu-vmm's OpenFirmware paths. `-boot order=`, `once=` and `menu=`
  * alone give no bootorder entries (QEMU 7.2 passes an empty file, which OVMF ignores: checked
- * over qtest, packages/qemu-vmm/test/boot-order.spec.ts); `menu=on` only adds etc/boot-menu-wait,
- * the front page timeout, which no PCR measures.
+ * over qtest, packages/qemu-vmm/test/boot-order.spec.ts). `menu=on` adds no fw_cfg file in QEMU
+ * 7.2; `splash-time=` adds etc/boot-menu-wait (the front page timeout, read over qtest), which no
+ * PCR measures but which sid's 2026.08 PlatformPei caches in a HOB (it moves PCR0 of its SMM
+ * builds: platform-pei/pei-hob-list-202608.ts).
  */
 import { VIRT_OFW_PCI_ROOT, VmmError, qemuBootOrderFile } from '@tcg2sim/qemu-vmm';
 import type { BootDevice, PciLocation } from '@tcg2sim/qemu-vmm';

@@ -6,8 +6,8 @@
  * readQemuFwCfgFiles; the same directory at 512 and 5120 MiB, 1 to 4 CPUs, maxcpus, with and
  * without S3, tpm-tis and tpm-crb, a NIC): q35 has 16 files, pc 13 (no etc/smi/*); a TPM adds
  * etc/tpm/config (and gives etc/tpm/log its size), KVM with VMX etc/msr_feature_control. A TPM
- * is assumed: without one nothing is measured. Files a command line adds (`-boot menu=on`:
- * etc/boot-menu-wait, `maxmem`: etc/reserved-memory-end, `-fw_cfg`, `bootindex` filling
+ * is assumed: without one nothing is measured. Files a command line adds (`-boot splash-time=`:
+ * etc/boot-menu-wait, not `menu=on` alone, `maxmem`: etc/reserved-memory-end, `-fw_cfg`, `bootindex` filling
  * bootorder) are not in the machine description: callers say so.
  */
 import type { MachineDescription } from '../machine.ts';
