@@ -4,7 +4,7 @@
  * Reclaim.c FtwVariableSpace) over a {@link NorFlash}: the same flash writes in the same order,
  * so a power cut at any byte leaves what the real driver would leave.
  */
-import { encode, guidFromString } from '@tcg2sim/binary-codec';
+import { concatBytes, encode, guidFromString } from '@tcg2sim/binary-codec';
 import { STATE_OFFSET, VAR_ADDED_IN_TRANSITION, VAR_STATE, VARIABLE_ATTRIBUTE, VARIABLE_DATA,
   VARIABLE_STORE_HEADER_SIZE } from './constants.ts';
 import { VarStoreError } from './errors.ts';
@@ -106,7 +106,7 @@ export class NvVariableService {
       if (!append && req.timeStamp === undefined && cur.data.length === data.length && cur.data.every((b, i) => b === data[i])) {
         return 'unchanged';
       }
-      if (append) data = concat(cur.data, data);
+      if (append) data = concatBytes(cur.data, data);
       this.#andState(cur, VAR_STATE.IN_DELETED_TRANSITION);
     } else {
       if (isDelete) {
@@ -161,7 +161,7 @@ export class NvVariableService {
         pubKeyIndex: req.pubKeyIndex ?? 0,
       })
       : encode(VariableHeader, common);
-    return concat(concat(header, nameBytes), data);
+    return concatBytes(concatBytes(header, nameBytes), data);
   }
 
   /**
@@ -203,11 +203,4 @@ export class NvVariableService {
     const rel = storeOffset - fvOffset;
     this.#ftw.write(Math.floor(rel / blockSize), rel % blockSize, buf);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

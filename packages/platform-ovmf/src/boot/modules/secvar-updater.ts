@@ -12,6 +12,7 @@
  * its real boot equals the prediction) or there is no db (no Secure Boot keys), nothing changes.
  */
 import { X509Certificate } from 'node:crypto';
+import { concatBytes, equalBytes } from '@tcg2sim/binary-codec';
 import { EFI_CERT_TYPE, EFI_SECTION, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
 import type { SecOutput } from '../../sec.ts';
 import type { DxeContext } from './context.ts';
@@ -56,19 +57,10 @@ function updaterImage(sec: SecOutput): Uint8Array | undefined {
   return f?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE)?.body;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, k) => v === b[k]);
-
 /** gMicrosoftVendorGuid: the owner of the SignatureData it appends (seen in the real boot's db). */
 const MICROSOFT_OWNER = '77FA9ABD-0359-4D32-BD60-28F4E78F784B';
 /** The variable it writes after an update (NV|BS|RT, UINT32 1 in the real boot's store). */
 export const SECVAR_UPDATER_VERSION = { name: 'FirmwareSecvarUpdaterVersion', guid: 'A2F5DA32-9E4C-4F6B-B3A1-7C8D5E6F0A1B' } as const;
-
-const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-};
 
 export const secvarUpdaterUnit: DxeUnit = {
   module: MODULE,
@@ -82,7 +74,7 @@ export const secvarUpdaterUnit: DxeUnit = {
     const kek = ctx.vars.get('KEK', VENDOR_GUID.GLOBAL_VARIABLE);
     const have = [db, ...(kek === undefined ? [] : [kek])].flatMap((v) => parseSignatureLists(v))
       .filter((l) => l.header.signatureType.toUpperCase() === EFI_CERT_TYPE.X509).flatMap((l) => l.entries.map((e) => e.data));
-    const missing = embeddedCertificates(image).filter((c) => !have.some((h) => sameBytes(h, c.der)));
+    const missing = embeddedCertificates(image).filter((c) => !have.some((h) => equalBytes(h, c.der)));
     const [only] = missing;
     if (only === undefined) {
       ctx.notes.push('FirmwareSecvarUpdater: every certificate it carries is already in db or KEK: it leaves them as they are');
@@ -98,7 +90,7 @@ export const secvarUpdaterUnit: DxeUnit = {
       ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater changes db or KEK before they are measured (PCR7): it carries ${missing.map((c) => c.subject).join('; ')}, which neither the store's db nor its KEK holds, and ${why}`;
       return Promise.resolve();
     }
-    ctx.vars.set('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE, concat(db, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: only.der }] })));
+    ctx.vars.set('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE, concatBytes(db, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: only.der }] })));
     ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(1, 0, 0, 0));
     ctx.notes.push(`FirmwareSecvarUpdater: appends ${only.subject} (carried, in neither db nor KEK) to db as one EFI_SIGNATURE_LIST owned by Microsoft, before db is measured`);
     return Promise.resolve();
