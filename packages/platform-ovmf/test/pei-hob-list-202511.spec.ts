@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipOptional } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFacts202608, peiHobList202608, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import type { PeiHob } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB list of a real boot of Ubuntu 26.04's 2025.11 (edk2-stable202511) secboot image
 // (QEMU 7.2 TCG, q35,smm=on, 512 MiB, 1 CPU), read from guest RAM after boot up to SmmRelocationLib's
@@ -14,26 +14,6 @@ interface Image { readonly file: string; readonly source: string; readonly sha25
 const vectorDir = new URL('../../test/vectors/smm-relocation/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('boots.json', vectorDir), 'utf8')) as { images: Record<string, Image> };
 
-interface RealHob { offset: number; kind: string; length: number; guid?: string; allocationLength?: number; resource?: { type: number; start: bigint; length: bigint } }
-function readList(id: string): RealHob[] {
-  return readFileSync(new URL(`pei-hobs-${id}.txt`, vectorDir), 'utf8').split('\n').filter((l) => l.startsWith('0x')).map((l) => {
-    const [offset = '', kind = '', length = '', ...rest] = l.trim().split(' ');
-    const field = (k: string): string | undefined => rest.find((r) => r.startsWith(`${k}=`))?.slice(k.length + 1);
-    const h: RealHob = { offset: Number(offset), kind, length: Number(length) };
-    if ((kind === 'GUID' || kind === 'MEMALLOC') && rest[0] !== undefined) h.guid = rest[0].toUpperCase();
-    if (kind === 'RESDESC') h.resource = { type: Number(field('restype')), start: BigInt(field('start') ?? '0'), length: BigInt(field('len') ?? '0') };
-    if (kind === 'MEMALLOC') h.allocationLength = Number(field('len'));
-    return h;
-  });
-}
-
-function comparable(h: PeiHob, offset: number, real: RealHob | undefined): RealHob {
-  const out: RealHob = { offset, kind: h.kind, length: h.length };
-  if (h.guid !== undefined) out.guid = h.guid;
-  if (real?.resource !== undefined) out.resource = h.resource ?? real.resource;
-  if (real?.allocationLength !== undefined) out.allocationLength = h.allocationLength ?? real.allocationLength;
-  return out;
-}
 
 function resolute(ctx: Mocha.Context): ReturnType<typeof decompressMemFvs> {
   const img = vectors.images['ubuntu-resolute-x64'];
@@ -66,7 +46,7 @@ describe('PEI allocations of edk2-stable202511 (Ubuntu 26.04\'s 2025.11) up to S
     const pages = smmPeiPages(sec.peiFv, 'X64', m, 202511, top, 0x8000, 0x312);
     if (!('allocations' in pages)) throw new Error(pages.unmodelled);
     expect(pages.allocations.map((a) => a.pages)).to.deep.equal([8, 2, 2, 2, 1, 2, 1, 13, 0x11, 1, 1, 1, 2, 1]);
-    const real = readList('rs-512-1').filter((h) => h.kind === 'MEMALLOC' && h.guid === '00000000-0000-0000-0000-000000000000').slice(-14);
+    const real = readHobList('rs-512-1').filter((h) => h.kind === 'MEMALLOC' && h.guid === '00000000-0000-0000-0000-000000000000').slice(-14);
     expect(real.map((h) => (h.allocationLength ?? 0) / 0x1000)).to.deep.equal(pages.allocations.map((a) => a.pages));
     expect(top - pages.pagesBelowTop + 0x1000 - 8).to.equal(0x1ef42ff8);
   });
@@ -78,10 +58,10 @@ describe('PEI allocations of edk2-stable202511 (Ubuntu 26.04\'s 2025.11) up to S
     if (!('allocations' in pages)) throw new Error(pages.unmodelled);
     const r = peiHobList202608({ peiFv: sec.peiFv, arch: 'X64', machine: m, release: 202511, pages: pages.allocations, idtLimit: 0x1ff, peiMemoryTop: top });
     if (!('hobs' in r)) throw new Error(r.unmodelled);
-    const real = readList('rs-512-1');
+    const real = readHobList('rs-512-1');
     let offset = 0;
     const mine = r.hobs.map((h, i) => {
-      const c = comparable(h, offset, real[i]);
+      const c = comparableHob(h, offset, real[i]);
       offset += h.length;
       return c;
     });

@@ -5,8 +5,8 @@ import { requirePrerequisites } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiCoreHasMemoryBins, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
-import type { PeiHob } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots of Debian sid's 2026.08 (edk2-stable202608) secboot and
 // strictnx images (QEMU 7.2 + KVM, q35,smm=on, qemu64), read from guest RAM after boot up to
@@ -19,18 +19,6 @@ const vectors = JSON.parse(readFileSync(new URL('boots.json', vectorDir), 'utf8'
 const SID = new Set(['sid-x64', 'sid-x64-strictnx']);
 const LISTS = ['sid-512-1', 'sid-2048-4', 'sid-5120-1', 'sid-1024-2of4', 'nx-512-3'];
 
-interface RealHob { offset: number; kind: string; length: number; guid?: string; resource?: { type: number; start: bigint; length: bigint }; allocationLength?: number }
-function readList(id: string): RealHob[] {
-  return readFileSync(new URL(`pei-hobs-${id}.txt`, vectorDir), 'utf8').split('\n').filter((l) => l.startsWith('0x')).map((l) => {
-    const [offset = '', kind = '', length = '', ...rest] = l.trim().split(' ');
-    const field = (k: string): string | undefined => rest.find((r) => r.startsWith(`${k}=`))?.slice(k.length + 1);
-    const h: RealHob = { offset: Number(offset), kind, length: Number(length) };
-    if ((kind === 'GUID' || kind === 'MEMALLOC') && rest[0] !== undefined) h.guid = rest[0].toUpperCase();
-    if (kind === 'RESDESC') h.resource = { type: Number(field('restype')), start: BigInt(field('start') ?? '0'), length: BigInt(field('len') ?? '0') };
-    if (kind === 'MEMALLOC') h.allocationLength = Number(field('len'));
-    return h;
-  });
-}
 
 const secs = new Map<string, ReturnType<typeof decompressMemFvs>>();
 function firmware(ctx: Mocha.Context, image: string): ReturnType<typeof decompressMemFvs> {
@@ -54,14 +42,6 @@ function model(ctx: Mocha.Context, image: string, m: MachineDescription, more: {
   return peiHobList202608({ peiFv: sec.peiFv, arch: 'X64', machine: m, release: 202608, pages: pages.allocations, idtLimit: 0xfff, peiMemoryTop: top, ...more });
 }
 
-function comparable(h: PeiHob, offset: number, real: RealHob | undefined): RealHob {
-  const out: RealHob = { offset, kind: h.kind, length: h.length };
-  if (h.guid !== undefined) out.guid = h.guid;
-  if (real?.resource !== undefined) out.resource = h.resource ?? real.resource;
-  if (real?.allocationLength !== undefined) out.allocationLength = h.allocationLength ?? real.allocationLength;
-  return out;
-}
-
 describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (pei-hob-list-202608.ts) against real sid boots', function () {
   this.timeout(60_000);
 
@@ -71,10 +51,10 @@ describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (
       if (b === undefined) throw new Error(`boots.json: no ${id}`);
       const r = model(this, b.image, machineOf(b));
       if (!('hobs' in r)) throw new Error(r.unmodelled);
-      const real = readList(id);
+      const real = readHobList(id);
       let offset = 0;
       const mine = r.hobs.map((h, i) => {
-        const c = comparable(h, offset, real[i]);
+        const c = comparableHob(h, offset, real[i]);
         offset += h.length;
         return c;
       });

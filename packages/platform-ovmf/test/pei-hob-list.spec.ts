@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiHobImageFacts, peiHobList, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import type { PeiHob } from '@tcg2sim/platform-ovmf';
 import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, q35,smm=on, 512 MiB, 1 CPU, qemu64),
 // read from guest RAM after boot up to SmmRelocationLib's IDT pool
@@ -20,19 +20,6 @@ const BUILDS = {
 } as const;
 type BuildId = keyof typeof BUILDS;
 
-/** One line of a pei-hobs-*.txt list, as the model's fields. */
-interface RealHob { offset: number; kind: string; length: number; guid?: string; resource?: { type: number; start: bigint; length: bigint }; allocationLength?: number }
-function readList(id: string): RealHob[] {
-  return readFileSync(new URL(`pei-hobs-${id}-512-1.txt`, vectorDir), 'utf8').split('\n').filter((l) => l.startsWith('0x')).map((l) => {
-    const [offset = '', kind = '', length = '', ...rest] = l.trim().split(' ');
-    const field = (k: string): string | undefined => rest.find((r) => r.startsWith(`${k}=`))?.slice(k.length + 1);
-    const h: RealHob = { offset: Number(offset), kind, length: Number(length) };
-    if ((kind === 'GUID' || kind === 'MEMALLOC') && rest[0] !== undefined) h.guid = rest[0].toUpperCase();
-    if (kind === 'RESDESC') h.resource = { type: Number(field('restype')), start: BigInt(field('start') ?? '0'), length: BigInt(field('len') ?? '0') };
-    if (kind === 'MEMALLOC') h.allocationLength = Number(field('len'));
-    return h;
-  });
-}
 
 const secs = new Map<string, ReturnType<typeof decompressMemFvs>>();
 function firmware(ctx: Mocha.Context, image: BuildId): ReturnType<typeof decompressMemFvs> {
@@ -55,14 +42,6 @@ function model(ctx: Mocha.Context, image: BuildId, m: MachineDescription, releas
 }
 
 /** The model's HOB with the fields the real list has, where the model knows them. */
-function comparable(h: PeiHob, offset: number, real: RealHob | undefined): RealHob {
-  const out: RealHob = { offset, kind: h.kind, length: h.length };
-  if (h.guid !== undefined) out.guid = h.guid;
-  if (real?.resource !== undefined) out.resource = h.resource ?? real.resource;
-  if (real?.allocationLength !== undefined) out.allocationLength = h.allocationLength ?? real.allocationLength;
-  return out;
-}
-
 describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) against real boots', function () {
   this.timeout(60_000);
   const m512 = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
@@ -71,10 +50,10 @@ describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) agai
     it(`${image}: the model's list = pei-hobs-${BUILDS[image].list}-512-1.txt HOB for HOB (type, length, GUID, resources, page allocations, offset)`, function () {
       const r = model(this, image, m512);
       if (!('hobs' in r)) throw new Error(r.unmodelled);
-      const real = readList(BUILDS[image].list);
+      const real = readHobList(`${BUILDS[image].list}-512-1`);
       let offset = 0;
       const mine = r.hobs.map((h, i) => {
-        const c = comparable(h, offset, real[i]);
+        const c = comparableHob(h, offset, real[i]);
         offset += h.length;
         return c;
       });
