@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // More builds from public repositories (docs/distro-builds-2024.md): edk2-stable202505+ images
@@ -43,7 +42,6 @@ interface PredictJson {
   readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/distro-2024/', import.meta.url);
 const BUILDS = JSON.parse(readFileSync(new URL('builds.json', VECTORS), 'utf8')) as readonly Build[];
 

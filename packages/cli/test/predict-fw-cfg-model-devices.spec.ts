@@ -6,17 +6,15 @@
  * other event and PCRs 0-7.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { EXIT } from '@tcg2sim/cli';
 import { decodeEventLog, replayEventLog } from '@tcg2sim/event-log';
 import type { LogEvent } from '@tcg2sim/event-log';
 import { toHex } from '@tcg2sim/binary-codec';
-import { buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { buildEspDisk, requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const BUILDS = [
   { name: 'trixie 2025.02', prefix: '', dir: join(CACHE, 'debian-trixie', 'usr', 'share', 'OVMF'), hint: 'run scripts/fetch-debian-firmware.sh trixie' },
   { name: 'sid ovmf-generic 2026.08', prefix: 'sid-', dir: join(CACHE, 'debian-sid', 'ovmf-generic', 'usr', 'share', 'OVMF'), hint: 'run scripts/fetch-debian-firmware.sh sid ovmf-generic' },

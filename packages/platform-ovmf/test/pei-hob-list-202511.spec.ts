@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFacts202608, peiHobList202608, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB list of a real boot of Ubuntu 26.04's 2025.11 (edk2-stable202511) secboot image

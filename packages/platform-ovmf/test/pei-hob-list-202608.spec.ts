@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiCoreHasMemoryBins, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots of Debian sid's 2026.08 (edk2-stable202608) secboot and

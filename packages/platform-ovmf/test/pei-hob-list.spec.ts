@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiHobImageFacts, peiHobList, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, q35,smm=on, 512 MiB, 1 CPU, qemu64),
