@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { OVMF_2025_02_CHIPSET_STATE, ovmfPciApertures, qemu72PciLayout, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import type { PlacedResource } from '@tcg2sim/qemu-fwcfg';
 import { qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
-import { ACPI_FILE_NAMES, expectSameAcpiFiles, swtpmPerTest } from './qemu72-truth.ts';
+import { ACPI_FILE_NAMES, expectSameAcpiFiles, qemuWithSwtpm } from './qemu72-truth.ts';
 
 interface Dev {
   readonly driver: string;
@@ -67,7 +67,7 @@ const placedText = (p: readonly PlacedResource[]): string[] => p.map((r) => `${r
 // same devices in a modelled configuration space (no QEMU) and builds the files from that.
 describe('qemu72AcpiFiles with PCI devices = the installed QEMU 7.2\'s @integration', function () {
   this.timeout(180_000);
-  const startSwtpm = swtpmPerTest('tcg2sim-acpi72-dev-');
+  const startSwtpm = qemuWithSwtpm('tcg2sim-acpi72-dev-');
 
   for (const vm of VMS) {
     it(label(vm), async () => {

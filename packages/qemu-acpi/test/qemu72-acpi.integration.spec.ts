@@ -1,6 +1,6 @@
 import { OVMF_2025_02_CHIPSET_STATE, OVMF_SMI_FEATURE_MASK, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import { qemu72AcpiFiles } from '@tcg2sim/qemu-acpi';
-import { ACPI_FILE_NAMES, expectSameAcpiFiles, swtpmPerTest } from './qemu72-truth.ts';
+import { ACPI_FILE_NAMES, expectSameAcpiFiles, qemuWithSwtpm } from './qemu72-truth.ts';
 
 interface Shape {
   readonly machine: 'q35' | 'pc';
@@ -42,7 +42,7 @@ const label = (s: Shape): string =>
 // SMM builds do). The four files must be byte-equal, the DSDT included.
 describe('qemu72AcpiFiles = the installed QEMU 7.2\'s ACPI files @integration', function () {
   this.timeout(180_000);
-  const startSwtpm = swtpmPerTest('tcg2sim-acpi72-');
+  const startSwtpm = qemuWithSwtpm('tcg2sim-acpi72-');
 
   for (const s of SHAPES) {
     it(label(s), async () => {
