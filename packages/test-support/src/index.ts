@@ -105,7 +105,7 @@ export {
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
 export { FIRMWARE_CACHE, debianOvmfDir, fetchHint } from './firmware-cache.ts';
 export { startSwtpmSocket, qemuTpmArgs, swtpmPerTest } from './swtpm-socket.ts';
-export { expectErrorCode } from './expect-error.ts';
+export { expectErrorCode, thrownError } from './expect-error.ts';
 export type { CodedErrorClass } from './expect-error.ts';
 export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeSigner, sbsign, sbverify } from './signing.ts';
 export type { TestSigner, MakeSignerOptions } from './signing.ts';
