@@ -1,8 +1,8 @@
-import { bankExtender, findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
+import { findHashAlg } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
-import { MAX_PCR_INDEX, replayEventLog } from './replay.ts';
+import { MAX_PCR_INDEX, pcrToExtend, replayBank, replayEventLog } from './replay.ts';
 import type { PcrReplay, ReplaySkip } from './replay.ts';
 import { decodeSpecIdEvent, digestSizesOf, hasSignature, SPEC_ID_EVENT03 } from './spec-id.ts';
 import { EV, MAX_DIGESTS, MAX_EVENT_DATA } from './structures.ts';
@@ -92,10 +92,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
 
   // Pass 2: extend.
   const skipped: ReplaySkip[] = [];
-  const state = banks.map((alg) => {
-    const size = hashAlgInfo(alg).size;
-    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider) };
-  });
+  const state = banks.map((alg) => replayBank(alg, opts.provider));
   for (let k = 0; k < recordStarts.length; k++) {
     const rs = recordStarts[k] ?? 0;
     const pcr = dv.getUint32(rs, true);
@@ -120,12 +117,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
         skipped.push({ eventIndex: k + 1, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      let value = b.pcrs[pcr];
-      if (value === undefined) {
-        value = new Uint8Array(b.size);
-        if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
-        b.pcrs[pcr] = value;
-      }
+      const value = pcrToExtend(b, pcr, startupLocality);
       b.extend(value, bytes, found);
     }
   }
