@@ -2,7 +2,7 @@ import { findHashAlg } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
-import { MAX_PCR_INDEX, pcrToExtend, replayBank, replayEventLog } from './replay.ts';
+import { MAX_PCR_INDEX, bankValues, pcrToExtend, replayBank, replayEventLog } from './replay.ts';
 import type { PcrReplay, ReplaySkip } from './replay.ts';
 import { decodeSpecIdEvent, digestSizesOf, hasSignature, SPEC_ID_EVENT03 } from './spec-id.ts';
 import { EV, MAX_DIGESTS, MAX_EVENT_DATA } from './structures.ts';
@@ -121,15 +121,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
       b.extend(value, bytes, found);
     }
   }
-  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
-  for (const b of state) {
-    const m = new Map<number, Uint8Array>();
-    b.pcrs.forEach((v, i) => {
-      if (v !== undefined) m.set(i, new Uint8Array(v));
-    });
-    values.set(b.alg, m);
-  }
-  return { banks: values, startupLocality, hcrtm, skipped, eventCount: recordStarts.length + 1, usedLength };
+  return { banks: bankValues(state), startupLocality, hcrtm, skipped, eventCount: recordStarts.length + 1, usedLength };
 }
 
 function isFree(b: Uint8Array, at: number): boolean {

@@ -66,6 +66,19 @@ export function replayBank(alg: TpmAlgHash, provider: HashProvider | undefined):
   return { alg, size: pcrInitValue(alg).length, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, provider) };
 }
 
+/** The PCRs each bank reached (only those extended), copied out of the replay's state. */
+export function bankValues(state: readonly ReturnType<typeof replayBank>[]): Map<TpmAlgHash, Map<number, Uint8Array>> {
+  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
+  for (const b of state) {
+    const m = new Map<number, Uint8Array>();
+    b.pcrs.forEach((v, i) => {
+      if (v !== undefined) m.set(i, new Uint8Array(v));
+    });
+    values.set(b.alg, m);
+  }
+  return values;
+}
+
 /**
  * A bank's PCR `pcr` (undefined in `pcrs` until first extended), made at its reset value on first
  * use: zero, and for PCR0 the startup locality in its last byte.
@@ -121,13 +134,5 @@ export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrRepl
       b.extend(value, d.digest, 0);
     }
   }
-  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
-  for (const b of state) {
-    const m = new Map<number, Uint8Array>();
-    b.pcrs.forEach((v, i) => {
-      if (v !== undefined) m.set(i, new Uint8Array(v));
-    });
-    values.set(b.alg, m);
-  }
-  return { banks: values, startupLocality, hcrtm, skipped };
+  return { banks: bankValues(state), startupLocality, hcrtm, skipped };
 }
