@@ -115,8 +115,8 @@ describe('Ubuntu\'s FirmwareSecvarUpdater: predict and verify against real boots
       const j = JSON.parse(p.out) as PredictJson;
       expect(j.complete, j.notes.join('\n')).to.equal(true);
       const note = j.notes.find((n) => n.startsWith('FirmwareSecvarUpdater:')) ?? '';
-      // It writes its version exactly when the store after the boot has it and the one before had not.
-      const writes = b.storeBefore.FirmwareSecvarUpdaterVersion === null && b.storeAfter.FirmwareSecvarUpdaterVersion !== null;
+      // It writes its version exactly when the boot changed it (absent, 0, or not 4 bytes before).
+      const writes = (b.storeBefore.FirmwareSecvarUpdaterVersion?.data ?? null) !== (b.storeAfter.FirmwareSecvarUpdaterVersion?.data ?? null);
       expect(note.includes('writes FirmwareSecvarUpdaterVersion = 1'), note).to.equal(writes);
       const real = JSON.parse(readFileSync(new URL(`${b.id}-pcrs.json`, VECTORS), 'utf8')) as Record<string, Record<string, string>>;
       expect(Object.keys(real)).to.have.length(4);

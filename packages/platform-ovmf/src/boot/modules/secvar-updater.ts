@@ -8,9 +8,10 @@
  *
  * 1. GetVariable(L"SetupMode") fails or is not 0 (no PK, or no authenticated variables): it does
  *    nothing, writes nothing (seen: OVMF_VARS_4M.fd, whose store after the boot has no version).
- * 2. GetVariable(L"FirmwareSecvarUpdaterVersion", 4 bytes) succeeds with a value >= 1: nothing
- *    (seen: a store lacking the Option ROM CA but holding the version keeps its db; the second
- *    boot of an updated store measures the same KEK and db).
+ * 2. GetVariable(L"FirmwareSecvarUpdaterVersion", 4 bytes into a zeroed UINT32) succeeds with a
+ *    value >= 1: nothing (seen: a store lacking the Option ROM CA but holding the version, as 4
+ *    bytes or as 1, keeps its db; the second boot of an updated store measures the same KEK and
+ *    db). A version of 0, or of more than 4 bytes (GetVariable fails), is no version (seen).
  * 3. For each table record in order: when the record's variable holds its trigger certificate
  *    (an X509 EFI_SIGNATURE_LIST entry of the same bytes), each of the record's other certificates
  *    that the variable lacks is appended, in the record's order, with CustomMode on, as an
