@@ -12,7 +12,8 @@ import { deriveStore } from './secvar-stores.ts';
 import type { StoreRecipe } from './secvar-stores.ts';
 
 // Ubuntu's FirmwareSecvarUpdater (platform-ovmf boot/modules/secvar-updater.ts) against real boots
-// of Ubuntu's secboot images (QEMU 7.2 + swtpm, q35,smm=on, 512 MiB, 1 CPU) with a store made for
+// of Ubuntu's secboot images (QEMU 7.2 + swtpm, q35,smm=on, 512 MiB, 1 CPU) and of jammy's non-SMM
+// images (q35, where it runs after KEK and db were measured) with a store made for
 // each case by a recipe (secvar-stores.ts): logs, PCRs and facts of the store before and after
 // each boot in platform-ovmf's test/vectors/secvar-updater/. Ubuntu's images are not fetched in
 // CI: a boot whose image is absent from the firmware cache is skipped with a notice naming it.
@@ -30,6 +31,8 @@ interface StoreFacts {
 interface Boot {
   readonly id: string;
   readonly image: string;
+  /** q35,smm=on with secure pflash (the secboot images); false: the non-SMM images. */
+  readonly smm: boolean;
   readonly store: StoreRecipe;
   readonly what: string;
   readonly oldModel: string;
@@ -109,7 +112,7 @@ describe('Ubuntu\'s FirmwareSecvarUpdater: predict and verify against real boots
       const after = factsOf(b.storeAfter);
       expect(measured(log)).to.deep.equal({ KEK: after['KEK'], db: after['db'] });
 
-      const vm = ['--code', join(CACHE, img.file), '--vars', vars, '--smm', '--memory', '512', '--cpus', '1'];
+      const vm = ['--code', join(CACHE, img.file), '--vars', vars, ...(b.smm ? ['--smm'] : []), '--memory', '512', '--cpus', '1'];
       const p = await runCli('predict', ...vm, '--json');
       expect(p.status, p.err).to.equal(0);
       const j = JSON.parse(p.out) as PredictJson;

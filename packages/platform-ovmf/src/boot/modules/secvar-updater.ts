@@ -29,15 +29,17 @@
  * the certificates but no table of this layout, or a KEK/db that does not parse as signature
  * lists, is INCOMPLETE.
  */
-import { concatBytes, equalBytes } from '@tcg2sim/binary-codec';
-import { EFI_CERT_TYPE, EFI_SECTION, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
+import { DecodeError, concatBytes, equalBytes } from '@tcg2sim/binary-codec';
+import { EFI_CERT_TYPE, EFI_SECTION, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
+import { EV } from '@tcg2sim/event-log';
+import { measureVariable } from '@tcg2sim/tcg2-dxe';
 import type { SecOutput } from '../../sec.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
 import { embeddedCertificates, updateTable } from './secvar-updater-table.ts';
 import type { EmbeddedCertificate } from './secvar-updater-table.ts';
-import { findModule } from './unit.ts';
-import type { ModuleRef } from './unit.ts';
+import { findModule, moduleIn } from './unit.ts';
+import type { ModuleRef, Presence } from './unit.ts';
 
 export { embeddedCertificates, updateTable } from './secvar-updater-table.ts';
 export type { EmbeddedCertificate, UpdateGroup } from './secvar-updater-table.ts';
@@ -73,7 +75,7 @@ function storedVersion(data: Uint8Array | undefined): number | undefined {
 }
 
 /** Steps 3 and 4 over a store in user mode, without a version: the certificates it appends. */
-function update(ctx: DxeContext, image: Uint8Array): void {
+async function update(ctx: DxeContext, image: Uint8Array, afterMeasurement: boolean): Promise<void> {
   const table = updateTable(image);
   if (table === undefined) {
     ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater carries ${embeddedCertificates(image).map(cn).join(', ')} but no update table of the layout seen in Ubuntu's 2022.02, 2024.02 and 2025.11 builds: what it appends to KEK or db (PCR7) is not known`;
@@ -86,38 +88,73 @@ function update(ctx: DxeContext, image: Uint8Array): void {
     for (const c of g.add) {
       const now = ctx.vars.get(g.variable, g.guid) ?? cur;
       if (holds(now, c, g.variable)) continue;
-      ctx.vars.set(g.variable, g.guid, concatBytes(now, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: c.der }] })));
+      const data = concatBytes(now, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: c.der }] }));
+      ctx.vars.set(g.variable, g.guid, data);
       appended.push(`${cn(c)} to ${g.variable}`);
+      // The variable driver's SecureBootHook measures the whole new variable after each SetVariable
+      // of a Secure Boot policy variable, once EFI_TCG2_PROTOCOL is there (seen: VariableRuntimeDxe).
+      if (afterMeasurement) await measureVariable(ctx.dxe, 7, EV.EFI_VARIABLE_DRIVER_CONFIG, g.variable, g.guid, data);
     }
   }
   ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(CURRENT_VERSION, 0, 0, 0));
   ctx.notes.push(appended.length === 0
     ? `FirmwareSecvarUpdater: no table record whose trigger certificate KEK or db holds lacks one of its other certificates: it appends nothing, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`
-    : `FirmwareSecvarUpdater: appends ${appended.join(', ')} (one EFI_SIGNATURE_LIST each, owned by Microsoft) before KEK and db are measured, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`);
+    : `FirmwareSecvarUpdater: appends ${appended.join(', ')} (one EFI_SIGNATURE_LIST each, owned by Microsoft) ${afterMeasurement ? 'after KEK and db were measured: each append measured again (PCR7, after the separator) by the variable driver\'s SecureBootHook' : 'before KEK and db are measured'}, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`);
 }
 
+/**
+ * When it runs relative to Tcg2Dxe's MeasureSecureBootPolicy (a protocol notify on
+ * gEfiVariableWriteArchProtocolGuid; Tcg2Dxe's depex is gEfiVariableArchProtocolGuid, the
+ * updater's gEfiVariableWriteArchProtocolGuid AND gPcdProtocolGuid, and it lies earlier in DXEFV).
+ * Seen: with the SMM variable driver (VariableSmmRuntimeDxe, the secboot images of the three
+ * builds) it runs first and its appends are measured; with VariableRuntimeDxe (jammy's non-SMM
+ * OVMF_CODE_4M.fd) KEK and db are measured before it runs, its appends are in the store (and in the
+ * next boot's measurement) but not in this boot's KEK and db events (boot `jammy-nosmm-miss4`).
+ */
+function presence(sec: SecOutput, afterMeasurement: boolean): Presence {
+  const p = moduleIn(sec.dxeFv.volume, 'DXEFV', MODULE);
+  if (!p.present) return p;
+  const runtime = moduleIn(sec.dxeFv.volume, 'DXEFV', { name: 'VariableRuntimeDxe', fileGuid: VARIABLE_RUNTIME_DXE_FILE_GUID });
+  return runtime.present === afterMeasurement
+    ? { present: true, evidence: `${p.evidence}; ${runtime.present ? `${runtime.evidence}: KEK and db are measured before it runs` : 'variables through SMM (no VariableRuntimeDxe): it runs before KEK and db are measured'}` }
+    : { present: false, evidence: `${p.evidence}, ${runtime.present ? 'run after Tcg2Dxe\'s Secure Boot policy measurement (VariableRuntimeDxe)' : 'run before Tcg2Dxe\'s Secure Boot policy measurement (SMM variables)'}` };
+}
+
+async function run(ctx: DxeContext, afterMeasurement: boolean): Promise<void> {
+  const image = updaterImage(ctx.sec);
+  if (image === undefined) return;
+  // SetupMode is 0 only with authenticated variables and a PK (AuthVariableLib).
+  if (!ctx.vars.secureBootCapable || ctx.vars.get('PK', VENDOR_GUID.GLOBAL_VARIABLE) === undefined) {
+    ctx.notes.push('FirmwareSecvarUpdater: SetupMode is not 0 (no PK): it leaves the store as it is');
+    return;
+  }
+  const version = storedVersion(ctx.vars.get(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid));
+  if (version !== undefined && version >= CURRENT_VERSION) {
+    ctx.notes.push(`FirmwareSecvarUpdater: the store holds ${SECVAR_UPDATER_VERSION.name} = ${version}: it leaves KEK and db as they are`);
+    return;
+  }
+  try {
+    await update(ctx, image, afterMeasurement);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater may append to KEK and db (PCR7), and one does not parse as signature lists: ${e.message}`;
+  }
+}
+
+/** With SMM variables: before Tcg2Dxe measures KEK and db (dxe-dispatch.ts puts it first). */
 export const secvarUpdaterUnit: DxeUnit = {
   module: MODULE,
   distributionOnly: true,
   role: 'Ubuntu\'s KEK/db updater: appends Microsoft\'s 2023 CAs to a store trusting the 2011 ones, before KEK and db are measured (PCR7)',
-  run(ctx: DxeContext): Promise<void> {
-    const image = updaterImage(ctx.sec);
-    if (image === undefined) return Promise.resolve();
-    // SetupMode is 0 only with authenticated variables and a PK (AuthVariableLib).
-    if (!ctx.vars.secureBootCapable || ctx.vars.get('PK', VENDOR_GUID.GLOBAL_VARIABLE) === undefined) {
-      ctx.notes.push('FirmwareSecvarUpdater: SetupMode is not 0 (no PK): it leaves the store as it is');
-      return Promise.resolve();
-    }
-    const version = storedVersion(ctx.vars.get(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid));
-    if (version !== undefined && version >= CURRENT_VERSION) {
-      ctx.notes.push(`FirmwareSecvarUpdater: the store holds ${SECVAR_UPDATER_VERSION.name} = ${version}: it leaves KEK and db as they are`);
-      return Promise.resolve();
-    }
-    try {
-      update(ctx, image);
-    } catch (e) {
-      ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater reads KEK and db before they are measured (PCR7), and one does not parse as signature lists: ${(e as Error).message}`;
-    }
-    return Promise.resolve();
-  },
+  present: (sec) => presence(sec, false),
+  run: (ctx) => run(ctx, false),
+};
+
+/** With VariableRuntimeDxe: after Tcg2Dxe measured KEK and db (its appends reach the store only). */
+export const secvarUpdaterAfterMeasurementUnit: DxeUnit = {
+  module: MODULE,
+  distributionOnly: true,
+  role: 'Ubuntu\'s KEK/db updater: appends Microsoft\'s 2023 CAs to a store trusting the 2011 ones, after KEK and db were measured',
+  present: (sec) => presence(sec, true),
+  run: (ctx) => run(ctx, true),
 };
