@@ -3,8 +3,9 @@
  * resolute; not an EDK II module): it carries Microsoft's 2011 and 2023 CAs and an update table
  * (secvar-updater-table.ts), and before Tcg2Dxe measures KEK and db (PCR7) it appends the 2023 CAs
  * to a store that trusts the 2011 ones. Read from its code (the same in the three builds) and
- * confirmed by real boots of resolute's, noble's and jammy's secboot images with stores made for
- * each case (packages/platform-ovmf/test/vectors/secvar-updater/, docs/distro-builds-2024.md):
+ * confirmed by real boots of resolute's, noble's and jammy's secboot images and jammy's non-SMM
+ * ones with stores made for each case (packages/platform-ovmf/test/vectors/secvar-updater/,
+ * docs/distro-builds-2024.md):
  *
  * 1. GetVariable(L"SetupMode") fails or is not 0 (no PK, or no authenticated variables): it does
  *    nothing, writes nothing (seen: OVMF_VARS_4M.fd, whose store after the boot has no version).
@@ -24,6 +25,10 @@
  *    2023-01-01 ends with 2023-01-01, a later one keeps its own (store dumps after the boots).
  * 4. CustomMode back to 0 when it was set, and FirmwareSecvarUpdaterVersion = UINT32 1 (NV|BS|RT)
  *    whenever step 3 ran, even when nothing was appended (seen: snakeoil and PK-only stores).
+ *
+ * When: with SMM variables it runs before Tcg2Dxe measures KEK and db (its appends are in the
+ * policy events); with VariableRuntimeDxe after, and the variable driver's SecureBootHook measures
+ * each append's whole new variable after the PCR7 separator (seen on jammy's non-SMM images).
  *
  * Its measurable effect is KEK's and db's data (the timestamps are not measured). An image with
  * the certificates but no table of this layout, or a KEK/db that does not parse as signature
