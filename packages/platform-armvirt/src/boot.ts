@@ -19,7 +19,7 @@ import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
+  MeasureBootHandler, ReadyToBootMeasurement, SecureBootAuthorityMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
@@ -39,6 +39,7 @@ import type { VirtMachine } from './machine.ts';
 import { virtDiskSpecs, virtNetworkOptions } from './devices.ts';
 import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
+import type { VirtImageVerification } from './bds-devices.ts';
 import { virtDeviceBuffer } from './device-buffers.ts';
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
@@ -185,11 +186,16 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
     return b.address;
   };
+  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
+  // DxeImageVerificationLib (SECURE_BOOT_ENABLE builds) runs before the TPM handler (bds-devices.ts).
+  const verification: VirtImageVerification | undefined = vars.secureBootCapable
+    ? { variables: vars, authority: new SecureBootAuthorityMeasurement(), secureBootOn: sbOn }
+    : undefined;
   if (nics.length > 0 && !hasTpm2MeasureBootLib(image)) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
   else if (nics.length > 0) {
     // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
     stack.phase = 'dxe:PciBus';
-    await measureVirtOptionRoms(nics, { dxe, handler, notes, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+    await measureVirtOptionRoms(nics, { dxe, handler, notes, verification, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
@@ -201,7 +207,6 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
 
   stack.phase = 'dxe:BDS';
-  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   // PlatformBootManagerLib's own options as BdsDxe holds them (edk2-stable202505 on: Boot0000
   // BootManagerMenuApp, Boot0001 "EFI Firmware Setup"; observed on sid's AAVMF 2026.08).
   const platform = bdsPlatformOptions(image);
@@ -230,6 +235,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       if (disk === undefined) continue;
       const st = await loadVirtDiskLoader({
         dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? 0n,
+        verification, notes, description: o.description,
       }, disk.loader, index);
       notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> ${st}`);
       if (st !== 'EFI_SUCCESS') continue;
@@ -296,8 +302,5 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     dxeFacts: facts,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
-    // DxeImageVerificationLib runs before the measurement: with Secure Boot on it decides whether
-    // the ROM image and the disk's loader are measured at all (not checked on virt).
-    ...(sbOn && nics.length + disks.length > 0 ? { unmodelled: 'Secure Boot is on: its verification of the NICs\' option ROM images and the disks\' loaders is not modelled on virt (they are predicted as if it let them through)' } : {}),
   };
 }

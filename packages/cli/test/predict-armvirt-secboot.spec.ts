@@ -1,0 +1,123 @@
+/**
+ * Secure Boot on with NICs and disks on `virt` against real boots (docs/armvirt.md §12): each
+ * committed capture in platform-armvirt's test/vectors/<build>/devices-secboot-* (AAVMF_VARS.snakeoil.fd:
+ * PK/KEK/db the build's snakeoil certificate, SecureBoot 1) is predicted with `predict
+ * --qemu-cmdline` of the same line. What the shapes show: iPXE's unsigned x64 option ROM image
+ * refused (no PCR2 event); a loader signed by the db key: PCR7 EV_EFI_VARIABLE_AUTHORITY of the db
+ * entry, then the GPT and image events; a loader signed by another key refused (no event), BDS
+ * going on to ReadyToBoot for PlatformRecovery0000. Every event's type, PCR, digests and data and
+ * PCRs 0-7 of every bank must equal the real boot; ImageLocationInMemory too, unless the
+ * prediction's notes call that address an estimate (device-buffers.ts).
+ * The disks are rebuilt here: test-support's AArch64 BOOTAA64.EFI signed by sbsign with the
+ * snakeoil key of the build's store (Debian 12's in /usr/share/ovmf, Debian 13's in trixie's ovmf).
+ */
+import { expect } from 'chai';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeEventLog, EV } from '@tcg2sim/event-log';
+import { toHex } from '@tcg2sim/binary-codec';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, sbsign, snakeoilSigner, tempDir } from '@tcg2sim/test-support';
+import type { TestSigner } from '@tcg2sim/test-support';
+import { runCli } from './harness.ts';
+
+const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
+const TRIXIE_OVMF = join(CACHE, 'debian-trixie/usr/share/ovmf');
+const aavmf = (suite: string, file: string): string => join(CACHE, `debian-${suite}/qemu-efi-aarch64/usr/share/AAVMF/${file}`);
+
+interface Shape {
+  readonly dir: string;
+  readonly name: string;
+  readonly what: string;
+  readonly code: string;
+  readonly vars: string;
+  readonly signer: 'bookworm' | 'trixie';
+  readonly fwCfg: boolean;
+  readonly hint: string;
+}
+
+const SHAPES: readonly Shape[] = [
+  {
+    dir: 'debian-12-2022.11', name: 'nicdisk', what: 'virtio-blk (snakeoil-signed loader) + virtio-net: ROM image refused, db authority, GPT, loader',
+    code: '/usr/share/AAVMF/AAVMF_CODE.fd', vars: '/usr/share/AAVMF/AAVMF_VARS.snakeoil.fd', signer: 'bookworm', fwCfg: false, hint: 'apt-get install -y qemu-efi-aarch64 ovmf',
+  },
+  {
+    dir: 'debian-13-2025.02', name: 'nicnvme', what: 'NVMe (snakeoil-signed loader) + virtio-net',
+    code: aavmf('trixie', 'AAVMF_CODE.secboot.fd'), vars: aavmf('trixie', 'AAVMF_VARS.snakeoil.fd'), signer: 'trixie', fwCfg: true, hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64 and scripts/fetch-debian-firmware.sh trixie',
+  },
+  {
+    dir: 'debian-13-2025.02', name: 'refused', what: 'NVMe with a loader signed by a key not in db + virtio-net: nothing of the loader measured, ReadyToBoot for PlatformRecovery0000',
+    code: aavmf('trixie', 'AAVMF_CODE.secboot.fd'), vars: aavmf('trixie', 'AAVMF_VARS.snakeoil.fd'), signer: 'bookworm', fwCfg: true, hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64',
+  },
+  {
+    dir: 'debian-sid-2026.08', name: 'nicdisk', what: 'virtio-blk (snakeoil-signed loader) + virtio-net (captured after the model was written)',
+    code: aavmf('sid', 'AAVMF_CODE.secboot.fd'), vars: aavmf('sid', 'AAVMF_VARS.snakeoil.fd'), signer: 'trixie', fwCfg: true, hint: 'run scripts/fetch-debian-firmware.sh sid qemu-efi-aarch64 and scripts/fetch-debian-firmware.sh trixie',
+  },
+];
+
+interface VectorJson {
+  readonly userCommandLine: string;
+  readonly pcrs: Record<string, Record<string, string>>;
+}
+
+/** Debian 13's snakeoil key (enrolled in 2025.02's and 2026.08's AAVMF_VARS.snakeoil.fd), decrypted into `dir`. */
+function trixieSigner(dir: string): TestSigner {
+  const keyFile = join(dir, 'trixie-snakeoil.key');
+  writeFileSync(keyFile, createPrivateKey({ key: readFileSync(join(TRIXIE_OVMF, 'PkKek-1-snakeoil.key')), passphrase: 'snakeoil' }).export({ type: 'pkcs8', format: 'pem' }));
+  return { keyFile, certFile: join(TRIXIE_OVMF, 'PkKek-1-snakeoil.pem'), certDer: new Uint8Array() };
+}
+
+/** The events of a log with the ImageLocationInMemory of application images cut out when `maskAddress`. */
+function eventsOf(log: Uint8Array, maskAddress: boolean): string[] {
+  return decodeEventLog(log).events.map((e) => {
+    const data = maskAddress && e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION ? e.eventData.subarray(8) : e.eventData;
+    return `PCR${e.pcrIndex} 0x${e.eventType.toString(16)} ${e.digests.map((d) => toHex(d.digest)).join(',')} ${toHex(data)}`;
+  });
+}
+
+describe('cli: Secure Boot on with NICs and disks on qemu-system-aarch64 -M virt against real boots @integration', function () {
+  this.timeout(240_000);
+  const tmp = tempDir('tcg2sim-armvirt-secboot-');
+  after(() => tmp.remove());
+  const disks = new Map<string, string>();
+  const diskFor = (signer: Shape['signer']): string => {
+    const have = disks.get(signer);
+    if (have !== undefined) return have;
+    const park = buildEfiApplication(AARCH64_PARK, 0x10000000n, MACHINE_AARCH64);
+    const signed = sbsign(tmp.path, park, signer === 'bookworm' ? snakeoilSigner(tmp.path) : trixieSigner(tmp.path));
+    const file = join(tmp.path, `${signer}.img`);
+    writeFileSync(file, buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTAA64.EFI', data: signed }] }));
+    disks.set(signer, file);
+    return file;
+  };
+
+  for (const s of SHAPES) {
+    it(`${s.dir} ${s.name}: ${s.what}: every event and PCRs 0-7 of every bank = the real boot`, async function () {
+      const keyFiles = s.signer === 'bookworm' ? ['/usr/share/ovmf/PkKek-1-snakeoil.key'] : [join(TRIXIE_OVMF, 'PkKek-1-snakeoil.key')];
+      requirePrerequisites(this, { files: [s.code, s.vars, ...keyFiles], tools: ['sbsign', ...(s.fwCfg ? ['qemu-system-aarch64', 'swtpm'] : [])], hint: s.hint });
+      const json = JSON.parse(readFileSync(join(VECTORS, s.dir, `devices-secboot-${s.name}-pcrs.json`), 'utf8')) as VectorJson;
+      const real = new Uint8Array(readFileSync(join(VECTORS, s.dir, `devices-secboot-${s.name}-eventlog.bin`)));
+      const vars = join(tmp.path, `${s.dir}-${s.name}-vars.fd`);
+      copyFileSync(s.vars, vars);
+      const line = json.userCommandLine.replace('file=CODE', `file=${s.code}`).replace('file=VARS', `file=${vars}`).replaceAll('file=DISK', `file=${diskFor(s.signer)}`);
+      const out = join(tmp.path, `${s.dir}-${s.name}.bin`);
+      const r = await runCli('predict', '--qemu-cmdline', line, ...(s.fwCfg ? ['--fw-cfg-from-qemu'] : []), '--json', '--log-out', out);
+      expect(r.status, r.err).to.equal(0);
+      const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
+      expect(j.complete, j.notes.join('\n')).to.equal(true);
+      expect(j.notes.join('\n')).to.match(/image refused by Secure Boot \(EFI_ACCESS_DENIED/);
+      const estimate = j.notes.some((n) => /loader buffer address: .*estimate/.test(n));
+      const predicted = new Uint8Array(readFileSync(out));
+      expect(eventsOf(predicted, estimate)).to.deep.equal(eventsOf(real, estimate));
+      if (!estimate) expect(toHex(predicted)).to.equal(toHex(real));
+      for (const bank of Object.keys(json.pcrs)) for (let i = 0; i < 8; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(json.pcrs[bank]?.[String(i)]);
+      // A db-authorised loader: the authority event comes right before the GPT event.
+      const types = decodeEventLog(real).events.map((e) => e.eventType);
+      expect(types.includes(EV.EFI_VARIABLE_AUTHORITY)).to.equal(s.name !== 'refused');
+      expect(types.includes(EV.EFI_BOOT_SERVICES_DRIVER)).to.equal(false);
+    });
+  }
+});
