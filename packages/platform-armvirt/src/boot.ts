@@ -14,7 +14,7 @@
  * "EFI Internal Shell" registered by PlatformBm: the virt VM here has no boot device), ReadyToBoot,
  * the Shell measured by DxeTpm2MeasureBootLib.
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
@@ -41,6 +41,7 @@ import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
 import type { VirtImageVerification } from './bds-devices.ts';
 import { virtDeviceBuffer } from './device-buffers.ts';
+import { virtBuildFacts } from './build-facts.ts';
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
 const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
@@ -172,11 +173,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const release = edk2ReleaseOf(version);
   const nics = input.devices?.nics ?? [];
   const disks = input.devices?.disks ?? [];
-  const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
+  const build = virtBuildFacts(image);
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
       behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
     if (b === undefined) {
       if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
@@ -254,7 +255,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
       const b = armVirtImageBuffer({
-        machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks,
+        machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks,
         // A store an earlier boot to BDS wrote: its BootOrder is there (Debian 12's template is blank).
         storeHistory: store?.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined ? 'booted' : 'fresh',
       });
