@@ -55,6 +55,7 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-13-2025.02', 'nvme', 'an NVMe disk'],
   ['debian-13-2025.02', 'scsi', 'a virtio-scsi disk'],
   ['debian-13-2025.02', 'disknic', 'a virtio-blk disk at 01.0 and virtio-net-pci at 02.0: ROM image, then the disk boots'],
+  ['debian-13-2025.02', 'nicnvme', 'an NVMe disk at 01.0 and virtio-net-pci at 02.0 (beside the Secure Boot boot of the same VM)'],
   ['debian-sid-2026.08', 'nic', 'virtio-net-pci (no network options)'],
   ['debian-sid-2026.08', 'nic2g', 'the same with 2048 MiB'],
   ['debian-sid-2026.08', 'nicmax', '-cpu max (RNDR: EFI_RNG_PROTOCOL): the four network options, their failed attempts, ReadyToBoot for PlatformRecovery0000'],

@@ -176,9 +176,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const build = virtBuildFacts(image);
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
+  let romRefused = false;
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
     const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
-      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused,
+      ...(what === 'loader' ? { fileSize: disks[index]?.loader.file.length ?? 0 } : {}) });
     if (b === undefined) {
       if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
       bufferNotes.add(`${what} buffer address: no device calibration for this build: the top of RAM given (ImageLocationInMemory, event data only, in no PCR; --image-buffer-address sets it)`);
@@ -196,7 +198,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   else if (nics.length > 0) {
     // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
     stack.phase = 'dxe:PciBus';
-    await measureVirtOptionRoms(nics, { dxe, handler, notes, verification, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+    const roms = await measureVirtOptionRoms(nics, { dxe, handler, notes, verification, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+    romRefused = roms.refused > 0;
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).

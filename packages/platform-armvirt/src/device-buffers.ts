@@ -39,6 +39,10 @@ export interface VirtDeviceBufferContext {
   readonly bootOrder: boolean;
   /** The NICs and disks sit behind pcie-root-ports (libvirt's placement), not on pcie.0. */
   readonly behindPorts: boolean;
+  /** Secure Boot refused a NIC's option ROM image (bds-devices.ts): what that leaves moves later buffers on 2025.02. */
+  readonly romRefused?: boolean;
+  /** The loader's file size (what: 'loader'): the measured loaders fit one pool page. */
+  readonly fileSize?: number;
 }
 
 /** One measured address: the shape it was measured on and where the buffer was. */
@@ -54,6 +58,8 @@ interface Measured {
   readonly bootOrder?: boolean;
   /** Measured with the devices behind root ports (libvirt's domain: test/vectors devices-libvirt). */
   readonly behindPorts?: boolean;
+  /** Measured with Secure Boot on, the NIC's ROM image refused (test/vectors devices-secboot-*). */
+  readonly romRefused?: boolean;
 }
 
 interface BuildCalibration {
@@ -66,6 +72,15 @@ interface BuildCalibration {
 }
 
 const m = (what: Measured['what'], nics: number, disks: readonly VirtDiskInterface[], memoryMiB: number, address: bigint, rng = false, bootOrder = false, behindPorts = false): Measured => ({ what, nics, disks, memoryMiB, address, rng, bootOrder, behindPorts });
+/** A shape measured with Secure Boot on and the NIC's ROM image refused. */
+const refused = (x: Measured): Measured => ({ ...x, romRefused: true });
+
+/**
+ * The largest loader file the measured boots had (a signed test loader: 0xB38 bytes; unsigned:
+ * 0x400). Up to a page less DXE's pool overhead the buffer is the same (2022.11 and 2025.02: the
+ * unsigned and the signed loader at one address); a larger file gets its own pages, not measured.
+ */
+const MEASURED_LOADER_PAGE = 0x1000 - 0x20;
 
 /** Per build: QEMU 7.2 virt, cortex-a57, 1 CPU, all four banks, fresh store. */
 export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
@@ -81,6 +96,9 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       m('loader', 0, ['scsi'], 1024, 0x7eb06018n),
       // bootindex=1 on the disk: the NIC is not connected (no network stack on it)
       m('loader', 1, ['virtio'], 1024, 0x7ec29018n, false, true),
+      // NIC and disk without bootindex (the NIC connected): the same with Secure Boot on (ROM refused)
+      m('loader', 1, ['virtio'], 1024, 0x7e94d018n),
+      refused(m('loader', 1, ['virtio'], 1024, 0x7e94d018n)),
       // libvirt's domain (fixtures/virt-aarch64-disk-net.xml): NIC and disk behind root ports, bootindex=1 on the disk
       m('rom', 1, [], 1024, 0x7ec14018n, false, true, true),
       m('loader', 1, ['virtio'], 1024, 0x7eb9d118n, false, true, true),
@@ -101,6 +119,11 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       m('loader', 0, ['scsi'], 1024, 0x7ea92018n),
       m('loader', 1, ['virtio'], 1024, 0x7ea92018n),
       m('loader', 1, ['virtio'], 1024, 0x7ea92298n, false, true, true),
+      m('loader', 1, ['nvme'], 1024, 0x7ea92018n),
+      // Secure Boot on: the refused ROM image's path leaves 0x19B000 more allocated before BDS
+      // (the loader's own verification does not move it: disk-only boots with Secure Boot on
+      // put it where they do without)
+      refused(m('loader', 1, ['nvme'], 1024, 0x7e8f7018n)),
     ],
   },
   {
@@ -115,6 +138,7 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       m('loader', 0, ['nvme'], 1024, 0x45e2d018n),
       m('loader', 0, ['scsi'], 1024, 0x45e33018n),
       m('loader', 1, ['virtio'], 1024, 0x45df3018n),
+      refused(m('loader', 1, ['virtio'], 1024, 0x45df3018n)),
       // two NICs (both ROM images in one buffer: the first one's pages are freed and reused), NVMe + virtio-blk
       m('rom', 2, ['nvme', 'virtio'], 1024, 0x45e4c018n),
       m('loader', 2, ['nvme', 'virtio'], 1024, 0x45cff018n),
@@ -133,7 +157,9 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const cal = found.cal;
   const rng = ctx.machine.rng === true;
   // the ROM image is copied when the root bridges are connected, before the bootorder matters
-  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts && (ctx.what === 'rom' || (x.bootOrder === true) === ctx.bootOrder);
+  const romRefused = ctx.romRefused === true;
+  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts
+    && (ctx.what === 'rom' || ((x.bootOrder === true) === ctx.bootOrder && (x.romRefused === true) === romRefused));
   const ofWhat = cal.measured.filter((x) => x.what === ctx.what);
   // nothing measured with this CPU, placement and bootorder: the nearest other measurement
   const kind = ofWhat.some(sameSetup) ? ofWhat.filter(sameSetup) : ofWhat;
@@ -147,12 +173,15 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
-  const address = cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address;
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}`;
-  const calibrated = found.same && shapeKnown && ramKnown && banksKnown;
+  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}${best.romRefused === true ? ', ROM image refused by Secure Boot' : ''}`;
+  // A loader larger than a pool page gets pages of its own below the measured one (an estimate).
+  const extraPages = ctx.what === 'loader' && ctx.fileSize !== undefined && ctx.fileSize > MEASURED_LOADER_PAGE ? Math.ceil((ctx.fileSize + 0x20) / 0x1000) - 1 : 0;
+  const sizeKnown = extraPages === 0;
+  const address = (cal.anchor === 'top' ? virtRamTop(ctx.machine) - (virtRamTop(base) - best.address) : best.address) - BigInt(extraPages) * 0x1000n;
+  const calibrated = found.same && shapeKnown && ramKnown && banksKnown && sizeKnown;
   const other = found.same ? '' : `another build (${buildDifference(cal.build, ctx.build)}): `;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`
-    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s), disks [${ctx.disks.join(', ')}], ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''})`;
+    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s), disks [${ctx.disks.join(', ')}], ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''}${sizeKnown ? '' : `, a ${ctx.fileSize ?? 0}-byte loader: ${extraPages} pages lower`})`;
   return { address, calibrated, why };
 }

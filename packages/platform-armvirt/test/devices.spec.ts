@@ -12,6 +12,7 @@ import type { VirtDeviceBufferContext } from '@tcg2sim/platform-armvirt';
 
 /** The builds as virtBuildFacts reads them from Debian 12's and sid's images. */
 const BOOKWORM = { version: '', release: 202211, buildTree: '/build/reproducible-path/edk2-2022.11/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' };
+const TRIXIE = { version: '2025.02-8+deb13u1', release: 202502, buildTree: '/build/reproducible-path/edk2-2025.02/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' };
 const SID = { version: '2026.08+ds-2', release: 202608, buildTree: '/build/reproducible-path/edk2-2026.08+ds/debian/build/qemu-efi-aarch64/secboot/Build/ArmVirtQemu-AArch64/RELEASE_GCC/AARCH64' };
 
 const ctx = (o: Partial<VirtDeviceBufferContext>): VirtDeviceBufferContext => ({
@@ -53,5 +54,17 @@ describe('platform-armvirt: NICs and disks on virt', () => {
     expect(virtDeviceBuffer(ctx({ build: { version: '2024.02-2', release: 202402, buildTree: '/build/edk2-8UkK1v/edk2-2024.02/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' } }))?.calibrated).to.equal(false);
     expect(virtDeviceBuffer(ctx({ build: { version: '', release: undefined, buildTree: undefined } }))).to.equal(undefined);
     expect(VIRT_DEVICE_BUFFERS.length).to.equal(3);
+  });
+
+  it('device buffers with Secure Boot: a refused ROM image moves 2025.02\'s loader 0x19B000 lower, not 2022.11\'s; a loader beyond a pool page is an estimate its pages lower', () => {
+    const nvmeNic = { build: TRIXIE, what: 'loader' as const, nics: 1, disks: ['nvme' as const] };
+    expect(virtDeviceBuffer(ctx(nvmeNic))).to.deep.include({ address: 0x7ea92018n, calibrated: true });
+    expect(virtDeviceBuffer(ctx({ ...nvmeNic, romRefused: true }))).to.deep.include({ address: 0x7e8f7018n, calibrated: true });
+    const virtioNic = { what: 'loader' as const, nics: 1, disks: ['virtio' as const] };
+    expect(virtDeviceBuffer(ctx({ ...virtioNic, romRefused: true }))?.address).to.equal(virtDeviceBuffer(ctx(virtioNic))?.address);
+    expect(virtDeviceBuffer(ctx({ ...virtioNic, fileSize: 0xb38 }))).to.deep.include({ address: 0x7e94d018n, calibrated: true });
+    const shim = virtDeviceBuffer(ctx({ ...virtioNic, romRefused: true, fileSize: 1072064 }));
+    expect(shim).to.deep.include({ address: 0x7e94d018n - 261n * 0x1000n, calibrated: false });
+    expect(shim?.why).to.match(/1072064-byte loader: 261 pages lower/);
   });
 });
