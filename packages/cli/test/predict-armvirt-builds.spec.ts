@@ -12,6 +12,9 @@
  *   and the loader 640 KiB from Debian's: estimates.
  *
  * Every event's digests and the rest of its data and PCRs 0-7 of every bank are exact in all four.
+ * And Ubuntu's own AAVMF_CODE.fd (24.04's 2024.02, 25.04's 2025.02: TPM2_ENABLE, a Shell, no Secure
+ * Boot), no build of which anything was fitted on: SecurityStubDxe links no DxeTpm2MeasureBootLib,
+ * so the Shell starts unmeasured; predicted byte for byte.
  */
 import { expect } from 'chai';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +78,24 @@ describe('cli: ArmVirt buffer addresses on builds the calibration was not fitted
     expect(sameBuild(sid, sidNx)).to.equal(false);
     expect(sidNx.version).to.equal(sid.version);
   });
+
+  for (const [dir, suite] of [['ubuntu-24.04-2024.02', 'noble'], ['ubuntu-25.04-2025.02', 'plucky']] as const) {
+    it(`${dir} AAVMF_CODE.fd to the Shell: no measure-boot handler, the Shell unmeasured: byte for byte, PCRs 0-7 of every bank`, async function () {
+      const code = aavmf('ubuntu', suite, 'AAVMF_CODE.fd');
+      requirePrerequisites(this, { files: [code, VARS('ubuntu', suite)], tools: ['qemu-system-aarch64', 'swtpm'], hint: `run scripts/fetch-ubuntu-firmware.sh ${suite} qemu-efi-aarch64` });
+      const json = JSON.parse(readFileSync(join(VECTORS, dir, 'shell-pcrs.json'), 'utf8')) as { userCommandLine: string; pcrs: Record<string, Record<string, string>> };
+      const vars = join(tmp.path, `${dir}-shell-vars.fd`);
+      copyFileSync(VARS('ubuntu', suite), vars);
+      const out = join(tmp.path, `${dir}-shell.bin`);
+      const r = await runCli('predict', '--qemu-cmdline', json.userCommandLine.replace('file=CODE', `file=${code}`).replace('file=VARS', `file=${vars}`), '--fw-cfg-from-qemu', '--json', '--log-out', out);
+      expect(r.status, r.err).to.equal(0);
+      const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
+      expect(j.complete).to.equal(true);
+      expect(j.notes.join('\n')).to.match(/LoadImage\(EFI Internal Shell\) -> EFI_SUCCESS \(no measure-boot handler/);
+      expect(toHex(readFileSync(out))).to.equal(toHex(readFileSync(join(VECTORS, dir, 'shell-eventlog.bin'))));
+      for (const bank of Object.keys(json.pcrs)) for (let i = 0; i < 8; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(json.pcrs[bank]?.[String(i)]);
+    });
+  }
 
   for (const s of SHAPES) {
     it(`${s.dir} ${s.vector}: ${s.expect === 'exact' ? 'exact, byte for byte' : `the address an estimate within 0x${s.expect.toString(16)} of the real one`}; every event and PCRs 0-7 exact`, async function () {

@@ -194,7 +194,12 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const verification: VirtImageVerification | undefined = vars.secureBootCapable
     ? { variables: vars, authority: new SecureBootAuthorityMeasurement(), secureBootOn: sbOn }
     : undefined;
-  if (nics.length > 0 && !hasTpm2MeasureBootLib(image)) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
+  // DxeTpm2MeasureBootLib's handler: in SecurityStubDxe of SECURE_BOOT_ENABLE builds, and of
+  // others that link it (it refers to EFI_TCG2_PROTOCOL). Ubuntu's AAVMF_CODE.fd (2024.02,
+  // 2025.02: TPM2_ENABLE, no Secure Boot) does not: its Shell starts unmeasured (real boots).
+  const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(image);
+  if (!measureBootHandler) notes.push('BDS: SecurityStubDxe links no DxeTpm2MeasureBootLib (no Secure Boot, no reference to EFI_TCG2_PROTOCOL): images loaded in DXE and BDS are not measured');
+  if (nics.length > 0 && !measureBootHandler) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
   else if (nics.length > 0) {
     // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
     stack.phase = 'dxe:PciBus';
@@ -237,6 +242,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       const index = o.target.index ?? 0;
       const disk = disks[index];
       if (disk === undefined) continue;
+      if (!measureBootHandler) {
+        notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> EFI_SUCCESS (no measure-boot handler in this build: nothing measured)`);
+        endState = `started Boot${hex4(o.number)} "${o.description}" (${disk.loader.path})`;
+        break;
+      }
       const st = await loadVirtDiskLoader({
         dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? 0n,
         verification, notes, description: o.description,
@@ -254,6 +264,11 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     if (pe === undefined) {
       notes.push(`BDS: FvFile(${o.target.fileGuid}) not found in FVMAIN`);
       continue;
+    }
+    if (!measureBootHandler) {
+      notes.push(`BDS: LoadImage(${o.description}) -> EFI_SUCCESS (no measure-boot handler in this build: not measured)`);
+      endState = `started Boot${hex4(o.number)} "${o.description}"`;
+      break;
     }
     let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
