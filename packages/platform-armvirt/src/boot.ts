@@ -12,7 +12,10 @@
  * ArmVirtPkg's PlatformBootManagerLib (EndOfDxe, ConfigureTpmPlatformHierarchy: the platform auth
  * randomised, no PCR touched), BdsDxe's default options on a fresh store (UiApp, then
  * "EFI Internal Shell" registered by PlatformBm: the virt VM here has no boot device), ReadyToBoot,
- * the Shell measured by DxeTpm2MeasureBootLib.
+ * the Shell measured by DxeTpm2MeasureBootLib where SecurityStubDxe links it. With NICs and disks
+ * (bds-devices.ts) DxeImageVerificationLib decides first in Secure Boot builds: refused images
+ * are not measured, allowed ones get their db authority event. Buffer addresses in event data:
+ * device-buffers.ts and image-buffer.ts, keyed by the build's facts (build-facts.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
