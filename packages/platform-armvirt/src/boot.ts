@@ -189,7 +189,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       bufferNotes.add(`${what} buffer address: no device calibration for this build: the top of RAM given (ImageLocationInMemory, event data only, in no PCR; --image-buffer-address sets it)`);
       return virtRamTop(input.machine);
     }
-    bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
+    bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR; --image-buffer-address sets it)`);
     return b.address;
   };
   const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
