@@ -78,6 +78,8 @@ scripts/fetch-debian-firmware.sh trixie ovmf-ia32 || fail "scripts/fetch-debian-
 scripts/fetch-ubuntu-firmware.sh resolute ovmf-generic || echo "test-all: scripts/fetch-ubuntu-firmware.sh resolute ovmf-generic failed: the distro-builds-2024 specs of Ubuntu 26.04 skip (a suite moved off the archive)" >&2
 scripts/fetch-ubuntu-firmware.sh questing ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh questing ovmf failed: the distro-builds-2024 specs of Ubuntu 25.10 skip (a suite moved off the archive)" >&2
 scripts/fetch-ubuntu-firmware.sh plucky ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh plucky ovmf failed: the distro-builds-2024 specs of Ubuntu 25.04 skip (a suite moved off the archive)" >&2
+scripts/fetch-ubuntu-firmware.sh plucky qemu-efi-aarch64 || echo "test-all: scripts/fetch-ubuntu-firmware.sh plucky qemu-efi-aarch64 failed: the ArmVirt specs of Ubuntu 25.04's AAVMF skip (docs/armvirt.md §14)" >&2
+scripts/fetch-ubuntu-firmware.sh noble qemu-efi-aarch64 || echo "test-all: scripts/fetch-ubuntu-firmware.sh noble qemu-efi-aarch64 failed: the ArmVirt specs of Ubuntu 24.04's AAVMF skip (docs/armvirt.md §14)" >&2
 scripts/fetch-ubuntu-firmware.sh noble-updates ovmf || echo "test-all: scripts/fetch-ubuntu-firmware.sh noble-updates ovmf failed: the distro-builds-2024 specs of Ubuntu 24.04 skip (a suite moved off the archive)" >&2
 
 # --- 2. Node.js ----------------------------------------------------------------------------------

@@ -10,23 +10,52 @@
  *   VirtioNetDxe drives the NIC. Seen on real boots of Debian's 2022.11, 2025.02 and 2026.08.
  * - The disk's loader: DxeTpm2MeasureBootLib's GPT event (PCR5) once, then the PE image (PCR4),
  *   as on OVMF (tcg2-dxe's MeasureBootHandler).
+ *
+ * In a SECURE_BOOT_ENABLE build DxeImageVerificationLib's handler runs before the TPM handler
+ * (SecurityStubDxe's NULL libraries in that order) for both, and an image it refuses is never
+ * measured. ArmVirtQemu verifies option ROM images too (not OVMF's ALWAYS_EXECUTE): with Secure
+ * Boot on, iPXE's unsigned x64 image is refused and no PCR2 event is logged (real boots of 2022.11
+ * and 2025.02 with the Microsoft and the snakeoil stores). An image db authorises gets SecureBootHook's
+ * PCR7 EV_EFI_VARIABLE_AUTHORITY first (the db entry, once per boot), then the GPT and image events.
  */
-import { loadOptionRom, optionRomDrivers } from '@tcg2sim/uefi';
-import type { DiskBootLoader } from '@tcg2sim/uefi';
-import type { MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
-import { expandedDiskLoaderPath, optionRomImagePath, pciPathText, comparePciPaths } from '@tcg2sim/platform-ovmf';
+import { IMAGE_VERIFICATION_POLICY, loadOptionRom, optionRomDrivers, verifyImage } from '@tcg2sim/uefi';
+import type { DiskBootLoader, ImageVerificationPolicies, SecureBootVariables } from '@tcg2sim/uefi';
+import type { MeasureBootHandler, SecureBootAuthorityMeasurement, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
+import { expandedDiskLoaderPath, optionRomImagePath, pciPathText, comparePciPaths, secureBootLoadImage } from '@tcg2sim/platform-ovmf';
 import type { DiskSpec, MachineDescription } from '@tcg2sim/platform-ovmf';
 import type { VirtNic } from './devices.ts';
 import { ArmVirtError } from './errors.ts';
 
 /**
- * PciBusDxe's option ROM images for the NICs in PCI order, each measured (PCR2); `address(i)`
- * gives the i-th measured image's buffer.
- * @returns how many images were measured
+ * DxeImageVerificationLib's policies on ArmVirtQemu (ArmVirtPkg's SECURE_BOOT_ENABLE PCDs):
+ * images from option ROMs, removable and fixed media are all verified, a violation denied
+ * (DENY_EXECUTE_ON_SECURITY_VIOLATION). The option ROM policy is what real boots show: iPXE's
+ * unsigned x64 image is refused with Secure Boot on (not measured), where OVMF's 0 would let it be.
+ */
+export const ARMVIRT_IMAGE_VERIFICATION_POLICIES: ImageVerificationPolicies = {
+  optionRom: IMAGE_VERIFICATION_POLICY.DENY_EXECUTE_ON_SECURITY_VIOLATION,
+  removableMedia: IMAGE_VERIFICATION_POLICY.DENY_EXECUTE_ON_SECURITY_VIOLATION,
+  fixedMedia: IMAGE_VERIFICATION_POLICY.DENY_EXECUTE_ON_SECURITY_VIOLATION,
+};
+
+/** DxeImageVerificationLib in the build (SecureBootConfigDxe present), with the store and this boot's authorities. */
+export interface VirtImageVerification {
+  readonly variables: SecureBootVariables;
+  readonly authority: SecureBootAuthorityMeasurement;
+  /** SecureBoot = 1 (for the notes). */
+  readonly secureBootOn: boolean;
+}
+
+/**
+ * PciBusDxe's option ROM images for the NICs in PCI order, each verified (Secure Boot builds) and
+ * measured (PCR2); `address(i)` gives the i-th measured image's buffer.
+ * @returns how many images were measured and how many Secure Boot refused
  */
 export async function measureVirtOptionRoms(
-  nics: readonly VirtNic[], o: { readonly dxe: Tcg2Dxe; readonly handler: MeasureBootHandler; readonly notes: string[]; readonly address: (i: number) => bigint },
-): Promise<number> {
+  nics: readonly VirtNic[],
+  o: { readonly dxe: Tcg2Dxe; readonly handler: MeasureBootHandler; readonly notes: string[]; readonly address: (i: number) => bigint; readonly verification?: VirtImageVerification | undefined },
+): Promise<{ measured: number; refused: number }> {
+  let refused = 0;
   let measured = 0;
   for (const nic of [...nics].sort((a, b) => comparePciPaths(a.pciPath, b.pciPath))) {
     const where = pciPathText(nic.pciPath);
@@ -45,6 +74,17 @@ export async function measureVirtOptionRoms(
       if (machine === 0xaa64) {
         throw new ArmVirtError('NOT_MODELLED', `${nic.optionRom.file}: an AArch64 option ROM driver at ${where}: a driver that starts is not modelled on virt`);
       }
+      const v = o.verification;
+      if (v !== undefined) {
+        // DxeImageVerificationHandler before the TPM handler; LoadImage's machine-type check comes after both.
+        const r = verifyImage({ image: d.load.image, origin: 'option-rom', variables: v.variables, policies: ARMVIRT_IMAGE_VERIFICATION_POLICIES });
+        await v.authority.measure(o.dxe, r.authorities);
+        if (r.status !== 'EFI_SUCCESS') {
+          refused++;
+          o.notes.push(`PciBus: ${where}: ${nic.optionRom.file} ${range}: machine-0x${machine.toString(16)} image refused by Secure Boot (${r.status}: ${r.trace.join('; ')}): not measured`);
+          continue;
+        }
+      }
       const st = await o.handler.fileAuthentication(o.dxe, {
         devicePath: optionRomImagePath(nic.pciPath, d), fileBuffer: d.load.image, bufferAddress: o.address(measured), origin: { kind: 'other' },
       });
@@ -52,14 +92,29 @@ export async function measureVirtOptionRoms(
       o.notes.push(`PciBus: ${where}: ${nic.optionRom.file} ${range}: machine-0x${machine.toString(16)} image measured (${st}), then not started (DxeCore: unsupported machine type)`);
     }
   }
-  return measured;
+  return { measured, refused };
 }
 
-/** LoadImage of disk `index`'s loader: the GPT event once, then the image event. */
+/**
+ * LoadImage of disk `index`'s loader: Secure Boot's verification (SECURE_BOOT_ENABLE builds:
+ * the PCR7 authority event of the db entry that allows it; a refused loader is not measured),
+ * then the GPT event once and the image event.
+ */
 export async function loadVirtDiskLoader(
-  o: { readonly dxe: Tcg2Dxe; readonly handler: MeasureBootHandler; readonly machine: MachineDescription; readonly specs: readonly DiskSpec[]; readonly address: bigint },
+  o: {
+    readonly dxe: Tcg2Dxe; readonly handler: MeasureBootHandler; readonly machine: MachineDescription; readonly specs: readonly DiskSpec[]; readonly address: bigint;
+    readonly verification?: VirtImageVerification | undefined; readonly notes: string[]; readonly description: string;
+  },
   disk: DiskBootLoader, index: number,
 ): Promise<string> {
+  const v = o.verification;
+  if (v !== undefined) {
+    // virtio-blk, NVMe and scsi-hd report RemovableMedia FALSE: IMAGE_FROM_FIXED_MEDIA.
+    const sb = await secureBootLoadImage(o.dxe, v.authority, v.variables, disk, o.description, v.secureBootOn);
+    o.notes.push(...sb.notes.filter((n) => !n.startsWith('memory:')));
+    if (sb.outcome === 'stop') throw new ArmVirtError('NOT_MODELLED', `${disk.path}: Secure Boot's decision cannot be predicted (${sb.notes.join('; ')})`);
+    if (sb.outcome === 'refused') return sb.verification?.status ?? 'EFI_ACCESS_DENIED';
+  }
   const p = disk.partition;
   const devicePath = expandedDiskLoaderPath(o.machine, {
     partitionNumber: p.number, partitionStart: p.startingLba, partitionSize: p.endingLba - p.startingLba + 1n, partitionGuid: p.uniqueGuid, filePath: disk.path,

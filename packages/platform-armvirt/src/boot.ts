@@ -12,14 +12,17 @@
  * ArmVirtPkg's PlatformBootManagerLib (EndOfDxe, ConfigureTpmPlatformHierarchy: the platform auth
  * randomised, no PCR touched), BdsDxe's default options on a fresh store (UiApp, then
  * "EFI Internal Shell" registered by PlatformBm: the virt VM here has no boot device), ReadyToBoot,
- * the Shell measured by DxeTpm2MeasureBootLib.
+ * the Shell measured by DxeTpm2MeasureBootLib where SecurityStubDxe links it. With NICs and disks
+ * (bds-devices.ts) DxeImageVerificationLib decides first in Secure Boot builds: refused images
+ * are not measured, allowed ones get their db authority event. Buffer addresses in event data:
+ * device-buffers.ts and image-buffer.ts, keyed by the build's facts (build-facts.ts).
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { findFileByGuid, EFI_SECTION } from '@tcg2sim/uefi';
 import { runTcg2Pei, commandLibTpm } from '@tcg2sim/tcg2-pei';
 import { TPM_INSTANCE_GUID } from '@tcg2sim/tcg2-config';
 import {
-  MeasureBootHandler, ReadyToBootMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
+  MeasureBootHandler, ReadyToBootMeasurement, SecureBootAuthorityMeasurement, measureSecureBootPolicy, startTcg2DxeAfterPei, EFI_TCG2_EVENT_LOG_FORMAT, EFI_GLOBAL_VARIABLE,
 } from '@tcg2sim/tcg2-dxe';
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
@@ -39,7 +42,9 @@ import type { VirtMachine } from './machine.ts';
 import { virtDiskSpecs, virtNetworkOptions } from './devices.ts';
 import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
+import type { VirtImageVerification } from './bds-devices.ts';
 import { virtDeviceBuffer } from './device-buffers.ts';
+import { virtBuildFacts } from './build-facts.ts';
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
 const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
@@ -171,25 +176,38 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const release = edk2ReleaseOf(version);
   const nics = input.devices?.nics ?? [];
   const disks = input.devices?.disks ?? [];
-  const dxeFvSha256 = createHash('sha256').update(image.dxeFv.bytes).digest('hex');
+  const build = virtBuildFacts(image);
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
+  let romRefused = false;
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
-      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1) });
+    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused,
+      ...(what === 'loader' ? { fileSize: disks[index]?.loader.file.length ?? 0 } : {}) });
     if (b === undefined) {
       if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
       bufferNotes.add(`${what} buffer address: no device calibration for this build: the top of RAM given (ImageLocationInMemory, event data only, in no PCR; --image-buffer-address sets it)`);
       return virtRamTop(input.machine);
     }
-    bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR)`);
+    bufferNotes.add(b.calibrated ? `${what} buffer address: ${b.why}` : `${what} buffer address: ${b.why}: ImageLocationInMemory is an estimate (event data only, in no PCR; --image-buffer-address sets it)`);
     return b.address;
   };
-  if (nics.length > 0 && !hasTpm2MeasureBootLib(image)) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
+  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
+  // DxeImageVerificationLib (SECURE_BOOT_ENABLE builds) runs before the TPM handler (bds-devices.ts).
+  const verification: VirtImageVerification | undefined = vars.secureBootCapable
+    ? { variables: vars, authority: new SecureBootAuthorityMeasurement(), secureBootOn: sbOn }
+    : undefined;
+  // DxeTpm2MeasureBootLib's handler: in SecurityStubDxe of SECURE_BOOT_ENABLE builds, and of
+  // others that link it (it refers to EFI_TCG2_PROTOCOL). Ubuntu's AAVMF_CODE.fd (2024.02,
+  // 2025.02: TPM2_ENABLE, no Secure Boot) does not: its Shell starts unmeasured (real boots).
+  const measureBootHandler = vars.secureBootCapable || hasTpm2MeasureBootLib(image);
+  if (!measureBootHandler) notes.push('BDS: SecurityStubDxe links no DxeTpm2MeasureBootLib (no Secure Boot, no reference to EFI_TCG2_PROTOCOL): images loaded in DXE and BDS are not measured');
+  if (nics.length > 0 && !measureBootHandler) notes.push('PciBus: SecurityStubDxe links no DxeTpm2MeasureBootLib: the NICs\' option ROM images are not measured');
   else if (nics.length > 0) {
     // PlatformBootManagerBeforeConsole connects the root bridges: PciBusDxe and the NICs' ROMs.
     stack.phase = 'dxe:PciBus';
-    await measureVirtOptionRoms(nics, { dxe, handler, notes, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+    const roms = await measureVirtOptionRoms(nics, { dxe, handler, notes, verification, address: (i) => input.imageBufferAddress ?? deviceBuffer('rom', i) ?? 0n });
+    romRefused = roms.refused > 0;
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
@@ -201,7 +219,6 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
 
   stack.phase = 'dxe:BDS';
-  const sbOn = (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1;
   // PlatformBootManagerLib's own options as BdsDxe holds them (edk2-stable202505 on: Boot0000
   // BootManagerMenuApp, Boot0001 "EFI Firmware Setup"; observed on sid's AAVMF 2026.08).
   const platform = bdsPlatformOptions(image);
@@ -228,8 +245,14 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       const index = o.target.index ?? 0;
       const disk = disks[index];
       if (disk === undefined) continue;
+      if (!measureBootHandler) {
+        notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> EFI_SUCCESS (no measure-boot handler in this build: nothing measured)`);
+        endState = `started Boot${hex4(o.number)} "${o.description}" (${disk.loader.path})`;
+        break;
+      }
       const st = await loadVirtDiskLoader({
         dxe, handler, machine: optionMachine(input.machine), specs: diskSpecs, address: input.imageBufferAddress ?? deviceBuffer('loader', index) ?? 0n,
+        verification, notes, description: o.description,
       }, disk.loader, index);
       notes.push(`BDS: LoadImage(${o.description}: ${disk.loader.path}) -> ${st}`);
       if (st !== 'EFI_SUCCESS') continue;
@@ -245,10 +268,15 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       notes.push(`BDS: FvFile(${o.target.fileGuid}) not found in FVMAIN`);
       continue;
     }
+    if (!measureBootHandler) {
+      notes.push(`BDS: LoadImage(${o.description}) -> EFI_SUCCESS (no measure-boot handler in this build: not measured)`);
+      endState = `started Boot${hex4(o.number)} "${o.description}"`;
+      break;
+    }
     let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
       const b = armVirtImageBuffer({
-        machine: input.machine, dxeFvSha256, activePcrBanks: dxe.capability.activePcrBanks,
+        machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks,
         // A store an earlier boot to BDS wrote: its BootOrder is there (Debian 12's template is blank).
         storeHistory: store?.get('BootOrder', EFI_GLOBAL_VARIABLE) !== undefined ? 'booted' : 'fresh',
       });
@@ -296,8 +324,5 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
     dxeFacts: facts,
     endState,
     ...(acpiDataMeasured ? { acpiDataMeasured } : {}),
-    // DxeImageVerificationLib runs before the measurement: with Secure Boot on it decides whether
-    // the ROM image and the disk's loader are measured at all (not checked on virt).
-    ...(sbOn && nics.length + disks.length > 0 ? { unmodelled: 'Secure Boot is on: its verification of the NICs\' option ROM images and the disks\' loaders is not modelled on virt (they are predicted as if it let them through)' } : {}),
   };
 }

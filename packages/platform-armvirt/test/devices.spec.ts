@@ -10,11 +10,13 @@ import { rootPciPath } from '@tcg2sim/platform-ovmf';
 import { VIRT_DEVICE_BUFFERS, virtDeviceBuffer, virtDiskSpecs, virtNetworkOptions } from '@tcg2sim/platform-armvirt';
 import type { VirtDeviceBufferContext } from '@tcg2sim/platform-armvirt';
 
-const BOOKWORM = '3dd57eeb7f3cbbb35ab5bc919b1ba1624dc6420a4b6c608f3b9f4a9368c3b506';
-const SID = 'b938fb93b28691d8f9d0c6dc425a88b159f9046357d95e4a03d1376b8cd0c30b';
+/** The builds as virtBuildFacts reads them from Debian 12's and sid's images. */
+const BOOKWORM = { version: '', release: 202211, buildTree: '/build/reproducible-path/edk2-2022.11/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' };
+const TRIXIE = { version: '2025.02-8+deb13u1', release: 202502, buildTree: '/build/reproducible-path/edk2-2025.02/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' };
+const SID = { version: '2026.08+ds-2', release: 202608, buildTree: '/build/reproducible-path/edk2-2026.08+ds/debian/build/qemu-efi-aarch64/secboot/Build/ArmVirtQemu-AArch64/RELEASE_GCC/AARCH64' };
 
 const ctx = (o: Partial<VirtDeviceBufferContext>): VirtDeviceBufferContext => ({
-  machine: { memoryMiB: 1024, cpus: 1 }, dxeFvSha256: BOOKWORM, activePcrBanks: 0xf, what: 'rom', index: 0, nics: 1, disks: [], bootOrder: false, behindPorts: false, ...o,
+  machine: { memoryMiB: 1024, cpus: 1 }, build: BOOKWORM, activePcrBanks: 0xf, what: 'rom', index: 0, nics: 1, disks: [], bootOrder: false, behindPorts: false, ...o,
 });
 
 describe('platform-armvirt: NICs and disks on virt', () => {
@@ -34,17 +36,35 @@ describe('platform-armvirt: NICs and disks on virt', () => {
     expect(specs).to.deep.equal([{ iface: 'nvme', placement: { pci: [{ device: 2, fn: 0 }], serial: 's0' } }, { iface: 'scsi', placement: { pci: [{ device: 1, fn: 0 }, { device: 0, fn: 0 }], unit: 3 } }]);
   });
 
-  it('device buffers: measured shapes are calibrated; other RAM, banks or mixes get the nearest with a note; unknown builds none', () => {
+  it('device buffers: measured shapes of a measured build (its version and build tree) are calibrated; other builds, RAM, banks or mixes get the nearest with a note', () => {
     expect(virtDeviceBuffer(ctx({}))).to.deep.include({ address: 0x7ec17018n, calibrated: true });
     // 2022.11 follows the top of RAM: 2048 MiB moves it by 1 GiB, not calibrated
     const big = virtDeviceBuffer(ctx({ machine: { memoryMiB: 2048, cpus: 1 } }));
     expect(big).to.deep.include({ address: 0xbec17018n, calibrated: false });
     expect(big?.why).to.match(/nearest measured shape/);
     // 2026.08 sits at a fixed place above the base of RAM
-    expect(virtDeviceBuffer(ctx({ dxeFvSha256: SID, machine: { memoryMiB: 4096, cpus: 1 } }))?.address).to.equal(0x45e88018n);
-    expect(virtDeviceBuffer(ctx({ dxeFvSha256: SID, what: 'loader', nics: 0, disks: ['nvme'] }))).to.deep.include({ address: 0x45e2d018n, calibrated: true });
+    expect(virtDeviceBuffer(ctx({ build: SID, machine: { memoryMiB: 4096, cpus: 1 } }))?.address).to.equal(0x45e88018n);
+    expect(virtDeviceBuffer(ctx({ build: SID, what: 'loader', nics: 0, disks: ['nvme'] }))).to.deep.include({ address: 0x45e2d018n, calibrated: true });
     expect(virtDeviceBuffer(ctx({ activePcrBanks: 0x2 }))?.calibrated).to.equal(false);
-    expect(virtDeviceBuffer(ctx({ dxeFvSha256: '00'.repeat(32) }))).to.equal(undefined);
-    expect(VIRT_DEVICE_BUFFERS.size).to.equal(3);
+    // sid's strictnx build: the same version from another build tree, an estimate (3 pages off on its real boot)
+    const nx = virtDeviceBuffer(ctx({ build: { ...SID, buildTree: SID.buildTree.replace('/secboot/', '/secboot-strictnx/') }, what: 'loader', nics: 0, disks: ['virtio'] }));
+    expect(nx).to.deep.include({ address: 0x45e25018n, calibrated: false });
+    expect(nx?.why).to.match(/another build \(build tree .*secboot-strictnx/);
+    // a build of a release nothing was measured for takes the nearest release, as an estimate; no release: nothing
+    expect(virtDeviceBuffer(ctx({ build: { version: '2024.02-2', release: 202402, buildTree: '/build/edk2-8UkK1v/edk2-2024.02/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' } }))?.calibrated).to.equal(false);
+    expect(virtDeviceBuffer(ctx({ build: { version: '', release: undefined, buildTree: undefined } }))).to.equal(undefined);
+    expect(VIRT_DEVICE_BUFFERS.length).to.equal(3);
+  });
+
+  it('device buffers with Secure Boot: a refused ROM image moves 2025.02\'s loader 0x19B000 lower, not 2022.11\'s; a loader beyond a pool page is an estimate its pages lower', () => {
+    const nvmeNic = { build: TRIXIE, what: 'loader' as const, nics: 1, disks: ['nvme' as const] };
+    expect(virtDeviceBuffer(ctx(nvmeNic))).to.deep.include({ address: 0x7ea92018n, calibrated: true });
+    expect(virtDeviceBuffer(ctx({ ...nvmeNic, romRefused: true }))).to.deep.include({ address: 0x7e8f7018n, calibrated: true });
+    const virtioNic = { what: 'loader' as const, nics: 1, disks: ['virtio' as const] };
+    expect(virtDeviceBuffer(ctx({ ...virtioNic, romRefused: true }))?.address).to.equal(virtDeviceBuffer(ctx(virtioNic))?.address);
+    expect(virtDeviceBuffer(ctx({ ...virtioNic, fileSize: 0xb38 }))).to.deep.include({ address: 0x7e94d018n, calibrated: true });
+    const shim = virtDeviceBuffer(ctx({ ...virtioNic, romRefused: true, fileSize: 1072064 }));
+    expect(shim).to.deep.include({ address: 0x7e94d018n - 261n * 0x1000n, calibrated: false });
+    expect(shim?.why).to.match(/1072064-byte loader: 261 pages lower/);
   });
 });

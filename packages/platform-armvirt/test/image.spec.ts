@@ -6,12 +6,13 @@ import { FvError, VarStoreError } from '@tcg2sim/uefi';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { VIRT_RAM_BASE, VIRT_TPM_TIS_BASE, virtQemuArguments, virtRamRanges } from '@tcg2sim/qemu-vmm';
 import {
-  ArmVirtError, armVirtImage, armVirtImageBuffer, armVirtVariables, isArmVirtImage, profileArmVirt, virtRamTop,
+  ArmVirtError, armVirtImage, armVirtImageBuffer, armVirtVariables, codeViewPath, isArmVirtImage, profileArmVirt, virtBuildFacts, virtRamTop,
 } from '@tcg2sim/platform-armvirt';
 import { OVMF_DIR, expectErrorCode, requirePrerequisites } from '@tcg2sim/test-support';
 import { AAVMF_CODE, loadVector } from './vectors.ts';
 
-const DEBIAN_FVMAIN_SHA256 = '3dd57eeb7f3cbbb35ab5bc919b1ba1624dc6420a4b6c608f3b9f4a9368c3b506';
+/** Debian 12's AAVMF_CODE.fd as virtBuildFacts reads it (no version string; its build tree). */
+const BOOKWORM = { version: '', release: 202211, buildTree: '/build/reproducible-path/edk2-2022.11/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' };
 
 describe('platform-armvirt: the virt machine (qemu-vmm)', function () {
   it('puts RAM at 1 GiB and the TPM on the platform bus', () => {
@@ -33,7 +34,7 @@ describe('platform-armvirt: the virt machine (qemu-vmm)', function () {
 
 describe('platform-armvirt: the Shell buffer model (calibrated on the vectors)', function () {
   const at = (memoryMiB: number, banks: number): ReturnType<typeof armVirtImageBuffer> =>
-    armVirtImageBuffer({ machine: { memoryMiB, cpus: 1 }, dxeFvSha256: DEBIAN_FVMAIN_SHA256, activePcrBanks: banks });
+    armVirtImageBuffer({ machine: { memoryMiB, cpus: 1 }, build: BOOKWORM, activePcrBanks: banks });
 
   it('gives the captured addresses for the captured shapes', () => {
     expect(at(1024, 0xf)).to.include({ address: 0x7ead1018n, calibrated: true });
@@ -47,11 +48,31 @@ describe('platform-armvirt: the Shell buffer model (calibrated on the vectors)',
     expect(at(1536, 0xf).calibrated).to.equal(false);
     expect(at(1536, 0xf).why).to.match(/1536 MiB/);
     expect(at(1024, 0x3).calibrated).to.equal(false);
-    expect(armVirtImageBuffer({ machine: { memoryMiB: 1024, cpus: 1 }, dxeFvSha256: '00', activePcrBanks: 0xf }).calibrated).to.equal(false);
+    // the same release from another build tree (Ubuntu's), and a build of no known release
+    const other = armVirtImageBuffer({ machine: { memoryMiB: 1024, cpus: 1 }, build: { ...BOOKWORM, buildTree: '/build/edk2-x/edk2-2022.11/Build/ArmVirtQemu-AARCH64/RELEASE_GCC5/AARCH64' }, activePcrBanks: 0xf });
+    expect(other).to.include({ address: 0x7ead1018n, calibrated: false });
+    expect(other.why).to.match(/build tree \/build\/edk2-x/);
+    expect(armVirtImageBuffer({ machine: { memoryMiB: 1024, cpus: 1 }, build: { version: '', release: undefined, buildTree: undefined }, activePcrBanks: 0xf }).calibrated).to.equal(false);
   });
 });
 
 describe('platform-armvirt: reading the image', function () {
+  it('reads a CodeView path (the build tree fact) from hostile bytes without throwing; a path without its NUL within 1024 bytes is none', () => {
+    const rec = (sig: string, skip: number, path: string, nul = true): Uint8Array => {
+      const head = new Uint8Array(skip);
+      head.set(new TextEncoder().encode(sig));
+      return Uint8Array.from([...new Uint8Array(8), ...head, ...new TextEncoder().encode(path), ...(nul ? [0] : [])]);
+    };
+    expect(codeViewPath(rec('NB10', 16, '/b/edk2-2025.02/Build/X/DxeCore.dll'))).to.equal('/b/edk2-2025.02/Build/X/DxeCore.dll');
+    expect(codeViewPath(rec('RSDS', 24, 'C:\\b\\DxeCore.pdb'))).to.equal('C:\\b\\DxeCore.pdb');
+    expect(codeViewPath(rec('NB10', 16, 'x'.repeat(2000)))).to.equal(undefined);
+    expect(codeViewPath(rec('NB10', 16, 'unterminated', false))).to.equal(undefined);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), (b) => {
+      const p = codeViewPath(Uint8Array.from([...b, 0x4e, 0x42, 0x31, 0x30, ...b]));
+      expect(p === undefined || p.length <= 1024).to.equal(true);
+    }));
+  });
+
   it('is never an ArmVirtQemu image from arbitrary bytes, and never throws', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 0x1100 }), (b) => {
       const padded = new Uint8Array(0x1100 + b.length);
@@ -89,7 +110,8 @@ describe('platform-armvirt: reading the image', function () {
     const img = armVirtImage(code);
     expect(img.peiFv.base).to.equal(0x1000n);
     expect(img.peiFv.length).to.equal(0x1ff000n);
-    expect(createHash('sha256').update(img.dxeFv.bytes).digest('hex')).to.equal(DEBIAN_FVMAIN_SHA256);
+    // the facts the Shell and device buffer calibrations are keyed by, read from the image
+    expect(virtBuildFacts(img)).to.deep.equal(BOOKWORM);
     // The real boot's EV_EFI_PLATFORM_FIRMWARE_BLOB (event 2 of the capture) hashes these bytes.
     const blob = createHash('sha256').update(img.peiFv.bytes).digest('hex');
     const log = loadVector('m1024c2all').eventLog;

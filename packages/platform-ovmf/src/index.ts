@@ -64,6 +64,7 @@ export { dispatchListing } from './boot/modules/dispatch-listing.ts';
 export { PEI_UNITS, dispatchPei } from './boot/modules/pei-dispatch.ts';
 export { DXE_UNITS, dispatchDxe } from './boot/modules/dxe-dispatch.ts';
 export { findModule, moduleIn } from './boot/modules/unit.ts';
+export { embeddedCertificates, updateTable, FIRMWARE_SECVAR_UPDATER_FILE_GUID } from './boot/modules/secvar-updater.ts';
 export type { DispatchedModule, ModuleRef, Presence } from './boot/modules/unit.ts';
 export type { PeiUnit } from './boot/modules/pei-unit.ts';
 export type { DxeUnit } from './boot/modules/dxe-unit.ts';

@@ -1,9 +1,14 @@
 import { expect } from 'chai';
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { embeddedCertificates } from '../src/boot/modules/secvar-updater.ts';
-
-import { readFileSync } from 'node:fs';
-import { SNAKEOIL_CERT, requirePrerequisites } from '@tcg2sim/test-support';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { EFI_SECTION, VENDOR_GUID } from '@tcg2sim/uefi';
+import { SNAKEOIL_CERT, requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { FIRMWARE_SECVAR_UPDATER_FILE_GUID, embeddedCertificates, updateTable } from '../src/boot/modules/secvar-updater.ts';
+import type { EmbeddedCertificate } from '../src/boot/modules/secvar-updater.ts';
+import { findModule } from '../src/boot/modules/unit.ts';
+import { decompressMemFvs } from '../src/sec.ts';
 
 // A real certificate to embed: Debian ovmf's snakeoil PK/KEK certificate.
 const someCertificate = (): Uint8Array => new Uint8Array(new X509Certificate(readFileSync(SNAKEOIL_CERT)).raw);
@@ -31,5 +36,56 @@ describe('FirmwareSecvarUpdater: the certificates a driver image carries', funct
     const image = new Uint8Array([...fake, ...spki, ...randomBytes(4096), ...der.subarray(0, der.length - 10)]);
     expect(embeddedCertificates(image)).to.deep.equal([]);
     expect(embeddedCertificates(new Uint8Array(0))).to.deep.equal([]);
+  });
+});
+
+// The update table of the real drivers (Ubuntu's images, absent in CI: skipped with a notice).
+// What it says was confirmed by real boots (packages/cli/test/secvar-updater-boots.spec.ts).
+const FIRMWARE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+const BUILDS = {
+  'jammy-updates 2022.02-3ubuntu0.22.04.7': 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+  'noble 2024.02-2ubuntu0.10': 'ubuntu-noble/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+  'resolute 2025.11-3ubuntu7': 'ubuntu-resolute/ovmf-generic/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
+} as const;
+
+function driverImage(ctx: Mocha.Context, file: string): Uint8Array {
+  const path = join(FIRMWARE, file);
+  if (!existsSync(path)) skipOptional(ctx, `firmware ${path} absent (Ubuntu's ovmf package unpacked under the firmware cache; never committed)`);
+  const f = findModule(decompressMemFvs(new Uint8Array(readFileSync(path))).dxeFv.volume, { name: 'FirmwareSecvarUpdater', fileGuid: FIRMWARE_SECVAR_UPDATER_FILE_GUID });
+  const pe = f?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body;
+  if (pe === undefined) throw new Error(`${path}: no FirmwareSecvarUpdater`);
+  return pe;
+}
+
+const cnOf = (c: EmbeddedCertificate): string => /CN=([^,]*)/.exec(c.subject)?.[1] ?? '';
+
+describe('FirmwareSecvarUpdater: the update table of Ubuntu\'s drivers', function () {
+  this.timeout(60_000);
+  for (const [build, file] of Object.entries(BUILDS)) {
+    it(`${build}: KEK CA 2011 → KEK 2K CA 2023; PCA 2011 → Windows UEFI CA 2023; UEFI CA 2011 → UEFI CA 2023, Option ROM UEFI CA 2023`, function () {
+      const table = updateTable(driverImage(this, file));
+      expect(table?.map((g) => ({ variable: `${g.variable} ${g.guid}`, trigger: cnOf(g.trigger), add: g.add.map(cnOf) }))).to.deep.equal([
+        { variable: `KEK ${VENDOR_GUID.GLOBAL_VARIABLE}`, trigger: 'Microsoft Corporation KEK CA 2011', add: ['Microsoft Corporation KEK 2K CA 2023'] },
+        { variable: `db ${VENDOR_GUID.IMAGE_SECURITY_DATABASE}`, trigger: 'Microsoft Windows Production PCA 2011', add: ['Windows UEFI CA 2023'] },
+        { variable: `db ${VENDOR_GUID.IMAGE_SECURITY_DATABASE}`, trigger: 'Microsoft Corporation UEFI CA 2011', add: ['Microsoft UEFI CA 2023', 'Microsoft Option ROM UEFI CA 2023'] },
+      ]);
+    });
+  }
+
+  it('takes hostile bytes without a crash: random bytes, every truncation of a real driver, its table pointers redirected', function () {
+    expect(updateTable(new Uint8Array(randomBytes(4096)))).to.equal(undefined);
+    expect(updateTable(new Uint8Array(0))).to.equal(undefined);
+    const image = driverImage(this, BUILDS['resolute 2025.11-3ubuntu7']);
+    const data = image.length - 0x580;
+    const zeroed = image.slice();
+    zeroed.fill(0, data);
+    expect(updateTable(zeroed), 'no table: the module says INCOMPLETE').to.equal(undefined);
+    for (let n = 0; n < image.length; n += 97) expect(() => updateTable(image.subarray(0, n))).to.not.throw();
+    // Every 8-byte word of .data set to a pointer past the image, one at a time: a table or none, never a throw.
+    for (let o = data; o + 8 <= image.length; o += 8) {
+      const bad = image.slice();
+      new DataView(bad.buffer).setBigUint64(o, 0xffff_ffff_fff0n, true);
+      expect(() => updateTable(bad)).to.not.throw();
+    }
   });
 });

@@ -20,11 +20,11 @@ import { tcg2PlatformDxeUnit } from './tcg2-platform-dxe.ts';
 import { acpiPlatformDxeUnit } from './acpi-platform-dxe.ts';
 import { smbiosMeasurementDxeUnit } from './smbios-measurement-dxe.ts';
 import { bdsDxeUnit } from './bds-dxe.ts';
-import { secvarUpdaterUnit } from './secvar-updater.ts';
+import { secvarUpdaterAfterMeasurementUnit, secvarUpdaterUnit } from './secvar-updater.ts';
 
 /** The simulated DXE drivers in the order they act. */
 export const DXE_UNITS: readonly DxeUnit[] = [
-  secvarUpdaterUnit, tcg2DxeUnit, tcg2ConfigDxeUnit, acpiPlatformDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit,
+  secvarUpdaterUnit, tcg2DxeUnit, secvarUpdaterAfterMeasurementUnit, tcg2ConfigDxeUnit, acpiPlatformDxeUnit, pciBusDxeUnit, tcg2PlatformDxeUnit, smbiosMeasurementDxeUnit, bdsDxeUnit,
 ];
 
 /** Whether `u` acts in this image, and why. */

@@ -1,56 +1,57 @@
 /**
- * Ubuntu's FirmwareSecvarUpdater (a DXE driver in Ubuntu's secboot/ms builds of jammy-updates,
- * noble and resolute; not an EDK II module): it carries X.509 certificates in its image and, when
- * the store's db lacks one of them, appends it to db (CustomMode) before Tcg2Dxe measures db into
- * PCR7. Seen on Ubuntu 26.04's 2025.11 OVMF_CODE_4M.secboot.fd with its own OVMF_VARS_4M.ms.fd:
- * the real boot's db event held one more certificate (Microsoft Option ROM UEFI CA 2023) than the
- * store, appended as one more EFI_SIGNATURE_LIST (X509, one entry owned by gMicrosoftVendorGuid),
- * and the store after the boot held FirmwareSecvarUpdaterVersion = 1. It carries Microsoft's db
- * CAs (2011 and 2023) and KEK CAs (2011, 2K 2023). Modelled: one db certificate missing from both
- * db and KEK is appended so. Not observed, so INCOMPLETE naming them: several missing, a KEK one,
- * a store that already holds the version variable. When db and KEK hold them all (jammy's ms store:
- * its real boot equals the prediction) or there is no db (no Secure Boot keys), nothing changes.
+ * Ubuntu's FirmwareSecvarUpdater (a DXE driver in Ubuntu's OVMF of jammy-updates, noble and
+ * resolute; not an EDK II module): it carries Microsoft's 2011 and 2023 CAs and an update table
+ * (secvar-updater-table.ts), and before Tcg2Dxe measures KEK and db (PCR7) it appends the 2023 CAs
+ * to a store that trusts the 2011 ones. Read from its code (the same in the three builds) and
+ * confirmed by real boots of resolute's, noble's and jammy's secboot images and jammy's non-SMM
+ * ones with stores made for each case (packages/platform-ovmf/test/vectors/secvar-updater/,
+ * docs/distro-builds-2024.md):
+ *
+ * 1. GetVariable(L"SetupMode") fails or is not 0 (no PK, or no authenticated variables): it does
+ *    nothing, writes nothing (seen: OVMF_VARS_4M.fd, whose store after the boot has no version).
+ * 2. GetVariable(L"FirmwareSecvarUpdaterVersion", 4 bytes into a zeroed UINT32) succeeds with a
+ *    value >= 1: nothing (seen: a store lacking the Option ROM CA but holding the version, as 4
+ *    bytes or as 1, keeps its db; the second boot of an updated store measures the same KEK and
+ *    db). A version of 0, or of more than 4 bytes (GetVariable fails), is no version (seen).
+ * 3. For each table record in order: when the record's variable holds its trigger certificate
+ *    (an X509 EFI_SIGNATURE_LIST entry of the same bytes), each of the record's other certificates
+ *    that the variable lacks is appended, in the record's order, with CustomMode on, as an
+ *    authenticated APPEND_WRITE (NV|BS|RT|AT|APPEND, an EFI_VARIABLE_AUTHENTICATION_2 of
+ *    2023-01-01 00:00:00 with an empty PKCS7 certificate) of one EFI_SIGNATURE_LIST (X509, one
+ *    entry owned by gMicrosoftVendorGuid). Seen: KEK 2K CA 2023 appended to KEK; Windows UEFI CA
+ *    2023, Microsoft UEFI CA 2023 and the Option ROM CA appended to db in that order; nothing
+ *    appended where the trigger is missing (a store without the 2011 CAs, the snakeoil store, a
+ *    store with only PK). AuthVariableLib keeps the later timestamp: a variable stamped before
+ *    2023-01-01 ends with 2023-01-01, a later one keeps its own (store dumps after the boots).
+ * 4. CustomMode back to 0 when it was set, and FirmwareSecvarUpdaterVersion = UINT32 1 (NV|BS|RT)
+ *    whenever step 3 ran, even when nothing was appended (seen: snakeoil and PK-only stores).
+ *
+ * When: with SMM variables it runs before Tcg2Dxe measures KEK and db (its appends are in the
+ * policy events); with VariableRuntimeDxe after, and the variable driver's SecureBootHook measures
+ * each append's whole new variable after the PCR7 separator (seen on jammy's non-SMM images).
+ *
+ * Its measurable effect is KEK's and db's data (the timestamps are not measured). An image with
+ * the certificates but no table of this layout, or a KEK/db that does not parse as signature
+ * lists, is INCOMPLETE.
  */
-import { X509Certificate } from 'node:crypto';
-import { concatBytes, equalBytes } from '@tcg2sim/binary-codec';
-import { EFI_CERT_TYPE, EFI_SECTION, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
+import { DecodeError, concatBytes, equalBytes } from '@tcg2sim/binary-codec';
+import { EFI_CERT_TYPE, EFI_SECTION, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
+import { EV } from '@tcg2sim/event-log';
+import { measureVariable } from '@tcg2sim/tcg2-dxe';
 import type { SecOutput } from '../../sec.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
-import { findModule } from './unit.ts';
-import type { ModuleRef } from './unit.ts';
+import { embeddedCertificates, updateTable } from './secvar-updater-table.ts';
+import type { EmbeddedCertificate } from './secvar-updater-table.ts';
+import { findModule, moduleIn } from './unit.ts';
+import type { ModuleRef, Presence } from './unit.ts';
+
+export { embeddedCertificates, updateTable } from './secvar-updater-table.ts';
+export type { EmbeddedCertificate, UpdateGroup } from './secvar-updater-table.ts';
 
 /** Its FILE_GUID in Ubuntu's images. */
 export const FIRMWARE_SECVAR_UPDATER_FILE_GUID = '3B2A4E58-6F7C-4D91-A8B5-C2E0F3D71A9E';
 const MODULE: ModuleRef = { name: 'FirmwareSecvarUpdater', fileGuid: FIRMWARE_SECVAR_UPDATER_FILE_GUID };
-
-/** An embedded certificate: its DER bytes and subject. */
-export interface EmbeddedCertificate {
-  readonly der: Uint8Array;
-  readonly subject: string;
-}
-
-/**
- * The X.509 certificates in a PE image: every DER SEQUENCE with a two-byte length whose content
- * starts with another such SEQUENCE (the TBSCertificate) and that parses as a certificate.
- */
-export function embeddedCertificates(image: Uint8Array): EmbeddedCertificate[] {
-  const out: EmbeddedCertificate[] = [];
-  for (let i = 0; i + 8 <= image.length; i++) {
-    if (image[i] !== 0x30 || image[i + 1] !== 0x82 || image[i + 4] !== 0x30 || image[i + 5] !== 0x82) continue;
-    const len = ((image[i + 2] ?? 0) << 8) | (image[i + 3] ?? 0);
-    if (len < 256 || i + 4 + len > image.length) continue;
-    const der = image.subarray(i, i + 4 + len);
-    try {
-      const cert = new X509Certificate(der);
-      out.push({ der: new Uint8Array(der), subject: cert.subject.replace(/\n/g, ', ') });
-      i += 3 + len;
-    } catch {
-      // Not a certificate: keep scanning.
-    }
-  }
-  return out;
-}
 
 function updaterImage(sec: SecOutput): Uint8Array | undefined {
   const f = findModule(sec.dxeFv.volume, MODULE);
@@ -59,40 +60,106 @@ function updaterImage(sec: SecOutput): Uint8Array | undefined {
 
 /** gMicrosoftVendorGuid: the owner of the SignatureData it appends (seen in the real boot's db). */
 const MICROSOFT_OWNER = '77FA9ABD-0359-4D32-BD60-28F4E78F784B';
-/** The variable it writes after an update (NV|BS|RT, UINT32 1 in the real boot's store). */
+/** The variable it writes (NV|BS|RT, UINT32; the version its code compares with and writes is 1). */
 export const SECVAR_UPDATER_VERSION = { name: 'FirmwareSecvarUpdaterVersion', guid: 'A2F5DA32-9E4C-4F6B-B3A1-7C8D5E6F0A1B' } as const;
+const CURRENT_VERSION = 1;
 
+/** Whether a signature database holds the certificate as an X509 entry (the driver's own walk). */
+function holds(data: Uint8Array, cert: EmbeddedCertificate, name: string): boolean {
+  return parseSignatureLists(data, name).some((l) => l.header.signatureType.toUpperCase() === EFI_CERT_TYPE.X509 && l.entries.some((e) => equalBytes(e.data, cert.der)));
+}
+
+function cn(c: EmbeddedCertificate): string {
+  return /CN=([^,]*)/.exec(c.subject)?.[1] ?? c.subject;
+}
+
+/** The version GetVariable reads into a zeroed UINT32 with DataSize 4; undefined when it fails. */
+function storedVersion(data: Uint8Array | undefined): number | undefined {
+  if (data === undefined || data.length > 4) return undefined;
+  return data.reduce((v, b, i) => v + b * 2 ** (8 * i), 0);
+}
+
+/** Steps 3 and 4 over a store in user mode, without a version: the certificates it appends. */
+async function update(ctx: DxeContext, image: Uint8Array, afterMeasurement: boolean): Promise<void> {
+  const table = updateTable(image);
+  if (table === undefined) {
+    ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater carries ${embeddedCertificates(image).map(cn).join(', ')} but no update table of the layout seen in Ubuntu's 2022.02, 2024.02 and 2025.11 builds: what it appends to KEK or db (PCR7) is not known`;
+    return;
+  }
+  const appended: string[] = [];
+  for (const g of table) {
+    const cur = ctx.vars.get(g.variable, g.guid);
+    if (cur === undefined || !holds(cur, g.trigger, g.variable)) continue;
+    for (const c of g.add) {
+      const now = ctx.vars.get(g.variable, g.guid) ?? cur;
+      if (holds(now, c, g.variable)) continue;
+      const data = concatBytes(now, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: c.der }] }));
+      ctx.vars.set(g.variable, g.guid, data);
+      appended.push(`${cn(c)} to ${g.variable}`);
+      // The variable driver's SecureBootHook measures the whole new variable after each SetVariable
+      // of a Secure Boot policy variable, once EFI_TCG2_PROTOCOL is there (seen: VariableRuntimeDxe).
+      if (afterMeasurement) await measureVariable(ctx.dxe, 7, EV.EFI_VARIABLE_DRIVER_CONFIG, g.variable, g.guid, data);
+    }
+  }
+  ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(CURRENT_VERSION, 0, 0, 0));
+  ctx.notes.push(appended.length === 0
+    ? `FirmwareSecvarUpdater: no table record whose trigger certificate KEK or db holds lacks one of its other certificates: it appends nothing, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`
+    : `FirmwareSecvarUpdater: appends ${appended.join(', ')} (one EFI_SIGNATURE_LIST each, owned by Microsoft) ${afterMeasurement ? 'after KEK and db were measured: each append measured again (PCR7, after the separator) by the variable driver\'s SecureBootHook' : 'before KEK and db are measured'}, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`);
+}
+
+/**
+ * When it runs relative to Tcg2Dxe's MeasureSecureBootPolicy (a protocol notify on
+ * gEfiVariableWriteArchProtocolGuid; Tcg2Dxe's depex is gEfiVariableArchProtocolGuid, the
+ * updater's gEfiVariableWriteArchProtocolGuid AND gPcdProtocolGuid, and it lies earlier in DXEFV).
+ * Seen: with the SMM variable driver (VariableSmmRuntimeDxe, the secboot images of the three
+ * builds) it runs first and its appends are measured; with VariableRuntimeDxe (jammy's non-SMM
+ * OVMF_CODE_4M.fd) KEK and db are measured before it runs, its appends are in the store (and in the
+ * next boot's measurement) but not in this boot's KEK and db events (boot `jammy-nosmm-miss4`).
+ */
+function presence(sec: SecOutput, afterMeasurement: boolean): Presence {
+  const p = moduleIn(sec.dxeFv.volume, 'DXEFV', MODULE);
+  if (!p.present) return p;
+  const runtime = moduleIn(sec.dxeFv.volume, 'DXEFV', { name: 'VariableRuntimeDxe', fileGuid: VARIABLE_RUNTIME_DXE_FILE_GUID });
+  return runtime.present === afterMeasurement
+    ? { present: true, evidence: `${p.evidence}; ${runtime.present ? `${runtime.evidence}: KEK and db are measured before it runs` : 'variables through SMM (no VariableRuntimeDxe): it runs before KEK and db are measured'}` }
+    : { present: false, evidence: `${p.evidence}, ${runtime.present ? 'run after Tcg2Dxe\'s Secure Boot policy measurement (VariableRuntimeDxe)' : 'run before Tcg2Dxe\'s Secure Boot policy measurement (SMM variables)'}` };
+}
+
+async function run(ctx: DxeContext, afterMeasurement: boolean): Promise<void> {
+  const image = updaterImage(ctx.sec);
+  if (image === undefined) return;
+  // SetupMode is 0 only with authenticated variables and a PK (AuthVariableLib).
+  if (!ctx.vars.secureBootCapable || ctx.vars.get('PK', VENDOR_GUID.GLOBAL_VARIABLE) === undefined) {
+    ctx.notes.push('FirmwareSecvarUpdater: SetupMode is not 0 (no PK): it leaves the store as it is');
+    return;
+  }
+  const version = storedVersion(ctx.vars.get(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid));
+  if (version !== undefined && version >= CURRENT_VERSION) {
+    ctx.notes.push(`FirmwareSecvarUpdater: the store holds ${SECVAR_UPDATER_VERSION.name} = ${version}: it leaves KEK and db as they are`);
+    return;
+  }
+  try {
+    await update(ctx, image, afterMeasurement);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater may append to KEK and db (PCR7), and one does not parse as signature lists: ${e.message}`;
+  }
+}
+
+/** With SMM variables: before Tcg2Dxe measures KEK and db (dxe-dispatch.ts puts it first). */
 export const secvarUpdaterUnit: DxeUnit = {
   module: MODULE,
   distributionOnly: true,
-  role: 'Ubuntu\'s db updater: appends a carried certificate missing from db before db is measured (PCR7)',
-  run(ctx: DxeContext): Promise<void> {
-    const image = updaterImage(ctx.sec);
-    const db = ctx.vars.get('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE);
-    if (image === undefined || db === undefined) return Promise.resolve();
-    // It carries db's and KEK's certificates alike: one is missing when neither variable holds it.
-    const kek = ctx.vars.get('KEK', VENDOR_GUID.GLOBAL_VARIABLE);
-    const have = [db, ...(kek === undefined ? [] : [kek])].flatMap((v) => parseSignatureLists(v))
-      .filter((l) => l.header.signatureType.toUpperCase() === EFI_CERT_TYPE.X509).flatMap((l) => l.entries.map((e) => e.data));
-    const missing = embeddedCertificates(image).filter((c) => !have.some((h) => equalBytes(h, c.der)));
-    const [only] = missing;
-    if (only === undefined) {
-      ctx.notes.push('FirmwareSecvarUpdater: every certificate it carries is already in db or KEK: it leaves them as they are');
-      return Promise.resolve();
-    }
-    // Seen: one db CA missing, appended as its own EFI_SIGNATURE_LIST. Not seen: a KEK CA missing,
-    // several missing (their order), a store that already has its version variable.
-    const why = missing.length > 1 ? 'the order it appends several in was not observed'
-      : /CN=[^,]*KEK/.test(only.subject) ? 'a KEK certificate (its KEK update was not observed)'
-      : ctx.vars.get(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid) !== undefined ? `the store already holds ${SECVAR_UPDATER_VERSION.name} (whether it updates again was not observed)`
-      : undefined;
-    if (why !== undefined) {
-      ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater changes db or KEK before they are measured (PCR7): it carries ${missing.map((c) => c.subject).join('; ')}, which neither the store's db nor its KEK holds, and ${why}`;
-      return Promise.resolve();
-    }
-    ctx.vars.set('db', VENDOR_GUID.IMAGE_SECURITY_DATABASE, concatBytes(db, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: only.der }] })));
-    ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(1, 0, 0, 0));
-    ctx.notes.push(`FirmwareSecvarUpdater: appends ${only.subject} (carried, in neither db nor KEK) to db as one EFI_SIGNATURE_LIST owned by Microsoft, before db is measured`);
-    return Promise.resolve();
-  },
+  role: 'Ubuntu\'s KEK/db updater: appends Microsoft\'s 2023 CAs to a store trusting the 2011 ones, before KEK and db are measured (PCR7)',
+  present: (sec) => presence(sec, false),
+  run: (ctx) => run(ctx, false),
+};
+
+/** With VariableRuntimeDxe: after Tcg2Dxe measured KEK and db (its appends reach the store only). */
+export const secvarUpdaterAfterMeasurementUnit: DxeUnit = {
+  module: MODULE,
+  distributionOnly: true,
+  role: 'Ubuntu\'s KEK/db updater: appends Microsoft\'s 2023 CAs to a store trusting the 2011 ones, after KEK and db were measured',
+  present: (sec) => presence(sec, true),
+  run: (ctx) => run(ctx, true),
 };
