@@ -170,14 +170,7 @@ export function list<T>(name: string, count: Codec<number>, item: Codec<T>, max:
         throw withPath(err, name);
       }
       if (n > max) throw new DecodeError('LIMIT_EXCEEDED', `count ${n} exceeds the limit ${max}`, at, [name]);
-      const out: T[] = [];
-      let i = 0;
-      try {
-        for (; i < n; i++) out.push(item.decode(r));
-      } catch (err) {
-        throw withPath2(err, name, i);
-      }
-      return out;
+      return decodeItems(r, name, item, n);
     }
   );
 }
@@ -190,17 +183,20 @@ export function array<T>(name: string, item: Codec<T>, n: number): Codec<T[]> {
       if (!Array.isArray(v) || v.length !== n) throw new RangeError(`"${name}" expected ${n} items`);
       for (const x of v) item.encode(w, x);
     },
-    (r) => {
-      const out: T[] = [];
-      let i = 0;
-      try {
-        for (; i < n; i++) out.push(item.decode(r));
-      } catch (err) {
-        throw withPath2(err, name, i);
-      }
-      return out;
-    }
+    (r) => decodeItems(r, name, item, n)
   );
+}
+
+/** `n` items of `item`; an error names the aggregate and the item's index. */
+function decodeItems<T>(r: ByteReader, name: string, item: Codec<T>, n: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  try {
+    for (; i < n; i++) out.push(item.decode(r));
+  } catch (err) {
+    throw withPath2(err, name, i);
+  }
+  return out;
 }
 
 type FieldCodecs = Readonly<Record<string, Codec<unknown>>>;

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { distroBuilds, firmwareArgs, realBoot, requireBuild, vmArgs } from './distro-vectors.ts';
+import type { PredictJson } from './distro-vectors.ts';
 
 // Other distributions' OVMF builds of edk2-stable202302 to 202502 (docs/distro-builds-202302.md),
 // against real boots of them (QEMU 7.2 + swtpm, `tcg2sim capture`): the event logs, PCRs and
@@ -12,69 +9,23 @@ import { runCli } from './harness.ts';
 // A build whose image is not in the firmware cache is skipped with a notice naming it and where
 // it comes from (Debian's are fetched by scripts/fetch-debian-firmware.sh).
 
-interface FileRef {
-  readonly file: string;
-  readonly source: string;
-  readonly sha256: string;
-}
-interface Config {
-  readonly name: string;
-  readonly machine: 'q35' | 'pc';
-  readonly smm: boolean;
-  readonly memoryMiB: number;
-  readonly tpmInterface: 'tis' | 'crb';
-  /** A difference from the real boot that is known and not modelled (its PCR, in words). */
-  readonly knownDifference?: string;
-}
-interface Build {
-  readonly id: string;
-  readonly distribution: string;
-  readonly code?: FileRef;
-  readonly vars?: FileRef;
-  readonly bios?: FileRef;
-  readonly configs: readonly Config[];
-}
 interface VerifyJson {
   readonly exact: boolean;
   readonly divergences: readonly { readonly pcr: number; readonly component: string }[];
   readonly predictionNotes: readonly string[];
 }
-interface PredictJson {
-  readonly complete: boolean;
-  readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/distro-202302/', import.meta.url);
-const BUILDS = JSON.parse(readFileSync(new URL('builds.json', VECTORS), 'utf8')) as readonly Build[];
 
-function firmwareArgs(b: Build): string[] {
-  if (b.bios !== undefined) return ['--bios', join(CACHE, b.bios.file)];
-  return ['--code', join(CACHE, b.code?.file ?? ''), ...(b.vars === undefined ? [] : ['--vars', join(CACHE, b.vars.file)])];
-}
-
-function vmArgs(c: Config): string[] {
-  return ['--machine', c.machine, ...(c.smm ? ['--smm'] : []), '--memory', String(c.memoryMiB), '--tpm-interface', c.tpmInterface];
-}
-
-for (const b of BUILDS) {
+for (const b of distroBuilds(VECTORS)) {
   describe(`prediction = real boot of ${b.distribution} @integration`, function () {
     this.timeout(180_000);
     before(function () {
-      for (const ref of [b.bios, b.code, b.vars]) {
-        if (ref === undefined) continue;
-        const path = join(CACHE, ref.file);
-        if (ref.source.startsWith('Debian')) requirePrerequisites(this, { files: [path], hint: 'run scripts/fetch-debian-firmware.sh trixie ovmf-ia32' });
-        else if (!existsSync(path)) skipOptional(this, `firmware ${path} absent (from ${ref.source}; never committed)`);
-        const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
-        if (sha !== ref.sha256) skipOptional(this, `firmware ${path} is not the file of ${ref.source} (sha256 ${sha})`);
-      }
-      requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
+      requireBuild(this, b, 'run scripts/fetch-debian-firmware.sh trixie ovmf-ia32');
     });
 
     for (const c of b.configs) {
-      const log = new URL(`${b.id}/${c.name}-eventlog.bin`, VECTORS).pathname;
-      const real = (JSON.parse(readFileSync(new URL(`${b.id}/${c.name}-pcrs.json`, VECTORS), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+      const { log, pcrs: real } = realBoot(VECTORS, b, c);
 
       it(`${c.name}: verify (soft TPM): ${c.knownDifference === undefined ? 'every measured event exact' : 'exact but for the known PCR0 difference'}`, async () => {
         const r = await runCli('verify', log, ...firmwareArgs(b), ...vmArgs(c), '--fw-cfg-from-qemu', '--json');

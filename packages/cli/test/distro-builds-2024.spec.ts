@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { distroBuilds, firmwareArgs, realBoot, requireBuild, vmArgs } from './distro-vectors.ts';
+import type { PredictJson } from './distro-vectors.ts';
 
 // More builds from public repositories (docs/distro-builds-2024.md): edk2-stable202505+ images
 // without a version string, a local DEBUG build, a combined OVMF.fd with a used variable store
@@ -13,66 +10,24 @@ import { runCli } from './harness.ts';
 // platform-ovmf's test/vectors/distro-2024/, the firmware never: a build whose image is not in
 // the firmware cache is skipped with a notice naming it and where it comes from.
 
-interface FileRef {
-  readonly file: string;
-  readonly source: string;
-  readonly sha256: string;
-}
-interface Config {
-  readonly name: string;
-  readonly machine: 'q35' | 'pc';
-  readonly memoryMiB: number;
-  readonly tpmInterface: 'tis' | 'crb';
-}
-interface Build {
-  readonly id: string;
-  readonly distribution: string;
-  readonly code?: FileRef;
-  readonly vars?: FileRef;
-  readonly bios?: FileRef;
-  readonly configs: readonly Config[];
-}
 interface VerifyJson {
   readonly exact: boolean;
   readonly matchedEvents: number;
   readonly firmwareEvents: number;
   readonly divergences: readonly { readonly pcr: number; readonly component: string }[];
 }
-interface PredictJson {
-  readonly complete: boolean;
-  readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/distro-2024/', import.meta.url);
-const BUILDS = JSON.parse(readFileSync(new URL('builds.json', VECTORS), 'utf8')) as readonly Build[];
 
-function firmwareArgs(b: Build): string[] {
-  if (b.bios !== undefined) return ['--bios', join(CACHE, b.bios.file)];
-  return ['--code', join(CACHE, b.code?.file ?? ''), ...(b.vars === undefined ? [] : ['--vars', join(CACHE, b.vars.file)])];
-}
-
-function vmArgs(c: Config): string[] {
-  return ['--machine', c.machine, '--memory', String(c.memoryMiB), '--tpm-interface', c.tpmInterface];
-}
-
-for (const b of BUILDS) {
+for (const b of distroBuilds(VECTORS)) {
   describe(`prediction = real boot of ${b.distribution} @integration`, function () {
     this.timeout(180_000);
     before(function () {
-      for (const ref of [b.bios, b.code, b.vars]) {
-        if (ref === undefined) continue;
-        const path = join(CACHE, ref.file);
-        if (!existsSync(path)) skipOptional(this, `firmware ${path} absent (from ${ref.source}; never committed)`);
-        const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
-        if (sha !== ref.sha256) skipOptional(this, `firmware ${path} is not the file of ${ref.source} (sha256 ${sha})`);
-      }
-      requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
+      requireBuild(this, b);
     });
 
     for (const c of b.configs) {
-      const log = new URL(`${b.id}/${c.name}-eventlog.bin`, VECTORS).pathname;
-      const real = (JSON.parse(readFileSync(new URL(`${b.id}/${c.name}-pcrs.json`, VECTORS), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+      const { log, pcrs: real } = realBoot(VECTORS, b, c);
 
       it(`${c.name}: verify (soft TPM): every measured event exact`, async () => {
         const r = await runCli('verify', log, ...firmwareArgs(b), ...vmArgs(c), '--fw-cfg-from-qemu', '--json');

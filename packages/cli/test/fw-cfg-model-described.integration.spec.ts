@@ -7,18 +7,16 @@
  * NIC and pc.
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { decompressMemFvsAsync } from '@tcg2sim/platform-ovmf';
 import type { SecOutput } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { modelledFwCfgFiles } from '../src/commands/fw-cfg-model.ts';
 import { vmFwCfgFiles } from '../src/commands/fw-cfg-qemu.ts';
 import { scenarioOf } from '../src/commands/predict-boot.ts';
 import { vmCommand, vmPredictInput } from '../src/vm-input.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-trixie', 'usr', 'share', 'OVMF');
 const CODE = join(DIR, 'OVMF_CODE_4M.fd');
 const VARS = join(DIR, 'OVMF_VARS_4M.fd');

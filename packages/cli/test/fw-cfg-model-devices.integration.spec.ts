@@ -5,17 +5,15 @@
  * byte-equal. The disk images are empty files (QEMU's ACPI tables do not read them).
  */
 import { writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Scenario, decompressMemFvsAsync } from '@tcg2sim/platform-ovmf';
 import type { SecOutput } from '@tcg2sim/platform-ovmf';
 import { readFileSync } from 'node:fs';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { modelledFwCfgFiles } from '../src/commands/fw-cfg-model.ts';
 import { vmFwCfgFiles } from '../src/commands/fw-cfg-qemu.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const CODE = join(CACHE, 'debian-trixie', 'usr', 'share', 'OVMF', 'OVMF_CODE_4M.fd');
 
 type Iface = 'virtio' | 'nvme' | 'sata' | 'scsi';

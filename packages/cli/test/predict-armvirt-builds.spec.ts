@@ -18,16 +18,14 @@
  */
 import { expect } from 'chai';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { toHex } from '@tcg2sim/binary-codec';
 import { armVirtImage, sameBuild, virtBuildFacts } from '@tcg2sim/platform-armvirt';
-import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, skipOptional, tempDir } from '@tcg2sim/test-support';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, skipOptional, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
 const aavmf = (dist: string, suite: string, file: string): string => join(CACHE, `${dist}-${suite}/qemu-efi-aarch64/usr/share/AAVMF/${file}`);
 const VARS = (dist: string, suite: string): string => aavmf(dist, suite, 'AAVMF_VARS.fd');

@@ -7,14 +7,12 @@
  */
 import { expect } from 'chai';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-sid', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
 const CODE = join(DIR, 'AAVMF_CODE.secboot.fd');
 const VARS = join(DIR, 'AAVMF_VARS.fd');

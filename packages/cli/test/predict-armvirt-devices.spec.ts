@@ -9,15 +9,13 @@
  */
 import { expect } from 'chai';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
 
 interface Build {

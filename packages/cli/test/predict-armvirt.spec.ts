@@ -5,11 +5,10 @@
  */
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { FIRMWARE_CACHE, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 const CODE = '/usr/share/AAVMF/AAVMF_CODE.fd';
@@ -55,8 +54,7 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
   });
 
   it("predict: Debian 13's AAVMF measures QEMU's ACPI data; without --fw-cfg-from-qemu: INCOMPLETE, complete false", async function () {
-    const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
-    const dir = join(cache, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    const dir = join(FIRMWARE_CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
     const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json');
     expect(r.status, r.err).to.equal(0);
@@ -66,8 +64,7 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
   });
 
   it("predict --fw-cfg-from-qemu: Debian 13's AAVMF with the virt machine's ACPI blobs from the installed QEMU: complete, the real log byte for byte", async function () {
-    const cache = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
-    const dir = join(cache, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    const dir = join(FIRMWARE_CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], tools: ['qemu-system-aarch64', 'swtpm'], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
     const out = join(tmp.path, 'trixie-log.bin');
     const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--fw-cfg-from-qemu', '--json', '--log-out', out);

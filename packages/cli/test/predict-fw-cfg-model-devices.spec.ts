@@ -5,52 +5,19 @@
  * Debian's OVMF (qemu-fwcfg test/vectors/ovmf-2025.02-pci/): the four "ACPI DATA" events, every
  * other event and PCRs 0-7.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { EXIT } from '@tcg2sim/cli';
-import { decodeEventLog, replayEventLog } from '@tcg2sim/event-log';
-import type { LogEvent } from '@tcg2sim/event-log';
-import { toHex } from '@tcg2sim/binary-codec';
-import { buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { decodeEventLog } from '@tcg2sim/event-log';
+import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { PCI_BUILDS, SHIM, expectSameLog, libvirtFixture, pciVector, writeShimDiskAndNvram } from './ovmf-pci-vectors.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
-const BUILDS = [
-  { name: 'trixie 2025.02', prefix: '', dir: join(CACHE, 'debian-trixie', 'usr', 'share', 'OVMF'), hint: 'run scripts/fetch-debian-firmware.sh trixie' },
-  { name: 'sid ovmf-generic 2026.08', prefix: 'sid-', dir: join(CACHE, 'debian-sid', 'ovmf-generic', 'usr', 'share', 'OVMF'), hint: 'run scripts/fetch-debian-firmware.sh sid ovmf-generic' },
-];
-const SHIM = '/usr/lib/shim/shimx64.efi.signed';
-const vectors = new URL('../../../qemu-fwcfg/test/vectors/ovmf-2025.02-pci/', import.meta.url);
-const fixtures = new URL('../../../qemu-config/test/fixtures/', import.meta.url);
-const isAcpiData = (e: LogEvent): boolean => e.pcrIndex === 1 && Buffer.from(e.eventData).toString('latin1') === 'ACPI DATA';
-
-/** Every event of `ours` as the real log's (its first events), ImageLocationInMemory aside (not calibrated for these builds); PCRs 0-7 equal. */
-function expectSameLog(ours: Uint8Array, real: Uint8Array): void {
-  const a = decodeEventLog(ours);
-  const b = decodeEventLog(real);
-  expect(b.events.length).to.be.at.least(a.events.length);
-  a.events.forEach((e, i) => {
-    const r = b.events[i];
-    expect([e.pcrIndex, e.eventType], `event ${i}`).to.deep.equal([r?.pcrIndex, r?.eventType]);
-    expect(e.digests.map((d) => toHex(d.digest)), `event ${i} digests`).to.deep.equal(r?.digests.map((d) => toHex(d.digest)));
-    if (e.eventType === 0x80000009) return; // sid's SMBIOS table address: calibrated for 512 MiB only
-    const skip = e.eventType === 0x80000003 || e.eventType === 0x80000004 ? 8 : 0;
-    expect(toHex(e.eventData.subarray(skip)), `event ${i} data`).to.equal(toHex(r?.eventData.subarray(skip) ?? new Uint8Array()));
-  });
-  expect(a.events.filter(isAcpiData)).to.have.length(4);
-  const ra = replayEventLog(a);
-  const rb = replayEventLog({ ...b, events: b.events.slice(0, a.events.length) });
-  for (const [alg, pcrs] of rb.banks) {
-    for (let i = 0; i <= 7; i++) expect(toHex(ra.banks.get(alg)?.get(i) ?? new Uint8Array()), `alg ${alg} PCR${i}`).to.equal(toHex(pcrs.get(i) ?? new Uint8Array()));
-  }
-}
-
-for (const build of BUILDS) {
-  const CODE = join(build.dir, 'OVMF_CODE_4M.fd');
-  const VARS = join(build.dir, 'OVMF_VARS_4M.fd');
-  const vector = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`${build.prefix}${name}.eventlog.bin`, vectors)));
+for (const build of PCI_BUILDS) {
+  const CODE = build.code;
+  const VARS = build.vars;
+  const vector = (name: string): Uint8Array => pciVector(build, name);
   describe(`predict without --fw-cfg-from-qemu, a NIC or a disk (Debian ${build.name}) = real boots`, function () {
     this.timeout(180_000);
     const tmp = tempDir('tcg2sim-fwcfg-model-devices-');
@@ -58,10 +25,7 @@ for (const build of BUILDS) {
     let nvram = '';
     before(function () {
       requirePrerequisites(this, { files: [CODE, VARS, SHIM], hint: build.hint });
-      disk = join(tmp.path, 'shim-disk.img');
-      nvram = join(tmp.path, 'lv1_VARS.fd');
-      copyFileSync(VARS, nvram);
-      writeFileSync(disk, buildEspDisk({ fatType: 'FAT12', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: readFileSync(SHIM) }] }));
+      ({ disk, nvram } = writeShimDiskAndNvram(build, tmp.path));
     });
     after(() => tmp.remove());
 
@@ -90,8 +54,7 @@ for (const build of BUILDS) {
     if (build.prefix === '') it('--disk virtio on -machine pc: every event and PCRs 0-7 up to shim\'s image event', async () => {
       expectSameLog(await predictLog('pc-disk', '--machine', 'pc', '--disk', disk), vector('pc-disk'));
     });
-    const ours = (text: string): string => text.replaceAll('/usr/share/OVMF/OVMF_CODE_4M.fd', CODE).replaceAll('/var/lib/libvirt/images/lv1.img', disk).replaceAll('/var/lib/libvirt/qemu/nvram/lv1_VARS.fd', nvram);
-    const lvLine = (): string => ours(readFileSync(new URL('q35-libvirt-vm.virsh-9.0.args', fixtures), 'utf8'));
+    const lvLine = (): string => libvirtFixture('q35-libvirt-vm.virsh-9.0.args', { code: CODE, disk, nvram });
     // sid measures SMBIOS too, whose type 1 holds libvirt's -uuid: not modelled, so not complete
     if (build.prefix !== '') {
       it('--qemu-cmdline of the libvirt-shaped VM: INCOMPLETE, naming -uuid (SMBIOS type 1 is not modelled)', async () => {
@@ -105,7 +68,7 @@ for (const build of BUILDS) {
     });
     it('--libvirt-xml of the same domain: every event and PCRs 0-7', async () => {
       const xml = join(tmp.path, 'lv1.xml');
-      writeFileSync(xml, ours(readFileSync(new URL('q35-libvirt-vm.xml', fixtures), 'utf8')));
+      writeFileSync(xml, libvirtFixture('q35-libvirt-vm.xml', { code: CODE, disk, nvram }));
       expectSameLog(await predictLog('lv-xml', '--libvirt-xml', xml), vector('lv'));
     });
   });

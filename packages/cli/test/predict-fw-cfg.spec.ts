@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // Debian trixie's OVMF 2025.02, fetched by scripts/fetch-debian-firmware.sh (never committed).
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-trixie', 'usr', 'share', 'OVMF');
 const CODE = join(DIR, 'OVMF_CODE_4M.fd');
 const VARS = join(DIR, 'OVMF_VARS_4M.fd');

@@ -1,16 +1,14 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // SMM builds of edk2-stable202011 and 202202 (pre-PlatformInitLib PlatformPei): their writes into
 // PEIFV (the platform globals and the SMM ones, legacy-smm.ts) are located and modelled, so the
 // prediction is complete. Truth: real boots (QEMU 7.2 -machine q35,smm=on + swtpm, `tcg2sim
 // capture`), platform-ovmf's vectors; verify compares every event's digests and data.
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = fileURLToPath(new URL('../../../platform-ovmf/test/vectors/', import.meta.url));
 
 const BUILDS = [

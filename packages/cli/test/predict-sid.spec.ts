@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // Debian sid's ovmf-generic 2026.08, fetched by scripts/fetch-debian-firmware.sh sid ovmf-generic (never committed).
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-sid', 'ovmf-generic', 'usr', 'share', 'OVMF');
 const CODE = join(DIR, 'OVMF_CODE_4M.fd');
 const VARS = join(DIR, 'OVMF_VARS_4M.fd');

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // SMM builds from edk2-stable202405, whose PlatformPei relocates SMBASE in PEI and writes RAM
@@ -29,7 +28,6 @@ interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly b
 interface VerifyJson { readonly exact: boolean; readonly divergences: readonly unknown[]; readonly matchedEvents: number; readonly firmwareEvents: number }
 interface PredictJson { readonly complete: boolean; readonly notes: readonly string[]; readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>> }
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/smm-relocation/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('boots.json', VECTORS), 'utf8')) as Vectors;
 

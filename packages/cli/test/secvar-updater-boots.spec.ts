@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EV, decodeEventLog, decodeVariableData } from '@tcg2sim/event-log';
 import { FIRMWARE_SECVAR_UPDATER_FILE_GUID, decompressMemFvs, embeddedCertificates, findModule } from '@tcg2sim/platform-ovmf';
 import { EFI_SECTION, VENDOR_GUID, snapshotVariables } from '@tcg2sim/uefi';
-import { skipOptional, tempDir } from '@tcg2sim/test-support';
+import { skipOptional, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 import { deriveStore } from './secvar-stores.ts';
 import type { StoreRecipe } from './secvar-stores.ts';
@@ -44,7 +43,6 @@ interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly b
 interface PredictJson { readonly complete: boolean; readonly notes: readonly string[]; readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>> }
 interface VerifyJson { readonly exact: boolean; readonly divergences: readonly unknown[]; readonly matchedEvents: number; readonly firmwareEvents: number }
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const VECTORS = new URL('../../../platform-ovmf/test/vectors/secvar-updater/', import.meta.url);
 const vectors = JSON.parse(readFileSync(new URL('boots.json', VECTORS), 'utf8')) as Vectors;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');

@@ -21,6 +21,16 @@ const TRANSCRIPT = `# tcg2sim tpm run test transcript
 80010000000a00000999
 `;
 
+/** The four answers to {@link TRANSCRIPT}, one hex line each (swtpm's, and the soft backend's alike). */
+function expectTranscriptAnswers(out: string): void {
+  const lines = out.trimEnd().split('\n');
+  expect(lines).to.have.length(4);
+  expect(lines[0]).to.equal('80010000000a00000000');
+  expect(lines[1]).to.equal('80010000000a00000100');
+  expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
+  expect(lines[3]).to.equal('80010000000a00000143');
+}
+
 describe('tcg2sim tpm run', function () {
   this.timeout(20000);
   const dir = tempDir('tcg2sim-cli-tpm-');
@@ -36,12 +46,7 @@ describe('tcg2sim tpm run', function () {
     it('prints one hex response per command line', async () => {
       const r = await cli('tpm', 'run', '--backend', 'swtpm', '--interface', 'none', '--transcript', file);
       expect(r.status, r.err).to.equal(0);
-      const lines = r.out.trimEnd().split('\n');
-      expect(lines).to.have.length(4);
-      expect(lines[0]).to.equal('80010000000a00000000');
-      expect(lines[1]).to.equal('80010000000a00000100');
-      expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
-      expect(lines[3]).to.equal('80010000000a00000143');
+      expectTranscriptAnswers(r.out);
     });
 
     it('prints {responses: [hex, …]} with --json', async () => {
@@ -64,12 +69,7 @@ describe('tcg2sim tpm run', function () {
   it('answers the transcript with the soft backend as swtpm does', async () => {
     const r = await cli('tpm', 'run', '--backend', 'soft', '--transcript', file);
     expect(r.status, r.err).to.equal(0);
-    const lines = r.out.trimEnd().split('\n');
-    expect(lines).to.have.length(4);
-    expect(lines[0]).to.equal('80010000000a00000000');
-    expect(lines[1]).to.equal('80010000000a00000100');
-    expect(lines[2]).to.match(/^800100000014000000000008[0-9a-f]{16}$/);
-    expect(lines[3]).to.equal('80010000000a00000143');
+    expectTranscriptAnswers(r.out);
   });
 
   it('refuses an unknown PCR bank for the soft backend with exit status 2', async () => {

@@ -1,8 +1,8 @@
-import { bankExtender, findHashAlg, hashAlgInfo } from '@tcg2sim/hash-lib';
+import { findHashAlg } from '@tcg2sim/hash-lib';
 import type { HashProvider, TpmAlgHash } from '@tcg2sim/hash-lib';
 import { decodeEventLog } from './log.ts';
 import type { DecodeLogOptions } from './log.ts';
-import { MAX_PCR_INDEX, replayEventLog } from './replay.ts';
+import { MAX_PCR_INDEX, bankValues, pcrToExtend, replayBank, replayEventLog } from './replay.ts';
 import type { PcrReplay, ReplaySkip } from './replay.ts';
 import { decodeSpecIdEvent, digestSizesOf, hasSignature, SPEC_ID_EVENT03 } from './spec-id.ts';
 import { EV, MAX_DIGESTS, MAX_EVENT_DATA } from './structures.ts';
@@ -92,10 +92,7 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
 
   // Pass 2: extend.
   const skipped: ReplaySkip[] = [];
-  const state = banks.map((alg) => {
-    const size = hashAlgInfo(alg).size;
-    return { alg, size, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider) };
-  });
+  const state = banks.map((alg) => replayBank(alg, opts.provider));
   for (let k = 0; k < recordStarts.length; k++) {
     const rs = recordStarts[k] ?? 0;
     const pcr = dv.getUint32(rs, true);
@@ -120,24 +117,11 @@ export function replayEventLogBytes(bytes: Uint8Array, opts: ReplayBytesOptions 
         skipped.push({ eventIndex: k + 1, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      let value = b.pcrs[pcr];
-      if (value === undefined) {
-        value = new Uint8Array(b.size);
-        if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
-        b.pcrs[pcr] = value;
-      }
+      const value = pcrToExtend(b, pcr, startupLocality);
       b.extend(value, bytes, found);
     }
   }
-  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
-  for (const b of state) {
-    const m = new Map<number, Uint8Array>();
-    b.pcrs.forEach((v, i) => {
-      if (v !== undefined) m.set(i, new Uint8Array(v));
-    });
-    values.set(b.alg, m);
-  }
-  return { banks: values, startupLocality, hcrtm, skipped, eventCount: recordStarts.length + 1, usedLength };
+  return { banks: bankValues(state), startupLocality, hcrtm, skipped, eventCount: recordStarts.length + 1, usedLength };
 }
 
 function isFree(b: Uint8Array, at: number): boolean {

@@ -59,6 +59,40 @@ export function startupLocalityOf(log: EventLog): number | undefined {
   return undefined;
 }
 
+/** One bank of a replay: its PCRs (undefined = never extended), the extender, the digest size. */
+export function replayBank(alg: TpmAlgHash, provider: HashProvider | undefined): {
+  readonly alg: TpmAlgHash; readonly size: number; readonly pcrs: (Uint8Array | undefined)[]; readonly extend: ReturnType<typeof bankExtender>;
+} {
+  return { alg, size: pcrInitValue(alg).length, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, provider) };
+}
+
+/** The PCRs each bank reached (only those extended), copied out of the replay's state. */
+export function bankValues(state: readonly ReturnType<typeof replayBank>[]): Map<TpmAlgHash, Map<number, Uint8Array>> {
+  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
+  for (const b of state) {
+    const m = new Map<number, Uint8Array>();
+    b.pcrs.forEach((v, i) => {
+      if (v !== undefined) m.set(i, new Uint8Array(v));
+    });
+    values.set(b.alg, m);
+  }
+  return values;
+}
+
+/**
+ * A bank's PCR `pcr` (undefined in `pcrs` until first extended), made at its reset value on first
+ * use: zero, and for PCR0 the startup locality in its last byte.
+ */
+export function pcrToExtend(b: { readonly size: number; readonly pcrs: (Uint8Array | undefined)[] }, pcr: number, startupLocality: number): Uint8Array {
+  let value = b.pcrs[pcr];
+  if (value === undefined) {
+    value = new Uint8Array(b.size);
+    if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
+    b.pcrs[pcr] = value;
+  }
+  return value;
+}
+
 /**
  * Replays a log into PCRs per bank: each PCR starts at zero and is extended (TPM 2.0 Part 1
  * §17.3, new = H(old || digest)) with each event's digest for that bank, in log order.
@@ -72,10 +106,7 @@ export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrRepl
   const hcrtm = log.events.some((e) => e.eventType === EV.EFI_HCRTM_EVENT && e.pcrIndex === 0);
   const startupLocality = hcrtm ? 4 : (startupLocalityOf(log) ?? 0);
   const skipped: ReplaySkip[] = [];
-  // Per bank: a PCR array (undefined = never extended), the extender, the digest size.
-  const state = banks.map((alg) => ({
-    alg, size: pcrInitValue(alg).length, pcrs: new Array<Uint8Array | undefined>(MAX_PCR_INDEX + 1), extend: bankExtender(alg, opts.provider),
-  }));
+  const state = banks.map((alg) => replayBank(alg, opts.provider));
 
   const header = log.format === 'crypto-agile' ? 1 : 0;
   const events = log.events;
@@ -99,22 +130,9 @@ export function replayEventLog(log: EventLog, opts: ReplayOptions = {}): PcrRepl
         skipped.push({ eventIndex: e.index, reason: 'bank-missing', alg: b.alg });
         continue;
       }
-      let value = b.pcrs[pcr];
-      if (value === undefined) {
-        value = new Uint8Array(b.size);
-        if (pcr === 0 && startupLocality !== 0) value[b.size - 1] = startupLocality;
-        b.pcrs[pcr] = value;
-      }
+      const value = pcrToExtend(b, pcr, startupLocality);
       b.extend(value, d.digest, 0);
     }
   }
-  const values = new Map<TpmAlgHash, Map<number, Uint8Array>>();
-  for (const b of state) {
-    const m = new Map<number, Uint8Array>();
-    b.pcrs.forEach((v, i) => {
-      if (v !== undefined) m.set(i, new Uint8Array(v));
-    });
-    values.set(b.alg, m);
-  }
-  return { banks: values, startupLocality, hcrtm, skipped };
+  return { banks: bankValues(state), startupLocality, hcrtm, skipped };
 }

@@ -41,6 +41,16 @@ export type TCGEfiSpecIdEventAlgorithmSize = Infer<typeof TCGEfiSpecIdEventAlgor
 /** numberOfAlgorithms bound: the registry has 5 hashes; 64 leaves room for future ones. */
 export const MAX_SPEC_ID_ALGORITHMS = 64;
 
+/** The fields every Spec ID event starts with (Event03 and the legacy Event00/Event02 alike). */
+const SPEC_ID_HEADER_FIELDS = {
+  signature: asciiz('signature', 16),
+  platformClass: u32le,
+  specVersionMinor: u8,
+  specVersionMajor: u8,
+  specErrata: u8,
+  uintnSize: u8,
+};
+
 /**
  * TCG_EfiSpecIDEvent, "Spec ID Event03" (PFP 1.05 §10.4.5.1 Table 20): BYTE signature[16];
  * UINT32 platformClass; UINT8 specVersionMinor; UINT8 specVersionMajor; UINT8 specErrata;
@@ -49,12 +59,7 @@ export const MAX_SPEC_ID_ALGORITHMS = 64;
  * BYTE vendorInfo[vendorInfoSize]. Minor comes before major on the wire.
  */
 export const TCGEfiSpecIDEvent = struct('TCG_EfiSpecIDEvent', {
-  signature: asciiz('signature', 16),
-  platformClass: u32le,
-  specVersionMinor: u8,
-  specVersionMajor: u8,
-  specErrata: u8,
-  uintnSize: u8,
+  ...SPEC_ID_HEADER_FIELDS,
   digestSizes: list('digestSizes', u32le, TCGEfiSpecIdEventAlgorithmSize, MAX_SPEC_ID_ALGORITHMS),
   vendorInfo: sized('vendorInfo', u8, 255),
 });
@@ -68,12 +73,7 @@ export type TCGEfiSpecIDEvent = Infer<typeof TCGEfiSpecIDEvent>;
  * They head TPM 1.2 (SHA1) logs and carry no algorithm table.
  */
 export const TCGSpecIdEventLegacy = struct('TCG_PCClientSpecIDEventStruct', {
-  signature: asciiz('signature', 16),
-  platformClass: u32le,
-  specVersionMinor: u8,
-  specVersionMajor: u8,
-  specErrata: u8,
-  uintnSize: u8,
+  ...SPEC_ID_HEADER_FIELDS,
   vendorInfo: sized('vendorInfo', u8, 255),
 });
 export type TCGSpecIdEventLegacy = Infer<typeof TCGSpecIdEventLegacy>;

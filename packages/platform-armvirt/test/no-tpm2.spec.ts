@@ -9,16 +9,14 @@
  */
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { toHex } from '@tcg2sim/binary-codec';
 import { hashAlgInfo } from '@tcg2sim/hash-lib';
 import { predictArmVirt, profileArmVirt } from '@tcg2sim/platform-armvirt';
 import { NO_TPM2_BUILD } from '@tcg2sim/platform-ovmf';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const TRIXIE = join(CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share');
 const VECTOR = new URL('../../test/vectors/no-tpm2/', import.meta.url);
 const captured = JSON.parse(readFileSync(new URL('debian-13-no-secboot-virt-512-capture.json', VECTOR), 'utf8')) as {

@@ -10,7 +10,6 @@
  */
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BankName } from '@tcg2sim/hash-lib';
@@ -20,11 +19,10 @@ import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { armVirtFeatures, armVirtImage, predictArmVirt, profileArmVirt } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { expectCaptured } from './expect-captured.ts';
 import { virtFwCfg } from './virt-fw-cfg.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-sid', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
 const VARS = join(DIR, 'AAVMF_VARS.fd');
 const VECTOR = fileURLToPath(new URL('../../test/vectors/debian-sid-2026.08/', import.meta.url));

@@ -9,7 +9,6 @@
  */
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
@@ -21,10 +20,9 @@ import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
 import { armVirtFeatures, armVirtImage, predictArmVirt } from '@tcg2sim/platform-armvirt';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
 import { unmodelledMeasurements } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { virtFwCfg } from './virt-fw-cfg.ts';
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const DIR = join(CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
 const CODE = join(DIR, 'AAVMF_CODE.secboot.fd');
 const VARS = join(DIR, 'AAVMF_VARS.fd');

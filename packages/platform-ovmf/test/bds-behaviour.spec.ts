@@ -3,11 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { EFI_EVENT_READY_TO_BOOT_GUID, MachineDescription, bdsBehaviour, hasPeiSmmRelocation, decompressMemFvs, findRecoveryReadyToBoot, findRemovableMediaSkip, predict, readFirmwareVersionString } from '@tcg2sim/platform-ovmf';
 import type { Prediction } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
 const hex = (s: string): number[] => s.split(/\s+/).filter((x) => x !== '').map((x) => parseInt(x, 16));
 

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EFI_SECTION } from '@tcg2sim/uefi';
 import { decompressMemFvs, unlocatedDebugIoPortFlags } from '@tcg2sim/platform-ovmf';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 
 // PlatformDebugLibIoPort's cached flags in PEIFV on github.com/stultusverus/si-stultum's 2022-05
 // DEBUG build (docs/distro-builds-2024.md; its real boots: test/vectors/distro-2024/
@@ -13,7 +12,6 @@ import { skipOptional } from '@tcg2sim/test-support';
 // `mov byte [checked], 1` / `cmp al, 0xE9` / `sete byte [found]` form; when they are not found,
 // the probe alone says the writes are not understood.
 
-const CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const IMAGE = join(CACHE, 'gh-stultusverus-si-stultum', '17123170-OVMF_CODE.fd');
 const SHA256 = '05070483b27f2ad9762959df2dd7d7ed8df2806b2972adb5378bb0dbf90ae3f5';
 const PLATFORM_PEI = '222C386D-5ABC-4FB4-B124-FBB82488ACF4';

@@ -10,9 +10,8 @@ import {
   DEBIAN_2022_11_BUILD, LEGACY_GLOBAL_SIZE, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, legacyGlobalValues, peiFvAtMeasurement, predict,
 } from '@tcg2sim/platform-ovmf';
 import type { LegacyGlobalName } from '@tcg2sim/platform-ovmf';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { getVariable } from '@tcg2sim/uefi';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
 // Truth: real boots (QEMU 7.2 + swtpm, `tcg2sim capture`) of distribution builds of
 // edk2-stable202011 and 202202, and guest RAM at PEIFV (0x820000) after those boots (QMP

@@ -16,8 +16,7 @@ import {
 import type { MemoryFv } from '@tcg2sim/platform-ovmf';
 import { EFI_SECTION, findFileByGuid, parseEfiImage } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
-import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
+import { OVMF_DIR, requirePrerequisites, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 
 interface DumpFacts {
   readonly label: string;

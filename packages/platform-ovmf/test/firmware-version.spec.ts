@@ -2,9 +2,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 import { decompressMemFvs, readFirmwareVersionString, utf16Strings } from '@tcg2sim/platform-ovmf';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
 
 const u16 = (s: string): number[] => [...Buffer.from(s, 'utf16le')];
 

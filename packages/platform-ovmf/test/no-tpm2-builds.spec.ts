@@ -19,8 +19,7 @@ import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { VirtualClock } from '@tcg2sim/ptp';
 import { MachineDescription, NO_TPM2_BUILD, buildDefaultFirmware, predict, profileImage, simulateBoot } from '@tcg2sim/platform-ovmf';
 import type { BootResult, DefaultFirmwareOptions, Prediction } from '@tcg2sim/platform-ovmf';
-import { skipOptional } from '@tcg2sim/test-support';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 
 const VECTORS = fileURLToPath(new URL('../../test/vectors/no-tpm2/', import.meta.url));
 const TCG2_DXE = { name: 'Tcg2Dxe', guid: 'FDFF263D-5F68-4591-87BA-B768F445A9AF', text: 'Tcg2Dxe' };

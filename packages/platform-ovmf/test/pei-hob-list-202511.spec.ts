@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFacts202608, peiHobList202608, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
-import { comparableHob, readHobList } from './pei-hob-vectors.ts';
+import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB list of a real boot of Ubuntu 26.04's 2025.11 (edk2-stable202511) secboot image
 // (QEMU 7.2 TCG, q35,smm=on, 512 MiB, 1 CPU), read from guest RAM after boot up to SmmRelocationLib's
@@ -59,14 +58,7 @@ describe('PEI allocations of edk2-stable202511 (Ubuntu 26.04\'s 2025.11) up to S
     const r = peiHobList202608({ peiFv: sec.peiFv, arch: 'X64', machine: m, release: 202511, pages: pages.allocations, idtLimit: 0x1ff, peiMemoryTop: top });
     if (!('hobs' in r)) throw new Error(r.unmodelled);
     const real = readHobList('rs-512-1');
-    let offset = 0;
-    const mine = r.hobs.map((h, i) => {
-      const c = comparableHob(h, offset, real[i]);
-      offset += h.length;
-      return c;
-    });
-    expect(mine.length, 'HOB count').to.equal(real.length);
-    mine.forEach((h, i) => expect(h, `HOB ${i} (${r.hobs[i]?.what ?? ''})`).to.deep.equal(real[i]));
+    expectHobListAsReal(r.hobs, real);
     expect(peiMemoryBounds(m).base + r.idtPoolAboveBase + 8).to.equal(0x1ab8fc20);
   });
 

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, FW_CFG_INFO_HOB_GUID, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fwCfgCacheHobs, peiCoreHasMemoryBins, peiFvAtMeasurement, peiHobFacts202608, peiHobList202608, peiMemoryBounds, qemu72FwCfgFiles, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
-import { comparableHob, readHobList } from './pei-hob-vectors.ts';
+import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots of Debian sid's 2026.08 (edk2-stable202608) secboot and
 // strictnx images (QEMU 7.2 + KVM, q35,smm=on, qemu64), read from guest RAM after boot up to
@@ -52,14 +51,7 @@ describe('PEI HOB list of edk2-stable202608 up to SmmRelocationLib\'s IDT pool (
       const r = model(this, b.image, machineOf(b));
       if (!('hobs' in r)) throw new Error(r.unmodelled);
       const real = readHobList(id);
-      let offset = 0;
-      const mine = r.hobs.map((h, i) => {
-        const c = comparableHob(h, offset, real[i]);
-        offset += h.length;
-        return c;
-      });
-      expect(mine.length, 'HOB count').to.equal(real.length);
-      mine.forEach((h, i) => expect(h, `HOB ${i} (${r.hobs[i]?.what ?? ''})`).to.deep.equal(real[i]));
+      expectHobListAsReal(r.hobs, real);
     });
   }
 

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiHobImageFacts, peiHobList, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
-import { comparableHob, readHobList } from './pei-hob-vectors.ts';
+import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, q35,smm=on, 512 MiB, 1 CPU, qemu64),
 // read from guest RAM after boot up to SmmRelocationLib's IDT pool
@@ -51,14 +50,7 @@ describe('PEI HOB list up to SmmRelocationLib\'s IDT pool (pei-hob-list.ts) agai
       const r = model(this, image, m512);
       if (!('hobs' in r)) throw new Error(r.unmodelled);
       const real = readHobList(`${BUILDS[image].list}-512-1`);
-      let offset = 0;
-      const mine = r.hobs.map((h, i) => {
-        const c = comparableHob(h, offset, real[i]);
-        offset += h.length;
-        return c;
-      });
-      expect(mine.length, 'HOB count').to.equal(real.length);
-      mine.forEach((h, i) => expect(h, `HOB ${i} (${r.hobs[i]?.what ?? ''})`).to.deep.equal(real[i]));
+      expectHobListAsReal(r.hobs, real);
     });
   }
 

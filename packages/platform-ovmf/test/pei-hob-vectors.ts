@@ -4,6 +4,7 @@
  * (`<offset> <kind> <length> [GUID] [restype=… start=… len=…]`).
  */
 import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
 import type { PeiHob } from '@tcg2sim/platform-ovmf';
 
 export const HOB_VECTOR_DIR = new URL('../../test/vectors/smm-relocation/', import.meta.url);
@@ -35,4 +36,16 @@ export function comparableHob(h: PeiHob, offset: number, real: RealHob | undefin
   if (real?.resource !== undefined) out.resource = h.resource ?? real.resource;
   if (real?.allocationLength !== undefined) out.allocationLength = h.allocationLength ?? real.allocationLength;
   return out;
+}
+
+/** The modelled list equals the real one HOB for HOB (count, then each in {@link comparableHob}'s form). */
+export function expectHobListAsReal(hobs: readonly PeiHob[], real: readonly RealHob[]): void {
+  let offset = 0;
+  const mine = hobs.map((h, i) => {
+    const c = comparableHob(h, offset, real[i]);
+    offset += h.length;
+    return c;
+  });
+  expect(mine.length, 'HOB count').to.equal(real.length);
+  mine.forEach((h, i) => expect(h, `HOB ${i} (${hobs[i]?.what ?? ''})`).to.deep.equal(real[i]));
 }

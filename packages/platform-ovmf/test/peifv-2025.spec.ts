@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { requirePrerequisites } from '@tcg2sim/test-support';
+import { requirePrerequisites, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, locatePeiCoreAcpiTimer, peiFvAtMeasurement, readPciExpressBase,
 } from '@tcg2sim/platform-ovmf';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

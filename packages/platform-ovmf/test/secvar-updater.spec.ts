@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EFI_SECTION, VENDOR_GUID } from '@tcg2sim/uefi';
-import { SNAKEOIL_CERT, requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { SNAKEOIL_CERT, requirePrerequisites, skipOptional, FIRMWARE_CACHE as FIRMWARE } from '@tcg2sim/test-support';
 import { FIRMWARE_SECVAR_UPDATER_FILE_GUID, embeddedCertificates, updateTable } from '../src/boot/modules/secvar-updater.ts';
 import type { EmbeddedCertificate } from '../src/boot/modules/secvar-updater.ts';
 import { findModule } from '../src/boot/modules/unit.ts';
@@ -41,7 +40,6 @@ describe('FirmwareSecvarUpdater: the certificates a driver image carries', funct
 
 // The update table of the real drivers (Ubuntu's images, absent in CI: skipped with a notice).
 // What it says was confirmed by real boots (packages/cli/test/secvar-updater-boots.spec.ts).
-const FIRMWARE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 const BUILDS = {
   'jammy-updates 2022.02-3ubuntu0.22.04.7': 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',
   'noble 2024.02-2ubuntu0.10': 'ubuntu-noble/usr/share/OVMF/OVMF_CODE_4M.secboot.fd',

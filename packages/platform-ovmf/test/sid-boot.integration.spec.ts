@@ -10,9 +10,8 @@ import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import { OVMF_SMI_FEATURE_MASK, ovmfPciApertures, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import { MachineDescription, captureBoot, decompressMemFvs, firmwareChipsetFacts, predict } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
-import { buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 import { bytesDiskSource, findDiskBootLoader } from '@tcg2sim/uefi';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
 
 interface SidConfig {
   readonly name: string;

@@ -9,8 +9,7 @@ import {
   LEGACY_BDS_PLATFORM_OPTIONS, MachineDescription, SMBIOS_TABLE_GUID, bdsPlatformOptions, decompressMemFvs, filterSmbiosEntry, filteredSmbiosTable,
   ovmfSmbiosTable, smbiosEntryPointAddress, type0StringsOf,
 } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
+import { requirePrerequisites, skipOptional, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 
 const VECTORS = new URL('../../test/vectors/debian-sid-2026.08/', import.meta.url);
 const vector = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, VECTORS)));

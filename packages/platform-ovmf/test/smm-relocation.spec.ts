@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
-import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, FIRMWARE_CACHE } from '@tcg2sim/test-support';
 import {
   DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, decompressMemFvs, fourLevelTablePages, locateSmmRelocationSites, peiFvAtMeasurement, peiMemoryBounds, smmPeiPages,
 } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
 
 // Truth: real boots (QEMU 7.2 + KVM, swtpm, `captureBoot`, q35,smm=on, Microsoft keys) of the
 // SMM builds whose PlatformPei relocates SMBASE in PEI (SmmRelocationLib, edk2-stable202405 on):

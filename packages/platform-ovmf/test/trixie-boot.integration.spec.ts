@@ -9,8 +9,7 @@ import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import { readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import { MachineDescription, captureBoot, decompressMemFvs, firmwareChipsetFacts, predict } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
-import { debianOvmfDir, fetchHint } from './debian-firmware.ts';
+import { requirePrerequisites, tempDir, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 
 interface TrixieConfig {
   readonly name: string;

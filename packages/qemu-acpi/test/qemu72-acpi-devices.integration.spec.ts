@@ -1,12 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { OVMF_2025_02_CHIPSET_STATE, ovmfPciApertures, qemu72PciLayout, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import type { PlacedResource } from '@tcg2sim/qemu-fwcfg';
-import { ACPI_RSDP_FILE, ACPI_TABLES_FILE, TABLE_LOADER_FILE, TPM_LOG_FILE, qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemu72AcpiFiles, ramSplit } from '@tcg2sim/qemu-acpi';
+import { ACPI_FILE_NAMES, expectSameAcpiFiles, qemuWithSwtpm } from './qemu72-truth.ts';
 
 interface Dev {
   readonly driver: string;
@@ -71,31 +67,21 @@ const placedText = (p: readonly PlacedResource[]): string[] => p.map((r) => `${r
 // same devices in a modelled configuration space (no QEMU) and builds the files from that.
 describe('qemu72AcpiFiles with PCI devices = the installed QEMU 7.2\'s @integration', function () {
   this.timeout(180_000);
-  const dir = tempDir('tcg2sim-acpi72-dev-');
-  let swtpm: ChildProcess | undefined;
-  let n = 0;
-  before(function () {
-    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
-  });
-  afterEach(() => swtpm?.kill());
-  after(() => dir.remove());
+  const startSwtpm = qemuWithSwtpm('tcg2sim-acpi72-dev-');
 
   for (const vm of VMS) {
     it(label(vm), async () => {
-      const sock = join(dir.path, `ctrl${n++}.sock`);
-      swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-      for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const tpmArgs = await startSwtpm(vm.tpm);
       const chipset = OVMF_2025_02_CHIPSET_STATE[vm.machine];
       const split = ramSplit(vm.machine, vm.mib);
       const apertures = ovmfPciApertures({ machine: vm.machine, belowFourG: BigInt(split.belowFourG), aboveFourG: split.aboveFourG, ...(chipset.pciExpressBase !== undefined ? { pciExpressBase: chipset.pciExpressBase } : {}) });
       const args = [
         '-machine', vm.machine, '-m', String(vm.mib), '-smp', String(vm.cpus),
-        '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `tpm-${vm.tpm},tpmdev=tpm0`,
+        ...tpmArgs,
         ...(vm.nodefaults === true ? ['-nodefaults'] : ['-net', 'none', '-serial', 'null']), ...deviceArgs(vm),
       ];
-      const names = [TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, ACPI_TABLES_FILE];
       let qemuPlaced: readonly PlacedResource[] = [];
-      const qemu = await readQemuFwCfgFiles({ machine: vm.machine, chipset, args, names, pci: apertures, onPciPlaced: (p) => { qemuPlaced = p; } });
+      const qemu = await readQemuFwCfgFiles({ machine: vm.machine, chipset, args, names: ACPI_FILE_NAMES, pci: apertures, onPciPlaced: (p) => { qemuPlaced = p; } });
       const devices = vm.devices.map((x) => ({ driver: x.driver, path: x.at.map(([dev, fn]) => ({ dev, fn })) }));
       const layout = await qemu72PciLayout({ machine: vm.machine, defaultDevices: vm.nodefaults !== true, devices, apertures });
       expect(placedText(layout.placed), 'OVMF\'s placement').to.deep.equal(placedText(qemuPlaced));
@@ -104,7 +90,7 @@ describe('qemu72AcpiFiles with PCI devices = the installed QEMU 7.2\'s @integrat
         machine: vm.machine, cpus: vm.cpus, memoryMiB: vm.mib, tpm: vm.tpm, chipset, defaultDevices: vm.nodefaults !== true,
         pci: { rootBus, ...(layout.w64 !== undefined ? { w64: layout.w64 } : {}) },
       });
-      for (const name of names) expect(Buffer.from(ours.get(name) ?? []).toString('hex'), name).to.equal(Buffer.from(qemu.get(name) ?? []).toString('hex'));
+      expectSameAcpiFiles(ours, qemu);
     });
   }
 });

@@ -1,11 +1,6 @@
-import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { OVMF_2025_02_CHIPSET_STATE, OVMF_SMI_FEATURE_MASK, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
-import { ACPI_RSDP_FILE, ACPI_TABLES_FILE, TABLE_LOADER_FILE, TPM_LOG_FILE, qemu72AcpiFiles } from '@tcg2sim/qemu-acpi';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemu72AcpiFiles } from '@tcg2sim/qemu-acpi';
+import { ACPI_FILE_NAMES, expectSameAcpiFiles, qemuWithSwtpm } from './qemu72-truth.ts';
 
 interface Shape {
   readonly machine: 'q35' | 'pc';
@@ -47,36 +42,26 @@ const label = (s: Shape): string =>
 // SMM builds do). The four files must be byte-equal, the DSDT included.
 describe('qemu72AcpiFiles = the installed QEMU 7.2\'s ACPI files @integration', function () {
   this.timeout(180_000);
-  const dir = tempDir('tcg2sim-acpi72-');
-  let swtpm: ChildProcess | undefined;
-  let n = 0;
-  before(function () {
-    requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
-  });
-  afterEach(() => swtpm?.kill());
-  after(() => dir.remove());
+  const startSwtpm = qemuWithSwtpm('tcg2sim-acpi72-');
 
   for (const s of SHAPES) {
     it(label(s), async () => {
-      const sock = join(dir.path, `ctrl${n++}.sock`);
-      swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-      for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const tpmArgs = await startSwtpm(s.tpm);
       const pm = s.machine === 'q35' ? 'ICH9-LPC' : 'PIIX4_PM';
       const args = [
         '-machine', s.smm ? `${s.machine},smm=on` : s.machine, '-m', String(s.mib), '-smp', s.maxCpus !== undefined ? `${s.cpus},maxcpus=${s.maxCpus}` : String(s.cpus),
-        '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `tpm-${s.tpm},tpmdev=tpm0`,
+        ...tpmArgs,
         ...(s.nodefaults ? ['-nodefaults'] : ['-net', 'none', '-serial', s.noSerial === true ? 'none' : 'null']),
         ...(s.noS3S4 ? ['-global', `${pm}.disable_s3=1`, '-global', `${pm}.disable_s4=1`] : []),
       ];
       const chipset = s.pciExpressBase !== undefined ? { ...OVMF_2025_02_CHIPSET_STATE[s.machine], pciExpressBase: s.pciExpressBase } : OVMF_2025_02_CHIPSET_STATE[s.machine];
-      const names = [TABLE_LOADER_FILE, ACPI_RSDP_FILE, TPM_LOG_FILE, ACPI_TABLES_FILE];
-      const qemu = await readQemuFwCfgFiles({ machine: s.machine, chipset, args, names, ...(s.smm && s.machine === 'q35' ? { smiFeatureMask: OVMF_SMI_FEATURE_MASK } : {}) });
+      const qemu = await readQemuFwCfgFiles({ machine: s.machine, chipset, args, names: ACPI_FILE_NAMES, ...(s.smm && s.machine === 'q35' ? { smiFeatureMask: OVMF_SMI_FEATURE_MASK } : {}) });
       const ours = qemu72AcpiFiles({
         machine: s.machine, cpus: s.cpus, ...(s.maxCpus !== undefined ? { maxCpus: s.maxCpus } : {}), memoryMiB: s.mib, tpm: s.tpm, chipset,
         smiCpuHotplug: s.smm && s.machine === 'q35', s3Disabled: s.noS3S4, s4Disabled: s.noS3S4, defaultDevices: !s.nodefaults,
         ...(s.noSerial === true ? { serialPort: false } : {}),
       });
-      for (const name of names) expect(Buffer.from(ours.get(name) ?? []).toString('hex'), name).to.equal(Buffer.from(qemu.get(name) ?? []).toString('hex'));
+      expectSameAcpiFiles(ours, qemu);
     });
   }
 });

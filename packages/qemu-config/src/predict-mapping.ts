@@ -12,6 +12,7 @@ import { disksOf, nicsOf, otherDevicesOf } from './predict-devices.ts';
 import type { PredictDevice, PredictDisk, PredictNic } from './predict-devices.ts';
 import type { DeviceKind, Origin, VmDescription } from './vm-description.ts';
 import { bootOrderOf } from './boot-order.ts';
+import { pflashFirmware } from './pflash-mapping.ts';
 import { mapVirtToPredict } from './virt-mapping.ts';
 import type { VirtQemuOptions } from './virt-mapping.ts';
 import type { BootOrderFinding } from './boot-order.ts';
@@ -155,13 +156,7 @@ export function mapToPredict(d: VmDescription): PredictMapping {
   if (d.firmware.kind === 'default') findings.push({ origin: { text: '(no -bios, no pflash)', offset: undefined }, reason: "QEMU's default firmware is SeaBIOS, give OVMF with -drive if=pflash or -bios" });
   else if (d.firmware.kind === 'bios') firmware = { kind: 'bios', bios: d.firmware.file };
   else {
-    const { code, vars } = d.firmware;
-    for (const img of [code, vars]) {
-      if (img === undefined) continue;
-      if (img.filename === undefined) findings.push({ origin: img.origin, reason: 'pflash without a file name' });
-      else if (img.format !== undefined && img.format !== 'raw') findings.push({ origin: img.origin, reason: `pflash in ${img.format} format: predict reads raw images` });
-    }
-    if (code.filename !== undefined) firmware = { kind: 'pflash', code: code.filename, vars: vars?.filename };
+    firmware = pflashFirmware(d.firmware, findings);
   }
   let tpmInterface: PredictInput['tpmInterface'] | undefined;
   if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis/tpm-crb)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });

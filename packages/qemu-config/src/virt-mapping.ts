@@ -14,6 +14,7 @@ import type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts
 import type { VmDescription } from './vm-description.ts';
 import { disksOf, nicsOf } from './predict-devices.ts';
 import { bootOrderOf } from './boot-order.ts';
+import { pflashFirmware } from './pflash-mapping.ts';
 import type { BootOrderFinding } from './boot-order.ts';
 import type { PredictDisk, PredictNic } from './predict-devices.ts';
 
@@ -88,13 +89,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   if (d.firmware.kind !== 'pflash') {
     findings.push({ origin: d.firmware.kind === 'bios' ? d.firmware.origin : { text: '(no pflash)', offset: undefined }, reason: 'give AAVMF as pflash units 0 (AAVMF_CODE.fd) and 1 (AAVMF_VARS.fd) on virt' });
   } else {
-    const { code, vars } = d.firmware;
-    for (const img of [code, vars]) {
-      if (img === undefined) continue;
-      if (img.filename === undefined) findings.push({ origin: img.origin, reason: 'pflash without a file name' });
-      else if (img.format !== undefined && img.format !== 'raw') findings.push({ origin: img.origin, reason: `pflash in ${img.format} format: predict reads raw images` });
-    }
-    if (code.filename !== undefined) firmware = { kind: 'pflash', code: code.filename, vars: vars?.filename };
+    firmware = pflashFirmware(d.firmware, findings);
   }
   if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis-device)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });
   else if (d.tpm.model !== 'tpm-tis-device') findings.push({ origin: d.tpm.origin, reason: `${d.tpm.model} on virt: tpm-tis-device is virt's TPM` });

@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { decodeEventLog } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemuTpmArgs, requirePrerequisites, swtpmPerTest } from '@tcg2sim/test-support';
 import { FwCfgError, OVMF_2025_02_CHIPSET_STATE, OVMF_SMI_FEATURE_MASK, QtestSession, FwCfg, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -19,28 +16,20 @@ const SMM_VECTOR = new URL('../../../platform-ovmf/test/vectors/debian-trixie-20
 // downloaded them (test/vectors in platform-ovmf).
 describe('readQemuFwCfgFiles = what OVMF 2025.02 downloaded and measured @integration', function () {
   this.timeout(60_000);
-  const dir = tempDir('tcg2sim-fwcfg-');
-  let swtpm: ChildProcess | undefined;
+  const swtpm = swtpmPerTest('tcg2sim-fwcfg-');
   let sock = '';
-  let n = 0;
 
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
   });
   // swtpm ends when QEMU closes its control channel: one per QEMU.
   beforeEach(async () => {
-    sock = join(dir.path, `ctrl${n++}.sock`);
-    swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-    for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+    sock = await swtpm.start();
   });
-  afterEach(() => {
-    swtpm?.kill();
-  });
-  after(() => dir.remove());
 
   const vmArgs = (machine = 'q35'): string[] => [
     '-machine', machine, '-m', '512', '-smp', '1',
-    '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis,tpmdev=tpm0',
+    ...qemuTpmArgs(sock, 'tpm-tis'),
     '-net', 'none', '-serial', 'null',
   ];
 

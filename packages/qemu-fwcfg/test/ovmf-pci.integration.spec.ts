@@ -1,13 +1,12 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemuTpmArgs, requirePrerequisites, swtpmPerTest } from '@tcg2sim/test-support';
 import { OVMF_2025_02_CHIPSET_STATE, QtestSession, ovmfPciApertures, programFirmwareChipset, programOvmfPci, qtestConfigSpace, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import type { PlacedResource } from '@tcg2sim/qemu-fwcfg';
+import { parseInfoPci } from './info-pci.ts';
 
 // Truth: real boots of Debian trixie's OVMF 2025.02 and sid's ovmf-generic 2026.08 (OVMF_CODE_4M.fd, fresh OVMF_VARS_4M.fd)
 // under QEMU 7.2 with swtpm (`tcg2sim capture`): the event log and QEMU's HMP `info pci` after
@@ -15,62 +14,21 @@ import type { PlacedResource } from '@tcg2sim/qemu-fwcfg';
 const VECTORS = new URL('../../test/vectors/ovmf-2025.02-pci/', import.meta.url);
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-interface InfoPciEntry {
-  readonly fn: string;
-  readonly bars: Map<number, bigint>;
-  readonly secondary?: number;
-  readonly subordinate?: number;
-  readonly windows: Map<string, { base: bigint; limit: bigint }>;
-}
-
-/** QEMU's `info pci` text: each function's mapped BARs (BAR6, the ROM, is unmapped after the boot), bridge buses and windows. */
-function parseInfoPci(text: string): InfoPciEntry[] {
-  const out: InfoPciEntry[] = [];
-  let cur: { fn: string; bars: Map<number, bigint>; secondary?: number; subordinate?: number; windows: Map<string, { base: bigint; limit: bigint }> } | undefined;
-  const h = (n: string, w: number): string => Number(n).toString(16).padStart(w, '0');
-  for (const line of text.split('\n')) {
-    let m = /Bus\s+(\d+), device\s+(\d+), function (\d+):/.exec(line);
-    if (m !== null) {
-      cur = { fn: `${h(m[1] ?? '', 2)}:${h(m[2] ?? '', 2)}.${m[3] ?? ''}`, bars: new Map(), windows: new Map() };
-      out.push(cur);
-      continue;
-    }
-    if (cur === undefined) continue;
-    if ((m = /secondary bus (\d+)/.exec(line)) !== null) cur.secondary = Number(m[1]);
-    if ((m = /subordinate bus (\d+)/.exec(line)) !== null) cur.subordinate = Number(m[1]);
-    if ((m = /^\s*(IO|memory|prefetchable memory) range \[0x([0-9a-f]+), 0x([0-9a-f]+)\]/.exec(line)) !== null) {
-      const base = BigInt(`0x${m[2] ?? ''}`);
-      const limit = BigInt(`0x${m[3] ?? ''}`);
-      if (base <= limit) cur.windows.set(m[1] === 'IO' ? 'io' : m[1] === 'memory' ? 'mem32' : 'pmem', { base, limit });
-    }
-    if ((m = /BAR(\d): .* at 0x([0-9a-f]+) \[/.exec(line)) !== null && m[1] !== '6') cur.bars.set(Number(m[1]), BigInt(`0x${m[2] ?? ''}`));
-  }
-  return out;
-}
-
 describe('OVMF 2025.02 and 2026.08 PCI enumeration under qtest = the real boots\' BARs, windows, buses and ACPI DATA @integration', function () {
   this.timeout(60_000);
-  const dir = tempDir('tcg2sim-ovmf-pci-');
-  let swtpm: ChildProcess | undefined;
+  const swtpm = swtpmPerTest('tcg2sim-ovmf-pci-');
   let sock = '';
-  let n = 0;
-  const disk = join(dir.path, 'disk.img');
+  const disk = join(swtpm.dir, 'disk.img');
 
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-x86_64', 'swtpm'] });
     writeFileSync(disk, new Uint8Array(1 << 20));
   });
   beforeEach(async () => {
-    sock = join(dir.path, `ctrl${n++}.sock`);
-    swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-    for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+    sock = await swtpm.start();
   });
-  afterEach(() => {
-    swtpm?.kill();
-  });
-  after(() => dir.remove());
 
-  const tpm = (iface: string): string[] => ['-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `${iface},tpmdev=tpm0`];
+  const tpm = (iface: string): string[] => qemuTpmArgs(sock, iface);
   // The captures' VMs (the captured command lines without firmware, display and sockets).
   const VMS: Readonly<Record<string, { memMiB: number; machine?: 'pc'; args: () => string[] }>> = {
     nic: { memMiB: 512, args: () => ['-machine', 'q35', '-m', '512', '-smp', '1', ...tpm('tpm-tis'), '-net', 'none', '-serial', 'null', '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'] },

@@ -2,40 +2,12 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { FwCfgError, ovmfPciApertures, qemu72PciHierarchy, qemu72PciLayout } from '@tcg2sim/qemu-fwcfg';
 import type { Qemu72PciDevice } from '@tcg2sim/qemu-fwcfg';
+import { parseInfoPci } from './info-pci.ts';
 
 // Truth: QEMU's HMP `info pci` after real boots of Debian trixie's OVMF 2025.02 under QEMU 7.2
 // (test/vectors/ovmf-2025.02-pci/): where PciBusDxe put every BAR and bridge window. Here no
 // QEMU runs: the devices come from the QEMU 7.2 device table, in a modelled configuration space.
 const VECTORS = new URL('../../test/vectors/ovmf-2025.02-pci/', import.meta.url);
-
-interface Real {
-  readonly fn: string;
-  readonly bars: Map<number, bigint>;
-  readonly windows: Map<string, { base: bigint; limit: bigint }>;
-}
-
-/** `info pci`: each function's mapped BARs (not the ROM's BAR6, unmapped after the boot) and bridge windows. */
-function infoPci(text: string): Real[] {
-  const out: Real[] = [];
-  let cur: Real | undefined;
-  const h = (n: string, w: number): string => Number(n).toString(16).padStart(w, '0');
-  for (const line of text.split('\n')) {
-    let m = /Bus\s+(\d+), device\s+(\d+), function (\d+):/.exec(line);
-    if (m !== null) {
-      cur = { fn: `${h(m[1] ?? '', 2)}:${h(m[2] ?? '', 2)}.${m[3] ?? ''}`, bars: new Map(), windows: new Map() };
-      out.push(cur);
-      continue;
-    }
-    if (cur === undefined) continue;
-    if ((m = /^\s*(IO|memory|prefetchable memory) range \[0x([0-9a-f]+), 0x([0-9a-f]+)\]/.exec(line)) !== null) {
-      const base = BigInt(`0x${m[2] ?? ''}`);
-      const limit = BigInt(`0x${m[3] ?? ''}`);
-      if (base <= limit) cur.windows.set(m[1] === 'IO' ? 'io' : m[1] === 'memory' ? 'mem32' : 'pmem', { base, limit });
-    }
-    if ((m = /BAR(\d): .* at 0x([0-9a-f]+) \[/.exec(line)) !== null && m[1] !== '6') cur.bars.set(Number(m[1]), BigInt(`0x${m[2] ?? ''}`));
-  }
-  return out;
-}
 
 const root = (driver: string, dev: number, fn = 0): Qemu72PciDevice => ({ driver, path: [{ dev, fn }] });
 const behind = (driver: string, dev: number, fn: number): Qemu72PciDevice => ({ driver, path: [{ dev, fn }, { dev: 0, fn: 0 }] });
@@ -56,7 +28,7 @@ describe('qemu72PciLayout (no QEMU) = the real boots\' `info pci`', () => {
       const below = vm.mib >= 2816 ? 2048 : vm.mib;
       const apertures = ovmfPciApertures({ machine: vm.machine, belowFourG: BigInt(below) << 20n, aboveFourG: BigInt(vm.mib - below) << 20n, pciExpressBase: 0xe000_0000 });
       const layout = await qemu72PciLayout({ machine: vm.machine, defaultDevices: vm.defaults, devices: vm.devices, apertures });
-      const real = infoPci(readFileSync(new URL(`${vm.name}.info-pci.txt`, VECTORS), 'utf8'));
+      const real = parseInfoPci(readFileSync(new URL(`${vm.name}.info-pci.txt`, VECTORS), 'utf8'));
       let w64: bigint[] = [];
       for (const e of real) {
         for (const [bar, base] of e.bars) {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemuTpmArgs, requirePrerequisites, startSwtpmSocket, tempDir } from '@tcg2sim/test-support';
 import { SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE, parseSmbiosAnchor, parseSmbiosStructures, qemu72SmbiosFiles, readQemuFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 
 const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? new Uint8Array()).toString('hex');
@@ -51,12 +50,11 @@ describe('qemu72SmbiosFiles = the installed QEMU\'s files across machine, RAM an
   for (const [machine, mib, cpus] of shapes) {
     it(`${machine}, ${mib} MiB, ${cpus} CPUs`, async () => {
       const sock = join(dir.path, `${machine}-${mib}.sock`);
-      const swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
+      const swtpm = await startSwtpmSocket(dir.path, sock);
       try {
-        for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
         const files = await readQemuFwCfgFiles({
           machine, chipset: false, names: [SMBIOS_ANCHOR_FILE, SMBIOS_TABLES_FILE],
-          args: ['-machine', machine, '-m', String(mib), '-smp', String(cpus), '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis,tpmdev=tpm0', '-net', 'none', '-serial', 'null'],
+          args: ['-machine', machine, '-m', String(mib), '-smp', String(cpus), ...qemuTpmArgs(sock, 'tpm-tis'), '-net', 'none', '-serial', 'null'],
         });
         const ours = qemu72SmbiosFiles({ machine, ...split(machine, mib), cpus });
         expect(hex(ours.tables)).to.equal(hex(files.get(SMBIOS_TABLES_FILE)));

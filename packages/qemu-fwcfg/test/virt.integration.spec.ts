@@ -1,11 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { qemuTpmArgs, requirePrerequisites, swtpmPerTest } from '@tcg2sim/test-support';
 import { FwCfg, FwCfgError, QtestSession, readVirtFwCfgFiles, virtMmioRegisters } from '@tcg2sim/qemu-fwcfg';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -23,11 +21,9 @@ function measured(): string[] {
 
 describe('readVirtFwCfgFiles (aarch64 virt, MMIO fw_cfg) = what AAVMF 2025.02 downloaded and measured @integration', function () {
   this.timeout(60_000);
-  const dir = tempDir('tcg2sim-fwcfg-virt-');
-  const flash = join(dir.path, 'pflash0.fd');
-  let swtpm: ChildProcess | undefined;
+  const swtpm = swtpmPerTest('tcg2sim-fwcfg-virt-');
+  const flash = join(swtpm.dir, 'pflash0.fd');
   let sock = '';
-  let n = 0;
 
   before(function () {
     requirePrerequisites(this, { tools: ['qemu-system-aarch64', 'swtpm'] });
@@ -36,19 +32,13 @@ describe('readVirtFwCfgFiles (aarch64 virt, MMIO fw_cfg) = what AAVMF 2025.02 do
     truncateSync(flash, 64 << 20);
   });
   beforeEach(async () => {
-    sock = join(dir.path, `ctrl${n++}.sock`);
-    swtpm = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${dir.path}`, '--ctrl', `type=unixio,path=${sock}`, '--flags', 'not-need-init'], { stdio: 'ignore' });
-    for (let i = 0; i < 250 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+    sock = await swtpm.start();
   });
-  afterEach(() => {
-    swtpm?.kill();
-  });
-  after(() => dir.remove());
 
   const vmArgs = (pflash: boolean, memory = 1024): string[] => [
     '-machine', 'virt', '-cpu', 'cortex-a57', '-m', String(memory), '-smp', '1',
     ...(pflash ? ['-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`] : []),
-    '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0',
+    ...qemuTpmArgs(sock, 'tpm-tis-device'),
     '-net', 'none', '-serial', 'null',
   ];
 

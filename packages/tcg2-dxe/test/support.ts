@@ -59,6 +59,17 @@ export function dig(list: readonly BankDigest[] | undefined, alg: number): strin
 
 const OPT = 0x40 + 24;
 
+/** The one section header of {@link tinyPe} and {@link tinyTe} at `sec`: `.text`, 0x200 bytes at RVA 0x1000 and file offset 0x200, code. */
+function textSectionHeader(b: Uint8Array, sec: number): void {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  b.set(new TextEncoder().encode('.text'), sec);
+  v.setUint32(sec + 8, 0x200, true);
+  v.setUint32(sec + 12, 0x1000, true);
+  v.setUint32(sec + 16, 0x200, true);
+  v.setUint32(sec + 20, 0x200, true);
+  v.setUint32(sec + 36, 0x60000020, true);
+}
+
 /**
  * A minimal PE32+ (one 0x200-byte section, 16 data directories, no certificate): DOS header
  * with e_lfanew 0x40, headers 0x200 bytes, section raw data at 0x200.
@@ -87,12 +98,7 @@ export function tinyPe(subsystem: number, fill = 0xc3): Uint8Array {
   v.setUint32(OPT + 108, 16, true); // NumberOfRvaAndSizes
   v.setUint32(OPT + 144, 0x11111111, true); // Security directory (skipped by the hash)
   const sec = OPT + 240;
-  b.set(new TextEncoder().encode('.text'), sec);
-  v.setUint32(sec + 8, 0x200, true);
-  v.setUint32(sec + 12, 0x1000, true);
-  v.setUint32(sec + 16, 0x200, true);
-  v.setUint32(sec + 20, 0x200, true);
-  v.setUint32(sec + 36, 0x60000020, true);
+  textSectionHeader(b, sec);
   b.fill(fill, 0x200, 0x400);
   return b;
 }
@@ -116,12 +122,7 @@ export function tinyTe(subsystem: number): Uint8Array {
   v.setUint32(12, 0x1000, true);
   v.setBigUint64(16, 0x140000000n, true);
   const sec = 40;
-  b.set(new TextEncoder().encode('.text'), sec);
-  v.setUint32(sec + 8, 0x200, true);
-  v.setUint32(sec + 12, 0x1000, true);
-  v.setUint32(sec + 16, 0x200, true);
-  v.setUint32(sec + 20, 0x200, true);
-  v.setUint32(sec + 36, 0x60000020, true);
+  textSectionHeader(b, sec);
   b.fill(0xc3, 0x200 - stripped);
   return b;
 }

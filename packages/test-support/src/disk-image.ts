@@ -2,8 +2,10 @@
  * Builds raw disk images for tests: a GPT disk (protective MBR, primary and backup headers and
  * entry arrays) whose partitions hold FAT12/16/32 volumes, and a tiny PE32+ EFI application to
  * put on them. Written from the UEFI 2.9 §5.3 and Microsoft FAT specification layouts; nothing
- * here is copied from another tool. Self-contained (no dependency on the parsers under test).
+ * here is copied from another tool. Self-contained (no dependency on the parsers under test): the
+ * header and entry-array CRC-32s are node:zlib's, not uefi's own.
  */
+import { crc32 } from 'node:zlib';
 
 const SECTOR = 512;
 
@@ -15,22 +17,6 @@ function ascii(s: string): number[] {
 export const ESP_TYPE_GUID = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 /** A Linux filesystem partition type (for a second, non-ESP partition). */
 export const LINUX_FS_TYPE_GUID = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
-
-const CRC_TABLE: Uint32Array = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of data) c = (CRC_TABLE[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** EFI_GUID bytes (first three fields little-endian) of a registry-format GUID. */
 export function guidToBytes(g: string): Uint8Array {

@@ -21,3 +21,14 @@ export function expectErrorCode<E extends Error & { readonly code: string }>(fn:
   if (thrown.code !== code) throw new Error(`expected ${type.name} code ${code}, got ${thrown.code}: ${thrown.message}`, { cause: thrown });
   return thrown;
 }
+
+/** Runs `fn`; it must throw a `type` (any other error is rethrown). Returns the error for checks of its code, offset, path. */
+export function thrownError<E extends Error>(fn: () => unknown, type: abstract new (...args: never[]) => E): E {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw e;
+  }
+  throw new Error(`expected a ${type.name}, but nothing was thrown`);
+}

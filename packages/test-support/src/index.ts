@@ -103,7 +103,9 @@ export {
   ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk, MACHINE_AARCH64, AARCH64_PARK,
 } from './disk-image.ts';
 export type { FatType, FatFileSpec, FatVolumeSpec, GptPartitionSpec, GptDiskSpec } from './disk-image.ts';
-export { expectErrorCode } from './expect-error.ts';
+export { FIRMWARE_CACHE, debianOvmfDir, fetchHint } from './firmware-cache.ts';
+export { startSwtpmSocket, qemuTpmArgs, swtpmPerTest } from './swtpm-socket.ts';
+export { expectErrorCode, thrownError } from './expect-error.ts';
 export type { CodedErrorClass } from './expect-error.ts';
 export { SNAKEOIL_KEY, SNAKEOIL_CERT, SNAKEOIL_PASSPHRASE, snakeoilSigner, makeSigner, sbsign, sbverify } from './signing.ts';
 export type { TestSigner, MakeSignerOptions } from './signing.ts';

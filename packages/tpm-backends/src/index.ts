@@ -5,6 +5,8 @@
 export type { TpmBackend, TpmBackendErrorCode } from './backend.ts';
 export { TpmBackendError, MIN_COMMAND_BYTES } from './errors.ts';
 export { SwtpmBackend } from './swtpm.ts';
+export { registerCleanup } from './cleanup.ts';
+export type { CleanupAction } from './cleanup.ts';
 export type { SwtpmOptions } from './swtpm.ts';
 export { SWTPM_CMD, PTM_CAP, HASH_DATA_MAX } from './swtpm-ctrl.ts';
 export { TranscriptBackend, ReplayBackend, backendTransport } from './transcript.ts';

@@ -8,9 +8,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH, digestSize } from '@tcg2sim/hash-lib';
-import { requirePrerequisites } from '@tcg2sim/test-support';
 import { PCRExtend, PCRRead, encodeCommand } from '@tcg2sim/tpm2-command-lib';
-import { SoftTpmBackend, SwtpmBackend } from '@tcg2sim/tpm-backends';
+import { softVsSwtpm } from './soft-vs-swtpm.ts';
 
 const BANKS = [TPM_ALG_HASH.SHA1, TPM_ALG_HASH.SHA256, TPM_ALG_HASH.SHA384, TPM_ALG_HASH.SHA512] as const;
 const startup = Uint8Array.of(0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0);
@@ -26,24 +25,13 @@ const step = fc.record({
 
 describe('PCR_Extend chains: soft TPM vs swtpm @integration', function () {
   this.timeout(120000);
-  let sw: SwtpmBackend;
-  let soft: SoftTpmBackend;
-  before(async function () {
-    requirePrerequisites(this, { tools: ['swtpm'] });
-    sw = await SwtpmBackend.start();
-    soft = new SoftTpmBackend();
-  });
-  after(async () => {
-    await sw.close();
-  });
+  const tpms = softVsSwtpm();
 
   it('extends every PCR and bank to the values swtpm reaches, answering each extend as swtpm does', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 100, maxLength: 300 }), async (steps) => {
-        await sw.powerOn();
-        await soft.powerOn();
-        await sw.transmit(startup, 0);
-        await soft.transmit(startup, 0);
+        const { sw, soft } = tpms;
+        await tpms.startUp(startup);
         for (const s of steps) {
           const c = encodeCommand(PCRExtend, { handles: { pcrHandle: s.pcr }, params: { digests: { digests: s.digests } } });
           const a = await sw.transmit(c, s.locality);

@@ -9,8 +9,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
-import { requirePrerequisites } from '@tcg2sim/test-support';
-import { SoftTpmBackend, SwtpmBackend, responsesAgree } from '@tcg2sim/tpm-backends';
+import { responsesAgree } from '@tcg2sim/tpm-backends';
+import { softVsSwtpm } from './soft-vs-swtpm.ts';
 
 const hex = (n: number, bytes: number): string => n.toString(16).padStart(bytes * 2, '0');
 const DIGEST: Record<number, number> = { 0x0004: 20, 0x000b: 32, 0x000c: 48, 0x000d: 64 };
@@ -118,25 +118,14 @@ function modeFor(c: Uint8Array): 'exact' | 'rc-only' {
 
 describe('random command streams: soft TPM vs swtpm @integration', function () {
   this.timeout(120000);
-  let sw: SwtpmBackend;
-  let soft: SoftTpmBackend;
-  before(async function () {
-    requirePrerequisites(this, { tools: ['swtpm'] });
-    sw = await SwtpmBackend.start();
-    soft = new SoftTpmBackend();
-  });
-  after(async () => {
-    await sw.close();
-  });
+  const tpms = softVsSwtpm();
 
   it('answers random and mutated command streams as swtpm does', async () => {
     const startup = cmd(0x8001, 0x144, '0000');
     await fc.assert(
       fc.asyncProperty(stream, async (steps: Step[]) => {
-        await sw.powerOn();
-        await soft.powerOn();
-        await sw.transmit(startup, 0);
-        await soft.transmit(startup, 0);
+        const { sw, soft } = tpms;
+        await tpms.startUp(startup);
         for (const s of steps) {
           const a = await sw.transmit(s.command, s.locality);
           const b = await soft.transmit(s.command, s.locality);

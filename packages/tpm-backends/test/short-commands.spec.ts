@@ -6,9 +6,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { toHex } from '@tcg2sim/binary-codec';
-import { requirePrerequisites } from '@tcg2sim/test-support';
-import { SoftTpmBackend, SwtpmBackend, TpmBackendError } from '@tcg2sim/tpm-backends';
+import { TpmBackendError } from '@tcg2sim/tpm-backends';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
+import { softVsSwtpm } from './soft-vs-swtpm.ts';
 
 async function outcome(b: TpmBackend, command: Uint8Array): Promise<string> {
   try {
@@ -24,19 +24,9 @@ const UNKNOWN_CC = Uint8Array.from(Buffer.from('80010000000a00000999', 'hex'));
 
 describe('short and garbage commands: soft backend vs swtpm @integration', function () {
   this.timeout(60000);
-  let sw: SwtpmBackend | undefined;
-  let soft: SoftTpmBackend | undefined;
-  before(async function () {
-    requirePrerequisites(this, { tools: ['swtpm'] });
-    sw = await SwtpmBackend.start();
-    soft = new SoftTpmBackend();
-    for (const b of [sw, soft]) {
-      await b.powerOn();
-      await b.transmit(STARTUP, 0);
-    }
-  });
-  after(async () => {
-    await sw?.close();
+  const tpms = softVsSwtpm();
+  before(async () => {
+    await tpms.startUp(STARTUP);
   });
 
   it('gives the same outcome for every command, and the same answer to the next one', async () => {
@@ -47,7 +37,7 @@ describe('short and garbage commands: soft backend vs swtpm @integration', funct
     );
     await fc.assert(
       fc.asyncProperty(command, async (c) => {
-        if (sw === undefined || soft === undefined) throw new Error('backends not started');
+        const { sw, soft } = tpms;
         const [a, b] = [await outcome(sw, c), await outcome(soft, c)];
         // GetRandom answers with random bytes: compare its header only.
         const cut = (s: string): string => (s.startsWith('800100000014') ? s.slice(0, 24) : s);

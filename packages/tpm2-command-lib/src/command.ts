@@ -42,14 +42,7 @@ export interface CommandDecl<HN extends string, P, RHN extends string, R> {
 export type AnyCommandDecl = CommandDecl<string, any, string, any>;
 
 /** Declares a command; `const` type parameters keep the handle names as literal types. */
-export function defineCommand<const HN extends string, P, const RHN extends string, R>(d: {
-  readonly name: string;
-  readonly cc: number;
-  readonly handles: readonly HandleDecl<HN>[];
-  readonly params: Codec<P>;
-  readonly responseHandles: readonly RHN[];
-  readonly response: Codec<R>;
-}): CommandDecl<HN, P, RHN, R> {
+export function defineCommand<const HN extends string, P, const RHN extends string, R>(d: CommandDecl<HN, P, RHN, R>): CommandDecl<HN, P, RHN, R> {
   return d;
 }
 

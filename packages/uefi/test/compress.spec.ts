@@ -4,21 +4,13 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DecodeError } from '@tcg2sim/binary-codec';
-import { requirePrerequisites, tempDir } from '@tcg2sim/test-support';
+import { requirePrerequisites, tempDir, thrownError } from '@tcg2sim/test-support';
 import {
   bcjX86Convert, bcjX86Decode, bcjX86Encode, brotliSectionDecompress, lzmaDecompress, readBrotliSectionHeader, readLzmaHeader,
 } from '@tcg2sim/uefi';
 import { brotliSection, lzmaAlone } from './packers.ts';
 
-function decodeError(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DecodeError) return err;
-    throw err;
-  }
-  throw new Error('expected a DecodeError');
-}
+const decodeError = (fn: () => unknown): DecodeError => thrownError(fn, DecodeError);
 
 /** Deterministic bytes dense in E8/E9 opcodes and 00/FF operand bytes (every filter path). */
 function branchy(n: number, seed: number): Uint8Array {

@@ -11,6 +11,7 @@ import type { FatType } from '@tcg2sim/test-support';
 import {
   DiskError, ESP_PARTITION_TYPE, FatVolume, REMOVABLE_MEDIA_FILE_NAME_X64, bytesDiskSource, findDiskBootLoader, imageInfo, parseEfiImage, readGpt,
 } from '@tcg2sim/uefi';
+import { thrownError } from '@tcg2sim/test-support';
 
 /** Bytes 0..n-1 of a recognisable pattern. */
 function pattern(n: number, seed = 1): Uint8Array {
@@ -23,15 +24,7 @@ function pattern(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-function diskError(fn: () => unknown): DiskError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DiskError) return e;
-    throw e;
-  }
-  expect.fail('no DiskError');
-}
+const diskError = (fn: () => unknown): DiskError => thrownError(fn, DiskError);
 
 /** Every failure on hostile bytes is typed; nothing else may escape. */
 function typed(fn: () => unknown): void {

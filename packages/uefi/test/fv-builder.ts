@@ -2,20 +2,12 @@
  * Builds synthetic firmware volumes for the tests, straight from the PI Vol 3 layouts (the same
  * bytes EDK II's GenFv/GenFfs/GenSec produce for these inputs): headers, checksums, alignment.
  */
-import { guidFromString } from '@tcg2sim/binary-codec';
+import { concatBytes, guidFromString } from '@tcg2sim/binary-codec';
 
 export const FFS2 = '8C8CE578-8A3D-4F1C-9935-896185C32DD3';
 export const FFS3 = '5473C07A-3DCB-4DCA-BD6F-1E9689E7349A';
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 function le(n: number, width: number): Uint8Array {
   const b = new Uint8Array(width);

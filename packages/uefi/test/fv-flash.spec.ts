@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { concatBytes } from '@tcg2sim/binary-codec';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 import { EFI_FV_FILETYPE, findFileByGuid, findFilesByGuid, findVolumeOffsets, FvError, parseFlashImage, walkFv } from '@tcg2sim/uefi';
 import { volume } from './fv-builder.ts';
@@ -8,15 +9,7 @@ import { volume } from './fv-builder.ts';
 const G1 = '11111111-2222-3333-4444-555555555555';
 const G2 = 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE';
 
-function flash(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const flash = concatBytes;
 
 describe('flash images', () => {
   const a = volume({ files: [{ guid: G1, type: EFI_FV_FILETYPE.RAW, data: new Uint8Array(5) }], free: 16 });

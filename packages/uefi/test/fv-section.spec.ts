@@ -7,6 +7,7 @@ import {
 import type { FirmwareVolume, FvParseOptions, FvSection } from '@tcg2sim/uefi';
 import { guidedSection, section, sections, ucs2z, volume } from './fv-builder.ts';
 import { brotliSection, lzmaAlone } from './packers.ts';
+import { thrownError } from '@tcg2sim/test-support';
 
 const FILE = '11111111-2222-3333-4444-555555555555';
 const SUBTYPE = '01234567-89AB-CDEF-0123-456789ABCDEF';
@@ -20,15 +21,7 @@ function sectionsOf(data: Uint8Array, options?: FvParseOptions): readonly FvSect
   return inFile(data, options).files[0]?.sections ?? [];
 }
 
-function fvError(fn: () => unknown): FvError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FvError) return err;
-    throw err;
-  }
-  throw new Error('expected an FvError');
-}
+const fvError = (fn: () => unknown): FvError => thrownError(fn, FvError);
 
 const PE = new Uint8Array([0x4d, 0x5a, 1, 2, 3, 4, 5, 6]);
 const LEAVES = sections([

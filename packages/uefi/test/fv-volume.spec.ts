@@ -1,21 +1,14 @@
 import { expect } from 'chai';
 import { FvError, parseFirmwareVolume, EFI_FV_FILETYPE } from '@tcg2sim/uefi';
 import { FFS2, FFS3, ffsFile, section, volume } from './fv-builder.ts';
+import { thrownError } from '@tcg2sim/test-support';
 
 const G1 = '11111111-2222-3333-4444-555555555555';
 const G2 = 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE';
 const NAME = '6938079B-B503-4E3D-9D24-B28337A25806';
 const RAW_SECTION = section(0x19, new Uint8Array([1, 2, 3, 4, 5]));
 
-function fvError(fn: () => unknown): FvError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FvError) return err;
-    throw err;
-  }
-  throw new Error('expected an FvError');
-}
+const fvError = (fn: () => unknown): FvError => thrownError(fn, FvError);
 
 describe('EFI_FIRMWARE_VOLUME_HEADER', () => {
   it('decodes the header, block map, extended header and erase polarity of an FFS2 volume', () => {

@@ -30,7 +30,7 @@ const str = (name: string): ReturnType<typeof sized> => sized(name, u8, 255);
  * strings PlatformManufacturerStr, PlatformModel, PlatformVersion, FirmwareManufacturerStr;
  * UINT32 FirmwareManufacturerId; UINT8-sized FirmwareVersion.
  */
-export const TCGSp800155PlatformIdEvent2 = struct('TCG_Sp800_155_PlatformId_Event2', {
+const PLATFORM_ID_EVENT2_FIELDS = {
   signature: asciiz('Signature', 16),
   platformManufacturerId: u32le,
   referenceManifestGuid: EFIGuid,
@@ -40,7 +40,9 @@ export const TCGSp800155PlatformIdEvent2 = struct('TCG_Sp800_155_PlatformId_Even
   firmwareManufacturerStr: str('FirmwareManufacturerStr'),
   firmwareManufacturerId: u32le,
   firmwareVersion: str('FirmwareVersion'),
-});
+};
+
+export const TCGSp800155PlatformIdEvent2 = struct('TCG_Sp800_155_PlatformId_Event2', PLATFORM_ID_EVENT2_FIELDS);
 export type TCGSp800155PlatformIdEvent2 = Infer<typeof TCGSp800155PlatformIdEvent2>;
 
 /**
@@ -49,15 +51,7 @@ export type TCGSp800155PlatformIdEvent2 = Infer<typeof TCGSp800155PlatformIdEven
  * UINT32 PlatformCertLocatorType; UINT32 PlatformCertLocatorLength; BYTE PlatformCertLocator[].
  */
 export const TCGSp800155PlatformIdEvent3 = struct('TCG_Sp800_155_PlatformId_Event3', {
-  signature: asciiz('Signature', 16),
-  platformManufacturerId: u32le,
-  referenceManifestGuid: EFIGuid,
-  platformManufacturerStr: str('PlatformManufacturerStr'),
-  platformModel: str('PlatformModel'),
-  platformVersion: str('PlatformVersion'),
-  firmwareManufacturerStr: str('FirmwareManufacturerStr'),
-  firmwareManufacturerId: u32le,
-  firmwareVersion: str('FirmwareVersion'),
+  ...PLATFORM_ID_EVENT2_FIELDS,
   rimLocatorType: u32le,
   rimLocator: sized('RimLocator', u32le, 0x10000),
   platformCertLocatorType: u32le,

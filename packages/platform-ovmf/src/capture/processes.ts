@@ -1,13 +1,15 @@
 /**
  * The child processes and temporary directory of one capture, and their cleanup on every exit
- * path: normal return, thrown error, timeout, SIGINT/SIGTERM/SIGHUP, and process exit. Only the
- * processes this capture started are signalled, by their own pid.
+ * path: normal return, thrown error, timeout, SIGINT/SIGTERM/SIGHUP, and process exit (through
+ * tpm-backends' shared registry: one listener per signal however many captures run at once).
+ * Only the processes this capture started are signalled, by their own pid.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerCleanup } from '@tcg2sim/tpm-backends';
 import { CaptureError } from './errors.ts';
 
 /** A started child and a promise of its exit. */
@@ -22,8 +24,6 @@ export interface Managed {
   stderr(): string;
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
 /** The processes and scratch directory of one capture. Call {@link Scope.close} in a `finally`. */
 export class Scope {
   /** The capture's private temporary directory. */
@@ -31,23 +31,16 @@ export class Scope {
   readonly #children: Managed[] = [];
   #closed = false;
   #interrupted: NodeJS.Signals | undefined;
-  readonly #onSignal = (sig: NodeJS.Signals): void => {
-    this.#interrupted = sig;
-    this.#killAllNow();
-    this.#removeDir();
-    this.#detach();
-    // Re-raise so the default action (or the application's own handler) still happens.
-    process.kill(process.pid, sig);
-  };
-  readonly #onExit = (): void => {
-    this.#killAllNow();
-    this.#removeDir();
-  };
+  /** Unregisters the last-resort cleanup (the registry re-raises a signal once every action ran). */
+  readonly #detach: () => void;
 
   constructor(prefix = 'tcg2sim-capture-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
-    for (const s of SIGNALS) process.once(s, this.#onSignal);
-    process.once('exit', this.#onExit);
+    this.#detach = registerCleanup((sig) => {
+      if (sig !== undefined) this.#interrupted = sig;
+      this.#killAllNow();
+      this.#removeDir();
+    });
   }
 
   /** The signal that interrupted this capture, if any. */
@@ -130,10 +123,5 @@ export class Scope {
 
   #removeDir(): void {
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  #detach(): void {
-    for (const s of SIGNALS) process.removeListener(s, this.#onSignal);
-    process.removeListener('exit', this.#onExit);
   }
 }

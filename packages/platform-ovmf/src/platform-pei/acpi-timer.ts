@@ -12,16 +12,14 @@
  * `mov dword [abs32], 0x608` on IA32: C7 05 abs32 08 06 00 00), and the Q35/PIIX4 branch stores
  * `PMBASE + 8` into the same address (`add r32, 8` followed by a store to it).
  */
-import { EFI_SECTION, parsePeImage, sectionName } from '@tcg2sim/uefi';
+import { EFI_SECTION } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { PEI_CORE_FILE_GUID } from '../boot/firmware-arch.ts';
+import { I386, X64, peWithData } from './x86-mem-refs.ts';
 
 /** PMBASE + ACPI_TIMER_OFFSET as OvmfPkg's AcpiTimerLib computes it, per machine. */
 export const ACPI_TIMER_PORT: Readonly<Record<'q35' | 'pc', number>> = { q35: 0x0600 + 8, pc: 0xb000 + 8 };
-
-const X64 = 0x8664;
-const I386 = 0x014c;
 
 function u32(b: Uint8Array, at: number): number {
   return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
@@ -41,14 +39,9 @@ export function locatePeiCoreAcpiTimer(peiFv: MemoryFv): AcpiTimerGlobal | undef
   const file = peiFv.volume.files.find((f) => f.guid === PEI_CORE_FILE_GUID);
   const pe32 = file?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (pe32 === undefined) return undefined;
-  let pe: ReturnType<typeof parsePeImage>;
-  try {
-    pe = parsePeImage(pe32.body);
-  } catch {
-    return undefined;
-  }
-  const data = pe.sections.find((s) => sectionName(s) === '.data');
-  if (data === undefined) return undefined;
+  const xip = peWithData(pe32.body);
+  if (xip === undefined) return undefined;
+  const { pe, data } = xip;
   const machine = pe.fileHeader.machine;
   if (machine !== X64 && machine !== I386) return undefined;
   const imageBase = Number(pe.optionalHeader.imageBase);

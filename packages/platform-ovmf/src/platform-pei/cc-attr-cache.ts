@@ -13,11 +13,11 @@
  * `cmp word [rip+V], 0x0102` (CCAttrAmdSevSnp; 66 81 3D disp32 02 01). Only the flag changes on
  * such a guest; V keeps its 0.
  */
-import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim/uefi';
+import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
+import { X64, peWithData } from './x86-mem-refs.ts';
 
 const PLATFORM_PEI = '222C386D-5ABC-4FB4-B124-FBB82488ACF4';
-const X64 = 0x8664;
 /** How far after the flag test the other instructions may lie. */
 const WINDOW = 48;
 /** How far after the value store the SEV-SNP comparison may lie. */
@@ -66,15 +66,10 @@ export function findCcAttrReadFlag(image: Uint8Array, data: { start: number; end
 export function applyCcAttrReadFlag(bytes: Uint8Array, peiFv: MemoryFv): string[] {
   const pe32 = findFileByGuid(peiFv.volume, PLATFORM_PEI)?.sections?.find((s) => s.type === EFI_SECTION.PE32);
   if (pe32 === undefined) return [];
-  let pe: ReturnType<typeof parsePeImage>;
-  try {
-    pe = parsePeImage(pe32.body);
-  } catch {
-    return [];
-  }
+  const xip = peWithData(pe32.body);
+  if (xip === undefined) return [];
+  const { pe, data: d } = xip;
   if (pe.fileHeader.machine !== X64) return [];
-  const d = pe.sections.find((s) => sectionName(s) === '.data');
-  if (d === undefined) return [];
   const rva = findCcAttrReadFlag(pe32.body, { start: d.virtualAddress, end: d.virtualAddress + d.virtualSize });
   if (rva === undefined) return [];
   const at = pe32.offset + pe32.headerSize - peiFv.volume.offset + rva;

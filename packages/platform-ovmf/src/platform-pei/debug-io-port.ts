@@ -13,10 +13,10 @@
  * `mov byte [checked], 1` and `cmp al, 0xE9` (either order), then `sete byte [found]`, the
  * stores rip-relative (X64) or absolute (IA32). Seen in that build's guest RAM: PeiCore's and PlatformPei's checked bytes 1.
  */
-import { EFI_SECTION, parsePeImage, sectionName } from '@tcg2sim/uefi';
+import { EFI_SECTION } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
-import { findBytes, scanMemRefs, X64 } from './x86-mem-refs.ts';
+import { findBytes, peWithData, scanMemRefs, X64 } from './x86-mem-refs.ts';
 
 const PROBE = [0x3c, 0xe9, 0x0f, 0x94, 0xc0];
 /** PeiCore and PlatformPei FILE_GUIDs: the modules that print before permanent memory. */
@@ -54,14 +54,9 @@ function flagsOf(file: FfsFile, fvOffset: number): DebugIoPortFlags | undefined 
   if (pe32 === undefined) return undefined;
   const probe = findBytes(pe32.body, PROBE).length > 0;
   if (!probe && findBytes(pe32.body, [0x3c, 0xe9]).length === 0) return undefined;
-  let pe: ReturnType<typeof parsePeImage>;
-  try {
-    pe = parsePeImage(pe32.body);
-  } catch {
-    return undefined;
-  }
-  const data = pe.sections.find((s) => sectionName(s) === '.data');
-  if (data === undefined) return undefined;
+  const xip = peWithData(pe32.body);
+  if (xip === undefined) return undefined;
+  const { pe, data } = xip;
   const base = pe32.offset + pe32.headerSize - fvOffset;
   const name = file.sections?.find((s) => s.type === EFI_SECTION.USER_INTERFACE)?.userInterface ?? file.guid;
   const inData = (t: number): boolean => t >= data.virtualAddress && t < data.virtualAddress + data.virtualSize;

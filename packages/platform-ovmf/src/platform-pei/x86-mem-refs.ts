@@ -5,10 +5,24 @@
  * The scan is byte-wise, so a hit may be a misaligned decode; callers only trust a hit whose
  * target lies in `.data` and whose immediate or neighbourhood is the one they look for.
  */
+import { parsePeImage, sectionName } from '@tcg2sim/uefi';
+import type { PeImage } from '@tcg2sim/uefi';
 import type { XipImage } from './locate.ts';
 
 export const I386 = 0x014c;
 export const X64 = 0x8664;
+
+/** A PEIM's PE image and its `.data` section (where its globals live); undefined when `body` is no PE image or has no `.data`. */
+export function peWithData(body: Uint8Array): { readonly pe: PeImage; readonly data: PeImage['sections'][number] } | undefined {
+  let pe: PeImage;
+  try {
+    pe = parsePeImage(body);
+  } catch {
+    return undefined;
+  }
+  const data = pe.sections.find((s) => sectionName(s) === '.data');
+  return data === undefined ? undefined : { pe, data };
+}
 
 /** What an instruction does with the global. */
 export type MemRefKind = 'mov-imm' | 'cmp-imm' | 'store-reg' | 'load-reg';

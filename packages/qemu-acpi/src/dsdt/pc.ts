@@ -6,14 +6,14 @@
  * ISA bridge's devices and the TPM.
  */
 import {
-  ACCESS, REGION_PCI_CONFIG, UPDATE, acquire, add, and, arg, call, cat, createDWordField, device, eisaId, elseDo, field, iff, increment, index, int, lEqual,
-  lLess, local, method, name, nameDecl, notify, opRegion, or, pkg, release, ret, scope, shiftLeft, shiftRight, store, whileDo,
+  ACCESS, REGION_PCI_CONFIG, UPDATE, add, and, arg, call, cat, createDWordField, device, eisaId, elseDo, field, iff, increment, index, int, lEqual,
+  lLess, local, method, name, nameDecl, notify, opRegion, or, pkg, ret, scope, shiftLeft, shiftRight, store, whileDo,
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
 import { interrupt, resourceTemplate } from '../aml/resources.ts';
 import { debugScope, floppy, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice } from './common.ts';
 import { cpuHotplug } from './cpu-hotplug.ts';
-import { hotplugSlot, linkDevice, pciDeviceName, pciHotplugHelpers, rootResources, slotDevice } from './pci.ts';
+import { hotplugSlot, linkDevice, pciDeviceName, pciHotplugGpe, pciHotplugHelpers, rootResources, slotDevice } from './pci.ts';
 import type { DsdtShape } from './shape.ts';
 
 const PCI_HOTPLUG_BASE = 0xae00;
@@ -112,8 +112,5 @@ export function pcDsdt(d: DsdtShape): Aml {
     sleepStates(d.s3, d.s4),
     fwCfgScope(),
     busDevices(d),
-    scope('_GPE', method('_E01', 0, false,
-      acquire(name('\\_SB.PCI0.BLCK'), 0xffff),
-      call('\\_SB.PCI0.PCNT'),
-      release(name('\\_SB.PCI0.BLCK')))));
+    pciHotplugGpe());
 }

@@ -73,6 +73,14 @@ export function pciHotplugHelpers(base: number): Aml[] {
   ];
 }
 
+/** Scope(_GPE) { Method(_E01) }: ACPI PCI hotplug's GPE event, PCNT under the BLCK mutex (the same on q35 and pc). */
+export function pciHotplugGpe(): Aml {
+  return scope('_GPE', method('_E01', 0, false,
+    acquire(name('\\_SB.PCI0.BLCK'), 0xffff),
+    call('\\_SB.PCI0.PCNT'),
+    release(name('\\_SB.PCI0.BLCK'))));
+}
+
 
 /** QEMU's name of the Device of bus slot `slot`, function `fn`: S and the devfn in two hex digits. */
 export const pciDeviceName = (slot: number, fn: number): string => `S${(slot * 8 + fn).toString(16).toUpperCase().padStart(2, '0')}`;

@@ -6,8 +6,8 @@
  * with the default devices, the LPC bridge with its ISA devices and the TIS TPM, SMBus).
  */
 import {
-  ACCESS, REGION_PCI_CONFIG, UPDATE, acquire, and, arg, call, cat, createDWordField, device, eisaId, elseDo, field, iff,
-  int, lEqual, lNotEqual, local, method, name, nameDecl, opRegion, or, pkg, release, ret, scope, store, str,
+  ACCESS, REGION_PCI_CONFIG, UPDATE, and, arg, cat, createDWordField, device, eisaId, elseDo, field, iff,
+  int, lEqual, lNotEqual, local, method, name, nameDecl, opRegion, or, pkg, ret, scope, store, str,
   touuid,
 } from '../aml/aml.ts';
 import type { Aml } from '../aml/aml.ts';
@@ -16,7 +16,7 @@ import {
   debugScope, fwCfgScope, gpeHid, hpetScope, keyboard, mouse, parallel, rtc, isaDeviceOrder, sleepStates, tpmDevice,
 } from './common.ts';
 import { cpuHotplug, smiDevice } from './cpu-hotplug.ts';
-import { MMCONFIG_SIZE, linkDevice, pciHotplugHelpers, rootResources } from './pci.ts';
+import { MMCONFIG_SIZE, linkDevice, pciHotplugGpe, pciHotplugHelpers, rootResources } from './pci.ts';
 import { q35RootBusDevices, q35RootPcnt } from './q35-pci.ts';
 import type { DsdtShape } from './shape.ts';
 
@@ -127,8 +127,5 @@ export function q35Dsdt(d: DsdtShape): Aml {
     sleepStates(d.s3, d.s4),
     fwCfgScope(),
     busDevices(d),
-    scope('_GPE', method('_E01', 0, false,
-      acquire(name('\\_SB.PCI0.BLCK'), 0xffff),
-      call('\\_SB.PCI0.PCNT'),
-      release(name('\\_SB.PCI0.BLCK')))));
+    pciHotplugGpe());
 }

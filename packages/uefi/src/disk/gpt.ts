@@ -5,6 +5,7 @@ import { SECTOR_SIZE } from './source.ts';
 import type { DiskSource } from './source.ts';
 
 import { GPT_HEADER_SIZE, GptEntry, GptHeader } from './gpt-layout.ts';
+import { char16UpToNul } from '../char16.ts';
 export { GPT_HEADER_SIZE, GptEntry, GptHeader } from './gpt-layout.ts';
 
 /** gEfiPartTypeSystemPartGuid: the EFI System Partition. */
@@ -45,16 +46,6 @@ export interface GptTable {
   /** The used entries (PartitionTypeGUID not zero). */
   readonly partitions: readonly GptPartition[];
   readonly blockSize: number;
-}
-
-function utf16z(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    const c = (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
-    if (c === 0) break;
-    s += String.fromCharCode(c);
-  }
-  return s;
 }
 
 /**
@@ -113,7 +104,7 @@ export function readGpt(disk: DiskSource, limits: GptLimits = DEFAULT_GPT_LIMITS
     startingLba: e.startingLba,
     endingLba: e.endingLba,
     attributes: e.attributes,
-    name: utf16z(e.partitionName),
+    name: char16UpToNul(e.partitionName),
     valid: e.startingLba >= header.firstUsableLba && e.endingLba <= header.lastUsableLba && e.startingLba <= e.endingLba && !overlap.has(number) && (e.attributes & 2n) === 0n,
   }));
   return { headerBytes, header, entries, partitions, blockSize: bs };

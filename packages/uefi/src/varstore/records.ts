@@ -8,6 +8,7 @@ import { VarStoreError } from './errors.ts';
 import { AuthenticatedVariableHeader, VariableHeader } from './structures.ts';
 import type { EFITime } from './structures.ts';
 import type { NvLayout } from './layout.ts';
+import { char16UpToNul } from '../char16.ts';
 
 /** One record as found on flash. Byte fields are views into the image: copy before mutating. */
 export interface VariableRecord {
@@ -64,16 +65,8 @@ export function encodeVariableName(name: string): Uint8Array {
   return out;
 }
 
-/** Decodes UCS-2 LE up to the first NUL (a trailing odd byte is ignored). */
-export function decodeVariableName(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    const c = (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
-    if (c === 0) break;
-    s += String.fromCharCode(c);
-  }
-  return s;
-}
+/** Decodes a variable name: UCS-2 LE up to the first NUL (a trailing odd byte is ignored). */
+export const decodeVariableName: (b: Uint8Array) => string = char16UpToNul;
 
 /**
  * Walks the records from the first header to the first StartId that is not 0x55AA (or the store

@@ -1,12 +1,13 @@
 /**
- * Where scripts/fetch-debian-firmware.sh unpacks Debian's ovmf packages (outside the repository:
- * firmware is never committed), and the skip hint naming the script.
+ * The firmware cache outside the repository (firmware is never committed): where
+ * scripts/fetch-debian-firmware.sh (and scripts/fetch-ubuntu-firmware.sh) unpack the distributions'
+ * packages and where the builds of other sources are put by hand, and the skip hint naming the script.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** TCG2SIM_FIRMWARE_DIR, default ${XDG_CACHE_HOME:-~/.cache}/tcg2sim/firmware (as the script). */
-export const FIRMWARE_CACHE = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
+/** TCG2SIM_FIRMWARE_DIR, default ${XDG_CACHE_HOME:-~/.cache}/tcg2sim/firmware (as the scripts). */
+export const FIRMWARE_CACHE: string = process.env['TCG2SIM_FIRMWARE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'tcg2sim', 'firmware');
 
 /**
  * The OVMF directory of a Debian suite's package in the cache: `ovmf` (trixie) at the suite's
