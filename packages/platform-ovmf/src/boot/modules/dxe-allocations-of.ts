@@ -11,7 +11,9 @@ import { edk2ReleaseOf } from '../../platform-pei/release.ts';
 import { dxeDerivedAllocations } from '../dxe-allocation-model.ts';
 import type { DxeDerivedAllocations } from '../dxe-allocation-model.ts';
 import { vmHasRng } from '../network-rng.ts';
-import type { DxeContext } from './context.ts';
+import type { DxeContext, PeiContext } from './context.ts';
+import type { SecOutput } from '../../sec.ts';
+import type { FirmwareVersionString } from '../../platform-pei/firmware-version.ts';
 
 /**
  * The first release whose PlatformPei takes the address width from CPUID
@@ -30,19 +32,30 @@ const cache = new WeakMap<DxeContext, DxeDerivedAllocations>();
  * (globals kept in HOBs, or a pre-PlatformInitLib PlatformPei) computed the same way, with the
  * CPUID width when PlatformPei's code or the build's release has it.
  */
-function physBitsOf(ctx: DxeContext, cpuidAddressWidth: boolean): number {
+function physBitsOf(ctx: PeiContext, cpuidAddressWidth: boolean): number {
   const written = ctx.measuredPeiFv.platformInfo?.physMemAddressWidth;
   if (written !== undefined) return written;
   return computePlatformInfo(ctx.input.machine, { ...ctx.build, cpuidAddressWidth }).physMemAddressWidth;
+}
+
+/** The build's release as the image shows it: the version string's, and whether PlatformPei takes the CPUID width. */
+export function buildReleaseOf(ctx: PeiContext): { readonly release: number | undefined; readonly cpuidAddressWidth: boolean } {
+  return releaseFactsOf(ctx.sec, ctx.version);
+}
+
+/** {@link buildReleaseOf} from SEC's output and the version string. */
+export function releaseFactsOf(sec: SecOutput, version: FirmwareVersionString): { readonly release: number | undefined; readonly cpuidAddressWidth: boolean } {
+  const pe = findFileByGuid(sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
+  const release = edk2ReleaseOf(version).release;
+  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
+  return { release, cpuidAddressWidth };
 }
 
 /** The derived layers for this boot (computed once per boot). */
 export function dxeAllocationsOf(ctx: DxeContext): DxeDerivedAllocations {
   const known = cache.get(ctx);
   if (known !== undefined) return known;
-  const pe = findFileByGuid(ctx.sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
-  const release = edk2ReleaseOf(ctx.version).release;
-  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
+  const { release, cpuidAddressWidth } = buildReleaseOf(ctx);
   const d = dxeDerivedAllocations(ctx.sec.dxeFv, { rng: vmHasRng(ctx.input.devices), physBits: physBitsOf(ctx, cpuidAddressWidth), page1g: ctx.input.machine.cpu.page1g }, {
     peiFv: ctx.sec.peiFv,
     vm: { machine: ctx.input.machine.machine, flashBytes: ctx.sec.flash.image.length },
