@@ -7,7 +7,8 @@ import { EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
 import { computePlatformInfo } from '../../platform-pei/platform-info.ts';
 import { hasCpuidAddressWidth } from '../../platform-pei/address-width.ts';
 import { PLATFORM_PEI_FILE_GUID } from '../../platform-pei/peifv.ts';
-import { edk2ReleaseOf } from '../../platform-pei/release.ts';
+import { edk2ReleaseOf, NO_EMPTY_REMOVABLE_OPTION_FROM, SHELL_NOT_AUTOBOOTED_FROM } from '../../platform-pei/release.ts';
+import { BDS_DXE_FILE_GUID, findRemovableMediaSkip, releaseFloorOfBds } from '../../platform-pei/bds-behaviour.ts';
 import { dxeDerivedAllocations } from '../dxe-allocation-model.ts';
 import type { DxeDerivedAllocations } from '../dxe-allocation-model.ts';
 import { vmHasRng } from '../network-rng.ts';
@@ -47,8 +48,22 @@ export function buildReleaseOf(ctx: PeiContext): { readonly release: number | un
 export function releaseFactsOf(sec: SecOutput, version: FirmwareVersionString): { readonly release: number | undefined; readonly cpuidAddressWidth: boolean } {
   const pe = findFileByGuid(sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
   const release = edk2ReleaseOf(version).release;
-  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM);
+  const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM) || bdsReleaseFloor(sec) >= CPUID_ADDRESS_WIDTH_FROM;
   return { release, cpuidAddressWidth };
+}
+
+/**
+ * The earliest release BdsDxe's code allows (0: no bound): BmEnumerateBootOptions skipping absent
+ * removable media is edk2-stable202305's (bds-behaviour.ts), L"EFI Firmware Setup" 202505's. A
+ * build without a version string whose PlatformInitLib the CPUID detector does not see (levi73159/
+ * LazyOS's OVMF.fd, 202305 to 202311) has the CPUID width by this: its real boots' Shell sits where
+ * a 40-bit identity map puts it (1024 pages lower than with 36 bits; docs/dxe-allocations.md §7).
+ */
+function bdsReleaseFloor(sec: SecOutput): number {
+  const bds = findFileByGuid(sec.dxeFv.volume, BDS_DXE_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
+  if (bds === undefined) return 0;
+  if (releaseFloorOfBds(bds) !== undefined) return SHELL_NOT_AUTOBOOTED_FROM;
+  return findRemovableMediaSkip(bds).present === true ? NO_EMPTY_REMOVABLE_OPTION_FROM : 0;
 }
 
 /** The derived layers for this boot (computed once per boot). */
