@@ -36,7 +36,7 @@
 import { EFI_SECTION, parseEfiImage, walkFv } from '@tcg2sim/uefi';
 import type { FfsFile, FvSection } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
-import { driverAllocationPages, dxeDriverAllocations, TLS_DXE } from './dxe-driver-allocations.ts';
+import { driverAllocationPages, dxeDriverAllocations, LARGE_VOLATILE_STORE_MODULES } from './dxe-driver-allocations.ts';
 import type { DxeDriverAllocations, DxeDriverVm } from './dxe-driver-allocations.ts';
 
 const PAGE = 0x1000;
@@ -203,9 +203,9 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
   }
   const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
   const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
-  // NETWORK_TLS_ENABLE's volatile variable store: TlsDxe in DXEFV (checked for 202211+ code only).
-  const tls = !(pei.release?.cpuidAddressWidth ?? true) || files.some((f) => f.guid.toUpperCase() === TLS_DXE);
-  const drivers = dxeDriverAllocations(started, pei.peiFv, { ...pei.vm, tlsVariableStore: tls });
+  // The 0xC0000-byte volatile variable store: TlsDxe or SecureBootConfigDxe in DXEFV (dxe-driver-allocations.ts D6).
+  const largeVolatileStore = files.some((f) => LARGE_VOLATILE_STORE_MODULES.has(f.guid.toUpperCase()));
+  const drivers = dxeDriverAllocations(started, pei.peiFv, { ...pei.vm, largeVolatileStore });
   return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers, release: pei.release ?? { cpuidAddressWidth: true } };
 }
 
