@@ -25,8 +25,10 @@
  *   the 4 MiB one), taken to fit the bin (not measured: levi73159/LazyOS's OVMF.fd, 2 MiB with
  *   neither, is 18–20 pages off so, 193 more with the pool). The SECURE_BOOT_ENABLE half is kept
  *   because the unRAID 2020 DEBUG build (Secure Boot, no TLS) would move 193 pages further off
- *   without it; Fedora 38's OVMF_CODE.fd (TLS, no Secure Boot) is 211 pages off with the pool and
- *   18 without: its build sets these PCDs otherwise (not read from the image; §7); and
+ *   without it. Fedora 38's OVMF_CODE.fd (TLS, no Secure Boot) allocates the store too (its code
+ *   adds 0x80000 to a 0x40000 scratch size) but is 211 pages off with it and 18 without: with no
+ *   AuthVariableLib its other RT data likely leaves the store room in the bin (docs/dxe-allocations.md
+ *   §7; which pools overflow the bin is not modelled); and
  *   the NV store's cache (`AllocateRuntimeCopyPool (PcdFlashNvStorageVariableSize)`) of a 4 MiB
  *   flash layout (0x40000 bytes; a 2 MiB or 1 MiB layout's 0xE000 fits the bin). In 2025.02 the
  *   0x40000 cache was seen inside the bin, with as much more other RT data outside it (§3).
