@@ -73,6 +73,8 @@ export { NO_TPM2_BUILD, hasNoMeasuringModule } from './boot/modules/unmeasured.t
 export { imageBufferAddress, imageBufferDistance, shellBufferCalibrated, usedStoreShift, SHELL_BUFFER_REMAINDER_PAGES, FAMILY_REMAINDER_PAGES, familyRemainderPages, DISK_IMAGE_BUFFER_CALIBRATION, USED_STORE_IMAGE_BUFFER_SHIFT } from './boot/image-buffer.ts';
 export { dxeDerivedAllocations, derivedPages, driverStarts, identityMapPoolPages, streamCopyPoolSize, NOT_STARTED } from './boot/dxe-allocation-model.ts';
 export type { BuildRelease, DxeDerivedAllocations, DxeDispatchVm } from './boot/dxe-allocation-model.ts';
+export { CALIBRATION_POINTS, calibrationFactsOf, calibrationPointOf, calibrationPointOfImage } from './boot/calibration-point.ts';
+export type { CalibrationFacts, CalibrationPoint } from './boot/calibration-point.ts';
 export { dxeDriverAllocations, driverAllocationPages, memoryTypeBinPages } from './boot/dxe-driver-allocations.ts';
 export type { DxeDriverAllocations, DxeDriverVm } from './boot/dxe-driver-allocations.ts';
 export { storeHistory, FIRST_BOOT_VARIABLES } from './boot/store-history.ts';

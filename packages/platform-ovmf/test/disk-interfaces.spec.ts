@@ -41,8 +41,8 @@ const CASES: readonly Case[] = [
 
 const DXEFV = '7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1';
 const BUILDS = {
-  q35: '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', // OVMF_CODE_4M.fd
-  pc: '614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', // OVMF_CODE.fd
+  q35: 'x64-4m', // OVMF_CODE_4M.fd
+  pc: 'x64-2m-tdx', // OVMF_CODE.fd
 } as const;
 /** Debian's shimx64.efi.signed (shim-signed 1.51~1+deb12u1+16.1-2~deb12u1). */
 const SHIM_SIZE = 1048504;
@@ -76,7 +76,7 @@ describe('BDS with a disk on NVMe, SATA, virtio-scsi, or two disks', () => {
 
     it(`${c.key}: the loader buffer model gives the measured ImageLocationInMemory 0x${c.buffer.toString(16)} (${c.machine})`, () => {
       const at = imageBufferAddress({
-        machine: m, activePcrBanks: 0x0f, fileSize: SHIM_SIZE, dxeFvSha256: BUILDS[c.machine], tsegBytes: 0, source: 'disk', diskAttached: true, diskFatKind: 'FAT12', diskOtherPartitions: 0, diskInterfaces: c.disks,
+        machine: m, activePcrBanks: 0x0f, fileSize: SHIM_SIZE, calibration: BUILDS[c.machine], tsegBytes: 0, source: 'disk', diskAttached: true, diskFatKind: 'FAT12', diskOtherPartitions: 0, diskInterfaces: c.disks,
       });
       expect(at).to.equal(c.buffer);
     });
@@ -85,7 +85,7 @@ describe('BDS with a disk on NVMe, SATA, virtio-scsi, or two disks', () => {
   it('without SHA1, pc OVMF_CODE.fd with a virtio-scsi disk: the buffer a real boot measured (1536 MiB, CRB, sha256-only)', () => {
     const m = MachineDescription.parse({ machine: 'pc', memoryMiB: 1536 });
     const at = imageBufferAddress({
-      machine: m, activePcrBanks: 0x02, fileSize: SHIM_SIZE, dxeFvSha256: BUILDS.pc, tsegBytes: 0, source: 'disk', diskAttached: true, diskFatKind: 'FAT12', diskOtherPartitions: 0, diskInterfaces: ['scsi'],
+      machine: m, activePcrBanks: 0x02, fileSize: SHIM_SIZE, calibration: BUILDS.pc, tsegBytes: 0, source: 'disk', diskAttached: true, diskFatKind: 'FAT12', diskOtherPartitions: 0, diskInterfaces: ['scsi'],
     });
     expect(at).to.equal(0x5e296018n);
   });

@@ -5,15 +5,14 @@
  * dxe-ram-walk.ts). The dumps are not committed; the numbers below are what they held.
  */
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import {
-  MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, derivedPages, driverStarts, dxeDerivedAllocations, familyRemainderPages, identityMapPoolPages, imageBufferAddress,
+  MachineDescription, UEFI_SHELL_FILE_GUID, calibrationPointOfImage, decompressMemFvs, readFirmwareVersionString, derivedPages, driverStarts, dxeDerivedAllocations, familyRemainderPages, identityMapPoolPages, imageBufferAddress,
   shellBufferCalibrated, streamCopyPoolSize,
 } from '@tcg2sim/platform-ovmf';
-import type { MemoryFv } from '@tcg2sim/platform-ovmf';
+import type { CalibrationPoint, MemoryFv } from '@tcg2sim/platform-ovmf';
 import { EFI_SECTION, findFileByGuid, parseEfiImage } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
 import { OVMF_DIR, requirePrerequisites, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
@@ -125,14 +124,14 @@ describe('DXE allocation model: the layers DXEFV decides, against guest RAM of r
     requirePrerequisites(this, { files: [join(OVMF_DIR, 'OVMF_CODE_4M.fd'), trixie], hint: fetchHint('trixie') });
     const at = (file: string, machine: 'q35' | 'pc'): { address: bigint; calibrated: boolean } => {
       const fv = dxeFvOf(file);
-      const sha = createHashOf(fv);
+      const point = pointOf(file);
       const shell = findFileByGuid(fv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
       const sec = secOf(file);
       const d = dxeDerivedAllocations(fv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } });
       expect(derivedPages(d, shell.length)).to.be.greaterThan(0);
       return {
-        address: imageBufferAddress({ machine: MachineDescription.parse({ machine, memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d }),
-        calibrated: shellBufferCalibrated(sha, machine),
+        address: imageBufferAddress({ machine: MachineDescription.parse({ machine, memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, calibration: point, tsegBytes: 0, dxeAllocations: d }),
+        calibrated: shellBufferCalibrated(point, machine),
       };
     };
     expect(at(join(OVMF_DIR, 'OVMF_CODE_4M.fd'), 'q35')).to.deep.equal({ address: 0x1e21e018n, calibrated: true });
@@ -179,8 +178,8 @@ describe("DXE allocation model: the drivers' fixed-size layers and the bins, aga
     expect(d.drivers.memoryTypeBinPages).to.equal(784);
     expect(familyRemainderPages(d, 'q35', false)).to.equal(277);
     const shell = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body ?? new Uint8Array();
-    const sha = createHashOf(sec.dxeFv);
-    const address = imageBufferAddress({ machine: MachineDescription.parse({ machine: 'q35', memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, dxeFvSha256: sha, tsegBytes: 0, dxeAllocations: d });
+    expect(pointOf(file)).to.equal(undefined);
+    const address = imageBufferAddress({ machine: MachineDescription.parse({ machine: 'q35', memoryMiB: 512 }), activePcrBanks: 0x1f, fileSize: shell.length, tsegBytes: 0, dxeAllocations: d });
     const log = decodeEventLog(readFileSync(new URL('../../test/vectors/debian-bullseye-2020.11/OVMF_CODE-q35-tis-512-eventlog.bin', import.meta.url)));
     const event = log.events.find((e) => e.eventType === EV.EFI_BOOT_SERVICES_APPLICATION);
     const logged = Buffer.from(event?.eventData ?? new Uint8Array(8)).readBigUInt64LE(0);
@@ -196,6 +195,8 @@ function isBootServicesDriver(f: FfsFile): boolean {
   return img.format !== 'te' && img.optionalHeader.subsystem === 11;
 }
 
-function createHashOf(fv: MemoryFv): string {
-  return createHash('sha256').update(fv.bytes).digest('hex');
+/** The calibration point the image's facts name (boot/calibration-point.ts). */
+function pointOf(file: string): CalibrationPoint | undefined {
+  const sec = secOf(file);
+  return calibrationPointOfImage(sec, readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume));
 }

@@ -3,16 +3,16 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  FIRST_BOOT_VARIABLES, MachineDescription, UEFI_SHELL_FILE_GUID, decompressMemFvs, dxeDerivedAllocations, imageBufferAddress, qemuTpmLogAddress, storeHistory, usedStoreShift,
+  FIRST_BOOT_VARIABLES, MachineDescription, UEFI_SHELL_FILE_GUID, calibrationPointOfImage, decompressMemFvs, readFirmwareVersionString, dxeDerivedAllocations, imageBufferAddress, qemuTpmLogAddress, storeHistory, usedStoreShift,
 } from '@tcg2sim/platform-ovmf';
-import type { DxeDerivedAllocations, ImageBufferContext, StoreHistoryKind } from '@tcg2sim/platform-ovmf';
+import type { CalibrationPoint, DxeDerivedAllocations, ImageBufferContext, StoreHistoryKind } from '@tcg2sim/platform-ovmf';
 import { EFI_SECTION, findFileByGuid, snapshotVariables } from '@tcg2sim/uefi';
 import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 
-/** DXEFV SHA-256 of Debian's OVMF 2022.11 builds (the calibration keys). */
-const CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135';
-const CODE_2M = '614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d';
-const SECBOOT_4M = 'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f';
+/** The calibration points of Debian's OVMF 2022.11 builds (the calibration keys, boot/calibration-point.ts). */
+const CODE_4M: CalibrationPoint = 'x64-4m';
+const CODE_2M: CalibrationPoint = 'x64-2m-tdx';
+const SECBOOT_4M: CalibrationPoint = 'x64-4m-smm';
 
 function getter(present: ReadonlySet<string>): (name: string, guid: string) => Uint8Array | undefined {
   return (name, guid) => (present.has(`${guid}:${name}`) ? Uint8Array.of(1) : undefined);
@@ -26,20 +26,22 @@ const CODE_FILES: Readonly<Record<string, string>> = {
   [CODE_4M]: 'OVMF_CODE_4M.fd', [CODE_2M]: 'OVMF_CODE.fd', [SECBOOT_4M]: 'OVMF_CODE_4M.secboot.fd',
 };
 const derived = new Map<string, { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number }>();
-function derivedOf(dxeFvSha256: string, machine: 'q35' | 'pc'): { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number } {
-  const known = derived.get(`${dxeFvSha256}:${machine}`);
+function derivedOf(point: CalibrationPoint, machine: 'q35' | 'pc'): { readonly dxeAllocations: DxeDerivedAllocations; readonly fileSize: number } {
+  const known = derived.get(`${point}:${machine}`);
   if (known !== undefined) return known;
-  const sec = decompressMemFvs(new Uint8Array(readFileSync(join(OVMF_DIR, CODE_FILES[dxeFvSha256] ?? ''))));
+  const sec = decompressMemFvs(new Uint8Array(readFileSync(join(OVMF_DIR, CODE_FILES[point] ?? ''))));
+  // The image's own facts name the point its calibrations are keyed by.
+  expect(calibrationPointOfImage(sec, readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume))).to.equal(point);
   const shellPe = findFileByGuid(sec.dxeFv.volume, UEFI_SHELL_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32)?.body;
   const d = { dxeAllocations: dxeDerivedAllocations(sec.dxeFv, DEFAULT_VM, { peiFv: sec.peiFv, vm: { machine, flashBytes: sec.flash.image.length } }), fileSize: shellPe?.length ?? 0 };
-  derived.set(`${dxeFvSha256}:${machine}`, d);
+  derived.set(`${point}:${machine}`, d);
   return d;
 }
 const needsImages = (t: Mocha.Context): void => requirePrerequisites(t, { files: Object.values(CODE_FILES).map((f) => join(OVMF_DIR, f)) });
 
-function shell(machine: 'q35' | 'pc', memoryMiB: number, dxeFvSha256: string, storeHistory: StoreHistoryKind, extra: Partial<ImageBufferContext> = {}): bigint {
+function shell(machine: 'q35' | 'pc', memoryMiB: number, point: CalibrationPoint, storeHistory: StoreHistoryKind, extra: Partial<ImageBufferContext> = {}): bigint {
   return imageBufferAddress({
-    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, dxeFvSha256, tsegBytes: 0, storeHistory, ...derivedOf(dxeFvSha256, machine), ...extra,
+    machine: MachineDescription.parse({ machine, memoryMiB }), activePcrBanks: 0x1f, calibration: point, tsegBytes: 0, storeHistory, ...derivedOf(point, machine), ...extra,
   });
 }
 
@@ -92,9 +94,9 @@ describe('variable store history: what an earlier boot left moves the Shell buff
     expect(shell('pc', 512, CODE_2M, 'fresh')).to.equal(0x1e32c018n);
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512 });
     const base = { machine: m, activePcrBanks: 0x1f, fileSize: 0x100000, tsegBytes: 0 };
-    expect(usedStoreShift({ ...base, dxeFvSha256: '00'.repeat(32) })).to.equal(undefined);
-    expect(usedStoreShift({ ...base, dxeFvSha256: CODE_4M, activePcrBanks: 0x02 })).to.equal(undefined);
-    expect(usedStoreShift({ ...base, dxeFvSha256: CODE_4M, diskAttached: true })).to.equal(undefined);
+    expect(usedStoreShift({ ...base, calibration: undefined })).to.equal(undefined);
+    expect(usedStoreShift({ ...base, calibration: CODE_4M, activePcrBanks: 0x02 })).to.equal(undefined);
+    expect(usedStoreShift({ ...base, calibration: CODE_4M, diskAttached: true })).to.equal(undefined);
     expect(shell('q35', 512, CODE_4M, 'booted', { activePcrBanks: 0x02 })).to.equal(shell('q35', 512, CODE_4M, 'fresh', { activePcrBanks: 0x02 }));
   });
 

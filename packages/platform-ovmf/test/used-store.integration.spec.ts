@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog, diffEventLogs } from '@tcg2sim/event-log';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
 import {
-  MachineDescription, captureBoot, decompressMemFvs, predict, qemuTpm2Table, qemuTpmLogAddress, storeHistory,
+  MachineDescription, captureBoot, calibrationPointOfImage, decompressMemFvs, readFirmwareVersionString, predict, qemuTpm2Table, qemuTpmLogAddress, storeHistory,
 } from '@tcg2sim/platform-ovmf';
 import type { CaptureResult, Prediction } from '@tcg2sim/platform-ovmf';
 import { snapshotVariables } from '@tcg2sim/uefi';
@@ -76,7 +75,8 @@ describe('prediction = real OVMF boot from a variable store an earlier boot left
   });
 
   it("builds both boots' TPM2 tables byte for byte, the log area moved by TCG2_VERSION included", () => {
-    const build = createHash('sha256').update(decompressMemFvs(code()).dxeFv.bytes).digest('hex');
+    const sec = decompressMemFvs(code());
+    const build = calibrationPointOfImage(sec, readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume));
     const table = (tcg2VersionStored: boolean): string =>
       toHex(qemuTpm2Table({ tpmInterface: 'tis', logAreaAddress: qemuTpmLogAddress(MACHINE, build, tcg2VersionStored) }));
     expect(tpm2Tables(first)).to.not.deep.equal([]);

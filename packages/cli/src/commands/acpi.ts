@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DecodeError, Tcg2Error, toHex } from '@tcg2sim/binary-codec';
 import {
   MachineDescription, QEMU_TPM_LOG_CALIBRATION, QEMU_TPM_LOG_CALIBRATION_BY_BUILD, TPM2_START_METHOD_NAME, decompressMemFvs, checkTpm2Table, decodeTpm2Table, qemuTpm2Table,
-  QEMU_TPM_LOG_TCG2_VERSION_SHIFT, qemuTpmLogAddress, storeHistory, tableSignature,
+  QEMU_TPM_LOG_TCG2_VERSION_SHIFT, calibrationPointOfImage, qemuTpmLogAddress, readFirmwareVersionString, storeHistory, tableSignature,
 } from '@tcg2sim/platform-ovmf';
 import { snapshotVariables } from '@tcg2sim/uefi';
-import type { Tpm2Finding, Tpm2Table } from '@tcg2sim/platform-ovmf';
+import type { CalibrationPoint, Tpm2Finding, Tpm2Table } from '@tcg2sim/platform-ovmf';
 import type { CliIo } from '../context.ts';
 import type { SetStatus } from './index.ts';
 import { EXIT, UsageError } from '../errors.ts';
@@ -85,10 +84,11 @@ function tcg2VersionStored(file: string): boolean {
   }
 }
 
-/** SHA-256 of the firmware's pristine DXEFV (the calibration key), or a UsageError naming the file. */
-function dxeFvSha256(file: string): string {
+/** The calibration point the firmware's facts name (the calibration key; undefined: none), or a UsageError naming the file. */
+function calibrationPoint(file: string): CalibrationPoint | undefined {
   try {
-    return createHash('sha256').update(decompressMemFvs(new Uint8Array(readFileSync(file))).dxeFv.bytes).digest('hex');
+    const sec = decompressMemFvs(new Uint8Array(readFileSync(file)));
+    return calibrationPointOfImage(sec, readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume));
   } catch (err) {
     if (err instanceof Tcg2Error) throw new UsageError(`${file}: ${err.message}`, { cause: err });
     throw err;
@@ -119,7 +119,7 @@ export function registerAcpi(program: Command, io: CliIo, setStatus: SetStatus):
       const parsed = MachineDescription.safeParse({ machine: opts.machine, memoryMiB: Number(opts.memory) });
       if (!parsed.success) throw new UsageError(`--memory: ${opts.memory} MiB is out of range`);
       const given = opts.logAreaAddress !== undefined;
-      const build = opts.code === undefined ? undefined : dxeFvSha256(opts.code);
+      const build = opts.code === undefined ? undefined : calibrationPoint(opts.code);
       const k = (build === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(build)) ?? QEMU_TPM_LOG_CALIBRATION;
       const used = opts.vars === undefined ? false : tcg2VersionStored(opts.vars);
       const lasa = given ? parseAddress(opts.logAreaAddress ?? '', '--log-area-address') : qemuTpmLogAddress(parsed.data, build, used);

@@ -6,6 +6,7 @@
  * address where it allocated the `etc/tpm/log` blob. Verified byte for byte against the table
  * Debian's OVMF 2022.11 installs under QEMU 7.2 (q35, tpm-tis and tpm-crb, 512 and 2048 MiB).
  */
+import type { CalibrationPoint } from '../boot/calibration-point.ts';
 import { TPM_BASE_ADDRESS } from '@tcg2sim/ptp';
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
@@ -32,15 +33,15 @@ export const QEMU_ACPI_OEM = { oemId: 'BOCHS ', oemTableId: 'BXPC    ', oemRevis
 export const QEMU_TPM_LOG_CALIBRATION = 0x81b000;
 
 /**
- * The same distance per firmware build, keyed by the SHA-256 of the pristine DXEFV (as
- * SHELL_BUFFER_REMAINDER_PAGES): measured on first boots with the matching fresh VARS template.
+ * The same distance per calibration point (the image's facts: boot/calibration-point.ts), as
+ * SHELL_BUFFER_REMAINDER_PAGES: measured on first boots with the matching fresh VARS template.
  * q35 and pc give the same value (OVMF_CODE_4M.fd, 512 MiB, checked).
  */
-export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<string, number> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x81b000], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x81a000], // OVMF_CODE.fd (2 MB)
-  // OVMF_CODE_4M.secboot.fd, q35 + SMM, OVMF_VARS_4M.ms.fd, 512 MiB only (TSEG's 16 MiB included)
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1824000],
+export const QEMU_TPM_LOG_CALIBRATION_BY_BUILD: ReadonlyMap<CalibrationPoint, number> = new Map<CalibrationPoint, number>([
+  ['x64-4m', 0x81b000], // Debian 12 OVMF_CODE_4M.fd
+  ['x64-2m-tdx', 0x81a000], // Debian 12 OVMF_CODE.fd (2 MB)
+  // Debian 12 OVMF_CODE_4M.secboot.fd, q35 + SMM, OVMF_VARS_4M.ms.fd, 512 MiB only (TSEG's 16 MiB included)
+  ['x64-4m-smm', 0x1824000],
 ]);
 
 /**
@@ -57,12 +58,12 @@ export const QEMU_TPM_LOG_TCG2_VERSION_SHIFT = 0x20000;
 
 /**
  * Where OVMF puts the TPM log blob on `machine` (the calibrated model; see
- * {@link QEMU_TPM_LOG_CALIBRATION}); `dxeFvSha256` picks a build's own calibration when known;
+ * {@link QEMU_TPM_LOG_CALIBRATION}); `point` (the image's calibration point) picks its own calibration when known;
  * `tcg2VersionStored` (the store holds TCG2_VERSION, e.g. any store an earlier boot left) moves
  * it {@link QEMU_TPM_LOG_TCG2_VERSION_SHIFT} lower.
  */
-export function qemuTpmLogAddress(machine: MachineDescription, dxeFvSha256?: string, tcg2VersionStored = false): bigint {
-  const k = (dxeFvSha256 === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(dxeFvSha256)) ?? QEMU_TPM_LOG_CALIBRATION;
+export function qemuTpmLogAddress(machine: MachineDescription, point?: CalibrationPoint, tcg2VersionStored = false): bigint {
+  const k = (point === undefined ? undefined : QEMU_TPM_LOG_CALIBRATION_BY_BUILD.get(point)) ?? QEMU_TPM_LOG_CALIBRATION;
   return BigInt(ramLayout(machine).belowFourG - k - (tcg2VersionStored ? QEMU_TPM_LOG_TCG2_VERSION_SHIFT : 0));
 }
 

@@ -12,9 +12,12 @@
  * 1 CPU S3 off 0x3E231018, 2 CPUs S3 on 0x3E213018, 2 CPUs S3 off 0x3E228018, 3 CPUs S3 off
  * 0x3E221018, against the 1 CPU S3 on calibration 0x3E21E018.
  */
-export const CPU_S3_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
+import type { CalibrationPoint } from './calibration-point.ts';
+import type { PointKey } from './device-footprints.ts';
+
+export const CPU_S3_IMAGE_BUFFER_SHIFT: ReadonlyMap<PointKey, ReadonlyMap<string, bigint>> = new Map([
   [
-    '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', // OVMF_CODE_4M.fd
+    'x64-4m:q35', // OVMF_CODE_4M.fd
     new Map([
       ['1/1:s3', 0n],
       ['2/2:s3', -0xb000n],
@@ -31,15 +34,16 @@ export const CPU_S3_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, ReadonlyMap<string, 
  * OVMF_CODE_4M.fd q35, 1024 MiB, 2 CPUs, S3 off, tpm-crb: 0x3E268018 against 0x3E228018 with
  * the default devices. Applied on top of the CPU/S3 shift (assumed independent of it).
  */
-export const NODEFAULTS_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x40000n], // OVMF_CODE_4M.fd
+export const NODEFAULTS_IMAGE_BUFFER_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x40000n], // OVMF_CODE_4M.fd
 ]);
 
 /** The shift for a build, machine, CPU count and S3 setting; `calibrated` false when not measured (the shift is then 0). */
-export function cpuS3Shift(dxeFvSha256: string, m: { readonly machine: 'q35' | 'pc'; readonly cpus: number; readonly maxCpus?: number | undefined; readonly s3: boolean; readonly defaultCdrom?: boolean }): { shift: bigint; calibrated: boolean } {
+export function cpuS3Shift(point: CalibrationPoint | undefined, m: { readonly machine: 'q35' | 'pc'; readonly cpus: number; readonly maxCpus?: number | undefined; readonly s3: boolean; readonly defaultCdrom?: boolean }): { shift: bigint; calibrated: boolean } {
   const key = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
-  const devices = m.defaultCdrom === false ? NODEFAULTS_IMAGE_BUFFER_SHIFT.get(`${dxeFvSha256}:${m.machine}`) : 0n;
-  const shift = key === '1/1:s3' ? 0n : CPU_S3_IMAGE_BUFFER_SHIFT.get(`${dxeFvSha256}:${m.machine}`)?.get(key);
+  const k = point === undefined ? undefined : (`${point}:${m.machine}` as const);
+  const devices = m.defaultCdrom === false ? (k === undefined ? undefined : NODEFAULTS_IMAGE_BUFFER_SHIFT.get(k)) : 0n;
+  const shift = key === '1/1:s3' ? 0n : k === undefined ? undefined : CPU_S3_IMAGE_BUFFER_SHIFT.get(k)?.get(key);
   return shift === undefined || devices === undefined ? { shift: 0n, calibrated: false } : { shift: shift + devices, calibrated: true };
 }
 
@@ -50,7 +54,7 @@ export function cpuS3Shift(dxeFvSha256: string, m: { readonly machine: 'q35' | '
  * off, `-nodefaults`, virtio-net-pci behind a pcie-root-port: the NIC's driver image at 0x7E4AF018,
  * 0xA000 above the 1-CPU S3-on value, the Shell table's 2/2:no-s3 entry.
  */
-export function cpuS3OnlyShift(dxeFvSha256: string, m: { readonly machine: 'q35' | 'pc'; readonly cpus: number; readonly maxCpus?: number | undefined; readonly s3: boolean }): bigint {
+export function cpuS3OnlyShift(point: CalibrationPoint | undefined, m: { readonly machine: 'q35' | 'pc'; readonly cpus: number; readonly maxCpus?: number | undefined; readonly s3: boolean }): bigint {
   const key = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
-  return key === '1/1:s3' ? 0n : (CPU_S3_IMAGE_BUFFER_SHIFT.get(`${dxeFvSha256}:${m.machine}`)?.get(key) ?? 0n);
+  return key === '1/1:s3' || point === undefined ? 0n : (CPU_S3_IMAGE_BUFFER_SHIFT.get(`${point}:${m.machine}`)?.get(key) ?? 0n);
 }

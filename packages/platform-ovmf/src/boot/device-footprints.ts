@@ -23,6 +23,10 @@
  */
 import { pciPathText } from './pci-path.ts';
 import type { PciPath } from './pci-path.ts';
+import type { CalibrationPoint } from './calibration-point.ts';
+
+/** A calibration point and machine (calibration-point.ts). */
+export type PointKey = `${CalibrationPoint}:${'q35' | 'pc'}`;
 
 /** A PCI device that is neither a NIC nor a disk: bridges, USB controllers, virtio-serial, balloon, rng, displays. */
 export interface PlatformDevice {
@@ -31,10 +35,11 @@ export interface PlatformDevice {
   readonly pciPath: PciPath;
 }
 
-const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135';
+/** The calibration point of Debian 12's OVMF_CODE_4M.fd, q35 (calibration-point.ts). */
+const OVMF_CODE_4M_Q35 = 'x64-4m:q35';
 
 /**
- * Footprints above the disk loader's buffer, per build and machine. pcie-root-port: 0x7000 for
+ * Footprints above the disk loader's buffer, per calibration point (calibration-point.ts) and machine. pcie-root-port: 0x7000 for
  * libvirt's seven (PciBus's bridge devices and their resources), a page each; qemu-xhci 0x28000
  * (OVMF connects every USB host controller for USB keyboards: XhciDxe's rings and scratchpad);
  * virtio-serial-pci 0x1000; virtio-rng-pci 0x3000 (OVMF's BDS connects it for the RNG protocol);
@@ -44,8 +49,8 @@ const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad45
  * mode buffers) 0x2B000, the split of the 0x4F000 `-nodefaults` gives back between VGA and the
  * DVD-ROM taken from the DVD-ROM's share (EMPTY_DVD_FOOTPRINT).
  */
-const DISK_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
-  [`${OVMF_CODE_4M}:q35`, new Map([
+const DISK_FOOTPRINTS: ReadonlyMap<PointKey, ReadonlyMap<string, bigint>> = new Map([
+  [OVMF_CODE_4M_Q35, new Map([
     ['pcie-root-port', 0x1000n],
     ['pci-bridge', 0x3000n],
     ['qemu-xhci', 0x28000n],
@@ -62,8 +67,8 @@ const DISK_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Ma
  * a balloon alone), qemu-xhci 0x12000. (libvirt's minimal set, three root ports, xhci and balloon,
  * measured 0x16000: the sum is a page-granular estimate.)
  */
-const SHELL_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
-  [`${OVMF_CODE_4M}:q35`, new Map([
+const SHELL_FOOTPRINTS: ReadonlyMap<PointKey, ReadonlyMap<string, bigint>> = new Map([
+  [OVMF_CODE_4M_Q35, new Map([
     ['pcie-root-port', 0n],
     ['qemu-xhci', 0x12000n],
     ['virtio-balloon-pci', 0n],
@@ -78,8 +83,8 @@ const SHELL_FOOTPRINTS: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new M
  * unconnected, each further disk controller or NIC on the command line gives a page of it back
  * (AHCI_PER_DEVICE, fitted on the boot-order boots, disk-nic-image-buffer.ts).
  */
-export const AHCI_FOOTPRINT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x108000n]]);
-export const EMPTY_DVD_FOOTPRINT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x24000n]]);
+export const AHCI_FOOTPRINT: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0x108000n]]);
+export const EMPTY_DVD_FOOTPRINT: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0x24000n]]);
 export const AHCI_PER_DEVICE = 0x1000n;
 
 /**
@@ -87,13 +92,13 @@ export const AHCI_PER_DEVICE = 0x1000n;
  * 2 CPUs S3 off 0xB000 higher (QEMU's default devices, 2048 MiB); others fall back to the
  * Shell's table (cpu-s3-shift.ts), which differs from this one by a page.
  */
-export const DISK_CPU_S3_SHIFT: ReadonlyMap<string, ReadonlyMap<string, bigint>> = new Map([
-  [`${OVMF_CODE_4M}:q35`, new Map([['2/2:no-s3', 0xb000n]])],
+export const DISK_CPU_S3_SHIFT: ReadonlyMap<PointKey, ReadonlyMap<string, bigint>> = new Map([
+  [OVMF_CODE_4M_Q35, new Map([['2/2:no-s3', 0xb000n]])],
 ]);
 
 /** The sum of `devices`' footprints above the `buffer`, and the devices without a measured one. */
-export function devicesShift(dxeFvSha256: string, machine: 'q35' | 'pc', buffer: 'disk' | 'shell', devices: readonly PlatformDevice[]): { shift: bigint; unmeasured: string[] } {
-  const table = (buffer === 'disk' ? DISK_FOOTPRINTS : SHELL_FOOTPRINTS).get(`${dxeFvSha256}:${machine}`);
+export function devicesShift(point: CalibrationPoint | undefined, machine: 'q35' | 'pc', buffer: 'disk' | 'shell', devices: readonly PlatformDevice[]): { shift: bigint; unmeasured: string[] } {
+  const table = point === undefined ? undefined : (buffer === 'disk' ? DISK_FOOTPRINTS : SHELL_FOOTPRINTS).get(`${point}:${machine}`);
   let shift = 0n;
   const unmeasured: string[] = [];
   for (const d of devices) {

@@ -20,6 +20,7 @@
  *    NETWORK_ATTEMPTS_SHIFT (0xC000) more below: shim at 0x1E026018.
  */
 import type { ImageBufferContext } from './image-buffer.ts';
+import type { PointKey } from './device-footprints.ts';
 import { connectRank } from './boot-order-apply.ts';
 import type { DeviceConnection } from './boot-order-apply.ts';
 import { nicPciPath } from './bds-network.ts';
@@ -27,10 +28,11 @@ import type { NetworkNic } from './bds-network.ts';
 import { pciPathText } from './pci-path.ts';
 import type { NicBufferFacts } from './nic-image-buffer.ts';
 
-const OVMF_CODE_4M = '82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135';
+/** The calibration point of Debian 12's OVMF_CODE_4M.fd, q35 (calibration-point.ts). */
+const OVMF_CODE_4M_Q35 = 'x64-4m:q35';
 
 /** Per NIC, besides its ROM copy: what the driver and the network stack allocate above the disk loader's buffer. */
-const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x20d000n]]);
+const DISK_NIC_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0x20d000n]]);
 /**
  * A NIC BDS left unconnected (QEMU's bootorder names other devices): its ROM copy and iPXE's
  * driver image and entry-point allocations, no network stack. Measured on q35 OVMF_CODE_4M.fd,
@@ -38,20 +40,21 @@ const DISK_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q
  * root port: shim at 0x7E192018, 0xEC000 below the same VM without the NIC: the ROM copy (0x3D000),
  * this, and the page less the unconnected AHCI gives back with one more PCI device.
  */
-const UNCONNECTED_NIC_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xae000n]]);
+const UNCONNECTED_NIC_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0xae000n]]);
 /**
  * A connected NIC behind a pcie-root-port: 0x2000 more than DISK_NIC_SHIFT (measured: libvirt's
  * seven root ports, disk behind one, virtio-net-pci behind another, 2048 MiB, 2 CPUs, S3 off:
  * shim 0x24C000 below the VM without the NIC; the network stack's handles carry one PCI node more).
  */
-const BRIDGED_NIC_EXTRA: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0x2000n]]);
+const BRIDGED_NIC_EXTRA: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0x2000n]]);
 /** What failed network attempts before the disk's option leave below the free point, per NIC. */
-const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<string, bigint> = new Map([[`${OVMF_CODE_4M}:q35`, 0xc000n]]);
+const NETWORK_ATTEMPTS_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([[OVMF_CODE_4M_Q35, 0xc000n]]);
 
 const POOL_OVERHEAD = 0x20n;
 
-function key(ctx: ImageBufferContext): string {
-  return `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+/** The entry of `table` for the calibration point the image's facts name (calibration-point.ts) and the machine. */
+function cal(table: ReadonlyMap<PointKey, bigint>, ctx: ImageBufferContext): bigint | undefined {
+  return ctx.calibration === undefined ? undefined : table.get(`${ctx.calibration}:${ctx.machine.machine}`);
 }
 
 function romCopyBytes(n: NicBufferFacts): bigint {
@@ -60,16 +63,15 @@ function romCopyBytes(n: NicBufferFacts): bigint {
 
 /** What the disk-loader model adds for NICs and partial connection (a positive value: lower). */
 export function diskNicBootOrderShift(ctx: ImageBufferContext): bigint {
-  const k = key(ctx);
   const nics = ctx.nics ?? [];
   let shift = 0n;
   const unconnected = ctx.unconnectedNics ?? 0;
   nics.forEach((n, i) => {
     // which NICs are unconnected does not matter for the sum, only how many
-    shift += romCopyBytes(n) + (i < unconnected ? (UNCONNECTED_NIC_SHIFT.get(k) ?? 0xae000n) : (DISK_NIC_SHIFT.get(k) ?? 0x20d000n));
+    shift += romCopyBytes(n) + (i < unconnected ? (cal(UNCONNECTED_NIC_SHIFT, ctx) ?? 0xae000n) : (cal(DISK_NIC_SHIFT, ctx) ?? 0x20d000n));
   });
-  shift += BigInt(ctx.nicsBehindBridges ?? 0) * (BRIDGED_NIC_EXTRA.get(k) ?? 0n);
-  if ((ctx.networkAttemptsBefore ?? 0) > 0) shift += NETWORK_ATTEMPTS_SHIFT.get(k) ?? 0n;
+  shift += BigInt(ctx.nicsBehindBridges ?? 0) * (cal(BRIDGED_NIC_EXTRA, ctx) ?? 0n);
+  if ((ctx.networkAttemptsBefore ?? 0) > 0) shift += cal(NETWORK_ATTEMPTS_SHIFT, ctx) ?? 0n;
   return shift;
 }
 
@@ -88,12 +90,11 @@ export function diskLoaderAddressVaries(ctx: ImageBufferContext): boolean {
 
 /** Whether {@link diskNicBootOrderShift} was measured for this build, machine and shape. */
 export function diskNicBootOrderCalibrated(ctx: ImageBufferContext): boolean {
-  const k = key(ctx);
   const nics = ctx.nics ?? [];
-  if (nics.length > 1 || (nics.length === 1 && (!DISK_NIC_SHIFT.has(k) || nics[0]?.model !== 'virtio-net-pci'))) return false;
-  if ((ctx.unconnectedNics ?? 0) > 0 && !UNCONNECTED_NIC_SHIFT.has(k)) return false;
+  if (nics.length > 1 || (nics.length === 1 && (cal(DISK_NIC_SHIFT, ctx) === undefined || nics[0]?.model !== 'virtio-net-pci'))) return false;
+  if ((ctx.unconnectedNics ?? 0) > 0 && cal(UNCONNECTED_NIC_SHIFT, ctx) === undefined) return false;
   if (ctx.unconnectedAhci === true && (ctx.pciDevices ?? 1) > 2) return false;
-  if ((ctx.networkAttemptsBefore ?? 0) > 0 && !NETWORK_ATTEMPTS_SHIFT.has(k)) return false;
+  if ((ctx.networkAttemptsBefore ?? 0) > 0 && cal(NETWORK_ATTEMPTS_SHIFT, ctx) === undefined) return false;
   return true;
 }
 

@@ -36,7 +36,7 @@
 import { EFI_SECTION, parseEfiImage, walkFv } from '@tcg2sim/uefi';
 import type { FfsFile, FvSection } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
-import { driverAllocationPages, dxeDriverAllocations } from './dxe-driver-allocations.ts';
+import { driverAllocationPages, dxeDriverAllocations, LARGE_VOLATILE_STORE_MODULES } from './dxe-driver-allocations.ts';
 import type { DxeDriverAllocations, DxeDriverVm } from './dxe-driver-allocations.ts';
 
 const PAGE = 0x1000;
@@ -203,7 +203,9 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
   }
   const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
   const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
-  const drivers = dxeDriverAllocations(started, pei.peiFv, pei.vm);
+  // The 0xC0000-byte volatile variable store: TlsDxe or SecureBootConfigDxe in DXEFV (dxe-driver-allocations.ts D6).
+  const largeVolatileStore = files.some((f) => LARGE_VOLATILE_STORE_MODULES.has(f.guid.toUpperCase()));
+  const drivers = dxeDriverAllocations(started, pei.peiFv, { ...pei.vm, largeVolatileStore });
   return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers, release: pei.release ?? { cpuidAddressWidth: true } };
 }
 

@@ -14,7 +14,21 @@
  * - D5, CpuDxe's page-table pool (`UefiCpuPkg/CpuDxe/CpuPageTable.c`, `InitializePageTablePool`:
  *   PAGE_TABLE_POOL_UNIT_PAGES, 512 pages, 2 MiB aligned).
  * - D6, VariableRuntimeDxe's runtime pools that do not fit the RT Data bin (non-SMM builds; the
- *   SMM builds' variables live in SMRAM): a 0xC0000-byte pool in every non-SMM build measured, and
+ *   SMM builds' variables live in SMRAM): the volatile store and its scratch buffer
+ *   (`MdeModulePkg/Universal/Variable/RuntimeDxe/Variable.c`, VariableCommonInitialize:
+ *   AllocateRuntimePool (PcdVariableStoreSize + the largest of PcdMaxVariableSize,
+ *   PcdMaxAuthVariableSize and PcdMaxVolatileVariableSize)), 0xC0000 bytes in every non-SMM build
+ *   measured: OvmfPkg's DSCs set PcdVariableStoreSize 0x80000 and PcdMaxVolatileVariableSize
+ *   0x40000 with NETWORK_TLS_ENABLE (TlsDxe in DXEFV; later DSCs such as OvmfPkg/RiscVVirt's also with
+ *   SECURE_BOOT_ENABLE, SecureBootConfigDxe in DXEFV): 0x80000 + 0x40000. With neither module the
+ *   store is the flash varstore's size (0xE000 + 0x2800 on the 2 MiB layout, 0x40000 + 0x8400 on
+ *   the 4 MiB one), taken to fit the bin (not measured: levi73159/LazyOS's OVMF.fd, 2 MiB with
+ *   neither, is 18–20 pages off so, 193 more with the pool). The SECURE_BOOT_ENABLE half is kept
+ *   because the unRAID 2020 DEBUG build (Secure Boot, no TLS) would move 193 pages further off
+ *   without it. Fedora 38's OVMF_CODE.fd (TLS, no Secure Boot) allocates the store too (its code
+ *   adds 0x80000 to a 0x40000 scratch size) but is 211 pages off with it and 18 without: with no
+ *   AuthVariableLib its other RT data likely leaves the store room in the bin (docs/dxe-allocations.md
+ *   §7; which pools overflow the bin is not modelled); and
  *   the NV store's cache (`AllocateRuntimeCopyPool (PcdFlashNvStorageVariableSize)`) of a 4 MiB
  *   flash layout (0x40000 bytes; a 2 MiB or 1 MiB layout's 0xE000 fits the bin). In 2025.02 the
  *   0x40000 cache was seen inside the bin, with as much more other RT data outside it (§3).
@@ -33,6 +47,11 @@ const CPU_DXE: ReadonlySet<string> = new Set(['1A1E4886-9517-440E-9FDE-3BE44CEE2
 const VARIABLE_RUNTIME_DXE = 'CBD2E4D5-7068-4FF5-B462-9822B4AD8D60';
 const ATA_ATAPI_PASS_THRU_DXE = '5E523CB4-D397-4986-87BD-A6DD8B22F455';
 const TCG2_DXE = 'FDFF263D-5F68-4591-87BA-B768F445A9AF';
+/**
+ * TlsDxe (in DXEFV exactly when NETWORK_TLS_ENABLE) and SecureBootConfigDxe (SECURE_BOOT_ENABLE):
+ * the builds whose volatile variable PCDs give D6's 0xC0000-byte pool.
+ */
+export const LARGE_VOLATILE_STORE_MODULES: ReadonlySet<string> = new Set(['3ACEB0C0-3C72-11E4-9A56-74D435052646', 'F0E6A44F-7195-41C3-AC64-54F202CD0A21']);
 const PLATFORM_PEI = '222C386D-5ABC-4FB4-B124-FBB82488ACF4';
 
 /** Four pools of 0xFF000 bytes (+ POOL_HEAD/TAIL): 256 pages each. */
@@ -55,6 +74,8 @@ export interface DxeDriverVm {
   readonly machine: 'q35' | 'pc';
   /** Bytes of the flash image the code came from (code alone or code and VARS). */
   readonly flashBytes: number;
+  /** The volatile variable store is the 0xC0000 bytes of a TLS or Secure Boot build (LARGE_VOLATILE_STORE_MODULES): D6's 193 pages. */
+  readonly largeVolatileStore?: boolean;
 }
 
 /** The layers, in pages. */
@@ -96,7 +117,7 @@ export function dxeDriverAllocations(started: ReadonlySet<string>, peiFv: Memory
     memoryTypeBinPages: memoryTypeBinPages(peiFv),
     ebcStackPages: started.has(EBC_DXE) ? EBC_STACK_PAGES : 0,
     cpuTablePoolPages: cpu ? CPU_TABLE_POOL_PAGES : 0,
-    variablePoolPages: variable ? VARIABLE_POOL_PAGES + (vm.flashBytes > TWO_MIB_LAYOUT_MAX ? VARIABLE_NV_CACHE_PAGES : 0) : 0,
+    variablePoolPages: variable ? (vm.largeVolatileStore === false ? 0 : VARIABLE_POOL_PAGES) + (vm.flashBytes > TWO_MIB_LAYOUT_MAX ? VARIABLE_NV_CACHE_PAGES : 0) : 0,
     ahciTablePages: vm.machine === 'q35' && started.has(ATA_ATAPI_PASS_THRU_DXE) ? AHCI_TABLE_PAGES : 0,
     tcgLogPages: started.has(TCG2_DXE) ? TCG_LOG_PAGES : 0,
   };

@@ -1,7 +1,8 @@
 /**
  * The ImageLocationInMemory model of BDS's boot-file buffers (the UEFI Shell from DXEFV, a disk's
  * removable-media loader): DXE allocator state, the Shell's derived from DXEFV in part
- * (dxe-allocation-model.ts), the rest calibrated on real boots per firmware build.
+ * (dxe-allocation-model.ts), the rest calibrated on real boots per calibration point (the image's
+ * facts that name a measured allocator state: calibration-point.ts).
  */
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
@@ -15,6 +16,7 @@ import { AHCI_FOOTPRINT, AHCI_PER_DEVICE, DISK_CPU_S3_SHIFT, EMPTY_DVD_FOOTPRINT
 import type { PlatformDevice } from './device-footprints.ts';
 import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 import { derivedPages } from './dxe-allocation-model.ts';
+import type { CalibrationPoint } from './calibration-point.ts';
 import type { DxeDerivedAllocations } from './dxe-allocation-model.ts';
 
 /** What the image-buffer model may depend on. */
@@ -23,8 +25,8 @@ export interface ImageBufferContext {
   /** ActivePcrBanks (EDK II bitmap): without SHA1 no TCG 1.2 log area is allocated. */
   readonly activePcrBanks: number;
   readonly fileSize: number;
-  /** SHA-256 of the pristine DXEFV: identifies the firmware build. */
-  readonly dxeFvSha256: string;
+  /** The calibration point the image's facts name (calibration-point.ts); undefined: estimates. */
+  readonly calibration?: CalibrationPoint | undefined;
   /** TSEG bytes chipped from the top of low RAM (SMM builds). */
   readonly tsegBytes: number;
   /** The image-derived layers of DXE's allocations (dxe-allocation-model.ts): needed for the Shell's buffer. */
@@ -68,7 +70,7 @@ export interface ImageBufferContext {
 
 /**
  * What the model does not derive of the distance from the top of DXE's low RAM (less TSEG) down to
- * the Shell's buffer, in pages, per firmware build and machine: the distance is `derivedPages`
+ * the Shell's buffer, in pages, per calibration point (calibration-point.ts) and machine: the distance is `derivedPages`
  * (dxe-allocation-model.ts and dxe-driver-allocations.ts: the top 2 MiB unit of PEI's
  * allocations, DxeIpl's identity map, the memory-type bins, the section-stream copies, the started
  * drivers' images, EbcDxe's stacks, CpuDxe's table pool, the variable runtime pools, q35's AHCI
@@ -77,26 +79,28 @@ export interface ImageBufferContext {
  * buffer and one page under the identity map (docs/dxe-allocations.md §7). Measured on real boots
  * of Debian's OVMF 2022.11-6+deb12u2 (q35 and pc, 512 and 2048 MiB, TIS and CRB, SHA1 active,
  * fresh store, QEMU's default CPU); each entry is `distance / 4 KiB − derivedPages` of that build.
- * The entries stay keyed by build because they differ by 0–9 pages (the small allocations) and
- * each calibrated vector is exact; builds outside the table get their release's
- * {@link FAMILY_REMAINDER_PAGES}.
+ * The entries are keyed by calibration point (calibration-point.ts: the facts of the image that
+ * cause the small allocations — the drivers that start, SMM, TdxDxe, the flash layout, the
+ * release — never a hash of it) because they differ by 0–9 pages (the small allocations) and
+ * each calibrated vector is exact; builds whose facts name no point get their release's
+ * {@link FAMILY_REMAINDER_PAGES} and a note that the address is an estimate.
  */
-export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<string, number> = new Map([
+export const SHELL_BUFFER_REMAINDER_PAGES: ReadonlyMap<`${CalibrationPoint}:${'q35' | 'pc'}`, number> = new Map([
   // OVMF_CODE_4M.fd: distance 0x1DE2000 (q35), 0x1CE0000 (pc).
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 300],
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 299],
+  ['x64-4m:q35', 300],
+  ['x64-4m:pc', 299],
   // OVMF_CODE_4M.secboot.fd (needs SMM: q35 only), Secure Boot on (OVMF_VARS_4M.ms.fd):
   // distance 0x1E70000 below the top less TSEG; 324 pages more than with Secure Boot off (§3).
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 634],
+  ['x64-4m-smm:q35', 634],
   // OVMF_CODE.fd (2 MB): distance 0x1DDE000 (q35), 0x1CD4000 (pc).
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 308],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 299],
+  ['x64-2m-tdx:q35', 308],
+  ['x64-2m-tdx:pc', 299],
   // OVMF32_CODE_4M.secboot.fd (Debian's ovmf-ia32: IA32 PEI and DXE, SMM, q35 only). Measured
   // on real boots: q35 + SMM, 512 MiB TIS and 1024 MiB CRB, 1 CPU, all four banks, fresh
   // OVMF32_VARS_4M.fd: the Shell's buffer at 0x1D7BF010 and 0x3D7BF010, i.e. 0x1841 pages below
   // the top of low RAM less TSEG, its data 0x10 bytes in (IA32 POOL_HEAD). No top-unit or
   // identity-map layer is derived for an IA32 DXE, so PEI's allocations are in this remainder.
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 1311],
+  ['ia32-4m-smm:q35', 1311],
 ]);
 /**
  * The remainder of an X64 build outside the table, per EDK II release family (one constant per
@@ -137,10 +141,10 @@ export function familyRemainderPages(d: DxeDerivedAllocations, machine: 'q35' | 
  * partitions move it (otherPartitionsShift); a second FAT volume is not modelled (one FAT12
  * partition more measured 0x8D000 further down): the notes then call the address a guess.
  */
-export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x1daf000n], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', 0x1e3c000n], // OVMF_CODE_4M.secboot.fd
+export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<CalibrationPoint, bigint> = new Map([
+  ['x64-4m', 0x1daf000n], // OVMF_CODE_4M.fd
+  ['x64-2m-tdx', 0x1ca0000n], // OVMF_CODE.fd (2 MB)
+  ['x64-4m-smm', 0x1e3c000n], // OVMF_CODE_4M.secboot.fd
 ]);
 /**
  * Without SHA1 (no TCG 1.2 log area) the disk-stack point is higher by a build-specific amount,
@@ -148,9 +152,9 @@ export const DISK_IMAGE_BUFFER_CALIBRATION: ReadonlyMap<string, bigint> = new Ma
  * TPMs, 512 and 1024 MiB) and 0x11000 on pc OVMF_CODE.fd (sha256, 1536 MiB, CRB). Other builds
  * (secboot) are not measured and get 0x10000.
  */
-const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135', 0x10000n], // OVMF_CODE_4M.fd
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d', 0x11000n], // OVMF_CODE.fd (2 MB)
+const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<CalibrationPoint, bigint> = new Map([
+  ['x64-4m', 0x10000n], // OVMF_CODE_4M.fd
+  ['x64-2m-tdx', 0x11000n], // OVMF_CODE.fd (2 MB)
 ]);
 /**
  * Without SHA1, on some builds the boot disk's controller changes the shift above (measured on
@@ -158,8 +162,8 @@ const DISK_NO_SHA1_LOG_SHIFT: ReadonlyMap<string, bigint> = new Map([
  * (1536 MiB, CRB) 0x4000 more than virtio-blk's 0x11000; q35 OVMF_CODE_4M.fd with an NVMe disk
  * (1024 MiB) none. Other interfaces and builds: none (not measured).
  */
-const DISK_NO_SHA1_INTERFACE_ADJUST: ReadonlyMap<string, bigint> = new Map([
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:scsi', 0x4000n], // OVMF_CODE.fd (2 MB)
+const DISK_NO_SHA1_INTERFACE_ADJUST: ReadonlyMap<`${CalibrationPoint}:${DiskInterface}`, bigint> = new Map([
+  ['x64-2m-tdx:scsi', 0x4000n], // OVMF_CODE.fd (2 MB)
 ]);
 /**
  * FatDxe gives FAT12 volumes the small disk caches and FAT16/FAT32 volumes the large ones: with a
@@ -214,18 +218,23 @@ export function disksShift(interfaces: readonly DiskInterface[], machine: 'q35' 
   return shift;
 }
 
+/** `point:machine`, the key of the per-machine tables (undefined: no calibration point). */
+export function pointKey(point: CalibrationPoint | undefined, machine: 'q35' | 'pc'): `${CalibrationPoint}:${'q35' | 'pc'}` | undefined {
+  return point === undefined ? undefined : `${point}:${machine}`;
+}
+
 /** sizeof (POOL_HEAD) + sizeof (POOL_TAIL) in DXE core's pool (X64). */
 const POOL_OVERHEAD = 0x20n;
 const POOL_HEAD = 0x18n;
 
 function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const k = DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.dxeFvSha256) ?? 0x1daf000n;
+  const k = (ctx.calibration === undefined ? undefined : DISK_IMAGE_BUFFER_CALIBRATION.get(ctx.calibration)) ?? 0x1daf000n;
   const sha1Log = (ctx.activePcrBanks & 0x01) !== 0;
   const pages = (BigInt(ctx.fileSize) + POOL_OVERHEAD + 0xfffn) / 0x1000n;
   const fatCaches = ctx.diskFatKind === undefined || ctx.diskFatKind === 'FAT12' ? 0n : LARGE_FAT_CACHE_SHIFT;
   const bootIface = ctx.diskInterfaces?.[0] ?? 'virtio';
-  const noSha1 = sha1Log ? 0n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.dxeFvSha256) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.dxeFvSha256}:${bootIface}`) ?? 0n);
+  const noSha1 = sha1Log ? 0n : (ctx.calibration === undefined ? 0x10000n : (DISK_NO_SHA1_LOG_SHIFT.get(ctx.calibration) ?? 0x10000n) + (DISK_NO_SHA1_INTERFACE_ADJUST.get(`${ctx.calibration}:${bootIface}`) ?? 0n));
   const held = BigInt(ctx.heldPages ?? 0) * 0x1000n;
   const disks = disksShift(ctx.diskInterfaces ?? ['virtio'], ctx.machine.machine);
   return top - k - disks - fatCaches - otherPartitionsShift(ctx.diskOtherPartitions ?? 0) - held - pages * 0x1000n + POOL_HEAD + noSha1 - diskNicBootOrderShift(ctx) + diskMachineShift(ctx);
@@ -237,22 +246,22 @@ function diskImageBufferAddress(ctx: ImageBufferContext): bigint {
  * unconnected (QEMU's bootorder without it), and the other PCI devices' footprints.
  */
 export function diskMachineShift(ctx: ImageBufferContext): bigint {
-  const key = `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+  const key = pointKey(ctx.calibration, ctx.machine.machine);
   const m = ctx.machine;
   const cpuKey = `${m.cpus}/${m.maxCpus ?? m.cpus}:${m.s3 ? 's3' : 'no-s3'}`;
-  const cpu = cpuKey === '1/1:s3' ? 0n : (DISK_CPU_S3_SHIFT.get(key)?.get(cpuKey) ?? cpuS3OnlyShift(ctx.dxeFvSha256, m));
+  const cpu = cpuKey === '1/1:s3' ? 0n : ((key === undefined ? undefined : DISK_CPU_S3_SHIFT.get(key)?.get(cpuKey)) ?? cpuS3OnlyShift(ctx.calibration, m));
   const nodefaults = !m.defaultCdrom;
-  const dvd = EMPTY_DVD_FOOTPRINT.get(key) ?? 0x24000n;
+  const dvd = (key === undefined ? undefined : EMPTY_DVD_FOOTPRINT.get(key)) ?? 0x24000n;
   let up = cpu;
-  if (nodefaults) up += (devicesShift(ctx.dxeFvSha256, m.machine, 'disk', [{ driver: 'VGA', pciPath: [{ device: 1, fn: 0 }] }]).shift) + dvd;
-  if (ctx.unconnectedAhci === true) up += (AHCI_FOOTPRINT.get(key) ?? 0x108000n) + (nodefaults ? 0n : dvd) - AHCI_PER_DEVICE * BigInt(Math.max(0, (ctx.pciDevices ?? 1) - 1));
-  return up - devicesShift(ctx.dxeFvSha256, m.machine, 'disk', ctx.devices ?? []).shift;
+  if (nodefaults) up += (devicesShift(ctx.calibration, m.machine, 'disk', [{ driver: 'VGA', pciPath: [{ device: 1, fn: 0 }] }]).shift) + dvd;
+  if (ctx.unconnectedAhci === true) up += ((key === undefined ? undefined : AHCI_FOOTPRINT.get(key)) ?? 0x108000n) + (nodefaults ? 0n : dvd) - AHCI_PER_DEVICE * BigInt(Math.max(0, (ctx.pciDevices ?? 1) - 1));
+  return up - devicesShift(ctx.calibration, m.machine, 'disk', ctx.devices ?? []).shift;
 }
 
 
 /** Whether the Shell's buffer remainder was measured for this build and machine. */
-export function shellBufferCalibrated(dxeFvSha256: string, machine: 'q35' | 'pc'): boolean {
-  return SHELL_BUFFER_REMAINDER_PAGES.has(`${dxeFvSha256}:${machine}`);
+export function shellBufferCalibrated(point: CalibrationPoint | undefined, machine: 'q35' | 'pc'): boolean {
+  return point !== undefined && SHELL_BUFFER_REMAINDER_PAGES.has(`${point}:${machine}`);
 }
 
 /**
@@ -262,13 +271,13 @@ export function shellBufferCalibrated(dxeFvSha256: string, machine: 'q35' | 'pc'
 export function imageBufferDistance(ctx: ImageBufferContext): { distance: bigint; calibrated: boolean } {
   const d = ctx.dxeAllocations;
   if (d === undefined) throw new Error('imageBufferDistance: the Shell buffer model needs dxeAllocations (dxeDerivedAllocations of the DXEFV)');
-  const exact = SHELL_BUFFER_REMAINDER_PAGES.get(`${ctx.dxeFvSha256}:${ctx.machine.machine}`);
+  const exact = ctx.calibration === undefined ? undefined : SHELL_BUFFER_REMAINDER_PAGES.get(`${ctx.calibration}:${ctx.machine.machine}`);
   const pages = derivedPages(d, ctx.fileSize) + (exact ?? familyRemainderPages(d, ctx.machine.machine, ctx.tsegBytes > 0));
   return { distance: BigInt(pages) * 0x1000n - BigInt(d.poolHead), calibrated: exact !== undefined };
 }
 /**
  * How much higher the Shell's buffer sits when the store is one an earlier boot to the Shell left
- * (every FIRST_BOOT_VARIABLES present), per build and machine: measured on real second boots from
+ * (every FIRST_BOOT_VARIABLES present), per calibration point (calibration-point.ts) and machine: measured on real second boots from
  * a first boot's vars-after-boot.fd, SHA1 active, with the build's VARS template for the first
  * boot. OVMF_CODE_4M.fd q35: 0x1B000 (512 MiB TIS, also a third boot; 2048 MiB TIS; 1024 MiB CRB);
  * OVMF_CODE_4M.fd pc 512 MiB: 0x1A000; OVMF_CODE.fd q35 512 MiB: 0x28000; pc 512 MiB: 0x17000;
@@ -276,15 +285,15 @@ export function imageBufferDistance(ctx: ImageBufferContext): { distance: bigint
  * source (Tcg2ConfigDxe's and BDS's pool footprints; see store-history.ts); other builds and
  * partial stores are not calibrated.
  */
-export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1b000n], // OVMF_CODE_4M.fd
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1a000n],
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:pc', 0x17000n],
-  ['a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
+export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<`${CalibrationPoint}:${'q35' | 'pc'}`, bigint> = new Map([
+  ['x64-4m:q35', 0x1b000n], // OVMF_CODE_4M.fd
+  ['x64-4m:pc', 0x1a000n],
+  ['x64-2m-tdx:q35', 0x28000n], // OVMF_CODE.fd (2 MB)
+  ['x64-2m-tdx:pc', 0x17000n],
+  ['x64-4m-smm:q35', 0x1f000n], // OVMF_CODE_4M.secboot.fd
   // OVMF32_CODE_4M.secboot.fd q35 + SMM 512 MiB TIS, second boot from the first's store
   // (first boot from OVMF32_VARS_4M.fd): 0x21000.
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca:q35', 0x21000n],
+  ['ia32-4m-smm:q35', 0x21000n],
 ]);
 
 /**
@@ -292,8 +301,8 @@ export const USED_STORE_IMAGE_BUFFER_SHIFT: ReadonlyMap<string, bigint> = new Ma
  * already initialised (BDS's, MTC, iSCSI and MemoryTypeInformation variables, no TCG2 ones):
  * Debian's OVMF_VARS_4M.ms.fd for the secboot build. Such a store is the calibrated one there.
  */
-export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<string> = new Set([
-  'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
+export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<CalibrationPoint | undefined> = new Set([
+  'x64-4m-smm', // OVMF_CODE_4M.secboot.fd
 ]);
 
 /**
@@ -303,20 +312,20 @@ export const CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2: ReadonlySet<string> = new Se
  * 512 MiB, a fresh OVMF_VARS_4M.fd (Secure Boot off) puts it 0x144000 higher than the calibration
  * (real boot read in guest RAM: docs/dxe-allocations.md §3), so another state is not calibrated.
  */
-export const CALIBRATED_WITH_SECURE_BOOT_ON: ReadonlySet<string> = new Set([
-  'a644ed209b188dd428ea3e15c0b1dbbc1ad05d406bb2857cac4a73b98d0b6b4f', // OVMF_CODE_4M.secboot.fd
+export const CALIBRATED_WITH_SECURE_BOOT_ON: ReadonlySet<CalibrationPoint | undefined> = new Set([
+  'x64-4m-smm', // OVMF_CODE_4M.secboot.fd
 ]);
 
 /** The note when the store's Secure Boot state is not the one the build's Shell calibration was measured with. */
-export function secureBootStateNote(dxeFvSha256: string, secureBootOn: boolean): string | undefined {
-  if (CALIBRATED_WITH_SECURE_BOOT_ON.has(dxeFvSha256) === secureBootOn) return undefined;
+export function secureBootStateNote(point: CalibrationPoint | undefined, secureBootOn: boolean): string | undefined {
+  if (CALIBRATED_WITH_SECURE_BOOT_ON.has(point) === secureBootOn) return undefined;
   return `image buffer address: not calibrated for this variable store's Secure Boot state (measured with Secure Boot ${secureBootOn ? 'off' : 'on'}, this store has it ${secureBootOn ? 'on' : 'off'}; ImageLocationInMemory is the calibrated value; use --image-buffer-address)`;
 }
 
 /** The used-store shift that applies to `ctx`: undefined when the model has none (not calibrated). */
 export function usedStoreShift(ctx: ImageBufferContext): bigint | undefined {
   if (ctx.source === 'disk' || ctx.diskAttached === true || (ctx.activePcrBanks & 0x01) === 0) return undefined;
-  return USED_STORE_IMAGE_BUFFER_SHIFT.get(`${ctx.dxeFvSha256}:${ctx.machine.machine}`);
+  return ctx.calibration === undefined ? undefined : USED_STORE_IMAGE_BUFFER_SHIFT.get(`${ctx.calibration}:${ctx.machine.machine}`);
 }
 
 /** Without SHA1 the 16-page TCG 1.2 log area is not allocated (measured: 0xF000 less below the buffer). */
@@ -327,8 +336,8 @@ const NO_SHA1_LOG_SHIFT = 0xf000n;
  * 2048 MiB), and 0x8000 lower for each CPU beyond the first (2 CPUs, 512 MiB all banks and
  * 2048 MiB sha256 only: the two shifts add up), the size of one AP stack (PcdCpuApStackSize).
  */
-const BUILD_SHIFTS: ReadonlyMap<string, { readonly noSha1: bigint; readonly perExtraCpu: bigint }> = new Map([
-  ['9ab5c3e17eaee53250fa85b57c051e2d7090d3cbc0403fecea6638e1dc2827ca', { noSha1: 0x10000n, perExtraCpu: 0x8000n }], // OVMF32_CODE_4M.secboot.fd
+const BUILD_SHIFTS: ReadonlyMap<CalibrationPoint | undefined, { readonly noSha1: bigint; readonly perExtraCpu: bigint }> = new Map([
+  ['ia32-4m-smm', { noSha1: 0x10000n, perExtraCpu: 0x8000n }], // OVMF32_CODE_4M.secboot.fd
 ]);
 
 /**
@@ -345,9 +354,9 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
   const withNics = ctx.nics !== undefined && ctx.nics.length > 0;
   const used = ctx.storeHistory !== 'booted' ? 0n : ((withNics ? nicUsedStoreShellShift(ctx) : undefined) ?? usedStoreShift(ctx) ?? 0n);
   const nics = withNics ? nicShellShift(ctx, ctx.nics ?? []) - nicNodefaultsShellShift(ctx) : 0n;
-  const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : (BUILD_SHIFTS.get(ctx.dxeFvSha256)?.noSha1 ?? NO_SHA1_LOG_SHIFT);
-  const devices = devicesShift(ctx.dxeFvSha256, ctx.machine.machine, 'shell', ctx.devices ?? []).shift;
-  return top - k + noSha1 + used - nics - devices + machineShift(ctx.dxeFvSha256, ctx.machine).shift;
+  const noSha1 = sha1Log ? 0n : withNics ? nicNoSha1ShellShift(ctx) : (BUILD_SHIFTS.get(ctx.calibration)?.noSha1 ?? NO_SHA1_LOG_SHIFT);
+  const devices = devicesShift(ctx.calibration, ctx.machine.machine, 'shell', ctx.devices ?? []).shift;
+  return top - k + noSha1 + used - nics - devices + machineShift(ctx.calibration, ctx.machine).shift;
 }
 
 /**
@@ -355,16 +364,16 @@ export function imageBufferAddress(ctx: ImageBufferContext): bigint {
  * own per-CPU shift (the IA32 build, measured with S3 and the default devices), else the CPU/S3
  * table (X64 builds, cpu-s3-shift.ts). `calibrated` false: the fresh 1-CPU value is used.
  */
-export function machineShift(dxeFvSha256: string, m: Parameters<typeof cpuS3Shift>[1]): { shift: bigint; calibrated: boolean } {
-  const own = BUILD_SHIFTS.get(dxeFvSha256);
-  if (own === undefined) return cpuS3Shift(dxeFvSha256, m);
+export function machineShift(point: CalibrationPoint | undefined, m: Parameters<typeof cpuS3Shift>[1]): { shift: bigint; calibrated: boolean } {
+  const own = BUILD_SHIFTS.get(point);
+  if (own === undefined) return cpuS3Shift(point, m);
   const calibrated = m.s3 && m.defaultCdrom !== false && (m.maxCpus ?? m.cpus) === m.cpus;
   return { shift: -own.perExtraCpu * BigInt(Math.max(0, m.cpus - 1)), calibrated };
 }
 
 /** The note on how far the disk loader's buffer address is calibrated for this build and disk. */
-export function diskBufferNote(dxeFvSha256: string, disk: { readonly otherFatVolumes: number; readonly file: Uint8Array }): string {
-  if (!DISK_IMAGE_BUFFER_CALIBRATION.has(dxeFvSha256)) return 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)';
+export function diskBufferNote(point: CalibrationPoint | undefined, disk: { readonly otherFatVolumes: number; readonly file: Uint8Array }): string {
+  if (point === undefined || !DISK_IMAGE_BUFFER_CALIBRATION.has(point)) return 'disk loader buffer address: this build is not calibrated for disk boots (ImageLocationInMemory is a guess; use --image-buffer-address)';
   if (disk.otherFatVolumes > 0) return `disk loader buffer address: calibrated for one FAT volume on the disk, this one has ${disk.otherFatVolumes + 1} (ImageLocationInMemory is a guess; use --image-buffer-address)`;
   if (disk.file.length < 0x10000) return 'disk loader buffer address: files under 64 KiB come from pool pages, which are not modelled (ImageLocationInMemory is a guess)';
   return 'disk loader buffer address: calibrated for this firmware build';

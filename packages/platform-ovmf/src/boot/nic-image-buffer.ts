@@ -21,6 +21,7 @@
  */
 import { ramLayout } from '../machine.ts';
 import type { ImageBufferContext } from './image-buffer.ts';
+import type { PointKey } from './device-footprints.ts';
 import { cpuS3OnlyShift } from './cpu-s3-shift.ts';
 
 /** One NIC's part in the allocator state. */
@@ -34,24 +35,24 @@ export interface NicBufferFacts {
 
 /**
  * Distance from the top of DXE's low RAM (less TSEG) to the free point the first NIC's ROM copy
- * is carved from, per build and machine.
+ * is carved from, per calibration point (calibration-point.ts) and machine.
  */
-export const OPTION_ROM_FREE_POINT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x1af3000n], // OVMF_CODE_4M.fd
+export const OPTION_ROM_FREE_POINT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x1af3000n], // OVMF_CODE_4M.fd
   // pc: the q35 value predicted the real pc boot's driver image address (0x1E4A5018) unchanged.
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x1af3000n],
+  ['x64-4m:pc', 0x1af3000n],
   // OVMF_CODE.fd (2 MB), q35 virtio-net-pci: driver image at 0x1E4A8018.
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x1af0000n],
+  ['x64-2m-tdx:q35', 0x1af0000n],
 ]);
 
 /**
  * How much lower the Shell's buffer sits per NIC, besides the NIC's ROM copy: the option ROM
- * driver's image and allocations and OVMF's network stack on top of it, per build and machine.
+ * driver's image and allocations and OVMF's network stack on top of it, per calibration point (calibration-point.ts) and machine.
  */
-export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x212000n], // OVMF_CODE_4M.fd
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:pc', 0x210000n], // pc virtio-net-pci: Shell at 0x1E0D3018
-  ['614b0bfb88626b36415706a5143619938a38542e732587e2fa05c481f2843d4d:q35', 0x20b000n], // OVMF_CODE.fd: Shell at 0x1DFDA018
+export const NIC_SHELL_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x212000n], // OVMF_CODE_4M.fd
+  ['x64-4m:pc', 0x210000n], // pc virtio-net-pci: Shell at 0x1E0D3018
+  ['x64-2m-tdx:q35', 0x20b000n], // OVMF_CODE.fd: Shell at 0x1DFDA018
 ]);
 
 /**
@@ -60,12 +61,12 @@ export const NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
  * driver image at 0x1E4B4018, Shell at 0x1DFDE018, both 0x10000 above the SHA1 case — the
  * disk stack's DISK_NO_SHA1_LOG_SHIFT.
  */
-export const NIC_NO_SHA1_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x10000n], // OVMF_CODE_4M.fd
+export const NIC_NO_SHA1_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x10000n], // OVMF_CODE_4M.fd
 ]);
 
 function noSha1Shift(ctx: ImageBufferContext): bigint {
-  return (ctx.activePcrBanks & 0x01) !== 0 ? 0n : (NIC_NO_SHA1_SHIFT.get(key(ctx)) ?? 0x10000n);
+  return (ctx.activePcrBanks & 0x01) !== 0 ? 0n : (cal(NIC_NO_SHA1_SHIFT, ctx) ?? 0x10000n);
 }
 
 /**
@@ -75,11 +76,11 @@ function noSha1Shift(ctx: ImageBufferContext): bigint {
  * memory differently) and the Shell 0x20000 higher than on the fresh store (0x1B000 without a
  * NIC, USED_STORE_IMAGE_BUFFER_SHIFT). Valid for a store the same NICs' boot left.
  */
-export const USED_STORE_ROM_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x12c000n], // OVMF_CODE_4M.fd
+export const USED_STORE_ROM_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x12c000n], // OVMF_CODE_4M.fd
 ]);
-export const USED_STORE_NIC_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0x20000n], // OVMF_CODE_4M.fd
+export const USED_STORE_NIC_SHELL_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0x20000n], // OVMF_CODE_4M.fd
 ]);
 
 const POOL_OVERHEAD = 0x20n;
@@ -90,8 +91,9 @@ function poolBytes(size: number): bigint {
   return ((BigInt(size) + POOL_OVERHEAD + 0xfffn) / 0x1000n) * 0x1000n;
 }
 
-function key(ctx: ImageBufferContext): string {
-  return `${ctx.dxeFvSha256}:${ctx.machine.machine}`;
+/** The entry of `table` for the calibration point the image's facts name (calibration-point.ts) and the machine. */
+function cal(table: ReadonlyMap<PointKey, bigint>, ctx: ImageBufferContext): bigint | undefined {
+  return ctx.calibration === undefined ? undefined : table.get(`${ctx.calibration}:${ctx.machine.machine}`);
 }
 
 /** Pages of the first driver image: the hole later images' buffers reuse. */
@@ -108,9 +110,9 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
   const hole = firstImageBytes(nics) ?? 0n;
   const fits = nics.every((n) => n.imageSizes.every((size) => poolBytes(size) <= hole));
   if (ctx.storeHistory === 'partial') return false;
-  if (ctx.storeHistory === 'booted' && (nics.length !== 1 || !USED_STORE_ROM_SHIFT.has(key(ctx)))) return false;
-  const sha1 = (ctx.activePcrBanks & 0x01) !== 0 || NIC_NO_SHA1_SHIFT.has(key(ctx));
-  return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && OPTION_ROM_FREE_POINT.has(key(ctx)) && NIC_SHELL_SHIFT.has(key(ctx)) && sha1;
+  if (ctx.storeHistory === 'booted' && (nics.length !== 1 || cal(USED_STORE_ROM_SHIFT, ctx) === undefined)) return false;
+  const sha1 = (ctx.activePcrBanks & 0x01) !== 0 || cal(NIC_NO_SHA1_SHIFT, ctx) !== undefined;
+  return nics.length <= (ctx.machine.machine === 'q35' ? 2 : 1) && fits && cal(OPTION_ROM_FREE_POINT, ctx) !== undefined && cal(NIC_SHELL_SHIFT, ctx) !== undefined && sha1;
 }
 
 /**
@@ -122,8 +124,8 @@ export function nicBuffersCalibrated(ctx: ImageBufferContext, nics: readonly Nic
  */
 export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly NicBufferFacts[], nicIndex: number, imageIndex: number): bigint {
   const top = BigInt(ramLayout(ctx.machine).belowFourG - ctx.tsegBytes);
-  const used = ctx.storeHistory === 'booted' ? (USED_STORE_ROM_SHIFT.get(key(ctx)) ?? 0n) : 0n;
-  const start = top - (OPTION_ROM_FREE_POINT.get(key(ctx)) ?? 0x1af3000n) + used + noSha1Shift(ctx) + cpuS3OnlyShift(ctx.dxeFvSha256, ctx.machine);
+  const used = ctx.storeHistory === 'booted' ? (cal(USED_STORE_ROM_SHIFT, ctx) ?? 0n) : 0n;
+  const start = top - (cal(OPTION_ROM_FREE_POINT, ctx) ?? 0x1af3000n) + used + noSha1Shift(ctx) + cpuS3OnlyShift(ctx.calibration, ctx.machine);
   const point = nics.reduce((p, n) => p - poolBytes(n.romCopySize), start);
   const size = nics[nicIndex]?.imageSizes[imageIndex] ?? 0;
   return point - poolBytes(size) + POOL_HEAD;
@@ -134,7 +136,7 @@ export function optionRomBufferAddress(ctx: ImageBufferContext, nics: readonly N
  * USED_STORE_IMAGE_BUFFER_SHIFT (undefined: not measured).
  */
 export function nicUsedStoreShellShift(ctx: ImageBufferContext): bigint | undefined {
-  return USED_STORE_NIC_SHELL_SHIFT.get(key(ctx));
+  return cal(USED_STORE_NIC_SHELL_SHIFT, ctx);
 }
 
 /** With NICs and without SHA1, how much higher the Shell's buffer sits (replaces the no-NIC 0xF000). */
@@ -148,7 +150,7 @@ export function nicNoSha1ShellShift(ctx: ImageBufferContext): bigint {
  * two-NIC boot (virtio-net-pci + e1000e: Shell at 0x1DD7F018) unchanged.
  */
 export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferFacts[]): bigint {
-  const perNic = NIC_SHELL_SHIFT.get(key(ctx)) ?? 0x212000n;
+  const perNic = cal(NIC_SHELL_SHIFT, ctx) ?? 0x212000n;
   return nics.reduce((sum, n) => sum + perNic + poolBytes(n.romCopySize), 0n);
 }
 
@@ -158,11 +160,11 @@ export function nicShellShift(ctx: ImageBufferContext, nics: readonly NicBufferF
  * Measured on OVMF_CODE_4M.fd q35, 1024 MiB, 2 CPUs, S3 off, tpm-crb, virtio-net-pci at 02.0
  * (mac=52:54:00:6b:3c:58): the Shell at 0x3E023018 (the driver image at 0x3E4AF018, as modelled).
  */
-export const NIC_NODEFAULTS_SHELL_SHIFT: ReadonlyMap<string, bigint> = new Map([
-  ['82a0445201cb49945461acc6ed78426700fb7e92819862edc55ba3ad4559b135:q35', 0xa000n], // OVMF_CODE_4M.fd
+export const NIC_NODEFAULTS_SHELL_SHIFT: ReadonlyMap<PointKey, bigint> = new Map([
+  ['x64-4m:q35', 0xa000n], // OVMF_CODE_4M.fd
 ]);
 
 /** {@link NIC_NODEFAULTS_SHELL_SHIFT} when the VM has no default devices, else 0. */
 export function nicNodefaultsShellShift(ctx: ImageBufferContext): bigint {
-  return ctx.machine.defaultCdrom ? 0n : (NIC_NODEFAULTS_SHELL_SHIFT.get(key(ctx)) ?? 0n);
+  return ctx.machine.defaultCdrom ? 0n : (cal(NIC_NODEFAULTS_SHELL_SHIFT, ctx) ?? 0n);
 }

@@ -24,6 +24,7 @@ import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
 import { UEFI_SHELL_FILE_GUID } from '../boot/bds.ts';
 import { DISK_IMAGE_BUFFER_CALIBRATION, SHELL_BUFFER_REMAINDER_PAGES } from '../boot/image-buffer.ts';
+import { calibrationPointOfImage } from '../boot/calibration-point.ts';
 import { bdsPlatformOptions } from '../boot/bds-platform-options.ts';
 import { type0StringsOf } from '../smbios/smbios-measurement.ts';
 import { dispatchListing } from '../boot/modules/dispatch-listing.ts';
@@ -204,9 +205,9 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
       shell = undefined;
     }
   }
-  const dxeSha256 = dxe.digests['sha256'] ?? '';
-  const calibrated = [...SHELL_BUFFER_REMAINDER_PAGES.keys()].some((k) => k.startsWith(`${dxeSha256}:`));
   const version = readFirmwareVersionString(sec.peiFv.volume, sec.dxeFv.volume);
+  const point = calibrationPointOfImage(sec, version);
+  const calibrated = point !== undefined && [...SHELL_BUFFER_REMAINDER_PAGES.keys()].some((k) => k.startsWith(`${point}:`));
   const release = edk2ReleaseOf(version);
   const timer = locatePeiCoreAcpiTimer(sec.peiFv);
   const fwChipset = firmwareChipsetFacts(sec.peiFv, 'q35');
@@ -222,7 +223,7 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
           : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
     timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
-      ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(dxeSha256) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
+      ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(point) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
       : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
     ...bdsModelled(bdsBehaviour(sec, version)),
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,

@@ -10,23 +10,23 @@ import { devicesShift } from '../device-footprints.ts';
 import type { DxeContext } from './context.ts';
 
 export function imageBufferNotes(ctx: DxeContext): void {
-  const { input, notes, dxeFvSha256, history, vars, dxe } = ctx;
-  if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(dxeFvSha256, input.disk));
-  const unmeasured = devicesShift(dxeFvSha256, input.machine.machine, input.disk !== undefined ? 'disk' : 'shell', input.devices ?? []).unmeasured;
+  const { input, notes, calibration, history, vars, dxe } = ctx;
+  if (input.disk !== undefined && input.imageBufferAddress === undefined) notes.push(diskBufferNote(calibration, input.disk));
+  const unmeasured = devicesShift(calibration, input.machine.machine, input.disk !== undefined ? 'disk' : 'shell', input.devices ?? []).unmeasured;
   if (unmeasured.length > 0 && input.imageBufferAddress === undefined) notes.push(`image buffer address: no measured footprint for ${unmeasured.join(', ')} (their drivers' allocations move ImageLocationInMemory: a guess; use --image-buffer-address)`);
-  const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, dxeFvSha256, diskAttached: input.disk !== undefined };
-  if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(dxeFvSha256, input.machine).calibrated) {
+  const bufferCtxBase = { machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, calibration, diskAttached: input.disk !== undefined };
+  if (input.imageBufferAddress === undefined && input.disk === undefined && !machineShift(calibration, input.machine).calibrated) {
     notes.push(`image buffer address: not calibrated for ${input.machine.cpus} CPUs${input.machine.s3 ? '' : ' with S3 disabled'}${input.machine.defaultCdrom ? '' : ' without the default devices'} (ImageLocationInMemory assumes 1 CPU with S3; use --image-buffer-address)`);
   }
-  const sbNote = secureBootStateNote(dxeFvSha256, (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1);
+  const sbNote = secureBootStateNote(calibration, (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1);
   notes.push(
     input.imageBufferAddress !== undefined
       ? 'image buffer address: given'
-      : !shellBufferCalibrated(dxeFvSha256, input.machine.machine)
+      : !shellBufferCalibrated(calibration, input.machine.machine)
         ? 'image buffer address: not calibrated for this build and machine (ImageLocationInMemory is an estimate; use --image-buffer-address)'
         : input.disk === undefined && sbNote !== undefined
           ? sbNote
-          : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(dxeFvSha256))
+          : history.kind === 'fresh' || (history.kind === 'partial' && !history.tcg2VersionStored && CALIBRATED_WITH_TEMPLATE_WITHOUT_TCG2.has(calibration))
             ? `image buffer address: calibrated for this firmware build and machine (${history.kind === 'fresh' ? 'fresh variable store' : 'VARS template without TCG2 variables'})`
             : history.kind === 'booted' && usedStoreShift({ ...bufferCtxBase, fileSize: 0, tsegBytes: 0 }) !== undefined
               ? 'image buffer address: calibrated for this firmware build and machine (variable store left by an earlier boot to the Shell)'

@@ -64,7 +64,7 @@ export const bdsDxeUnit: DxeUnit = {
     const unconnectedAhci = connection.kind === 'listed' && input.machine.machine === 'q35' && !connection.prefixes.some((p) => p.startsWith('PciRoot(0x0)/Pci(0x1F,0x2)'));
     const pciDevices = diskPciSlotCount(input.machine.machine, diskInterfaces) + (input.nics?.length ?? 0);
     if (input.disk !== undefined && input.imageBufferAddress === undefined && (ctx.roms !== undefined || unconnectedAhci)) {
-      const c = { machine: input.machine, activePcrBanks: ctx.dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256: ctx.dxeFvSha256, tsegBytes: 0, ...(ctx.roms !== undefined ? { nics: ctx.roms.facts } : {}), unconnectedAhci, pciDevices };
+      const c = { machine: input.machine, activePcrBanks: ctx.dxe.capability.activePcrBanks, fileSize: 0, calibration: ctx.calibration, tsegBytes: 0, ...(ctx.roms !== undefined ? { nics: ctx.roms.facts } : {}), unconnectedAhci, pciDevices };
       notes.push(diskNicBootOrderCalibrated(c)
         ? 'disk loader buffer address with NICs or bootorder-connected devices: calibrated (q35 OVMF_CODE_4M.fd, one virtio-net-pci)'
         : 'disk loader buffer address with NICs or bootorder-connected devices: not calibrated for this build, machine or NICs (ImageLocationInMemory is a guess; use --image-buffer-address)');

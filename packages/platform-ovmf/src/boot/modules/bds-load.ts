@@ -57,7 +57,7 @@ export async function loadFvApp(s: BdsLoadState, o: BootOption, fileGuid: string
       machine: input.machine,
       activePcrBanks: dxe.capability.activePcrBanks,
       fileSize: body.length,
-      dxeFvSha256: ctx.dxeFvSha256,
+      calibration: ctx.calibration,
       dxeAllocations: dxeAllocationsOf(ctx),
       tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
       diskAttached: input.disk !== undefined,
@@ -123,7 +123,7 @@ export async function loadDiskLoader(s: BdsLoadState, o: BootOption, disk: DiskB
     return 'started';
   }
   const roms = ctx.roms;
-  if (input.imageBufferAddress === undefined && roms !== undefined && diskLoaderAddressVaries({ machine: input.machine, activePcrBanks: 0, fileSize: 0, dxeFvSha256: ctx.dxeFvSha256, tsegBytes: 0, nics: roms.facts, unconnectedAhci: s.unconnectedAhci, networkAttemptsBefore: s.networkAttempts })) {
+  if (input.imageBufferAddress === undefined && roms !== undefined && diskLoaderAddressVaries({ machine: input.machine, activePcrBanks: 0, fileSize: 0, calibration: ctx.calibration, tsegBytes: 0, nics: roms.facts, unconnectedAhci: s.unconnectedAhci, networkAttemptsBefore: s.networkAttempts })) {
     notes.push('disk loader buffer address: with a NIC beside the disk, its drivers run while BDS reads the loader: ImageLocationInMemory varies with timing (0x1E032018 to 0x1E042018 on four real boots of one VM, up to 64 KiB; the value given is one seen on a real boot; digests do not depend on it)');
   }
   const st = await ctx.handler.fileAuthentication(dxe, {
@@ -133,7 +133,7 @@ export async function loadDiskLoader(s: BdsLoadState, o: BootOption, disk: DiskB
       machine: input.machine,
       activePcrBanks: dxe.capability.activePcrBanks,
       fileSize: disk.file.length,
-      dxeFvSha256: ctx.dxeFvSha256,
+      calibration: ctx.calibration,
       tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0,
       source: 'disk',
       diskAttached: true,

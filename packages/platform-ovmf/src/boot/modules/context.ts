@@ -20,6 +20,7 @@ import type { DxeVariables } from '../dxe-variables.ts';
 import type { StoreHistory } from '../store-history.ts';
 import type { NetworkNic, NetworkOption } from '../bds-network.ts';
 import type { NicBufferFacts } from '../nic-image-buffer.ts';
+import type { CalibrationPoint } from '../calibration-point.ts';
 import type { TpmStack } from '../tpm-stack.ts';
 import type { DispatchedModule } from './unit.ts';
 
@@ -67,8 +68,8 @@ export interface DxeContext extends PeiContext {
   readonly vars: DxeVariables;
   /** DxeTpm2MeasureBootLib's handler (registered or not: see BdsDxe's unit). */
   readonly handler: MeasureBootHandler;
-  /** SHA-256 of DXEFV: the key of the calibrated image-buffer models. */
-  readonly dxeFvSha256: string;
+  /** The calibration point of the allocator-state models this image's facts name (calibration-point.ts); undefined: none. */
+  readonly calibration: CalibrationPoint | undefined;
   readonly history: StoreHistory;
   /** The NICs' option ROM drivers PciBusDxe started, and their allocations. */
   roms?: { readonly driven: readonly NetworkNic[]; readonly facts: readonly NicBufferFacts[] };

@@ -22,7 +22,7 @@ export const pciBusDxeUnit: DxeUnit = {
     const { input, dxe, vars, notes } = ctx;
     if (input.nics === undefined || input.nics.length === 0) return;
     const nicCtx = {
-      machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, dxeFvSha256: ctx.dxeFvSha256, tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: ctx.history.kind,
+      machine: input.machine, activePcrBanks: dxe.capability.activePcrBanks, fileSize: 0, calibration: ctx.calibration, tsegBytes: ctx.build.smmSmramRequire ? 16 * 1024 * 1024 : 0, storeHistory: ctx.history.kind,
     };
     const roms = await loadNicOptionRoms(input.nics, {
       dxe, handler: ctx.handler, secureBootCapable: vars.secureBootCapable || hasTpm2MeasureBootLib(ctx.sec), secureBootOn: (vars.get('SecureBoot', EFI_GLOBAL_VARIABLE)?.[0] ?? 0) === 1, notes,

@@ -12,6 +12,8 @@ import { DxeVariables } from '../dxe-variables.ts';
 import { storeHistory } from '../store-history.ts';
 import { emulatedStoreStartsEmpty } from '../emu-variables.ts';
 import { specIdUintnSize } from '../firmware-arch.ts';
+import { calibrationFactsOf, calibrationPointOf } from '../calibration-point.ts';
+import { buildReleaseOf } from './dxe-allocations-of.ts';
 import type { DxeContext, PeiContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
 
@@ -38,7 +40,7 @@ export async function startTcg2Dxe(p: PeiContext, pei: Tcg2PeiResult): Promise<D
     facts,
     vars,
     handler,
-    dxeFvSha256: digests.sha256Hex(sec.dxeFv.bytes),
+    calibration: calibrationPointOf(calibrationFactsOf(sec, buildReleaseOf(p))),
     history,
     network: [],
     readyToBoot: [{ module: 'Tcg2Dxe', run: () => ready.signal(dxe, vars) }],
