@@ -13,8 +13,7 @@ import {
   MachineDescription, calibrationPointOfImage, decompressMemFvs, dxeDerivedAllocations, predict, readFirmwareVersionString,
 } from '@tcg2sim/platform-ovmf';
 import { SoftTpmBackend } from '@tcg2sim/tpm-backends';
-import { OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { FIRMWARE_CACHE, OVMF_DIR, requirePrerequisites } from '@tcg2sim/test-support';
 
 const LAZYOS = join(FIRMWARE_CACHE, 'github/levi73159+LazyOS/ef1172d0e0df/OVMF.fd');
 const FEDORA_38 = join(FIRMWARE_CACHE, 'github/GSquared+OVMFFiles/4ba668f8268c/OVMF_CODE.fd');
