@@ -152,8 +152,22 @@ export function streamCopyPoolSize(size: number, overhead: number, align: number
   return Math.ceil((size + STREAM_COPY_EXTRA) / align) * align + overhead;
 }
 
-/** The image-derived layers of DXE's allocations above BDS's file buffer. */
-export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: { readonly peiFv: MemoryFv; readonly vm: DxeDriverVm; readonly release?: BuildRelease }): DxeDerivedAllocations {
+/** What the DXEFV's files alone decide (for one answer to "is there an RNG"): computed once per volume. */
+interface DxeFvLayers {
+  readonly ffsCopyPages: number;
+  readonly driverImagePages: number;
+  readonly startedDrivers: number;
+  readonly ia32: boolean;
+  readonly unreadable: readonly string[];
+  readonly started: ReadonlySet<string>;
+  readonly largeVolatileStore: boolean;
+}
+
+const fvLayersCache = new WeakMap<MemoryFv, Map<boolean, DxeFvLayers>>();
+
+function dxeFvLayers(dxeFv: MemoryFv, rng: boolean): DxeFvLayers {
+  const cached = fvLayersCache.get(dxeFv)?.get(rng);
+  if (cached !== undefined) return cached;
   const files = dxeFv.volume.files;
   const core = files.find((f) => f.type === FFS_DXE_CORE);
   let ia32 = false;
@@ -166,7 +180,6 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
       ia32 = false;
     }
   }
-  const poolHead = ia32 ? 0x10 : 0x18;
   const poolOverhead = ia32 ? 0x1c : 0x20;
   const align = ia32 ? 4 : 8;
   let ffsCopyPages = 0;
@@ -179,7 +192,7 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
     const copy = streamCopyPoolSize(f.size, poolOverhead, align);
     if (copy > LARGEST_POOL_LIST) ffsCopyPages += pages(copy);
     if (f.type !== FFS_DRIVER) continue;
-    if (!driverStarts(f, vm)) continue;
+    if (!driverStarts(f, { rng, physBits: 0, page1g: false })) continue;
     started.add(f.guid.toUpperCase());
     const pe = peOf(f);
     if (pe === undefined) continue;
@@ -201,12 +214,24 @@ export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: {
     driverImagePages += pages(sizeOfImage);
     startedDrivers += 1;
   }
-  const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
-  const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
   // The 0xC0000-byte volatile variable store: TlsDxe or SecureBootConfigDxe in DXEFV (dxe-driver-allocations.ts D6).
   const largeVolatileStore = files.some((f) => LARGE_VOLATILE_STORE_MODULES.has(f.guid.toUpperCase()));
+  const layers: DxeFvLayers = { ffsCopyPages, driverImagePages, startedDrivers, ia32, unreadable, started, largeVolatileStore };
+  const perRng = fvLayersCache.get(dxeFv) ?? new Map<boolean, DxeFvLayers>();
+  perRng.set(rng, layers);
+  fvLayersCache.set(dxeFv, perRng);
+  return layers;
+}
+
+/** The image-derived layers of DXE's allocations above BDS's file buffer. */
+export function dxeDerivedAllocations(dxeFv: MemoryFv, vm: DxeDispatchVm, pei: { readonly peiFv: MemoryFv; readonly vm: DxeDriverVm; readonly release?: BuildRelease }): DxeDerivedAllocations {
+  const { ffsCopyPages, driverImagePages, startedDrivers, ia32, unreadable, started, largeVolatileStore } = dxeFvLayers(dxeFv, vm.rng);
+  const poolHead = ia32 ? 0x10 : 0x18;
+  const poolOverhead = ia32 ? 0x1c : 0x20;
+  const identityMapPages = ia32 ? 0 : identityMapPoolPages(vm.physBits, vm.page1g);
+  const topUnitPages = ia32 ? 0 : PAGE_TABLE_POOL_UNIT_PAGES;
   const drivers = dxeDriverAllocations(started, pei.peiFv, { ...pei.vm, largeVolatileStore });
-  return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable, drivers, release: pei.release ?? { cpuidAddressWidth: true } };
+  return { ffsCopyPages, driverImagePages, identityMapPages, topUnitPages, startedDrivers, poolHead, poolOverhead, unreadable: [...unreadable], drivers, release: pei.release ?? { cpuidAddressWidth: true } };
 }
 
 /** Pages of the derived layers for a boot file of `fileSize` bytes (A–B6 + C + D1–D9 + E). */

@@ -95,6 +95,16 @@ export function driverAllocationPages(d: DxeDriverAllocations): number {
 
 /** The pages of PlatformPei's mMemoryTypeInformation defaults (0 when the array is not found). */
 export function memoryTypeBinPages(peiFv: MemoryFv): number {
+  const cached = binPagesCache.get(peiFv);
+  if (cached !== undefined) return cached;
+  const pages = memoryTypeBinPagesOf(peiFv);
+  binPagesCache.set(peiFv, pages);
+  return pages;
+}
+
+const binPagesCache = new WeakMap<MemoryFv, number>();
+
+function memoryTypeBinPagesOf(peiFv: MemoryFv): number {
   const f = findFileByGuid(peiFv.volume, PLATFORM_PEI);
   const body = f?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE)?.body;
   if (body === undefined) return 0;
