@@ -184,6 +184,12 @@ export function peiCoreHasMemoryBins(volume: FirmwareVolume): boolean {
   return core !== undefined && find(core, guidFromString(MEMORY_TYPE_INFORMATION_GUID)) >= 0;
 }
 
+/** Whether PlatformPei holds QemuFwCfgLib's cache list (mCacheFwCfgList: edk2-stable202505 on). */
+export function hasFwCfgCacheList(volume: FirmwareVolume): boolean {
+  const pp = imageOf(findFileByGuid(volume, PLATFORM_PEI_FILE_GUID));
+  return pp !== undefined && typeof fwCfgCache(pp) !== 'string';
+}
+
 /** IdtEntryCount of CpuMpPei's exception handler data, or why it was not found. */
 export function cpuMpPeiExceptionVectors(volume: FirmwareVolume): number | string {
   return exceptionVectors(imageOf(findFileByGuid(volume, CPU_MP_PEI_FILE_GUID)));
