@@ -55,10 +55,11 @@
  * only on S3 and the exception stacks (both 202511); an IA32 PEI goes by the release.
  * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
  * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
- * 202602 and 202605 (local builds) are 202511's, 202605 with 256 vectors. 202508 (a local build)
- * has the read-only AP code page but still the AP loop buffer: after its ACPI NVS pages, ApplyRoProtection
- * on the loop code splits another 2 MiB page only when that page is not the AP code page's
- * (one more page-table page), then CreatePageTable's reserved pages as before; no exception stacks.
+ * 202508 (a local build, checked) has the read-only AP code page but still the AP loop buffer:
+ * after its ACPI NVS pages, ApplyRoProtection on the loop code splits another 2 MiB page only when
+ * that page is not the AP code page's (one more page-table page), then CreatePageTable's reserved
+ * pages as before; no exception stacks. 202602 and 202605 read as 202511 (202605 with 256
+ * vectors) in their source, but stay open until a boot of each checks them (`x64Checked`).
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
@@ -105,7 +106,11 @@ const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
  * `to`, and `mpExceptionStacks` (the releases with MpInitLib's read-only AP code page, no AP loop
  * buffer on a normal boot and CpuMpPei's exception stacks), left open there.
  */
-export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[] } as const;
+export const SMM_PEI_PAGES_RELEASES = {
+  from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[],
+  /** X64 releases after `to` whose model a real boot checked (a release in between stays open until one does). */
+  x64Checked: [202508, 202511, 202608] as readonly number[],
+} as const;
 const TWO_MIB = 0x200000;
 const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
 const AP_SAFE_STACK_SIZE = 128;
@@ -188,6 +193,9 @@ export function smmPeiPages(
   const x64Mp = arch === 'X64' ? cpuMpPeiFacts(peiFv.volume) : undefined;
   if (typeof x64Mp === 'string') return { unmodelled: `MpInitLib's and CpuMpPei's pages (${x64Mp})` };
   const x64Later = x64Mp !== undefined && release !== undefined && release > SMM_PEI_PAGES_RELEASES.to && release <= SMM_PEI_PAGES_RELEASES.x64To;
+  if (x64Later && !SMM_PEI_PAGES_RELEASES.x64Checked.includes(release)) {
+    return { unmodelled: `PEI's page allocations of edk2-stable${release}: no boot of this release checked (X64 checked: edk2-stable${SMM_PEI_PAGES_RELEASES.x64Checked.join(', ')}; CpuMpPei's code says ${Object.entries(x64Mp).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none of the later changes'})` };
+  }
   const mpStacks = x64Later || (x64Mp === undefined && release !== undefined && SMM_PEI_PAGES_RELEASES.mpExceptionStacks.includes(release));
   if (release === undefined || (!mpStacks && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
     return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}, ${SMM_PEI_PAGES_RELEASES.mpExceptionStacks.join(' and ')}; X64 to ${SMM_PEI_PAGES_RELEASES.x64To})` };
