@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirePrerequisites, skipOptional, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional, skipWithoutLocalBuild, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // SMM builds from edk2-stable202405, whose PlatformPei relocates SMBASE in PEI and writes RAM
@@ -11,9 +11,10 @@ import { runCli } from './harness.ts';
 // written from (`boots`) and later captures it had not seen (`captures`), logs and PCRs in
 // platform-ovmf's test/vectors/smm-relocation/, the firmware never committed. Debian's images are
 // fetched by scripts/fetch-debian-firmware.sh (missing in CI: a failure); the others are skipped
-// with a notice naming them when absent from the firmware cache.
+// with a notice naming them when absent from the firmware cache, local builds of edk2 tags
+// (boots.json `localBuild`, under local-edk2/) with skipWithoutLocalBuild, in CI too.
 
-interface Image { readonly file: string; readonly vars: string; readonly source: string; readonly sha256: string }
+interface Image { readonly file: string; readonly vars: string; readonly source: string; readonly sha256: string; readonly localBuild?: { readonly tag: string } }
 interface Boot {
   readonly id: string;
   readonly image: string;
@@ -37,9 +38,11 @@ function firmware(ctx: Mocha.Context, image: string): Image {
   for (const file of [img.file, img.vars]) {
     const path = join(CACHE, file);
     if (img.source.startsWith('Debian')) requirePrerequisites(ctx, { files: [path], hint: img.source });
+    else if (img.localBuild !== undefined && !existsSync(path)) skipWithoutLocalBuild(ctx, `${img.localBuild.tag} X64 SMM`, path);
     else if (!existsSync(path)) skipOptional(ctx, `firmware ${path} absent (${img.source}; never committed)`);
   }
   const sha = createHash('sha256').update(readFileSync(join(CACHE, img.file))).digest('hex');
+  if (sha !== img.sha256 && img.localBuild !== undefined) skipWithoutLocalBuild(ctx, `${img.localBuild.tag} X64 SMM`, join(CACHE, img.file), `sha256 ${sha}, the vectors' ${img.sha256}`);
   if (sha !== img.sha256) skipOptional(ctx, `firmware ${join(CACHE, img.file)} is not the file of ${img.source} (sha256 ${sha})`);
   return img;
 }

@@ -50,6 +50,8 @@ export { peiHobList202608, fwCfgCacheHobs, PEI_HOB_RELEASE_202608, FW_CFG_INFO_H
 export type { PeiHobList202608Input } from './platform-pei/pei-hob-list-202608.ts';
 export { peiHobFacts202608, peiCoreHasMemoryBins } from './platform-pei/pei-hob-facts-202608.ts';
 export type { PeiHobFacts202608, FwCfgCacheEntry } from './platform-pei/pei-hob-facts-202608.ts';
+export { cpuMpPeiFacts } from './platform-pei/cpu-mp-pei-facts.ts';
+export type { CpuMpPeiFacts } from './platform-pei/cpu-mp-pei-facts.ts';
 export { qemu72FwCfgFiles, qemuE820EntryCount } from './platform-pei/qemu-fw-cfg-files.ts';
 export type { QemuFwCfgFile } from './platform-pei/qemu-fw-cfg-files.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';

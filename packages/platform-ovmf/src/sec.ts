@@ -2,6 +2,7 @@ import { Tcg2Error } from '@tcg2sim/binary-codec';
 // The parser alone (not the package's main entry): the CLI loads this module before the rest.
 import { EFI_SECTION, imageInfo, parseEfiImage, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
 import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi/fv';
+import { dxeFvBaseFromPlatformPei } from './dxe-fv-base.ts';
 
 /** FV names of OVMF's flash layout (OvmfPkgX64.fdf / OvmfPkgIa32X64.fdf). */
 export const OVMF_FV_NAME = {
@@ -48,7 +49,7 @@ export interface SecOutput {
 export interface SecOptions {
   /** PcdOvmfPeiMemFvBase; default: derived from the XIP images in PEIFV, else 0x820000. */
   readonly peiFvBase?: bigint;
-  /** PcdOvmfDxeMemFvBase; default: PEIFV base + PEIFV size (0x900000 in both OVMF builds). */
+  /** PcdOvmfDxeMemFvBase; default: read from PlatformPei's code (dxe-fv-base.ts), else PEIFV base + PEIFV size. */
   readonly dxeFvBase?: bigint;
   readonly parse?: FvParseOptions;
 }
@@ -93,7 +94,7 @@ function memFvsOf(flash: FlashImage, o: SecOptions): SecOutput {
   const pv = peiSec.volume;
   const dv = dxeSec.volume;
   const peiBase = o.peiFvBase ?? xipFvBase(pv) ?? DEFAULT_PEI_FV_BASE;
-  const dxeBase = o.dxeFvBase ?? peiBase + pv.header.fvLength;
+  const dxeBase = o.dxeFvBase ?? dxeFvBaseFromPlatformPei(pv, peiBase + pv.header.fvLength, dv.header.fvLength) ?? peiBase + pv.header.fvLength;
   return {
     flash,
     fvMainCompact,

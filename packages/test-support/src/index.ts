@@ -97,7 +97,7 @@ export function tempDir(prefix = 'tcg2sim-'): { path: string; remove: () => void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export { inCi, noSkips, missingReason, skipBecause, skipOptional, skipReasons } from './skip.ts';
+export { inCi, noSkips, missingReason, skipBecause, skipOptional, skipReasons, skipWithoutLocalBuild } from './skip.ts';
 export { TOOL_PACKAGES, FILE_PACKAGES, debianPackageOf, debianPackagesFor } from './debian-packages.ts';
 export {
   ESP_TYPE_GUID, LINUX_FS_TYPE_GUID, guidToBytes, buildFatVolume, buildGptDisk, buildEfiApplication, buildEspDisk, MACHINE_AARCH64, AARCH64_PARK,

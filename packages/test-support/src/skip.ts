@@ -72,6 +72,16 @@ export function skipOptional(ctx: Mocha.Context, reason: string): never {
   return skipWithReason(ctx, reason.replace(/\s*\n\s*/g, '; '));
 }
 
+/**
+ * Skips because a firmware image built locally from the EDK II source is absent (or is not the
+ * build the vectors were captured from: `differs`). Such a build is never committed and no
+ * set-up makes it (CI has none): like {@link skipOptional} it skips under CI too, with one line
+ * naming the build and the file looked for.
+ */
+export function skipWithoutLocalBuild(ctx: Mocha.Context, build: string, file: string, differs?: string): never {
+  return skipOptional(ctx, `local build ${build} ${differs === undefined ? 'absent' : `differs (${differs})`}: ${file} (made from the EDK II source, never committed; not in CI)`);
+}
+
 function skipWithReason(ctx: Mocha.Context, line: string): never {
   const target = skipTarget(ctx);
   skipReasons().set(target, line);

@@ -49,11 +49,18 @@ interface Run {
   readonly err: string;
 }
 
-function runFixture(env: Record<string, string>, reporterPath = reporter, mochaArgs: readonly string[] = []): Run {
+/** A spec that needs a firmware image built locally from the EDK II source (never committed). */
+const LOCAL_BUILD_FIXTURE = `
+import { existsSync } from 'node:fs';
+import { skipWithoutLocalBuild } from '${supportUrl}';
+it('needs a local build', function () { if (!existsSync('/nonexistent/OVMF_CODE.fd')) skipWithoutLocalBuild(this, 'edk2-stable209912 X64 SMM', '/nonexistent/OVMF_CODE.fd'); });
+`;
+
+function runFixture(env: Record<string, string>, reporterPath = reporter, mochaArgs: readonly string[] = [], fixture = FIXTURE): Run {
   const dir = tempDir('tcg2sim-skip-test-');
   try {
     const spec = join(dir.path, 'fixture.spec.mjs');
-    writeFileSync(spec, FIXTURE);
+    writeFileSync(spec, fixture);
     // A second file, so that --parallel has work for two workers.
     const other = join(dir.path, 'other.spec.mjs');
     writeFileSync(other, "describe('another file', () => { it('runs', () => undefined); });\n");
@@ -125,6 +132,15 @@ describe('skipped tests say why (scripts/summary-reporter.cjs, requirePrerequisi
     for (const l of skipped) expect(l).to.match(/\(skipped: missing (sbsign|pesign)[^)]*\(apt-get install -y [a-z -]+\)\)$/);
     expect(r.stdout).to.not.include('"after all" hook');
   });
+
+  for (const [name, env] of [['', {}], [', under CI=true too', { CI: 'true' }]] as const) {
+    it(`a locally built firmware image that is absent skips with one line naming the build and the file${name} (skipWithoutLocalBuild)`, () => {
+      const r = runFixture(env, reporter, [], LOCAL_BUILD_FIXTURE);
+      expect(r.status, r.out + r.err).to.equal(0);
+      expect(lineOf(r.out, 'needs a local build')).to.equal('- needs a local build (skipped: local build edk2-stable209912 X64 SMM absent: /nonexistent/OVMF_CODE.fd (made from the EDK II source, never committed; not in CI))');
+      expect(r.out.trimEnd().split('\n').at(-1)).to.equal('1 passed, 0 failed, 1 skipped');
+    });
+  }
 
   for (const [name, env] of [['CI=true', { CI: 'true' }], ['TCG2SIM_TEST_STRICT=1 (scripts/test-all.sh)', { TCG2SIM_TEST_STRICT: '1' }]] as const) {
     it(`fails instead of skipping under ${name}, with the reason`, () => {

@@ -10,7 +10,8 @@
  * Found by code, not symbols: the constructor's Cloud Hypervisor branch stores the constant
  * 0x608 into the global (`mov dword [rip+disp32], 0x608` on X64: C7 05 disp32 08 06 00 00;
  * `mov dword [abs32], 0x608` on IA32: C7 05 abs32 08 06 00 00), and the Q35/PIIX4 branch stores
- * `PMBASE + 8` into the same address (`add r32, 8` followed by a store to it).
+ * `PMBASE + 8` into the same address (`add r32, 8` followed by a store to it); or, X64, both
+ * branches end in one store (`mov r32, 0x608; jmp` to `lea r32, [r + 8]; mov [rip+disp32], r32`).
  */
 import { EFI_SECTION } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
@@ -53,6 +54,12 @@ export function locatePeiCoreAcpiTimer(peiFv: MemoryFv): AcpiTimerGlobal | undef
     const rva = machine === X64 ? i + 10 + (u32(b, i + 2) | 0) : u32(b, i + 2) - imageBase;
     if (rva >= data.virtualAddress && rva + 4 <= data.virtualAddress + data.virtualSize) found.add(rva);
   }
+  if (found.size === 0 && machine === X64) {
+    const merged = mergedStoreX64(b, data);
+    if (merged === undefined) return undefined;
+    const offsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset + merged;
+    return { offsetInFv, evidence: `PeiCore's AcpiTimerLib global (0x608 or PMBASE+8, one store) at PEIFV+0x${offsetInFv.toString(16)}` };
+  }
   if (found.size !== 1) return undefined;
   const rva = [...found][0] ?? 0;
   // The PMBASE + 8 store to the same global: `add r32, 8` (83 C0+r 08), then within a few
@@ -70,6 +77,28 @@ export function locatePeiCoreAcpiTimer(peiFv: MemoryFv): AcpiTimerGlobal | undef
   if (!corroborated) return undefined;
   const offsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset + rva;
   return { offsetInFv, evidence: `PeiCore's AcpiTimerLib global (stores 0x608 and PMBASE+8) at PEIFV+0x${offsetInFv.toString(16)}` };
+}
+
+/**
+ * X64 code where both branches share one store (a local edk2-stable202508 RELEASE build's PeiCore):
+ * `mov r32, 0x608` (B8+r imm32) then `jmp` (EB rel8 / E9 rel32) to `mov [rip+disp32], r32`, whose
+ * other way in is `lea r32, [r32' + 8]` (8D, ModRM mod 01, disp8 8) right before it. The RVA of
+ * the global in .data, or undefined.
+ */
+function mergedStoreX64(b: Uint8Array, data: { readonly virtualAddress: number; readonly virtualSize: number }): number | undefined {
+  const found = new Set<number>();
+  for (let i = 0; i + 7 <= b.length; i++) {
+    const reg = (b[i] ?? 0) - 0xb8;
+    if (reg < 0 || reg > 7 || u32(b, i + 1) !== 0x608) continue;
+    const j = i + 5;
+    const store = b[j] === 0xeb ? j + 2 + (((b[j + 1] ?? 0) << 24) >> 24) : b[j] === 0xe9 ? j + 5 + (u32(b, j + 1) | 0) : -1;
+    if (store < 3 || store + 6 > b.length || b[store] !== 0x89 || b[store + 1] !== (0x05 | (reg << 3))) continue;
+    const lea = store - 3;
+    if (b[lea] !== 0x8d || ((b[lea + 1] ?? 0) & 0xf8) !== (0x40 | (reg << 3)) || ((b[lea + 1] ?? 0) & 7) === 4 || b[lea + 2] !== 0x08) continue;
+    const rva = store + 6 + (u32(b, store + 2) | 0);
+    if (rva >= data.virtualAddress && rva + 4 <= data.virtualAddress + data.virtualSize) found.add(rva);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
 }
 
 /** Writes the PM timer port into `bytes` (PEIFV) where PeiCore keeps it; returns a note or undefined. */

@@ -15,10 +15,10 @@
  * - The IDT entries PeiCpuExceptionHandlerLib sizes its pools by (CpuMpPei:
  *   `mov qword [rax], IdtEntryCount` into EXCEPTION_HANDLER_DATA, then `mov ecx, 8 × count` for
  *   the external interrupt handler table): X86_CPU_INTERRUPT_NUM (256) in 202608, 32 before.
- * - PlatformPei's memory-allocation HOBs for the MEMFD areas new in 202608: the IGVM parameter
- *   page (PlatformInitLib Igvm.c PlatformIgvmParamReserve: `mov r8d, EfiRuntimeServicesData`,
- *   size, base) and the early memory debug log right below PEIFV (MemDetect.c: built just before
- *   PEIFV's own).
+ * - PlatformPei's memory-allocation HOBs for the MEMFD areas: the IGVM parameter page (from
+ *   edk2-stable202602; PlatformInitLib Igvm.c PlatformIgvmParamReserve: `mov r8d,
+ *   EfiRuntimeServicesData`, size, base) and the early memory debug log next to PEIFV (from
+ *   202508; MemDetect.c: built just before PEIFV's own).
  */
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
@@ -104,7 +104,21 @@ function delayedDispatchHobLength(core: Uint8Array | undefined): number | string
   return "PeiCore's BuildGuidHob of the delayed-dispatch table not found";
 }
 
-/** PlatformPei: `mov r8d, size` shortly before `lea rcx, [rip + PlatformInfoGuid]`. */
+/** Offsets just after each `lea r64, [rip + d]` (REX.W 8D, ModRM mod 00 r/m 101) whose target is `target`. */
+function leaTo(b: Uint8Array, target: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 7 <= b.length; i++) {
+    if (((b[i] ?? 0) & 0xfa) === 0x48 && b[i + 1] === 0x8d && ((b[i + 2] ?? 0) & 0xc7) === 0x05 && i + 7 + (u32(b, i + 3) | 0) === target) out.push(i + 7);
+  }
+  return out;
+}
+
+/**
+ * PlatformPei: `mov r8d, size` shortly before `lea rcx, [rip + PlatformInfoGuid]` and its call
+ * (Debian's and Ubuntu's builds); else the GUID's address loaded into another register, then
+ * within 32 bytes `mov r8d, size` and a call within 10 bytes after it (a local edk2-stable202508
+ * RELEASE build: `lea rbx, [guid]; …; mov r8d, 0xA2; mov rcx, rbx; …; call`).
+ */
 function platformInfoSize(pp: Uint8Array): number | string {
   const guid = find(pp, guidFromString(PLATFORM_INFO_HOB_GUID));
   if (guid < 0) return 'PlatformPei has no gUefiOvmfPkgPlatformInfoGuid';
@@ -112,6 +126,13 @@ function platformInfoSize(pp: Uint8Array): number | string {
     for (let i = after - 7 - 6; i >= Math.max(0, after - 7 - 24); i--) {
       const size = u32(pp, i + 2);
       if (pp[i] === 0x41 && pp[i + 1] === 0xb8 && pp[after] === 0xe8 && size > 0 && size < 0x1000) return size;
+    }
+  }
+  for (const after of leaTo(pp, guid)) {
+    for (let i = after; i + 6 <= Math.min(pp.length, after + 32); i++) {
+      const size = u32(pp, i + 2);
+      if (pp[i] !== 0x41 || pp[i + 1] !== 0xb8 || size === 0 || size >= 0x1000) continue;
+      for (let j = i + 6; j < Math.min(pp.length, i + 16); j++) if (pp[j] === 0xe8) return size;
     }
   }
   return "PlatformPei's BuildGuidDataHob of EFI_HOB_PLATFORM_INFO not found";
@@ -158,14 +179,18 @@ function igvmParams(pp: Uint8Array, peiFvBase: number): MemFdReservation | undef
   return undefined;
 }
 
-/** `mov edx, size; mov ecx, base` with base + size = PEIFV's base, within NEAR bytes before `mov ecx, PEIFV base`. */
-function earlyDebugLog(pp: Uint8Array, peiFvBase: number): MemFdReservation | undefined {
+/**
+ * `mov edx, size; mov ecx, base` within NEAR bytes before `mov ecx, PEIFV base`, the range right
+ * below PEIFV (base + size = PEIFV's base: Debian's and Ubuntu's MEMFD) or right above it (base =
+ * PEIFV's end: the MEMFD of edk2-stable202508's OvmfPkgX64.fdf, the log after PEIFV).
+ */
+function earlyDebugLog(pp: Uint8Array, peiFvBase: number, peiFvSize: number): MemFdReservation | undefined {
   const fv = Uint8Array.from([0xb9, peiFvBase & 0xff, (peiFvBase >> 8) & 0xff, (peiFvBase >> 16) & 0xff, peiFvBase >>> 24]);
   for (let at = find(pp, fv); at >= 0; at = find(pp, fv, at + 1)) {
     for (let i = Math.max(0, at - NEAR); i + 10 <= at; i++) {
       const size = u32(pp, i + 1);
       const base = u32(pp, i + 6);
-      if (pp[i] === 0xba && pp[i + 5] === 0xb9 && size > 0 && base + size === peiFvBase) return { base, size };
+      if (pp[i] === 0xba && pp[i + 5] === 0xb9 && size > 0 && (base + size === peiFvBase || (peiFvSize > 0 && base === peiFvBase + peiFvSize))) return { base, size };
     }
   }
   return undefined;
@@ -184,6 +209,12 @@ export function peiCoreHasMemoryBins(volume: FirmwareVolume): boolean {
   return core !== undefined && find(core, guidFromString(MEMORY_TYPE_INFORMATION_GUID)) >= 0;
 }
 
+/** Whether PlatformPei holds QemuFwCfgLib's cache list (mCacheFwCfgList: edk2-stable202505 on). */
+export function hasFwCfgCacheList(volume: FirmwareVolume): boolean {
+  const pp = imageOf(findFileByGuid(volume, PLATFORM_PEI_FILE_GUID));
+  return pp !== undefined && typeof fwCfgCache(pp) !== 'string';
+}
+
 /** IdtEntryCount of CpuMpPei's exception handler data, or why it was not found. */
 export function cpuMpPeiExceptionVectors(volume: FirmwareVolume): number | string {
   return exceptionVectors(imageOf(findFileByGuid(volume, CPU_MP_PEI_FILE_GUID)));
@@ -200,6 +231,6 @@ export function peiHobFacts202608(volume: FirmwareVolume, peiFvBase: number): Pe
     rscNestStatus: find(imageOf(findFileByGuid(volume, REPORT_STATUS_CODE_ROUTER_PEI_FILE_GUID)) ?? new Uint8Array(0), guidFromString(RSC_ROUTER_NEST_STATUS_HOB_GUID)) >= 0,
     exceptionVectors: exceptionVectors(imageOf(findFileByGuid(volume, CPU_MP_PEI_FILE_GUID))),
     igvmParams: pp === undefined ? undefined : igvmParams(pp, peiFvBase),
-    earlyDebugLog: pp === undefined ? undefined : earlyDebugLog(pp, peiFvBase),
+    earlyDebugLog: pp === undefined ? undefined : earlyDebugLog(pp, peiFvBase, Number(volume.header.fvLength)),
   };
 }

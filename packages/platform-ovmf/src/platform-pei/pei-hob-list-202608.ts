@@ -38,8 +38,12 @@ import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 
 /** The release this model follows. */
 export const PEI_HOB_RELEASE_202608 = 202608;
-/** The releases with QemuFwCfgLib's cache HOBs this model covers: 202511 (no memory bins), 202608 (bins). */
-export const PEI_HOB_RELEASES_FW_CFG_CACHE: readonly number[] = [202511, PEI_HOB_RELEASE_202608];
+/**
+ * The releases with QemuFwCfgLib's cache HOBs this model covers (X64), each difference read from
+ * the image: 202508, 202511, 202602 and 202605 (no memory bins), 202608 (bins). 202505 has the
+ * cache too, but 202502's MpInitLib (no read-only AP code page): its list is left open.
+ */
+export const PEI_HOB_RELEASES_FW_CFG_CACHE = { from: 202508, to: PEI_HOB_RELEASE_202608 } as const;
 const BINS = 'PeiCore memory bins (allocated, freed, left above the PHIT)';
 const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
 /** gOvmfFwCfgInfoHobGuid (OvmfPkg.dec). */
@@ -112,7 +116,8 @@ function facts(input: PeiHobList202608Input): Facts | string {
 /** PEI's HOBs up to and including SmmRelocationInit's IDT pool, edk2-stable202608 X64. */
 export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
   const { arch, machine: m } = input;
-  if (input.release === undefined || !PEI_HOB_RELEASES_FW_CFG_CACHE.includes(input.release)) return { unmodelled: `PEI's HOB list of edk2-stable${input.release ?? '?'} (this model: ${PEI_HOB_RELEASES_FW_CFG_CACHE.join(', ')})` };
+  const { from, to } = PEI_HOB_RELEASES_FW_CFG_CACHE;
+  if (input.release === undefined || input.release < from || input.release > to) return { unmodelled: `PEI's HOB list of edk2-stable${input.release ?? '?'} (this model: edk2-stable${from} to ${to})` };
   if (arch !== 'X64') return { unmodelled: `PEI's HOB list of an IA32 PEI in edk2-stable${PEI_HOB_RELEASE_202608}` };
   if (m.machine !== 'q35') return { unmodelled: `PEI's HOB list on machine ${m.machine} (modelled for q35)` };
   const r = facts(input);
@@ -132,10 +137,8 @@ export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
   // With PeiCore's memory bins (smm-pei-pages.ts) PlatformPei publishes memory from PeiVariable's PPI: its HOBs, then the IGVM page.
   const bins = input.pages.some((p) => p.what === BINS);
   if (bins) hobs.push(...hobsAfter('PeiVariable', w, m.cpus));
-  if (g.igvmParams !== undefined) {
-    if (!bins) return { unmodelled: 'PlatformPei\'s IGVM parameter page in a build that publishes PEI memory from its entry point' };
-    hobs.push(memAlloc('PlatformPei IGVM parameter page (runtime data)', g.igvmParams.size));
-  }
+  // PlatformQemuInitializeRam reserves the IGVM parameter page (Igvm.c, edk2-stable202602 on) before its RAM HOBs, with or without bins.
+  if (g.igvmParams !== undefined) hobs.push(memAlloc('PlatformPei IGVM parameter page (runtime data)', g.igvmParams.size));
   // PlatformPei's HOBs of 202502 from its RAM descriptors on (PlatformInfo is above), the early debug log before PEIFV's.
   for (const h of platformPeiHobs(m, w).slice(1)) {
     if (h.what === 'PEIFV' && g.earlyDebugLog !== undefined) hobs.push(memAlloc('MEMFD early memory debug log', g.earlyDebugLog.size));
@@ -161,7 +164,7 @@ function afterMemoryNoBins(input: PeiHobList202608Input, vectors: number): PeiHo
   const { machine: m, pages } = input;
   const w = 8;
   const last = pages[pages.length - 1];
-  if (last?.what !== 'SmmRelocationLib SMM init stack' || !pages.some((p) => p.what === RO_AP_CODE_TABLE)) return `PEI page allocations other than edk2-stable202511's (${pages.map((p) => p.what).join(', ')})`;
+  if (last?.what !== 'SmmRelocationLib SMM init stack' || !pages.some((p) => p.what === RO_AP_CODE_TABLE)) return `PEI page allocations without MpInitLib's read-only AP code page (edk2-stable202508 on: ${pages.map((p) => p.what).join(', ')})`;
   const out: PeiHob[] = [];
   for (const p of pages.slice(0, -1)) {
     out.push(memAlloc(p.what, p.pages * PAGE));

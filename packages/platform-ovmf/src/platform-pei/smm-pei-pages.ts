@@ -50,16 +50,23 @@
  *   ArchSetupExceptionStack: 2 × PcdCpuKnownGoodStackSize + 16 + the reset vector's 64-byte GDT
  *   + 16 + 0x68, per CPU, in one allocation).
  * Whether PeiCore has the bins (and PlatformPei defers memory) is read from PeiCore's image
- * (peiCoreHasMemoryBins); the MpInitLib/CpuMpPei changes go by the release (202511 and 202608).
+ * (peiCoreHasMemoryBins); for an X64 PEI the MpInitLib/CpuMpPei changes are read from CpuMpPei's
+ * code (cpu-mp-pei-facts.ts): the read-only AP code page (edk2-stable202508), the AP loop buffer
+ * only on S3 and the exception stacks (both 202511); an IA32 PEI goes by the release.
  * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
  * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
- * 202508, 202602 and 202605 have some of these and no boot to check them: not modelled.
+ * 202508 (a local build, checked) has the read-only AP code page but still the AP loop buffer:
+ * after its ACPI NVS pages, ApplyRoProtection on the loop code splits another 2 MiB page only when
+ * that page is not the AP code page's (one more page-table page), then CreatePageTable's reserved
+ * pages as before; no exception stacks. 202602 and 202605 read as 202511 (202605 with 256
+ * vectors) in their source, but stay open until a boot of each checks them (`x64Checked`).
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
 import type { FfsFile } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
+import { cpuMpPeiFacts } from './cpu-mp-pei-facts.ts';
 import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
@@ -93,12 +100,19 @@ const BEFORE_MEMORY_AFTER_PLATFORM: Readonly<Record<string, { readonly name: str
 const AFTER_MEMORY_BEFORE_CPU_MP: Readonly<Record<string, string>> = { '6C0E75B4-B0B9-44D1-8210-3377D7B4E066': 'SmmAccessPei' };
 const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
 /**
- * Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202505,
- * 202511 and 202608). `mpExceptionStacks`: MpInitLib's read-only AP code page (202508), no AP
- * loop buffer on a normal boot and CpuMpPei's exception stacks (202511), checked in 202511 and
- * 202608 builds; 202508, 202602 and 202605 have no boot to check them (not modelled).
+ * Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202608).
+ * An X64 PEI's MpInitLib/CpuMpPei differences are read from CpuMpPei's code up to `x64To`
+ * (cpu-mp-pei-facts.ts; checked in 202508, 202511, 202602, 202605 and 202608 builds). IA32:
+ * `to`, and `mpExceptionStacks` (the releases with MpInitLib's read-only AP code page, no AP loop
+ * buffer on a normal boot and CpuMpPei's exception stacks), left open there.
  */
-export const SMM_PEI_PAGES_RELEASES = { from: 202405, to: 202505, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[] } as const;
+export const SMM_PEI_PAGES_RELEASES = {
+  from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[],
+  /** X64 releases after `to` whose model a real boot checked (a release in between stays open until one does). */
+  x64Checked: [202508, 202511, 202608] as readonly number[],
+} as const;
+const TWO_MIB = 0x200000;
+const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
 const AP_SAFE_STACK_SIZE = 128;
 /** The 32-entry IDT copy (X64 gate descriptors) that shares MpInitLib's last buffer page with CPU_MP_DATA. */
 const BASE_IDT_BYTES = 32 * 16;
@@ -175,14 +189,21 @@ export function smmPeiPages(
 ): SmmPeiPages {
   // PeiCore's memory bins are read from its image; with them PlatformPei (same release) defers memory to PeiVariable's PPI.
   const bins = peiCoreHasMemoryBins(peiFv.volume);
-  const mpStacks = release !== undefined && SMM_PEI_PAGES_RELEASES.mpExceptionStacks.includes(release);
+  // X64: MpInitLib's and CpuMpPei's changes from CpuMpPei's code, within the releases read (x64To).
+  const x64Mp = arch === 'X64' ? cpuMpPeiFacts(peiFv.volume) : undefined;
+  if (typeof x64Mp === 'string') return { unmodelled: `MpInitLib's and CpuMpPei's pages (${x64Mp})` };
+  const x64Later = x64Mp !== undefined && release !== undefined && release > SMM_PEI_PAGES_RELEASES.to && release <= SMM_PEI_PAGES_RELEASES.x64To;
+  if (x64Later && !SMM_PEI_PAGES_RELEASES.x64Checked.includes(release)) {
+    return { unmodelled: `PEI's page allocations of edk2-stable${release}: no boot of this release checked (X64 checked: edk2-stable${SMM_PEI_PAGES_RELEASES.x64Checked.join(', ')}; CpuMpPei's code says ${Object.entries(x64Mp).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none of the later changes'})` };
+  }
+  const mpStacks = x64Later || (x64Mp === undefined && release !== undefined && SMM_PEI_PAGES_RELEASES.mpExceptionStacks.includes(release));
   if (release === undefined || (!mpStacks && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
-    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}, ${SMM_PEI_PAGES_RELEASES.mpExceptionStacks.join(' and ')})` };
+    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}, ${SMM_PEI_PAGES_RELEASES.mpExceptionStacks.join(' and ')}; X64 to ${SMM_PEI_PAGES_RELEASES.x64To})` };
   }
   if (bins && !mpStacks) return { unmodelled: `PEI's page allocations of edk2-stable${release} with PeiCore's memory bins` };
   const maxCpus = m.maxCpus ?? m.cpus;
   if (maxCpus > MAX_CHECKED_CPUS) return { unmodelled: `MpInitLib's buffer for ${maxCpus} possible CPUs (its CPU_MP_DATA and per-CPU data are checked up to ${MAX_CHECKED_CPUS})` };
-  if (bins) return memoryBinPages(peiFv, arch, m, apStackSize, memoryTypeInfoPages);
+  if (bins) return memoryBinPages(peiFv, arch, m, apStackSize, memoryTypeInfoPages, x64Mp, top);
   const out: PeiPageAllocation[] = [];
   const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
   const corePages = core === undefined ? 'no PEI core file' : imagePages(core);
@@ -211,7 +232,7 @@ export function smmPeiPages(
   }
 
   if (mpStacks) {
-    const tail = mpTail(peiFv, arch, m, apStackSize);
+    const tail = mpTail(peiFv, arch, m, apStackSize, x64Mp, top, out.reduce((s, a) => s + a.pages, 0));
     if (typeof tail === 'string') return { unmodelled: tail };
     out.push(...tail);
     return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
@@ -245,7 +266,9 @@ const wantsMemory = (f: FfsFile): boolean =>
   f.sections?.some((s) => s.depex?.some((op) => 'guid' in op && op.guid.toUpperCase() === MEMORY_DISCOVERED_PPI) === true) === true;
 
 /** edk2-stable202608 (X64): memory installed from PeiVariable's PPI, PeiCore's memory bins, the new MpInitLib/CpuMpPei buffers. */
-function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, memoryTypeInfoPages: number | undefined): SmmPeiPages {
+function memoryBinPages(
+  peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, memoryTypeInfoPages: number | undefined, mp: MpFacts | undefined, top: number
+): SmmPeiPages {
   if (arch !== 'X64') return { unmodelled: `PEI's page allocations of an IA32 PEI with PeiCore memory bins (no paging: no page-table split; other exception-stack sizes; no boot checked)` };
   if (memoryTypeInfoPages === undefined) return { unmodelled: "PeiCore's memory bins (PlatformPei's mMemoryTypeInformation not found)" };
   const core = peiFv.volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE);
@@ -281,30 +304,50 @@ function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescrip
     if (typeof pages === 'string') return { unmodelled: `${name}'s copy in memory (${pages})` };
     out.push({ what: name, pages });
   }
-  const tail = mpTail(peiFv, arch, m, apStackSize);
+  const tail = mpTail(peiFv, arch, m, apStackSize, mp, top, out.reduce((s, a) => s + a.pages, 0));
   if (typeof tail === 'string') return { unmodelled: tail };
   out.push(...tail);
   return { pagesBelowTop: out.reduce((s, a) => s + a.pages, 0) * PAGE, allocations: out };
 }
 
+/** What CpuMpPei's code says (cpu-mp-pei-facts.ts), for an X64 PEI. */
+type MpFacts = Exclude<ReturnType<typeof cpuMpPeiFacts>, string>;
+
 /**
- * MpInitLib's and CpuMpPei's pages from edk2-stable202511 (X64), then the SMM init stack: AP
- * stacks (one more for alignment), the IDT copy (16 bytes per CpuMpPei vector: 32 fit, with
- * CPU_MP_DATA and per-CPU data up to 4 CPUs, in one page; 256 take a page more), the AP code page,
- * the page table its read-only protection splits off SEC's 2 MiB page, the stack-switch contexts
- * (freed) and the exception stacks.
+ * MpInitLib's and CpuMpPei's pages of an X64 PEI from edk2-stable202508, as CpuMpPei's code says
+ * (`mp`), then the SMM init stack: AP stacks (one more for alignment), the IDT copy (16 bytes per
+ * CpuMpPei vector: 32 fit, with CPU_MP_DATA and per-CPU data up to 4 CPUs, in one page; 256 take
+ * a page more), the AP code page; with ApplyRoProtection the page table its read-only protection
+ * splits off SEC's 2 MiB page; unless only on S3 the AP loop buffer (ACPI NVS), a page table more
+ * when its code page lies in another 2 MiB page than the AP code's, and its reserved 4-level page
+ * table; with the exception stacks the stack-switch contexts (freed) and the stacks. `below`:
+ * pages allocated under `top` before MpInitLib's buffer.
  */
-function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number): PeiPageAllocation[] | string {
-  if (arch !== 'X64') return "MpInitLib's and CpuMpPei's pages of an IA32 PEI from edk2-stable202511 (no paging: no page-table split; other exception-stack sizes; no boot checked)";
+function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, mp: MpFacts | undefined, top: number, below: number): PeiPageAllocation[] | string {
+  if (arch !== 'X64' || mp === undefined) return "MpInitLib's and CpuMpPei's pages of an IA32 PEI from edk2-stable202511 (no paging: no page-table split; other exception-stack sizes; no boot checked)";
   const vectors = cpuMpPeiExceptionVectors(peiFv.volume);
   if (typeof vectors === 'string') return `MpInitLib's IDT copy (${vectors})`;
   const maxCpus = m.maxCpus ?? m.cpus;
-  return [
+  const out: PeiPageAllocation[] = [
     { what: 'MpInitLib buffer', pages: pagesOf(apStackSize * (maxCpus + 1)) + 1 + pagesOf(vectors * 16 - BASE_IDT_BYTES) },
     { what: 'MpInitLib AP code above 1 MiB', pages: 1 },
-    { what: "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page", pages: 1 },
-    { what: 'CpuMpPei stack-switch contexts (freed)', pages: pagesOf(m.cpus * STACK_SWITCH_CONTEXT_SIZE) },
-    { what: 'CpuMpPei exception stacks, GDTs and TSSs', pages: pagesOf(m.cpus * EXCEPTION_STACK_BYTES_PER_CPU) },
-    { what: 'SmmRelocationLib SMM init stack', pages: 1 },
   ];
+  const lastBase = (): number => top - (below + out.reduce((s, a) => s + a.pages, 0)) * PAGE;
+  const apCode = lastBase();
+  if (mp.readOnlyApCode) out.push({ what: RO_AP_CODE_TABLE, pages: 1 });
+  if (!mp.apLoopOnS3Only) {
+    const apLoop = pagesOf(m.cpus * AP_SAFE_STACK_SIZE) + 1;
+    out.push({ what: 'MpInitLib AP loop buffer (ACPI NVS)', pages: apLoop });
+    const loop = lastBase();
+    if (mp.readOnlyApCode && Math.floor(loop / TWO_MIB) !== Math.floor(apCode / TWO_MIB)) out.push({ what: "MpInitLib's read-only AP loop code: a page table splitting SEC's 2 MiB page", pages: 1 });
+    out.push({ what: 'MpInitLib AP page table (reserved)', pages: fourLevelTablePages(loop, apLoop * PAGE) });
+  }
+  if (mp.exceptionStacks) {
+    out.push(
+      { what: 'CpuMpPei stack-switch contexts (freed)', pages: pagesOf(m.cpus * STACK_SWITCH_CONTEXT_SIZE) },
+      { what: 'CpuMpPei exception stacks, GDTs and TSSs', pages: pagesOf(m.cpus * EXCEPTION_STACK_BYTES_PER_CPU) }
+    );
+  }
+  out.push({ what: 'SmmRelocationLib SMM init stack', pages: 1 });
+  return out;
 }

@@ -20,7 +20,8 @@ import { readFirmwareVersionString } from './firmware-version.ts';
 import { locateMemoryTypeInformation, MEMORY_TYPE_INFO_ARRAY_SIZE } from './mem-type-info.ts';
 import { peiHobList } from './pei-hob-list.ts';
 import type { PeiHobListInput } from './pei-hob-list.ts';
-import { PEI_HOB_RELEASES_FW_CFG_CACHE, peiHobList202608 } from './pei-hob-list-202608.ts';
+import { peiHobList202608 } from './pei-hob-list-202608.ts';
+import { hasFwCfgCacheList } from './pei-hob-facts-202608.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
@@ -94,7 +95,8 @@ export function applyPeiSmmRelocation(
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
   let idtPoolAboveBase = allocations?.idtPoolAboveBase;
   if (idtPoolAboveBase === undefined) {
-    const fwCfgCacheList = release !== undefined && PEI_HOB_RELEASES_FW_CFG_CACHE.includes(release);
+    // X64: the list with QemuFwCfgLib's cache HOBs when PlatformPei holds the cache list (edk2-stable202505 on).
+    const fwCfgCacheList = arch === 'X64' && hasFwCfgCacheList(peiFv.volume);
     const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
     const hobs = hobInput === undefined
       ? { unmodelled: 'PEI\'s page allocations' }
