@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { requirePrerequisites } from '@tcg2sim/test-support';
 import { Scope } from '../src/capture/processes.ts';
 
 const EVENTS = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -38,14 +37,13 @@ describe('capture Scope: process listeners and signal cleanup', function () {
 
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     it(`${signal} to a process with twelve scopes, each with a child: every child killed, every directory removed, no listener warning`, async function () {
-      requirePrerequisites(this, { tools: ['sleep'] });
       const scopeUrl = new URL('../src/capture/processes.js', import.meta.url).href;
       const script = `
         const { Scope } = await import(${JSON.stringify(scopeUrl)});
         const info = [];
         for (let i = 0; i < 12; i++) {
           const s = new Scope('tcg2sim-scope-spec-');
-          const m = await s.start('sleep', 'sleep', ['600']);
+          const m = await s.start('sleeper', process.execPath, ['-e', 'setTimeout(() => {}, 600000)']);
           info.push({ pid: m.child.pid, dir: s.dir });
         }
         process.stdout.write(JSON.stringify(info) + '\\n');
