@@ -85,6 +85,14 @@ function lastNumber(text: string, re: RegExp): number | undefined {
   return last;
 }
 
+/** libFuzzer's own default -rss_limit_mb. */
+const DEFAULT_RSS_LIMIT_MB = 2048;
+
+/** This process's peak resident set in MB, which a child started from it starts with. */
+function inheritedPeakRssMb(): number {
+  return Math.ceil(process.resourceUsage().maxRSS / 1024);
+}
+
 /** Fuzzes `target` from `seeds` for a bounded time in a child process (`jazzer --sync`). */
 export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
   const tmp = tempDir('tcg2sim-jazzer-');
@@ -98,6 +106,11 @@ export async function runJazzer(o: JazzerOptions): Promise<JazzerRun> {
     const libFuzzerArgs = [
       corpus, `-max_total_time=${o.seconds}`, `-max_len=${maxLen}`, `-seed=${o.seed ?? 1}`,
       `-artifact_prefix=${artifacts}/`, '-print_final_stats=1',
+      // libFuzzer's RSS limit reads the process's peak RSS (getrusage ru_maxrss), which Linux
+      // carries over from this (parent) process through fork and exec: a mocha worker that has
+      // grown to 2 GB would make the fuzzer "out of memory" before its first input. The limit is
+      // libFuzzer's default of 2048 MB on top of the peak it inherits.
+      `-rss_limit_mb=${inheritedPeakRssMb() + DEFAULT_RSS_LIMIT_MB}`,
       ...(o.runs === undefined ? [] : [`-runs=${o.runs}`]),
     ];
     const args = [JAZZER_CLI, o.target, '--sync', `--timeout=${o.timeoutMs ?? 5000}`, '--', ...libFuzzerArgs];
