@@ -58,8 +58,8 @@
  * 202508 (a local build, checked) has the read-only AP code page but still the AP loop buffer:
  * after its ACPI NVS pages, ApplyRoProtection on the loop code splits another 2 MiB page only when
  * that page is not the AP code page's (one more page-table page), then CreatePageTable's reserved
- * pages as before; no exception stacks. 202602 and 202605 read as 202511 (202605 with 256
- * vectors) in their source, but stay open until a boot of each checks them (`x64Checked`).
+ * pages as before; no exception stacks. 202602 and 202605 (local builds, checked) are 202511's
+ * pages (202605's IDT copy with 256 vectors), as their source reads.
  */
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, parsePeImage } from '@tcg2sim/uefi';
@@ -108,8 +108,8 @@ const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
  */
 export const SMM_PEI_PAGES_RELEASES = {
   from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[],
-  /** X64 releases after `to` whose model a real boot checked (a release in between stays open until one does). */
-  x64Checked: [202508, 202511, 202608] as readonly number[],
+  /** X64 releases after `to` whose model a real boot checked (every release to `x64To`; a new one in between stays open until a boot does). */
+  x64Checked: [202508, 202511, 202602, 202605, 202608] as readonly number[],
 } as const;
 const TWO_MIB = 0x200000;
 const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
