@@ -50,6 +50,8 @@ export { peiHobList202608, fwCfgCacheHobs, PEI_HOB_RELEASE_202608, FW_CFG_INFO_H
 export type { PeiHobList202608Input } from './platform-pei/pei-hob-list-202608.ts';
 export { peiHobFacts202608, peiCoreHasMemoryBins } from './platform-pei/pei-hob-facts-202608.ts';
 export type { PeiHobFacts202608, FwCfgCacheEntry } from './platform-pei/pei-hob-facts-202608.ts';
+export { peiHobList202511Ia32, PEI_HOB_RELEASES_IA32_FW_CFG_CACHE } from './platform-pei/pei-hob-list-202511-ia32.ts';
+export { peiHobFactsIa32 } from './platform-pei/pei-hob-facts-ia32.ts';
 export { qemu72FwCfgFiles, qemuE820EntryCount } from './platform-pei/qemu-fw-cfg-files.ts';
 export type { QemuFwCfgFile } from './platform-pei/qemu-fw-cfg-files.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';

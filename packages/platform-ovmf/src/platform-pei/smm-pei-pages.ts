@@ -61,6 +61,8 @@ import type { FfsFile } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
+import { cpuMpPeiExceptionVectorsIa32 } from './pei-hob-facts-ia32.ts';
+import { mpTailIa32 } from './smm-pei-pages-ia32.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
 const PAGE = 0x1000;
@@ -295,7 +297,10 @@ function memoryBinPages(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescrip
  * (freed) and the exception stacks.
  */
 function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number): PeiPageAllocation[] | string {
-  if (arch !== 'X64') return "MpInitLib's and CpuMpPei's pages of an IA32 PEI from edk2-stable202511 (no paging: no page-table split; other exception-stack sizes; no boot checked)";
+  if (arch !== 'X64') {
+    const v = cpuMpPeiExceptionVectorsIa32(peiFv.volume);
+    return typeof v === 'string' ? `MpInitLib's IDT copy (${v})` : mpTailIa32(m, apStackSize, v);
+  }
   const vectors = cpuMpPeiExceptionVectors(peiFv.volume);
   if (typeof vectors === 'string') return `MpInitLib's IDT copy (${vectors})`;
   const maxCpus = m.maxCpus ?? m.cpus;

@@ -22,6 +22,7 @@ import { peiHobList } from './pei-hob-list.ts';
 import type { PeiHobListInput } from './pei-hob-list.ts';
 import { PEI_HOB_RELEASES_FW_CFG_CACHE, peiHobList202608 } from './pei-hob-list-202608.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
+import { peiHobList202511Ia32 } from './pei-hob-list-202511-ia32.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
@@ -98,10 +99,11 @@ export function applyPeiSmmRelocation(
     const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
     const hobs = hobInput === undefined
       ? { unmodelled: 'PEI\'s page allocations' }
+      : fwCfgCacheList && arch === 'IA32' ? peiHobList202511Ia32({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) })
       : fwCfgCacheList ? peiHobList202608({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) }) : peiHobList(hobInput);
     if ('hobs' in hobs) {
       idtPoolAboveBase = hobs.idtPoolAboveBase;
-      notes.push(`PEI HOB list before the SMM IDT pool (${fwCfgCacheList ? 'pei-hob-list-202608.ts' : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
+      notes.push(`PEI HOB list before the SMM IDT pool (${fwCfgCacheList ? (arch === 'IA32' ? 'pei-hob-list-202511-ia32.ts' : 'pei-hob-list-202608.ts') : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
     } else notes.push(`PEI HOB list before the SMM IDT pool not modelled: ${hobs.unmodelled}`);
   }
   const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase });
