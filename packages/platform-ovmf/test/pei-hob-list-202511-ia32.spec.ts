@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skipOptional } from '@tcg2sim/test-support';
+import { requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFactsIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { FIRMWARE_CACHE } from './debian-firmware.ts';
+import { debianOvmfDir, fetchHint, FIRMWARE_CACHE } from './debian-firmware.ts';
 import { comparableHob, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on) of an edk2-stable202511
@@ -91,6 +91,25 @@ describe('PEI allocations of an edk2-stable202511 IA32 PEI (OvmfPkgIa32X64 SMM, 
       expect(base + r.idtPoolAboveBase + 4).to.equal(Number(b.observed.gcSmmInitIdtrBase));
     });
   }
+
+  it('the IA32 readers on Debian trixie\'s OVMF32 secboot (202502) = its real boot\'s HOBs (pei-hobs-ia-512-1.txt: delayed dispatch 0x278, PlatformInfo 0xB8); junk code gives a reason, no crash', function () {
+    const code = join(debianOvmfDir('trixie', 'ovmf-ia32'), 'OVMF32_CODE_4M.secboot.fd');
+    requirePrerequisites(this, { files: [code], hint: fetchHint('trixie', 'ovmf-ia32') });
+    const sec = decompressMemFvs(readFileSync(code));
+    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+    const real = readHobList('ia-512-1');
+    expect(real.find((h) => h.guid === '4B733449-8EFF-488C-921A-154ADA251807')?.length).to.equal(g.delayedDispatchHobLength);
+    expect(real.find((h) => h.guid === 'DEC9B486-1F16-47C7-8F68-DF1A41888BA5')?.length).to.equal(24 + Math.ceil(Number(g.platformInfoSize) / 8) * 8);
+    expect(g.exceptionVectors).to.equal(32);
+    // SEC/PEI's temporary RAM also ends at PEIFV's base in 202502's layout: not the early debug log.
+    expect(g.earlyDebugLog).to.equal(undefined);
+    const junk = new Uint8Array(0x400).map((_, i) => (i * 37 + 1) & 0xff);
+    const files = sec.peiFv.volume.files.map((f) => ({ ...f, sections: f.sections?.map((x) => (x.type === 0x10 ? { ...x, body: junk } : x)) }));
+    const bad = peiHobFactsIa32({ ...sec.peiFv.volume, files }, Number(sec.peiFv.base));
+    expect(bad.exceptionVectors).to.be.a('string');
+    expect(bad.delayedDispatchHobLength).to.be.a('string');
+    expect(bad.platformInfoSize).to.be.a('string');
+  });
 
   it('left open: an IA32 PEI of 202608 (no boot to check it)', function () {
     const sec = localBuild(this, 'local-202511-ia32x64');

@@ -10,7 +10,7 @@
  *   `push 4n` (68 imm32) for the external interrupt handler table.
  * - The early memory debug log below PEIFV (PlatformPei MemDetect.c BuildMemoryAllocationHob,
  *   UINT64 base and length pushed as two halves: `push 0; push size; push 0; push base`) with
- *   base + size = PEIFV's base.
+ *   base + size = PEIFV's base, just before PEIFV's own allocation.
  * The architecture-independent facts (QemuFwCfgLib's cache list: data; the nest-status HOB: a GUID
  * in ReportStatusCodeRouterPei) are read as for X64. The IGVM parameter page (202608) is not
  * looked for in IA32 code: pei-hob-list-202511-ia32.ts models edk2-stable202511 only, which
@@ -92,14 +92,21 @@ function exceptionVectors(cpuMp: Ia32Image | undefined): number | string {
   return "CpuMpPei's exception handler data (IdtEntryCount) not found";
 }
 
-/** `push 0; push size; push 0; push base` (BuildMemoryAllocationHob's UINT64s) with base + size = PEIFV's base. */
+/**
+ * `push 0; push size; push 0; push base` (BuildMemoryAllocationHob's UINT64s) with base + size =
+ * PEIFV's base, within NEAR bytes before PEIFV's own allocation (`push PEIFV base`): SEC/PEI's
+ * temporary RAM, also right below PEIFV in 202502's layout, is reserved elsewhere.
+ */
 function earlyDebugLog(pp: Ia32Image, peiFvBase: number): { base: number; size: number } | undefined {
   const b = pp.b;
-  for (let i = 0; i + 14 <= b.length; i++) {
-    if (b[i] !== 0x6a || b[i + 1] !== 0 || b[i + 2] !== PUSH_IMM32 || b[i + 7] !== 0x6a || b[i + 8] !== 0 || b[i + 9] !== PUSH_IMM32) continue;
-    const size = u32(b, i + 3);
-    const base = u32(b, i + 10);
-    if (size > 0 && size % 0x1000 === 0 && base + size === peiFvBase) return { base, size };
+  const fv = Uint8Array.from([PUSH_IMM32, peiFvBase & 0xff, (peiFvBase >> 8) & 0xff, (peiFvBase >> 16) & 0xff, peiFvBase >>> 24]);
+  for (let at = find(b, fv); at >= 0; at = find(b, fv, at + 1)) {
+    for (let i = Math.max(0, at - NEAR); i + 14 <= at; i++) {
+      if (b[i] !== 0x6a || b[i + 1] !== 0 || b[i + 2] !== PUSH_IMM32 || b[i + 7] !== 0x6a || b[i + 8] !== 0 || b[i + 9] !== PUSH_IMM32) continue;
+      const size = u32(b, i + 3);
+      const base = u32(b, i + 10);
+      if (size > 0 && size % 0x1000 === 0 && base + size === peiFvBase) return { base, size };
+    }
   }
   return undefined;
 }
