@@ -52,6 +52,8 @@ export { peiHobFacts202608, peiCoreHasMemoryBins } from './platform-pei/pei-hob-
 export type { PeiHobFacts202608, FwCfgCacheEntry } from './platform-pei/pei-hob-facts-202608.ts';
 export { cpuMpPeiFacts } from './platform-pei/cpu-mp-pei-facts.ts';
 export type { CpuMpPeiFacts } from './platform-pei/cpu-mp-pei-facts.ts';
+export { peiHobList202511Ia32, PEI_HOB_RELEASES_IA32_FW_CFG_CACHE } from './platform-pei/pei-hob-list-202511-ia32.ts';
+export { peiHobFactsIa32 } from './platform-pei/pei-hob-facts-ia32.ts';
 export { qemu72FwCfgFiles, qemuE820EntryCount } from './platform-pei/qemu-fw-cfg-files.ts';
 export type { QemuFwCfgFile } from './platform-pei/qemu-fw-cfg-files.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';

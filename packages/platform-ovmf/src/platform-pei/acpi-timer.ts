@@ -12,6 +12,10 @@
  * `mov dword [abs32], 0x608` on IA32: C7 05 abs32 08 06 00 00), and the Q35/PIIX4 branch stores
  * `PMBASE + 8` into the same address (`add r32, 8` followed by a store to it); or, X64, both
  * branches end in one store (`mov r32, 0x608; jmp` to `lea r32, [r + 8]; mov [rip+disp32], r32`).
+ * GCC 12's IA32 PeiCore of edk2-stable202511 (OvmfPkgIa32X64) shares one store the same way:
+ * `mov eax, 0x608; jmp` and `lea eax, [r32 + 8]` both reach `mov [abs32], eax` (ia32SharedStore);
+ * the global is written before Tcg2Pei measures PEIFV there too (the only byte difference of a
+ * real boot's PEIFV once SmmRelocationLib's writes are modelled).
  */
 import { EFI_SECTION } from '@tcg2sim/uefi';
 import type { MachineDescription } from '../machine.ts';
@@ -59,6 +63,12 @@ export function locatePeiCoreAcpiTimer(peiFv: MemoryFv): AcpiTimerGlobal | undef
     if (merged === undefined) return undefined;
     const offsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset + merged;
     return { offsetInFv, evidence: `PeiCore's AcpiTimerLib global (0x608 or PMBASE+8, one store) at PEIFV+0x${offsetInFv.toString(16)}` };
+  }
+  if (found.size === 0 && machine === I386) {
+    const rva = ia32SharedStore(b, imageBase, data.virtualAddress, data.virtualAddress + data.virtualSize);
+    if (rva === undefined) return undefined;
+    const offsetInFv = pe32.offset + pe32.headerSize - peiFv.volume.offset + rva;
+    return { offsetInFv, evidence: `PeiCore's AcpiTimerLib global (mov eax, 0x608 and lea eax, [PMBASE+8] into one store) at PEIFV+0x${offsetInFv.toString(16)}` };
   }
   if (found.size !== 1) return undefined;
   const rva = [...found][0] ?? 0;
@@ -108,4 +118,32 @@ export function applyPeiCoreAcpiTimer(bytes: Uint8Array, peiFv: MemoryFv, machin
   const port = ACPI_TIMER_PORT[machine.machine];
   new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(g.offsetInFv, port, true);
   return `${g.evidence} = 0x${port.toString(16)}`;
+}
+
+/**
+ * The IA32 form where both branches share one store (GCC 12, edk2-stable202511's OvmfPkgIa32X64
+ * PeiCore): `mov eax, 0x608` (B8 08 06 00 00) then `jmp` to `mov [abs32], eax` (A3 abs32), which
+ * the PMBASE branch reaches after `lea eax, [r32 + 8]` (8D 40+r 08). The store's RVA, when
+ * exactly one such store into `.data` is found.
+ */
+function ia32SharedStore(b: Uint8Array, imageBase: number, dataStart: number, dataEnd: number): number | undefined {
+  const found = new Set<number>();
+  for (let i = 0; i + 7 <= b.length; i++) {
+    if (b[i] !== 0xb8 || u32(b, i + 1) !== 0x608) continue;
+    let target: number | undefined;
+    if (b[i + 5] === 0xe9 && i + 10 <= b.length) target = i + 10 + (u32(b, i + 6) | 0);
+    else if (b[i + 5] === 0xeb) target = i + 7 + (((b[i + 6] ?? 0) << 24) >> 24);
+    if (target === undefined || target < 0) continue;
+    for (let j = target; j < target + 16 && j + 5 <= b.length; j++) {
+      if (b[j] !== 0xa3) continue;
+      const rva = u32(b, j + 1) - imageBase;
+      if (rva < dataStart || rva + 4 > dataEnd) continue;
+      // The PMBASE branch: lea eax, [r32 + 8] shortly before the same store.
+      for (let k = Math.max(0, j - 24); k + 3 <= j; k++) {
+        if (b[k] === 0x8d && ((b[k + 1] ?? 0) & 0xf8) === 0x40 && b[k + 2] === 0x08) found.add(rva);
+      }
+      break;
+    }
+  }
+  return found.size === 1 ? [...found][0] : undefined;
 }

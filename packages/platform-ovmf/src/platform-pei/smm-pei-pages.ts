@@ -68,6 +68,8 @@ import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { cpuMpPeiFacts } from './cpu-mp-pei-facts.ts';
 import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
+import { cpuMpPeiExceptionVectorsIa32 } from './pei-hob-facts-ia32.ts';
+import { mpTailIa32 } from './smm-pei-pages-ia32.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
 const PAGE = 0x1000;
@@ -324,7 +326,11 @@ type MpFacts = Exclude<ReturnType<typeof cpuMpPeiFacts>, string>;
  * pages allocated under `top` before MpInitLib's buffer.
  */
 function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, mp: MpFacts | undefined, top: number, below: number): PeiPageAllocation[] | string {
-  if (arch !== 'X64' || mp === undefined) return "MpInitLib's and CpuMpPei's pages of an IA32 PEI from edk2-stable202511 (no paging: no page-table split; other exception-stack sizes; no boot checked)";
+  if (arch !== 'X64') {
+    const v = cpuMpPeiExceptionVectorsIa32(peiFv.volume);
+    return typeof v === 'string' ? `MpInitLib's IDT copy (${v})` : mpTailIa32(m, apStackSize, v);
+  }
+  if (mp === undefined) return "CpuMpPei's code (X64) was not read";
   const vectors = cpuMpPeiExceptionVectors(peiFv.volume);
   if (typeof vectors === 'string') return `MpInitLib's IDT copy (${vectors})`;
   const maxCpus = m.maxCpus ?? m.cpus;

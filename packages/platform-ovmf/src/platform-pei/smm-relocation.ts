@@ -23,6 +23,7 @@ import type { PeiHobListInput } from './pei-hob-list.ts';
 import { peiHobList202608 } from './pei-hob-list-202608.ts';
 import { hasFwCfgCacheList } from './pei-hob-facts-202608.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
+import { peiHobList202511Ia32, PEI_HOB_RELEASES_IA32_FW_CFG_CACHE } from './pei-hob-list-202511-ia32.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
@@ -95,15 +96,17 @@ export function applyPeiSmmRelocation(
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
   let idtPoolAboveBase = allocations?.idtPoolAboveBase;
   if (idtPoolAboveBase === undefined) {
-    // X64: the list with QemuFwCfgLib's cache HOBs when PlatformPei holds the cache list (edk2-stable202505 on).
-    const fwCfgCacheList = arch === 'X64' && hasFwCfgCacheList(peiFv.volume);
+    // The list with QemuFwCfgLib's cache HOBs: X64 when PlatformPei holds the cache list (edk2-stable202505
+    // on); IA32 for the releases pei-hob-list-202511-ia32.ts follows (its readers are X64-only elsewhere).
+    const fwCfgCacheList = arch === 'X64' ? hasFwCfgCacheList(peiFv.volume) : release !== undefined && PEI_HOB_RELEASES_IA32_FW_CFG_CACHE.includes(release);
     const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
     const hobs = hobInput === undefined
       ? { unmodelled: 'PEI\'s page allocations' }
+      : fwCfgCacheList && arch === 'IA32' ? peiHobList202511Ia32({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) })
       : fwCfgCacheList ? peiHobList202608({ ...hobInput, peiMemoryTop: peiMemoryBounds(machine, longModeDxe).top, ...(fwCfgFiles === undefined ? {} : { fwCfgFiles }) }) : peiHobList(hobInput);
     if ('hobs' in hobs) {
       idtPoolAboveBase = hobs.idtPoolAboveBase;
-      notes.push(`PEI HOB list before the SMM IDT pool (${fwCfgCacheList ? 'pei-hob-list-202608.ts' : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
+      notes.push(`PEI HOB list before the SMM IDT pool (${fwCfgCacheList ? (arch === 'IA32' ? 'pei-hob-list-202511-ia32.ts' : 'pei-hob-list-202608.ts') : 'pei-hob-list.ts'}): ${hobs.hobs.length - 1} HOBs, the IDT pool's data at ${hex(hobs.idtPoolAboveBase)} above PEI memory's bottom`);
     } else notes.push(`PEI HOB list before the SMM IDT pool not modelled: ${hobs.unmodelled}`);
   }
   const writes = smmRelocationWrites(sites, arch, peOffsetInFv, peiFv.base, machine, longModeDxe, { pagesBelowTop, idtPoolAboveBase });
