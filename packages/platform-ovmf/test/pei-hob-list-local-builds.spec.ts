@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIRMWARE_CACHE, skipWithoutLocalBuild } from '@tcg2sim/test-support';
 import { MachineDescription, cpuMpPeiFacts, decompressMemFvs, peiCoreHasMemoryBins, peiHobFacts202608, peiHobList202608, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
-import { comparableHob, HOB_VECTOR_DIR, readHobList } from './pei-hob-vectors.ts';
+import { expectHobListAsReal, HOB_VECTOR_DIR, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 TCG, q35,smm=on) of X64 SMM + Secure Boot OVMF
 // built locally from the edk2-stable202508, 202602 and 202605 tags (OvmfPkgX64.dsc, RELEASE;
@@ -70,14 +70,7 @@ describe('PEI allocations of local edk2-stable202508/202602/202605 X64 SMM build
       const r = peiHobList202608({ peiFv: sec.peiFv, arch: 'X64', machine: m, release, pages: pages.allocations, idtLimit: EXPECTED[release]?.vectors === 256 ? 0xfff : 0x1ff, peiMemoryTop: top });
       if (!('hobs' in r)) throw new Error(r.unmodelled);
       const real = readHobList(b.id);
-      let offset = 0;
-      const mine = r.hobs.map((h, i) => {
-        const c = comparableHob(h, offset, real[i]);
-        offset += h.length;
-        return c;
-      });
-      mine.forEach((h, i) => expect(h, `HOB ${i} (${r.hobs[i]?.what ?? ''})`).to.deep.equal(real[i]));
-      expect(mine.length, 'HOB count').to.equal(real.length);
+      expectHobListAsReal(r.hobs, real);
       if (b.observed === undefined) throw new Error(`boots.json: ${b.id} has no observed addresses`);
       expect(top - pages.pagesBelowTop + 0x1000 - 8).to.equal(Number(b.observed.gPatchSmmInitStack));
       expect(base + r.idtPoolAboveBase + 8).to.equal(Number(b.observed.gcSmmInitIdtrBase));
