@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { skipOptional } from '@tcg2sim/test-support';
+import { skipWithoutLocalBuild } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 // An SMM build of edk2-stable202511 with a 32-bit PEI (OvmfPkgIa32X64, the only IA32 PEI left in
@@ -13,7 +13,7 @@ import { runCli } from './harness.ts';
 // the IA32 model was written from (`boots`) and captures made after it (`captures`, out of
 // sample), logs and PCRs in platform-ovmf's test/vectors/smm-relocation/ (local-edk2-ia32x64.json).
 // CI has no such build: absent, or another build than the vectors', the spec skips with a notice
-// naming it (skipOptional, also under CI=true).
+// naming it (skipWithoutLocalBuild, also under CI=true).
 
 interface Image { readonly file: string; readonly vars: string; readonly source: string; readonly sha256: string }
 interface Boot { readonly id: string; readonly image: string; readonly memoryMiB: number; readonly cpus: number }
@@ -29,10 +29,10 @@ function localBuild(ctx: Mocha.Context, image: string): Image {
   const img = vectors.images[image];
   if (img === undefined) throw new Error(`local-edk2-ia32x64.json: no image ${image}`);
   for (const file of [img.file, img.vars]) {
-    if (!existsSync(join(CACHE, file))) skipOptional(ctx, `local build ${join(CACHE, file)} absent (${img.source}; never committed)`);
+    if (!existsSync(join(CACHE, file))) skipWithoutLocalBuild(ctx, img.source, join(CACHE, file));
   }
   const sha = createHash('sha256').update(readFileSync(join(CACHE, img.file))).digest('hex');
-  if (sha !== img.sha256) skipOptional(ctx, `local build ${join(CACHE, img.file)} is not the build the vectors came from (sha256 ${sha})`);
+  if (sha !== img.sha256) skipWithoutLocalBuild(ctx, img.source, join(CACHE, img.file), `sha256 ${sha}, the vectors' ${img.sha256}`);
   return img;
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { debianOvmfDir, fetchHint, FIRMWARE_CACHE, requirePrerequisites, skipOptional } from '@tcg2sim/test-support';
+import { debianOvmfDir, fetchHint, FIRMWARE_CACHE, requirePrerequisites, skipWithoutLocalBuild } from '@tcg2sim/test-support';
 import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFactsIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
 import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
@@ -13,7 +13,7 @@ import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 // RAM (local-edk2-ia32x64.json `observed`). No distribution ships such a build: it was built locally
 // from the edk2-stable202511 tag (docs/newer-ovmf.md, "Local builds of edk2 releases"), and is never
 // committed nor fetched by CI. Absent, or another build than the one the vectors came from, the spec
-// skips with a notice naming it (skipOptional: also under CI=true, where no such build exists).
+// skips with a notice naming it (skipWithoutLocalBuild: also under CI=true, where no such build exists).
 interface Image { readonly file: string; readonly source: string; readonly sha256: string }
 interface Boot {
   readonly id: string;
@@ -31,10 +31,10 @@ function localBuild(ctx: Mocha.Context, image: string): ReturnType<typeof decomp
   const img = vectors.images[image];
   if (img === undefined) throw new Error(`local-edk2-ia32x64.json: no image ${image}`);
   const code = join(FIRMWARE_CACHE, img.file);
-  if (!existsSync(code)) skipOptional(ctx, `local build ${code} absent (${img.source}; never committed)`);
+  if (!existsSync(code)) skipWithoutLocalBuild(ctx, img.source, code);
   const bytes = readFileSync(code);
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== img.sha256) skipOptional(ctx, `local build ${code} is not the build the vectors came from (sha256 ${sha}, want ${img.sha256})`);
+  if (sha !== img.sha256) skipWithoutLocalBuild(ctx, img.source, code, `sha256 ${sha}, the vectors' ${img.sha256}`);
   return decompressMemFvs(bytes);
 }
 
