@@ -17,26 +17,20 @@
  * so the Shell starts unmeasured; predicted byte for byte.
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { toHex } from '@tcg2sim/binary-codec';
 import { armVirtImage, sameBuild, virtBuildFacts } from '@tcg2sim/platform-armvirt';
-import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, skipOptional, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { requireUbuntu } from './ubuntu-aavmf.ts';
 
 const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
 const aavmf = (dist: string, suite: string, file: string): string => join(CACHE, `${dist}-${suite}/qemu-efi-aarch64/usr/share/AAVMF/${file}`);
 const VARS = (dist: string, suite: string): string => aavmf(dist, suite, 'AAVMF_VARS.fd');
 
-/** Ubuntu's qemu-efi-aarch64 as captured: absent, or another upload, skips (a suite leaves the archive; docs/armvirt.md §14). */
-const UBUNTU_DEBS: Readonly<Record<string, string>> = { noble: 'qemu-efi-aarch64_2024.02-2_all.deb', plucky: 'qemu-efi-aarch64_2025.02-3ubuntu2_all.deb' };
-function requireUbuntu(ctx: Mocha.Context, suite: string): void {
-  const file = join(CACHE, `ubuntu-${suite}/qemu-efi-aarch64/PACKAGE`);
-  const deb = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  if (deb !== UBUNTU_DEBS[suite]) skipOptional(ctx, `Ubuntu ${suite}'s ${UBUNTU_DEBS[suite] ?? '?'} ${deb === undefined ? 'absent' : `replaced by ${deb}`}: run scripts/fetch-ubuntu-firmware.sh ${suite} qemu-efi-aarch64`);
-}
 
 interface Shape {
   readonly dir: string;

@@ -12,27 +12,21 @@
  * snakeoil key of the build's store (Debian 12's in /usr/share/ovmf, Debian 13's in trixie's ovmf).
  */
 import { expect } from 'chai';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeEventLog, EV } from '@tcg2sim/event-log';
 import { toHex } from '@tcg2sim/binary-codec';
-import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, skipOptional, sbsign, snakeoilSigner, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, sbsign, snakeoilSigner, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import type { TestSigner } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
+import { requireUbuntu } from './ubuntu-aavmf.ts';
 
 const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
 const TRIXIE_OVMF = join(CACHE, 'debian-trixie/usr/share/ovmf');
 const aavmf = (suite: string, file: string): string => join(CACHE, `debian-${suite}/qemu-efi-aarch64/usr/share/AAVMF/${file}`);
 
-/** Ubuntu's qemu-efi-aarch64 as captured: absent, or another upload, skips (a suite leaves the archive; docs/armvirt.md §14). */
-const UBUNTU_DEBS: Readonly<Record<string, string>> = { noble: 'qemu-efi-aarch64_2024.02-2_all.deb', plucky: 'qemu-efi-aarch64_2025.02-3ubuntu2_all.deb' };
-function requireUbuntu(ctx: Mocha.Context, suite: string): void {
-  const file = join(CACHE, `ubuntu-${suite}/qemu-efi-aarch64/PACKAGE`);
-  const deb = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  if (deb !== UBUNTU_DEBS[suite]) skipOptional(ctx, `Ubuntu ${suite}'s ${UBUNTU_DEBS[suite] ?? '?'} ${deb === undefined ? 'absent' : `replaced by ${deb}`}: run scripts/fetch-ubuntu-firmware.sh ${suite} qemu-efi-aarch64`);
-}
 
 interface Shape {
   readonly dir: string;
