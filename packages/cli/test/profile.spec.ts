@@ -93,7 +93,7 @@ describe('tcg2sim profile', function () {
     const sb = await profile(SECBOOT);
     expect(sb.features['smm']?.present).to.equal(true);
     expect(sb.volumes.find((v) => v.name === 'DXEFV')?.modules.map((m) => m.name)).to.include.members(['PiSmmCore', 'VariableSmm', 'Tcg2Dxe']);
-    expect(sb.modelled.join('\n')).to.match(/calibrated on real boots of this DXEFV/);
+    expect(sb.modelled.join('\n')).to.match(/calibrated on real boots of builds with the facts this image shows \(calibration point [^)]+\)/);
   });
 
   it('the embedded default firmware: no PlatformPei writes, said in the notes; text output', async () => {
@@ -101,7 +101,7 @@ describe('tcg2sim profile', function () {
     expect(r.status, r.err).to.equal(0);
     const p = JSON.parse(r.out) as ProfileJson;
     expect(p.peiFvWrites.found).to.equal(false);
-    expect(p.modelled.join('\n')).to.match(/not calibrated for this DXEFV, a guess/);
+    expect(p.modelled.join('\n')).to.match(/no calibration point matches the facts this image shows, an estimate/);
     const t = await runCli('profile', ...(await defaultImage()));
     expect(t.out).to.match(/modelled, not read from the image:/);
   });

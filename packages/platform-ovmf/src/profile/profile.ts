@@ -223,8 +223,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
           : 'PlatformPei\'s writes into PEIFV: none found (later releases keep those globals in HOBs)',
     timer !== undefined ? `PEIFV: ${timer.evidence}, written with PMBASE + 8 (q35 0x608, pc 0xB008)` : 'PEIFV: PeiCore keeps no AcpiTimerLib global',
     calibrated
-      ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(point) ? ' and of disk loaders' : ''}): calibrated on real boots of this DXEFV`
-      : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): not calibrated for this DXEFV, a guess',
+      ? `image-load addresses (ImageLocationInMemory of the Shell${DISK_IMAGE_BUFFER_CALIBRATION.has(point) ? ' and of disk loaders' : ''}): calibrated on real boots of builds with the facts this image shows (calibration point ${point}: DXE arch, SMM, TdxDxe, flash layout, the boot-services drivers that start), not derived`
+      : 'image-load addresses (ImageLocationInMemory, event data only, not in any PCR): no calibration point matches the facts this image shows, an estimate (\`--image-buffer-address\` overrides)',
     ...bdsModelled(bdsBehaviour(sec, version)),
     `BDS: images measured by DxeTpm2MeasureBootLib: ${hasTpm2MeasureBootLib(sec) ? 'linked (SecurityStubDxe refers to EFI_TCG2_PROTOCOL)' : 'not linked'}`,
     `QEMU's ACPI blobs: read for this VM by @tcg2sim/qemu-fwcfg with ${fwChipset.evidence}`,
