@@ -11,7 +11,7 @@
  * flash (the boot FV Tcg2Pei measures), `dxeFv` is FVMAIN.
  */
 import {
-  EFI_SECTION, IMAGE_FILE_MACHINE, imageInfo, parseEfiImage, parseFirmwareVolume, parseFlashImage, parseFlashImageAsync, walkFv,
+  EFI_SECTION, efiImageInfo, IMAGE_FILE_MACHINE, parseFirmwareVolume, parseFlashImage, parseFlashImageAsync, walkFv,
 } from '@tcg2sim/uefi';
 import type { FfsFile, FirmwareVolume, FlashImage, FvSection } from '@tcg2sim/uefi';
 import type { SecOutput } from '@tcg2sim/platform-ovmf';
@@ -38,7 +38,7 @@ function secMachine(volume: FirmwareVolume): number | undefined {
   const img = sec?.sections?.find((s) => s.type === EFI_SECTION.TE || s.type === EFI_SECTION.PE32);
   if (img === undefined) return undefined;
   try {
-    return imageInfo(parseEfiImage(img.body)).machine;
+    return efiImageInfo(img.body).machine;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 // The parser alone (not the package's main entry): the CLI loads this module before the rest.
-import { EFI_SECTION, imageInfo, parseEfiImage, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
+import { EFI_SECTION, efiImageInfo, parseFlashImage, parseFlashImageAsync, walkFv } from '@tcg2sim/uefi/fv';
 import type { FirmwareVolume, FvSection, FlashImage, FvParseOptions } from '@tcg2sim/uefi/fv';
 import { dxeFvBaseFromPlatformPei } from './dxe-fv-base.ts';
 
@@ -114,7 +114,7 @@ function xipFvBase(pv: FirmwareVolume): bigint | undefined {
     if (n.kind !== 'section' || (n.type !== EFI_SECTION.PE32 && n.type !== EFI_SECTION.TE) || n.buffer !== pv.buffer) continue;
     let address: bigint;
     try {
-      address = imageInfo(parseEfiImage(n.body)).imageAddress;
+      address = efiImageInfo(n.body).imageAddress;
     } catch {
       continue;
     }

@@ -1,6 +1,6 @@
 import { DecodeError, encode } from '@tcg2sim/binary-codec';
 import { EV, uefiImageLoadEvent } from '@tcg2sim/event-log';
-import { IMAGE_SUBSYSTEM, imageInfo, parseEfiImage, peImageDigests } from '@tcg2sim/uefi';
+import { IMAGE_SUBSYSTEM, efiImageInfo, peImageDigests } from '@tcg2sim/uefi';
 import type { BankDigest, TpmAlgHash } from '@tcg2sim/hash-lib';
 import type { EfiImageInfo } from '@tcg2sim/uefi';
 import { EFI_TCG2_FLAG } from './capability.ts';
@@ -81,7 +81,7 @@ export class MeasureBootHandler {
     if (load.fileBuffer === undefined) return 'EFI_SECURITY_VIOLATION';
     let info: EfiImageInfo;
     try {
-      info = imageInfo(parseEfiImage(load.fileBuffer));
+      info = efiImageInfo(load.fileBuffer);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       return load.devicePath === undefined ? 'EFI_ACCESS_DENIED' : 'EFI_UNSUPPORTED';

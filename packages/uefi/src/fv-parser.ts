@@ -12,5 +12,5 @@ export type { FlashImage } from './fv/flash.ts';
 export { parseFlashImageAsync } from './fv/flash-async.ts';
 export { adoptLzmaDecode } from './compress/lzma.ts';
 export { walkFv } from './fv/types.ts';
-export { parseEfiImage, imageInfo } from './pe/parse.ts';
+export { efiImageInfo, parseEfiImage, imageInfo } from './pe/parse.ts';
 export type { FvNode, FirmwareVolume, FfsFile, FvSection } from './fv/types.ts';

@@ -46,7 +46,7 @@ export {
   ImageDosHeader, ImageFileHeader, ImageDataDirectory, ImageOptionalHeader32, ImageOptionalHeader64,
   ImageSectionHeader, EFITeImageHeader, sectionName,
 } from './pe/headers.ts';
-export { parsePeImage, parseTeImage, parseEfiImage, imageInfo, teSectionFileOffset } from './pe/parse.ts';
+export { parsePeImage, parseTeImage, parseEfiImage, efiImageInfo, imageInfo, teSectionFileOffset } from './pe/parse.ts';
 export type { PeImage, Pe32Image, Pe32PlusImage, TeImage, EfiImage, EfiImageInfo } from './pe/parse.ts';
 export {
   EDK2_SUPPORTED_MACHINES, checkPeImageLoadable, sectionsInHashOrder, peImageHashRanges, peImageDigests,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DecodeError } from '@tcg2sim/binary-codec';
 import { TPM_ALG_HASH, hash } from '@tcg2sim/hash-lib';
 import {
-  parsePeImage, parseTeImage, parseEfiImage, imageInfo, peImageHashRanges, peImageDigests,
+  parsePeImage, parseTeImage, parseEfiImage, efiImageInfo, imageInfo, peImageHashRanges, peImageDigests,
   sectionsInHashOrder, sectionName, teSectionFileOffset, EFITeImageHeader, ImageSectionHeader,
   IMAGE_FILE_MACHINE,
 } from '@tcg2sim/uefi';
@@ -108,6 +108,83 @@ describe('PE/COFF headers', () => {
     for (const cut of [1, 10, 0x40, 0x84, 0x98, 0x98 + 100, 0x98 + 96 + 128 + 30]) {
       expectDecodeError(() => parsePeImage(f.subarray(0, cut)), 'SHORT_BUFFER');
     }
+  });
+});
+
+describe('efiImageInfo (the summary without decoding directories and sections)', () => {
+  /** The full parse's summary or its error, to compare field by field. */
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      return { value: f() };
+    } catch (e) {
+      expect(e).to.be.instanceOf(DecodeError);
+      const d = e as DecodeError;
+      return { code: d.code, message: d.message, offset: d.offset, path: d.path };
+    }
+  };
+  const same = (g: Uint8Array): void => {
+    expect(outcome(() => efiImageInfo(g))).to.deep.equal(outcome(() => imageInfo(parseEfiImage(g))));
+  };
+  const le32 = (f: Uint8Array, at: number, v: number): Uint8Array => {
+    const g = f.slice();
+    new DataView(g.buffer).setUint32(at, v, true);
+    return g;
+  };
+  const le16 = (f: Uint8Array, at: number, v: number): Uint8Array => {
+    const g = f.slice();
+    new DataView(g.buffer).setUint16(at, v, true);
+    return g;
+  };
+
+  it('equals imageInfo(parseEfiImage()) for PE32, PE32+ and fewer directories, and at every truncation', () => {
+    for (const spec of [{ format: 'pe32+' as const, ...base, subsystem: 11 }, { format: 'pe32' as const, ...base, subsystem: 12 }, { format: 'pe32+' as const, ...base, subsystem: 10, numberOfRvaAndSizes: 6 }]) {
+      const f = buildPe(spec);
+      expect(efiImageInfo(f)).to.deep.equal(imageInfo(parseEfiImage(f)));
+      expect(efiImageInfo(f).subsystem).to.equal(spec.subsystem);
+      for (let cut = 0; cut <= 0x300 && cut <= f.length; cut++) same(f.subarray(0, cut));
+      same(f.subarray(0x80));
+    }
+  });
+
+  it('throws what parseEfiImage throws for each header field that decides whether directories and sections fit', () => {
+    const f = buildPe({ format: 'pe32+', ...base });
+    const opt = 0x98;
+    const cases = [
+      le32(f, 0x3c, 0xfffffff0), le32(f, 0x3c, f.length - 4), le32(f, 0x3c, 0x3c), f.slice(0, 0x44),
+      le32(f, 0x80, 0x4546), le16(f, opt, 0x107), le16(f, opt, 0x10b),
+      le32(f, opt + 108, 17), le32(f, opt + 108, 16), le32(f, opt + 108, 0),
+      le16(f, 0x94, 111), le16(f, 0x94, 112 + 127), le16(f, 0x94, 0xffff), le16(f, 0x94, 0),
+      le16(f, 0x86, 0xffff), le16(f, 0x86, 0), le16(f, 0x86, Math.floor((f.length - (opt + 240)) / 40)), le16(f, 0x86, Math.floor((f.length - (opt + 240)) / 40) + 1),
+    ];
+    for (const g of cases) same(g);
+  });
+
+  it('equals imageInfo(parseEfiImage()) for a TE image and its truncations', () => {
+    const hdr = encode(EFITeImageHeader, {
+      signature: 0x5a56, machine: 0x14c, numberOfSections: 1, subsystem: 11, strippedSize: 0x1d8,
+      addressOfEntryPoint: 0x250, baseOfCode: 0x240, imageBase: 0xfff00000n,
+      baseRelocationDirectory: { virtualAddress: 0, size: 0 }, debugDirectory: { virtualAddress: 0, size: 0 },
+    });
+    const f = new Uint8Array(0x40 + 40 + 0x100);
+    f.set(hdr, 0);
+    expect(efiImageInfo(f).machine).to.equal(0x14c);
+    for (let cut = 0; cut <= 90; cut++) same(f.subarray(0, cut));
+  });
+
+  it('equals imageInfo(parseEfiImage()) on mutated and truncated images (property)', () => {
+    const f = buildPe({ format: 'pe32+', ...base, trailing: bytes(9, 9) });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat({ max: 0x1a0 }), v: fc.nat({ max: 255 }) }), { maxLength: 4 }),
+        fc.nat({ max: f.length }),
+        (muts, len) => {
+          const g = f.slice(0, len);
+          for (const m of muts) if (m.at < g.length) g[m.at] = m.v;
+          same(g);
+        }
+      ),
+      { numRuns: 500, seed: 7 }
+    );
   });
 });
 

@@ -68,24 +68,26 @@ const TDX_DXE = 'E750224E-7BCE-40AF-B5BB-47E3611EB5C2';
 /** Flash images above this are the 4 MiB layout (as dxe-driver-allocations.ts). */
 const TWO_MIB_LAYOUT_MAX = 0x200000;
 
-/** The drivers that start, per DXEFV (computed once per image). */
-const started = new WeakMap<SecOutput['dxeFv'], { readonly poolHead: number; readonly startedDrivers: number; readonly driverImagePages: number }>();
+/** The image's facts, per image (computed once: one pass of the allocation model over DXEFV). */
+const imageFacts = new WeakMap<SecOutput, PointFacts>();
 
 /** The facts of an image (SEC's output) and its release as the version string and PlatformPei give it. */
 export function calibrationFactsOf(sec: SecOutput, release: { readonly release?: number | undefined; readonly cpuidAddressWidth: boolean }): CalibrationFacts {
-  const vm = { machine: 'q35' as const, flashBytes: sec.flash.image.length };
-  const d = started.get(sec.dxeFv) ?? dxeDerivedAllocations(sec.dxeFv, { rng: false, physBits: 40, page1g: false }, { peiFv: sec.peiFv, vm });
-  started.set(sec.dxeFv, d);
-  return {
-    release: release.release,
-    cpuidAddressWidth: release.cpuidAddressWidth,
-    ia32Dxe: d.poolHead === 0x10,
-    smm: findFileByGuid(sec.dxeFv.volume, PI_SMM_IPL) !== undefined,
-    tdxDxe: findFileByGuid(sec.dxeFv.volume, TDX_DXE) !== undefined,
-    flash4M: sec.flash.image.length > TWO_MIB_LAYOUT_MAX,
-    startedDrivers: d.startedDrivers,
-    driverImagePages: d.driverImagePages,
-  };
+  let f = imageFacts.get(sec);
+  if (f === undefined) {
+    const vm = { machine: 'q35' as const, flashBytes: sec.flash.image.length };
+    const d = dxeDerivedAllocations(sec.dxeFv, { rng: false, physBits: 40, page1g: false }, { peiFv: sec.peiFv, vm });
+    f = {
+      ia32Dxe: d.poolHead === 0x10,
+      smm: findFileByGuid(sec.dxeFv.volume, PI_SMM_IPL) !== undefined,
+      tdxDxe: findFileByGuid(sec.dxeFv.volume, TDX_DXE) !== undefined,
+      flash4M: sec.flash.image.length > TWO_MIB_LAYOUT_MAX,
+      startedDrivers: d.startedDrivers,
+      driverImagePages: d.driverImagePages,
+    };
+    imageFacts.set(sec, f);
+  }
+  return { release: release.release, cpuidAddressWidth: release.cpuidAddressWidth, ...f };
 }
 
 /** The calibration point these facts name, or undefined (the models estimate, and say so). */

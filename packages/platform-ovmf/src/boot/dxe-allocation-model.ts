@@ -33,7 +33,7 @@
  * where a module's behaviour is the fact, never by an image hash. What remains of the distance
  * (PEI's allocations, the drivers' small allocations) is image-buffer.ts's remainder.
  */
-import { EFI_SECTION, parseEfiImage, walkFv } from '@tcg2sim/uefi';
+import { efiImageInfo, EFI_SECTION, walkFv } from '@tcg2sim/uefi';
 import type { FfsFile, FvSection } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
 import { driverAllocationPages, dxeDriverAllocations, LARGE_VOLATILE_STORE_MODULES } from './dxe-driver-allocations.ts';
@@ -174,8 +174,7 @@ function dxeFvLayers(dxeFv: MemoryFv, rng: boolean): DxeFvLayers {
   const corePe = core === undefined ? undefined : peOf(core);
   if (corePe !== undefined) {
     try {
-      const img = parseEfiImage(corePe);
-      ia32 = (img.format === 'te' ? img.teHeader.machine : img.fileHeader.machine) === IMAGE_FILE_MACHINE_I386;
+      ia32 = efiImageInfo(corePe).machine === IMAGE_FILE_MACHINE_I386;
     } catch {
       ia32 = false;
     }
@@ -199,13 +198,14 @@ function dxeFvLayers(dxeFv: MemoryFv, rng: boolean): DxeFvLayers {
     let sizeOfImage: number;
     let subsystem: number;
     try {
-      const img = parseEfiImage(pe);
+      // Only SizeOfImage and Subsystem: no section table decoded (efiImageInfo, the same checks as parseEfiImage).
+      const img = efiImageInfo(pe);
       if (img.format === 'te') {
         unreadable.push(f.guid);
         continue;
       }
-      sizeOfImage = img.optionalHeader.sizeOfImage;
-      subsystem = img.optionalHeader.subsystem;
+      sizeOfImage = img.sizeOfImage;
+      subsystem = img.subsystem;
     } catch {
       unreadable.push(f.guid);
       continue;

@@ -5,7 +5,7 @@
  * for both; OvmfPkgIa32.dsc (Debian's OVMF32_CODE_4M*.fd) IA32 for both. sizeof (UINTN)
  * follows: 4 bytes on IA32, 8 on X64.
  */
-import { EFI_SECTION, IMAGE_FILE_MACHINE, findFileByGuid, imageInfo, parseEfiImage } from '@tcg2sim/uefi';
+import { EFI_SECTION, IMAGE_FILE_MACHINE, findFileByGuid, efiImageInfo } from '@tcg2sim/uefi';
 import type { FirmwareVolume } from '@tcg2sim/uefi';
 import type { SecOutput } from '../sec.ts';
 
@@ -20,7 +20,7 @@ export function coreMachine(volume: FirmwareVolume, fileGuid: string): number | 
   const pe = file?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE);
   if (pe === undefined) return undefined;
   try {
-    return imageInfo(parseEfiImage(pe.body)).machine;
+    return efiImageInfo(pe.body).machine;
   } catch {
     return undefined;
   }

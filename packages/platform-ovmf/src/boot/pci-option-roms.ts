@@ -9,7 +9,7 @@
  * (PCR2) with the Authenticode digest of the (decompressed) PE image.
  */
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { devicePathFromText, imageInfo, loadOptionRom, optionRomDrivers, parseEfiImage, IMAGE_SUBSYSTEM } from '@tcg2sim/uefi';
+import { devicePathFromText, efiImageInfo, loadOptionRom, optionRomDrivers, IMAGE_SUBSYSTEM } from '@tcg2sim/uefi';
 import type { OptionRomDriver } from '@tcg2sim/uefi';
 import type { EfiStatus, MeasureBootHandler, Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import { ConfigError } from '../errors.ts';
@@ -105,7 +105,7 @@ export async function loadNicOptionRoms(nics: readonly PciNic[], ctx: OptionRomL
 
 function isDriverImage(image: Uint8Array): boolean {
   try {
-    const s = imageInfo(parseEfiImage(image)).subsystem;
+    const s = efiImageInfo(image).subsystem;
     return s === IMAGE_SUBSYSTEM.EFI_BOOT_SERVICE_DRIVER || s === IMAGE_SUBSYSTEM.EFI_RUNTIME_DRIVER;
   } catch (e) {
     if (e instanceof Tcg2Error) return false;

@@ -48,6 +48,10 @@ export const IMAGE_DIRECTORY_ENTRY = {
 export const IMAGE_NUMBER_OF_DIRECTORY_ENTRIES = 16;
 /** Size of one section header (IMAGE_SIZEOF_SECTION_HEADER). */
 export const IMAGE_SIZEOF_SECTION_HEADER = 40;
+/** Size of one IMAGE_DATA_DIRECTORY. */
+export const IMAGE_SIZEOF_DATA_DIRECTORY = 8;
+/** Size of IMAGE_DOS_HEADER (e_lfanew is its last field, at 0x3C). */
+export const IMAGE_DOS_HEADER_SIZE = 64;
 /** Size of IMAGE_FILE_HEADER. */
 export const IMAGE_SIZEOF_FILE_HEADER = 20;
 /** Optional header size without data directories: PE32 96, PE32+ 112. */

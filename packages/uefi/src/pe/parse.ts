@@ -7,8 +7,8 @@ import { ByteReader, DecodeError, inPath } from '@tcg2sim/binary-codec';
 import {
   EFI_TE_IMAGE_HEADER_SIGNATURE, EFI_TE_IMAGE_HEADER_SIZE, EFITeImageHeader, IMAGE_DOS_SIGNATURE,
   IMAGE_NT_OPTIONAL_HDR_MAGIC, IMAGE_NT_SIGNATURE, IMAGE_NUMBER_OF_DIRECTORY_ENTRIES,
-  IMAGE_SIZEOF_FILE_HEADER, ImageDataDirectory, ImageDosHeader, ImageFileHeader,
-  ImageOptionalHeader32, ImageOptionalHeader64, ImageSectionHeader,
+  IMAGE_DOS_HEADER_SIZE, IMAGE_SIZEOF_DATA_DIRECTORY, IMAGE_SIZEOF_FILE_HEADER, IMAGE_SIZEOF_SECTION_HEADER, ImageDataDirectory, ImageDosHeader, ImageFileHeader,
+  ImageOptionalHeader32, ImageOptionalHeader64, ImageSectionHeader, OPTIONAL_HEADER_FIXED_SIZE,
 } from './headers.ts';
 import type {
   EFITeImageHeader as TeHeader, ImageDataDirectory as DataDir, ImageDosHeader as DosHeader,
@@ -175,6 +175,43 @@ export function imageInfo(img: EfiImage): EfiImageInfo {
     format: img.format, machine: img.fileHeader.machine, subsystem: o.subsystem,
     imageAddress: BigInt(o.imageBase), addressOfEntryPoint: o.addressOfEntryPoint,
     sizeOfImage: o.sizeOfImage, sizeOfHeaders: o.sizeOfHeaders,
+  };
+}
+
+/**
+ * `imageInfo(parseEfiImage(data))` without decoding the data directories and the section table:
+ * the DOS, file and optional headers through the same declarations, then the arithmetic of
+ * whether the directories and the section table fit (all parsePeImage checks of them). When they
+ * would not, it defers to {@link parsePeImage}, so every input gets the same result or the same
+ * DecodeError as the full parse. For callers that need only these facts of many images (the DXE
+ * allocation model reads SizeOfImage and Subsystem of every driver in DXEFV).
+ */
+export function efiImageInfo(data: Uint8Array): EfiImageInfo {
+  if (data.length >= 2 && (data[0] ?? 0) + ((data[1] ?? 0) << 8) === EFI_TE_IMAGE_HEADER_SIGNATURE) return imageInfo(parseTeImage(data));
+  // The headers parsePeImage reads before its directories, each a whole structure inside the data.
+  if (data.length < IMAGE_DOS_HEADER_SIZE + 4 || (data[0] ?? 0) + ((data[1] ?? 0) << 8) !== IMAGE_DOS_SIGNATURE) return imageInfo(parsePeImage(data));
+  const r = new ByteReader(data);
+  const peHeaderOffset = ImageDosHeader.decode(r).eLfanew;
+  const optionalHeaderOffset = peHeaderOffset + 4 + IMAGE_SIZEOF_FILE_HEADER;
+  if (optionalHeaderOffset + OPTIONAL_HEADER_FIXED_SIZE.PE32_PLUS > data.length) return imageInfo(parsePeImage(data));
+  r.seek(peHeaderOffset);
+  if (r.u32le() !== IMAGE_NT_SIGNATURE) return imageInfo(parsePeImage(data));
+  const fileHeader = ImageFileHeader.decode(r);
+  const magic = r.fork().u16le();
+  const optionalHeader = magic === IMAGE_NT_OPTIONAL_HDR_MAGIC.PE32 ? ImageOptionalHeader32.decode(r) : magic === IMAGE_NT_OPTIONAL_HDR_MAGIC.PE32_PLUS ? ImageOptionalHeader64.decode(r) : undefined;
+  if (optionalHeader === undefined) return imageInfo(parsePeImage(data));
+  const fixed = magic === IMAGE_NT_OPTIONAL_HDR_MAGIC.PE32 ? OPTIONAL_HEADER_FIXED_SIZE.PE32 : OPTIONAL_HEADER_FIXED_SIZE.PE32_PLUS;
+  const n = optionalHeader.numberOfRvaAndSizes;
+  const sectionTableOffset = optionalHeaderOffset + fileHeader.sizeOfOptionalHeader;
+  const fits = n <= IMAGE_NUMBER_OF_DIRECTORY_ENTRIES
+    && fileHeader.sizeOfOptionalHeader >= fixed + IMAGE_SIZEOF_DATA_DIRECTORY * n
+    && optionalHeaderOffset + fixed + IMAGE_SIZEOF_DATA_DIRECTORY * n <= data.length
+    && fileHeader.numberOfSections * IMAGE_SIZEOF_SECTION_HEADER <= data.length - Math.min(sectionTableOffset, data.length);
+  if (!fits) return imageInfo(parsePeImage(data));
+  return {
+    format: magic === IMAGE_NT_OPTIONAL_HDR_MAGIC.PE32 ? 'pe32' : 'pe32+', machine: fileHeader.machine, subsystem: optionalHeader.subsystem,
+    imageAddress: BigInt(optionalHeader.imageBase), addressOfEntryPoint: optionalHeader.addressOfEntryPoint,
+    sizeOfImage: optionalHeader.sizeOfImage, sizeOfHeaders: optionalHeader.sizeOfHeaders,
   };
 }
 

@@ -3,7 +3,7 @@
  * disk's loader. DxeImageVerificationLib runs first when the build has Secure Boot, then
  * DxeTpm2MeasureBootLib's handler when SecurityStubDxe links it (GPT event once, image event).
  */
-import { findFileByGuid, EFI_SECTION, imageInfo, parseEfiImage } from '@tcg2sim/uefi';
+import { findFileByGuid, EFI_SECTION, efiImageInfo } from '@tcg2sim/uefi';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import type { SecureBootAuthorityMeasurement } from '@tcg2sim/tcg2-dxe';
 import { expandedDiskLoaderPath } from '../bds.ts';
@@ -73,7 +73,7 @@ export async function loadFvApp(s: BdsLoadState, o: BootOption, fileGuid: string
   notes.push(`BDS: LoadImage(${o.description}) -> ${st}`);
   if (st !== 'EFI_SUCCESS') return false;
   try {
-    imageInfo(parseEfiImage(body));
+    efiImageInfo(body);
   } catch {
     return false;
   }
@@ -152,7 +152,7 @@ export async function loadDiskLoader(s: BdsLoadState, o: BootOption, disk: DiskB
   notes.push(`BDS: LoadImage(${o.description}: ${disk.path}) -> ${st}`);
   if (st !== 'EFI_SUCCESS') return 'failed';
   try {
-    imageInfo(parseEfiImage(disk.file));
+    efiImageInfo(disk.file);
   } catch {
     notes.push(`BDS: ${disk.path} is not a loadable PE image: LoadImage fails after the measurement`);
     return 'failed';
@@ -163,8 +163,8 @@ export async function loadDiskLoader(s: BdsLoadState, o: BootOption, disk: DiskB
 /** A PE32/PE32+ image (TE does not count) whose subsystem is EFI application. */
 function isEfiApplicationPe(file: Uint8Array): boolean {
   try {
-    const img = parseEfiImage(file);
-    return img.format !== 'te' && imageInfo(img).subsystem === 10;
+    const img = efiImageInfo(file);
+    return img.format !== 'te' && img.subsystem === 10;
   } catch {
     return false;
   }

@@ -44,8 +44,21 @@ export function buildReleaseOf(ctx: PeiContext): { readonly release: number | un
   return releaseFactsOf(ctx.sec, ctx.version);
 }
 
-/** {@link buildReleaseOf} from SEC's output and the version string. */
+/** releaseFactsOf's answers per image and version string (the calibration point and the allocation model both ask). */
+const releaseCache = new WeakMap<SecOutput, WeakMap<FirmwareVersionString, { readonly release: number | undefined; readonly cpuidAddressWidth: boolean }>>();
+
+/** {@link buildReleaseOf} from SEC's output and the version string (computed once per image and version string). */
 export function releaseFactsOf(sec: SecOutput, version: FirmwareVersionString): { readonly release: number | undefined; readonly cpuidAddressWidth: boolean } {
+  const known = releaseCache.get(sec)?.get(version);
+  if (known !== undefined) return known;
+  const facts = releaseFactsOfImage(sec, version);
+  const perVersion = releaseCache.get(sec) ?? new WeakMap<FirmwareVersionString, { readonly release: number | undefined; readonly cpuidAddressWidth: boolean }>();
+  perVersion.set(version, facts);
+  releaseCache.set(sec, perVersion);
+  return facts;
+}
+
+function releaseFactsOfImage(sec: SecOutput, version: FirmwareVersionString): { readonly release: number | undefined; readonly cpuidAddressWidth: boolean } {
   const pe = findFileByGuid(sec.peiFv.volume, PLATFORM_PEI_FILE_GUID)?.sections?.find((x) => x.type === EFI_SECTION.PE32 || x.type === EFI_SECTION.TE)?.body;
   const release = edk2ReleaseOf(version).release;
   const cpuidAddressWidth = (pe !== undefined && hasCpuidAddressWidth(pe)) || (release !== undefined && release >= CPUID_ADDRESS_WIDTH_FROM) || bdsReleaseFloor(sec) >= CPUID_ADDRESS_WIDTH_FROM;
