@@ -44,7 +44,7 @@ import { DELAYED_DISPATCH_TABLE_GUID, peiHobImageFacts } from './pei-hob-facts.t
 import { peiHobFacts202608, PLATFORM_INFO_HOB_GUID, RSC_ROUTER_NEST_STATUS_HOB_GUID } from './pei-hob-facts-202608.ts';
 import type { FwCfgCacheEntry, PeiHobFacts202608 } from './pei-hob-facts-202608.ts';
 import type { PeiPcdDatabase } from './pei-hob-facts.ts';
-import { guidHob, hobsAfter, memAlloc, PHIT_ABOVE_BASE, peiCoreHobs, platformPeiHobs, pool, RES, resource, STACK_HOB_GUID } from './pei-hob-list.ts';
+import { guidHob, hobsAfter, memAlloc, pageAllocationHobs, PHIT_ABOVE_BASE, peiCoreHobs, platformPeiHobs, pool, RES, resource, STACK_HOB_GUID } from './pei-hob-list.ts';
 import type { PeiHob, PeiHobList, PeiHobListInput } from './pei-hob-list.ts';
 import { qemu72FwCfgFiles } from './qemu-fw-cfg-files.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
@@ -58,9 +58,6 @@ export const PEI_HOB_RELEASE_202608 = 202608;
  */
 export const PEI_HOB_RELEASES_FW_CFG_CACHE = { from: 202505, to: PEI_HOB_RELEASE_202608, unchecked: [202505] as readonly number[] } as const;
 const BINS = 'PeiCore memory bins (allocated, freed, left above the PHIT)';
-const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
-/** MpInitLib's AP code page above 1 MiB, as smm-pei-pages.ts names it (202502's path, the later releases' mpTail). */
-const AP_CODE_PAGES: readonly string[] = ['MpInitLib reset vector above 1 MiB', 'MpInitLib AP code above 1 MiB'];
 /** gOvmfFwCfgInfoHobGuid (OvmfPkg.dec). */
 export const FW_CFG_INFO_HOB_GUID = 'A291CE0E-DC09-11EE-9EDB-7349D792AF51';
 /** sizeof (FW_CFG_CACHED_ITEM), packed: FwCfgItem (UINT16) and DataSize (UINT32). */
@@ -171,33 +168,12 @@ export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
 
 /**
  * Without memory bins (edk2-stable202505 to 202605: Ubuntu resolute's 2025.11, local builds):
- * every page allocation of smm-pei-pages.ts in order, each followed by its PEIM's HOBs as in
- * 202502 (pei-hob-list.ts), but CpuMpPei's exception-handler pools for its `vectors` and
- * MpInitLib's microcode and hand-off HOBs after the read-only AP code's page table (202508 on),
- * else (202505) after the AP code page as in 202502; then CpuMpPei's BIST record and
- * SmmRelocationLib's SMRAM split before its stack page.
+ * pei-hob-list.ts's pageAllocationHobs, each page allocation followed by its PEIM's HOBs as in
+ * 202502, CpuMpPei's exception-handler pools for its `vectors`, MpInitLib's microcode and hand-off
+ * HOBs after the read-only AP code's page table (202508 on), else (202505) after the AP code page.
  */
 function afterMemoryNoBins(input: PeiHobList202608Input, vectors: number): PeiHob[] | string {
-  const { machine: m, pages } = input;
-  const w = 8;
-  const last = pages[pages.length - 1];
-  const apCode = pages.filter((p) => AP_CODE_PAGES.includes(p.what));
-  const microcodeAfter = pages.some((p) => p.what === RO_AP_CODE_TABLE) ? RO_AP_CODE_TABLE : apCode[0]?.what;
-  if (last?.what !== 'SmmRelocationLib SMM init stack' || apCode.length !== 1 || microcodeAfter === undefined) return `PEI page allocations without one MpInitLib AP code page before the SMM init stack (${pages.map((p) => p.what).join(', ')})`;
-  const out: PeiHob[] = [];
-  for (const p of pages.slice(0, -1)) {
-    out.push(memAlloc(p.what, p.pages * PAGE));
-    if (p.what === 'CpuMpPei') out.push(...exceptionHandlerPools(vectors));
-    else if (p.what === microcodeAfter) out.push(...hobsAfter('MpInitLib reset vector above 1 MiB', w, m.cpus));
-    else if (!AP_CODE_PAGES.includes(p.what)) out.push(...hobsAfter(p.what, w, m.cpus));
-  }
-  out.push(
-    pool(12 + 8 * m.cpus, 'CpuMpPei BIST record'),
-    guidHob('9E9F374B-8F16-4230-9824-5846EE766A97', 12 + 8 * m.cpus, 'CpuMpPei gEfiSecPlatformInformation2PpiGuid (BIST)'),
-    guidHob('6DADF1D1-D4CC-4910-BB6E-82B1FD80FF3D', 8 + 3 * 32, 'SmmRelocationLib SMRAM block split (3 descriptors)'),
-    memAlloc(last.what, last.pages * PAGE)
-  );
-  return out;
+  return pageAllocationHobs(input.pages, 8, input.machine.cpus, exceptionHandlerPools(vectors));
 }
 
 /** PeiCpuExceptionHandlerLib's pools for `vectors` IDT entries (X64). */
