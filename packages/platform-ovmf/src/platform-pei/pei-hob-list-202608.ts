@@ -1,7 +1,8 @@
 /**
  * PEI's HOB list up to SmmRelocationInit's IDT pool for edk2-stable202608 SMM builds (Debian
- * sid's 2026.08, X64 PEI), and for 202511 (Ubuntu 26.04's 2025.11: no PeiCore memory bins, so
- * memory from PlatformPei's entry and the PEIMs' HOBs in 202502's order, afterMemoryNoBins): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
+ * sid's 2026.08, X64 PEI), and for 202505 to 202605 (Ubuntu 26.04's 2025.11, local builds: no
+ * PeiCore memory bins, so memory from PlatformPei's entry and the PEIMs' HOBs in 202502's order,
+ * afterMemoryNoBins; 202505 also with 202502's MpInitLib, below): pei-hob-list.ts's model of 202405..202502 with what 202608 builds
  * differently, each size read from the image (pei-hob-facts-202608.ts, pei-hob-facts.ts,
  * smm-pei-pages.ts) or the VM (qemu-fw-cfg-files.ts), in the order a real boot's list has them
  * (test/vectors/smm-relocation/pei-hobs-sid-*.txt, pei-hobs-nx-512-3.txt):
@@ -26,12 +27,24 @@
  *   (read from CpuMpPei: 256), MpInitLib's buffer, AP code page and page-table page, then its
  *   microcode patch and hand-off HOBs as before, CpuMpPei's stack-switch page (freed) and
  *   exception stacks, the BIST record, SmmRelocationLib's SMRAM split, its stack and the IDT.
+ *
+ * edk2-stable202505 is the first release with QemuFwCfgLib's cache (OvmfPkg/Library/QemuFwCfgLib/
+ * QemuFwCfgCacheInit.c, the same list and HOBs as 202508's: QemuFwCfgLib did not change between
+ * the two tags; PlatformPei's InitializePlatform calls it right after BuildPlatformInfoHob, as in
+ * 202508) and EFI_HOB_PLATFORM_INFO's QEMU_FW_CFG_WORK_AREA and PcdPciMmio64Override (161 packed
+ * bytes; 202508's FeatureControl makes 162: both a 0xC0 HOB, the size read from PlatformPei's code
+ * either way), but no early memory debug log (MemDebugLogLib and PcdOvmfEarlyMemDebugLogSize
+ * came in 202508: PlatformPei's code has no such reservation) and 202502's MpInitLib and CpuMpPei
+ * (no read-only AP code page; the AP loop buffer and its page table after the microcode and
+ * hand-off HOBs; 32 vectors), which CpuMpPei's code tells (cpu-mp-pei-facts.ts) and
+ * smm-pei-pages.ts's pages carry: MpInitLib's microcode and hand-off HOBs follow the page table of
+ * the read-only AP code when there is one, else the AP code page.
  */
 import { DELAYED_DISPATCH_TABLE_GUID, peiHobImageFacts } from './pei-hob-facts.ts';
 import { peiHobFacts202608, PLATFORM_INFO_HOB_GUID, RSC_ROUTER_NEST_STATUS_HOB_GUID } from './pei-hob-facts-202608.ts';
 import type { FwCfgCacheEntry, PeiHobFacts202608 } from './pei-hob-facts-202608.ts';
 import type { PeiPcdDatabase } from './pei-hob-facts.ts';
-import { guidHob, hobsAfter, memAlloc, PHIT_ABOVE_BASE, peiCoreHobs, platformPeiHobs, pool, RES, resource, STACK_HOB_GUID } from './pei-hob-list.ts';
+import { guidHob, hobsAfter, memAlloc, pageAllocationHobs, PHIT_ABOVE_BASE, peiCoreHobs, platformPeiHobs, pool, RES, resource, STACK_HOB_GUID } from './pei-hob-list.ts';
 import type { PeiHob, PeiHobList, PeiHobListInput } from './pei-hob-list.ts';
 import { qemu72FwCfgFiles } from './qemu-fw-cfg-files.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
@@ -40,12 +53,11 @@ import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
 export const PEI_HOB_RELEASE_202608 = 202608;
 /**
  * The releases with QemuFwCfgLib's cache HOBs this model covers (X64), each difference read from
- * the image: 202508, 202511, 202602 and 202605 (no memory bins), 202608 (bins). 202505 has the
- * cache too, but 202502's MpInitLib (no read-only AP code page): its list is left open.
+ * the image: 202505 (202502's MpInitLib), 202508, 202511, 202602 and 202605 (no memory bins),
+ * 202608 (bins). `unchecked`: modelled from the source, no real boot compared yet: left open.
  */
-export const PEI_HOB_RELEASES_FW_CFG_CACHE = { from: 202508, to: PEI_HOB_RELEASE_202608 } as const;
+export const PEI_HOB_RELEASES_FW_CFG_CACHE = { from: 202505, to: PEI_HOB_RELEASE_202608, unchecked: [202505] as readonly number[] } as const;
 const BINS = 'PeiCore memory bins (allocated, freed, left above the PHIT)';
-const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
 /** gOvmfFwCfgInfoHobGuid (OvmfPkg.dec). */
 export const FW_CFG_INFO_HOB_GUID = 'A291CE0E-DC09-11EE-9EDB-7349D792AF51';
 /** sizeof (FW_CFG_CACHED_ITEM), packed: FwCfgItem (UINT16) and DataSize (UINT32). */
@@ -118,6 +130,7 @@ export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
   const { arch, machine: m } = input;
   const { from, to } = PEI_HOB_RELEASES_FW_CFG_CACHE;
   if (input.release === undefined || input.release < from || input.release > to) return { unmodelled: `PEI's HOB list of edk2-stable${input.release ?? '?'} (this model: edk2-stable${from} to ${to})` };
+  if (PEI_HOB_RELEASES_FW_CFG_CACHE.unchecked.includes(input.release)) return { unmodelled: `PEI's HOB list of edk2-stable${input.release}: modelled from the source, no boot of this release checked` };
   if (arch !== 'X64') return { unmodelled: `PEI's HOB list of an IA32 PEI in edk2-stable${PEI_HOB_RELEASE_202608}` };
   if (m.machine !== 'q35') return { unmodelled: `PEI's HOB list on machine ${m.machine} (modelled for q35)` };
   const r = facts(input);
@@ -154,31 +167,13 @@ export function peiHobList202608(input: PeiHobList202608Input): PeiHobList {
 }
 
 /**
- * Without memory bins (edk2-stable202511: Ubuntu resolute's 2025.11): every page allocation of
- * smm-pei-pages.ts in order, each followed by its PEIM's HOBs as in 202502 (pei-hob-list.ts), but
- * CpuMpPei's exception-handler pools for its `vectors` and MpInitLib's microcode and hand-off HOBs
- * after the read-only AP code's page table; then CpuMpPei's BIST record and SmmRelocationLib's
- * SMRAM split before its stack page.
+ * Without memory bins (edk2-stable202505 to 202605: Ubuntu resolute's 2025.11, local builds):
+ * pei-hob-list.ts's pageAllocationHobs, each page allocation followed by its PEIM's HOBs as in
+ * 202502, CpuMpPei's exception-handler pools for its `vectors`, MpInitLib's microcode and hand-off
+ * HOBs after the read-only AP code's page table (202508 on), else (202505) after the AP code page.
  */
 function afterMemoryNoBins(input: PeiHobList202608Input, vectors: number): PeiHob[] | string {
-  const { machine: m, pages } = input;
-  const w = 8;
-  const last = pages[pages.length - 1];
-  if (last?.what !== 'SmmRelocationLib SMM init stack' || !pages.some((p) => p.what === RO_AP_CODE_TABLE)) return `PEI page allocations without MpInitLib's read-only AP code page (edk2-stable202508 on: ${pages.map((p) => p.what).join(', ')})`;
-  const out: PeiHob[] = [];
-  for (const p of pages.slice(0, -1)) {
-    out.push(memAlloc(p.what, p.pages * PAGE));
-    if (p.what === 'CpuMpPei') out.push(...exceptionHandlerPools(vectors));
-    else if (p.what === RO_AP_CODE_TABLE) out.push(...hobsAfter('MpInitLib reset vector above 1 MiB', w, m.cpus));
-    else out.push(...hobsAfter(p.what, w, m.cpus));
-  }
-  out.push(
-    pool(12 + 8 * m.cpus, 'CpuMpPei BIST record'),
-    guidHob('9E9F374B-8F16-4230-9824-5846EE766A97', 12 + 8 * m.cpus, 'CpuMpPei gEfiSecPlatformInformation2PpiGuid (BIST)'),
-    guidHob('6DADF1D1-D4CC-4910-BB6E-82B1FD80FF3D', 8 + 3 * 32, 'SmmRelocationLib SMRAM block split (3 descriptors)'),
-    memAlloc(last.what, last.pages * PAGE)
-  );
-  return out;
+  return pageAllocationHobs(input.pages, 8, input.machine.cpus, exceptionHandlerPools(vectors));
 }
 
 /** PeiCpuExceptionHandlerLib's pools for `vectors` IDT entries (X64). */

@@ -192,6 +192,44 @@ export function hobsAfter(what: string, w: number, cpus: number): PeiHob[] {
   }
 }
 
+/** MpInitLib's AP code page above 1 MiB, as smm-pei-pages.ts names it (its 202405..202505 path, the later releases' mpTail). */
+const AP_CODE_PAGES: readonly string[] = ['MpInitLib reset vector above 1 MiB', 'MpInitLib AP code above 1 MiB'];
+/** smm-pei-pages.ts's page table that makes MpInitLib's AP code read-only (edk2-stable202508 on). */
+const RO_AP_CODE_TABLE = "MpInitLib's read-only AP code: a page table splitting SEC's 2 MiB page";
+const SMM_INIT_STACK = 'SmmRelocationLib SMM init stack';
+
+/**
+ * The HOBs of PEI's page allocations after PeiCore's stack HOB (smm-pei-pages.ts's, PeiCore's
+ * memory bins aside) up to SmmRelocationLib's stack page: each memory-allocation HOB followed by
+ * what its PEIM builds right after it (hobsAfter), CpuMpPei's PeiCpuExceptionHandlerLib pools
+ * `cpuMpPools`, MpInitLib's microcode and hand-off HOBs after the page table that makes its AP code
+ * read-only (ApplyRoProtection, edk2-stable202508 on) or, without one, after the AP code page
+ * (202405..202505); then CpuMpPei's BIST record and SmmRelocationLib's SMRAM split before its stack
+ * page. A string says why the pages do not fit.
+ */
+export function pageAllocationHobs(pages: readonly PeiPageAllocation[], w: number, cpus: number, cpuMpPools: readonly PeiHob[]): PeiHob[] | string {
+  const last = pages[pages.length - 1];
+  const apCode = pages.filter((p) => AP_CODE_PAGES.includes(p.what));
+  const microcodeAfter = pages.some((p) => p.what === RO_AP_CODE_TABLE) ? RO_AP_CODE_TABLE : apCode[0]?.what;
+  if (last?.what !== SMM_INIT_STACK || apCode.length !== 1 || microcodeAfter === undefined) {
+    return `PEI page allocations without one MpInitLib AP code page before the SMM init stack (${pages.map((p) => p.what).join(', ')})`;
+  }
+  const out: PeiHob[] = [];
+  for (const p of pages.slice(0, -1)) {
+    out.push(memAlloc(p.what, p.pages * 0x1000));
+    if (p.what === 'CpuMpPei') out.push(...cpuMpPools);
+    else if (p.what === microcodeAfter) out.push(...hobsAfter('MpInitLib reset vector above 1 MiB', w, cpus));
+    else if (!AP_CODE_PAGES.includes(p.what)) out.push(...hobsAfter(p.what, w, cpus));
+  }
+  out.push(
+    pool(12 + 8 * cpus, 'CpuMpPei BIST record'),
+    guidHob('9E9F374B-8F16-4230-9824-5846EE766A97', 12 + 8 * cpus, 'CpuMpPei gEfiSecPlatformInformation2PpiGuid (BIST)'),
+    guidHob('6DADF1D1-D4CC-4910-BB6E-82B1FD80FF3D', 8 + 3 * 32, 'SmmRelocationLib SMRAM block split (3 descriptors)'),
+    memAlloc(last.what, last.pages * 0x1000)
+  );
+  return out;
+}
+
 /** PEI's HOBs up to and including SmmRelocationInit's IDT pool. */
 export function peiHobList(input: PeiHobListInput): PeiHobList {
   const { arch, machine: m, release, pages } = input;
@@ -214,15 +252,9 @@ export function peiHobList(input: PeiHobListInput): PeiHobList {
   );
   if (f.memoryStatusCode) hobs.push(guidHob('060CC026-4C0D-4DDA-8F41-595FEF00A502', 1024 + 8, 'StatusCodeHandlerPei memory status codes'));
   hobs.push(...platformPeiHobs(m, w), memAlloc('PeiCore stack', undefined, STACK_HOB_GUID));
-  const last = pages[pages.length - 1];
-  if (last?.what !== 'SmmRelocationLib SMM init stack') return { unmodelled: 'PEI page allocations up to the SMM init stack' };
-  for (const p of pages.slice(0, -1)) hobs.push(memAlloc(p.what, p.pages * 0x1000), ...hobsAfter(p.what, w, m.cpus));
-  hobs.push(
-    pool(12 + 8 * m.cpus, 'CpuMpPei BIST record'),
-    guidHob('9E9F374B-8F16-4230-9824-5846EE766A97', 12 + 8 * m.cpus, 'CpuMpPei gEfiSecPlatformInformation2PpiGuid (BIST)'),
-    guidHob('6DADF1D1-D4CC-4910-BB6E-82B1FD80FF3D', 8 + 3 * 32, 'SmmRelocationLib SMRAM block split (3 descriptors)'),
-    memAlloc(last.what, last.pages * 0x1000)
-  );
+  const rest = pageAllocationHobs(pages, w, m.cpus, hobsAfter('CpuMpPei', w, m.cpus));
+  if (typeof rest === 'string') return { unmodelled: rest };
+  hobs.push(...rest);
   const before = hobs.reduce((s, h) => s + h.length, 0);
   hobs.push(pool(input.idtLimit + 1 + w, 'SmmRelocationLib SMM IDT'));
   return { hobs, idtPoolAboveBase: PHIT_ABOVE_BASE + before + 8 };
