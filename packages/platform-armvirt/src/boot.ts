@@ -27,9 +27,9 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
+  measureAcpiData, measuresAcpiData, TABLE_LOADER_FILE, findModule, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
 } from '@tcg2sim/platform-ovmf';
-import type { BootResult } from '@tcg2sim/platform-ovmf';
+import type { BootResult, ModuleRef } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
 import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
@@ -45,6 +45,10 @@ import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
 import type { VirtImageVerification } from './bds-devices.ts';
 import { virtDeviceBuffer } from './device-buffers.ts';
 import { virtBuildFacts } from './build-facts.ts';
+import { ArmVirtError } from './errors.ts';
+
+/** OvmfPkg/PlatformHasAcpiDtDxe: ACPI when QEMU offers etc/table-loader, else the device tree. */
+const PLATFORM_HAS_ACPI_DT_DXE: ModuleRef = { name: 'PlatformHasAcpiDtDxe', fileGuid: '9D1DD27F-6D7F-427B-AEC4-B62F6279C2F1' };
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
 const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
@@ -211,8 +215,17 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
-  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(image);
-  if (acpiDataMeasured) {
+  // A VM without ACPI (-no-acpi, acpi=off) offers no etc/table-loader: PlatformHasAcpiDtDxe
+  // (OvmfPkg/PlatformHasAcpiDtDxe) then installs gEdkiiPlatformHasDeviceTreeGuid instead of
+  // gEdkiiPlatformHasAcpiGuid, which AcpiTableDxe waits for (ArmVirtQemu.dsc links it with
+  // EmbeddedPkg's PlatformHasAcpiLib), and QemuFwCfgAcpiPlatform's depex is EFI_ACPI_TABLE_PROTOCOL:
+  // neither runs, nothing is measured (real boots, docs/armvirt.md §15).
+  const noAcpi = measuresAcpiData(image) && (input.machine.acpi === false || (input.fwCfgFiles !== undefined && !input.fwCfgFiles.has(TABLE_LOADER_FILE)));
+  const acpiDataMeasured = noAcpi || (input.fwCfgFiles !== undefined && measuresAcpiData(image));
+  if (noAcpi) {
+    if (findModule(image.dxeFv.volume, PLATFORM_HAS_ACPI_DT_DXE) === undefined) throw new ArmVirtError('NOT_MODELLED', `a VM without ACPI: this build has no ${PLATFORM_HAS_ACPI_DT_DXE.name} in FVMAIN, so what decides between ACPI and the device tree is not known`);
+    notes.push(`${PLATFORM_HAS_ACPI_DT_DXE.name}: QEMU offers no ${TABLE_LOADER_FILE} (a VM without ACPI): the device tree is installed, QemuFwCfgAcpiPlatform does not run, no "ACPI DATA" events`);
+  } else if (acpiDataMeasured && input.fwCfgFiles !== undefined) {
     stack.phase = 'dxe:AcpiPlatform';
     const n = await measureAcpiData(dxe, input.fwCfgFiles);
     notes.push(`QemuFwCfgAcpiPlatform: "ACPI DATA" measured for etc/table-loader and the ${n - 1} blobs it allocates (from the given fw_cfg files)`);

@@ -26,7 +26,20 @@ export interface VirtQemuOptions {
   readonly cpu: string;
   /** `-smp` argument. */
   readonly smp: string;
+  /**
+   * `gic-version` as given (`2`, `3`, `max`; undefined: QEMU 7.2's TCG default, 2): GICv3 gives
+   * another MADT (a GICv3 distributor, a redistributor range, the ITS) and an IORT ITS group.
+   */
+  readonly gicVersion?: string;
+  /**
+   * False for a machine without ACPI (`-no-acpi`, `acpi=off`): QEMU offers no etc/table-loader and
+   * ArmVirtQemu's PlatformHasAcpiDtDxe hands the OS the device tree instead.
+   */
+  readonly acpi?: boolean;
 }
+
+/** gic-version values checked against real boots under TCG (QEMU 7.2: max is GICv3 there). */
+export const VIRT_GIC_VERSIONS: ReadonlySet<string> = new Set(['2', '3', 'max']);
 
 /** AArch64 CPU models whose boots were checked against the prediction (QEMU 7.2, TCG). */
 export const VIRT_CPU_MODELS: ReadonlySet<string> = new Set(['cortex-a57', 'max']);
@@ -67,9 +80,15 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
   if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's virt (virt, virt-7.2)` });
   for (const [k, v] of Object.entries(d.machine.properties)) {
-    // gic-version=2 is QEMU 7.2 virt's default under TCG: the same ACPI tables (read over qtest;
-    // 3 gives another MADT). libvirt always writes it.
-    if (k === 'gic-version' && v === '2') continue;
+    // gic-version: 2 is QEMU 7.2 virt's default under TCG, 3 and max (GICv3 under TCG) give other
+    // ACPI tables, read from QEMU with the property (--fw-cfg-from-qemu); the firmware measures
+    // nothing else differently (real boots, docs/armvirt.md §15). libvirt always writes it.
+    if (k === 'gic-version') {
+      if (!VIRT_GIC_VERSIONS.has(v)) findings.push({ origin: d.machine.origin, reason: v === 'host' ? 'gic-version=host takes the host\'s GIC under KVM, which is not modelled (2, 3 and max under TCG are)' : `gic-version=${v} is not modelled on virt (2, 3 and max are)` });
+      continue;
+    }
+    // acpi=off is -no-acpi: no ACPI tables, the device tree only
+    if (k === 'acpi' && (v === 'on' || v === 'off' || v === 'auto')) continue;
     if (!INERT_VIRT_PROPERTIES.has(k)) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled on virt` });
   }
   if (d.accel !== 'tcg') findings.push({ origin: d.machine.origin, reason: `-accel ${d.accel}: ArmVirtQemu is checked under TCG only` });
@@ -94,6 +113,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis-device)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });
   else if (d.tpm.model !== 'tpm-tis-device') findings.push({ origin: d.tpm.origin, reason: `${d.tpm.model} on virt: tpm-tis-device is virt's TPM` });
   else if (d.tpm.backend !== 'emulator') findings.push({ origin: d.tpm.origin, reason: `-tpmdev ${d.tpm.backend}: the TPM is modelled as swtpm (-tpmdev emulator)` });
+  const gic = d.machine.properties['gic-version'];
   const input: PredictInput | undefined = firmware !== undefined && d.tpm?.model === 'tpm-tis-device'
     ? {
       machine: 'virt', memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: false, s3: false,
@@ -101,7 +121,11 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
       ...(moreDisks.length > 0 ? { moreDisks } : {}),
       ...(nics.length > 0 ? { nics } : {}),
-      virt: { machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d) },
+      virt: {
+        machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d),
+        ...(gic !== undefined ? { gicVersion: gic } : {}),
+        ...(d.noAcpi !== undefined || d.machine.properties['acpi'] === 'off' ? { acpi: false } : {}),
+      },
     }
     : undefined;
   return { input, findings, notes: [] };

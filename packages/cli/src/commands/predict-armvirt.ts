@@ -30,7 +30,7 @@ function unsupported(s: Scenario): string[] {
 }
 
 /** One simulated ArmVirtQemu boot of the scenario. */
-export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined; readonly qemuBootOrder?: Uint8Array | undefined }): Promise<Prediction> {
+export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined; readonly acpi?: boolean | undefined; readonly qemuBootOrder?: Uint8Array | undefined }): Promise<Prediction> {
   const bad = unsupported(s);
   if (bad.length > 0) throw new UsageError(`${fw.source}: an ArmVirtQemu image on QEMU's virt machine: ${bad.join(', ')} not modelled for it`);
   const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
@@ -41,7 +41,8 @@ export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: {
       code: fw.code,
       vars: fw.vars,
       // -cpu max has RNDR: RngDxe gives NetworkPkg its EFI_RNG_PROTOCOL (edk2-stable202405 on)
-      machine: { memoryMiB: o.machine?.memoryMiB ?? s.memoryMiB, cpus: o.machine?.cpus ?? s.cpus, rng: o.cpu === 'max' },
+      // -no-acpi / acpi=off: no etc/table-loader, the device tree only (PlatformHasAcpiDtDxe)
+      machine: { memoryMiB: o.machine?.memoryMiB ?? s.memoryMiB, cpus: o.machine?.cpus ?? s.cpus, rng: o.cpu === 'max', ...(o.acpi === false ? { acpi: false } : {}) },
       ...(devices !== undefined ? { devices } : {}),
       ...(o.qemuBootOrder !== undefined ? { qemuBootOrder: o.qemuBootOrder } : {}),
       backend,
