@@ -2,19 +2,20 @@
  * VM shapes of `virt` users have (docs/armvirt.md §15) against real boots: GICv3 (`gic-version=3`,
  * and `max`, which is GICv3 under TCG), a machine without ACPI (`-no-acpi`: QEMU offers no
  * etc/table-loader, PlatformHasAcpiDtDxe installs the device tree and nothing of QEMU's ACPI data
- * is measured). Each committed capture in platform-armvirt's test/vectors/<build>/shape-* (the
- * user's qemu-system-aarch64 line with CODE and VARS placeholders, the log taken from guest RAM and
+ * is measured), and a SATA disk on an added AHCI controller (ich9-ahci + ide-hd: ArmVirtQemu has
+ * no AHCI or ATA driver, so nothing of it is measured; 2022.11's Shell buffer sits a page lower). Each committed capture in platform-armvirt's test/vectors/<build>/shape-* (the
+ * user's qemu-system-aarch64 line with CODE, VARS and DISK placeholders, the log taken from guest RAM and
  * swtpm's PCRs) is predicted with `predict --qemu-cmdline` of the same line (with
  * `--fw-cfg-from-qemu` for the builds that measure QEMU's ACPI blobs): the log byte for byte and
  * PCRs 0-7 of every bank.
  */
 import { expect } from 'chai';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
 import { decodeEventLog } from '@tcg2sim/event-log';
-import { requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
+import { AARCH64_PARK, MACHINE_AARCH64, buildEfiApplication, buildEspDisk, requirePrerequisites, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
 const VECTORS = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/', import.meta.url));
@@ -42,6 +43,8 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-13-2025.02', 'noacpi', '-no-acpi: no etc/table-loader, no "ACPI DATA" events'],
   ['debian-sid-2026.08', 'gicmax', '-machine virt,gic-version=max -cpu max (GICv3 under TCG)'],
   ['debian-sid-2026.08', 'noacpi', '-no-acpi'],
+  ['debian-12-2022.11', 'sata', 'ich9-ahci with a SATA disk (ide-hd): no option, nothing measured, the Shell a page lower'],
+  ['debian-13-2025.02', 'sata', 'ich9-ahci with a SATA disk: the boot of the VM without it'],
 ];
 
 interface VectorJson {
@@ -51,10 +54,12 @@ interface VectorJson {
 
 interface Predicted { readonly log: string; readonly pcrs: Record<string, Record<string, string>>; readonly complete: boolean; readonly notes: string[] }
 
-describe('cli: GICv3 and -no-acpi on qemu-system-aarch64 -M virt against real boots @integration', function () {
+describe('cli: GICv3, -no-acpi and SATA on qemu-system-aarch64 -M virt against real boots @integration', function () {
   this.timeout(240_000);
   const tmp = tempDir('tcg2sim-armvirt-shapes-');
   after(() => tmp.remove());
+  const disk = join(tmp.path, 'aa64-disk.img');
+  before(() => writeFileSync(disk, buildEspDisk({ files: [{ path: 'EFI/BOOT/BOOTAA64.EFI', data: buildEfiApplication(AARCH64_PARK, 0x10000000n, MACHINE_AARCH64) }] })));
 
   const load = (build: string, name: string): { json: VectorJson; log: string } => ({
     json: JSON.parse(readFileSync(join(VECTORS, build, `shape-${name}-pcrs.json`), 'utf8')) as VectorJson,
@@ -65,7 +70,7 @@ describe('cli: GICv3 and -no-acpi on qemu-system-aarch64 -M virt against real bo
     const vars = join(tmp.path, `${tag}-vars.fd`);
     copyFileSync(b.vars, vars);
     const out = join(tmp.path, `${tag}.bin`);
-    const l = line.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`);
+    const l = line.replace('file=CODE', `file=${b.code}`).replace('file=VARS', `file=${vars}`).replaceAll('file=DISK', `file=${disk}`);
     const r = await runCli('predict', '--qemu-cmdline', l, ...(fwCfg ? ['--fw-cfg-from-qemu'] : []), '--json', '--log-out', out, ...extra);
     expect(r.status, r.err).to.equal(0);
     const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
@@ -127,11 +132,22 @@ describe('cli: GICv3 and -no-acpi on qemu-system-aarch64 -M virt against real bo
     expect(p.notes.join('\n')).to.match(/INCOMPLETE: .*ACPI/);
   });
 
-  it('what stays unmodelled is refused by name (exit 2, one line): gic-version=host, gic-version=4', async () => {
+  it('the SATA boots: 2025.02 is byte for byte the boot without the AHCI controller; 2022.11 differs in the Shell\'s buffer only', () => {
+    const log = (build: string, file: string): Buffer => readFileSync(join(VECTORS, build, file));
+    expect(log('debian-13-2025.02', 'shape-sata-eventlog.bin').equals(log('debian-13-2025.02', 'secboot-m1024c1all-eventlog.bin'))).to.equal(true);
+    const sata = decodeEventLog(log('debian-12-2022.11', 'shape-sata-eventlog.bin')).events;
+    const none = decodeEventLog(log('debian-12-2022.11', 'm1024c1all-eventlog.bin')).events;
+    expect(sata.map((e) => e.digests)).to.deep.equal(none.map((e) => e.digests));
+    expect(toHex(sata.at(-1)?.eventData ?? new Uint8Array())).to.not.equal(toHex(none.at(-1)?.eventData ?? new Uint8Array()));
+  });
+
+  it('what stays unmodelled is refused by name (exit 2, one line): gic-version=host, gic-version=4, bootindex on a SATA disk, NIC models other than virtio-net-pci', async () => {
     const base = load('debian-13-2025.02', 'gic3').json.userCommandLine.replace('file=CODE', 'file=/nonexistent/CODE.fd').replace('file=VARS', 'file=/nonexistent/VARS.fd');
     for (const [l, re] of [
       [base.replace('gic-version=3', 'gic-version=host'), /gic-version=host takes the host's GIC under KVM/],
       [base.replace('gic-version=3', 'gic-version=4'), /gic-version=4 is not modelled on virt/],
+      [`${base} -device ich9-ahci,id=sata -drive file=/vm/d.img,format=raw,if=none,id=d0 -device ide-hd,drive=d0,bus=sata.0,bootindex=1`, /bootindex on ide-hd on virt: a SATA boot entry is not modelled/],
+      [`${base} -netdev user,id=n0 -device e1000e,netdev=n0`, /NIC model e1000e on virt: not modelled/],
     ] as const) {
       const r = await runCli('predict', '--qemu-cmdline', l);
       expect(r.status, r.err).to.equal(2);

@@ -39,7 +39,7 @@ import { armVirtImageBuffer } from './image-buffer.ts';
 import { virtRamTop } from './machine.ts';
 import { armVirtVariables } from './varstore.ts';
 import type { VirtMachine } from './machine.ts';
-import { virtDiskSpecs, virtNetworkOptions } from './devices.ts';
+import { ATA_DRIVERS, virtDiskSpecs, virtNetworkOptions } from './devices.ts';
 import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
 import type { VirtImageVerification } from './bds-devices.ts';
@@ -180,13 +180,19 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const release = edk2ReleaseOf(version);
   const nics = input.devices?.nics ?? [];
   const disks = input.devices?.disks ?? [];
+  const ahci = input.devices?.ahciControllers ?? 0;
+  if (ahci > 0) {
+    const driver = ATA_DRIVERS.find((n) => image.dxeFv.volume.files.some((f) => f.sections?.some((s) => s.userInterface === n) === true));
+    if (driver !== undefined) throw new ArmVirtError('NOT_MODELLED', `an AHCI controller on virt: this build has ${driver} in FVMAIN, so its SATA disks would be driven; that is not modelled`);
+    notes.push(`PciBus: ${ahci} AHCI controller(s): no driver for them in this build (none of ${ATA_DRIVERS.join(', ')} in FVMAIN): no boot option, nothing measured`);
+  }
   const build = virtBuildFacts(image);
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
   let romRefused = false;
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
     const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
-      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused,
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused, ahci,
       ...(what === 'loader' ? { fileSize: disks[index]?.loader.file.length ?? 0 } : {}) });
     if (b === undefined) {
       if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
@@ -286,7 +292,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       endState = `started Boot${hex4(o.number)} "${o.description}"`;
       break;
     }
-    let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
+    let address = input.imageBufferAddress ?? (nics.length + disks.length + ahci > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
       const b = armVirtImageBuffer({
         machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks,

@@ -43,6 +43,8 @@ export interface VirtDeviceBufferContext {
   readonly romRefused?: boolean;
   /** The loader's file size (what: 'loader'): the measured loaders fit one pool page. */
   readonly fileSize?: number;
+  /** AHCI controllers without a driver (devices.ts): PciBusDxe's allocations for them move later buffers. */
+  readonly ahci?: number;
 }
 
 /** One measured address: the shape it was measured on and where the buffer was. */
@@ -60,6 +62,8 @@ interface Measured {
   readonly behindPorts?: boolean;
   /** Measured with Secure Boot on, the NIC's ROM image refused (test/vectors devices-secboot-*). */
   readonly romRefused?: boolean;
+  /** Measured with this many AHCI controllers (no driver binds them: test/vectors shape-sata). */
+  readonly ahci?: number;
 }
 
 interface BuildCalibration {
@@ -102,6 +106,8 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // libvirt's domain (fixtures/virt-aarch64-disk-net.xml): NIC and disk behind root ports, bootindex=1 on the disk
       m('rom', 1, [], 1024, 0x7ec14018n, false, true, true),
       m('loader', 1, ['virtio'], 1024, 0x7eb9d118n, false, true, true),
+      // an AHCI controller with a SATA disk, nothing else: the Shell one page below where it is without (image-buffer.ts)
+      { ...m('shell', 0, [], 1024, 0x7ead0018n), ahci: 1 },
     ],
   },
   {
@@ -158,7 +164,7 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const rng = ctx.machine.rng === true;
   // the ROM image is copied when the root bridges are connected, before the bootorder matters
   const romRefused = ctx.romRefused === true;
-  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts
+  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts && (x.ahci ?? 0) === (ctx.ahci ?? 0)
     && (ctx.what === 'rom' || ((x.bootOrder === true) === ctx.bootOrder && (x.romRefused === true) === romRefused));
   const ofWhat = cal.measured.filter((x) => x.what === ctx.what);
   // nothing measured with this CPU, placement and bootorder: the nearest other measurement
@@ -173,7 +179,7 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}${best.romRefused === true ? ', ROM image refused by Secure Boot' : ''}`;
+  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}${best.romRefused === true ? ', ROM image refused by Secure Boot' : ''}${(best.ahci ?? 0) > 0 ? `, ${best.ahci ?? 0} AHCI controller(s)` : ''}`;
   // A loader larger than a pool page gets pages of its own below the measured one (an estimate).
   const extraPages = ctx.what === 'loader' && ctx.fileSize !== undefined && ctx.fileSize > MEASURED_LOADER_PAGE ? Math.ceil((ctx.fileSize + 0x20) / 0x1000) - 1 : 0;
   const sizeKnown = extraPages === 0;
@@ -182,6 +188,6 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const other = found.same ? '' : `another build (${buildDifference(cal.build, ctx.build)}): `;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`
-    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s), disks [${ctx.disks.join(', ')}], ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''}${sizeKnown ? '' : `, a ${ctx.fileSize ?? 0}-byte loader: ${extraPages} pages lower`})`;
+    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s), disks [${ctx.disks.join(', ')}]${(ctx.ahci ?? 0) > 0 ? `, ${ctx.ahci ?? 0} AHCI controller(s)` : ''}, ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''}${sizeKnown ? '' : `, a ${ctx.fileSize ?? 0}-byte loader: ${extraPages} pages lower`})`;
   return { address, calibrated, why };
 }

@@ -50,7 +50,16 @@ export interface VirtBootDevices {
   readonly nics?: readonly VirtNic[];
   /** In command-line order. */
   readonly disks?: readonly VirtDisk[];
+  /**
+   * AHCI controllers (ich9-ahci, ahci), with their SATA disks: PciBusDxe enumerates them, but
+   * ArmVirtQemu has no AHCI/ATA driver (no AtaAtapiPassThruDxe, AtaBusDxe, SataControllerDxe), so
+   * no boot option comes of them and nothing is measured (real boots of 2022.11 and 2025.02).
+   */
+  readonly ahciControllers?: number;
 }
+
+/** The modules that would drive an AHCI controller and its disks (MdeModulePkg/Bus/Ata, Pci/SataControllerDxe). */
+export const ATA_DRIVERS = ['AtaAtapiPassThruDxe', 'AtaBusDxe', 'SataController'] as const;
 
 /**
  * The LoadFile options of the NICs in PCI enumeration order, before BDS numbers them (none when

@@ -36,6 +36,11 @@ export interface VirtQemuOptions {
    * ArmVirtQemu's PlatformHasAcpiDtDxe hands the OS the device tree instead.
    */
   readonly acpi?: boolean;
+  /**
+   * AHCI controllers (`-device ich9-ahci|ahci`, with or without SATA disks on them): ArmVirtQemu has
+   * no AHCI or ATA driver, so neither they nor their disks give a boot option or a measurement.
+   */
+  readonly ahciControllers?: number;
 }
 
 /** gic-version values checked against real boots under TCG (QEMU 7.2: max is GICv3 there). */
@@ -56,9 +61,18 @@ function smpText(d: VmDescription): string {
 }
 
 /** Devices taken on virt besides NICs and disks: the SCSI disks' controller and the PCIe ports they may sit behind. */
-const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port']);
+const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port', 'ich9-ahci', 'ahci']);
+/** AHCI controllers on virt, and the SATA devices that sit on them. */
+const VIRT_AHCI = new Set(['ich9-ahci', 'ahci']);
+const SATA_DEVICES = new Set(['ide-hd', 'ide-cd']);
 
-function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictNic[]; disks: PredictDisk[] } {
+function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictNic[]; disks: PredictDisk[]; ahci: number } {
+  // An AHCI controller and its SATA disks: no driver in ArmVirtQemu (the image is checked for one
+  // when predicting), so the disks' images are never read; a bootindex on them is not modelled.
+  for (const dev of d.devices) {
+    if ((VIRT_AHCI.has(dev.driver) || SATA_DEVICES.has(dev.driver)) && dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: `bootindex on ${dev.driver} on virt: a SATA boot entry is not modelled` });
+  }
+  const ahci = d.devices.filter((x) => VIRT_AHCI.has(x.driver)).length;
   for (const dev of d.devices) {
     if (dev.kind === 'tpm' || dev.kind === 'disk') continue;
     if (dev.kind === 'nic') {
@@ -68,11 +82,8 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictN
     if (!VIRT_DEVICES.has(dev.driver)) findings.push({ origin: dev.origin, reason: `${dev.driver}: devices other than tpm-tis-device, virtio-net-pci, virtio-blk-pci, nvme, virtio-scsi-pci + scsi-hd and pcie-root-port are not modelled on virt` });
   }
   const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || x.driver === 'virtio-net-pci') }, findings);
-  const { disks } = disksOf(d, findings);
-  for (const x of disks) {
-    if (x.iface === 'sata') findings.push({ origin: { text: x.file, offset: undefined }, reason: 'a SATA disk on virt (an added AHCI controller) is not modelled (virtio-blk-pci, nvme and virtio-scsi-pci are)' });
-  }
-  return { nics, disks: disks.filter((x) => x.iface !== 'sata') };
+  const { disks } = disksOf({ ...d, devices: d.devices.filter((x) => !SATA_DEVICES.has(x.driver)) }, findings);
+  return { nics, disks, ahci };
 }
 
 /** Maps a `virt` description onto predict's inputs, collecting every unmodelled finding. */
@@ -99,7 +110,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   for (const g of d.globals) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: not modelled on virt` });
   for (const f of d.fwCfg) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name}: not modelled on virt` });
   // -boot order=/once=/menu= give no bootorder entries; strict=on adds HALT after the bootindex paths (boot-order.ts), as on x86
-  const { nics, disks } = deviceFindings(d, findings);
+  const { nics, disks, ahci } = deviceFindings(d, findings);
   const bootOrderFindings: BootOrderFinding[] = [];
   const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
   findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
@@ -125,6 +136,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
         machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d),
         ...(gic !== undefined ? { gicVersion: gic } : {}),
         ...(d.noAcpi !== undefined || d.machine.properties['acpi'] === 'off' ? { acpi: false } : {}),
+        ...(ahci > 0 ? { ahciControllers: ahci } : {}),
       },
     }
     : undefined;

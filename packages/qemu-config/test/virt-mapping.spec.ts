@@ -51,11 +51,16 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(Buffer.from(p.qemuBootOrder ?? []).toString('latin1')).to.equal('/pci@ffffffffffffffff/scsi@2/disk@0,0\n/pci@ffffffffffffffff/ethernet@1/ethernet-phy@0\nHALT\0');
   });
 
-  it('refuses by name: other NIC models, bootindex, SATA, qcow2 disks, other devices', () => {
+  it('refuses by name: other NIC models, bootindex, qcow2 disks, other devices; takes an AHCI controller with SATA disks', () => {
     expect(reasons(VIRT.replace('-net none', '-nic user,model=e1000'))).to.match(/^-nic user,model=e1000: NIC model e1000 on virt: not modelled/);
     expect(reasons(`${VIRT} -device virtio-rng-pci,bootindex=1`)).to.match(/bootindex on virtio-rng-pci: its OpenFirmware path is not modelled/);
     expect(reasons(`${VIRT} -drive file=/vm/disk.qcow2,format=qcow2`)).to.match(/^-drive file=\/vm\/disk.qcow2,format=qcow2: a qcow2 image is not modelled/);
-    expect(reasons(`${VIRT} -device ahci,id=a -drive file=/vm/a.img,format=raw,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`)).to.match(/ahci: devices other than/);
+    // an AHCI controller and its SATA disks are taken (no driver in ArmVirtQemu), a bootindex on them is not
+    const sata = `${VIRT} -device ahci,id=a -drive file=/vm/a.qcow2,format=qcow2,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`;
+    expect(reasons(sata)).to.equal('');
+    expect(requirePredictable(parseQemuCommandLine(sata)).virt?.ahciControllers).to.equal(1);
+    expect(requirePredictable(parseQemuCommandLine(sata)).disk).to.equal(undefined);
+    expect(reasons(sata.replace('drive=d0', 'drive=d0,bootindex=1'))).to.match(/bootindex on ide-hd on virt: a SATA boot entry is not modelled/);
     expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device, virtio-net-pci/);
   });
 

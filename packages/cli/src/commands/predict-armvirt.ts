@@ -11,7 +11,7 @@ import { UsageError } from '../errors.ts';
 import { createBootBackend } from '../backends.ts';
 import type { BootFirmware } from './predict-boot.ts';
 import type { OptionRomBar } from '@tcg2sim/qemu-vmm';
-import { virtBootDevices } from './virt-devices.ts';
+import { virtBootDevices, withAhci } from './virt-devices.ts';
 
 /** What of the scenario has no meaning on `virt`, in words; empty when it all applies. */
 function unsupported(s: Scenario): string[] {
@@ -30,11 +30,11 @@ function unsupported(s: Scenario): string[] {
 }
 
 /** One simulated ArmVirtQemu boot of the scenario. */
-export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined; readonly acpi?: boolean | undefined; readonly qemuBootOrder?: Uint8Array | undefined }): Promise<Prediction> {
+export async function predictArmVirtScenario(s: Scenario, fw: BootFirmware, o: { readonly machine?: Partial<MachineInput>; readonly tpm?: Scenario['tpm']; readonly fwCfgFiles?: ReadonlyMap<string, Uint8Array>; readonly readRom?: ((path: string) => OptionRomBar) | undefined; readonly cpu?: string | undefined; readonly acpi?: boolean | undefined; readonly ahciControllers?: number | undefined; readonly qemuBootOrder?: Uint8Array | undefined }): Promise<Prediction> {
   const bad = unsupported(s);
   if (bad.length > 0) throw new UsageError(`${fw.source}: an ArmVirtQemu image on QEMU's virt machine: ${bad.join(', ')} not modelled for it`);
   const { predictArmVirt } = await import('@tcg2sim/platform-armvirt');
-  const devices = virtBootDevices(s, o.readRom);
+  const devices = withAhci(virtBootDevices(s, o.readRom), o.ahciControllers);
   const backend = await createBootBackend(o.tpm ?? s.tpm, s.banks);
   try {
     return await predictArmVirt({
