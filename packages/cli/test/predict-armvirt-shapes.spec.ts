@@ -3,7 +3,9 @@
  * and `max`, which is GICv3 under TCG), a machine without ACPI (`-no-acpi`: QEMU offers no
  * etc/table-loader, PlatformHasAcpiDtDxe installs the device tree and nothing of QEMU's ACPI data
  * is measured), and a SATA disk on an added AHCI controller (ich9-ahci + ide-hd: ArmVirtQemu has
- * no AHCI or ATA driver, so nothing of it is measured; 2022.11's Shell buffer sits a page lower). Each committed capture in platform-armvirt's test/vectors/<build>/shape-* (the
+ * no AHCI or ATA driver, so nothing of it is measured; 2022.11's Shell buffer sits a page lower), and
+ * e1000/e1000e NICs (their ROM's x64 iPXE image measured in PCR2, no driver binds them: no network
+ * options). Each committed capture in platform-armvirt's test/vectors/<build>/shape-* (the
  * user's qemu-system-aarch64 line with CODE, VARS and DISK placeholders, the log taken from guest RAM and
  * swtpm's PCRs) is predicted with `predict --qemu-cmdline` of the same line (with
  * `--fw-cfg-from-qemu` for the builds that measure QEMU's ACPI blobs): the log byte for byte and
@@ -45,6 +47,10 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-sid-2026.08', 'noacpi', '-no-acpi'],
   ['debian-12-2022.11', 'sata', 'ich9-ahci with a SATA disk (ide-hd): no option, nothing measured, the Shell a page lower'],
   ['debian-13-2025.02', 'sata', 'ich9-ahci with a SATA disk: the boot of the VM without it'],
+  ['debian-12-2022.11', 'e1000', 'an e1000 NIC: efi-e1000.rom\'s x64 image in PCR2, no network options, then the Shell'],
+  ['debian-12-2022.11', 'e1000e', 'an e1000e NIC'],
+  ['debian-13-2025.02', 'e1000', 'an e1000 NIC: the ROM image in PCR2'],
+  ['debian-13-2025.02', 'e1000e', 'an e1000e NIC'],
 ];
 
 interface VectorJson {
@@ -54,7 +60,7 @@ interface VectorJson {
 
 interface Predicted { readonly log: string; readonly pcrs: Record<string, Record<string, string>>; readonly complete: boolean; readonly notes: string[] }
 
-describe('cli: GICv3, -no-acpi and SATA on qemu-system-aarch64 -M virt against real boots @integration', function () {
+describe('cli: GICv3, -no-acpi, SATA and e1000(e) NICs on qemu-system-aarch64 -M virt against real boots @integration', function () {
   this.timeout(240_000);
   const tmp = tempDir('tcg2sim-armvirt-shapes-');
   after(() => tmp.remove());
@@ -141,13 +147,21 @@ describe('cli: GICv3, -no-acpi and SATA on qemu-system-aarch64 -M virt against r
     expect(toHex(sata.at(-1)?.eventData ?? new Uint8Array())).to.not.equal(toHex(none.at(-1)?.eventData ?? new Uint8Array()));
   });
 
-  it('what stays unmodelled is refused by name (exit 2, one line): gic-version=host, gic-version=4, bootindex on a SATA disk, NIC models other than virtio-net-pci', async () => {
+  it('an e1000 NIC on 2022.11 gets no network options (virtio-net-pci gets four) and its ROM image is another one', () => {
+    const events = (name: string): ReturnType<typeof decodeEventLog>['events'] => decodeEventLog(readFileSync(join(VECTORS, 'debian-12-2022.11', `${name}-eventlog.bin`))).events;
+    const e1000 = events('shape-e1000');
+    const virtio = events('devices-nic');
+    expect(e1000.length).to.be.lessThan(virtio.length);
+    expect(toHex(e1000[9]?.digests[1]?.digest ?? new Uint8Array())).to.not.equal(toHex(virtio[9]?.digests[1]?.digest ?? new Uint8Array()));
+  });
+
+  it('what stays unmodelled is refused by name (exit 2, one line): gic-version=host, gic-version=4, bootindex on a SATA disk, NIC models other than virtio-net-pci, e1000 and e1000e', async () => {
     const base = load('debian-13-2025.02', 'gic3').json.userCommandLine.replace('file=CODE', 'file=/nonexistent/CODE.fd').replace('file=VARS', 'file=/nonexistent/VARS.fd');
     for (const [l, re] of [
       [base.replace('gic-version=3', 'gic-version=host'), /gic-version=host takes the host's GIC under KVM/],
       [base.replace('gic-version=3', 'gic-version=4'), /gic-version=4 is not modelled on virt/],
       [`${base} -device ich9-ahci,id=sata -drive file=/vm/d.img,format=raw,if=none,id=d0 -device ide-hd,drive=d0,bus=sata.0,bootindex=1`, /bootindex on ide-hd on virt: a SATA boot entry is not modelled/],
-      [`${base} -netdev user,id=n0 -device e1000e,netdev=n0`, /NIC model e1000e on virt: not modelled/],
+      [`${base} -netdev user,id=n0 -device rtl8139,netdev=n0`, /NIC model rtl8139 on virt: not modelled \(virtio-net-pci, e1000 and e1000e are\)/],
     ] as const) {
       const r = await runCli('predict', '--qemu-cmdline', l);
       expect(r.status, r.err).to.equal(2);

@@ -39,7 +39,7 @@ import { armVirtImageBuffer } from './image-buffer.ts';
 import { virtRamTop } from './machine.ts';
 import { armVirtVariables } from './varstore.ts';
 import type { VirtMachine } from './machine.ts';
-import { ATA_DRIVERS, virtDiskSpecs, virtNetworkOptions } from './devices.ts';
+import { ATA_DRIVERS, drivenNics, virtDiskSpecs, virtNetworkOptions } from './devices.ts';
 import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
 import type { VirtImageVerification } from './bds-devices.ts';
@@ -191,7 +191,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const bufferNotes = new Set<string>();
   let romRefused = false;
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, nicModels: nics.map((n) => n.model ?? 'virtio-net-pci'), disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
       behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused, ahci,
       ...(what === 'loader' ? { fileSize: disks[index]?.loader.file.length ?? 0 } : {}) });
     if (b === undefined) {
@@ -243,8 +243,10 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const platform = bdsPlatformOptions(image);
   notes.push(...platform.evidence.map((e) => `BDS: ${e}`));
   // NetworkPkg's drivers need EFI_RNG_PROTOCOL from edk2-stable202405 (devices.ts)
-  const networkRuns = nics.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
-  if (nics.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
+  const driven = drivenNics(nics);
+  if (driven.length < nics.length) notes.push(`BDS: ${nics.length - driven.length} NIC(s) of a model no driver of ArmVirtQemu binds (${[...new Set(nics.filter((n) => !driven.includes(n)).map((n) => n.model ?? ''))].join(', ')}): no network options for them`);
+  const networkRuns = driven.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
+  if (driven.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
   const diskSpecs = virtDiskSpecs(disks);
   const bootOrder = input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 ? parseQemuBootOrder(input.qemuBootOrder) : undefined;
   const options = bootOptions(optionMachine(input.machine), image, vars, notes, diskSpecs, networkRuns ? virtNetworkOptions(nics) : [], true, platform, bootOrder);

@@ -62,6 +62,11 @@ function smpText(d: VmDescription): string {
 
 /** Devices taken on virt besides NICs and disks: the SCSI disks' controller and the PCIe ports they may sit behind. */
 const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port', 'ich9-ahci', 'ahci']);
+/**
+ * NIC models on virt checked against real boots: virtio-net-pci (VirtioNetDxe), e1000 and e1000e
+ * (their ROM's x64 iPXE image measured, no driver: docs/armvirt.md §15).
+ */
+const VIRT_NIC_MODELS = new Set(['virtio-net-pci', 'e1000', 'e1000e']);
 /** AHCI controllers on virt, and the SATA devices that sit on them. */
 const VIRT_AHCI = new Set(['ich9-ahci', 'ahci']);
 const SATA_DEVICES = new Set(['ide-hd', 'ide-cd']);
@@ -76,12 +81,12 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictN
   for (const dev of d.devices) {
     if (dev.kind === 'tpm' || dev.kind === 'disk') continue;
     if (dev.kind === 'nic') {
-      if (dev.driver !== 'virtio-net-pci') findings.push({ origin: dev.origin, reason: `NIC model ${dev.driver} on virt: not modelled (virtio-net-pci is; ArmVirtQemu has no driver for x86 NICs' option ROMs)` });
+      if (!VIRT_NIC_MODELS.has(dev.driver)) findings.push({ origin: dev.origin, reason: `NIC model ${dev.driver} on virt: not modelled (virtio-net-pci, e1000 and e1000e are)` });
       continue;
     }
     if (!VIRT_DEVICES.has(dev.driver)) findings.push({ origin: dev.origin, reason: `${dev.driver}: devices other than tpm-tis-device, virtio-net-pci, virtio-blk-pci, nvme, virtio-scsi-pci + scsi-hd and pcie-root-port are not modelled on virt` });
   }
-  const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || x.driver === 'virtio-net-pci') }, findings);
+  const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || VIRT_NIC_MODELS.has(x.driver)) }, findings);
   const { disks } = disksOf({ ...d, devices: d.devices.filter((x) => !SATA_DEVICES.has(x.driver)) }, findings);
   return { nics, disks, ahci };
 }

@@ -52,7 +52,8 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
   });
 
   it('refuses by name: other NIC models, bootindex, qcow2 disks, other devices; takes an AHCI controller with SATA disks', () => {
-    expect(reasons(VIRT.replace('-net none', '-nic user,model=e1000'))).to.match(/^-nic user,model=e1000: NIC model e1000 on virt: not modelled/);
+    expect(reasons(VIRT.replace('-net none', '-nic user,model=rtl8139'))).to.match(/^-nic user,model=rtl8139: NIC model rtl8139 on virt: not modelled \(virtio-net-pci, e1000 and e1000e are\)/);
+    expect(requirePredictable(parseQemuCommandLine(VIRT.replace('-net none', '-nic user,model=e1000e'))).nics).to.deep.equal([{ model: 'e1000e', pciPath: 'PciRoot(0x0)/Pci(0x1,0x0)' }]);
     expect(reasons(`${VIRT} -device virtio-rng-pci,bootindex=1`)).to.match(/bootindex on virtio-rng-pci: its OpenFirmware path is not modelled/);
     expect(reasons(`${VIRT} -drive file=/vm/disk.qcow2,format=qcow2`)).to.match(/^-drive file=\/vm\/disk.qcow2,format=qcow2: a qcow2 image is not modelled/);
     // an AHCI controller and its SATA disks are taken (no driver in ArmVirtQemu), a bootindex on them is not

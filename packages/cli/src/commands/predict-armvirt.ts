@@ -18,10 +18,6 @@ function unsupported(s: Scenario): string[] {
   const out: string[] = [];
   const ifaces = [s.diskInterface, ...(s.moreDisks ?? []).map((d) => d.diskInterface)];
   if (ifaces.includes('sata')) out.push('--disk-interface sata (virt has no built-in AHCI: virtio, nvme and scsi are modelled; an added AHCI controller is taken from --qemu-cmdline)');
-  for (const n of s.nics ?? []) {
-    const model = typeof n === 'string' ? n : n.model;
-    if (model !== 'virtio-net-pci') out.push(`--nic ${model} (virtio-net-pci is modelled on virt)`);
-  }
   if ((s.bootOrder ?? []).length > 0) out.push('bootOrder (give bootindex= in a --qemu-cmdline line instead)');
   if (s.smm) out.push('--smm');
   if (s.tpmInterface !== 'tis') out.push(`--tpm-interface ${s.tpmInterface} (virt has tpm-tis-device only)`);

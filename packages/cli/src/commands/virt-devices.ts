@@ -67,7 +67,7 @@ export function virtBootDevices(s: VirtScenarioDevices, readRom?: (path: string)
   // NICs after the disks' controllers (auto.nicSlots would start there): loadNics' slotsBefore.
   const diskSlots = new Set(auto.disks.map((d) => d.slot)).size;
   const nics = (loadNics('virt', s.nics, s.optionRomDir, diskSlots, readRom) ?? []).map((n) => ({
-    pciPath: n.pciPath ?? rootPciPath(n.device), mac: n.mac, optionRom: { file: n.optionRom.file, bar: n.optionRom.bar },
+    model: n.model, pciPath: n.pciPath ?? rootPciPath(n.device), mac: n.mac, optionRom: { file: n.optionRom.file, bar: n.optionRom.bar },
   }));
   if (disks.length === 0 && nics.length === 0) return undefined;
   return { disks, nics };
