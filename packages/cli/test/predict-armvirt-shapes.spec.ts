@@ -51,6 +51,8 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-12-2022.11', 'e1000e', 'an e1000e NIC'],
   ['debian-13-2025.02', 'e1000', 'an e1000 NIC: the ROM image in PCR2'],
   ['debian-13-2025.02', 'e1000e', 'an e1000e NIC'],
+  ['debian-13-2025.02', 'e1000e-disk', 'a virtio-blk disk at 01.0 and an e1000e NIC at 02.0: ROM image, GPT event, BOOTAA64.EFI'],
+  ['debian-sid-2026.08', 'e1000', 'an e1000 NIC'],
 ];
 
 interface VectorJson {

@@ -138,6 +138,8 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // put it where they do without)
       refused(m('loader', 1, ['nvme'], 1024, 0x7e8f7018n)),
       ...(['e1000', 'e1000e'] as const).map((nicModel) => ({ ...m('rom', 1, [], 1024, 0x7e98c018n), nicModel })),
+      // e1000e at 02.0 and a virtio-blk disk at 01.0: the loader where it is with virtio-net (no network stack without RNG either)
+      { ...m('loader', 1, ['virtio'], 1024, 0x7ea92018n), nicModel: 'e1000e' },
     ],
   },
   {
@@ -156,6 +158,8 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // two NICs (both ROM images in one buffer: the first one's pages are freed and reused), NVMe + virtio-blk
       m('rom', 2, ['nvme', 'virtio'], 1024, 0x45e4c018n),
       m('loader', 2, ['nvme', 'virtio'], 1024, 0x45cff018n),
+      // an e1000 NIC: efi-e1000.rom's image a page below virtio's, as on 2022.11 and 2025.02
+      { ...m('rom', 1, [], 1024, 0x45e88018n), nicModel: 'e1000' },
     ],
   },
 ];
