@@ -157,6 +157,21 @@ describe('cli: GICv3, -no-acpi, SATA and e1000(e) NICs on qemu-system-aarch64 -M
     expect(toHex(e1000[9]?.digests[1]?.digest ?? new Uint8Array())).to.not.equal(toHex(virtio[9]?.digests[1]?.digest ?? new Uint8Array()));
   });
 
+  it("predict --libvirt-xml of an aarch64 domain with <gic version='3'/> (libvirt's line: gic-version=3, NIC and disk behind root ports) = the real boot of that line (2025.02)", async function () {
+    const b = buildOf('debian-13-2025.02');
+    requirePrerequisites(this, { files: [b.code, b.vars], tools: tools(b), hint: b.hint });
+    const xml = readFileSync(new URL('../../../qemu-config/test/fixtures/virt-aarch64-gic3.xml', import.meta.url), 'utf8');
+    const vars = join(tmp.path, 'libvirt-gic3-vars.fd');
+    copyFileSync(b.vars, vars);
+    const file = join(tmp.path, 'libvirt-gic3.xml');
+    writeFileSync(file, xml.replace('/usr/share/AAVMF/AAVMF_CODE.fd', b.code).replace('/var/lib/libvirt/qemu/nvram/arm-vm_VARS.fd', vars).replace('/var/lib/libvirt/images/arm-vm.img', disk));
+    const out = join(tmp.path, 'libvirt-gic3.bin');
+    const r = await runCli('predict', '--libvirt-xml', file, '--fw-cfg-from-qemu', '--json', '--log-out', out);
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
+    expectVector({ log: toHex(readFileSync(out)), pcrs: j.pcrs, complete: j.complete, notes: j.notes }, load('debian-13-2025.02', 'libvirt-gic3'));
+  });
+
   it('what stays unmodelled is refused by name (exit 2, one line): gic-version=host, gic-version=4, bootindex on a SATA disk, NIC models other than virtio-net-pci, e1000 and e1000e', async () => {
     const base = load('debian-13-2025.02', 'gic3').json.userCommandLine.replace('file=CODE', 'file=/nonexistent/CODE.fd').replace('file=VARS', 'file=/nonexistent/VARS.fd');
     for (const [l, re] of [
