@@ -53,6 +53,7 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-13-2025.02', 'e1000e', 'an e1000e NIC'],
   ['debian-13-2025.02', 'e1000e-disk', 'a virtio-blk disk at 01.0 and an e1000e NIC at 02.0: ROM image, GPT event, BOOTAA64.EFI'],
   ['debian-sid-2026.08', 'e1000', 'an e1000 NIC'],
+  ['debian-sid-2026.08', 'e1000e-max', 'an e1000e NIC with -cpu max: NetworkPkg runs (RNDR) but drives no Intel NIC, so no network options'],
 ];
 
 interface VectorJson {

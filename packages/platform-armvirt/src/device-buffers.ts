@@ -160,6 +160,8 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       m('loader', 2, ['nvme', 'virtio'], 1024, 0x45cff018n),
       // an e1000 NIC: efi-e1000.rom's image a page below virtio's, as on 2022.11 and 2025.02
       { ...m('rom', 1, [], 1024, 0x45e88018n), nicModel: 'e1000' },
+      // e1000e with -cpu max (RngDxe runs; NetworkPkg has no NIC it drives): a page below virtio-net's with -cpu max
+      { ...m('rom', 1, [], 1024, 0x45c3b018n, true), nicModel: 'e1000e' },
     ],
   },
 ];
