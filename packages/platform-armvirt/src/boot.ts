@@ -226,7 +226,8 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   // gEdkiiPlatformHasAcpiGuid, which AcpiTableDxe waits for (ArmVirtQemu.dsc links it with
   // EmbeddedPkg's PlatformHasAcpiLib), and QemuFwCfgAcpiPlatform's depex is EFI_ACPI_TABLE_PROTOCOL:
   // neither runs, nothing is measured (real boots, docs/armvirt.md §15).
-  const noAcpi = measuresAcpiData(image) && (input.machine.acpi === false || (input.fwCfgFiles !== undefined && !input.fwCfgFiles.has(TABLE_LOADER_FILE)));
+  // The VM says so (machine.acpi); fw_cfg files without a loader for a VM with ACPI stay an error (measureAcpiData).
+  const noAcpi = measuresAcpiData(image) && input.machine.acpi === false;
   const acpiDataMeasured = noAcpi || (input.fwCfgFiles !== undefined && measuresAcpiData(image));
   if (noAcpi) {
     if (findModule(image.dxeFv.volume, PLATFORM_HAS_ACPI_DT_DXE) === undefined) throw new ArmVirtError('NOT_MODELLED', `a VM without ACPI: this build has no ${PLATFORM_HAS_ACPI_DT_DXE.name} in FVMAIN, so what decides between ACPI and the device tree is not known`);
