@@ -93,7 +93,7 @@ describe('cli: --qemu-cmdline with qemu-system-aarch64 -M virt (ArmVirtQemu) @in
   it('what virt does not model is a usage error naming it (exit 2, one line), before anything is read', async () => {
     const base = vector.userCommandLine.replace('=CODE,', '=/nonexistent/CODE.fd,').replace('=VARS ', '=/nonexistent/VARS.fd ');
     for (const [l, re] of [
-      [`${base} -netdev user,id=n0 -device e1000,netdev=n0`, /-device e1000,netdev=n0 \(offset \d+\): NIC model e1000 on virt: not modelled/],
+      [`${base} -netdev user,id=n0 -device rtl8139,netdev=n0`, /-device rtl8139,netdev=n0 \(offset \d+\): NIC model rtl8139 on virt: not modelled/],
       [`${base} -drive file=/vm/disk.qcow2,format=qcow2`, /-drive file=\/vm\/disk.qcow2,format=qcow2 \(offset \d+\): a qcow2 image is not modelled/],
       [`${base} -device virtio-rng-pci`, /virtio-rng-pci: devices other than .* are not modelled on virt/],
       [`${base} -device virtio-rng-pci,bootindex=1`, /bootindex on virtio-rng-pci/],

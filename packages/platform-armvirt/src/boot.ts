@@ -27,9 +27,9 @@ import {
 import {
   BootDigests, DxeVariables, LOAD_OPTION, READY_TO_BOOT_WITHOUT_OPTION_FROM, edk2ReleaseOf, MachineDescription, TpmStack, UEFI_SHELL_FILE_GUID, bootOptions, hex4,
   randomizePlatformAuth, readFirmwareVersionString, specIdUintnSize, tcg2ConfigDxeEntry, tcg2ConfigPei,
-  measureAcpiData, measuresAcpiData, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
+  measureAcpiData, measuresAcpiData, TABLE_LOADER_FILE, findModule, bdsPlatformOptions, hasNoMeasuringModule, NO_TPM2_BUILD, networkStackNeedsRng, hasTpm2MeasureBootLib, parseQemuBootOrder,
 } from '@tcg2sim/platform-ovmf';
-import type { BootResult } from '@tcg2sim/platform-ovmf';
+import type { BootResult, ModuleRef } from '@tcg2sim/platform-ovmf';
 import type { TpmBackend } from '@tcg2sim/tpm-backends';
 import type { Clock } from '@tcg2sim/ptp';
 import { VIRT_TPM_TIS_BASE } from '@tcg2sim/qemu-vmm';
@@ -39,12 +39,16 @@ import { armVirtImageBuffer } from './image-buffer.ts';
 import { virtRamTop } from './machine.ts';
 import { armVirtVariables } from './varstore.ts';
 import type { VirtMachine } from './machine.ts';
-import { virtDiskSpecs, virtNetworkOptions } from './devices.ts';
+import { ATA_DRIVERS, drivenNics, virtDiskSpecs, virtNetworkOptions } from './devices.ts';
 import type { VirtBootDevices } from './devices.ts';
 import { loadVirtDiskLoader, measureVirtOptionRoms } from './bds-devices.ts';
 import type { VirtImageVerification } from './bds-devices.ts';
 import { virtDeviceBuffer } from './device-buffers.ts';
 import { virtBuildFacts } from './build-facts.ts';
+import { ArmVirtError } from './errors.ts';
+
+/** OvmfPkg/PlatformHasAcpiDtDxe: ACPI when QEMU offers etc/table-loader, else the device tree. */
+const PLATFORM_HAS_ACPI_DT_DXE: ModuleRef = { name: 'PlatformHasAcpiDtDxe', fileGuid: '9D1DD27F-6D7F-427B-AEC4-B62F6279C2F1' };
 
 /** Tcg2ConfigDxe's FILE_GUID (SecurityPkg/Tcg/Tcg2Config/Tcg2ConfigDxe.inf): TPM2_CONFIG_ENABLE builds. */
 const TCG2_CONFIG_DXE_FILE_GUID = '4D9CBEF0-15A0-4D0C-83DB-5213E710C23F';
@@ -176,13 +180,19 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const release = edk2ReleaseOf(version);
   const nics = input.devices?.nics ?? [];
   const disks = input.devices?.disks ?? [];
+  const ahci = input.devices?.ahciControllers ?? 0;
+  if (ahci > 0) {
+    const driver = ATA_DRIVERS.find((n) => image.dxeFv.volume.files.some((f) => f.sections?.some((s) => s.userInterface === n) === true));
+    if (driver !== undefined) throw new ArmVirtError('NOT_MODELLED', `an AHCI controller on virt: this build has ${driver} in FVMAIN, so its SATA disks would be driven; that is not modelled`);
+    notes.push(`PciBus: ${ahci} AHCI controller(s): no driver for them in this build (none of ${ATA_DRIVERS.join(', ')} in FVMAIN): no boot option, nothing measured`);
+  }
   const build = virtBuildFacts(image);
   const handler = new MeasureBootHandler(pei.measuredFvs.map((f) => f.base), uintn, digests.peImage);
   const bufferNotes = new Set<string>();
   let romRefused = false;
   const deviceBuffer = (what: 'rom' | 'loader' | 'shell', index = 0): bigint | undefined => {
-    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
-      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused,
+    const b = virtDeviceBuffer({ machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks, what, index, nics: nics.length, nicModels: nics.map((n) => n.model ?? 'virtio-net-pci'), disks: disks.map((d) => d.iface), bootOrder: input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0,
+      behindPorts: [...nics.map((n) => n.pciPath), ...disks.map((d) => d.pciPath)].some((p) => p.length > 1), romRefused, ahci,
       ...(what === 'loader' ? { fileSize: disks[index]?.loader.file.length ?? 0 } : {}) });
     if (b === undefined) {
       if (what === 'shell') return undefined; // the Shell's own calibration (image-buffer.ts)
@@ -211,8 +221,18 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   }
   // QemuFwCfgAcpiPlatform (the same AcpiPlatformLib as OVMF's): after the separators, before BDS
   // measures BootOrder (Debian 13's AAVMF 2025.02).
-  const acpiDataMeasured = input.fwCfgFiles !== undefined && measuresAcpiData(image);
-  if (acpiDataMeasured) {
+  // A VM without ACPI (-no-acpi, acpi=off) offers no etc/table-loader: PlatformHasAcpiDtDxe
+  // (OvmfPkg/PlatformHasAcpiDtDxe) then installs gEdkiiPlatformHasDeviceTreeGuid instead of
+  // gEdkiiPlatformHasAcpiGuid, which AcpiTableDxe waits for (ArmVirtQemu.dsc links it with
+  // EmbeddedPkg's PlatformHasAcpiLib), and QemuFwCfgAcpiPlatform's depex is EFI_ACPI_TABLE_PROTOCOL:
+  // neither runs, nothing is measured (real boots, docs/armvirt.md §15).
+  // The VM says so (machine.acpi); fw_cfg files without a loader for a VM with ACPI stay an error (measureAcpiData).
+  const noAcpi = measuresAcpiData(image) && input.machine.acpi === false;
+  const acpiDataMeasured = noAcpi || (input.fwCfgFiles !== undefined && measuresAcpiData(image));
+  if (noAcpi) {
+    if (findModule(image.dxeFv.volume, PLATFORM_HAS_ACPI_DT_DXE) === undefined) throw new ArmVirtError('NOT_MODELLED', `a VM without ACPI: this build has no ${PLATFORM_HAS_ACPI_DT_DXE.name} in FVMAIN, so what decides between ACPI and the device tree is not known`);
+    notes.push(`${PLATFORM_HAS_ACPI_DT_DXE.name}: QEMU offers no ${TABLE_LOADER_FILE} (a VM without ACPI): the device tree is installed, QemuFwCfgAcpiPlatform does not run, no "ACPI DATA" events`);
+  } else if (acpiDataMeasured && input.fwCfgFiles !== undefined) {
     stack.phase = 'dxe:AcpiPlatform';
     const n = await measureAcpiData(dxe, input.fwCfgFiles);
     notes.push(`QemuFwCfgAcpiPlatform: "ACPI DATA" measured for etc/table-loader and the ${n - 1} blobs it allocates (from the given fw_cfg files)`);
@@ -224,8 +244,10 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   const platform = bdsPlatformOptions(image);
   notes.push(...platform.evidence.map((e) => `BDS: ${e}`));
   // NetworkPkg's drivers need EFI_RNG_PROTOCOL from edk2-stable202405 (devices.ts)
-  const networkRuns = nics.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
-  if (nics.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
+  const driven = drivenNics(nics);
+  if (driven.length < nics.length) notes.push(`BDS: ${nics.length - driven.length} NIC(s) of a model no driver of ArmVirtQemu binds (${[...new Set(nics.filter((n) => !driven.includes(n)).map((n) => n.model ?? ''))].join(', ')}): no network options for them`);
+  const networkRuns = driven.length > 0 && (!networkStackNeedsRng(image.dxeFv) || input.machine.rng === true);
+  if (driven.length > 0 && !networkRuns) notes.push('BDS: NetworkPkg waits for EFI_RNG_PROTOCOL and this VM has none (a CPU without RNDR, no virtio-rng): no network boot options');
   const diskSpecs = virtDiskSpecs(disks);
   const bootOrder = input.qemuBootOrder !== undefined && input.qemuBootOrder.length > 0 ? parseQemuBootOrder(input.qemuBootOrder) : undefined;
   const options = bootOptions(optionMachine(input.machine), image, vars, notes, diskSpecs, networkRuns ? virtNetworkOptions(nics) : [], true, platform, bootOrder);
@@ -273,7 +295,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
       endState = `started Boot${hex4(o.number)} "${o.description}"`;
       break;
     }
-    let address = input.imageBufferAddress ?? (nics.length + disks.length > 0 ? deviceBuffer('shell') : undefined);
+    let address = input.imageBufferAddress ?? (nics.length + disks.length + ahci > 0 ? deviceBuffer('shell') : undefined);
     if (address === undefined) {
       const b = armVirtImageBuffer({
         machine: input.machine, build, activePcrBanks: dxe.capability.activePcrBanks,

@@ -34,6 +34,8 @@ export interface VirtDeviceBufferContext {
   /** The image's index (ROM images in PCI order; the disk's command-line index). */
   readonly index: number;
   readonly nics: number;
+  /** The NICs' models (default all virtio-net-pci): another model's ROM image and driverless NIC move the buffers. */
+  readonly nicModels?: readonly string[];
   readonly disks: readonly VirtDiskInterface[];
   /** QEMU passed a bootorder file (bootindex=): BDS connected only the devices it names. */
   readonly bootOrder: boolean;
@@ -43,6 +45,8 @@ export interface VirtDeviceBufferContext {
   readonly romRefused?: boolean;
   /** The loader's file size (what: 'loader'): the measured loaders fit one pool page. */
   readonly fileSize?: number;
+  /** AHCI controllers without a driver (devices.ts): PciBusDxe's allocations for them move later buffers. */
+  readonly ahci?: number;
 }
 
 /** One measured address: the shape it was measured on and where the buffer was. */
@@ -60,6 +64,10 @@ interface Measured {
   readonly behindPorts?: boolean;
   /** Measured with Secure Boot on, the NIC's ROM image refused (test/vectors devices-secboot-*). */
   readonly romRefused?: boolean;
+  /** Measured with this many AHCI controllers (no driver binds them: test/vectors shape-sata). */
+  readonly ahci?: number;
+  /** Measured with NICs of this model (default virtio-net-pci: test/vectors shape-e1000, shape-e1000e). */
+  readonly nicModel?: string;
 }
 
 interface BuildCalibration {
@@ -102,6 +110,11 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // libvirt's domain (fixtures/virt-aarch64-disk-net.xml): NIC and disk behind root ports, bootindex=1 on the disk
       m('rom', 1, [], 1024, 0x7ec14018n, false, true, true),
       m('loader', 1, ['virtio'], 1024, 0x7eb9d118n, false, true, true),
+      // an AHCI controller with a SATA disk, nothing else: the Shell one page below where it is without (image-buffer.ts)
+      { ...m('shell', 0, [], 1024, 0x7ead0018n), ahci: 1 },
+      // an e1000 or e1000e NIC: their ROMs' x64 image (174536 bytes each, a page more than virtio's
+      // 173512) one page lower, and no network stack on the NIC: the Shell higher than with virtio-net
+      ...(['e1000', 'e1000e'] as const).flatMap((nicModel) => [{ ...m('rom', 1, [], 1024, 0x7ec16018n), nicModel }, { ...m('shell', 1, [], 1024, 0x7ea8f018n), nicModel }]),
     ],
   },
   {
@@ -124,6 +137,9 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // (the loader's own verification does not move it: disk-only boots with Secure Boot on
       // put it where they do without)
       refused(m('loader', 1, ['nvme'], 1024, 0x7e8f7018n)),
+      ...(['e1000', 'e1000e'] as const).map((nicModel) => ({ ...m('rom', 1, [], 1024, 0x7e98c018n), nicModel })),
+      // e1000e at 02.0 and a virtio-blk disk at 01.0: the loader where it is with virtio-net (no network stack without RNG either)
+      { ...m('loader', 1, ['virtio'], 1024, 0x7ea92018n), nicModel: 'e1000e' },
     ],
   },
   {
@@ -142,6 +158,10 @@ export const VIRT_DEVICE_BUFFERS: readonly BuildCalibration[] = [
       // two NICs (both ROM images in one buffer: the first one's pages are freed and reused), NVMe + virtio-blk
       m('rom', 2, ['nvme', 'virtio'], 1024, 0x45e4c018n),
       m('loader', 2, ['nvme', 'virtio'], 1024, 0x45cff018n),
+      // an e1000 NIC: efi-e1000.rom's image a page below virtio's, as on 2022.11 and 2025.02
+      { ...m('rom', 1, [], 1024, 0x45e88018n), nicModel: 'e1000' },
+      // e1000e with -cpu max (RngDxe runs; NetworkPkg has no NIC it drives): a page below virtio-net's with -cpu max
+      { ...m('rom', 1, [], 1024, 0x45c3b018n, true), nicModel: 'e1000e' },
     ],
   },
 ];
@@ -156,9 +176,13 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   if (found === undefined) return undefined;
   const cal = found.cal;
   const rng = ctx.machine.rng === true;
+  // the measured shapes have NICs of one model; a mix is compared by its first NIC's model (and is not calibrated)
+  const models = [...new Set(ctx.nicModels ?? [])];
+  const nicModel = models[0] ?? 'virtio-net-pci';
   // the ROM image is copied when the root bridges are connected, before the bootorder matters
   const romRefused = ctx.romRefused === true;
-  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts
+  const sameSetup = (x: Measured): boolean => (x.rng === true) === rng && (x.behindPorts === true) === ctx.behindPorts && (x.ahci ?? 0) === (ctx.ahci ?? 0)
+    && (ctx.nics === 0 || x.nics === 0 || (x.nicModel ?? 'virtio-net-pci') === nicModel)
     && (ctx.what === 'rom' || ((x.bootOrder === true) === ctx.bootOrder && (x.romRefused === true) === romRefused));
   const ofWhat = cal.measured.filter((x) => x.what === ctx.what);
   // nothing measured with this CPU, placement and bootorder: the nearest other measurement
@@ -169,11 +193,11 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const best = byRam(kind.filter(sameShape)) ?? byRam(kind.filter((x) => sameDisks(x.disks, ctx.disks))) ?? byRam(kind.filter((x) => x.nics === ctx.nics)) ?? byRam(kind);
   if (best === undefined) return undefined;
   // every ROM image of a measured NIC count was in the same buffer; a loader's index is the disk's
-  const shapeKnown = sameShape(best) && sameSetup(best) && (ctx.index === 0 || ctx.what === 'rom');
+  const shapeKnown = sameShape(best) && sameSetup(best) && (ctx.index === 0 || ctx.what === 'rom') && models.length <= 1;
   const ramKnown = best.memoryMiB === ctx.machine.memoryMiB;
   const banksKnown = ctx.activePcrBanks === 0xf;
   const base = { memoryMiB: best.memoryMiB, cpus: 1 };
-  const shape = `${best.nics} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}${best.romRefused === true ? ', ROM image refused by Secure Boot' : ''}`;
+  const shape = `${best.nics} ${best.nicModel ?? 'virtio-net-pci'} NIC(s), disks [${best.disks.join(', ')}]${rng ? ', -cpu max' : ''}${best.bootOrder === true ? ', bootindex' : ''}${best.behindPorts === true ? ', behind root ports' : ''}${best.romRefused === true ? ', ROM image refused by Secure Boot' : ''}${(best.ahci ?? 0) > 0 ? `, ${best.ahci ?? 0} AHCI controller(s)` : ''}`;
   // A loader larger than a pool page gets pages of its own below the measured one (an estimate).
   const extraPages = ctx.what === 'loader' && ctx.fileSize !== undefined && ctx.fileSize > MEASURED_LOADER_PAGE ? Math.ceil((ctx.fileSize + 0x20) / 0x1000) - 1 : 0;
   const sizeKnown = extraPages === 0;
@@ -182,6 +206,6 @@ export function virtDeviceBuffer(ctx: VirtDeviceBufferContext): { address: bigin
   const other = found.same ? '' : `another build (${buildDifference(cal.build, ctx.build)}): `;
   const why = calibrated
     ? `measured on a real boot of ${cal.name} with ${shape}`
-    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s), disks [${ctx.disks.join(', ')}], ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''}${sizeKnown ? '' : `, a ${ctx.fileSize ?? 0}-byte loader: ${extraPages} pages lower`})`;
+    : `${other}${cal.name}: nearest measured shape ${shape}, ${best.memoryMiB} MiB, all four banks (this VM: ${ctx.nics} NIC(s)${models.length > 0 ? ` (${models.join(', ')})` : ''}, disks [${ctx.disks.join(', ')}]${(ctx.ahci ?? 0) > 0 ? `, ${ctx.ahci ?? 0} AHCI controller(s)` : ''}, ${ctx.machine.memoryMiB} MiB, banks 0x${ctx.activePcrBanks.toString(16)}${ctx.index > 0 ? `, image ${ctx.index}` : ''}${sizeKnown ? '' : `, a ${ctx.fileSize ?? 0}-byte loader: ${extraPages} pages lower`})`;
   return { address, calibrated, why };
 }

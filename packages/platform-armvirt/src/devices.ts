@@ -20,8 +20,17 @@ import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { comparePciPaths, nicNetworkOptions } from '@tcg2sim/platform-ovmf';
 import type { DiskSpec, NetworkOption, PciPath } from '@tcg2sim/platform-ovmf';
 
-/** A virtio-net-pci NIC. */
+/** NIC models on virt: virtio-net-pci (VirtioNetDxe drives it), e1000 and e1000e (no driver in ArmVirtQemu). */
+export type VirtNicModel = 'virtio-net-pci' | 'e1000' | 'e1000e';
+
+/** A NIC. */
 export interface VirtNic {
+  /**
+   * Default virtio-net-pci. e1000 and e1000e: QEMU's ROM BAR (efi-e1000.rom, efi-e1000e.rom) holds
+   * an x64 iPXE image measured as virtio-net's is, and no driver of ArmVirtQemu binds the NIC, so
+   * the network stack gives no option for it (real boots, docs/armvirt.md §15).
+   */
+  readonly model?: VirtNicModel;
   /** Its place under PciRoot(0x0) (virt: slot 1 onwards on pcie.0, or behind root ports). */
   readonly pciPath: PciPath;
   /** The 6-byte MAC (QEMU: 52:54:00:12:34:56, the last byte +1 per NIC without mac=). */
@@ -50,7 +59,16 @@ export interface VirtBootDevices {
   readonly nics?: readonly VirtNic[];
   /** In command-line order. */
   readonly disks?: readonly VirtDisk[];
+  /**
+   * AHCI controllers (ich9-ahci, ahci), with their SATA disks: PciBusDxe enumerates them, but
+   * ArmVirtQemu has no AHCI/ATA driver (no AtaAtapiPassThruDxe, AtaBusDxe, SataControllerDxe), so
+   * no boot option comes of them and nothing is measured (real boots of 2022.11 and 2025.02).
+   */
+  readonly ahciControllers?: number;
 }
+
+/** The modules that would drive an AHCI controller and its disks (MdeModulePkg/Bus/Ata, Pci/SataControllerDxe). */
+export const ATA_DRIVERS = ['AtaAtapiPassThruDxe', 'AtaBusDxe', 'SataController'] as const;
 
 /**
  * The LoadFile options of the NICs in PCI enumeration order, before BDS numbers them (none when
@@ -58,9 +76,14 @@ export interface VirtBootDevices {
  */
 export function virtNetworkOptions(nics: readonly VirtNic[]): NetworkOption[] {
   // iPXE's own option (the MAC() path) is the first of nicNetworkOptions: no iPXE on AArch64.
-  return [...nics]
+  return drivenNics(nics)
     .sort((a, b) => comparePciPaths(a.pciPath, b.pciPath))
     .flatMap((n) => nicNetworkOptions({ device: n.pciPath[0]?.device ?? 0, pciPath: n.pciPath, mac: n.mac }).slice(1));
+}
+
+/** The NICs a driver of ArmVirtQemu binds (VirtioNetDxe: virtio-net-pci only). */
+export function drivenNics(nics: readonly VirtNic[]): VirtNic[] {
+  return nics.filter((n) => (n.model ?? 'virtio-net-pci') === 'virtio-net-pci');
 }
 
 /** The disks as platform-ovmf's option model takes them (always placed). */

@@ -10,6 +10,12 @@ export interface VirtMachine {
    * virtio-rng device): NetworkPkg's drivers of edk2-stable202405 and later wait for one.
    */
   readonly rng?: boolean;
+  /**
+   * False for a VM without ACPI (`-no-acpi`, `-machine acpi=off`): QEMU offers no
+   * etc/table-loader, so PlatformHasAcpiDtDxe installs the device tree and QemuFwCfgAcpiPlatform
+   * (which depends on gEdkiiPlatformHasAcpiGuid) never runs. Default true.
+   */
+  readonly acpi?: boolean;
 }
 
 /** The default VM: 1024 MiB, 1 CPU (the shape of the captures in test/vectors). */

@@ -17,7 +17,7 @@ export { deviceModel } from './device-catalog.ts';
 export { parsePciAddr } from './pci-topology.ts';
 export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';
 export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
-export { VIRT_CPU_MODELS } from './virt-mapping.ts';
+export { VIRT_CPU_MODELS, VIRT_GIC_VERSIONS } from './virt-mapping.ts';
 export type { VirtQemuOptions } from './virt-mapping.ts';
 export type * from './vm-description.ts';
 export { bootOrderOf } from './boot-order.ts';

@@ -209,6 +209,12 @@ function accelOf(opts: readonly WalkedOption[], machine: MachineConfig): string 
   return m !== undefined ? (m.split(':')[0] ?? 'tcg') : 'tcg';
 }
 
+/** `-no-acpi` (QEMU 7.2: the same as `-machine acpi=off`), where given. */
+function noAcpiOf(opts: readonly WalkedOption[]): Origin | undefined {
+  const o = opts.find((x) => x.name === '-no-acpi');
+  return o === undefined ? undefined : originOf(o);
+}
+
 /**
  * The description of a split command line.
  * @throws QemuConfigError
@@ -233,6 +239,7 @@ export function describeQemuCommand(cmd: ShellCommand): VmDescription {
     boot: bootOf(options),
     fwCfg: fwCfgOf(options),
     nodefaults: options.some((o) => o.name === '-nodefaults'),
+    noAcpi: noAcpiOf(options),
     dataDirs: options.filter((o) => o.name === '-L' && o.raw !== undefined).map((o) => o.raw ?? ''),
     unmodelledOptions: unmodelled,
   };

@@ -135,6 +135,7 @@ function deviceFindings(d: VmDescription, findings: Finding[]): { disks: Predict
 export function mapToPredict(d: VmDescription): PredictMapping {
   if (d.machine.family === 'virt') return mapVirtToPredict(d);
   const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
+  if (d.noAcpi !== undefined) findings.push({ origin: d.noAcpi, reason: 'a machine without ACPI is not modelled' });
   if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's machine types (pc-q35-7.2, pc-i440fx-7.2)` });
   for (const [k, v] of Object.entries(d.machine.properties)) {
     if (!INERT_MACHINE_PROPERTIES.has(k) || (k === 'sata' && !on(v))) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled` });

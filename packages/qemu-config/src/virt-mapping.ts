@@ -26,7 +26,25 @@ export interface VirtQemuOptions {
   readonly cpu: string;
   /** `-smp` argument. */
   readonly smp: string;
+  /**
+   * `gic-version` as given (`2`, `3`, `max`; undefined: QEMU 7.2's TCG default, 2): GICv3 gives
+   * another MADT (a GICv3 distributor, a redistributor range, the ITS) and an IORT ITS group.
+   */
+  readonly gicVersion?: string;
+  /**
+   * False for a machine without ACPI (`-no-acpi`, `acpi=off`): QEMU offers no etc/table-loader and
+   * ArmVirtQemu's PlatformHasAcpiDtDxe hands the OS the device tree instead.
+   */
+  readonly acpi?: boolean;
+  /**
+   * AHCI controllers (`-device ich9-ahci|ahci`, with or without SATA disks on them): ArmVirtQemu has
+   * no AHCI or ATA driver, so neither they nor their disks give a boot option or a measurement.
+   */
+  readonly ahciControllers?: number;
 }
+
+/** gic-version values checked against real boots under TCG (QEMU 7.2: max is GICv3 there). */
+export const VIRT_GIC_VERSIONS: ReadonlySet<string> = new Set(['2', '3', 'max']);
 
 /** AArch64 CPU models whose boots were checked against the prediction (QEMU 7.2, TCG). */
 export const VIRT_CPU_MODELS: ReadonlySet<string> = new Set(['cortex-a57', 'max']);
@@ -43,23 +61,34 @@ function smpText(d: VmDescription): string {
 }
 
 /** Devices taken on virt besides NICs and disks: the SCSI disks' controller and the PCIe ports they may sit behind. */
-const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port']);
+const VIRT_DEVICES = new Set(['virtio-scsi-pci', 'pcie-root-port', 'ich9-ahci', 'ahci']);
+/**
+ * NIC models on virt checked against real boots: virtio-net-pci (VirtioNetDxe), e1000 and e1000e
+ * (their ROM's x64 iPXE image measured, no driver: docs/armvirt.md §15).
+ */
+const VIRT_NIC_MODELS = new Set(['virtio-net-pci', 'e1000', 'e1000e']);
+/** AHCI controllers on virt, and the SATA devices that sit on them. */
+const VIRT_AHCI = new Set(['ich9-ahci', 'ahci']);
+const SATA_DEVICES = new Set(['ide-hd', 'ide-cd']);
 
-function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictNic[]; disks: PredictDisk[] } {
+function deviceFindings(d: VmDescription, findings: Finding[]): { nics: PredictNic[]; disks: PredictDisk[]; ahci: number } {
+  // An AHCI controller and its SATA disks: no driver in ArmVirtQemu (the image is checked for one
+  // when predicting), so the disks' images are never read; a bootindex on them is not modelled.
+  for (const dev of d.devices) {
+    if ((VIRT_AHCI.has(dev.driver) || SATA_DEVICES.has(dev.driver)) && dev.bootindex !== undefined) findings.push({ origin: dev.origin, reason: `bootindex on ${dev.driver} on virt: a SATA boot entry is not modelled` });
+  }
+  const ahci = d.devices.filter((x) => VIRT_AHCI.has(x.driver)).length;
   for (const dev of d.devices) {
     if (dev.kind === 'tpm' || dev.kind === 'disk') continue;
     if (dev.kind === 'nic') {
-      if (dev.driver !== 'virtio-net-pci') findings.push({ origin: dev.origin, reason: `NIC model ${dev.driver} on virt: not modelled (virtio-net-pci is; ArmVirtQemu has no driver for x86 NICs' option ROMs)` });
+      if (!VIRT_NIC_MODELS.has(dev.driver)) findings.push({ origin: dev.origin, reason: `NIC model ${dev.driver} on virt: not modelled (virtio-net-pci, e1000 and e1000e are)` });
       continue;
     }
     if (!VIRT_DEVICES.has(dev.driver)) findings.push({ origin: dev.origin, reason: `${dev.driver}: devices other than tpm-tis-device, virtio-net-pci, virtio-blk-pci, nvme, virtio-scsi-pci + scsi-hd and pcie-root-port are not modelled on virt` });
   }
-  const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || x.driver === 'virtio-net-pci') }, findings);
-  const { disks } = disksOf(d, findings);
-  for (const x of disks) {
-    if (x.iface === 'sata') findings.push({ origin: { text: x.file, offset: undefined }, reason: 'a SATA disk on virt (an added AHCI controller) is not modelled (virtio-blk-pci, nvme and virtio-scsi-pci are)' });
-  }
-  return { nics, disks: disks.filter((x) => x.iface !== 'sata') };
+  const nics = nicsOf({ ...d, devices: d.devices.filter((x) => x.kind !== 'nic' || VIRT_NIC_MODELS.has(x.driver)) }, findings);
+  const { disks } = disksOf({ ...d, devices: d.devices.filter((x) => !SATA_DEVICES.has(x.driver)) }, findings);
+  return { nics, disks, ahci };
 }
 
 /** Maps a `virt` description onto predict's inputs, collecting every unmodelled finding. */
@@ -67,9 +96,15 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   const findings: Finding[] = d.unmodelledOptions.map((u) => ({ origin: u.origin, reason: u.reason }));
   if (d.machine.version !== undefined && d.machine.version !== '7.2') findings.push({ origin: d.machine.origin, reason: `machine version ${d.machine.version}: the model is QEMU 7.2's virt (virt, virt-7.2)` });
   for (const [k, v] of Object.entries(d.machine.properties)) {
-    // gic-version=2 is QEMU 7.2 virt's default under TCG: the same ACPI tables (read over qtest;
-    // 3 gives another MADT). libvirt always writes it.
-    if (k === 'gic-version' && v === '2') continue;
+    // gic-version: 2 is QEMU 7.2 virt's default under TCG, 3 and max (GICv3 under TCG) give other
+    // ACPI tables, read from QEMU with the property (--fw-cfg-from-qemu); the firmware measures
+    // nothing else differently (real boots, docs/armvirt.md §15). libvirt always writes it.
+    if (k === 'gic-version') {
+      if (!VIRT_GIC_VERSIONS.has(v)) findings.push({ origin: d.machine.origin, reason: v === 'host' ? 'gic-version=host takes the host\'s GIC under KVM, which is not modelled (2, 3 and max under TCG are)' : `gic-version=${v} is not modelled on virt (2, 3 and max are)` });
+      continue;
+    }
+    // acpi=off is -no-acpi: no ACPI tables, the device tree only
+    if (k === 'acpi' && (v === 'on' || v === 'off' || v === 'auto')) continue;
     if (!INERT_VIRT_PROPERTIES.has(k)) findings.push({ origin: d.machine.origin, reason: `machine property ${k}=${v} is not modelled on virt` });
   }
   if (d.accel !== 'tcg') findings.push({ origin: d.machine.origin, reason: `-accel ${d.accel}: ArmVirtQemu is checked under TCG only` });
@@ -80,7 +115,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   for (const g of d.globals) findings.push({ origin: g.origin, reason: `global ${g.driver}.${g.property}: not modelled on virt` });
   for (const f of d.fwCfg) findings.push({ origin: f.origin, reason: `fw_cfg ${f.name}: not modelled on virt` });
   // -boot order=/once=/menu= give no bootorder entries; strict=on adds HALT after the bootindex paths (boot-order.ts), as on x86
-  const { nics, disks } = deviceFindings(d, findings);
+  const { nics, disks, ahci } = deviceFindings(d, findings);
   const bootOrderFindings: BootOrderFinding[] = [];
   const qemuBootOrder = bootOrderOf(d, bootOrderFindings);
   findings.push(...bootOrderFindings.map((f) => ({ origin: f.device.origin, reason: f.reason })));
@@ -94,6 +129,7 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
   if (d.tpm === undefined) findings.push({ origin: { text: '(no -device tpm-tis-device)', offset: undefined }, reason: 'a VM without a TPM measures nothing' });
   else if (d.tpm.model !== 'tpm-tis-device') findings.push({ origin: d.tpm.origin, reason: `${d.tpm.model} on virt: tpm-tis-device is virt's TPM` });
   else if (d.tpm.backend !== 'emulator') findings.push({ origin: d.tpm.origin, reason: `-tpmdev ${d.tpm.backend}: the TPM is modelled as swtpm (-tpmdev emulator)` });
+  const gic = d.machine.properties['gic-version'];
   const input: PredictInput | undefined = firmware !== undefined && d.tpm?.model === 'tpm-tis-device'
     ? {
       machine: 'virt', memoryMiB: d.memoryMiB, cpus: d.smp.cpus, maxCpus: d.smp.maxCpus, smm: false, s3: false,
@@ -101,7 +137,12 @@ export function mapVirtToPredict(d: VmDescription): PredictMapping {
       ...(disk !== undefined ? { diskInterface: disk.iface, diskPlacement: disk.placement } : {}),
       ...(moreDisks.length > 0 ? { moreDisks } : {}),
       ...(nics.length > 0 ? { nics } : {}),
-      virt: { machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d) },
+      virt: {
+        machine: d.machine.name, cpu: d.cpu.model, smp: smpText(d),
+        ...(gic !== undefined ? { gicVersion: gic } : {}),
+        ...(d.noAcpi !== undefined || d.machine.properties['acpi'] === 'off' ? { acpi: false } : {}),
+        ...(ahci > 0 ? { ahciControllers: ahci } : {}),
+      },
     }
     : undefined;
   return { input, findings, notes: [] };

@@ -166,6 +166,8 @@ export interface VmDescription {
   readonly fwCfg: readonly FwCfgItem[];
   /** -nodefaults: no default VGA, NIC, CD-ROM, serial, monitor. */
   readonly nodefaults: boolean;
+  /** `-no-acpi`, where given (a machine without ACPI tables; `-machine acpi=off` is a machine property). */
+  readonly noAcpi: Origin | undefined;
   /** -L directories (where QEMU looks for ROM files). */
   readonly dataDirs: readonly string[];
   /** Options that change measurements and that tcg2sim does not model (from the option table). */

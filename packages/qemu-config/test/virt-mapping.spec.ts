@@ -51,11 +51,17 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(Buffer.from(p.qemuBootOrder ?? []).toString('latin1')).to.equal('/pci@ffffffffffffffff/scsi@2/disk@0,0\n/pci@ffffffffffffffff/ethernet@1/ethernet-phy@0\nHALT\0');
   });
 
-  it('refuses by name: other NIC models, bootindex, SATA, qcow2 disks, other devices', () => {
-    expect(reasons(VIRT.replace('-net none', '-nic user,model=e1000'))).to.match(/^-nic user,model=e1000: NIC model e1000 on virt: not modelled/);
+  it('refuses by name: other NIC models, bootindex, qcow2 disks, other devices; takes an AHCI controller with SATA disks', () => {
+    expect(reasons(VIRT.replace('-net none', '-nic user,model=rtl8139'))).to.match(/^-nic user,model=rtl8139: NIC model rtl8139 on virt: not modelled \(virtio-net-pci, e1000 and e1000e are\)/);
+    expect(requirePredictable(parseQemuCommandLine(VIRT.replace('-net none', '-nic user,model=e1000e'))).nics).to.deep.equal([{ model: 'e1000e', pciPath: 'PciRoot(0x0)/Pci(0x1,0x0)' }]);
     expect(reasons(`${VIRT} -device virtio-rng-pci,bootindex=1`)).to.match(/bootindex on virtio-rng-pci: its OpenFirmware path is not modelled/);
     expect(reasons(`${VIRT} -drive file=/vm/disk.qcow2,format=qcow2`)).to.match(/^-drive file=\/vm\/disk.qcow2,format=qcow2: a qcow2 image is not modelled/);
-    expect(reasons(`${VIRT} -device ahci,id=a -drive file=/vm/a.img,format=raw,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`)).to.match(/ahci: devices other than/);
+    // an AHCI controller and its SATA disks are taken (no driver in ArmVirtQemu), a bootindex on them is not
+    const sata = `${VIRT} -device ahci,id=a -drive file=/vm/a.qcow2,format=qcow2,if=none,id=d0 -device ide-hd,bus=a.0,drive=d0`;
+    expect(reasons(sata)).to.equal('');
+    expect(requirePredictable(parseQemuCommandLine(sata)).virt?.ahciControllers).to.equal(1);
+    expect(requirePredictable(parseQemuCommandLine(sata)).disk).to.equal(undefined);
+    expect(reasons(sata.replace('drive=d0', 'drive=d0,bootindex=1'))).to.match(/bootindex on ide-hd on virt: a SATA boot entry is not modelled/);
     expect(reasons(`${VIRT} -device virtio-rng-pci`)).to.match(/^-device virtio-rng-pci: virtio-rng-pci: devices other than tpm-tis-device, virtio-net-pci/);
   });
 
@@ -63,7 +69,9 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(reasons(VIRT.replace('-cpu cortex-a57 ', ''))).to.match(/32-bit cortex-a15/);
     expect(reasons(VIRT.replace('cortex-a57', 'cortex-a72'))).to.match(/^-cpu cortex-a72: CPU model cortex-a72: not checked/);
     expect(reasons(VIRT.replace('cortex-a57', 'cortex-a57,pmu=off'))).to.match(/CPU features pmu/);
-    expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=3'))).to.match(/machine property gic-version=3 is not modelled on virt/);
+    expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=host'))).to.match(/gic-version=host takes the host's GIC under KVM/);
+    expect(reasons(VIRT.replace('-machine virt', '-machine virt,gic-version=4,virtualization=on'))).to.match(/gic-version=4 is not modelled on virt \(2, 3 and max are\)[\s\S]*machine property virtualization=on/);
+    expect(reasons(VIRT.replace('-machine virt', '-machine virt,its=off'))).to.match(/machine property its=off is not modelled on virt/);
     expect(reasons(VIRT.replace('-machine virt', '-machine virt-7.1'))).to.match(/machine version 7.1/);
     expect(reasons(`${VIRT} -accel kvm`)).to.match(/-accel kvm: ArmVirtQemu is checked under TCG only/);
     expect(reasons(`${VIRT} -boot menu=on`)).to.equal('');
@@ -74,6 +82,20 @@ describe('a qemu-system-aarch64 -M virt command line onto the ArmVirtQemu predic
     expect(reasons(VIRT.replace('tpm-tis-device', 'tpm-tis'))).to.match(/tpm-tis on virt: tpm-tis-device is virt's TPM/);
     expect(reasons(VIRT.replace(' -device tpm-tis-device,tpmdev=tpm0', ''))).to.match(/a VM without a TPM measures nothing/);
     expect(() => requirePredictable(parseQemuCommandLine(`${VIRT} -device virtio-gpu-pci`))).to.throw(QemuConfigError, /virtio-gpu-pci/);
+  });
+
+  it('gic-version 2, 3 and max and a machine without ACPI (-no-acpi, acpi=off) are taken, and passed on for the fw_cfg read', () => {
+    const virt = (line: string): unknown => requirePredictable(parseQemuCommandLine(line)).virt;
+    expect(virt(VIRT)).to.deep.equal({ machine: 'virt', cpu: 'cortex-a57', smp: '2' });
+    for (const v of ['2', '3', 'max']) expect(virt(VIRT.replace('-machine virt', `-machine virt,gic-version=${v}`))).to.deep.equal({ machine: 'virt', cpu: 'cortex-a57', smp: '2', gicVersion: v });
+    expect(virt(`${VIRT} -no-acpi`)).to.deep.equal({ machine: 'virt', cpu: 'cortex-a57', smp: '2', acpi: false });
+    expect(virt(VIRT.replace('-machine virt', '-machine virt-7.2,acpi=off,gic-version=3'))).to.deep.equal({ machine: 'virt-7.2', cpu: 'cortex-a57', smp: '2', gicVersion: '3', acpi: false });
+    expect(virt(VIRT.replace('-machine virt', '-machine virt,acpi=on'))).to.deep.equal({ machine: 'virt', cpu: 'cortex-a57', smp: '2' });
+  });
+
+  it('-no-acpi on an x86 machine is still refused by name', () => {
+    const q35 = 'qemu-system-x86_64 -machine q35 -m 512 -drive if=pflash,format=raw,unit=0,readonly=on,file=/c.fd -drive if=pflash,format=raw,unit=1,file=/v.fd -chardev socket,id=c,path=/s -tpmdev emulator,id=t,chardev=c -device tpm-tis,tpmdev=t -no-acpi';
+    expect(reasons(q35)).to.match(/^-no-acpi: a machine without ACPI is not modelled$/m);
   });
 
   it('unknown Arm machines are still refused by name', () => {

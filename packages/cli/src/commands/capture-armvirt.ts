@@ -83,7 +83,7 @@ export async function checkArmVirtPrediction(dir: string, c: ArmVirtCheckInput, 
     const p = await predictArmVirt({
       code,
       vars: new Uint8Array(readFileSync(c.vars)),
-      machine: { memoryMiB: c.memoryMiB, cpus: c.cpus, rng: c.virt?.cpu === 'max' },
+      machine: { memoryMiB: c.memoryMiB, cpus: c.cpus, rng: c.virt?.cpu === 'max', ...(c.virt?.acpi === false ? { acpi: false } : {}) },
       ...(c.devices !== undefined ? { devices: c.devices } : {}),
       ...(c.qemuBootOrder !== undefined ? { qemuBootOrder: c.qemuBootOrder } : {}),
       backend,

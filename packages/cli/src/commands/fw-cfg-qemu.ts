@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FwCfgError, OVMF_SMI_FEATURE_MASK, ovmfPciApertures, readQemuFwCfgFiles, readVirtFwCfgFiles } from '@tcg2sim/qemu-fwcfg';
 import type { ApertureCpu, E820Entry, OvmfPciApertures } from '@tcg2sim/qemu-fwcfg';
-import { MachineDescription, SMM_ACCESS_PEI_FILE_GUID, diskQemuArguments, firmwareChipsetFacts, ramLayout } from '@tcg2sim/platform-ovmf';
+import { MachineDescription, SMM_ACCESS_PEI_FILE_GUID, TABLE_LOADER_FILE, diskQemuArguments, firmwareChipsetFacts, ramLayout } from '@tcg2sim/platform-ovmf';
 import { NIC_MODELS, VIRT_FLASH_BANK_SIZE } from '@tcg2sim/qemu-vmm';
 import { qtestArguments } from '@tcg2sim/qemu-config';
 import type { ShellCommand } from '@tcg2sim/qemu-config';
@@ -138,18 +138,21 @@ export async function vmFwCfgFiles(s: Scenario, sec: SecOutput, vm?: VmCommand):
  */
 export async function virtFwCfgFiles(s: Pick<Scenario, 'memoryMiB' | 'cpus'>, virt?: VirtQemuOptions): Promise<VmFwCfgFiles> {
   const v = virt ?? { machine: 'virt', cpu: 'cortex-a57', smp: String(s.cpus) };
+  // the machine properties the tables depend on: the GIC (MADT, IORT) and ACPI itself (acpi=off: no etc/table-loader)
+  const machine = [v.machine, ...(v.gicVersion !== undefined ? [`gic-version=${v.gicVersion}`] : []), ...(v.acpi === false ? ['acpi=off'] : [])].join(',');
   return withSwtpm(async (sock, dir) => {
     const flash = join(dir, 'pflash0.fd');
     writeFileSync(flash, new Uint8Array());
     truncateSync(flash, VIRT_FLASH_BANK_SIZE);
     const args = [
-      '-machine', v.machine, '-cpu', v.cpu, '-m', String(s.memoryMiB), '-smp', v.smp,
+      '-machine', machine, '-cpu', v.cpu, '-m', String(s.memoryMiB), '-smp', v.smp,
       '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${flash}`,
       '-chardev', `socket,id=chrtpm,path=${sock}`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', 'tpm-tis-device,tpmdev=tpm0',
       '-net', 'none', '-serial', 'null',
     ];
     const files = await readVirtFwCfgFiles({ args });
-    return { files, note: `ACPI blobs ("ACPI DATA") read from qemu-system-aarch64 under qtest for -machine ${v.machine} -cpu ${v.cpu} -m ${s.memoryMiB} -smp ${v.smp}, pflash unit 0 present, tpm-tis-device, -net none` };
+    const what = files.has(TABLE_LOADER_FILE) ? 'ACPI blobs ("ACPI DATA")' : `fw_cfg files (no ${TABLE_LOADER_FILE}: no ACPI tables)`;
+    return { files, note: `${what} read from qemu-system-aarch64 under qtest for -machine ${machine} -cpu ${v.cpu} -m ${s.memoryMiB} -smp ${v.smp}, pflash unit 0 present, tpm-tis-device, -net none` };
   });
 }
 

@@ -206,6 +206,10 @@ export interface PredictScenarioOptions {
   readonly qemuBootOrder?: Uint8Array | undefined;
   /** On virt: the -cpu model of the command line (capture's cortex-a57 without one). */
   readonly virtCpu?: string | undefined;
+  /** On virt: false for a machine without ACPI (-no-acpi, acpi=off). */
+  readonly virtAcpi?: boolean | undefined;
+  /** On virt: the command line's AHCI controllers. */
+  readonly virtAhci?: number | undefined;
 }
 
 /** The machine of a validated scenario, `over`'s fields over the scenario's. */
@@ -223,7 +227,7 @@ export function scenarioMachine(s: Scenario, over: Partial<MachineInput> = {}): 
  */
 export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictScenarioOptions): Promise<Prediction> {
   if (isArmVirtImage(fw.code)) {
-    return predictArmVirtScenario(s, fw, { readRom: o.readRom, cpu: o.virtCpu, qemuBootOrder: o.qemuBootOrder, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
+    return predictArmVirtScenario(s, fw, { readRom: o.readRom, cpu: o.virtCpu, acpi: o.virtAcpi, ahciControllers: o.virtAhci, qemuBootOrder: o.qemuBootOrder, ...(o.machine !== undefined ? { machine: o.machine } : {}), ...(o.tpm !== undefined ? { tpm: o.tpm } : {}), ...(o.fwCfgFiles !== undefined ? { fwCfgFiles: o.fwCfgFiles } : {}) });
   }
   const machine = MachineDescription.parse(scenarioMachine(s, o.machine));
   // The NICs' slots, MACs and option ROMs (packages/qemu-vmm) follow the machine type; they sit
@@ -328,9 +332,9 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
   }
   // verify's re-runs read the same ROM files: once.
   const readRom = romReader();
-  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const p = await predictScenario(s, { ...fw, sec: secReady }, { digestWorker: spareCore(), disk, machine: vmMachine, readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, virtAcpi: vm?.virt?.acpi, virtAhci: vm?.virt?.ahciControllers, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const booted = Promise.resolve(p.boot.sec);
-  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
+  const rerun = (machine: Partial<MachineInput>): Promise<Prediction> => predictScenario(s, { ...fw, sec: booted }, { digestWorker: false, disk, machine: { ...vmMachine, ...machine }, tpm: 'soft', readRom, qemuBootOrder: vm?.qemuBootOrder, virtCpu: vm?.virt?.cpu, virtAcpi: vm?.virt?.acpi, virtAhci: vm?.virt?.ahciControllers, ...(fwCfg !== undefined && fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {}) });
   const rerunMachine = (machine: Partial<MachineInput>): MachineInput => scenarioMachine(s, { ...vmMachine, ...machine });
   return { p, source: fw.source, rerun, rerunMachine, vars: fw.vars, notes: [...vmNotes, ...(fwCfg !== undefined ? [fwCfg.note] : []), ...allNotes(s, fw, p)] };
 }

@@ -29,8 +29,9 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     2026.08, with --fw-cfg-from-qemu (the virt machine's ACPI data, read from qemu-system-aarch64);
     --qemu-cmdline takes a "qemu-system-aarch64 -M virt ..." line (-m, -smp, -cpu cortex-a57|max,
     pflash, tpm-tis-device, virtio-net-pci NICs, raw GPT disks on virtio-blk-pci, nvme or
-    virtio-scsi-pci + scsi-hd booting \EFI\BOOT\BOOTAA64.EFI, root ports, bootindex);
-    --libvirt-xml takes an arch='aarch64' machine='virt' domain; --nic virtio-net-pci and
+    virtio-scsi-pci + scsi-hd booting \EFI\BOOT\BOOTAA64.EFI, root ports, bootindex,
+    gic-version=2|3|max, -no-acpi, AHCI + SATA disks, e1000(e) NICs: docs/armvirt.md §15);
+    --libvirt-xml takes an arch='aarch64' machine='virt' domain; --nic virtio-net-pci|e1000(e) and
     --disk FILE --disk-interface virtio|nvme|scsi apply too (docs/armvirt.md §11)
   Debian sid's ovmf-generic OVMF_CODE_4M.fd, 2026.08 (edk2-stable202505 and later: SMBIOS
     measured, the Shell not booted): its ACPI data and SMBIOS tables modelled the same way

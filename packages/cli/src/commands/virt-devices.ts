@@ -27,13 +27,19 @@ function pciOf(text: string): PciPath {
 
 /** The devices of a described virt VM (--qemu-cmdline, --libvirt-xml), as {@link virtBootDevices} takes them. */
 export function virtBootDevicesOfInput(vm: PredictInput): VirtBootDevices | undefined {
-  return virtBootDevices({
+  return withAhci(virtBootDevices({
     ...(vm.disk !== undefined ? { disk: vm.disk } : {}),
     ...(vm.diskInterface !== undefined ? { diskInterface: vm.diskInterface } : {}),
     ...(vm.diskPlacement !== undefined ? { diskPlacement: vm.diskPlacement } : {}),
     ...(vm.moreDisks !== undefined ? { moreDisks: vm.moreDisks.map((d) => ({ disk: d.file, diskInterface: d.iface, diskPlacement: d.placement })) } : {}),
     ...(vm.nics !== undefined ? { nics: vm.nics.map((n) => ({ ...n })) } : {}),
-  });
+  }), vm.virt?.ahciControllers);
+}
+
+/** `devices` with the command line's AHCI controllers (no driver for them in ArmVirtQemu). */
+export function withAhci(devices: VirtBootDevices | undefined, ahciControllers: number | undefined): VirtBootDevices | undefined {
+  if (ahciControllers === undefined || ahciControllers === 0) return devices;
+  return { ...(devices ?? {}), ahciControllers };
 }
 
 /** The devices of scenario `s` on virt, or undefined without any. */
@@ -61,7 +67,7 @@ export function virtBootDevices(s: VirtScenarioDevices, readRom?: (path: string)
   // NICs after the disks' controllers (auto.nicSlots would start there): loadNics' slotsBefore.
   const diskSlots = new Set(auto.disks.map((d) => d.slot)).size;
   const nics = (loadNics('virt', s.nics, s.optionRomDir, diskSlots, readRom) ?? []).map((n) => ({
-    pciPath: n.pciPath ?? rootPciPath(n.device), mac: n.mac, optionRom: { file: n.optionRom.file, bar: n.optionRom.bar },
+    model: n.model, pciPath: n.pciPath ?? rootPciPath(n.device), mac: n.mac, optionRom: { file: n.optionRom.file, bar: n.optionRom.bar },
   }));
   if (disks.length === 0 && nics.length === 0) return undefined;
   return { disks, nics };
