@@ -24,6 +24,8 @@ export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/l
 export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
 export { hasCpuidAddressWidth } from './platform-pei/address-width.ts';
+export { findS3DeadLoop } from './platform-pei/s3-verification.ts';
+export type { S3DeadLoop } from './platform-pei/s3-verification.ts';
 export { unlocatedDebugIoPortFlags } from './platform-pei/debug-io-port.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measureAcpiData, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
