@@ -24,6 +24,7 @@
  */
 import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim/uefi';
 import type { MemoryFv } from '../sec.ts';
+import { VmNotBootableError } from '../errors.ts';
 import { locatePlatformPeiGlobals, PlatformPeiLocateError } from './locate.ts';
 import type { XipImage } from './locate.ts';
 import { hasLegacyPlatformGlobals, locateLegacyPlatformGlobals } from './legacy-globals.ts';
@@ -37,6 +38,8 @@ const PLATFORM_INFO_S3_SUPPORTED = 24 + 2 + 8 + 1 + 4;
 export interface S3DeadLoop {
   /** PlatformPei's `call CpuDeadLoop` guarded by S3Supported, as an offset in PEIFV. */
   readonly callAt: number;
+  /** CpuDeadLoop (the call's target), as an offset in PEIFV: where the vCPU spins. */
+  readonly deadLoopAt: number;
   /** The guarding `cmp byte [S3Supported], 0`, as an offset in PEIFV. */
   readonly compareAt: number;
   /** Where S3Supported is, as an offset in PEIFV, and which global it is. */
@@ -138,12 +141,30 @@ export function findS3DeadLoop(peiFv: MemoryFv): S3DeadLoop | undefined {
       if (t < 0 || t >= b.length || !isDeadLoop(b, t) || !jumpsPast(b, g.end, c, c + 4)) continue;
       return {
         callAt: peOffsetInFv + c,
+        deadLoopAt: peOffsetInFv + t,
         compareAt: peOffsetInFv + g.at,
         s3SupportedAt: peOffsetInFv + s3.rva,
         global: s3.global,
-        evidence: `PlatformPei (X64) calls CpuDeadLoop at PEIFV+${hex(peOffsetInFv + c)} when ${s3.global} (PEIFV+${hex(peOffsetInFv + s3.rva)}, compared at PEIFV+${hex(peOffsetInFv + g.at)}) is set`,
+        evidence: `PlatformPei (X64) calls CpuDeadLoop (PEIFV+${hex(peOffsetInFv + t)}) at PEIFV+${hex(peOffsetInFv + c)} when ${s3.global} (PEIFV+${hex(peOffsetInFv + s3.rva)}, compared at PEIFV+${hex(peOffsetInFv + g.at)}) is set`,
       };
     }
   }
   return undefined;
+}
+
+/** How a VM is run without S3: what the refusal tells the user. */
+export const S3_DISABLED_HOW = "QEMU -global ICH9-LPC.disable_s3=1 (pc: PIIX4_PM.disable_s3=1), libvirt <pm><suspend-to-mem enabled='no'/></pm>";
+
+/**
+ * Throws VmNotBootableError when `peiFv`'s PlatformPei dead-loops on a VM that offers S3 (`s3`):
+ * such a VM never gets past PEI (no measurement, no boot), so nothing is predicted or captured.
+ */
+export function refuseS3DeadLoop(peiFv: MemoryFv, s3: boolean): void {
+  if (!s3) return;
+  const loop = findS3DeadLoop(peiFv);
+  if (loop === undefined) return;
+  throw new VmNotBootableError(
+    'S3_DEAD_LOOP',
+    `this X64-PEI SMM build never boots on a VM that offers S3: PlatformPei's S3Verification ("S3Resume2Pei doesn't support X64 PEI + SMM yet", edk2 before edk2-stable202308) stops in CpuDeadLoop before Tcg2Pei measures anything (${loop.evidence}); run the VM with S3 disabled (${S3_DISABLED_HOW})`
+  );
 }
