@@ -33,7 +33,8 @@ import { SWTPM_CTRL, readAllPcrs, startupIfNeverStarted, swtpmControl } from './
 import { parseSwtpmLog, tpmCommandStream } from './swtpm-log.ts';
 import type { TpmCommandRecord } from './swtpm-log.ts';
 import { algorithmName } from './log-scan.ts';
-import { decompressMemFvs, SecError } from '../sec.ts';
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { decompressMemFvs } from '../sec.ts';
 import type { MemoryFv } from '../sec.ts';
 import { refuseS3DeadLoop } from '../platform-pei/s3-verification.ts';
 import { VmNotBootableError } from '../errors.ts';
@@ -172,8 +173,8 @@ async function bootToShell(
 /**
  * A VM the image never boots is refused before anything starts, rather than left to time out:
  * an X64-PEI SMM build before edk2-stable202308 on a VM that offers S3 spins in PlatformPei's
- * S3Verification (platform-pei/s3-verification.ts). An image SEC cannot read (not OVMF) is left
- * to the boot.
+ * S3Verification (platform-pei/s3-verification.ts). An image SEC cannot read (not OVMF, or
+ * damaged) is left to the boot.
  * @throws CaptureError('NOT_BOOTABLE')
  */
 function refuseUnbootable(o: ResolvedCaptureOptions): void {
@@ -182,7 +183,7 @@ function refuseUnbootable(o: ResolvedCaptureOptions): void {
   try {
     peiFv = decompressMemFvs(new Uint8Array(readFileSync(o.firmware.kind === 'pflash' ? o.firmware.code : o.firmware.bios))).peiFv;
   } catch (e) {
-    if (e instanceof SecError) return;
+    if (e instanceof Tcg2Error) return; // SecError (not OVMF: AAVMF) or a volume that does not parse
     throw e;
   }
   try {
