@@ -75,6 +75,15 @@ for (const b of BUILDS) {
       expect(both.err).to.contain('--no-s3: the VM comes from --qemu-cmdline');
     });
 
+    it('profile says the image boots only on a VM without S3, and where its CpuDeadLoop is', async function () {
+      const f = files(this, b, 'OVMF_VARS.fd');
+      const r = await runCli('profile', '--json', f.code);
+      expect(r.status, r.err).to.equal(0);
+      const modelled = (JSON.parse(r.out) as { modelled: readonly string[] }).modelled.filter((m) => m.startsWith('VM WITHOUT S3 ONLY: '));
+      expect(modelled).to.have.length(1);
+      expect(modelled[0]).to.match(/calls CpuDeadLoop \(PEIFV\+0x[0-9a-f]+\) at PEIFV\+0x[0-9a-f]+ when (mPlatformInfoHob\.S3Supported|mS3Supported) /);
+    });
+
     it('capture --smm (S3 on) is refused before QEMU starts: exit 2, the reason and --no-s3', async function () {
       const f = files(this, b, 'OVMF_VARS.fd');
       const r = await runCli('capture', '--code', f.code, '--vars', f.vars, '--smm', '--out', join(out.path, 'cap'), '--timeout', '5');
