@@ -45,8 +45,9 @@ export async function vmCommand(o: { qemuCmdline?: string | undefined; libvirtXm
  */
 export async function vmPredictInput(o: object & { qemuCmdline?: string | undefined; libvirtXml?: string | undefined }, note: (line: string) => void = () => undefined): Promise<PredictInput | undefined> {
   if (o.qemuCmdline === undefined && o.libvirtXml === undefined) return undefined;
-  const given = new Map(Object.entries(o));
+  const given = new Map<string, unknown>(Object.entries(o));
   for (const k of FROM_VM) if (given.get(k) !== undefined) throw new UsageError(`${flagName(k)}: the VM comes from ${o.qemuCmdline !== undefined ? '--qemu-cmdline' : '--libvirt-xml'}; give it there`);
+  if (given.get('s3') === false) throw new UsageError(`--no-s3: the VM comes from ${o.qemuCmdline !== undefined ? '--qemu-cmdline (-global ICH9-LPC.disable_s3=1)' : "--libvirt-xml (<pm><suspend-to-mem enabled='no'/></pm>)"}; give it there`);
   const { cmd, flag } = await vmCommand(o);
   try {
     const d = describeQemuCommand(cmd);

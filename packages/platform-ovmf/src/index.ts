@@ -24,6 +24,8 @@ export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/l
 export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
 export { hasCpuidAddressWidth } from './platform-pei/address-width.ts';
+export { findS3DeadLoop, refuseS3DeadLoop, S3_DISABLED_HOW } from './platform-pei/s3-verification.ts';
+export type { S3DeadLoop } from './platform-pei/s3-verification.ts';
 export { unlocatedDebugIoPortFlags } from './platform-pei/debug-io-port.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';
 export { acpiDataMeasurements, loaderAllocations, measureAcpiData, measuresAcpiData, AcpiDataError, ACPI_DATA_EVENT, TABLE_LOADER_FILE } from './acpi/acpi-data.ts';
@@ -119,7 +121,7 @@ export type { DefaultFirmware, DefaultFirmwareOptions, ExtraDxeModule } from './
 // scenarios
 export { Scenario, parseScenario } from './scenario.ts';
 export type { ScenarioInput } from './scenario.ts';
-export { ConfigError } from './errors.ts';
+export { ConfigError, VmNotBootableError } from './errors.ts';
 // real-firmware capture harness (QEMU + swtpm)
 export { captureBoot } from './capture/capture-boot.ts';
 export type { CaptureResult, CaptureTimings, BootEndReached } from './capture/capture-boot.ts';

@@ -41,6 +41,14 @@ describe('capture options', () => {
     expect(a.join(' ')).to.contain('-global driver=cfi.pflash01,property=secure,value=on');
   });
 
+  it('takes S3 away with the PM device\'s disable_s3 (ICH9-LPC on q35, PIIX4_PM on pc), and only when asked', () => {
+    const q35 = qemuArguments(resolveCaptureOptions({ code: CODE, vars: VARS, smm: true, s3: false }), PATHS).join(' ');
+    expect(q35).to.contain('-global ICH9-LPC.disable_s3=1');
+    const pc = qemuArguments(resolveCaptureOptions({ code: CODE, vars: VARS, machine: 'pc', s3: false }), PATHS).join(' ');
+    expect(pc).to.contain('-global PIIX4_PM.disable_s3=1');
+    expect(qemuArguments(resolveCaptureOptions({ code: CODE, vars: VARS, smm: true }), PATHS).join(' ')).to.not.contain('disable_s3');
+  });
+
   it('passes a combined image with -bios', () => {
     const a = qemuArguments(resolveCaptureOptions({ bios: CODE, machine: 'pc' }), PATHS).join(' ');
     expect(a).to.contain(`-bios ${CODE}`);

@@ -15,7 +15,7 @@ export { parseQemuCommandLine, describeQemuCommand, walkOptions } from './parse-
 export type { WalkedOption } from './parse-argv.ts';
 export { deviceModel } from './device-catalog.ts';
 export { parsePciAddr } from './pci-topology.ts';
-export { mapToPredict, requirePredictable, describeFindings } from './predict-mapping.ts';
+export { mapToPredict, requirePredictable, describeFindings, s3Of } from './predict-mapping.ts';
 export type { Finding, PredictInput, PredictMapping } from './predict-mapping.ts';
 export { VIRT_CPU_MODELS, VIRT_GIC_VERSIONS } from './virt-mapping.ts';
 export type { VirtQemuOptions } from './virt-mapping.ts';

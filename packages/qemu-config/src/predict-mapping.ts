@@ -92,7 +92,7 @@ function on(v: string): boolean {
 }
 
 /** The s3 fact: -global ICH9-LPC.disable_s3=1 (q35) or PIIX4_PM.disable_s3=1 (pc) takes S3 out of fw_cfg etc/system-states. */
-function s3Of(d: VmDescription): boolean {
+export function s3Of(d: VmDescription): boolean {
   const driver = d.machine.family === 'q35' ? 'ICH9-LPC' : 'PIIX4_PM';
   const g = d.globals.findLast((x) => x.driver === driver && x.property === 'disable_s3');
   return g === undefined ? true : !on(g.value);

@@ -9,6 +9,8 @@ export interface BootOptions {
   readonly memory?: string;
   readonly cpus?: string;
   readonly smm?: boolean;
+  /** `--no-s3`: false (commander's default for a `--no-` flag is true, the scenario's value then stands). */
+  readonly s3?: boolean;
   readonly tpmInterface?: string;
   readonly tpm?: string;
   readonly banks?: string;
@@ -59,6 +61,7 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
     .option('--memory <MiB>', lists('guest RAM in MiB (default: 512)'))
     .option('--cpus <n>', lists('vCPUs (default: 1)'))
     .option('--smm', 'machine with SMM (-machine q35,smm=on), needed by SMM builds')
+    .option('--no-s3', 'machine without S3 (-global ICH9-LPC.disable_s3=1 or PIIX4_PM.disable_s3=1), needed by X64-PEI SMM builds before edk2-stable202308 (Debian 11/12 and Ubuntu 22.04 2 MiB OVMF_CODE.secboot.fd)')
     .option('--tpm-interface <kind>', lists('tis or crb (default: tis)'))
     .option('--tpm <backend>', lists('soft (in-process) or swtpm (default: soft)'))
     .option('--image-buffer-address <addr>', "EFI_IMAGE_LOAD_EVENT ImageLocationInMemory, the DXE allocator state (default: the per-build calibration)");

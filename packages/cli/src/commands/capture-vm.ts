@@ -3,7 +3,7 @@
  * plumbing replaced by the capture's (captureArguments in @tcg2sim/qemu-config says what and
  * why), so that the capture checks a prediction on exactly the VM shape the user runs.
  */
-import { QemuConfigError, captureArguments, describeQemuCommand, mapToPredict, describeFindings } from '@tcg2sim/qemu-config';
+import { QemuConfigError, captureArguments, describeQemuCommand, mapToPredict, describeFindings, s3Of } from '@tcg2sim/qemu-config';
 import type { PredictInput, ShellCommand, VmDescription } from '@tcg2sim/qemu-config';
 import type { CaptureOptions } from '@tcg2sim/platform-ovmf';
 import { virtRamRanges } from '@tcg2sim/qemu-vmm';
@@ -12,7 +12,7 @@ import { vmCommand } from '../vm-input.ts';
 
 export interface VmCapture {
   /** What captureBoot is given besides timeouts and progress. */
-  readonly options: Pick<CaptureOptions, 'code' | 'vars' | 'bios' | 'machine' | 'memoryMiB' | 'cpus' | 'tpmInterface' | 'qemuBinary' | 'qemuArgumentsFor' | 'guestRam'>;
+  readonly options: Pick<CaptureOptions, 'code' | 'vars' | 'bios' | 'machine' | 'memoryMiB' | 'cpus' | 's3' | 'tpmInterface' | 'qemuBinary' | 'qemuArgumentsFor' | 'guestRam'>;
   /** predict's inputs for the same VM, or why it has none (something not modelled). */
   readonly predict: { readonly input: PredictInput } | { readonly notModelled: string };
 }
@@ -49,7 +49,8 @@ export async function vmCapture(line: string): Promise<VmCapture> {
   const options: VmCapture['options'] = {
     ...(fw.kind === 'bios' ? { bios: fw.file } : { code: fw.code.filename ?? '', vars: fw.vars?.filename ?? '' }),
     // virt (qemu-system-aarch64, ArmVirtQemu): RAM from 0x40000000 (docs/armvirt.md §1)
-    ...(d.machine.family === 'virt' ? { guestRam: virtRamRanges(d.memoryMiB) } : { machine: d.machine.family }),
+    // x86: whether the line offers S3 (-global ICH9-LPC.disable_s3), for captureBoot's check of the image
+    ...(d.machine.family === 'virt' ? { guestRam: virtRamRanges(d.memoryMiB) } : { machine: d.machine.family, s3: s3Of(d) }),
     memoryMiB: d.memoryMiB,
     cpus: d.smp.cpus,
     tpmInterface: d.tpm.model === 'tpm-crb' ? 'crb' : 'tis',

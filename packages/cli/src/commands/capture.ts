@@ -28,6 +28,7 @@ const CaptureFlags = z
     bios: z.string().optional(),
     machine: z.enum(['q35', 'pc']).default('q35'),
     smm: z.boolean().default(false),
+    s3: z.boolean().default(true),
     memory: z.coerce.number().int().min(128).max(1 << 24).default(512),
     cpus: z.coerce.number().int().min(1).max(288).default(1),
     tpmInterface: z.enum(['tis', 'crb']).default('tis'),
@@ -184,7 +185,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
     // QEMU 7.2's ACPI blobs (and SMBIOS tables), modelled as predict does, for capture's own VM.
     const { modelledFwCfgFilesOf } = await import('./fw-cfg-model.ts');
     const fwCfgFiles = vm === undefined && f.qemuArg.length === 0
-      ? await modelledFwCfgFilesOf(code, { machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm, s3: true, tpmInterface: f.tpmInterface, ...(f.disk !== undefined ? { disk: f.disk, diskInterface: f.diskInterface } : {}) })
+      ? await modelledFwCfgFilesOf(code, { machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm, s3: f.s3, tpmInterface: f.tpmInterface, ...(f.disk !== undefined ? { disk: f.disk, diskInterface: f.diskInterface } : {}) })
       : undefined;
     const p = await predict({
       ...(fwCfgFiles !== undefined ? { fwCfgFiles } : {}),
@@ -192,7 +193,7 @@ export async function checkPrediction(dir: string, f: CaptureFlags, result: Capt
       vars,
       machine: vm !== undefined
         ? MachineDescription.parse({ machine: vm.machine, memoryMiB: vm.memoryMiB, cpus: vm.cpus, maxCpus: vm.maxCpus, smm: vm.smm, s3: vm.s3, cpu: vm.cpu, defaultCdrom: vm.defaultCdrom })
-        : MachineDescription.parse({ machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm }),
+        : MachineDescription.parse({ machine: f.machine, memoryMiB: f.memory, cpus: f.cpus, smm: f.smm, s3: f.s3 }),
       tpmInterface: vm?.tpmInterface ?? f.tpmInterface,
       backend,
       ...(vm?.disk !== undefined ? { disk: loadDiskBootLoader(vm.disk) } : f.disk !== undefined ? { disk: loadDiskBootLoader(f.disk), diskInterface: f.diskInterface } : {}),
@@ -243,6 +244,7 @@ function toOptions(f: CaptureFlags, progress: (p: CaptureProgress) => void): Cap
     ...(f.bios !== undefined ? { bios: f.bios } : {}),
     machine: f.machine,
     smm: f.smm,
+    s3: f.s3,
     memoryMiB: f.memory,
     cpus: f.cpus,
     tpmInterface: f.tpmInterface,
@@ -317,6 +319,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
     .option('--bios <file>', 'combined OVMF.fd, passed with -bios')
     .option('--machine <type>', 'q35 or pc', 'q35')
     .option('--smm', 'machine with SMM and secure pflash (for *.secboot.fd)')
+    .option('--no-s3', 'machine without S3 (-global ICH9-LPC.disable_s3=1 or PIIX4_PM.disable_s3=1): X64-PEI SMM builds before edk2-stable202308 (Debian 11/12 and Ubuntu 22.04 2 MiB OVMF_CODE.secboot.fd) boot only so')
     .option('--memory <MiB>', 'guest RAM in MiB', '512')
     .option('--cpus <n>', 'vCPUs', '1')
     .option('--tpm-interface <tis|crb>', 'QEMU TPM device', 'tis')
@@ -349,7 +352,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
       } catch (e) {
         progress.stop();
         if (!(e instanceof CaptureError)) throw e;
-        if (e.code === 'BAD_OPTIONS') throw new UsageError(`capture: ${e.message}`, { cause: e });
+        if (e.code === 'BAD_OPTIONS' || e.code === 'NOT_BOOTABLE') throw new UsageError(`capture: ${e.message}`, { cause: e });
         if (e.serialLog !== undefined) {
           mkdirSync(dir, { recursive: true });
           writeFileSync(join(dir, 'serial.log'), e.serialLog, 'latin1');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Tcg2Error } from '@tcg2sim/binary-codec';
-import { MachineDescription, decompressMemFvsAsync, diskPciSlotCount, measuresAcpiData, predict } from '@tcg2sim/platform-ovmf';
+import { MachineDescription, VmNotBootableError, decompressMemFvsAsync, diskPciSlotCount, measuresAcpiData, predict } from '@tcg2sim/platform-ovmf';
 import type { BootDigests, MachineInput, Prediction, Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { VirtualClock } from '@tcg2sim/ptp';
@@ -82,6 +82,7 @@ export async function scenarioFrom(o: BootOptions, vm?: PredictInput): Promise<R
   if (o.tpmAutoDetection === false) base['tpmAutoDetection'] = false;
   set('cpus', int('cpus', o.cpus));
   if (o.smm === true) base['smm'] = true;
+  if (o.s3 === false) base['s3'] = false;
   set('tpmInterface', o.tpmInterface);
   set('tpm', o.tpm);
   set('imageBufferAddress', o.imageBufferAddress);
@@ -271,6 +272,7 @@ export async function predictScenario(s: Scenario, fw: BootFirmware, o: PredictS
       ...(s.imageBufferAddress !== undefined ? { imageBufferAddress: () => BigInt(s.imageBufferAddress ?? 0) } : {}),
     });
   } catch (e) {
+    if (e instanceof VmNotBootableError) throw new UsageError(`${fw.source}: ${e.message}; predict it so with --no-s3 (a scenario's s3: false, or the -global on --qemu-cmdline)`, { cause: e });
     if (e instanceof Tcg2Error) throw new UsageError(`${fw.source}: ${e.message}`, { cause: e });
     throw e;
   } finally {

@@ -51,7 +51,8 @@ function readLog(file: string): Source {
 async function source(o: ReferenceOptions, io: CliIo, setStatus: SetStatus, early: EarlyFirmware | undefined): Promise<Source> {
   if (o.log !== undefined) {
     const clash = BOOT_FLAGS.filter((k) => o[k] !== undefined);
-    if (clash.length > 0 || o.tpmAutoDetection === false) throw new UsageError(`--log takes the PCRs from the log: it cannot be combined with the boot flags (${clash.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', ') || 'no-tpm-auto-detection'})`);
+    const negated = [...(o.tpmAutoDetection === false ? ['no-tpm-auto-detection'] : []), ...(o.s3 === false ? ['no-s3'] : [])];
+    if (clash.length > 0 || negated.length > 0) throw new UsageError(`--log takes the PCRs from the log: it cannot be combined with the boot flags (${[...clash.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)), ...negated].join(', ')})`);
     return readLog(o.log);
   }
   const { prediction: p, source: name } = await simulateBoot(o, early);

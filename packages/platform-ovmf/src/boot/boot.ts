@@ -5,6 +5,7 @@ import { BootDigests } from './boot-digests.ts';
 import { DigestWorker } from './digest-worker.ts';
 import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { buildFactsFromPeiFv } from '../platform-pei/peifv.ts';
+import { refuseS3DeadLoop } from '../platform-pei/s3-verification.ts';
 import { DEBIAN_2022_11_BUILD } from '../platform-pei/platform-info.ts';
 import { TpmStack } from './tpm-stack.ts';
 import { dxeUintnBytes } from './firmware-arch.ts';
@@ -57,6 +58,13 @@ export async function simulateBoot(input: BootInput): Promise<BootResult> {
   if (sec.flash.image !== input.code) {
     worker?.close();
     throw new TypeError('simulateBoot: input.sec is not the SEC output of input.code');
+  }
+  try {
+    // a VM this build never boots (S3Verification's dead loop) is refused, not predicted
+    refuseS3DeadLoop(sec.peiFv, input.machine.s3);
+  } catch (e) {
+    worker?.close();
+    throw e;
   }
   worker?.offer(sec.dxeFv.bytes);
   const dxeUintn = dxeUintnBytes(sec);

@@ -33,6 +33,11 @@ import { SWTPM_CTRL, readAllPcrs, startupIfNeverStarted, swtpmControl } from './
 import { parseSwtpmLog, tpmCommandStream } from './swtpm-log.ts';
 import type { TpmCommandRecord } from './swtpm-log.ts';
 import { algorithmName } from './log-scan.ts';
+import { Tcg2Error } from '@tcg2sim/binary-codec';
+import { decompressMemFvs } from '../sec.ts';
+import type { MemoryFv } from '../sec.ts';
+import { refuseS3DeadLoop } from '../platform-pei/s3-verification.ts';
+import { VmNotBootableError } from '../errors.ts';
 
 /** Wall-clock durations of the steps, in milliseconds. */
 export interface CaptureTimings {
@@ -166,12 +171,37 @@ async function bootToShell(
 }
 
 /**
+ * A VM the image never boots is refused before anything starts, rather than left to time out:
+ * an X64-PEI SMM build before edk2-stable202308 on a VM that offers S3 spins in PlatformPei's
+ * S3Verification (platform-pei/s3-verification.ts). An image SEC cannot read (not OVMF, or
+ * damaged) is left to the boot.
+ * @throws CaptureError('NOT_BOOTABLE')
+ */
+function refuseUnbootable(o: ResolvedCaptureOptions): void {
+  if (!o.s3) return;
+  let peiFv: MemoryFv;
+  try {
+    peiFv = decompressMemFvs(new Uint8Array(readFileSync(o.firmware.kind === 'pflash' ? o.firmware.code : o.firmware.bios))).peiFv;
+  } catch (e) {
+    if (e instanceof Tcg2Error) return; // SecError (not OVMF: AAVMF) or a volume that does not parse
+    throw e;
+  }
+  try {
+    refuseS3DeadLoop(peiFv, true);
+  } catch (e) {
+    if (e instanceof VmNotBootableError) throw new CaptureError('NOT_BOOTABLE', `${o.firmware.kind === 'pflash' ? o.firmware.code : o.firmware.bios}: ${e.message}${o.qemuArgumentsFor === undefined ? '; capture it with s3: false (tcg2sim capture --no-s3)' : ''}`, { cause: e });
+    throw e;
+  }
+}
+
+/**
  * Boots the firmware described by `options` to the UEFI Shell and captures its event log, PCRs and
  * TPM command stream. Every process and temporary file is cleaned up on every exit path.
  * @throws CaptureError with a code naming the step that failed.
  */
 export async function captureBoot(options: CaptureOptions): Promise<CaptureResult> {
   const o = resolveCaptureOptions(options);
+  refuseUnbootable(o);
   const t0 = performance.now();
   const progress = (p: Omit<CaptureProgress, 'elapsedSeconds'>): void => {
     options.onProgress?.({ ...p, elapsedSeconds: (performance.now() - t0) / 1000 });

@@ -4,6 +4,11 @@ import { Tcg2Error } from '@tcg2sim/binary-codec';
 export type CaptureErrorCode =
   /** The options do not describe a bootable VM (missing file, bad combination). */
   | 'BAD_OPTIONS'
+  /**
+   * The firmware never boots this VM, known from the image before anything starts (an X64-PEI
+   * SMM build before edk2-stable202308 on a VM that offers S3: platform-pei/s3-verification.ts).
+   */
+  | 'NOT_BOOTABLE'
   /** A program (qemu-system-x86_64, swtpm, swtpm_setup) could not be started. */
   | 'SPAWN_FAILED'
   /** QEMU exited before the boot reached the UEFI shell. */

@@ -42,6 +42,12 @@ export interface CaptureOptions {
   readonly machine?: 'q35' | 'pc';
   /** `-machine …,smm=on` plus the secure pflash property (needed by the *.secboot.fd images). */
   readonly smm?: boolean;
+  /**
+   * Whether QEMU offers S3 (default true). false: `-global ICH9-LPC.disable_s3=1` (q35) or
+   * `PIIX4_PM.disable_s3=1` (pc), which X64-PEI SMM builds before edk2-stable202308 need. With
+   * `qemuArgumentsFor`: whether that command line offers S3 (the up-front check of the image).
+   */
+  readonly s3?: boolean;
   readonly memoryMiB?: number;
   readonly cpus?: number;
   readonly tpmInterface?: 'tis' | 'crb';
@@ -97,6 +103,7 @@ export interface ResolvedCaptureOptions {
   readonly firmware: { readonly kind: 'pflash'; readonly code: string; readonly vars: string } | { readonly kind: 'bios'; readonly bios: string };
   readonly machine: 'q35' | 'pc';
   readonly smm: boolean;
+  readonly s3: boolean;
   readonly memoryMiB: number;
   readonly cpus: number;
   readonly tpmInterface: 'tis' | 'crb';
@@ -165,6 +172,7 @@ export function resolveCaptureOptions(o: CaptureOptions): ResolvedCaptureOptions
     firmware,
     machine,
     smm,
+    s3: o.s3 ?? true,
     memoryMiB: memory(o.memoryMiB ?? 512),
     cpus: positiveInt(o.cpus ?? 1, 'CPU count', 288),
     tpmInterface,
@@ -202,6 +210,7 @@ export interface CapturePaths {
 export function qemuArguments(o: ResolvedCaptureOptions, p: CapturePaths): string[] {
   const args = ['-machine', o.smm ? `${o.machine},smm=on` : o.machine, '-m', String(o.memoryMiB), '-smp', String(o.cpus)];
   if (o.smm) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
+  if (!o.s3) args.push('-global', `${o.machine === 'q35' ? 'ICH9-LPC' : 'PIIX4_PM'}.disable_s3=1`);
   if (o.firmware.kind === 'pflash') {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${o.firmware.code}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${p.varsCopy}`);

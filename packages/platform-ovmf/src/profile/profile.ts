@@ -19,6 +19,7 @@ import { readFirmwareVersionString } from '../platform-pei/firmware-version.ts';
 import { edk2ReleaseOf, SHELL_NOT_AUTOBOOTED_FROM } from '../platform-pei/release.ts';
 import { bdsBehaviour } from '../platform-pei/bds-behaviour.ts';
 import { hasPeiSmmRelocation } from '../platform-pei/smm-relocation.ts';
+import { findS3DeadLoop, S3_DISABLED_HOW } from '../platform-pei/s3-verification.ts';
 import { locatePeiCoreAcpiTimer } from '../platform-pei/acpi-timer.ts';
 import { firmwareChipsetFacts } from '../platform-pei/pciexbar.ts';
 import { hasTpm2MeasureBootLib } from '../boot/measure-boot-lib.ts';
@@ -235,6 +236,8 @@ export function profileImage(image: Uint8Array, sec: SecOutput = decompressMemFv
     modelled.push('NOT MODELLED: PlatformPei of this SMM build writes pointers into PEIFV before it is measured (observed on Debian trixie\'s secboot image): PCR0 predictions are wrong');
   }
   for (const e of bdsOptions.evidence) modelled.push(`BDS: ${e}`);
+  const s3Loop = findS3DeadLoop(sec.peiFv);
+  if (s3Loop !== undefined) modelled.push(`VM WITHOUT S3 ONLY: ${s3Loop.evidence} (S3Verification, X64 PEI with SMM, edk2 before edk2-stable202308): a VM that offers S3 never gets past PEI; predict and capture refuse it, --no-s3 (${S3_DISABLED_HOW})`);
   if (release.release !== undefined && release.release >= SHELL_NOT_AUTOBOOTED_FROM && !bdsOptions.firmwareSetup) {
     modelled.push(`NOT MODELLED: ${release.evidence}, but BdsDxe does not hold edk2-stable${SHELL_NOT_AUTOBOOTED_FROM}'s "EFI Firmware Setup" option: the boot options are modelled as edk2-stable202502's`);
   }
