@@ -52,7 +52,8 @@
  * Whether PeiCore has the bins (and PlatformPei defers memory) is read from PeiCore's image
  * (peiCoreHasMemoryBins); for an X64 PEI the MpInitLib/CpuMpPei changes are read from CpuMpPei's
  * code (cpu-mp-pei-facts.ts): the read-only AP code page (edk2-stable202508), the AP loop buffer
- * only on S3 and the exception stacks (both 202511); an IA32 PEI goes by the release.
+ * only on S3 and the exception stacks (both 202511); for an IA32 PEI from CpuMpPei's IA32 code
+ * (cpu-mp-pei-facts-ia32.ts, smm-pei-pages-ia32.ts: no page tables, paging is off).
  * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
  * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
  * 202508 (a local build, checked) has the read-only AP code page but still the AP loop buffer:
