@@ -10,8 +10,8 @@
  *   CpuMpPei.c InitializeMpExceptionStackSwitchHandlers no longer returns early when
  *   PcdCpuStackGuard is FALSE, so Ia32/ArchExceptionHandler.c ArchSetupExceptionStack is linked
  *   in: it writes each TSS descriptor's type byte, 0x89 (an available 32-bit TSS, present), at
- *   descriptor offset 5 (`mov byte [reg + 5], 0x89`, or `or` into it). Trixie's 2025.02 has no
- *   such store.
+ *   descriptor offset 5 (`mov byte [reg + 5], 0x89` or `[reg + index * n + 5]`, or `or` into
+ *   it). Trixie's 2025.02 has no such store.
  * - `modeTransitionOffset`: Ia32/MpFuncs.nasm AsmGetAddressMap stores
  *   `Flat32Start - RendezvousFunnelProcStart` as both ModeEntryOffset and ModeTransitionOffset
  *   (`mov dword [ebx + 4], n` ... `mov dword [ebx + 0x1C], n`, then 0 into
@@ -51,13 +51,14 @@ function apLoopOnS3Only(b: Uint8Array): boolean {
   return false;
 }
 
-/** A byte store (C6 /0) or or (80 /1) of 0x89 at displacement 5 from a register (disp8, no SIB). */
+/** A byte store (C6 /0) or or (80 /1) of 0x89 at displacement 5 from a register or a scaled index (disp8). */
 function exceptionStacks(b: Uint8Array): boolean {
-  for (let i = 0; i + 4 <= b.length; i++) {
+  for (let i = 0; i + 5 <= b.length; i++) {
     const modrm = b[i + 1] ?? 0;
     const reg = (modrm >> 3) & 7;
-    if (modrm >> 6 !== 1 || (modrm & 7) === 4 || b[i + 2] !== 5 || b[i + 3] !== TSS_DESCRIPTOR_TYPE) continue;
-    if ((b[i] === 0xc6 && reg === 0) || (b[i] === 0x80 && reg === 1)) return true;
+    if (modrm >> 6 !== 1 || !((b[i] === 0xc6 && reg === 0) || (b[i] === 0x80 && reg === 1))) continue;
+    const disp = (modrm & 7) === 4 ? i + 3 : i + 2;
+    if (b[disp] === 5 && b[disp + 1] === TSS_DESCRIPTOR_TYPE) return true;
   }
   return false;
 }
