@@ -56,7 +56,7 @@ export { peiHobList202511Ia32, PEI_HOB_RELEASES_IA32_FW_CFG_CACHE } from './plat
 export { peiHobFactsIa32 } from './platform-pei/pei-hob-facts-ia32.ts';
 export { cpuMpPeiFactsIa32 } from './platform-pei/cpu-mp-pei-facts-ia32.ts';
 export type { CpuMpPeiFactsIa32 } from './platform-pei/cpu-mp-pei-facts-ia32.ts';
-export { IA32_PEI_RELEASES, mpInitLibBufferBytesIa32, mpTailIa32 } from './platform-pei/smm-pei-pages-ia32.ts';
+export { IA32_PEI_RELEASES, ia32MpFactsDisagree, mpInitLibBufferBytesIa32, mpTailIa32 } from './platform-pei/smm-pei-pages-ia32.ts';
 export { qemu72FwCfgFiles, qemuE820EntryCount } from './platform-pei/qemu-fw-cfg-files.ts';
 export type { QemuFwCfgFile } from './platform-pei/qemu-fw-cfg-files.ts';
 export { hasTpm2MeasureBootLib } from './boot/measure-boot-lib.ts';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debianOvmfDir, fetchHint, requirePrerequisites } from '@tcg2sim/test-support';
-import { cpuMpPeiFactsIa32, decompressMemFvs, IA32_PEI_RELEASES, MachineDescription, mpInitLibBufferBytesIa32, mpTailIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
+import { cpuMpPeiFactsIa32, decompressMemFvs, IA32_PEI_RELEASES, ia32MpFactsDisagree, MachineDescription, mpInitLibBufferBytesIa32, mpTailIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
 import { readHobList } from './pei-hob-vectors.ts';
 
 // Truth: the PEI HOB lists read from guest RAM of real boots (test/vectors/smm-relocation/
@@ -72,5 +72,19 @@ describe('IA32 PEI (OvmfPkgIa32X64) after edk2-stable202505: MpInitLib\'s and Cp
       expect(peiHobList202511Ia32({ peiFv: sec.peiFv, arch: 'IA32', machine: m, release, pages, idtLimit: 0xff, peiMemoryTop: top }), `${release}`).to.have.property('unmodelled').that.matches(/no boot of this release checked/);
     }
     expect(smmPeiPages(sec.peiFv, 'IA32', m, 202608, top, 0x8000)).to.have.property('unmodelled').that.matches(/202608/);
+  });
+
+  it('code facts that contradict the release\'s source leave the pages INCOMPLETE (trixie\'s 202502 CpuMpPei named 202511: no AP-loop test, no stacks), never 202502\'s pages under a 202511 name', function () {
+    requirePrerequisites(this, { files: [trixieIa32()], hint: fetchHint('trixie', 'ovmf-ia32') });
+    const sec = decompressMemFvs(readFileSync(trixieIa32()));
+    const m = MachineDescription.parse({ machine: 'q35', memoryMiB: 512, cpus: 1, smm: true });
+    const { top } = peiMemoryBounds(m, true);
+    expect(smmPeiPages(sec.peiFv, 'IA32', m, 202511, top, 0x8000)).to.have.property('unmodelled').that.matches(/reads apLoopOnS3Only false, exceptionStacks false/);
+    const f202511 = { apLoopOnS3Only: true, exceptionStacks: true, modeTransitionOffset: MTO };
+    expect(ia32MpFactsDisagree(202511, 32, f202511)).to.equal(undefined);
+    expect(ia32MpFactsDisagree(202605, 256, f202511)).to.equal(undefined);
+    expect(ia32MpFactsDisagree(202605, 32, f202511)).to.match(/vectors 32/);
+    expect(ia32MpFactsDisagree(202508, 32, { ...f202511, apLoopOnS3Only: false, exceptionStacks: false })).to.equal(undefined);
+    expect(ia32MpFactsDisagree(202508, 32, f202511)).to.match(/apLoopOnS3Only true, exceptionStacks true/);
   });
 });

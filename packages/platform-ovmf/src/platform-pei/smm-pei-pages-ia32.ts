@@ -39,6 +39,21 @@ import type { PeiPageAllocation } from './smm-pei-pages.ts';
  */
 export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as readonly number[], checked: [202511] as readonly number[] } as const;
 
+/**
+ * Why CpuMpPei's code facts (the allocations are derived from them) disagree with what the
+ * release's source says, or undefined when they agree: the AP loop buffer only on S3 and the
+ * exception stacks from edk2-stable202511, 256 vectors from 202605. The IA32 readers were checked
+ * on Debian trixie's 2025.02 OVMF32 (neither) only; a reader missing its pattern in another
+ * compiler's code then leaves the prediction INCOMPLETE instead of deriving 202502's pages.
+ */
+export function ia32MpFactsDisagree(release: number, vectors: number, mp: Exclude<CpuMpPeiFactsIa32, string>): string | undefined {
+  const from202511 = release >= 202511;
+  const want = { apLoopOnS3Only: from202511, exceptionStacks: from202511, vectors: release >= 202605 ? 256 : 32 };
+  const got = { apLoopOnS3Only: mp.apLoopOnS3Only, exceptionStacks: mp.exceptionStacks, vectors };
+  const off = (Object.keys(want) as (keyof typeof want)[]).filter((k) => want[k] !== got[k]);
+  return off.length === 0 ? undefined : `CpuMpPei's IA32 code reads ${off.map((k) => `${k} ${String(got[k])}`).join(', ')}, edk2-stable${release}'s source ${off.map((k) => String(want[k])).join(', ')}`;
+}
+
 const PAGE = 0x1000;
 /** SEC's IDT entries (OvmfPkg/Sec/SecMain.c) when CpuMpPei sets up 32 vectors (SEC_IDT_ENTRY_COUNT), and with 256 (X86_CPU_INTERRUPT_NUM). */
 const SEC_IDT_ENTRIES_32 = 34;

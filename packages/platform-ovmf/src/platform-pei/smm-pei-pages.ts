@@ -71,7 +71,7 @@ import { cpuMpPeiFacts } from './cpu-mp-pei-facts.ts';
 import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
 import { cpuMpPeiFactsIa32 } from './cpu-mp-pei-facts-ia32.ts';
 import { cpuMpPeiExceptionVectorsIa32 } from './pei-hob-facts-ia32.ts';
-import { IA32_PEI_RELEASES, mpTailIa32 } from './smm-pei-pages-ia32.ts';
+import { IA32_PEI_RELEASES, ia32MpFactsDisagree, mpTailIa32 } from './smm-pei-pages-ia32.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
 const PAGE = 0x1000;
@@ -206,6 +206,12 @@ export function smmPeiPages(
     const f = cpuMpPeiFactsIa32(peiFv.volume);
     const says = typeof f === 'string' ? f : `CpuMpPei's code says: ${f.apLoopOnS3Only ? 'AP loop buffer only on S3' : 'an AP loop buffer'}, ${f.exceptionStacks ? 'exception stacks' : 'no exception stacks'}`;
     return { unmodelled: `PEI's page allocations of an IA32 PEI in edk2-stable${release}: modelled from the source, no boot of this release checked (IA32 checked: edk2-stable${IA32_PEI_RELEASES.checked.join(', ')}; ${says})` };
+  }
+  if (ia32Later) {
+    const f = cpuMpPeiFactsIa32(peiFv.volume);
+    const v = cpuMpPeiExceptionVectorsIa32(peiFv.volume);
+    const off = typeof f === 'string' || typeof v === 'string' ? undefined : ia32MpFactsDisagree(release, v, f);
+    if (off !== undefined) return { unmodelled: `MpInitLib's and CpuMpPei's pages (${off})` };
   }
   const mpStacks = x64Later || ia32Later;
   if (release === undefined || (!mpStacks && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
