@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { skipWithoutLocalBuild } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-// An SMM build of edk2-stable202511 with a 32-bit PEI (OvmfPkgIa32X64, the only IA32 PEI left in
-// that release), which no distribution ships: built locally from the tag with Debian's secboot
+// SMM builds of edk2-stable202511 and later with a 32-bit PEI (OvmfPkgIa32X64, the only IA32 PEI
+// left from 202511), which no distribution ships: built locally from the tags with Debian's secboot
 // options (docs/newer-ovmf.md, "Local builds of edk2 releases"; never committed). `verify` and
 // `predict` against real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on, its own OVMF_VARS_4M.fd): those
-// the IA32 model was written from (`boots`) and captures made after it (`captures`, out of
+// the IA32 model was checked against (`boots`) and captures made after it (`captures`, out of
 // sample), logs and PCRs in platform-ovmf's test/vectors/smm-relocation/ (local-edk2-ia32x64.json).
 // CI has no such build: absent, or another build than the vectors', the spec skips with a notice
 // naming it (skipWithoutLocalBuild, also under CI=true).
@@ -36,7 +36,7 @@ function localBuild(ctx: Mocha.Context, image: string): Image {
   return img;
 }
 
-describe('edk2-stable202511 IA32 PEI SMM build (OvmfPkgIa32X64, local): verify and predict against real boots', function () {
+describe('IA32 PEI SMM builds (OvmfPkgIa32X64, local, edk2-stable202511 on): verify and predict against real boots', function () {
   this.timeout(180_000);
   for (const [kind, list] of [['boot', vectors.boots], ['out-of-sample capture', vectors.captures]] as const) {
     for (const b of list) {

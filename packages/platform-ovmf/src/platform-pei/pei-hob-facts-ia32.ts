@@ -11,10 +11,14 @@
  * - The early memory debug log below PEIFV (PlatformPei MemDetect.c BuildMemoryAllocationHob,
  *   UINT64 base and length pushed as two halves: `push 0; push size; push 0; push base`) with
  *   base + size = PEIFV's base, just before PEIFV's own allocation.
+ * - The IGVM parameter page (PlatformInitLib Igvm.c PlatformIgvmParamReserve, edk2-stable202602
+ *   on, compiled for IA32 too: BuildMemoryAllocationHob (PcdOvmfIgvmParamBase, …Size,
+ *   EfiRuntimeServicesData)): `push 6`, then within 16 bytes `push 0; push size; push 0; push base`
+ *   with the page in the MEMFD below PEIFV.
  * The architecture-independent facts (QemuFwCfgLib's cache list: data; the nest-status HOB: a GUID
- * in ReportStatusCodeRouterPei) are read as for X64. The IGVM parameter page (202608) is not
- * looked for in IA32 code: pei-hob-list-202511-ia32.ts models edk2-stable202511 only, which
- * reserves none.
+ * in ReportStatusCodeRouterPei) are read as for X64. The early memory debug log and the OVMF work
+ * area are reserved by X64 PlatformInitLib only (MemDetect.c `#ifdef MDE_CPU_X64`): the IA32
+ * reader below finds none in the edk2-stable202511 to 202605 images, as the source says.
  */
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { EFI_FV_FILETYPE, EFI_SECTION, findFileByGuid } from '@tcg2sim/uefi';
@@ -111,6 +115,23 @@ function earlyDebugLog(pp: Ia32Image, peiFvBase: number): { base: number; size: 
   return undefined;
 }
 
+const EFI_RUNTIME_SERVICES_DATA = 6;
+
+/** PlatformIgvmParamReserve's BuildMemoryAllocationHob: `push 6`, then `push 0; push size; push 0; push base` (the UINT64s' halves). */
+function igvmParams(pp: Ia32Image, peiFvBase: number): { base: number; size: number } | undefined {
+  const b = pp.b;
+  for (let i = 0; i + 2 <= b.length; i++) {
+    if (b[i] !== 0x6a || b[i + 1] !== EFI_RUNTIME_SERVICES_DATA) continue;
+    for (let j = i + 2; j + 14 <= Math.min(b.length, i + 2 + 16 + 14); j++) {
+      if (b[j] !== 0x6a || b[j + 1] !== 0 || b[j + 2] !== PUSH_IMM32 || b[j + 7] !== 0x6a || b[j + 8] !== 0 || b[j + 9] !== PUSH_IMM32) continue;
+      const size = u32(b, j + 3);
+      const base = u32(b, j + 10);
+      if (size > 0 && size % 0x1000 === 0 && base % 0x1000 === 0 && base >= 0x800000 && base + size <= peiFvBase) return { base, size };
+    }
+  }
+  return undefined;
+}
+
 /** pei-hob-facts-202608.ts's facts of an IA32 PEIFV at `peiFvBase`. */
 export function peiHobFactsIa32(volume: FirmwareVolume, peiFvBase: number): PeiHobFacts202608 {
   const common = peiHobFacts202608(volume, peiFvBase);
@@ -120,7 +141,7 @@ export function peiHobFactsIa32(volume: FirmwareVolume, peiFvBase: number): PeiH
     delayedDispatchHobLength: delayedDispatchHobLength(ia32Image(volume.files.find((f) => f.type === EFI_FV_FILETYPE.PEI_CORE))),
     platformInfoSize: pp === undefined ? 'no IA32 PlatformPei image' : platformInfoSize(pp),
     exceptionVectors: exceptionVectors(ia32Image(findFileByGuid(volume, CPU_MP_PEI_FILE_GUID))),
-    igvmParams: undefined,
+    igvmParams: pp === undefined ? undefined : igvmParams(pp, peiFvBase),
     earlyDebugLog: pp === undefined ? undefined : earlyDebugLog(pp, peiFvBase),
   };
 }

@@ -52,7 +52,8 @@
  * Whether PeiCore has the bins (and PlatformPei defers memory) is read from PeiCore's image
  * (peiCoreHasMemoryBins); for an X64 PEI the MpInitLib/CpuMpPei changes are read from CpuMpPei's
  * code (cpu-mp-pei-facts.ts): the read-only AP code page (edk2-stable202508), the AP loop buffer
- * only on S3 and the exception stacks (both 202511); an IA32 PEI goes by the release.
+ * only on S3 and the exception stacks (both 202511); for an IA32 PEI from CpuMpPei's IA32 code
+ * (cpu-mp-pei-facts-ia32.ts, smm-pei-pages-ia32.ts: no page tables, paging is off).
  * edk2-stable202511 (Ubuntu 26.04's 2025.11, X64) has no bins: 202502's PEIMs, then those
  * MpInitLib/CpuMpPei pages (mpTail), the IDT copy sized by CpuMpPei's vector count (32 there).
  * 202508 (a local build, checked) has the read-only AP code page but still the AP loop buffer:
@@ -68,8 +69,9 @@ import type { MachineDescription } from '../machine.ts';
 import type { MemoryFv } from '../sec.ts';
 import { cpuMpPeiFacts } from './cpu-mp-pei-facts.ts';
 import { cpuMpPeiExceptionVectors, peiCoreHasMemoryBins } from './pei-hob-facts-202608.ts';
+import { cpuMpPeiFactsIa32 } from './cpu-mp-pei-facts-ia32.ts';
 import { cpuMpPeiExceptionVectorsIa32 } from './pei-hob-facts-ia32.ts';
-import { mpTailIa32 } from './smm-pei-pages-ia32.ts';
+import { IA32_PEI_RELEASES, ia32MpFactsDisagree, mpTailIa32 } from './smm-pei-pages-ia32.ts';
 import { PLATFORM_PEI_FILE_GUID } from './peifv.ts';
 
 const PAGE = 0x1000;
@@ -104,12 +106,12 @@ const MEMORY_DISCOVERED_PPI = 'F894643D-C449-42D1-8EA8-85BDD8C65BDE';
 /**
  * Releases whose PeiCore and MpInitLib this model follows (read in edk2-stable202405 to 202608).
  * An X64 PEI's MpInitLib/CpuMpPei differences are read from CpuMpPei's code up to `x64To`
- * (cpu-mp-pei-facts.ts; checked in 202508, 202511, 202602, 202605 and 202608 builds). IA32:
- * `to`, and `mpExceptionStacks` (the releases with MpInitLib's read-only AP code page, no AP loop
- * buffer on a normal boot and CpuMpPei's exception stacks), left open there.
+ * (cpu-mp-pei-facts.ts; checked in 202508, 202511, 202602, 202605 and 202608 builds). An IA32
+ * PEI after `to`: smm-pei-pages-ia32.ts's IA32_PEI_RELEASES, its differences read from CpuMpPei's
+ * code too (cpu-mp-pei-facts-ia32.ts).
  */
 export const SMM_PEI_PAGES_RELEASES = {
-  from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408, mpExceptionStacks: [202511, 202608] as readonly number[],
+  from: 202405, to: 202505, x64To: 202608, apLoopBufferFrom: 202408,
   /** X64 releases after `to` whose model a real boot checked (every release to `x64To`; a new one in between stays open until a boot does). */
   x64Checked: [202508, 202511, 202602, 202605, 202608] as readonly number[],
 } as const;
@@ -198,9 +200,22 @@ export function smmPeiPages(
   if (x64Later && !SMM_PEI_PAGES_RELEASES.x64Checked.includes(release)) {
     return { unmodelled: `PEI's page allocations of edk2-stable${release}: no boot of this release checked (X64 checked: edk2-stable${SMM_PEI_PAGES_RELEASES.x64Checked.join(', ')}; CpuMpPei's code says ${Object.entries(x64Mp).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none of the later changes'})` };
   }
-  const mpStacks = x64Later || (x64Mp === undefined && release !== undefined && SMM_PEI_PAGES_RELEASES.mpExceptionStacks.includes(release));
+  // IA32 after `to`: CpuMpPei's code says which MpInitLib/CpuMpPei allocations exist, within the releases read (IA32_PEI_RELEASES).
+  const ia32Later = arch === 'IA32' && release !== undefined && IA32_PEI_RELEASES.modelled.includes(release);
+  if (ia32Later && !IA32_PEI_RELEASES.checked.includes(release)) {
+    const f = cpuMpPeiFactsIa32(peiFv.volume);
+    const says = typeof f === 'string' ? f : `CpuMpPei's code says: ${f.apLoopOnS3Only ? 'AP loop buffer only on S3' : 'an AP loop buffer'}, ${f.exceptionStacks ? 'exception stacks' : 'no exception stacks'}`;
+    return { unmodelled: `PEI's page allocations of an IA32 PEI in edk2-stable${release}: modelled from the source, no boot of this release checked (IA32 checked: edk2-stable${IA32_PEI_RELEASES.checked.join(', ')}; ${says})` };
+  }
+  if (ia32Later) {
+    const f = cpuMpPeiFactsIa32(peiFv.volume);
+    const v = cpuMpPeiExceptionVectorsIa32(peiFv.volume);
+    const off = typeof f === 'string' || typeof v === 'string' ? undefined : ia32MpFactsDisagree(release, v, f);
+    if (off !== undefined) return { unmodelled: `MpInitLib's and CpuMpPei's pages (${off})` };
+  }
+  const mpStacks = x64Later || ia32Later;
   if (release === undefined || (!mpStacks && (release < SMM_PEI_PAGES_RELEASES.from || release > SMM_PEI_PAGES_RELEASES.to))) {
-    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}, ${SMM_PEI_PAGES_RELEASES.mpExceptionStacks.join(' and ')}; X64 to ${SMM_PEI_PAGES_RELEASES.x64To})` };
+    return { unmodelled: `PEI's page allocations of ${release === undefined ? 'an unknown release' : `edk2-stable${release}`} (modelled for edk2-stable${SMM_PEI_PAGES_RELEASES.from} to ${SMM_PEI_PAGES_RELEASES.to}; X64 to ${SMM_PEI_PAGES_RELEASES.x64To}, IA32 ${IA32_PEI_RELEASES.checked.join(', ')})` };
   }
   if (bins && !mpStacks) return { unmodelled: `PEI's page allocations of edk2-stable${release} with PeiCore's memory bins` };
   const maxCpus = m.maxCpus ?? m.cpus;
@@ -328,7 +343,9 @@ type MpFacts = Exclude<ReturnType<typeof cpuMpPeiFacts>, string>;
 function mpTail(peiFv: MemoryFv, arch: 'X64' | 'IA32', m: MachineDescription, apStackSize: number, mp: MpFacts | undefined, top: number, below: number): PeiPageAllocation[] | string {
   if (arch !== 'X64') {
     const v = cpuMpPeiExceptionVectorsIa32(peiFv.volume);
-    return typeof v === 'string' ? `MpInitLib's IDT copy (${v})` : mpTailIa32(m, apStackSize, v);
+    if (typeof v === 'string') return `MpInitLib's IDT copy (${v})`;
+    const ia32 = cpuMpPeiFactsIa32(peiFv.volume);
+    return typeof ia32 === 'string' ? `MpInitLib's and CpuMpPei's pages (${ia32})` : mpTailIa32(m, apStackSize, v, ia32);
   }
   if (mp === undefined) return "CpuMpPei's code (X64) was not read";
   const vectors = cpuMpPeiExceptionVectors(peiFv.volume);

@@ -23,7 +23,7 @@ import type { PeiHobListInput } from './pei-hob-list.ts';
 import { peiHobList202608 } from './pei-hob-list-202608.ts';
 import { hasFwCfgCacheList } from './pei-hob-facts-202608.ts';
 import type { QemuFwCfgFile } from './qemu-fw-cfg-files.ts';
-import { peiHobList202511Ia32, PEI_HOB_RELEASES_IA32_FW_CFG_CACHE } from './pei-hob-list-202511-ia32.ts';
+import { peiHobList202511Ia32 } from './pei-hob-list-202511-ia32.ts';
 import { smmPeiPages } from './smm-pei-pages.ts';
 import { locateSmmRelocationSites } from './smm-relocation-sites.ts';
 import { applySmmRelocationWrites, peiMemoryBounds, smmRelocationWrites } from './smm-relocation-values.ts';
@@ -96,9 +96,9 @@ export function applyPeiSmmRelocation(
   } else if ('unmodelled' in pages) notes.push(`PEI pages before the SMM init stack not modelled: ${pages.unmodelled}`);
   let idtPoolAboveBase = allocations?.idtPoolAboveBase;
   if (idtPoolAboveBase === undefined) {
-    // The list with QemuFwCfgLib's cache HOBs: X64 when PlatformPei holds the cache list (edk2-stable202505
-    // on); IA32 for the releases pei-hob-list-202511-ia32.ts follows (its readers are X64-only elsewhere).
-    const fwCfgCacheList = arch === 'X64' ? hasFwCfgCacheList(peiFv.volume) : release !== undefined && PEI_HOB_RELEASES_IA32_FW_CFG_CACHE.includes(release);
+    // The list with QemuFwCfgLib's cache HOBs when PlatformPei holds the cache list (edk2-stable202505 on,
+    // data read alike in X64 and IA32 images): pei-hob-list-202608.ts for X64, pei-hob-list-202511-ia32.ts for IA32.
+    const fwCfgCacheList = hasFwCfgCacheList(peiFv.volume);
     const hobInput: PeiHobListInput | undefined = 'allocations' in pages ? { peiFv, arch, machine, release, pages: pages.allocations, idtLimit: sites.idtLimit } : undefined;
     const hobs = hobInput === undefined
       ? { unmodelled: 'PEI\'s page allocations' }

@@ -3,18 +3,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debianOvmfDir, fetchHint, FIRMWARE_CACHE, requirePrerequisites, skipWithoutLocalBuild } from '@tcg2sim/test-support';
-import { MachineDescription, decompressMemFvs, peiCoreHasMemoryBins, peiHobFactsIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages } from '@tcg2sim/platform-ovmf';
+import {
+  DEBIAN_2022_11_BUILD, MachineDescription, buildFactsFromPeiFv, cpuMpPeiFactsIa32, decompressMemFvs, peiCoreHasMemoryBins, peiFvAtMeasurement, peiHobFactsIa32, peiHobList202511Ia32, peiMemoryBounds, smmPeiPages,
+} from '@tcg2sim/platform-ovmf';
 import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
-// Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on) of an edk2-stable202511
-// OvmfPkgIa32X64 SMM build (32-bit PEI, X64 DXE; OvmfPkgIa32.dsc is gone from that release), read from
-// guest RAM after the boot up to SmmRelocationLib's IDT pool (test/vectors/smm-relocation/
-// pei-hobs-l11ia-*.txt), and gPatchSmmInitStack and gcSmmInitIdtr.Base read from PlatformPei in guest
-// RAM (local-edk2-ia32x64.json `observed`). No distribution ships such a build: it was built locally
-// from the edk2-stable202511 tag (docs/newer-ovmf.md, "Local builds of edk2 releases"), and is never
-// committed nor fetched by CI. Absent, or another build than the one the vectors came from, the spec
-// skips with a notice naming it (skipWithoutLocalBuild: also under CI=true, where no such build exists).
-interface Image { readonly file: string; readonly source: string; readonly sha256: string }
+// Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on) of OvmfPkgIa32X64 SMM
+// builds (32-bit PEI, X64 DXE; OvmfPkgIa32.dsc is gone from edk2-stable202511) of edk2-stable202511
+// and 202605, read from guest RAM after the boot up to SmmRelocationLib's IDT pool
+// (test/vectors/smm-relocation/pei-hobs-l11ia-*.txt, pei-hobs-l2605ia-*.txt), and gPatchSmmInitStack
+// and gcSmmInitIdtr.Base read from PlatformPei in guest RAM (local-edk2-ia32x64.json `observed`). No
+// distribution ships such a build: each was built locally from its tag (docs/newer-ovmf.md, "Local
+// builds of edk2 releases"), and is never committed nor fetched by CI. Absent, or another build than
+// the one the vectors came from, the spec skips with a notice naming it (skipWithoutLocalBuild: also
+// under CI=true, where no such build exists).
+interface Image { readonly file: string; readonly source: string; readonly sha256: string; readonly release: number }
 interface Boot {
   readonly id: string;
   readonly image: string;
@@ -38,26 +41,29 @@ function localBuild(ctx: Mocha.Context, image: string): ReturnType<typeof decomp
   return decompressMemFvs(bytes);
 }
 
-describe('PEI allocations of an edk2-stable202511 IA32 PEI (OvmfPkgIa32X64 SMM, local build) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
+describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202511 and 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
   this.timeout(60_000);
 
-  it('image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log (upstream sets no PcdOvmfEarlyMemDebugLogSize)', function () {
+  it('202511 image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log (X64 PlatformInitLib only)', function () {
     const sec = localBuild(this, 'local-202511-ia32x64');
     const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
     expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
     expect(g.exceptionVectors).to.equal(32);
+    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
     expect(g.delayedDispatchHobLength).to.equal(0x160);
     expect(g.platformInfoSize).to.equal(162);
     expect(g.rscNestStatus).to.equal(false);
+    expect(g.igvmParams).to.equal(undefined);
     expect(g.earlyDebugLog).to.equal(undefined);
     expect(g.fwCfgCache).to.be.an('array').with.length(11);
   });
 
   for (const b of vectors.boots) {
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
+    const release = vectors.images[b.image]?.release ?? 0;
     const model = (sec: ReturnType<typeof decompressMemFvs>): { pages: ReturnType<typeof smmPeiPages>; top: number; base: number } => {
       const { top, base } = peiMemoryBounds(m, true);
-      return { pages: smmPeiPages(sec.peiFv, 'IA32', m, 202511, top, 0x8000), top, base };
+      return { pages: smmPeiPages(sec.peiFv, 'IA32', m, release, top, 0x8000), top, base };
     };
 
     it(`${b.id} (${b.memoryMiB} MiB, ${b.cpus} CPU(s)): the SMM init stack the page allocations imply = gPatchSmmInitStack of the boot (${b.observed.gPatchSmmInitStack})`, function () {
@@ -74,7 +80,9 @@ describe('PEI allocations of an edk2-stable202511 IA32 PEI (OvmfPkgIa32X64 SMM, 
       const sec = localBuild(this, b.image);
       const { pages, top, base } = model(sec);
       if (!('allocations' in pages)) throw new Error(pages.unmodelled);
-      const r = peiHobList202511Ia32({ peiFv: sec.peiFv, arch: 'IA32', machine: m, release: 202511, pages: pages.allocations, idtLimit: 0xff, peiMemoryTop: top });
+      // gcSmmInitIdtr.Limit as SmmRelocationLib's code sets it (smm-relocation-sites.ts): 0xFF, 0x7FF with 256 entries (202605).
+      const idtLimit = Number(peiFvAtMeasurement(sec.peiFv, m, { ...buildFactsFromPeiFv(sec.peiFv.volume, DEBIAN_2022_11_BUILD), ia32Dxe: false }).smmRelocation?.find((w) => w.name === 'gcSmmInitIdtr.Limit')?.value);
+      const r = peiHobList202511Ia32({ peiFv: sec.peiFv, arch: 'IA32', machine: m, release, pages: pages.allocations, idtLimit, peiMemoryTop: top });
       if (!('hobs' in r)) throw new Error(r.unmodelled);
       if (b.hobs === true) {
         const real = readHobList(b.id);
