@@ -58,6 +58,20 @@ describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2
     expect(g.fwCfgCache).to.be.an('array').with.length(11);
   });
 
+  it('202605 image facts, read from the IA32 code: 256 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
+    const sec = localBuild(this, 'local-202605-ia32x64');
+    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
+    expect(g.exceptionVectors).to.equal(256);
+    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
+    expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
+    expect(g.delayedDispatchHobLength).to.equal(0x160);
+    expect(g.platformInfoSize).to.equal(162);
+    expect(g.rscNestStatus).to.equal(false);
+    expect(g.earlyDebugLog).to.equal(undefined);
+    expect(g.fwCfgCache).to.be.an('array').with.length(11);
+  });
+
   for (const b of vectors.boots) {
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
     const release = vectors.images[b.image]?.release ?? 0;
