@@ -9,7 +9,7 @@ import {
   LEGACY_BDS_PLATFORM_OPTIONS, MachineDescription, SMBIOS_TABLE_GUID, bdsPlatformOptions, decompressMemFvs, filterSmbiosEntry, filteredSmbiosTable,
   ovmfSmbiosTable, smbiosEntryPointAddress, type0StringsOf,
 } from '@tcg2sim/platform-ovmf';
-import { requirePrerequisites, skipOptional, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
+import { FIRMWARE_CACHE, requirePrerequisites, skipOptional, skipWithoutLocalBuild, debianOvmfDir, fetchHint } from '@tcg2sim/test-support';
 
 const VECTORS = new URL('../../test/vectors/debian-sid-2026.08/', import.meta.url);
 const vector = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, VECTORS)));
@@ -109,6 +109,14 @@ describe('sid\'s ovmf-generic 2026.08 image: what decides its SMBIOS and BDS eve
     expect(o.shellAttributes).to.equal(0x101);
     // The real boot's PCR0 firmware blobs: PEIFV at 0x830000 (sid's MEMFD), DXEFV at 0x900000.
     expect([sec.peiFv.base, sec.dxeFv.base]).to.deep.equal([0x830000n, 0x900000n]);
+  });
+
+  it('the local edk2-stable202505 X64 SMM build: the vendor literal follows code padding 0F 1F 40 00 (reads as \'@\'); BdsDxe\'s copy of PcdFirmwareVendor gives it without', function () {
+    // Truth: the build's PCDs (docs/newer-ovmf.md "Local builds of edk2 releases") and its real boots l2505-* (PCR1, predict-smm-relocation.spec.ts).
+    const code = join(FIRMWARE_CACHE, 'local-edk2/edk2-stable202505-x64-smm/OVMF_CODE_4M.secboot.fd');
+    if (!existsSync(code)) skipWithoutLocalBuild(this, 'edk2-stable202505 X64 SMM', code);
+    const sec = decompressMemFvs(readFileSync(code));
+    expect(type0StringsOf(sec, '2025.05-local').strings).to.deep.equal({ vendor: 'tcg2sim local build of EDK II', version: '2025.05-local', releaseDate: '05/23/2025' });
   });
 
   it('trixie\'s 2025.02 keeps the earlier options (UiApp as the menu, the Shell bootable)', function () {

@@ -37,7 +37,7 @@ function moduleName(f: FfsFile): string | undefined {
   return f.sections?.find((s) => s.type === EFI_SECTION.USER_INTERFACE)?.userInterface;
 }
 
-function moduleImage(fv: FirmwareVolume, name: string, guid?: string): Uint8Array | undefined {
+export function moduleImage(fv: FirmwareVolume, name: string, guid?: string): Uint8Array | undefined {
   const f = fv.files.find((x) => moduleName(x) === name) ?? (guid === undefined ? undefined : fv.files.find((x) => x.guid === guid));
   return f?.sections?.find((s) => s.type === EFI_SECTION.PE32 || s.type === EFI_SECTION.TE)?.body;
 }
@@ -67,11 +67,12 @@ function utf16Bytes(s: string): Buffer {
 
 /**
  * A literal's bytes may follow data that reads as printable UTF-16 by chance (Ubuntu's
- * 2025.11-3ubuntu7 Tcg2Pei: 0x0040 right before it reads as '@'). When the run itself is in none
+ * 2025.11-3ubuntu7 Tcg2Pei: 0x0040 right before it reads as '@'; a local edk2-stable202505 build's
+ * SmbiosPlatformDxe: the code padding NOP 0F 1F 40 00 before PcdFirmwareVendor's literal). When the run itself is in none
  * of the corroborating modules but a shorter tail of it is (NUL-terminated), the longest such
  * tail is the literal.
  */
-function corroboratedSuffix(c: string, images: readonly (Uint8Array | undefined)[]): string {
+export function corroboratedSuffix(c: string, images: readonly (Uint8Array | undefined)[]): string {
   const inOthers = (t: string): boolean => images.some((img) => img !== undefined && Buffer.from(img).includes(utf16Bytes(`${t}\0`)));
   if (inOthers(c)) return c;
   for (let k = 1; c.length - k >= MIN_CHARS; k++) {

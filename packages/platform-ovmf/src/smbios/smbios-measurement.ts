@@ -14,7 +14,7 @@ import type { Tcg2Dxe } from '@tcg2sim/tcg2-dxe';
 import type { SecOutput } from '../sec.ts';
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
-import { utf16Strings } from '../platform-pei/firmware-version.ts';
+import { corroboratedSuffix, moduleImage, utf16Strings } from '../platform-pei/firmware-version.ts';
 import { filterSmbiosEntry } from './smbios-filter.ts';
 import { ovmfSmbiosTable } from './smbios-table.ts';
 import type { SmbiosTable, Type0Strings } from './smbios-table.ts';
@@ -24,6 +24,8 @@ import { smbiosStructureSize } from '@tcg2sim/qemu-fwcfg';
 export const SMBIOS_MEASUREMENT_DXE_FILE_GUID = 'D27FED59-ABB4-4FED-BEAD-2A878C7E4A7E';
 /** SmbiosPlatformDxe's FILE_GUID (OvmfPkg/SmbiosPlatformDxe). */
 export const SMBIOS_PLATFORM_DXE_FILE_GUID = '4110465D-5FF3-4F4B-B580-24ED0D06747A';
+/** BdsDxe's FILE_GUID (MdeModulePkg/Universal/BdsDxe). */
+const BDS_DXE_FILE_GUID = '6D33944A-EC75-4855-A54D-809C75241F6C';
 export const SMBIOS_TABLE_GUID = 'EB9D2D31-2D88-11D3-9A16-0090273FC14D';
 export const SMBIOS3_TABLE_GUID = 'F2FD1544-9794-4A2C-992E-E5BBCF20E394';
 
@@ -35,7 +37,10 @@ export function measuresSmbios(sec: SecOutput): boolean {
 /**
  * The type 0 strings of SmbiosPlatformDxe's image: its UTF-16 literals are the fallbacks
  * ("unknown", "02/02/2022") and the three FixedAtBuild PCDs; the version is the one Tcg2Pei
- * measures, the date the MM/DD/YYYY literal, the vendor what is left.
+ * measures, the date the MM/DD/YYYY literal, the vendor what is left. BdsDxe also holds
+ * PcdFirmwareVendor (MdeModulePkg/Universal/BdsDxe/BdsEntry.c copies it to gST->FirmwareVendor):
+ * when a run is not in BdsDxe but a NUL-terminated tail of it is, the tail is the literal (bytes
+ * before it read as a character: the local 202505 build's code padding 0F 1F 40 00 gives '@').
  */
 export function type0StringsOf(sec: SecOutput, version: string): { strings: Type0Strings; evidence: string } {
   const f = findFileByGuid(sec.dxeFv.volume, SMBIOS_PLATFORM_DXE_FILE_GUID);
@@ -43,7 +48,8 @@ export function type0StringsOf(sec: SecOutput, version: string): { strings: Type
   const found = img === undefined ? [] : utf16Strings(img).filter((s) => s !== 'unknown' && s !== '02/02/2022');
   const releaseDate = found.find((s) => /^\d\d\/\d\d\/\d{4}$/.test(s)) ?? '';
   // The version's literal may follow bytes that read as a character (see firmware-version.ts).
-  const vendors = found.filter((s) => s !== releaseDate && (version === '' ? true : !s.endsWith(version)));
+  const bds = moduleImage(sec.dxeFv.volume, 'BdsDxe', BDS_DXE_FILE_GUID);
+  const vendors = [...new Set(found.filter((s) => s !== releaseDate && (version === '' ? true : !s.endsWith(version))).map((s) => corroboratedSuffix(s, [bds])))];
   const vendor = vendors[0] ?? '';
   const evidence = `type 0 from SmbiosPlatformDxe's PCDs: vendor "${vendor}", version "${version}", date "${releaseDate}"${vendors.length > 1 ? ` (other UTF-16 text: ${vendors.slice(1).join(', ')}: the vendor is uncertain)` : ''}`;
   return { strings: { vendor, version, releaseDate }, evidence };
