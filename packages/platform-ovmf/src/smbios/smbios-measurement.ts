@@ -15,6 +15,7 @@ import type { SecOutput } from '../sec.ts';
 import { ramLayout } from '../machine.ts';
 import type { MachineDescription } from '../machine.ts';
 import { corroboratedSuffix, moduleImage, utf16Strings } from '../platform-pei/firmware-version.ts';
+import { BDS_DXE_FILE_GUID } from '../platform-pei/bds-behaviour.ts';
 import { filterSmbiosEntry } from './smbios-filter.ts';
 import { ovmfSmbiosTable } from './smbios-table.ts';
 import type { SmbiosTable, Type0Strings } from './smbios-table.ts';
@@ -24,8 +25,6 @@ import { smbiosStructureSize } from '@tcg2sim/qemu-fwcfg';
 export const SMBIOS_MEASUREMENT_DXE_FILE_GUID = 'D27FED59-ABB4-4FED-BEAD-2A878C7E4A7E';
 /** SmbiosPlatformDxe's FILE_GUID (OvmfPkg/SmbiosPlatformDxe). */
 export const SMBIOS_PLATFORM_DXE_FILE_GUID = '4110465D-5FF3-4F4B-B580-24ED0D06747A';
-/** BdsDxe's FILE_GUID (MdeModulePkg/Universal/BdsDxe). */
-const BDS_DXE_FILE_GUID = '6D33944A-EC75-4855-A54D-809C75241F6C';
 export const SMBIOS_TABLE_GUID = 'EB9D2D31-2D88-11D3-9A16-0090273FC14D';
 export const SMBIOS3_TABLE_GUID = 'F2FD1544-9794-4A2C-992E-E5BBCF20E394';
 
