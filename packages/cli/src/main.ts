@@ -12,6 +12,8 @@ const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   ...(process.stderr.isTTY ? { errTty: process.stderr } : {}),
+  // picocolors colours whenever CI is set, pipes included: decide here, from the stream itself.
+  outColor: process.stdout.isTTY && process.env['NO_COLOR'] === undefined,
 };
 
 /**

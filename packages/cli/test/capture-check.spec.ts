@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { decodeEventLog } from '@tcg2sim/event-log';
 import type { EventLog, LogEvent } from '@tcg2sim/event-log';
 import { dataDifference } from '@tcg2sim/verify';
-import { allocatorAddressesOnly } from '../src/commands/capture.ts';
+import { allocatorAddressesOnly, checkLines } from '../src/commands/capture.ts';
 
 // capture's own prediction check: a prediction that differs from the real boot only in an
 // allocator address in event data (in no PCR) that its notes call not calibrated is accepted, with
@@ -55,5 +55,28 @@ describe('capture: the prediction check tolerates only noted allocator addresses
 
   it('equal logs: nothing to tolerate', () => {
     expect(allocatorAddressesOnly(REAL, REAL, UNCALIBRATED, dataDifference)).to.equal(undefined);
+  });
+});
+
+// capture's result lines go to stdout, which scripts and tests read through a pipe: colour codes
+// there break every match on "FAILED  …". picocolors' default turns colour on whenever CI is set,
+// pipes included (a CI run failed on exactly that), so the caller decides from the stream.
+describe('capture: check lines are plain unless stdout is a terminal', () => {
+  const checks = [{ name: 'event-log replay = TPM PCRs 0-7', ok: false, detail: '4 PCR mismatches' }, { name: 'prediction', ok: true, detail: 'exact' }];
+  it('not a terminal: no escape sequence, whatever CI says', () => {
+    const saved = process.env['CI'];
+    process.env['CI'] = 'true';
+    try {
+      const text = checkLines(checks, false);
+      expect(text).to.equal('FAILED  event-log replay = TPM PCRs 0-7: 4 PCR mismatches\nok  prediction: exact\n');
+    }
+    finally {
+      if (saved === undefined) delete process.env['CI'];
+      else process.env['CI'] = saved;
+    }
+  });
+  it('a terminal: FAILED in red, ok in green', () => {
+    const text = checkLines(checks, true);
+    expect(text).to.include('\x1b[31mFAILED\x1b[39m').and.to.include('\x1b[32mok\x1b[39m');
   });
 });

@@ -62,6 +62,12 @@ const CaptureFlags = z
   });
 export type CaptureFlags = z.infer<typeof CaptureFlags>;
 
+/** One line per check, `ok` or `FAILED`, coloured only when `color` (stdout is a terminal). */
+export function checkLines(checks: readonly CaptureCheck[], color: boolean): string {
+  const c = pc.createColors(color);
+  return checks.map((k) => `${k.ok ? c.green('ok') : c.red('FAILED')}  ${k.name}: ${k.detail}\n`).join('');
+}
+
 /** A check run on a finished capture; its mismatches make the exit status 1. */
 export interface CaptureCheck {
   readonly name: string;
@@ -379,8 +385,7 @@ export function registerCapture(program: Command, io: CliIo, setStatus: SetStatu
           ? `boot stopped at ${result.bootEndReached}; ${result.noLog}: the firmware published no TCG2 event log\n`
           : `boot stopped at ${result.bootEndReached}; ${result.eventCount} events (${result.eventLog.length} bytes at 0x${result.eventLogAddress.toString(16)}), banks ${result.logBanks.join(',')}\n`);
         io.out(`boot ${(result.timings.bootMs / 1000).toFixed(1)} s, total ${(result.timings.totalMs / 1000).toFixed(1)} s; written to ${dir}\n`);
-        const color = pc.createColors(process.stdout.isTTY);
-        for (const c of checks) io.out(`${c.ok ? color.green('ok') : color.red('FAILED')}  ${c.name}: ${c.detail}\n`);
+        io.out(checkLines(checks, io.outColor === true));
       }
       setStatus(failed.length === 0 ? EXIT.OK : EXIT.FAILURE);
     });
