@@ -1,5 +1,6 @@
 /**
- * @tcg2sim/qemu-acpi: the ACPI fw_cfg files QEMU 7.2 builds for its q35 and pc machines
+ * @tcg2sim/qemu-acpi: the ACPI fw_cfg files QEMU 7.2 builds for its q35 and pc machines (./files.ts)
+ * and for the Arm `virt` machine (./virt/)
  * (etc/table-loader, etc/acpi/rsdp, etc/acpi/tables, etc/tpm/log), the data OVMF's
  * AcpiPlatformLib measures as "ACPI DATA" from edk2-stable202302 on.
  */
@@ -25,3 +26,7 @@ export type { DsdtShape } from './dsdt/shape.ts';
 export type { Aml } from './aml/aml.ts';
 export * as aml from './aml/aml.ts';
 export * as amlResources from './aml/resources.ts';
+export { qemu72VirtAcpiFiles, qemu72VirtDsdtAml } from './virt/files.ts';
+export { checkVirtVm, virtMpidr, VIRT_MEMMAP, VIRT_HIGH_MEMMAP } from './virt/vm.ts';
+export type { Qemu72VirtVm } from './virt/vm.ts';
+export { encodeTableLoaderUnpadded } from './table-loader.ts';

@@ -61,7 +61,12 @@ function encodeCommand(c: LoaderCommand): Uint8Array {
   }
 }
 
-/** The `etc/table-loader` blob of those commands, padded to 4 KiB. */
+/** The loader script of those commands, unpadded (QEMU's `virt` machine hands it over as built). */
+export function encodeTableLoaderUnpadded(commands: readonly LoaderCommand[]): Uint8Array {
+  return concatBytes(...commands.map(encodeCommand));
+}
+
+/** The `etc/table-loader` blob of those commands, padded to 4 KiB (q35/pc: acpi_align_size). */
 export function encodeTableLoader(commands: readonly LoaderCommand[]): Uint8Array {
   const body = concatBytes(...commands.map(encodeCommand));
   const out = new Uint8Array(Math.max(LOADER_ALIGN, Math.ceil(body.length / LOADER_ALIGN) * LOADER_ALIGN));

@@ -91,7 +91,7 @@ export function hpet(): Uint8Array {
 }
 
 /** TPM2 revision 4: TIS (start method 6) or CRB (7, control area at 0xFED40040); a 64 KiB log area. */
-export function tpm2(vm: Qemu72AcpiVm): Uint8Array {
+export function tpm2(vm: Pick<Qemu72AcpiVm, 'tpm'>): Uint8Array {
   const crb = vm.tpm === 'crb';
   return acpiTable('TPM2', 4, encode(Tpm2Body, {
     platformClass: 0, reserved: 0, controlAreaAddress: crb ? 0xfed40040n : 0n, startMethod: crb ? 7 : 6,

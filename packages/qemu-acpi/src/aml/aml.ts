@@ -118,6 +118,10 @@ export const call = (n: string, ...args: Aml[]): Aml => cat(name(n), ...args);
 export const buffer = (data: Aml | readonly number[], size = data.length): Aml => withPkg([0x11], int(size), Uint8Array.from(data));
 /** Package of `elements` (NumElements `count`, default their number). */
 export const pkg = (elements: readonly Aml[], count = elements.length): Aml => withPkg([0x12], bytes(count), ...elements);
+/** VarPackage (§20.2.5.4: VarPackageOp) of `elements`, NumElements an integer term. */
+export const varPackage = (elements: readonly Aml[]): Aml => withPkg([0x13], int(elements.length), ...elements);
+/** Unicode (ASL macro): a Buffer of the string's UTF-16LE code units and a NUL. */
+export const unicode = (s: string): Aml => buffer(cat(Buffer.from(s, 'utf16le'), [0, 0]));
 /** EISA ID ("PNP0A03") as a DWord. */
 export function eisaId(id: string): Aml {
   const c = (i: number): number => (id.charCodeAt(i) - 0x40) & 0x1f;
