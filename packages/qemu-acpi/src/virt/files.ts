@@ -2,7 +2,7 @@
  * The ACPI fw_cfg files of a QEMU 7.2 `virt` VM (hw/arm/virt-acpi-build.c virt_acpi_build):
  * `etc/acpi/tables` (DSDT, FACP, APIC, PPTT, GTDT, MCFG, SPCR, DBG2, IORT, TPM2 with a TPM, XSDT,
  * packed from offset 0 in this order, zero-padded to a multiple of 128 KiB), `etc/acpi/rsdp`
- * (revision 2), `etc/tpm/log` (64 KiB of zeros, with a TPM) and `etc/table-loader`: unlike q35/pc,
+ * (revision 2), `etc/tpm/log` (64 KiB of zeros with a TPM, empty without) and `etc/table-loader`: unlike q35/pc,
  * the loader script is not padded (36 commands or fewer, each 128 bytes).
  */
 import { concatBytes } from '@tcg2sim/binary-codec';
@@ -81,7 +81,8 @@ export function qemu72VirtAcpiFiles(vm: Qemu72VirtVm): Qemu72AcpiFiles {
   const tables = new Uint8Array(Math.ceil(body.length / ACPI_TABLES_ALIGN) * ACPI_TABLES_ALIGN);
   tables.set(body);
   const files = new Map<string, Uint8Array>([[TABLE_LOADER_FILE, encodeTableLoaderUnpadded(commands)], [ACPI_RSDP_FILE, rsdp20(xsdtAt)]]);
-  if (vm.tpm) files.set(TPM_LOG_FILE, new Uint8Array(TPM_LOG_SIZE));
+  // virt_acpi_setup adds etc/tpm/log whatever the VM: empty without a TPM (no loader command names it then).
+  files.set(TPM_LOG_FILE, new Uint8Array(vm.tpm ? TPM_LOG_SIZE : 0));
   files.set(T, tables);
   return files;
 }
