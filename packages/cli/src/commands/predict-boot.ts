@@ -323,7 +323,23 @@ export async function predictFromOptions(o: BootOptions, early: EarlyFirmware | 
     // --qemu-cmdline / --libvirt-xml: QEMU reads the user's own line (its devices, placed as QEMU places them)
     const vmCmd = vm !== undefined ? { ...(await vmCommand(o)), cpu: vm.cpu } : undefined;
     fwCfg = measuresAcpiData(booted) ? await vmFwCfgFiles(s, booted, vmCmd) : { files: new Map(), note: '--fw-cfg-from-qemu: this build does not measure QEMU\'s ACPI blobs: QEMU not started' };
-  } else if (!isArmVirtImage(fw.code)) {
+  } else if (isArmVirtImage(fw.code)) {
+    // Without the flag on virt: QEMU 7.2's ACPI blobs modelled (fw-cfg-model-virt.ts) for a VM the
+    // model covers; a VM without ACPI (acpi=off) has none to measure.
+    if (vm?.virt?.acpi !== false) {
+      const [{ modelledVirtFwCfgFiles }, { armVirtImage }] = await Promise.all([import('./fw-cfg-model-virt.ts'), import('@tcg2sim/platform-armvirt')]);
+      let measures = false;
+      try {
+        measures = measuresAcpiData(armVirtImage(fw.code));
+      } catch (e) {
+        if (!(e instanceof Tcg2Error)) throw e; // a broken image: the prediction reports it
+      }
+      if (measures) {
+        const m = modelledVirtFwCfgFiles(s, vm?.virt);
+        fwCfg = 'uncovered' in m ? { files: new Map(), note: `QEMU's ACPI blobs are not modelled for this VM (${m.uncovered}): --fw-cfg-from-qemu reads your QEMU's` } : m;
+      }
+    }
+  } else {
     // Without the flag: QEMU 7.2's blobs modelled (fw-cfg-model.ts) for a VM the model covers.
     const booted = await decompressedOrUndefined(sec ?? decompressMemFvsAsync(fw.code));
     if (booted !== undefined) secReady = Promise.resolve(booted);
