@@ -4,7 +4,7 @@
  * of the same VM shape), with no platform flag.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@tcg2sim/binary-codec';
@@ -53,13 +53,33 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
     expect(toHex(readFileSync(join(VECTORS, 'm1024c2all-eventlog.bin')))).to.contain(blob);
   });
 
-  it("predict: Debian 13's AAVMF measures QEMU's ACPI data; without --fw-cfg-from-qemu: INCOMPLETE, complete false", async function () {
+  it("predict without --fw-cfg-from-qemu: Debian 13's AAVMF with QEMU 7.2's virt ACPI blobs modelled: complete, the real log and PCRs 0-7 byte for byte, no QEMU started", async function () {
     const dir = join(FIRMWARE_CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
-    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json');
+    const out = join(tmp.path, 'trixie-model-log.bin');
+    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024', '--json', '--log-out', out);
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { complete: boolean; notes: string[]; pcrs: Record<string, Record<string, string>> };
+    expect(j.complete, j.notes.join('\n')).to.equal(true);
+    expect(j.notes.some((n) => n.startsWith("QEMU 7.2's ACPI tables (modelled)"))).to.equal(true);
+    const vector = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/debian-13-2025.02/', import.meta.url));
+    expect(toHex(readFileSync(out))).to.equal(toHex(readFileSync(join(vector, 'secboot-m1024c1all-eventlog.bin'))));
+    const real = (JSON.parse(readFileSync(join(vector, 'secboot-m1024c1all-pcrs.json'), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+    for (const bank of Object.keys(real)) for (let i = 0; i < 8; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(real[bank]?.[String(i)]);
+  });
+
+  it("predict without --fw-cfg-from-qemu: a virt VM outside the model (two sockets) names it and stays INCOMPLETE, complete false", async function () {
+    const dir = join(FIRMWARE_CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    const code = join(dir, 'AAVMF_CODE.secboot.fd');
+    requirePrerequisites(this, { files: [code, join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh trixie qemu-efi-aarch64' });
+    const vars = join(tmp.path, 'trixie-vars-2s.fd');
+    copyFileSync(join(dir, 'AAVMF_VARS.fd'), vars);
+    const line = `qemu-system-aarch64 -machine virt -cpu cortex-a57 -m 1024 -smp 2,sockets=2,cores=1,threads=1 -drive if=pflash,format=raw,unit=0,readonly=on,file=${code} -drive if=pflash,format=raw,unit=1,file=${vars} -chardev socket,id=chrtpm,path=/tmp/swtpm-sock -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis-device,tpmdev=tpm0 -net none`;
+    const r = await runCli('predict', '--qemu-cmdline', line, '--json');
     expect(r.status, r.err).to.equal(0);
     const j = JSON.parse(r.out) as { complete: boolean; notes: string[] };
     expect(j.complete).to.equal(false);
+    expect(j.notes.some((n) => n.includes("QEMU's ACPI blobs are not modelled for this VM") && n.includes('sockets=2'))).to.equal(true);
     expect(j.notes.some((n) => n.startsWith('INCOMPLETE') && n.includes('ACPI DATA'))).to.equal(true);
   });
 
