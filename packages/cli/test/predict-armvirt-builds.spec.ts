@@ -83,12 +83,12 @@ describe('cli: ArmVirt buffer addresses on builds the calibration was not fitted
     it(`${dir} AAVMF_CODE.fd to the Shell: no measure-boot handler, the Shell unmeasured: byte for byte, PCRs 0-7 of every bank`, async function () {
       const code = aavmf('ubuntu', suite, 'AAVMF_CODE.fd');
       requireUbuntu(this, suite);
-      requirePrerequisites(this, { files: [code, VARS('ubuntu', suite)], tools: ['qemu-system-aarch64', 'swtpm'], hint: `run scripts/fetch-ubuntu-firmware.sh ${suite} qemu-efi-aarch64` });
+      requirePrerequisites(this, { files: [code, VARS('ubuntu', suite)], hint: `run scripts/fetch-ubuntu-firmware.sh ${suite} qemu-efi-aarch64` });
       const json = JSON.parse(readFileSync(join(VECTORS, dir, 'shell-pcrs.json'), 'utf8')) as { userCommandLine: string; pcrs: Record<string, Record<string, string>> };
       const vars = join(tmp.path, `${dir}-shell-vars.fd`);
       copyFileSync(VARS('ubuntu', suite), vars);
       const out = join(tmp.path, `${dir}-shell.bin`);
-      const r = await runCli('predict', '--qemu-cmdline', json.userCommandLine.replace('file=CODE', `file=${code}`).replace('file=VARS', `file=${vars}`), '--fw-cfg-from-qemu', '--json', '--log-out', out);
+      const r = await runCli('predict', '--qemu-cmdline', json.userCommandLine.replace('file=CODE', `file=${code}`).replace('file=VARS', `file=${vars}`), '--json', '--log-out', out);
       expect(r.status, r.err).to.equal(0);
       const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
       expect(j.complete).to.equal(true);
@@ -101,14 +101,14 @@ describe('cli: ArmVirt buffer addresses on builds the calibration was not fitted
   for (const s of SHAPES) {
     it(`${s.dir} ${s.vector}: ${s.expect === 'exact' ? 'exact, byte for byte' : `the address an estimate within 0x${s.expect.toString(16)} of the real one`}; every event and PCRs 0-7 exact`, async function () {
       if (s.dir.startsWith('ubuntu-')) requireUbuntu(this, 'plucky');
-      requirePrerequisites(this, { files: [s.code, s.vars], tools: ['qemu-system-aarch64', 'swtpm'], hint: s.hint });
+      requirePrerequisites(this, { files: [s.code, s.vars], hint: s.hint });
       const json = JSON.parse(readFileSync(join(VECTORS, s.dir, `${s.vector}-pcrs.json`), 'utf8')) as { userCommandLine: string; pcrs: Record<string, Record<string, string>> };
       const real = new Uint8Array(readFileSync(join(VECTORS, s.dir, `${s.vector}-eventlog.bin`)));
       const vars = join(tmp.path, `${s.dir}-${s.vector}-vars.fd`);
       copyFileSync(s.vars, vars);
       const line = json.userCommandLine.replace('file=CODE', `file=${s.code}`).replace('file=VARS', `file=${vars}`).replaceAll('file=DISK', `file=${disk}`);
       const out = join(tmp.path, `${s.dir}-${s.vector}.bin`);
-      const r = await runCli('predict', '--qemu-cmdline', line, '--fw-cfg-from-qemu', '--json', '--log-out', out);
+      const r = await runCli('predict', '--qemu-cmdline', line, '--json', '--log-out', out);
       expect(r.status, r.err).to.equal(0);
       const j = JSON.parse(r.out) as { complete: boolean; pcrs: Record<string, Record<string, string>>; notes: string[] };
       expect(j.complete).to.equal(true);
