@@ -46,6 +46,8 @@ const SHAPES: ReadonlyArray<readonly [string, string, string]> = [
   ['debian-13-2025.02', 'noacpi', '-no-acpi: no etc/table-loader, no "ACPI DATA" events'],
   ['debian-sid-2026.08', 'gicmax', '-machine virt,gic-version=max -cpu max (GICv3 under TCG)'],
   ['debian-sid-2026.08', 'noacpi', '-no-acpi'],
+  ['debian-13-2025.02', 'm4096c4-gic3max', '-machine virt,gic-version=3 -cpu max -m 4096 -smp 4: RAM above 4 GiB, four GICCs, GICv3'],
+  ['debian-sid-2026.08', 'virt72-m3072c8', '-machine virt-7.2,gic-version=2 -m 3072 -smp 8: GICv2\'s eight CPUs'],
   ['debian-12-2022.11', 'sata', 'ich9-ahci with a SATA disk (ide-hd): no option, nothing measured, the Shell a page lower'],
   ['debian-13-2025.02', 'sata', 'ich9-ahci with a SATA disk: the boot of the VM without it'],
   ['debian-12-2022.11', 'e1000', 'an e1000 NIC: efi-e1000.rom\'s x64 image in PCR2, no network options, then the Shell'],
