@@ -26,7 +26,9 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
   Debian 12's ArmVirtQemu AAVMF_CODE.fd (qemu-efi-aarch64, 2022.11) on qemu-system-aarch64
     -M virt with tpm-tis-device: recognised from the image (AArch64 SEC), docs/armvirt.md
   Debian 13's AAVMF_CODE.secboot.fd, 2025.02, and sid's AAVMF_CODE.secboot(.strictnx).fd,
-    2026.08, with --fw-cfg-from-qemu (the virt machine's ACPI data, read from qemu-system-aarch64);
+    2026.08: the virt machine's ACPI data QEMU 7.2's, modelled (virt/virt-7.2, -cpu cortex-a57|max,
+    -smp N on one socket, gic-version=2|3|max, any RAM up to 254 GiB, tpm-tis-device), else read
+    from qemu-system-aarch64 with --fw-cfg-from-qemu;
     --qemu-cmdline takes a "qemu-system-aarch64 -M virt ..." line (-m, -smp, -cpu cortex-a57|max,
     pflash, tpm-tis-device, virtio-net-pci NICs, raw GPT disks on virtio-blk-pci, nvme or
     virtio-scsi-pci + scsi-hd booting \EFI\BOOT\BOOTAA64.EFI, root ports, bootindex,
