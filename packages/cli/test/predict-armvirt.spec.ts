@@ -68,6 +68,22 @@ describe('cli: an ArmVirtQemu image (AAVMF_CODE.fd) is predicted, profiled and c
     for (const bank of Object.keys(real)) for (let i = 0; i < 8; i++) expect(j.pcrs[bank]?.[String(i)], `${bank} PCR${i}`).to.equal(real[bank]?.[String(i)]);
   });
 
+  it("predict --memory 1024,2048 --cpus 1,2 (a matrix) of sid's 2026.08 AAVMF without --fw-cfg-from-qemu: every configuration complete, PCRs 0-7 of the two captured shapes = their real boots", async function () {
+    const dir = join(FIRMWARE_CACHE, 'debian-sid', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
+    requirePrerequisites(this, { files: [join(dir, 'AAVMF_CODE.secboot.fd'), join(dir, 'AAVMF_VARS.fd')], hint: 'run scripts/fetch-debian-firmware.sh sid qemu-efi-aarch64' });
+    const r = await runCli('predict', '--code', join(dir, 'AAVMF_CODE.secboot.fd'), '--vars', join(dir, 'AAVMF_VARS.fd'), '--memory', '1024,2048', '--cpus', '1,2', '--json');
+    expect(r.status, r.err).to.equal(0);
+    const j = JSON.parse(r.out) as { configurations: { varies: Record<string, string>; prediction: { complete: boolean; notes: string[]; pcrs: Record<string, Record<string, string>> } }[] };
+    expect(j.configurations).to.have.length(4);
+    for (const c of j.configurations) expect(c.prediction.complete, c.prediction.notes.join('\n')).to.equal(true);
+    const vector = fileURLToPath(new URL('../../../platform-armvirt/test/vectors/debian-sid-2026.08/', import.meta.url));
+    for (const [memory, cpus, name] of [['1024', '1', 'secboot-m1024c1all'], ['2048', '2', 'secboot-m2048c2all']] as const) {
+      const p = j.configurations.find((c) => c.varies['memory'] === memory && c.varies['cpus'] === cpus)?.prediction;
+      const real = (JSON.parse(readFileSync(join(vector, `${name}-pcrs.json`), 'utf8')) as { pcrs: Record<string, Record<string, string>> }).pcrs;
+      for (const bank of Object.keys(real)) for (let i = 0; i < 8; i++) expect(p?.pcrs[bank]?.[String(i)], `${name} ${bank} PCR${i}`).to.equal(real[bank]?.[String(i)]);
+    }
+  });
+
   it("predict without --fw-cfg-from-qemu: a virt VM outside the model (two sockets) names it and stays INCOMPLETE, complete false", async function () {
     const dir = join(FIRMWARE_CACHE, 'debian-trixie', 'qemu-efi-aarch64', 'usr', 'share', 'AAVMF');
     const code = join(dir, 'AAVMF_CODE.secboot.fd');

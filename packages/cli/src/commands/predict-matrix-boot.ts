@@ -1,6 +1,6 @@
 import { Tcg2Error } from '@tcg2sim/binary-codec';
 import { BootDigests, measuresAcpiData } from '@tcg2sim/platform-ovmf';
-import { isArmVirtImage } from '@tcg2sim/platform-armvirt';
+import { armVirtImage, isArmVirtImage } from '@tcg2sim/platform-armvirt';
 import type { Scenario, SecOutput } from '@tcg2sim/platform-ovmf';
 import type { DiskBootLoader } from '@tcg2sim/uefi';
 import { CommandFailure } from '../errors.ts';
@@ -8,6 +8,8 @@ import { loadDiskBootLoader } from '../disk.ts';
 import { romReader } from '../nics.ts';
 import { allNotes, predictScenario } from './predict-boot.ts';
 import { decompressedOrUndefined, modelledFwCfgFiles } from './fw-cfg-model.ts';
+import type { ModelledFwCfg } from './fw-cfg-model.ts';
+import { modelledVirtFwCfgFiles } from './fw-cfg-model-virt.ts';
 import { predictionJson } from './predict-run.ts';
 
 /** One configuration to boot, as the main thread and the matrix workers share it (structured-cloneable). */
@@ -62,6 +64,8 @@ export class MatrixBooter {
   readonly #disks = new Map<string, DiskBootLoader>();
   /** The NICs' option ROM files, each read once by this thread. */
   readonly #readRom = romReader();
+  /** Per ArmVirtQemu image: whether it measures QEMU's ACPI blobs (read once). */
+  readonly #virtMeasures = new Map<number, boolean>();
 
   constructor(images: readonly ThreadImage[], vars: readonly Uint8Array[]) {
     this.#images = images;
@@ -79,7 +83,10 @@ export class MatrixBooter {
       // blobs (and SMBIOS tables) modelled, as a single predict does without the flag.
       const fwCfg = job.fwCfgFromQemu === true ? await (await import('./fw-cfg-qemu.ts')).configurationFwCfgFiles(job.scenario, img.code, img.sec) : undefined;
       const sec = fwCfg !== undefined || isArmVirtImage(img.code) ? undefined : await decompressedOrUndefined(img.sec);
-      const model = sec === undefined || !measuresAcpiData(sec) ? undefined : await modelledFwCfgFiles(job.scenario, sec, false);
+      // ArmVirtQemu: QEMU 7.2's virt blobs for capture's VM (fw-cfg-model-virt.ts)
+      const model: ModelledFwCfg | undefined = fwCfg === undefined && isArmVirtImage(img.code)
+        ? (this.#measuresVirt(job.image, img.code) ? modelledVirtFwCfgFiles(job.scenario) : undefined)
+        : sec === undefined || !measuresAcpiData(sec) ? undefined : await modelledFwCfgFiles(job.scenario, sec, false);
       const files = fwCfg !== undefined
         ? (fwCfg.files.size > 0 ? { fwCfgFiles: fwCfg.files } : {})
         : model !== undefined && !('uncovered' in model) ? { fwCfgFiles: model.files } : {};
@@ -89,6 +96,20 @@ export class MatrixBooter {
     } catch (e) {
       return { ok: false, error: errorOf(e) };
     }
+  }
+
+  #measuresVirt(image: number, code: Uint8Array): boolean {
+    let m = this.#virtMeasures.get(image);
+    if (m === undefined) {
+      try {
+        m = measuresAcpiData(armVirtImage(code));
+      } catch (e) {
+        if (!(e instanceof Tcg2Error)) throw e;
+        m = false; // a broken image: its prediction reports it
+      }
+      this.#virtMeasures.set(image, m);
+    }
+    return m;
   }
 
   #disk(path: string): DiskBootLoader {
