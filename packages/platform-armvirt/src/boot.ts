@@ -71,7 +71,8 @@ export interface ArmVirtBootInput {
   /** Random bytes for the platform auth; default node:crypto. */
   readonly random?: (n: number) => Uint8Array;
   /**
-   * QEMU's fw_cfg files for this `virt` VM (name → contents; @tcg2sim/qemu-fwcfg readVirtFwCfgFiles):
+   * QEMU's fw_cfg files for this `virt` VM (name → contents; QEMU 7.2's modelled by @tcg2sim/qemu-acpi
+   * qemu72VirtAcpiFiles, or read by @tcg2sim/qemu-fwcfg readVirtFwCfgFiles):
    * a build whose QemuFwCfgAcpiPlatform measures them ("ACPI DATA", edk2-stable202302 on) gets
    * those PCR1 events. Without them such a build's prediction lacks the events.
    */
@@ -235,7 +236,7 @@ export async function simulateArmVirtBoot(input: ArmVirtBootInput): Promise<Boot
   } else if (acpiDataMeasured && input.fwCfgFiles !== undefined) {
     stack.phase = 'dxe:AcpiPlatform';
     const n = await measureAcpiData(dxe, input.fwCfgFiles);
-    notes.push(`QemuFwCfgAcpiPlatform: "ACPI DATA" measured for etc/table-loader and the ${n - 1} blobs it allocates (from the given fw_cfg files)`);
+    notes.push(`QemuFwCfgAcpiPlatform: "ACPI DATA" measured for etc/table-loader and the ${n - 1} blobs it allocates (from the fw_cfg files given: modelled or read)`);
   }
 
   stack.phase = 'dxe:BDS';
