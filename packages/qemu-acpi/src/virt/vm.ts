@@ -75,8 +75,6 @@ export function checkVirtVm(vm: Qemu72VirtVm): void {
     // RAM reaching 255 GiB above its base moves the high regions (virt_set_memmap), which is not modelled.
     throw new QemuAcpiError('UNSUPPORTED_VM', `QEMU 7.2 virt ACPI model: ${vm.memoryMiB} MiB of RAM outside 1 MiB..254 GiB`);
   }
-  if (vm.cpu !== 'cortex-a57' && vm.cpu !== 'max') throw new QemuAcpiError('UNSUPPORTED_VM', `QEMU 7.2 virt ACPI model: CPU model '${String(vm.cpu)}'`);
-  if (vm.gicVersion !== 2 && vm.gicVersion !== 3) throw new QemuAcpiError('UNSUPPORTED_VM', `QEMU 7.2 virt ACPI model: GIC version ${String(vm.gicVersion)}`);
 }
 
 /**
