@@ -3,8 +3,9 @@
  * against its real boot (test/vectors/debian-13-2025.02). Without QEMU's fw_cfg files every event
  * the model knows is exact and in place, PCRs 0 and 2-7 of every bank equal the real TPM's, and the
  * only gap is the one the image itself announces (QemuFwCfgAcpiPlatform's "ACPI DATA" events in
- * PCR1, which predict reports as INCOMPLETE). With the files the installed QEMU builds for the VM
- * (read under qtest, @tcg2sim/qemu-fwcfg) every event and PCRs 0-7 are exact. The image is
+ * PCR1: predict gives QEMU 7.2's modelled (@tcg2sim/qemu-acpi) and reports INCOMPLETE for a VM the
+ * model does not cover). With the files the installed QEMU builds for the VM (read under qtest,
+ * @tcg2sim/qemu-fwcfg) every event and PCRs 0-7 are exact. The image is
  * fetched by scripts/fetch-debian-firmware.sh, never committed.
  */
 import { expect } from 'chai';
@@ -66,7 +67,7 @@ describe('prediction = captured Debian 13 AAVMF 2025.02 boot (secboot image, no 
     expect(p.mismatches).to.deep.equal([]);
   }
 
-  it('the image announces the gap: QemuFwCfgAcpiPlatform measures "ACPI DATA" (predict says INCOMPLETE)', () => {
+  it('the image announces the gap: QemuFwCfgAcpiPlatform measures "ACPI DATA" (the boot needs QEMU\'s fw_cfg files)', () => {
     const f = armVirtFeatures(armVirtImage(code));
     expect(f['acpiDataMeasured']?.present).to.equal(true);
     expect(unmodelledMeasurements(f)).to.have.length(1);
