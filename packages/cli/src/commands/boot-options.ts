@@ -73,7 +73,7 @@ export function addBootOptions(cmd: Command, matrix = false): Command {
     .option('--disk-interface <kind>', "the disks' controller: virtio (virtio-blk), nvme (serial tcg2simN), sata (AHCI port N) or scsi (virtio-scsi, target N); once for all disks, or once per --disk, paired in order (default: virtio)", collect)
     .option('--qemu-cmdline <line>', 'the VM as its whole QEMU command line (program first, shell-quoted, as libvirt logs it): firmware, machine, memory, CPUs, TPM and devices come from it')
     .option('--libvirt-xml <file>', 'the VM as its libvirt domain XML (libvirt 9.0 defaults for q35/pc)')
-    .option('--fw-cfg-from-qemu', "builds that measure QEMU's ACPI blobs (edk2-stable202302 and later) or SMBIOS tables (202505 and later): read them for this VM from the installed QEMU (qtest, no firmware boot; needs swtpm); without it QEMU 7.2's are modelled for the VMs the model covers (disks, NICs, libvirt-shaped devices; docs/newer-ovmf.md)")
+    .option('--fw-cfg-from-qemu', "builds that measure QEMU's ACPI blobs (edk2-stable202302 and later) or SMBIOS tables (202505 and later): read them for this VM from the installed QEMU (qtest, no firmware boot; needs swtpm); without it QEMU 7.2's are modelled for the VMs the model covers (disks, NICs, libvirt-shaped devices: docs/newer-ovmf.md; ArmVirtQemu on virt: docs/armvirt.md §8)")
     .option('--scenario <file>', 'a JSON or YAML scenario; flags override its fields')
     .option('--tcg2-config <variant>', "Tcg2ConfigPei: ovmf (Debian's image) or generic (SecurityPkg's, reads TCG2_CONFIGURATION from --vars) (default: ovmf)")
     .option('--no-tpm-auto-detection', 'generic Tcg2ConfigPei with PcdTpmAutoDetection FALSE (the variable alone selects the TPM)');
