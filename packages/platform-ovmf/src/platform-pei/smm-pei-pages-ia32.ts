@@ -43,9 +43,10 @@ export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as
  * Why CpuMpPei's code facts (the allocations are derived from them) disagree with what the
  * release's source says, or undefined when they agree: the AP loop buffer only on S3 and the
  * exception stacks from edk2-stable202511, 256 vectors from 202605. The IA32 readers were checked
- * on Debian trixie's 2025.02 OVMF32 (neither) and the local GCC 12 build of 202605 (both, 256
- * vectors; its boots' HOBs agree); a reader missing its pattern in another compiler's code then
- * leaves the prediction INCOMPLETE instead of deriving 202502's pages.
+ * on Debian trixie's 2025.02 OVMF32 (neither) and the local GCC 12 builds of 202508 (neither, 32
+ * vectors) and 202605 (both, 256 vectors), their boots' HOBs agreeing; a reader missing its
+ * pattern in another compiler's code then leaves the prediction INCOMPLETE instead of deriving
+ * 202502's pages.
  */
 export function ia32MpFactsDisagree(release: number, vectors: number, mp: Exclude<CpuMpPeiFactsIa32, string>): string | undefined {
   const from202511 = release >= 202511;
