@@ -41,7 +41,7 @@ function localBuild(ctx: Mocha.Context, image: string): ReturnType<typeof decomp
   return decompressMemFvs(bytes);
 }
 
-describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202508, 202511 and 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
+describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202508 to 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
   this.timeout(60_000);
 
   it('202511 image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log (X64 PlatformInitLib only)', function () {
@@ -71,6 +71,20 @@ describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2
     expect(g.earlyDebugLog).to.equal(undefined);
     expect(g.fwCfgCache).to.be.an('array').with.length(11);
     expect([sec.peiFv.base, sec.dxeFv.base]).to.deep.equal([0x820000n, 0x900000n]);
+  });
+
+  it('202602 image facts, read from the IA32 code: 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
+    const sec = localBuild(this, 'local-202602-ia32x64');
+    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
+    expect(g.exceptionVectors).to.equal(32);
+    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
+    expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
+    expect(g.delayedDispatchHobLength).to.equal(0x160);
+    expect(g.platformInfoSize).to.equal(162);
+    expect(g.rscNestStatus).to.equal(false);
+    expect(g.earlyDebugLog).to.equal(undefined);
+    expect(g.fwCfgCache).to.be.an('array').with.length(11);
   });
 
   it('202605 image facts, read from the IA32 code: 256 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
