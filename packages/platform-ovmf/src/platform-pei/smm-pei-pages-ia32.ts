@@ -37,7 +37,7 @@ import type { PeiPageAllocation } from './smm-pei-pages.ts';
  * source (this file, pei-hob-list-202511-ia32.ts), `checked` those a real boot checked; a release
  * modelled but not checked stays INCOMPLETE, whatever its code reads.
  */
-export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as readonly number[], checked: [202508, 202511, 202605] as readonly number[] } as const;
+export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as readonly number[], checked: [202508, 202511, 202602, 202605] as readonly number[] } as const;
 
 /**
  * Why CpuMpPei's code facts (the allocations are derived from them) disagree with what the
