@@ -10,8 +10,8 @@ import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on) of OvmfPkgIa32X64 SMM
 // builds (32-bit PEI, X64 DXE; OvmfPkgIa32.dsc is gone from edk2-stable202511) of edk2-stable202508,
-// 202511 and 202605, read from guest RAM after the boot up to SmmRelocationLib's IDT pool
-// (test/vectors/smm-relocation/pei-hobs-l2508ia-*.txt, -l11ia-*, -l2605ia-*), and gPatchSmmInitStack
+// 202511, 202602 and 202605, read from guest RAM after the boot up to SmmRelocationLib's IDT pool
+// (test/vectors/smm-relocation/pei-hobs-l2508ia-*.txt, -l11ia-*, -l2602ia-*, -l2605ia-*), and gPatchSmmInitStack
 // and gcSmmInitIdtr.Base read from PlatformPei in guest RAM (local-edk2-ia32x64.json `observed`). No
 // distribution ships such a build: each was built locally from its tag (docs/newer-ovmf.md, "Local
 // builds of edk2 releases"), and is never committed nor fetched by CI. Absent, or another build than
