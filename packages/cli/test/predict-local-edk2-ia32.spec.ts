@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { skipWithoutLocalBuild } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 
-// SMM builds of edk2-stable202511 and later with a 32-bit PEI (OvmfPkgIa32X64, the only IA32 PEI
+// SMM builds of edk2-stable202508 and later with a 32-bit PEI (OvmfPkgIa32X64, the only IA32 PEI
 // left from 202511), which no distribution ships: built locally from the tags with Debian's secboot
 // options (docs/newer-ovmf.md, "Local builds of edk2 releases"; never committed). `verify` and
 // `predict` against real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on, its own OVMF_VARS_4M.fd): those
@@ -36,7 +36,7 @@ function localBuild(ctx: Mocha.Context, image: string): Image {
   return img;
 }
 
-describe('IA32 PEI SMM builds (OvmfPkgIa32X64, local, edk2-stable202511 on): verify and predict against real boots', function () {
+describe('IA32 PEI SMM builds (OvmfPkgIa32X64, local, edk2-stable202508 on): verify and predict against real boots', function () {
   this.timeout(180_000);
   for (const [kind, list] of [['boot', vectors.boots], ['out-of-sample capture', vectors.captures]] as const) {
     for (const b of list) {

@@ -9,9 +9,9 @@ import {
 import { expectHobListAsReal, readHobList } from './pei-hob-vectors.ts';
 
 // Truth: PEI's HOB lists of real boots (QEMU 7.2 + KVM, swtpm, q35,smm=on) of OvmfPkgIa32X64 SMM
-// builds (32-bit PEI, X64 DXE; OvmfPkgIa32.dsc is gone from edk2-stable202511) of edk2-stable202511
-// and 202605, read from guest RAM after the boot up to SmmRelocationLib's IDT pool
-// (test/vectors/smm-relocation/pei-hobs-l11ia-*.txt, pei-hobs-l2605ia-*.txt), and gPatchSmmInitStack
+// builds (32-bit PEI, X64 DXE; OvmfPkgIa32.dsc is gone from edk2-stable202511) of edk2-stable202508,
+// 202511, 202602 and 202605, read from guest RAM after the boot up to SmmRelocationLib's IDT pool
+// (test/vectors/smm-relocation/pei-hobs-l2508ia-*.txt, -l11ia-*, -l2602ia-*, -l2605ia-*), and gPatchSmmInitStack
 // and gcSmmInitIdtr.Base read from PlatformPei in guest RAM (local-edk2-ia32x64.json `observed`). No
 // distribution ships such a build: each was built locally from its tag (docs/newer-ovmf.md, "Local
 // builds of edk2 releases"), and is never committed nor fetched by CI. Absent, or another build than
@@ -41,7 +41,7 @@ function localBuild(ctx: Mocha.Context, image: string): ReturnType<typeof decomp
   return decompressMemFvs(bytes);
 }
 
-describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202511 and 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
+describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202508 to 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
   this.timeout(60_000);
 
   it('202511 image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log (X64 PlatformInitLib only)', function () {
@@ -54,6 +54,35 @@ describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2
     expect(g.platformInfoSize).to.equal(162);
     expect(g.rscNestStatus).to.equal(false);
     expect(g.igvmParams).to.equal(undefined);
+    expect(g.earlyDebugLog).to.equal(undefined);
+    expect(g.fwCfgCache).to.be.an('array').with.length(11);
+  });
+
+  it('202508 image facts, read from the IA32 code: 32 CpuMpPei vectors, an AP loop buffer on every boot and no exception stacks (202511\'s changes absent), 202502\'s delayed-dispatch HOB (0x278), EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log reserved though its own MEMFD has one (PEIFV 0x820000, DXEFV 0x900000)', function () {
+    const sec = localBuild(this, 'local-202508-ia32x64');
+    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
+    expect(g.exceptionVectors).to.equal(32);
+    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: false, exceptionStacks: false });
+    expect(g.delayedDispatchHobLength).to.equal(0x278);
+    expect(g.platformInfoSize).to.equal(162);
+    expect(g.rscNestStatus).to.equal(false);
+    expect(g.igvmParams).to.equal(undefined);
+    expect(g.earlyDebugLog).to.equal(undefined);
+    expect(g.fwCfgCache).to.be.an('array').with.length(11);
+    expect([sec.peiFv.base, sec.dxeFv.base]).to.deep.equal([0x820000n, 0x900000n]);
+  });
+
+  it('202602 image facts, read from the IA32 code: 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
+    const sec = localBuild(this, 'local-202602-ia32x64');
+    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
+    expect(g.exceptionVectors).to.equal(32);
+    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
+    expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
+    expect(g.delayedDispatchHobLength).to.equal(0x160);
+    expect(g.platformInfoSize).to.equal(162);
+    expect(g.rscNestStatus).to.equal(false);
     expect(g.earlyDebugLog).to.equal(undefined);
     expect(g.fwCfgCache).to.be.an('array').with.length(11);
   });

@@ -61,10 +61,10 @@ Modelled: what QEMU hands the firmware (devices, option ROMs, ACPI blobs and SMB
   says so; --image-buffer-address sets it). Every digest and PCR above is exact either way.
 A build without TPM2_ENABLE (no Tcg2Pei/Tcg2Dxe) measures nothing: no log, exit 0, complete.
 SMM builds from 202405 (SMBASE relocated in PEI into PEIFV): PCR0 exact for 202405 to 202502,
-  X64 builds of 202505, 202508, 202602 and 202605, the IA32 PEIs of 202511 and 202605, Ubuntu 26.04's 2025.11 and sid's 2026.08 secboot(.strictnx) images (the SMM stack and IDT addresses derived from PEI's page
+  X64 builds of 202505, 202508, 202602 and 202605, the IA32 PEIs of 202508, 202511, 202602 and 202605, Ubuntu 26.04's 2025.11 and sid's 2026.08 secboot(.strictnx) images (the SMM stack and IDT addresses derived from PEI's page
   allocations and HOB list, sid's with the fw_cfg items QEMU offers the VM, docs/newer-ovmf.md).
-Not yet: PCR0 of SMM builds with an IA32 PEI after 202505 but 202511 and 202605 (202508, 202602:
-  modelled from the source, no boot checked them), or after 202608; on ArmVirt NIC models other than
+Not yet: PCR0 of SMM builds with an IA32 PEI after 202605 (202608's is not modelled), or of
+  any release after 202608; on ArmVirt NIC models other than
   virtio-net, e1000 and e1000e, bootindex on SATA, gic-version=host, other devices (refused by name), buffer addresses of uncalibrated device mixes (a note).
 Anything else a build measures that is not modelled is an INCOMPLETE note and "complete": false.
 `;

@@ -2,8 +2,8 @@
  * PEI's HOB list up to SmmRelocationInit's IDT pool for an IA32 PEI of edk2-stable202508 to 202605
  * (OvmfPkgIa32X64 SMM builds: OvmfPkgIa32.dsc is gone from 202511), written for 202511 (checked
  * by real boots) and extended from the source to 202508, 202602 and 202605 (smm-pei-pages-ia32.ts
- * IA32_PEI_RELEASES: each left INCOMPLETE until a boot checks it; 202605's boots then matched it
- * unchanged, HOB for HOB): pei-hob-list-202608.ts's
+ * IA32_PEI_RELEASES: each left INCOMPLETE until a boot checks it; 202508's, 202602's and 202605's
+ * boots then matched it unchanged, HOB for HOB): pei-hob-list-202608.ts's
  * 202511 list (no PeiCore memory bins: PlatformPei installs memory in its entry point, the PEIMs'
  * HOBs in 202502's order) with 4-byte pointers, each fact read from the IA32 code
  * (pei-hob-facts-ia32.ts) and these IA32 differences, each from the edk2-stable202511 source:

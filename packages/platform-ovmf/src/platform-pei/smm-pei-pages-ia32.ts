@@ -34,18 +34,20 @@ import type { PeiPageAllocation } from './smm-pei-pages.ts';
 
 /**
  * IA32 PEI releases after edk2-stable202505 (OvmfPkgIa32X64 SMM builds): `modelled` from their
- * source (this file, pei-hob-list-202511-ia32.ts), `checked` those a real boot checked; a release
+ * source (this file, pei-hob-list-202511-ia32.ts), `checked` those a real boot checked (each of
+ * them, by local builds' boots: test/vectors/smm-relocation/local-edk2-ia32x64.json); a release
  * modelled but not checked stays INCOMPLETE, whatever its code reads.
  */
-export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as readonly number[], checked: [202511, 202605] as readonly number[] } as const;
+export const IA32_PEI_RELEASES = { modelled: [202508, 202511, 202602, 202605] as readonly number[], checked: [202508, 202511, 202602, 202605] as readonly number[] } as const;
 
 /**
  * Why CpuMpPei's code facts (the allocations are derived from them) disagree with what the
  * release's source says, or undefined when they agree: the AP loop buffer only on S3 and the
  * exception stacks from edk2-stable202511, 256 vectors from 202605. The IA32 readers were checked
- * on Debian trixie's 2025.02 OVMF32 (neither) and the local GCC 12 build of 202605 (both, 256
- * vectors; its boots' HOBs agree); a reader missing its pattern in another compiler's code then
- * leaves the prediction INCOMPLETE instead of deriving 202502's pages.
+ * on Debian trixie's 2025.02 OVMF32 (neither) and the local GCC 12 builds of 202508 (neither, 32
+ * vectors), 202602 (both, 32 vectors) and 202605 (both, 256 vectors), their boots' HOBs agreeing; a reader missing its
+ * pattern in another compiler's code then leaves the prediction INCOMPLETE instead of deriving
+ * 202502's pages.
  */
 export function ia32MpFactsDisagree(release: number, vectors: number, mp: Exclude<CpuMpPeiFactsIa32, string>): string | undefined {
   const from202511 = release >= 202511;
