@@ -30,7 +30,7 @@ import type { SecOutput } from '../../sec.ts';
 import { findModule } from './unit.ts';
 
 /** VariableSmm's FILE_GUID (MdeModulePkg/Universal/Variable/RuntimeDxe/VariableSmm.inf). */
-const VARIABLE_SMM_FILE_GUID = '23A089B3-EED5-4AC5-B2AB-43E3298C2343';
+export const VARIABLE_SMM_FILE_GUID = '23A089B3-EED5-4AC5-B2AB-43E3298C2343';
 const NV_BS = VARIABLE_ATTRIBUTE.NV | VARIABLE_ATTRIBUTE.BS;
 
 /** What one SetVariable of the updater gave. */

@@ -26,13 +26,31 @@
  * 4. CustomMode back to 0 when it was set, and FirmwareSecvarUpdaterVersion = UINT32 1 (NV|BS|RT)
  *    whenever step 3 ran, even when nothing was appended (seen: snakeoil and PK-only stores).
  *
+ * A SetVariable that fails (its code, the same in the three builds): CustomMode = 1 failing, it
+ * returns at once; an append failing, it sets CustomMode = 0 and returns: the appends before it
+ * stay, no later one (of any record) is tried, no version is written (the next boot tries again);
+ * a failing version write is only its return value. Whether the variable driver refuses an append
+ * follows its code over the store's own bytes (secvar-updater-space.ts: the boot's writes before
+ * the updater, reclaim of deleted and superseded records, CommonVariableSpace, the 60-byte record
+ * headers and 4-byte alignment, PcdMaxAuthVariableSize read from the driver's code). Seen (booted
+ * stores filled to a given free space, or with a db near the limit): 2000 bytes free, KEK 2K CA
+ * 2023 appended and the first db append refused (EFI_OUT_OF_RESOURCES); 1000, nothing appended;
+ * 5996, the four appends fill the store exactly and the version finds no room; 5992, the Option
+ * ROM CA refused; a db of 30960 bytes, Windows UEFI CA 2023 appended and Microsoft UEFI CA 2023
+ * refused (EFI_INVALID_PARAMETER, over 0x8400); each time CustomMode 0 and no version after the
+ * boot. With VariableRuntimeDxe only the appends that succeeded are measured after the separator.
+ *
  * When: with SMM variables it runs before Tcg2Dxe measures KEK and db (its appends are in the
  * policy events); with VariableRuntimeDxe after, and the variable driver's SecureBootHook measures
  * each append's whole new variable after the PCR7 separator (seen on jammy's non-SMM images).
  *
- * Its measurable effect is KEK's and db's data (the timestamps are not measured). An image with
- * the certificates but no table of this layout, or a KEK/db that does not parse as signature
- * lists, is INCOMPLETE.
+ * Its measurable effect is KEK's and db's data (the timestamps are not measured). INCOMPLETE: an
+ * image with the certificates but no table of this layout, a KEK/db that does not parse as
+ * signature lists, a variable driver whose PcdMaxAuthVariableSize is not found, a store the
+ * variable driver's writes cannot be simulated on, and a store without room for AuthVariableLib's
+ * start-up writes (the driver then fails to start: not modelled). Not modelled either: writes of
+ * other drivers before it (none seen in the boots' stores) and BDS's later writes into a full
+ * store (they only slow the boot: every write then reclaims the whole store through FTW).
  */
 import { DecodeError, concatBytes, equalBytes } from '@tcg2sim/binary-codec';
 import { EFI_CERT_TYPE, EFI_SECTION, VARIABLE_ATTRIBUTE, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
