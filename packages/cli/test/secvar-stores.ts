@@ -1,7 +1,9 @@
 /**
  * Variable stores for the FirmwareSecvarUpdater boots (secvar-updater-boots.spec.ts), derived
  * from a distribution's store by a recipe in the vectors' boots.json: certificates removed from db
- * or KEK, variables copied from another store, variables set, X.509 lists appended. Each change is
+ * or KEK, variables copied from another store, variables set (one by one or a named list of
+ * boots.json's variableSets), X.509 lists appended, a signature database deleted or padded with
+ * SHA-256 entries, and fill variables that leave a given free space. Each change is
  * written with @tcg2sim/uefi's setVariable, as the variable driver writes a record (the store as it
  * looks after an enrolment or an update; authenticated variables keep the timestamp given), so the
  * file booted under QEMU and the one predicted are the same bytes.

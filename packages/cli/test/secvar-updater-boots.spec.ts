@@ -13,7 +13,8 @@ import type { SetEntry, StoreRecipe } from './secvar-stores.ts';
 // Ubuntu's FirmwareSecvarUpdater (platform-ovmf boot/modules/secvar-updater.ts) against real boots
 // of Ubuntu's secboot images (QEMU 7.2 + swtpm, q35,smm=on, 512 MiB, 1 CPU) and of jammy's non-SMM
 // images (q35, where it runs after KEK and db were measured) with a store made for
-// each case by a recipe (secvar-stores.ts): logs, PCRs and facts of the store before and after
+// each case by a recipe (secvar-stores.ts; also stores too full, or with a db too large, for some
+// of its appends): logs, PCRs and facts of the store before and after
 // each boot in platform-ovmf's test/vectors/secvar-updater/. Ubuntu's images are not fetched in
 // CI: a boot whose image is absent from the firmware cache is skipped with a notice naming it.
 
