@@ -11,7 +11,8 @@
  *   MdeModulePkg.dec default, which OvmfPkg's DSCs keep). Reclaim keeps the live records (the one
  *   being updated dropped, in-deleted-transition ones without a twin promoted) and fails with
  *   EFI_OUT_OF_RESOURCES when they and the new record do not fit; the old copy is then left in
- *   deleted transition (still read), nothing else written.
+ *   deleted transition (still read), nothing else written but RecordVarErrorFlag's in-place
+ *   clearing of a bit of VarErrorFlag when that variable exists (no room taken; not modelled).
  * - Size: an APPEND_WRITE whose merged data passes PcdMaxAuthVariableSize − (60 + name size) is
  *   refused with EFI_INVALID_PARAMETER before anything is written. The limit is read from the
  *   variable driver's code (InitNonVolatileVariableStore's two stores of MaxVariableSize and
