@@ -8,12 +8,13 @@ import { EFI_SECTION, VENDOR_GUID, snapshotVariables } from '@tcg2sim/uefi';
 import { skipOptional, tempDir, FIRMWARE_CACHE as CACHE } from '@tcg2sim/test-support';
 import { runCli } from './harness.ts';
 import { deriveStore } from './secvar-stores.ts';
-import type { StoreRecipe } from './secvar-stores.ts';
+import type { SetEntry, StoreRecipe } from './secvar-stores.ts';
 
 // Ubuntu's FirmwareSecvarUpdater (platform-ovmf boot/modules/secvar-updater.ts) against real boots
 // of Ubuntu's secboot images (QEMU 7.2 + swtpm, q35,smm=on, 512 MiB, 1 CPU) and of jammy's non-SMM
 // images (q35, where it runs after KEK and db were measured) with a store made for
-// each case by a recipe (secvar-stores.ts): logs, PCRs and facts of the store before and after
+// each case by a recipe (secvar-stores.ts; also stores too full, or with a db too large, for some
+// of its appends): logs, PCRs and facts of the store before and after
 // each boot in platform-ovmf's test/vectors/secvar-updater/. Ubuntu's images are not fetched in
 // CI: a boot whose image is absent from the firmware cache is skipped with a notice naming it.
 
@@ -39,7 +40,7 @@ interface Boot {
   readonly storeBefore: StoreFacts;
   readonly storeAfter: StoreFacts;
 }
-interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly boots: readonly Boot[] }
+interface Vectors { readonly images: Readonly<Record<string, Image>>; readonly variableSets?: Readonly<Record<string, readonly SetEntry[]>>; readonly boots: readonly Boot[] }
 interface PredictJson { readonly complete: boolean; readonly notes: readonly string[]; readonly pcrs: Readonly<Record<string, Readonly<Record<string, string>>>> }
 interface VerifyJson { readonly exact: boolean; readonly divergences: readonly unknown[]; readonly matchedEvents: number; readonly firmwareEvents: number }
 
@@ -100,7 +101,7 @@ describe('Ubuntu\'s FirmwareSecvarUpdater: predict and verify against real boots
     it(`${b.id} (${b.image}): ${b.what}: complete, PCRs 0-7 of every bank and every event as the real boot`, async function () {
       const img = firmware(this, b);
       const code = new Uint8Array(readFileSync(join(CACHE, img.file)));
-      const store = deriveStore(b.store, (p) => new Uint8Array(readFileSync(join(CACHE, p))), driverCertificates(code));
+      const store = deriveStore(b.store, (p) => new Uint8Array(readFileSync(join(CACHE, p))), driverCertificates(code), vectors.variableSets);
       // The recipe gives the store that was booted (for a second boot: the one QEMU wrote).
       expect(storeFacts(store), 'derived store = store booted').to.deep.equal(factsOf(b.storeBefore));
       const vars = join(dir.path, `${b.id}.fd`);

@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { X509Certificate, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EFI_SECTION, VENDOR_GUID } from '@tcg2sim/uefi';
+import { EFI_SECTION, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID } from '@tcg2sim/uefi';
 import { SNAKEOIL_CERT, requirePrerequisites, skipOptional, FIRMWARE_CACHE as FIRMWARE } from '@tcg2sim/test-support';
 import { FIRMWARE_SECVAR_UPDATER_FILE_GUID, embeddedCertificates, updateTable } from '../src/boot/modules/secvar-updater.ts';
 import type { EmbeddedCertificate } from '../src/boot/modules/secvar-updater.ts';
+import { VARIABLE_SMM_FILE_GUID as VARIABLE_SMM, maxVariableSizes } from '../src/boot/modules/secvar-updater-space.ts';
 import { findModule } from '../src/boot/modules/unit.ts';
 import { decompressMemFvs } from '../src/sec.ts';
 
@@ -85,5 +86,48 @@ describe('FirmwareSecvarUpdater: the update table of Ubuntu\'s drivers', functio
       new DataView(bad.buffer).setBigUint64(o, 0xffff_ffff_fff0n, true);
       expect(() => updateTable(bad)).to.not.throw();
     }
+  });
+});
+
+describe('FirmwareSecvarUpdater: PcdMaxVariableSize and PcdMaxAuthVariableSize from the variable driver\'s code', function () {
+  this.timeout(60_000);
+  // OvmfPkg's DSCs: 0x8400 and 0x8400 with a 4 MiB flash, 0x2000 and 0x2800 with a 2 MiB one.
+  const DRIVERS = [
+    ['jammy 4 MiB SMM', BUILDS['jammy-updates 2022.02-3ubuntu0.22.04.7'], 'VariableSmm', VARIABLE_SMM, { max: 0x8400, maxAuth: 0x8400 }],
+    ['noble 4 MiB SMM', BUILDS['noble 2024.02-2ubuntu0.10'], 'VariableSmm', VARIABLE_SMM, { max: 0x8400, maxAuth: 0x8400 }],
+    ['resolute 4 MiB SMM', BUILDS['resolute 2025.11-3ubuntu7'], 'VariableSmm', VARIABLE_SMM, { max: 0x8400, maxAuth: 0x8400 }],
+    ['jammy 4 MiB', 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE_4M.fd', 'VariableRuntimeDxe', VARIABLE_RUNTIME_DXE_FILE_GUID, { max: 0x8400, maxAuth: 0x8400 }],
+    ['jammy 2 MiB', 'ubuntu-jammy/usr/share/OVMF/OVMF_CODE.fd', 'VariableRuntimeDxe', VARIABLE_RUNTIME_DXE_FILE_GUID, { max: 0x2000, maxAuth: 0x2800 }],
+  ] as const;
+  const driver = (ctx: Mocha.Context, file: string, name: string, guid: string): Uint8Array => {
+    const path = join(FIRMWARE, file);
+    if (!existsSync(path)) skipOptional(ctx, `firmware ${path} absent (Ubuntu's ovmf package unpacked under the firmware cache; never committed)`);
+    const f = findModule(decompressMemFvs(new Uint8Array(readFileSync(path))).dxeFv.volume, { name, fileGuid: guid });
+    const pe = f?.sections?.find((s) => s.type === EFI_SECTION.PE32)?.body;
+    if (pe === undefined) throw new Error(`${path}: no ${name}`);
+    return pe;
+  };
+  for (const [build, file, name, guid, sizes] of DRIVERS) {
+    it(`${build} ${name}: MaxVariableSize 0x${sizes.max.toString(16)}, MaxAuthVariableSize 0x${sizes.maxAuth.toString(16)}`, function () {
+      expect(maxVariableSizes(driver(this, file, name, guid))).to.deep.equal(sizes);
+    });
+  }
+
+  it('finds the two stores only as a single pair on one base register; random bytes, truncations and a second pair give nothing', function () {
+    // mov qword [r14+0xC0], 0x8400; mov qword [r14+0xC8], 0x8400 (resolute's VariableSmm)
+    const r14 = [0x49, 0xc7, 0x86, 0xc0, 0, 0, 0, 0x00, 0x84, 0, 0, 0x49, 0xc7, 0x86, 0xc8, 0, 0, 0, 0x00, 0x84, 0, 0];
+    // mov qword [r12+0xC0], 0x2000; (three other instructions) mov qword [r12+0xC8], 0x2800 (jammy's 2 MiB VariableRuntimeDxe)
+    const r12 = [0x49, 0xc7, 0x84, 0x24, 0xc0, 0, 0, 0, 0x00, 0x20, 0, 0, 0x41, 0x88, 0x44, 0x24, 0x7c, 0x41, 0x89, 0xc6,
+      0x49, 0xc7, 0x84, 0x24, 0xc8, 0, 0, 0, 0x00, 0x28, 0, 0];
+    const pad = (b: readonly number[]): Uint8Array => new Uint8Array([0x90, 0x90, ...b, 0xc3, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc]);
+    expect(maxVariableSizes(pad(r14))).to.deep.equal({ max: 0x8400, maxAuth: 0x8400 });
+    expect(maxVariableSizes(pad(r12))).to.deep.equal({ max: 0x2000, maxAuth: 0x2800 });
+    expect(maxVariableSizes(pad([...r14, ...r12])), 'two pairs: which one is not known').to.equal(undefined);
+    const otherBase = [...r12];
+    otherBase[22] = 0x86; // [r14+0xC8] after [r12+0xC0]
+    expect(maxVariableSizes(pad(otherBase))).to.equal(undefined);
+    expect(maxVariableSizes(new Uint8Array(0))).to.equal(undefined);
+    for (let n = 0; n < r12.length; n++) expect(() => maxVariableSizes(new Uint8Array(r12.slice(0, n)))).to.not.throw();
+    expect(() => maxVariableSizes(new Uint8Array(randomBytes(1 << 16)))).to.not.throw();
   });
 });

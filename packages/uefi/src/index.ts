@@ -57,7 +57,7 @@ export type { ByteRange } from './pe/image-hash.ts';
 export {
   SYSTEM_NV_DATA_FV_GUID, AUTHENTICATED_VARIABLE_GUID, VARIABLE_GUID, WORKING_BLOCK_SIGNATURE_GUID,
   VARIABLE_RUNTIME_DXE_FILE_GUID, FAULT_TOLERANT_WRITE_DXE_FILE_GUID, VENDOR_GUID, VARIABLE_DATA, VAR_STATE, VAR_ADDED_IN_TRANSITION, VARIABLE_ATTRIBUTE,
-  attributeNames, parseAttributes,
+  AUTH_VARIABLE_HEADER_SIZE, attributeNames, parseAttributes,
 } from './varstore/constants.ts';
 export type { VariableAttributeName } from './varstore/constants.ts';
 export { VarStoreError } from './varstore/errors.ts';

@@ -26,22 +26,41 @@
  * 4. CustomMode back to 0 when it was set, and FirmwareSecvarUpdaterVersion = UINT32 1 (NV|BS|RT)
  *    whenever step 3 ran, even when nothing was appended (seen: snakeoil and PK-only stores).
  *
+ * A SetVariable that fails (its code, the same in the three builds): CustomMode = 1 failing, it
+ * returns at once; an append failing, it sets CustomMode = 0 and returns: the appends before it
+ * stay, no later one (of any record) is tried, no version is written (the next boot tries again);
+ * a failing version write is only its return value. Whether the variable driver refuses an append
+ * follows its code over the store's own bytes (secvar-updater-space.ts: the boot's writes before
+ * the updater, reclaim of deleted and superseded records, CommonVariableSpace, the 60-byte record
+ * headers and 4-byte alignment, PcdMaxAuthVariableSize read from the driver's code). Seen (booted
+ * stores filled to a given free space, or with a db near the limit): 2000 bytes free, KEK 2K CA
+ * 2023 appended and the first db append refused (EFI_OUT_OF_RESOURCES); 1000, nothing appended;
+ * 5996, the four appends fill the store exactly and the version finds no room; 5992, the Option
+ * ROM CA refused; a db of 30960 bytes, Windows UEFI CA 2023 appended and Microsoft UEFI CA 2023
+ * refused (EFI_INVALID_PARAMETER, over 0x8400); each time CustomMode 0 and no version after the
+ * boot. With VariableRuntimeDxe only the appends that succeeded are measured after the separator.
+ *
  * When: with SMM variables it runs before Tcg2Dxe measures KEK and db (its appends are in the
  * policy events); with VariableRuntimeDxe after, and the variable driver's SecureBootHook measures
  * each append's whole new variable after the PCR7 separator (seen on jammy's non-SMM images).
  *
- * Its measurable effect is KEK's and db's data (the timestamps are not measured). An image with
- * the certificates but no table of this layout, or a KEK/db that does not parse as signature
- * lists, is INCOMPLETE.
+ * Its measurable effect is KEK's and db's data (the timestamps are not measured). INCOMPLETE: an
+ * image with the certificates but no table of this layout, a KEK/db that does not parse as
+ * signature lists, a variable driver whose PcdMaxAuthVariableSize is not found, a store the
+ * variable driver's writes cannot be simulated on, and a store without room for AuthVariableLib's
+ * start-up writes (the driver then fails to start: not modelled). Not modelled either: writes of
+ * other drivers before it (none seen in the boots' stores) and BDS's later writes into a full
+ * store (they only slow the boot: every write then reclaims the whole store through FTW).
  */
 import { DecodeError, concatBytes, equalBytes } from '@tcg2sim/binary-codec';
-import { EFI_CERT_TYPE, EFI_SECTION, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
+import { EFI_CERT_TYPE, EFI_SECTION, VARIABLE_ATTRIBUTE, VARIABLE_RUNTIME_DXE_FILE_GUID, VENDOR_GUID, encodeSignatureList, parseSignatureLists } from '@tcg2sim/uefi';
 import { EV } from '@tcg2sim/event-log';
 import { measureVariable } from '@tcg2sim/tcg2-dxe';
 import type { SecOutput } from '../../sec.ts';
 import type { DxeContext } from './context.ts';
 import type { DxeUnit } from './dxe-unit.ts';
 import { embeddedCertificates, updateTable } from './secvar-updater-table.ts';
+import { UpdaterStore } from './secvar-updater-space.ts';
 import type { EmbeddedCertificate } from './secvar-updater-table.ts';
 import { findModule, moduleIn } from './unit.ts';
 import type { ModuleRef, Presence } from './unit.ts';
@@ -86,25 +105,62 @@ async function update(ctx: DxeContext, image: Uint8Array, afterMeasurement: bool
     ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater carries ${embeddedCertificates(image).map(cn).join(', ')} but no update table of the layout seen in Ubuntu's 2022.02, 2024.02 and 2025.11 builds: what it appends to KEK or db (PCR7) is not known`;
     return;
   }
+  const raw = ctx.input.vars;
+  const store = raw === undefined ? 'no variable store given' : UpdaterStore.open(raw, ctx.sec);
+  if (typeof store === 'string') {
+    ctx.unmodelled ??= `Ubuntu's FirmwareSecvarUpdater may append to KEK and db (PCR7), and whether the store has room for each append is not known: ${store}`;
+    return;
+  }
   const appended: string[] = [];
-  for (const g of table) {
+  let customMode = false;
+  let failed: string | undefined;
+  records: for (const g of table) {
     const cur = ctx.vars.get(g.variable, g.guid);
     if (cur === undefined || !holds(cur, g.trigger, g.variable)) continue;
     for (const c of g.add) {
       const now = ctx.vars.get(g.variable, g.guid) ?? cur;
       if (holds(now, c, g.variable)) continue;
-      const data = concatBytes(now, encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: c.der }] }));
+      if (!customMode) {
+        const s = store.customMode(1);
+        if (s !== 'ok') {
+          // It returns at once: no append, no version (its code).
+          ctx.notes.push(`FirmwareSecvarUpdater: SetVariable(CustomMode = 1) returns ${s} (the store, ${store.driver}): it stops there, appends nothing, writes no ${SECVAR_UPDATER_VERSION.name}`);
+          return;
+        }
+        customMode = true;
+      }
+      const list = encodeSignatureList({ signatureType: EFI_CERT_TYPE.X509, entries: [{ owner: MICROSOFT_OWNER, data: c.der }] });
+      const { written, status: s } = store.append(g.variable, g.guid, list);
+      if (!written) {
+        failed = `${cn(c)} to ${g.variable}: ${s} (${s === 'EFI_INVALID_PARAMETER' ? `${g.variable} would pass PcdMaxAuthVariableSize 0x${store.maxAuth.toString(16)}` : 'no room even after reclaim'})`;
+        break records;
+      }
+      const data = concatBytes(now, list);
       ctx.vars.set(g.variable, g.guid, data);
       appended.push(`${cn(c)} to ${g.variable}`);
-      // The variable driver's SecureBootHook measures the whole new variable after each SetVariable
-      // of a Secure Boot policy variable, once EFI_TCG2_PROTOCOL is there (seen: VariableRuntimeDxe).
+      // The variable driver's SecureBootHook measures the whole new variable after each successful
+      // SetVariable of a Secure Boot policy variable, once EFI_TCG2_PROTOCOL is there (seen: VariableRuntimeDxe).
       if (afterMeasurement) await measureVariable(ctx.dxe, 7, EV.EFI_VARIABLE_DRIVER_CONFIG, g.variable, g.guid, data);
+      if (s !== 'ok') {
+        failed = `VendorKeysNv after ${cn(c)} to ${g.variable}: ${s} (the append stands, the SetVariable fails)`;
+        break records;
+      }
     }
   }
-  ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(CURRENT_VERSION, 0, 0, 0));
+  const done = appended.length === 0 ? 'appends nothing' : `appends ${appended.join(', ')} (one EFI_SIGNATURE_LIST each, owned by Microsoft) ${afterMeasurement ? 'after KEK and db were measured: each append measured again (PCR7, after the separator) by the variable driver\'s SecureBootHook' : 'before KEK and db are measured'}`;
+  if (failed !== undefined) {
+    // Its code on a failed append: CustomMode back to 0, return; no later append, no version.
+    store.customMode(0);
+    ctx.notes.push(`FirmwareSecvarUpdater: ${done}; then SetVariable of ${failed} (the store, ${store.driver}): it sets CustomMode = 0 and stops, writes no ${SECVAR_UPDATER_VERSION.name} (the next boot tries again)`);
+    return;
+  }
+  if (customMode) store.customMode(0);
+  const version = store.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, VARIABLE_ATTRIBUTE.NV | VARIABLE_ATTRIBUTE.BS | VARIABLE_ATTRIBUTE.RT, Uint8Array.of(CURRENT_VERSION, 0, 0, 0));
+  if (version === 'ok') ctx.vars.set(SECVAR_UPDATER_VERSION.name, SECVAR_UPDATER_VERSION.guid, Uint8Array.of(CURRENT_VERSION, 0, 0, 0));
+  const tail = version === 'ok' ? `writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}` : `SetVariable(${SECVAR_UPDATER_VERSION.name}) returns ${version} (the store, ${store.driver}): no version (the next boot tries again)`;
   ctx.notes.push(appended.length === 0
-    ? `FirmwareSecvarUpdater: no table record whose trigger certificate KEK or db holds lacks one of its other certificates: it appends nothing, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`
-    : `FirmwareSecvarUpdater: appends ${appended.join(', ')} (one EFI_SIGNATURE_LIST each, owned by Microsoft) ${afterMeasurement ? 'after KEK and db were measured: each append measured again (PCR7, after the separator) by the variable driver\'s SecureBootHook' : 'before KEK and db are measured'}, writes ${SECVAR_UPDATER_VERSION.name} = ${CURRENT_VERSION}`);
+    ? `FirmwareSecvarUpdater: no table record whose trigger certificate KEK or db holds lacks one of its other certificates: it appends nothing, ${tail}`
+    : `FirmwareSecvarUpdater: ${done}, ${tail}`);
 }
 
 /**
