@@ -17,10 +17,21 @@
  * Found by code, not by release: a call to CpuDeadLoop (BaseLib's `volatile UINTN Index; for
  * (Index = 0; Index == 0;) CpuPause ();`: a small function whose loop is `pause; jmp back`)
  * guarded by `cmp byte [S3Supported], 0` and a conditional jump past the call, where
- * S3Supported is the global PlatformPei keeps it in: `mPlatformInfoHob.S3Supported`
- * (edk2-stable202211's EFI_HOB_PLATFORM_INFO in `.data`, locate.ts) or the pre-PlatformInitLib
- * `mS3Supported` (legacy-globals.ts). PlatformPei's other CpuDeadLoop calls (not a Q35 host
- * bridge, MemTypeInfo, SEV) are guarded by other values.
+ * S3Supported is where PlatformPei keeps it:
+ * - the global `mPlatformInfoHob.S3Supported` (edk2-stable202211's EFI_HOB_PLATFORM_INFO in
+ *   `.data`, locate.ts) or the pre-PlatformInitLib `mS3Supported` (legacy-globals.ts);
+ * - from edk2-stable202302 (edk2 commits 4bc2c74851 "OvmfPkg/PlatformPei: Verification: stop
+ *   using mPlatformInfoHob" and 862614e254 "OvmfPkg/PlatformPei: remove mPlatformInfoHob") to 202305,
+ *   `PlatformInfoHob->S3Supported`: InitializePlatform's `PlatformInfoHob = BuildPlatformInfoHob
+ *   ()` (GetFirstGuidHob (&gUefiOvmfPkgPlatformInfoGuid) plus GET_GUID_HOB_DATA, a HOB in RAM,
+ *   not in PEIFV) and `S3Verification (PlatformInfoHob)`, both inlined: the GUID HOB's address
+ *   is kept in a callee-saved register rB right after the call whose first argument is the
+ *   GUID's address, and the test is `cmp byte [rB+0x3f], 0` (0x18 of HOB header plus
+ *   S3Supported's offset 0x27; 0x27 when rB is set by `lea rB, [rax+0x18]`). Debian's 2023.05
+ *   OVMF_CODE.fd (no SMM): `mov rbx, rax` after the call, `cmp byte [rbx+0x40], 0; je;
+ *   cmp byte [rbx+0x3f], 0; je; call CpuDeadLoop`, whose loop reads its local through rbp.
+ * PlatformPei's other CpuDeadLoop calls (not a Q35 host bridge, MemTypeInfo, SEV) are guarded
+ * by other values.
  */
 import { guidFromString } from '@tcg2sim/binary-codec';
 import { EFI_SECTION, findFileByGuid, parsePeImage, sectionName } from '@tcg2sim/uefi';
