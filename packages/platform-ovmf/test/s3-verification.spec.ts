@@ -30,6 +30,12 @@ interface Build {
   /** A local build of an edk2 tag under local-edk2/ (docs/newer-ovmf.md "Local builds of edk2 releases"), never committed: names it in the skip line. */
   readonly localBuild?: string;
   readonly codeSha256: string;
+  /**
+   * QEMU's ACPI blobs measured in PCR1 (edk2-stable202302 on): the library's predict has no fw_cfg
+   * files here, so the boots are compared with QEMU 7.2's modelled ones by the CLI spec
+   * (packages/cli/test/predict-x64-smm-s3.spec.ts: every event and PCRs 0-7 of all banks).
+   */
+  readonly acpiDataMeasured?: boolean;
   readonly boots: readonly { readonly name: string; readonly vars: string; readonly memoryMiB: number; readonly cpus: number }[];
   readonly s3On: { readonly rip: string };
   readonly peiFvRam?: { readonly vars: string; readonly differsFromPristine: Readonly<Record<string, string>> };
@@ -87,7 +93,7 @@ describe('S3Verification: X64-PEI SMM builds before edk2-stable202308 dead-loop 
       expect(p.boot.eventLog.length).to.be.greaterThan(0);
     });
 
-    for (const boot of b.boots) {
+    for (const boot of b.acpiDataMeasured === true ? [] : b.boots) {
       it(`${b.dir} ${boot.name}: predict with S3 disabled equals the real boot in every measurement and PCRs 0-7 of all banks`, async function () {
         const { code, dir } = requireImage(this, b, [boot.vars]);
         const real = readFileSync(join(DIR, b.dir, `${boot.name}-eventlog.bin`));
