@@ -14,7 +14,8 @@ import { FIRMWARE_CACHE, OVMF_DIR, fetchHint, requirePrerequisites, skipOptional
 import { getVariable } from '@tcg2sim/uefi';
 
 // X64-PEI SMM builds of edk2 before edk2-stable202308 (Debian 11's, Debian 12's and Ubuntu
-// 22.04's 2 MiB OVMF_CODE.secboot.fd): PlatformPei's S3Verification dead-loops when QEMU offers
+// 22.04's 2 MiB OVMF_CODE.secboot.fd; a local 2 MiB build of edk2-stable202302, where PlatformPei
+// reads S3Supported through its HOB pointer): PlatformPei's S3Verification dead-loops when QEMU offers
 // S3 (platform-pei/s3-verification.ts). Truth, in test/vectors/x64-smm-no-s3/: real boots with
 // S3 on (no serial output; HMP `info registers` showed the vCPU in CpuDeadLoop at `rip`) and with
 // S3 off (`tcg2sim capture`, QEMU 7.2 + swtpm: the logs and PCRs), and guest RAM at PEIFV after

@@ -13,6 +13,8 @@
  * (their 4 MiB SMM images have IA32 PEI, where the check is compiled out). Real boots on QEMU 7.2:
  * with S3 the vCPU spins in CpuDeadLoop at PlatformPei's `pause; jmp` for as long as one waits,
  * no serial output, no TPM command from Tcg2Pei; with S3 disabled the images boot to the Shell.
+ * A local 2 MiB X64 SMM build of edk2-stable202302 (the pointer form below; its boots in
+ * test/vectors/x64-smm-no-s3/local-edk2-202302) spins likewise at PlatformPei's CpuDeadLoop.
  *
  * Found by code, not by release: a call to CpuDeadLoop (BaseLib's `volatile UINTN Index; for
  * (Index = 0; Index == 0;) CpuPause ();`: a small function whose loop is `pause; jmp back`)
