@@ -24,7 +24,7 @@ export type { LegacyGlobalName, LegacyPlatformPeiLayout } from './platform-pei/l
 export { legacyGlobalValues, legacyPhysMemAddressWidth } from './platform-pei/legacy-values.ts';
 export { locatePeiCoreAcpiTimer, applyPeiCoreAcpiTimer, ACPI_TIMER_PORT } from './platform-pei/acpi-timer.ts';
 export { hasCpuidAddressWidth } from './platform-pei/address-width.ts';
-export { findS3DeadLoop, refuseS3DeadLoop, S3_DISABLED_HOW } from './platform-pei/s3-verification.ts';
+export { findS3DeadLoop, findS3VerificationCode, refuseS3DeadLoop, S3_DISABLED_HOW } from './platform-pei/s3-verification.ts';
 export type { S3DeadLoop } from './platform-pei/s3-verification.ts';
 export { unlocatedDebugIoPortFlags } from './platform-pei/debug-io-port.ts';
 export type { AcpiTimerGlobal } from './platform-pei/acpi-timer.ts';

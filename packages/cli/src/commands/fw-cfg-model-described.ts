@@ -73,6 +73,8 @@ export function describedVm(cmd: ShellCommand, d: VmDescription = describeQemuCo
   let s4Disabled = false;
   for (const g of d.globals) {
     const on = g.value === '1' || g.value === 'on' || g.value === 'true';
+    // the flash's secure property (every SMM secboot VM's) is no ACPI matter: QEMU's tables do not describe the pflash
+    if (g.driver === 'cfi.pflash01' && g.property === 'secure') continue;
     if (g.driver !== pm || (g.property !== 'disable_s3' && g.property !== 'disable_s4') || !(on || ['0', 'off', 'false'].includes(g.value))) return no(`-global ${g.driver}.${g.property}=${g.value}`);
     if (g.property === 'disable_s3') s3Disabled = on;
     else s4Disabled = on;

@@ -47,8 +47,9 @@ Firmware predicted exactly (event log and PCRs 0-7 against real QEMU 7.2 + swtpm
     reading its ACPI data (docs/ovmf-pci-resources.md); without it their ACPI data is INCOMPLETE
   Older builds, edk2-stable202011 to 202210: Debian bullseye 2020.11, Ubuntu jammy 2022.02 (2 MiB,
     4 MiB, OVMF.fd, SMM, Secure Boot), DEBUG builds (docs/distro-builds.md)
-  X64-PEI SMM builds before 202308 (Debian 11/12 and Ubuntu 22.04's 2 MiB OVMF_CODE.secboot.fd)
-    never boot on a VM with S3 (PlatformPei's S3Verification dead-loops): refused with the reason;
+  X64-PEI SMM builds before 202308 (Debian 11/12 and Ubuntu 22.04's 2 MiB OVMF_CODE.secboot.fd,
+    202302-202305 builds too, found in PlatformPei's code) never boot on a VM with S3
+    (PlatformPei's S3Verification dead-loops): refused with the reason;
     exact with --no-s3 (-global ICH9-LPC.disable_s3=1) (docs/distro-builds.md)
 Read from the image: the module set (Tcg2Pei, SMM, Shell, network stack, measuring modules), the
   S-CRTM version string, the DXE word size, PEIFV's base and PlatformPei's and PeiCore's writes
