@@ -21,11 +21,53 @@ export const TPM_LOG_FILE = 'etc/tpm/log';
 export const TABLE_LOADER_FILE = 'etc/table-loader';
 /** QEMU pads etc/acpi/tables to a multiple of this. */
 export const ACPI_TABLES_ALIGN = 0x20000;
-/** Offset of the checksum byte in a table header, and of the RSDP's. */
+/** Offset of the checksum byte in a table header, and of the RSDP's (over its ACPI 1.0 part, RSDP_SIZE bytes). */
 const HEADER_CHECKSUM = 9;
-const RSDP_CHECKSUM = 8;
+export const RSDP_CHECKSUM = 8;
 const RSDP_RSDT_ADDRESS = 16;
-const RSDP_SIZE = 20;
+export const RSDP_SIZE = 20;
+
+/** etc/acpi/tables as it is being built; its loader commands go to the list it was made with. */
+export interface TablesBlob {
+  /** Appends `table` with no command yet (the caller adds its pointers first, in QEMU's order); its offset. */
+  readonly put: (table: Uint8Array) => number;
+  /** The command that sets the header checksum of the table at `offset`, over `length` bytes. */
+  readonly checksum: (offset: number, length: number) => void;
+  /** put, then checksum: a table with no pointer in it. */
+  readonly add: (table: Uint8Array) => number;
+  /** The tables, zero-padded to a multiple of ACPI_TABLES_ALIGN. */
+  readonly padded: () => Uint8Array;
+}
+
+/** A TablesBlob whose checksum commands are pushed onto `commands` (both machines build it so). */
+export function tablesBlob(commands: LoaderCommand[]): TablesBlob {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  const put = (table: Uint8Array): number => {
+    const offset = at;
+    parts.push(table);
+    at += table.length;
+    return offset;
+  };
+  const checksum = (offset: number, length: number): void => {
+    commands.push({ kind: 'add-checksum', file: ACPI_TABLES_FILE, offset: offset + HEADER_CHECKSUM, start: offset, length });
+  };
+  return {
+    put,
+    checksum,
+    add: (table) => {
+      const offset = put(table);
+      checksum(offset, table.length);
+      return offset;
+    },
+    padded: () => {
+      const body = concatBytes(...parts);
+      const tables = new Uint8Array(Math.ceil(body.length / ACPI_TABLES_ALIGN) * ACPI_TABLES_ALIGN);
+      tables.set(body);
+      return tables;
+    },
+  };
+}
 
 /** The four files, by fw_cfg name. */
 export type Qemu72AcpiFiles = ReadonlyMap<string, Uint8Array>;
@@ -53,22 +95,7 @@ export function qemu72AcpiFiles(vm: Qemu72AcpiVm, dsdtAml: Uint8Array = qemu72Ds
     { kind: 'allocate', file: TPM_LOG_FILE, align: 1, zone: ZONE_HIGH },
     { kind: 'allocate', file: T, align: 64, zone: ZONE_HIGH },
   ];
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  const put = (table: Uint8Array): number => {
-    const offset = at;
-    parts.push(table);
-    at += table.length;
-    return offset;
-  };
-  const checksum = (offset: number, length: number): void => {
-    commands.push({ kind: 'add-checksum', file: T, offset: offset + HEADER_CHECKSUM, start: offset, length });
-  };
-  const add = (table: Uint8Array): number => {
-    const offset = put(table);
-    checksum(offset, table.length);
-    return offset;
-  };
+  const { put, checksum, add, padded } = tablesBlob(commands);
 
   const facsAt = put(facs());
   const dsdtAt = add(dsdtTable(dsdtAml));
@@ -93,13 +120,10 @@ export function qemu72AcpiFiles(vm: Qemu72AcpiVm, dsdtAml: Uint8Array = qemu72Ds
   commands.push({ kind: 'add-pointer', destFile: ACPI_RSDP_FILE, srcFile: T, offset: RSDP_RSDT_ADDRESS, size: 4 });
   commands.push({ kind: 'add-checksum', file: ACPI_RSDP_FILE, offset: RSDP_CHECKSUM, start: 0, length: RSDP_SIZE });
 
-  const body = concatBytes(...parts);
-  const tables = new Uint8Array(Math.ceil(body.length / ACPI_TABLES_ALIGN) * ACPI_TABLES_ALIGN);
-  tables.set(body);
   return new Map([
     [TABLE_LOADER_FILE, encodeTableLoader(commands)],
     [ACPI_RSDP_FILE, rsdp(rsdtAt)],
     [TPM_LOG_FILE, new Uint8Array(TPM_LOG_SIZE)],
-    [T, tables],
+    [T, padded()],
   ]);
 }

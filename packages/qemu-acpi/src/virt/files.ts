@@ -5,12 +5,11 @@
  * (revision 2), `etc/tpm/log` (64 KiB of zeros with a TPM, empty without) and `etc/table-loader`: unlike q35/pc,
  * the loader script is not padded (36 commands or fewer, each 128 bytes).
  */
-import { concatBytes } from '@tcg2sim/binary-codec';
 import { FADT_X_DSDT, TPM2_LASA } from '../layouts.ts';
 import { TPM_LOG_SIZE, mcfg, tpm2 } from '../tables.ts';
 import { encodeTableLoaderUnpadded, ZONE_FSEG, ZONE_HIGH } from '../table-loader.ts';
 import type { LoaderCommand } from '../table-loader.ts';
-import { ACPI_RSDP_FILE, ACPI_TABLES_ALIGN, ACPI_TABLES_FILE, TABLE_LOADER_FILE, TPM_LOG_FILE } from '../files.ts';
+import { ACPI_RSDP_FILE, ACPI_TABLES_FILE, RSDP_CHECKSUM, RSDP_SIZE, TABLE_LOADER_FILE, TPM_LOG_FILE, tablesBlob } from '../files.ts';
 import type { Qemu72AcpiFiles } from '../files.ts';
 import { acpiTable } from '../tables.ts';
 import { virtDsdtAml } from './dsdt.ts';
@@ -19,9 +18,7 @@ import { rsdp20, virtDbg2, virtFadt, virtGtdt, virtIort, virtMadt, virtPptt, vir
 import { VIRT_HIGH_MEMMAP, checkVirtVm } from './vm.ts';
 import type { Qemu72VirtVm } from './vm.ts';
 
-const HEADER_CHECKSUM = 9;
-const RSDP_CHECKSUM = 8;
-const RSDP10_SIZE = 20;
+/** The ACPI 2.0 RSDP's length, over which its extended checksum runs. */
 const RSDP20_SIZE = 36;
 
 /** The DSDT definition block QEMU 7.2 builds for `vm`. */
@@ -38,22 +35,7 @@ export function qemu72VirtAcpiFiles(vm: Qemu72VirtVm): Qemu72AcpiFiles {
   // tpm_build_log allocates the log before the tables blob is allocated (virt_acpi_build).
   if (vm.tpm) commands.push({ kind: 'allocate', file: TPM_LOG_FILE, align: 1, zone: ZONE_HIGH });
   commands.push({ kind: 'allocate', file: T, align: 64, zone: ZONE_HIGH });
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  const put = (table: Uint8Array): number => {
-    const offset = at;
-    parts.push(table);
-    at += table.length;
-    return offset;
-  };
-  const checksum = (offset: number, length: number): void => {
-    commands.push({ kind: 'add-checksum', file: T, offset: offset + HEADER_CHECKSUM, start: offset, length });
-  };
-  const add = (table: Uint8Array): number => {
-    const offset = put(table);
-    checksum(offset, table.length);
-    return offset;
-  };
+  const { put, checksum, add, padded } = tablesBlob(commands);
 
   const dsdtAt = add(dsdtTable2(virtDsdtAml(vm)));
   const fadt = virtFadt(dsdtAt);
@@ -73,17 +55,14 @@ export function qemu72VirtAcpiFiles(vm: Qemu72VirtVm): Qemu72AcpiFiles {
   listed.forEach((_, i) => commands.push({ kind: 'add-pointer', destFile: T, srcFile: T, offset: xsdtAt + 36 + 8 * i, size: 8 }));
   checksum(xsdtAt, x.length);
   // build_rsdp: the legacy checksum over the first 20 bytes, the XSDT pointer, the extended checksum over all 36.
-  commands.push({ kind: 'add-checksum', file: ACPI_RSDP_FILE, offset: RSDP_CHECKSUM, start: 0, length: RSDP10_SIZE });
+  commands.push({ kind: 'add-checksum', file: ACPI_RSDP_FILE, offset: RSDP_CHECKSUM, start: 0, length: RSDP_SIZE });
   commands.push({ kind: 'add-pointer', destFile: ACPI_RSDP_FILE, srcFile: T, offset: RSDP20_XSDT_ADDRESS, size: 8 });
   commands.push({ kind: 'add-checksum', file: ACPI_RSDP_FILE, offset: RSDP20_EXTENDED_CHECKSUM, start: 0, length: RSDP20_SIZE });
 
-  const body = concatBytes(...parts);
-  const tables = new Uint8Array(Math.ceil(body.length / ACPI_TABLES_ALIGN) * ACPI_TABLES_ALIGN);
-  tables.set(body);
   const files = new Map<string, Uint8Array>([[TABLE_LOADER_FILE, encodeTableLoaderUnpadded(commands)], [ACPI_RSDP_FILE, rsdp20(xsdtAt)]]);
   // virt_acpi_setup adds etc/tpm/log whatever the VM: empty without a TPM (no loader command names it then).
   files.set(TPM_LOG_FILE, new Uint8Array(vm.tpm ? TPM_LOG_SIZE : 0));
-  files.set(T, tables);
+  files.set(T, padded());
   return files;
 }
 
