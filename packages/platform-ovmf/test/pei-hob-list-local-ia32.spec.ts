@@ -44,62 +44,29 @@ function localBuild(ctx: Mocha.Context, image: string): ReturnType<typeof decomp
 describe('PEI allocations of IA32 PEIs (OvmfPkgIa32X64 SMM, local builds of edk2-stable202508 to 202605) up to SmmRelocationLib\'s IDT pool, against real boots', function () {
   this.timeout(60_000);
 
-  it('202511 image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log (X64 PlatformInitLib only)', function () {
-    const sec = localBuild(this, 'local-202511-ia32x64');
-    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
-    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
-    expect(g.exceptionVectors).to.equal(32);
-    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
-    expect(g.delayedDispatchHobLength).to.equal(0x160);
-    expect(g.platformInfoSize).to.equal(162);
-    expect(g.rscNestStatus).to.equal(false);
-    expect(g.igvmParams).to.equal(undefined);
-    expect(g.earlyDebugLog).to.equal(undefined);
-    expect(g.fwCfgCache).to.be.an('array').with.length(11);
-  });
-
-  it('202508 image facts, read from the IA32 code: 32 CpuMpPei vectors, an AP loop buffer on every boot and no exception stacks (202511\'s changes absent), 202502\'s delayed-dispatch HOB (0x278), EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log reserved though its own MEMFD has one (PEIFV 0x820000, DXEFV 0x900000)', function () {
-    const sec = localBuild(this, 'local-202508-ia32x64');
-    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
-    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
-    expect(g.exceptionVectors).to.equal(32);
-    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: false, exceptionStacks: false });
-    expect(g.delayedDispatchHobLength).to.equal(0x278);
-    expect(g.platformInfoSize).to.equal(162);
-    expect(g.rscNestStatus).to.equal(false);
-    expect(g.igvmParams).to.equal(undefined);
-    expect(g.earlyDebugLog).to.equal(undefined);
-    expect(g.fwCfgCache).to.be.an('array').with.length(11);
-    expect([sec.peiFv.base, sec.dxeFv.base]).to.deep.equal([0x820000n, 0x900000n]);
-  });
-
-  it('202602 image facts, read from the IA32 code: 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
-    const sec = localBuild(this, 'local-202602-ia32x64');
-    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
-    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
-    expect(g.exceptionVectors).to.equal(32);
-    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
-    expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
-    expect(g.delayedDispatchHobLength).to.equal(0x160);
-    expect(g.platformInfoSize).to.equal(162);
-    expect(g.rscNestStatus).to.equal(false);
-    expect(g.earlyDebugLog).to.equal(undefined);
-    expect(g.fwCfgCache).to.be.an('array').with.length(11);
-  });
-
-  it('202605 image facts, read from the IA32 code: 256 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', function () {
-    const sec = localBuild(this, 'local-202605-ia32x64');
-    const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
-    expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
-    expect(g.exceptionVectors).to.equal(256);
-    expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: true, exceptionStacks: true });
-    expect(g.igvmParams).to.deep.equal({ base: 0x812000, size: 0x1000 });
-    expect(g.delayedDispatchHobLength).to.equal(0x160);
-    expect(g.platformInfoSize).to.equal(162);
-    expect(g.rscNestStatus).to.equal(false);
-    expect(g.earlyDebugLog).to.equal(undefined);
-    expect(g.fwCfgCache).to.be.an('array').with.length(11);
-  });
+  /** Each build's facts as its release's source has them (OvmfPkg, UefiCpuPkg, MdeModulePkg of the tag), to be read from its IA32 code. */
+  const FACTS: readonly { image: string; what: string; vectors: number; apLoopOnS3Only: boolean; exceptionStacks: boolean; delayedDispatchHobLength: number; igvmParams?: { base: number; size: number }; fvBases?: readonly [bigint, bigint] }[] = [
+    { image: 'local-202511-ia32x64', what: '202511 image facts, read from the IA32 code: no PeiCore memory bins, 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log (X64 PlatformInitLib only)', vectors: 32, apLoopOnS3Only: true, exceptionStacks: true, delayedDispatchHobLength: 0x160 },
+    { image: 'local-202508-ia32x64', what: '202508 image facts, read from the IA32 code: 32 CpuMpPei vectors, an AP loop buffer on every boot and no exception stacks (202511\'s changes absent), 202502\'s delayed-dispatch HOB (0x278), EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no IGVM page, no early debug log reserved though its own MEMFD has one (PEIFV 0x820000, DXEFV 0x900000)', vectors: 32, apLoopOnS3Only: false, exceptionStacks: false, delayedDispatchHobLength: 0x278, fvBases: [0x820000n, 0x900000n] },
+    { image: 'local-202602-ia32x64', what: '202602 image facts, read from the IA32 code: 32 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', vectors: 32, apLoopOnS3Only: true, exceptionStacks: true, delayedDispatchHobLength: 0x160, igvmParams: { base: 0x812000, size: 0x1000 } },
+    { image: 'local-202605-ia32x64', what: '202605 image facts, read from the IA32 code: 256 CpuMpPei vectors, AP loop only on S3 and exception stacks, the IGVM parameter page (0x812000, a page), the delayed-dispatch HOB, EFI_HOB_PLATFORM_INFO, the fw_cfg cache list, no early debug log', vectors: 256, apLoopOnS3Only: true, exceptionStacks: true, delayedDispatchHobLength: 0x160, igvmParams: { base: 0x812000, size: 0x1000 } },
+  ];
+  for (const f of FACTS) {
+    it(f.what, function () {
+      const sec = localBuild(this, f.image);
+      const g = peiHobFactsIa32(sec.peiFv.volume, Number(sec.peiFv.base));
+      expect(peiCoreHasMemoryBins(sec.peiFv.volume)).to.equal(false);
+      expect(g.exceptionVectors).to.equal(f.vectors);
+      expect(cpuMpPeiFactsIa32(sec.peiFv.volume)).to.include({ apLoopOnS3Only: f.apLoopOnS3Only, exceptionStacks: f.exceptionStacks });
+      expect(g.igvmParams).to.deep.equal(f.igvmParams);
+      expect(g.delayedDispatchHobLength).to.equal(f.delayedDispatchHobLength);
+      expect(g.platformInfoSize).to.equal(162);
+      expect(g.rscNestStatus).to.equal(false);
+      expect(g.earlyDebugLog).to.equal(undefined);
+      expect(g.fwCfgCache).to.be.an('array').with.length(11);
+      if (f.fvBases !== undefined) expect([sec.peiFv.base, sec.dxeFv.base]).to.deep.equal(f.fvBases);
+    });
+  }
 
   for (const b of vectors.boots) {
     const m = MachineDescription.parse({ machine: 'q35', memoryMiB: b.memoryMiB, cpus: b.cpus, ...(b.maxCpus === undefined ? {} : { maxCpus: b.maxCpus }), smm: true });
